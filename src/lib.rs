@@ -1,0 +1,8 @@
+//! Roster: identity lifecycle management as code.
+//!
+//! The library is organised by pipeline stage: [`syntax`] parses Entra's mapping-expression and
+//! membership-rule languages, [`expr`] and [`rule`] check and evaluate them, and [`dotnet`]
+//! emulates the .NET behaviours both languages inherit. The `roster` binary is a thin layer
+//! over it.
+
+pub mod dotnet;
