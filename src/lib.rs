@@ -2,7 +2,13 @@
 //!
 //! The library is organised by pipeline stage: [`syntax`] parses Entra's mapping-expression and
 //! membership-rule languages, [`expr`] and [`rule`] check and evaluate them, and [`dotnet`]
-//! emulates the .NET behaviours both languages inherit. The `roster` binary is a thin layer
-//! over it.
+//! emulates the .NET behaviours both languages inherit. Diagnostics ([`diagnostics`]) carry
+//! stable codes from one registry ([`codes`]). The `roster` binary is a thin layer over it.
 
+pub mod codes;
+pub mod diagnostics;
 pub mod dotnet;
+pub mod expr;
+pub mod rule;
+pub mod syntax;
+pub mod value;

@@ -44,3 +44,21 @@ pub fn utf8_hex(s: &str) -> String {
 pub fn word(_s: &str, _n: i64, _delimiters: &str) -> String {
     String::new()
 }
+
+/// Strips every space character.
+pub fn strip_spaces(s: &str) -> String {
+    s.replace(' ', "")
+}
+
+/// `RandomString` (stub).
+pub fn random_string(
+    _rng: &mut impl rand::Rng,
+    length: usize,
+    _min_numbers: usize,
+    _min_special: usize,
+    _min_capital: usize,
+    _min_lower: usize,
+    _avoid: &str,
+) -> Result<String, String> {
+    Ok("x".repeat(length))
+}

@@ -1,0 +1,297 @@
+//! The registry of diagnostic codes: every code Roster emits, once, with its severity, a
+//! summary, and a bad and a good example that the test suite checks (each bad example must
+//! produce exactly its code; each good example nothing).
+//!
+//! Codes carry their stage in the first letter and are never reused:
+//! `S` syntax, `C` check (names and types), `E` evaluation. `docs/diagnostics.md` is generated
+//! from this table (`roster codes --markdown`), and a test keeps it current.
+
+use crate::diagnostics::Severity;
+
+/// Which language an example is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// An attribute-mapping expression (`roster expr`).
+    Expr,
+    /// A membership rule (`roster rule`).
+    Rule,
+}
+
+/// An example input for a code's documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// The language.
+    pub lang: Lang,
+    /// The expression or rule.
+    pub text: &'static str,
+    /// The `--input` object, as JSON.
+    pub input: &'static str,
+    /// The `--existing` values, as JSON (expressions only).
+    pub existing: &'static str,
+}
+
+const fn expr(text: &'static str) -> Example {
+    Example { lang: Lang::Expr, text, input: "{}", existing: "[]" }
+}
+
+const fn expr_with(text: &'static str, input: &'static str, existing: &'static str) -> Example {
+    Example { lang: Lang::Expr, text, input, existing }
+}
+
+const fn rule(text: &'static str) -> Example {
+    Example { lang: Lang::Rule, text, input: "{}", existing: "[]" }
+}
+
+/// Everything the registry knows about one code.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    /// The code.
+    pub code: Code,
+    /// A kebab-case name.
+    pub name: &'static str,
+    /// One line: what it means.
+    pub summary: &'static str,
+    /// Input that produces exactly this code.
+    pub bad: Example,
+    /// The corrected input, which produces no diagnostic.
+    pub good: Example,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $name:literal, $summary:literal, $bad:expr, $good:expr; )*) => {
+        /// A diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = $summary]
+                $variant,
+            )*
+        }
+
+        /// All codes, in order.
+        pub const ALL: &[CodeInfo] = &[
+            $( CodeInfo { code: Code::$variant, name: $name, summary: $summary, bad: $bad, good: $good }, )*
+        ];
+
+        impl Code {
+            /// The code as written in output, e.g. `S101`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// The default severity.
+            pub const fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    // ---- S1xx: mapping-expression syntax ----
+    ExprSyntax = "S101", Error, "expression-syntax",
+        "the expression does not follow the grammar",
+        expr(r#"Join(" ", [givenName] [surname])"#),
+        expr(r#"Join(" ", [givenName], [surname])"#);
+    IntegerRange = "S102", Error, "integer-out-of-range",
+        "an integer literal does not fit in 64 bits",
+        expr("Left([x], 99999999999999999999)"),
+        expr("Left([x], 9)");
+    UnknownEscape = "S103", Warning, "unknown-escape",
+        "a backslash in a string escapes something other than `\"` or `\\`; it is kept as written",
+        expr(r#"Replace([x], , "\d+", , "", , )"#),
+        expr(r#"Replace([x], , "\\d+", , "", , )"#);
+    ExprTooDeep = "S104", Error, "expression-too-deep",
+        "the expression nests function calls deeper than the limit (64)",
+        expr(include_str!("codes/deep.txt")),
+        expr("StripSpaces([x])");
+
+    // ---- S2xx: membership-rule syntax ----
+    RuleSyntax = "S201", Error, "rule-syntax",
+        "the rule does not follow the grammar",
+        rule(r#"user.department -eq ("Sales""#),
+        rule(r#"user.department -eq "Sales""#);
+    MissingJoin = "S202", Error, "missing-and-or",
+        "two conditions follow each other without `-and` or `-or`",
+        rule(r#"user.department -eq "Sales" user.country -eq "DE""#),
+        rule(r#"user.department -eq "Sales" -and user.country -eq "DE""#);
+    RuleTooLong = "S203", Error, "rule-too-long",
+        "the rule is longer than Entra's limit of 3,072 characters",
+        rule(concat!("user.department -in [", include_str!("codes/long_list.txt"), "]")),
+        rule(r#"user.department -in ["Sales", "Marketing"]"#);
+    InvalidDuration = "S204", Error, "invalid-duration",
+        "a `system.now -plus`/`-minus` duration is not an ISO 8601 duration",
+        rule("user.employeeHireDate -ge system.now -plus 1d"),
+        rule("user.employeeHireDate -ge system.now -plus P1D");
+    InvalidDateLiteral = "S205", Error, "invalid-date-literal",
+        "a date-time literal names a date or time that does not exist",
+        rule("user.employeeHireDate -ge 2020-02-30T00:00:00Z"),
+        rule("user.employeeHireDate -ge 2020-02-28T00:00:00Z");
+    UnquotedString = "S206", Error, "unquoted-string",
+        "a string value is not in double quotes",
+        rule("user.department -eq Sales"),
+        rule(r#"user.department -eq "Sales""#);
+    NotAsComparison = "S207", Error, "not-as-comparison",
+        "`-not` is used as a comparison operator (for null, write `-ne null`)",
+        rule("user.mail -not null"),
+        rule("user.mail -ne null");
+
+    // ---- C1xx: mapping-expression checks ----
+    UnknownFunction = "C101", Error, "unknown-function",
+        "the function does not exist",
+        expr("Joinn(\",\", [a], [b])"),
+        expr("Join(\",\", [a], [b])");
+    ArgumentCount = "C102", Error, "argument-count",
+        "the function is called with too few or too many arguments",
+        expr(r#"Left("John Doe")"#),
+        expr(r#"Left("John Doe", 3)"#);
+    MissingArgument = "C103", Error, "missing-argument",
+        "a required argument is left empty",
+        expr(r#"Mid([givenName], , 3)"#),
+        expr(r#"Mid([givenName], 1, 3)"#);
+    InvalidArgument = "C104", Error, "invalid-argument",
+        "a constant argument has a value the function cannot accept",
+        expr(r#"DateAdd("days", 7, "2012-03-16")"#),
+        expr(r#"DateAdd("d", 7, "2012-03-16")"#);
+    UnknownIdentifier = "C105", Error, "unknown-identifier",
+        "a bare word is neither an enum constant nor a keyword",
+        expr(r#"InStr("abc", "b", 1, vbTextCompar)"#),
+        expr(r#"InStr("abc", "b", 1, vbTextCompare)"#);
+    InvalidRegex = "C106", Error, "invalid-regex",
+        "a regular expression is invalid, or uses .NET features Roster cannot honour",
+        expr(r#"Replace([x], , "*@contoso.com", , "", , )"#),
+        expr(r#"Replace([x], , ".*@contoso.com", , "", , )"#);
+    NestedSelectUniqueValue = "C107", Error, "nested-select-unique-value",
+        "`SelectUniqueValue` is not the outermost function of the expression",
+        expr(r#"ToLower(SelectUniqueValue([a], [b]))"#),
+        expr(r#"SelectUniqueValue(ToLower([a]), ToLower([b]))"#);
+    FunctionCase = "C108", Warning, "function-name-case",
+        "a function name is written in a different case than Entra documents it",
+        expr(r#"switch([a], "x", "1", "y")"#),
+        expr(r#"Switch([a], "x", "1", "y")"#);
+    ComparisonNotAllowed = "C109", Error, "misplaced-comparison",
+        "a comparison (`=`, `<>`, `<`...) stands outside the condition of `IIF`, `CBool` or `Not`",
+        expr(r#"Join(",", [a] = [b])"#),
+        expr(r#"IIF([a] = [b], "same", "different")"#);
+    IgnoreFlowMisplaced = "C110", Error, "misplaced-ignore-flow",
+        "`IgnoreAttributeFlow` or `IgnoreObjectFlow` is used where its value would be consumed",
+        expr(r#"Join(",", IgnoreAttributeFlow)"#),
+        expr(r#"IIF([a] = "x", IgnoreAttributeFlow, [a])"#);
+
+    // ---- C2xx: membership-rule checks ----
+    UnknownProperty = "C201", Error, "unknown-property",
+        "the property is not supported in membership rules",
+        rule(r#"user.departmnet -eq "Sales""#),
+        rule(r#"user.department -eq "Sales""#);
+    UnsupportedOperator = "C202", Error, "unsupported-operator",
+        "the operator is not supported on this property's type",
+        rule("user.accountEnabled -contains true"),
+        rule("user.accountEnabled -eq true");
+    NullOperator = "C203", Error, "null-operator",
+        "`null` is compared with an operator other than `-eq` or `-ne`",
+        rule("user.mail -startsWith null"),
+        rule("user.mail -ne null");
+    RuleInvalidRegex = "C204", Error, "rule-invalid-regex",
+        "the pattern of `-match`/`-notMatch` is not a valid regular expression",
+        rule(r#"user.mail -match "*@contoso.com""#),
+        rule(r#"user.mail -match ".*@contoso.com""#);
+    ValueType = "C205", Error, "value-type",
+        "the value does not fit the operator or the property's type",
+        rule(r#"user.department -in "Sales""#),
+        rule(r#"user.department -in ["Sales"]"#);
+    MixedObjects = "C206", Error, "mixed-objects",
+        "a rule mixes `user.` and `device.` properties, or uses an unknown object prefix",
+        rule(r#"user.department -eq "Sales" -and device.deviceOSType -eq "Windows""#),
+        rule(r#"user.department -eq "Sales""#);
+    WholeRuleCombined = "C207", Error, "whole-rule-combined",
+        "a `memberOf` rule is combined with other conditions",
+        rule(r#"user.memberOf -any (group.objectId -in ['b1c3d2e4-0000-4000-8000-000000000001']) -and user.department -eq "Sales""#),
+        rule(r#"user.memberOf -any (group.objectId -in ['b1c3d2e4-0000-4000-8000-000000000001'])"#);
+    QuantifierMisuse = "C208", Error, "quantifier-misuse",
+        "`-any`/`-all` is applied to a single-valued property, or an item reference is used outside one",
+        rule(r#"user.department -any (_ -eq "Sales")"#),
+        rule(r#"user.proxyAddresses -any (_ -startsWith "smtp:")"#);
+
+    // ---- E1xx: evaluation ----
+    NoUniqueValue = "E101", Error, "no-unique-value",
+        "every candidate of `SelectUniqueValue` is already taken",
+        expr_with(r#"SelectUniqueValue([a], [b])"#, r#"{"a": "jdoe", "b": "jodoe"}"#, r#"["jdoe", "jodoe"]"#),
+        expr_with(r#"SelectUniqueValue([a], [b])"#, r#"{"a": "jdoe", "b": "jodoe"}"#, r#"["jdoe"]"#);
+    NotADate = "E102", Error, "not-a-date",
+        "a value given to a date function is not a date",
+        expr_with(r#"DateAdd("d", 1, CDate([hire]))"#, r#"{"hire": "next monday"}"#, "[]"),
+        expr_with(r#"DateAdd("d", 1, CDate([hire]))"#, r#"{"hire": "2024-03-04"}"#, "[]");
+    NotANumber = "E103", Error, "not-a-number",
+        "a value given where a number belongs is not a number",
+        expr_with(r#"Left([name], [n])"#, r#"{"name": "John", "n": "three"}"#, "[]"),
+        expr_with(r#"Left([name], [n])"#, r#"{"name": "John", "n": "3"}"#, "[]");
+    RegexLimit = "E104", Error, "regex-limit",
+        "a regular expression needed more backtracking steps than the limit allows",
+        expr_with(r#"Replace([x], , "(a+)+(?=b)", , "", , )"#, r#"{"x": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"}"#, "[]"),
+        expr_with(r#"Replace([x], , "a+(?=b)", , "", , )"#, r#"{"x": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"}"#, "[]");
+    MultiValued = "E105", Error, "multi-valued",
+        "a multi-valued attribute is given where one value belongs",
+        expr_with(r#"ToUpper([proxyAddresses])"#, r#"{"proxyAddresses": ["a", "b"]}"#, "[]"),
+        expr_with(r#"ToUpper(Item([proxyAddresses], 1))"#, r#"{"proxyAddresses": ["a", "b"]}"#, "[]");
+    InvalidValue = "E106", Error, "invalid-value",
+        "a value computed at run time is not acceptable to the function that receives it",
+        expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
+        expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+}
+
+impl Code {
+    /// The registry entry for this code.
+    pub fn info(self) -> Option<&'static CodeInfo> {
+        ALL.iter().find(|i| i.code == self)
+    }
+}
+
+/// The Markdown reference page for every code (`docs/diagnostics.md`).
+pub fn markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# Diagnostic codes\n\n\
+         Generated by `roster codes --markdown` from `src/codes.rs`; a test keeps this page \
+         current and checks that every bad example produces exactly its code and every good \
+         example none.\n\n\
+         Codes are stage-prefixed and never reused: `S` syntax, `C` check (names and types), \
+         `E` evaluation.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+    );
+    for info in ALL {
+        let sev = match info.code.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "| [{c}](#{l}) | {n} | {sev} | {s} |",
+            c = info.code.as_str(),
+            l = info.code.as_str().to_lowercase(),
+            n = info.name,
+            s = info.summary.replace('|', "\\|")
+        );
+    }
+    for info in ALL {
+        let _ = write!(
+            out,
+            "\n## {}\n\n`{}` — {}\n\n",
+            info.code.as_str(),
+            info.name,
+            info.summary
+        );
+        for (title, ex) in [("Bad", &info.bad), ("Good", &info.good)] {
+            let (cmd, lang) = match ex.lang {
+                Lang::Expr => ("roster expr", "expression"),
+                Lang::Rule => ("roster rule", "rule"),
+            };
+            let _ = writeln!(out, "{title} ({lang}):\n\n```text\n{}\n```\n", ex.text);
+            if ex.input != "{}" {
+                let _ = writeln!(out, "with `--input` `{}`\n", ex.input);
+            }
+            if ex.existing != "[]" {
+                let _ = writeln!(out, "and `--existing` `{}` (`{cmd}`)\n", ex.existing);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,323 @@
+//! Diagnostics: typed errors and warnings with a stable code, a primary span, optional
+//! secondary labels and help, rendered for people (with the source line and a caret) or as
+//! JSON for programs.
+//!
+//! Every stage collects diagnostics instead of stopping at the first one. Codes are listed once,
+//! in [`crate::codes`], and never reused.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::codes::Code;
+
+/// A half-open byte range in one source text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (bytes).
+    pub const fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// This span shifted right by `offset` bytes (for text embedded in a larger file).
+    pub fn shift(self, offset: usize) -> Span {
+        Span::new(self.start.saturating_add(offset), self.end.saturating_add(offset))
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look; does not fail `lint` unless warnings are denied.
+    Warning,
+    /// The input is wrong: it cannot be used as written.
+    Error,
+}
+
+/// A secondary location that explains the primary one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What about it.
+    pub message: String,
+}
+
+/// One problem found in one source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Error or warning (the code's default unless overridden).
+    pub severity: Severity,
+    /// Lower case, no final period, user input in backticks.
+    pub message: String,
+    /// The exact place in the source.
+    pub span: Span,
+    /// Secondary places.
+    pub labels: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            span,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds help text.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds help only when there is some.
+    #[must_use]
+    pub fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Adds a secondary label.
+    #[must_use]
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label { span, message: message.into() });
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A source text with a name, able to turn byte offsets into lines and columns.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    /// What to call it in messages: a file path, or `<expression>` for command-line input.
+    pub name: &'a str,
+    /// The text.
+    pub text: &'a str,
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+impl Source<'_> {
+    /// The line and column of a byte offset (clamped to the text, and to a char boundary).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset = offset.saturating_sub(1);
+        }
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        LineCol { line, column }
+    }
+
+    /// The text of line `line` (1-based) without its newline.
+    pub fn line_text(&self, line: usize) -> &str {
+        self.text
+            .split('\n')
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .trim_end_matches('\r')
+    }
+}
+
+/// The JSON form of a diagnostic: the fields DESIGN.md promises, plus labels.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonDiagnostic {
+    /// Stable code, e.g. `S101`.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The message.
+    pub message: String,
+    /// Source name.
+    pub file: String,
+    /// Start line (1-based).
+    pub line: usize,
+    /// Start column (1-based, in characters).
+    pub column: usize,
+    /// End line.
+    pub end_line: usize,
+    /// End column (exclusive, in characters).
+    pub end_column: usize,
+    /// Byte range in the source.
+    pub span: Span,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Secondary locations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<JsonLabel>,
+}
+
+/// The JSON form of a secondary label.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonLabel {
+    /// The message.
+    pub message: String,
+    /// Start line.
+    pub line: usize,
+    /// Start column.
+    pub column: usize,
+    /// End line.
+    pub end_line: usize,
+    /// End column (exclusive).
+    pub end_column: usize,
+}
+
+impl Diagnostic {
+    /// The JSON form, with positions resolved against `source`.
+    pub fn to_json(&self, source: &Source<'_>) -> JsonDiagnostic {
+        let start = source.line_col(self.span.start);
+        let end = source.line_col(self.span.end);
+        JsonDiagnostic {
+            code: self.code.as_str(),
+            severity: self.severity,
+            message: self.message.clone(),
+            file: source.name.to_string(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            span: self.span,
+            help: self.help.clone(),
+            labels: self
+                .labels
+                .iter()
+                .map(|l| {
+                    let s = source.line_col(l.span.start);
+                    let e = source.line_col(l.span.end);
+                    JsonLabel {
+                        message: l.message.clone(),
+                        line: s.line,
+                        column: s.column,
+                        end_line: e.line,
+                        end_column: e.column,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The human form: a header, the location, the source line with carets under the span,
+    /// the labels and the help.
+    pub fn render(&self, source: &Source<'_>) -> String {
+        let mut out = String::new();
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let start = source.line_col(self.span.start);
+        let _ = writeln!(out, "{sev}[{}]: {}", self.code.as_str(), self.message);
+        let _ = writeln!(out, "  --> {}:{}:{}", source.name, start.line, start.column);
+        render_snippet(&mut out, source, self.span, "");
+        for label in &self.labels {
+            render_snippet(&mut out, source, label.span, &label.message);
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "  = help: {help}");
+        }
+        out
+    }
+}
+
+fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str) {
+    let start = source.line_col(span.start);
+    let end = source.line_col(span.end);
+    let text = source.line_text(start.line);
+    let gutter = start.line.to_string();
+    let pad = " ".repeat(gutter.len());
+    let width = if end.line == start.line {
+        end.column.saturating_sub(start.column).max(1)
+    } else {
+        text.chars().count().saturating_sub(start.column - 1).max(1)
+    };
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{gutter} | {text}");
+    let marker = "^".repeat(width);
+    let indent = " ".repeat(start.column.saturating_sub(1));
+    if note.is_empty() {
+        let _ = writeln!(out, "{pad} | {indent}{marker}");
+    } else {
+        let _ = writeln!(out, "{pad} | {indent}{marker} {note}");
+    }
+}
+
+/// The nearest candidate to `name` by edit distance, compared case-insensitively, when it is
+/// close enough to be a plausible typo.
+pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lower = name.to_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        let distance = strsim::levenshtein(&lower, &candidate.to_lowercase());
+        let limit = (name.chars().count().max(candidate.chars().count()) / 3).max(1);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        let src = Source { name: "x", text: "ab\nzoë [x]" };
+        assert_eq!(src.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(src.line_col(3), LineCol { line: 2, column: 1 });
+        // `[` is after "zoë " which is 5 bytes but 4 chars.
+        assert_eq!(src.line_col(8), LineCol { line: 2, column: 5 });
+        // Past the end clamps; inside a multi-byte char moves back to its start.
+        assert_eq!(src.line_col(100).line, 2);
+        assert_eq!(src.line_col(6), LineCol { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        let names = ["department", "displayName", "city"];
+        assert_eq!(did_you_mean("departmnet", names), Some("department"));
+        assert_eq!(did_you_mean("DEPARTMENT", names), Some("department"));
+        assert_eq!(did_you_mean("salary", names), None);
+    }
+}
