@@ -5,6 +5,7 @@
 //! emulates the .NET behaviours both languages inherit. Diagnostics ([`diagnostics`]) carry
 //! stable codes from one registry ([`codes`]). The `roster` binary is a thin layer over it.
 
+pub mod cli;
 pub mod codes;
 pub mod diagnostics;
 pub mod dotnet;

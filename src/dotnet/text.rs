@@ -1400,21 +1400,3 @@ mod tests {
         }
     }
 }
-
-/// Strips every space character.
-pub fn strip_spaces(s: &str) -> String {
-    s.replace(' ', "")
-}
-
-/// `RandomString` (stub).
-pub fn random_string(
-    _rng: &mut impl rand::Rng,
-    length: usize,
-    _min_numbers: usize,
-    _min_special: usize,
-    _min_capital: usize,
-    _min_lower: usize,
-    _avoid: &str,
-) -> Result<String, String> {
-    Ok("x".repeat(length))
-}

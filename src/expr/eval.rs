@@ -415,7 +415,7 @@ impl Evaluator<'_, '_, '_> {
                     *slot = self.int(call, i)?.unwrap_or(0);
                 }
                 let avoid = self.text_or_empty(call, 5)?;
-                let [length, numbers, special, capital, lower] = n.map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+                let [length, numbers, special, capital, lower] = n;
                 match text::random_string(&mut *self.ctx.rng, length, numbers, special, capital, lower, &avoid) {
                     Ok(s) => Ok(Value::Str(s)),
                     Err(message) => fail(Code::InvalidValue, span, message, None),
@@ -462,7 +462,7 @@ impl Evaluator<'_, '_, '_> {
                 }
                 Ok(Value::List(s.split(delimiter.as_str()).map(|p| Value::Str(p.to_string())).collect()))
             }
-            Func::StripSpaces => Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(s.replace(' ', "")))),
+            Func::StripSpaces => Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(text::strip_spaces(&s)))),
             Func::Switch => {
                 let source = self.text(call, 0)?.unwrap_or_default();
                 let mut i = 2;

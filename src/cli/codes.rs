@@ -1,0 +1,24 @@
+//! `roster codes [--markdown]`: the diagnostic-code registry.
+
+use super::ExitStatus;
+use crate::codes;
+
+/// Arguments of `roster codes`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print the Markdown reference (`docs/diagnostics.md`) instead of a list.
+    #[arg(long)]
+    markdown: bool,
+}
+
+/// Runs `roster codes`.
+pub fn run(args: &Args) -> ExitStatus {
+    if args.markdown {
+        print!("{}", codes::markdown());
+    } else {
+        for info in codes::ALL {
+            println!("{}  {:<28} {}", info.code.as_str(), info.name, info.summary);
+        }
+    }
+    ExitStatus::Success
+}

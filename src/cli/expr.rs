@@ -1,0 +1,106 @@
+//! `roster expr EXPR [--input FILE|-] [--now TIME] [--existing FILE]`.
+
+use std::collections::HashSet;
+
+use rand::SeedableRng as _;
+use serde_json::json;
+
+use super::io::{cannot_run, parse_now, print_diagnostics, read_existing, read_input};
+use super::{DiagnosticFormat, ExitStatus};
+use crate::diagnostics::Source;
+use crate::expr::{self, Context, Outcome};
+use crate::value::Value;
+
+/// Arguments of `roster expr`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The mapping expression, e.g. `Join(" ", [givenName], [surname])`.
+    expression: String,
+    /// JSON object of attribute name to value (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    input: Option<String>,
+    /// The time `Now()` returns, RFC 3339 (default: the current time).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// JSON array of values already taken in the target, for `SelectUniqueValue`.
+    #[arg(long, value_name = "FILE")]
+    existing: Option<String>,
+    /// Seed for `Guid()` and `RandomString` (default: random).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// The tenant's default domain, for `DefaultDomain()`.
+    #[arg(long, value_name = "DOMAIN", default_value = "contoso.onmicrosoft.com")]
+    default_domain: String,
+    /// How diagnostics are printed on standard error.
+    #[arg(long, value_enum, default_value_t)]
+    format: DiagnosticFormat,
+}
+
+/// Runs `roster expr`.
+pub fn run(args: &Args) -> ExitStatus {
+    let source = Source { name: "<expression>", text: &args.expression };
+    let input = match read_input(args.input.as_deref()) {
+        Ok(i) => i,
+        Err(e) => return cannot_run(&e),
+    };
+    let now = match parse_now(args.now.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return cannot_run(&e),
+    };
+    let taken: HashSet<String> = match read_existing(args.existing.as_deref()) {
+        Ok(values) => values.iter().map(|v| v.to_lowercase()).collect(),
+        Err(e) => return cannot_run(&e),
+    };
+    let (program, diagnostics) = expr::compile_str(&args.expression);
+    let Some(program) = program else {
+        print_diagnostics(&diagnostics, &source, args.format);
+        return ExitStatus::Failure;
+    };
+    let mut warnings = diagnostics;
+    let values: Vec<Value> = program
+        .attributes
+        .iter()
+        .map(|name| match input.get(name) {
+            Some(v) => Value::from_json(v),
+            None => Value::Null,
+        })
+        .collect();
+    let mut rng = match args.seed {
+        Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
+        None => rand::make_rng(),
+    };
+    let is_taken = |v: &str| taken.contains(&v.to_lowercase());
+    let mut ctx = Context { now, default_domain: &args.default_domain, is_taken: &is_taken, rng: &mut rng };
+    let result = program.eval(&values, &mut ctx);
+    note_case_mismatches(&program.attributes, &input);
+    match result {
+        Ok(outcome) => {
+            print_diagnostics(&warnings, &source, args.format);
+            let out = match outcome {
+                Outcome::Value(v) => json!({ "value": v.to_json() }),
+                Outcome::IgnoreAttributeFlow => json!({ "ignore_flow": true }),
+                Outcome::IgnoreObjectFlow => json!({ "ignore_object_flow": true }),
+            };
+            println!("{out}");
+            ExitStatus::Success
+        }
+        Err(d) => {
+            warnings.push(d);
+            print_diagnostics(&warnings, &source, args.format);
+            ExitStatus::Failure
+        }
+    }
+}
+
+/// Attribute names that are absent from the input but present in another case are almost
+/// always typos: say so, without changing the result (names are case-sensitive).
+fn note_case_mismatches(names: &[String], input: &serde_json::Map<String, serde_json::Value>) {
+    for name in names {
+        if input.contains_key(name) {
+            continue;
+        }
+        if let Some(other) = input.keys().find(|k| k.eq_ignore_ascii_case(name)) {
+            eprintln!("note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL");
+        }
+    }
+}

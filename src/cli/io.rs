@@ -1,0 +1,85 @@
+//! Input and output shared by the commands: `--input` objects, `--now`, diagnostics.
+
+use std::io::Read as _;
+
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value as Json};
+
+use super::DiagnosticFormat;
+use crate::diagnostics::{Diagnostic, Source};
+
+/// Reads `--input`: a file path, or `-` for standard input; absent means `{}`.
+pub fn read_input(path: Option<&str>) -> Result<Map<String, Json>, String> {
+    let Some(path) = path else { return Ok(Map::new()) };
+    let (name, text) = read_text(path)?;
+    match serde_json::from_str::<Json>(&text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err(format!("{name}: expected a JSON object of attribute names to values, like {{\"givenName\": \"John\"}}")),
+        Err(e) => Err(format!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column())),
+    }
+}
+
+/// Reads `--existing`: a JSON array of values already taken.
+pub fn read_existing(path: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(path) = path else { return Ok(Vec::new()) };
+    let (name, text) = read_text(path)?;
+    match serde_json::from_str::<Json>(&text) {
+        Ok(Json::Array(items)) => Ok(items
+            .iter()
+            .filter_map(|v| match v {
+                Json::String(s) => Some(s.clone()),
+                Json::Null => None,
+                other => Some(other.to_string()),
+            })
+            .collect()),
+        Ok(_) => Err(format!("{name}: expected a JSON array of values already taken, like [\"jdoe\", \"jsmith\"]")),
+        Err(e) => Err(format!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column())),
+    }
+}
+
+fn read_text(path: &str) -> Result<(String, String), String> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
+        return Ok(("<stdin>".to_string(), text));
+    }
+    std::fs::read_to_string(path)
+        .map(|t| (path.to_string(), t))
+        .map_err(|e| format!("{path}: cannot read: {e}"))
+}
+
+/// Parses `--now` (RFC 3339), defaulting to the current time; UTC.
+pub fn parse_now(now: Option<&str>) -> Result<NaiveDateTime, String> {
+    match now {
+        None => Ok(chrono::Utc::now().naive_utc()),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|d| d.naive_utc())
+            .map_err(|e| format!("--now: `{s}` is not an RFC 3339 time ({e}); write for example 2024-03-01T09:00:00Z")),
+    }
+}
+
+/// Prints diagnostics on standard error.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], source: &Source<'_>, format: DiagnosticFormat) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    match format {
+        DiagnosticFormat::Human => {
+            for d in diagnostics {
+                eprint!("{}", d.render(source));
+            }
+        }
+        DiagnosticFormat::Json => {
+            let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(source)).collect();
+            eprintln!("{}", serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string()));
+        }
+    }
+}
+
+/// Reports a failure to run (exit 2) on standard error.
+pub fn cannot_run(message: &str) -> super::ExitStatus {
+    eprintln!("error: {message}");
+    super::ExitStatus::Error
+}

@@ -1,0 +1,67 @@
+//! The command-line layer: argument definitions, one module per command, shared input and
+//! output helpers. Commands return an [`ExitStatus`]; only `main` turns it into a process exit.
+
+mod codes;
+mod expr;
+mod io;
+mod rule;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit statuses, part of the command-line contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success (for `lint`, no errors).
+    Success,
+    /// 1: the input is invalid, or evaluation failed (diagnostics on standard error).
+    Failure,
+    /// 2: the command could not run (unreadable file, malformed `--input`).
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        match s {
+            ExitStatus::Success => std::process::ExitCode::SUCCESS,
+            ExitStatus::Failure => std::process::ExitCode::from(1),
+            ExitStatus::Error => std::process::ExitCode::from(2),
+        }
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiagnosticFormat {
+    /// For people: location, source line, caret, help.
+    #[default]
+    Human,
+    /// A JSON array of diagnostic objects.
+    Json,
+}
+
+/// Roster: identity lifecycle management as code, for Microsoft Entra ID Governance.
+#[derive(Debug, Parser)]
+#[command(name = "roster", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate one attribute-mapping expression and print `{"value": V}`.
+    Expr(expr::Args),
+    /// Evaluate one membership rule against one object and print `true` or `false`.
+    Rule(rule::Args),
+    /// List the diagnostic codes, or print their Markdown reference.
+    Codes(codes::Args),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    match cli.command {
+        Command::Expr(args) => expr::run(&args),
+        Command::Rule(args) => rule::run(&args),
+        Command::Codes(args) => codes::run(&args),
+    }
+}
