@@ -164,7 +164,7 @@ codes! {
     NestedSelectUniqueValue = "C107", Error, "nested-select-unique-value",
         "`SelectUniqueValue` is not the outermost function of the expression",
         expr(r#"ToLower(SelectUniqueValue([a], [b]))"#),
-        expr(r#"SelectUniqueValue(ToLower([a]), ToLower([b]))"#);
+        expr_with(r#"SelectUniqueValue(ToLower([a]), ToLower([b]))"#, r#"{"a": "JDoe", "b": "JoDoe"}"#, "[]");
     FunctionCase = "C108", Warning, "function-name-case",
         "a function name is written in a different case than Entra documents it",
         expr(r#"switch([a], "x", "1", "y")"#),
@@ -294,4 +294,107 @@ pub fn markdown() -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng as _;
+
+    use super::*;
+    use crate::rule::{RuleContext, Schema};
+    use crate::value::Value;
+
+    /// Every diagnostic code an example produces, through parse, check and evaluation.
+    fn codes_of(ex: &Example) -> Vec<Code> {
+        let input: serde_json::Map<String, serde_json::Value> = serde_json::from_str(ex.input).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        match ex.lang {
+            Lang::Expr => {
+                let (program, mut diags) = crate::expr::compile_str(ex.text);
+                if let Some(program) = program {
+                    let existing: Vec<String> = serde_json::from_str(ex.existing).unwrap();
+                    let is_taken = |v: &str| existing.iter().any(|e| e.eq_ignore_ascii_case(v));
+                    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+                    let mut ctx = crate::expr::Context {
+                        now,
+                        default_domain: "contoso.com",
+                        is_taken: &is_taken,
+                        rng: &mut rng,
+                    };
+                    let values: Vec<Value> = program
+                        .attributes
+                        .iter()
+                        .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
+                        .collect();
+                    if let Err(d) = program.eval(&values, &mut ctx) {
+                        diags.push(d);
+                    }
+                }
+                diags.iter().map(|d| d.code).collect()
+            }
+            Lang::Rule => {
+                let (program, mut diags) = crate::rule::compile_str(ex.text, &Schema::entra());
+                if let Some(program) = program {
+                    let values: Vec<Value> = program
+                        .properties
+                        .iter()
+                        .map(|p| {
+                            input
+                                .iter()
+                                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                                .map_or(Value::Null, |(_, v)| Value::from_json(v))
+                        })
+                        .collect();
+                    if let Err(d) = program.eval(&values, &RuleContext { now }) {
+                        diags.push(d);
+                    }
+                }
+                diags.iter().map(|d| d.code).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn each_bad_example_fires_exactly_its_code() {
+        for info in ALL {
+            let got = codes_of(&info.bad);
+            assert!(
+                !got.is_empty() && got.iter().all(|c| *c == info.code),
+                "{}: bad example produced {got:?}",
+                info.code.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn each_good_example_fires_nothing() {
+        for info in ALL {
+            let got = codes_of(&info.good);
+            assert!(got.is_empty(), "{}: good example produced {got:?}", info.code.as_str());
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_stage_prefixed() {
+        let mut seen = std::collections::HashSet::new();
+        for info in ALL {
+            let code = info.code.as_str();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(matches!(code.chars().next(), Some('S' | 'C' | 'E')), "{code}");
+            assert_eq!(code.len(), 4, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_reference_page_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        if on_disk != markdown() {
+            if std::env::var_os("ROSTER_BLESS").is_some() {
+                std::fs::write(path, markdown()).unwrap();
+            } else {
+                panic!("docs/diagnostics.md is stale: run `ROSTER_BLESS=1 cargo test --lib codes` or `cargo run -- codes --markdown > docs/diagnostics.md`");
+            }
+        }
+    }
 }

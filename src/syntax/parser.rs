@@ -133,13 +133,20 @@ fn pest_error(err: &pest::error::Error<Rule>, code: Code, what: &str) -> Diagnos
     words.sort_unstable();
     words.dedup();
     let found = found_at(err.line(), span.start, err);
-    let message = if words.is_empty() && !negatives.is_empty() {
-        format!("unexpected {found} in {what}")
-    } else if words.is_empty() {
+    // pest lists only named rules; inside an argument list the punctuation `,` and `)` is
+    // expected too, whenever a comparison could still follow.
+    if code == Code::ExprSyntax && positives.iter().any(|r| matches!(r, Rule::cmp_eq | Rule::cmp_lt)) {
+        words.retain(|w| !w.starts_with("a comparison"));
+        words.push("`,`");
+        words.push("`)`");
+        words.push("a comparison");
+    }
+    let message = if words.is_empty() {
         format!("unexpected {found} in {what}")
     } else {
         format!("expected {}, found {found}", join_words(&words))
     };
+    let _ = negatives;
     Diagnostic::new(code, Span::new(span.start, span.end.max(span.start + 1)), message)
 }
 
