@@ -26,8 +26,30 @@ const SAM: &str = r#"SelectUniqueValue(
 /// A five-clause rule of the shape real dynamic groups have.
 const RULE: &str = r#"user.department -eq "Sales" -and user.country -in ["DE", "FR", "GB"] -and user.jobTitle -startsWith "Senior" -and -not (user.mail -endsWith "@contractor.example") -and user.employeeHireDate -le system.now -minus P30D"#;
 
-const FIRST: &[&str] = &["John", "Zoë", "José", "Ana María", "Łukasz", "Bjørn", "Mary-Jane", "Chloé", "Li", "O'Neil"];
-const LAST: &[&str] = &["Smith", "Müller", "García López", "Nguyễn", "Kowalski", "Ødegård", "O'Brien", "Dubois", "Li", "van der Berg"];
+const FIRST: &[&str] = &[
+    "John",
+    "Zoë",
+    "José",
+    "Ana María",
+    "Łukasz",
+    "Bjørn",
+    "Mary-Jane",
+    "Chloé",
+    "Li",
+    "O'Neil",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "Müller",
+    "García López",
+    "Nguyễn",
+    "Kowalski",
+    "Ødegård",
+    "O'Brien",
+    "Dubois",
+    "Li",
+    "van der Berg",
+];
 
 fn people() -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -40,9 +62,20 @@ fn people() -> Vec<(String, String)> {
 }
 
 /// The same computation as `SAM`, hand-written: the baseline.
-fn sam_native(first: &str, last: &str, taken: &HashSet<String>, special: &regex::Regex, dots: &regex::Regex) -> Option<String> {
+fn sam_native(
+    first: &str,
+    last: &str,
+    taken: &HashSet<String>,
+    special: &regex::Regex,
+    dots: &regex::Regex,
+) -> Option<String> {
     for n in 1..=3 {
-        let joined: String = first.chars().take(n).chain(last.chars()).filter(|c| *c != ' ').collect();
+        let joined: String = first
+            .chars()
+            .take(n)
+            .chain(last.chars())
+            .filter(|c| *c != ' ')
+            .collect();
         let normalized = roster::dotnet::text::normalize_diacritics(&joined);
         let cleaned = special.replace_all(&normalized, "");
         let cut: String = cleaned.chars().take(20).collect();
@@ -56,8 +89,15 @@ fn sam_native(first: &str, last: &str, taken: &HashSet<String>, special: &regex:
 
 fn bench(c: &mut Criterion) {
     let people = people();
-    let taken: HashSet<String> = people.iter().step_by(3).map(|(f, l)| format!("{}{}", f.chars().next().unwrap(), l.replace(' ', "")).to_lowercase()).collect();
-    let now = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let taken: HashSet<String> = people
+        .iter()
+        .step_by(3)
+        .map(|(f, l)| format!("{}{}", f.chars().next().unwrap(), l.replace(' ', "")).to_lowercase())
+        .collect();
+    let now = chrono::NaiveDate::from_ymd_opt(2024, 6, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
 
     let (program, diags) = expr::compile_str(SAM);
     assert!(diags.is_empty(), "{diags:?}");
@@ -68,7 +108,13 @@ fn bench(c: &mut Criterion) {
             program
                 .attributes
                 .iter()
-                .map(|a| Value::Str(if a == "FirstName" { f.clone() } else { l.clone() }))
+                .map(|a| {
+                    Value::Str(if a == "FirstName" {
+                        f.clone()
+                    } else {
+                        l.clone()
+                    })
+                })
                 .collect()
         })
         .collect();
@@ -77,7 +123,12 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("samaccountname");
     group.bench_function("roster", |b| {
-        let mut ctx = Context { now, default_domain: "contoso.com", is_taken: &is_taken, rng: &mut rng };
+        let mut ctx = Context {
+            now,
+            default_domain: "contoso.com",
+            is_taken: &is_taken,
+            rng: &mut rng,
+        };
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % records.len();
@@ -91,7 +142,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % people.len();
             let (f, l) = &people[i];
-            black_box(sam_native(black_box(f), black_box(l), &taken, &special, &dots))
+            black_box(sam_native(
+                black_box(f),
+                black_box(l),
+                &taken,
+                &special,
+                &dots,
+            ))
         });
     });
     group.finish();
@@ -101,9 +158,22 @@ fn bench(c: &mut Criterion) {
     let rule_program = rule_program.unwrap();
     let departments = ["Sales", "sales", "Marketing", "Engineering"];
     let countries = ["DE", "fr", "US", "GB"];
-    let titles = ["Senior Account Executive", "Junior Analyst", "senior engineer", "Director"];
-    let mails = ["a@contoso.example", "b@contractor.example", "c@CONTOSO.example"];
-    let hires = ["2020-01-15T00:00:00Z", "2024-05-20T00:00:00Z", "2019-07-01T00:00:00Z"];
+    let titles = [
+        "Senior Account Executive",
+        "Junior Analyst",
+        "senior engineer",
+        "Director",
+    ];
+    let mails = [
+        "a@contoso.example",
+        "b@contractor.example",
+        "c@CONTOSO.example",
+    ];
+    let hires = [
+        "2020-01-15T00:00:00Z",
+        "2024-05-20T00:00:00Z",
+        "2019-07-01T00:00:00Z",
+    ];
     let objects: Vec<Vec<Value>> = (0..240)
         .map(|i| {
             rule_program
@@ -116,7 +186,11 @@ fn bench(c: &mut Criterion) {
                         "jobTitle" => titles[(i / 16) % 4],
                         "mail" => mails[i % 3],
                         // Ingestion types dates once per record, not once per rule.
-                        _ => return Value::Date(roster::dotnet::datetime::parse(hires[(i / 3) % 3]).unwrap()),
+                        _ => {
+                            return Value::Date(
+                                roster::dotnet::datetime::parse(hires[(i / 3) % 3]).unwrap(),
+                            );
+                        }
                     };
                     Value::Str(s.to_string())
                 })
@@ -148,7 +222,9 @@ fn bench(c: &mut Criterion) {
             };
             black_box(
                 text(0).eq_ignore_ascii_case("sales")
-                    && ["de", "fr", "gb"].iter().any(|c| text(1).eq_ignore_ascii_case(c))
+                    && ["de", "fr", "gb"]
+                        .iter()
+                        .any(|c| text(1).eq_ignore_ascii_case(c))
                     && text(2).to_lowercase().starts_with("senior")
                     && !text(3).to_lowercase().ends_with("@contractor.example")
                     && hired.is_some_and(|h| h <= cutoff),

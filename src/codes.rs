@@ -31,15 +31,30 @@ pub struct Example {
 }
 
 const fn expr(text: &'static str) -> Example {
-    Example { lang: Lang::Expr, text, input: "{}", existing: "[]" }
+    Example {
+        lang: Lang::Expr,
+        text,
+        input: "{}",
+        existing: "[]",
+    }
 }
 
 const fn expr_with(text: &'static str, input: &'static str, existing: &'static str) -> Example {
-    Example { lang: Lang::Expr, text, input, existing }
+    Example {
+        lang: Lang::Expr,
+        text,
+        input,
+        existing,
+    }
 }
 
 const fn rule(text: &'static str) -> Example {
-    Example { lang: Lang::Rule, text, input: "{}", existing: "[]" }
+    Example {
+        lang: Lang::Rule,
+        text,
+        input: "{}",
+        existing: "[]",
+    }
 }
 
 /// Everything the registry knows about one code.
@@ -306,8 +321,12 @@ mod tests {
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
-        let input: serde_json::Map<String, serde_json::Value> = serde_json::from_str(ex.input).unwrap();
-        let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        let input: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(ex.input).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
         match ex.lang {
             Lang::Expr => {
                 let (program, mut diags) = crate::expr::compile_str(ex.text);
@@ -370,7 +389,11 @@ mod tests {
     fn each_good_example_fires_nothing() {
         for info in ALL {
             let got = codes_of(&info.good);
-            assert!(got.is_empty(), "{}: good example produced {got:?}", info.code.as_str());
+            assert!(
+                got.is_empty(),
+                "{}: good example produced {got:?}",
+                info.code.as_str()
+            );
         }
     }
 
@@ -380,7 +403,10 @@ mod tests {
         for info in ALL {
             let code = info.code.as_str();
             assert!(seen.insert(code), "{code} twice");
-            assert!(matches!(code.chars().next(), Some('S' | 'C' | 'E')), "{code}");
+            assert!(
+                matches!(code.chars().next(), Some('S' | 'C' | 'E')),
+                "{code}"
+            );
             assert_eq!(code.len(), 4, "{code}");
         }
     }
@@ -393,7 +419,9 @@ mod tests {
             if std::env::var_os("ROSTER_BLESS").is_some() {
                 std::fs::write(path, markdown()).unwrap();
             } else {
-                panic!("docs/diagnostics.md is stale: run `ROSTER_BLESS=1 cargo test --lib codes` or `cargo run -- codes --markdown > docs/diagnostics.md`");
+                panic!(
+                    "docs/diagnostics.md is stale: run `ROSTER_BLESS=1 cargo test --lib codes` or `cargo run -- codes --markdown > docs/diagnostics.md`"
+                );
             }
         }
     }

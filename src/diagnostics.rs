@@ -33,7 +33,10 @@ impl Span {
 
     /// This span shifted right by `offset` bytes (for text embedded in a larger file).
     pub fn shift(self, offset: usize) -> Span {
-        Span::new(self.start.saturating_add(offset), self.end.saturating_add(offset))
+        Span::new(
+            self.start.saturating_add(offset),
+            self.end.saturating_add(offset),
+        )
     }
 }
 
@@ -105,7 +108,10 @@ impl Diagnostic {
     /// Adds a secondary label.
     #[must_use]
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -303,7 +309,10 @@ mod tests {
 
     #[test]
     fn line_col_counts_chars_not_bytes() {
-        let src = Source { name: "x", text: "ab\nzoë [x]" };
+        let src = Source {
+            name: "x",
+            text: "ab\nzoë [x]",
+        };
         assert_eq!(src.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(src.line_col(3), LineCol { line: 2, column: 1 });
         // `[` is after "zoë " which is 5 bytes but 4 chars.

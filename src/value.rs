@@ -49,7 +49,10 @@ impl Value {
     /// The field `name` of a complex value (case-insensitive, as SCIM and Graph names are).
     pub fn field(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Object(fields) => fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v),
+            Value::Object(fields) => fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -81,7 +84,11 @@ impl Value {
             },
             Json::String(s) => Value::Str(s.clone()),
             Json::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
-            Json::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            Json::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -95,7 +102,12 @@ impl Value {
             Value::Bool(b) => Json::Bool(*b),
             Value::Date(d) => Json::String(datetime::render(d)),
             Value::List(items) => Json::Array(items.iter().map(Value::to_json).collect()),
-            Value::Object(fields) => Json::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Object(fields) => Json::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -115,9 +127,19 @@ mod tests {
     #[test]
     fn json_round_trip() {
         let json: Json = serde_json::json!({"a": [1, "x", true, null], "b": 2.5, "c": {"k": 1}});
-        let Json::Object(map) = &json else { unreachable!() };
+        let Json::Object(map) = &json else {
+            unreachable!()
+        };
         let a = Value::from_json(&map["a"]);
-        assert_eq!(a, Value::List(vec![Value::Int(1), Value::Str("x".into()), Value::Bool(true), Value::Null]));
+        assert_eq!(
+            a,
+            Value::List(vec![
+                Value::Int(1),
+                Value::Str("x".into()),
+                Value::Bool(true),
+                Value::Null
+            ])
+        );
         assert_eq!(Value::from_json(&map["b"]), Value::Str("2.5".into()));
         let c = Value::from_json(&map["c"]);
         assert_eq!(c, Value::Object(vec![("k".into(), Value::Int(1))]));

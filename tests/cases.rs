@@ -8,7 +8,12 @@
 //! default); `matches` is a regular expression a string value must match (for `Guid`,
 //! `RandomString`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -72,13 +77,20 @@ fn main() {
     let mut trials = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let cases: Vec<Case> = serde_saphyr::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let cases: Vec<Case> =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let rel = file.strip_prefix(&root).unwrap().with_extension("");
-        let prefix = rel.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "::");
+        let prefix = rel
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "::");
         let mut seen = std::collections::HashSet::new();
         for case in cases {
-            assert!(seen.insert(case.name.clone()), "{}: duplicate case name `{}`", file.display(), case.name);
+            assert!(
+                seen.insert(case.name.clone()),
+                "{}: duplicate case name `{}`",
+                file.display(),
+                case.name
+            );
             let name = format!("{prefix}::{}", case.name);
             trials.push(Trial::test(name, move || run(&case)));
         }
@@ -98,11 +110,18 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn codes(diags: &[Diagnostic], severity: Severity) -> Vec<&'static str> {
-    diags.iter().filter(|d| d.severity == severity).map(|d| d.code.as_str()).collect()
+    diags
+        .iter()
+        .filter(|d| d.severity == severity)
+        .map(|d| d.code.as_str())
+        .collect()
 }
 
 fn explain(diags: &[Diagnostic], text: &str) -> String {
-    let src = Source { name: "<case>", text };
+    let src = Source {
+        name: "<case>",
+        text,
+    };
     diags.iter().map(|d| d.render(&src)).collect()
 }
 
@@ -115,10 +134,16 @@ fn run(case: &Case) -> Result<(), Failed> {
         Some(Json::Object(m)) => m.clone(),
         Some(other) => return Err(format!("`input` must be a mapping, got {other}").into()),
     };
-    let expectations = [case.value.is_some(), case.ignore_flow, case.ignore_object_flow, case.result.is_some(), case.error.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let expectations = [
+        case.value.is_some(),
+        case.ignore_flow,
+        case.ignore_object_flow,
+        case.result.is_some(),
+        case.error.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if expectations != 1 {
         return Err("a case needs exactly one of `value`, `ignore_flow`, `ignore_object_flow`, `result`, `error`".into());
     }
@@ -133,17 +158,29 @@ fn check_diagnostics(case: &Case, diags: &[Diagnostic], text: &str) -> Result<bo
     let errors = codes(diags, Severity::Error);
     let warnings = codes(diags, Severity::Warning);
     if warnings != case.warnings {
-        return Err(format!("warnings {warnings:?}, expected {:?}\n{}", case.warnings, explain(diags, text)).into());
+        return Err(format!(
+            "warnings {warnings:?}, expected {:?}\n{}",
+            case.warnings,
+            explain(diags, text)
+        )
+        .into());
     }
     match (&case.error, errors.first()) {
         (Some(want), Some(got)) if want == got => Ok(true),
-        (Some(want), Some(_)) => Err(format!("expected error {want}, got:\n{}", explain(diags, text)).into()),
+        (Some(want), Some(_)) => {
+            Err(format!("expected error {want}, got:\n{}", explain(diags, text)).into())
+        }
         (None, Some(_)) => Err(format!("unexpected error:\n{}", explain(diags, text)).into()),
         (_, None) => Ok(false),
     }
 }
 
-fn run_expr(case: &Case, text: &str, input: &serde_json::Map<String, Json>, now: chrono::NaiveDateTime) -> Result<(), Failed> {
+fn run_expr(
+    case: &Case,
+    text: &str,
+    input: &serde_json::Map<String, Json>,
+    now: chrono::NaiveDateTime,
+) -> Result<(), Failed> {
     let (program, diags) = expr::compile_str(text);
     if check_diagnostics(case, &diags, text)? {
         return Ok(());
@@ -154,10 +191,16 @@ fn run_expr(case: &Case, text: &str, input: &serde_json::Map<String, Json>, now:
         .iter()
         .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
         .collect();
-    let taken: std::collections::HashSet<String> = case.existing.iter().map(|s| s.to_lowercase()).collect();
+    let taken: std::collections::HashSet<String> =
+        case.existing.iter().map(|s| s.to_lowercase()).collect();
     let is_taken = |v: &str| taken.contains(&v.to_lowercase());
     let mut rng = rand::rngs::StdRng::seed_from_u64(case.seed.unwrap_or(7));
-    let mut ctx = Context { now, default_domain: "contoso.onmicrosoft.com", is_taken: &is_taken, rng: &mut rng };
+    let mut ctx = Context {
+        now,
+        default_domain: "contoso.onmicrosoft.com",
+        is_taken: &is_taken,
+        rng: &mut rng,
+    };
     match program.eval(&values, &mut ctx) {
         Err(d) => match &case.error {
             Some(want) if want == d.code.as_str() => Ok(()),
@@ -174,14 +217,20 @@ fn run_expr(case: &Case, text: &str, input: &serde_json::Map<String, Json>, now:
                     let got = v.to_json();
                     if let Some(pattern) = &case.matches {
                         let re = regex::Regex::new(pattern).unwrap();
-                        let s = got.as_str().ok_or_else(|| format!("{got} is not a string"))?;
+                        let s = got
+                            .as_str()
+                            .ok_or_else(|| format!("{got} is not a string"))?;
                         if !re.is_match(s) {
                             return Err(format!("`{s}` does not match `{pattern}`").into());
                         }
                         return Ok(());
                     }
                     let want = case.value.as_ref().unwrap();
-                    if &got == want { Ok(()) } else { Err(format!("got {got}, expected {want}").into()) }
+                    if &got == want {
+                        Ok(())
+                    } else {
+                        Err(format!("got {got}, expected {want}").into())
+                    }
                 }
                 other => Err(format!("got {other:?}").into()),
             }
@@ -189,7 +238,12 @@ fn run_expr(case: &Case, text: &str, input: &serde_json::Map<String, Json>, now:
     }
 }
 
-fn run_rule(case: &Case, text: &str, input: &serde_json::Map<String, Json>, now: chrono::NaiveDateTime) -> Result<(), Failed> {
+fn run_rule(
+    case: &Case,
+    text: &str,
+    input: &serde_json::Map<String, Json>,
+    now: chrono::NaiveDateTime,
+) -> Result<(), Failed> {
     let schema = Schema::entra();
     let (program, diags) = rule::compile_str(text, &schema);
     if check_diagnostics(case, &diags, text)? {

@@ -38,7 +38,10 @@ pub struct Args {
 
 /// Runs `roster expr`.
 pub fn run(args: &Args) -> ExitStatus {
-    let source = Source { name: "<expression>", text: &args.expression };
+    let source = Source {
+        name: "<expression>",
+        text: &args.expression,
+    };
     let input = match read_input(args.input.as_deref()) {
         Ok(i) => i,
         Err(e) => return cannot_run(&e),
@@ -70,7 +73,12 @@ pub fn run(args: &Args) -> ExitStatus {
         None => rand::make_rng(),
     };
     let is_taken = |v: &str| taken.contains(&v.to_lowercase());
-    let mut ctx = Context { now, default_domain: &args.default_domain, is_taken: &is_taken, rng: &mut rng };
+    let mut ctx = Context {
+        now,
+        default_domain: &args.default_domain,
+        is_taken: &is_taken,
+        rng: &mut rng,
+    };
     let result = program.eval(&values, &mut ctx);
     note_case_mismatches(&program.attributes, &input);
     match result {
@@ -100,7 +108,9 @@ fn note_case_mismatches(names: &[String], input: &serde_json::Map<String, serde_
             continue;
         }
         if let Some(other) = input.keys().find(|k| k.eq_ignore_ascii_case(name)) {
-            eprintln!("note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL");
+            eprintln!(
+                "note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL"
+            );
         }
     }
 }

@@ -10,18 +10,28 @@ use crate::diagnostics::{Diagnostic, Source};
 
 /// Reads `--input`: a file path, or `-` for standard input; absent means `{}`.
 pub fn read_input(path: Option<&str>) -> Result<Map<String, Json>, String> {
-    let Some(path) = path else { return Ok(Map::new()) };
+    let Some(path) = path else {
+        return Ok(Map::new());
+    };
     let (name, text) = read_text(path)?;
     match serde_json::from_str::<Json>(&text) {
         Ok(Json::Object(map)) => Ok(map),
-        Ok(_) => Err(format!("{name}: expected a JSON object of attribute names to values, like {{\"givenName\": \"John\"}}")),
-        Err(e) => Err(format!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column())),
+        Ok(_) => Err(format!(
+            "{name}: expected a JSON object of attribute names to values, like {{\"givenName\": \"John\"}}"
+        )),
+        Err(e) => Err(format!(
+            "{name}:{}:{}: invalid JSON: {e}",
+            e.line(),
+            e.column()
+        )),
     }
 }
 
 /// Reads `--existing`: a JSON array of values already taken.
 pub fn read_existing(path: Option<&str>) -> Result<Vec<String>, String> {
-    let Some(path) = path else { return Ok(Vec::new()) };
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
     let (name, text) = read_text(path)?;
     match serde_json::from_str::<Json>(&text) {
         Ok(Json::Array(items)) => Ok(items
@@ -32,8 +42,14 @@ pub fn read_existing(path: Option<&str>) -> Result<Vec<String>, String> {
                 other => Some(other.to_string()),
             })
             .collect()),
-        Ok(_) => Err(format!("{name}: expected a JSON array of values already taken, like [\"jdoe\", \"jsmith\"]")),
-        Err(e) => Err(format!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column())),
+        Ok(_) => Err(format!(
+            "{name}: expected a JSON array of values already taken, like [\"jdoe\", \"jsmith\"]"
+        )),
+        Err(e) => Err(format!(
+            "{name}:{}:{}: invalid JSON: {e}",
+            e.line(),
+            e.column()
+        )),
     }
 }
 
@@ -61,7 +77,11 @@ pub fn parse_now(now: Option<&str>) -> Result<NaiveDateTime, String> {
 }
 
 /// Prints diagnostics on standard error.
-pub fn print_diagnostics(diagnostics: &[Diagnostic], source: &Source<'_>, format: DiagnosticFormat) {
+pub fn print_diagnostics(
+    diagnostics: &[Diagnostic],
+    source: &Source<'_>,
+    format: DiagnosticFormat,
+) {
     if diagnostics.is_empty() {
         return;
     }
@@ -73,7 +93,10 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], source: &Source<'_>, format
         }
         DiagnosticFormat::Json => {
             let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(source)).collect();
-            eprintln!("{}", serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string()));
+            eprintln!(
+                "{}",
+                serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+            );
         }
     }
 }

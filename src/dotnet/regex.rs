@@ -26,7 +26,11 @@ impl NetRegex {
             .case_insensitive(options.case_insensitive)
             .build()
             .map(|inner| NetRegex { inner })
-            .map_err(|e| RegexError { message: e.to_string(), offset: None, help: None })
+            .map_err(|e| RegexError {
+                message: e.to_string(),
+                offset: None,
+                help: None,
+            })
     }
 
     /// Unanchored search.
@@ -40,13 +44,22 @@ impl NetRegex {
     }
 
     /// Replaces only the text captured by group `group` in every match.
-    pub fn replace_group(&self, haystack: &str, _group: &str, replacement: &str) -> Result<String, RegexError> {
+    pub fn replace_group(
+        &self,
+        haystack: &str,
+        _group: &str,
+        replacement: &str,
+    ) -> Result<String, RegexError> {
         self.replace_all(haystack, replacement)
     }
 
     /// The text captured by group `group` in the first match, if any.
     pub fn first_group(&self, haystack: &str, group: &str) -> Result<Option<String>, RegexError> {
-        Ok(self.inner.captures(haystack).and_then(|c| c.name(group)).map(|m| m.as_str().to_string()))
+        Ok(self
+            .inner
+            .captures(haystack)
+            .and_then(|c| c.name(group))
+            .map(|m| m.as_str().to_string()))
     }
 
     /// Whether the pattern defines a group of that name (or number).

@@ -90,11 +90,17 @@ struct Compiler {
 /// Checks and compiles a parsed expression. Attribute references get slots in order of first
 /// appearance; names are kept as written.
 pub fn compile(expr: &Expr) -> (Option<Program>, Vec<Diagnostic>) {
-    let mut compiler = Compiler { attributes: Vec::new(), diagnostics: Vec::new() };
+    let mut compiler = Compiler {
+        attributes: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let root = compiler.node(expr, Place::Top);
     let failed = compiler.diagnostics.iter().any(Diagnostic::is_error);
     let program = match root {
-        Some(root) if !failed => Some(Program { root, attributes: compiler.attributes }),
+        Some(root) if !failed => Some(Program {
+            root,
+            attributes: compiler.attributes,
+        }),
         _ => None,
     };
     (program, compiler.diagnostics)
@@ -141,7 +147,9 @@ impl Compiler {
                 let r = self.node(rhs, Place::Consumed);
                 Some(Node::Compare(Box::new((l?, r?)), op.node, op.span))
             }
-            ExprKind::Call { name, args } => self.call(name.node.as_str(), name.span, args, expr.span, place),
+            ExprKind::Call { name, args } => {
+                self.call(name.node.as_str(), name.span, args, expr.span, place)
+            }
         }
     }
 
@@ -173,13 +181,22 @@ impl Compiler {
         if name.eq_ignore_ascii_case("vbTextCompare") {
             return Some(Node::Const(Value::Int(1)));
         }
-        let known = ["vbBinaryCompare", "vbTextCompare", "IgnoreAttributeFlow", "IgnoreObjectFlow"];
-        let mut diag = Diagnostic::new(Code::UnknownIdentifier, span, format!("unknown name `{name}`"));
+        let known = [
+            "vbBinaryCompare",
+            "vbTextCompare",
+            "IgnoreAttributeFlow",
+            "IgnoreObjectFlow",
+        ];
+        let mut diag = Diagnostic::new(
+            Code::UnknownIdentifier,
+            span,
+            format!("unknown name `{name}`"),
+        );
         diag = match did_you_mean(name, known) {
             Some(s) => diag.with_help(format!("did you mean `{s}`?")),
-            None if functions::lookup(name).is_some() => {
-                diag.with_help(format!("`{name}` is a function: call it with parentheses, `{name}(...)`"))
-            }
+            None if functions::lookup(name).is_some() => diag.with_help(format!(
+                "`{name}` is a function: call it with parentheses, `{name}(...)`"
+            )),
             None => diag.with_help(
                 "strings need double quotes, attributes square brackets: `\"text\"`, `[attribute]`",
             ),
@@ -196,7 +213,11 @@ impl Compiler {
         place: Place,
     ) -> Option<Node> {
         let Some((info, exact)) = functions::lookup(name) else {
-            let mut diag = Diagnostic::new(Code::UnknownFunction, name_span, format!("unknown function `{name}`"));
+            let mut diag = Diagnostic::new(
+                Code::UnknownFunction,
+                name_span,
+                format!("unknown function `{name}`"),
+            );
             if let Some(s) = did_you_mean(name, functions::FUNCTIONS.iter().map(|f| f.name)) {
                 diag = diag.with_help(format!("did you mean `{s}`?"));
             }
@@ -213,7 +234,10 @@ impl Compiler {
                     name_span,
                     format!("`{name}` is documented as `{}`", info.name),
                 )
-                .with_help(format!("write `{}`; Entra documents function names as case-sensitive", info.name)),
+                .with_help(format!(
+                    "write `{}`; Entra documents function names as case-sensitive",
+                    info.name
+                )),
             );
         }
         if info.func == Func::SelectUniqueValue && place != Place::Top {
@@ -246,7 +270,11 @@ impl Compiler {
                             Diagnostic::new(
                                 Code::MissingArgument,
                                 name_span,
-                                format!("argument {} of `{}` cannot be left empty", i + 1, info.name),
+                                format!(
+                                    "argument {} of `{}` cannot be left empty",
+                                    i + 1,
+                                    info.name
+                                ),
                             )
                             .with_help(format!("the signature is `{}`", info.signature)),
                         );
@@ -258,7 +286,13 @@ impl Compiler {
         if !ok {
             return None;
         }
-        let mut call = Call { func: info.func, args: compiled, span, arg_spans, regex: None };
+        let mut call = Call {
+            func: info.func,
+            args: compiled,
+            span,
+            arg_spans,
+            regex: None,
+        };
         self.check_constants(info, &mut call)?;
         Some(Node::Call(Box::new(call)))
     }
@@ -266,7 +300,7 @@ impl Compiler {
     fn check_arity(&mut self, info: &FuncInfo, count: usize, name_span: Span, span: Span) -> bool {
         let too_few = count < info.min;
         let too_many = info.max.is_some_and(|max| count > max);
-        let odd_switch = info.func == Func::Switch && count >= 2 && (count - 2) % 2 != 0;
+        let odd_switch = info.func == Func::Switch && count >= 2 && !(count - 2).is_multiple_of(2);
         if !(too_few || too_many || odd_switch) {
             return true;
         }
@@ -276,13 +310,22 @@ impl Compiler {
             None => format!("at least {}", info.min),
         };
         let message = if odd_switch {
-            format!("`Switch` takes a source, a default and key/value pairs, but got {count} arguments (an unpaired key)")
+            format!(
+                "`Switch` takes a source, a default and key/value pairs, but got {count} arguments (an unpaired key)"
+            )
         } else {
-            format!("`{}` takes {expected} arguments, but got {count}", info.name)
+            format!(
+                "`{}` takes {expected} arguments, but got {count}",
+                info.name
+            )
         };
         self.diagnostics.push(
-            Diagnostic::new(Code::ArgumentCount, name_span.to(Span::new(span.end.saturating_sub(1), span.end)), message)
-                .with_help(format!("the signature is `{}`", info.signature)),
+            Diagnostic::new(
+                Code::ArgumentCount,
+                name_span.to(Span::new(span.end.saturating_sub(1), span.end)),
+                message,
+            )
+            .with_help(format!("the signature is `{}`", info.signature)),
         );
         false
     }
@@ -323,7 +366,13 @@ impl Compiler {
                             }
                             call.regex = Some(re);
                         }
-                        Err(e) => return self.reject(regex_diagnostic(&e, call.arg_span(2), Code::InvalidRegex)),
+                        Err(e) => {
+                            return self.reject(regex_diagnostic(
+                                &e,
+                                call.arg_span(2),
+                                Code::InvalidRegex,
+                            ));
+                        }
                     }
                 }
                 if call.arg(1).is_none() && call.arg(2).is_none() {
@@ -370,8 +419,12 @@ impl Compiler {
                     && n < 0
                 {
                     return self.reject(
-                        Diagnostic::new(Code::InvalidArgument, call.arg_span(2), format!("the length `{n}` is negative"))
-                            .with_help("give a length of 0 or more"),
+                        Diagnostic::new(
+                            Code::InvalidArgument,
+                            call.arg_span(2),
+                            format!("the length `{n}` is negative"),
+                        )
+                        .with_help("give a length of 0 or more"),
                     );
                 }
             }
@@ -380,8 +433,14 @@ impl Compiler {
                     && n < 1
                 {
                     return self.reject(
-                        Diagnostic::new(Code::InvalidArgument, call.arg_span(1), format!("item index `{n}` is below 1"))
-                            .with_help("`Item` counts from 1: `Item([proxyAddresses], 1)` is the first value"),
+                        Diagnostic::new(
+                            Code::InvalidArgument,
+                            call.arg_span(1),
+                            format!("item index `{n}` is below 1"),
+                        )
+                        .with_help(
+                            "`Item` counts from 1: `Item([proxyAddresses], 1)` is the first value",
+                        ),
                     );
                 }
             }
@@ -392,26 +451,28 @@ impl Compiler {
                     return self.reject(unknown_culture(&culture, call.arg_span(1)));
                 }
             }
-            Func::Split => {
-                if const_str(call, 1).is_some_and(|d| d.is_empty()) {
-                    return self.reject(
-                        Diagnostic::new(Code::InvalidArgument, call.arg_span(1), "the delimiter is empty")
-                            .with_help("give the text that separates values, such as `\",\"`"),
-                    );
-                }
+            Func::Split if const_str(call, 1).is_some_and(|d| d.is_empty()) => {
+                return self.reject(
+                    Diagnostic::new(
+                        Code::InvalidArgument,
+                        call.arg_span(1),
+                        "the delimiter is empty",
+                    )
+                    .with_help("give the text that separates values, such as `\",\"`"),
+                );
             }
             Func::RandomString => {
                 let values: Vec<Option<i64>> = (0..5).map(|i| const_int(call, i)).collect();
                 if let [Some(len), Some(a), Some(b), Some(c), Some(d)] = values.as_slice() {
                     let sum = a.saturating_add(*b).saturating_add(*c).saturating_add(*d);
-                    if *len > 256 || *len < 1 || sum > *len || [a, b, c, d].iter().any(|v| **v < 0) {
+                    if *len > 256 || sum > *len || [a, b, c, d].iter().any(|v| **v < 0) {
                         return self.reject(
                             Diagnostic::new(
                                 Code::InvalidArgument,
                                 call.span,
                                 format!("`RandomString` cannot make {len} characters with at least {sum} required ones"),
                             )
-                            .with_help("the length must be 1 to 256 and at least the sum of the minimums, which must not be negative"),
+                            .with_help("the length must be at most 256 and at least the sum of the minimums, which must not be negative"),
                         );
                     }
                 }
@@ -441,8 +502,12 @@ pub fn invalid_interval(interval: &str, span: Span) -> Diagnostic {
 
 /// The diagnostic for a start position below 1.
 pub fn start_below_one(n: i64, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::InvalidArgument, span, format!("start position `{n}` is below 1"))
-        .with_help("positions count from 1")
+    Diagnostic::new(
+        Code::InvalidArgument,
+        span,
+        format!("start position `{n}` is below 1"),
+    )
+    .with_help("positions count from 1")
 }
 
 /// The diagnostic for an unknown culture name.
@@ -455,5 +520,10 @@ pub fn unknown_culture(culture: &str, span: Span) -> Diagnostic {
 /// is known (the pattern's span includes its opening quote; escapes may shift the position, so
 /// the whole string is marked when in doubt).
 pub fn regex_diagnostic(e: &netregex::RegexError, span: Span, code: Code) -> Diagnostic {
-    Diagnostic::new(code, span, format!("invalid regular expression: {}", e.message)).with_help_opt(e.help.clone())
+    Diagnostic::new(
+        code,
+        span,
+        format!("invalid regular expression: {}", e.message),
+    )
+    .with_help_opt(e.help.clone())
 }

@@ -7,7 +7,10 @@ use std::borrow::Cow;
 use chrono::NaiveDateTime;
 use rand::RngExt as _;
 
-use super::compile::{Call, FlowKeyword, Node, Program, invalid_interval, regex_diagnostic, start_below_one, unknown_culture};
+use super::compile::{
+    Call, FlowKeyword, Node, Program, invalid_interval, regex_diagnostic, start_below_one,
+    unknown_culture,
+};
 use super::functions::Func;
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Span};
@@ -61,7 +64,11 @@ fn fail_with<T>(d: Diagnostic) -> Result<T> {
 impl Program {
     /// Evaluates against one record: `values[i]` is the value of attribute slot `i`
     /// (see [`Program::attributes`]); a missing slot is NULL.
-    pub fn eval(&self, values: &[Value], ctx: &mut Context<'_>) -> std::result::Result<Outcome, Diagnostic> {
+    pub fn eval(
+        &self,
+        values: &[Value],
+        ctx: &mut Context<'_>,
+    ) -> std::result::Result<Outcome, Diagnostic> {
         let mut ev = Evaluator { values, ctx };
         match ev.eval(&self.root) {
             Ok(v) => Ok(Outcome::Value(v)),
@@ -84,7 +91,10 @@ fn single(v: Value, span: Span) -> Result<Value> {
         Value::List(items) => fail(
             Code::MultiValued,
             span,
-            format!("this attribute has {} values, where one is needed", items.len()),
+            format!(
+                "this attribute has {} values, where one is needed",
+                items.len()
+            ),
             Some("pick one with `Item([attribute], 1)` or combine them with `Join`"),
         ),
         other => Ok(other),
@@ -155,8 +165,14 @@ impl Evaluator<'_, '_, '_> {
             Value::Int(n) => Ok(Some(n)),
             Value::Str(s) => match s.trim().parse::<i64>() {
                 Ok(n) => Ok(Some(n)),
-                Err(_) => match s.trim().strip_prefix("&H").or_else(|| s.trim().strip_prefix("&h")) {
-                    Some(hex) if i64::from_str_radix(hex, 16).is_ok() => Ok(i64::from_str_radix(hex, 16).ok()),
+                Err(_) => match s
+                    .trim()
+                    .strip_prefix("&H")
+                    .or_else(|| s.trim().strip_prefix("&h"))
+                {
+                    Some(hex) if i64::from_str_radix(hex, 16).is_ok() => {
+                        Ok(i64::from_str_radix(hex, 16).ok())
+                    }
                     _ => fail(
                         Code::NotANumber,
                         span,
@@ -169,7 +185,10 @@ impl Evaluator<'_, '_, '_> {
             other => fail(
                 Code::NotANumber,
                 span,
-                format!("`{}` is not a whole number", other.as_text().unwrap_or_default()),
+                format!(
+                    "`{}` is not a whole number",
+                    other.as_text().unwrap_or_default()
+                ),
                 None,
             ),
         }
@@ -209,7 +228,12 @@ impl Evaluator<'_, '_, '_> {
         }
     }
 
-    fn regex(&mut self, call: &Call, i: usize, options: netregex::Options) -> Result<Option<netregex::NetRegex>> {
+    fn regex(
+        &mut self,
+        call: &Call,
+        i: usize,
+        options: netregex::Options,
+    ) -> Result<Option<netregex::NetRegex>> {
         if let Some(re) = &call.regex {
             return Ok(Some(re.clone()));
         }
@@ -226,20 +250,31 @@ impl Evaluator<'_, '_, '_> {
         let span = call.span;
         match call.func {
             Func::Append => {
-                let Some(source) = self.text(call, 0)? else { return Ok(Value::Null) };
+                let Some(source) = self.text(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 let suffix = self.text_or_empty(call, 1)?;
                 Ok(Value::Str(source + &suffix))
             }
             Func::AppRoleAssignmentsComplex | Func::AssertiveAppRoleAssignmentsComplex => {
                 let v = self.arg(call, 0)?;
-                Ok(if v.is_null() { Value::Null } else { Value::List(items(v)) })
+                Ok(if v.is_null() {
+                    Value::Null
+                } else {
+                    Value::List(items(v))
+                })
             }
             Func::SingleAppRoleAssignment => {
                 let roles = items(self.arg(call, 0)?);
-                Ok(roles.into_iter().next().map_or(Value::Null, |r| role_name(&r)))
+                Ok(roles
+                    .into_iter()
+                    .next()
+                    .map_or(Value::Null, |r| role_name(&r)))
             }
             Func::BitAnd => {
-                let (Some(a), Some(b)) = (self.int(call, 0)?, self.int(call, 1)?) else { return Ok(Value::Null) };
+                let (Some(a), Some(b)) = (self.int(call, 0)?, self.int(call, 1)?) else {
+                    return Ok(Value::Null);
+                };
                 Ok(Value::Int(a & b))
             }
             Func::CBool => Ok(Value::Bool(self.truth(call, 0)?)),
@@ -255,8 +290,12 @@ impl Evaluator<'_, '_, '_> {
                 }
                 Ok(Value::Null)
             }
-            Func::ConvertToBase64 => Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(text::base64_utf16le(&s)))),
-            Func::ConvertToUtf8Hex => Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(text::utf8_hex(&s)))),
+            Func::ConvertToBase64 => Ok(self
+                .text(call, 0)?
+                .map_or(Value::Null, |s| Value::Str(text::base64_utf16le(&s)))),
+            Func::ConvertToUtf8Hex => Ok(self
+                .text(call, 0)?
+                .map_or(Value::Null, |s| Value::Str(text::utf8_hex(&s)))),
             Func::Count => {
                 let n = items(self.arg(call, 0)?).len();
                 Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
@@ -266,34 +305,47 @@ impl Evaluator<'_, '_, '_> {
                 let interval = self.interval(call)?;
                 let n = self.int(call, 1)?;
                 let d = self.date(call, 2)?;
-                let (Some(n), Some(d)) = (n, d) else { return Ok(Value::Null) };
+                let (Some(n), Some(d)) = (n, d) else {
+                    return Ok(Value::Null);
+                };
                 match datetime::add(interval, n, d) {
                     Ok(d) => Ok(Value::Date(d)),
-                    Err(e) => fail_with(Diagnostic::new(Code::InvalidValue, span, e.message).with_help_opt(e.help)),
+                    Err(e) => fail_with(
+                        Diagnostic::new(Code::InvalidValue, span, e.message).with_help_opt(e.help),
+                    ),
                 }
             }
             Func::DateDiff => {
                 let interval = self.interval(call)?;
                 let a = self.date(call, 1)?;
                 let b = self.date(call, 2)?;
-                let (Some(a), Some(b)) = (a, b) else { return Ok(Value::Null) };
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Ok(Value::Null);
+                };
                 Ok(Value::Int(datetime::diff(interval, a, b)))
             }
             Func::DateFromNum => {
-                let Some(ticks) = self.int(call, 0)? else { return Ok(Value::Null) };
+                let Some(ticks) = self.int(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 match datetime::from_filetime(ticks) {
                     Ok(d) => Ok(Value::Date(d)),
                     Err(e) => fail_with(
-                        Diagnostic::new(Code::InvalidValue, call.arg_span(0), e.message).with_help_opt(e.help),
+                        Diagnostic::new(Code::InvalidValue, call.arg_span(0), e.message)
+                            .with_help_opt(e.help),
                     ),
                 }
             }
-            Func::NumFromDate => Ok(self.date(call, 0)?.map_or(Value::Null, |d| Value::Int(datetime::to_filetime(d)))),
+            Func::NumFromDate => Ok(self
+                .date(call, 0)?
+                .map_or(Value::Null, |d| Value::Int(datetime::to_filetime(d)))),
             Func::DefaultDomain => Ok(Value::Str(self.ctx.default_domain.to_string())),
             Func::FormatDateTime => {
                 // Three arguments is the older signature without `dateTimeStyles`.
                 let (input_at, output_at) = if call.args.len() == 3 { (1, 2) } else { (2, 3) };
-                let Some(source) = self.text(call, 0)? else { return Ok(Value::Null) };
+                let Some(source) = self.text(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 let input = self.text(call, input_at)?;
                 let output = self.text_or_empty(call, output_at)?;
                 let parsed = match input.as_deref() {
@@ -304,14 +356,16 @@ impl Evaluator<'_, '_, '_> {
                     Ok(d) => d,
                     Err(e) => {
                         return fail_with(
-                            Diagnostic::new(Code::NotADate, call.arg_span(0), e.message).with_help_opt(e.help),
+                            Diagnostic::new(Code::NotADate, call.arg_span(0), e.message)
+                                .with_help_opt(e.help),
                         );
                     }
                 };
                 match datetime::format(&d, &output) {
                     Ok(s) => Ok(Value::Str(s)),
                     Err(e) => fail_with(
-                        Diagnostic::new(Code::InvalidValue, call.arg_span(output_at), e.message).with_help_opt(e.help),
+                        Diagnostic::new(Code::InvalidValue, call.arg_span(output_at), e.message)
+                            .with_help_opt(e.help),
                     ),
                 }
             }
@@ -321,7 +375,11 @@ impl Evaluator<'_, '_, '_> {
             }
             Func::IgnoreFlowIfNullOrEmpty => {
                 let v = self.arg(call, 0)?;
-                if v.is_null_or_empty() { Err(Stop::Flow(FlowKeyword::Attribute)) } else { Ok(v) }
+                if v.is_null_or_empty() {
+                    Err(Stop::Flow(FlowKeyword::Attribute))
+                } else {
+                    Ok(v)
+                }
             }
             Func::Iif => {
                 let branch = if self.truth(call, 0)? { 1 } else { 2 };
@@ -335,7 +393,9 @@ impl Evaluator<'_, '_, '_> {
                 if start < 1 {
                     return fail_with(start_below_one(start, call.arg_span(2)));
                 }
-                let Some(haystack) = haystack else { return Ok(Value::Null) };
+                let Some(haystack) = haystack else {
+                    return Ok(Value::Null);
+                };
                 Ok(Value::Int(instr(&haystack, &needle, start, text_compare)))
             }
             Func::IsNull => Ok(Value::Bool(self.arg(call, 0)?.is_null())),
@@ -347,7 +407,9 @@ impl Evaluator<'_, '_, '_> {
             }
             Func::Item => {
                 let list = items(self.arg(call, 0)?);
-                let Some(index) = self.int(call, 1)? else { return Ok(Value::Null) };
+                let Some(index) = self.int(call, 1)? else {
+                    return Ok(Value::Null);
+                };
                 if index < 1 {
                     return fail(
                         Code::InvalidValue,
@@ -376,11 +438,17 @@ impl Evaluator<'_, '_, '_> {
             Func::Left => {
                 let s = self.text(call, 0)?;
                 let n = self.int(call, 1)?.unwrap_or(0);
-                let Some(s) = s else { return Ok(Value::Str(String::new())) };
+                let Some(s) = s else {
+                    return Ok(Value::Str(String::new()));
+                };
                 if n < 0 {
                     return Ok(Value::Str(s));
                 }
-                Ok(Value::Str(s.chars().take(usize::try_from(n).unwrap_or(usize::MAX)).collect()))
+                Ok(Value::Str(
+                    s.chars()
+                        .take(usize::try_from(n).unwrap_or(usize::MAX))
+                        .collect(),
+                ))
             }
             Func::Mid => {
                 let s = self.text(call, 0)?;
@@ -390,20 +458,27 @@ impl Evaluator<'_, '_, '_> {
                     return fail_with(start_below_one(start, call.arg_span(1)));
                 }
                 if len < 0 {
-                    return fail(Code::InvalidValue, call.arg_span(2), format!("the length `{len}` is negative"), None);
+                    return fail(
+                        Code::InvalidValue,
+                        call.arg_span(2),
+                        format!("the length `{len}` is negative"),
+                        None,
+                    );
                 }
                 let Some(s) = s else { return Ok(Value::Null) };
                 let skip = usize::try_from(start - 1).unwrap_or(usize::MAX);
                 let take = usize::try_from(len).unwrap_or(usize::MAX);
                 Ok(Value::Str(s.chars().skip(skip).take(take).collect()))
             }
-            Func::NormalizeDiacritics => {
-                Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(text::normalize_diacritics(&s))))
-            }
+            Func::NormalizeDiacritics => Ok(self
+                .text(call, 0)?
+                .map_or(Value::Null, |s| Value::Str(text::normalize_diacritics(&s)))),
             Func::Not => Ok(Value::Bool(!self.truth(call, 0)?)),
             Func::Now => Ok(Value::Date(self.ctx.now)),
             Func::PCase => {
-                let Some(s) = self.text(call, 0)? else { return Ok(Value::Null) };
+                let Some(s) = self.text(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 Ok(Value::Str(match self.text(call, 1)? {
                     Some(seps) => text::proper_case_with(&s, &seps),
                     None => text::proper_case(&s),
@@ -416,7 +491,15 @@ impl Evaluator<'_, '_, '_> {
                 }
                 let avoid = self.text_or_empty(call, 5)?;
                 let [length, numbers, special, capital, lower] = n;
-                match text::random_string(&mut *self.ctx.rng, length, numbers, special, capital, lower, &avoid) {
+                match text::random_string(
+                    &mut *self.ctx.rng,
+                    length,
+                    numbers,
+                    special,
+                    capital,
+                    lower,
+                    &avoid,
+                ) {
                     Ok(s) => Ok(Value::Str(s)),
                     Err(message) => fail(Code::InvalidValue, span, message, None),
                 }
@@ -439,7 +522,9 @@ impl Evaluator<'_, '_, '_> {
             Func::SelectUniqueValue => {
                 for i in 0..call.args.len() {
                     let v = self.one(call, i)?;
-                    let Some(candidate) = as_string(v) else { continue };
+                    let Some(candidate) = as_string(v) else {
+                        continue;
+                    };
                     if candidate.is_empty() {
                         continue;
                     }
@@ -450,19 +535,35 @@ impl Evaluator<'_, '_, '_> {
                 fail(
                     Code::NoUniqueValue,
                     span,
-                    format!("all {} candidates of `SelectUniqueValue` are already taken", call.args.len()),
+                    format!(
+                        "all {} candidates of `SelectUniqueValue` are already taken",
+                        call.args.len()
+                    ),
                     Some("add another candidate rule, for example one that appends a number"),
                 )
             }
             Func::Split => {
-                let Some(s) = self.text(call, 0)? else { return Ok(Value::Null) };
+                let Some(s) = self.text(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 let delimiter = self.text_or_empty(call, 1)?;
                 if delimiter.is_empty() {
-                    return fail(Code::InvalidValue, call.arg_span(1), "the delimiter is empty", None);
+                    return fail(
+                        Code::InvalidValue,
+                        call.arg_span(1),
+                        "the delimiter is empty",
+                        None,
+                    );
                 }
-                Ok(Value::List(s.split(delimiter.as_str()).map(|p| Value::Str(p.to_string())).collect()))
+                Ok(Value::List(
+                    s.split(delimiter.as_str())
+                        .map(|p| Value::Str(p.to_string()))
+                        .collect(),
+                ))
             }
-            Func::StripSpaces => Ok(self.text(call, 0)?.map_or(Value::Null, |s| Value::Str(text::strip_spaces(&s)))),
+            Func::StripSpaces => Ok(self
+                .text(call, 0)?
+                .map_or(Value::Null, |s| Value::Str(text::strip_spaces(&s)))),
             Func::Switch => {
                 let source = self.text(call, 0)?.unwrap_or_default();
                 let mut i = 2;
@@ -476,7 +577,9 @@ impl Evaluator<'_, '_, '_> {
                 self.arg(call, 1)
             }
             Func::ToLower | Func::ToUpper => {
-                let Some(s) = self.text(call, 0)? else { return Ok(Value::Null) };
+                let Some(s) = self.text(call, 0)? else {
+                    return Ok(Value::Null);
+                };
                 let culture = self.text(call, 1)?.filter(|c| !c.is_empty());
                 let result = if call.func == Func::ToLower {
                     text::to_lower(&s, culture.as_deref())
@@ -485,14 +588,18 @@ impl Evaluator<'_, '_, '_> {
                 };
                 match result {
                     Ok(s) => Ok(Value::Str(s)),
-                    Err(text::UnknownCulture(c)) => fail_with(unknown_culture(&c, call.arg_span(1))),
+                    Err(text::UnknownCulture(c)) => {
+                        fail_with(unknown_culture(&c, call.arg_span(1)))
+                    }
                 }
             }
             Func::Word => {
                 let s = self.text(call, 0)?;
                 let n = self.int(call, 1)?.unwrap_or(0);
                 let delimiters = self.text_or_empty(call, 2)?;
-                Ok(Value::Str(s.map_or_else(String::new, |s| text::word(&s, n, &delimiters))))
+                Ok(Value::Str(s.map_or_else(String::new, |s| {
+                    text::word(&s, n, &delimiters)
+                })))
             }
         }
     }
@@ -502,7 +609,9 @@ impl Evaluator<'_, '_, '_> {
         let has = |i: usize| call.arg(i).is_some();
         let source = self.text(call, 0)?;
         if has(2) {
-            let Some(re) = self.regex(call, 2, netregex::Options::default())? else { return Ok(source.map_or(Value::Null, Value::Str)) };
+            let Some(re) = self.regex(call, 2, netregex::Options::default())? else {
+                return Ok(source.map_or(Value::Null, Value::Str));
+            };
             let run = |r: std::result::Result<String, netregex::RegexError>, span: Span| match r {
                 Ok(s) => Ok(Value::Str(s)),
                 Err(e) => fail_with(regex_diagnostic(&e, span, Code::RegexLimit)),
@@ -512,15 +621,22 @@ impl Evaluator<'_, '_, '_> {
                 if has(4) {
                     // Mode 4: replace what the named group captured.
                     let replacement = self.text_or_empty(call, 4)?;
-                    let Some(source) = source else { return Ok(Value::Null) };
-                    return run(re.replace_group(&source, &group, &replacement), call.arg_span(2));
+                    let Some(source) = source else {
+                        return Ok(Value::Null);
+                    };
+                    return run(
+                        re.replace_group(&source, &group, &replacement),
+                        call.arg_span(2),
+                    );
                 }
                 // Mode 5: the source if it has a value, else the group matched in the
                 // replacement attribute.
                 if let Some(s) = source.filter(|s| !s.is_empty()) {
                     return Ok(Value::Str(s));
                 }
-                let Some(other) = self.text(call, 5)? else { return Ok(Value::Null) };
+                let Some(other) = self.text(call, 5)? else {
+                    return Ok(Value::Null);
+                };
                 return match re.first_group(&other, &group) {
                     Ok(found) => Ok(found.map_or(Value::Null, Value::Str)),
                     Err(e) => fail_with(regex_diagnostic(&e, call.arg_span(2), Code::RegexLimit)),
@@ -528,14 +644,18 @@ impl Evaluator<'_, '_, '_> {
             }
             // Mode 3: regex replace with .NET substitutions.
             let replacement = self.text_or_empty(call, 4)?;
-            let Some(source) = source else { return Ok(Value::Null) };
+            let Some(source) = source else {
+                return Ok(Value::Null);
+            };
             return run(re.replace_all(&source, &replacement), call.arg_span(2));
         }
         let old = self.text_or_empty(call, 1)?;
         if has(4) {
             // Mode 1: plain, case-sensitive replacement of every occurrence.
             let replacement = self.text_or_empty(call, 4)?;
-            let Some(source) = source else { return Ok(Value::Null) };
+            let Some(source) = source else {
+                return Ok(Value::Null);
+            };
             if old.is_empty() {
                 return Ok(Value::Str(source));
             }
@@ -543,7 +663,9 @@ impl Evaluator<'_, '_, '_> {
         }
         // Mode 2: the source placed into the template where `oldValue` stands.
         let template = self.text_or_empty(call, 6)?;
-        let Some(source) = source else { return Ok(Value::Null) };
+        let Some(source) = source else {
+            return Ok(Value::Null);
+        };
         if old.is_empty() {
             return Ok(Value::Str(template));
         }
@@ -594,7 +716,10 @@ fn compare(l: &Value, r: &Value, op: CmpOp) -> bool {
     let ord = match ord {
         Some(o) => o,
         None => {
-            let (a, b) = (l.as_text().unwrap_or_default(), r.as_text().unwrap_or_default());
+            let (a, b) = (
+                l.as_text().unwrap_or_default(),
+                r.as_text().unwrap_or_default(),
+            );
             a.as_ref().cmp(b.as_ref())
         }
     };
@@ -611,8 +736,16 @@ fn compare(l: &Value, r: &Value, op: CmpOp) -> bool {
 /// `InStr`: 1-based character position of `needle` in `haystack` at or after `start`, 0 when
 /// absent; an empty needle is found at `start` (when within the string).
 fn instr(haystack: &str, needle: &str, start: i64, text_compare: bool) -> i64 {
-    let hay: Vec<char> = if text_compare { haystack.chars().flat_map(char::to_lowercase).collect() } else { haystack.chars().collect() };
-    let nee: Vec<char> = if text_compare { needle.chars().flat_map(char::to_lowercase).collect() } else { needle.chars().collect() };
+    let hay: Vec<char> = if text_compare {
+        haystack.chars().flat_map(char::to_lowercase).collect()
+    } else {
+        haystack.chars().collect()
+    };
+    let nee: Vec<char> = if text_compare {
+        needle.chars().flat_map(char::to_lowercase).collect()
+    } else {
+        needle.chars().collect()
+    };
     let from = usize::try_from(start - 1).unwrap_or(usize::MAX);
     if from > hay.len() {
         return 0;
@@ -642,7 +775,14 @@ fn format_guid(mut b: [u8; 16]) -> String {
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     let part = |r: std::ops::Range<usize>| hex.get(r).unwrap_or("");
-    format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
+    format!(
+        "{}-{}-{}-{}-{}",
+        part(0..8),
+        part(8..12),
+        part(12..16),
+        part(16..20),
+        part(20..32)
+    )
 }
 
 #[cfg(test)]

@@ -161,9 +161,18 @@ mod tests {
 
     #[test]
     fn lookup_ignores_case_and_reports_it() {
-        assert_eq!(lookup("Switch").map(|(f, exact)| (f.func, exact)), Some((Func::Switch, true)));
-        assert_eq!(lookup("switch").map(|(f, exact)| (f.func, exact)), Some((Func::Switch, false)));
-        assert_eq!(lookup("IsNullorEmpty").map(|(f, _)| f.func), Some(Func::IsNullOrEmpty));
+        assert_eq!(
+            lookup("Switch").map(|(f, exact)| (f.func, exact)),
+            Some((Func::Switch, true))
+        );
+        assert_eq!(
+            lookup("switch").map(|(f, exact)| (f.func, exact)),
+            Some((Func::Switch, false))
+        );
+        assert_eq!(
+            lookup("IsNullorEmpty").map(|(f, _)| f.func),
+            Some(Func::IsNullOrEmpty)
+        );
         assert!(lookup("Trim").is_none());
     }
 

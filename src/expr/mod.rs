@@ -38,7 +38,9 @@ use crate::diagnostics::Diagnostic;
 pub fn compile_str(text: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let parsed = crate::syntax::parse_expression(text);
     let mut diagnostics = parsed.diagnostics;
-    let Some(ast) = parsed.value else { return (None, diagnostics) };
+    let Some(ast) = parsed.value else {
+        return (None, diagnostics);
+    };
     let (program, more) = compile(&ast);
     diagnostics.extend(more);
     (program, diagnostics)

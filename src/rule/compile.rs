@@ -107,12 +107,23 @@ pub enum DateOperand {
 
 /// Checks and compiles a parsed rule against a schema.
 pub fn compile(rule: &Rule, schema: &Schema) -> (Option<RuleProgram>, Vec<Diagnostic>) {
-    let mut c = Compiler { schema, object: None, properties: Vec::new(), diagnostics: Vec::new() };
+    let mut c = Compiler {
+        schema,
+        object: None,
+        properties: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let root = match &rule.node {
         RuleKind::DirectReports(id) => {
             c.object = Some(ObjectKind::User);
-            let slot = c.slot(Property { name: "manager".into(), ty: PropType::String });
-            Some(Node::DirectReports { slot, id: id.node.to_lowercase() })
+            let slot = c.slot(Property {
+                name: "manager".into(),
+                ty: PropType::String,
+            });
+            Some(Node::DirectReports {
+                slot,
+                id: id.node.to_lowercase(),
+            })
         }
         _ => {
             c.check_member_of_placement(rule, true);
@@ -265,15 +276,28 @@ impl Compiler<'_> {
     }
 
     /// Resolves a property reference to what it reads and its type.
-    fn resolve(&mut self, name: &str, span: Span, scope: Option<ItemScope>) -> Option<(Target, PropType)> {
+    fn resolve(
+        &mut self,
+        name: &str,
+        span: Span,
+        scope: Option<ItemScope>,
+    ) -> Option<(Target, PropType)> {
         // Item references inside -any / -all.
         if let Some(scope) = scope {
             if name == "_" {
                 return match scope.ty {
-                    PropType::StringCollection | PropType::MemberOf => Some((Target::Item, PropType::String)),
+                    PropType::StringCollection | PropType::MemberOf => {
+                        Some((Target::Item, PropType::String))
+                    }
                     _ => self.reject(
-                        Diagnostic::new(Code::QuantifierMisuse, span, "`_` stands for a string item, but these items are complex")
-                            .with_help("name the item's field, for example `assignedPlan.servicePlanId`"),
+                        Diagnostic::new(
+                            Code::QuantifierMisuse,
+                            span,
+                            "`_` stands for a string item, but these items are complex",
+                        )
+                        .with_help(
+                            "name the item's field, for example `assignedPlan.servicePlanId`",
+                        ),
                     ),
                 };
             }
@@ -282,37 +306,74 @@ impl Compiler<'_> {
                 && !head.eq_ignore_ascii_case("device")
             {
                 return match scope.ty {
-                    PropType::ComplexCollection(fields) => match fields.iter().find(|f| f.eq_ignore_ascii_case(field)) {
+                    PropType::ComplexCollection(fields) => match fields
+                        .iter()
+                        .find(|f| f.eq_ignore_ascii_case(field))
+                    {
                         Some(f) => Some((Target::ItemField((*f).to_string()), PropType::String)),
                         None => {
-                            let mut d = Diagnostic::new(Code::UnknownProperty, span, format!("items have no field `{field}`"));
+                            let mut d = Diagnostic::new(
+                                Code::UnknownProperty,
+                                span,
+                                format!("items have no field `{field}`"),
+                            );
                             if let Some(s) = did_you_mean(field, fields.iter().copied()) {
                                 d = d.with_help(format!("did you mean `{head}.{s}`?"));
                             } else {
-                                d = d.with_help(format!("the fields are {}", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")));
+                                d = d.with_help(format!(
+                                    "the fields are {}",
+                                    fields
+                                        .iter()
+                                        .map(|f| format!("`{f}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ));
                             }
                             self.reject(d)
                         }
                     },
-                    PropType::MemberOf if head.eq_ignore_ascii_case("group") && field.eq_ignore_ascii_case("objectId") => {
+                    PropType::MemberOf
+                        if head.eq_ignore_ascii_case("group")
+                            && field.eq_ignore_ascii_case("objectId") =>
+                    {
                         Some((Target::Item, PropType::String))
                     }
                     _ => self.reject(
-                        Diagnostic::new(Code::QuantifierMisuse, span, format!("`{name}` is not an item of this collection"))
-                            .with_help("string items are written `_`, group items `group.objectId`"),
+                        Diagnostic::new(
+                            Code::QuantifierMisuse,
+                            span,
+                            format!("`{name}` is not an item of this collection"),
+                        )
+                        .with_help("string items are written `_`, group items `group.objectId`"),
                     ),
                 };
             }
-        } else if name == "_" || name.split_once('.').is_some_and(|(h, _)| h.eq_ignore_ascii_case("group") || h.eq_ignore_ascii_case("assignedPlan") || h.eq_ignore_ascii_case("item")) {
+        } else if name == "_"
+            || name.split_once('.').is_some_and(|(h, _)| {
+                h.eq_ignore_ascii_case("group")
+                    || h.eq_ignore_ascii_case("assignedPlan")
+                    || h.eq_ignore_ascii_case("item")
+            })
+        {
             return self.reject(
-                Diagnostic::new(Code::QuantifierMisuse, span, format!("`{name}` refers to a collection item outside `-any`/`-all`"))
-                    .with_help("use it inside `user.proxyAddresses -any (...)` or a similar quantifier"),
+                Diagnostic::new(
+                    Code::QuantifierMisuse,
+                    span,
+                    format!("`{name}` refers to a collection item outside `-any`/`-all`"),
+                )
+                .with_help(
+                    "use it inside `user.proxyAddresses -any (...)` or a similar quantifier",
+                ),
             );
         }
         let Some((head, prop)) = name.split_once('.') else {
             return self.reject(
-                Diagnostic::new(Code::MixedObjects, span, format!("`{name}` has no object prefix"))
-                    .with_help(format!("write `user.{name}` or `device.{name}`")),
+                Diagnostic::new(
+                    Code::MixedObjects,
+                    span,
+                    format!("`{name}` has no object prefix"),
+                )
+                .with_help(format!("write `user.{name}` or `device.{name}`")),
             );
         };
         let kind = if head.eq_ignore_ascii_case("user") {
@@ -320,9 +381,12 @@ impl Compiler<'_> {
         } else if head.eq_ignore_ascii_case("device") {
             ObjectKind::Device
         } else {
-            let mut d = Diagnostic::new(Code::MixedObjects, span, format!("unknown object `{head}`"));
+            let mut d =
+                Diagnostic::new(Code::MixedObjects, span, format!("unknown object `{head}`"));
             d = d.with_help(match did_you_mean(head, ["user", "device"]) {
-                Some(s) => format!("did you mean `{s}`? rules test `user.` or `device.` properties"),
+                Some(s) => {
+                    format!("did you mean `{s}`? rules test `user.` or `device.` properties")
+                }
                 None => "rules test `user.` or `device.` properties".to_string(),
             });
             return self.reject(d);
@@ -342,8 +406,12 @@ impl Compiler<'_> {
         }
         if prop.eq_ignore_ascii_case("organizationalUnit") && kind == ObjectKind::Device {
             return self.reject(
-                Diagnostic::new(Code::UnknownProperty, span, "`device.organizationalUnit` must not be used in rules")
-                    .with_help("Microsoft documents this property as unsupported for dynamic groups"),
+                Diagnostic::new(
+                    Code::UnknownProperty,
+                    span,
+                    "`device.organizationalUnit` must not be used in rules",
+                )
+                .with_help("Microsoft documents this property as unsupported for dynamic groups"),
             );
         }
         match self.schema.lookup(kind, prop) {
@@ -357,7 +425,10 @@ impl Compiler<'_> {
                     span,
                     format!("`{}.{prop}` is not a supported property", kind.prefix()),
                 );
-                if let Some(s) = did_you_mean(prop, self.schema.properties(kind).iter().map(|p| p.name.as_str())) {
+                if let Some(s) = did_you_mean(
+                    prop,
+                    self.schema.properties(kind).iter().map(|p| p.name.as_str()),
+                ) {
                     d = d.with_help(format!("did you mean `{}.{s}`?", kind.prefix()));
                 } else if self.schema.extensions {
                     d = d.with_help("custom attributes are written `extensionAttribute1`..`15` or `extension_<appId>_<name>`");
@@ -373,14 +444,25 @@ impl Compiler<'_> {
     }
 
     /// Builds the positive test for `property op value`, enforcing type rules.
-    fn test(&mut self, name: &str, ty: PropType, op: RuleOp, op_span: Span, value: &RuleValue) -> Option<Test> {
+    fn test(
+        &mut self,
+        name: &str,
+        ty: PropType,
+        op: RuleOp,
+        op_span: Span,
+        value: &RuleValue,
+    ) -> Option<Test> {
         let (positive, _) = op.split_negation();
         let unsupported = |this: &mut Self, allowed: &str| {
             this.reject::<Test>(
                 Diagnostic::new(
                     Code::UnsupportedOperator,
                     op_span,
-                    format!("operator `{}` isn't supported on `{name}`, a {}", op.as_str(), ty.describe()),
+                    format!(
+                        "operator `{}` isn't supported on `{name}`, a {}",
+                        op.as_str(),
+                        ty.describe()
+                    ),
                 )
                 .with_help(format!("a {} accepts {allowed}", ty.describe())),
             )
@@ -392,11 +474,29 @@ impl Compiler<'_> {
                     .with_help(format!("string values need double quotes: `\"{word}\"`; comparing two properties is not supported")),
             );
         }
-        if matches!(value.node, RuleValueKind::Null) {
+        // An empty string stands for null in the directory, so `-eq ""` is `-eq null`.
+        let empty_string =
+            matches!(&value.node, RuleValueKind::Str(s) if s.is_empty()) && positive == RuleOp::Eq;
+        if matches!(value.node, RuleValueKind::Null)
+            || (empty_string
+                && !matches!(
+                    ty,
+                    PropType::Boolean | PropType::DateTime | PropType::Number
+                ))
+        {
             if positive != RuleOp::Eq {
                 return self.reject(
-                    Diagnostic::new(Code::NullOperator, op_span, format!("`null` can only be compared with `-eq` or `-ne`, not `{}`", op.as_str()))
-                        .with_help("write `-eq null` for a missing value, `-ne null` for a present one"),
+                    Diagnostic::new(
+                        Code::NullOperator,
+                        op_span,
+                        format!(
+                            "`null` can only be compared with `-eq` or `-ne`, not `{}`",
+                            op.as_str()
+                        ),
+                    )
+                    .with_help(
+                        "write `-eq null` for a missing value, `-ne null` for a present one",
+                    ),
                 );
             }
             if matches!(ty, PropType::ComplexCollection(_) | PropType::MemberOf) {
@@ -407,14 +507,22 @@ impl Compiler<'_> {
         let is_array = matches!(value.node, RuleValueKind::Array(_));
         if positive == RuleOp::In && !is_array {
             return self.reject(
-                Diagnostic::new(Code::ValueType, value.span, format!("`{}` needs a list of values", op.as_str()))
-                    .with_help("write the values in brackets: `[\"a\", \"b\"]`"),
+                Diagnostic::new(
+                    Code::ValueType,
+                    value.span,
+                    format!("`{}` needs a list of values", op.as_str()),
+                )
+                .with_help("write the values in brackets: `[\"a\", \"b\"]`"),
             );
         }
         if positive != RuleOp::In && is_array {
             return self.reject(
-                Diagnostic::new(Code::ValueType, value.span, format!("`{}` compares with one value, not a list", op.as_str()))
-                    .with_help("use `-in` to test membership in a list"),
+                Diagnostic::new(
+                    Code::ValueType,
+                    value.span,
+                    format!("`{}` compares with one value, not a list", op.as_str()),
+                )
+                .with_help("use `-in` to test membership in a list"),
             );
         }
         match ty {
@@ -424,22 +532,35 @@ impl Compiler<'_> {
                 }
                 match &value.node {
                     RuleValueKind::Bool(b) => Some(Test::Bool(*b)),
-                    RuleValueKind::Str(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                    RuleValueKind::Str(s)
+                        if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+                    {
                         Some(Test::Bool(s.eq_ignore_ascii_case("true")))
                     }
                     _ => self.reject(
-                        Diagnostic::new(Code::ValueType, value.span, format!("`{name}` is a boolean; compare it with `true` or `false`"))
-                            .with_help("write `-eq true` or `-eq false`"),
+                        Diagnostic::new(
+                            Code::ValueType,
+                            value.span,
+                            format!("`{name}` is a boolean; compare it with `true` or `false`"),
+                        )
+                        .with_help("write `-eq true` or `-eq false`"),
                     ),
                 }
             }
             PropType::DateTime | PropType::Number => {
-                let ordering = matches!(positive, RuleOp::Eq | RuleOp::Lt | RuleOp::Le | RuleOp::Gt | RuleOp::Ge);
+                let ordering = matches!(
+                    positive,
+                    RuleOp::Eq | RuleOp::Lt | RuleOp::Le | RuleOp::Gt | RuleOp::Ge
+                );
                 if !ordering {
                     return unsupported(self, "`-eq`, `-ne`, `-lt`, `-le`, `-gt` and `-ge`");
                 }
                 // `-ne` is the negation of `-eq`; the others keep their own direction.
-                let cmp = if positive == RuleOp::Eq { RuleOp::Eq } else { op };
+                let cmp = if positive == RuleOp::Eq {
+                    RuleOp::Eq
+                } else {
+                    op
+                };
                 if ty == PropType::Number {
                     let n = match &value.node {
                         RuleValueKind::Number(n) => n.parse::<f64>().ok(),
@@ -449,15 +570,21 @@ impl Compiler<'_> {
                     return match n {
                         Some(n) => Some(Test::Number(cmp, n)),
                         None => self.reject(
-                            Diagnostic::new(Code::ValueType, value.span, format!("`{name}` is a number; this value is not"))
-                                .with_help("write a number such as `42`"),
+                            Diagnostic::new(
+                                Code::ValueType,
+                                value.span,
+                                format!("`{name}` is a number; this value is not"),
+                            )
+                            .with_help("write a number such as `42`"),
                         ),
                     };
                 }
                 let operand = match &value.node {
                     RuleValueKind::Now(d) => Some(DateOperand::Now(*d)),
                     RuleValueKind::DateTime(s) => parse_datetime_literal(s).map(DateOperand::Fixed),
-                    RuleValueKind::Str(s) => crate::dotnet::datetime::parse(s).ok().map(DateOperand::Fixed),
+                    RuleValueKind::Str(s) => crate::dotnet::datetime::parse(s)
+                        .ok()
+                        .map(DateOperand::Fixed),
                     _ => None,
                 };
                 match operand {
@@ -468,7 +595,9 @@ impl Compiler<'_> {
                     ),
                 }
             }
-            PropType::ComplexCollection(_) | PropType::MemberOf => unsupported(self, "only `-any` and `-all`"),
+            PropType::ComplexCollection(_) | PropType::MemberOf => {
+                unsupported(self, "only `-any` and `-all`")
+            }
             PropType::String | PropType::StringCollection => {
                 if matches!(positive, RuleOp::Lt | RuleOp::Le | RuleOp::Gt | RuleOp::Ge) {
                     return unsupported(
@@ -486,15 +615,21 @@ impl Compiler<'_> {
                     }
                 };
                 if positive == RuleOp::In {
-                    let RuleValueKind::Array(items) = &value.node else { return None };
+                    let RuleValueKind::Array(items) = &value.node else {
+                        return None;
+                    };
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
                         match text(item) {
                             Some(s) => out.push(s.to_lowercase()),
                             None => {
                                 return self.reject(
-                                    Diagnostic::new(Code::ValueType, item.span, "list items must be strings or numbers")
-                                        .with_help("write each item in double quotes"),
+                                    Diagnostic::new(
+                                        Code::ValueType,
+                                        item.span,
+                                        "list items must be strings or numbers",
+                                    )
+                                    .with_help("write each item in double quotes"),
                                 );
                             }
                         }
@@ -503,15 +638,24 @@ impl Compiler<'_> {
                 }
                 let Some(s) = text(value) else {
                     return self.reject(
-                        Diagnostic::new(Code::ValueType, value.span, format!("`{name}` is a string; this value is not one"))
-                            .with_help("write the value in double quotes"),
+                        Diagnostic::new(
+                            Code::ValueType,
+                            value.span,
+                            format!("`{name}` is a string; this value is not one"),
+                        )
+                        .with_help("write the value in double quotes"),
                     );
                 };
                 Some(match positive {
                     RuleOp::StartsWith => Test::StartsWith(s.to_lowercase()),
                     RuleOp::EndsWith => Test::EndsWith(s.to_lowercase()),
                     RuleOp::Contains => Test::Contains(s.to_lowercase()),
-                    RuleOp::Match => match NetRegex::new(&s, Options { case_insensitive: true }) {
+                    RuleOp::Match => match NetRegex::new(
+                        &s,
+                        Options {
+                            case_insensitive: true,
+                        },
+                    ) {
                         Ok(re) => Test::Match(re),
                         Err(e) => {
                             return self.reject(

@@ -29,7 +29,12 @@ impl RuleProgram {
     }
 }
 
-fn eval(node: &Node, values: &[Value], item: Option<&Value>, ctx: &RuleContext) -> Result<bool, Diagnostic> {
+fn eval(
+    node: &Node,
+    values: &[Value],
+    item: Option<&Value>,
+    ctx: &RuleContext,
+) -> Result<bool, Diagnostic> {
     match node {
         Node::And(children) => {
             for child in children {
@@ -69,7 +74,12 @@ fn eval(node: &Node, values: &[Value], item: Option<&Value>, ctx: &RuleContext) 
             }
             Ok(*all)
         }
-        Node::Test { target, test, negate, span } => {
+        Node::Test {
+            target,
+            test,
+            negate,
+            span,
+        } => {
             let value = match target {
                 Target::Slot(slot) => values.get(*slot),
                 Target::Item => item,
@@ -96,8 +106,9 @@ fn eval(node: &Node, values: &[Value], item: Option<&Value>, ctx: &RuleContext) 
 }
 
 fn limit_error(message: String, span: crate::diagnostics::Span) -> Diagnostic {
-    Diagnostic::new(Code::RegexLimit, span, message)
-        .with_help("simplify the pattern: nested quantifiers such as `(a+)+` backtrack exponentially")
+    Diagnostic::new(Code::RegexLimit, span, message).with_help(
+        "simplify the pattern: nested quantifiers such as `(a+)+` backtrack exponentially",
+    )
 }
 
 /// Runs a positive test on one value.
@@ -121,12 +132,16 @@ fn run(test: &Test, value: Option<&Value>, ctx: &RuleContext) -> Result<bool, St
         }
         Test::Bool(b) => match value {
             Value::Bool(v) => v == b,
-            other => other.as_text().is_some_and(|t| t.eq_ignore_ascii_case(if *b { "true" } else { "false" })),
+            other => other
+                .as_text()
+                .is_some_and(|t| t.eq_ignore_ascii_case(if *b { "true" } else { "false" })),
         },
         Test::Date(op, operand) => {
             let lhs = match value {
                 Value::Date(d) => Some(*d),
-                other => other.as_text().and_then(|t| crate::dotnet::datetime::parse(&t).ok()),
+                other => other
+                    .as_text()
+                    .and_then(|t| crate::dotnet::datetime::parse(&t).ok()),
             };
             let rhs = resolve_date(*operand, ctx);
             match (lhs, rhs) {
@@ -187,7 +202,10 @@ fn eq_ci(a: &str, lower: &str) -> bool {
 /// Case-insensitive prefix test against an already lower-cased prefix.
 fn starts_ci(a: &str, lower: &str) -> bool {
     if a.is_ascii() {
-        return a.as_bytes().get(..lower.len()).is_some_and(|p| p.eq_ignore_ascii_case(lower.as_bytes()));
+        return a
+            .as_bytes()
+            .get(..lower.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(lower.as_bytes()));
     }
     let mut hay = a.chars().flat_map(char::to_lowercase);
     lower.chars().all(|c| hay.next() == Some(c))
@@ -196,8 +214,13 @@ fn starts_ci(a: &str, lower: &str) -> bool {
 /// Case-insensitive suffix test against an already lower-cased suffix.
 fn ends_ci(a: &str, lower: &str) -> bool {
     if a.is_ascii() {
-        let Some(start) = a.len().checked_sub(lower.len()) else { return false };
-        return a.as_bytes().get(start..).is_some_and(|s| s.eq_ignore_ascii_case(lower.as_bytes()));
+        let Some(start) = a.len().checked_sub(lower.len()) else {
+            return false;
+        };
+        return a
+            .as_bytes()
+            .get(start..)
+            .is_some_and(|s| s.eq_ignore_ascii_case(lower.as_bytes()));
     }
     a.to_lowercase().ends_with(lower)
 }
@@ -208,7 +231,10 @@ fn contains_ci(a: &str, lower: &str) -> bool {
         return true;
     }
     if a.is_ascii() {
-        return a.as_bytes().windows(lower.len()).any(|w| w.eq_ignore_ascii_case(lower.as_bytes()));
+        return a
+            .as_bytes()
+            .windows(lower.len())
+            .any(|w| w.eq_ignore_ascii_case(lower.as_bytes()));
     }
     a.to_lowercase().contains(lower)
 }

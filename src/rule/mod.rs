@@ -16,7 +16,9 @@ use crate::diagnostics::Diagnostic;
 pub fn compile_str(text: &str, schema: &Schema) -> (Option<RuleProgram>, Vec<Diagnostic>) {
     let parsed = crate::syntax::parse_rule(text);
     let mut diagnostics = parsed.diagnostics;
-    let Some(ast) = parsed.value else { return (None, diagnostics) };
+    let Some(ast) = parsed.value else {
+        return (None, diagnostics);
+    };
     let (program, more) = compile(&ast, schema);
     diagnostics.extend(more);
     (program, diagnostics)

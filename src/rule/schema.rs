@@ -125,29 +125,58 @@ const DEVICE_STRINGS: &[&str] = &[
 pub const ASSIGNED_PLAN_FIELDS: &[&str] = &["capabilityStatus", "service", "servicePlanId"];
 
 fn props(names: &[&str], ty: PropType) -> impl Iterator<Item = Property> {
-    names.iter().map(move |n| Property { name: (*n).to_string(), ty })
+    names.iter().map(move |n| Property {
+        name: (*n).to_string(),
+        ty,
+    })
 }
 
 impl Schema {
     /// Entra's built-in properties (reference §1.5), with extension attributes.
     pub fn entra() -> Schema {
         let mut user: Vec<Property> = props(USER_STRINGS, PropType::String).collect();
-        user.extend(props(&["accountEnabled", "dirSyncEnabled"], PropType::Boolean));
+        user.extend(props(
+            &["accountEnabled", "dirSyncEnabled"],
+            PropType::Boolean,
+        ));
         user.extend(props(&["employeeHireDate"], PropType::DateTime));
-        user.extend(props(&["otherMails", "proxyAddresses"], PropType::StringCollection));
-        user.push(Property { name: "assignedPlans".into(), ty: PropType::ComplexCollection(ASSIGNED_PLAN_FIELDS) });
-        user.push(Property { name: "memberOf".into(), ty: PropType::MemberOf });
+        user.extend(props(
+            &["otherMails", "proxyAddresses"],
+            PropType::StringCollection,
+        ));
+        user.push(Property {
+            name: "assignedPlans".into(),
+            ty: PropType::ComplexCollection(ASSIGNED_PLAN_FIELDS),
+        });
+        user.push(Property {
+            name: "memberOf".into(),
+            ty: PropType::MemberOf,
+        });
         let mut device: Vec<Property> = props(DEVICE_STRINGS, PropType::String).collect();
         device.extend(props(&["accountEnabled", "isRooted"], PropType::Boolean));
-        device.extend(props(&["devicePhysicalIds", "systemLabels"], PropType::StringCollection));
-        device.push(Property { name: "memberOf".into(), ty: PropType::MemberOf });
-        Schema { user, device, extensions: true }
+        device.extend(props(
+            &["devicePhysicalIds", "systemLabels"],
+            PropType::StringCollection,
+        ));
+        device.push(Property {
+            name: "memberOf".into(),
+            ty: PropType::MemberOf,
+        });
+        Schema {
+            user,
+            device,
+            extensions: true,
+        }
     }
 
     /// A schema of declared attributes (for policy sets): user properties only, no implicit
     /// extension attributes.
     pub fn declared(user: Vec<Property>) -> Schema {
-        Schema { user, device: Vec::new(), extensions: false }
+        Schema {
+            user,
+            device: Vec::new(),
+            extensions: false,
+        }
     }
 
     /// The properties of one object kind.
@@ -161,11 +190,18 @@ impl Schema {
     /// Finds a property by name, case-insensitively (Microsoft's examples write
     /// `employeehiredate` and `mailNickname`).
     pub fn lookup(&self, kind: ObjectKind, name: &str) -> Option<Property> {
-        if let Some(p) = self.properties(kind).iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        if let Some(p) = self
+            .properties(kind)
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             return Some(p.clone());
         }
         if self.extensions {
-            return extension(name).map(|name| Property { name, ty: PropType::String });
+            return extension(name).map(|name| Property {
+                name,
+                ty: PropType::String,
+            });
         }
         None
     }
@@ -176,12 +212,17 @@ fn extension(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     if let Some(digits) = lower.strip_prefix("extensionattribute") {
         let n: u8 = digits.parse().ok()?;
-        return ((1..=15).contains(&n) && digits == n.to_string()).then(|| format!("extensionAttribute{n}"));
+        return ((1..=15).contains(&n) && digits == n.to_string())
+            .then(|| format!("extensionAttribute{n}"));
     }
-    let rest = name.get(..10).filter(|p| p.eq_ignore_ascii_case("extension_")).and(name.get(10..))?;
+    let rest = name
+        .get(..10)
+        .filter(|p| p.eq_ignore_ascii_case("extension_"))
+        .and(name.get(10..))?;
     let (app, attr) = rest.split_once('_')?;
     let valid_app = app.len() == 32 && app.chars().all(|c| c.is_ascii_hexdigit());
-    let valid_attr = !attr.is_empty() && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid_attr =
+        !attr.is_empty() && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     (valid_app && valid_attr).then(|| format!("extension_{app}_{attr}"))
 }
 
@@ -192,20 +233,49 @@ mod tests {
     #[test]
     fn lookup_is_case_insensitive_and_canonical() {
         let s = Schema::entra();
-        assert_eq!(s.lookup(ObjectKind::User, "employeehiredate").unwrap().name, "employeeHireDate");
-        assert_eq!(s.lookup(ObjectKind::User, "mailNickname").unwrap().name, "mailNickName");
-        assert_eq!(s.lookup(ObjectKind::Device, "devicePhysicalIDs").unwrap().ty, PropType::StringCollection);
+        assert_eq!(
+            s.lookup(ObjectKind::User, "employeehiredate").unwrap().name,
+            "employeeHireDate"
+        );
+        assert_eq!(
+            s.lookup(ObjectKind::User, "mailNickname").unwrap().name,
+            "mailNickName"
+        );
+        assert_eq!(
+            s.lookup(ObjectKind::Device, "devicePhysicalIDs")
+                .unwrap()
+                .ty,
+            PropType::StringCollection
+        );
         assert!(s.lookup(ObjectKind::Device, "department").is_none());
     }
 
     #[test]
     fn extension_attributes() {
         let s = Schema::entra();
-        assert_eq!(s.lookup(ObjectKind::User, "extensionattribute15").unwrap().name, "extensionAttribute15");
+        assert_eq!(
+            s.lookup(ObjectKind::User, "extensionattribute15")
+                .unwrap()
+                .name,
+            "extensionAttribute15"
+        );
         assert!(s.lookup(ObjectKind::User, "extensionAttribute16").is_none());
         assert!(s.lookup(ObjectKind::User, "extensionAttribute01").is_none());
-        assert!(s.lookup(ObjectKind::User, "extension_9d98ed114c4840d298fad781915f27e4_employeeLevel").is_some());
-        assert!(s.lookup(ObjectKind::User, "extension_xyz_employeeLevel").is_none());
-        assert!(Schema::declared(vec![]).lookup(ObjectKind::User, "extensionAttribute1").is_none());
+        assert!(
+            s.lookup(
+                ObjectKind::User,
+                "extension_9d98ed114c4840d298fad781915f27e4_employeeLevel"
+            )
+            .is_some()
+        );
+        assert!(
+            s.lookup(ObjectKind::User, "extension_xyz_employeeLevel")
+                .is_none()
+        );
+        assert!(
+            Schema::declared(vec![])
+                .lookup(ObjectKind::User, "extensionAttribute1")
+                .is_none()
+        );
     }
 }

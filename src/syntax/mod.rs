@@ -4,4 +4,6 @@
 pub mod ast;
 pub mod parser;
 
-pub use parser::{MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_RULE_LEN, Parsed, parse_expression, parse_rule};
+pub use parser::{
+    MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_RULE_LEN, Parsed, parse_expression, parse_rule,
+};

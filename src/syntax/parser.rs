@@ -41,7 +41,10 @@ pub struct Parsed<T> {
 
 impl<T> Parsed<T> {
     fn fail(diagnostic: Diagnostic) -> Parsed<T> {
-        Parsed { value: None, diagnostics: vec![diagnostic] }
+        Parsed {
+            value: None,
+            diagnostics: vec![diagnostic],
+        }
     }
 }
 
@@ -104,7 +107,10 @@ fn nesting(text: &str, rule_lang: bool) -> (usize, Span) {
                     .is_none_or(|p| !(p.is_ascii_alphanumeric() || p == '_' || p == '.'));
                 if before_ok
                     && word.starts_with("not")
-                    && !word.chars().nth(3).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !word
+                        .chars()
+                        .nth(3)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
                 {
                     nots += 1;
                     if depth + nots > max {
@@ -126,7 +132,10 @@ fn pest_error(err: &pest::error::Error<Rule>, code: Code, what: &str) -> Diagnos
         InputLocation::Span((s, e)) => Span::new(s, e),
     };
     let (positives, negatives) = match &err.variant {
-        ErrorVariant::ParsingError { positives, negatives } => (positives.clone(), negatives.clone()),
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => (positives.clone(), negatives.clone()),
         ErrorVariant::CustomError { .. } => (Vec::new(), Vec::new()),
     };
     let mut words: Vec<&'static str> = positives.iter().filter_map(|r| rule_word(*r)).collect();
@@ -135,7 +144,11 @@ fn pest_error(err: &pest::error::Error<Rule>, code: Code, what: &str) -> Diagnos
     let found = found_at(err.line(), span.start, err);
     // pest lists only named rules; inside an argument list the punctuation `,` and `)` is
     // expected too, whenever a comparison could still follow.
-    if code == Code::ExprSyntax && positives.iter().any(|r| matches!(r, Rule::cmp_eq | Rule::cmp_lt)) {
+    if code == Code::ExprSyntax
+        && positives
+            .iter()
+            .any(|r| matches!(r, Rule::cmp_eq | Rule::cmp_lt))
+    {
         words.retain(|w| !w.starts_with("a comparison"));
         words.push("`,`");
         words.push("`)`");
@@ -147,18 +160,24 @@ fn pest_error(err: &pest::error::Error<Rule>, code: Code, what: &str) -> Diagnos
         format!("expected {}, found {found}", join_words(&words))
     };
     let _ = negatives;
-    Diagnostic::new(code, Span::new(span.start, span.end.max(span.start + 1)), message)
+    Diagnostic::new(
+        code,
+        Span::new(span.start, span.end.max(span.start + 1)),
+        message,
+    )
 }
 
 /// Describes what stands at the error position: a quoted token, or "end of input".
 fn found_at(_line: &str, _pos: usize, err: &pest::error::Error<Rule>) -> String {
-    let (pest::error::LineColLocation::Pos((_, col)) | pest::error::LineColLocation::Span((_, col), _)) =
-        err.line_col;
+    let (pest::error::LineColLocation::Pos((_, col))
+    | pest::error::LineColLocation::Span((_, col), _)) = err.line_col;
     let rest: String = err.line().chars().skip(col.saturating_sub(1)).collect();
     let token: String = if let Some(c) = rest.chars().next() {
         if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '$' {
             rest.chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.' || *c == '$')
+                .take_while(|c| {
+                    c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.' || *c == '$'
+                })
                 .take(40)
                 .collect()
         } else {
@@ -167,7 +186,11 @@ fn found_at(_line: &str, _pos: usize, err: &pest::error::Error<Rule>) -> String 
     } else {
         String::new()
     };
-    if token.is_empty() { "end of input".to_string() } else { format!("`{token}`") }
+    if token.is_empty() {
+        "end of input".to_string()
+    } else {
+        format!("`{token}`")
+    }
 }
 
 fn join_words(words: &[&str]) -> String {
@@ -241,7 +264,10 @@ pub fn parse_expression(text: &str) -> Parsed<Expr> {
             Diagnostic::new(
                 Code::ExprTooDeep,
                 Span::new(0, 0),
-                format!("the expression is {} bytes long, over the limit of {MAX_EXPRESSION_LEN}", text.len()),
+                format!(
+                    "the expression is {} bytes long, over the limit of {MAX_EXPRESSION_LEN}",
+                    text.len()
+                ),
             )
             .with_help("split the logic over several attributes"),
         );
@@ -263,11 +289,18 @@ pub fn parse_expression(text: &str) -> Parsed<Expr> {
     };
     let mut diagnostics = Vec::new();
     let Some(top) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return Parsed::fail(Diagnostic::new(Code::ExprSyntax, Span::new(0, 0), "empty expression"));
+        return Parsed::fail(Diagnostic::new(
+            Code::ExprSyntax,
+            Span::new(0, 0),
+            "empty expression",
+        ));
     };
     let value = parse_expr(top, &mut diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);
-    Parsed { value: if failed { None } else { value }, diagnostics }
+    Parsed {
+        value: if failed { None } else { value },
+        diagnostics,
+    }
 }
 
 fn parse_expr(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<Expr> {
@@ -326,7 +359,10 @@ fn parse_expr(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<Expr>
         Rule::string => {
             let content = pair.into_inner().next()?;
             let offset = content.as_span().start();
-            Some(Spanned::new(ExprKind::Str(unescape_expr(content.as_str(), offset, diags)), span))
+            Some(Spanned::new(
+                ExprKind::Str(unescape_expr(content.as_str(), offset, diags)),
+                span,
+            ))
         }
         Rule::integer => match pair.as_str().parse::<i64>() {
             Ok(n) => Some(Spanned::new(ExprKind::Int(n), span)),
@@ -359,7 +395,10 @@ fn parse_expr(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<Expr>
                 }
             }
         }
-        Rule::identifier => Some(Spanned::new(ExprKind::Ident(pair.as_str().to_string()), span)),
+        Rule::identifier => Some(Spanned::new(
+            ExprKind::Ident(pair.as_str().to_string()),
+            span,
+        )),
         _ => None,
     }
 }
@@ -438,7 +477,11 @@ pub fn parse_rule(text: &str) -> Parsed<RuleNode> {
         Err(e) => return Parsed::fail(rule_syntax_error(&e, text)),
     };
     let Some(top) = pairs.into_iter().next().and_then(|p| p.into_inner().next()) else {
-        return Parsed::fail(Diagnostic::new(Code::RuleSyntax, Span::new(0, 0), "empty rule"));
+        return Parsed::fail(Diagnostic::new(
+            Code::RuleSyntax,
+            Span::new(0, 0),
+            "empty rule",
+        ));
     };
     let mut diagnostics = Vec::new();
     let value = match top.as_rule() {
@@ -448,14 +491,22 @@ pub fn parse_rule(text: &str) -> Parsed<RuleNode> {
                 .next()
                 .and_then(|s| parse_rule_value(s, &mut diagnostics))
                 .map(|v| match v.node {
-                    RuleValueKind::Str(s) => Spanned::new(RuleKind::DirectReports(Spanned::new(s, v.span)), span),
-                    _ => Spanned::new(RuleKind::DirectReports(Spanned::new(String::new(), v.span)), span),
+                    RuleValueKind::Str(s) => {
+                        Spanned::new(RuleKind::DirectReports(Spanned::new(s, v.span)), span)
+                    }
+                    _ => Spanned::new(
+                        RuleKind::DirectReports(Spanned::new(String::new(), v.span)),
+                        span,
+                    ),
                 })
         }
         _ => parse_rule_expr(top, &mut diagnostics),
     };
     let failed = diagnostics.iter().any(Diagnostic::is_error);
-    Parsed { value: if failed { None } else { value }, diagnostics }
+    Parsed {
+        value: if failed { None } else { value },
+        diagnostics,
+    }
 }
 
 fn rule_syntax_error(err: &pest::error::Error<Rule>, text: &str) -> Diagnostic {
@@ -523,13 +574,24 @@ fn parse_condition(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<
                 _ => parse_rule_expr(body_pair, diags)?,
             };
             Some(Spanned::new(
-                RuleKind::Quantified { property, all, op_span, body: Box::new(body) },
+                RuleKind::Quantified {
+                    property,
+                    all,
+                    op_span,
+                    body: Box::new(body),
+                },
                 span,
             ))
         }
         Rule::misplaced_not => {
             let kw = tail.into_inner().next()?;
-            Some(Spanned::new(RuleKind::MisplacedNot { property, op_span: span_of(&kw) }, span))
+            Some(Spanned::new(
+                RuleKind::MisplacedNot {
+                    property,
+                    op_span: span_of(&kw),
+                },
+                span,
+            ))
         }
         _ => {
             let mut parts = tail.into_inner();
@@ -554,7 +616,14 @@ fn parse_condition(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<
             };
             let op = Spanned::new(op, span_of(&kw));
             let value = parse_rule_value(parts.next()?, diags)?;
-            Some(Spanned::new(RuleKind::Compare { property, op, value }, span))
+            Some(Spanned::new(
+                RuleKind::Compare {
+                    property,
+                    op,
+                    value,
+                },
+                span,
+            ))
         }
     }
 }
@@ -584,9 +653,11 @@ fn parse_rule_value(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option
                 (Some(sign), Some(dur)) => {
                     let negative = sign.as_rule() == Rule::kw_minus;
                     match parse_duration(dur.as_str()) {
-                        Some((months, seconds)) => {
-                            RuleValueKind::Now(Some(SignedDuration { months, seconds, negative }))
-                        }
+                        Some((months, seconds)) => RuleValueKind::Now(Some(SignedDuration {
+                            months,
+                            seconds,
+                            negative,
+                        })),
                         None => {
                             diags.push(invalid_duration(dur.as_str(), span_of(&dur)));
                             return None;
@@ -612,7 +683,9 @@ fn parse_rule_value(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option
                         span,
                         format!("`{}` is not a valid date-time", pair.as_str()),
                     )
-                    .with_help("write an existing date in ISO 8601 form, such as `2020-06-10T18:13:20Z`"),
+                    .with_help(
+                        "write an existing date in ISO 8601 form, such as `2020-06-10T18:13:20Z`",
+                    ),
                 );
                 return None;
             }
@@ -737,7 +810,11 @@ mod tests {
 
     fn expr(text: &str) -> Expr {
         let p = parse_expression(text);
-        assert!(p.diagnostics.iter().all(|d| !d.is_error()), "{text}: {:?}", p.diagnostics);
+        assert!(
+            p.diagnostics.iter().all(|d| !d.is_error()),
+            "{text}: {:?}",
+            p.diagnostics
+        );
         p.value.unwrap()
     }
 
@@ -756,7 +833,9 @@ mod tests {
     #[test]
     fn omitted_arguments_are_kept_in_position() {
         let e = expr(r#"Replace([x], , "re", , "", , )"#);
-        let ExprKind::Call { args, .. } = e.node else { panic!() };
+        let ExprKind::Call { args, .. } = e.node else {
+            panic!()
+        };
         assert_eq!(args.len(), 7);
         let present: Vec<bool> = args.iter().map(Option::is_some).collect();
         assert_eq!(present, [true, false, true, false, true, false, false]);
@@ -764,9 +843,13 @@ mod tests {
 
     #[test]
     fn empty_parentheses_mean_no_arguments() {
-        let ExprKind::Call { args, .. } = expr("Now()").node else { panic!() };
+        let ExprKind::Call { args, .. } = expr("Now()").node else {
+            panic!()
+        };
         assert!(args.is_empty());
-        let ExprKind::Call { args, .. } = expr("f(,)").node else { panic!() };
+        let ExprKind::Call { args, .. } = expr("f(,)").node else {
+            panic!()
+        };
         assert_eq!(args.len(), 2);
     }
 
@@ -775,11 +858,20 @@ mod tests {
         assert_eq!(expr("&HF7").node, ExprKind::Int(247));
         assert_eq!(expr("-10").node, ExprKind::Int(-10));
         assert_eq!(expr(r#""a\"b\\c""#).node, ExprKind::Str("a\"b\\c".into()));
-        assert_eq!(expr("[workday.HireDate]").node, ExprKind::Attr("workday.HireDate".into()));
-        assert_eq!(expr("vbTextCompare").node, ExprKind::Ident("vbTextCompare".into()));
         assert_eq!(
-            expr("[urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber]").node,
-            ExprKind::Attr("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber".into())
+            expr("[workday.HireDate]").node,
+            ExprKind::Attr("workday.HireDate".into())
+        );
+        assert_eq!(
+            expr("vbTextCompare").node,
+            ExprKind::Ident("vbTextCompare".into())
+        );
+        assert_eq!(
+            expr("[urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber]")
+                .node,
+            ExprKind::Attr(
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber".into()
+            )
         );
     }
 
@@ -795,8 +887,16 @@ mod tests {
     #[test]
     fn comparisons_and_whitespace() {
         let e = expr("IIF(\n  [a] <= 5,\n  \"x\" ,\"y\" )");
-        let ExprKind::Call { args, .. } = e.node else { panic!() };
-        let Some(Some(Spanned { node: ExprKind::Compare { op, .. }, .. })) = args.first() else { panic!() };
+        let ExprKind::Call { args, .. } = e.node else {
+            panic!()
+        };
+        let Some(Some(Spanned {
+            node: ExprKind::Compare { op, .. },
+            ..
+        })) = args.first()
+        else {
+            panic!()
+        };
         assert_eq!(op.node, CmpOp::Le);
     }
 
@@ -808,7 +908,11 @@ mod tests {
         assert_eq!(d.span.start, 22);
         assert!(d.message.contains("found `[`"), "{}", d.message);
         let p = parse_expression(r#"Join(" ", [a]"#);
-        assert!(p.diagnostics[0].message.contains("end of input"), "{}", p.diagnostics[0].message);
+        assert!(
+            p.diagnostics[0].message.contains("end of input"),
+            "{}",
+            p.diagnostics[0].message
+        );
     }
 
     #[test]
@@ -825,8 +929,12 @@ mod tests {
     #[test]
     fn precedence_and_binds_tighter_than_or_and_not_tighter_than_and() {
         let r = rule(r#"user.a -eq "1" -or user.b -eq "2" -and -not user.c -eq "3""#);
-        let RuleKind::Or(_, rhs) = r.node else { panic!("{r:?}") };
-        let RuleKind::And(_, not) = rhs.node else { panic!() };
+        let RuleKind::Or(_, rhs) = r.node else {
+            panic!("{r:?}")
+        };
+        let RuleKind::And(_, not) = rhs.node else {
+            panic!()
+        };
         assert!(matches!(not.node, RuleKind::Not(_)));
     }
 
@@ -844,23 +952,41 @@ mod tests {
 
     #[test]
     fn values() {
-        let RuleKind::Compare { value, .. } = rule(r#"user.a -eq "say \"hi\" `"now`"""#).node else { panic!() };
+        let RuleKind::Compare { value, .. } = rule(r#"user.a -eq "say \"hi\" `"now`"""#).node
+        else {
+            panic!()
+        };
         assert_eq!(value.node, RuleValueKind::Str(r#"say "hi" "now""#.into()));
-        let RuleKind::Compare { value, .. } = rule("user.a -eq 'O''Brien'").node else { panic!() };
+        let RuleKind::Compare { value, .. } = rule("user.a -eq 'O''Brien'").node else {
+            panic!()
+        };
         assert_eq!(value.node, RuleValueKind::Str("O'Brien".into()));
-        let RuleKind::Compare { value, .. } = rule("user.a -eq $null").node else { panic!() };
+        let RuleKind::Compare { value, .. } = rule("user.a -eq $null").node else {
+            panic!()
+        };
         assert_eq!(value.node, RuleValueKind::Null);
-        let RuleKind::Compare { value, .. } = rule("user.employeeHireDate -ge system.now -plus p1d").node else {
+        let RuleKind::Compare { value, .. } =
+            rule("user.employeeHireDate -ge system.now -plus p1d").node
+        else {
             panic!()
         };
         assert_eq!(
             value.node,
-            RuleValueKind::Now(Some(SignedDuration { months: 0, seconds: 86_400, negative: false }))
+            RuleValueKind::Now(Some(SignedDuration {
+                months: 0,
+                seconds: 86_400,
+                negative: false
+            }))
         );
-        let RuleKind::Compare { value, .. } = rule("user.employeeHireDate -le 2020-06-10T18:13:20Z").node else {
+        let RuleKind::Compare { value, .. } =
+            rule("user.employeeHireDate -le 2020-06-10T18:13:20Z").node
+        else {
             panic!()
         };
-        assert_eq!(value.node, RuleValueKind::DateTime("2020-06-10T18:13:20Z".into()));
+        assert_eq!(
+            value.node,
+            RuleValueKind::DateTime("2020-06-10T18:13:20Z".into())
+        );
         rule("user.employeeHireDate -ge (system.now -minus P7DT3H)");
     }
 
@@ -868,9 +994,13 @@ mod tests {
     fn quantifiers_with_and_without_parentheses() {
         let r = rule(r#"user.proxyAddresses -any (_ -startsWith "contoso")"#);
         assert!(matches!(r.node, RuleKind::Quantified { all: false, .. }));
-        let r = rule(r#"device.devicePhysicalIds -any _ -eq "[OrderID]:179887111881" -and device.a -eq "b""#);
+        let r = rule(
+            r#"device.devicePhysicalIds -any _ -eq "[OrderID]:179887111881" -and device.a -eq "b""#,
+        );
         assert!(matches!(r.node, RuleKind::And(..)), "{r:?}");
-        rule(r#"user.assignedPlans -any (assignedPlan.servicePlanId -eq "efb87545-963c-4e0d-99df-69c6916d9eb0" -and assignedPlan.capabilityStatus -eq "Enabled")"#);
+        rule(
+            r#"user.assignedPlans -any (assignedPlan.servicePlanId -eq "efb87545-963c-4e0d-99df-69c6916d9eb0" -and assignedPlan.capabilityStatus -eq "Enabled")"#,
+        );
         rule("user.memberOf -any (group.objectId -in ['a1', 'b2'])");
     }
 
@@ -879,16 +1009,31 @@ mod tests {
         let r = rule(r#"Direct Reports for "62e19b97-8b3d-4d4a-a106-4ce66896a863""#);
         assert_eq!(
             r.node,
-            RuleKind::DirectReports(Spanned::new("62e19b97-8b3d-4d4a-a106-4ce66896a863".into(), Span::default()))
+            RuleKind::DirectReports(Spanned::new(
+                "62e19b97-8b3d-4d4a-a106-4ce66896a863".into(),
+                Span::default()
+            ))
         );
     }
 
     #[test]
     fn rule_errors() {
-        assert_eq!(rule_error(r#"user.a -eq "1" user.b -eq "2""#).code, Code::MissingJoin);
-        assert_eq!(rule_error("user.a -ge system.now -plus 1d").code, Code::InvalidDuration);
-        assert_eq!(rule_error("user.a -ge system.now -plus PXD").code, Code::InvalidDuration);
-        assert_eq!(rule_error("user.a -ge 2021-13-01").code, Code::InvalidDateLiteral);
+        assert_eq!(
+            rule_error(r#"user.a -eq "1" user.b -eq "2""#).code,
+            Code::MissingJoin
+        );
+        assert_eq!(
+            rule_error("user.a -ge system.now -plus 1d").code,
+            Code::InvalidDuration
+        );
+        assert_eq!(
+            rule_error("user.a -ge system.now -plus PXD").code,
+            Code::InvalidDuration
+        );
+        assert_eq!(
+            rule_error("user.a -ge 2021-13-01").code,
+            Code::InvalidDateLiteral
+        );
         let long = format!("user.a -eq \"{}\"", "x".repeat(3100));
         assert_eq!(rule_error(&long).code, Code::RuleTooLong);
     }
