@@ -1,7 +1,12 @@
 //! End-to-end tests of the `roster` binary: the command-line contract (stdout, stderr, exit
 //! codes) for `expr`, `rule` and `codes`. Rendered diagnostics are insta snapshots, reviewed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -14,11 +19,23 @@ struct Run {
 
 fn roster(args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_roster"));
-    cmd.args(args).env("NO_COLOR", "1").stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let mut child = cmd.spawn().unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
     Run {
@@ -38,8 +55,19 @@ fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
 
 #[test]
 fn expr_prints_the_value_as_json() {
-    let r = roster(&["expr", r#"Join(" ", [givenName], [surname])"#, "--input", "-"], Some(r#"{"givenName": "John", "surname": "Doe"}"#));
-    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "{\"value\":\"John Doe\"}\n", ""));
+    let r = roster(
+        &[
+            "expr",
+            r#"Join(" ", [givenName], [surname])"#,
+            "--input",
+            "-",
+        ],
+        Some(r#"{"givenName": "John", "surname": "Doe"}"#),
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "{\"value\":\"John Doe\"}\n", "")
+    );
 }
 
 #[test]
@@ -51,33 +79,82 @@ fn expr_null_number_boolean_list_and_date_values() {
         (r#"InStr("The quick brown fox", "quick")"#, r#"{"value":5}"#),
         ("IsPresent([n])", r#"{"value":false}"#),
         ("RemoveDuplicates([list])", r#"{"value":["a","b"]}"#),
-        (r#"DateAdd("d", 7, CDate("2012-03-16-07:00"))"#, r#"{"value":"3/23/2012 7:00:00 AM"}"#),
+        (
+            r#"DateAdd("d", 7, CDate("2012-03-16-07:00"))"#,
+            r#"{"value":"3/23/2012 7:00:00 AM"}"#,
+        ),
         ("Now()", r#"{"value":"7/2/2021 3:33:38 PM"}"#),
     ] {
-        let r = roster(&["expr", expr, "--input", "-", "--now", "2021-07-02T15:33:38Z"], Some(input));
-        assert_eq!((r.code, r.stdout.trim_end()), (0, want), "{expr}: {}", r.stderr);
+        let r = roster(
+            &[
+                "expr",
+                expr,
+                "--input",
+                "-",
+                "--now",
+                "2021-07-02T15:33:38Z",
+            ],
+            Some(input),
+        );
+        assert_eq!(
+            (r.code, r.stdout.trim_end()),
+            (0, want),
+            "{expr}: {}",
+            r.stderr
+        );
     }
 }
 
 #[test]
 fn expr_ignore_flow_outcomes() {
-    let r = roster(&["expr", "IgnoreFlowIfNullOrEmpty([telephoneNumber])"], None);
+    let r = roster(
+        &["expr", "IgnoreFlowIfNullOrEmpty([telephoneNumber])"],
+        None,
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, "{\"ignore_flow\":true}\n"));
-    let r = roster(&["expr", r#"IIF([Active] = "1", "x", IgnoreObjectFlow)"#, "--input", "-"], Some(r#"{"Active": "0"}"#));
-    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"ignore_object_flow\":true}\n"));
+    let r = roster(
+        &[
+            "expr",
+            r#"IIF([Active] = "1", "x", IgnoreObjectFlow)"#,
+            "--input",
+            "-",
+        ],
+        Some(r#"{"Active": "0"}"#),
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "{\"ignore_object_flow\":true}\n")
+    );
 }
 
 #[test]
 fn expr_existing_values_drive_select_unique_value() {
     let existing = temp_file("existing.json", r#"["jsmith", "JOSMITH"]"#);
     let r = roster(
-        &["expr", r#"SelectUniqueValue(Join("", Mid([f],1,1), [l]), Join("", Mid([f],1,2), [l]), Join("", Mid([f],1,3), [l]))"#, "--input", "-", "--existing", existing.to_str().unwrap()],
+        &[
+            "expr",
+            r#"SelectUniqueValue(Join("", Mid([f],1,1), [l]), Join("", Mid([f],1,2), [l]), Join("", Mid([f],1,3), [l]))"#,
+            "--input",
+            "-",
+            "--existing",
+            existing.to_str().unwrap(),
+        ],
         Some(r#"{"f": "John", "l": "Smith"}"#),
     );
-    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"value\":\"JohSmith\"}\n"));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "{\"value\":\"JohSmith\"}\n")
+    );
     let existing = temp_file("existing-all.json", r#"["jsmith", "josmith", "johsmith"]"#);
     let r = roster(
-        &["expr", r#"SelectUniqueValue(Join("", Mid([f],1,1), [l]), Join("", Mid([f],1,2), [l]))"#, "--input", "-", "--existing", existing.to_str().unwrap()],
+        &[
+            "expr",
+            r#"SelectUniqueValue(Join("", Mid([f],1,1), [l]), Join("", Mid([f],1,2), [l]))"#,
+            "--input",
+            "-",
+            "--existing",
+            existing.to_str().unwrap(),
+        ],
         Some(r#"{"f": "John", "l": "Smith"}"#),
     );
     assert_eq!(r.code, 1);
@@ -87,8 +164,24 @@ fn expr_existing_values_drive_select_unique_value() {
 
 #[test]
 fn expr_seed_makes_random_functions_reproducible() {
-    let a = roster(&["expr", "Join(\"-\", Guid(), RandomString(8, 2, 2, 2, 2))", "--seed", "42"], None);
-    let b = roster(&["expr", "Join(\"-\", Guid(), RandomString(8, 2, 2, 2, 2))", "--seed", "42"], None);
+    let a = roster(
+        &[
+            "expr",
+            "Join(\"-\", Guid(), RandomString(8, 2, 2, 2, 2))",
+            "--seed",
+            "42",
+        ],
+        None,
+    );
+    let b = roster(
+        &[
+            "expr",
+            "Join(\"-\", Guid(), RandomString(8, 2, 2, 2, 2))",
+            "--seed",
+            "42",
+        ],
+        None,
+    );
     assert_eq!(a.code, 0);
     assert_eq!(a.stdout, b.stdout);
 }
@@ -103,14 +196,20 @@ fn expr_syntax_error_is_rendered_with_a_caret() {
 
 #[test]
 fn expr_unknown_function_suggests_the_nearest() {
-    let r = roster(&["expr", r#"ToLower(NormalizeDiacritcs([givenName]))"#], None);
+    let r = roster(
+        &["expr", r#"ToLower(NormalizeDiacritcs([givenName]))"#],
+        None,
+    );
     assert_eq!(r.code, 1);
     insta::assert_snapshot!("expr_unknown_function", r.stderr);
 }
 
 #[test]
 fn expr_warning_keeps_exit_zero() {
-    let r = roster(&["expr", r#"switch([a], "x", "1", "y")"#, "--input", "-"], Some(r#"{"a": "1"}"#));
+    let r = roster(
+        &["expr", r#"switch([a], "x", "1", "y")"#, "--input", "-"],
+        Some(r#"{"a": "1"}"#),
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, "{\"value\":\"y\"}\n"));
     assert!(r.stderr.contains("warning[C108]"), "{}", r.stderr);
 }
@@ -121,24 +220,46 @@ fn expr_json_diagnostics_have_the_documented_fields() {
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stderr).unwrap();
     let d = &v[0];
-    for field in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column"] {
+    for field in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+    ] {
         assert!(d.get(field).is_some(), "missing {field} in {d}");
     }
     assert_eq!(d["code"], "C103");
     assert_eq!(d["severity"], "error");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["end_column"].as_u64()), (Some(1), Some(1), Some(4)));
+    assert_eq!(
+        (
+            d["line"].as_u64(),
+            d["column"].as_u64(),
+            d["end_column"].as_u64()
+        ),
+        (Some(1), Some(1), Some(4))
+    );
 }
 
 #[test]
 fn expr_case_mismatch_is_noted() {
-    let r = roster(&["expr", "[FirstName]", "--input", "-"], Some(r#"{"firstName": "John"}"#));
+    let r = roster(
+        &["expr", "[FirstName]", "--input", "-"],
+        Some(r#"{"firstName": "John"}"#),
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, "{\"value\":null}\n"));
     assert!(r.stderr.contains("`firstName`"), "{}", r.stderr);
 }
 
 #[test]
 fn bad_input_exits_2_with_a_located_message() {
-    let r = roster(&["expr", "[a]", "--input", "-"], Some("{\"a\": 1,\n \"b\" 2}"));
+    let r = roster(
+        &["expr", "[a]", "--input", "-"],
+        Some("{\"a\": 1,\n \"b\" 2}"),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.starts_with("error: <stdin>:2:"), "{}", r.stderr);
     let r = roster(&["rule", "user.a -eq 1", "--input", "-"], Some("[1]"));
@@ -153,15 +274,29 @@ fn bad_input_exits_2_with_a_located_message() {
 
 #[test]
 fn rule_prints_true_or_false() {
-    let input = r#"{"department": "sales", "country": "FR", "proxyAddresses": ["SMTP:a@contoso.com"]}"#;
+    let input =
+        r#"{"department": "sales", "country": "FR", "proxyAddresses": ["SMTP:a@contoso.com"]}"#;
     for (rule, want) in [
-        (r#"user.department -eq "Sales" -and user.country -in ["DE","FR"]"#, "true\n"),
-        (r#"user.department -eq "Sales" -and user.country -in ["DE"]"#, "false\n"),
-        (r#"user.proxyAddresses -any (_ -startsWith "smtp:")"#, "true\n"),
+        (
+            r#"user.department -eq "Sales" -and user.country -in ["DE","FR"]"#,
+            "true\n",
+        ),
+        (
+            r#"user.department -eq "Sales" -and user.country -in ["DE"]"#,
+            "false\n",
+        ),
+        (
+            r#"user.proxyAddresses -any (_ -startsWith "smtp:")"#,
+            "true\n",
+        ),
         ("user.mail -eq null", "true\n"),
     ] {
         let r = roster(&["rule", rule, "--input", "-"], Some(input));
-        assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, want, ""), "{rule}");
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (0, want, ""),
+            "{rule}"
+        );
     }
 }
 
@@ -169,9 +304,29 @@ fn rule_prints_true_or_false() {
 fn rule_uses_now_for_system_now() {
     let input = r#"{"employeeHireDate": "2024-03-05T00:00:00Z"}"#;
     let rule = "user.employeeHireDate -ge system.now -plus p1d";
-    let r = roster(&["rule", rule, "--input", "-", "--now", "2024-03-03T12:00:00Z"], Some(input));
+    let r = roster(
+        &[
+            "rule",
+            rule,
+            "--input",
+            "-",
+            "--now",
+            "2024-03-03T12:00:00Z",
+        ],
+        Some(input),
+    );
     assert_eq!(r.stdout, "true\n");
-    let r = roster(&["rule", rule, "--input", "-", "--now", "2024-03-04T12:00:00Z"], Some(input));
+    let r = roster(
+        &[
+            "rule",
+            rule,
+            "--input",
+            "-",
+            "--now",
+            "2024-03-04T12:00:00Z",
+        ],
+        Some(input),
+    );
     assert_eq!(r.stdout, "false\n");
 }
 
@@ -180,7 +335,13 @@ fn rule_errors_are_rendered() {
     let r = roster(&["rule", "user.accountEnabled -contains true"], None);
     assert_eq!((r.code, r.stdout.as_str()), (1, ""));
     insta::assert_snapshot!("rule_unsupported_operator", r.stderr);
-    let r = roster(&["rule", r#"user.department -eq "Sales" user.country -eq "DE""#], None);
+    let r = roster(
+        &[
+            "rule",
+            r#"user.department -eq "Sales" user.country -eq "DE""#,
+        ],
+        None,
+    );
     assert_eq!(r.code, 1);
     insta::assert_snapshot!("rule_missing_join", r.stderr);
 }

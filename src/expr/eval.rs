@@ -228,19 +228,21 @@ impl Evaluator<'_, '_, '_> {
         }
     }
 
-    fn regex(
+    /// The pattern of argument `i`: compiled ahead of time when it is a constant (borrowed, so
+    /// its match cache is reused across evaluations), else compiled now.
+    fn regex<'p>(
         &mut self,
-        call: &Call,
+        call: &'p Call,
         i: usize,
         options: netregex::Options,
-    ) -> Result<Option<netregex::NetRegex>> {
+    ) -> Result<Option<Cow<'p, netregex::NetRegex>>> {
         if let Some(re) = &call.regex {
-            return Ok(Some(re.clone()));
+            return Ok(Some(Cow::Borrowed(re)));
         }
         match self.text(call, i)? {
             None => Ok(None),
             Some(p) => match netregex::NetRegex::new(&p, options) {
-                Ok(re) => Ok(Some(re)),
+                Ok(re) => Ok(Some(Cow::Owned(re))),
                 Err(e) => fail_with(regex_diagnostic(&e, call.arg_span(i), Code::InvalidRegex)),
             },
         }
