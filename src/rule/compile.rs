@@ -425,7 +425,11 @@ impl Compiler<'_> {
                     span,
                     format!("`{}.{prop}` is not a supported property", kind.prefix()),
                 );
-                if let Some(s) = did_you_mean(
+                if prop.to_ascii_lowercase().starts_with("extension_") && prop.contains('-') {
+                    d = d.with_help(
+                        "write the application id of a custom extension without hyphens: `extension_<32 hex digits>_<name>`",
+                    );
+                } else if let Some(s) = did_you_mean(
                     prop,
                     self.schema.properties(kind).iter().map(|p| p.name.as_str()),
                 ) {

@@ -511,6 +511,13 @@ pub fn parse_rule(text: &str) -> Parsed<RuleNode> {
 
 fn rule_syntax_error(err: &pest::error::Error<Rule>, text: &str) -> Diagnostic {
     let mut diag = pest_error(err, Code::RuleSyntax, "the rule");
+    if matches!(&err.variant,
+        pest::error::ErrorVariant::ParsingError { positives, .. } if positives.contains(&Rule::duration))
+    {
+        diag.code = Code::InvalidDuration;
+        diag.severity = Code::InvalidDuration.severity();
+        diag.help = Some("write a duration such as `P1D` (one day), `P2W`, `PT12H` or `P1Y2M`".to_string());
+    }
     let expects_join = matches!(&err.variant,
         pest::error::ErrorVariant::ParsingError { positives, .. }
             if positives.iter().any(|r| matches!(r, Rule::kw_and | Rule::kw_or)));
