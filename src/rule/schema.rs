@@ -222,7 +222,7 @@ fn extension(name: &str) -> Option<String> {
     let (app, attr) = rest.split_once('_')?;
     let valid_app = app.len() == 32 && app.chars().all(|c| c.is_ascii_hexdigit());
     let valid_attr =
-        !attr.is_empty() && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        attr.starts_with(|c: char| c.is_ascii_alphanumeric()) && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     (valid_app && valid_attr).then(|| format!("extension_{app}_{attr}"))
 }
 
