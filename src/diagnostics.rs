@@ -50,9 +50,16 @@ pub enum Severity {
     Error,
 }
 
+/// Which source text a span belongs to: an index into a [`SourceMap`]. Single-source tools
+/// (`roster expr`, `roster rule`) use the default, 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileId(pub u32);
+
 /// A secondary location that explains the primary one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// Which file.
+    pub file: FileId,
     /// Where.
     pub span: Span,
     /// What about it.
@@ -68,6 +75,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// Lower case, no final period, user input in backticks.
     pub message: String,
+    /// Which file the span is in.
+    pub file: FileId,
     /// The exact place in the source.
     pub span: Span,
     /// Secondary places.
@@ -83,6 +92,7 @@ impl Diagnostic {
             code,
             severity: code.severity(),
             message: message.into(),
+            file: FileId::default(),
             span,
             labels: Vec::new(),
             help: None,
@@ -105,13 +115,46 @@ impl Diagnostic {
         self
     }
 
-    /// Adds a secondary label.
+    /// Adds a secondary label in the same file.
     #[must_use]
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push(Label {
+            file: self.file,
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// Adds a secondary label in another file.
+    #[must_use]
+    pub fn with_label_in(
+        mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.labels.push(Label {
+            file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Places the diagnostic (and its same-file labels) in `file`, shifting spans by `offset`
+    /// bytes: for text embedded in a larger file.
+    #[must_use]
+    pub fn relocate(mut self, file: FileId, offset: usize) -> Diagnostic {
+        let old = self.file;
+        self.file = file;
+        self.span = self.span.shift(offset);
+        for label in &mut self.labels {
+            if label.file == old {
+                label.file = file;
+                label.span = label.span.shift(offset);
+            }
+        }
         self
     }
 
@@ -197,6 +240,8 @@ pub struct JsonDiagnostic {
 pub struct JsonLabel {
     /// The message.
     pub message: String,
+    /// Source name.
+    pub file: String,
     /// Start line.
     pub line: usize,
     /// Start column.
@@ -207,9 +252,72 @@ pub struct JsonLabel {
     pub end_column: usize,
 }
 
+/// Where the texts of [`FileId`]s are: one [`Source`] for single-source tools, a
+/// [`SourceMap`] for policy sets.
+pub trait Sources {
+    /// The source of `file`; an unknown id gets an empty, unnamed source.
+    fn source(&self, file: FileId) -> Source<'_>;
+}
+
+impl Sources for Source<'_> {
+    fn source(&self, _file: FileId) -> Source<'_> {
+        Source {
+            name: self.name,
+            text: self.text,
+        }
+    }
+}
+
+/// The files of a policy set, by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<(String, String)>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file; returns its id.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        self.files.push((name.into(), text.into()));
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// The name and text of a file.
+    pub fn get(&self, file: FileId) -> Option<(&str, &str)> {
+        self.files
+            .get(file.0 as usize)
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
+    /// All files, in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &str, &str)> {
+        self.files.iter().enumerate().map(|(i, (n, t))| {
+            (
+                FileId(u32::try_from(i).unwrap_or(u32::MAX)),
+                n.as_str(),
+                t.as_str(),
+            )
+        })
+    }
+}
+
+impl Sources for SourceMap {
+    fn source(&self, file: FileId) -> Source<'_> {
+        match self.get(file) {
+            Some((name, text)) => Source { name, text },
+            None => Source { name: "", text: "" },
+        }
+    }
+}
+
 impl Diagnostic {
-    /// The JSON form, with positions resolved against `source`.
-    pub fn to_json(&self, source: &Source<'_>) -> JsonDiagnostic {
+    /// The JSON form, with positions resolved against `sources`.
+    pub fn to_json(&self, sources: &impl Sources) -> JsonDiagnostic {
+        let source = sources.source(self.file);
         let start = source.line_col(self.span.start);
         let end = source.line_col(self.span.end);
         JsonDiagnostic {
@@ -227,10 +335,12 @@ impl Diagnostic {
                 .labels
                 .iter()
                 .map(|l| {
-                    let s = source.line_col(l.span.start);
-                    let e = source.line_col(l.span.end);
+                    let src = sources.source(l.file);
+                    let s = src.line_col(l.span.start);
+                    let e = src.line_col(l.span.end);
                     JsonLabel {
                         message: l.message.clone(),
+                        file: src.name.to_string(),
                         line: s.line,
                         column: s.column,
                         end_line: e.line,
@@ -243,18 +353,24 @@ impl Diagnostic {
 
     /// The human form: a header, the location, the source line with carets under the span,
     /// the labels and the help.
-    pub fn render(&self, source: &Source<'_>) -> String {
+    pub fn render(&self, sources: &impl Sources) -> String {
         let mut out = String::new();
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let source = sources.source(self.file);
         let start = source.line_col(self.span.start);
         let _ = writeln!(out, "{sev}[{}]: {}", self.code.as_str(), self.message);
         let _ = writeln!(out, "  --> {}:{}:{}", source.name, start.line, start.column);
-        render_snippet(&mut out, source, self.span, "");
+        render_snippet(&mut out, &source, self.span, "");
         for label in &self.labels {
-            render_snippet(&mut out, source, label.span, &label.message);
+            let src = sources.source(label.file);
+            if label.file != self.file {
+                let at = src.line_col(label.span.start);
+                let _ = writeln!(out, "  ::: {}:{}:{}", src.name, at.line, at.column);
+            }
+            render_snippet(&mut out, &src, label.span, &label.message);
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "  = help: {help}");
@@ -272,7 +388,10 @@ fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str)
     let width = if end.line == start.line {
         end.column.saturating_sub(start.column).max(1)
     } else {
-        text.chars().count().saturating_sub(start.column - 1).max(1)
+        text.chars()
+            .count()
+            .saturating_sub(start.column.saturating_sub(1))
+            .max(1)
     };
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{gutter} | {text}");

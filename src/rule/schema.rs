@@ -221,8 +221,8 @@ fn extension(name: &str) -> Option<String> {
         .and(name.get(10..))?;
     let (app, attr) = rest.split_once('_')?;
     let valid_app = app.len() == 32 && app.chars().all(|c| c.is_ascii_hexdigit());
-    let valid_attr =
-        attr.starts_with(|c: char| c.is_ascii_alphanumeric()) && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let valid_attr = attr.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     (valid_app && valid_attr).then(|| format!("extension_{app}_{attr}"))
 }
 

@@ -516,7 +516,8 @@ fn rule_syntax_error(err: &pest::error::Error<Rule>, text: &str) -> Diagnostic {
     {
         diag.code = Code::InvalidDuration;
         diag.severity = Code::InvalidDuration.severity();
-        diag.help = Some("write a duration such as `P1D` (one day), `P2W`, `PT12H` or `P1Y2M`".to_string());
+        diag.help =
+            Some("write a duration such as `P1D` (one day), `P2W`, `PT12H` or `P1Y2M`".to_string());
     }
     let expects_join = matches!(&err.variant,
         pest::error::ErrorVariant::ParsingError { positives, .. }
