@@ -85,7 +85,7 @@ pub enum Test {
     /// Case-insensitive substring.
     Contains(String),
     /// Case-insensitive unanchored regex search.
-    Match(NetRegex),
+    Match(Box<NetRegex>),
     /// Case-insensitive membership in lower-cased strings.
     In(Vec<String>),
     /// Boolean equality.
@@ -660,7 +660,7 @@ impl Compiler<'_> {
                             case_insensitive: true,
                         },
                     ) {
-                        Ok(re) => Test::Match(re),
+                        Ok(re) => Test::Match(Box::new(re)),
                         Err(e) => {
                             return self.reject(
                                 Diagnostic::new(Code::RuleInvalidRegex, value.span, format!("invalid regular expression: {}", e.message))
