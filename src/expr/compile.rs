@@ -527,3 +527,47 @@ pub fn regex_diagnostic(e: &netregex::RegexError, span: Span, code: Code) -> Dia
     };
     Diagnostic::new(code, span, message).with_help_opt(e.help.clone())
 }
+
+impl Program {
+    /// Every attribute reference with the slot it reads and where it was written, in source
+    /// order.
+    pub fn attribute_refs(&self) -> Vec<(usize, Span)> {
+        let mut out = Vec::new();
+        collect_refs(&self.root, &mut out);
+        out.sort_by_key(|(_, span)| span.start);
+        out
+    }
+
+    /// Every function call, with where it was written.
+    pub fn calls(&self) -> Vec<&Call> {
+        let mut out = Vec::new();
+        collect_calls(&self.root, &mut out);
+        out
+    }
+}
+
+fn collect_refs(node: &Node, out: &mut Vec<(usize, Span)>) {
+    match node {
+        Node::Attr(slot, span) => out.push((*slot, *span)),
+        Node::Call(call) => call.args.iter().flatten().for_each(|a| collect_refs(a, out)),
+        Node::Compare(sides, _, _) => {
+            collect_refs(&sides.0, out);
+            collect_refs(&sides.1, out);
+        }
+        Node::Const(_) | Node::Flow(_) => {}
+    }
+}
+
+fn collect_calls<'a>(node: &'a Node, out: &mut Vec<&'a Call>) {
+    match node {
+        Node::Call(call) => {
+            out.push(call);
+            call.args.iter().flatten().for_each(|a| collect_calls(a, out));
+        }
+        Node::Compare(sides, _, _) => {
+            collect_calls(&sides.0, out);
+            collect_calls(&sides.1, out);
+        }
+        Node::Attr(..) | Node::Const(_) | Node::Flow(_) => {}
+    }
+}

@@ -1,0 +1,81 @@
+//! `roster graph [DIR] [--format dot|mermaid|json] [--impact NODE]`.
+
+use std::path::PathBuf;
+
+use super::ExitStatus;
+use super::io::cannot_run;
+use crate::policy;
+use crate::render;
+
+/// Output formats of `roster graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    #[default]
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Nodes and edges with locations.
+    Json,
+}
+
+/// Arguments of `roster graph`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policy set: a directory of YAML files (or one file).
+    #[arg(default_value = "policies")]
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: GraphFormat,
+    /// List everything downstream of this node instead (`source:workday.Department`,
+    /// `attribute:department`, `group:sales`, or a bare name when it is unique).
+    #[arg(long, value_name = "NODE")]
+    impact: Option<String>,
+}
+
+/// Runs `roster graph`. Errors in the policy set are printed on standard error and exit 1; the
+/// graph of what could be checked is still printed.
+pub fn run(args: &Args) -> ExitStatus {
+    let checked = match policy::check(&args.dir) {
+        Ok(c) => c,
+        Err(e) => return cannot_run(&e.to_string()),
+    };
+    let graph = &checked.policy.graph;
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if let Some(name) = &args.impact {
+        let Ok(node) = graph.lookup(name) else {
+            let names: Vec<String> = graph.nodes().map(|(_, id, _)| id.to_string()).collect();
+            let hint = crate::diagnostics::did_you_mean(name, names.iter().map(String::as_str))
+                .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+            eprintln!("error: no node `{name}` in the graph{hint}");
+            return ExitStatus::Failure;
+        };
+        let impact = graph.impact(node);
+        match args.format {
+            GraphFormat::Json => {
+                let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
+                println!("{}", serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list }));
+            }
+            _ => {
+                for id in impact {
+                    println!("{id}");
+                }
+            }
+        }
+    } else {
+        match args.format {
+            GraphFormat::Dot => print!("{}", graph.to_dot()),
+            GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
+            GraphFormat::Json => {
+                println!("{}", serde_json::to_string_pretty(&graph.to_json(&checked.sources)).unwrap_or_default());
+            }
+        }
+    }
+    if errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        eprint!("{}", render::human(&errors, &checked.sources));
+        ExitStatus::Failure
+    }
+}

@@ -1,0 +1,972 @@
+//! The `check` stage for policy sets: merges the files into one namespace, resolves every
+//! reference, compiles every expression and rule with positions inside the YAML file, checks
+//! types and documented limits, and records each reference as an edge of the dependency graph.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use super::graph::{Graph, NodeId};
+use super::load::Loaded;
+use super::raw::{self, FieldType, Named, PolicyFile};
+use crate::codes::Code;
+use crate::diagnostics::{Diagnostic, FileId, Span, did_you_mean};
+use crate::expr::compile::Node as ExprNode;
+use crate::expr::functions::Func;
+use crate::rule::{PropType, Property, Schema};
+use crate::syntax::ast::{RuleKind, RuleValueKind};
+use crate::yaml::{Sp, YamlSource};
+
+/// Where something was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Loc {
+    /// The file.
+    pub file: FileId,
+    /// The byte range.
+    pub span: Span,
+}
+
+/// A checked policy set: every named object with its location, the compiled programs, and the
+/// dependency graph.
+#[derive(Debug, Default)]
+pub struct Policy {
+    /// Sources by name.
+    pub sources: IndexMap<String, SourceDef>,
+    /// Identity attributes by name.
+    pub attributes: IndexMap<String, AttributeDef>,
+    /// Groups by name.
+    pub groups: IndexMap<String, Loc>,
+    /// Access packages by name.
+    pub packages: IndexMap<String, Loc>,
+    /// Targets by name.
+    pub targets: IndexMap<String, Loc>,
+    /// Workflows by name.
+    pub workflows: IndexMap<String, Loc>,
+    /// Reviews by name.
+    pub reviews: IndexMap<String, Loc>,
+    /// Connected organisations by name.
+    pub organizations: IndexMap<String, Loc>,
+    /// Every expression and rule, compiled, with where it was written.
+    pub programs: Vec<ProgramDef>,
+    /// The dependency graph.
+    pub graph: Graph,
+}
+
+/// A checked source.
+#[derive(Debug, Clone)]
+pub struct SourceDef {
+    /// Where it is declared.
+    pub loc: Loc,
+    /// Declared fields and types, with where each is declared.
+    pub fields: IndexMap<String, (FieldType, Loc)>,
+}
+
+/// A checked identity attribute.
+#[derive(Debug, Clone)]
+pub struct AttributeDef {
+    /// Where it is declared.
+    pub loc: Loc,
+    /// Its type.
+    pub ty: FieldType,
+}
+
+/// Which language a program is in, and what it belongs to.
+#[derive(Debug, Clone)]
+pub enum ProgramKind {
+    /// A mapping expression of an identity attribute (inbound) or target attribute (outbound).
+    Expression {
+        /// The graph node it computes.
+        node: NodeId,
+        /// Whether the mapping applies only on creation.
+        on_create: bool,
+        /// The compiled program.
+        program: Box<crate::expr::Program>,
+    },
+    /// A membership or scope rule.
+    Rule {
+        /// The graph node it decides.
+        node: NodeId,
+        /// The compiled rule.
+        program: Box<crate::rule::RuleProgram>,
+    },
+}
+
+/// A compiled expression or rule with its text and location (the whole scalar).
+#[derive(Debug, Clone)]
+pub struct ProgramDef {
+    /// The decoded text.
+    pub text: String,
+    /// Where the scalar is.
+    pub loc: Loc,
+    /// What it is.
+    pub kind: ProgramKind,
+}
+
+/// Checks a loaded policy set. Diagnostics are appended to `diagnostics`.
+pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
+    let mut c = Checker { loaded, policy: Policy::default(), diags: diagnostics, yaml: HashMap::new() };
+    c.run();
+    c.policy
+}
+
+struct Checker<'a> {
+    loaded: &'a Loaded,
+    policy: Policy,
+    diags: &'a mut Vec<Diagnostic>,
+    yaml: HashMap<FileId, YamlSource>,
+}
+
+/// One named object, with the file it came from.
+struct Entry<'a, T> {
+    file: FileId,
+    name: &'a Sp<String>,
+    value: &'a Sp<T>,
+}
+
+fn loc(file: FileId, span: Span) -> Loc {
+    Loc { file, span }
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, file: FileId, span: Span, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::new(code, span, message);
+        d.file = file;
+        self.diags.push(d);
+        let last = self.diags.len() - 1;
+        #[expect(clippy::indexing_slicing, reason = "an element was pushed just above")]
+        &mut self.diags[last]
+    }
+
+    /// Gathers the named objects of one kind across files, reporting duplicates.
+    fn gather<T>(&mut self, kind: &str, pick: impl Fn(&'a PolicyFile) -> &'a Named<T>) -> Vec<Entry<'a, T>> {
+        let mut seen: HashMap<&str, (FileId, Span)> = HashMap::new();
+        let mut out = Vec::new();
+        for file in &self.loaded.files {
+            for (name, value) in pick(&file.policy) {
+                if let Some((first_file, first_span)) = seen.get(name.value.as_str()).copied() {
+                    let d = self.error(file.id, name.span, Code::DuplicateName, format!("{kind} `{}` is defined twice", name.value));
+                    d.labels.push(crate::diagnostics::Label { file: first_file, span: first_span, message: "first defined here".into() });
+                    d.help = Some(format!("names of {kind}s are unique across the policy set; rename one"));
+                    continue;
+                }
+                seen.insert(name.value.as_str(), (file.id, name.span));
+                out.push(Entry { file: file.id, name, value });
+            }
+        }
+        out
+    }
+
+    /// The one file that defines a singleton section, reporting others.
+    fn singleton<T>(&mut self, section: &str, pick: impl Fn(&'a PolicyFile) -> Option<&'a Sp<T>>) -> Option<(FileId, &'a Sp<T>)> {
+        let mut found: Option<(FileId, &'a Sp<T>)> = None;
+        for file in &self.loaded.files {
+            if let Some(v) = pick(&file.policy) {
+                match found {
+                    Some((first, first_v)) => {
+                        let d = self.error(file.id, v.span, Code::DuplicateName, format!("`{section}` is defined in two files"));
+                        d.labels.push(crate::diagnostics::Label { file: first, span: first_v.span, message: "first defined here".into() });
+                        d.help = Some(format!("keep one `{section}` section in the policy set"));
+                    }
+                    None => found = Some((file.id, v)),
+                }
+            }
+        }
+        found
+    }
+
+    fn yaml(&mut self, file: FileId) -> &YamlSource {
+        let text = self.loaded.sources.get(file).map_or("", |(_, t)| t);
+        self.yaml.entry(file).or_insert_with(|| YamlSource::new(text))
+    }
+
+    /// Maps a span inside a string scalar's decoded value to the file.
+    fn inner(&mut self, file: FileId, scalar: &Sp<String>, inner: Span) -> Span {
+        self.yaml(file).inner_span(scalar, inner)
+    }
+
+    /// Moves diagnostics from an embedded expression or rule into the file.
+    fn place(&mut self, file: FileId, scalar: &Sp<String>, diags: Vec<Diagnostic>) {
+        for mut d in diags {
+            d.span = self.inner(file, scalar, d.span);
+            for label in &mut d.labels {
+                label.span = self.yaml(file).inner_span(scalar, label.span);
+                label.file = file;
+            }
+            d.file = file;
+            self.diags.push(d);
+        }
+    }
+
+    fn unknown(&mut self, file: FileId, span: Span, kind: &str, name: &str, candidates: Vec<String>) {
+        let suggestion = did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string);
+        let d = self.error(file, span, Code::UnknownReference, format!("unknown {kind} `{name}`"));
+        d.help = Some(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if candidates.is_empty() => format!("no {kind} is defined in the policy set"),
+            None => format!("the {kind}s are {}", list(&candidates)),
+        });
+    }
+
+    fn resolve_named(&mut self, file: FileId, r: &Sp<String>, kind: &str, which: fn(&Policy) -> &IndexMap<String, Loc>) -> Option<Loc> {
+        let found = which(&self.policy).get(r.value.as_str()).copied();
+        if found.is_none() {
+            let candidates = which(&self.policy).keys().cloned().collect();
+            self.unknown(file, r.span, kind, &r.value, candidates);
+        }
+        found
+    }
+
+    fn run(&mut self) {
+        let loaded = self.loaded;
+        // Declarations first: references cross files.
+        let sources = self.gather("source", |f| &f.sources);
+        let groups = self.gather("group", |f| &f.groups);
+        let packages = self.gather("access package", |f| &f.access_packages);
+        let orgs = self.gather("connected organization", |f| &f.connected_organizations);
+        let targets = self.gather("target", |f| &f.targets);
+        let workflows = self.gather("workflow", |f| &f.workflows);
+        let reviews = self.gather("review", |f| &f.reviews);
+        let _tenant = self.singleton("tenant", |f| f.tenant.as_ref());
+        let identity = self.singleton("identity", |f| f.identity.as_ref());
+        let _ = loaded;
+
+        for s in &sources {
+            let mut fields = IndexMap::new();
+            for (fname, fty) in &s.value.value.fields {
+                fields.insert(fname.value.clone(), (fty.value, loc(s.file, fname.span)));
+                let id = self.policy.graph.node(NodeId::SourceField(s.name.value.clone(), fname.value.clone()), loc(s.file, fname.span));
+                let _ = id;
+            }
+            self.policy.sources.insert(s.name.value.clone(), SourceDef { loc: loc(s.file, s.name.span), fields });
+        }
+        if let Some((file, identity)) = identity {
+            for (name, attr) in &identity.value.attributes {
+                let ty = attr.value.ty.as_ref().map_or(FieldType::String, |t| t.value);
+                self.policy.attributes.insert(name.value.clone(), AttributeDef { loc: loc(file, name.span), ty });
+                self.policy.graph.node(NodeId::Attribute(name.value.clone()), loc(file, name.span));
+            }
+        }
+        for (list, kind) in [
+            (&groups.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 0),
+            (&packages.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 1),
+            (&targets.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 2),
+            (&workflows.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 3),
+            (&reviews.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 4),
+            (&orgs.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 5),
+        ] {
+            for (name, file) in list {
+                let l = loc(*file, name.span);
+                let n = name.value.clone();
+                let (map, node) = match kind {
+                    0 => (&mut self.policy.groups, Some(NodeId::Group(n.clone()))),
+                    1 => (&mut self.policy.packages, Some(NodeId::Package(n.clone()))),
+                    2 => (&mut self.policy.targets, Some(NodeId::Target(n.clone()))),
+                    3 => (&mut self.policy.workflows, Some(NodeId::Workflow(n.clone()))),
+                    4 => (&mut self.policy.reviews, Some(NodeId::Review(n.clone()))),
+                    _ => (&mut self.policy.organizations, None),
+                };
+                map.insert(n, l);
+                if let Some(node) = node {
+                    self.policy.graph.node(node, l);
+                }
+            }
+        }
+
+        for s in &sources {
+            self.check_source(s);
+        }
+        if let Some((file, identity)) = identity {
+            self.check_identity(file, identity);
+        }
+        for g in &groups {
+            self.check_group(g);
+        }
+        for p in &packages {
+            self.check_package(p);
+        }
+        for t in &targets {
+            self.check_target(t);
+        }
+        for w in &workflows {
+            self.check_workflow(w);
+        }
+        for r in &reviews {
+            self.check_review(r);
+        }
+        let cycles = self.policy.graph.cycles();
+        for cycle in cycles {
+            self.diags.push(self.policy.graph.cycle_diagnostic(&cycle));
+        }
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Sources
+    // --------------------------------------------------------------------------------------
+
+    fn check_source(&mut self, s: &Entry<'_, raw::Source>) {
+        let src = &s.value.value;
+        let fields: Vec<String> = src.fields.keys().map(|k| k.value.clone()).collect();
+        for field in std::iter::once(&src.key).chain(src.modified_field.iter()) {
+            if !fields.contains(&field.value) {
+                self.unknown(s.file, field.span, &format!("field of source `{}`", s.name.value), &field.value, fields.clone());
+            }
+        }
+        if src.duplicates.as_ref().is_some_and(|d| d.value == raw::Duplicates::Latest) && src.modified_field.is_none() {
+            let d = self.error(s.file, s.value.span, Code::InvalidSetting, "`duplicates: latest` needs a `modified_field`");
+            d.help = Some("name the field holding each record's last modification time".into());
+        }
+        if let Some(delim) = &src.delimiter
+            && delim.value.chars().count() != 1
+        {
+            let d = self.error(s.file, delim.span, Code::InvalidSetting, format!("the delimiter `{}` is not one character", delim.value));
+            d.help = Some("write one character, such as `,` or `;`".into());
+        }
+        for attr in &src.authoritative_for {
+            if !self.policy.attributes.contains_key(&attr.value) {
+                let candidates = self.policy.attributes.keys().cloned().collect();
+                self.unknown(s.file, attr.span, "identity attribute", &attr.value, candidates);
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Identity
+    // --------------------------------------------------------------------------------------
+
+    fn check_identity(&mut self, file: FileId, identity: &Sp<raw::Identity>) {
+        for c in &identity.value.correlation {
+            for side in [&c.value.left, &c.value.right] {
+                self.resolve_source_field(file, side, None);
+            }
+        }
+        for p in &identity.value.precedence {
+            if !self.policy.sources.contains_key(&p.value) {
+                let candidates = self.policy.sources.keys().cloned().collect();
+                self.unknown(file, p.span, "source", &p.value, candidates);
+            }
+        }
+        for (name, attr) in &identity.value.attributes {
+            let node = NodeId::Attribute(name.value.clone());
+            let declared = attr.value.ty.as_ref().map_or(FieldType::String, |t| t.value);
+            self.check_mapping(file, name, attr, node, declared, Side::Inbound);
+        }
+        if let Some(lc) = &identity.value.lifecycle {
+            let lc = &lc.value;
+            for (attr, want_date) in [(Some(&lc.hire_date), true), (lc.leave_date.as_ref(), true), (lc.status.as_ref(), false)] {
+                let Some(attr) = attr else { continue };
+                match self.policy.attributes.get(&attr.value).map(|a| a.ty) {
+                    None => {
+                        let candidates = self.policy.attributes.keys().cloned().collect();
+                        self.unknown(file, attr.span, "identity attribute", &attr.value, candidates);
+                    }
+                    Some(ty) if want_date && ty != FieldType::Datetime => {
+                        let d = self.error(file, attr.span, Code::TypeMismatch, format!("`{}` is a {}, but lifecycle dates must be `datetime`", attr.value, type_name(ty)));
+                        d.help = Some(format!("declare `type: datetime` on `{}`", attr.value));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(rehire) = &lc.rehire {
+                for attr in &rehire.value.match_on {
+                    if !self.policy.attributes.contains_key(&attr.value) {
+                        let candidates = self.policy.attributes.keys().cloned().collect();
+                        self.unknown(file, attr.span, "identity attribute", &attr.value, candidates);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Resolves `source.field` (or `field` when `source` is given); adds nothing to the graph.
+    fn resolve_source_field(&mut self, file: FileId, r: &Sp<String>, within: Option<&str>) -> Option<(String, String)> {
+        let (source, field) = match (within, r.value.split_once('.')) {
+            (Some(s), _) => (s.to_string(), r.value.clone()),
+            (None, Some((s, f))) => (s.to_string(), f.to_string()),
+            (None, None) => {
+                let d = self.error(file, r.span, Code::UnknownReference, format!("`{}` does not name a source", r.value));
+                d.help = Some("write `source.field`".into());
+                return None;
+            }
+        };
+        let Some(def) = self.policy.sources.get(&source) else {
+            let candidates = self.policy.sources.keys().cloned().collect();
+            self.unknown(file, r.span, "source", &source, candidates);
+            return None;
+        };
+        if !def.fields.contains_key(&field) {
+            let candidates = def.fields.keys().cloned().collect();
+            self.unknown(file, r.span, &format!("field of source `{source}`"), &field, candidates);
+            return None;
+        }
+        Some((source, field))
+    }
+
+    /// What an attribute reference `[name]` in a mapping means.
+    fn resolve_ref(&mut self, side: Side, name: &str) -> Result<(NodeId, FieldType), RefError> {
+        match side {
+            Side::Inbound => {
+                if let Some((source, field)) = name.split_once('.')
+                    && let Some(def) = self.policy.sources.get(source)
+                    && let Some((ty, _)) = def.fields.get(field)
+                {
+                    return Ok((NodeId::SourceField(source.to_string(), field.to_string()), *ty));
+                }
+                let holders: Vec<(&String, FieldType)> = self
+                    .policy
+                    .sources
+                    .iter()
+                    .filter_map(|(s, d)| d.fields.get(name).map(|(ty, _)| (s, *ty)))
+                    .collect();
+                match holders.as_slice() {
+                    [(source, ty)] => Ok((NodeId::SourceField((*source).clone(), name.to_string()), *ty)),
+                    [] => match self.policy.attributes.get(name) {
+                        Some(a) => Ok((NodeId::Attribute(name.to_string()), a.ty)),
+                        None => Err(RefError::Unknown(self.inbound_candidates())),
+                    },
+                    many => Err(RefError::Ambiguous(many.iter().map(|(s, _)| format!("{s}.{name}")).collect())),
+                }
+            }
+            Side::Outbound(_) => match self.policy.attributes.get(name) {
+                Some(a) => Ok((NodeId::Attribute(name.to_string()), a.ty)),
+                None => Err(RefError::Unknown(self.policy.attributes.keys().cloned().collect())),
+            },
+        }
+    }
+
+    fn inbound_candidates(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.policy.sources.values().flat_map(|d| d.fields.keys().cloned()).collect();
+        out.extend(self.policy.attributes.keys().cloned());
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Checks one attribute mapping (identity or target) and records its edges.
+    fn check_mapping(&mut self, file: FileId, name: &Sp<String>, attr: &Sp<raw::Attribute>, node: NodeId, declared: FieldType, side: Side) {
+        let a = &attr.value;
+        let kinds = [a.source.is_some(), a.constant.is_some(), a.expression.is_some()];
+        let count = kinds.iter().filter(|k| **k).count();
+        if count != 1 {
+            let d = self.error(
+                file,
+                name.span,
+                Code::MappingKind,
+                if count == 0 {
+                    format!("`{}` has no mapping", name.value)
+                } else {
+                    format!("`{}` has more than one mapping", name.value)
+                },
+            );
+            d.help = Some("give exactly one of `source` (direct), `constant` or `expression`".into());
+            return;
+        }
+        if let Some(src) = &a.source {
+            match self.resolve_ref(side, &src.value) {
+                Ok((from, ty)) => {
+                    self.policy.graph.edge(&from, &node, loc(file, src.span));
+                    self.check_type(file, src.span, &name.value, declared, Some(ty));
+                }
+                Err(e) => self.ref_error(file, src.span, &src.value, side, e),
+            }
+        }
+        if let Some(expr) = &a.expression {
+            let parsed = crate::syntax::parse_expression(&expr.value);
+            let mut diags = parsed.diagnostics;
+            let compiled = parsed.value.as_ref().map(crate::expr::compile);
+            if let Some((_, more)) = &compiled {
+                diags.extend(more.iter().cloned());
+            }
+            self.place(file, expr, diags);
+            let Some((Some(program), _)) = compiled else { return };
+            let mut slot_types: Vec<Option<FieldType>> = vec![None; program.attributes.len()];
+            for (slot, span) in program.attribute_refs() {
+                let Some(attr_name) = program.attributes.get(slot) else { continue };
+                let at = self.inner(file, expr, span);
+                match self.resolve_ref(side, attr_name) {
+                    Ok((from, ty)) => {
+                        if let Some(t) = slot_types.get_mut(slot) {
+                            *t = Some(ty);
+                        }
+                        self.policy.graph.edge(&from, &node, loc(file, at));
+                    }
+                    Err(e) => self.ref_error(file, at, attr_name, side, e),
+                }
+            }
+            let result = result_type(&program.root, &slot_types);
+            self.check_type(file, expr.span, &name.value, declared, result);
+            let on_create = a.apply.as_ref().is_some_and(|ap| ap.value == raw::Apply::OnCreate);
+            self.policy.programs.push(ProgramDef {
+                text: expr.value.clone(),
+                loc: loc(file, expr.span),
+                kind: ProgramKind::Expression { node, on_create, program: Box::new(program) },
+            });
+        }
+    }
+
+    fn ref_error(&mut self, file: FileId, span: Span, name: &str, side: Side, e: RefError) {
+        match e {
+            RefError::Unknown(candidates) => {
+                let what = match side {
+                    Side::Inbound => "source field or identity attribute",
+                    Side::Outbound(_) => "identity attribute",
+                };
+                self.unknown(file, span, what, name, candidates);
+            }
+            RefError::Ambiguous(options) => {
+                let d = self.error(file, span, Code::AmbiguousReference, format!("`{name}` is a field of several sources"));
+                d.help = Some(format!("qualify it with its source: {}", list(&options)));
+            }
+        }
+    }
+
+    fn check_type(&mut self, file: FileId, span: Span, name: &str, declared: FieldType, got: Option<FieldType>) {
+        let Some(got) = got else { return };
+        if !compatible(declared, got) {
+            let d = self.error(file, span, Code::TypeMismatch, format!("`{name}` is declared `{}`, but this mapping gives a {}", type_name(declared), type_name(got)));
+            d.help = Some(format!("change the mapping, or declare `type: {}`", type_name(got)));
+        }
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Rules
+    // --------------------------------------------------------------------------------------
+
+    /// The schema rules are checked against: the declared identity attributes, plus the
+    /// directory's `manager` and `memberOf`.
+    fn schema(&self) -> Schema {
+        let mut props: Vec<Property> = self
+            .policy
+            .attributes
+            .iter()
+            .map(|(name, a)| Property {
+                name: name.clone(),
+                ty: match a.ty {
+                    FieldType::String => PropType::String,
+                    FieldType::Boolean => PropType::Boolean,
+                    FieldType::Number => PropType::Number,
+                    FieldType::Datetime => PropType::DateTime,
+                    FieldType::StringList => PropType::StringCollection,
+                },
+            })
+            .collect();
+        if !props.iter().any(|p| p.name.eq_ignore_ascii_case("memberOf")) {
+            props.push(Property { name: "memberOf".into(), ty: PropType::MemberOf });
+        }
+        Schema::declared(props)
+    }
+
+    /// Compiles a rule, records edges from the attributes and groups it reads to `node`.
+    fn check_rule(&mut self, file: FileId, rule: &Sp<String>, node: NodeId) {
+        let parsed = crate::syntax::parse_rule(&rule.value);
+        let mut diags = parsed.diagnostics;
+        let schema = self.schema();
+        let compiled = parsed.value.as_ref().map(|ast| crate::rule::compile(ast, &schema));
+        if let Some((_, more)) = &compiled {
+            diags.extend(more.iter().cloned());
+        }
+        self.place(file, rule, diags);
+        let Some(ast) = parsed.value else { return };
+        let mut refs = Vec::new();
+        rule_refs(&ast, &mut refs);
+        for (r, span) in refs {
+            let at = self.inner(file, rule, span);
+            match r {
+                RuleRef::Attribute(name) => {
+                    if let Some((attr, _)) = self.policy.attributes.get_key_value(name.as_str()).or_else(|| {
+                        self.policy.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(&name))
+                    }) {
+                        let attr = attr.clone();
+                        self.policy.graph.edge(&NodeId::Attribute(attr), &node, loc(file, at));
+                    }
+                }
+                RuleRef::Group(name) => {
+                    let found = self.policy.groups.keys().find(|g| g.eq_ignore_ascii_case(&name)).cloned();
+                    match found {
+                        Some(g) => self.policy.graph.edge(&NodeId::Group(g), &node, loc(file, at)),
+                        None => {
+                            let candidates = self.policy.groups.keys().cloned().collect();
+                            self.unknown(file, at, "group", &name, candidates);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((Some(program), _)) = compiled {
+            self.policy.programs.push(ProgramDef {
+                text: rule.value.clone(),
+                loc: loc(file, rule.span),
+                kind: ProgramKind::Rule { node, program: Box::new(program) },
+            });
+        }
+    }
+
+    // --------------------------------------------------------------------------------------
+    // Groups, packages, targets, workflows, reviews
+    // --------------------------------------------------------------------------------------
+
+    fn check_group(&mut self, g: &Entry<'_, raw::Group>) {
+        let node = NodeId::Group(g.name.value.clone());
+        match (&g.value.value.rule, &g.value.value.members) {
+            (Some(rule), None) => self.check_rule(g.file, rule, node),
+            (None, Some(_)) => {}
+            (Some(_), Some(_)) | (None, None) => {
+                let d = self.error(g.file, g.name.span, Code::MappingKind, format!("group `{}` needs either `rule` or `members`", g.name.value));
+                d.help = Some("a dynamic group has a `rule`; a static group lists its `members`".into());
+            }
+        }
+    }
+
+    fn group_ref(&mut self, file: FileId, r: &Sp<String>, to: &NodeId) {
+        if self.resolve_named(file, r, "group", |p| &p.groups).is_some() {
+            self.policy.graph.edge(&NodeId::Group(r.value.clone()), to, loc(file, r.span));
+        }
+    }
+
+    fn package_ref(&mut self, file: FileId, r: &Sp<String>, to: &NodeId) {
+        if self.resolve_named(file, r, "access package", |p| &p.packages).is_some() {
+            self.policy.graph.edge(&NodeId::Package(r.value.clone()), to, loc(file, r.span));
+        }
+    }
+
+    fn check_package(&mut self, p: &Entry<'_, raw::AccessPackage>) {
+        let node = NodeId::Package(p.name.value.clone());
+        let pkg = &p.value.value;
+        for resource in &pkg.resources {
+            match &resource.value {
+                // The package grants membership: the group reads the package.
+                raw::Resource::Group(g) => {
+                    if self.resolve_named(p.file, g, "group", |p| &p.groups).is_some() {
+                        self.policy.graph.edge(&node, &NodeId::Group(g.value.clone()), loc(p.file, g.span));
+                    }
+                }
+                raw::Resource::AppRole(role) => {
+                    if self.resolve_named(p.file, &role.target, "target", |p| &p.targets).is_some() {
+                        self.policy.graph.edge(&node, &NodeId::Target(role.target.value.clone()), loc(p.file, role.target.span));
+                    }
+                }
+                raw::Resource::Site(_) => {}
+            }
+        }
+        if let Some(auto) = &pkg.auto_assignment {
+            self.check_rule(p.file, &auto.value.rule, node.clone());
+        }
+        for other in &pkg.incompatible_packages {
+            self.resolve_named(p.file, other, "access package", |p| &p.packages);
+            if other.value == p.name.value {
+                let d = self.error(p.file, other.span, Code::InvalidSetting, format!("access package `{}` is incompatible with itself", other.value));
+                d.help = Some("list other packages here".into());
+            }
+        }
+        for g in &pkg.incompatible_groups {
+            self.resolve_named(p.file, g, "group", |p| &p.groups);
+        }
+        for (_, policy) in &pkg.policies {
+            let pol = &policy.value;
+            match &pol.requestors.value {
+                raw::Requestors::Groups(groups) => {
+                    for g in groups {
+                        self.resolve_named(p.file, g, "group", |p| &p.groups);
+                    }
+                }
+                raw::Requestors::ConnectedOrganizations(orgs) => {
+                    for o in orgs {
+                        self.resolve_named(p.file, o, "connected organization", |p| &p.organizations);
+                    }
+                }
+                _ => {}
+            }
+            if pol.approval.len() > 3 {
+                let d = self.error(p.file, policy.span, Code::InvalidSetting, format!("{} approval stages, but Entra allows at most 3", pol.approval.len()));
+                d.help = Some("merge stages".into());
+            }
+            for stage in &pol.approval {
+                for approver in stage.value.approvers.iter().chain(&stage.value.fallback) {
+                    if let raw::Approver::Group(g) = &approver.value {
+                        self.resolve_named(p.file, g, "group", |p| &p.groups);
+                    }
+                }
+            }
+            if let Some(expiry) = &pol.expiry
+                && let raw::Expiry::Days(days) = &expiry.value
+                && days.value > 3660
+            {
+                let d = self.error(p.file, days.span, Code::InvalidSetting, format!("{} days is over Entra's limit of 3,660", days.value));
+                d.help = Some("use `never`, or at most 3660 days".into());
+            }
+        }
+    }
+
+    fn check_target(&mut self, t: &Entry<'_, raw::Target>) {
+        let target = &t.value.value;
+        let tnode = NodeId::Target(t.name.value.clone());
+        if let Some(scope) = &target.scope {
+            for g in &scope.value.groups {
+                self.group_ref(t.file, g, &tnode);
+            }
+            for p in &scope.value.access_packages {
+                self.package_ref(t.file, p, &tnode);
+            }
+            for filter in &scope.value.filters {
+                for clause in &filter.value {
+                    let c = &clause.value;
+                    match self.policy.attributes.get(&c.attribute.value) {
+                        Some(_) => self.policy.graph.edge(&NodeId::Attribute(c.attribute.value.clone()), &tnode, loc(t.file, c.attribute.span)),
+                        None => {
+                            let candidates = self.policy.attributes.keys().cloned().collect();
+                            self.unknown(t.file, c.attribute.span, "identity attribute", &c.attribute.value, candidates);
+                        }
+                    }
+                    self.check_clause(t.file, c);
+                }
+            }
+        }
+        for (name, mapping) in &target.mappings {
+            let node = NodeId::TargetAttribute(t.name.value.clone(), name.value.clone());
+            self.policy.graph.node(node.clone(), loc(t.file, name.span));
+            self.policy.graph.edge(&tnode, &node, loc(t.file, name.span));
+            let declared = mapping.value.ty.as_ref().map_or(FieldType::String, |ty| ty.value);
+            self.check_mapping(t.file, name, mapping, node, declared, Side::Outbound(()));
+        }
+        let mapped: Vec<String> = target.mappings.keys().map(|k| k.value.clone()).collect();
+        for m in &target.matching {
+            if !mapped.contains(&m.value) {
+                self.unknown(t.file, m.span, &format!("attribute of target `{}`", t.name.value), &m.value, mapped.clone());
+            }
+        }
+    }
+
+    fn check_clause(&mut self, file: FileId, c: &raw::Clause) {
+        use raw::ClauseOperator as Op;
+        let needs_value = !matches!(c.operator.value, Op::IsFalse | Op::IsTrue | Op::IsNull | Op::IsNotNull);
+        match (&c.value, needs_value) {
+            (None, true) => {
+                let d = self.error(file, c.operator.span, Code::InvalidSetting, "this operator needs a `value`");
+                d.help = Some("add `value:`".into());
+            }
+            (Some(v), false) => {
+                let d = self.error(file, v.span, Code::InvalidSetting, "this operator takes no `value`");
+                d.help = Some("remove `value:`".into());
+            }
+            (Some(v), true) if matches!(c.operator.value, Op::RegexMatch | Op::NotRegexMatch) => {
+                if let Err(e) = crate::dotnet::regex::NetRegex::new(&v.value, crate::dotnet::regex::Options::default()) {
+                    let d = self.error(file, v.span, Code::InvalidRegex, format!("invalid regular expression: {}", e.message));
+                    d.help = e.help;
+                }
+            }
+            (Some(v), true) if matches!(c.operator.value, Op::GreaterThan | Op::GreaterThanOrEquals) && v.value.trim().parse::<i64>().is_err() => {
+                let d = self.error(file, v.span, Code::InvalidSetting, format!("`{}` is not an integer", v.value));
+                d.help = Some("`Greater_Than` and `Greater_Than_OR_EQUALS` compare integers".into());
+            }
+            _ => {}
+        }
+    }
+
+    fn check_workflow(&mut self, w: &Entry<'_, raw::Workflow>) {
+        let node = NodeId::Workflow(w.name.value.clone());
+        let wf = &w.value.value;
+        match &wf.trigger.value {
+            raw::Trigger::TimeBased(tb) => {
+                match self.policy.attributes.get(&tb.attribute.value).map(|a| a.ty) {
+                    Some(ty) => {
+                        self.policy.graph.edge(&NodeId::Attribute(tb.attribute.value.clone()), &node, loc(w.file, tb.attribute.span));
+                        if ty != FieldType::Datetime {
+                            let d = self.error(w.file, tb.attribute.span, Code::TypeMismatch, format!("`{}` is a {}, but a time-based trigger needs a `datetime`", tb.attribute.value, type_name(ty)));
+                            d.help = Some("trigger on a date attribute such as the hire or leave date".into());
+                        }
+                    }
+                    None => {
+                        let candidates = self.policy.attributes.keys().cloned().collect();
+                        self.unknown(w.file, tb.attribute.span, "identity attribute", &tb.attribute.value, candidates);
+                    }
+                }
+                if !(-180..=180).contains(&tb.offset_days.value) {
+                    let d = self.error(w.file, tb.offset_days.span, Code::InvalidSetting, format!("offset {} is outside Entra's range of -180 to 180 days", tb.offset_days.value));
+                    d.help = Some("use an offset from -180 to 180".into());
+                }
+            }
+            raw::Trigger::AttributeChange(attrs) => {
+                for a in attrs {
+                    if self.policy.attributes.contains_key(&a.value) {
+                        self.policy.graph.edge(&NodeId::Attribute(a.value.clone()), &node, loc(w.file, a.span));
+                    } else {
+                        let candidates = self.policy.attributes.keys().cloned().collect();
+                        self.unknown(w.file, a.span, "identity attribute", &a.value, candidates);
+                    }
+                }
+            }
+            raw::Trigger::GroupMembership(gm) => self.group_ref(w.file, &gm.group, &node),
+            raw::Trigger::OnDemand => {}
+        }
+        if let Some(scope) = &wf.scope {
+            self.check_rule(w.file, scope, node.clone());
+        }
+        if wf.tasks.len() > 25 {
+            let d = self.error(w.file, w.name.span, Code::InvalidSetting, format!("{} tasks, but Entra allows at most 25 per workflow", wf.tasks.len()));
+            d.help = Some("split the workflow".into());
+        }
+        for task in &wf.tasks {
+            match &task.value {
+                raw::Task::AddToGroups(gs) | raw::Task::RemoveFromGroups(gs) => {
+                    for g in gs {
+                        self.resolve_named(w.file, g, "group", |p| &p.groups);
+                    }
+                }
+                raw::Task::AssignAccessPackages(ps) | raw::Task::RemoveAccessPackages(ps) => {
+                    for p in ps {
+                        self.resolve_named(w.file, p, "access package", |p| &p.packages);
+                    }
+                }
+                raw::Task::GenerateTemporaryAccessPass(tap) if !(10..=43_200).contains(&tap.lifetime_minutes.value) => {
+                    let d = self.error(w.file, tap.lifetime_minutes.span, Code::InvalidSetting, format!("{} minutes is outside Entra's range of 10 to 43,200", tap.lifetime_minutes.value));
+                    d.help = Some("use a lifetime from 10 minutes to 30 days".into());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_review(&mut self, r: &Entry<'_, raw::Review>) {
+        let node = NodeId::Review(r.name.value.clone());
+        let rv = &r.value.value;
+        match &rv.scope.value {
+            raw::ReviewScope::Group(g) => self.group_ref(r.file, g, &node),
+            raw::ReviewScope::AccessPackage(p) => self.package_ref(r.file, p, &node),
+            raw::ReviewScope::Target(t) => {
+                if self.resolve_named(r.file, t, "target", |p| &p.targets).is_some() {
+                    self.policy.graph.edge(&NodeId::Target(t.value.clone()), &node, loc(r.file, t.span));
+                }
+            }
+        }
+        for reviewer in rv.reviewers.iter().chain(&rv.fallback_reviewers) {
+            if let raw::Reviewer::Group(g) = &reviewer.value {
+                self.resolve_named(r.file, g, "group", |p| &p.groups);
+            }
+        }
+        let period = match rv.recurrence.value {
+            raw::Recurrence::OneTime => u32::MAX,
+            raw::Recurrence::Weekly => 7,
+            raw::Recurrence::Monthly => 28,
+            raw::Recurrence::Quarterly => 90,
+            raw::Recurrence::SemiAnnually => 181,
+            raw::Recurrence::Annually => 365,
+        };
+        if rv.duration_days.value > period || rv.duration_days.value == 0 {
+            let d = self.error(r.file, rv.duration_days.span, Code::InvalidSetting, format!("a review of {} days does not fit its recurrence", rv.duration_days.value));
+            d.help = Some("the duration must be at least 1 day and no longer than the recurrence period".into());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Identity attributes read source fields (or other identity attributes).
+    Inbound,
+    /// Target attributes read identity attributes.
+    Outbound(()),
+}
+
+enum RefError {
+    Unknown(Vec<String>),
+    Ambiguous(Vec<String>),
+}
+
+enum RuleRef {
+    Attribute(String),
+    Group(String),
+}
+
+/// The identity attributes and memberOf groups a rule reads, with their spans.
+fn rule_refs(rule: &crate::syntax::ast::Rule, out: &mut Vec<(RuleRef, Span)>) {
+    match &rule.node {
+        RuleKind::Or(a, b) | RuleKind::And(a, b) => {
+            rule_refs(a, out);
+            rule_refs(b, out);
+        }
+        RuleKind::Not(a) => rule_refs(a, out),
+        RuleKind::Compare { property, value, .. } => {
+            if let Some(attr) = user_property(&property.node) {
+                out.push((RuleRef::Attribute(attr.to_string()), property.span));
+            }
+            if property.node.eq_ignore_ascii_case("group.objectId")
+                && let RuleValueKind::Array(items) = &value.node
+            {
+                for item in items {
+                    if let RuleValueKind::Str(s) = &item.node {
+                        out.push((RuleRef::Group(s.clone()), item.span));
+                    }
+                }
+            }
+        }
+        RuleKind::Quantified { property, body, .. } => {
+            if let Some(attr) = user_property(&property.node)
+                && !attr.eq_ignore_ascii_case("memberOf")
+            {
+                out.push((RuleRef::Attribute(attr.to_string()), property.span));
+            }
+            rule_refs(body, out);
+        }
+        RuleKind::MisplacedNot { .. } | RuleKind::DirectReports(_) => {}
+    }
+}
+
+fn user_property(name: &str) -> Option<&str> {
+    let (head, prop) = name.split_once('.')?;
+    head.eq_ignore_ascii_case("user").then_some(prop)
+}
+
+/// The type an expression yields, where it can be known before evaluation.
+fn result_type(node: &ExprNode, slots: &[Option<FieldType>]) -> Option<FieldType> {
+    use crate::value::Value;
+    match node {
+        ExprNode::Const(Value::Int(_)) => Some(FieldType::Number),
+        ExprNode::Const(_) => Some(FieldType::String),
+        ExprNode::Attr(slot, _) => slots.get(*slot).copied().flatten(),
+        ExprNode::Flow(_) => None,
+        ExprNode::Compare(..) => Some(FieldType::Boolean),
+        ExprNode::Call(call) => match call.func {
+            Func::CBool | Func::IsNull | Func::IsNullOrEmpty | Func::IsPresent | Func::IsString | Func::Not => {
+                Some(FieldType::Boolean)
+            }
+            Func::Count | Func::DateDiff | Func::InStr | Func::BitAnd | Func::NumFromDate => Some(FieldType::Number),
+            Func::CDate | Func::DateAdd | Func::DateFromNum | Func::Now => Some(FieldType::Datetime),
+            Func::Split | Func::RemoveDuplicates | Func::AppRoleAssignmentsComplex | Func::AssertiveAppRoleAssignmentsComplex => {
+                Some(FieldType::StringList)
+            }
+            Func::Iif | Func::Switch | Func::Coalesce | Func::Redact | Func::IgnoreFlowIfNullOrEmpty | Func::Item => None,
+            _ => Some(FieldType::String),
+        },
+    }
+}
+
+/// Whether a mapping yielding `got` can fill an attribute declared `declared`.
+fn compatible(declared: FieldType, got: FieldType) -> bool {
+    use FieldType as T;
+    match (declared, got) {
+        (a, b) if a == b => true,
+        // Text can hold any single value; values of other types parse from text at run time.
+        (T::String, T::StringList) => false,
+        (T::String, _) | (_, T::String) => true,
+        (T::StringList, _) => true,
+        _ => false,
+    }
+}
+
+/// The name of a type as policy files write it.
+pub fn type_name(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::String => "string",
+        FieldType::Boolean => "boolean",
+        FieldType::Number => "number",
+        FieldType::Datetime => "datetime",
+        FieldType::StringList => "string_list",
+    }
+}
+
+fn list(items: &[String]) -> String {
+    let shown: Vec<String> = items.iter().take(8).map(|i| format!("`{i}`")).collect();
+    if items.len() > 8 {
+        format!("{} and {} more", shown.join(", "), items.len() - 8)
+    } else {
+        shown.join(", ")
+    }
+}

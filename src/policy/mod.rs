@@ -1,0 +1,37 @@
+//! Policy sets: the YAML files that describe sources, identity, groups, access packages,
+//! targets, workflows and reviews; loaded with positions ([`load`]), checked and linked into a
+//! dependency graph ([`compile`], [`graph`]), and linted ([`lint`]).
+
+pub mod compile;
+pub mod graph;
+pub mod lint;
+pub mod load;
+pub mod raw;
+
+pub use compile::Policy;
+
+use std::path::Path;
+
+use crate::diagnostics::{Diagnostic, SourceMap};
+
+/// A checked policy set with every diagnostic found on the way.
+#[derive(Debug)]
+pub struct Checked {
+    /// The file texts, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// The checked model.
+    pub policy: Policy,
+    /// Every diagnostic, in file and position order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads, checks and lints the policy set at `dir`.
+pub fn check(dir: &Path) -> Result<Checked, load::LoadError> {
+    let loaded = load::load(dir)?;
+    let mut diagnostics = loaded.diagnostics.clone();
+    let policy = compile::compile(&loaded, &mut diagnostics);
+    lint::run(&loaded, &policy, &mut diagnostics);
+    diagnostics.sort_by(|a, b| (a.file, a.span.start, a.code).cmp(&(b.file, b.span.start, b.code)));
+    diagnostics.dedup();
+    Ok(Checked { sources: loaded.sources, policy, diagnostics })
+}

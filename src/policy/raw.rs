@@ -1,0 +1,813 @@
+//! The raw policy model: the shape of the YAML files, with a span on every value. Nothing here
+//! is resolved or validated beyond its shape; [`super::compile`] does that once every file of
+//! the set is loaded, because references cross files.
+//!
+//! The JSON Schemas in `schemas/` are generated from these types (`roster schema`).
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::yaml::Sp;
+
+/// Named objects of one kind: the key is the name, unique across the whole policy set.
+pub type Named<T> = IndexMap<Sp<String>, Sp<T>>;
+
+/// One policy file. Every section is optional; a policy set is the union of its files.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// Tenant-wide settings (at most one file may set them).
+    #[serde(default)]
+    pub tenant: Option<Sp<Tenant>>,
+    /// Systems of record: HR exports and other authoritative sources.
+    #[serde(default)]
+    pub sources: Named<Source>,
+    /// How source records become identities, and their attributes and lifecycle (at most one
+    /// file may define it).
+    #[serde(default)]
+    pub identity: Option<Sp<Identity>>,
+    /// Dynamic and static groups.
+    #[serde(default)]
+    pub groups: Named<Group>,
+    /// Access packages of entitlement management.
+    #[serde(default)]
+    pub access_packages: Named<AccessPackage>,
+    /// Connected organisations whose users may request access and become guests.
+    #[serde(default)]
+    pub connected_organizations: Named<ConnectedOrganization>,
+    /// The directory and downstream applications.
+    #[serde(default)]
+    pub targets: Named<Target>,
+    /// Lifecycle workflows.
+    #[serde(default)]
+    pub workflows: Named<Workflow>,
+    /// Access reviews.
+    #[serde(default)]
+    pub reviews: Named<Review>,
+}
+
+/// Tenant-wide settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    /// The default domain, returned by `DefaultDomain()`.
+    pub default_domain: Sp<String>,
+    /// A display name for reports.
+    #[serde(default)]
+    pub name: Option<Sp<String>>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Sources
+// ------------------------------------------------------------------------------------------
+
+/// A system of record.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// What the export is.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// The file format.
+    pub format: Sp<SourceFormat>,
+    /// The file, relative to the policy file that declares the source.
+    pub path: Sp<String>,
+    /// The field that identifies a record.
+    pub key: Sp<String>,
+    /// The CSV delimiter (default `,`).
+    #[serde(default)]
+    pub delimiter: Option<Sp<String>>,
+    /// How duplicate keys resolve (default: refuse).
+    #[serde(default)]
+    pub duplicates: Option<Sp<Duplicates>>,
+    /// The field holding each record's last modification time, for `duplicates: latest`.
+    #[serde(default)]
+    pub modified_field: Option<Sp<String>>,
+    /// The declared fields and their types.
+    pub fields: Named<FieldType>,
+    /// The identity attributes this source is authoritative for.
+    #[serde(default)]
+    pub authoritative_for: Vec<Sp<String>>,
+}
+
+/// Source file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// A SCIM bulk request, as Entra's API-driven inbound provisioning receives it.
+    Scim,
+}
+
+/// How duplicate keys in a source resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Duplicates {
+    /// A duplicate key is an error.
+    Refuse,
+    /// Keep the record with the latest `modified_field`.
+    Latest,
+}
+
+/// The type of a source field or identity attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// `true` / `false`.
+    Boolean,
+    /// A number.
+    Number,
+    /// A date and time.
+    Datetime,
+    /// Several strings.
+    StringList,
+}
+
+// ------------------------------------------------------------------------------------------
+// Identity
+// ------------------------------------------------------------------------------------------
+
+/// How records become identities.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Key pairs that join records of different sources into one identity, in precedence
+    /// order: the first pair that matches wins.
+    #[serde(default)]
+    pub correlation: Vec<Sp<Correlation>>,
+    /// Source precedence when several sources are authoritative for an attribute.
+    #[serde(default)]
+    pub precedence: Vec<Sp<String>>,
+    /// The identity attributes.
+    pub attributes: Named<Attribute>,
+    /// Joiner, mover and leaver dates and windows.
+    #[serde(default)]
+    pub lifecycle: Option<Sp<Lifecycle>>,
+}
+
+/// A key pair: `left` and `right` are `source.field`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// `source.field` of one side.
+    pub left: Sp<String>,
+    /// `source.field` of the other side.
+    pub right: Sp<String>,
+}
+
+/// An attribute mapping: exactly one of `source` (direct), `constant` and `expression`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    /// What the attribute means.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// The attribute's type (default `string`).
+    #[serde(default, rename = "type")]
+    pub ty: Option<Sp<FieldType>>,
+    /// Direct mapping: the field (inbound: `[source.]field`; outbound: an identity attribute).
+    #[serde(default)]
+    pub source: Option<Sp<String>>,
+    /// Constant mapping.
+    #[serde(default)]
+    pub constant: Option<Sp<String>>,
+    /// Expression mapping, in Entra's expression language.
+    #[serde(default)]
+    pub expression: Option<Sp<String>>,
+    /// When the mapping applies (default `always`).
+    #[serde(default)]
+    pub apply: Option<Sp<Apply>>,
+    /// The value used when the mapping gives NULL, on creation only.
+    #[serde(default)]
+    pub default: Option<Sp<String>>,
+}
+
+/// When a mapping applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Apply {
+    /// On creation and on every update.
+    Always,
+    /// Only when the object is created.
+    OnCreate,
+}
+
+/// The lifecycle of an identity.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// The identity attribute holding the hire date.
+    pub hire_date: Sp<String>,
+    /// The identity attribute holding the leave date.
+    #[serde(default)]
+    pub leave_date: Option<Sp<String>>,
+    /// The identity attribute holding the worker status.
+    #[serde(default)]
+    pub status: Option<Sp<String>>,
+    /// Days before the hire date that the account exists (pre-hire).
+    #[serde(default)]
+    pub prehire_days: Option<Sp<u32>>,
+    /// Days after leaving that the account stays disabled before deletion.
+    #[serde(default)]
+    pub retention_days: Option<Sp<u32>>,
+    /// How a rehire is recognised.
+    #[serde(default)]
+    pub rehire: Option<Sp<Rehire>>,
+}
+
+/// Rehire recognition.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rehire {
+    /// Identity attributes that identify the returning person.
+    pub match_on: Vec<Sp<String>>,
+    /// Days between leave and new hire date below which it is a conversion, not a rehire.
+    #[serde(default)]
+    pub min_gap_days: Option<Sp<u32>>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Groups and access packages
+// ------------------------------------------------------------------------------------------
+
+/// A group: dynamic (`rule`) or static (`members`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// What the group is for.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// Dynamic membership rule, in Entra's rule language.
+    #[serde(default)]
+    pub rule: Option<Sp<String>>,
+    /// Static members: identity keys.
+    #[serde(default)]
+    pub members: Option<Vec<Sp<String>>>,
+}
+
+/// An access package.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPackage {
+    /// What the package grants.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// The catalog it belongs to.
+    #[serde(default)]
+    pub catalog: Option<Sp<String>>,
+    /// The resource roles it grants.
+    #[serde(default)]
+    pub resources: Vec<Sp<Resource>>,
+    /// Automatic assignment.
+    #[serde(default)]
+    pub auto_assignment: Option<Sp<AutoAssignment>>,
+    /// Request policies, by name.
+    #[serde(default)]
+    pub policies: Named<RequestPolicy>,
+    /// Packages whose holders cannot get this one.
+    #[serde(default)]
+    pub incompatible_packages: Vec<Sp<String>>,
+    /// Groups whose members cannot get this one.
+    #[serde(default)]
+    pub incompatible_groups: Vec<Sp<String>>,
+}
+
+/// A resource role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Resource {
+    /// Membership of a group.
+    Group(Sp<String>),
+    /// An application role in a target.
+    AppRole(AppRole),
+    /// A SharePoint site role.
+    Site(Site),
+}
+
+/// An application role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppRole {
+    /// The target application.
+    pub target: Sp<String>,
+    /// The role's name.
+    pub role: Sp<String>,
+}
+
+/// A site role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The site's address.
+    pub url: Sp<String>,
+    /// The role's name.
+    pub role: Sp<String>,
+}
+
+/// Automatic assignment by rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoAssignment {
+    /// The membership rule, in Entra's rule language.
+    pub rule: Sp<String>,
+    /// Days that access is kept after the person falls out of scope.
+    #[serde(default)]
+    pub grace_period_days: Option<Sp<u32>>,
+}
+
+/// A request policy.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPolicy {
+    /// Who may request.
+    pub requestors: Sp<Requestors>,
+    /// Approval stages; none means no approval.
+    #[serde(default)]
+    pub approval: Vec<Sp<ApprovalStage>>,
+    /// When assignments expire.
+    #[serde(default)]
+    pub expiry: Option<Sp<Expiry>>,
+    /// Whether requestors must justify.
+    #[serde(default)]
+    pub justification: Option<Sp<bool>>,
+}
+
+/// Who may request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Requestors {
+    /// Administrators assign directly; nobody requests.
+    None,
+    /// All members (not guests).
+    AllMembers,
+    /// All users, guests included.
+    AllUsers,
+    /// Members of these groups.
+    Groups(Vec<Sp<String>>),
+    /// Users of these connected organisations.
+    ConnectedOrganizations(Vec<Sp<String>>),
+    /// Users of any configured connected organisation.
+    AllConnectedOrganizations,
+}
+
+/// One approval stage.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStage {
+    /// Who approves.
+    pub approvers: Vec<Sp<Approver>>,
+    /// Who approves when the approvers cannot be found.
+    #[serde(default)]
+    pub fallback: Vec<Sp<Approver>>,
+    /// Days before an unanswered request is denied.
+    pub timeout_days: Sp<u32>,
+}
+
+/// An approver.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Approver {
+    /// The requestor's manager.
+    Manager,
+    /// An internal sponsor of the connected organisation.
+    InternalSponsor,
+    /// An external sponsor of the connected organisation.
+    ExternalSponsor,
+    /// A specific person (identity key).
+    User(Sp<String>),
+    /// Members of a group.
+    Group(Sp<String>),
+}
+
+/// When an assignment expires.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expiry {
+    /// Never.
+    Never,
+    /// After this many days (0 to 3,660).
+    Days(Sp<u32>),
+    /// After this many hours.
+    Hours(Sp<u32>),
+    /// On this date (`YYYY-MM-DD`).
+    On(Sp<String>),
+}
+
+/// A connected organisation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectedOrganization {
+    /// Its domain.
+    pub domain: Sp<String>,
+    /// Configured by an administrator, or proposed by a request.
+    #[serde(default)]
+    pub state: Option<Sp<OrganizationState>>,
+    /// Internal sponsors (identity keys).
+    #[serde(default)]
+    pub internal_sponsors: Vec<Sp<String>>,
+    /// External sponsors (e-mail addresses).
+    #[serde(default)]
+    pub external_sponsors: Vec<Sp<String>>,
+    /// Days after a guest loses their last assignment before removal (Entra's default 30).
+    #[serde(default)]
+    pub remove_guests_after_days: Option<Sp<u32>>,
+}
+
+/// The state of a connected organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationState {
+    /// Created by an administrator.
+    Configured,
+    /// Created by a request.
+    Proposed,
+}
+
+// ------------------------------------------------------------------------------------------
+// Targets
+// ------------------------------------------------------------------------------------------
+
+/// The directory or a downstream application.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// What the target is.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// The kind of system.
+    pub kind: Sp<TargetKind>,
+    /// How to reach it (address only; credentials come from the environment, never from
+    /// policy files).
+    #[serde(default)]
+    pub connection: Option<Sp<Connection>>,
+    /// Which identities are in scope.
+    #[serde(default)]
+    pub scope: Option<Sp<Scope>>,
+    /// Matching attributes in precedence order: the first that matches wins.
+    #[serde(default)]
+    pub matching: Vec<Sp<String>>,
+    /// Outbound attribute mappings: target attribute to mapping over identity attributes.
+    pub mappings: Named<Attribute>,
+    /// What happens to an account that falls out of scope (default `disable`).
+    #[serde(default)]
+    pub out_of_scope: Option<Sp<OutOfScope>>,
+    /// Most deletions and disables one run may make.
+    #[serde(default)]
+    pub deletion_threshold: Option<Sp<u32>>,
+}
+
+/// Kinds of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// Microsoft Entra ID or Active Directory.
+    Directory,
+    /// A SCIM 2.0 application.
+    Scim,
+    /// An LDAP directory.
+    Ldap,
+    /// A SQL database.
+    Sql,
+}
+
+/// How to reach a target.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    /// The endpoint (`https://...`, `ldaps://...`, a connection string without password).
+    #[serde(default)]
+    pub url: Option<Sp<String>>,
+    /// The environment variable that holds the credential.
+    #[serde(default)]
+    pub credential_env: Option<Sp<String>>,
+    /// Anything else, as key/value pairs.
+    #[serde(default)]
+    pub settings: IndexMap<Sp<String>, Sp<String>>,
+}
+
+/// Who is in scope of a target: assigned groups and packages, and scoping filters.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Members of these groups are assigned.
+    #[serde(default)]
+    pub groups: Vec<Sp<String>>,
+    /// Holders of these access packages are assigned.
+    #[serde(default)]
+    pub access_packages: Vec<Sp<String>>,
+    /// Scoping filters: the filters are ORed, the clauses of one filter ANDed.
+    #[serde(default)]
+    pub filters: Vec<Sp<Vec<Sp<Clause>>>>,
+}
+
+/// One scoping-filter clause.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// The identity attribute tested.
+    pub attribute: Sp<String>,
+    /// The operator, as Entra names it.
+    pub operator: Sp<ClauseOperator>,
+    /// The value compared with (not used by the `IS ...` operators).
+    #[serde(default)]
+    pub value: Option<Sp<String>>,
+}
+
+/// Scoping-filter operators, with Entra's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum ClauseOperator {
+    /// The value is one of a `,`-separated list.
+    #[serde(rename = "&")]
+    In,
+    /// The value is none of a `,`-separated list.
+    #[serde(rename = "!&")]
+    NotIn,
+    /// Ends with (case-sensitive).
+    #[serde(rename = "ENDS_WITH")]
+    EndsWith,
+    /// Equal (case-sensitive).
+    #[serde(rename = "EQUALS")]
+    Equals,
+    /// Not equal (case-sensitive).
+    #[serde(rename = "NOT EQUALS")]
+    NotEquals,
+    /// Greater than (integers).
+    #[serde(rename = "Greater_Than")]
+    GreaterThan,
+    /// Greater than or equal (integers).
+    #[serde(rename = "Greater_Than_OR_EQUALS")]
+    GreaterThanOrEquals,
+    /// Contains (case-sensitive).
+    #[serde(rename = "Includes")]
+    Includes,
+    /// Is false.
+    #[serde(rename = "IS FALSE")]
+    IsFalse,
+    /// Is true.
+    #[serde(rename = "IS TRUE")]
+    IsTrue,
+    /// Is empty.
+    #[serde(rename = "IS NULL")]
+    IsNull,
+    /// Is not empty.
+    #[serde(rename = "IS NOT NULL")]
+    IsNotNull,
+    /// Matches a regular expression (case-sensitive).
+    #[serde(rename = "REGEX MATCH")]
+    RegexMatch,
+    /// Does not match a regular expression.
+    #[serde(rename = "NOT REGEX MATCH")]
+    NotRegexMatch,
+}
+
+/// What happens to an account out of scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutOfScope {
+    /// Disable it (Entra's default).
+    Disable,
+    /// Delete it.
+    Delete,
+    /// Leave it as it is (`SkipOutOfScopeDeletions`).
+    Leave,
+}
+
+// ------------------------------------------------------------------------------------------
+// Workflows and reviews
+// ------------------------------------------------------------------------------------------
+
+/// A lifecycle workflow.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// What it does.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// Joiner, mover or leaver.
+    pub category: Sp<Category>,
+    /// When it runs.
+    pub trigger: Sp<Trigger>,
+    /// Who it runs for: a membership rule (default: everyone the trigger selects).
+    #[serde(default)]
+    pub scope: Option<Sp<String>>,
+    /// The tasks, in order.
+    pub tasks: Vec<Sp<Task>>,
+}
+
+/// Workflow categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Someone joins.
+    Joiner,
+    /// Someone moves.
+    Mover,
+    /// Someone leaves.
+    Leaver,
+}
+
+/// When a workflow runs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// Days before (negative) or after a date attribute.
+    TimeBased(TimeBased),
+    /// When one of these identity attributes changes.
+    AttributeChange(Vec<Sp<String>>),
+    /// When someone is added to or removed from a group.
+    GroupMembership(GroupMembership),
+    /// Only when run on demand.
+    OnDemand,
+}
+
+/// A time-based trigger.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBased {
+    /// The date attribute.
+    pub attribute: Sp<String>,
+    /// Days after (positive) or before (negative) it, -180 to 180.
+    pub offset_days: Sp<i32>,
+}
+
+/// A group-membership trigger.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMembership {
+    /// The group.
+    pub group: Sp<String>,
+    /// Added or removed.
+    pub change: Sp<MembershipChange>,
+}
+
+/// A membership change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipChange {
+    /// Added to the group.
+    Add,
+    /// Removed from the group.
+    Remove,
+}
+
+/// A workflow task.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Task {
+    /// Enable the account.
+    EnableAccount,
+    /// Disable the account.
+    DisableAccount,
+    /// Delete the user.
+    DeleteUser,
+    /// Add the user to groups.
+    AddToGroups(Vec<Sp<String>>),
+    /// Remove the user from groups.
+    RemoveFromGroups(Vec<Sp<String>>),
+    /// Remove the user from every group.
+    RemoveFromAllGroups,
+    /// Request access-package assignments.
+    AssignAccessPackages(Vec<Sp<String>>),
+    /// Remove access-package assignments.
+    RemoveAccessPackages(Vec<Sp<String>>),
+    /// Remove every access-package assignment.
+    RemoveAllAccessPackages,
+    /// Send an e-mail.
+    SendEmail(Email),
+    /// Generate a temporary access pass and send it to the manager.
+    GenerateTemporaryAccessPass(TemporaryAccessPass),
+    /// Revoke refresh tokens.
+    RevokeSessions,
+    /// Run a custom task extension.
+    CustomExtension(Sp<String>),
+}
+
+/// An e-mail task.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// Who receives it.
+    pub to: Sp<Recipient>,
+    /// A custom subject.
+    #[serde(default)]
+    pub subject: Option<Sp<String>>,
+    /// A custom body.
+    #[serde(default)]
+    pub body: Option<Sp<String>>,
+}
+
+/// E-mail recipients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// The user.
+    User,
+    /// The user's manager.
+    Manager,
+}
+
+/// A temporary access pass task.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemporaryAccessPass {
+    /// Minutes the pass is valid (10 to 43,200).
+    pub lifetime_minutes: Sp<u32>,
+    /// Whether the pass works once.
+    #[serde(default)]
+    pub one_time: Option<Sp<bool>>,
+}
+
+/// An access review.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// What it checks.
+    #[serde(default)]
+    pub description: Option<Sp<String>>,
+    /// What is reviewed.
+    pub scope: Sp<ReviewScope>,
+    /// Who reviews.
+    pub reviewers: Vec<Sp<Reviewer>>,
+    /// Who reviews when the reviewers cannot be found.
+    #[serde(default)]
+    pub fallback_reviewers: Vec<Sp<Reviewer>>,
+    /// How often it recurs.
+    pub recurrence: Sp<Recurrence>,
+    /// Days each instance lasts.
+    pub duration_days: Sp<u32>,
+    /// What happens to access nobody reviewed.
+    pub default_decision: Sp<DefaultDecision>,
+    /// Whether decisions are applied automatically at the end.
+    pub auto_apply: Sp<bool>,
+    /// Review guests only.
+    #[serde(default)]
+    pub guests_only: Option<Sp<bool>>,
+}
+
+/// What a review covers.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReviewScope {
+    /// Members of a group.
+    Group(Sp<String>),
+    /// Assignments of an access package.
+    AccessPackage(Sp<String>),
+    /// Accounts in a target application.
+    Target(Sp<String>),
+}
+
+/// A reviewer.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Reviewer {
+    /// Each reviewee's manager.
+    Manager,
+    /// Each reviewee reviews themself.
+    SelfReview,
+    /// The owners of the reviewed group.
+    GroupOwners,
+    /// A specific person (identity key).
+    User(Sp<String>),
+    /// Members of a group.
+    Group(Sp<String>),
+}
+
+/// Review recurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recurrence {
+    /// Once.
+    OneTime,
+    /// Every week.
+    Weekly,
+    /// Every month.
+    Monthly,
+    /// Every three months.
+    Quarterly,
+    /// Every six months.
+    SemiAnnually,
+    /// Every year.
+    Annually,
+}
+
+/// The decision for unreviewed access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultDecision {
+    /// Leave access as it is.
+    NoChange,
+    /// Remove access.
+    Deny,
+    /// Keep access.
+    Approve,
+    /// Follow the system's recommendation.
+    Recommendation,
+}
