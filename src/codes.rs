@@ -3,8 +3,9 @@
 //! produce exactly its code; each good example nothing).
 //!
 //! Codes carry their stage in the first letter and are never reused:
-//! `S` syntax, `C` check (names and types), `E` evaluation. `docs/diagnostics.md` is generated
-//! from this table (`roster codes --markdown`), and a test keeps it current.
+//! `S` syntax, `C` check (names and types), `E` evaluation, `Y` reading YAML policy files.
+//! `docs/diagnostics.md` is generated from this table (`roster codes --markdown`), and a test
+//! keeps it current.
 
 use crate::diagnostics::Severity;
 
@@ -15,6 +16,8 @@ pub enum Lang {
     Expr,
     /// A membership rule (`roster rule`).
     Rule,
+    /// A whole YAML policy file (`roster lint`).
+    Yaml,
 }
 
 /// An example input for a code's documentation.
@@ -22,9 +25,10 @@ pub enum Lang {
 pub struct Example {
     /// The language.
     pub lang: Lang,
-    /// The expression or rule.
+    /// The expression, rule or whole YAML document.
     pub text: &'static str,
-    /// The `--input` object, as JSON.
+    /// The `--input` object, as JSON; for YAML examples, the [`crate::yaml::Limits`] that differ
+    /// from the defaults, as JSON.
     pub input: &'static str,
     /// The `--existing` values, as JSON (expressions only).
     pub existing: &'static str,
@@ -53,6 +57,24 @@ const fn rule(text: &'static str) -> Example {
         lang: Lang::Rule,
         text,
         input: "{}",
+        existing: "[]",
+    }
+}
+
+const fn yaml(text: &'static str) -> Example {
+    Example {
+        lang: Lang::Yaml,
+        text,
+        input: "{}",
+        existing: "[]",
+    }
+}
+
+const fn yaml_with_limits(text: &'static str, limits: &'static str) -> Example {
+    Example {
+        lang: Lang::Yaml,
+        text,
+        input: limits,
         existing: "[]",
     }
 }
@@ -252,6 +274,40 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+
+    // ---- Y1xx: YAML ----
+    YamlSyntax = "Y101", Error, "yaml-syntax",
+        "a policy file is not well-formed YAML, or uses a YAML feature policy files refuse (tags, undefined aliases)",
+        yaml("name: joiners\nmappings:\n  displayName: \"Join(\" \", [givenName], [surname])\"\n"),
+        yaml("name: joiners\nmappings:\n  displayName: 'Join(\" \", [givenName], [surname])'\n");
+    YamlUnknownKey = "Y102", Error, "unknown-key",
+        "a mapping has a key that is not allowed there",
+        yaml("name: joiners\npriorty: 1\n"),
+        yaml("name: joiners\npriority: 1\n");
+    YamlDuplicateKey = "Y103", Error, "duplicate-key",
+        "a mapping has the same key twice",
+        yaml("name: joiners\nenabled: true\nname: movers\n"),
+        yaml("name: joiners\nenabled: true\n");
+    YamlMissingKey = "Y104", Error, "missing-key",
+        "a mapping lacks a key it requires",
+        yaml("enabled: true\npriority: 1\n"),
+        yaml("name: joiners\nenabled: true\npriority: 1\n");
+    YamlWrongType = "Y105", Error, "wrong-type",
+        "a value has the wrong type, or is not one of the values allowed there",
+        yaml("name: joiners\nenabled: yes\n"),
+        yaml("name: joiners\nenabled: true\n");
+    YamlMultipleDocuments = "Y106", Error, "multiple-documents",
+        "a policy file holds more than one YAML document (`---`)",
+        yaml("name: joiners\n---\nname: movers\n"),
+        yaml("name: joiners\n");
+    YamlTooLarge = "Y107", Error, "file-too-large",
+        "a policy file is larger than the limit (16 MiB), checked before parsing",
+        yaml_with_limits("name: joiners\ndescription: accounts for people who join, created before their first day\n", r#"{"max_file_bytes": 64}"#),
+        yaml_with_limits("name: joiners\ndescription: accounts for new joiners\n", r#"{"max_file_bytes": 64}"#);
+    YamlTooComplex = "Y108", Error, "too-complex",
+        "a policy file nests too deeply or its aliases expand too far (possible YAML bomb)",
+        yaml(include_str!("yaml/bomb.yaml")),
+        yaml("name: joiners\nvars:\n  base: &base {department: Sales}\n  emea: {<<: *base, region: EMEA}\n");
 }
 
 impl Code {
@@ -270,7 +326,7 @@ pub fn markdown() -> String {
          current and checks that every bad example produces exactly its code and every good \
          example none.\n\n\
          Codes are stage-prefixed and never reused: `S` syntax, `C` check (names and types), \
-         `E` evaluation.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+         `E` evaluation, `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
     );
     for info in ALL {
         let sev = match info.code.severity() {
@@ -298,7 +354,19 @@ pub fn markdown() -> String {
             let (cmd, lang) = match ex.lang {
                 Lang::Expr => ("roster expr", "expression"),
                 Lang::Rule => ("roster rule", "rule"),
+                Lang::Yaml => ("roster lint", "policy file (YAML)"),
             };
+            if ex.lang == Lang::Yaml {
+                let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
+                if ex.input != "{}" {
+                    let _ = writeln!(
+                        out,
+                        "with the limits lowered to `{}` for the example (`{cmd}`)\n",
+                        ex.input
+                    );
+                }
+                continue;
+            }
             let _ = writeln!(out, "{title} ({lang}):\n\n```text\n{}\n```\n", ex.text);
             if ex.input != "{}" {
                 let _ = writeln!(out, "with `--input` `{}`\n", ex.input);
@@ -316,8 +384,27 @@ mod tests {
     use rand::SeedableRng as _;
 
     use super::*;
+    use crate::diagnostics::FileId;
     use crate::rule::{RuleContext, Schema};
     use crate::value::Value;
+
+    /// A small policy-like document for the YAML examples.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct ExamplePolicy {
+        name: String,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        enabled: Option<bool>,
+        #[serde(default)]
+        priority: Option<u32>,
+        #[serde(default)]
+        mappings: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        vars: std::collections::BTreeMap<String, serde_json::Value>,
+    }
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
@@ -350,6 +437,13 @@ mod tests {
                     }
                 }
                 diags.iter().map(|d| d.code).collect()
+            }
+            Lang::Yaml => {
+                let limits: crate::yaml::Limits = serde_json::from_str(ex.input).unwrap();
+                match crate::yaml::parse::<ExamplePolicy>(FileId(0), ex.text, &limits) {
+                    Ok(_) => Vec::new(),
+                    Err(diags) => diags.iter().map(|d| d.code).collect(),
+                }
             }
             Lang::Rule => {
                 let (program, mut diags) = crate::rule::compile_str(ex.text, &Schema::entra());
@@ -404,7 +498,7 @@ mod tests {
             let code = info.code.as_str();
             assert!(seen.insert(code), "{code} twice");
             assert!(
-                matches!(code.chars().next(), Some('S' | 'C' | 'E')),
+                matches!(code.chars().next(), Some('S' | 'C' | 'E' | 'Y')),
                 "{code}"
             );
             assert_eq!(code.len(), 4, "{code}");

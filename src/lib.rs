@@ -13,3 +13,4 @@ pub mod expr;
 pub mod rule;
 pub mod syntax;
 pub mod value;
+pub mod yaml;
