@@ -361,30 +361,45 @@ impl Diagnostic {
         };
         let source = sources.source(self.file);
         let start = source.line_col(self.span.start);
+        // One gutter width for every snippet, so the bars line up.
+        let width = self
+            .labels
+            .iter()
+            .map(|l| sources.source(l.file).line_col(l.span.start).line)
+            .chain(std::iter::once(start.line))
+            .max()
+            .unwrap_or(1)
+            .to_string()
+            .len();
+        let pad = " ".repeat(width);
         let _ = writeln!(out, "{sev}[{}]: {}", self.code.as_str(), self.message);
-        let _ = writeln!(out, "  --> {}:{}:{}", source.name, start.line, start.column);
-        render_snippet(&mut out, &source, self.span, "");
+        let _ = writeln!(
+            out,
+            "{pad}--> {}:{}:{}",
+            source.name, start.line, start.column
+        );
+        render_snippet(&mut out, &source, self.span, "", width);
         for label in &self.labels {
             let src = sources.source(label.file);
             if label.file != self.file {
                 let at = src.line_col(label.span.start);
-                let _ = writeln!(out, "  ::: {}:{}:{}", src.name, at.line, at.column);
+                let _ = writeln!(out, "{pad}::: {}:{}:{}", src.name, at.line, at.column);
             }
-            render_snippet(&mut out, &src, label.span, &label.message);
+            render_snippet(&mut out, &src, label.span, &label.message, width);
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {help}");
         }
         out
     }
 }
 
-fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str) {
+fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str, width: usize) {
     let start = source.line_col(span.start);
     let end = source.line_col(span.end);
     let text = source.line_text(start.line);
-    let gutter = start.line.to_string();
-    let pad = " ".repeat(gutter.len());
+    let gutter = format!("{:>width$}", start.line);
+    let pad = " ".repeat(width);
     let width = if end.line == start.line {
         end.column.saturating_sub(start.column).max(1)
     } else {
@@ -413,7 +428,8 @@ where
     let lower = name.to_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
-        let distance = strsim::levenshtein(&lower, &candidate.to_lowercase());
+        // Optimal string alignment: a transposition (`salse`) counts as one edit.
+        let distance = strsim::osa_distance(&lower, &candidate.to_lowercase());
         let limit = (name.chars().count().max(candidate.chars().count()) / 3).max(1);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));

@@ -354,3 +354,175 @@ fn codes_lists_every_code_and_the_reference_page() {
     let r = roster(&["codes", "--markdown"], None);
     assert_eq!(r.stdout, roster::codes::markdown());
 }
+
+/// Writes a corpus example (`tests/lint/CODE/bad.yaml`, split at `# file: NAME` lines) into a
+/// fresh directory.
+fn corpus_dir(code: &str, which: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/lint/{code}/{which}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "roster-corpus-{}-{code}-{which}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut name = "policy.yaml".to_string();
+    let mut body = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(next) = line.strip_prefix("# file: ") {
+            std::fs::write(dir.join(&name), &body).unwrap();
+            name = next.trim().to_string();
+            body.clear();
+        } else {
+            body.push_str(line);
+        }
+    }
+    std::fs::write(dir.join(&name), &body).unwrap();
+    dir
+}
+
+fn roster_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn corpus_codes() -> Vec<String> {
+    let mut codes: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lint"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn lint_corpus_every_format() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/lint");
+    settings.bind(|| {
+        for code in corpus_codes() {
+            let dir = corpus_dir(&code, "bad");
+            let error = code.starts_with(['C', 'G', 'S', 'Y', 'E']);
+            for format in ["human", "json", "sarif", "github"] {
+                let r = roster_in(&dir, &["lint", ".", "--format", format]);
+                assert_eq!(
+                    r.code,
+                    if error { 1 } else { 0 },
+                    "{code} {format}: {}",
+                    r.stderr
+                );
+                assert_eq!(r.stderr, "", "{code} {format}");
+                insta::assert_snapshot!(format!("{code}-{format}"), r.stdout);
+            }
+            if !error {
+                let r = roster_in(&dir, &["lint", ".", "--deny-warnings"]);
+                assert_eq!(r.code, 1, "{code}: --deny-warnings must fail on warnings");
+            }
+            let good = corpus_dir(&code, "good");
+            let r = roster_in(&good, &["lint", ".", "--deny-warnings"]);
+            assert_eq!(
+                (r.code, r.stdout.as_str()),
+                (0, "no problems\n"),
+                "{code} good"
+            );
+        }
+    });
+}
+
+#[test]
+fn lint_corpus_positions_are_all_known() {
+    for code in corpus_codes() {
+        let dir = corpus_dir(&code, "bad");
+        let r = roster_in(&dir, &["lint", ".", "--format", "json"]);
+        let diags: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+        assert!(!diags.is_empty(), "{code}");
+        for d in diags {
+            let file = d["file"].as_str().unwrap();
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let (start, end) = (
+                d["span"]["start"].as_u64().unwrap() as usize,
+                d["span"]["end"].as_u64().unwrap() as usize,
+            );
+            assert!(
+                start < end && end <= text.len(),
+                "{code}: span {start}..{end} in {file}"
+            );
+            assert!(
+                d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1,
+                "{code}: {d}"
+            );
+        }
+    }
+}
+
+#[test]
+fn lint_exit_2_when_the_policy_set_cannot_be_read() {
+    let r = roster(&["lint", "/nonexistent/policies"], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("is not a file or directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn graph_formats_and_impact() {
+    let dir = corpus_dir("L009", "good");
+    let r = roster_in(&dir, &["graph", "."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("digraph roster {"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("\"attribute:department\" -> \"package:payments-approve\";"),
+        "{}",
+        r.stdout
+    );
+    let r = roster_in(&dir, &["graph", ".", "--format", "mermaid"]);
+    assert!(r.stdout.starts_with("flowchart LR\n"), "{}", r.stdout);
+    let r = roster_in(&dir, &["graph", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == "source:hr.type" && e["to"] == "attribute:workerType")
+    );
+    let r = roster_in(&dir, &["graph", ".", "--impact", "source:hr.type"]);
+    assert_eq!(
+        r.stdout,
+        "attribute:workerType\npackage:payments-approve\npackage:payments-create\n"
+    );
+    let r = roster_in(&dir, &["graph", ".", "--impact", "hr.dept"]);
+    assert_eq!(
+        r.stdout,
+        "attribute:department\ngroup:sales\npackage:payments-approve\n"
+    );
+    let r = roster_in(&dir, &["graph", ".", "--impact", "group:salse"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("did you mean `group:sales`?"),
+        "{}",
+        r.stderr
+    );
+    let cyclic = corpus_dir("G101", "bad");
+    let r = roster_in(&cyclic, &["graph", "."]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error[G101]"), "{}", r.stderr);
+}

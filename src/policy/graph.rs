@@ -256,7 +256,12 @@ impl Graph {
                 edges.push((*a, *b, *at));
             }
         }
-        let first = edges.first().map(|(_, _, at)| *at).unwrap_or_default();
+        // The primary location is where the cycle's first node is defined; each edge is a label.
+        let first = cycle
+            .first()
+            .and_then(|i| self.graph.node_weight(*i))
+            .map(|(_, at)| *at)
+            .unwrap_or_default();
         let mut d = Diagnostic::new(
             Code::DependencyCycle,
             first.span,

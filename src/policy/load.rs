@@ -71,7 +71,12 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
     for path in paths {
         let text = std::fs::read(&path)
             .map_err(|e| LoadError(format!("`{}`: cannot read: {e}", path.display())))?;
-        let name = path.display().to_string();
+        // `./policies/a.yaml` is reported as `policies/a.yaml`, as code scanning expects.
+        let name = path
+            .strip_prefix(".")
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let text = match String::from_utf8(text) {
             Ok(t) => t,
             Err(e) => {
