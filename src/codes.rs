@@ -16,8 +16,11 @@ pub enum Lang {
     Expr,
     /// A membership rule (`roster rule`).
     Rule,
-    /// A whole YAML policy file (`roster lint`).
+    /// A whole YAML policy file (`roster lint`), checked for its shape only.
     Yaml,
+    /// A policy set (`roster lint`): one YAML text, split into files at lines
+    /// `# file: NAME`, checked, linked and linted.
+    Policy,
 }
 
 /// An example input for a code's documentation.
@@ -64,6 +67,15 @@ const fn rule(text: &'static str) -> Example {
 const fn yaml(text: &'static str) -> Example {
     Example {
         lang: Lang::Yaml,
+        text,
+        input: "{}",
+        existing: "[]",
+    }
+}
+
+const fn policy(text: &'static str) -> Example {
+    Example {
+        lang: Lang::Policy,
         text,
         input: "{}",
         existing: "[]",
@@ -308,6 +320,91 @@ codes! {
         "a policy file nests too deeply or its aliases expand too far (possible YAML bomb)",
         yaml(include_str!("yaml/bomb.yaml")),
         yaml("name: joiners\nvars:\n  base: &base {department: Sales}\n  emea: {<<: *base, region: EMEA}\n");
+    // ---- C3xx: policy-set checks ----
+    DuplicateName = "C301", Error, "duplicate-name",
+        "two objects of one kind have the same name, or a single section is defined in two files",
+        policy(include_str!("../tests/lint/C301/bad.yaml")),
+        policy(include_str!("../tests/lint/C301/good.yaml"));
+    UnknownReference = "C302", Error, "unknown-reference",
+        "a reference names a source, field, attribute, group, package, target or organization that does not exist",
+        policy(include_str!("../tests/lint/C302/bad.yaml")),
+        policy(include_str!("../tests/lint/C302/good.yaml"));
+    MappingKind = "C303", Error, "mapping-kind",
+        "a mapping does not give exactly one of `source`, `constant` and `expression` (or a group neither `rule` nor `members`)",
+        policy(include_str!("../tests/lint/C303/bad.yaml")),
+        policy(include_str!("../tests/lint/C303/good.yaml"));
+    TypeMismatch = "C304", Error, "type-mismatch",
+        "a value's type does not fit where it is used: a mapping's result, a lifecycle date, a time-based trigger",
+        policy(include_str!("../tests/lint/C304/bad.yaml")),
+        policy(include_str!("../tests/lint/C304/good.yaml"));
+    InvalidSetting = "C305", Error, "invalid-setting",
+        "a setting is outside Entra's documented limits or contradicts another",
+        policy(include_str!("../tests/lint/C305/bad.yaml")),
+        policy(include_str!("../tests/lint/C305/good.yaml"));
+    AmbiguousReference = "C306", Error, "ambiguous-reference",
+        "an unqualified field name in an expression is a field of several sources",
+        policy(include_str!("../tests/lint/C306/bad.yaml")),
+        policy(include_str!("../tests/lint/C306/good.yaml"));
+
+    // ---- G1xx: dependency graph ----
+    DependencyCycle = "G101", Error, "dependency-cycle",
+        "objects depend on each other in a cycle, so none of them can be computed first",
+        policy(include_str!("../tests/lint/G101/bad.yaml")),
+        policy(include_str!("../tests/lint/G101/good.yaml"));
+
+    // ---- L0xx: lint rules (warnings) ----
+    UnusedSourceField = "L001", Warning, "unused-source-field",
+        "a declared source field is never read",
+        policy(include_str!("../tests/lint/L001/bad.yaml")),
+        policy(include_str!("../tests/lint/L001/good.yaml"));
+    UnusedAttribute = "L002", Warning, "unused-attribute",
+        "an identity attribute is never read by a rule, mapping, workflow or lifecycle setting",
+        policy(include_str!("../tests/lint/L002/bad.yaml")),
+        policy(include_str!("../tests/lint/L002/good.yaml"));
+    ConstantRule = "L003", Warning, "constant-rule",
+        "a rule is always true or always false",
+        policy(include_str!("../tests/lint/L003/bad.yaml")),
+        policy(include_str!("../tests/lint/L003/good.yaml"));
+    BacktrackingPattern = "L004", Warning, "backtracking-pattern",
+        "a regular expression needs the backtracking engine (lookaround, backreferences, atomic groups)",
+        policy(include_str!("../tests/lint/L004/bad.yaml")),
+        policy(include_str!("../tests/lint/L004/good.yaml"));
+    UniqueValueNotOnCreate = "L005", Warning, "unique-value-not-on-create",
+        "`SelectUniqueValue` is used on a mapping that applies always, not only on creation",
+        policy(include_str!("../tests/lint/L005/bad.yaml")),
+        policy(include_str!("../tests/lint/L005/good.yaml"));
+    SwitchOnReference = "L006", Warning, "switch-on-reference",
+        "`Switch` is applied to a reference attribute such as the manager",
+        policy(include_str!("../tests/lint/L006/bad.yaml")),
+        policy(include_str!("../tests/lint/L006/good.yaml"));
+    IifTestsEmptiness = "L007", Warning, "iif-tests-emptiness",
+        "an `IIF` condition tests for an empty value, which Entra's condition check does not support",
+        policy(include_str!("../tests/lint/L007/bad.yaml")),
+        policy(include_str!("../tests/lint/L007/good.yaml"));
+    RuleNearLimit = "L008", Warning, "rule-near-limit",
+        "a rule is within 10% of Entra's 3,072-character limit",
+        policy(include_str!("../tests/lint/L008/bad.yaml")),
+        policy(include_str!("../tests/lint/L008/good.yaml"));
+    IncompatibleOverlap = "L009", Warning, "incompatible-overlap",
+        "two incompatible access packages have auto-assignment rules that can match the same person",
+        policy(include_str!("../tests/lint/L009/bad.yaml")),
+        policy(include_str!("../tests/lint/L009/good.yaml"));
+    NoDeletionThreshold = "L010", Warning, "no-deletion-threshold",
+        "a target has no accidental-deletion threshold",
+        policy(include_str!("../tests/lint/L010/bad.yaml")),
+        policy(include_str!("../tests/lint/L010/good.yaml"));
+    SecretInPolicy = "L011", Warning, "secret-in-policy",
+        "a credential or secret is written into a policy file",
+        policy(include_str!("../tests/lint/L011/bad.yaml")),
+        policy(include_str!("../tests/lint/L011/good.yaml"));
+    ReviewAutoRemoves = "L012", Warning, "review-auto-removes",
+        "an access review removes every unreviewed access automatically",
+        policy(include_str!("../tests/lint/L012/bad.yaml")),
+        policy(include_str!("../tests/lint/L012/good.yaml"));
+    GuestAccessNeverExpires = "L013", Warning, "guest-access-never-expires",
+        "a request policy open to connected organizations grants access that never expires",
+        policy(include_str!("../tests/lint/L013/bad.yaml")),
+        policy(include_str!("../tests/lint/L013/good.yaml"));
 }
 
 impl Code {
@@ -354,9 +451,9 @@ pub fn markdown() -> String {
             let (cmd, lang) = match ex.lang {
                 Lang::Expr => ("roster expr", "expression"),
                 Lang::Rule => ("roster rule", "rule"),
-                Lang::Yaml => ("roster lint", "policy file (YAML)"),
+                Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
             };
-            if ex.lang == Lang::Yaml {
+            if matches!(ex.lang, Lang::Yaml | Lang::Policy) {
                 let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
                 if ex.input != "{}" {
                     let _ = writeln!(
@@ -438,6 +535,12 @@ mod tests {
                 }
                 diags.iter().map(|d| d.code).collect()
             }
+            Lang::Policy => {
+                let dir = example_dir(ex.text);
+                let checked = crate::policy::check(&dir).unwrap();
+                let _ = std::fs::remove_dir_all(&dir);
+                checked.diagnostics.iter().map(|d| d.code).collect()
+            }
             Lang::Yaml => {
                 let limits: crate::yaml::Limits = serde_json::from_str(ex.input).unwrap();
                 match crate::yaml::parse::<ExamplePolicy>(FileId(0), ex.text, &limits) {
@@ -467,28 +570,60 @@ mod tests {
         }
     }
 
+    /// Writes a policy example into a fresh directory: the text up to the first `# file: NAME`
+    /// line is `policy.yaml`, each such line starts another file.
+    fn example_dir(text: &str) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "roster-example-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut name = "policy.yaml".to_string();
+        let mut body = String::new();
+        for line in text.split_inclusive('\n') {
+            if let Some(next) = line.strip_prefix("# file: ") {
+                std::fs::write(dir.join(&name), &body).unwrap();
+                name = next.trim().to_string();
+                body.clear();
+            } else {
+                body.push_str(line);
+            }
+        }
+        std::fs::write(dir.join(&name), &body).unwrap();
+        dir
+    }
+
     #[test]
     fn each_bad_example_fires_exactly_its_code() {
+        let mut failures = Vec::new();
         for info in ALL {
             let got = codes_of(&info.bad);
-            assert!(
-                !got.is_empty() && got.iter().all(|c| *c == info.code),
-                "{}: bad example produced {got:?}",
-                info.code.as_str()
-            );
+            if got.is_empty() || got.iter().any(|c| *c != info.code) {
+                failures.push(format!(
+                    "{}: bad example produced {got:?}",
+                    info.code.as_str()
+                ));
+            }
         }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]
     fn each_good_example_fires_nothing() {
+        let mut failures = Vec::new();
         for info in ALL {
             let got = codes_of(&info.good);
-            assert!(
-                got.is_empty(),
-                "{}: good example produced {got:?}",
-                info.code.as_str()
-            );
+            if !got.is_empty() {
+                failures.push(format!(
+                    "{}: good example produced {got:?}",
+                    info.code.as_str()
+                ));
+            }
         }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]
@@ -498,7 +633,7 @@ mod tests {
             let code = info.code.as_str();
             assert!(seen.insert(code), "{code} twice");
             assert!(
-                matches!(code.chars().next(), Some('S' | 'C' | 'E' | 'Y')),
+                matches!(code.chars().next(), Some('S' | 'C' | 'E' | 'Y' | 'G' | 'L')),
                 "{code}"
             );
             assert_eq!(code.len(), 4, "{code}");

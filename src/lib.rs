@@ -10,6 +10,8 @@ pub mod codes;
 pub mod diagnostics;
 pub mod dotnet;
 pub mod expr;
+pub mod policy;
+pub mod render;
 pub mod rule;
 pub mod syntax;
 pub mod value;

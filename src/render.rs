@@ -141,7 +141,11 @@ pub fn github(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
             j.column,
             j.end_line,
             j.end_column,
-            property(&format!("{} {}", d.code.as_str(), d.code.info().map_or("", |i| i.name))),
+            property(&format!(
+                "{} {}",
+                d.code.as_str(),
+                d.code.info().map_or("", |i| i.name)
+            )),
             data(&message)
         );
     }
@@ -150,12 +154,18 @@ pub fn github(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
 
 /// Escapes a workflow-command property value.
 fn property(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace(':', "%3A").replace(',', "%2C")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }
 
 /// Escapes a workflow-command message.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 #[cfg(test)]
@@ -166,8 +176,16 @@ mod tests {
 
     #[test]
     fn github_commands_escape_their_values() {
-        let src = Source { name: "policies/a,b.yaml", text: "x: 1\n" };
-        let d = Diagnostic::new(Code::UnknownReference, Span::new(0, 1), "100% wrong\nreally").with_help("fix: it");
+        let src = Source {
+            name: "policies/a,b.yaml",
+            text: "x: 1\n",
+        };
+        let d = Diagnostic::new(
+            Code::UnknownReference,
+            Span::new(0, 1),
+            "100% wrong\nreally",
+        )
+        .with_help("fix: it");
         let out = github(&[d], &src);
         assert_eq!(
             out,

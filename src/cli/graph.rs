@@ -42,7 +42,12 @@ pub fn run(args: &Args) -> ExitStatus {
         Err(e) => return cannot_run(&e.to_string()),
     };
     let graph = &checked.policy.graph;
-    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
     if let Some(name) = &args.impact {
         let Ok(node) = graph.lookup(name) else {
             let names: Vec<String> = graph.nodes().map(|(_, id, _)| id.to_string()).collect();
@@ -55,7 +60,10 @@ pub fn run(args: &Args) -> ExitStatus {
         match args.format {
             GraphFormat::Json => {
                 let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
-                println!("{}", serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list })
+                );
             }
             _ => {
                 for id in impact {
@@ -68,7 +76,11 @@ pub fn run(args: &Args) -> ExitStatus {
             GraphFormat::Dot => print!("{}", graph.to_dot()),
             GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
             GraphFormat::Json => {
-                println!("{}", serde_json::to_string_pretty(&graph.to_json(&checked.sources)).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&graph.to_json(&checked.sources))
+                        .unwrap_or_default()
+                );
             }
         }
     }

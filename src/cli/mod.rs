@@ -3,8 +3,11 @@
 
 mod codes;
 mod expr;
+mod graph;
 mod io;
+mod lint;
 mod rule;
+pub mod schema;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -53,6 +56,12 @@ enum Command {
     Expr(expr::Args),
     /// Evaluate one membership rule against one object and print `true` or `false`.
     Rule(rule::Args),
+    /// Check a policy set: errors, warnings, and why.
+    Lint(lint::Args),
+    /// Print the dependency graph of a policy set, or what a node affects.
+    Graph(graph::Args),
+    /// Write the JSON Schemas of policy files.
+    Schema(schema::Args),
     /// List the diagnostic codes, or print their Markdown reference.
     Codes(codes::Args),
 }
@@ -62,6 +71,9 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Expr(args) => expr::run(&args),
         Command::Rule(args) => rule::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Schema(args) => schema::run(&args),
         Command::Codes(args) => codes::run(&args),
     }
 }

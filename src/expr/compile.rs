@@ -549,7 +549,11 @@ impl Program {
 fn collect_refs(node: &Node, out: &mut Vec<(usize, Span)>) {
     match node {
         Node::Attr(slot, span) => out.push((*slot, *span)),
-        Node::Call(call) => call.args.iter().flatten().for_each(|a| collect_refs(a, out)),
+        Node::Call(call) => call
+            .args
+            .iter()
+            .flatten()
+            .for_each(|a| collect_refs(a, out)),
         Node::Compare(sides, _, _) => {
             collect_refs(&sides.0, out);
             collect_refs(&sides.1, out);
@@ -562,7 +566,10 @@ fn collect_calls<'a>(node: &'a Node, out: &mut Vec<&'a Call>) {
     match node {
         Node::Call(call) => {
             out.push(call);
-            call.args.iter().flatten().for_each(|a| collect_calls(a, out));
+            call.args
+                .iter()
+                .flatten()
+                .for_each(|a| collect_calls(a, out));
         }
         Node::Compare(sides, _, _) => {
             collect_calls(&sides.0, out);

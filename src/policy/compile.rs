@@ -104,7 +104,12 @@ pub struct ProgramDef {
 
 /// Checks a loaded policy set. Diagnostics are appended to `diagnostics`.
 pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
-    let mut c = Checker { loaded, policy: Policy::default(), diags: diagnostics, yaml: HashMap::new() };
+    let mut c = Checker {
+        loaded,
+        policy: Policy::default(),
+        diags: diagnostics,
+        yaml: HashMap::new(),
+    };
     c.run();
     c.policy
 }
@@ -113,7 +118,7 @@ struct Checker<'a> {
     loaded: &'a Loaded,
     policy: Policy,
     diags: &'a mut Vec<Diagnostic>,
-    yaml: HashMap<FileId, YamlSource>,
+    yaml: HashMap<FileId, YamlSource<'a>>,
 }
 
 /// One named object, with the file it came from.
@@ -128,7 +133,13 @@ fn loc(file: FileId, span: Span) -> Loc {
 }
 
 impl<'a> Checker<'a> {
-    fn error(&mut self, file: FileId, span: Span, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        file: FileId,
+        span: Span,
+        code: Code,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let mut d = Diagnostic::new(code, span, message);
         d.file = file;
         self.diags.push(d);
@@ -138,33 +149,65 @@ impl<'a> Checker<'a> {
     }
 
     /// Gathers the named objects of one kind across files, reporting duplicates.
-    fn gather<T>(&mut self, kind: &str, pick: impl Fn(&'a PolicyFile) -> &'a Named<T>) -> Vec<Entry<'a, T>> {
+    fn gather<T>(
+        &mut self,
+        kind: &str,
+        pick: impl Fn(&'a PolicyFile) -> &'a Named<T>,
+    ) -> Vec<Entry<'a, T>> {
         let mut seen: HashMap<&str, (FileId, Span)> = HashMap::new();
         let mut out = Vec::new();
         for file in &self.loaded.files {
             for (name, value) in pick(&file.policy) {
                 if let Some((first_file, first_span)) = seen.get(name.value.as_str()).copied() {
-                    let d = self.error(file.id, name.span, Code::DuplicateName, format!("{kind} `{}` is defined twice", name.value));
-                    d.labels.push(crate::diagnostics::Label { file: first_file, span: first_span, message: "first defined here".into() });
-                    d.help = Some(format!("names of {kind}s are unique across the policy set; rename one"));
+                    let d = self.error(
+                        file.id,
+                        name.span,
+                        Code::DuplicateName,
+                        format!("{kind} `{}` is defined twice", name.value),
+                    );
+                    d.labels.push(crate::diagnostics::Label {
+                        file: first_file,
+                        span: first_span,
+                        message: "first defined here".into(),
+                    });
+                    d.help = Some(format!(
+                        "names of {kind}s are unique across the policy set; rename one"
+                    ));
                     continue;
                 }
                 seen.insert(name.value.as_str(), (file.id, name.span));
-                out.push(Entry { file: file.id, name, value });
+                out.push(Entry {
+                    file: file.id,
+                    name,
+                    value,
+                });
             }
         }
         out
     }
 
     /// The one file that defines a singleton section, reporting others.
-    fn singleton<T>(&mut self, section: &str, pick: impl Fn(&'a PolicyFile) -> Option<&'a Sp<T>>) -> Option<(FileId, &'a Sp<T>)> {
+    fn singleton<T>(
+        &mut self,
+        section: &str,
+        pick: impl Fn(&'a PolicyFile) -> Option<&'a Sp<T>>,
+    ) -> Option<(FileId, &'a Sp<T>)> {
         let mut found: Option<(FileId, &'a Sp<T>)> = None;
         for file in &self.loaded.files {
             if let Some(v) = pick(&file.policy) {
                 match found {
                     Some((first, first_v)) => {
-                        let d = self.error(file.id, v.span, Code::DuplicateName, format!("`{section}` is defined in two files"));
-                        d.labels.push(crate::diagnostics::Label { file: first, span: first_v.span, message: "first defined here".into() });
+                        let d = self.error(
+                            file.id,
+                            v.span,
+                            Code::DuplicateName,
+                            format!("`{section}` is defined in two files"),
+                        );
+                        d.labels.push(crate::diagnostics::Label {
+                            file: first,
+                            span: first_v.span,
+                            message: "first defined here".into(),
+                        });
                         d.help = Some(format!("keep one `{section}` section in the policy set"));
                     }
                     None => found = Some((file.id, v)),
@@ -174,9 +217,12 @@ impl<'a> Checker<'a> {
         found
     }
 
-    fn yaml(&mut self, file: FileId) -> &YamlSource {
-        let text = self.loaded.sources.get(file).map_or("", |(_, t)| t);
-        self.yaml.entry(file).or_insert_with(|| YamlSource::new(text))
+    fn yaml(&mut self, file: FileId) -> &YamlSource<'a> {
+        let loaded: &'a Loaded = self.loaded;
+        let text = loaded.sources.get(file).map_or("", |(_, t)| t);
+        self.yaml
+            .entry(file)
+            .or_insert_with(|| YamlSource::new(text))
     }
 
     /// Maps a span inside a string scalar's decoded value to the file.
@@ -197,9 +243,22 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown(&mut self, file: FileId, span: Span, kind: &str, name: &str, candidates: Vec<String>) {
-        let suggestion = did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string);
-        let d = self.error(file, span, Code::UnknownReference, format!("unknown {kind} `{name}`"));
+    fn unknown(
+        &mut self,
+        file: FileId,
+        span: Span,
+        kind: &str,
+        name: &str,
+        candidates: Vec<String>,
+    ) {
+        let suggestion =
+            did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string);
+        let d = self.error(
+            file,
+            span,
+            Code::UnknownReference,
+            format!("unknown {kind} `{name}`"),
+        );
         d.help = Some(match suggestion {
             Some(s) => format!("did you mean `{s}`?"),
             None if candidates.is_empty() => format!("no {kind} is defined in the policy set"),
@@ -207,7 +266,13 @@ impl<'a> Checker<'a> {
         });
     }
 
-    fn resolve_named(&mut self, file: FileId, r: &Sp<String>, kind: &str, which: fn(&Policy) -> &IndexMap<String, Loc>) -> Option<Loc> {
+    fn resolve_named(
+        &mut self,
+        file: FileId,
+        r: &Sp<String>,
+        kind: &str,
+        which: fn(&Policy) -> &IndexMap<String, Loc>,
+    ) -> Option<Loc> {
         let found = which(&self.policy).get(r.value.as_str()).copied();
         if found.is_none() {
             let candidates = which(&self.policy).keys().cloned().collect();
@@ -234,25 +299,70 @@ impl<'a> Checker<'a> {
             let mut fields = IndexMap::new();
             for (fname, fty) in &s.value.value.fields {
                 fields.insert(fname.value.clone(), (fty.value, loc(s.file, fname.span)));
-                let id = self.policy.graph.node(NodeId::SourceField(s.name.value.clone(), fname.value.clone()), loc(s.file, fname.span));
+                let id = self.policy.graph.node(
+                    NodeId::SourceField(s.name.value.clone(), fname.value.clone()),
+                    loc(s.file, fname.span),
+                );
                 let _ = id;
             }
-            self.policy.sources.insert(s.name.value.clone(), SourceDef { loc: loc(s.file, s.name.span), fields });
+            self.policy.sources.insert(
+                s.name.value.clone(),
+                SourceDef {
+                    loc: loc(s.file, s.name.span),
+                    fields,
+                },
+            );
         }
         if let Some((file, identity)) = identity {
             for (name, attr) in &identity.value.attributes {
-                let ty = attr.value.ty.as_ref().map_or(FieldType::String, |t| t.value);
-                self.policy.attributes.insert(name.value.clone(), AttributeDef { loc: loc(file, name.span), ty });
-                self.policy.graph.node(NodeId::Attribute(name.value.clone()), loc(file, name.span));
+                let ty = attr
+                    .value
+                    .ty
+                    .as_ref()
+                    .map_or(FieldType::String, |t| t.value);
+                self.policy.attributes.insert(
+                    name.value.clone(),
+                    AttributeDef {
+                        loc: loc(file, name.span),
+                        ty,
+                    },
+                );
+                self.policy
+                    .graph
+                    .node(NodeId::Attribute(name.value.clone()), loc(file, name.span));
             }
         }
         for (list, kind) in [
-            (&groups.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 0),
-            (&packages.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 1),
-            (&targets.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 2),
-            (&workflows.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 3),
-            (&reviews.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 4),
-            (&orgs.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(), 5),
+            (
+                &groups.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
+                0,
+            ),
+            (
+                &packages
+                    .iter()
+                    .map(|e| (e.name, e.file))
+                    .collect::<Vec<_>>(),
+                1,
+            ),
+            (
+                &targets.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
+                2,
+            ),
+            (
+                &workflows
+                    .iter()
+                    .map(|e| (e.name, e.file))
+                    .collect::<Vec<_>>(),
+                3,
+            ),
+            (
+                &reviews.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
+                4,
+            ),
+            (
+                &orgs.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
+                5,
+            ),
         ] {
             for (name, file) in list {
                 let l = loc(*file, name.span);
@@ -261,7 +371,10 @@ impl<'a> Checker<'a> {
                     0 => (&mut self.policy.groups, Some(NodeId::Group(n.clone()))),
                     1 => (&mut self.policy.packages, Some(NodeId::Package(n.clone()))),
                     2 => (&mut self.policy.targets, Some(NodeId::Target(n.clone()))),
-                    3 => (&mut self.policy.workflows, Some(NodeId::Workflow(n.clone()))),
+                    3 => (
+                        &mut self.policy.workflows,
+                        Some(NodeId::Workflow(n.clone())),
+                    ),
                     4 => (&mut self.policy.reviews, Some(NodeId::Review(n.clone()))),
                     _ => (&mut self.policy.organizations, None),
                 };
@@ -308,23 +421,50 @@ impl<'a> Checker<'a> {
         let fields: Vec<String> = src.fields.keys().map(|k| k.value.clone()).collect();
         for field in std::iter::once(&src.key).chain(src.modified_field.iter()) {
             if !fields.contains(&field.value) {
-                self.unknown(s.file, field.span, &format!("field of source `{}`", s.name.value), &field.value, fields.clone());
+                self.unknown(
+                    s.file,
+                    field.span,
+                    &format!("field of source `{}`", s.name.value),
+                    &field.value,
+                    fields.clone(),
+                );
             }
         }
-        if src.duplicates.as_ref().is_some_and(|d| d.value == raw::Duplicates::Latest) && src.modified_field.is_none() {
-            let d = self.error(s.file, s.value.span, Code::InvalidSetting, "`duplicates: latest` needs a `modified_field`");
+        if src
+            .duplicates
+            .as_ref()
+            .is_some_and(|d| d.value == raw::Duplicates::Latest)
+            && src.modified_field.is_none()
+        {
+            let d = self.error(
+                s.file,
+                s.value.span,
+                Code::InvalidSetting,
+                "`duplicates: latest` needs a `modified_field`",
+            );
             d.help = Some("name the field holding each record's last modification time".into());
         }
         if let Some(delim) = &src.delimiter
             && delim.value.chars().count() != 1
         {
-            let d = self.error(s.file, delim.span, Code::InvalidSetting, format!("the delimiter `{}` is not one character", delim.value));
+            let d = self.error(
+                s.file,
+                delim.span,
+                Code::InvalidSetting,
+                format!("the delimiter `{}` is not one character", delim.value),
+            );
             d.help = Some("write one character, such as `,` or `;`".into());
         }
         for attr in &src.authoritative_for {
             if !self.policy.attributes.contains_key(&attr.value) {
                 let candidates = self.policy.attributes.keys().cloned().collect();
-                self.unknown(s.file, attr.span, "identity attribute", &attr.value, candidates);
+                self.unknown(
+                    s.file,
+                    attr.span,
+                    "identity attribute",
+                    &attr.value,
+                    candidates,
+                );
             }
         }
     }
@@ -347,20 +487,43 @@ impl<'a> Checker<'a> {
         }
         for (name, attr) in &identity.value.attributes {
             let node = NodeId::Attribute(name.value.clone());
-            let declared = attr.value.ty.as_ref().map_or(FieldType::String, |t| t.value);
+            let declared = attr
+                .value
+                .ty
+                .as_ref()
+                .map_or(FieldType::String, |t| t.value);
             self.check_mapping(file, name, attr, node, declared, Side::Inbound);
         }
         if let Some(lc) = &identity.value.lifecycle {
             let lc = &lc.value;
-            for (attr, want_date) in [(Some(&lc.hire_date), true), (lc.leave_date.as_ref(), true), (lc.status.as_ref(), false)] {
+            for (attr, want_date) in [
+                (Some(&lc.hire_date), true),
+                (lc.leave_date.as_ref(), true),
+                (lc.status.as_ref(), false),
+            ] {
                 let Some(attr) = attr else { continue };
                 match self.policy.attributes.get(&attr.value).map(|a| a.ty) {
                     None => {
                         let candidates = self.policy.attributes.keys().cloned().collect();
-                        self.unknown(file, attr.span, "identity attribute", &attr.value, candidates);
+                        self.unknown(
+                            file,
+                            attr.span,
+                            "identity attribute",
+                            &attr.value,
+                            candidates,
+                        );
                     }
                     Some(ty) if want_date && ty != FieldType::Datetime => {
-                        let d = self.error(file, attr.span, Code::TypeMismatch, format!("`{}` is a {}, but lifecycle dates must be `datetime`", attr.value, type_name(ty)));
+                        let d = self.error(
+                            file,
+                            attr.span,
+                            Code::TypeMismatch,
+                            format!(
+                                "`{}` is a {}, but lifecycle dates must be `datetime`",
+                                attr.value,
+                                type_name(ty)
+                            ),
+                        );
                         d.help = Some(format!("declare `type: datetime` on `{}`", attr.value));
                     }
                     Some(_) => {}
@@ -370,7 +533,13 @@ impl<'a> Checker<'a> {
                 for attr in &rehire.value.match_on {
                     if !self.policy.attributes.contains_key(&attr.value) {
                         let candidates = self.policy.attributes.keys().cloned().collect();
-                        self.unknown(file, attr.span, "identity attribute", &attr.value, candidates);
+                        self.unknown(
+                            file,
+                            attr.span,
+                            "identity attribute",
+                            &attr.value,
+                            candidates,
+                        );
                     }
                 }
             }
@@ -378,12 +547,22 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves `source.field` (or `field` when `source` is given); adds nothing to the graph.
-    fn resolve_source_field(&mut self, file: FileId, r: &Sp<String>, within: Option<&str>) -> Option<(String, String)> {
+    fn resolve_source_field(
+        &mut self,
+        file: FileId,
+        r: &Sp<String>,
+        within: Option<&str>,
+    ) -> Option<(String, String)> {
         let (source, field) = match (within, r.value.split_once('.')) {
             (Some(s), _) => (s.to_string(), r.value.clone()),
             (None, Some((s, f))) => (s.to_string(), f.to_string()),
             (None, None) => {
-                let d = self.error(file, r.span, Code::UnknownReference, format!("`{}` does not name a source", r.value));
+                let d = self.error(
+                    file,
+                    r.span,
+                    Code::UnknownReference,
+                    format!("`{}` does not name a source", r.value),
+                );
                 d.help = Some("write `source.field`".into());
                 return None;
             }
@@ -395,7 +574,13 @@ impl<'a> Checker<'a> {
         };
         if !def.fields.contains_key(&field) {
             let candidates = def.fields.keys().cloned().collect();
-            self.unknown(file, r.span, &format!("field of source `{source}`"), &field, candidates);
+            self.unknown(
+                file,
+                r.span,
+                &format!("field of source `{source}`"),
+                &field,
+                candidates,
+            );
             return None;
         }
         Some((source, field))
@@ -409,7 +594,10 @@ impl<'a> Checker<'a> {
                     && let Some(def) = self.policy.sources.get(source)
                     && let Some((ty, _)) = def.fields.get(field)
                 {
-                    return Ok((NodeId::SourceField(source.to_string(), field.to_string()), *ty));
+                    return Ok((
+                        NodeId::SourceField(source.to_string(), field.to_string()),
+                        *ty,
+                    ));
                 }
                 let holders: Vec<(&String, FieldType)> = self
                     .policy
@@ -418,23 +606,35 @@ impl<'a> Checker<'a> {
                     .filter_map(|(s, d)| d.fields.get(name).map(|(ty, _)| (s, *ty)))
                     .collect();
                 match holders.as_slice() {
-                    [(source, ty)] => Ok((NodeId::SourceField((*source).clone(), name.to_string()), *ty)),
+                    [(source, ty)] => Ok((
+                        NodeId::SourceField((*source).clone(), name.to_string()),
+                        *ty,
+                    )),
                     [] => match self.policy.attributes.get(name) {
                         Some(a) => Ok((NodeId::Attribute(name.to_string()), a.ty)),
                         None => Err(RefError::Unknown(self.inbound_candidates())),
                     },
-                    many => Err(RefError::Ambiguous(many.iter().map(|(s, _)| format!("{s}.{name}")).collect())),
+                    many => Err(RefError::Ambiguous(
+                        many.iter().map(|(s, _)| format!("{s}.{name}")).collect(),
+                    )),
                 }
             }
             Side::Outbound(_) => match self.policy.attributes.get(name) {
                 Some(a) => Ok((NodeId::Attribute(name.to_string()), a.ty)),
-                None => Err(RefError::Unknown(self.policy.attributes.keys().cloned().collect())),
+                None => Err(RefError::Unknown(
+                    self.policy.attributes.keys().cloned().collect(),
+                )),
             },
         }
     }
 
     fn inbound_candidates(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.policy.sources.values().flat_map(|d| d.fields.keys().cloned()).collect();
+        let mut out: Vec<String> = self
+            .policy
+            .sources
+            .values()
+            .flat_map(|d| d.fields.keys().cloned())
+            .collect();
         out.extend(self.policy.attributes.keys().cloned());
         out.sort();
         out.dedup();
@@ -442,9 +642,21 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks one attribute mapping (identity or target) and records its edges.
-    fn check_mapping(&mut self, file: FileId, name: &Sp<String>, attr: &Sp<raw::Attribute>, node: NodeId, declared: FieldType, side: Side) {
+    fn check_mapping(
+        &mut self,
+        file: FileId,
+        name: &Sp<String>,
+        attr: &Sp<raw::Attribute>,
+        node: NodeId,
+        declared: FieldType,
+        side: Side,
+    ) {
         let a = &attr.value;
-        let kinds = [a.source.is_some(), a.constant.is_some(), a.expression.is_some()];
+        let kinds = [
+            a.source.is_some(),
+            a.constant.is_some(),
+            a.expression.is_some(),
+        ];
         let count = kinds.iter().filter(|k| **k).count();
         if count != 1 {
             let d = self.error(
@@ -457,7 +669,8 @@ impl<'a> Checker<'a> {
                     format!("`{}` has more than one mapping", name.value)
                 },
             );
-            d.help = Some("give exactly one of `source` (direct), `constant` or `expression`".into());
+            d.help =
+                Some("give exactly one of `source` (direct), `constant` or `expression`".into());
             return;
         }
         if let Some(src) = &a.source {
@@ -477,10 +690,14 @@ impl<'a> Checker<'a> {
                 diags.extend(more.iter().cloned());
             }
             self.place(file, expr, diags);
-            let Some((Some(program), _)) = compiled else { return };
+            let Some((Some(program), _)) = compiled else {
+                return;
+            };
             let mut slot_types: Vec<Option<FieldType>> = vec![None; program.attributes.len()];
             for (slot, span) in program.attribute_refs() {
-                let Some(attr_name) = program.attributes.get(slot) else { continue };
+                let Some(attr_name) = program.attributes.get(slot) else {
+                    continue;
+                };
                 let at = self.inner(file, expr, span);
                 match self.resolve_ref(side, attr_name) {
                     Ok((from, ty)) => {
@@ -494,11 +711,18 @@ impl<'a> Checker<'a> {
             }
             let result = result_type(&program.root, &slot_types);
             self.check_type(file, expr.span, &name.value, declared, result);
-            let on_create = a.apply.as_ref().is_some_and(|ap| ap.value == raw::Apply::OnCreate);
+            let on_create = a
+                .apply
+                .as_ref()
+                .is_some_and(|ap| ap.value == raw::Apply::OnCreate);
             self.policy.programs.push(ProgramDef {
                 text: expr.value.clone(),
                 loc: loc(file, expr.span),
-                kind: ProgramKind::Expression { node, on_create, program: Box::new(program) },
+                kind: ProgramKind::Expression {
+                    node,
+                    on_create,
+                    program: Box::new(program),
+                },
             });
         }
     }
@@ -513,17 +737,41 @@ impl<'a> Checker<'a> {
                 self.unknown(file, span, what, name, candidates);
             }
             RefError::Ambiguous(options) => {
-                let d = self.error(file, span, Code::AmbiguousReference, format!("`{name}` is a field of several sources"));
+                let d = self.error(
+                    file,
+                    span,
+                    Code::AmbiguousReference,
+                    format!("`{name}` is a field of several sources"),
+                );
                 d.help = Some(format!("qualify it with its source: {}", list(&options)));
             }
         }
     }
 
-    fn check_type(&mut self, file: FileId, span: Span, name: &str, declared: FieldType, got: Option<FieldType>) {
+    fn check_type(
+        &mut self,
+        file: FileId,
+        span: Span,
+        name: &str,
+        declared: FieldType,
+        got: Option<FieldType>,
+    ) {
         let Some(got) = got else { return };
         if !compatible(declared, got) {
-            let d = self.error(file, span, Code::TypeMismatch, format!("`{name}` is declared `{}`, but this mapping gives a {}", type_name(declared), type_name(got)));
-            d.help = Some(format!("change the mapping, or declare `type: {}`", type_name(got)));
+            let d = self.error(
+                file,
+                span,
+                Code::TypeMismatch,
+                format!(
+                    "`{name}` is declared `{}`, but this mapping gives a {}",
+                    type_name(declared),
+                    type_name(got)
+                ),
+            );
+            d.help = Some(format!(
+                "change the mapping, or declare `type: {}`",
+                type_name(got)
+            ));
         }
     }
 
@@ -549,8 +797,14 @@ impl<'a> Checker<'a> {
                 },
             })
             .collect();
-        if !props.iter().any(|p| p.name.eq_ignore_ascii_case("memberOf")) {
-            props.push(Property { name: "memberOf".into(), ty: PropType::MemberOf });
+        if !props
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("memberOf"))
+        {
+            props.push(Property {
+                name: "memberOf".into(),
+                ty: PropType::MemberOf,
+            });
         }
         Schema::declared(props)
     }
@@ -560,7 +814,10 @@ impl<'a> Checker<'a> {
         let parsed = crate::syntax::parse_rule(&rule.value);
         let mut diags = parsed.diagnostics;
         let schema = self.schema();
-        let compiled = parsed.value.as_ref().map(|ast| crate::rule::compile(ast, &schema));
+        let compiled = parsed
+            .value
+            .as_ref()
+            .map(|ast| crate::rule::compile(ast, &schema));
         if let Some((_, more)) = &compiled {
             diags.extend(more.iter().cloned());
         }
@@ -572,17 +829,35 @@ impl<'a> Checker<'a> {
             let at = self.inner(file, rule, span);
             match r {
                 RuleRef::Attribute(name) => {
-                    if let Some((attr, _)) = self.policy.attributes.get_key_value(name.as_str()).or_else(|| {
-                        self.policy.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(&name))
-                    }) {
+                    if let Some((attr, _)) = self
+                        .policy
+                        .attributes
+                        .get_key_value(name.as_str())
+                        .or_else(|| {
+                            self.policy
+                                .attributes
+                                .iter()
+                                .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+                        })
+                    {
                         let attr = attr.clone();
-                        self.policy.graph.edge(&NodeId::Attribute(attr), &node, loc(file, at));
+                        self.policy
+                            .graph
+                            .edge(&NodeId::Attribute(attr), &node, loc(file, at));
                     }
                 }
                 RuleRef::Group(name) => {
-                    let found = self.policy.groups.keys().find(|g| g.eq_ignore_ascii_case(&name)).cloned();
+                    let found = self
+                        .policy
+                        .groups
+                        .keys()
+                        .find(|g| g.eq_ignore_ascii_case(&name))
+                        .cloned();
                     match found {
-                        Some(g) => self.policy.graph.edge(&NodeId::Group(g), &node, loc(file, at)),
+                        Some(g) => self
+                            .policy
+                            .graph
+                            .edge(&NodeId::Group(g), &node, loc(file, at)),
                         None => {
                             let candidates = self.policy.groups.keys().cloned().collect();
                             self.unknown(file, at, "group", &name, candidates);
@@ -595,7 +870,10 @@ impl<'a> Checker<'a> {
             self.policy.programs.push(ProgramDef {
                 text: rule.value.clone(),
                 loc: loc(file, rule.span),
-                kind: ProgramKind::Rule { node, program: Box::new(program) },
+                kind: ProgramKind::Rule {
+                    node,
+                    program: Box::new(program),
+                },
             });
         }
     }
@@ -610,21 +888,37 @@ impl<'a> Checker<'a> {
             (Some(rule), None) => self.check_rule(g.file, rule, node),
             (None, Some(_)) => {}
             (Some(_), Some(_)) | (None, None) => {
-                let d = self.error(g.file, g.name.span, Code::MappingKind, format!("group `{}` needs either `rule` or `members`", g.name.value));
-                d.help = Some("a dynamic group has a `rule`; a static group lists its `members`".into());
+                let d = self.error(
+                    g.file,
+                    g.name.span,
+                    Code::MappingKind,
+                    format!("group `{}` needs either `rule` or `members`", g.name.value),
+                );
+                d.help =
+                    Some("a dynamic group has a `rule`; a static group lists its `members`".into());
             }
         }
     }
 
     fn group_ref(&mut self, file: FileId, r: &Sp<String>, to: &NodeId) {
-        if self.resolve_named(file, r, "group", |p| &p.groups).is_some() {
-            self.policy.graph.edge(&NodeId::Group(r.value.clone()), to, loc(file, r.span));
+        if self
+            .resolve_named(file, r, "group", |p| &p.groups)
+            .is_some()
+        {
+            self.policy
+                .graph
+                .edge(&NodeId::Group(r.value.clone()), to, loc(file, r.span));
         }
     }
 
     fn package_ref(&mut self, file: FileId, r: &Sp<String>, to: &NodeId) {
-        if self.resolve_named(file, r, "access package", |p| &p.packages).is_some() {
-            self.policy.graph.edge(&NodeId::Package(r.value.clone()), to, loc(file, r.span));
+        if self
+            .resolve_named(file, r, "access package", |p| &p.packages)
+            .is_some()
+        {
+            self.policy
+                .graph
+                .edge(&NodeId::Package(r.value.clone()), to, loc(file, r.span));
         }
     }
 
@@ -635,13 +929,27 @@ impl<'a> Checker<'a> {
             match &resource.value {
                 // The package grants membership: the group reads the package.
                 raw::Resource::Group(g) => {
-                    if self.resolve_named(p.file, g, "group", |p| &p.groups).is_some() {
-                        self.policy.graph.edge(&node, &NodeId::Group(g.value.clone()), loc(p.file, g.span));
+                    if self
+                        .resolve_named(p.file, g, "group", |p| &p.groups)
+                        .is_some()
+                    {
+                        self.policy.graph.edge(
+                            &node,
+                            &NodeId::Group(g.value.clone()),
+                            loc(p.file, g.span),
+                        );
                     }
                 }
                 raw::Resource::AppRole(role) => {
-                    if self.resolve_named(p.file, &role.target, "target", |p| &p.targets).is_some() {
-                        self.policy.graph.edge(&node, &NodeId::Target(role.target.value.clone()), loc(p.file, role.target.span));
+                    if self
+                        .resolve_named(p.file, &role.target, "target", |p| &p.targets)
+                        .is_some()
+                    {
+                        self.policy.graph.edge(
+                            &node,
+                            &NodeId::Target(role.target.value.clone()),
+                            loc(p.file, role.target.span),
+                        );
                     }
                 }
                 raw::Resource::Site(_) => {}
@@ -653,7 +961,15 @@ impl<'a> Checker<'a> {
         for other in &pkg.incompatible_packages {
             self.resolve_named(p.file, other, "access package", |p| &p.packages);
             if other.value == p.name.value {
-                let d = self.error(p.file, other.span, Code::InvalidSetting, format!("access package `{}` is incompatible with itself", other.value));
+                let d = self.error(
+                    p.file,
+                    other.span,
+                    Code::InvalidSetting,
+                    format!(
+                        "access package `{}` is incompatible with itself",
+                        other.value
+                    ),
+                );
                 d.help = Some("list other packages here".into());
             }
         }
@@ -670,13 +986,23 @@ impl<'a> Checker<'a> {
                 }
                 raw::Requestors::ConnectedOrganizations(orgs) => {
                     for o in orgs {
-                        self.resolve_named(p.file, o, "connected organization", |p| &p.organizations);
+                        self.resolve_named(p.file, o, "connected organization", |p| {
+                            &p.organizations
+                        });
                     }
                 }
                 _ => {}
             }
             if pol.approval.len() > 3 {
-                let d = self.error(p.file, policy.span, Code::InvalidSetting, format!("{} approval stages, but Entra allows at most 3", pol.approval.len()));
+                let d = self.error(
+                    p.file,
+                    policy.span,
+                    Code::InvalidSetting,
+                    format!(
+                        "{} approval stages, but Entra allows at most 3",
+                        pol.approval.len()
+                    ),
+                );
                 d.help = Some("merge stages".into());
             }
             for stage in &pol.approval {
@@ -690,7 +1016,12 @@ impl<'a> Checker<'a> {
                 && let raw::Expiry::Days(days) = &expiry.value
                 && days.value > 3660
             {
-                let d = self.error(p.file, days.span, Code::InvalidSetting, format!("{} days is over Entra's limit of 3,660", days.value));
+                let d = self.error(
+                    p.file,
+                    days.span,
+                    Code::InvalidSetting,
+                    format!("{} days is over Entra's limit of 3,660", days.value),
+                );
                 d.help = Some("use `never`, or at most 3660 days".into());
             }
         }
@@ -710,10 +1041,20 @@ impl<'a> Checker<'a> {
                 for clause in &filter.value {
                     let c = &clause.value;
                     match self.policy.attributes.get(&c.attribute.value) {
-                        Some(_) => self.policy.graph.edge(&NodeId::Attribute(c.attribute.value.clone()), &tnode, loc(t.file, c.attribute.span)),
+                        Some(_) => self.policy.graph.edge(
+                            &NodeId::Attribute(c.attribute.value.clone()),
+                            &tnode,
+                            loc(t.file, c.attribute.span),
+                        ),
                         None => {
                             let candidates = self.policy.attributes.keys().cloned().collect();
-                            self.unknown(t.file, c.attribute.span, "identity attribute", &c.attribute.value, candidates);
+                            self.unknown(
+                                t.file,
+                                c.attribute.span,
+                                "identity attribute",
+                                &c.attribute.value,
+                                candidates,
+                            );
                         }
                     }
                     self.check_clause(t.file, c);
@@ -723,39 +1064,81 @@ impl<'a> Checker<'a> {
         for (name, mapping) in &target.mappings {
             let node = NodeId::TargetAttribute(t.name.value.clone(), name.value.clone());
             self.policy.graph.node(node.clone(), loc(t.file, name.span));
-            self.policy.graph.edge(&tnode, &node, loc(t.file, name.span));
-            let declared = mapping.value.ty.as_ref().map_or(FieldType::String, |ty| ty.value);
+            self.policy
+                .graph
+                .edge(&tnode, &node, loc(t.file, name.span));
+            let declared = mapping
+                .value
+                .ty
+                .as_ref()
+                .map_or(FieldType::String, |ty| ty.value);
             self.check_mapping(t.file, name, mapping, node, declared, Side::Outbound(()));
         }
         let mapped: Vec<String> = target.mappings.keys().map(|k| k.value.clone()).collect();
         for m in &target.matching {
             if !mapped.contains(&m.value) {
-                self.unknown(t.file, m.span, &format!("attribute of target `{}`", t.name.value), &m.value, mapped.clone());
+                self.unknown(
+                    t.file,
+                    m.span,
+                    &format!("attribute of target `{}`", t.name.value),
+                    &m.value,
+                    mapped.clone(),
+                );
             }
         }
     }
 
     fn check_clause(&mut self, file: FileId, c: &raw::Clause) {
         use raw::ClauseOperator as Op;
-        let needs_value = !matches!(c.operator.value, Op::IsFalse | Op::IsTrue | Op::IsNull | Op::IsNotNull);
+        let needs_value = !matches!(
+            c.operator.value,
+            Op::IsFalse | Op::IsTrue | Op::IsNull | Op::IsNotNull
+        );
         match (&c.value, needs_value) {
             (None, true) => {
-                let d = self.error(file, c.operator.span, Code::InvalidSetting, "this operator needs a `value`");
+                let d = self.error(
+                    file,
+                    c.operator.span,
+                    Code::InvalidSetting,
+                    "this operator needs a `value`",
+                );
                 d.help = Some("add `value:`".into());
             }
             (Some(v), false) => {
-                let d = self.error(file, v.span, Code::InvalidSetting, "this operator takes no `value`");
+                let d = self.error(
+                    file,
+                    v.span,
+                    Code::InvalidSetting,
+                    "this operator takes no `value`",
+                );
                 d.help = Some("remove `value:`".into());
             }
             (Some(v), true) if matches!(c.operator.value, Op::RegexMatch | Op::NotRegexMatch) => {
-                if let Err(e) = crate::dotnet::regex::NetRegex::new(&v.value, crate::dotnet::regex::Options::default()) {
-                    let d = self.error(file, v.span, Code::InvalidRegex, format!("invalid regular expression: {}", e.message));
+                if let Err(e) = crate::dotnet::regex::NetRegex::new(
+                    &v.value,
+                    crate::dotnet::regex::Options::default(),
+                ) {
+                    let d = self.error(
+                        file,
+                        v.span,
+                        Code::InvalidRegex,
+                        format!("invalid regular expression: {}", e.message),
+                    );
                     d.help = e.help;
                 }
             }
-            (Some(v), true) if matches!(c.operator.value, Op::GreaterThan | Op::GreaterThanOrEquals) && v.value.trim().parse::<i64>().is_err() => {
-                let d = self.error(file, v.span, Code::InvalidSetting, format!("`{}` is not an integer", v.value));
-                d.help = Some("`Greater_Than` and `Greater_Than_OR_EQUALS` compare integers".into());
+            (Some(v), true)
+                if matches!(c.operator.value, Op::GreaterThan | Op::GreaterThanOrEquals)
+                    && v.value.trim().parse::<i64>().is_err() =>
+            {
+                let d = self.error(
+                    file,
+                    v.span,
+                    Code::InvalidSetting,
+                    format!("`{}` is not an integer", v.value),
+                );
+                d.help =
+                    Some("`Greater_Than` and `Greater_Than_OR_EQUALS` compare integers".into());
             }
             _ => {}
         }
@@ -766,28 +1149,66 @@ impl<'a> Checker<'a> {
         let wf = &w.value.value;
         match &wf.trigger.value {
             raw::Trigger::TimeBased(tb) => {
-                match self.policy.attributes.get(&tb.attribute.value).map(|a| a.ty) {
+                match self
+                    .policy
+                    .attributes
+                    .get(&tb.attribute.value)
+                    .map(|a| a.ty)
+                {
                     Some(ty) => {
-                        self.policy.graph.edge(&NodeId::Attribute(tb.attribute.value.clone()), &node, loc(w.file, tb.attribute.span));
+                        self.policy.graph.edge(
+                            &NodeId::Attribute(tb.attribute.value.clone()),
+                            &node,
+                            loc(w.file, tb.attribute.span),
+                        );
                         if ty != FieldType::Datetime {
-                            let d = self.error(w.file, tb.attribute.span, Code::TypeMismatch, format!("`{}` is a {}, but a time-based trigger needs a `datetime`", tb.attribute.value, type_name(ty)));
-                            d.help = Some("trigger on a date attribute such as the hire or leave date".into());
+                            let d = self.error(
+                                w.file,
+                                tb.attribute.span,
+                                Code::TypeMismatch,
+                                format!(
+                                    "`{}` is a {}, but a time-based trigger needs a `datetime`",
+                                    tb.attribute.value,
+                                    type_name(ty)
+                                ),
+                            );
+                            d.help = Some(
+                                "trigger on a date attribute such as the hire or leave date".into(),
+                            );
                         }
                     }
                     None => {
                         let candidates = self.policy.attributes.keys().cloned().collect();
-                        self.unknown(w.file, tb.attribute.span, "identity attribute", &tb.attribute.value, candidates);
+                        self.unknown(
+                            w.file,
+                            tb.attribute.span,
+                            "identity attribute",
+                            &tb.attribute.value,
+                            candidates,
+                        );
                     }
                 }
                 if !(-180..=180).contains(&tb.offset_days.value) {
-                    let d = self.error(w.file, tb.offset_days.span, Code::InvalidSetting, format!("offset {} is outside Entra's range of -180 to 180 days", tb.offset_days.value));
+                    let d = self.error(
+                        w.file,
+                        tb.offset_days.span,
+                        Code::InvalidSetting,
+                        format!(
+                            "offset {} is outside Entra's range of -180 to 180 days",
+                            tb.offset_days.value
+                        ),
+                    );
                     d.help = Some("use an offset from -180 to 180".into());
                 }
             }
             raw::Trigger::AttributeChange(attrs) => {
                 for a in attrs {
                     if self.policy.attributes.contains_key(&a.value) {
-                        self.policy.graph.edge(&NodeId::Attribute(a.value.clone()), &node, loc(w.file, a.span));
+                        self.policy.graph.edge(
+                            &NodeId::Attribute(a.value.clone()),
+                            &node,
+                            loc(w.file, a.span),
+                        );
                     } else {
                         let candidates = self.policy.attributes.keys().cloned().collect();
                         self.unknown(w.file, a.span, "identity attribute", &a.value, candidates);
@@ -801,7 +1222,15 @@ impl<'a> Checker<'a> {
             self.check_rule(w.file, scope, node.clone());
         }
         if wf.tasks.len() > 25 {
-            let d = self.error(w.file, w.name.span, Code::InvalidSetting, format!("{} tasks, but Entra allows at most 25 per workflow", wf.tasks.len()));
+            let d = self.error(
+                w.file,
+                w.name.span,
+                Code::InvalidSetting,
+                format!(
+                    "{} tasks, but Entra allows at most 25 per workflow",
+                    wf.tasks.len()
+                ),
+            );
             d.help = Some("split the workflow".into());
         }
         for task in &wf.tasks {
@@ -816,8 +1245,18 @@ impl<'a> Checker<'a> {
                         self.resolve_named(w.file, p, "access package", |p| &p.packages);
                     }
                 }
-                raw::Task::GenerateTemporaryAccessPass(tap) if !(10..=43_200).contains(&tap.lifetime_minutes.value) => {
-                    let d = self.error(w.file, tap.lifetime_minutes.span, Code::InvalidSetting, format!("{} minutes is outside Entra's range of 10 to 43,200", tap.lifetime_minutes.value));
+                raw::Task::GenerateTemporaryAccessPass(tap)
+                    if !(10..=43_200).contains(&tap.lifetime_minutes.value) =>
+                {
+                    let d = self.error(
+                        w.file,
+                        tap.lifetime_minutes.span,
+                        Code::InvalidSetting,
+                        format!(
+                            "{} minutes is outside Entra's range of 10 to 43,200",
+                            tap.lifetime_minutes.value
+                        ),
+                    );
                     d.help = Some("use a lifetime from 10 minutes to 30 days".into());
                 }
                 _ => {}
@@ -832,8 +1271,15 @@ impl<'a> Checker<'a> {
             raw::ReviewScope::Group(g) => self.group_ref(r.file, g, &node),
             raw::ReviewScope::AccessPackage(p) => self.package_ref(r.file, p, &node),
             raw::ReviewScope::Target(t) => {
-                if self.resolve_named(r.file, t, "target", |p| &p.targets).is_some() {
-                    self.policy.graph.edge(&NodeId::Target(t.value.clone()), &node, loc(r.file, t.span));
+                if self
+                    .resolve_named(r.file, t, "target", |p| &p.targets)
+                    .is_some()
+                {
+                    self.policy.graph.edge(
+                        &NodeId::Target(t.value.clone()),
+                        &node,
+                        loc(r.file, t.span),
+                    );
                 }
             }
         }
@@ -851,8 +1297,19 @@ impl<'a> Checker<'a> {
             raw::Recurrence::Annually => 365,
         };
         if rv.duration_days.value > period || rv.duration_days.value == 0 {
-            let d = self.error(r.file, rv.duration_days.span, Code::InvalidSetting, format!("a review of {} days does not fit its recurrence", rv.duration_days.value));
-            d.help = Some("the duration must be at least 1 day and no longer than the recurrence period".into());
+            let d = self.error(
+                r.file,
+                rv.duration_days.span,
+                Code::InvalidSetting,
+                format!(
+                    "a review of {} days does not fit its recurrence",
+                    rv.duration_days.value
+                ),
+            );
+            d.help = Some(
+                "the duration must be at least 1 day and no longer than the recurrence period"
+                    .into(),
+            );
         }
     }
 }
@@ -883,7 +1340,9 @@ fn rule_refs(rule: &crate::syntax::ast::Rule, out: &mut Vec<(RuleRef, Span)>) {
             rule_refs(b, out);
         }
         RuleKind::Not(a) => rule_refs(a, out),
-        RuleKind::Compare { property, value, .. } => {
+        RuleKind::Compare {
+            property, value, ..
+        } => {
             if let Some(attr) = user_property(&property.node) {
                 out.push((RuleRef::Attribute(attr.to_string()), property.span));
             }
@@ -924,15 +1383,28 @@ fn result_type(node: &ExprNode, slots: &[Option<FieldType>]) -> Option<FieldType
         ExprNode::Flow(_) => None,
         ExprNode::Compare(..) => Some(FieldType::Boolean),
         ExprNode::Call(call) => match call.func {
-            Func::CBool | Func::IsNull | Func::IsNullOrEmpty | Func::IsPresent | Func::IsString | Func::Not => {
-                Some(FieldType::Boolean)
+            Func::CBool
+            | Func::IsNull
+            | Func::IsNullOrEmpty
+            | Func::IsPresent
+            | Func::IsString
+            | Func::Not => Some(FieldType::Boolean),
+            Func::Count | Func::DateDiff | Func::InStr | Func::BitAnd | Func::NumFromDate => {
+                Some(FieldType::Number)
             }
-            Func::Count | Func::DateDiff | Func::InStr | Func::BitAnd | Func::NumFromDate => Some(FieldType::Number),
-            Func::CDate | Func::DateAdd | Func::DateFromNum | Func::Now => Some(FieldType::Datetime),
-            Func::Split | Func::RemoveDuplicates | Func::AppRoleAssignmentsComplex | Func::AssertiveAppRoleAssignmentsComplex => {
-                Some(FieldType::StringList)
+            Func::CDate | Func::DateAdd | Func::DateFromNum | Func::Now => {
+                Some(FieldType::Datetime)
             }
-            Func::Iif | Func::Switch | Func::Coalesce | Func::Redact | Func::IgnoreFlowIfNullOrEmpty | Func::Item => None,
+            Func::Split
+            | Func::RemoveDuplicates
+            | Func::AppRoleAssignmentsComplex
+            | Func::AssertiveAppRoleAssignmentsComplex => Some(FieldType::StringList),
+            Func::Iif
+            | Func::Switch
+            | Func::Coalesce
+            | Func::Redact
+            | Func::IgnoreFlowIfNullOrEmpty
+            | Func::Item => None,
             _ => Some(FieldType::String),
         },
     }

@@ -105,7 +105,11 @@ impl Graph {
     /// Finds a node by its display name (`group:sales`), or by a bare name when only one node
     /// has it (`workday.Department`, `sales`).
     pub fn lookup(&self, name: &str) -> Result<NodeIndex, Vec<String>> {
-        let all: Vec<(NodeIndex, String)> = self.graph.node_indices().filter_map(|i| self.graph.node_weight(i).map(|(id, _)| (i, id.to_string()))).collect();
+        let all: Vec<(NodeIndex, String)> = self
+            .graph
+            .node_indices()
+            .filter_map(|i| self.graph.node_weight(i).map(|(id, _)| (i, id.to_string())))
+            .collect();
         if let Some((i, _)) = all.iter().find(|(_, n)| n == name) {
             return Ok(*i);
         }
@@ -126,17 +130,24 @@ impl Graph {
 
     /// Every node, in insertion order.
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &NodeId, Loc)> {
-        self.graph.node_indices().filter_map(|i| self.graph.node_weight(i).map(|(id, at)| (i, id, *at)))
+        self.graph
+            .node_indices()
+            .filter_map(|i| self.graph.node_weight(i).map(|(id, at)| (i, id, *at)))
     }
 
     /// Every edge `(from, to, where)`, in insertion order.
     pub fn edges(&self) -> impl Iterator<Item = (&NodeId, &NodeId, Loc)> {
-        self.graph.edge_references().filter_map(|e| Some((self.id(e.source())?, self.id(e.target())?, *e.weight())))
+        self.graph
+            .edge_references()
+            .filter_map(|e| Some((self.id(e.source())?, self.id(e.target())?, *e.weight())))
     }
 
     /// Whether anything reads this node.
     pub fn has_readers(&self, i: NodeIndex) -> bool {
-        self.graph.neighbors_directed(i, Direction::Outgoing).next().is_some()
+        self.graph
+            .neighbors_directed(i, Direction::Outgoing)
+            .next()
+            .is_some()
     }
 
     /// Everything downstream of a node (what changing it affects), sorted.
@@ -168,11 +179,20 @@ impl Graph {
         let mut out = Vec::new();
         for scc in petgraph::algo::tarjan_scc(&self.graph) {
             let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-            let self_loop = scc.len() == 1 && scc.first().is_some_and(|n| self.graph.contains_edge(*n, *n));
+            let self_loop = scc.len() == 1
+                && scc
+                    .first()
+                    .is_some_and(|n| self.graph.contains_edge(*n, *n));
             if scc.len() < 2 && !self_loop {
                 continue;
             }
-            let Some(start) = scc.iter().copied().min_by(|a, b| self.id(*a).cmp(&self.id(*b))) else { continue };
+            let Some(start) = scc
+                .iter()
+                .copied()
+                .min_by(|a, b| self.id(*a).cmp(&self.id(*b)))
+            else {
+                continue;
+            };
             if let Some(path) = self.path_back(start, &members) {
                 out.push(path);
             }
@@ -191,7 +211,11 @@ impl Graph {
         let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
-            let mut next: Vec<NodeIndex> = self.graph.neighbors_directed(n, Direction::Outgoing).filter(|m| members.contains(m)).collect();
+            let mut next: Vec<NodeIndex> = self
+                .graph
+                .neighbors_directed(n, Direction::Outgoing)
+                .filter(|m| members.contains(m))
+                .collect();
             next.sort_by(|a, b| self.id(*a).cmp(&self.id(*b)));
             for m in next {
                 if m == start {
@@ -218,7 +242,11 @@ impl Graph {
 
     /// The diagnostic for a cycle: the whole chain, each edge with where it was written.
     pub fn cycle_diagnostic(&self, cycle: &[NodeIndex]) -> Diagnostic {
-        let names: Vec<String> = cycle.iter().filter_map(|i| self.id(*i)).map(|n| format!("`{n}`")).collect();
+        let names: Vec<String> = cycle
+            .iter()
+            .filter_map(|i| self.id(*i))
+            .map(|n| format!("`{n}`"))
+            .collect();
         let mut edges = Vec::new();
         for pair in cycle.windows(2) {
             if let [a, b] = pair
@@ -229,11 +257,21 @@ impl Graph {
             }
         }
         let first = edges.first().map(|(_, _, at)| *at).unwrap_or_default();
-        let mut d = Diagnostic::new(Code::DependencyCycle, first.span, format!("dependency cycle: {}", names.join(" -> ")));
+        let mut d = Diagnostic::new(
+            Code::DependencyCycle,
+            first.span,
+            format!("dependency cycle: {}", names.join(" -> ")),
+        );
         d.file = first.file;
         for (a, b, at) in &edges {
-            let (Some(a), Some(b)) = (self.id(*a), self.id(*b)) else { continue };
-            d.labels.push(Label { file: at.file, span: at.span, message: format!("`{b}` reads `{a}` here") });
+            let (Some(a), Some(b)) = (self.id(*a), self.id(*b)) else {
+                continue;
+            };
+            d.labels.push(Label {
+                file: at.file,
+                span: at.span,
+                message: format!("`{b}` reads `{a}` here"),
+            });
         }
         d.help = Some("break the chain: one of these references must go, since nothing in it can be computed first".into());
         d
@@ -243,10 +281,18 @@ impl Graph {
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph roster {\n  rankdir=LR;\n");
         for (_, id, _) in self.nodes() {
-            out.push_str(&format!("  \"{}\" [shape={}];\n", escape(&id.to_string()), shape(id)));
+            out.push_str(&format!(
+                "  \"{}\" [shape={}];\n",
+                escape(&id.to_string()),
+                shape(id)
+            ));
         }
         for (a, b, _) in self.edges() {
-            out.push_str(&format!("  \"{}\" -> \"{}\";\n", escape(&a.to_string()), escape(&b.to_string())));
+            out.push_str(&format!(
+                "  \"{}\" -> \"{}\";\n",
+                escape(&a.to_string()),
+                escape(&b.to_string())
+            ));
         }
         out.push_str("}\n");
         out
@@ -255,9 +301,16 @@ impl Graph {
     /// A Mermaid flowchart.
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("flowchart LR\n");
-        let ids: HashMap<&NodeId, usize> = self.nodes().enumerate().map(|(n, (_, id, _))| (id, n)).collect();
+        let ids: HashMap<&NodeId, usize> = self
+            .nodes()
+            .enumerate()
+            .map(|(n, (_, id, _))| (id, n))
+            .collect();
         for (n, (_, id, _)) in self.nodes().enumerate() {
-            out.push_str(&format!("  n{n}[\"{}\"]\n", id.to_string().replace('"', "#quot;")));
+            out.push_str(&format!(
+                "  n{n}[\"{}\"]\n",
+                id.to_string().replace('"', "#quot;")
+            ));
         }
         for (a, b, _) in self.edges() {
             if let (Some(x), Some(y)) = (ids.get(a), ids.get(b)) {
@@ -292,14 +345,25 @@ impl Graph {
             .nodes()
             .map(|(_, id, at)| {
                 let (file, lc) = place(at);
-                Node { id: id.to_string(), kind: id.kind(), file, line: lc.line }
+                Node {
+                    id: id.to_string(),
+                    kind: id.kind(),
+                    file,
+                    line: lc.line,
+                }
             })
             .collect();
         let edges: Vec<Edge> = self
             .edges()
             .map(|(a, b, at)| {
                 let (file, lc) = place(at);
-                Edge { from: a.to_string(), to: b.to_string(), file, line: lc.line, column: lc.column }
+                Edge {
+                    from: a.to_string(),
+                    to: b.to_string(),
+                    file,
+                    line: lc.line,
+                    column: lc.column,
+                }
             })
             .collect();
         serde_json::json!({ "nodes": nodes, "edges": edges })

@@ -18,8 +18,12 @@ use crate::value::Value;
 
 /// Runs every lint rule.
 pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
-    unused_source_fields(loaded, policy, out);
-    unused_attributes(loaded, policy, out);
+    // Usage is only known when every reference resolved: with errors, an unresolved reference
+    // would make what it names look unused.
+    if !out.iter().any(Diagnostic::is_error) {
+        unused_source_fields(loaded, policy, out);
+        unused_attributes(loaded, policy, out);
+    }
     constant_rules(policy, out);
     backtracking_patterns(policy, out);
     unique_value_not_on_create(policy, out);
@@ -85,7 +89,12 @@ fn unused_attributes(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>
         {
             let lc = &lc.value;
             used.insert(lc.hire_date.value.clone());
-            used.extend(lc.leave_date.iter().chain(lc.status.iter()).map(|a| a.value.clone()));
+            used.extend(
+                lc.leave_date
+                    .iter()
+                    .chain(lc.status.iter())
+                    .map(|a| a.value.clone()),
+            );
             if let Some(r) = &lc.rehire {
                 used.extend(r.value.match_on.iter().map(|a| a.value.clone()));
             }
@@ -111,14 +120,20 @@ fn unused_attributes(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>
 /// accepts a condition and its negation (always true) — usually a typo in a value or operator.
 fn constant_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
-        let ProgramKind::Rule { program, .. } = &def.kind else { continue };
+        let ProgramKind::Rule { program, .. } = &def.kind else {
+            continue;
+        };
         if let Some(verdict) = constant(&program.root) {
             warn(
                 out,
                 Code::ConstantRule,
                 def.loc,
                 format!("this rule is always {verdict}"),
-                if verdict { "an `-or` accepts a condition and its opposite; check the operators" } else { "an `-and` requires contradictory values; check the values and operators" },
+                if verdict {
+                    "an `-or` accepts a condition and its opposite; check the operators"
+                } else {
+                    "an `-and` requires contradictory values; check the values and operators"
+                },
             );
         }
     }
@@ -161,7 +176,10 @@ fn constant(node: &RuleNode) -> Option<bool> {
 fn same_test(a: &Test, b: &Test) -> bool {
     match (a, b) {
         (Test::IsNull, Test::IsNull) => true,
-        (Test::Eq(x), Test::Eq(y)) | (Test::StartsWith(x), Test::StartsWith(y)) | (Test::EndsWith(x), Test::EndsWith(y)) | (Test::Contains(x), Test::Contains(y)) => x == y,
+        (Test::Eq(x), Test::Eq(y))
+        | (Test::StartsWith(x), Test::StartsWith(y))
+        | (Test::EndsWith(x), Test::EndsWith(y))
+        | (Test::Contains(x), Test::Contains(y)) => x == y,
         (Test::In(x), Test::In(y)) => x == y,
         (Test::Bool(x), Test::Bool(y)) => x == y,
         _ => false,
@@ -171,9 +189,20 @@ fn same_test(a: &Test, b: &Test) -> bool {
 /// `x op v` and `x not-op v` on the same single-valued property.
 fn opposite(a: &RuleNode, b: &RuleNode) -> bool {
     match (a, b) {
-        (RuleNode::Test { target: ta, test: xa, negate: na, .. }, RuleNode::Test { target: tb, test: xb, negate: nb, .. }) => {
-            ta == tb && na != nb && same_test(xa, xb)
-        }
+        (
+            RuleNode::Test {
+                target: ta,
+                test: xa,
+                negate: na,
+                ..
+            },
+            RuleNode::Test {
+                target: tb,
+                test: xb,
+                negate: nb,
+                ..
+            },
+        ) => ta == tb && na != nb && same_test(xa, xb),
         (RuleNode::Not(inner), other) | (other, RuleNode::Not(inner)) => matches!(
             (inner.as_ref(), other),
             (RuleNode::Test { target: ta, test: xa, negate: na, .. }, RuleNode::Test { target: tb, test: xb, negate: nb, .. })
@@ -185,7 +214,21 @@ fn opposite(a: &RuleNode, b: &RuleNode) -> bool {
 
 /// Two positive equality (or list) tests on the same property that no value satisfies both.
 fn contradictory(a: &RuleNode, b: &RuleNode) -> bool {
-    let (RuleNode::Test { target: ta @ Target::Slot(_), test: xa, negate: false, .. }, RuleNode::Test { target: tb, test: xb, negate: false, .. }) = (a, b) else {
+    let (
+        RuleNode::Test {
+            target: ta @ Target::Slot(_),
+            test: xa,
+            negate: false,
+            ..
+        },
+        RuleNode::Test {
+            target: tb,
+            test: xb,
+            negate: false,
+            ..
+        },
+    ) = (a, b)
+    else {
         return false;
     };
     if ta != tb {
@@ -200,7 +243,10 @@ fn contradictory(a: &RuleNode, b: &RuleNode) -> bool {
     };
     match (values(xa), values(xb)) {
         (Some(x), Some(y)) => !x.iter().any(|v| y.contains(v)),
-        _ => matches!((xa, xb), (Test::IsNull, Test::Eq(_) | Test::In(_)) | (Test::Eq(_) | Test::In(_), Test::IsNull)),
+        _ => matches!(
+            (xa, xb),
+            (Test::IsNull, Test::Eq(_) | Test::In(_)) | (Test::Eq(_) | Test::In(_), Test::IsNull)
+        ),
     }
 }
 
@@ -209,7 +255,10 @@ fn contradictory(a: &RuleNode, b: &RuleNode) -> bool {
 fn backtracking_patterns(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
         let uses = match &def.kind {
-            ProgramKind::Expression { program, .. } => program.calls().iter().any(|c| c.regex.as_ref().is_some_and(|r| r.uses_backtracking())),
+            ProgramKind::Expression { program, .. } => program
+                .calls()
+                .iter()
+                .any(|c| c.regex.as_ref().is_some_and(|r| r.uses_backtracking())),
             ProgramKind::Rule { program, .. } => rule_uses_backtracking(&program.root),
         };
         if uses {
@@ -229,7 +278,10 @@ fn rule_uses_backtracking(node: &RuleNode) -> bool {
         RuleNode::And(c) | RuleNode::Or(c) => c.iter().any(rule_uses_backtracking),
         RuleNode::Not(n) => rule_uses_backtracking(n),
         RuleNode::Quantified { body, .. } => rule_uses_backtracking(body),
-        RuleNode::Test { test: Test::Match(re), .. } => re.uses_backtracking(),
+        RuleNode::Test {
+            test: Test::Match(re),
+            ..
+        } => re.uses_backtracking(),
         _ => false,
     }
 }
@@ -239,7 +291,11 @@ fn rule_uses_backtracking(node: &RuleNode) -> bool {
 /// the person themself.
 fn unique_value_not_on_create(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
-        if let ProgramKind::Expression { program, on_create: false, .. } = &def.kind
+        if let ProgramKind::Expression {
+            program,
+            on_create: false,
+            ..
+        } = &def.kind
             && matches!(&program.root, ExprNode::Call(c) if c.func == Func::SelectUniqueValue)
         {
             warn(
@@ -257,11 +313,16 @@ fn unique_value_not_on_create(policy: &Policy, out: &mut Vec<Diagnostic>) {
 /// must not be used for reference attributes.
 fn switch_on_reference(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
-        let ProgramKind::Expression { program, .. } = &def.kind else { continue };
+        let ProgramKind::Expression { program, .. } = &def.kind else {
+            continue;
+        };
         for call in program.calls() {
             if call.func == Func::Switch
                 && let Some(ExprNode::Attr(slot, _)) = call.arg(0)
-                && program.attributes.get(*slot).is_some_and(|a| a.to_ascii_lowercase().contains("manager"))
+                && program
+                    .attributes
+                    .get(*slot)
+                    .is_some_and(|a| a.to_ascii_lowercase().contains("manager"))
             {
                 warn(
                     out,
@@ -279,15 +340,20 @@ fn switch_on_reference(policy: &Policy, out: &mut Vec<Diagnostic>) {
 /// attribute used within the IIF function is empty or null, the condition check fails".
 fn iif_tests_emptiness(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
-        let ProgramKind::Expression { program, .. } = &def.kind else { continue };
+        let ProgramKind::Expression { program, .. } = &def.kind else {
+            continue;
+        };
         for call in program.calls() {
             if call.func != Func::Iif {
                 continue;
             }
             let tests_empty = match call.arg(0) {
-                Some(ExprNode::Call(c)) => matches!(c.func, Func::IsNullOrEmpty | Func::IsPresent | Func::IsNull),
+                Some(ExprNode::Call(c)) => {
+                    matches!(c.func, Func::IsNullOrEmpty | Func::IsPresent | Func::IsNull)
+                }
                 Some(ExprNode::Compare(sides, _, _)) => {
-                    matches!(&sides.0, ExprNode::Const(Value::Str(s)) if s.is_empty()) || matches!(&sides.1, ExprNode::Const(Value::Str(s)) if s.is_empty())
+                    matches!(&sides.0, ExprNode::Const(Value::Str(s)) if s.is_empty())
+                        || matches!(&sides.1, ExprNode::Const(Value::Str(s)) if s.is_empty())
                 }
                 _ => false,
             };
@@ -307,7 +373,9 @@ fn iif_tests_emptiness(policy: &Policy, out: &mut Vec<Diagnostic>) {
 /// L008: a rule within 10% of Entra's 3,072-character limit: the next edit will break it.
 fn rule_near_limit(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
-        let ProgramKind::Rule { .. } = &def.kind else { continue };
+        let ProgramKind::Rule { .. } = &def.kind else {
+            continue;
+        };
         let n = def.text.chars().count();
         if n * 10 >= MAX_RULE_LEN * 9 && n <= MAX_RULE_LEN {
             warn(
@@ -324,10 +392,27 @@ fn rule_near_limit(policy: &Policy, out: &mut Vec<Diagnostic>) {
 /// L009: two incompatible access packages whose auto-assignment rules can match the same
 /// person: Entra would assign one and then refuse the other, or report a violation.
 fn incompatible_packages_overlap(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
-    let mut rules: std::collections::HashMap<&str, &RuleNode> = std::collections::HashMap::new();
+    // Slots are numbered per rule; renumber them by property name so rules compare.
+    let mut names: Vec<String> = Vec::new();
+    let mut rules: std::collections::HashMap<&str, RuleNode> = std::collections::HashMap::new();
     for def in &policy.programs {
-        if let ProgramKind::Rule { node: NodeId::Package(p), program } = &def.kind {
-            rules.insert(p.as_str(), &program.root);
+        if let ProgramKind::Rule {
+            node: NodeId::Package(p),
+            program,
+        } = &def.kind
+        {
+            let global: Vec<usize> = program
+                .properties
+                .iter()
+                .map(|prop| match names.iter().position(|n| *n == prop.name) {
+                    Some(i) => i,
+                    None => {
+                        names.push(prop.name.clone());
+                        names.len() - 1
+                    }
+                })
+                .collect();
+            rules.insert(p.as_str(), renumber(&program.root, &global));
         }
     }
     let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -335,20 +420,64 @@ fn incompatible_packages_overlap(loaded: &Loaded, policy: &Policy, out: &mut Vec
         for (name, pkg) in &file.policy.access_packages {
             for other in &pkg.value.incompatible_packages {
                 let (a, b) = (name.value.as_str(), other.value.as_str());
-                let key = if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
-                let (Some(ra), Some(rb)) = (rules.get(a), rules.get(b)) else { continue };
+                let key = if a < b {
+                    (a.to_string(), b.to_string())
+                } else {
+                    (b.to_string(), a.to_string())
+                };
+                let (Some(ra), Some(rb)) = (rules.get(a), rules.get(b)) else {
+                    continue;
+                };
                 if disjoint(ra, rb) || !seen.insert(key) {
                     continue;
                 }
                 warn(
                     out,
                     Code::IncompatibleOverlap,
-                    Loc { file: file.id, span: other.span },
-                    format!("access packages `{a}` and `{b}` are incompatible, but both auto-assignment rules can match the same person"),
+                    Loc {
+                        file: file.id,
+                        span: other.span,
+                    },
+                    format!(
+                        "access packages `{a}` and `{b}` are incompatible, but both auto-assignment rules can match the same person"
+                    ),
                     "make the rules exclusive, for example by testing the same attribute for different values",
                 );
             }
         }
+    }
+}
+
+/// A copy of a rule with its property slots renumbered through `global`.
+fn renumber(node: &RuleNode, global: &[usize]) -> RuleNode {
+    let slot = |i: usize| global.get(i).copied().unwrap_or(usize::MAX);
+    match node {
+        RuleNode::And(c) => RuleNode::And(c.iter().map(|n| renumber(n, global)).collect()),
+        RuleNode::Or(c) => RuleNode::Or(c.iter().map(|n| renumber(n, global)).collect()),
+        RuleNode::Not(n) => RuleNode::Not(Box::new(renumber(n, global))),
+        RuleNode::Test {
+            target,
+            test,
+            negate,
+            span,
+        } => RuleNode::Test {
+            target: match target {
+                Target::Slot(i) => Target::Slot(slot(*i)),
+                other => other.clone(),
+            },
+            test: test.clone(),
+            negate: *negate,
+            span: *span,
+        },
+        RuleNode::Quantified { slot: s, all, body } => RuleNode::Quantified {
+            slot: slot(*s),
+            all: *all,
+            body: body.clone(),
+        },
+        RuleNode::DirectReports { slot: s, id } => RuleNode::DirectReports {
+            slot: slot(*s),
+            id: id.clone(),
+        },
     }
 }
 
@@ -362,7 +491,8 @@ fn disjoint(a: &RuleNode, b: &RuleNode) -> bool {
         }
     };
     let (ca, cb) = (conj(a), conj(b));
-    ca.iter().any(|x| cb.iter().any(|y| contradictory(x, y) || opposite(x, y)))
+    ca.iter()
+        .any(|x| cb.iter().any(|y| contradictory(x, y) || opposite(x, y)))
 }
 
 /// L010: a target without an accidental-deletion threshold: one bad HR export can disable
@@ -374,7 +504,10 @@ fn no_deletion_threshold(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
                 warn(
                     out,
                     Code::NoDeletionThreshold,
-                    Loc { file: file.id, span: name.span },
+                    Loc {
+                        file: file.id,
+                        span: name.span,
+                    },
                     format!("target `{}` has no deletion threshold", name.value),
                     "set `deletion_threshold` so a bad export cannot disable or delete everyone at once",
                 );
@@ -393,7 +526,10 @@ fn secrets(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
                 warn(
                     out,
                     Code::SecretInPolicy,
-                    Loc { file, span: Span::new(offset + start, offset + start + len) },
+                    Loc {
+                        file,
+                        span: Span::new(offset + start, offset + start + len),
+                    },
                     format!("this looks like {what} written into a policy file"),
                     "remove it (and rotate it: it is in git history); reference an environment variable with `credential_env`",
                 );
@@ -410,20 +546,46 @@ fn secret_in(line: &str) -> Option<(usize, usize, &'static str)> {
         return None;
     }
     let lower = line.to_ascii_lowercase();
-    if let Some(i) = lower.find("-----begin") {
-        if lower.contains("private key") {
-            return Some((i, line.trim_end().len().saturating_sub(i), "a private key"));
-        }
+    if let Some(i) = lower.find("-----begin")
+        && lower.contains("private key")
+    {
+        return Some((i, line.trim_end().len().saturating_sub(i), "a private key"));
     }
     // `key: value` where the key names a secret and the value is not a reference.
     if let Some(colon) = line.find(':') {
-        let key = line.get(..colon).unwrap_or("").trim().trim_start_matches("- ").trim_matches(['"', '\'']).to_ascii_lowercase();
-        let value = line.get(colon + 1..).unwrap_or("").trim().trim_matches(['"', '\'']);
-        let secret_key = ["password", "passwd", "secret", "client_secret", "api_key", "apikey", "token", "access_token", "private_key"]
-            .iter()
-            .any(|k| key == *k || key.ends_with(&format!("_{k}")));
+        let key = line
+            .get(..colon)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches("- ")
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase();
+        let value = line
+            .get(colon + 1..)
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
+        let secret_key = [
+            "password",
+            "passwd",
+            "secret",
+            "client_secret",
+            "api_key",
+            "apikey",
+            "token",
+            "access_token",
+            "private_key",
+        ]
+        .iter()
+        .any(|k| key == *k || key.ends_with(&format!("_{k}")));
         if secret_key && !value.is_empty() && !key.ends_with("_env") && !value.starts_with("${") {
-            let at = colon + 1 + line.get(colon + 1..).unwrap_or("").find(|c: char| !c.is_whitespace()).unwrap_or(0);
+            let at = colon
+                + 1
+                + line
+                    .get(colon + 1..)
+                    .unwrap_or("")
+                    .find(|c: char| !c.is_whitespace())
+                    .unwrap_or(0);
             return Some((at, line.trim_end().len().saturating_sub(at), "a credential"));
         }
     }
@@ -431,7 +593,11 @@ fn secret_in(line: &str) -> Option<(usize, usize, &'static str)> {
         if let Some(i) = lower.find(marker) {
             let rest = lower.get(i + marker.len()..).unwrap_or("");
             if !rest.is_empty() && !rest.starts_with(';') && !rest.starts_with("${") {
-                return Some((i, marker.len() + rest.find([';', '"', '\'', '\n']).unwrap_or(rest.len()), "a password in a connection string"));
+                return Some((
+                    i,
+                    marker.len() + rest.find([';', '"', '\'', '\n']).unwrap_or(rest.len()),
+                    "a password in a connection string",
+                ));
             }
         }
     }
@@ -449,12 +615,21 @@ fn secret_in(line: &str) -> Option<(usize, usize, &'static str)> {
     // AWS access key ids and JSON web tokens.
     for (j, _) in line.match_indices("AKIA") {
         let id = line.get(j..j + 20).unwrap_or("");
-        if id.len() == 20 && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        if id.len() == 20
+            && id
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
             return Some((j, 20, "an AWS access key"));
         }
     }
     if let Some(j) = line.find("eyJ") {
-        let token: String = line.get(j..).unwrap_or("").chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
+        let token: String = line
+            .get(j..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
         if token.matches('.').count() == 2 && token.len() > 40 {
             return Some((j, token.len(), "a JSON web token"));
         }
@@ -472,8 +647,14 @@ fn review_auto_removes(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
                 warn(
                     out,
                     Code::ReviewAutoRemoves,
-                    Loc { file: file.id, span: r.default_decision.span },
-                    format!("review `{}` removes all unreviewed access automatically", name.value),
+                    Loc {
+                        file: file.id,
+                        span: r.default_decision.span,
+                    },
+                    format!(
+                        "review `{}` removes all unreviewed access automatically",
+                        name.value
+                    ),
                     "unless that is intended, use `default_decision: no_change` or `recommendation`, or turn off `auto_apply`",
                 );
             }
@@ -488,14 +669,27 @@ fn guest_access_never_expires(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
         for (pname, pkg) in &file.policy.access_packages {
             for (name, policy) in &pkg.value.policies {
                 let p = &policy.value;
-                let external = matches!(p.requestors.value, raw::Requestors::ConnectedOrganizations(_) | raw::Requestors::AllConnectedOrganizations);
-                let never = p.expiry.as_ref().is_none_or(|e| matches!(e.value, raw::Expiry::Never));
+                let external = matches!(
+                    p.requestors.value,
+                    raw::Requestors::ConnectedOrganizations(_)
+                        | raw::Requestors::AllConnectedOrganizations
+                );
+                let never = p
+                    .expiry
+                    .as_ref()
+                    .is_none_or(|e| matches!(e.value, raw::Expiry::Never));
                 if external && never {
                     warn(
                         out,
                         Code::GuestAccessNeverExpires,
-                        Loc { file: file.id, span: name.span },
-                        format!("policy `{}` of access package `{}` gives external users access that never expires", name.value, pname.value),
+                        Loc {
+                            file: file.id,
+                            span: name.span,
+                        },
+                        format!(
+                            "policy `{}` of access package `{}` gives external users access that never expires",
+                            name.value, pname.value
+                        ),
                         "set `expiry`, for example `expiry: {days: 180}`",
                     );
                 }

@@ -53,7 +53,10 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
     } else if dir.is_dir() {
         collect(dir, &mut paths, 0)?;
     } else {
-        return Err(LoadError(format!("`{}` is not a file or directory", dir.display())));
+        return Err(LoadError(format!(
+            "`{}` is not a file or directory",
+            dir.display()
+        )));
     }
     paths.sort();
     if paths.len() > MAX_FILES {
@@ -72,7 +75,9 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
         let text = match String::from_utf8(text) {
             Ok(t) => t,
             Err(e) => {
-                let id = loaded.sources.add(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+                let id = loaded
+                    .sources
+                    .add(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
                 let at = e.utf8_error().valid_up_to();
                 let mut d = Diagnostic::new(
                     crate::codes::Code::YamlSyntax,
@@ -86,9 +91,15 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
             }
         };
         let id = loaded.sources.add(name, text);
-        let Some((_, text)) = loaded.sources.get(id) else { continue };
+        let Some((_, text)) = loaded.sources.get(id) else {
+            continue;
+        };
         match yaml::parse::<Option<PolicyFile>>(id, text, &limits) {
-            Ok(policy) => loaded.files.push(LoadedFile { id, path, policy: policy.unwrap_or_default() }),
+            Ok(policy) => loaded.files.push(LoadedFile {
+                id,
+                path,
+                policy: policy.unwrap_or_default(),
+            }),
             Err(diags) => loaded.diagnostics.extend(diags),
         }
     }
@@ -97,7 +108,10 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
     if depth > 32 {
-        return Err(LoadError(format!("`{}` is nested more than 32 directories deep", dir.display())));
+        return Err(LoadError(format!(
+            "`{}` is nested more than 32 directories deep",
+            dir.display()
+        )));
     }
     let entries = std::fs::read_dir(dir)
         .map_err(|e| LoadError(format!("`{}`: cannot read directory: {e}", dir.display())))?;

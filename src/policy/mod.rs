@@ -31,7 +31,11 @@ pub fn check(dir: &Path) -> Result<Checked, load::LoadError> {
     let mut diagnostics = loaded.diagnostics.clone();
     let policy = compile::compile(&loaded, &mut diagnostics);
     lint::run(&loaded, &policy, &mut diagnostics);
-    diagnostics.sort_by(|a, b| (a.file, a.span.start, a.code).cmp(&(b.file, b.span.start, b.code)));
+    diagnostics.sort_by_key(|d| (d.file, d.span.start, d.code));
     diagnostics.dedup();
-    Ok(Checked { sources: loaded.sources, policy, diagnostics })
+    Ok(Checked {
+        sources: loaded.sources,
+        policy,
+        diagnostics,
+    })
 }
