@@ -209,6 +209,13 @@ impl NetRegex {
         matches!(self.exact, Engine::Backtracking(_))
     }
 
+    /// Whether the pattern needs the backtracking engine for every input: it uses lookaround,
+    /// backreferences or atomic groups, not just `$`, `\Z` or `\b`, which have a linear fast
+    /// path for ordinary input.
+    pub fn always_backtracks(&self) -> bool {
+        self.uses_backtracking() && self.fast.is_none()
+    }
+
     /// Unanchored search: whether the pattern matches anywhere in `haystack`.
     pub fn is_match(&self, haystack: &str) -> Result<bool, RegexError> {
         match self.engine_for(haystack)? {

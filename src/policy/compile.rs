@@ -846,6 +846,14 @@ impl<'a> Checker<'a> {
                             .edge(&NodeId::Attribute(attr), &node, loc(file, at));
                     }
                 }
+                RuleRef::Manager => {
+                    if self.policy.attributes.contains_key("manager") {
+                        self.policy.graph.edge(&NodeId::Attribute("manager".into()), &node, loc(file, at));
+                    } else {
+                        let d = self.error(file, at, Code::UnknownReference, "`Direct Reports for` needs an identity attribute `manager`");
+                        d.help = Some("declare `manager` in `identity.attributes`, mapped from the HR manager field".into());
+                    }
+                }
                 RuleRef::Group(name) => {
                     let found = self
                         .policy
@@ -1330,6 +1338,8 @@ enum RefError {
 enum RuleRef {
     Attribute(String),
     Group(String),
+    /// `Direct Reports for` reads the `manager` attribute.
+    Manager,
 }
 
 /// The identity attributes and memberOf groups a rule reads, with their spans.
@@ -1364,7 +1374,8 @@ fn rule_refs(rule: &crate::syntax::ast::Rule, out: &mut Vec<(RuleRef, Span)>) {
             }
             rule_refs(body, out);
         }
-        RuleKind::MisplacedNot { .. } | RuleKind::DirectReports(_) => {}
+        RuleKind::DirectReports(id) => out.push((RuleRef::Manager, id.span)),
+        RuleKind::MisplacedNot { .. } => {}
     }
 }
 

@@ -258,7 +258,7 @@ fn backtracking_patterns(policy: &Policy, out: &mut Vec<Diagnostic>) {
             ProgramKind::Expression { program, .. } => program
                 .calls()
                 .iter()
-                .any(|c| c.regex.as_ref().is_some_and(|r| r.uses_backtracking())),
+                .any(|c| c.regex.as_ref().is_some_and(|r| r.always_backtracks())),
             ProgramKind::Rule { program, .. } => rule_uses_backtracking(&program.root),
         };
         if uses {
