@@ -531,23 +531,42 @@ fn graph_formats_and_impact() {
 fn schema_files_are_current() {
     let r = roster(&["schema"], None);
     assert_eq!(r.code, 0);
-    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/policy.schema.json")).unwrap();
-    assert!(r.stdout == on_disk, "schemas/ is stale: run `cargo run -- schema --out schemas` and commit");
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/policy.schema.json"
+    ))
+    .unwrap();
+    assert!(
+        r.stdout == on_disk,
+        "schemas/ is stale: run `cargo run -- schema --out schemas` and commit"
+    );
 }
 
 #[test]
 fn the_example_validates_against_the_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/policy.schema.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/policy.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 5);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
     }
     // And the schema really constrains: an unknown key and a wrong enum value are rejected.
@@ -557,6 +576,14 @@ fn the_example_validates_against_the_schema() {
 
 #[test]
 fn the_example_is_lint_clean() {
-    let r = roster_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &["lint", "policies", "--deny-warnings"]);
-    assert_eq!((r.code, r.stdout.as_str()), (0, "no problems\n"), "{}", r.stderr);
+    let r = roster_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["lint", "policies", "--deny-warnings"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "no problems\n"),
+        "{}",
+        r.stderr
+    );
 }

@@ -848,9 +848,18 @@ impl<'a> Checker<'a> {
                 }
                 RuleRef::Manager => {
                     if self.policy.attributes.contains_key("manager") {
-                        self.policy.graph.edge(&NodeId::Attribute("manager".into()), &node, loc(file, at));
+                        self.policy.graph.edge(
+                            &NodeId::Attribute("manager".into()),
+                            &node,
+                            loc(file, at),
+                        );
                     } else {
-                        let d = self.error(file, at, Code::UnknownReference, "`Direct Reports for` needs an identity attribute `manager`");
+                        let d = self.error(
+                            file,
+                            at,
+                            Code::UnknownReference,
+                            "`Direct Reports for` needs an identity attribute `manager`",
+                        );
                         d.help = Some("declare `manager` in `identity.attributes`, mapped from the HR manager field".into());
                     }
                 }
