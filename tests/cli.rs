@@ -587,3 +587,63 @@ fn the_example_is_lint_clean() {
         r.stderr
     );
 }
+
+/// A diagnostic inside an expression or rule points at the exact token in the YAML file,
+/// whatever the scalar style.
+#[test]
+fn lint_points_inside_expressions_in_every_scalar_style() {
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/lint/C303/good.yaml"
+    ))
+    .unwrap();
+    let cases = [
+        // (the group rule as written in YAML, expected code, line, column)
+        ("rule: user.departmnet -eq \"Sales\"", "C201", 17, 11),
+        (
+            "rule: 'user.department -eq ''Sales'' -and user.countyr -eq \"DE\"'",
+            "C201",
+            17,
+            47,
+        ),
+        (
+            "rule: \"user.department -eq \\\"Sales\\\" -and user.department -startsWith null\"",
+            "C203",
+            17,
+            63,
+        ),
+        (
+            "rule: |-\n      user.department -eq \"Sales\"\n        -and user.departmnt -eq \"x\"",
+            "C201",
+            19,
+            14,
+        ),
+        (
+            "rule: >-\n      user.department -eq \"Sales\"\n      -and user.department -match \"*@x\"",
+            "C204",
+            19,
+            35,
+        ),
+    ];
+    for (rule, code, line, column) in cases {
+        let text = base.replace("rule: user.department -eq \"Sales\"", rule);
+        let dir = std::env::temp_dir().join(format!(
+            "roster-inner-{}-{code}-{line}-{column}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.yaml"), &text).unwrap();
+        let r = roster_in(&dir, &["lint", ".", "--format", "json"]);
+        let diags: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+        let d = diags
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{rule}: {}", r.stdout));
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{rule}: {d}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

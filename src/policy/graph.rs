@@ -390,3 +390,87 @@ fn shape(id: &NodeId) -> &'static str {
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(edges: &[(&str, &str)]) -> Graph {
+        let mut graph = Graph::default();
+        for (a, b) in edges {
+            graph.edge(
+                &NodeId::Group((*a).into()),
+                &NodeId::Group((*b).into()),
+                Loc::default(),
+            );
+        }
+        graph
+    }
+
+    #[test]
+    fn order_puts_every_node_after_what_it_reads() {
+        let graph = g(&[("c", "d"), ("a", "b"), ("b", "c"), ("a", "c")]);
+        let order: Vec<String> = graph
+            .order()
+            .unwrap()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let at = |n: &str| {
+            order
+                .iter()
+                .position(|x| x == &format!("group:{n}"))
+                .unwrap()
+        };
+        assert!(
+            at("a") < at("b") && at("b") < at("c") && at("c") < at("d"),
+            "{order:?}"
+        );
+        assert!(graph.cycles().is_empty());
+    }
+
+    #[test]
+    fn cycles_are_reported_once_each_as_the_shortest_chain() {
+        let graph = g(&[
+            ("a", "b"),
+            ("b", "c"),
+            ("c", "a"),
+            ("c", "b"),
+            ("x", "x"),
+            ("y", "z"),
+        ]);
+        assert!(graph.order().is_none());
+        let chains: Vec<Vec<String>> = graph
+            .cycles()
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|i| graph.id(*i).unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            chains,
+            vec![
+                vec!["group:a", "group:b", "group:c", "group:a"],
+                vec!["group:x", "group:x"],
+            ]
+        );
+        let d = graph.cycle_diagnostic(&graph.cycles()[0]);
+        assert_eq!(
+            d.message,
+            "dependency cycle: `group:a` -> `group:b` -> `group:c` -> `group:a`"
+        );
+        assert_eq!(d.labels.len(), 3);
+    }
+
+    #[test]
+    fn impact_is_everything_downstream() {
+        let graph = g(&[("a", "b"), ("b", "c"), ("x", "c")]);
+        let a = graph.find(&NodeId::Group("a".into())).unwrap();
+        let names: Vec<String> = graph.impact(a).iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, ["group:b", "group:c"]);
+        assert!(graph.lookup("b").is_ok());
+        assert!(graph.lookup("nope").is_err());
+    }
+}
