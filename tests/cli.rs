@@ -363,8 +363,10 @@ fn corpus_dir(code: &str, which: &str) -> std::path::PathBuf {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!(
-        "roster-corpus-{}-{code}-{which}",
+        "roster-corpus-{}-{n}-{code}-{which}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
@@ -417,16 +419,30 @@ fn lint_corpus_every_format() {
     settings.bind(|| {
         for code in corpus_codes() {
             let dir = corpus_dir(&code, "bad");
-            let error = code.starts_with(['C', 'G', 'S', 'Y', 'E']);
+            let info = roster::codes::ALL
+                .iter()
+                .find(|i| i.code.as_str() == code)
+                .unwrap_or_else(|| panic!("{code} is not a code"));
+            let error = info.code.severity() == roster::diagnostics::Severity::Error;
             for format in ["human", "json", "sarif", "github"] {
                 let r = roster_in(&dir, &["lint", ".", "--format", format]);
                 assert_eq!(
                     r.code,
                     if error { 1 } else { 0 },
-                    "{code} {format}: {}",
-                    r.stderr
+                    "{code} {format}: {}{} in {}",
+                    r.stderr,
+                    r.stdout,
+                    dir.display()
                 );
                 assert_eq!(r.stderr, "", "{code} {format}");
+                if format == "json" {
+                    let diags: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+                    assert!(
+                        !diags.is_empty() && diags.iter().all(|d| d["code"] == code.as_str()),
+                        "{code}: {}",
+                        r.stdout
+                    );
+                }
                 insta::assert_snapshot!(format!("{code}-{format}"), r.stdout);
             }
             if !error {
