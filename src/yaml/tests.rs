@@ -804,7 +804,7 @@ fn rendering_uses_our_snippet_only() {
         text,
     });
     assert!(
-        rendered.starts_with("error[Y102]: unknown key `priorty`\n  --> p.yaml:2:1\n"),
+        rendered.starts_with("error[Y102]: unknown key `priorty`\n --> p.yaml:2:1\n"),
         "{rendered}"
     );
     assert!(!d.message.contains("line"), "{}", d.message);
