@@ -617,7 +617,7 @@ fn convert_json(j: &Json, ty: FieldType, scim: bool) -> Result<Value, ConvertErr
             }
             let present: Vec<&Json> = items
                 .iter()
-                .filter(|i| !i.is_null() && !(scim && i.as_str() == Some("")))
+                .filter(|i| !(i.is_null() || (scim && i.as_str() == Some(""))))
                 .collect();
             match present.as_slice() {
                 [] if scim => Ok(Value::Null),

@@ -188,6 +188,10 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json>
     let mut multi = false;
     let mut ended_on_multi = false;
     for (i, step) in path.steps.iter().enumerate() {
+        if i > 0 && multi && current.is_empty() {
+            // A filter matched no item: the attribute is there, without a value.
+            return Some(Json::Array(Vec::new()));
+        }
         let mut next = Vec::new();
         ended_on_multi = false;
         let parents: Vec<&Map<String, Json>> = if i == 0 {
