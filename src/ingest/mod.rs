@@ -23,8 +23,9 @@
 //! - **number**: a whole number that fits in 64 bits becomes an integer; a finite decimal
 //!   (`2.5`, `1e3`) is kept as its text, as `--input` JSON numbers are (values have no
 //!   fractional kind); anything else is a `D102`.
-//! - **datetime**: parsed as `CDate` parses (`dotnet::datetime::parse`: ISO 8601, Workday's
-//!   `2012-03-16-07:00`, SuccessFactors' `/Date(…)/`-free forms, `M/d/yyyy`), converted to UTC.
+//! - **datetime**: parsed as `CDate` parses (`dotnet::datetime::parse`: ISO 8601, the
+//!   offset-suffixed dates of Workday and SuccessFactors such as `2012-03-16-07:00`,
+//!   `M/d/yyyy`), converted to UTC.
 //! - **string_list**: from CSV, the cell split on `;`, each item trimmed, empty items dropped;
 //!   from JSON, an array of scalars as is (a plain string is a one-item list, not split); an
 //!   empty list is NULL.
