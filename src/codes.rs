@@ -3,7 +3,8 @@
 //! produce exactly its code; each good example nothing).
 //!
 //! Codes carry their stage in the first letter and are never reused:
-//! `S` syntax, `C` check (names and types), `E` evaluation, `Y` reading YAML policy files.
+//! `S` syntax, `C` check (names and types), `E` evaluation, `D` data files (HR exports),
+//! `Y` reading YAML policy files.
 //! `docs/diagnostics.md` is generated from this table (`roster codes --markdown`), and a test
 //! keeps it current.
 
@@ -21,6 +22,10 @@ pub enum Lang {
     /// A policy set (`roster lint`): one YAML text, split into files at lines
     /// `# file: NAME`, checked, linked and linted.
     Policy,
+    /// A data file (an HR export) read by [`crate::ingest::read`]: the text is the file's
+    /// content, the input the source declaration (YAML), and `existing`, when not `[]`, the
+    /// manager field (a JSON string) whose references [`crate::ingest::manager_issues`] checks.
+    Data,
 }
 
 /// An example input for a code's documentation.
@@ -33,7 +38,8 @@ pub struct Example {
     /// The `--input` object, as JSON; for YAML examples, the [`crate::yaml::Limits`] that differ
     /// from the defaults, as JSON.
     pub input: &'static str,
-    /// The `--existing` values, as JSON (expressions only).
+    /// The `--existing` values, as JSON (expressions only); for data examples, the manager
+    /// field as a JSON string, or `[]`.
     pub existing: &'static str,
 }
 
@@ -90,6 +96,31 @@ const fn yaml_with_limits(text: &'static str, limits: &'static str) -> Example {
         existing: "[]",
     }
 }
+
+const fn data(text: &'static str, source: &'static str) -> Example {
+    Example {
+        lang: Lang::Data,
+        text,
+        input: source,
+        existing: "[]",
+    }
+}
+
+const fn data_with_manager(
+    text: &'static str,
+    source: &'static str,
+    manager_field: &'static str,
+) -> Example {
+    Example {
+        lang: Lang::Data,
+        text,
+        input: source,
+        existing: manager_field,
+    }
+}
+
+/// The source declaration of most data examples.
+const PEOPLE_CSV: &str = "format: csv\npath: people.csv\nkey: id\nfields:\n  id: string\n  name: string\n  hired: datetime\n  manager: string\n";
 
 /// Everything the registry knows about one code.
 #[derive(Debug, Clone, Copy)]
@@ -287,6 +318,46 @@ codes! {
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
 
+    // ---- D1xx: data ----
+    DataUnreadable = "D101", Error, "unreadable-data",
+        "a data file cannot be read or parsed, or a record in it is malformed (the record is skipped)",
+        data("id,name,hired,manager\n1,\"Jensen, Barbara,2020-01-01,\n", PEOPLE_CSV),
+        data("id,name,hired,manager\n1,\"Jensen, Barbara\",2020-01-01,\n", PEOPLE_CSV);
+    DataValueType = "D102", Error, "value-not-of-declared-type",
+        "a value does not parse as its field's declared type; the record keeps NULL in that field",
+        data("id,name,hired,manager\n1,Barbara Jensen,next monday,\n", PEOPLE_CSV),
+        data("id,name,hired,manager\n1,Barbara Jensen,2024-03-04,\n", PEOPLE_CSV);
+    DataDuplicateKey = "D103", Error, "duplicate-record-key",
+        "two records have the same key: refused (the first is kept, the run fails), or with `duplicates: latest` a warning saying which record was kept",
+        data("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n1,Jane Doe,2021-05-01,\n", PEOPLE_CSV),
+        data("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n2,Jane Doe,2021-05-01,\n", PEOPLE_CSV);
+    DataMissingKey = "D104", Error, "missing-record-key",
+        "a record has no value in its key field and is skipped",
+        data("id,name,hired,manager\n,Barbara Jensen,2020-01-01,\n", PEOPLE_CSV),
+        data("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n", PEOPLE_CSV);
+    DataMissingField = "D105", Error, "missing-field",
+        "a declared field is not in the file: not in the CSV header (an error), or in no JSON or SCIM record (a warning)",
+        data("id,name,hire_date,manager\n1,Barbara Jensen,2020-01-01,\n", PEOPLE_CSV),
+        data("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n", PEOPLE_CSV);
+    DataDanglingManager = "D106", Warning, "unknown-manager",
+        "a manager reference is not the key of any record of the source",
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n2,Jane Doe,2021-05-01,9\n", PEOPLE_CSV, "\"manager\""),
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n2,Jane Doe,2021-05-01,1\n", PEOPLE_CSV, "\"manager\"");
+    DataSelfManager = "D107", Warning, "own-manager",
+        "a record names itself as its manager",
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,1\n", PEOPLE_CSV, "\"manager\""),
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n", PEOPLE_CSV, "\"manager\"");
+    DataManagerCycle = "D108", Error, "manager-cycle",
+        "managers form a cycle (a manages b, b manages a), so the chain has no top",
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,2\n2,Jane Doe,2021-05-01,1\n", PEOPLE_CSV, "\"manager\""),
+        data_with_manager("id,name,hired,manager\n1,Barbara Jensen,2020-01-01,\n2,Jane Doe,2021-05-01,1\n", PEOPLE_CSV, "\"manager\"");
+    DataScimOperation = "D109", Error, "scim-operation",
+        "a SCIM bulk request has an operation Entra's inbound provisioning does not take (a method other than `POST`, a path other than `/Users`, no `data`), or a missing or repeated `bulkId` (a warning)",
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "PATCH", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n"),
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
+
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",
         "a policy file is not well-formed YAML, or uses a YAML feature policy files refuse (tags, undefined aliases)",
@@ -423,7 +494,7 @@ pub fn markdown() -> String {
          current and checks that every bad example produces exactly its code and every good \
          example none.\n\n\
          Codes are stage-prefixed and never reused: `S` syntax, `C` check (names and types), \
-         `E` evaluation, `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+         `E` evaluation, `D` data files (HR exports), `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
     );
     for info in ALL {
         let sev = match info.code.severity() {
@@ -452,7 +523,24 @@ pub fn markdown() -> String {
                 Lang::Expr => ("roster expr", "expression"),
                 Lang::Rule => ("roster rule", "rule"),
                 Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
+                Lang::Data => ("", "data file"),
             };
+            if ex.lang == Lang::Data {
+                let _ = writeln!(
+                    out,
+                    "{title} ({lang}):\n\n```text\n{}\n```\n\nread as the source\n\n```yaml\n{}```\n",
+                    ex.text.trim_end_matches('\n'),
+                    ex.input
+                );
+                if ex.existing != "[]" {
+                    let _ = writeln!(
+                        out,
+                        "with manager references in the field `{}`\n",
+                        ex.existing.trim_matches('"')
+                    );
+                }
+                continue;
+            }
             if matches!(ex.lang, Lang::Yaml | Lang::Policy) {
                 let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
                 if ex.input != "{}" {
@@ -505,8 +593,11 @@ mod tests {
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
-        let input: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(ex.input).unwrap();
+        let input: serde_json::Map<String, serde_json::Value> = if ex.lang == Lang::Data {
+            serde_json::Map::new()
+        } else {
+            serde_json::from_str(ex.input).unwrap()
+        };
         let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
             .and_hms_opt(10, 0, 0)
@@ -540,6 +631,21 @@ mod tests {
                 let checked = crate::policy::check(&dir).unwrap();
                 let _ = std::fs::remove_dir_all(&dir);
                 checked.diagnostics.iter().map(|d| d.code).collect()
+            }
+            Lang::Data => {
+                let source: crate::policy::raw::Source =
+                    crate::yaml::parse(FileId(0), ex.input, &crate::yaml::Limits::default())
+                        .unwrap();
+                let dir = example_dir("");
+                std::fs::write(dir.join(source.path.value.as_str()), ex.text).unwrap();
+                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir);
+                if ex.existing != "[]" {
+                    let field: String = serde_json::from_str(ex.existing).unwrap();
+                    let dataset = dataset.unwrap();
+                    issues.extend(crate::ingest::manager_issues(&dataset, &field, "example"));
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+                issues.iter().map(|i| i.code).collect()
             }
             Lang::Yaml => {
                 let limits: crate::yaml::Limits = serde_json::from_str(ex.input).unwrap();
@@ -633,7 +739,10 @@ mod tests {
             let code = info.code.as_str();
             assert!(seen.insert(code), "{code} twice");
             assert!(
-                matches!(code.chars().next(), Some('S' | 'C' | 'E' | 'Y' | 'G' | 'L')),
+                matches!(
+                    code.chars().next(),
+                    Some('S' | 'C' | 'E' | 'D' | 'Y' | 'G' | 'L')
+                ),
                 "{code}"
             );
             assert_eq!(code.len(), 4, "{code}");

@@ -1,0 +1,820 @@
+//! Reading the systems of record: HR exports in CSV, JSON, JSON Lines and SCIM bulk requests,
+//! each value parsed to the type its source declares, every data defect reported as a
+//! [`DataIssue`] naming the file, the row and the field (codes `D1xx`).
+//!
+//! [`read`] reads one declared source into a [`Dataset`]; [`read_rows`] does the same without
+//! resolving duplicate keys (every keyed row is kept); [`manager_issues`] checks the manager
+//! references of one dataset.
+//!
+//! Decisions (where neither Entra nor the formats decide):
+//!
+//! - **Rows.** CSV: the line on which the record starts (the header is line 1, so the first
+//!   record is usually row 2). JSON: the array index + 1. JSON Lines: the line number (blank
+//!   lines are skipped but counted). SCIM: the operation index + 1.
+//! - **Empty values.** An empty CSV cell is NULL for every type, `string` included: CSV cannot
+//!   tell "no value" from "empty", and HR exports write no value as an empty cell. In SCIM an
+//!   empty string is NULL too (Entra treats it as "no value"). In JSON and JSON Lines, `null`
+//!   and an absent member are NULL, and `""` is the empty string for a `string` field (JSON can
+//!   say both) and NULL for any other type.
+//! - **Text is kept as written**: CSV and JSON strings are not trimmed (keys are, see below);
+//!   values of the other types are trimmed before parsing.
+//! - **boolean**: `true`/`false`, `yes`/`no`, `1`/`0`, case-insensitive; JSON `true`/`false`
+//!   and the numbers `1`/`0`.
+//! - **number**: a whole number that fits in 64 bits becomes an integer; a finite decimal
+//!   (`2.5`, `1e3`) is kept as its text, as `--input` JSON numbers are (values have no
+//!   fractional kind); anything else is a `D102`.
+//! - **datetime**: parsed as `CDate` parses (`dotnet::datetime::parse`: ISO 8601, the
+//!   offset-suffixed dates of Workday and SuccessFactors such as `2012-03-16-07:00`,
+//!   `M/d/yyyy`), converted to UTC.
+//! - **string_list**: from CSV, the cell split on `;`, each item trimmed, empty items dropped;
+//!   from JSON, an array of scalars as is (a plain string is a one-item list, not split); an
+//!   empty list is NULL.
+//! - **Nested JSON**: an array is a `string_list` value (a `D102` for any other type, except in
+//!   SCIM where a one-value multi-valued attribute gives its value); an object is a `D102`
+//!   unless the field is a `string`, which receives the object as compact JSON text.
+//! - **Columns and members** are matched to declared fields case-sensitively (CSV, JSON), and
+//!   case-insensitively in SCIM, whose attribute names are. A declared field missing from a
+//!   CSV header is an error (`D105`, with a did-you-mean); a declared field that no JSON or
+//!   SCIM record has is a warning (`D105`). Undeclared columns and members are ignored
+//!   silently: declaring only the fields a policy reads is normal.
+//! - **A value that does not parse** is a `D102` naming file, row, field and value; the record
+//!   is kept with NULL in that field.
+//! - **Keys** are the key field's text, trimmed. A record without one is a `D104` and is
+//!   skipped. The key field need not be declared among the fields (it is then read as text).
+//! - **Duplicate keys**, `duplicates: refuse` (the default): every row after the first with the
+//!   same key is a `D103` error listing all the rows of that key; the first row is kept so
+//!   that evaluation can go on and report more, but the errors fail the run.
+//!   `duplicates: latest`: the record with the latest `modified_field` wins (NULL is oldest;
+//!   on a tie, or without a `modified_field`, the later row), and one `D103` warning per key
+//!   says which row was kept.
+//! - **Malformed rows** (a CSV record with a different number of cells than the header, a
+//!   JSON Lines line that is not an object) are a `D101` and skipped; the other rows are kept.
+//!   A file that cannot be read or parsed at all is a `D101` and gives no dataset.
+//! - **Manager references** ([`manager_issues`]): a reference to no key of the dataset is a
+//!   `D106` warning (the manager may come from another source), one's own key a `D107`
+//!   warning (some HR systems mark the top of the hierarchy so), and a cycle of two or more a
+//!   `D108` error, reported once with its chain.
+
+mod csv;
+mod json;
+mod manager;
+mod scim;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::codes::Code;
+use crate::diagnostics::Severity;
+use crate::dotnet::datetime;
+use crate::policy::raw::{self, Duplicates, FieldType, SourceFormat};
+use crate::value::Value;
+
+pub use manager::manager_issues;
+
+/// The records of one source, each value of its declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// The source's name.
+    pub source: String,
+    /// The declared fields, in declaration order.
+    pub fields: Vec<(String, FieldType)>,
+    /// The records, in file order.
+    pub records: Vec<Record>,
+}
+
+impl Dataset {
+    /// The index of a declared field.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|(n, _)| n == name)
+    }
+
+    /// The record with this key (the first, when keys repeat).
+    pub fn get(&self, key: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.key == key)
+    }
+}
+
+/// One record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Where it is: CSV, the line the record starts on; JSON, the array index + 1; JSON Lines,
+    /// the line number; SCIM, the operation index + 1.
+    pub row: usize,
+    /// The key, trimmed, never empty.
+    pub key: String,
+    /// The values, aligned with [`Dataset::fields`]; NULL when absent, empty or unparsable.
+    pub values: Vec<Value>,
+}
+
+impl Record {
+    /// The value of the field at `index` (NULL when out of range).
+    pub fn value(&self, index: usize) -> &Value {
+        self.values.get(index).unwrap_or(&Value::Null)
+    }
+}
+
+/// A defect in a data file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataIssue {
+    /// The stable code (`D1xx`).
+    #[serde(serialize_with = "serialize_code")]
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The data file, as the policy locates it.
+    pub file: String,
+    /// The row (see [`Record::row`]), when the issue is about one.
+    pub row: Option<usize>,
+    /// The field, when the issue is about one.
+    pub field: Option<String>,
+    /// Lower case, no final period, user data in backticks.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+fn serialize_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(code.as_str())
+}
+
+impl DataIssue {
+    /// An issue with the code's default severity.
+    pub fn new(code: Code, file: &str, message: impl Into<String>) -> DataIssue {
+        DataIssue {
+            code,
+            severity: code.severity(),
+            file: file.to_string(),
+            row: None,
+            field: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// At a row.
+    #[must_use]
+    pub fn at(mut self, row: usize) -> DataIssue {
+        self.row = Some(row);
+        self
+    }
+
+    /// About a field.
+    #[must_use]
+    pub fn field(mut self, field: impl Into<String>) -> DataIssue {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// With help.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> DataIssue {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// With another severity than the code's default.
+    #[must_use]
+    pub fn severity(mut self, severity: Severity) -> DataIssue {
+        self.severity = severity;
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The human form: `error[D102]: file:row: field `x`: message`, then the help.
+    pub fn render(&self) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!("{sev}[{}]: {self}\n", self.code.as_str());
+        if let Some(help) = &self.help {
+            out.push_str("  = help: ");
+            out.push_str(help);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `file:row: field `x`: message` (the parts that are known).
+impl fmt::Display for DataIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(row) = self.row {
+            write!(f, ":{row}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What a reader found for one wanted name in one record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    /// CSV text.
+    Text(String),
+    /// A JSON value (SCIM values too).
+    Json(Json),
+}
+
+/// A record as read, before typing: one optional cell per wanted name.
+#[derive(Debug)]
+pub(crate) struct RawRecord {
+    pub row: usize,
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// What a reader gives back.
+pub(crate) struct Raw {
+    pub records: Vec<RawRecord>,
+    /// Whether an empty JSON string is NULL (SCIM) and a one-value array a single value.
+    pub scim: bool,
+}
+
+/// What a reader is asked for.
+pub(crate) struct Want<'a> {
+    /// The declared fields and, last when it is not declared, the key field.
+    pub names: Vec<&'a str>,
+    /// The data file, for issues.
+    pub file: &'a str,
+    /// The index of the key among the names.
+    pub key: usize,
+}
+
+/// Reads a source and resolves duplicate keys as the source says (see the module
+/// documentation). Returns no dataset only when the file cannot be read or parsed at all.
+pub fn read(
+    name: &str,
+    source: &raw::Source,
+    base_dir: &Path,
+) -> (Option<Dataset>, Vec<DataIssue>) {
+    let (dataset, mut issues) = read_rows(name, source, base_dir);
+    let Some(mut dataset) = dataset else {
+        return (None, issues);
+    };
+    let file = display_path(source, base_dir);
+    let policy = source
+        .duplicates
+        .as_ref()
+        .map_or(Duplicates::Refuse, |d| d.value);
+    let modified = source
+        .modified_field
+        .as_ref()
+        .map(|m| m.value.as_str())
+        .filter(|m| !m.is_empty());
+    resolve_duplicates(&mut dataset, policy, modified, &file, &mut issues);
+    (Some(dataset), issues)
+}
+
+/// Reads a source, types its values and drops records without a key, but keeps every row of a
+/// duplicate key: for checks over the file as written (how many rows have a manager in the
+/// file?).
+pub fn read_rows(
+    name: &str,
+    source: &raw::Source,
+    base_dir: &Path,
+) -> (Option<Dataset>, Vec<DataIssue>) {
+    let file = display_path(source, base_dir);
+    let path = base_dir.join(source.path.value.as_str());
+    let mut issues = Vec::new();
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            issues.push(
+                DataIssue::new(Code::DataUnreadable, &file, format!("cannot read the file: {}", e.to_string().to_lowercase()))
+                    .help("check the source's `path`: it is relative to the policy file that declares the source"),
+            );
+            return (None, issues);
+        }
+    };
+    let dataset = read_bytes(name, source, &bytes, &file, &mut issues);
+    (dataset, issues)
+}
+
+/// Reads a source from the file's bytes: the testable core of [`read_rows`].
+pub fn read_bytes(
+    name: &str,
+    source: &raw::Source,
+    bytes: &[u8],
+    file: &str,
+    issues: &mut Vec<DataIssue>,
+) -> Option<Dataset> {
+    let fields: Vec<(String, FieldType)> = source
+        .fields
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value))
+        .collect();
+    let key = source.key.value.as_str();
+    let mut names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    let key_index = match names.iter().position(|n| *n == key) {
+        Some(i) => i,
+        None => {
+            names.push(key);
+            names.len().saturating_sub(1)
+        }
+    };
+    let want = Want {
+        names,
+        file,
+        key: key_index,
+    };
+    let raw = match source.format.value {
+        SourceFormat::Csv => {
+            let delimiter = csv_delimiter(source, file, issues)?;
+            csv::read(bytes, delimiter, &want, issues)?
+        }
+        SourceFormat::Json => json::read_array(bytes, &want, issues)?,
+        SourceFormat::Jsonl => json::read_lines(bytes, &want, issues)?,
+        SourceFormat::Scim => scim::read(bytes, &want, issues)?,
+    };
+    let mut records = Vec::with_capacity(raw.records.len());
+    for rec in raw.records {
+        let mut values = Vec::with_capacity(fields.len());
+        for (i, (fname, ty)) in fields.iter().enumerate() {
+            let cell = rec.cells.get(i).and_then(Option::as_ref);
+            match convert(cell, *ty, raw.scim) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    let mut issue = DataIssue::new(Code::DataValueType, file, e.message)
+                        .at(rec.row)
+                        .field(fname.as_str());
+                    issue.help = e.help;
+                    issues.push(issue);
+                    values.push(Value::Null);
+                }
+            }
+        }
+        let key_text = if key_index < fields.len() {
+            values.get(key_index).and_then(key_of)
+        } else {
+            rec.cells
+                .get(key_index)
+                .and_then(Option::as_ref)
+                .and_then(|c| convert(Some(c), FieldType::String, raw.scim).ok())
+                .as_ref()
+                .and_then(key_of)
+        };
+        match key_text {
+            Some(k) => records.push(Record {
+                row: rec.row,
+                key: k,
+                values,
+            }),
+            None => issues.push(
+                DataIssue::new(
+                    Code::DataMissingKey,
+                    file,
+                    "the record has no key and is skipped",
+                )
+                .at(rec.row)
+                .field(key)
+                .help(format!(
+                    "every record needs a value in its key field `{key}`"
+                )),
+            ),
+        }
+    }
+    Some(Dataset {
+        source: name.to_string(),
+        fields,
+        records,
+    })
+}
+
+/// The file as issues name it: the source's path under the policy's directory.
+fn display_path(source: &raw::Source, base_dir: &Path) -> String {
+    if base_dir.as_os_str().is_empty() || base_dir == Path::new(".") {
+        source.path.value.clone()
+    } else {
+        base_dir
+            .join(source.path.value.as_str())
+            .display()
+            .to_string()
+    }
+}
+
+fn csv_delimiter(source: &raw::Source, file: &str, issues: &mut Vec<DataIssue>) -> Option<char> {
+    let Some(d) = &source.delimiter else {
+        return Some(',');
+    };
+    let text = if d.value == "\\t" || d.value.eq_ignore_ascii_case("tab") {
+        "\t"
+    } else {
+        d.value.as_str()
+    };
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c != '"' && c != '\n' && c != '\r' => Some(c),
+        _ => {
+            issues.push(
+                DataIssue::new(
+                    Code::DataUnreadable,
+                    file,
+                    format!("the delimiter `{}` is not one character other than a quote or a line break", d.value),
+                )
+                .help("write one character, e.g. `,`, `;` or `\"\\t\"`"),
+            );
+            None
+        }
+    }
+}
+
+/// A key from a value: its text, trimmed; none when NULL, empty or multi-valued.
+fn key_of(value: &Value) -> Option<String> {
+    let text = value.as_text()?;
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Why a value does not convert.
+pub(crate) struct ConvertError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Shows user data in a message: at most 60 characters, in backticks.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if text.chars().nth(60).is_some() {
+        out.push('…');
+    }
+    format!("`{}`", out.replace('`', "'"))
+}
+
+fn type_name(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::String => "string",
+        FieldType::Boolean => "boolean",
+        FieldType::Number => "number",
+        FieldType::Datetime => "datetime",
+        FieldType::StringList => "string_list",
+    }
+}
+
+fn not_a(text: &str, ty: FieldType, help: Option<String>) -> ConvertError {
+    ConvertError {
+        message: format!("{} is not a {}", quote(text), type_name(ty)),
+        help,
+    }
+}
+
+/// Converts a cell to the declared type (see the module documentation for the rules).
+pub(crate) fn convert(
+    cell: Option<&Cell>,
+    ty: FieldType,
+    scim: bool,
+) -> Result<Value, ConvertError> {
+    match cell {
+        None => Ok(Value::Null),
+        Some(Cell::Text(s)) => convert_text(s, ty, true),
+        Some(Cell::Json(j)) => convert_json(j, ty, scim),
+    }
+}
+
+fn convert_text(s: &str, ty: FieldType, empty_is_null: bool) -> Result<Value, ConvertError> {
+    if s.is_empty() && (empty_is_null || ty != FieldType::String) {
+        return Ok(Value::Null);
+    }
+    let t = s.trim();
+    match ty {
+        FieldType::String => Ok(Value::Str(s.to_string())),
+        _ if t.is_empty() => Ok(Value::Null),
+        FieldType::Boolean => parse_bool(t).map(Value::Bool).ok_or_else(|| {
+            not_a(
+                t,
+                ty,
+                Some("write `true` or `false` (`yes`/`no` and `1`/`0` are accepted too)".into()),
+            )
+        }),
+        FieldType::Number => parse_number(t).ok_or_else(|| {
+            not_a(
+                t,
+                ty,
+                Some("write a number such as `42` or `2.5`, without thousands separators".into()),
+            )
+        }),
+        FieldType::Datetime => datetime::parse(t)
+            .map(Value::Date)
+            .map_err(|e| ConvertError {
+                message: format!("{} is not a datetime: {}", quote(t), e.message),
+                help: e.help.or_else(|| {
+                    Some(
+                        "write an ISO 8601 date such as `2024-03-04` or `2024-03-04T09:00:00Z`"
+                            .into(),
+                    )
+                }),
+            }),
+        FieldType::StringList => {
+            let items: Vec<Value> = s
+                .split(';')
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .map(|i| Value::Str(i.to_string()))
+                .collect();
+            Ok(if items.is_empty() {
+                Value::Null
+            } else {
+                Value::List(items)
+            })
+        }
+    }
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    const TRUE: [&str; 3] = ["true", "yes", "1"];
+    const FALSE: [&str; 3] = ["false", "no", "0"];
+    if TRUE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Some(true)
+    } else if FALSE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn parse_number(t: &str) -> Option<Value> {
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    let looks_numeric = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    match t.parse::<f64>() {
+        Ok(f) if f.is_finite() && looks_numeric => Some(Value::Str(t.to_string())),
+        _ => None,
+    }
+}
+
+fn convert_json(j: &Json, ty: FieldType, scim: bool) -> Result<Value, ConvertError> {
+    match j {
+        Json::Null => Ok(Value::Null),
+        Json::String(s) => {
+            if ty == FieldType::StringList {
+                if s.is_empty() {
+                    return Ok(Value::Null);
+                }
+                return Ok(Value::List(vec![Value::Str(s.clone())]));
+            }
+            convert_text(s, ty, scim)
+        }
+        Json::Bool(b) => match ty {
+            FieldType::Boolean => Ok(Value::Bool(*b)),
+            FieldType::String => Ok(Value::Str(b.to_string())),
+            FieldType::StringList => Ok(Value::List(vec![Value::Str(b.to_string())])),
+            _ => Err(not_a(&b.to_string(), ty, None)),
+        },
+        Json::Number(n) => {
+            let text = n.to_string();
+            match ty {
+                FieldType::Number => Ok(n.as_i64().map_or_else(|| Value::Str(text), Value::Int)),
+                FieldType::Boolean => match n.as_i64() {
+                    Some(1) => Ok(Value::Bool(true)),
+                    Some(0) => Ok(Value::Bool(false)),
+                    _ => Err(not_a(&text, ty, Some("write `true` or `false`".into()))),
+                },
+                FieldType::String => Ok(Value::Str(text)),
+                FieldType::StringList => Ok(Value::List(vec![Value::Str(text)])),
+                FieldType::Datetime => Err(ConvertError {
+                    message: format!("{} is a number, not a datetime", quote(&text)),
+                    help: Some("write the date as a string such as `\"2024-03-04\"`".into()),
+                }),
+            }
+        }
+        Json::Array(items) => {
+            if ty == FieldType::StringList {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Json::Null => {}
+                        Json::String(s) if s.is_empty() && scim => {}
+                        Json::String(s) => out.push(Value::Str(s.clone())),
+                        Json::Bool(_) | Json::Number(_) => out.push(Value::Str(item.to_string())),
+                        Json::Array(_) | Json::Object(_) => {
+                            return Err(ConvertError {
+                                message: format!(
+                                    "{} holds a nested array or object, not a list of strings",
+                                    quote(&j.to_string())
+                                ),
+                                help: None,
+                            });
+                        }
+                    }
+                }
+                return Ok(if out.is_empty() { Value::Null } else { Value::List(out) });
+            }
+            let present: Vec<&Json> = items
+                .iter()
+                .filter(|i| !(i.is_null() || (scim && i.as_str() == Some(""))))
+                .collect();
+            match present.as_slice() {
+                [] if scim => Ok(Value::Null),
+                [one] if scim => convert_json(one, ty, scim),
+                _ => Err(ConvertError {
+                    message: format!(
+                        "{} has {} values; the field is declared `{}`",
+                        quote(&j.to_string()),
+                        items.len(),
+                        type_name(ty)
+                    ),
+                    help: Some("declare the field `string_list`, or select one value".into()),
+                }),
+            }
+        }
+        Json::Object(_) => match ty {
+            FieldType::String => Ok(Value::Str(j.to_string())),
+            _ => Err(ConvertError {
+                message: format!(
+                    "{} is an object; only a `string` field can hold one",
+                    quote(&j.to_string())
+                ),
+                help: Some("declare the field `string` to receive it as JSON text, or name one of its members".into()),
+            }),
+        },
+    }
+}
+
+/// Compares modification times for `duplicates: latest`: dates, then numbers, then text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Stamp {
+    Text(String),
+    Int(i64),
+    Date(NaiveDateTime),
+}
+
+fn stamp(value: &Value) -> Option<Stamp> {
+    match value {
+        Value::Date(d) => Some(Stamp::Date(*d)),
+        Value::Int(n) => Some(Stamp::Int(*n)),
+        Value::Null | Value::List(_) => None,
+        other => other.as_text().map(|t| Stamp::Text(t.into_owned())),
+    }
+}
+
+fn rows_list(rows: &[usize]) -> String {
+    let text: Vec<String> = rows.iter().map(usize::to_string).collect();
+    match text.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => text.join(""),
+    }
+}
+
+fn resolve_duplicates(
+    dataset: &mut Dataset,
+    policy: Duplicates,
+    modified: Option<&str>,
+    file: &str,
+    issues: &mut Vec<DataIssue>,
+) {
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in dataset.records.iter().enumerate() {
+        groups.entry(r.key.as_str()).or_default().push(i);
+    }
+    let mut drop = vec![false; dataset.records.len()];
+    let mod_index = modified.and_then(|m| dataset.field_index(m));
+    let mut new_issues = Vec::new();
+    for (i, r) in dataset.records.iter().enumerate() {
+        let Some(group) = groups.get(r.key.as_str()) else {
+            continue;
+        };
+        if group.len() < 2 || group.first() != Some(&i) {
+            continue;
+        }
+        let rows: Vec<usize> = group
+            .iter()
+            .filter_map(|g| dataset.records.get(*g).map(|r| r.row))
+            .collect();
+        let listed = rows_list(&rows);
+        match policy {
+            Duplicates::Refuse => {
+                for g in group.iter().skip(1) {
+                    if let (Some(d), Some(rec)) = (drop.get_mut(*g), dataset.records.get(*g)) {
+                        *d = true;
+                        new_issues.push(
+                            DataIssue::new(
+                                Code::DataDuplicateKey,
+                                file,
+                                format!(
+                                    "duplicate key {}: rows {listed} have it; row {} is kept and this row is ignored",
+                                    quote(&r.key),
+                                    r.row
+                                ),
+                            )
+                            .at(rec.row)
+                            .help("make the keys unique, or set `duplicates: latest` and a `modified_field` to keep the most recent record"),
+                        );
+                    }
+                }
+            }
+            Duplicates::Latest => {
+                let winner = group
+                    .iter()
+                    .copied()
+                    .max_by_key(|g| {
+                        let rec = dataset.records.get(*g);
+                        let st = mod_index.and_then(|m| rec.and_then(|r| stamp(r.value(m))));
+                        (st, rec.map_or(0, |r| r.row))
+                    })
+                    .unwrap_or(i);
+                for g in group {
+                    if *g != winner
+                        && let Some(d) = drop.get_mut(*g)
+                    {
+                        *d = true;
+                    }
+                }
+                let kept = dataset.records.get(winner).map_or(0, |r| r.row);
+                let why = match (modified, mod_index) {
+                    (Some(m), Some(_)) => format!("the latest `{m}`, the later row on a tie"),
+                    (Some(m), None) => {
+                        format!("`{m}` is not a declared field, so the last row")
+                    }
+                    (None, _) => "no `modified_field` is set, so the last row".to_string(),
+                };
+                new_issues.push(
+                    DataIssue::new(
+                        Code::DataDuplicateKey,
+                        file,
+                        format!(
+                            "duplicate key {}: rows {listed} have it; row {kept} is kept ({why})",
+                            quote(&r.key)
+                        ),
+                    )
+                    .at(kept)
+                    .severity(Severity::Warning),
+                );
+            }
+        }
+    }
+    issues.extend(new_issues);
+    let mut keep = drop.into_iter().map(|d| !d);
+    dataset.records.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// The nearest of `candidates` to a name that is missing: a different case first, then a
+/// plausible typo.
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    candidates
+        .clone()
+        .into_iter()
+        .find(|c| c.eq_ignore_ascii_case(name))
+        .or_else(|| crate::diagnostics::did_you_mean(name, candidates))
+}
+
+/// Reports the wanted names that no record has (`D105`); `false` when the key is among them,
+/// which leaves nothing to read.
+pub(crate) fn report_missing<'a>(
+    want: &Want<'_>,
+    seen: &[bool],
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+    what: &str,
+    severity: Severity,
+    issues: &mut Vec<DataIssue>,
+) -> bool {
+    let mut key_found = true;
+    for (i, name) in want.names.iter().enumerate() {
+        if seen.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let is_key = i == want.key;
+        key_found &= !is_key;
+        let mut issue = DataIssue::new(
+            Code::DataMissingField,
+            want.file,
+            if is_key {
+                format!("the key field is not in the {what}")
+            } else {
+                format!("the declared field is not in the {what}")
+            },
+        )
+        .field(*name)
+        .severity(if is_key { Severity::Error } else { severity });
+        issue.help = Some(match suggest(name, candidates.clone()) {
+            Some(s) if s.eq_ignore_ascii_case(name) => {
+                format!("did you mean `{s}`? names are case-sensitive")
+            }
+            Some(s) => format!("did you mean `{s}`?"),
+            None => {
+                "declare the field as the file names it, or remove it from the source".to_string()
+            }
+        });
+        issues.push(issue);
+    }
+    key_found
+}
