@@ -22,6 +22,9 @@ pub enum Lang {
     /// A policy set (`roster lint`): one YAML text, split into files at lines
     /// `# file: NAME`, checked, linked and linted.
     Policy,
+    /// A policy set with its data files (`roster eval`), split like [`Lang::Policy`],
+    /// evaluated as of 2026-01-15.
+    Eval,
     /// A data file (an HR export) read by [`crate::ingest::read`]: the text is the file's
     /// content, the input the source declaration (YAML), and `existing`, when not `[]`, the
     /// manager field (a JSON string) whose references [`crate::ingest::manager_issues`] checks.
@@ -82,6 +85,15 @@ const fn yaml(text: &'static str) -> Example {
 const fn policy(text: &'static str) -> Example {
     Example {
         lang: Lang::Policy,
+        text,
+        input: "{}",
+        existing: "[]",
+    }
+}
+
+const fn evaluated(text: &'static str) -> Example {
+    Example {
+        lang: Lang::Eval,
         text,
         input: "{}",
         existing: "[]",
@@ -318,6 +330,16 @@ codes! {
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
 
+    // ---- E2xx: evaluation findings ----
+    SeparationOfDuties = "E201", Warning, "separation-of-duties",
+        "an identity holds access packages (or a package and a group) declared incompatible",
+        evaluated(include_str!("../tests/eval/E201/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E201/good.yaml"));
+    AmbiguousCorrelation = "E202", Warning, "ambiguous-correlation",
+        "a record correlates with a person who already has a record in the same source",
+        evaluated(include_str!("../tests/eval/E202/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E202/good.yaml"));
+
     // ---- D1xx: data ----
     DataUnreadable = "D101", Error, "unreadable-data",
         "a data file cannot be read or parsed, or a record in it is malformed (the record is skipped)",
@@ -523,6 +545,7 @@ pub fn markdown() -> String {
                 Lang::Expr => ("roster expr", "expression"),
                 Lang::Rule => ("roster rule", "rule"),
                 Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
+                Lang::Eval => ("roster eval", "policy set with data"),
                 Lang::Data => ("", "data file"),
             };
             if ex.lang == Lang::Data {
@@ -541,7 +564,7 @@ pub fn markdown() -> String {
                 }
                 continue;
             }
-            if matches!(ex.lang, Lang::Yaml | Lang::Policy) {
+            if matches!(ex.lang, Lang::Yaml | Lang::Policy | Lang::Eval) {
                 let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
                 if ex.input != "{}" {
                     let _ = writeln!(
@@ -625,6 +648,25 @@ mod tests {
                     }
                 }
                 diags.iter().map(|d| d.code).collect()
+            }
+            Lang::Eval => {
+                let dir = example_dir(ex.text);
+                let loaded = crate::policy::load::load(&dir).unwrap();
+                let mut diags = loaded.diagnostics.clone();
+                let policy = crate::policy::compile::compile(&loaded, &mut diags);
+                let mut codes: Vec<Code> = diags
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.code)
+                    .collect();
+                if codes.is_empty() {
+                    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+                    let state =
+                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
+                    codes = state.issues.iter().map(|i| i.code).collect();
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+                codes
             }
             Lang::Policy => {
                 let dir = example_dir(ex.text);

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod codes;
 pub mod diagnostics;
 pub mod dotnet;
+pub mod eval;
 pub mod expr;
 pub mod ingest;
 pub mod policy;

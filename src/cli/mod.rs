@@ -2,6 +2,7 @@
 //! output helpers. Commands return an [`ExitStatus`]; only `main` turns it into a process exit.
 
 mod codes;
+mod eval;
 mod expr;
 mod graph;
 mod io;
@@ -56,6 +57,8 @@ enum Command {
     Expr(expr::Args),
     /// Evaluate one membership rule against one object and print `true` or `false`.
     Rule(rule::Args),
+    /// Compute the desired state of every identity.
+    Eval(eval::Args),
     /// Check a policy set: errors, warnings, and why.
     Lint(lint::Args),
     /// Print the dependency graph of a policy set, or what a node affects.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Expr(args) => expr::run(&args),
         Command::Rule(args) => rule::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),

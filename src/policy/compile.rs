@@ -48,6 +48,9 @@ pub struct Policy {
     pub organizations: IndexMap<String, Loc>,
     /// Every expression and rule, compiled, with where it was written.
     pub programs: Vec<ProgramDef>,
+    /// Every attribute mapping (identity and target attributes) that checked, by the node it
+    /// computes.
+    pub mappings: IndexMap<NodeId, MappingDef>,
     /// The dependency graph.
     pub graph: Graph,
 }
@@ -68,6 +71,36 @@ pub struct AttributeDef {
     pub loc: Loc,
     /// Its type.
     pub ty: FieldType,
+}
+
+/// A checked attribute mapping.
+#[derive(Debug, Clone)]
+pub struct MappingDef {
+    /// How the value is computed.
+    pub kind: MappingKind,
+    /// The value used on creation when the mapping gives NULL.
+    pub default: Option<String>,
+    /// Whether the mapping applies only when the object is created.
+    pub on_create: bool,
+    /// The declared type.
+    pub ty: FieldType,
+}
+
+/// How a mapping computes its value.
+#[derive(Debug, Clone)]
+pub enum MappingKind {
+    /// Copies a source field or identity attribute.
+    Direct(NodeId),
+    /// A constant.
+    Constant(String),
+    /// An expression: `program` indexes [`Policy::programs`]; `slots[i]` is what the
+    /// expression's attribute slot `i` reads.
+    Expression {
+        /// Index into [`Policy::programs`].
+        program: usize,
+        /// What each attribute slot reads.
+        slots: Vec<Option<NodeId>>,
+    },
 }
 
 /// Which language a program is in, and what it belongs to.
@@ -673,14 +706,39 @@ impl<'a> Checker<'a> {
                 Some("give exactly one of `source` (direct), `constant` or `expression`".into());
             return;
         }
+        let on_create = a
+            .apply
+            .as_ref()
+            .is_some_and(|ap| ap.value == raw::Apply::OnCreate);
+        let default = a.default.as_ref().map(|d| d.value.clone());
         if let Some(src) = &a.source {
             match self.resolve_ref(side, &src.value) {
                 Ok((from, ty)) => {
                     self.policy.graph.edge(&from, &node, loc(file, src.span));
                     self.check_type(file, src.span, &name.value, declared, Some(ty));
+                    self.policy.mappings.insert(
+                        node.clone(),
+                        MappingDef {
+                            kind: MappingKind::Direct(from),
+                            default: default.clone(),
+                            on_create,
+                            ty: declared,
+                        },
+                    );
                 }
                 Err(e) => self.ref_error(file, src.span, &src.value, side, e),
             }
+        }
+        if let Some(constant) = &a.constant {
+            self.policy.mappings.insert(
+                node.clone(),
+                MappingDef {
+                    kind: MappingKind::Constant(constant.value.clone()),
+                    default: default.clone(),
+                    on_create,
+                    ty: declared,
+                },
+            );
         }
         if let Some(expr) = &a.expression {
             let parsed = crate::syntax::parse_expression(&expr.value);
@@ -694,6 +752,8 @@ impl<'a> Checker<'a> {
                 return;
             };
             let mut slot_types: Vec<Option<FieldType>> = vec![None; program.attributes.len()];
+            let mut slot_nodes: Vec<Option<NodeId>> = vec![None; program.attributes.len()];
+            let mut resolved = true;
             for (slot, span) in program.attribute_refs() {
                 let Some(attr_name) = program.attributes.get(slot) else {
                     continue;
@@ -704,26 +764,43 @@ impl<'a> Checker<'a> {
                         if let Some(t) = slot_types.get_mut(slot) {
                             *t = Some(ty);
                         }
+                        if let Some(n) = slot_nodes.get_mut(slot) {
+                            *n = Some(from.clone());
+                        }
                         self.policy.graph.edge(&from, &node, loc(file, at));
                     }
-                    Err(e) => self.ref_error(file, at, attr_name, side, e),
+                    Err(e) => {
+                        resolved = false;
+                        self.ref_error(file, at, attr_name, side, e);
+                    }
                 }
             }
             let result = result_type(&program.root, &slot_types);
             self.check_type(file, expr.span, &name.value, declared, result);
-            let on_create = a
-                .apply
-                .as_ref()
-                .is_some_and(|ap| ap.value == raw::Apply::OnCreate);
             self.policy.programs.push(ProgramDef {
                 text: expr.value.clone(),
                 loc: loc(file, expr.span),
                 kind: ProgramKind::Expression {
-                    node,
+                    node: node.clone(),
                     on_create,
                     program: Box::new(program),
                 },
             });
+            if resolved {
+                let index = self.policy.programs.len() - 1;
+                self.policy.mappings.insert(
+                    node,
+                    MappingDef {
+                        kind: MappingKind::Expression {
+                            program: index,
+                            slots: slot_nodes,
+                        },
+                        default,
+                        on_create,
+                        ty: declared,
+                    },
+                );
+            }
         }
     }
 

@@ -256,3 +256,96 @@ mod tests {
         assert!(contains_ci("Zoë Smith", "oë"));
     }
 }
+
+/// Why a rule decided as it did for one object: the tree of conditions with each one's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// The condition's result.
+    pub result: bool,
+    /// Where the condition is written in the rule (empty for whole-rule combinators).
+    pub span: crate::diagnostics::Span,
+    /// What kind of node: `and`, `or`, `not`, `any`, `all`, `condition`, `direct reports`.
+    pub kind: &'static str,
+    /// The sub-conditions.
+    pub children: Vec<Trace>,
+}
+
+impl Trace {
+    /// The conditions that decided the result: for a false `-and`, its false children; for a
+    /// true `-or`, its true children; leaves are themselves.
+    pub fn deciding(&self) -> Vec<&Trace> {
+        let mut out = Vec::new();
+        self.collect_deciding(&mut out);
+        out
+    }
+
+    fn collect_deciding<'a>(&'a self, out: &mut Vec<&'a Trace>) {
+        if self.children.is_empty() || self.kind == "any" || self.kind == "all" {
+            out.push(self);
+            return;
+        }
+        for child in &self.children {
+            if child.result == self.result || self.kind == "not" {
+                child.collect_deciding(out);
+            }
+        }
+    }
+}
+
+impl RuleProgram {
+    /// Evaluates like [`RuleProgram::eval`], recording every condition's result.
+    pub fn explain(&self, values: &[Value], ctx: &RuleContext) -> Result<Trace, Diagnostic> {
+        trace(&self.root, values, ctx)
+    }
+}
+
+fn trace(node: &Node, values: &[Value], ctx: &RuleContext) -> Result<Trace, Diagnostic> {
+    let leaf = |kind, span| -> Result<Trace, Diagnostic> {
+        Ok(Trace {
+            result: eval(node, values, None, ctx)?,
+            span,
+            kind,
+            children: Vec::new(),
+        })
+    };
+    match node {
+        Node::And(children) | Node::Or(children) => {
+            let mut traced = Vec::with_capacity(children.len());
+            for c in children {
+                traced.push(trace(c, values, ctx)?);
+            }
+            let is_and = matches!(node, Node::And(_));
+            let result = if is_and {
+                traced.iter().all(|t| t.result)
+            } else {
+                traced.iter().any(|t| t.result)
+            };
+            let span = traced
+                .iter()
+                .map(|t| t.span)
+                .reduce(crate::diagnostics::Span::to)
+                .unwrap_or_default();
+            Ok(Trace {
+                result,
+                span,
+                kind: if is_and { "and" } else { "or" },
+                children: traced,
+            })
+        }
+        Node::Not(inner) => {
+            let t = trace(inner, values, ctx)?;
+            Ok(Trace {
+                result: !t.result,
+                span: t.span,
+                kind: "not",
+                children: vec![t],
+            })
+        }
+        Node::Test { span, .. } => leaf("condition", *span),
+        Node::Quantified { all, .. } => leaf(
+            if *all { "all" } else { "any" },
+            crate::diagnostics::Span::default(),
+        ),
+        Node::DirectReports { .. } => leaf("direct reports", crate::diagnostics::Span::default()),
+    }
+}

@@ -1,0 +1,705 @@
+//! The `eval` stage: the desired state of every identity.
+//!
+//! Evaluation is a pure function of the checked policy, the source data and the as-of date:
+//! sources are read ([`crate::ingest`]), records are correlated into identities, identity
+//! attributes are computed in the dependency graph's order, the lifecycle state is derived from
+//! the dates, then groups, access packages and target accounts follow. Identities are processed
+//! in key order, so population-level choices (`SelectUniqueValue`) are deterministic whatever the
+//! order of rows in the input files.
+
+pub mod correlate;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use indexmap::IndexMap;
+use rand::SeedableRng as _;
+
+use crate::codes::Code;
+use crate::diagnostics::Severity;
+use crate::expr::{Context, Outcome};
+use crate::ingest::{self, DataIssue, Dataset};
+use crate::policy::Policy;
+use crate::policy::compile::{MappingKind, ProgramKind};
+use crate::policy::graph::NodeId;
+use crate::policy::load::Loaded;
+use crate::policy::raw;
+use crate::rule::RuleContext;
+use crate::value::Value;
+
+pub use report::{Account, DesiredState, IdentityState, Lifecycle};
+
+/// Evaluation settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The date the state is computed for (midnight UTC).
+    pub as_of: NaiveDate,
+}
+
+/// Computes the desired state.
+pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
+    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let mut issues: Vec<DataIssue> = Vec::new();
+
+    // 1. Read every source.
+    let mut datasets: Vec<Dataset> = Vec::new();
+    let mut source_settings: Vec<(&str, &raw::Source)> = Vec::new();
+    for file in &loaded.files {
+        let base = file
+            .path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        for (name, source) in &file.policy.sources {
+            let (data, mut problems) = ingest::read(&name.value, &source.value, &base);
+            issues.append(&mut problems);
+            if let Some(data) = data {
+                datasets.push(data);
+                source_settings.push((name.value.as_str(), &source.value));
+            }
+        }
+    }
+    let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+
+    // 2. Correlate records into identities.
+    let precedence: Vec<String> = identity
+        .map(|i| i.value.precedence.iter().map(|p| p.value.clone()).collect())
+        .unwrap_or_default();
+    let pairs: Vec<(String, String)> = identity
+        .map(|i| {
+            i.value
+                .correlation
+                .iter()
+                .map(|c| (c.value.left.value.clone(), c.value.right.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
+
+    // 3. Identity attributes, in the graph's order.
+    let order: Vec<String> = attribute_order(policy);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut states: Vec<IdentityState> = Vec::with_capacity(people.len());
+    for person in &people {
+        let mut attributes: IndexMap<String, Value> = IndexMap::new();
+        let mut ignored = false;
+        for attr in &order {
+            let Some(mapping) = policy.mappings.get(&NodeId::Attribute(attr.clone())) else {
+                continue;
+            };
+            let read = |node: &NodeId, attributes: &IndexMap<String, Value>| -> Value {
+                match node {
+                    NodeId::SourceField(s, f) => person.field(&datasets, s, f),
+                    NodeId::Attribute(a) => attributes.get(a).cloned().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                }
+            };
+            let value = match &mapping.kind {
+                MappingKind::Direct(node) => read(node, &attributes),
+                MappingKind::Constant(c) => Value::Str(c.clone()),
+                MappingKind::Expression { program, slots } => {
+                    let Some(def) = policy.programs.get(*program) else {
+                        continue;
+                    };
+                    let ProgramKind::Expression { program, .. } = &def.kind else {
+                        continue;
+                    };
+                    let values: Vec<Value> = slots
+                        .iter()
+                        .map(|s| s.as_ref().map_or(Value::Null, |n| read(n, &attributes)))
+                        .collect();
+                    let used = taken.entry(attr.clone()).or_default();
+                    let is_taken = |v: &str| used.contains(&v.to_lowercase());
+                    let mut ctx = Context {
+                        now,
+                        default_domain: default_domain(loaded),
+                        is_taken: &is_taken,
+                        rng: &mut rng,
+                    };
+                    match program.eval(&values, &mut ctx) {
+                        Ok(Outcome::Value(v)) => v,
+                        Ok(Outcome::IgnoreAttributeFlow) => Value::Null,
+                        Ok(Outcome::IgnoreObjectFlow) => {
+                            ignored = true;
+                            Value::Null
+                        }
+                        Err(d) => {
+                            issues.push(DataIssue {
+                                code: d.code,
+                                severity: Severity::Error,
+                                file: person.origin(&datasets),
+                                row: person.first_row(&datasets),
+                                field: Some(attr.clone()),
+                                message: format!("identity `{}`: {}", person.key, d.message),
+                                help: d.help.clone(),
+                            });
+                            Value::Null
+                        }
+                    }
+                }
+            };
+            let value = match (&value, &mapping.default) {
+                (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
+                _ => value,
+            };
+            if let Some(text) = value.as_text() {
+                taken
+                    .entry(attr.clone())
+                    .or_default()
+                    .insert(text.to_lowercase());
+            }
+            attributes.insert(attr.clone(), value);
+        }
+        // Report attributes in declaration order, whatever order they were computed in.
+        let attributes: IndexMap<String, Value> = policy
+            .attributes
+            .keys()
+            .filter_map(|k| attributes.get(k).map(|v| (k.clone(), v.clone())))
+            .collect();
+        let lifecycle = lifecycle(identity.map(|i| &i.value), &attributes, now);
+        states.push(IdentityState {
+            key: person.key.clone(),
+            sources: person.provenance(&datasets),
+            attributes,
+            lifecycle,
+            ignored,
+            groups: Vec::new(),
+            access_packages: Vec::new(),
+            accounts: BTreeMap::new(),
+        });
+    }
+
+    manager_issues(&states, &mut issues);
+
+    // 4. Groups and packages, in the graph's order (memberOf reads earlier groups).
+    let ctx = RuleContext { now };
+    let mut members: HashMap<String, HashSet<usize>> = HashMap::new();
+    let rules: HashMap<&NodeId, &crate::rule::RuleProgram> = policy
+        .programs
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ProgramKind::Rule { node, program } => Some((node, program.as_ref())),
+            ProgramKind::Expression { .. } => None,
+        })
+        .collect();
+    let static_members: HashMap<&str, Vec<&str>> = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.groups.iter())
+        .filter_map(|(n, g)| {
+            g.value.members.as_ref().map(|m| {
+                (
+                    n.value.as_str(),
+                    m.iter().map(|x| x.value.as_str()).collect(),
+                )
+            })
+        })
+        .collect();
+    let index: HashMap<&str, usize> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.key.as_str(), i))
+        .collect();
+    let graph_order: Vec<NodeId> = policy
+        .graph
+        .order()
+        .map(|o| o.into_iter().cloned().collect())
+        .unwrap_or_default();
+    let packages = raw_packages(loaded);
+    for node in &graph_order {
+        match node {
+            NodeId::Group(name) => {
+                let mut set: HashSet<usize> = HashSet::new();
+                if let Some(rule) = rules.get(node) {
+                    for (i, state) in states.iter().enumerate() {
+                        if !state.lifecycle.has_account() || state.ignored {
+                            continue;
+                        }
+                        if evaluate_rule(rule, i, state, &members, &ctx, &mut issues) {
+                            set.insert(i);
+                        }
+                    }
+                }
+                if let Some(list) = static_members.get(name.as_str()) {
+                    for key in list {
+                        match index.get(key) {
+                            Some(i) => {
+                                set.insert(*i);
+                            }
+                            None => issues.push(DataIssue {
+                                code: Code::UnknownReference,
+                                severity: Severity::Warning,
+                                file: String::new(),
+                                row: None,
+                                field: None,
+                                message: format!(
+                                    "static member `{key}` of group `{name}` is not an identity"
+                                ),
+                                help: Some("list identity keys of the primary source".into()),
+                            }),
+                        }
+                    }
+                }
+                // Packages that grant this group add their holders (their nodes come first).
+                for (pname, pkg) in &packages {
+                    if pkg
+                        .resources
+                        .iter()
+                        .any(|r| matches!(&r.value, raw::Resource::Group(g) if g.value == *name))
+                        && let Some(holders) = members.get(&format!("package:{pname}"))
+                    {
+                        set.extend(holders.iter().copied());
+                    }
+                }
+                members.insert(name.clone(), set);
+            }
+            NodeId::Package(name) => {
+                let mut set: HashSet<usize> = HashSet::new();
+                if let Some(rule) = rules.get(node) {
+                    for (i, state) in states.iter().enumerate() {
+                        if state.lifecycle.has_account()
+                            && !state.ignored
+                            && evaluate_rule(rule, i, state, &members, &ctx, &mut issues)
+                        {
+                            set.insert(i);
+                        }
+                    }
+                }
+                members.insert(format!("package:{name}"), set);
+            }
+            _ => {}
+        }
+    }
+    for (name, set) in &members {
+        for i in set {
+            if let Some(state) = states.get_mut(*i) {
+                match name.strip_prefix("package:") {
+                    Some(p) => state.access_packages.push(p.to_string()),
+                    None => state.groups.push(name.clone()),
+                }
+            }
+        }
+    }
+    for state in &mut states {
+        state.groups.sort();
+        state.access_packages.sort();
+    }
+    // Separation of duties.
+    for state in &states {
+        for (pname, pkg) in &packages {
+            if !state.access_packages.iter().any(|p| p == pname) {
+                continue;
+            }
+            for other in &pkg.incompatible_packages {
+                if state.access_packages.contains(&other.value)
+                    && pname.as_str() < other.value.as_str()
+                {
+                    issues.push(sod(
+                        &state.key,
+                        &format!("access packages `{pname}` and `{}`", other.value),
+                    ));
+                }
+            }
+            for group in &pkg.incompatible_groups {
+                if state.groups.contains(&group.value) {
+                    issues.push(sod(
+                        &state.key,
+                        &format!("access package `{pname}` and group `{}`", group.value),
+                    ));
+                }
+            }
+        }
+    }
+
+    // 5. Accounts in each target, for identities in scope.
+    for file in &loaded.files {
+        for (tname, target) in &file.policy.targets {
+            let target = &target.value;
+            let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
+            for state in &mut states {
+                if state.ignored || !state.lifecycle.has_account() || !in_scope(target, state) {
+                    continue;
+                }
+                let mut attributes: IndexMap<String, Value> = IndexMap::new();
+                for (aname, _) in &target.mappings {
+                    let node = NodeId::TargetAttribute(tname.value.clone(), aname.value.clone());
+                    let Some(mapping) = policy.mappings.get(&node) else {
+                        continue;
+                    };
+                    let read = |n: &NodeId| match n {
+                        NodeId::Attribute(a) => {
+                            state.attributes.get(a).cloned().unwrap_or(Value::Null)
+                        }
+                        _ => Value::Null,
+                    };
+                    let value = match &mapping.kind {
+                        MappingKind::Direct(n) => read(n),
+                        MappingKind::Constant(c) => Value::Str(c.clone()),
+                        MappingKind::Expression { program, slots } => {
+                            let Some(ProgramKind::Expression { program, .. }) =
+                                policy.programs.get(*program).map(|d| &d.kind)
+                            else {
+                                continue;
+                            };
+                            let values: Vec<Value> = slots
+                                .iter()
+                                .map(|s| s.as_ref().map_or(Value::Null, read))
+                                .collect();
+                            let used = taken.entry(aname.value.clone()).or_default();
+                            let is_taken = |v: &str| used.contains(&v.to_lowercase());
+                            let mut ctx = Context {
+                                now,
+                                default_domain: default_domain(loaded),
+                                is_taken: &is_taken,
+                                rng: &mut rng,
+                            };
+                            match program.eval(&values, &mut ctx) {
+                                Ok(Outcome::Value(v)) => v,
+                                Ok(Outcome::IgnoreAttributeFlow | Outcome::IgnoreObjectFlow) => {
+                                    continue;
+                                }
+                                Err(d) => {
+                                    issues.push(DataIssue {
+                                        code: d.code,
+                                        severity: Severity::Error,
+                                        file: String::new(),
+                                        row: None,
+                                        field: Some(format!("{}.{}", tname.value, aname.value)),
+                                        message: format!("identity `{}`: {}", state.key, d.message),
+                                        help: d.help.clone(),
+                                    });
+                                    Value::Null
+                                }
+                            }
+                        }
+                    };
+                    let value = match (&value, &mapping.default) {
+                        (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
+                        _ => value,
+                    };
+                    if let Some(text) = value.as_text() {
+                        taken
+                            .entry(aname.value.clone())
+                            .or_default()
+                            .insert(text.to_lowercase());
+                    }
+                    attributes.insert(aname.value.clone(), value);
+                }
+                state.accounts.insert(
+                    tname.value.clone(),
+                    Account {
+                        enabled: state.lifecycle.enabled(),
+                        attributes,
+                    },
+                );
+            }
+        }
+    }
+
+    DesiredState::new(options.as_of, states, issues)
+}
+
+/// Whether an identity is in a target's scope: assigned through a group or package (when any
+/// are listed), and passing the scoping filters (when any are given).
+fn in_scope(target: &raw::Target, state: &IdentityState) -> bool {
+    let Some(scope) = &target.scope else {
+        return true;
+    };
+    let scope = &scope.value;
+    let assigned = (scope.groups.is_empty() && scope.access_packages.is_empty())
+        || scope.groups.iter().any(|g| state.groups.contains(&g.value))
+        || scope
+            .access_packages
+            .iter()
+            .any(|p| state.access_packages.contains(&p.value));
+    let filtered = scope.filters.is_empty()
+        || scope.filters.iter().any(|f| {
+            f.value
+                .iter()
+                .all(|c| clause(&c.value, state.attributes.get(&c.value.attribute.value)))
+        });
+    assigned && filtered
+}
+
+/// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
+/// the `IS NULL` / `IS FALSE` tests.
+fn clause(c: &raw::Clause, value: Option<&Value>) -> bool {
+    use raw::ClauseOperator as Op;
+    let text = value
+        .and_then(Value::as_text)
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default();
+    let want = c.value.as_ref().map_or("", |v| v.value.as_str());
+    let empty = text.is_empty();
+    match c.operator.value {
+        Op::IsNull => empty,
+        Op::IsNotNull => !empty,
+        Op::IsTrue => text.eq_ignore_ascii_case("true"),
+        Op::IsFalse => !text.eq_ignore_ascii_case("true"),
+        _ if empty => false,
+        Op::Equals => text == want,
+        Op::NotEquals => text != want,
+        Op::EndsWith => text.ends_with(want),
+        Op::Includes => text.contains(want),
+        Op::In => want.split(',').any(|w| w.trim() == text),
+        Op::NotIn => !want.split(',').any(|w| w.trim() == text),
+        Op::GreaterThan | Op::GreaterThanOrEquals => {
+            match (text.trim().parse::<i64>(), want.trim().parse::<i64>()) {
+                (Ok(a), Ok(b)) => {
+                    if c.operator.value == Op::GreaterThan {
+                        a > b
+                    } else {
+                        a >= b
+                    }
+                }
+                _ => false,
+            }
+        }
+        Op::RegexMatch | Op::NotRegexMatch => {
+            let hit =
+                crate::dotnet::regex::NetRegex::new(want, crate::dotnet::regex::Options::default())
+                    .ok()
+                    .and_then(|re| re.is_match(&text).ok())
+                    .unwrap_or(false);
+            if c.operator.value == Op::RegexMatch {
+                hit
+            } else {
+                !hit
+            }
+        }
+    }
+}
+
+/// The `manager` attribute must name another identity: report references to nobody, to the
+/// person themself, and cycles in the management chain (once per cycle).
+fn manager_issues(states: &[IdentityState], issues: &mut Vec<DataIssue>) {
+    let keys: HashMap<&str, usize> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.key.as_str(), i))
+        .collect();
+    let manager_of = |s: &IdentityState| -> Option<String> {
+        s.attributes
+            .get("manager")
+            .and_then(Value::as_text)
+            .map(|m| m.into_owned())
+            .filter(|m| !m.is_empty())
+    };
+    let issue =
+        |code: Code, severity: Severity, key: &str, message: String, help: &str| DataIssue {
+            code,
+            severity,
+            file: String::new(),
+            row: None,
+            field: Some("manager".into()),
+            message: format!("identity `{key}`: {message}"),
+            help: Some(help.into()),
+        };
+    let mut next: Vec<Option<usize>> = vec![None; states.len()];
+    for (i, s) in states.iter().enumerate() {
+        let Some(m) = manager_of(s) else { continue };
+        match keys.get(m.as_str()) {
+            None => issues.push(issue(
+                Code::DataDanglingManager,
+                Severity::Warning,
+                &s.key,
+                format!("manager `{m}` is not an identity"),
+                "check the manager reference in the HR data",
+            )),
+            Some(j) if *j == i => issues.push(issue(
+                Code::DataSelfManager,
+                Severity::Warning,
+                &s.key,
+                "is their own manager".into(),
+                "the top of the hierarchy should have no manager",
+            )),
+            Some(j) => {
+                if let Some(slot) = next.get_mut(i) {
+                    *slot = Some(*j);
+                }
+            }
+        }
+    }
+    // Cycles: follow each chain; a chain that returns to a node on the current path is a cycle.
+    let mut state = vec![0u8; states.len()]; // 0 new, 1 on path, 2 done
+    for start in 0..states.len() {
+        let mut path = Vec::new();
+        let mut cur = Some(start);
+        while let Some(c) = cur {
+            match state.get(c).copied() {
+                Some(0) => {
+                    if let Some(s) = state.get_mut(c) {
+                        *s = 1;
+                    }
+                    path.push(c);
+                    cur = next.get(c).copied().flatten();
+                }
+                Some(1) => {
+                    let from = path.iter().position(|p| *p == c).unwrap_or(0);
+                    let cycle: Vec<&str> = path
+                        .get(from..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(|i| states.get(*i))
+                        .map(|s| s.key.as_str())
+                        .collect();
+                    let chain = cycle
+                        .iter()
+                        .chain(cycle.first())
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" -> ");
+                    if let Some(first) = cycle.first() {
+                        issues.push(issue(
+                            Code::DataManagerCycle,
+                            Severity::Error,
+                            first,
+                            format!("management chain is a cycle: {chain}"),
+                            "one of these people needs a different manager",
+                        ));
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for p in path {
+            if let Some(s) = state.get_mut(p) {
+                *s = 2;
+            }
+        }
+    }
+}
+
+fn sod(key: &str, what: &str) -> DataIssue {
+    DataIssue {
+        code: Code::SeparationOfDuties,
+        severity: Severity::Warning,
+        file: String::new(),
+        row: None,
+        field: None,
+        message: format!("identity `{key}` holds {what}, which are incompatible"),
+        help: Some("remove one assignment, or revisit the auto-assignment rules".into()),
+    }
+}
+
+fn raw_packages(loaded: &Loaded) -> Vec<(String, &raw::AccessPackage)> {
+    loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.access_packages.iter())
+        .map(|(n, p)| (n.value.clone(), &p.value))
+        .collect()
+}
+
+fn default_domain(loaded: &Loaded) -> &str {
+    loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.tenant.as_ref())
+        .map_or("contoso.onmicrosoft.com", |t| {
+            t.value.default_domain.value.as_str()
+        })
+}
+
+/// Identity attributes in dependency order (declaration order where the graph is cyclic, which
+/// lint has already reported).
+fn attribute_order(policy: &Policy) -> Vec<String> {
+    match policy.graph.order() {
+        Some(order) => order
+            .into_iter()
+            .filter_map(|n| match n {
+                NodeId::Attribute(a) => Some(a.clone()),
+                _ => None,
+            })
+            .collect(),
+        None => policy.attributes.keys().cloned().collect(),
+    }
+}
+
+/// Evaluates a rule for identity `i`: properties read identity attributes
+/// (case-insensitively), `memberOf` the groups computed so far.
+fn evaluate_rule(
+    rule: &crate::rule::RuleProgram,
+    i: usize,
+    state: &IdentityState,
+    members: &HashMap<String, HashSet<usize>>,
+    ctx: &RuleContext,
+    issues: &mut Vec<DataIssue>,
+) -> bool {
+    let values: Vec<Value> = rule
+        .properties
+        .iter()
+        .map(|p| {
+            if p.name.eq_ignore_ascii_case("memberOf") {
+                let mut ids: Vec<String> = members
+                    .iter()
+                    .filter(|(g, set)| !g.starts_with("package:") && set.contains(&i))
+                    .map(|(g, _)| g.clone())
+                    .collect();
+                ids.sort();
+                Value::List(ids.into_iter().map(Value::Str).collect())
+            } else {
+                state
+                    .attributes
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                    .map_or(Value::Null, |(_, v)| v.clone())
+            }
+        })
+        .collect();
+    match rule.eval(&values, ctx) {
+        Ok(b) => b,
+        Err(d) => {
+            issues.push(DataIssue {
+                code: d.code,
+                severity: Severity::Error,
+                file: String::new(),
+                row: None,
+                field: None,
+                message: format!("identity `{}`: {}", state.key, d.message),
+                help: d.help,
+            });
+            false
+        }
+    }
+}
+
+/// The lifecycle state as of `now` from the identity's dates.
+fn lifecycle(
+    identity: Option<&raw::Identity>,
+    attributes: &IndexMap<String, Value>,
+    now: NaiveDateTime,
+) -> Lifecycle {
+    let Some(lc) = identity.and_then(|i| i.lifecycle.as_ref()) else {
+        return Lifecycle::Active;
+    };
+    let lc = &lc.value;
+    let date = |name: Option<&crate::yaml::Sp<String>>| -> Option<NaiveDateTime> {
+        match attributes.get(&name?.value)? {
+            Value::Date(d) => Some(*d),
+            other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
+        }
+    };
+    let prehire = TimeDelta::days(i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value)));
+    let retention = TimeDelta::days(i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value)));
+    let hire = date(Some(&lc.hire_date));
+    let leave = date(lc.leave_date.as_ref());
+    if let Some(leave) = leave
+        && now > leave
+    {
+        return if now > leave + retention {
+            Lifecycle::Deleted
+        } else {
+            Lifecycle::Leaver
+        };
+    }
+    match hire {
+        None => Lifecycle::Unknown,
+        Some(h) if now < h - prehire => Lifecycle::NotYetHired,
+        Some(h) if now < h => Lifecycle::PreHire,
+        Some(_) => Lifecycle::Active,
+    }
+}

@@ -1,0 +1,254 @@
+//! The desired state: what `roster eval` reports. The JSON form is canonical (identities sorted
+//! by key, attributes in declaration order, groups and packages sorted) and documented by the
+//! JSON Schema `schemas/desired-state.schema.json`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Serialize, Serializer};
+
+use super::correlate::SourceRef;
+use crate::ingest::DataIssue;
+use crate::value::Value;
+
+/// The lifecycle state of an identity on the as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// Hired later than the pre-hire window: no account yet.
+    NotYetHired,
+    /// Within the pre-hire window before the hire date: the account exists, disabled.
+    PreHire,
+    /// Between hire and leave.
+    Active,
+    /// After the leave date, within the retention window: disabled.
+    Leaver,
+    /// After the retention window: the account is deleted.
+    Deleted,
+    /// The hire date is missing or unreadable.
+    Unknown,
+}
+
+impl Lifecycle {
+    /// Whether an account exists in this state (it may be disabled).
+    pub fn has_account(self) -> bool {
+        matches!(
+            self,
+            Lifecycle::PreHire | Lifecycle::Active | Lifecycle::Leaver | Lifecycle::Unknown
+        )
+    }
+
+    /// Whether the account is enabled in this state.
+    pub fn enabled(self) -> bool {
+        matches!(self, Lifecycle::Active | Lifecycle::Unknown)
+    }
+}
+
+/// An account in a target.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Account {
+    /// Whether it is enabled.
+    pub enabled: bool,
+    /// Its attributes.
+    #[serde(serialize_with = "values")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub attributes: IndexMap<String, Value>,
+}
+
+/// One identity's desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct IdentityState {
+    /// The identity key (the primary source's key).
+    pub key: String,
+    /// The records it was built from.
+    pub sources: Vec<SourceRef>,
+    /// Lifecycle state on the as-of date.
+    pub lifecycle: Lifecycle,
+    /// Whether a mapping returned `IgnoreObjectFlow`, which takes the identity out of scope.
+    pub ignored: bool,
+    /// Identity attributes, in declaration order; absent values are `null`.
+    #[serde(serialize_with = "values")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub attributes: IndexMap<String, Value>,
+    /// Groups the identity belongs to, sorted.
+    pub groups: Vec<String>,
+    /// Access packages assigned, sorted.
+    pub access_packages: Vec<String>,
+    /// Accounts per target.
+    pub accounts: BTreeMap<String, Account>,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+pub struct Summary {
+    /// Identities in total.
+    pub identities: usize,
+    /// Identities per lifecycle state.
+    pub lifecycle: BTreeMap<String, usize>,
+    /// Members per group.
+    pub groups: BTreeMap<String, usize>,
+    /// Assignments per access package.
+    pub access_packages: BTreeMap<String, usize>,
+    /// Data problems by code.
+    pub issues: BTreeMap<String, usize>,
+}
+
+/// The whole desired state.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct DesiredState {
+    /// The date evaluated for (`YYYY-MM-DD`).
+    #[schemars(with = "String")]
+    pub as_of: NaiveDate,
+    /// Counts.
+    pub summary: Summary,
+    /// Every identity, sorted by key.
+    pub identities: Vec<IdentityState>,
+    /// Data problems found on the way, in file, row and field order.
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub issues: Vec<DataIssue>,
+}
+
+impl DesiredState {
+    /// Assembles the report: sorts, counts.
+    pub fn new(
+        as_of: NaiveDate,
+        mut identities: Vec<IdentityState>,
+        mut issues: Vec<DataIssue>,
+    ) -> DesiredState {
+        identities.sort_by(|a, b| a.key.cmp(&b.key));
+        issues.sort_by(|a, b| {
+            (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
+                &b.file,
+                b.row,
+                &b.field,
+                b.code.as_str(),
+                &b.message,
+            ))
+        });
+        issues.dedup_by(|a, b| {
+            a.file == b.file && a.row == b.row && a.field == b.field && a.message == b.message
+        });
+        let mut summary = Summary {
+            identities: identities.len(),
+            ..Summary::default()
+        };
+        for i in &identities {
+            let state = serde_json::to_value(i.lifecycle)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *summary.lifecycle.entry(state).or_default() += 1;
+            for g in &i.groups {
+                *summary.groups.entry(g.clone()).or_default() += 1;
+            }
+            for p in &i.access_packages {
+                *summary.access_packages.entry(p.clone()).or_default() += 1;
+            }
+        }
+        for issue in &issues {
+            *summary
+                .issues
+                .entry(issue.code.as_str().to_string())
+                .or_default() += 1;
+        }
+        DesiredState {
+            as_of,
+            summary,
+            identities,
+            issues,
+        }
+    }
+
+    /// The canonical JSON text.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap as _;
+    let mut m = s.serialize_map(Some(map.len()))?;
+    for (k, v) in map {
+        m.serialize_entry(k, &v.to_json())?;
+    }
+    m.end()
+}
+
+/// A Markdown summary for a pull request: counts by lifecycle state, group, package and
+/// target, and the data problems.
+pub fn markdown(state: &DesiredState) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "## Desired state as of {}\n", state.as_of);
+    let _ = writeln!(out, "{} identities.\n", state.summary.identities);
+    let _ = writeln!(out, "| lifecycle | identities |\n|---|---:|");
+    for (k, v) in &state.summary.lifecycle {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    if !state.summary.lifecycle.is_empty() {
+        let _ = writeln!(out, "\n```mermaid\npie title Lifecycle");
+        for (k, v) in &state.summary.lifecycle {
+            let _ = writeln!(out, "    \"{k}\" : {v}");
+        }
+        let _ = writeln!(out, "```");
+    }
+    let table = |out: &mut String, title: &str, rows: &BTreeMap<String, usize>| {
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
+        for (k, v) in rows {
+            let _ = writeln!(out, "| `{k}` | {v} |");
+        }
+    };
+    table(&mut out, "group", &state.summary.groups);
+    table(&mut out, "access package", &state.summary.access_packages);
+    let mut targets: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for i in &state.identities {
+        for (t, a) in &i.accounts {
+            let e = targets.entry(t.clone()).or_default();
+            if a.enabled {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+    if !targets.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n| target | enabled accounts | disabled accounts |\n|---|---:|---:|"
+        );
+        for (t, (e, d)) in &targets {
+            let _ = writeln!(out, "| `{t}` | {e} | {d} |");
+        }
+    }
+    if state.issues.is_empty() {
+        let _ = writeln!(out, "\nNo data problems.");
+    } else {
+        let _ = writeln!(
+            out,
+            "\n### Data problems\n\n| code | where | problem |\n|---|---|---|"
+        );
+        for i in &state.issues {
+            let place = match (i.row, &i.field) {
+                (Some(r), Some(f)) => format!("{} row {r}, `{f}`", i.file),
+                (Some(r), None) => format!("{} row {r}", i.file),
+                (None, Some(f)) => format!("{} `{f}`", i.file),
+                (None, None) => i.file.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                i.code.as_str(),
+                place,
+                i.message.replace('|', "\\|")
+            );
+        }
+    }
+    out
+}
