@@ -663,3 +663,136 @@ fn lint_points_inside_expressions_in_every_scalar_style() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+fn manifest() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn eval_example_every_format() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/eval");
+    settings.bind(|| {
+        for format in ["json", "yaml", "markdown"] {
+            let r = roster_in(
+                manifest(),
+                &[
+                    "eval",
+                    "policies",
+                    "--as-of",
+                    "2026-11-25",
+                    "--format",
+                    format,
+                ],
+            );
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            insta::assert_snapshot!(format!("example-{format}"), r.stdout);
+        }
+        let out = std::env::temp_dir().join(format!("roster-eval-csv-{}", std::process::id()));
+        let r = roster_in(
+            manifest(),
+            &[
+                "eval",
+                "policies",
+                "--as-of",
+                "2026-11-25",
+                "--format",
+                "csv",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["active-directory.csv", "eng-ldap.csv", "erp.csv"]);
+        for name in names {
+            insta::assert_snapshot!(
+                format!("example-csv-{name}"),
+                std::fs::read_to_string(out.join(&name)).unwrap()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    });
+    let r = roster_in(manifest(), &["eval", "policies", "--format", "csv"]);
+    assert_eq!(r.code, 2, "csv without --out");
+}
+
+/// Copies the example into a temporary directory with each data file's rows permuted.
+fn shuffled_example(seed: u64) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("roster-shuffle-{}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["policies", "examples/data"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for entry in std::fs::read_dir(manifest().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_name().unwrap();
+            let out = if path.extension().is_some_and(|e| e == "csv") {
+                let mut lines: Vec<&str> = text.lines().collect();
+                let header = lines.remove(0);
+                // A deterministic permutation per seed: rotate, then interleave from both ends.
+                let n = lines.len().max(1);
+                lines.rotate_left((seed as usize * 7) % n);
+                if seed % 2 == 1 {
+                    lines.reverse();
+                }
+                std::iter::once(header)
+                    .chain(lines)
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            } else {
+                text
+            };
+            std::fs::write(dir.join(sub).join(name), out).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn eval_does_not_depend_on_row_order() {
+    let original = roster_in(manifest(), &["eval", "policies", "--as-of", "2026-11-25"]);
+    assert_eq!(original.code, 0, "{}", original.stderr);
+    for seed in 1..=4 {
+        let dir = shuffled_example(seed);
+        let r = roster_in(&dir, &["eval", "policies", "--as-of", "2026-11-25"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout == original.stdout,
+            "seed {seed}: the report changed when rows were shuffled"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn eval_on_the_shared_microsoft_sample_reports_its_defects() {
+    let data = manifest().join("../shared/data/entra-inbound-samples/csv-with-1000-records.csv");
+    if !data.exists() {
+        eprintln!("skipped: ../shared is absent");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("roster-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = format!(
+        "sources:\n  workers:\n    format: csv\n    path: {}\n    key: WorkerID\n    fields:\n      WorkerID: string\n      ManagerID: string\n      HireDate: datetime\nidentity:\n  attributes:\n    employeeId:\n      source: workers.WorkerID\n    manager:\n      source: workers.ManagerID\n    hireDate:\n      type: datetime\n      source: workers.HireDate\n  lifecycle:\n    hire_date: hireDate\n",
+        data.display()
+    );
+    std::fs::write(dir.join("policy.yaml"), policy).unwrap();
+    let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-11-25"]);
+    assert_eq!(r.code, 1, "duplicate keys are errors: {}", r.stderr);
+    let state: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(state["summary"]["identities"], 624);
+    assert_eq!(
+        state["summary"]["issues"]["D103"], 376,
+        "{}",
+        state["summary"]["issues"]
+    );
+    assert!(state["summary"]["issues"]["D106"].as_u64().unwrap() > 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

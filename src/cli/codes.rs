@@ -14,10 +14,12 @@ pub struct Args {
 /// Runs `roster codes`.
 pub fn run(args: &Args) -> ExitStatus {
     if args.markdown {
-        print!("{}", codes::markdown());
+        super::io::out(&format!("{}", codes::markdown()));
     } else {
         for info in codes::ALL {
-            println!("{}  {:<28} {}", info.code.as_str(), info.name, info.summary);
+            super::io::out(
+                &(format!("{}  {:<28} {}", info.code.as_str(), info.name, info.summary) + "\n"),
+            );
         }
     }
     ExitStatus::Success

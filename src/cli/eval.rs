@@ -1,4 +1,4 @@
-//! `roster eval [DIR] [--as-of DATE] [--format json|markdown] [--out FILE]`.
+//! `roster eval [DIR] [--as-of DATE] [--format json|yaml|csv|markdown] [--out DIR]`.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,10 @@ pub enum EvalFormat {
     /// The canonical desired state (schemas/desired-state.schema.json).
     #[default]
     Json,
+    /// The same content as YAML.
+    Yaml,
+    /// One CSV file per target (needs `--out`).
+    Csv,
     /// A summary for a pull request.
     Markdown,
 }
@@ -30,8 +34,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: EvalFormat,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    /// Write the report into this directory (`desired-state.json`, `desired-state.yaml`,
+    /// `summary.md`, or `<target>.csv`) instead of standard output.
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
@@ -63,16 +68,48 @@ pub fn run(args: &Args) -> ExitStatus {
         eprint!("{}", render::human(&errors, &loaded.sources));
         return ExitStatus::Failure;
     }
+    if args.format == EvalFormat::Csv && args.out.is_none() {
+        return cannot_run("--format csv writes one file per target: give --out DIR");
+    }
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
-    let text = match args.format {
-        EvalFormat::Json => state.to_json(),
-        EvalFormat::Markdown => eval::report::markdown(&state),
+    let files: Vec<(String, String)> = match args.format {
+        EvalFormat::Json => vec![("desired-state.json".into(), state.to_json())],
+        EvalFormat::Yaml => vec![("desired-state.yaml".into(), state.to_yaml())],
+        EvalFormat::Markdown => vec![("summary.md".into(), eval::report::markdown(&state))],
+        EvalFormat::Csv => {
+            let targets: Vec<(String, Vec<String>)> = loaded
+                .files
+                .iter()
+                .flat_map(|f| f.policy.targets.iter())
+                .map(|(n, t)| {
+                    (
+                        n.value.clone(),
+                        t.value.mappings.keys().map(|k| k.value.clone()).collect(),
+                    )
+                })
+                .collect();
+            state
+                .to_csv(&targets)
+                .into_iter()
+                .map(|(t, text)| (format!("{t}.csv"), text))
+                .collect()
+        }
     };
     match &args.out {
-        None => print!("{text}"),
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                return cannot_run(&format!("`{}`: {e}", path.display()));
+        None => {
+            for (_, text) in &files {
+                super::io::out(&format!("{text}"));
+            }
+        }
+        Some(dir) => {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                return cannot_run(&format!("`{}`: {e}", dir.display()));
+            }
+            for (name, text) in &files {
+                let path = dir.join(name);
+                if let Err(e) = std::fs::write(&path, text) {
+                    return cannot_run(&format!("`{}`: {e}", path.display()));
+                }
             }
         }
     }

@@ -60,28 +60,25 @@ pub fn run(args: &Args) -> ExitStatus {
         match args.format {
             GraphFormat::Json => {
                 let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
-                println!(
-                    "{}",
+                super::io::out(&format!(
+                    "{}\n",
                     serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list })
-                );
+                ));
             }
             _ => {
                 for id in impact {
-                    println!("{id}");
+                    super::io::out(&(format!("{id}") + "\n"));
                 }
             }
         }
     } else {
         match args.format {
-            GraphFormat::Dot => print!("{}", graph.to_dot()),
-            GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
-            GraphFormat::Json => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&graph.to_json(&checked.sources))
-                        .unwrap_or_default()
-                );
-            }
+            GraphFormat::Dot => super::io::out(&graph.to_dot()),
+            GraphFormat::Mermaid => super::io::out(&graph.to_mermaid()),
+            GraphFormat::Json => super::io::out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&graph.to_json(&checked.sources)).unwrap_or_default()
+            )),
         }
     }
     if errors.is_empty() {

@@ -106,3 +106,13 @@ pub fn cannot_run(message: &str) -> super::ExitStatus {
     eprintln!("error: {message}");
     super::ExitStatus::Error
 }
+
+/// Writes to standard output. A closed pipe (`roster eval | head`) is not an error worth a
+/// panic: the reader has what it wanted, so the write is abandoned quietly.
+pub fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}

@@ -28,7 +28,9 @@ pub struct SourceRef {
     pub source: String,
     /// The record's key in that source.
     pub key: String,
-    /// The record's row in the file.
+    /// The record's row in the file (used by `explain`; left out of the report, which must not
+    /// depend on the order of rows).
+    #[serde(skip)]
     pub row: usize,
 }
 

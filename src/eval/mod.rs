@@ -683,14 +683,33 @@ fn lifecycle(
             other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
         }
     };
-    let prehire = TimeDelta::days(i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value)));
-    let retention = TimeDelta::days(i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value)));
-    let hire = date(Some(&lc.hire_date));
-    let leave = date(lc.leave_date.as_ref());
+    let prehire = i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value));
+    let retention = i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value));
+    lifecycle_at(
+        date(Some(&lc.hire_date)),
+        date(lc.leave_date.as_ref()),
+        prehire,
+        retention,
+        now,
+    )
+}
+
+/// The lifecycle state from the dates: pre-hire from `prehire_days` before the hire date, a
+/// leaver from the day after the leave date, deleted after `retention_days` more; a leave date
+/// before the hire date is an earlier employment (a rehire) and is ignored.
+pub fn lifecycle_at(
+    hire: Option<NaiveDateTime>,
+    leave: Option<NaiveDateTime>,
+    prehire_days: i64,
+    retention_days: i64,
+    now: NaiveDateTime,
+) -> Lifecycle {
+    // A leave date before the hire date belongs to an earlier employment: a rehire.
+    let leave = leave.filter(|l| hire.is_none_or(|h| *l >= h));
     if let Some(leave) = leave
         && now > leave
     {
-        return if now > leave + retention {
+        return if now > leave + TimeDelta::days(retention_days) {
             Lifecycle::Deleted
         } else {
             Lifecycle::Leaver
@@ -698,8 +717,52 @@ fn lifecycle(
     }
     match hire {
         None => Lifecycle::Unknown,
-        Some(h) if now < h - prehire => Lifecycle::NotYetHired,
+        Some(h) if now < h - TimeDelta::days(prehire_days) => Lifecycle::NotYetHired,
         Some(h) if now < h => Lifecycle::PreHire,
         Some(_) => Lifecycle::Active,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: &str) -> NaiveDateTime {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn lifecycle_boundaries() {
+        let hire = Some(day("2026-03-10"));
+        let leave = Some(day("2026-09-30"));
+        let at = |d: &str| lifecycle_at(hire, leave, 7, 30, day(d));
+        assert_eq!(at("2026-03-02"), Lifecycle::NotYetHired);
+        assert_eq!(
+            at("2026-03-03"),
+            Lifecycle::PreHire,
+            "exactly 7 days before"
+        );
+        assert_eq!(at("2026-03-09"), Lifecycle::PreHire);
+        assert_eq!(at("2026-03-10"), Lifecycle::Active, "the hire date itself");
+        assert_eq!(at("2026-09-30"), Lifecycle::Active, "the last day of work");
+        assert_eq!(at("2026-10-01"), Lifecycle::Leaver);
+        assert_eq!(at("2026-10-30"), Lifecycle::Leaver, "30 days of retention");
+        assert_eq!(at("2026-10-31"), Lifecycle::Deleted);
+        assert_eq!(
+            lifecycle_at(None, None, 7, 30, day("2026-01-01")),
+            Lifecycle::Unknown
+        );
+        // A rehire: a new hire date after the old leave date makes the person active again.
+        assert_eq!(
+            lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-11-05")),
+            Lifecycle::Active
+        );
+        assert_eq!(
+            lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-10-28")),
+            Lifecycle::PreHire
+        );
     }
 }

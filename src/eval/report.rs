@@ -252,3 +252,72 @@ pub fn markdown(state: &DesiredState) -> String {
     }
     out
 }
+
+impl DesiredState {
+    /// The YAML form (the same content as the JSON).
+    pub fn to_yaml(&self) -> String {
+        serde_saphyr::to_string(self).unwrap_or_default()
+    }
+
+    /// One CSV per target: the identity key, whether the account is enabled, and the target's
+    /// attributes in mapping order (multi-valued attributes joined with `;`).
+    pub fn to_csv(&self, targets: &[(String, Vec<String>)]) -> Vec<(String, String)> {
+        targets
+            .iter()
+            .map(|(target, columns)| {
+                let mut out = String::new();
+                let header: Vec<String> = ["key".to_string(), "enabled".to_string()]
+                    .into_iter()
+                    .chain(columns.iter().cloned())
+                    .collect();
+                out.push_str(&csv_line(&header));
+                for identity in &self.identities {
+                    let Some(account) = identity.accounts.get(target) else {
+                        continue;
+                    };
+                    let mut row = vec![identity.key.clone(), account.enabled.to_string()];
+                    for c in columns {
+                        row.push(
+                            account
+                                .attributes
+                                .get(c)
+                                .map_or_else(String::new, csv_value),
+                        );
+                    }
+                    out.push_str(&csv_line(&row));
+                }
+                (target.clone(), out)
+            })
+            .collect()
+    }
+}
+
+fn csv_value(v: &Value) -> String {
+    match v {
+        Value::List(items) => items
+            .iter()
+            .filter_map(|i| i.as_text().map(std::borrow::Cow::into_owned))
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other
+            .as_text()
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default(),
+    }
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let quoted: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) || c.starts_with(' ') || c.ends_with(' ') {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    let mut line = quoted.join(",");
+    line.push('\n');
+    line
+}
