@@ -14,12 +14,15 @@ pub struct Args {
 /// Runs `roster codes`.
 pub fn run(args: &Args) -> ExitStatus {
     if args.markdown {
-        super::io::out(&format!("{}", codes::markdown()));
+        super::io::out(&codes::markdown());
     } else {
         for info in codes::ALL {
-            super::io::out(
-                &(format!("{}  {:<28} {}", info.code.as_str(), info.name, info.summary) + "\n"),
-            );
+            super::io::out(&format!(
+                "{}  {:<28} {}\n",
+                info.code.as_str(),
+                info.name,
+                info.summary
+            ));
         }
     }
     ExitStatus::Success

@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> ExitStatus {
     match &args.out {
         None => {
             for (_, text) in &files {
-                super::io::out(&format!("{text}"));
+                super::io::out(text);
             }
         }
         Some(dir) => {

@@ -89,7 +89,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 Outcome::IgnoreAttributeFlow => json!({ "ignore_flow": true }),
                 Outcome::IgnoreObjectFlow => json!({ "ignore_object_flow": true }),
             };
-            super::io::out(&(format!("{out}") + "\n"));
+            super::io::out(&format!("{out}\n"));
             ExitStatus::Success
         }
         Err(d) => {

@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> ExitStatus {
             }
             _ => {
                 for id in impact {
-                    super::io::out(&(format!("{id}") + "\n"));
+                    super::io::out(&format!("{id}\n"));
                 }
             }
         }

@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> ExitStatus {
         LintFormat::Sarif => render::sarif(diags, &checked.sources),
         LintFormat::Github => render::github(diags, &checked.sources),
     };
-    super::io::out(&format!("{out}"));
+    super::io::out(&out);
     let errors = diags.iter().any(|d| d.is_error());
     let warnings = diags.iter().any(|d| !d.is_error());
     if errors || (args.deny_warnings && warnings) {

@@ -57,7 +57,7 @@ pub fn run(args: &Args) -> ExitStatus {
         .collect();
     match program.eval(&values, &RuleContext { now }) {
         Ok(b) => {
-            super::io::out(&(format!("{b}") + "\n"));
+            super::io::out(&format!("{b}\n"));
             ExitStatus::Success
         }
         Err(d) => {

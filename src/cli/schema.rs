@@ -27,7 +27,7 @@ pub fn run(args: &Args) -> ExitStatus {
     match &args.out {
         None => {
             for (_, text) in &all {
-                super::io::out(&format!("{text}"));
+                super::io::out(text);
             }
         }
         Some(dir) => {
