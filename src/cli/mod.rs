@@ -3,6 +3,7 @@
 
 mod codes;
 mod eval;
+mod explain;
 mod expr;
 mod graph;
 mod io;
@@ -59,6 +60,8 @@ enum Command {
     Rule(rule::Args),
     /// Compute the desired state of every identity.
     Eval(eval::Args),
+    /// Explain one identity: why it has or lacks each value, group, package and account.
+    Explain(explain::Args),
     /// Check a policy set: errors, warnings, and why.
     Lint(lint::Args),
     /// Print the dependency graph of a policy set, or what a node affects.
@@ -75,6 +78,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Expr(args) => expr::run(&args),
         Command::Rule(args) => rule::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),

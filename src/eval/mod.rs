@@ -8,6 +8,7 @@
 //! order of rows in the input files.
 
 pub mod correlate;
+pub mod explain;
 pub mod report;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -37,14 +38,10 @@ pub struct Options {
     pub as_of: NaiveDate,
 }
 
-/// Computes the desired state.
-pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
-    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let mut issues: Vec<DataIssue> = Vec::new();
-
-    // 1. Read every source.
-    let mut datasets: Vec<Dataset> = Vec::new();
-    let mut source_settings: Vec<(&str, &raw::Source)> = Vec::new();
+/// Reads every source of the policy set (paths relative to the declaring file), in
+/// declaration order.
+pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset> {
+    let mut datasets = Vec::new();
     for file in &loaded.files {
         let base = file
             .path
@@ -54,12 +51,19 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         for (name, source) in &file.policy.sources {
             let (data, mut problems) = ingest::read(&name.value, &source.value, &base);
             issues.append(&mut problems);
-            if let Some(data) = data {
-                datasets.push(data);
-                source_settings.push((name.value.as_str(), &source.value));
-            }
+            datasets.extend(data);
         }
     }
+    datasets
+}
+
+/// Computes the desired state.
+pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
+    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let mut issues: Vec<DataIssue> = Vec::new();
+
+    // 1. Read every source.
+    let datasets = read_sources(loaded, &mut issues);
     let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
 
     // 2. Correlate records into identities.

@@ -1,0 +1,80 @@
+//! `roster explain ID [DIR] [--as-of DATE] [--format human|json]`.
+
+use std::path::PathBuf;
+
+use super::ExitStatus;
+use super::io::{cannot_run, out};
+use crate::eval::{self, Options, explain};
+use crate::policy;
+use crate::render;
+
+/// Output formats of `roster explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ExplainFormat {
+    /// For people.
+    #[default]
+    Human,
+    /// JSON.
+    Json,
+}
+
+/// Arguments of `roster explain`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The identity key (the primary source's key, e.g. a WorkerID).
+    id: String,
+    /// The policy set.
+    #[arg(default_value = "policies")]
+    dir: PathBuf,
+    /// The date to evaluate for, `YYYY-MM-DD` (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: ExplainFormat,
+}
+
+/// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
+/// identity has that key, 2 when it could not run.
+pub fn run(args: &Args) -> ExitStatus {
+    let as_of = match &args.as_of {
+        None => chrono::Utc::now().date_naive(),
+        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => {
+                return cannot_run(&format!("--as-of: `{s}` is not a date; write YYYY-MM-DD"));
+            }
+        },
+    };
+    let loaded = match policy::load::load(&args.dir) {
+        Ok(l) => l,
+        Err(e) => return cannot_run(&e.to_string()),
+    };
+    let mut diagnostics = loaded.diagnostics.clone();
+    let checked = policy::compile::compile(&loaded, &mut diagnostics);
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        eprint!("{}", render::human(&errors, &loaded.sources));
+        return ExitStatus::Failure;
+    }
+    let state = eval::evaluate(&loaded, &checked, Options { as_of });
+    let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
+        let keys: Vec<&str> = state.identities.iter().map(|i| i.key.as_str()).collect();
+        let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())
+            .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+        eprintln!("error: no identity `{}`{hint}", args.id);
+        return ExitStatus::Failure;
+    };
+    match args.format {
+        ExplainFormat::Human => out(&explain::human(&e)),
+        ExplainFormat::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&e).unwrap_or_default()
+        )),
+    }
+    ExitStatus::Success
+}
