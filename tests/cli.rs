@@ -547,15 +547,17 @@ fn graph_formats_and_impact() {
 fn schema_files_are_current() {
     let r = roster(&["schema"], None);
     assert_eq!(r.code, 0);
-    let on_disk = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/policy.schema.json"
-    ))
-    .unwrap();
-    assert!(
-        r.stdout == on_disk,
-        "schemas/ is stale: run `cargo run -- schema --out schemas` and commit"
-    );
+    let mut printed = String::new();
+    for (name, text) in roster::cli::schema::schemas() {
+        let on_disk =
+            std::fs::read_to_string(manifest().join("schemas").join(name)).unwrap_or_default();
+        assert!(
+            text == on_disk,
+            "schemas/{name} is stale: run `cargo run -- schema --out schemas` and commit"
+        );
+        printed.push_str(&text);
+    }
+    assert_eq!(r.stdout, printed);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Write the schemas into this directory (default: print the policy-file schema).
+    /// Write the schemas into this directory (default: print them, policy file first).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -18,7 +18,13 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let policy = schemars::schema_for!(crate::policy::raw::PolicyFile);
     let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
     text.push('\n');
-    vec![("policy.schema.json", text)]
+    let state = schemars::schema_for!(crate::eval::DesiredState);
+    let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
+    state_text.push('\n');
+    vec![
+        ("policy.schema.json", text),
+        ("desired-state.schema.json", state_text),
+    ]
 }
 
 /// Runs `roster schema`.
