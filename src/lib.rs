@@ -10,6 +10,7 @@ pub mod codes;
 pub mod diagnostics;
 pub mod dotnet;
 pub mod expr;
+pub mod generate;
 pub mod policy;
 pub mod render;
 pub mod rule;
