@@ -2,8 +2,11 @@
 //!
 //! The library is organised by pipeline stage: [`syntax`] parses Entra's mapping-expression and
 //! membership-rule languages, [`expr`] and [`rule`] check and evaluate them, and [`dotnet`]
-//! emulates the .NET behaviours both languages inherit. Diagnostics ([`diagnostics`]) carry
-//! stable codes from one registry ([`codes`]). The `roster` binary is a thin layer over it.
+//! emulates the .NET behaviours both languages inherit. Policy sets are read with positions
+//! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`]; the
+//! desired state is computed by [`eval`]; [`render`] formats diagnostics; [`generate`] writes
+//! synthetic organisations. Diagnostics ([`diagnostics`]) carry stable codes from one registry
+//! ([`codes`]). The `roster` binary is a thin layer over it ([`cli`]).
 
 pub mod cli;
 pub mod codes;
@@ -11,6 +14,7 @@ pub mod diagnostics;
 pub mod dotnet;
 pub mod eval;
 pub mod expr;
+pub mod generate;
 pub mod ingest;
 pub mod policy;
 pub mod render;

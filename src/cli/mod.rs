@@ -5,6 +5,7 @@ mod codes;
 mod eval;
 mod explain;
 mod expr;
+mod generate;
 mod graph;
 mod io;
 mod lint;
@@ -62,6 +63,8 @@ enum Command {
     Eval(eval::Args),
     /// Explain one identity: why it has or lacks each value, group, package and account.
     Explain(explain::Args),
+    /// Write a synthetic organisation (HR files and a policy set) for benchmarks and demos.
+    Generate(generate::Args),
     /// Check a policy set: errors, warnings, and why.
     Lint(lint::Args),
     /// Print the dependency graph of a policy set, or what a node affects.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Rule(args) => rule::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),
