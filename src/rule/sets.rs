@@ -111,13 +111,19 @@ struct Fingerprint {
     columns: Vec<(String, usize, usize)>,
 }
 
-/// A dictionary-encoded column: `codes[i]` is the code of identity `i`'s value; `reps[c]` is
-/// an identity holding the value of code `c` (`usize::MAX` for "beyond the column": null).
+/// A column prepared for predicate evaluation.
 #[derive(Debug)]
-struct Encoded {
-    codes: Vec<u32>,
-    reps: Vec<usize>,
+enum Encoded {
+    /// Mostly distinct values (e-mail addresses, per-person lists): predicates are evaluated
+    /// per identity.
+    Identity,
+    /// Dictionary-encoded: `codes[i]` is the code of identity `i`'s value; `reps[c]` is an
+    /// identity holding the value of code `c` (`usize::MAX` for "beyond the column": null).
+    Dict { codes: Vec<u32>, reps: Vec<usize> },
 }
+
+/// How many leading values decide whether a column is worth a dictionary.
+const SAMPLE: usize = 4096;
 
 /// Evaluates rules set-wise over a population, computing each distinct predicate once.
 ///
@@ -359,6 +365,12 @@ impl SetEvaluator {
             properties,
             root: remapped,
         };
+        let value = |column: Option<&[Value]>, i: usize| -> Value {
+            column
+                .and_then(|c| c.get(i))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         match (columns.as_slice(), encodings.as_slice()) {
             ([], _) => {
                 // Reads no property: the same for everyone.
@@ -368,43 +380,71 @@ impl SetEvaluator {
                     Bitset::with_capacity(len)
                 })
             }
-            ([column], [encoded]) => {
-                let table = encoded
-                    .reps
-                    .iter()
-                    .map(|&rep| match column.and_then(|c| c.get(rep)) {
-                        Some(v) => program.eval(std::slice::from_ref(v), env.ctx),
-                        None => program.eval(&[], env.ctx),
-                    })
-                    .collect::<Result<Vec<bool>, Diagnostic>>()?;
-                Ok(spread(&encoded.codes, &table, len))
-            }
+            ([column], [encoded]) => match &**encoded {
+                Encoded::Dict { codes, reps } => {
+                    let table = reps
+                        .iter()
+                        .map(|&rep| match column.and_then(|c| c.get(rep)) {
+                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx),
+                            None => program.eval(&[], env.ctx),
+                        })
+                        .collect::<Result<Vec<bool>, Diagnostic>>()?;
+                    Ok(spread(codes, &table, len))
+                }
+                Encoded::Identity => {
+                    let mut out = Bitset::with_capacity(len);
+                    for i in 0..len {
+                        let hit = match column.and_then(|c| c.get(i)) {
+                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx)?,
+                            None => program.eval(&[], env.ctx)?,
+                        };
+                        if hit {
+                            out.insert(i);
+                        }
+                    }
+                    Ok(out)
+                }
+            },
             _ => {
-                let mut memo: HashMap<Vec<u32>, bool, Fx> = HashMap::default();
-                let mut key: Vec<u32> = Vec::with_capacity(encodings.len());
+                let dicts: Option<Vec<(&Vec<u32>, &Vec<usize>)>> = encodings
+                    .iter()
+                    .map(|e| match &**e {
+                        Encoded::Dict { codes, reps } => Some((codes, reps)),
+                        Encoded::Identity => None,
+                    })
+                    .collect();
                 let mut out = Bitset::with_capacity(len);
+                let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+                let Some(dicts) = dicts else {
+                    // Some column is mostly distinct: no combination repeats enough to memoise.
+                    for i in 0..len {
+                        values.clear();
+                        values.extend(columns.iter().map(|c| value(*c, i)));
+                        if program.eval(&values, env.ctx)? {
+                            out.insert(i);
+                        }
+                    }
+                    return Ok(out);
+                };
+                let mut memo: HashMap<Vec<u32>, bool, Fx> = HashMap::default();
+                let mut key: Vec<u32> = Vec::with_capacity(dicts.len());
                 for i in 0..len {
                     key.clear();
                     key.extend(
-                        encodings
+                        dicts
                             .iter()
-                            .map(|e| e.codes.get(i).copied().unwrap_or(0)),
+                            .map(|(codes, _)| codes.get(i).copied().unwrap_or(0)),
                     );
                     let hit = match memo.get(key.as_slice()) {
                         Some(&hit) => hit,
                         None => {
-                            let values: Vec<Value> = encodings
-                                .iter()
-                                .zip(&columns)
-                                .zip(&key)
-                                .map(|((e, column), &code)| {
-                                    e.reps
-                                        .get(code as usize)
-                                        .and_then(|&rep| column.and_then(|c| c.get(rep)))
-                                        .cloned()
-                                        .unwrap_or(Value::Null)
-                                })
-                                .collect();
+                            values.clear();
+                            values.extend(dicts.iter().zip(&columns).zip(&key).map(
+                                |(((_, reps), column), &code)| {
+                                    let rep = reps.get(code as usize).copied();
+                                    value(*column, rep.unwrap_or(usize::MAX))
+                                },
+                            ));
                             let hit = program.eval(&values, env.ctx)?;
                             memo.insert(key.clone(), hit);
                             hit
@@ -430,8 +470,16 @@ impl SetEvaluator {
     }
 }
 
-/// Dictionary-encodes a column of `len` identities.
+/// Dictionary-encodes a column of `len` identities, unless its leading values are mostly
+/// distinct.
 fn encode(column: Option<&[Value]>, len: usize) -> Encoded {
+    if let Some(c) = column {
+        let sample = c.get(..SAMPLE.min(len)).unwrap_or(c);
+        let distinct: std::collections::HashSet<Key<'_>, Fx> = sample.iter().map(Key).collect();
+        if sample.len() >= SAMPLE / 4 && distinct.len() * 4 > sample.len() * 3 {
+            return Encoded::Identity;
+        }
+    }
     let mut map: HashMap<Key<'_>, u32, Fx> = HashMap::default();
     let mut reps: Vec<usize> = Vec::new();
     let mut codes = Vec::with_capacity(len);
@@ -448,7 +496,7 @@ fn encode(column: Option<&[Value]>, len: usize) -> Encoded {
         };
         codes.push(code);
     }
-    Encoded { codes, reps }
+    Encoded::Dict { codes, reps }
 }
 
 /// Spreads per-code results over the identities.
@@ -1064,6 +1112,55 @@ mod tests {
         assert_eq!(ones(&got), [0]);
     }
 
+    #[test]
+    fn mostly_distinct_columns_match_per_object() {
+        let n = 3000;
+        let mail: Vec<Value> = (0..n)
+            .map(|i| match i % 13 {
+                0 => Value::Null,
+                1 => s(""),
+                _ => s(&format!("User{i}@Contoso.com")),
+            })
+            .collect();
+        let other: Vec<Value> = (0..n)
+            .map(|i| match i % 5 {
+                0 => list(&[]),
+                1 => s(&format!("solo{i}@fabrikam.com")),
+                _ => Value::List(vec![
+                    s(&format!("u{i}@FABRIKAM.com")),
+                    s("shared@contoso.com"),
+                ]),
+            })
+            .collect();
+        let dept: Vec<Value> = (0..n)
+            .map(|i| s(["Sales", "sales", "HR", ""][i % 4]))
+            .collect();
+        let pop = Population::new(n + 5)
+            .with_column("mail", &mail)
+            .with_column("otherMails", &other)
+            .with_column("department", &dept);
+        let rules = [
+            r#"user.mail -endsWith "7@contoso.com""#,
+            r#"user.mail -ne null -and user.department -eq "sales""#,
+            r#"user.otherMails -all (_ -contains "fabrikam")"#,
+            r#"user.otherMails -any (_ -startsWith "u1" -or user.department -eq "hr")"#,
+            r#"user.otherMails -any (_ -eq "shared@contoso.com" -and user.mail -match "^user1")"#,
+            r#"user.otherMails -notContains "shared""#,
+        ];
+        let mut ev = SetEvaluator::new();
+        for text in rules {
+            let prog = program(text);
+            let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap();
+            let want: Vec<usize> = per_object(&prog, &pop, &ctx())
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.unwrap().then_some(i))
+                .collect();
+            assert!(!want.is_empty(), "{text}");
+            assert_eq!(ones(&got), want, "{text}");
+        }
+    }
+
     // ---- The equivalence property ----
 
     const WORDS: &[&str] = &[
@@ -1146,16 +1243,14 @@ mod tests {
         })
     }
 
-    const PROPS: &[&str] = &[
+    const STRING_PROPS: &[&str] = &[
         "user.department",
         "user.city",
         "user.extensionAttribute1",
-        "user.accountEnabled",
-        "user.employeeHireDate",
         "user.otherMails",
         "user.proxyAddresses",
     ];
-    const OPS: &[&str] = &[
+    const STRING_OPS: &[&str] = &[
         "-eq",
         "-ne",
         "-startsWith",
@@ -1166,24 +1261,16 @@ mod tests {
         "-notContains",
         "-match",
         "-notMatch",
-        "-in",
-        "-notIn",
-        "-lt",
-        "-le",
-        "-gt",
-        "-ge",
     ];
-    const VALUES: &[&str] = &[
+    const STRING_VALUES: &[&str] = &[
         r#""sales""#,
         r#""SALES""#,
         r#""""#,
-        "null",
-        "true",
-        r#""False""#,
         "42",
         "7",
+        "true",
+        r#""False""#,
         r#""zoë""#,
-        r#"["sales", "Zoë", "42"]"#,
         r#""^s.*""#,
         r#""a""#,
         r#""ë""#,
@@ -1191,36 +1278,61 @@ mod tests {
         r#""ς$""#,
         r#""smtp:""#,
         r#""@contoso.com""#,
-        "2024-01-01T00:00:00Z",
-        "system.now -minus P30D",
         r#""2024-01-31""#,
         r#""ärger""#,
         r#""m1""#,
         r#""i̇stanbul""#,
+        "2024-01-01T00:00:00Z",
+    ];
+    const LISTS: &[&str] = &[
+        r#"["sales", "Zoë", "42"]"#,
+        r#"["", "true"]"#,
+        r#"["σας", "İSTANBUL", "smtp:a@contoso.com"]"#,
+        "[42, 7]",
+    ];
+    const DATE_OPS: &[&str] = &["-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
+    const DATE_VALUES: &[&str] = &[
+        "2024-01-01T00:00:00Z",
+        "system.now -minus P30D",
+        "system.now -plus P1Y",
+        r#""2024-01-31""#,
+        r#""1/2/2024""#,
+        "null",
+        r#""""#,
     ];
 
+    /// A comparison on a string-typed target (a property, or an item).
+    fn string_cmp(targets: &'static [&'static str]) -> impl Strategy<Value = String> + Clone {
+        let target = prop::sample::select(targets);
+        prop_oneof![
+            6 => (target.clone(), prop::sample::select(STRING_OPS), prop::sample::select(STRING_VALUES))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+            2 => (target.clone(), prop::sample::select(&["-in", "-notIn"][..]), prop::sample::select(LISTS))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+            2 => (target, prop::sample::select(&["-eq", "-ne"][..]), prop::sample::select(&["null", r#""""#][..]))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+        ]
+    }
+
     fn leaf() -> impl Strategy<Value = String> {
-        let cmp = (
-            prop::sample::select(PROPS),
-            prop::sample::select(OPS),
-            prop::sample::select(VALUES),
+        let boolean = (
+            prop::sample::select(&["-eq", "-ne"][..]),
+            prop::sample::select(&["true", "false", r#""True""#, "null"][..]),
         )
-            .prop_map(|(p, o, v)| format!("{p} {o} {v}"));
-        let item_cmp = |items: &'static [&'static str]| {
-            (
-                prop::sample::select(items),
-                prop::sample::select(OPS),
-                prop::sample::select(VALUES),
-            )
-                .prop_map(|(p, o, v)| format!("{p} {o} {v}"))
-        };
+            .prop_map(|(o, v)| format!("user.accountEnabled {o} {v}"));
+        let dates = (
+            prop::sample::select(DATE_OPS),
+            prop::sample::select(DATE_VALUES),
+        )
+            .prop_map(|(o, v)| format!("user.employeeHireDate {o} {v}"));
         let body = |items: &'static [&'static str]| {
             prop_oneof![
-                3 => item_cmp(items),
-                1 => (item_cmp(items), item_cmp(items), prop::sample::select(&["-and", "-or"][..]))
+                3 => string_cmp(items),
+                1 => (string_cmp(items), string_cmp(items), prop::sample::select(&["-and", "-or"][..]))
                     .prop_map(|(a, b, op)| format!("{a} {op} {b}")),
-                1 => (item_cmp(items), (prop::sample::select(PROPS), prop::sample::select(OPS), prop::sample::select(VALUES)))
-                    .prop_map(|(a, (p, o, v))| format!("{a} -or {p} {o} {v}")),
+                1 => string_cmp(items).prop_map(|a| format!("-not ({a})")),
+                1 => (string_cmp(items), string_cmp(STRING_PROPS))
+                    .prop_map(|(a, b)| format!("{a} -or {b}")),
             ]
         };
         let quant = prop_oneof![
@@ -1236,7 +1348,7 @@ mod tests {
             )
                 .prop_map(|(q, b)| format!("user.assignedPlans {q} ({b})")),
         ];
-        prop_oneof![4 => cmp, 2 => quant]
+        prop_oneof![5 => string_cmp(STRING_PROPS), 1 => boolean, 1 => dates, 3 => quant]
     }
 
     fn rule_text() -> impl Strategy<Value = String> {
@@ -1249,14 +1361,14 @@ mod tests {
             ]
         });
         prop_oneof![
-            12 => tree,
+            20 => tree,
             1 => prop::sample::select(&[r#""m1""#, r#""M1""#, r#""ΣΑΣ""#][..])
                 .prop_map(|id| format!("Direct Reports for {id}")),
         ]
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        #![proptest_config(ProptestConfig::with_cases(500))]
 
         #[test]
         fn set_wise_equals_per_object(
