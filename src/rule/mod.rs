@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod eval;
 pub mod schema;
+pub mod sets;
 
 pub use compile::{RuleProgram, compile};
 pub use eval::RuleContext;

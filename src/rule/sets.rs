@@ -1,0 +1,1535 @@
+//! Set-wise evaluation of membership rules over a whole population.
+//!
+//! A [`Population`] is columnar: one slice of [`Value`]s per property, in identity order. A
+//! [`SetEvaluator`] evaluates each distinct *predicate* — a comparison on one property
+//! (`user.department -eq "sales"`), a whole `-any`/`-all` quantifier, a `Direct Reports for`
+//! test — once per population as a [`Bitset`] (bit `i` is identity `i`), caches it, and
+//! combines the predicates of each rule with set operations.
+//!
+//! The result equals [`RuleProgram::eval`] for every identity, because every predicate is
+//! computed *by* `RuleProgram::eval`: each column is dictionary-encoded once (identities with
+//! equal values share a code), a predicate is evaluated once per distinct value of its column
+//! with a one-slot program, and the per-value results are spread over the identities in a
+//! tight loop. Case-insensitive comparisons, regexes, date parsing and null handling are
+//! therefore run once per distinct value, never once per identity, and with exactly the
+//! per-object semantics. A predicate reading several columns (a quantifier whose body tests
+//! another property) is evaluated once per distinct combination of values.
+//!
+//! Column conventions:
+//! - Columns are named by property, case-insensitively (`department`, `employeeHireDate`,
+//!   `extension_<appId>_<name>`). A missing column, and the part of a column beyond its end,
+//!   are null.
+//! - `manager` holds each identity's manager object id: `Direct Reports for "<id>"` selects
+//!   the identities whose `manager` equals the id, case-insensitively.
+//! - `memberOf` rules of the documented form, `user.memberOf -any (group.objectId -in [...])`
+//!   (or `-eq`, or an `-or` of those), are the union of the named groups' member sets as given
+//!   by the `groups` function; any other `memberOf` quantifier is evaluated per object against
+//!   the `memberOf` column (each identity's direct group ids).
+//!
+//! Differences from per-object evaluation: a regex step-limit error (`E104`) is returned when
+//! the pattern exceeds its limit on the value of *any* identity the predicate is evaluated
+//! for, even one whose per-object evaluation would have been short-circuited before reaching
+//! the test (an `-and` stops evaluating its later conditions once no identity is left).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::rc::Rc;
+
+use super::compile::{Node, RuleProgram, Target, Test};
+use super::eval::{RuleContext, resolve_date};
+use super::schema::PropType;
+use crate::diagnostics::Diagnostic;
+use crate::value::Value;
+
+/// A set of identities: bit `i` is identity `i` of the population.
+pub type Bitset = fixedbitset::FixedBitSet;
+
+/// A columnar view of a population: one value per identity for each property.
+///
+/// Holds at most `u32::MAX` identities.
+#[derive(Debug, Clone, Default)]
+pub struct Population<'a> {
+    len: usize,
+    columns: HashMap<String, &'a [Value]>,
+}
+
+impl<'a> Population<'a> {
+    /// A population of `len` identities with no columns (every property null).
+    pub fn new(len: usize) -> Population<'a> {
+        Population {
+            len,
+            columns: HashMap::new(),
+        }
+    }
+
+    /// Adds (or replaces) the column of property `name` (case-insensitive). Values beyond the
+    /// population's length are ignored; identities beyond the column's end are null.
+    pub fn with_column(mut self, name: &str, values: &'a [Value]) -> Population<'a> {
+        self.insert(name, values);
+        self
+    }
+
+    /// Adds (or replaces) the column of property `name` (case-insensitive).
+    pub fn insert(&mut self, name: &str, values: &'a [Value]) {
+        self.columns.insert(name.to_lowercase(), values);
+    }
+
+    /// The number of identities.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no identities.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The column of property `name` (case-insensitive), if there is one.
+    pub fn column(&self, name: &str) -> Option<&'a [Value]> {
+        self.columns.get(&name.to_lowercase()).copied()
+    }
+
+    /// What identifies this population's data for the evaluator's caches.
+    fn fingerprint(&self) -> Fingerprint {
+        let mut columns: Vec<(String, usize, usize)> = self
+            .columns
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_ptr() as usize, v.len()))
+            .collect();
+        columns.sort();
+        Fingerprint {
+            len: self.len,
+            columns,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    columns: Vec<(String, usize, usize)>,
+}
+
+/// A column prepared for predicate evaluation.
+#[derive(Debug)]
+enum Encoded {
+    /// Mostly distinct values (e-mail addresses, per-person lists): predicates are evaluated
+    /// per identity.
+    Identity,
+    /// Dictionary-encoded: `codes[i]` is the code of identity `i`'s value; `reps[c]` is an
+    /// identity holding the value of code `c` (`usize::MAX` for "beyond the column": null).
+    Dict { codes: Vec<u32>, reps: Vec<usize> },
+}
+
+/// How many leading values decide whether a column is worth a dictionary.
+const SAMPLE: usize = 4096;
+
+/// Evaluates rules set-wise over a population, computing each distinct predicate once.
+///
+/// The caches belong to one population: when [`SetEvaluator::eval`] is given a population
+/// whose columns are different slices (or a different length), they are cleared. When the
+/// values inside the same slices change, call [`SetEvaluator::clear`].
+#[derive(Debug)]
+pub struct SetEvaluator {
+    fingerprint: Option<Fingerprint>,
+    encodings: HashMap<String, Rc<Encoded>>,
+    cache: HashMap<String, Rc<Bitset>>,
+    cached_bytes: usize,
+    budget: usize,
+    computed: u64,
+}
+
+impl Default for SetEvaluator {
+    fn default() -> Self {
+        SetEvaluator::new()
+    }
+}
+
+/// A predicate result: shared with the cache, or owned.
+enum Set {
+    Shared(Rc<Bitset>),
+    Owned(Bitset),
+}
+
+impl Set {
+    fn get(&self) -> &Bitset {
+        match self {
+            Set::Shared(rc) => rc,
+            Set::Owned(b) => b,
+        }
+    }
+
+    fn into_owned(self) -> Bitset {
+        match self {
+            Set::Shared(rc) => Rc::unwrap_or_clone(rc),
+            Set::Owned(b) => b,
+        }
+    }
+}
+
+/// What a rule evaluation needs besides the evaluator.
+struct Env<'p, 'a, 'g> {
+    rule: &'p RuleProgram,
+    pop: &'p Population<'a>,
+    ctx: &'p RuleContext,
+    groups: &'p dyn Fn(&str) -> Option<&'g Bitset>,
+}
+
+impl SetEvaluator {
+    /// An evaluator with empty caches and a predicate cache budget of 2 GiB.
+    pub fn new() -> SetEvaluator {
+        SetEvaluator {
+            fingerprint: None,
+            encodings: HashMap::new(),
+            cache: HashMap::new(),
+            cached_bytes: 0,
+            budget: 2 << 30,
+            computed: 0,
+        }
+    }
+
+    /// Sets how many bytes of predicate bitsets may be cached (each takes one bit per
+    /// identity). Predicates computed beyond the budget are not cached, and are computed
+    /// again (from the cached column encodings) when another rule uses them.
+    pub fn set_cache_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+    }
+
+    /// Drops every cached column encoding and predicate result.
+    pub fn clear(&mut self) {
+        self.fingerprint = None;
+        self.encodings.clear();
+        self.cache.clear();
+        self.cached_bytes = 0;
+    }
+
+    /// How many predicates have been computed (cache misses), since the evaluator was made.
+    pub fn predicates_computed(&self) -> u64 {
+        self.computed
+    }
+
+    /// How many distinct predicate results are cached.
+    pub fn cached_predicates(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Evaluates `rule` over the population: the set of identities for which
+    /// [`RuleProgram::eval`] is true. `groups` gives the member set of an already evaluated
+    /// group by its object id (passed lower-cased; a group it does not know is empty), for
+    /// `memberOf` rules. Errors when a backtracking pattern exceeds its step limit.
+    pub fn eval<'g>(
+        &mut self,
+        rule: &RuleProgram,
+        pop: &Population<'_>,
+        ctx: &RuleContext,
+        groups: &dyn Fn(&str) -> Option<&'g Bitset>,
+    ) -> Result<Bitset, Diagnostic> {
+        let fingerprint = pop.fingerprint();
+        if self.fingerprint.as_ref() != Some(&fingerprint) {
+            self.clear();
+            self.fingerprint = Some(fingerprint);
+        }
+        let env = Env {
+            rule,
+            pop,
+            ctx,
+            groups,
+        };
+        Ok(self.node(&rule.root, &env)?.into_owned())
+    }
+
+    /// Evaluates a node to a set.
+    fn node(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Set, Diagnostic> {
+        let (set, negated) = self.signed(node, env)?;
+        Ok(if negated {
+            Set::Owned(complement(set.into_owned()))
+        } else {
+            set
+        })
+    }
+
+    /// Evaluates a node to a set and whether that set is to be complemented, so that `-and`
+    /// can subtract negated conditions instead of complementing them.
+    fn signed(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<(Set, bool), Diagnostic> {
+        let len = env.pop.len();
+        match node {
+            Node::And(children) => {
+                let mut acc = full(len);
+                for child in children {
+                    if acc.is_clear() {
+                        break;
+                    }
+                    let (set, negated) = self.signed(child, env)?;
+                    if negated {
+                        acc.difference_with(set.get());
+                    } else {
+                        acc.intersect_with(set.get());
+                    }
+                }
+                Ok((Set::Owned(acc), false))
+            }
+            Node::Or(children) => {
+                let mut acc = Bitset::with_capacity(len);
+                for child in children {
+                    if acc.is_full() {
+                        break;
+                    }
+                    let (set, negated) = self.signed(child, env)?;
+                    if negated {
+                        acc.union_with(&complement(set.into_owned()));
+                    } else {
+                        acc.union_with(set.get());
+                    }
+                }
+                Ok((Set::Owned(acc), false))
+            }
+            Node::Not(inner) => {
+                let (set, negated) = self.signed(inner, env)?;
+                Ok((set, !negated))
+            }
+            Node::Test {
+                target,
+                test,
+                negate,
+                span,
+            } => {
+                let positive = Node::Test {
+                    target: target.clone(),
+                    test: test.clone(),
+                    negate: false,
+                    span: *span,
+                };
+                Ok((self.predicate(&positive, env)?, *negate))
+            }
+            Node::Quantified { slot, all, body } => {
+                let member_of = env
+                    .rule
+                    .properties
+                    .get(*slot)
+                    .is_some_and(|p| p.ty == PropType::MemberOf);
+                if member_of
+                    && !*all
+                    && let Some(ids) = group_ids(body)
+                {
+                    return Ok((Set::Owned(union_of_groups(&ids, len, env.groups)), false));
+                }
+                Ok((self.predicate(node, env)?, false))
+            }
+            Node::DirectReports { .. } => Ok((self.predicate(node, env)?, false)),
+        }
+    }
+
+    /// A predicate's set, from the cache or computed (and cached within the budget).
+    fn predicate(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Set, Diagnostic> {
+        let mut key = String::new();
+        node_key(node, env, &mut key);
+        if let Some(hit) = self.cache.get(&key) {
+            return Ok(Set::Shared(Rc::clone(hit)));
+        }
+        let set = self.compute(node, env)?;
+        self.computed += 1;
+        let bytes = set.len().div_ceil(8) + key.len();
+        if self.cached_bytes.saturating_add(bytes) <= self.budget {
+            self.cached_bytes += bytes;
+            let rc = Rc::new(set);
+            self.cache.insert(key, Rc::clone(&rc));
+            Ok(Set::Shared(rc))
+        } else {
+            Ok(Set::Owned(set))
+        }
+    }
+
+    /// Computes a predicate by evaluating it once per distinct value (or combination of
+    /// values) of the columns it reads.
+    fn compute(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Bitset, Diagnostic> {
+        let len = env.pop.len();
+        let mut slots = BTreeSet::new();
+        node_slots(node, &mut slots);
+        let slots: Vec<usize> = slots.into_iter().collect();
+        let mut properties = Vec::with_capacity(slots.len());
+        let mut columns = Vec::with_capacity(slots.len());
+        let mut encodings = Vec::with_capacity(slots.len());
+        for slot in &slots {
+            let Some(p) = env.rule.properties.get(*slot) else {
+                continue;
+            };
+            let name = p.name.to_lowercase();
+            columns.push(env.pop.column(&name));
+            encodings.push(self.encoding(&name, env.pop));
+            properties.push(p.clone());
+        }
+        let remapped = remap(node, &|s| slots.iter().position(|&x| x == s).unwrap_or(s));
+        let program = RuleProgram {
+            object: env.rule.object,
+            properties,
+            root: remapped,
+        };
+        let value = |column: Option<&[Value]>, i: usize| -> Value {
+            column
+                .and_then(|c| c.get(i))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        match (columns.as_slice(), encodings.as_slice()) {
+            ([], _) => {
+                // Reads no property: the same for everyone.
+                Ok(if program.eval(&[], env.ctx)? {
+                    full(len)
+                } else {
+                    Bitset::with_capacity(len)
+                })
+            }
+            ([column], [encoded]) => match &**encoded {
+                Encoded::Dict { codes, reps } => {
+                    let table = reps
+                        .iter()
+                        .map(|&rep| match column.and_then(|c| c.get(rep)) {
+                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx),
+                            None => program.eval(&[], env.ctx),
+                        })
+                        .collect::<Result<Vec<bool>, Diagnostic>>()?;
+                    Ok(spread(codes, &table, len))
+                }
+                Encoded::Identity => {
+                    let mut out = Bitset::with_capacity(len);
+                    for i in 0..len {
+                        let hit = match column.and_then(|c| c.get(i)) {
+                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx)?,
+                            None => program.eval(&[], env.ctx)?,
+                        };
+                        if hit {
+                            out.insert(i);
+                        }
+                    }
+                    Ok(out)
+                }
+            },
+            _ => {
+                let dicts: Option<Vec<(&Vec<u32>, &Vec<usize>)>> = encodings
+                    .iter()
+                    .map(|e| match &**e {
+                        Encoded::Dict { codes, reps } => Some((codes, reps)),
+                        Encoded::Identity => None,
+                    })
+                    .collect();
+                let mut out = Bitset::with_capacity(len);
+                let mut values: Vec<Value> = Vec::with_capacity(columns.len());
+                let Some(dicts) = dicts else {
+                    // Some column is mostly distinct: no combination repeats enough to memoise.
+                    for i in 0..len {
+                        values.clear();
+                        values.extend(columns.iter().map(|c| value(*c, i)));
+                        if program.eval(&values, env.ctx)? {
+                            out.insert(i);
+                        }
+                    }
+                    return Ok(out);
+                };
+                let mut memo: HashMap<Vec<u32>, bool, Fx> = HashMap::default();
+                let mut key: Vec<u32> = Vec::with_capacity(dicts.len());
+                for i in 0..len {
+                    key.clear();
+                    key.extend(
+                        dicts
+                            .iter()
+                            .map(|(codes, _)| codes.get(i).copied().unwrap_or(0)),
+                    );
+                    let hit = match memo.get(key.as_slice()) {
+                        Some(&hit) => hit,
+                        None => {
+                            values.clear();
+                            values.extend(dicts.iter().zip(&columns).zip(&key).map(
+                                |(((_, reps), column), &code)| {
+                                    let rep = reps.get(code as usize).copied();
+                                    value(*column, rep.unwrap_or(usize::MAX))
+                                },
+                            ));
+                            let hit = program.eval(&values, env.ctx)?;
+                            memo.insert(key.clone(), hit);
+                            hit
+                        }
+                    };
+                    if hit {
+                        out.insert(i);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The dictionary encoding of a column, built on first use.
+    fn encoding(&mut self, name: &str, pop: &Population<'_>) -> Rc<Encoded> {
+        if let Some(e) = self.encodings.get(name) {
+            return Rc::clone(e);
+        }
+        let e = Rc::new(encode(pop.column(name), pop.len()));
+        self.encodings.insert(name.to_string(), Rc::clone(&e));
+        e
+    }
+}
+
+/// Dictionary-encodes a column of `len` identities, unless its leading values are mostly
+/// distinct.
+fn encode(column: Option<&[Value]>, len: usize) -> Encoded {
+    if let Some(c) = column {
+        let sample = c.get(..SAMPLE.min(len)).unwrap_or(c);
+        let distinct: std::collections::HashSet<Key<'_>, Fx> = sample.iter().map(Key).collect();
+        if sample.len() >= SAMPLE / 4 && distinct.len() * 4 > sample.len() * 3 {
+            return Encoded::Identity;
+        }
+    }
+    let mut map: HashMap<Key<'_>, u32, Fx> = HashMap::default();
+    let mut reps: Vec<usize> = Vec::new();
+    let mut codes = Vec::with_capacity(len);
+    let mut beyond: Option<u32> = None;
+    fn next_code(reps: &mut Vec<usize>, rep: usize) -> u32 {
+        let code = u32::try_from(reps.len()).unwrap_or(u32::MAX);
+        reps.push(rep);
+        code
+    }
+    for i in 0..len {
+        let code = match column.and_then(|c| c.get(i)) {
+            Some(v) => *map.entry(Key(v)).or_insert_with(|| next_code(&mut reps, i)),
+            None => *beyond.get_or_insert_with(|| next_code(&mut reps, usize::MAX)),
+        };
+        codes.push(code);
+    }
+    Encoded::Dict { codes, reps }
+}
+
+/// Spreads per-code results over the identities.
+fn spread(codes: &[u32], table: &[bool], len: usize) -> Bitset {
+    const BITS: usize = usize::BITS as usize;
+    let blocks = codes.chunks(BITS).map(|chunk| {
+        chunk.iter().enumerate().fold(0usize, |acc, (j, &c)| {
+            acc | (usize::from(table.get(c as usize).copied().unwrap_or(false)) << j)
+        })
+    });
+    Bitset::with_capacity_and_blocks(len, blocks)
+}
+
+/// Every identity.
+fn full(len: usize) -> Bitset {
+    let mut b = Bitset::with_capacity(len);
+    b.insert_range(..);
+    b
+}
+
+/// The identities not in `b`.
+fn complement(mut b: Bitset) -> Bitset {
+    b.toggle_range(..);
+    b
+}
+
+/// The group ids of a `memberOf` body the group sets can answer: `group.objectId -in [...]`,
+/// `-eq`, or an `-or` of those.
+fn group_ids(body: &Node) -> Option<Vec<&str>> {
+    match body {
+        Node::Test {
+            target: Target::Item,
+            test,
+            negate: false,
+            ..
+        } => match test {
+            Test::Eq(id) => Some(vec![id.as_str()]),
+            Test::In(ids) => Some(ids.iter().map(String::as_str).collect()),
+            _ => None,
+        },
+        Node::Or(children) => {
+            let mut out = Vec::new();
+            for c in children {
+                out.extend(group_ids(c)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// The union of the named groups' members, limited to the population.
+fn union_of_groups<'g>(
+    ids: &[&str],
+    len: usize,
+    groups: &dyn Fn(&str) -> Option<&'g Bitset>,
+) -> Bitset {
+    let mut out = Bitset::with_capacity(len);
+    for id in ids {
+        if let Some(members) = groups(id) {
+            if members.len() <= len {
+                out.union_with(members);
+            } else {
+                for i in members.ones().take_while(|&i| i < len) {
+                    out.insert(i);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The slots a node reads.
+fn node_slots(node: &Node, out: &mut BTreeSet<usize>) {
+    match node {
+        Node::And(children) | Node::Or(children) => {
+            for c in children {
+                node_slots(c, out);
+            }
+        }
+        Node::Not(inner) => node_slots(inner, out),
+        Node::Test { target, .. } => {
+            if let Target::Slot(s) = target {
+                out.insert(*s);
+            }
+        }
+        Node::Quantified { slot, body, .. } => {
+            out.insert(*slot);
+            node_slots(body, out);
+        }
+        Node::DirectReports { slot, .. } => {
+            out.insert(*slot);
+        }
+    }
+}
+
+/// A copy of a node with its slots renumbered.
+fn remap(node: &Node, map: &dyn Fn(usize) -> usize) -> Node {
+    match node {
+        Node::And(children) => Node::And(children.iter().map(|c| remap(c, map)).collect()),
+        Node::Or(children) => Node::Or(children.iter().map(|c| remap(c, map)).collect()),
+        Node::Not(inner) => Node::Not(Box::new(remap(inner, map))),
+        Node::Test {
+            target,
+            test,
+            negate,
+            span,
+        } => Node::Test {
+            target: match target {
+                Target::Slot(s) => Target::Slot(map(*s)),
+                other => other.clone(),
+            },
+            test: test.clone(),
+            negate: *negate,
+            span: *span,
+        },
+        Node::Quantified { slot, all, body } => Node::Quantified {
+            slot: map(*slot),
+            all: *all,
+            body: Box::new(remap(body, map)),
+        },
+        Node::DirectReports { slot, id } => Node::DirectReports {
+            slot: map(*slot),
+            id: id.clone(),
+        },
+    }
+}
+
+/// Writes the cache key of a node: its structure with properties by (lower-cased) name and
+/// `system.now` resolved, so that equal keys mean equal results on one population.
+fn node_key(node: &Node, env: &Env<'_, '_, '_>, out: &mut String) {
+    let prop = |slot: usize| {
+        env.rule
+            .properties
+            .get(slot)
+            .map(|p| p.name.to_lowercase())
+            .unwrap_or_default()
+    };
+    match node {
+        Node::And(children) | Node::Or(children) => {
+            out.push_str(if matches!(node, Node::And(_)) {
+                "and("
+            } else {
+                "or("
+            });
+            for c in children {
+                node_key(c, env, out);
+                out.push(',');
+            }
+            out.push(')');
+        }
+        Node::Not(inner) => {
+            out.push_str("not(");
+            node_key(inner, env, out);
+            out.push(')');
+        }
+        Node::Test {
+            target,
+            test,
+            negate,
+            ..
+        } => {
+            out.push_str(if *negate { "!t(" } else { "t(" });
+            let _ = match target {
+                Target::Slot(s) => write!(out, "s{:?}", prop(*s)),
+                Target::Item => write!(out, "i"),
+                Target::ItemField(f) => write!(out, "f{:?}", f.to_lowercase()),
+            };
+            out.push(';');
+            let _ = match test {
+                Test::IsNull => write!(out, "null"),
+                Test::Eq(s) => write!(out, "eq{s:?}"),
+                Test::StartsWith(s) => write!(out, "sw{s:?}"),
+                Test::EndsWith(s) => write!(out, "ew{s:?}"),
+                Test::Contains(s) => write!(out, "c{s:?}"),
+                Test::Match(re) => write!(out, "m{re:?}"),
+                Test::In(list) => write!(out, "in{list:?}"),
+                Test::Bool(b) => write!(out, "b{b}"),
+                Test::Date(op, operand) => {
+                    write!(out, "d{op:?}{:?}", resolve_date(*operand, env.ctx))
+                }
+                Test::Number(op, n) => write!(out, "n{op:?}{}", n.to_bits()),
+            };
+            out.push(')');
+        }
+        Node::Quantified { slot, all, body } => {
+            let _ = write!(
+                out,
+                "q{}{:?}(",
+                if *all { "all" } else { "any" },
+                prop(*slot)
+            );
+            node_key(body, env, out);
+            out.push(')');
+        }
+        Node::DirectReports { slot, id } => {
+            let _ = write!(out, "dr{:?}{id:?}", prop(*slot));
+        }
+    }
+}
+
+/// A value as a hash-map key: structural equality, as [`Value`]'s `PartialEq`.
+struct Key<'a>(&'a Value);
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl Hash for Key<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(self.0, state);
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    match v {
+        Value::Null => state.write_u8(0),
+        Value::Str(s) => {
+            state.write_u8(1);
+            s.hash(state);
+        }
+        Value::Int(n) => {
+            state.write_u8(2);
+            n.hash(state);
+        }
+        Value::Bool(b) => {
+            state.write_u8(3);
+            b.hash(state);
+        }
+        Value::Date(d) => {
+            state.write_u8(4);
+            d.hash(state);
+        }
+        Value::List(items) => {
+            state.write_u8(5);
+            state.write_usize(items.len());
+            for it in items {
+                hash_value(it, state);
+            }
+        }
+        Value::Object(fields) => {
+            state.write_u8(6);
+            state.write_usize(fields.len());
+            for (k, it) in fields {
+                k.hash(state);
+                hash_value(it, state);
+            }
+        }
+    }
+}
+
+/// A fast non-cryptographic hasher (the Fx hash) for the encoding dictionaries.
+type Fx = BuildHasherDefault<FxHasher>;
+
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(rest) {
+                *w = *b;
+            }
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{Schema, compile_str};
+    use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+    use proptest::prelude::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    fn ctx() -> RuleContext {
+        RuleContext {
+            now: date(2025, 1, 1),
+        }
+    }
+
+    fn program(text: &str) -> RuleProgram {
+        let (p, d) = compile_str(text, &Schema::entra());
+        p.unwrap_or_else(|| panic!("{text}: {d:?}"))
+    }
+
+    fn no_groups(_: &str) -> Option<&'static Bitset> {
+        None
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.to_string())
+    }
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|i| s(i)).collect())
+    }
+
+    fn ones(b: &Bitset) -> Vec<usize> {
+        b.ones().collect()
+    }
+
+    /// Per-object results with `RuleProgram::eval`.
+    fn per_object(
+        prog: &RuleProgram,
+        pop: &Population<'_>,
+        ctx: &RuleContext,
+    ) -> Vec<Result<bool, Diagnostic>> {
+        (0..pop.len())
+            .map(|i| {
+                let values: Vec<Value> = prog
+                    .properties
+                    .iter()
+                    .map(|p| {
+                        pop.column(&p.name)
+                            .and_then(|c| c.get(i))
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect();
+                prog.eval(&values, ctx)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn department_and_negation() {
+        let dept = vec![s("Sales"), s("sales"), s(""), Value::Null, s("Marketing")];
+        let pop = Population::new(6).with_column("Department", &dept);
+        let mut ev = SetEvaluator::new();
+        let eq = ev
+            .eval(
+                &program(r#"user.department -eq "SALES""#),
+                &pop,
+                &ctx(),
+                &no_groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&eq), [0, 1]);
+        let ne = ev
+            .eval(
+                &program(r#"user.department -ne "Sales""#),
+                &pop,
+                &ctx(),
+                &no_groups,
+            )
+            .unwrap();
+        // The sixth identity is beyond the column: null, so `-ne` holds.
+        assert_eq!(ones(&ne), [2, 3, 4, 5]);
+        let null = ev
+            .eval(
+                &program(r#"user.department -eq """#),
+                &pop,
+                &ctx(),
+                &no_groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&null), [2, 3, 5]);
+        // `-eq "SALES"` and `-ne "Sales"` are one predicate.
+        assert_eq!(ev.predicates_computed(), 2);
+    }
+
+    #[test]
+    fn same_predicate_is_computed_once() {
+        let dept = vec![s("Sales"), s("HR"), s("sales")];
+        let city = vec![s("Lagos"), s("Oslo"), s("Oslo")];
+        let pop = Population::new(3)
+            .with_column("department", &dept)
+            .with_column("city", &city);
+        let mut ev = SetEvaluator::new();
+        let rules = [
+            r#"user.department -eq "Sales""#,
+            r#"user.department -eq "sales" -and user.city -eq "oslo""#,
+            r#"user.department -ne "SALES" -or -not (user.city -eq "Oslo")"#,
+            r#"user.city -match "^os""#,
+            r#"user.city -match "^OS""#,
+        ];
+        let results: Vec<Vec<usize>> = rules
+            .iter()
+            .map(|r| ones(&ev.eval(&program(r), &pop, &ctx(), &no_groups).unwrap()))
+            .collect();
+        assert_eq!(
+            results,
+            [vec![0, 2], vec![2], vec![0, 1], vec![1, 2], vec![1, 2]]
+        );
+        // department = sales, city = oslo, and the two patterns: constants are lower-cased,
+        // patterns are kept as written.
+        assert_eq!(ev.predicates_computed(), 4);
+        assert_eq!(ev.cached_predicates(), 4);
+        // A different population clears the caches.
+        let pop2 = Population::new(3).with_column("department", &city);
+        let r = ev
+            .eval(&program(rules[0]), &pop2, &ctx(), &no_groups)
+            .unwrap();
+        assert!(r.is_clear());
+        assert_eq!(ev.predicates_computed(), 5);
+        // With no budget nothing is cached, and the results are the same.
+        let mut ev = SetEvaluator::new();
+        ev.set_cache_budget(0);
+        for (r, want) in rules.iter().zip(&results) {
+            assert_eq!(
+                &ones(&ev.eval(&program(r), &pop, &ctx(), &no_groups).unwrap()),
+                want
+            );
+        }
+        assert_eq!(ev.cached_predicates(), 0);
+        assert_eq!(ev.predicates_computed(), 7);
+    }
+
+    #[test]
+    fn quantifiers_are_one_predicate() {
+        let mails = vec![
+            list(&["a@contoso.com", "B@fabrikam.com"]),
+            list(&[]),
+            Value::Null,
+            list(&["x@CONTOSO.com"]),
+            s("solo@contoso.com"),
+        ];
+        let pop = Population::new(5).with_column("otherMails", &mails);
+        let mut ev = SetEvaluator::new();
+        let mut run =
+            |text: &str| ones(&ev.eval(&program(text), &pop, &ctx(), &no_groups).unwrap());
+        assert_eq!(
+            run(r#"user.otherMails -any (_ -endsWith "@contoso.com")"#),
+            [0, 3, 4]
+        );
+        // -all over an empty or absent collection is true.
+        assert_eq!(
+            run(r#"user.otherMails -all (_ -endsWith "@contoso.com")"#),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(run(r#"user.otherMails -eq null"#), [1, 2]);
+        // A string operator on a collection: any item.
+        assert_eq!(
+            run(r#"user.otherMails -notContains "fabrikam""#),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(
+            run(
+                r#"user.otherMails -any (_ -endsWith "@CONTOSO.COM") -or user.otherMails -eq null"#
+            ),
+            [0, 1, 2, 3, 4]
+        );
+        // The last rule reuses the first and third predicates.
+        assert_eq!(ev.predicates_computed(), 4);
+    }
+
+    #[test]
+    fn all_over_no_plans() {
+        let plans = vec![
+            Value::List(vec![Value::Object(vec![(
+                "servicePlanId".into(),
+                s("efb87545"),
+            )])]),
+            Value::List(vec![]),
+            Value::List(vec![Value::Object(vec![("service".into(), s("exchange"))])]),
+        ];
+        let pop = Population::new(4).with_column("assignedPlans", &plans);
+        let prog = program(r#"user.assignedPlans -all (assignedPlan.servicePlanId -eq null)"#);
+        let got = SetEvaluator::new()
+            .eval(&prog, &pop, &ctx(), &no_groups)
+            .unwrap();
+        assert_eq!(ones(&got), [1, 2, 3]);
+    }
+
+    #[test]
+    fn member_of_is_the_union_of_groups() {
+        let pop = Population::new(5);
+        let mut a = Bitset::with_capacity(5);
+        a.insert(0);
+        a.insert(3);
+        let mut b = Bitset::with_capacity(5);
+        b.insert(1);
+        let mut big = Bitset::with_capacity(9);
+        big.insert(4);
+        big.insert(8);
+        let groups = |name: &str| match name {
+            "aa" => Some(&a),
+            "bb" => Some(&b),
+            "big" => Some(&big),
+            _ => None,
+        };
+        let mut ev = SetEvaluator::new();
+        let got = ev
+            .eval(
+                &program("user.memberOf -any (group.objectId -in ['AA', 'bb', 'missing'])"),
+                &pop,
+                &ctx(),
+                &groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&got), [0, 1, 3]);
+        let got = ev
+            .eval(
+                &program("user.memberOf -any (group.objectId -eq 'big')"),
+                &pop,
+                &ctx(),
+                &groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&got), [4]);
+        assert_eq!(got.len(), 5);
+        // Forms the groups cannot answer read the `memberOf` column.
+        let member_of = vec![list(&["AA"]), list(&["bb", "cc"]), list(&[])];
+        let pop = Population::new(3).with_column("memberOf", &member_of);
+        let got = ev
+            .eval(
+                &program("user.memberOf -all (group.objectId -in ['aa', 'bb'])"),
+                &pop,
+                &ctx(),
+                &groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&got), [0, 2]);
+    }
+
+    #[test]
+    fn direct_reports_read_manager() {
+        let manager = vec![s("M1"), s("m1"), s("m2"), Value::Null, s("")];
+        let pop = Population::new(5).with_column("manager", &manager);
+        let got = SetEvaluator::new()
+            .eval(
+                &program(r#"Direct Reports for "m1""#),
+                &pop,
+                &ctx(),
+                &no_groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&got), [0, 1]);
+    }
+
+    #[test]
+    fn regex_step_limit_is_an_error() {
+        let city = vec![s("Lagos"), s("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac")];
+        let pop = Population::new(2).with_column("city", &city);
+        let prog = program(r#"user.city -match "(?:a(?=a)|a)+(?=b)""#);
+        let want = per_object(&prog, &pop, &ctx());
+        let want = want[1].as_ref().unwrap_err();
+        let mut ev = SetEvaluator::new();
+        let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap_err();
+        assert_eq!(&got, want);
+        assert_eq!(got.code, crate::codes::Code::RegexLimit);
+        // Errors are not cached: the same predicate fails again.
+        assert!(ev.eval(&prog, &pop, &ctx(), &no_groups).is_err());
+        assert_eq!(ev.cached_predicates(), 0);
+    }
+
+    #[test]
+    fn dates_against_now() {
+        let hire = vec![
+            Value::Date(date(2024, 12, 20)),
+            s("2024-11-01T00:00:00Z"),
+            Value::Null,
+            s("not a date"),
+        ];
+        let pop = Population::new(4).with_column("employeeHireDate", &hire);
+        let got = SetEvaluator::new()
+            .eval(
+                &program("user.employeeHireDate -ge system.now -minus P30D"),
+                &pop,
+                &ctx(),
+                &no_groups,
+            )
+            .unwrap();
+        assert_eq!(ones(&got), [0]);
+    }
+
+    #[test]
+    fn mostly_distinct_columns_match_per_object() {
+        let n = 3000;
+        let mail: Vec<Value> = (0..n)
+            .map(|i| match i % 13 {
+                0 => Value::Null,
+                1 => s(""),
+                _ => s(&format!("User{i}@Contoso.com")),
+            })
+            .collect();
+        let other: Vec<Value> = (0..n)
+            .map(|i| match i % 5 {
+                0 => list(&[]),
+                1 => s(&format!("solo{i}@fabrikam.com")),
+                _ => Value::List(vec![
+                    s(&format!("u{i}@FABRIKAM.com")),
+                    s("shared@contoso.com"),
+                ]),
+            })
+            .collect();
+        let dept: Vec<Value> = (0..n)
+            .map(|i| s(["Sales", "sales", "HR", ""][i % 4]))
+            .collect();
+        let pop = Population::new(n + 5)
+            .with_column("mail", &mail)
+            .with_column("otherMails", &other)
+            .with_column("department", &dept);
+        let rules = [
+            r#"user.mail -endsWith "7@contoso.com""#,
+            r#"user.mail -ne null -and user.department -eq "sales""#,
+            r#"user.otherMails -all (_ -contains "fabrikam")"#,
+            r#"user.otherMails -any (_ -startsWith "u1" -or user.department -eq "hr")"#,
+            r#"user.otherMails -any (_ -eq "shared@contoso.com" -and user.mail -match "^user1")"#,
+            r#"user.otherMails -notContains "shared""#,
+        ];
+        let mut ev = SetEvaluator::new();
+        for text in rules {
+            let prog = program(text);
+            let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap();
+            let want: Vec<usize> = per_object(&prog, &pop, &ctx())
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.unwrap().then_some(i))
+                .collect();
+            assert!(!want.is_empty(), "{text}");
+            assert_eq!(ones(&got), want, "{text}");
+        }
+    }
+
+    // ---- The equivalence property ----
+
+    const WORDS: &[&str] = &[
+        "Sales",
+        "sales",
+        "SALES",
+        "",
+        "Marketing",
+        "marketing dept",
+        "Zoë",
+        "ZOË",
+        "ärger",
+        "ÄRGER",
+        "42",
+        "42.0",
+        " 7 ",
+        "true",
+        "False",
+        "2024-01-31T00:00:00Z",
+        "1/2/2024",
+        "smtp:a@contoso.com",
+        "SMTP:B@Contoso.com",
+        "m1",
+        "M1",
+        "ΣΑΣ",
+        "σας",
+        "İstanbul",
+    ];
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            1 => Just(Value::Null),
+            6 => prop::sample::select(WORDS).prop_map(s),
+            1 => (-3i64..60).prop_map(Value::Int),
+            1 => any::<bool>().prop_map(Value::Bool),
+            1 => (0i64..3000).prop_map(|d| Value::Date(date(2018, 1, 1) + TimeDelta::days(d))),
+        ]
+    }
+
+    fn plan() -> impl Strategy<Value = Value> {
+        (
+            scalar(),
+            scalar(),
+            prop::sample::select(&["service", "capabilityStatus", "SERVICE"][..]),
+        )
+            .prop_map(|(a, b, k)| {
+                Value::Object(vec![(k.to_string(), a), ("capabilityStatus".into(), b)])
+            })
+    }
+
+    fn cell() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            5 => scalar(),
+            3 => prop::collection::vec(scalar(), 0..4).prop_map(Value::List),
+            1 => prop::collection::vec(plan(), 0..3).prop_map(Value::List),
+            1 => prop::collection::vec(prop::collection::vec(scalar(), 0..2).prop_map(Value::List), 1..3)
+                .prop_map(Value::List),
+        ]
+    }
+
+    const COLUMNS: &[&str] = &[
+        "department",
+        "City",
+        "extensionAttribute1",
+        "accountEnabled",
+        "employeeHireDate",
+        "otherMails",
+        "proxyAddresses",
+        "assignedPlans",
+        "manager",
+    ];
+
+    fn columns() -> impl Strategy<Value = (usize, Vec<Option<Vec<Value>>>)> {
+        (0usize..14).prop_flat_map(|len| {
+            let col = prop::option::weighted(
+                0.9,
+                prop::collection::vec(cell(), len.saturating_sub(1)..=len),
+            );
+            (Just(len), prop::collection::vec(col, COLUMNS.len()))
+        })
+    }
+
+    const STRING_PROPS: &[&str] = &[
+        "user.department",
+        "user.city",
+        "user.extensionAttribute1",
+        "user.otherMails",
+        "user.proxyAddresses",
+    ];
+    const STRING_OPS: &[&str] = &[
+        "-eq",
+        "-ne",
+        "-startsWith",
+        "-notStartsWith",
+        "-endsWith",
+        "-notEndsWith",
+        "-contains",
+        "-notContains",
+        "-match",
+        "-notMatch",
+    ];
+    const STRING_VALUES: &[&str] = &[
+        r#""sales""#,
+        r#""SALES""#,
+        r#""""#,
+        "42",
+        "7",
+        "true",
+        r#""False""#,
+        r#""zoë""#,
+        r#""^s.*""#,
+        r#""a""#,
+        r#""ë""#,
+        r#""σας""#,
+        r#""ς$""#,
+        r#""smtp:""#,
+        r#""@contoso.com""#,
+        r#""2024-01-31""#,
+        r#""ärger""#,
+        r#""m1""#,
+        r#""i̇stanbul""#,
+        "2024-01-01T00:00:00Z",
+    ];
+    const LISTS: &[&str] = &[
+        r#"["sales", "Zoë", "42"]"#,
+        r#"["", "true"]"#,
+        r#"["σας", "İSTANBUL", "smtp:a@contoso.com"]"#,
+        "[42, 7]",
+    ];
+    const DATE_OPS: &[&str] = &["-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
+    const DATE_VALUES: &[&str] = &[
+        "2024-01-01T00:00:00Z",
+        "system.now -minus P30D",
+        "system.now -plus P1Y",
+        r#""2024-01-31""#,
+        r#""1/2/2024""#,
+        "null",
+        r#""""#,
+    ];
+
+    /// A comparison on a string-typed target (a property, or an item).
+    fn string_cmp(targets: &'static [&'static str]) -> impl Strategy<Value = String> + Clone {
+        let target = prop::sample::select(targets);
+        prop_oneof![
+            6 => (target.clone(), prop::sample::select(STRING_OPS), prop::sample::select(STRING_VALUES))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+            2 => (target.clone(), prop::sample::select(&["-in", "-notIn"][..]), prop::sample::select(LISTS))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+            2 => (target, prop::sample::select(&["-eq", "-ne"][..]), prop::sample::select(&["null", r#""""#][..]))
+                .prop_map(|(p, o, v)| format!("{p} {o} {v}")),
+        ]
+    }
+
+    fn leaf() -> impl Strategy<Value = String> {
+        let boolean = (
+            prop::sample::select(&["-eq", "-ne"][..]),
+            prop::sample::select(&["true", "false", r#""True""#, "null"][..]),
+        )
+            .prop_map(|(o, v)| format!("user.accountEnabled {o} {v}"));
+        let dates = (
+            prop::sample::select(DATE_OPS),
+            prop::sample::select(DATE_VALUES),
+        )
+            .prop_map(|(o, v)| format!("user.employeeHireDate {o} {v}"));
+        let body = |items: &'static [&'static str]| {
+            prop_oneof![
+                3 => string_cmp(items),
+                1 => (string_cmp(items), string_cmp(items), prop::sample::select(&["-and", "-or"][..]))
+                    .prop_map(|(a, b, op)| format!("{a} {op} {b}")),
+                1 => string_cmp(items).prop_map(|a| format!("-not ({a})")),
+                1 => (string_cmp(items), string_cmp(STRING_PROPS))
+                    .prop_map(|(a, b)| format!("{a} -or {b}")),
+            ]
+        };
+        let quant = prop_oneof![
+            (
+                prop::sample::select(&["user.otherMails", "user.proxyAddresses"][..]),
+                prop::sample::select(&["-any", "-all"][..]),
+                body(&["_"]),
+            )
+                .prop_map(|(c, q, b)| format!("{c} {q} ({b})")),
+            (
+                prop::sample::select(&["-any", "-all"][..]),
+                body(&["assignedPlan.service", "assignedPlan.capabilityStatus"]),
+            )
+                .prop_map(|(q, b)| format!("user.assignedPlans {q} ({b})")),
+        ];
+        prop_oneof![5 => string_cmp(STRING_PROPS), 1 => boolean, 1 => dates, 3 => quant]
+    }
+
+    fn rule_text() -> impl Strategy<Value = String> {
+        let tree = leaf().prop_recursive(3, 12, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} -and {b}")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) -or ({b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} -or {b}")),
+                inner.clone().prop_map(|a| format!("-not ({a})")),
+            ]
+        });
+        prop_oneof![
+            20 => tree,
+            1 => prop::sample::select(&[r#""m1""#, r#""M1""#, r#""ΣΑΣ""#][..])
+                .prop_map(|id| format!("Direct Reports for {id}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn set_wise_equals_per_object(
+            (len, cols) in columns(),
+            rules in prop::collection::vec(rule_text(), 1..10),
+        ) {
+            let mut pop = Population::new(len);
+            for (name, col) in COLUMNS.iter().zip(&cols) {
+                if let Some(col) = col {
+                    pop.insert(name, col);
+                }
+            }
+            let mut ev = SetEvaluator::new();
+            for text in &rules {
+                let (Some(prog), _) = compile_str(text, &Schema::entra()) else {
+                    continue;
+                };
+                let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap();
+                prop_assert_eq!(got.len(), len);
+                for (i, want) in per_object(&prog, &pop, &ctx()).into_iter().enumerate() {
+                    prop_assert_eq!(got.contains(i), want.unwrap(), "rule {} identity {}", text, i);
+                }
+            }
+        }
+    }
+
+    // ---- Scale ----
+
+    /// A tiny deterministic generator for the scale test.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    /// 1,000,000 identities x 10 columns, 2,000 random rules. Run with
+    /// `cargo test --release --lib rule::sets -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn million_identities_two_thousand_rules() {
+        use std::time::Instant;
+        const N: usize = 1_000_000;
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let depts: Vec<String> = (0..40)
+            .flat_map(|i| [format!("Dept{i}"), format!("dept{i}"), format!("DEPT{i}")])
+            .collect();
+        let cities: Vec<String> = (0..200).map(|i| format!("City {i}")).collect();
+        let titles: Vec<String> = (0..300).map(|i| format!("Title {i} Engineer")).collect();
+        let countries: Vec<String> = (0..30).map(|i| format!("C{i}")).collect();
+        let start = Instant::now();
+        let mut cols: Vec<(&str, Vec<Value>)> = vec![
+            ("department", Vec::with_capacity(N)),
+            ("city", Vec::with_capacity(N)),
+            ("jobTitle", Vec::with_capacity(N)),
+            ("country", Vec::with_capacity(N)),
+            ("userType", Vec::with_capacity(N)),
+            ("accountEnabled", Vec::with_capacity(N)),
+            ("employeeHireDate", Vec::with_capacity(N)),
+            ("extensionAttribute1", Vec::with_capacity(N)),
+            ("mail", Vec::with_capacity(N)),
+            ("otherMails", Vec::with_capacity(N)),
+        ];
+        for i in 0..N {
+            let r = rng.next() as usize;
+            let row = [
+                if r % 17 == 0 {
+                    Value::Null
+                } else {
+                    s(&depts[r % depts.len()])
+                },
+                s(&cities[(r >> 8) % cities.len()]),
+                s(&titles[(r >> 16) % titles.len()]),
+                s(&countries[(r >> 24) % countries.len()]),
+                s(if (r >> 32) % 10 == 0 {
+                    "Guest"
+                } else {
+                    "Member"
+                }),
+                Value::Bool((r >> 36) % 20 != 0),
+                Value::Date(date(2015, 1, 1) + TimeDelta::days(((r >> 40) % 3650) as i64)),
+                s(&((r >> 44) % 1000).to_string()),
+                s(&format!("user{i}@contoso.com")),
+                if (r >> 54) % 3 == 0 {
+                    Value::List(vec![])
+                } else {
+                    Value::List(vec![
+                        s(&format!("u{i}@fabrikam.com")),
+                        s("shared@contoso.com"),
+                    ])
+                },
+            ];
+            for ((_, col), v) in cols.iter_mut().zip(row) {
+                col.push(v);
+            }
+        }
+        println!("population built in {:?}", start.elapsed());
+        let mut pop = Population::new(N);
+        for (name, col) in &cols {
+            pop.insert(name, col);
+        }
+        let condition = |rng: &mut XorShift| -> String {
+            match rng.below(12) {
+                0..=2 => format!("user.department -eq \"{}\"", depts[rng.below(depts.len())]),
+                3 => format!(
+                    "user.department -in [\"{}\", \"{}\"]",
+                    depts[rng.below(depts.len())],
+                    depts[rng.below(depts.len())]
+                ),
+                4 => format!("user.city -ne \"{}\"", cities[rng.below(cities.len())]),
+                5 => format!("user.jobTitle -startsWith \"Title {}\"", rng.below(30)),
+                6 => format!(
+                    "user.country -eq \"{}\"",
+                    countries[rng.below(countries.len())]
+                ),
+                7 => format!("user.userType -eq \"{}\"", rng.pick(&["Member", "Guest"])),
+                8 => format!("user.accountEnabled -eq {}", rng.pick(&["true", "false"])),
+                9 => format!(
+                    "user.employeeHireDate -ge system.now -minus P{}D",
+                    30 * (1 + rng.below(24))
+                ),
+                10 => format!("user.extensionAttribute1 -match \"^{}\"", rng.below(100)),
+                _ => format!(
+                    "user.otherMails -any (_ -endsWith \"{}\")",
+                    rng.pick(&["@contoso.com", "@fabrikam.com", "@example.com"])
+                ),
+            }
+        };
+        let rules: Vec<RuleProgram> = (0..2000)
+            .map(|_| {
+                let n = 1 + rng.below(4);
+                let parts: Vec<String> = (0..n).map(|_| condition(&mut rng)).collect();
+                let joiner = if rng.below(3) == 0 { " -or " } else { " -and " };
+                program(&parts.join(joiner))
+            })
+            .collect();
+        let now = RuleContext {
+            now: date(2025, 6, 1),
+        };
+        let start = Instant::now();
+        let mut ev = SetEvaluator::new();
+        let mut total = 0usize;
+        for r in &rules {
+            total += ev.eval(r, &pop, &now, &no_groups).unwrap().count_ones(..);
+        }
+        println!(
+            "{} rules over {N} identities in {:?}: {} distinct predicates computed, {} cached, {total} memberships",
+            rules.len(),
+            start.elapsed(),
+            ev.predicates_computed(),
+            ev.cached_predicates(),
+        );
+    }
+}
