@@ -340,6 +340,11 @@ codes! {
         evaluated(include_str!("../tests/eval/E202/bad.yaml")),
         evaluated(include_str!("../tests/eval/E202/good.yaml"));
 
+    UnknownMember = "E203", Warning, "unknown-member",
+        "a static group lists a member that is not an identity",
+        evaluated(include_str!("../tests/eval/E203/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E203/good.yaml"));
+
     // ---- D1xx: data ----
     DataUnreadable = "D101", Error, "unreadable-data",
         "a data file cannot be read or parsed, or a record in it is malformed (the record is skipped)",

@@ -27,6 +27,7 @@ use crate::policy::graph::NodeId;
 use crate::policy::load::Loaded;
 use crate::policy::raw;
 use crate::rule::RuleContext;
+use crate::rule::sets::{Bitset, Population, SetEvaluator};
 use crate::value::Value;
 
 pub use report::{Account, DesiredState, IdentityState, Lifecycle};
@@ -36,6 +37,35 @@ pub use report::{Account, DesiredState, IdentityState, Lifecycle};
 pub struct Options {
     /// The date the state is computed for (midnight UTC).
     pub as_of: NaiveDate,
+}
+
+/// Where a mapping input comes from.
+enum Input {
+    /// Field `.1` of the person's record in dataset `.0`.
+    Field(usize, usize),
+    /// An identity attribute computed earlier, by position in the evaluation order.
+    Attribute(usize),
+    /// Nothing (an unresolved reference).
+    Null,
+}
+
+/// How one attribute is computed.
+enum How<'p> {
+    Copy(Input),
+    Constant(Value),
+    Expression {
+        program: &'p crate::expr::Program,
+        inputs: Vec<Input>,
+        unique: bool,
+    },
+}
+
+/// One attribute of the evaluation plan.
+struct Step<'p> {
+    attr: &'p String,
+    at: usize,
+    how: How<'p>,
+    default: Option<&'p String>,
 }
 
 /// Reads every source of the policy set (paths relative to the declaring file), in
@@ -81,48 +111,84 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         .unwrap_or_default();
     let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
 
-    // 3. Identity attributes, in the graph's order.
+    // 3. Identity attributes, in the graph's order. What each mapping reads is resolved once
+    //    to a dataset column or an earlier attribute, so the per-identity loop only indexes.
     let order: Vec<String> = attribute_order(policy);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
-    let mut states: Vec<IdentityState> = Vec::with_capacity(people.len());
-    for person in &people {
-        let mut attributes: IndexMap<String, Value> = IndexMap::new();
-        let mut ignored = false;
-        for attr in &order {
-            let Some(mapping) = policy.mappings.get(&NodeId::Attribute(attr.clone())) else {
-                continue;
-            };
-            let read = |node: &NodeId, attributes: &IndexMap<String, Value>| -> Value {
-                match node {
-                    NodeId::SourceField(s, f) => person.field(&datasets, s, f),
-                    NodeId::Attribute(a) => attributes.get(a).cloned().unwrap_or(Value::Null),
-                    _ => Value::Null,
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
+    let locate = |node: &NodeId| -> Input {
+        match node {
+            NodeId::SourceField(s, f) => datasets
+                .iter()
+                .position(|d| d.source == *s)
+                .and_then(|d| Some(Input::Field(d, datasets.get(d)?.field_index(f)?)))
+                .unwrap_or(Input::Null),
+            NodeId::Attribute(a) => position
+                .get(a.as_str())
+                .map_or(Input::Null, |i| Input::Attribute(*i)),
+            _ => Input::Null,
+        }
+    };
+    let plan: Vec<Step<'_>> = order
+        .iter()
+        .filter_map(|attr| {
+            let mapping = policy.mappings.get(&NodeId::Attribute(attr.clone()))?;
+            let how = match &mapping.kind {
+                MappingKind::Direct(node) => How::Copy(locate(node)),
+                MappingKind::Constant(c) => How::Constant(Value::Str(c.clone())),
+                MappingKind::Expression { program, slots } => {
+                    let ProgramKind::Expression { program, .. } = &policy.programs.get(*program)?.kind else { return None };
+                    let unique = matches!(&program.root, crate::expr::compile::Node::Call(c) if c.func == crate::expr::functions::Func::SelectUniqueValue);
+                    How::Expression { program, inputs: slots.iter().map(|s| s.as_ref().map_or(Input::Null, &locate)).collect(), unique }
                 }
             };
-            let value = match &mapping.kind {
-                MappingKind::Direct(node) => read(node, &attributes),
-                MappingKind::Constant(c) => Value::Str(c.clone()),
-                MappingKind::Expression { program, slots } => {
-                    let Some(def) = policy.programs.get(*program) else {
-                        continue;
-                    };
-                    let ProgramKind::Expression { program, .. } = &def.kind else {
-                        continue;
-                    };
-                    let values: Vec<Value> = slots
-                        .iter()
-                        .map(|s| s.as_ref().map_or(Value::Null, |n| read(n, &attributes)))
-                        .collect();
-                    let used = taken.entry(attr.clone()).or_default();
+            Some(Step { attr, at: position.get(attr.as_str()).copied().unwrap_or(0), how, default: mapping.default.as_ref() })
+        })
+        .collect();
+    let domain = default_domain(loaded);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let mut taken: HashMap<usize, HashSet<String>> = HashMap::new();
+    let mut states: Vec<IdentityState> = Vec::with_capacity(people.len());
+    let mut values: Vec<Value> = vec![Value::Null; order.len()];
+    for person in &people {
+        values.iter_mut().for_each(|v| *v = Value::Null);
+        let mut ignored = false;
+        let fetch = |input: &Input, values: &[Value]| -> Value {
+            match input {
+                Input::Field(d, f) => person
+                    .records
+                    .iter()
+                    .find(|(pd, _)| pd == d)
+                    .and_then(|(_, r)| datasets.get(*d)?.records.get(*r))
+                    .map_or(Value::Null, |rec| rec.value(*f).clone()),
+                Input::Attribute(i) => values.get(*i).cloned().unwrap_or(Value::Null),
+                Input::Null => Value::Null,
+            }
+        };
+        for step in &plan {
+            let value = match &step.how {
+                How::Copy(input) => fetch(input, &values),
+                How::Constant(v) => v.clone(),
+                How::Expression {
+                    program,
+                    inputs,
+                    unique,
+                } => {
+                    let slot_values: Vec<Value> =
+                        inputs.iter().map(|i| fetch(i, &values)).collect();
+                    let used = taken.entry(step.at).or_default();
                     let is_taken = |v: &str| used.contains(&v.to_lowercase());
                     let mut ctx = Context {
                         now,
-                        default_domain: default_domain(loaded),
+                        default_domain: domain,
                         is_taken: &is_taken,
                         rng: &mut rng,
                     };
-                    match program.eval(&values, &mut ctx) {
+                    let outcome = program.eval(&slot_values, &mut ctx);
+                    let v = match outcome {
                         Ok(Outcome::Value(v)) => v,
                         Ok(Outcome::IgnoreAttributeFlow) => Value::Null,
                         Ok(Outcome::IgnoreObjectFlow) => {
@@ -135,32 +201,36 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                                 severity: Severity::Error,
                                 file: person.origin(&datasets),
                                 row: person.first_row(&datasets),
-                                field: Some(attr.clone()),
+                                field: Some(step.attr.clone()),
                                 message: format!("identity `{}`: {}", person.key, d.message),
                                 help: d.help.clone(),
                             });
                             Value::Null
                         }
+                    };
+                    // Values chosen by SelectUniqueValue are taken for everyone after.
+                    if *unique && let Some(text) = v.as_text() {
+                        taken
+                            .entry(step.at)
+                            .or_default()
+                            .insert(text.to_lowercase());
                     }
+                    v
                 }
             };
-            let value = match (&value, &mapping.default) {
+            let value = match (&value, step.default) {
                 (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
                 _ => value,
             };
-            if let Some(text) = value.as_text() {
-                taken
-                    .entry(attr.clone())
-                    .or_default()
-                    .insert(text.to_lowercase());
+            if let Some(slot) = values.get_mut(step.at) {
+                *slot = value;
             }
-            attributes.insert(attr.clone(), value);
         }
         // Report attributes in declaration order, whatever order they were computed in.
         let attributes: IndexMap<String, Value> = policy
             .attributes
             .keys()
-            .filter_map(|k| attributes.get(k).map(|v| (k.clone(), v.clone())))
+            .filter_map(|k| Some((k.clone(), values.get(*position.get(k.as_str())?)?.clone())))
             .collect();
         let lifecycle = lifecycle(identity.map(|i| &i.value), &attributes, now);
         states.push(IdentityState {
@@ -177,9 +247,32 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
 
     manager_issues(&states, &mut issues);
 
-    // 4. Groups and packages, in the graph's order (memberOf reads earlier groups).
+    // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
+    //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
-    let mut members: HashMap<String, HashSet<usize>> = HashMap::new();
+    let n = states.len();
+    let columns: Vec<(String, Vec<Value>)> = policy
+        .attributes
+        .keys()
+        .map(|a| {
+            (
+                a.clone(),
+                states
+                    .iter()
+                    .map(|s| s.attributes.get(a).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut population = Population::new(n);
+    for (name, column) in &columns {
+        population.insert(name, column);
+    }
+    // Dynamic membership only for identities that have an account.
+    let mut eligible = Bitset::with_capacity(n);
+    for (i, s) in states.iter().enumerate() {
+        eligible.set(i, s.lifecycle.has_account() && !s.ignored);
+    }
     let rules: HashMap<&NodeId, &crate::rule::RuleProgram> = policy
         .programs
         .iter()
@@ -212,28 +305,44 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         .map(|o| o.into_iter().cloned().collect())
         .unwrap_or_default();
     let packages = raw_packages(loaded);
+    let mut evaluator = SetEvaluator::new();
+    // Group sets by lower-cased name (memberOf compares case-insensitively); packages by
+    // `package:name`.
+    let mut sets: HashMap<String, Bitset> = HashMap::new();
+    let mut evaluate_node =
+        |node: &NodeId, sets: &HashMap<String, Bitset>, issues: &mut Vec<DataIssue>| -> Bitset {
+            let Some(rule) = rules.get(node) else {
+                return Bitset::with_capacity(n);
+            };
+            match evaluator.eval(rule, &population, &ctx, &|id: &str| sets.get(id)) {
+                Ok(mut set) => {
+                    set.intersect_with(&eligible);
+                    set
+                }
+                Err(d) => {
+                    issues.push(DataIssue {
+                        code: d.code,
+                        severity: Severity::Error,
+                        file: String::new(),
+                        row: None,
+                        field: Some(node.to_string()),
+                        message: d.message,
+                        help: d.help,
+                    });
+                    Bitset::with_capacity(n)
+                }
+            }
+        };
     for node in &graph_order {
         match node {
             NodeId::Group(name) => {
-                let mut set: HashSet<usize> = HashSet::new();
-                if let Some(rule) = rules.get(node) {
-                    for (i, state) in states.iter().enumerate() {
-                        if !state.lifecycle.has_account() || state.ignored {
-                            continue;
-                        }
-                        if evaluate_rule(rule, i, state, &members, &ctx, &mut issues) {
-                            set.insert(i);
-                        }
-                    }
-                }
+                let mut set = evaluate_node(node, &sets, &mut issues);
                 if let Some(list) = static_members.get(name.as_str()) {
                     for key in list {
                         match index.get(key) {
-                            Some(i) => {
-                                set.insert(*i);
-                            }
+                            Some(i) => set.insert(*i),
                             None => issues.push(DataIssue {
-                                code: Code::UnknownReference,
+                                code: Code::UnknownMember,
                                 severity: Severity::Warning,
                                 file: String::new(),
                                 row: None,
@@ -246,42 +355,40 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                         }
                     }
                 }
-                // Packages that grant this group add their holders (their nodes come first).
                 for (pname, pkg) in &packages {
                     if pkg
                         .resources
                         .iter()
                         .any(|r| matches!(&r.value, raw::Resource::Group(g) if g.value == *name))
-                        && let Some(holders) = members.get(&format!("package:{pname}"))
+                        && let Some(holders) = sets.get(&format!("package:{pname}"))
                     {
-                        set.extend(holders.iter().copied());
+                        set.union_with(holders);
                     }
                 }
-                members.insert(name.clone(), set);
+                sets.insert(name.to_lowercase(), set);
             }
             NodeId::Package(name) => {
-                let mut set: HashSet<usize> = HashSet::new();
-                if let Some(rule) = rules.get(node) {
-                    for (i, state) in states.iter().enumerate() {
-                        if state.lifecycle.has_account()
-                            && !state.ignored
-                            && evaluate_rule(rule, i, state, &members, &ctx, &mut issues)
-                        {
-                            set.insert(i);
-                        }
-                    }
-                }
-                members.insert(format!("package:{name}"), set);
+                let set = evaluate_node(node, &sets, &mut issues);
+                sets.insert(format!("package:{name}"), set);
             }
             _ => {}
         }
     }
-    for (name, set) in &members {
-        for i in set {
-            if let Some(state) = states.get_mut(*i) {
+    let group_names: HashMap<String, &String> = policy
+        .groups
+        .keys()
+        .map(|g| (g.to_lowercase(), g))
+        .collect();
+    for (name, set) in &sets {
+        for i in set.ones() {
+            if let Some(state) = states.get_mut(i) {
                 match name.strip_prefix("package:") {
                     Some(p) => state.access_packages.push(p.to_string()),
-                    None => state.groups.push(name.clone()),
+                    None => state.groups.push(
+                        group_names
+                            .get(name)
+                            .map_or_else(|| name.clone(), |g| (*g).clone()),
+                    ),
                 }
             }
         }
@@ -620,54 +727,6 @@ fn attribute_order(policy: &Policy) -> Vec<String> {
             })
             .collect(),
         None => policy.attributes.keys().cloned().collect(),
-    }
-}
-
-/// Evaluates a rule for identity `i`: properties read identity attributes
-/// (case-insensitively), `memberOf` the groups computed so far.
-fn evaluate_rule(
-    rule: &crate::rule::RuleProgram,
-    i: usize,
-    state: &IdentityState,
-    members: &HashMap<String, HashSet<usize>>,
-    ctx: &RuleContext,
-    issues: &mut Vec<DataIssue>,
-) -> bool {
-    let values: Vec<Value> = rule
-        .properties
-        .iter()
-        .map(|p| {
-            if p.name.eq_ignore_ascii_case("memberOf") {
-                let mut ids: Vec<String> = members
-                    .iter()
-                    .filter(|(g, set)| !g.starts_with("package:") && set.contains(&i))
-                    .map(|(g, _)| g.clone())
-                    .collect();
-                ids.sort();
-                Value::List(ids.into_iter().map(Value::Str).collect())
-            } else {
-                state
-                    .attributes
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                    .map_or(Value::Null, |(_, v)| v.clone())
-            }
-        })
-        .collect();
-    match rule.eval(&values, ctx) {
-        Ok(b) => b,
-        Err(d) => {
-            issues.push(DataIssue {
-                code: d.code,
-                severity: Severity::Error,
-                file: String::new(),
-                row: None,
-                field: None,
-                message: format!("identity `{}`: {}", state.key, d.message),
-                help: d.help,
-            });
-            false
-        }
     }
 }
 
