@@ -92,10 +92,12 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut issues: Vec<DataIssue> = Vec::new();
 
+    let mut clock = Stages::new();
     // 1. Read every source.
     let datasets = read_sources(loaded, &mut issues);
     let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
 
+    clock.lap("read sources");
     // 2. Correlate records into identities.
     let precedence: Vec<String> = identity
         .map(|i| i.value.precedence.iter().map(|p| p.value.clone()).collect())
@@ -111,6 +113,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         .unwrap_or_default();
     let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
 
+    clock.lap("correlate");
     // 3. Identity attributes, in the graph's order. What each mapping reads is resolved once
     //    to a dataset column or an earlier attribute, so the per-identity loop only indexes.
     let order: Vec<String> = attribute_order(policy);
@@ -247,6 +250,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
 
     manager_issues(&states, &mut issues);
 
+    clock.lap("identity attributes and lifecycle");
     // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
     //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
@@ -424,13 +428,18 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         }
     }
 
+    clock.lap("groups and access packages (rules)");
     // 5. Accounts in each target, for identities in scope.
     for file in &loaded.files {
         for (tname, target) in &file.policy.targets {
             let target = &target.value;
             let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
+            let patterns = Patterns::new(target);
             for state in &mut states {
-                if state.ignored || !state.lifecycle.has_account() || !in_scope(target, state) {
+                if state.ignored
+                    || !state.lifecycle.has_account()
+                    || !in_scope(target, state, &patterns)
+                {
                     continue;
                 }
                 let mut attributes: IndexMap<String, Value> = IndexMap::new();
@@ -509,12 +518,89 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         }
     }
 
-    DesiredState::new(options.as_of, states, issues)
+    clock.lap("target accounts");
+    let state = DesiredState::new(options.as_of, states, issues);
+    clock.lap("report");
+    clock.finish();
+    state
+}
+
+/// Stage timings, printed on standard error when `ROSTER_TIMINGS` is set (for benchmarks:
+/// each stage's share of the run).
+struct Stages {
+    on: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    fn new() -> Stages {
+        let now = std::time::Instant::now();
+        Stages {
+            on: std::env::var_os("ROSTER_TIMINGS").is_some(),
+            start: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn finish(&self) {
+        if !self.on {
+            return;
+        }
+        let total = self.start.elapsed().as_secs_f64().max(f64::EPSILON);
+        for (name, d) in &self.laps {
+            eprintln!(
+                "timing: {name:<40} {:>9.3} s {:>5.1}%",
+                d.as_secs_f64(),
+                100.0 * d.as_secs_f64() / total
+            );
+        }
+    }
 }
 
 /// Whether an identity is in a target's scope: assigned through a group or package (when any
 /// are listed), and passing the scoping filters (when any are given).
-fn in_scope(target: &raw::Target, state: &IdentityState) -> bool {
+/// The scoping-filter patterns of one target, compiled once: `REGEX MATCH` values by the
+/// clause's position (filter, clause).
+struct Patterns(HashMap<(usize, usize), crate::dotnet::regex::NetRegex>);
+
+impl Patterns {
+    fn new(target: &raw::Target) -> Patterns {
+        let mut map = HashMap::new();
+        for (f, filter) in target
+            .scope
+            .iter()
+            .flat_map(|s| s.value.filters.iter())
+            .enumerate()
+        {
+            for (c, clause) in filter.value.iter().enumerate() {
+                if let Some(v) = &clause.value.value
+                    && matches!(
+                        clause.value.operator.value,
+                        raw::ClauseOperator::RegexMatch | raw::ClauseOperator::NotRegexMatch
+                    )
+                    && let Ok(re) = crate::dotnet::regex::NetRegex::new(
+                        &v.value,
+                        crate::dotnet::regex::Options::default(),
+                    )
+                {
+                    map.insert((f, c), re);
+                }
+            }
+        }
+        Patterns(map)
+    }
+}
+
+fn in_scope(target: &raw::Target, state: &IdentityState, patterns: &Patterns) -> bool {
     let Some(scope) = &target.scope else {
         return true;
     };
@@ -526,17 +612,25 @@ fn in_scope(target: &raw::Target, state: &IdentityState) -> bool {
             .iter()
             .any(|p| state.access_packages.contains(&p.value));
     let filtered = scope.filters.is_empty()
-        || scope.filters.iter().any(|f| {
-            f.value
-                .iter()
-                .all(|c| clause(&c.value, state.attributes.get(&c.value.attribute.value)))
+        || scope.filters.iter().enumerate().any(|(fi, f)| {
+            f.value.iter().enumerate().all(|(ci, c)| {
+                clause(
+                    &c.value,
+                    state.attributes.get(&c.value.attribute.value),
+                    patterns.0.get(&(fi, ci)),
+                )
+            })
         });
     assigned && filtered
 }
 
 /// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
 /// the `IS NULL` / `IS FALSE` tests.
-fn clause(c: &raw::Clause, value: Option<&Value>) -> bool {
+fn clause(
+    c: &raw::Clause,
+    value: Option<&Value>,
+    pattern: Option<&crate::dotnet::regex::NetRegex>,
+) -> bool {
     use raw::ClauseOperator as Op;
     let text = value
         .and_then(Value::as_text)
@@ -569,11 +663,9 @@ fn clause(c: &raw::Clause, value: Option<&Value>) -> bool {
             }
         }
         Op::RegexMatch | Op::NotRegexMatch => {
-            let hit =
-                crate::dotnet::regex::NetRegex::new(want, crate::dotnet::regex::Options::default())
-                    .ok()
-                    .and_then(|re| re.is_match(&text).ok())
-                    .unwrap_or(false);
+            let hit = pattern
+                .and_then(|re| re.is_match(&text).ok())
+                .unwrap_or(false);
             if c.operator.value == Op::RegexMatch {
                 hit
             } else {

@@ -53,6 +53,9 @@ pub type Bitset = fixedbitset::FixedBitSet;
 pub struct Population<'a> {
     len: usize,
     columns: HashMap<String, &'a [Value]>,
+    /// The fingerprint, computed once per set of columns (it sorts every column name, which
+    /// is too costly to repeat for each of thousands of rules).
+    fingerprint: std::cell::OnceCell<Fingerprint>,
 }
 
 impl<'a> Population<'a> {
@@ -61,6 +64,7 @@ impl<'a> Population<'a> {
         Population {
             len,
             columns: HashMap::new(),
+            fingerprint: std::cell::OnceCell::new(),
         }
     }
 
@@ -74,6 +78,7 @@ impl<'a> Population<'a> {
     /// Adds (or replaces) the column of property `name` (case-insensitive).
     pub fn insert(&mut self, name: &str, values: &'a [Value]) {
         self.columns.insert(name.to_lowercase(), values);
+        self.fingerprint = std::cell::OnceCell::new();
     }
 
     /// The number of identities.
@@ -92,7 +97,11 @@ impl<'a> Population<'a> {
     }
 
     /// What identifies this population's data for the evaluator's caches.
-    fn fingerprint(&self) -> Fingerprint {
+    fn fingerprint(&self) -> &Fingerprint {
+        self.fingerprint.get_or_init(|| self.compute_fingerprint())
+    }
+
+    fn compute_fingerprint(&self) -> Fingerprint {
         let mut columns: Vec<(String, usize, usize)> = self
             .columns
             .iter()
@@ -231,9 +240,9 @@ impl SetEvaluator {
         groups: &dyn Fn(&str) -> Option<&'g Bitset>,
     ) -> Result<Bitset, Diagnostic> {
         let fingerprint = pop.fingerprint();
-        if self.fingerprint.as_ref() != Some(&fingerprint) {
+        if self.fingerprint.as_ref() != Some(fingerprint) {
             self.clear();
-            self.fingerprint = Some(fingerprint);
+            self.fingerprint = Some(fingerprint.clone());
         }
         let env = Env {
             rule,
