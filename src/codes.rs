@@ -643,11 +643,7 @@ mod tests {
                         is_taken: &is_taken,
                         rng: &mut rng,
                     };
-                    let values: Vec<Value> = program
-                        .attributes
-                        .iter()
-                        .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
-                        .collect();
+                    let values: Vec<Value> = program.values_from_json(&input);
                     if let Err(d) = program.eval(&values, &mut ctx) {
                         diags.push(d);
                     }
@@ -704,16 +700,7 @@ mod tests {
             Lang::Rule => {
                 let (program, mut diags) = crate::rule::compile_str(ex.text, &Schema::entra());
                 if let Some(program) = program {
-                    let values: Vec<Value> = program
-                        .properties
-                        .iter()
-                        .map(|p| {
-                            input
-                                .iter()
-                                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                                .map_or(Value::Null, |(_, v)| Value::from_json(v))
-                        })
-                        .collect();
+                    let values: Vec<Value> = program.values_from_json(&input);
                     if let Err(d) = program.eval(&values, &RuleContext { now }) {
                         diags.push(d);
                     }

@@ -186,11 +186,7 @@ fn run_expr(
         return Ok(());
     }
     let program = program.ok_or("no program and no error")?;
-    let values: Vec<Value> = program
-        .attributes
-        .iter()
-        .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
-        .collect();
+    let values: Vec<Value> = program.values_from_json(input);
     let taken: std::collections::HashSet<String> =
         case.existing.iter().map(|s| s.to_lowercase()).collect();
     let is_taken = |v: &str| taken.contains(&v.to_lowercase());
@@ -250,16 +246,7 @@ fn run_rule(
         return Ok(());
     }
     let program = program.ok_or("no program and no error")?;
-    let values: Vec<Value> = program
-        .properties
-        .iter()
-        .map(|p| {
-            input
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                .map_or(Value::Null, |(_, v)| Value::from_json(v))
-        })
-        .collect();
+    let values: Vec<Value> = program.values_from_json(input);
     match program.eval(&values, &RuleContext { now }) {
         Err(d) => match &case.error {
             Some(want) if want == d.code.as_str() => Ok(()),

@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 
 use super::ExitStatus;
-use super::io::cannot_run;
+use super::io::{cannot_run, load_checked, parse_as_of};
 use crate::eval::{self, Options};
-use crate::policy;
-use crate::render;
 
 /// Output formats of `roster eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -44,30 +42,14 @@ pub struct Args {
 /// evaluated) or the data has error-level problems (the report is still written), 2 when it
 /// could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let as_of = match &args.as_of {
-        None => chrono::Utc::now().date_naive(),
-        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                return cannot_run(&format!("--as-of: `{s}` is not a date; write YYYY-MM-DD"));
-            }
-        },
+    let as_of = match parse_as_of(args.as_of.as_deref()) {
+        Ok(d) => d,
+        Err(status) => return status,
     };
-    let loaded = match policy::load::load(&args.dir) {
-        Ok(l) => l,
-        Err(e) => return cannot_run(&e.to_string()),
+    let (loaded, checked) = match load_checked(&args.dir) {
+        Ok(x) => x,
+        Err(status) => return status,
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    let checked = policy::compile::compile(&loaded, &mut diagnostics);
-    let errors: Vec<_> = diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        eprint!("{}", render::human(&errors, &loaded.sources));
-        return ExitStatus::Failure;
-    }
     if args.format == EvalFormat::Csv && args.out.is_none() {
         return cannot_run("--format csv writes one file per target: give --out DIR");
     }

@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 
 use super::ExitStatus;
-use super::io::{cannot_run, out};
+use super::io::{load_checked, out, parse_as_of};
 use crate::eval::{self, Options, explain};
-use crate::policy;
-use crate::render;
 
 /// Output formats of `roster explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -37,30 +35,14 @@ pub struct Args {
 /// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
 /// identity has that key, 2 when it could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let as_of = match &args.as_of {
-        None => chrono::Utc::now().date_naive(),
-        Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => {
-                return cannot_run(&format!("--as-of: `{s}` is not a date; write YYYY-MM-DD"));
-            }
-        },
+    let as_of = match parse_as_of(args.as_of.as_deref()) {
+        Ok(d) => d,
+        Err(status) => return status,
     };
-    let loaded = match policy::load::load(&args.dir) {
-        Ok(l) => l,
-        Err(e) => return cannot_run(&e.to_string()),
+    let (loaded, checked) = match load_checked(&args.dir) {
+        Ok(x) => x,
+        Err(status) => return status,
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    let checked = policy::compile::compile(&loaded, &mut diagnostics);
-    let errors: Vec<_> = diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        eprint!("{}", render::human(&errors, &loaded.sources));
-        return ExitStatus::Failure;
-    }
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
     let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
         let keys: Vec<&str> = state.identities.iter().map(|i| i.key.as_str()).collect();

@@ -60,14 +60,7 @@ pub fn run(args: &Args) -> ExitStatus {
         return ExitStatus::Failure;
     };
     let mut warnings = diagnostics;
-    let values: Vec<Value> = program
-        .attributes
-        .iter()
-        .map(|name| match input.get(name) {
-            Some(v) => Value::from_json(v),
-            None => Value::Null,
-        })
-        .collect();
+    let values: Vec<Value> = program.values_from_json(&input);
     let mut rng = match args.seed {
         Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
         None => rand::make_rng(),

@@ -116,3 +116,32 @@ pub fn out(text: &str) {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
 }
+
+/// Parses `--as-of` (`YYYY-MM-DD`), defaulting to today (UTC).
+pub fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStatus> {
+    match as_of {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| cannot_run(&format!("--as-of: `{s}` is not a date; write YYYY-MM-DD"))),
+    }
+}
+
+/// Loads and checks a policy set for evaluation: the policy when it has no errors; otherwise
+/// the errors are printed on standard error and the exit status is returned.
+pub fn load_checked(
+    dir: &std::path::Path,
+) -> Result<(crate::policy::load::Loaded, crate::policy::Policy), super::ExitStatus> {
+    let loaded = crate::policy::load::load(dir).map_err(|e| cannot_run(&e.to_string()))?;
+    let mut diagnostics = loaded.diagnostics.clone();
+    let checked = crate::policy::compile::compile(&loaded, &mut diagnostics);
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        eprint!("{}", crate::render::human(&errors, &loaded.sources));
+        return Err(super::ExitStatus::Failure);
+    }
+    Ok((loaded, checked))
+}

@@ -45,16 +45,7 @@ pub fn run(args: &Args) -> ExitStatus {
     };
     print_diagnostics(&diagnostics, &source, args.format);
     // Property names are case-insensitive in rules.
-    let values: Vec<Value> = program
-        .properties
-        .iter()
-        .map(|p| {
-            input
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                .map_or(Value::Null, |(_, v)| Value::from_json(v))
-        })
-        .collect();
+    let values: Vec<Value> = program.values_from_json(&input);
     match program.eval(&values, &RuleContext { now }) {
         Ok(b) => {
             super::io::out(&format!("{b}\n"));

@@ -578,3 +578,17 @@ fn collect_calls<'a>(node: &'a Node, out: &mut Vec<&'a Call>) {
         Node::Attr(..) | Node::Const(_) | Node::Flow(_) => {}
     }
 }
+
+impl Program {
+    /// The values of the expression's attributes, by slot, from a JSON object of attribute name
+    /// to value (`roster expr --input`): names match exactly, an absent attribute is NULL.
+    pub fn values_from_json(
+        &self,
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<Value> {
+        self.attributes
+            .iter()
+            .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
+            .collect()
+    }
+}

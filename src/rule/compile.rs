@@ -674,3 +674,24 @@ impl Compiler<'_> {
         }
     }
 }
+
+impl RuleProgram {
+    /// The values of the rule's properties, by slot, from a JSON object of property name to
+    /// value (`roster rule --input`): names match case-insensitively, an absent property is null.
+    pub fn values_from_json(
+        &self,
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<crate::value::Value> {
+        self.properties
+            .iter()
+            .map(|p| {
+                input
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                    .map_or(crate::value::Value::Null, |(_, v)| {
+                        crate::value::Value::from_json(v)
+                    })
+            })
+            .collect()
+    }
+}
