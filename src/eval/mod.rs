@@ -156,7 +156,9 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let mut taken: HashMap<usize, HashSet<String>> = HashMap::new();
     let mut states: Vec<IdentityState> = Vec::with_capacity(people.len());
     let mut values: Vec<Value> = vec![Value::Null; order.len()];
+    let mut progress = Progress::new(people.len());
     for person in &people {
+        progress.tick();
         values.iter_mut().for_each(|v| *v = Value::Null);
         let mut ignored = false;
         let fetch = |input: &Input, values: &[Value]| -> Value {
@@ -250,6 +252,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
 
     manager_issues(&states, &mut issues);
 
+    progress.done();
     clock.lap("identity attributes and lifecycle");
     // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
     //    reads earlier groups; a group granted by a package reads the package).
@@ -523,6 +526,49 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     clock.lap("report");
     clock.finish();
     state
+}
+
+/// A progress line on standard error for long runs, only when standard error is a terminal
+/// (never in CI logs or redirected output).
+struct Progress {
+    on: bool,
+    total: usize,
+    done: usize,
+    step: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        use std::io::IsTerminal as _;
+        let on = total >= 50_000 && std::io::stderr().is_terminal();
+        Progress {
+            on,
+            total,
+            done: 0,
+            step: (total / 100).max(1),
+        }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        if self.on && self.done.is_multiple_of(self.step) {
+            eprint!(
+                "\revaluating identities: {:>3}% ({}/{})",
+                self.done * 100 / self.total.max(1),
+                self.done,
+                self.total
+            );
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprintln!(
+                "\revaluating identities: 100% ({}/{})",
+                self.total, self.total
+            );
+        }
+    }
 }
 
 /// Stage timings, printed on standard error when `ROSTER_TIMINGS` is set (for benchmarks:
