@@ -39,6 +39,18 @@ pub struct Options {
     pub as_of: NaiveDate,
 }
 
+/// Whether a mapping is a `SelectUniqueValue` expression.
+fn is_unique(policy: &Policy, kind: &MappingKind) -> bool {
+    let MappingKind::Expression { program, .. } = kind else {
+        return false;
+    };
+    matches!(
+        policy.programs.get(*program).map(|d| &d.kind),
+        Some(ProgramKind::Expression { program, .. })
+            if matches!(&program.root, crate::expr::compile::Node::Call(c) if c.func == crate::expr::functions::Func::SelectUniqueValue)
+    )
+}
+
 /// Where a mapping input comes from.
 enum Input {
     /// Field `.1` of the person's record in dataset `.0`.
@@ -143,12 +155,28 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 MappingKind::Direct(node) => How::Copy(locate(node)),
                 MappingKind::Constant(c) => How::Constant(Value::Str(c.clone())),
                 MappingKind::Expression { program, slots } => {
-                    let ProgramKind::Expression { program, .. } = &policy.programs.get(*program)?.kind else { return None };
-                    let unique = matches!(&program.root, crate::expr::compile::Node::Call(c) if c.func == crate::expr::functions::Func::SelectUniqueValue);
-                    How::Expression { program, inputs: slots.iter().map(|s| s.as_ref().map_or(Input::Null, &locate)).collect(), unique }
+                    let ProgramKind::Expression { program, .. } =
+                        &policy.programs.get(*program)?.kind
+                    else {
+                        return None;
+                    };
+                    let unique = is_unique(policy, &mapping.kind);
+                    How::Expression {
+                        program,
+                        inputs: slots
+                            .iter()
+                            .map(|s| s.as_ref().map_or(Input::Null, &locate))
+                            .collect(),
+                        unique,
+                    }
                 }
             };
-            Some(Step { attr, at: position.get(attr.as_str()).copied().unwrap_or(0), how, default: mapping.default.as_ref() })
+            Some(Step {
+                attr,
+                at: position.get(attr.as_str()).copied().unwrap_or(0),
+                how,
+                default: mapping.default.as_ref(),
+            })
         })
         .collect();
     let domain = default_domain(loaded);
@@ -502,7 +530,10 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                         (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
                         _ => value,
                     };
-                    if let Some(text) = value.as_text() {
+                    // Only values chosen by SelectUniqueValue are consulted as taken.
+                    if is_unique(policy, &mapping.kind)
+                        && let Some(text) = value.as_text()
+                    {
                         taken
                             .entry(aname.value.clone())
                             .or_default()
