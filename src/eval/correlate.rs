@@ -35,28 +35,6 @@ pub struct SourceRef {
 }
 
 impl Person {
-    /// The value of `source.field` for this person, NULL when they have no record there.
-    pub fn field(&self, datasets: &[Dataset], source: &str, field: &str) -> Value {
-        for (d, r) in &self.records {
-            let Some(data) = datasets.get(*d) else {
-                continue;
-            };
-            if data.source != source {
-                continue;
-            }
-            let Some(i) = data.fields.iter().position(|(f, _)| f == field) else {
-                return Value::Null;
-            };
-            return data
-                .records
-                .get(*r)
-                .and_then(|rec| rec.values.get(i))
-                .cloned()
-                .unwrap_or(Value::Null);
-        }
-        Value::Null
-    }
-
     /// The primary source's name.
     pub fn origin(&self, datasets: &[Dataset]) -> String {
         self.records

@@ -652,7 +652,7 @@ impl<'a> Checker<'a> {
                     )),
                 }
             }
-            Side::Outbound(_) => match self.policy.attributes.get(name) {
+            Side::Outbound => match self.policy.attributes.get(name) {
                 Some(a) => Ok((NodeId::Attribute(name.to_string()), a.ty)),
                 None => Err(RefError::Unknown(
                     self.policy.attributes.keys().cloned().collect(),
@@ -809,7 +809,7 @@ impl<'a> Checker<'a> {
             RefError::Unknown(candidates) => {
                 let what = match side {
                     Side::Inbound => "source field or identity attribute",
-                    Side::Outbound(_) => "identity attribute",
+                    Side::Outbound => "identity attribute",
                 };
                 self.unknown(file, span, what, name, candidates);
             }
@@ -1166,7 +1166,7 @@ impl<'a> Checker<'a> {
                 .ty
                 .as_ref()
                 .map_or(FieldType::String, |ty| ty.value);
-            self.check_mapping(t.file, name, mapping, node, declared, Side::Outbound(()));
+            self.check_mapping(t.file, name, mapping, node, declared, Side::Outbound);
         }
         let mapped: Vec<String> = target.mappings.keys().map(|k| k.value.clone()).collect();
         for m in &target.matching {
@@ -1413,7 +1413,7 @@ enum Side {
     /// Identity attributes read source fields (or other identity attributes).
     Inbound,
     /// Target attributes read identity attributes.
-    Outbound(()),
+    Outbound,
 }
 
 enum RefError {
