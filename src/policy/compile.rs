@@ -314,6 +314,22 @@ impl<'a> Checker<'a> {
         found
     }
 
+    /// Records the names of one kind of object, and their graph nodes where they have one.
+    fn declare<T>(
+        &mut self,
+        entries: &[Entry<'_, T>],
+        map: fn(&mut Policy) -> &mut IndexMap<String, Loc>,
+        node: fn(String) -> Option<NodeId>,
+    ) {
+        for e in entries {
+            let at = loc(e.file, e.name.span);
+            map(&mut self.policy).insert(e.name.value.clone(), at);
+            if let Some(n) = node(e.name.value.clone()) {
+                self.policy.graph.node(n, at);
+            }
+        }
+    }
+
     fn run(&mut self) {
         let loaded = self.loaded;
         // Declarations first: references cross files.
@@ -365,58 +381,16 @@ impl<'a> Checker<'a> {
                     .node(NodeId::Attribute(name.value.clone()), loc(file, name.span));
             }
         }
-        for (list, kind) in [
-            (
-                &groups.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
-                0,
-            ),
-            (
-                &packages
-                    .iter()
-                    .map(|e| (e.name, e.file))
-                    .collect::<Vec<_>>(),
-                1,
-            ),
-            (
-                &targets.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
-                2,
-            ),
-            (
-                &workflows
-                    .iter()
-                    .map(|e| (e.name, e.file))
-                    .collect::<Vec<_>>(),
-                3,
-            ),
-            (
-                &reviews.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
-                4,
-            ),
-            (
-                &orgs.iter().map(|e| (e.name, e.file)).collect::<Vec<_>>(),
-                5,
-            ),
-        ] {
-            for (name, file) in list {
-                let l = loc(*file, name.span);
-                let n = name.value.clone();
-                let (map, node) = match kind {
-                    0 => (&mut self.policy.groups, Some(NodeId::Group(n.clone()))),
-                    1 => (&mut self.policy.packages, Some(NodeId::Package(n.clone()))),
-                    2 => (&mut self.policy.targets, Some(NodeId::Target(n.clone()))),
-                    3 => (
-                        &mut self.policy.workflows,
-                        Some(NodeId::Workflow(n.clone())),
-                    ),
-                    4 => (&mut self.policy.reviews, Some(NodeId::Review(n.clone()))),
-                    _ => (&mut self.policy.organizations, None),
-                };
-                map.insert(n, l);
-                if let Some(node) = node {
-                    self.policy.graph.node(node, l);
-                }
-            }
-        }
+        self.declare(&groups, |p| &mut p.groups, |n| Some(NodeId::Group(n)));
+        self.declare(&packages, |p| &mut p.packages, |n| Some(NodeId::Package(n)));
+        self.declare(&targets, |p| &mut p.targets, |n| Some(NodeId::Target(n)));
+        self.declare(
+            &workflows,
+            |p| &mut p.workflows,
+            |n| Some(NodeId::Workflow(n)),
+        );
+        self.declare(&reviews, |p| &mut p.reviews, |n| Some(NodeId::Review(n)));
+        self.declare(&orgs, |p| &mut p.organizations, |_| None);
 
         for s in &sources {
             self.check_source(s);
