@@ -286,8 +286,6 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
     let n = states.len();
-    // The attribute values move into columns for the rule stage and move back after it, so
-    // the population is never held twice.
     let columns: Vec<(String, Vec<Value>)> = policy
         .attributes
         .keys()
@@ -295,12 +293,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             (
                 a.clone(),
                 states
-                    .iter_mut()
-                    .map(|s| {
-                        s.attributes
-                            .get_mut(a)
-                            .map_or(Value::Null, |v| std::mem::replace(v, Value::Null))
-                    })
+                    .iter()
+                    .map(|s| s.attributes.get(a).cloned().unwrap_or(Value::Null))
                     .collect(),
             )
         })
@@ -413,13 +407,6 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 sets.insert(format!("package:{name}"), set);
             }
             _ => {}
-        }
-    }
-    for (name, column) in columns {
-        for (state, value) in states.iter_mut().zip(column) {
-            if let Some(slot) = state.attributes.get_mut(&name) {
-                *slot = value;
-            }
         }
     }
     let group_names: HashMap<String, &String> = policy
