@@ -466,6 +466,16 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             let target = &target.value;
             let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
             let patterns = Patterns::new(target);
+            // Each mapping's definition and uniqueness, resolved once per target.
+            let plan: Vec<(&String, &crate::policy::compile::MappingDef, bool)> = target
+                .mappings
+                .keys()
+                .filter_map(|aname| {
+                    let node = NodeId::TargetAttribute(tname.value.clone(), aname.value.clone());
+                    let mapping = policy.mappings.get(&node)?;
+                    Some((&aname.value, mapping, is_unique(policy, &mapping.kind)))
+                })
+                .collect();
             for state in &mut states {
                 if state.ignored
                     || !state.lifecycle.has_account()
@@ -474,11 +484,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                     continue;
                 }
                 let mut attributes: IndexMap<String, Value> = IndexMap::new();
-                for (aname, _) in &target.mappings {
-                    let node = NodeId::TargetAttribute(tname.value.clone(), aname.value.clone());
-                    let Some(mapping) = policy.mappings.get(&node) else {
-                        continue;
-                    };
+                for &(aname, mapping, unique) in &plan {
                     let read = |n: &NodeId| match n {
                         NodeId::Attribute(a) => {
                             state.attributes.get(a).cloned().unwrap_or(Value::Null)
@@ -498,11 +504,11 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                                 .iter()
                                 .map(|s| s.as_ref().map_or(Value::Null, read))
                                 .collect();
-                            let used = taken.entry(aname.value.clone()).or_default();
+                            let used = taken.entry(aname.clone()).or_default();
                             let is_taken = |v: &str| used.contains(&v.to_lowercase());
                             let mut ctx = Context {
                                 now,
-                                default_domain: default_domain(loaded),
+                                default_domain: domain,
                                 is_taken: &is_taken,
                                 rng: &mut rng,
                             };
@@ -517,7 +523,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                                         severity: Severity::Error,
                                         file: String::new(),
                                         row: None,
-                                        field: Some(format!("{}.{}", tname.value, aname.value)),
+                                        field: Some(format!("{}.{}", tname.value, aname)),
                                         message: format!("identity `{}`: {}", state.key, d.message),
                                         help: d.help.clone(),
                                     });
@@ -531,15 +537,13 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                         _ => value,
                     };
                     // Only values chosen by SelectUniqueValue are consulted as taken.
-                    if is_unique(policy, &mapping.kind)
-                        && let Some(text) = value.as_text()
-                    {
+                    if unique && let Some(text) = value.as_text() {
                         taken
-                            .entry(aname.value.clone())
+                            .entry(aname.clone())
                             .or_default()
                             .insert(text.to_lowercase());
                     }
-                    attributes.insert(aname.value.clone(), value);
+                    attributes.insert(aname.clone(), value);
                 }
                 state.accounts.insert(
                     tname.value.clone(),
