@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use crate::dotnet::datetime;
 
 /// A value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     /// No value: an absent attribute, or JSON `null`.
     Null,
