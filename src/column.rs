@@ -187,6 +187,14 @@ impl Column {
                 .sum::<usize>()
     }
 
+    /// What identifies this column's data (its shared dictionary and codes), for caches.
+    pub fn fingerprint(&self) -> (usize, usize) {
+        (
+            Arc::as_ptr(&self.values) as usize,
+            Arc::as_ptr(&self.codes) as usize,
+        )
+    }
+
     /// Whether two columns share their codes (one was mapped from the other).
     pub fn same_codes(&self, other: &Column) -> bool {
         Arc::ptr_eq(&self.codes, &other.codes)

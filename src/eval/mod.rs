@@ -286,16 +286,17 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
     let n = states.len();
-    let columns: Vec<(String, Vec<Value>)> = policy
+    let columns: Vec<(String, crate::column::Column)> = policy
         .attributes
         .keys()
         .map(|a| {
             (
                 a.clone(),
-                states
-                    .iter()
-                    .map(|s| s.attributes.get(a).cloned().unwrap_or(Value::Null))
-                    .collect(),
+                crate::column::Column::from_values(
+                    states
+                        .iter()
+                        .map(|s| s.attributes.get(a).cloned().unwrap_or(Value::Null)),
+                ),
             )
         })
         .collect();

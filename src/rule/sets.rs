@@ -1,20 +1,20 @@
 //! Set-wise evaluation of membership rules over a whole population.
 //!
-//! A [`Population`] is columnar: one slice of [`Value`]s per property, in identity order. A
-//! [`SetEvaluator`] evaluates each distinct *predicate* — a comparison on one property
+//! A [`Population`] is columnar: one dictionary-encoded [`Column`] per property, in identity
+//! order. A [`SetEvaluator`] evaluates each distinct *predicate* — a comparison on one property
 //! (`user.department -eq "sales"`), a whole `-any`/`-all` quantifier, a `Direct Reports for`
 //! test — once per population as a [`Bitset`] (bit `i` is identity `i`), caches it, and
 //! combines the predicates of each rule with set operations.
 //!
 //! The result equals [`RuleProgram::eval`] for every identity, because every predicate is
-//! computed *by* `RuleProgram::eval`: each column is dictionary-encoded once (identities with
-//! equal values share a code), a predicate is evaluated once per distinct value of its column
-//! with a one-slot program, and the per-value results are spread over the identities in a
-//! tight loop. A column whose values are mostly distinct (e-mail addresses, per-person lists)
-//! is not encoded; its predicates are evaluated per identity. Case-insensitive comparisons, regexes, date parsing and null handling are
-//! therefore run once per distinct value, never once per identity, and with exactly the
-//! per-object semantics. A predicate reading several columns (a quantifier whose body tests
-//! another property) is evaluated once per distinct combination of values.
+//! computed *by* `RuleProgram::eval`: a predicate on one property is evaluated once per
+//! distinct value some identity holds (each code of the column's dictionary that occurs), with
+//! a one-slot program, and the per-code results are spread over the identities in a tight loop.
+//! Case-insensitive comparisons, regexes, date parsing and null handling are therefore run once
+//! per distinct value, never once per identity, and with exactly the per-object semantics. A
+//! predicate reading several columns (a quantifier whose body tests another property) is
+//! evaluated once per distinct combination of codes, or per identity when one of the columns
+//! is mostly distinct (e-mail addresses, per-person lists), where memoising would not pay.
 //!
 //! Column conventions:
 //! - Columns are named by property, case-insensitively (`department`, `employeeHireDate`,
@@ -34,12 +34,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::compile::{Node, RuleProgram, Target, Test};
 use super::eval::{RuleContext, resolve_date};
 use super::schema::PropType;
+use crate::column::{Codes, Column};
 use crate::diagnostics::Diagnostic;
 use crate::value::Value;
 
@@ -52,7 +53,7 @@ pub type Bitset = fixedbitset::FixedBitSet;
 #[derive(Debug, Clone, Default)]
 pub struct Population<'a> {
     len: usize,
-    columns: HashMap<String, &'a [Value]>,
+    columns: HashMap<String, &'a Column>,
     /// The fingerprint, computed once per set of columns (it sorts every column name, which
     /// is too costly to repeat for each of thousands of rules).
     fingerprint: std::cell::OnceCell<Fingerprint>,
@@ -70,13 +71,13 @@ impl<'a> Population<'a> {
 
     /// Adds (or replaces) the column of property `name` (case-insensitive). Values beyond the
     /// population's length are ignored; identities beyond the column's end are null.
-    pub fn with_column(mut self, name: &str, values: &'a [Value]) -> Population<'a> {
+    pub fn with_column(mut self, name: &str, values: &'a Column) -> Population<'a> {
         self.insert(name, values);
         self
     }
 
     /// Adds (or replaces) the column of property `name` (case-insensitive).
-    pub fn insert(&mut self, name: &str, values: &'a [Value]) {
+    pub fn insert(&mut self, name: &str, values: &'a Column) {
         self.columns.insert(name.to_lowercase(), values);
         self.fingerprint = std::cell::OnceCell::new();
     }
@@ -92,7 +93,7 @@ impl<'a> Population<'a> {
     }
 
     /// The column of property `name` (case-insensitive), if there is one.
-    pub fn column(&self, name: &str) -> Option<&'a [Value]> {
+    pub fn column(&self, name: &str) -> Option<&'a Column> {
         self.columns.get(&name.to_lowercase()).copied()
     }
 
@@ -102,10 +103,10 @@ impl<'a> Population<'a> {
     }
 
     fn compute_fingerprint(&self) -> Fingerprint {
-        let mut columns: Vec<(String, usize, usize)> = self
+        let mut columns: Vec<(String, (usize, usize), usize)> = self
             .columns
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_ptr() as usize, v.len()))
+            .map(|(k, v)| (k.clone(), v.fingerprint(), v.len()))
             .collect();
         columns.sort();
         Fingerprint {
@@ -118,26 +119,13 @@ impl<'a> Population<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Fingerprint {
     len: usize,
-    columns: Vec<(String, usize, usize)>,
+    columns: Vec<(String, (usize, usize), usize)>,
 }
 
-/// A column prepared for predicate evaluation.
-#[derive(Debug)]
-enum Encoded {
-    /// Mostly distinct values (e-mail addresses, per-person lists): predicates are evaluated
-    /// per identity, without a dictionary.
-    Identity,
-    /// Dictionary-encoded: `codes[i]` is the code of identity `i`'s value; `reps[c]` is an
-    /// identity holding the value of code `c` (`usize::MAX` for "beyond the column": null).
-    Dict { codes: Vec<u32>, reps: Vec<usize> },
-}
-
-/// How many leading values decide whether a column is worth a dictionary (enough to see
-/// that a few thousand distinct dates repeat).
-const SAMPLE: usize = 32_768;
-
-/// Columns shorter than this always get a dictionary.
-const MIN_SAMPLE: usize = 1024;
+/// A column whose dictionary has more than this share of its length in distinct values is
+/// treated as distinct per identity when predicates combine columns: memoising combinations
+/// would cost more than it saves.
+const DISTINCT_SHARE: usize = 2;
 
 /// Evaluates rules set-wise over a population, computing each distinct predicate once.
 ///
@@ -147,7 +135,6 @@ const MIN_SAMPLE: usize = 1024;
 #[derive(Debug)]
 pub struct SetEvaluator {
     fingerprint: Option<Fingerprint>,
-    encodings: HashMap<String, Rc<Encoded>>,
     cache: HashMap<String, Rc<Bitset>>,
     cached_bytes: usize,
     budget: usize,
@@ -195,7 +182,6 @@ impl SetEvaluator {
     pub fn new() -> SetEvaluator {
         SetEvaluator {
             fingerprint: None,
-            encodings: HashMap::new(),
             cache: HashMap::new(),
             cached_bytes: 0,
             budget: 2 << 30,
@@ -205,15 +191,14 @@ impl SetEvaluator {
 
     /// Sets how many bytes of predicate bitsets may be cached (each takes one bit per
     /// identity). Predicates computed beyond the budget are not cached, and are computed
-    /// again (from the cached column encodings) when another rule uses them.
+    /// again when another rule uses them.
     pub fn set_cache_budget(&mut self, bytes: usize) {
         self.budget = bytes;
     }
 
-    /// Drops every cached column encoding and predicate result.
+    /// Drops every cached predicate result.
     pub fn clear(&mut self) {
         self.fingerprint = None;
-        self.encodings.clear();
         self.cache.clear();
         self.cached_bytes = 0;
     }
@@ -362,15 +347,12 @@ impl SetEvaluator {
         node_slots(node, &mut slots);
         let slots: Vec<usize> = slots.into_iter().collect();
         let mut properties = Vec::with_capacity(slots.len());
-        let mut columns = Vec::with_capacity(slots.len());
-        let mut encodings = Vec::with_capacity(slots.len());
+        let mut columns: Vec<Option<&Column>> = Vec::with_capacity(slots.len());
         for slot in &slots {
             let Some(p) = env.rule.properties.get(*slot) else {
                 continue;
             };
-            let name = p.name.to_lowercase();
-            columns.push(env.pop.column(&name));
-            encodings.push(self.encoding(&name, env.pop));
+            columns.push(env.pop.column(&p.name));
             properties.push(p.clone());
         }
         let remapped = remap(node, &|s| slots.iter().position(|&x| x == s).unwrap_or(s));
@@ -379,14 +361,18 @@ impl SetEvaluator {
             properties,
             root: remapped,
         };
-        let value = |column: Option<&[Value]>, i: usize| -> Value {
-            column
-                .and_then(|c| c.get(i))
-                .cloned()
-                .unwrap_or(Value::Null)
+        // The code of identity `i` in a column (0 beyond the column: NULL, or whatever the
+        // dictionary says code 0 is), and the value of a code.
+        let code = |column: Option<&Column>, i: usize| -> u32 {
+            column.filter(|c| i < c.len()).map_or(0, |c| c.code(i))
         };
-        match (columns.as_slice(), encodings.as_slice()) {
-            ([], _) => {
+        let value = |column: Option<&Column>, i: usize| -> Value {
+            column
+                .filter(|c| i < c.len())
+                .map_or(Value::Null, |c| c.get(i).clone())
+        };
+        match columns.as_slice() {
+            [] => {
                 // Reads no property: the same for everyone.
                 Ok(if program.eval(&[], env.ctx)? {
                     full(len)
@@ -394,42 +380,44 @@ impl SetEvaluator {
                     Bitset::with_capacity(len)
                 })
             }
-            ([column], [encoded]) => match &**encoded {
-                Encoded::Dict { codes, reps } => {
-                    let table = reps
-                        .iter()
-                        .map(|&rep| match column.and_then(|c| c.get(rep)) {
-                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx),
-                            None => program.eval(&[], env.ctx),
-                        })
-                        .collect::<Result<Vec<bool>, Diagnostic>>()?;
-                    Ok(spread(codes, &table, len))
-                }
-                Encoded::Identity => {
-                    let mut out = Bitset::with_capacity(len);
-                    for i in 0..len {
-                        let hit = match column.and_then(|c| c.get(i)) {
-                            Some(v) => program.eval(std::slice::from_ref(v), env.ctx)?,
-                            None => program.eval(&[], env.ctx)?,
-                        };
-                        if hit {
-                            out.insert(i);
-                        }
+            [column] => {
+                // Once per distinct value that some identity holds (a dictionary may hold
+                // values no identity of this population has; they are not evaluated).
+                let short = column.is_some_and(|c| c.len() < len);
+                let Some(column) = column.filter(|c| !c.is_empty()) else {
+                    return Ok(if program.eval(&[Value::Null], env.ctx)? {
+                        full(len)
+                    } else {
+                        Bitset::with_capacity(len)
+                    });
+                };
+                let dictionary = column.dictionary();
+                let mut seen = vec![false; dictionary.len()];
+                for i in 0..column.len().min(len) {
+                    if let Some(s) = seen.get_mut(column.code(i) as usize) {
+                        *s = true;
                     }
-                    Ok(out)
                 }
-            },
+                let mut table = vec![false; dictionary.len()];
+                for ((hit, seen), v) in table.iter_mut().zip(&seen).zip(dictionary) {
+                    if *seen {
+                        *hit = program.eval(std::slice::from_ref(v), env.ctx)?;
+                    }
+                }
+                let mut out = spread(column.codes(), &table, len);
+                if short && program.eval(&[Value::Null], env.ctx)? {
+                    out.insert_range(column.len()..len);
+                }
+                Ok(out)
+            }
             _ => {
-                let dicts: Option<Vec<(&Vec<u32>, &Vec<usize>)>> = encodings
-                    .iter()
-                    .map(|e| match &**e {
-                        Encoded::Dict { codes, reps } => Some((codes, reps)),
-                        Encoded::Identity => None,
-                    })
-                    .collect();
                 let mut out = Bitset::with_capacity(len);
                 let mut values: Vec<Value> = Vec::with_capacity(columns.len());
-                let Some(dicts) = dicts else {
+                let distinct = columns
+                    .iter()
+                    .flatten()
+                    .any(|c| c.dictionary().len().saturating_mul(DISTINCT_SHARE) > len.max(1024));
+                if distinct {
                     // Some column is mostly distinct: no combination repeats enough to memoise.
                     for i in 0..len {
                         values.clear();
@@ -439,26 +427,17 @@ impl SetEvaluator {
                         }
                     }
                     return Ok(out);
-                };
+                }
                 let mut memo: HashMap<Vec<u32>, bool, Fx> = HashMap::default();
-                let mut key: Vec<u32> = Vec::with_capacity(dicts.len());
+                let mut key: Vec<u32> = Vec::with_capacity(columns.len());
                 for i in 0..len {
                     key.clear();
-                    key.extend(
-                        dicts
-                            .iter()
-                            .map(|(codes, _)| codes.get(i).copied().unwrap_or(0)),
-                    );
+                    key.extend(columns.iter().map(|c| code(*c, i)));
                     let hit = match memo.get(key.as_slice()) {
                         Some(&hit) => hit,
                         None => {
                             values.clear();
-                            values.extend(dicts.iter().zip(&columns).zip(&key).map(
-                                |(((_, reps), column), &code)| {
-                                    let rep = reps.get(code as usize).copied();
-                                    value(*column, rep.unwrap_or(usize::MAX))
-                                },
-                            ));
+                            values.extend(columns.iter().map(|c| value(*c, i)));
                             let hit = program.eval(&values, env.ctx)?;
                             memo.insert(key.clone(), hit);
                             hit
@@ -472,57 +451,26 @@ impl SetEvaluator {
             }
         }
     }
-
-    /// The dictionary encoding of a column, built on first use.
-    fn encoding(&mut self, name: &str, pop: &Population<'_>) -> Rc<Encoded> {
-        if let Some(e) = self.encodings.get(name) {
-            return Rc::clone(e);
-        }
-        let e = Rc::new(encode(pop.column(name), pop.len()));
-        self.encodings.insert(name.to_string(), Rc::clone(&e));
-        e
-    }
 }
 
-/// Dictionary-encodes a column of `len` identities, unless more than half of its leading
-/// values are distinct: hashing a value costs about as much as evaluating a predicate on it,
-/// so a dictionary only pays when values repeat.
-fn encode(column: Option<&[Value]>, len: usize) -> Encoded {
-    if let Some(c) = column {
-        let sample = c.get(..SAMPLE.min(len)).unwrap_or(c);
-        let distinct: std::collections::HashSet<Key<'_>, Fx> = sample.iter().map(Key).collect();
-        if sample.len() >= MIN_SAMPLE && distinct.len() * 2 > sample.len() {
-            return Encoded::Identity;
-        }
+/// Spreads per-code results over the identities (identities beyond the codes are left out).
+fn spread(codes: &Codes, table: &[bool], len: usize) -> Bitset {
+    fn blocks<T: Copy + Into<u32>>(codes: &[T], table: &[bool], len: usize) -> Bitset {
+        const BITS: usize = usize::BITS as usize;
+        let codes = codes.get(..len).unwrap_or(codes);
+        let blocks = codes.chunks(BITS).map(|chunk| {
+            chunk.iter().enumerate().fold(0usize, |acc, (j, &c)| {
+                let c: u32 = c.into();
+                acc | (usize::from(table.get(c as usize).copied().unwrap_or(false)) << j)
+            })
+        });
+        Bitset::with_capacity_and_blocks(len, blocks)
     }
-    let mut map: HashMap<Key<'_>, u32, Fx> = HashMap::default();
-    let mut reps: Vec<usize> = Vec::new();
-    let mut codes = Vec::with_capacity(len);
-    let mut beyond: Option<u32> = None;
-    fn next_code(reps: &mut Vec<usize>, rep: usize) -> u32 {
-        let code = u32::try_from(reps.len()).unwrap_or(u32::MAX);
-        reps.push(rep);
-        code
+    match codes {
+        Codes::U8(c) => blocks(c, table, len),
+        Codes::U16(c) => blocks(c, table, len),
+        Codes::U32(c) => blocks(c, table, len),
     }
-    for i in 0..len {
-        let code = match column.and_then(|c| c.get(i)) {
-            Some(v) => *map.entry(Key(v)).or_insert_with(|| next_code(&mut reps, i)),
-            None => *beyond.get_or_insert_with(|| next_code(&mut reps, usize::MAX)),
-        };
-        codes.push(code);
-    }
-    Encoded::Dict { codes, reps }
-}
-
-/// Spreads per-code results over the identities.
-fn spread(codes: &[u32], table: &[bool], len: usize) -> Bitset {
-    const BITS: usize = usize::BITS as usize;
-    let blocks = codes.chunks(BITS).map(|chunk| {
-        chunk.iter().enumerate().fold(0usize, |acc, (j, &c)| {
-            acc | (usize::from(table.get(c as usize).copied().unwrap_or(false)) << j)
-        })
-    });
-    Bitset::with_capacity_and_blocks(len, blocks)
 }
 
 /// Every identity.
@@ -713,61 +661,7 @@ fn node_key(node: &Node, env: &Env<'_, '_, '_>, out: &mut String) {
     }
 }
 
-/// A value as a hash-map key: structural equality, as [`Value`]'s `PartialEq`.
-struct Key<'a>(&'a Value);
-
-impl PartialEq for Key<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl Eq for Key<'_> {}
-
-impl Hash for Key<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_value(self.0, state);
-    }
-}
-
-fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
-    match v {
-        Value::Null => state.write_u8(0),
-        Value::Str(s) => {
-            state.write_u8(1);
-            s.hash(state);
-        }
-        Value::Int(n) => {
-            state.write_u8(2);
-            n.hash(state);
-        }
-        Value::Bool(b) => {
-            state.write_u8(3);
-            b.hash(state);
-        }
-        Value::Date(d) => {
-            state.write_u8(4);
-            d.hash(state);
-        }
-        Value::List(items) => {
-            state.write_u8(5);
-            state.write_usize(items.len());
-            for it in items {
-                hash_value(it, state);
-            }
-        }
-        Value::Object(fields) => {
-            state.write_u8(6);
-            state.write_usize(fields.len());
-            for (k, it) in fields {
-                k.hash(state);
-                hash_value(it, state);
-            }
-        }
-    }
-}
-
-/// A fast non-cryptographic hasher (the Fx hash) for the encoding dictionaries.
+/// A fast non-cryptographic hasher (the Fx hash) for the memo tables.
 type Fx = BuildHasherDefault<FxHasher>;
 
 #[derive(Default)]
@@ -875,9 +769,7 @@ mod tests {
                     .iter()
                     .map(|p| {
                         pop.column(&p.name)
-                            .and_then(|c| c.get(i))
-                            .cloned()
-                            .unwrap_or(Value::Null)
+                            .map_or(Value::Null, |c| c.get(i).clone())
                     })
                     .collect();
                 prog.eval(&values, ctx)
@@ -888,6 +780,7 @@ mod tests {
     #[test]
     fn department_and_negation() {
         let dept = vec![s("Sales"), s("sales"), s(""), Value::Null, s("Marketing")];
+        let dept = Column::from_values(dept);
         let pop = Population::new(6).with_column("Department", &dept);
         let mut ev = SetEvaluator::new();
         let eq = ev
@@ -925,7 +818,9 @@ mod tests {
     #[test]
     fn same_predicate_is_computed_once() {
         let dept = vec![s("Sales"), s("HR"), s("sales")];
+        let dept = Column::from_values(dept);
         let city = vec![s("Lagos"), s("Oslo"), s("Oslo")];
+        let city = Column::from_values(city);
         let pop = Population::new(3)
             .with_column("department", &dept)
             .with_column("city", &city);
@@ -978,6 +873,7 @@ mod tests {
             list(&["x@CONTOSO.com"]),
             s("solo@contoso.com"),
         ];
+        let mails = Column::from_values(mails);
         let pop = Population::new(5).with_column("otherMails", &mails);
         let mut ev = SetEvaluator::new();
         let mut run =
@@ -1017,6 +913,7 @@ mod tests {
             Value::List(vec![]),
             Value::List(vec![Value::Object(vec![("service".into(), s("exchange"))])]),
         ];
+        let plans = Column::from_values(plans);
         let pop = Population::new(4).with_column("assignedPlans", &plans);
         let prog = program(r#"user.assignedPlans -all (assignedPlan.servicePlanId -eq null)"#);
         let got = SetEvaluator::new()
@@ -1064,6 +961,7 @@ mod tests {
         assert_eq!(got.len(), 5);
         // Forms the groups cannot answer read the `memberOf` column.
         let member_of = vec![list(&["AA"]), list(&["bb", "cc"]), list(&[])];
+        let member_of = Column::from_values(member_of);
         let pop = Population::new(3).with_column("memberOf", &member_of);
         let got = ev
             .eval(
@@ -1079,6 +977,7 @@ mod tests {
     #[test]
     fn direct_reports_read_manager() {
         let manager = vec![s("M1"), s("m1"), s("m2"), Value::Null, s("")];
+        let manager = Column::from_values(manager);
         let pop = Population::new(5).with_column("manager", &manager);
         let got = SetEvaluator::new()
             .eval(
@@ -1094,6 +993,7 @@ mod tests {
     #[test]
     fn regex_step_limit_is_an_error() {
         let city = vec![s("Lagos"), s("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac")];
+        let city = Column::from_values(city);
         let pop = Population::new(2).with_column("city", &city);
         let prog = program(r#"user.city -match "(?:a(?=a)|a)+(?=b)""#);
         let want = per_object(&prog, &pop, &ctx());
@@ -1115,6 +1015,7 @@ mod tests {
             Value::Null,
             s("not a date"),
         ];
+        let hire = Column::from_values(hire);
         let pop = Population::new(4).with_column("employeeHireDate", &hire);
         let got = SetEvaluator::new()
             .eval(
@@ -1137,6 +1038,7 @@ mod tests {
                 _ => s(&format!("User{i}@Contoso.com")),
             })
             .collect();
+        let mail = Column::from_values(mail);
         let other: Vec<Value> = (0..n)
             .map(|i| match i % 5 {
                 0 => list(&[]),
@@ -1147,9 +1049,11 @@ mod tests {
                 ]),
             })
             .collect();
+        let other = Column::from_values(other);
         let dept: Vec<Value> = (0..n)
             .map(|i| s(["Sales", "sales", "HR", ""][i % 4]))
             .collect();
+        let dept = Column::from_values(dept);
         let pop = Population::new(n + 5)
             .with_column("mail", &mail)
             .with_column("otherMails", &other)
@@ -1390,6 +1294,10 @@ mod tests {
             (len, cols) in columns(),
             rules in prop::collection::vec(rule_text(), 1..10),
         ) {
+            let cols: Vec<Option<Column>> = cols
+                .into_iter()
+                .map(|c| c.map(Column::from_values))
+                .collect();
             let mut pop = Population::new(len);
             for (name, col) in COLUMNS.iter().zip(&cols) {
                 if let Some(col) = col {
@@ -1491,6 +1399,10 @@ mod tests {
             }
         }
         println!("population built in {:?}", start.elapsed());
+        let cols: Vec<(&str, Column)> = cols
+            .into_iter()
+            .map(|(n, c)| (n, Column::from_values(c)))
+            .collect();
         let mut pop = Population::new(N);
         for (name, col) in &cols {
             pop.insert(name, col);
