@@ -168,6 +168,15 @@ impl Column {
         }
     }
 
+    /// A column with the same codes and `values` as its dictionary (value `c` for code `c`;
+    /// codes beyond `values` read as NULL).
+    pub fn with_dictionary(&self, values: Vec<Value>) -> Column {
+        Column {
+            values: Arc::new(values),
+            codes: Arc::clone(&self.codes),
+        }
+    }
+
     /// The rows `rows` of this column, in that order (`None`: a NULL row).
     pub fn gather(&self, rows: impl ExactSizeIterator<Item = Option<usize>>) -> Column {
         let codes: Vec<u32> = rows.map(|r| r.map_or(0, |r| self.codes.get(r))).collect();

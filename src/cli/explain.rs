@@ -45,7 +45,7 @@ pub fn run(args: &Args) -> ExitStatus {
     };
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
     let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
-        let keys: Vec<&str> = state.identities.iter().map(|i| i.key.as_str()).collect();
+        let keys: Vec<&str> = state.identities.keys().collect();
         let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())
             .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
         eprintln!("error: no identity `{}`{hint}", args.id);

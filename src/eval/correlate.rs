@@ -13,7 +13,7 @@ use crate::ingest::{DataIssue, Dataset};
 use crate::value::Value;
 
 /// One correlated person: records as (dataset index, record index), primary first.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     /// The identity key.
     pub key: String,

@@ -2,7 +2,6 @@
 //! and account — the chain from HR record to mapping to rule, with policy locations, and for
 //! what it lacks, the conditions that failed.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -103,12 +102,10 @@ pub fn explain(
     state: &DesiredState,
     key: &str,
 ) -> Option<Explanation> {
-    let (index, identity) = state
-        .identities
-        .iter()
-        .enumerate()
-        .find(|(_, i)| i.key == key)?;
-    let datasets = super::read_sources(loaded, &mut Vec::new());
+    let index = state.identities.position(key)?;
+    let identity = &state.identities.get(index)?;
+    // The records evaluation read (the files are not read a second time).
+    let datasets = state.identities.datasets();
     let source_value = |source: &str, field: &str| -> serde_json::Value {
         let Some(data) = datasets.iter().find(|d| d.source == source) else {
             return serde_json::Value::Null;
@@ -165,13 +162,8 @@ pub fn explain(
         });
     }
 
-    // Rebuild memberships from the state so rules see what evaluation saw.
-    let mut members: HashMap<String, HashSet<usize>> = HashMap::new();
-    for (i, s) in state.identities.iter().enumerate() {
-        for g in &s.groups {
-            members.entry(g.clone()).or_default().insert(i);
-        }
-    }
+    // Memberships as evaluation computed them, so rules see what evaluation saw.
+    let members = state.identities.groups();
     let ctx = RuleContext { now };
     let mut memberships = Vec::new();
     for def in &policy.programs {
@@ -183,7 +175,7 @@ pub fn explain(
             NodeId::Package(p) => (format!("package:{p}"), identity.access_packages.contains(p)),
             _ => continue,
         };
-        let values = rule_values(program, index, identity, &members);
+        let values = rule_values(program, index, identity, members);
         let (reason, conditions) = match program.explain(&values, &ctx) {
             Ok(trace) => {
                 let deciding: Vec<(String, bool)> = trace
@@ -263,7 +255,7 @@ fn rule_values(
     rule: &crate::rule::RuleProgram,
     i: usize,
     identity: &IdentityState,
-    members: &HashMap<String, HashSet<usize>>,
+    members: &[(String, crate::rule::sets::Bitset)],
 ) -> Vec<Value> {
     rule.properties
         .iter()
@@ -271,7 +263,7 @@ fn rule_values(
             if p.name.eq_ignore_ascii_case("memberOf") {
                 let mut ids: Vec<String> = members
                     .iter()
-                    .filter(|(_, s)| s.contains(&i))
+                    .filter(|(_, s)| s.contains(i))
                     .map(|(g, _)| g.clone())
                     .collect();
                 ids.sort();

@@ -7,28 +7,28 @@
 //! in key order, so population-level choices (`SelectUniqueValue`) are deterministic whatever the
 //! order of rows in the input files.
 
+pub mod columns;
 pub mod correlate;
 pub mod explain;
 pub mod report;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
-use indexmap::IndexMap;
-use rand::SeedableRng as _;
 
 use crate::codes::Code;
+use crate::column::Column;
 use crate::diagnostics::Severity;
-use crate::expr::{Context, Outcome};
 use crate::ingest::{self, DataIssue, Dataset};
 use crate::policy::Policy;
-use crate::policy::compile::{MappingKind, ProgramKind};
+use crate::policy::compile::{MappingDef, MappingKind, ProgramKind};
 use crate::policy::graph::NodeId;
 use crate::policy::load::Loaded;
 use crate::policy::raw;
 use crate::rule::RuleContext;
 use crate::rule::sets::{Bitset, Population, SetEvaluator};
 use crate::value::Value;
+use rayon::prelude::*;
 
 pub use report::{Account, DesiredState, IdentityState, Lifecycle};
 
@@ -37,47 +37,6 @@ pub use report::{Account, DesiredState, IdentityState, Lifecycle};
 pub struct Options {
     /// The date the state is computed for (midnight UTC).
     pub as_of: NaiveDate,
-}
-
-/// Whether a mapping is a `SelectUniqueValue` expression.
-fn is_unique(policy: &Policy, kind: &MappingKind) -> bool {
-    let MappingKind::Expression { program, .. } = kind else {
-        return false;
-    };
-    matches!(
-        policy.programs.get(*program).map(|d| &d.kind),
-        Some(ProgramKind::Expression { program, .. })
-            if matches!(&program.root, crate::expr::compile::Node::Call(c) if c.func == crate::expr::functions::Func::SelectUniqueValue)
-    )
-}
-
-/// Where a mapping input comes from.
-enum Input {
-    /// Field `.1` of the person's record in dataset `.0`.
-    Field(usize, usize),
-    /// An identity attribute computed earlier, by position in the evaluation order.
-    Attribute(usize),
-    /// Nothing (an unresolved reference).
-    Null,
-}
-
-/// How one attribute is computed.
-enum How<'p> {
-    Copy(Input),
-    Constant(Value),
-    Expression {
-        program: &'p crate::expr::Program,
-        inputs: Vec<Input>,
-        unique: bool,
-    },
-}
-
-/// One attribute of the evaluation plan.
-struct Step<'p> {
-    attr: &'p String,
-    at: usize,
-    how: How<'p>,
-    default: Option<&'p String>,
 }
 
 /// Reads every source of the policy set (paths relative to the declaring file), in
@@ -102,6 +61,10 @@ pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset
 /// Computes the desired state.
 pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
     let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let env = columns::Env {
+        now,
+        default_domain: default_domain(loaded),
+    };
     let mut issues: Vec<DataIssue> = Vec::new();
 
     let mut clock = Stages::new();
@@ -124,190 +87,102 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         })
         .unwrap_or_default();
     let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
+    let n = people.len();
 
     clock.lap("correlate");
-    // 3. Identity attributes, in the graph's order. What each mapping reads is resolved once
-    //    to a dataset column or an earlier attribute, so the per-identity loop only indexes.
-    let order: Vec<String> = attribute_order(policy);
-    let position: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.as_str(), i))
-        .collect();
-    let locate = |node: &NodeId| -> Input {
-        match node {
-            NodeId::SourceField(s, f) => datasets
-                .iter()
-                .position(|d| d.source == *s)
-                .and_then(|d| Some(Input::Field(d, datasets.get(d)?.field_index(f)?)))
-                .unwrap_or(Input::Null),
-            NodeId::Attribute(a) => position
-                .get(a.as_str())
-                .map_or(Input::Null, |i| Input::Attribute(*i)),
-            _ => Input::Null,
-        }
-    };
-    let plan: Vec<Step<'_>> = order
-        .iter()
-        .filter_map(|attr| {
-            let mapping = policy.mappings.get(&NodeId::Attribute(attr.clone()))?;
-            let how = match &mapping.kind {
-                MappingKind::Direct(node) => How::Copy(locate(node)),
-                MappingKind::Constant(c) => How::Constant(Value::Str(c.clone())),
-                MappingKind::Expression { program, slots } => {
-                    let ProgramKind::Expression { program, .. } =
-                        &policy.programs.get(*program)?.kind
-                    else {
-                        return None;
-                    };
-                    let unique = is_unique(policy, &mapping.kind);
-                    How::Expression {
-                        program,
-                        inputs: slots
-                            .iter()
-                            .map(|s| s.as_ref().map_or(Input::Null, &locate))
-                            .collect(),
-                        unique,
-                    }
-                }
-            };
-            Some(Step {
-                attr,
-                at: position.get(attr.as_str()).copied().unwrap_or(0),
-                how,
-                default: mapping.default.as_ref(),
+    // 3. Identity attributes, a column at a time in the graph's order; the columns of one
+    //    level of the graph (none reads another) are computed in parallel.
+    let mut progress = Progress::new(n, policy.mappings.len());
+    let sources = SourceColumns::new(policy, &datasets, &people);
+    let order = attribute_order(policy);
+    let mut level: HashMap<&str, usize> = HashMap::new();
+    let mut steps: Vec<(usize, &String, &MappingDef)> = Vec::new();
+    for attr in &order {
+        let Some(mapping) = policy.mappings.get(&NodeId::Attribute(attr.clone())) else {
+            continue;
+        };
+        let depth = 1 + mapping
+            .inputs()
+            .filter_map(|n| match n {
+                NodeId::Attribute(a) => level.get(a.as_str()).copied(),
+                _ => None,
             })
+            .max()
+            .unwrap_or(0);
+        level.insert(attr.as_str(), depth);
+        steps.push((depth, attr, mapping));
+    }
+    let mut attributes: HashMap<&str, Column> = HashMap::new();
+    let mut ignored = Bitset::with_capacity(n);
+    let deepest = steps.iter().map(|s| s.0).max().unwrap_or(0);
+    for depth in 1..=deepest {
+        let batch: Vec<&(usize, &String, &MappingDef)> =
+            steps.iter().filter(|s| s.0 == depth).collect();
+        let results: Vec<columns::Computed> = batch
+            .par_iter()
+            .map(|(_, attr, mapping)| {
+                let (how, inputs) = resolve(policy, mapping, |node| match node {
+                    NodeId::SourceField(..) => sources.get(node),
+                    NodeId::Attribute(a) => attributes.get(a.as_str()),
+                    _ => None,
+                });
+                columns::compute(attr, how, &inputs, mapping.default.as_deref(), n, None, env)
+            })
+            .collect();
+        for ((_, attr, _), computed) in batch.into_iter().zip(results) {
+            progress.tick();
+            for (row, d) in computed.errors {
+                let person = people.get(row);
+                issues.push(DataIssue {
+                    code: d.code,
+                    severity: Severity::Error,
+                    file: person.map(|p| p.origin(&datasets)).unwrap_or_default(),
+                    row: person.and_then(|p| p.first_row(&datasets)),
+                    field: Some((*attr).clone()),
+                    message: format!(
+                        "identity `{}`: {}",
+                        person.map_or("", |p| p.key.as_str()),
+                        d.message
+                    ),
+                    help: d.help.clone(),
+                });
+            }
+            for row in computed.ignore_object {
+                ignored.insert(row);
+            }
+            attributes.insert(attr.as_str(), computed.column);
+        }
+    }
+    drop(sources);
+    // Report attributes in declaration order, whatever order they were computed in.
+    let attributes: Vec<(String, Column)> = policy
+        .attributes
+        .keys()
+        .map(|k| {
+            let column = attributes
+                .remove(k.as_str())
+                .unwrap_or_else(|| Column::nulls(n));
+            (k.clone(), column)
         })
         .collect();
-    let domain = default_domain(loaded);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    let mut taken: HashMap<usize, HashSet<String>> = HashMap::new();
-    let mut states: Vec<IdentityState> = Vec::with_capacity(people.len());
-    let mut values: Vec<Value> = vec![Value::Null; order.len()];
-    let mut progress = Progress::new(people.len());
-    for person in &people {
-        progress.tick();
-        values.iter_mut().for_each(|v| *v = Value::Null);
-        let mut ignored = false;
-        let fetch = |input: &Input, values: &[Value]| -> Value {
-            match input {
-                Input::Field(d, f) => person
-                    .records
-                    .iter()
-                    .find(|(pd, _)| pd == d)
-                    .and_then(|(_, r)| datasets.get(*d)?.records.get(*r))
-                    .map_or(Value::Null, |rec| rec.value(*f).clone()),
-                Input::Attribute(i) => values.get(*i).cloned().unwrap_or(Value::Null),
-                Input::Null => Value::Null,
-            }
-        };
-        for step in &plan {
-            let value = match &step.how {
-                How::Copy(input) => fetch(input, &values),
-                How::Constant(v) => v.clone(),
-                How::Expression {
-                    program,
-                    inputs,
-                    unique,
-                } => {
-                    let slot_values: Vec<Value> =
-                        inputs.iter().map(|i| fetch(i, &values)).collect();
-                    let used = taken.entry(step.at).or_default();
-                    let is_taken = |v: &str| used.contains(&v.to_lowercase());
-                    let mut ctx = Context {
-                        now,
-                        default_domain: domain,
-                        is_taken: &is_taken,
-                        rng: &mut rng,
-                    };
-                    let outcome = program.eval(&slot_values, &mut ctx);
-                    let v = match outcome {
-                        Ok(Outcome::Value(v)) => v,
-                        Ok(Outcome::IgnoreAttributeFlow) => Value::Null,
-                        Ok(Outcome::IgnoreObjectFlow) => {
-                            ignored = true;
-                            Value::Null
-                        }
-                        Err(d) => {
-                            issues.push(DataIssue {
-                                code: d.code,
-                                severity: Severity::Error,
-                                file: person.origin(&datasets),
-                                row: person.first_row(&datasets),
-                                field: Some(step.attr.clone()),
-                                message: format!("identity `{}`: {}", person.key, d.message),
-                                help: d.help.clone(),
-                            });
-                            Value::Null
-                        }
-                    };
-                    // Values chosen by SelectUniqueValue are taken for everyone after.
-                    if *unique && let Some(text) = v.as_text() {
-                        taken
-                            .entry(step.at)
-                            .or_default()
-                            .insert(text.to_lowercase());
-                    }
-                    v
-                }
-            };
-            let value = match (&value, step.default) {
-                (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
-                _ => value,
-            };
-            if let Some(slot) = values.get_mut(step.at) {
-                *slot = value;
-            }
-        }
-        // Report attributes in declaration order, whatever order they were computed in.
-        let attributes: IndexMap<String, Value> = policy
-            .attributes
-            .keys()
-            .filter_map(|k| Some((k.clone(), values.get(*position.get(k.as_str())?)?.clone())))
-            .collect();
-        let lifecycle = lifecycle(identity.map(|i| &i.value), &attributes, now);
-        states.push(IdentityState {
-            key: person.key.clone(),
-            sources: person.provenance(&datasets),
-            attributes,
-            lifecycle,
-            ignored,
-            groups: Vec::new(),
-            access_packages: Vec::new(),
-            accounts: BTreeMap::new(),
-        });
-    }
+    let column_of = |name: &str| -> Option<&Column> {
+        attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c)
+    };
+    let lifecycle = lifecycles(identity.map(|i| &i.value), &column_of, n, now);
+    manager_issues(&people, column_of("manager"), &mut issues);
 
-    manager_issues(&states, &mut issues);
-
-    progress.done();
     clock.lap("identity attributes and lifecycle");
     // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
     //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
-    let n = states.len();
-    let columns: Vec<(String, crate::column::Column)> = policy
-        .attributes
-        .keys()
-        .map(|a| {
-            (
-                a.clone(),
-                crate::column::Column::from_values(
-                    states
-                        .iter()
-                        .map(|s| s.attributes.get(a).cloned().unwrap_or(Value::Null)),
-                ),
-            )
-        })
-        .collect();
     let mut population = Population::new(n);
-    for (name, column) in &columns {
+    for (name, column) in &attributes {
         population.insert(name, column);
     }
     // Dynamic membership only for identities that have an account.
     let mut eligible = Bitset::with_capacity(n);
-    for (i, s) in states.iter().enumerate() {
-        eligible.set(i, s.lifecycle.has_account() && !s.ignored);
+    for (i, l) in lifecycle.iter().enumerate() {
+        eligible.set(i, l.has_account() && !ignored.contains(i));
     }
     let rules: HashMap<&NodeId, &crate::rule::RuleProgram> = policy
         .programs
@@ -330,10 +205,10 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             })
         })
         .collect();
-    let index: HashMap<&str, usize> = states
+    let index: HashMap<&str, usize> = people
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.key.as_str(), i))
+        .map(|(i, p)| (p.key.as_str(), i))
         .collect();
     let graph_order: Vec<NodeId> = policy
         .graph
@@ -410,199 +285,341 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             _ => {}
         }
     }
+    drop(evaluator);
+    let mut groups: Vec<(String, Bitset)> = Vec::new();
+    let mut package_sets: Vec<(String, Bitset)> = Vec::new();
     let group_names: HashMap<String, &String> = policy
         .groups
         .keys()
         .map(|g| (g.to_lowercase(), g))
         .collect();
-    for (name, set) in &sets {
-        for i in set.ones() {
-            if let Some(state) = states.get_mut(i) {
-                match name.strip_prefix("package:") {
-                    Some(p) => state.access_packages.push(p.to_string()),
-                    None => state.groups.push(
-                        group_names
-                            .get(name)
-                            .map_or_else(|| name.clone(), |g| (*g).clone()),
-                    ),
+    for (name, set) in sets {
+        match name.strip_prefix("package:") {
+            Some(p) => package_sets.push((p.to_string(), set)),
+            None => groups.push((
+                group_names
+                    .get(&name)
+                    .map_or_else(|| name.clone(), |g| (*g).clone()),
+                set,
+            )),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    package_sets.sort_by(|a, b| a.0.cmp(&b.0));
+    separation_of_duties(&people, &packages, &groups, &package_sets, &mut issues);
+
+    clock.lap("groups and access packages (rules)");
+    // 5. Accounts in each target, for identities in scope.
+    let mut holders_base = eligible.clone();
+    holders_base.difference_with(&ignored);
+    let mut targets: Vec<report::TargetAccounts> = Vec::new();
+    for file in &loaded.files {
+        for (tname, target) in &file.policy.targets {
+            let target = &target.value;
+            let mut holders = holders_base.clone();
+            holders.intersect_with(&scope_of(target, &groups, &package_sets, &column_of, n));
+            let plan: Vec<(&String, &MappingDef)> = target
+                .mappings
+                .keys()
+                .filter_map(|aname| {
+                    let node = NodeId::TargetAttribute(tname.value.clone(), aname.value.clone());
+                    Some((&aname.value, policy.mappings.get(&node)?))
+                })
+                .collect();
+            let results: Vec<columns::Computed> = plan
+                .par_iter()
+                .map(|(aname, mapping)| {
+                    let (how, inputs) = resolve(policy, mapping, |node| match node {
+                        NodeId::Attribute(a) => column_of(a),
+                        _ => None,
+                    });
+                    columns::compute(
+                        &format!("{}.{aname}", tname.value),
+                        how,
+                        &inputs,
+                        mapping.default.as_deref(),
+                        n,
+                        Some(&holders),
+                        env,
+                    )
+                })
+                .collect();
+            let mut columns_out = Vec::with_capacity(plan.len());
+            for ((aname, _), computed) in plan.into_iter().zip(results) {
+                progress.tick();
+                for (row, d) in computed.errors {
+                    issues.push(DataIssue {
+                        code: d.code,
+                        severity: Severity::Error,
+                        file: String::new(),
+                        row: None,
+                        field: Some(format!("{}.{}", tname.value, aname)),
+                        message: format!(
+                            "identity `{}`: {}",
+                            people.get(row).map_or("", |p| p.key.as_str()),
+                            d.message
+                        ),
+                        help: d.help.clone(),
+                    });
                 }
+                let absent = (!computed.ignore_attribute.is_empty()).then(|| {
+                    let mut b = Bitset::with_capacity(n);
+                    for row in &computed.ignore_attribute {
+                        b.insert(*row);
+                    }
+                    b
+                });
+                columns_out.push((aname.clone(), computed.column, absent));
+            }
+            targets.push(report::TargetAccounts {
+                name: tname.value.clone(),
+                holders,
+                attributes: columns_out,
+            });
+        }
+    }
+    targets.sort_by(|a, b| a.name.cmp(&b.name));
+    progress.done();
+
+    clock.lap("target accounts");
+    let identities = report::Identities {
+        datasets,
+        people,
+        attributes,
+        lifecycle,
+        ignored,
+        groups,
+        packages: package_sets,
+        targets,
+    };
+    let state = DesiredState::new(options.as_of, identities, issues);
+    clock.lap("report");
+    clock.finish();
+    state
+}
+
+/// The identity-space columns of the source fields that mappings read: each gathered once
+/// from its dataset by each identity's record in that source.
+struct SourceColumns(HashMap<NodeId, Column>);
+
+impl SourceColumns {
+    fn new(policy: &Policy, datasets: &[Dataset], people: &[correlate::Person]) -> SourceColumns {
+        let mut rows: HashMap<usize, Vec<Option<usize>>> = HashMap::new();
+        let mut out = HashMap::new();
+        for mapping in policy.mappings.values() {
+            for node in mapping.inputs() {
+                let NodeId::SourceField(s, f) = node else {
+                    continue;
+                };
+                if out.contains_key(node) {
+                    continue;
+                }
+                let Some((d, data)) = datasets.iter().enumerate().find(|(_, d)| d.source == *s)
+                else {
+                    continue;
+                };
+                let Some(field) = data.field_index(f) else {
+                    continue;
+                };
+                let rows = rows.entry(d).or_insert_with(|| {
+                    people
+                        .iter()
+                        .map(|p| p.records.iter().find(|(pd, _)| *pd == d).map(|(_, r)| *r))
+                        .collect()
+                });
+                let column = source_column(data, field).gather(rows.iter().copied());
+                out.insert(node.clone(), column);
+            }
+        }
+        SourceColumns(out)
+    }
+
+    fn get(&self, node: &NodeId) -> Option<&Column> {
+        self.0.get(node)
+    }
+}
+
+/// The column of one field of a dataset.
+fn source_column(data: &Dataset, field: usize) -> Column {
+    Column::from_values(data.records.iter().map(|r| r.value(field).clone()))
+}
+
+/// How a mapping is computed and its input columns, by slot.
+fn resolve<'p, 'c>(
+    policy: &'p Policy,
+    mapping: &'p MappingDef,
+    column: impl Fn(&NodeId) -> Option<&'c Column>,
+) -> (columns::How<'p>, Vec<Option<&'c Column>>) {
+    match &mapping.kind {
+        MappingKind::Direct(node) => (columns::How::Copy, vec![column(node)]),
+        MappingKind::Constant(c) => (columns::How::Constant(c), Vec::new()),
+        MappingKind::Expression { program, slots } => {
+            match policy.programs.get(*program).map(|d| &d.kind) {
+                Some(ProgramKind::Expression { program, .. }) => (
+                    columns::How::Expression(program),
+                    slots.iter().map(|s| s.as_ref().and_then(&column)).collect(),
+                ),
+                _ => (columns::How::Copy, vec![None]),
             }
         }
     }
-    for state in &mut states {
-        state.groups.sort();
-        state.access_packages.sort();
+}
+
+/// The identities in a target's scope: assigned through a group or package (when any are
+/// listed), and passing the scoping filters (when any are given).
+fn scope_of<'c>(
+    target: &raw::Target,
+    groups: &[(String, Bitset)],
+    packages: &[(String, Bitset)],
+    column_of: &dyn Fn(&str) -> Option<&'c Column>,
+    n: usize,
+) -> Bitset {
+    let mut all = Bitset::with_capacity(n);
+    all.insert_range(..);
+    let Some(scope) = &target.scope else {
+        return all;
+    };
+    let scope = &scope.value;
+    let assigned = if scope.groups.is_empty() && scope.access_packages.is_empty() {
+        all.clone()
+    } else {
+        let mut set = Bitset::with_capacity(n);
+        let named = |sets: &[(String, Bitset)], name: &str| {
+            sets.iter().find(|(g, _)| g == name).map(|(_, b)| b.clone())
+        };
+        for g in &scope.groups {
+            if let Some(b) = named(groups, &g.value) {
+                set.union_with(&b);
+            }
+        }
+        for p in &scope.access_packages {
+            if let Some(b) = named(packages, &p.value) {
+                set.union_with(&b);
+            }
+        }
+        set
+    };
+    if scope.filters.is_empty() {
+        return assigned;
     }
-    // Separation of duties.
-    for state in &states {
-        for (pname, pkg) in &packages {
-            if !state.access_packages.iter().any(|p| p == pname) {
+    let patterns = Patterns::new(target);
+    let mut filtered = Bitset::with_capacity(n);
+    for (fi, f) in scope.filters.iter().enumerate() {
+        // A filter passes when every clause does: each clause once per distinct value.
+        let mut pass = all.clone();
+        for (ci, c) in f.value.iter().enumerate() {
+            let column = column_of(&c.value.attribute.value);
+            let hit = |v: Option<&Value>| clause(&c.value, v, patterns.0.get(&(fi, ci)));
+            let set = match column {
+                None => {
+                    if hit(None) {
+                        all.clone()
+                    } else {
+                        Bitset::with_capacity(n)
+                    }
+                }
+                Some(column) => {
+                    let table: Vec<bool> =
+                        column.dictionary().iter().map(|v| hit(Some(v))).collect();
+                    let mut b = Bitset::with_capacity(n);
+                    for i in 0..n {
+                        if table.get(column.code(i) as usize).copied().unwrap_or(false) {
+                            b.insert(i);
+                        }
+                    }
+                    b
+                }
+            };
+            pass.intersect_with(&set);
+        }
+        filtered.union_with(&pass);
+    }
+    filtered.intersect_with(&assigned);
+    filtered
+}
+
+/// Separation of duties: identities holding incompatible packages, or a package and a group
+/// it is incompatible with.
+fn separation_of_duties(
+    people: &[correlate::Person],
+    packages: &[(String, &raw::AccessPackage)],
+    groups: &[(String, Bitset)],
+    package_sets: &[(String, Bitset)],
+    issues: &mut Vec<DataIssue>,
+) {
+    let set = |sets: &[(String, Bitset)], name: &str| -> Option<Bitset> {
+        sets.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone())
+    };
+    let key = |i: usize| people.get(i).map_or("", |p| p.key.as_str());
+    for (pname, pkg) in packages {
+        let Some(holders) = set(package_sets, pname) else {
+            continue;
+        };
+        for other in &pkg.incompatible_packages {
+            if pname.as_str() >= other.value.as_str() {
                 continue;
             }
-            for other in &pkg.incompatible_packages {
-                if state.access_packages.contains(&other.value)
-                    && pname.as_str() < other.value.as_str()
-                {
+            if let Some(mut both) = set(package_sets, &other.value) {
+                both.intersect_with(&holders);
+                for i in both.ones() {
                     issues.push(sod(
-                        &state.key,
+                        key(i),
                         &format!("access packages `{pname}` and `{}`", other.value),
                     ));
                 }
             }
-            for group in &pkg.incompatible_groups {
-                if state.groups.contains(&group.value) {
+        }
+        for group in &pkg.incompatible_groups {
+            if let Some(mut both) = set(groups, &group.value) {
+                both.intersect_with(&holders);
+                for i in both.ones() {
                     issues.push(sod(
-                        &state.key,
+                        key(i),
                         &format!("access package `{pname}` and group `{}`", group.value),
                     ));
                 }
             }
         }
     }
-
-    clock.lap("groups and access packages (rules)");
-    // 5. Accounts in each target, for identities in scope.
-    for file in &loaded.files {
-        for (tname, target) in &file.policy.targets {
-            let target = &target.value;
-            let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
-            let patterns = Patterns::new(target);
-            // Each mapping's definition and uniqueness, resolved once per target.
-            let plan: Vec<(&String, &crate::policy::compile::MappingDef, bool)> = target
-                .mappings
-                .keys()
-                .filter_map(|aname| {
-                    let node = NodeId::TargetAttribute(tname.value.clone(), aname.value.clone());
-                    let mapping = policy.mappings.get(&node)?;
-                    Some((&aname.value, mapping, is_unique(policy, &mapping.kind)))
-                })
-                .collect();
-            for state in &mut states {
-                if state.ignored
-                    || !state.lifecycle.has_account()
-                    || !in_scope(target, state, &patterns)
-                {
-                    continue;
-                }
-                let mut attributes: IndexMap<String, Value> = IndexMap::new();
-                for &(aname, mapping, unique) in &plan {
-                    let read = |n: &NodeId| match n {
-                        NodeId::Attribute(a) => {
-                            state.attributes.get(a).cloned().unwrap_or(Value::Null)
-                        }
-                        _ => Value::Null,
-                    };
-                    let value = match &mapping.kind {
-                        MappingKind::Direct(n) => read(n),
-                        MappingKind::Constant(c) => Value::Str(c.clone()),
-                        MappingKind::Expression { program, slots } => {
-                            let Some(ProgramKind::Expression { program, .. }) =
-                                policy.programs.get(*program).map(|d| &d.kind)
-                            else {
-                                continue;
-                            };
-                            let values: Vec<Value> = slots
-                                .iter()
-                                .map(|s| s.as_ref().map_or(Value::Null, read))
-                                .collect();
-                            let used = taken.entry(aname.clone()).or_default();
-                            let is_taken = |v: &str| used.contains(&v.to_lowercase());
-                            let mut ctx = Context {
-                                now,
-                                default_domain: domain,
-                                is_taken: &is_taken,
-                                rng: &mut rng,
-                            };
-                            match program.eval(&values, &mut ctx) {
-                                Ok(Outcome::Value(v)) => v,
-                                Ok(Outcome::IgnoreAttributeFlow | Outcome::IgnoreObjectFlow) => {
-                                    continue;
-                                }
-                                Err(d) => {
-                                    issues.push(DataIssue {
-                                        code: d.code,
-                                        severity: Severity::Error,
-                                        file: String::new(),
-                                        row: None,
-                                        field: Some(format!("{}.{}", tname.value, aname)),
-                                        message: format!("identity `{}`: {}", state.key, d.message),
-                                        help: d.help.clone(),
-                                    });
-                                    Value::Null
-                                }
-                            }
-                        }
-                    };
-                    let value = match (&value, &mapping.default) {
-                        (v, Some(default)) if v.is_null() => Value::Str(default.clone()),
-                        _ => value,
-                    };
-                    // Only values chosen by SelectUniqueValue are consulted as taken.
-                    if unique && let Some(text) = value.as_text() {
-                        taken
-                            .entry(aname.clone())
-                            .or_default()
-                            .insert(text.to_lowercase());
-                    }
-                    attributes.insert(aname.clone(), value);
-                }
-                state.accounts.insert(
-                    tname.value.clone(),
-                    Account {
-                        enabled: state.lifecycle.enabled(),
-                        attributes,
-                    },
-                );
-            }
-        }
-    }
-
-    clock.lap("target accounts");
-    let state = DesiredState::new(options.as_of, states, issues);
-    clock.lap("report");
-    clock.finish();
-    state
 }
 
-/// A progress line on standard error for long runs, only when standard error is a terminal
-/// (never in CI logs or redirected output).
+/// A progress line on standard error for long runs (columns computed out of all mappings),
+/// only when standard error is a terminal (never in CI logs or redirected output).
 struct Progress {
     on: bool,
     total: usize,
     done: usize,
-    step: usize,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    fn new(identities: usize, columns: usize) -> Progress {
         use std::io::IsTerminal as _;
-        let on = total >= 50_000 && std::io::stderr().is_terminal();
         Progress {
-            on,
-            total,
+            on: identities >= 50_000 && std::io::stderr().is_terminal(),
+            total: columns,
             done: 0,
-            step: (total / 100).max(1),
         }
     }
 
     fn tick(&mut self) {
         self.done += 1;
-        if self.on && self.done.is_multiple_of(self.step) {
-            eprint!(
-                "\revaluating identities: {:>3}% ({}/{})",
-                self.done * 100 / self.total.max(1),
-                self.done,
-                self.total
-            );
+        if self.on {
+            eprint!("\r{}", self.line());
         }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "evaluating: {:>3}% ({}/{} mappings)",
+            self.done * 100 / self.total.max(1),
+            self.done,
+            self.total
+        )
     }
 
     fn done(&self) {
         if self.on {
-            eprintln!(
-                "\revaluating identities: 100% ({}/{})",
-                self.total, self.total
-            );
+            eprintln!();
         }
     }
 }
@@ -648,8 +665,6 @@ impl Stages {
     }
 }
 
-/// Whether an identity is in a target's scope: assigned through a group or package (when any
-/// are listed), and passing the scoping filters (when any are given).
 /// The scoping-filter patterns of one target, compiled once: `REGEX MATCH` values by the
 /// clause's position (filter, clause).
 struct Patterns(HashMap<(usize, usize), crate::dotnet::regex::NetRegex>);
@@ -680,30 +695,6 @@ impl Patterns {
         }
         Patterns(map)
     }
-}
-
-fn in_scope(target: &raw::Target, state: &IdentityState, patterns: &Patterns) -> bool {
-    let Some(scope) = &target.scope else {
-        return true;
-    };
-    let scope = &scope.value;
-    let assigned = (scope.groups.is_empty() && scope.access_packages.is_empty())
-        || scope.groups.iter().any(|g| state.groups.contains(&g.value))
-        || scope
-            .access_packages
-            .iter()
-            .any(|p| state.access_packages.contains(&p.value));
-    let filtered = scope.filters.is_empty()
-        || scope.filters.iter().enumerate().any(|(fi, f)| {
-            f.value.iter().enumerate().all(|(ci, c)| {
-                clause(
-                    &c.value,
-                    state.attributes.get(&c.value.attribute.value),
-                    patterns.0.get(&(fi, ci)),
-                )
-            })
-        });
-    assigned && filtered
 }
 
 /// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
@@ -759,19 +750,29 @@ fn clause(
 
 /// The `manager` attribute must name another identity: report references to nobody, to the
 /// person themself, and cycles in the management chain (once per cycle).
-fn manager_issues(states: &[IdentityState], issues: &mut Vec<DataIssue>) {
-    let keys: HashMap<&str, usize> = states
+fn manager_issues(
+    people: &[correlate::Person],
+    manager: Option<&Column>,
+    issues: &mut Vec<DataIssue>,
+) {
+    let Some(manager) = manager else {
+        return;
+    };
+    let keys: HashMap<&str, usize> = people
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.key.as_str(), i))
+        .map(|(i, p)| (p.key.as_str(), i))
         .collect();
-    let manager_of = |s: &IdentityState| -> Option<String> {
-        s.attributes
-            .get("manager")
-            .and_then(Value::as_text)
-            .map(|m| m.into_owned())
-            .filter(|m| !m.is_empty())
-    };
+    // The text of each distinct manager value, once.
+    let texts: Vec<Option<String>> = manager
+        .dictionary()
+        .iter()
+        .map(|v| {
+            v.as_text()
+                .map(|m| m.into_owned())
+                .filter(|m| !m.is_empty())
+        })
+        .collect();
     let issue =
         |code: Code, severity: Severity, key: &str, message: String, help: &str| DataIssue {
             code,
@@ -782,9 +783,11 @@ fn manager_issues(states: &[IdentityState], issues: &mut Vec<DataIssue>) {
             message: format!("identity `{key}`: {message}"),
             help: Some(help.into()),
         };
-    let mut next: Vec<Option<usize>> = vec![None; states.len()];
-    for (i, s) in states.iter().enumerate() {
-        let Some(m) = manager_of(s) else { continue };
+    let mut next: Vec<Option<usize>> = vec![None; people.len()];
+    for (i, s) in people.iter().enumerate() {
+        let Some(Some(m)) = texts.get(manager.code(i) as usize) else {
+            continue;
+        };
         match keys.get(m.as_str()) {
             None => issues.push(issue(
                 Code::DataDanglingManager,
@@ -808,8 +811,8 @@ fn manager_issues(states: &[IdentityState], issues: &mut Vec<DataIssue>) {
         }
     }
     // Cycles: follow each chain; a chain that returns to a node on the current path is a cycle.
-    let mut state = vec![0u8; states.len()]; // 0 new, 1 on path, 2 done
-    for start in 0..states.len() {
+    let mut state = vec![0u8; people.len()]; // 0 new, 1 on path, 2 done
+    for start in 0..people.len() {
         let mut path = Vec::new();
         let mut cur = Some(start);
         while let Some(c) = cur {
@@ -827,7 +830,7 @@ fn manager_issues(states: &[IdentityState], issues: &mut Vec<DataIssue>) {
                         .get(from..)
                         .unwrap_or(&[])
                         .iter()
-                        .filter_map(|i| states.get(*i))
+                        .filter_map(|i| people.get(*i))
                         .map(|s| s.key.as_str())
                         .collect();
                     let chain = cycle
@@ -904,31 +907,42 @@ fn attribute_order(policy: &Policy) -> Vec<String> {
     }
 }
 
-/// The lifecycle state as of `now` from the identity's dates.
-fn lifecycle(
+/// The lifecycle state of every identity as of `now`, from the date attributes (each
+/// distinct date read once).
+fn lifecycles<'c>(
     identity: Option<&raw::Identity>,
-    attributes: &IndexMap<String, Value>,
+    column_of: &dyn Fn(&str) -> Option<&'c Column>,
+    n: usize,
     now: NaiveDateTime,
-) -> Lifecycle {
+) -> Vec<Lifecycle> {
     let Some(lc) = identity.and_then(|i| i.lifecycle.as_ref()) else {
-        return Lifecycle::Active;
+        return vec![Lifecycle::Active; n];
     };
     let lc = &lc.value;
-    let date = |name: Option<&crate::yaml::Sp<String>>| -> Option<NaiveDateTime> {
-        match attributes.get(&name?.value)? {
-            Value::Date(d) => Some(*d),
-            other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
-        }
+    let dates =
+        |name: Option<&crate::yaml::Sp<String>>| -> Option<(&Column, Vec<Option<NaiveDateTime>>)> {
+            let column = column_of(&name?.value)?;
+            let parsed = column
+                .dictionary()
+                .iter()
+                .map(|v| match v {
+                    Value::Date(d) => Some(*d),
+                    other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
+                })
+                .collect();
+            Some((column, parsed))
+        };
+    let hire = dates(Some(&lc.hire_date));
+    let leave = dates(lc.leave_date.as_ref());
+    let at = |d: &Option<(&Column, Vec<Option<NaiveDateTime>>)>, i: usize| {
+        d.as_ref()
+            .and_then(|(c, parsed)| parsed.get(c.code(i) as usize).copied().flatten())
     };
     let prehire = i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value));
     let retention = i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value));
-    lifecycle_at(
-        date(Some(&lc.hire_date)),
-        date(lc.leave_date.as_ref()),
-        prehire,
-        retention,
-        now,
-    )
+    (0..n)
+        .map(|i| lifecycle_at(at(&hire, i), at(&leave, i), prehire, retention, now))
+        .collect()
 }
 
 /// The lifecycle state from the dates: pre-hire from `prehire_days` before the hire date, a

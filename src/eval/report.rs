@@ -10,7 +10,9 @@ use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
 use super::correlate::SourceRef;
+use crate::column::Column;
 use crate::ingest::DataIssue;
+use crate::rule::sets::Bitset;
 use crate::value::Value;
 
 /// The lifecycle state of an identity on the as-of date.
@@ -32,6 +34,18 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
+    /// The state's name, as the report writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Lifecycle::NotYetHired => "not_yet_hired",
+            Lifecycle::PreHire => "pre_hire",
+            Lifecycle::Active => "active",
+            Lifecycle::Leaver => "leaver",
+            Lifecycle::Deleted => "deleted",
+            Lifecycle::Unknown => "unknown",
+        }
+    }
+
     /// Whether an account exists in this state (it may be disabled).
     pub fn has_account(self) -> bool {
         matches!(
@@ -95,6 +109,156 @@ pub struct Summary {
     pub issues: BTreeMap<String, usize>,
 }
 
+/// The identities of a desired state, held column by column: one dictionary-encoded column
+/// per attribute, a set per group, package and target. [`Identities::get`] assembles one
+/// identity's [`IdentityState`]; serialising streams them one at a time, in key order, so a
+/// report of a million people never exists as a million maps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Identities {
+    /// The datasets the identities were built from (for provenance and `explain`).
+    pub(crate) datasets: Vec<crate::ingest::Dataset>,
+    /// Each identity's key and records, sorted by key.
+    pub(crate) people: Vec<super::correlate::Person>,
+    /// Identity attributes in declaration order.
+    pub(crate) attributes: Vec<(String, Column)>,
+    pub(crate) lifecycle: Vec<Lifecycle>,
+    pub(crate) ignored: Bitset,
+    /// Groups by name, sorted; members.
+    pub(crate) groups: Vec<(String, Bitset)>,
+    /// Access packages by name, sorted; assignments.
+    pub(crate) packages: Vec<(String, Bitset)>,
+    /// Targets by name, sorted.
+    pub(crate) targets: Vec<TargetAccounts>,
+}
+
+/// The accounts of one target.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct TargetAccounts {
+    pub(crate) name: String,
+    /// The identities that hold an account.
+    pub(crate) holders: Bitset,
+    /// Attributes in mapping order; rows in `absent` had no value flow (`IgnoreFlow`).
+    pub(crate) attributes: Vec<(String, Column, Option<Bitset>)>,
+}
+
+impl Identities {
+    /// The number of identities.
+    pub fn len(&self) -> usize {
+        self.people.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    /// The key of identity `i`.
+    pub fn key(&self, i: usize) -> Option<&str> {
+        self.people.get(i).map(|p| p.key.as_str())
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.people.iter().map(|p| p.key.as_str())
+    }
+
+    /// The index of the (first) identity with this key.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        let i = self.people.partition_point(|p| p.key.as_str() < key);
+        (self.people.get(i)?.key == key).then_some(i)
+    }
+
+    /// The datasets read.
+    pub fn datasets(&self) -> &[crate::ingest::Dataset] {
+        &self.datasets
+    }
+
+    /// An attribute's column.
+    pub fn attribute(&self, name: &str) -> Option<&Column> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+    }
+
+    /// Groups and their members, by name.
+    pub fn groups(&self) -> &[(String, Bitset)] {
+        &self.groups
+    }
+
+    /// Access packages and their assignments, by name.
+    pub fn packages(&self) -> &[(String, Bitset)] {
+        &self.packages
+    }
+
+    /// The lifecycle state of identity `i`.
+    pub fn lifecycle(&self, i: usize) -> Lifecycle {
+        self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
+    }
+
+    /// Identity `i`, assembled.
+    pub fn get(&self, i: usize) -> Option<IdentityState> {
+        let person = self.people.get(i)?;
+        let lifecycle = self.lifecycle(i);
+        let members = |sets: &[(String, Bitset)]| -> Vec<String> {
+            sets.iter()
+                .filter(|(_, b)| b.contains(i))
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        Some(IdentityState {
+            key: person.key.clone(),
+            sources: person.provenance(&self.datasets),
+            lifecycle,
+            ignored: self.ignored.contains(i),
+            attributes: self
+                .attributes
+                .iter()
+                .map(|(n, c)| (n.clone(), c.get(i).clone()))
+                .collect(),
+            groups: members(&self.groups),
+            access_packages: members(&self.packages),
+            accounts: self
+                .targets
+                .iter()
+                .filter(|t| t.holders.contains(i))
+                .map(|t| {
+                    (
+                        t.name.clone(),
+                        Account {
+                            enabled: lifecycle.enabled(),
+                            attributes: t
+                                .attributes
+                                .iter()
+                                .filter(|(_, _, absent)| {
+                                    !absent.as_ref().is_some_and(|a| a.contains(i))
+                                })
+                                .map(|(n, c, _)| (n.clone(), c.get(i).clone()))
+                                .collect(),
+                        },
+                    )
+                })
+                .collect(),
+        })
+    }
+
+    /// Every identity, assembled one at a time, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = IdentityState> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The identity with this key.
+    pub fn find(&self, key: &str) -> Option<IdentityState> {
+        self.get(self.position(key)?)
+    }
+}
+
+impl Serialize for Identities {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// The whole desired state.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DesiredState {
@@ -104,20 +268,20 @@ pub struct DesiredState {
     /// Counts.
     pub summary: Summary,
     /// Every identity, sorted by key.
-    pub identities: Vec<IdentityState>,
+    #[schemars(with = "Vec<IdentityState>")]
+    pub identities: Identities,
     /// Data problems found on the way, in file, row and field order.
     #[schemars(with = "Vec<serde_json::Value>")]
     pub issues: Vec<DataIssue>,
 }
 
 impl DesiredState {
-    /// Assembles the report: sorts, counts.
+    /// Assembles the report: sorts the issues, counts.
     pub fn new(
         as_of: NaiveDate,
-        mut identities: Vec<IdentityState>,
+        identities: Identities,
         mut issues: Vec<DataIssue>,
     ) -> DesiredState {
-        identities.sort_by(|a, b| a.key.cmp(&b.key));
         issues.sort_by(|a, b| {
             (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
                 &b.file,
@@ -134,19 +298,17 @@ impl DesiredState {
             identities: identities.len(),
             ..Summary::default()
         };
-        for i in &identities {
-            let state = serde_json::to_value(i.lifecycle)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            *summary.lifecycle.entry(state).or_default() += 1;
-            for g in &i.groups {
-                *summary.groups.entry(g.clone()).or_default() += 1;
-            }
-            for p in &i.access_packages {
-                *summary.access_packages.entry(p.clone()).or_default() += 1;
-            }
+        for l in &identities.lifecycle {
+            *summary.lifecycle.entry(l.word().to_string()).or_default() += 1;
         }
+        let count = |sets: &[(String, Bitset)]| -> BTreeMap<String, usize> {
+            sets.iter()
+                .map(|(n, b)| (n.clone(), b.count_ones(..)))
+                .filter(|(_, c)| *c > 0)
+                .collect()
+        };
+        summary.groups = count(&identities.groups);
+        summary.access_packages = count(&identities.packages);
         for issue in &issues {
             *summary
                 .issues
@@ -166,6 +328,35 @@ impl DesiredState {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+
+    /// Writes the canonical JSON text, one identity at a time.
+    pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut w = std::io::BufWriter::new(w);
+        serde_json::to_writer_pretty(&mut w, self)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    }
+
+    /// Accounts per target: (enabled, disabled).
+    pub fn account_counts(&self) -> BTreeMap<String, (usize, usize)> {
+        let ids = &self.identities;
+        ids.targets
+            .iter()
+            .filter(|t| t.holders.count_ones(..) > 0)
+            .map(|t| {
+                let enabled = t
+                    .holders
+                    .ones()
+                    .filter(|&i| ids.lifecycle(i).enabled())
+                    .count();
+                (
+                    t.name.clone(),
+                    (enabled, t.holders.count_ones(..) - enabled),
+                )
+            })
+            .collect()
     }
 }
 
@@ -207,17 +398,7 @@ pub fn markdown(state: &DesiredState) -> String {
     };
     table(&mut out, "group", &state.summary.groups);
     table(&mut out, "access package", &state.summary.access_packages);
-    let mut targets: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for i in &state.identities {
-        for (t, a) in &i.accounts {
-            let e = targets.entry(t.clone()).or_default();
-            if a.enabled {
-                e.0 += 1;
-            } else {
-                e.1 += 1;
-            }
-        }
-    }
+    let targets = state.account_counts();
     if !targets.is_empty() {
         let _ = writeln!(
             out,
@@ -271,7 +452,7 @@ impl DesiredState {
                     .chain(columns.iter().cloned())
                     .collect();
                 out.push_str(&csv_line(&header));
-                for identity in &self.identities {
+                for identity in self.identities.iter() {
                     let Some(account) = identity.accounts.get(target) else {
                         continue;
                     };

@@ -86,6 +86,19 @@ pub struct MappingDef {
     pub ty: FieldType,
 }
 
+impl MappingDef {
+    /// The nodes the mapping reads (a direct mapping's source, an expression's resolved
+    /// slots).
+    pub fn inputs(&self) -> impl Iterator<Item = &NodeId> + '_ {
+        let (direct, slots): (Option<&NodeId>, &[Option<NodeId>]) = match &self.kind {
+            MappingKind::Direct(n) => (Some(n), &[]),
+            MappingKind::Constant(_) => (None, &[]),
+            MappingKind::Expression { slots, .. } => (None, slots),
+        };
+        direct.into_iter().chain(slots.iter().flatten())
+    }
+}
+
 /// How a mapping computes its value.
 #[derive(Debug, Clone)]
 pub enum MappingKind {
