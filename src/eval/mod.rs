@@ -195,8 +195,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                     .records
                     .iter()
                     .find(|(pd, _)| pd == d)
-                    .and_then(|(_, r)| datasets.get(*d)?.records.get(*r))
-                    .map_or(Value::Null, |rec| rec.value(*f).clone()),
+                    .and_then(|(_, r)| datasets.get(*d).map(|data| data.value(*r, *f)))
+                    .map_or(Value::Null, Value::clone),
                 Input::Attribute(i) => values.get(*i).cloned().unwrap_or(Value::Null),
                 Input::Null => Value::Null,
             }
