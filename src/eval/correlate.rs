@@ -5,12 +5,15 @@
 //! of its record in the highest-precedence source (the `precedence` list, then declaration
 //! order). Identities come out sorted by key, so the result does not depend on row order.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
+
 use crate::codes::Code;
+use crate::column::Column;
 use crate::diagnostics::Severity;
 use crate::ingest::{DataIssue, Dataset};
-use crate::value::Value;
 
 /// One correlated person: records as (dataset index, record index), primary first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +50,8 @@ impl Person {
     /// The primary record's row.
     pub fn first_row(&self, datasets: &[Dataset]) -> Option<usize> {
         let (d, r) = self.records.first()?;
-        Some(datasets.get(*d)?.records.get(*r)?.row)
+        let data = datasets.get(*d)?;
+        (*r < data.len()).then(|| data.row(*r))
     }
 
     /// Every record, for provenance.
@@ -56,11 +60,10 @@ impl Person {
             .iter()
             .filter_map(|(d, r)| {
                 let data = datasets.get(*d)?;
-                let rec = data.records.get(*r)?;
-                Some(SourceRef {
+                (*r < data.len()).then(|| SourceRef {
                     source: data.source.clone(),
-                    key: rec.key.clone(),
-                    row: rec.row,
+                    key: data.key(*r).to_string(),
+                    row: data.row(*r),
                 })
             })
             .collect()
@@ -91,6 +94,63 @@ fn union(parent: &mut [usize], a: usize, b: usize) {
     }
 }
 
+/// The global number of every record: dataset offsets.
+fn offsets(datasets: &[Dataset]) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(datasets.len());
+    let mut total = 0usize;
+    for d in datasets {
+        offsets.push(total);
+        total += d.len();
+    }
+    (offsets, total)
+}
+
+/// Joins the records of `left` and `right` whose values are equal as text (the right's
+/// empty text joins nothing). Every distinct value is turned into text once; then each record
+/// joins the first left record with its text, which connects the same records as joining
+/// every matching pair.
+fn join(parent: &mut [usize], left: (&Column, usize, usize), right: (&Column, usize, usize)) {
+    let (lcol, loff, llen) = left;
+    let (rcol, roff, rlen) = right;
+    let mut ids: HashMap<Cow<'_, str>, u32, FixedState> =
+        HashMap::with_hasher(FixedState::default());
+    let right_ids: Vec<Option<u32>> = rcol
+        .dictionary()
+        .iter()
+        .map(|v| {
+            let t = v.as_text().filter(|t| !t.is_empty())?;
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            Some(*ids.entry(t).or_insert(next))
+        })
+        .collect();
+    let left_ids: Vec<Option<u32>> = lcol
+        .dictionary()
+        .iter()
+        .map(|v| ids.get(v.as_text()?.as_ref()).copied())
+        .collect();
+    // The first left record of each text.
+    let mut first: Vec<Option<usize>> = vec![None; ids.len()];
+    for r in 0..llen {
+        let Some(&Some(t)) = left_ids.get(lcol.code(r) as usize) else {
+            continue;
+        };
+        let g = loff + r;
+        match first.get_mut(t as usize) {
+            Some(Some(f)) => union(parent, *f, g),
+            Some(slot) => *slot = Some(g),
+            None => {}
+        }
+    }
+    for r in 0..rlen {
+        let Some(&Some(t)) = right_ids.get(rcol.code(r) as usize) else {
+            continue;
+        };
+        if let Some(&Some(f)) = first.get(t as usize) {
+            union(parent, f, roff + r);
+        }
+    }
+}
+
 /// Correlates the records of every dataset into people.
 pub fn correlate(
     datasets: &[Dataset],
@@ -98,13 +158,7 @@ pub fn correlate(
     precedence: &[String],
     issues: &mut Vec<DataIssue>,
 ) -> Vec<Person> {
-    // Global record numbering.
-    let mut offsets = Vec::with_capacity(datasets.len());
-    let mut total = 0usize;
-    for d in datasets {
-        offsets.push(total);
-        total += d.records.len();
-    }
+    let (offsets, total) = offsets(datasets);
     let mut parent: Vec<usize> = (0..total).collect();
     let column = |spec: &str| -> Option<(usize, usize)> {
         let (source, field) = spec.split_once('.')?;
@@ -116,84 +170,96 @@ pub fn correlate(
             .position(|(name, _)| name == field)?;
         Some((d, f))
     };
+    let side = |(d, f): (usize, usize)| -> Option<(&Column, usize, usize)> {
+        let data = datasets.get(d)?;
+        Some((data.column(f)?, offsets.get(d).copied()?, data.len()))
+    };
     for (left, right) in pairs {
-        let (Some((ld, lf)), Some((rd, rf))) = (column(left), column(right)) else {
+        let (Some(l), Some(r)) = (column(left).and_then(side), column(right).and_then(side)) else {
             continue;
         };
-        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-        if let Some(data) = datasets.get(rd) {
-            for (r, rec) in data.records.iter().enumerate() {
-                if let Some(v) = rec
-                    .values
-                    .get(rf)
-                    .and_then(Value::as_text)
-                    .filter(|v| !v.is_empty())
-                {
-                    index.entry(v.into_owned()).or_default().push(r);
-                }
-            }
-        }
-        if let Some(data) = datasets.get(ld) {
-            for (r, rec) in data.records.iter().enumerate() {
-                let Some(v) = rec.values.get(lf).and_then(Value::as_text) else {
-                    continue;
-                };
-                let Some(matches) = index.get(v.as_ref()) else {
-                    continue;
-                };
-                for m in matches {
-                    let (a, b) = (
-                        offsets.get(ld).copied().unwrap_or(0) + r,
-                        offsets.get(rd).copied().unwrap_or(0) + m,
-                    );
-                    union(&mut parent, a, b);
-                }
-            }
-        }
+        join(&mut parent, l, r);
     }
     // Rank sources: the precedence list first, then declaration order.
-    let rank = |d: usize| -> usize {
-        let name = datasets.get(d).map_or("", |x| x.source.as_str());
-        precedence
-            .iter()
-            .position(|p| p == name)
-            .unwrap_or(precedence.len() + d)
+    let rank: Vec<usize> = datasets
+        .iter()
+        .enumerate()
+        .map(|(d, x)| {
+            precedence
+                .iter()
+                .position(|p| *p == x.source)
+                .unwrap_or(precedence.len() + d)
+        })
+        .collect();
+    let locate = |g: usize| -> (usize, usize) {
+        let d = offsets.partition_point(|o| *o <= g).saturating_sub(1);
+        (d, g - offsets.get(d).copied().unwrap_or(0))
     };
-    let mut clusters: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
-    for (d, data) in datasets.iter().enumerate() {
-        for r in 0..data.records.len() {
-            let g = find(&mut parent, offsets.get(d).copied().unwrap_or(0) + r);
-            clusters.entry(g).or_default().push((d, r));
+    // Group records by their root (a counting sort: members of a group in record order).
+    let roots: Vec<usize> = (0..total).map(|g| find(&mut parent, g)).collect();
+    let mut start = vec![0usize; total + 1];
+    for &root in &roots {
+        if let Some(s) = start.get_mut(root + 1) {
+            *s += 1;
         }
     }
-    let mut people: Vec<Person> = Vec::with_capacity(clusters.len());
-    for (_, mut records) in clusters {
+    for i in 1..start.len() {
+        let before = start.get(i - 1).copied().unwrap_or(0);
+        if let Some(s) = start.get_mut(i) {
+            *s += before;
+        }
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0usize; total];
+    for (g, &root) in roots.iter().enumerate() {
+        if let Some(f) = fill.get_mut(root)
+            && let Some(m) = members.get_mut(*f)
+        {
+            *m = g;
+            *f += 1;
+        }
+    }
+    drop(roots);
+    drop(fill);
+    let mut people: Vec<Person> = Vec::new();
+    let mut records: Vec<(usize, usize)> = Vec::new();
+    let mut seen: Vec<usize> = Vec::new();
+    for root in 0..total {
+        let (Some(&a), Some(&b)) = (start.get(root), start.get(root + 1)) else {
+            continue;
+        };
+        if a == b {
+            continue;
+        }
+        records.clear();
+        records.extend(
+            members
+                .get(a..b)
+                .unwrap_or_default()
+                .iter()
+                .map(|g| locate(*g)),
+        );
         records.sort_by_key(|(d, r)| {
             (
-                rank(*d),
+                rank.get(*d).copied().unwrap_or(usize::MAX),
                 *d,
-                datasets
-                    .get(*d)
-                    .and_then(|x| x.records.get(*r))
-                    .map(|rec| rec.row),
+                datasets.get(*d).map(|x| x.row(*r)),
             )
         });
         // One record per source: a second record of the same source joined to the same person
         // means the correlation keys are not unique.
-        let mut seen: Vec<usize> = Vec::new();
-        let mut kept = Vec::with_capacity(records.len());
-        for (d, r) in records {
+        seen.clear();
+        let mut kept = Vec::with_capacity(records.len().min(datasets.len()));
+        for &(d, r) in &records {
             if seen.contains(&d) {
-                if let Some(data) = datasets.get(d)
-                    && let Some(rec) = data.records.get(r)
-                {
+                if let Some(data) = datasets.get(d) {
                     issues.push(DataIssue {
                         code: Code::AmbiguousCorrelation,
                         severity: Severity::Warning,
                         file: data.source.clone(),
-                        row: Some(rec.row),
+                        row: Some(data.row(r)),
                         field: None,
-                        message: format!("record `{}` of `{}` correlates with a person who already has a record there; it is not used", rec.key, data.source),
+                        message: format!("record `{}` of `{}` correlates with a person who already has a record there; it is not used", data.key(r), data.source),
                         help: Some("make the correlation key pairs unique per person".into()),
                     });
                 }
@@ -204,11 +270,11 @@ pub fn correlate(
         }
         let key = kept
             .first()
-            .and_then(|(d, r)| datasets.get(*d)?.records.get(*r))
-            .map(|rec| rec.key.clone())
+            .and_then(|(d, r)| Some(datasets.get(*d)?.key(*r).to_string()))
             .unwrap_or_default();
         people.push(Person { key, records: kept });
     }
-    people.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.records.cmp(&b.records)));
+    // Keys and record lists together are unique: an unstable sort gives the one order.
+    people.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| a.records.cmp(&b.records)));
     people
 }

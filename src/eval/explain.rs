@@ -113,10 +113,10 @@ pub fn explain(
         let Some(r) = identity.sources.iter().find(|s| s.source == source) else {
             return serde_json::Value::Null;
         };
-        let (Some(i), Some(rec)) = (data.field_index(field), data.get(&r.key)) else {
+        let (Some(i), Some(rec)) = (data.field_index(field), data.find(&r.key)) else {
             return serde_json::Value::Null;
         };
-        rec.value(i).to_json()
+        data.value(rec, i).to_json()
     };
     let now = state.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut attributes = Vec::new();

@@ -441,7 +441,9 @@ impl SourceColumns {
 
 /// The column of one field of a dataset.
 fn source_column(data: &Dataset, field: usize) -> Column {
-    Column::from_values(data.records.iter().map(|r| r.value(field).clone()))
+    data.column(field)
+        .cloned()
+        .unwrap_or_else(|| Column::nulls(data.len()))
 }
 
 /// How a mapping is computed and its input columns, by slot.

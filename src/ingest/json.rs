@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json};
 
-use super::{Cell, DataIssue, Raw, RawRecord, Want, report_missing};
+use super::build::Builder;
+use super::{DataIssue, Want, report_missing};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
 
@@ -40,45 +41,39 @@ pub(crate) fn syntax_message(e: &serde_json::Error) -> String {
 }
 
 /// Collects records from objects, tracking which names some record has.
-struct Collector<'w, 'a> {
+struct Collector<'w, 'a, 'b> {
     want: &'w Want<'a>,
+    builder: &'w mut Builder<'b>,
     seen: Vec<bool>,
     keys: BTreeSet<String>,
-    records: Vec<RawRecord>,
 }
 
-impl<'w, 'a> Collector<'w, 'a> {
-    fn new(want: &'w Want<'a>) -> Self {
+impl<'w, 'a, 'b> Collector<'w, 'a, 'b> {
+    fn new(want: &'w Want<'a>, builder: &'w mut Builder<'b>) -> Self {
         Collector {
             want,
+            builder,
             seen: vec![false; want.names.len()],
             keys: BTreeSet::new(),
-            records: Vec::new(),
         }
     }
 
-    fn add(&mut self, row: usize, object: Map<String, Json>) {
-        let mut object = object;
-        let cells = self
-            .want
-            .names
-            .iter()
-            .zip(self.seen.iter_mut())
-            .map(|(name, seen)| {
-                object.get_mut(*name).map(|v| {
-                    *seen = true;
-                    Cell::Json(v.take())
-                })
-            })
-            .collect();
+    fn add(&mut self, row: usize, object: &Map<String, Json>) {
+        for (name, seen) in self.want.names.iter().zip(self.seen.iter_mut()) {
+            if !*seen && object.contains_key(*name) {
+                *seen = true;
+            }
+        }
         if self.keys.len() < 1000 {
             self.keys.extend(object.keys().cloned());
         }
-        self.records.push(RawRecord { row, cells });
+        let names = &self.want.names;
+        self.builder
+            .push(row, |i| names.get(i).and_then(|name| object.get(*name)));
     }
 
-    fn finish(self, issues: &mut Vec<DataIssue>) -> Option<Raw> {
-        if !self.records.is_empty()
+    fn finish(self, issues: &mut Vec<DataIssue>) -> Option<()> {
+        if self.builder.offered() > 0
             && !report_missing(
                 self.want,
                 &self.seen,
@@ -90,10 +85,7 @@ impl<'w, 'a> Collector<'w, 'a> {
         {
             return None;
         }
-        Some(Raw {
-            records: self.records,
-            scim: false,
-        })
+        Some(())
     }
 }
 
@@ -111,8 +103,9 @@ fn kind(j: &Json) -> &'static str {
 pub(crate) fn read_array(
     bytes: &[u8],
     want: &Want<'_>,
+    builder: &mut Builder<'_>,
     issues: &mut Vec<DataIssue>,
-) -> Option<Raw> {
+) -> Option<()> {
     let text = text(bytes, want, issues)?;
     let json: Json = match serde_json::from_str(text) {
         Ok(j) => j,
@@ -134,11 +127,11 @@ pub(crate) fn read_array(
         );
         return None;
     };
-    let mut collector = Collector::new(want);
+    let mut collector = Collector::new(want, builder);
     for (i, item) in items.into_iter().enumerate() {
         let row = i.saturating_add(1);
         match item {
-            Json::Object(o) => collector.add(row, o),
+            Json::Object(o) => collector.add(row, &o),
             other => issues.push(
                 DataIssue::new(
                     Code::DataUnreadable,
@@ -158,17 +151,18 @@ pub(crate) fn read_array(
 pub(crate) fn read_lines(
     bytes: &[u8],
     want: &Want<'_>,
+    builder: &mut Builder<'_>,
     issues: &mut Vec<DataIssue>,
-) -> Option<Raw> {
+) -> Option<()> {
     let text = text(bytes, want, issues)?;
-    let mut collector = Collector::new(want);
+    let mut collector = Collector::new(want, builder);
     for (i, line) in text.lines().enumerate() {
         let row = i.saturating_add(1);
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<Json>(line) {
-            Ok(Json::Object(o)) => collector.add(row, o),
+            Ok(Json::Object(o)) => collector.add(row, &o),
             Ok(other) => issues.push(
                 DataIssue::new(
                     Code::DataUnreadable,

@@ -26,23 +26,24 @@ pub fn manager_issues(dataset: &Dataset, manager_field: &str, file: &str) -> Vec
     };
     // key -> record index (first occurrence)
     let mut by_key: HashMap<&str, usize> = HashMap::new();
-    for (i, r) in dataset.records.iter().enumerate() {
-        by_key.entry(r.key.as_str()).or_insert(i);
+    for i in 0..dataset.len() {
+        by_key.entry(dataset.key(i)).or_insert(i);
     }
     // record index -> manager record index, for records whose manager resolves to another.
-    let mut next: Vec<Option<usize>> = vec![None; dataset.records.len()];
-    for (i, r) in dataset.records.iter().enumerate() {
-        let Some(manager) = key_of(r.value(index)) else {
+    let mut next: Vec<Option<usize>> = vec![None; dataset.len()];
+    for i in 0..dataset.len() {
+        let Some(manager) = key_of(dataset.value(i, index)) else {
             continue;
         };
-        if manager == r.key {
+        let key = dataset.key(i);
+        if manager == key {
             issues.push(
                 DataIssue::new(
                     Code::DataSelfManager,
                     file,
-                    format!("{} is their own manager", quote(&r.key)),
+                    format!("{} is their own manager", quote(key)),
                 )
-                .at(r.row)
+                .at(dataset.row(i))
                 .field(manager_field)
                 .help("leave the manager empty at the top of the hierarchy"),
             );
@@ -63,7 +64,7 @@ pub fn manager_issues(dataset: &Dataset, manager_field: &str, file: &str) -> Vec
                         quote(&manager)
                     ),
                 )
-                .at(r.row)
+                .at(dataset.row(i))
                 .field(manager_field),
             ),
         }
@@ -72,8 +73,8 @@ pub fn manager_issues(dataset: &Dataset, manager_field: &str, file: &str) -> Vec
     const NEW: u8 = 0;
     const ON_PATH: u8 = 1;
     const DONE: u8 = 2;
-    let mut state = vec![NEW; dataset.records.len()];
-    for start in 0..dataset.records.len() {
+    let mut state = vec![NEW; dataset.len()];
+    for start in 0..dataset.len() {
         let mut path = Vec::new();
         let mut at = Some(start);
         while let Some(i) = at {
@@ -96,13 +97,13 @@ pub fn manager_issues(dataset: &Dataset, manager_field: &str, file: &str) -> Vec
                         .cycle()
                         .skip(rot)
                         .take(cycle.len())
-                        .filter_map(|p| dataset.records.get(*p))
-                        .map(|r| format!("`{}`", r.key))
+                        .filter(|p| **p < dataset.len())
+                        .map(|p| format!("`{}`", dataset.key(*p)))
                         .collect();
                     if let Some(head) = chain.first().cloned() {
                         chain.push(head);
                     }
-                    let row = dataset.records.get(first).map_or(0, |r| r.row);
+                    let row = dataset.row(first);
                     issues.push(
                         DataIssue::new(
                             Code::DataManagerCycle,

@@ -55,6 +55,7 @@
 //!   warning (some HR systems mark the top of the hierarchy so), and a cycle of two or more a
 //!   `D108` error, reported once with its chain.
 
+mod build;
 mod csv;
 mod json;
 mod manager;
@@ -71,6 +72,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::codes::Code;
+use crate::column::Column;
 use crate::diagnostics::Severity;
 use crate::dotnet::datetime;
 use crate::policy::raw::{self, Duplicates, FieldType, SourceFormat};
@@ -78,26 +80,92 @@ use crate::value::Value;
 
 pub use manager::manager_issues;
 
-/// The records of one source, each value of its declared type.
+/// The records of one source, each value of its declared type, held by column: record `r` is
+/// row `r` of every column, of [`Dataset::rows`] and of [`Dataset::keys`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// The source's name.
     pub source: String,
     /// The declared fields, in declaration order.
     pub fields: Vec<(String, FieldType)>,
-    /// The records, in file order.
-    pub records: Vec<Record>,
+    /// Where each record is in the file (see [`Record::row`]), in file order.
+    pub rows: Vec<usize>,
+    /// The key of each record: a string, trimmed, never empty. A column, so that keys that are
+    /// a declared field's text share that field's column.
+    pub keys: Column,
+    /// The values, one column per declared field, aligned with [`Dataset::fields`]; NULL when
+    /// absent, empty or unparsable.
+    pub columns: Vec<Column>,
 }
 
 impl Dataset {
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The index of a declared field.
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|(n, _)| n == name)
     }
 
-    /// The record with this key (the first, when keys repeat).
-    pub fn get(&self, key: &str) -> Option<&Record> {
-        self.records.iter().find(|r| r.key == key)
+    /// The file row of record `r` (0 out of range).
+    pub fn row(&self, r: usize) -> usize {
+        self.rows.get(r).copied().unwrap_or(0)
+    }
+
+    /// The key of record `r` (empty out of range).
+    pub fn key(&self, r: usize) -> &str {
+        match self.keys.get(r) {
+            Value::Str(k) => k,
+            _ => "",
+        }
+    }
+
+    /// The value of record `r` in the field at `field` (NULL when out of range).
+    pub fn value(&self, r: usize, field: usize) -> &Value {
+        self.columns.get(field).map_or(&Value::Null, |c| c.get(r))
+    }
+
+    /// The column of the field at `field`.
+    pub fn column(&self, field: usize) -> Option<&Column> {
+        self.columns.get(field)
+    }
+
+    /// The first record with this key.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        (0..self.len()).find(|r| self.key(*r) == key)
+    }
+
+    /// Record `r`, materialised (for explanations and tests: evaluation reads the columns).
+    pub fn record(&self, r: usize) -> Option<Record> {
+        (r < self.len()).then(|| Record {
+            row: self.row(r),
+            key: self.key(r).to_string(),
+            values: self.columns.iter().map(|c| c.get(r).clone()).collect(),
+        })
+    }
+
+    /// Keeps only the records `keep` (indices, ascending).
+    fn retain_records(&mut self, keep: &[usize]) {
+        fn gather(c: &Column, keep: &[usize]) -> Column {
+            c.gather(keep.iter().map(|r| Some(*r)))
+        }
+        // Keys that share a field's column keep sharing it.
+        let shared = self.columns.iter().position(|c| {
+            c.same_codes(&self.keys) && std::ptr::eq(c.dictionary(), self.keys.dictionary())
+        });
+        self.columns = self.columns.iter().map(|c| gather(c, keep)).collect();
+        self.keys = match shared.and_then(|f| self.columns.get(f)) {
+            Some(c) => c.clone(),
+            None => gather(&self.keys, keep),
+        };
+        self.rows = keep.iter().map(|r| self.row(*r)).collect();
     }
 }
 
@@ -222,29 +290,6 @@ impl fmt::Display for DataIssue {
     }
 }
 
-/// What a reader found for one wanted name in one record.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
-    /// CSV text.
-    Text(String),
-    /// A JSON value (SCIM values too).
-    Json(Json),
-}
-
-/// A record as read, before typing: one optional cell per wanted name.
-#[derive(Debug)]
-pub(crate) struct RawRecord {
-    pub row: usize,
-    pub cells: Vec<Option<Cell>>,
-}
-
-/// What a reader gives back.
-pub(crate) struct Raw {
-    pub records: Vec<RawRecord>,
-    /// Whether an empty JSON string is NULL (SCIM) and a one-value array a single value.
-    pub scim: bool,
-}
-
 /// What a reader is asked for.
 pub(crate) struct Want<'a> {
     /// The declared fields and, last when it is not declared, the key field.
@@ -332,67 +377,20 @@ pub fn read_bytes(
         file,
         key: key_index,
     };
-    let raw = match source.format.value {
+    let scim = source.format.value == SourceFormat::Scim;
+    let mut builder = build::Builder::new(&fields, key_index, key, file, scim);
+    match source.format.value {
         SourceFormat::Csv => {
             let delimiter = csv_delimiter(source, file, issues)?;
-            csv::read(bytes, delimiter, &want, issues)?
+            csv::read(bytes, delimiter, &want, &mut builder, issues)?;
         }
-        SourceFormat::Json => json::read_array(bytes, &want, issues)?,
-        SourceFormat::Jsonl => json::read_lines(bytes, &want, issues)?,
-        SourceFormat::Scim => scim::read(bytes, &want, issues)?,
-    };
-    let mut records = Vec::with_capacity(raw.records.len());
-    for rec in raw.records {
-        let mut values = Vec::with_capacity(fields.len());
-        for (i, (fname, ty)) in fields.iter().enumerate() {
-            let cell = rec.cells.get(i).and_then(Option::as_ref);
-            match convert(cell, *ty, raw.scim) {
-                Ok(v) => values.push(v),
-                Err(e) => {
-                    let mut issue = DataIssue::new(Code::DataValueType, file, e.message)
-                        .at(rec.row)
-                        .field(fname.as_str());
-                    issue.help = e.help;
-                    issues.push(issue);
-                    values.push(Value::Null);
-                }
-            }
-        }
-        let key_text = if key_index < fields.len() {
-            values.get(key_index).and_then(key_of)
-        } else {
-            rec.cells
-                .get(key_index)
-                .and_then(Option::as_ref)
-                .and_then(|c| convert(Some(c), FieldType::String, raw.scim).ok())
-                .as_ref()
-                .and_then(key_of)
-        };
-        match key_text {
-            Some(k) => records.push(Record {
-                row: rec.row,
-                key: k,
-                values,
-            }),
-            None => issues.push(
-                DataIssue::new(
-                    Code::DataMissingKey,
-                    file,
-                    "the record has no key and is skipped",
-                )
-                .at(rec.row)
-                .field(key)
-                .help(format!(
-                    "every record needs a value in its key field `{key}`"
-                )),
-            ),
-        }
+        SourceFormat::Json => json::read_array(bytes, &want, &mut builder, issues)?,
+        SourceFormat::Jsonl => json::read_lines(bytes, &want, &mut builder, issues)?,
+        SourceFormat::Scim => scim::read(bytes, &want, &mut builder, issues)?,
     }
-    Some(Dataset {
-        source: name.to_string(),
-        fields,
-        records,
-    })
+    let (dataset, mut typing) = builder.finish(name);
+    issues.append(&mut typing);
+    Some(dataset)
 }
 
 /// The file as issues name it: the source's path under the policy's directory.
@@ -472,20 +470,13 @@ fn not_a(text: &str, ty: FieldType, help: Option<String>) -> ConvertError {
     }
 }
 
-/// Converts a cell to the declared type (see the module documentation for the rules).
-pub(crate) fn convert(
-    cell: Option<&Cell>,
+/// Converts text (a CSV cell, a JSON string) to the declared type (see the module
+/// documentation for the rules).
+pub(crate) fn convert_text(
+    s: &str,
     ty: FieldType,
-    scim: bool,
+    empty_is_null: bool,
 ) -> Result<Value, ConvertError> {
-    match cell {
-        None => Ok(Value::Null),
-        Some(Cell::Text(s)) => convert_text(s, ty, true),
-        Some(Cell::Json(j)) => convert_json(j, ty, scim),
-    }
-}
-
-fn convert_text(s: &str, ty: FieldType, empty_is_null: bool) -> Result<Value, ConvertError> {
     if s.is_empty() && (empty_is_null || ty != FieldType::String) {
         return Ok(Value::Null);
     }
@@ -559,7 +550,7 @@ fn parse_number(t: &str) -> Option<Value> {
     }
 }
 
-fn convert_json(j: &Json, ty: FieldType, scim: bool) -> Result<Value, ConvertError> {
+pub(crate) fn convert_json(j: &Json, ty: FieldType, scim: bool) -> Result<Value, ConvertError> {
     match j {
         Json::Null => Ok(Value::Null),
         Json::String(s) => {
@@ -672,6 +663,47 @@ fn rows_list(rows: &[usize]) -> String {
     }
 }
 
+/// The records of each key that more than one record has, in file order, keyed by the first.
+fn duplicate_groups(dataset: &Dataset) -> HashMap<usize, Vec<usize>> {
+    // Group codes of the key column by text (a dictionary may hold a text twice), then rows by
+    // group: one hash per distinct key, not per row.
+    let dictionary = dataset.keys.dictionary();
+    let mut by_text: HashMap<&str, u32> = HashMap::with_capacity(dictionary.len());
+    let group_of_code: Vec<u32> = dictionary
+        .iter()
+        .map(|v| match v {
+            Value::Str(k) => {
+                let next = u32::try_from(by_text.len()).unwrap_or(u32::MAX);
+                *by_text.entry(k.as_str()).or_insert(next)
+            }
+            _ => u32::MAX,
+        })
+        .collect();
+    let group = |r: usize| {
+        group_of_code
+            .get(dataset.keys.code(r) as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
+    };
+    let mut count = vec![0u32; by_text.len()];
+    for r in 0..dataset.len() {
+        if let Some(c) = count.get_mut(group(r) as usize) {
+            *c = c.saturating_add(1);
+        }
+    }
+    let mut first_of: HashMap<u32, usize> = HashMap::new();
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for r in 0..dataset.len() {
+        let g = group(r);
+        if count.get(g as usize).copied().unwrap_or(0) < 2 {
+            continue;
+        }
+        let first = *first_of.entry(g).or_insert(r);
+        groups.entry(first).or_default().push(r);
+    }
+    groups
+}
+
 fn resolve_duplicates(
     dataset: &mut Dataset,
     policy: Duplicates,
@@ -679,29 +711,26 @@ fn resolve_duplicates(
     file: &str,
     issues: &mut Vec<DataIssue>,
 ) {
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in dataset.records.iter().enumerate() {
-        groups.entry(r.key.as_str()).or_default().push(i);
+    let groups = duplicate_groups(dataset);
+    if groups.is_empty() {
+        return;
     }
-    let mut drop = vec![false; dataset.records.len()];
+    let mut drop = vec![false; dataset.len()];
     let mod_index = modified.and_then(|m| dataset.field_index(m));
     let mut new_issues = Vec::new();
-    for (i, r) in dataset.records.iter().enumerate() {
-        let Some(group) = groups.get(r.key.as_str()) else {
+    let mut firsts: Vec<usize> = groups.keys().copied().collect();
+    firsts.sort_unstable();
+    for i in firsts {
+        let Some(group) = groups.get(&i) else {
             continue;
         };
-        if group.len() < 2 || group.first() != Some(&i) {
-            continue;
-        }
-        let rows: Vec<usize> = group
-            .iter()
-            .filter_map(|g| dataset.records.get(*g).map(|r| r.row))
-            .collect();
+        let key = dataset.key(i);
+        let rows: Vec<usize> = group.iter().map(|g| dataset.row(*g)).collect();
         let listed = rows_list(&rows);
         match policy {
             Duplicates::Refuse => {
                 for g in group.iter().skip(1) {
-                    if let (Some(d), Some(rec)) = (drop.get_mut(*g), dataset.records.get(*g)) {
+                    if let Some(d) = drop.get_mut(*g) {
                         *d = true;
                         new_issues.push(
                             DataIssue::new(
@@ -709,11 +738,11 @@ fn resolve_duplicates(
                                 file,
                                 format!(
                                     "duplicate key {}: rows {listed} have it; row {} is kept and this row is ignored",
-                                    quote(&r.key),
-                                    r.row
+                                    quote(key),
+                                    dataset.row(i)
                                 ),
                             )
-                            .at(rec.row)
+                            .at(dataset.row(*g))
                             .help("make the keys unique, or set `duplicates: latest` and a `modified_field` to keep the most recent record"),
                         );
                     }
@@ -724,9 +753,8 @@ fn resolve_duplicates(
                     .iter()
                     .copied()
                     .max_by_key(|g| {
-                        let rec = dataset.records.get(*g);
-                        let st = mod_index.and_then(|m| rec.and_then(|r| stamp(r.value(m))));
-                        (st, rec.map_or(0, |r| r.row))
+                        let st = mod_index.and_then(|m| stamp(dataset.value(*g, m)));
+                        (st, dataset.row(*g))
                     })
                     .unwrap_or(i);
                 for g in group {
@@ -736,7 +764,7 @@ fn resolve_duplicates(
                         *d = true;
                     }
                 }
-                let kept = dataset.records.get(winner).map_or(0, |r| r.row);
+                let kept = dataset.row(winner);
                 let why = match (modified, mod_index) {
                     (Some(m), Some(_)) => format!("the latest `{m}`, the later row on a tie"),
                     (Some(m), None) => {
@@ -750,7 +778,7 @@ fn resolve_duplicates(
                         file,
                         format!(
                             "duplicate key {}: rows {listed} have it; row {kept} is kept ({why})",
-                            quote(&r.key)
+                            quote(key)
                         ),
                     )
                     .at(kept)
@@ -760,8 +788,12 @@ fn resolve_duplicates(
         }
     }
     issues.extend(new_issues);
-    let mut keep = drop.into_iter().map(|d| !d);
-    dataset.records.retain(|_| keep.next().unwrap_or(true));
+    let keep: Vec<usize> = (0..dataset.len())
+        .filter(|r| !drop.get(*r).copied().unwrap_or(false))
+        .collect();
+    if keep.len() < dataset.len() {
+        dataset.retain_records(&keep);
+    }
 }
 
 /// The nearest of `candidates` to a name that is missing: a different case first, then a

@@ -22,7 +22,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value as Json};
 
-use super::{Cell, DataIssue, Raw, RawRecord, Want, json::syntax_message, quote, report_missing};
+use super::build::Builder;
+use super::{DataIssue, Want, json::syntax_message, quote, report_missing};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
 
@@ -248,7 +249,12 @@ fn op_issue(file: &str, row: usize, message: String) -> DataIssue {
     DataIssue::new(Code::DataScimOperation, file, message).at(row)
 }
 
-pub(crate) fn read(bytes: &[u8], want: &Want<'_>, issues: &mut Vec<DataIssue>) -> Option<Raw> {
+pub(crate) fn read(
+    bytes: &[u8],
+    want: &Want<'_>,
+    builder: &mut Builder<'_>,
+    issues: &mut Vec<DataIssue>,
+) -> Option<()> {
     let file = want.file;
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
@@ -335,7 +341,6 @@ pub(crate) fn read(bytes: &[u8], want: &Want<'_>, issues: &mut Vec<DataIssue>) -
     }
     let mut bulk_ids: HashMap<String, usize> = HashMap::new();
     let mut attrs: BTreeSet<String> = BTreeSet::new();
-    let mut records = Vec::new();
     for (i, op) in operations.iter().enumerate() {
         let row = i.saturating_add(1);
         let Json::Object(op) = op else {
@@ -426,18 +431,18 @@ pub(crate) fn read(bytes: &[u8], want: &Want<'_>, issues: &mut Vec<DataIssue>) -
         if attrs.len() < 1000 {
             attrs.extend(data.keys().cloned());
         }
-        let cells = paths
+        let cells: Vec<Option<Json>> = paths
             .iter()
             .zip(seen.iter_mut())
             .map(|(p, seen)| {
                 let v = resolve(data, p.as_ref()?)?;
                 *seen = true;
-                Some(Cell::Json(v))
+                Some(v)
             })
             .collect();
-        records.push(RawRecord { row, cells });
+        builder.push(row, |i| cells.get(i)?.as_ref());
     }
-    if !records.is_empty()
+    if builder.offered() > 0
         && !report_missing(
             want,
             &seen,
@@ -449,8 +454,5 @@ pub(crate) fn read(bytes: &[u8], want: &Want<'_>, issues: &mut Vec<DataIssue>) -
     {
         return None;
     }
-    Some(Raw {
-        records,
-        scim: true,
-    })
+    Some(())
 }
