@@ -711,7 +711,15 @@ fn eval_example_every_format() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, ["active-directory.csv", "eng-ldap.csv", "erp.csv"]);
+        assert_eq!(
+            names,
+            [
+                "active-directory.csv",
+                "eng-ldap.csv",
+                "erp.csv",
+                "memberships.csv"
+            ]
+        );
         for name in names {
             insta::assert_snapshot!(
                 format!("example-csv-{name}"),
@@ -895,4 +903,68 @@ fn generate_then_lint_and_eval() {
         );
     }
     let _ = std::fs::remove_dir_all(&base);
+}
+
+/// `ROSTER_TIMINGS` prints one line per evaluation stage, in order, with shares of the run
+/// that add up to the whole; without it, standard error has no timing line.
+#[test]
+fn eval_timings_report_each_stage() {
+    let run = |timings: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_roster"));
+        cmd.args([
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            "markdown",
+        ])
+        .current_dir(manifest())
+        .stdin(Stdio::null());
+        if timings {
+            cmd.env("ROSTER_TIMINGS", "1");
+        } else {
+            cmd.env_remove("ROSTER_TIMINGS");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = run(true);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("timing: "))
+        .collect();
+    let stages: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let rest = l.trim_start_matches("timing: ");
+            rest.split("  ").next().unwrap().trim().to_string()
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "read sources",
+            "correlate",
+            "identity attributes and lifecycle",
+            "groups and access packages (rules)",
+            "target accounts",
+            "report"
+        ]
+    );
+    let share: f64 = lines
+        .iter()
+        .map(|l| {
+            l.trim_end()
+                .trim_end_matches('%')
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert!((90.0..=100.5).contains(&share), "shares add up to {share}");
+    assert!(!run(false).contains("timing:"));
 }

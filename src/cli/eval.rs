@@ -55,7 +55,21 @@ pub fn run(args: &Args) -> ExitStatus {
     }
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
     let files: Vec<(String, String)> = match args.format {
-        EvalFormat::Json => vec![("desired-state.json".into(), state.to_json())],
+        // Streamed, one identity at a time: the JSON of a large population is gigabytes.
+        EvalFormat::Json => {
+            let written = match &args.out {
+                None => state.write_json(std::io::stdout().lock()),
+                Some(dir) => std::fs::create_dir_all(dir).and_then(|()| {
+                    state.write_json(std::fs::File::create(dir.join("desired-state.json"))?)
+                }),
+            };
+            match written {
+                Ok(()) => Vec::new(),
+                // A closed pipe (`| head`) is the reader's choice, not a failure.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Vec::new(),
+                Err(e) => return cannot_run(&format!("writing the report: {e}")),
+            }
+        }
         EvalFormat::Yaml => vec![("desired-state.yaml".into(), state.to_yaml())],
         EvalFormat::Markdown => vec![("summary.md".into(), eval::report::markdown(&state))],
         EvalFormat::Csv => {
@@ -70,10 +84,19 @@ pub fn run(args: &Args) -> ExitStatus {
                     )
                 })
                 .collect();
+            if targets.iter().any(|(t, _)| t == "memberships") {
+                return cannot_run(
+                    "--format csv writes memberships.csv, and a target is named `memberships`: use --format json",
+                );
+            }
             state
                 .to_csv(&targets)
                 .into_iter()
                 .map(|(t, text)| (format!("{t}.csv"), text))
+                .chain(std::iter::once((
+                    "memberships.csv".to_string(),
+                    state.memberships_csv(),
+                )))
                 .collect()
         }
     };

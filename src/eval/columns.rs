@@ -117,7 +117,7 @@ pub fn compute(
             ..Computed::default()
         },
         How::Expression(program) if is_sequential(program) => {
-            sequential(name, program, inputs, len, scope, env)
+            sequential(name, program, inputs, default, len, scope, env)
         }
         How::Expression(program) => match inputs {
             [Some(input)] if input.len() == len => single(program, input, scope, env),
@@ -323,6 +323,7 @@ fn sequential(
     name: &str,
     program: &Program,
     inputs: &[Option<&Column>],
+    default: Option<&str>,
     len: usize,
     scope: Option<&Bitset>,
     env: Env<'_>,
@@ -354,12 +355,18 @@ fn sequential(
             };
             program.eval(&values, &mut ctx)
         };
-        // Values chosen by SelectUniqueValue are taken for every row after.
-        if unique
-            && let Ok(Outcome::Value(v)) = &result
-            && let Some(text) = v.as_text()
-        {
-            taken.insert(text.to_lowercase());
+        // Values chosen by SelectUniqueValue are taken for every row after (the default,
+        // when it stands in for a NULL result, is the value the row gets, so it is taken too).
+        if unique && let Ok(Outcome::Value(v)) = &result {
+            match (v.as_text(), default) {
+                (Some(text), _) => {
+                    taken.insert(text.to_lowercase());
+                }
+                (None, Some(d)) if v.is_null() => {
+                    taken.insert(d.to_lowercase());
+                }
+                _ => {}
+            }
         }
         let out = outcome(result, &mut builder, &mut errors);
         builder.push_code(match out {

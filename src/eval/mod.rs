@@ -980,6 +980,18 @@ pub fn lifecycle_at(
 mod tests {
     use super::*;
 
+    #[test]
+    fn progress_line_counts_mappings() {
+        let mut p = Progress::new(10, 4);
+        assert!(!p.on, "never for small populations");
+        p.tick();
+        assert_eq!(p.line(), "evaluating:  25% (1/4 mappings)");
+        p.tick();
+        p.tick();
+        p.tick();
+        assert_eq!(p.line(), "evaluating: 100% (4/4 mappings)");
+    }
+
     fn day(d: &str) -> NaiveDateTime {
         NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .unwrap()

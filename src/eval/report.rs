@@ -473,6 +473,36 @@ impl DesiredState {
     }
 }
 
+impl DesiredState {
+    /// Group memberships and access-package assignments as CSV: `key,kind,name`, one row per
+    /// membership (`kind` is `group` or `access_package`), by key, kind, then name.
+    pub fn memberships_csv(&self) -> String {
+        let ids = &self.identities;
+        // Transposed once: each identity's groups and packages, in name order.
+        let mut per: Vec<Vec<(&str, &str)>> = vec![Vec::new(); ids.len()];
+        for (kind, sets) in [("group", &ids.groups), ("access_package", &ids.packages)] {
+            for (name, members) in sets {
+                for i in members.ones() {
+                    if let Some(list) = per.get_mut(i) {
+                        list.push((kind, name));
+                    }
+                }
+            }
+        }
+        let mut out = csv_line(&["key".into(), "kind".into(), "name".into()]);
+        for (key, list) in ids.keys().zip(&per) {
+            for (kind, name) in list {
+                out.push_str(&csv_line(&[
+                    key.to_string(),
+                    (*kind).to_string(),
+                    (*name).to_string(),
+                ]));
+            }
+        }
+        out
+    }
+}
+
 fn csv_value(v: &Value) -> String {
     match v {
         Value::List(items) => items
