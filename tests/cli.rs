@@ -968,3 +968,21 @@ fn eval_timings_report_each_stage() {
     assert!((90.0..=100.5).contains(&share), "shares add up to {share}");
     assert!(!run(false).contains("timing:"));
 }
+
+/// `--format json --out DIR` streams the same report that standard output gets.
+#[test]
+fn eval_json_to_a_directory_equals_stdout() {
+    let args = ["eval", "policies", "--as-of", "2026-11-25", "--format", "json"];
+    let printed = roster_in(manifest(), &args);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    let out = std::env::temp_dir().join(format!("roster-eval-json-{}", std::process::id()));
+    let mut with_out: Vec<&str> = args.to_vec();
+    with_out.extend(["--out", out.to_str().unwrap()]);
+    let written = roster_in(manifest(), &with_out);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(written.stdout, "");
+    let file = std::fs::read_to_string(out.join("desired-state.json")).unwrap();
+    assert_eq!(file, printed.stdout);
+    assert!(file.ends_with("}\n"));
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -171,6 +171,21 @@ fn apply(out: Out, row: usize, errors: &[Diagnostic], computed: &mut Computed) {
     }
 }
 
+/// Appends row `row`'s outcome: its code (NULL unless a value) and what else it means.
+fn push_row(
+    builder: &mut ColumnBuilder,
+    out: Out,
+    row: usize,
+    errors: &[Diagnostic],
+    computed: &mut Computed,
+) {
+    builder.push_code(match out {
+        Out::Code(c) => c,
+        _ => 0,
+    });
+    apply(out, row, errors, computed);
+}
+
 /// Turns an evaluation result into a memo entry, interning the value.
 fn outcome(
     result: Result<Outcome, Diagnostic>,
@@ -308,11 +323,7 @@ fn memoised(
                 out
             }
         };
-        builder.push_code(match out {
-            Out::Code(c) => c,
-            _ => 0,
-        });
-        apply(out, row, &errors, &mut computed);
+        push_row(&mut builder, out, row, &errors, &mut computed);
     }
     computed.column = builder.finish();
     computed
@@ -369,11 +380,7 @@ fn sequential(
             }
         }
         let out = outcome(result, &mut builder, &mut errors);
-        builder.push_code(match out {
-            Out::Code(c) => c,
-            _ => 0,
-        });
-        apply(out, row, &errors, &mut computed);
+        push_row(&mut builder, out, row, &errors, &mut computed);
     }
     computed.column = builder.finish();
     computed
