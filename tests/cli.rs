@@ -972,7 +972,14 @@ fn eval_timings_report_each_stage() {
 /// `--format json --out DIR` streams the same report that standard output gets.
 #[test]
 fn eval_json_to_a_directory_equals_stdout() {
-    let args = ["eval", "policies", "--as-of", "2026-11-25", "--format", "json"];
+    let args = [
+        "eval",
+        "policies",
+        "--as-of",
+        "2026-11-25",
+        "--format",
+        "json",
+    ];
     let printed = roster_in(manifest(), &args);
     assert_eq!(printed.code, 0, "{}", printed.stderr);
     let out = std::env::temp_dir().join(format!("roster-eval-json-{}", std::process::id()));

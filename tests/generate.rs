@@ -242,3 +242,43 @@ fn lint_sees_the_whole_set() {
     assert_eq!(checked.policy.targets.len(), 3);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The report streams each identity straight from the columns; that must be exactly what
+/// assembling the identity and serialising it gives — on a generated organisation (every
+/// kind of mapping, rule, package and target) and on the bundled example.
+#[test]
+fn streamed_identities_equal_assembled_ones() {
+    let dir = temp("stream");
+    generate(&settings(400, 11), &dir).unwrap();
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for policies in [dir.join("policies"), manifest.join("policies")] {
+        let loaded = roster::policy::load::load(&policies).unwrap();
+        let policy = roster::policy::compile::compile(&loaded, &mut Vec::new());
+        let state = roster::eval::evaluate(
+            &loaded,
+            &policy,
+            roster::eval::Options {
+                as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            },
+        );
+        assert!(!state.identities.is_empty());
+        let assembled: Vec<_> = state.identities.iter().collect();
+        assert_eq!(assembled.len(), state.identities.len());
+        assert!(
+            assembled
+                .iter()
+                .any(|i| !i.accounts.is_empty() && !i.groups.is_empty()),
+            "the comparison covers accounts and groups"
+        );
+        // Byte for byte, in both the compact and the pretty form.
+        assert_eq!(
+            serde_json::to_string(&state.identities).unwrap(),
+            serde_json::to_string(&assembled).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&state.identities).unwrap(),
+            serde_json::to_string_pretty(&assembled).unwrap()
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

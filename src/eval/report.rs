@@ -255,7 +255,105 @@ impl Identities {
 
 impl Serialize for Identities {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
+        s.collect_seq((0..self.len()).map(|i| View { ids: self, i }))
+    }
+}
+
+/// Identity `i`, serialised straight from the columns: the same output as its
+/// [`IdentityState`] (a test checks this), without assembling maps first.
+struct View<'a> {
+    ids: &'a Identities,
+    i: usize,
+}
+
+impl Serialize for View<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap as _, SerializeStruct as _};
+        /// A map serialised from an iterator of entries.
+        struct Entries<I>(std::cell::RefCell<Option<I>>);
+        impl<K: Serialize, V: Serialize, I: Iterator<Item = (K, V)>> Serialize for Entries<I> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for (k, v) in self.0.borrow_mut().take().into_iter().flatten() {
+                    m.serialize_entry(&k, &v)?;
+                }
+                m.end()
+            }
+        }
+        fn entries<I>(iter: I) -> Entries<I> {
+            Entries(std::cell::RefCell::new(Some(iter)))
+        }
+        let (ids, i) = (self.ids, self.i);
+        let Some(person) = ids.people.get(i) else {
+            return s.serialize_unit();
+        };
+        let lifecycle = ids.lifecycle(i);
+        fn names(sets: &[(String, Bitset)], i: usize) -> Vec<&str> {
+            sets.iter()
+                .filter(|(_, b)| b.contains(i))
+                .map(|(n, _)| n.as_str())
+                .collect()
+        }
+        let mut st = s.serialize_struct("IdentityState", 8)?;
+        st.serialize_field("key", &person.key)?;
+        st.serialize_field("sources", &person.provenance(&ids.datasets))?;
+        st.serialize_field("lifecycle", &lifecycle)?;
+        st.serialize_field("ignored", &ids.ignored.contains(i))?;
+        st.serialize_field(
+            "attributes",
+            &entries(ids.attributes.iter().map(|(n, c)| (n, Json(c.get(i))))),
+        )?;
+        st.serialize_field("groups", &names(&ids.groups, i))?;
+        st.serialize_field("access_packages", &names(&ids.packages, i))?;
+        #[derive(Serialize)]
+        struct AccountView<E: Serialize> {
+            enabled: bool,
+            attributes: E,
+        }
+        st.serialize_field(
+            "accounts",
+            &entries(
+                ids.targets
+                    .iter()
+                    .filter(|t| t.holders.contains(i))
+                    .map(|t| {
+                        (
+                            &t.name,
+                            AccountView {
+                                enabled: lifecycle.enabled(),
+                                attributes: entries(
+                                    t.attributes
+                                        .iter()
+                                        .filter(|(_, _, absent)| {
+                                            !absent.as_ref().is_some_and(|a| a.contains(i))
+                                        })
+                                        .map(|(n, c, _)| (n, Json(c.get(i)))),
+                                ),
+                            },
+                        )
+                    }),
+            ),
+        )?;
+        st.end()
+    }
+}
+
+/// A value in its JSON form ([`Value::to_json`]), written without building a `serde_json`
+/// value first.
+struct Json<'a>(&'a Value);
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => s.serialize_unit(),
+            Value::Str(x) => s.serialize_str(x),
+            Value::Int(n) => s.serialize_i64(*n),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Date(d) => s.serialize_str(&crate::dotnet::datetime::render(d)),
+            Value::List(items) => s.collect_seq(items.iter().map(Json)),
+            // Complex values keep `to_json`'s handling of repeated field names.
+            Value::Object(_) => self.0.to_json().serialize(s),
+        }
     }
 }
 
@@ -364,7 +462,7 @@ fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S
     use serde::ser::SerializeMap as _;
     let mut m = s.serialize_map(Some(map.len()))?;
     for (k, v) in map {
-        m.serialize_entry(k, &v.to_json())?;
+        m.serialize_entry(k, &Json(v))?;
     }
     m.end()
 }
