@@ -61,24 +61,6 @@ impl Codes {
             Codes::U32(c) => c.get(i).copied().unwrap_or(0),
         }
     }
-
-    /// Every code, widened.
-    pub fn to_u32(&self) -> Vec<u32> {
-        match self {
-            Codes::U8(c) => c.iter().map(|&x| u32::from(x)).collect(),
-            Codes::U16(c) => c.iter().map(|&x| u32::from(x)).collect(),
-            Codes::U32(c) => c.clone(),
-        }
-    }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        match self {
-            Codes::U8(c) => c.len(),
-            Codes::U16(c) => c.len() * 2,
-            Codes::U32(c) => c.len() * 4,
-        }
-    }
 }
 
 /// A dictionary-encoded column of values.
@@ -184,16 +166,6 @@ impl Column {
             codes: Arc::new(Codes::narrow(codes, self.values.len())),
             values: Arc::clone(&self.values),
         }
-    }
-
-    /// Bytes held, roughly (codes and dictionary, not shared parts counted twice).
-    pub fn bytes(&self) -> usize {
-        self.codes.bytes()
-            + self
-                .values
-                .iter()
-                .map(|v| std::mem::size_of::<Value>() + v.as_text().map_or(0, |t| t.len()))
-                .sum::<usize>()
     }
 
     /// What identifies this column's data (its shared dictionary and codes), for caches.

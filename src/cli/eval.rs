@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::ExitStatus;
-use super::io::{cannot_run, load_checked, parse_as_of};
+use super::io::{cannot_run, load_for_evaluation};
 use crate::eval::{self, Options};
 
 /// Output formats of `roster eval`.
@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t)]
     format: EvalFormat,
     /// Write the report into this directory (`desired-state.json`, `desired-state.yaml`,
-    /// `summary.md`, or `<target>.csv`) instead of standard output.
+    /// `summary.md`, or `<target>.csv` and `memberships.csv`) instead of standard output.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -42,11 +42,7 @@ pub struct Args {
 /// evaluated) or the data has error-level problems (the report is still written), 2 when it
 /// could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let as_of = match parse_as_of(args.as_of.as_deref()) {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
-    let (loaded, checked) = match load_checked(&args.dir) {
+    let (as_of, loaded, checked) = match load_for_evaluation(&args.dir, args.as_of.as_deref()) {
         Ok(x) => x,
         Err(status) => return status,
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::ExitStatus;
-use super::io::{load_checked, out, parse_as_of};
+use super::io::{load_for_evaluation, out};
 use crate::eval::{self, Options, explain};
 
 /// Output formats of `roster explain`.
@@ -35,11 +35,7 @@ pub struct Args {
 /// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
 /// identity has that key, 2 when it could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let as_of = match parse_as_of(args.as_of.as_deref()) {
-        Ok(d) => d,
-        Err(status) => return status,
-    };
-    let (loaded, checked) = match load_checked(&args.dir) {
+    let (as_of, loaded, checked) = match load_for_evaluation(&args.dir, args.as_of.as_deref()) {
         Ok(x) => x,
         Err(status) => return status,
     };

@@ -118,7 +118,7 @@ pub fn out(text: &str) {
 }
 
 /// Parses `--as-of` (`YYYY-MM-DD`), defaulting to today (UTC).
-pub fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStatus> {
+fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStatus> {
     match as_of {
         None => Ok(chrono::Utc::now().date_naive()),
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -126,11 +126,21 @@ pub fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::Exit
     }
 }
 
-/// Loads and checks a policy set for evaluation: the policy when it has no errors; otherwise
-/// the errors are printed on standard error and the exit status is returned.
-pub fn load_checked(
+/// What `eval` and `explain` start from: the `--as-of` date and the policy set, loaded and
+/// checked. A bad date, or a policy set with errors (printed on standard error), gives the exit
+/// status instead.
+pub fn load_for_evaluation(
     dir: &std::path::Path,
-) -> Result<(crate::policy::load::Loaded, crate::policy::Policy), super::ExitStatus> {
+    as_of: Option<&str>,
+) -> Result<
+    (
+        chrono::NaiveDate,
+        crate::policy::load::Loaded,
+        crate::policy::Policy,
+    ),
+    super::ExitStatus,
+> {
+    let as_of = parse_as_of(as_of)?;
     let loaded = crate::policy::load::load(dir).map_err(|e| cannot_run(&e.to_string()))?;
     let mut diagnostics = loaded.diagnostics.clone();
     let checked = crate::policy::compile::compile(&loaded, &mut diagnostics);
@@ -143,5 +153,5 @@ pub fn load_checked(
         eprint!("{}", crate::render::human(&errors, &loaded.sources));
         return Err(super::ExitStatus::Failure);
     }
-    Ok((loaded, checked))
+    Ok((as_of, loaded, checked))
 }

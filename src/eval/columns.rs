@@ -171,6 +171,13 @@ fn apply(out: Out, row: usize, errors: &[Diagnostic], computed: &mut Computed) {
     }
 }
 
+/// The value of `row` in an input column (NULL for a missing column or beyond its end).
+fn row_value(column: Option<&Column>, row: usize) -> Value {
+    column
+        .filter(|c| row < c.len())
+        .map_or(Value::Null, |c| c.get(row).clone())
+}
+
 /// Appends row `row`'s outcome: its code (NULL unless a value) and what else it means.
 fn push_row(
     builder: &mut ColumnBuilder,
@@ -267,10 +274,6 @@ fn memoised(
     let code = |c: Option<&Column>, row: usize| -> u32 {
         c.filter(|c| row < c.len()).map_or(0, |c| c.code(row))
     };
-    let value = |c: Option<&Column>, row: usize| -> Value {
-        c.filter(|c| row < c.len())
-            .map_or(Value::Null, |c| c.get(row).clone())
-    };
     // Bits per input code; the key packs them when they fit in 64 bits.
     let widths: Vec<u32> = inputs
         .iter()
@@ -310,7 +313,7 @@ fn memoised(
             Ok(out) => out,
             Err(k) => {
                 values.clear();
-                values.extend(inputs.iter().map(|c| value(*c, row)));
+                values.extend(inputs.iter().map(|c| row_value(*c, row)));
                 let out = outcome(eval_once(program, &values, env), &mut builder, &mut errors);
                 match k {
                     Some(k) => {
@@ -352,10 +355,7 @@ fn sequential(
             continue;
         }
         values.clear();
-        values.extend(inputs.iter().map(|c| {
-            c.filter(|c| row < c.len())
-                .map_or(Value::Null, |c| c.get(row).clone())
-        }));
+        values.extend(inputs.iter().map(|c| row_value(*c, row)));
         let result = {
             let is_taken = |v: &str| taken.contains(&v.to_lowercase());
             let mut ctx = Context {

@@ -106,17 +106,18 @@ pub fn explain(
     let identity = &state.identities.get(index)?;
     // The records evaluation read (the files are not read a second time).
     let datasets = state.identities.datasets();
+    let records = state
+        .identities
+        .people
+        .get(index)
+        .map_or(&[][..], |p| p.records.as_slice());
     let source_value = |source: &str, field: &str| -> serde_json::Value {
-        let Some(data) = datasets.iter().find(|d| d.source == source) else {
-            return serde_json::Value::Null;
-        };
-        let Some(r) = identity.sources.iter().find(|s| s.source == source) else {
-            return serde_json::Value::Null;
-        };
-        let (Some(i), Some(rec)) = (data.field_index(field), data.find(&r.key)) else {
-            return serde_json::Value::Null;
-        };
-        data.value(rec, i).to_json()
+        // The identity's record in that source, as correlation joined it.
+        let found = records.iter().find_map(|&(d, r)| {
+            let data = datasets.get(d).filter(|data| data.source == source)?;
+            Some(data.value(r, data.field_index(field)?))
+        });
+        found.map_or(serde_json::Value::Null, Value::to_json)
     };
     let now = state.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut attributes = Vec::new();

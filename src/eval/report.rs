@@ -173,22 +173,9 @@ impl Identities {
         &self.datasets
     }
 
-    /// An attribute's column.
-    pub fn attribute(&self, name: &str) -> Option<&Column> {
-        self.attributes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, c)| c)
-    }
-
     /// Groups and their members, by name.
     pub fn groups(&self) -> &[(String, Bitset)] {
         &self.groups
-    }
-
-    /// Access packages and their assignments, by name.
-    pub fn packages(&self) -> &[(String, Bitset)] {
-        &self.packages
     }
 
     /// The lifecycle state of identity `i`.
@@ -245,11 +232,6 @@ impl Identities {
     /// Every identity, assembled one at a time, in key order.
     pub fn iter(&self) -> impl Iterator<Item = IdentityState> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
-    }
-
-    /// The identity with this key.
-    pub fn find(&self, key: &str) -> Option<IdentityState> {
-        self.get(self.position(key)?)
     }
 }
 
@@ -421,13 +403,6 @@ impl DesiredState {
         }
     }
 
-    /// The canonical JSON text.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
-    }
-
     /// Writes the canonical JSON text, one identity at a time.
     pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
         use std::io::Write as _;
@@ -550,18 +525,29 @@ impl DesiredState {
                     .chain(columns.iter().cloned())
                     .collect();
                 out.push_str(&csv_line(&header));
-                for identity in self.identities.iter() {
-                    let Some(account) = identity.accounts.get(target) else {
-                        continue;
-                    };
-                    let mut row = vec![identity.key.clone(), account.enabled.to_string()];
-                    for c in columns {
-                        row.push(
-                            account
-                                .attributes
-                                .get(c)
-                                .map_or_else(String::new, csv_value),
-                        );
+                let ids = &self.identities;
+                // Straight from the target's columns: only its account holders are visited.
+                let Some(accounts) = ids.targets.iter().find(|t| t.name == *target) else {
+                    return (target.clone(), out);
+                };
+                let by_name: Vec<Option<&(String, Column, Option<Bitset>)>> = columns
+                    .iter()
+                    .map(|c| accounts.attributes.iter().find(|(n, _, _)| n == c))
+                    .collect();
+                for i in accounts.holders.ones() {
+                    let mut row = vec![
+                        ids.key(i).unwrap_or_default().to_string(),
+                        ids.lifecycle(i).enabled().to_string(),
+                    ];
+                    for attribute in &by_name {
+                        row.push(match attribute {
+                            Some((_, column, absent))
+                                if !absent.as_ref().is_some_and(|a| a.contains(i)) =>
+                            {
+                                csv_value(column.get(i))
+                            }
+                            _ => String::new(),
+                        });
                     }
                     out.push_str(&csv_line(&row));
                 }

@@ -137,11 +137,6 @@ impl Dataset {
         self.columns.get(field)
     }
 
-    /// The first record with this key.
-    pub fn find(&self, key: &str) -> Option<usize> {
-        (0..self.len()).find(|r| self.key(*r) == key)
-    }
-
     /// Record `r`, materialised (for explanations and tests: evaluation reads the columns).
     pub fn record(&self, r: usize) -> Option<Record> {
         (r < self.len()).then(|| Record {
