@@ -3,14 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 /// mimalloc: evaluation allocates and frees many small strings from several threads at once,
 /// where it is markedly faster than the system allocator (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args = roster::cli::Cli::parse();
-    roster::cli::run(args).into()
+    roster::cli::main(std::env::args_os()).into()
 }

@@ -17,12 +17,14 @@ pub fn run(args: &Args) -> ExitStatus {
         super::io::out(&codes::markdown());
     } else {
         for info in codes::ALL {
-            super::io::out(&format!(
+            if !super::io::out(&format!(
                 "{}  {:<28} {}\n",
                 info.code.as_str(),
                 info.name,
                 info.summary
-            ));
+            )) {
+                break;
+            }
         }
     }
     ExitStatus::Success

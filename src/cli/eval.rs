@@ -54,16 +54,21 @@ pub fn run(args: &Args) -> ExitStatus {
         // Streamed, one identity at a time: the JSON of a large population is gigabytes.
         EvalFormat::Json => {
             let written = match &args.out {
-                None => state.write_json(std::io::stdout().lock()),
+                None => state.write_json(super::output::Stdout),
                 Some(dir) => std::fs::create_dir_all(dir).and_then(|()| {
                     state.write_json(std::fs::File::create(dir.join("desired-state.json"))?)
                 }),
             };
-            match written {
-                Ok(()) => Vec::new(),
-                // A closed pipe (`| head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Vec::new(),
-                Err(e) => return cannot_run(&format!("writing the report: {e}")),
+            match (written, &args.out) {
+                // Standard output: a failure is already recorded (a closed pipe quietly, any
+                // other error for exit 2 at the end).
+                (Ok(()), _) | (Err(_), None) => Vec::new(),
+                (Err(e), Some(dir)) => {
+                    return cannot_run(&format!(
+                        "`{}`: {e}",
+                        dir.join("desired-state.json").display()
+                    ));
+                }
             }
         }
         EvalFormat::Yaml => vec![("desired-state.yaml".into(), state.to_yaml())],
@@ -99,7 +104,9 @@ pub fn run(args: &Args) -> ExitStatus {
     match &args.out {
         None => {
             for (_, text) in &files {
-                super::io::out(text);
+                if !super::io::out(text) {
+                    break;
+                }
             }
         }
         Some(dir) => {
@@ -120,13 +127,13 @@ pub fn run(args: &Args) -> ExitStatus {
         .filter(|i| i.severity == crate::diagnostics::Severity::Error)
         .count();
     if !state.issues.is_empty() {
-        eprintln!(
-            "{} data problem{} ({} error{}); see `issues` in the report",
+        super::io::err(&format!(
+            "{} data problem{} ({} error{}); see `issues` in the report\n",
             state.issues.len(),
             if state.issues.len() == 1 { "" } else { "s" },
             data_errors,
             if data_errors == 1 { "" } else { "s" }
-        );
+        ));
     }
     if data_errors > 0 {
         ExitStatus::Failure

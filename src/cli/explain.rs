@@ -44,15 +44,16 @@ pub fn run(args: &Args) -> ExitStatus {
         let keys: Vec<&str> = state.identities.keys().collect();
         let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())
             .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
-        eprintln!("error: no identity `{}`{hint}", args.id);
+        super::io::err(&format!("error: no identity `{}`{hint}\n", args.id));
         return ExitStatus::Failure;
     };
-    match args.format {
-        ExplainFormat::Human => out(&explain::human(&e)),
-        ExplainFormat::Json => out(&format!(
+    let text = match args.format {
+        ExplainFormat::Human => explain::human(&e),
+        ExplainFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&e).unwrap_or_default()
-        )),
-    }
+        ),
+    };
+    out(&text);
     ExitStatus::Success
 }

@@ -101,9 +101,9 @@ fn note_case_mismatches(names: &[String], input: &serde_json::Map<String, serde_
             continue;
         }
         if let Some(other) = input.keys().find(|k| k.eq_ignore_ascii_case(name)) {
-            eprintln!(
-                "note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL"
-            );
+            super::io::err(&format!(
+                "note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL\n"
+            ));
         }
     }
 }

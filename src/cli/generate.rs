@@ -40,13 +40,13 @@ pub fn run(args: &Args) -> ExitStatus {
     };
     match generate::generate(&settings, &args.out) {
         Ok(summary) => {
-            eprintln!(
-                "wrote {} files for {} identities into {} (evaluate as of {})",
+            super::io::err(&format!(
+                "wrote {} files for {} identities into {} (evaluate as of {})\n",
                 summary.files.len(),
                 summary.identities,
                 args.out.display(),
                 generate::REFERENCE_DATE
-            );
+            ));
             ExitStatus::Success
         }
         Err(e) => cannot_run(&format!("`{}`: {e}", args.out.display())),

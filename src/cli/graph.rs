@@ -53,7 +53,7 @@ pub fn run(args: &Args) -> ExitStatus {
             let names: Vec<String> = graph.nodes().map(|(_, id, _)| id.to_string()).collect();
             let hint = crate::diagnostics::did_you_mean(name, names.iter().map(String::as_str))
                 .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
-            eprintln!("error: no node `{name}` in the graph{hint}");
+            super::io::err(&format!("error: no node `{name}` in the graph{hint}\n"));
             return ExitStatus::Failure;
         };
         let impact = graph.impact(node);
@@ -67,24 +67,27 @@ pub fn run(args: &Args) -> ExitStatus {
             }
             _ => {
                 for id in impact {
-                    super::io::out(&format!("{id}\n"));
+                    if !super::io::out(&format!("{id}\n")) {
+                        break;
+                    }
                 }
             }
         }
     } else {
-        match args.format {
-            GraphFormat::Dot => super::io::out(&graph.to_dot()),
-            GraphFormat::Mermaid => super::io::out(&graph.to_mermaid()),
-            GraphFormat::Json => super::io::out(&format!(
+        let text = match args.format {
+            GraphFormat::Dot => graph.to_dot(),
+            GraphFormat::Mermaid => graph.to_mermaid(),
+            GraphFormat::Json => format!(
                 "{}\n",
                 serde_json::to_string_pretty(&graph.to_json(&checked.sources)).unwrap_or_default()
-            )),
-        }
+            ),
+        };
+        super::io::out(&text);
     }
     if errors.is_empty() {
         ExitStatus::Success
     } else {
-        eprint!("{}", render::human(&errors, &checked.sources));
+        super::io::err(&render::human(&errors, &checked.sources));
         ExitStatus::Failure
     }
 }

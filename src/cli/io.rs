@@ -5,6 +5,7 @@ use std::io::Read as _;
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value as Json};
 
+pub use super::output::{err, out};
 use super::DiagnosticFormat;
 use crate::diagnostics::{Diagnostic, Source};
 
@@ -88,33 +89,23 @@ pub fn print_diagnostics(
     match format {
         DiagnosticFormat::Human => {
             for d in diagnostics {
-                eprint!("{}", d.render(source));
+                err(&d.render(source));
             }
         }
         DiagnosticFormat::Json => {
             let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(source)).collect();
-            eprintln!(
-                "{}",
+            err(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
-            );
+            ));
         }
     }
 }
 
 /// Reports a failure to run (exit 2) on standard error.
 pub fn cannot_run(message: &str) -> super::ExitStatus {
-    eprintln!("error: {message}");
+    err(&format!("error: {message}\n"));
     super::ExitStatus::Error
-}
-
-/// Writes to standard output. A closed pipe (`roster eval | head`) is not an error worth a
-/// panic: the reader has what it wanted, so the write is abandoned quietly.
-pub fn out(text: &str) {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
 }
 
 /// Parses `--as-of` (`YYYY-MM-DD`), defaulting to today (UTC).
@@ -150,7 +141,7 @@ pub fn load_for_evaluation(
         .cloned()
         .collect();
     if !errors.is_empty() {
-        eprint!("{}", crate::render::human(&errors, &loaded.sources));
+        err(&crate::render::human(&errors, &loaded.sources));
         return Err(super::ExitStatus::Failure);
     }
     Ok((as_of, loaded, checked))

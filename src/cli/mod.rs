@@ -9,6 +9,7 @@ mod generate;
 mod graph;
 mod io;
 mod lint;
+pub mod output;
 mod rule;
 pub mod schema;
 
@@ -75,8 +76,54 @@ enum Command {
     Codes(codes::Args),
 }
 
-/// Runs a parsed command line.
+/// Parses the command line and runs it: the whole of `roster`. Help, version and usage errors
+/// are written through the checked writer too ([`output`]).
+pub fn main<I, T>(args: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => run(cli),
+        Err(e) => output::finish(usage(&e)),
+    }
+}
+
+/// Prints clap's help, version or usage error: `--help` and `--version` on standard output
+/// (exit 0), usage errors on standard error (exit 2, clap's convention and ours for "could not
+/// run").
+fn usage(e: &clap::Error) -> ExitStatus {
+    use std::io::IsTerminal as _;
+    let stream = if e.use_stderr() {
+        output::Stream::Err
+    } else {
+        output::Stream::Out
+    };
+    let terminal = match stream {
+        output::Stream::Out => std::io::stdout().is_terminal(),
+        output::Stream::Err => std::io::stderr().is_terminal(),
+    };
+    let rendered = e.render();
+    let text = if terminal {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    output::write(stream, &text);
+    if e.exit_code() == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    }
+}
+
+/// Runs a parsed command line; the exit status accounts for failed writes ([`output::finish`]).
 pub fn run(cli: Cli) -> ExitStatus {
+    let status = dispatch(cli);
+    output::finish(status)
+}
+
+fn dispatch(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Expr(args) => expr::run(&args),
         Command::Rule(args) => rule::run(&args),

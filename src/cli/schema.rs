@@ -45,7 +45,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 if let Err(e) = std::fs::write(&path, text) {
                     return cannot_run(&format!("`{}`: {e}", path.display()));
                 }
-                eprintln!("wrote {}", path.display());
+                super::io::err(&format!("wrote {}\n", path.display()));
             }
         }
     }

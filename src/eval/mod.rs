@@ -606,7 +606,7 @@ impl Progress {
     fn tick(&mut self) {
         self.done += 1;
         if self.on {
-            eprint!("\r{}", self.line());
+            note(&format!("\r{}", self.line()));
         }
     }
 
@@ -621,9 +621,18 @@ impl Progress {
 
     fn done(&self) {
         if self.on {
-            eprintln!();
+            note("\n");
         }
     }
+}
+
+/// Writes a progress line or a timing on standard error. These are for a person watching a
+/// terminal or a benchmark, not part of the result: a failed write is ignored (the command's
+/// own output goes through the checked writer of the command line).
+fn note(text: &str) {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush());
 }
 
 /// Stage timings, printed on standard error when `ROSTER_TIMINGS` is set (for benchmarks:
@@ -658,11 +667,11 @@ impl Stages {
         }
         let total = self.start.elapsed().as_secs_f64().max(f64::EPSILON);
         for (name, d) in &self.laps {
-            eprintln!(
-                "timing: {name:<40} {:>9.3} s {:>5.1}%",
+            note(&format!(
+                "timing: {name:<40} {:>9.3} s {:>5.1}%\n",
                 d.as_secs_f64(),
                 100.0 * d.as_secs_f64() / total
-            );
+            ));
         }
     }
 }
