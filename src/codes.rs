@@ -443,6 +443,10 @@ codes! {
         "an unqualified field name in an expression is a field of several sources",
         policy(include_str!("../tests/lint/C306/bad.yaml")),
         policy(include_str!("../tests/lint/C306/good.yaml"));
+    SettingOutOfRange = "C320", Error, "setting-out-of-range",
+        "a numeric setting is outside the range Roster documents for it (where Entra documents none)",
+        policy(include_str!("../tests/lint/C320/bad.yaml")),
+        policy(include_str!("../tests/lint/C320/good.yaml"));
 
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",

@@ -968,18 +968,24 @@ pub fn lifecycle_at(
 ) -> Lifecycle {
     // A leave date before the hire date belongs to an earlier employment: a rehire.
     let leave = leave.filter(|l| hire.is_none_or(|h| *l >= h));
+    // Checked date arithmetic: a window that reaches beyond the calendar (lint refuses such
+    // settings, C320) never ends (retention) or always began (pre-hire); it never panics.
     if let Some(leave) = leave
         && now > leave
     {
-        return if now > leave + TimeDelta::days(retention_days) {
+        let deleted_after = TimeDelta::try_days(retention_days)
+            .and_then(|d| leave.checked_add_signed(d));
+        return if deleted_after.is_some_and(|end| now > end) {
             Lifecycle::Deleted
         } else {
             Lifecycle::Leaver
         };
     }
+    let prehire_from =
+        |h: NaiveDateTime| TimeDelta::try_days(prehire_days).and_then(|d| h.checked_sub_signed(d));
     match hire {
         None => Lifecycle::Unknown,
-        Some(h) if now < h - TimeDelta::days(prehire_days) => Lifecycle::NotYetHired,
+        Some(h) if prehire_from(h).is_some_and(|from| now < from) => Lifecycle::NotYetHired,
         Some(h) if now < h => Lifecycle::PreHire,
         Some(_) => Lifecycle::Active,
     }
@@ -1006,6 +1012,34 @@ mod tests {
             .unwrap()
             .and_hms_opt(0, 0, 0)
             .unwrap()
+    }
+
+    /// Windows beyond the calendar (a setting that slipped past lint, dates near its ends)
+    /// never panic: retention never ends, pre-hire always began.
+    #[test]
+    fn lifecycle_windows_beyond_the_calendar() {
+        let far = NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap();
+        let early = NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap();
+        let leave = Some(day("2026-09-30"));
+        for days in [96_000_000, 100_000_000, i64::from(u32::MAX), i64::MAX] {
+            assert_eq!(
+                lifecycle_at(None, leave, 0, days, day("2030-01-01")),
+                Lifecycle::Leaver,
+                "retention {days}"
+            );
+            assert_eq!(
+                lifecycle_at(Some(day("2026-03-10")), None, days, 0, day("2026-01-01")),
+                Lifecycle::PreHire,
+                "prehire {days}"
+            );
+        }
+        for days in [0, 1, 365, 100_000_000, i64::MAX, i64::MIN] {
+            for (a, b) in [(far, early), (early, far), (far, far), (early, early)] {
+                let _ = lifecycle_at(Some(a), Some(a), days, days, b);
+                let _ = lifecycle_at(Some(a), None, days, days, b);
+                let _ = lifecycle_at(None, Some(a), days, days, b);
+            }
+        }
     }
 
     #[test]

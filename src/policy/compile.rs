@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::graph::{Graph, NodeId};
 use super::load::Loaded;
+use super::ranges::{self, Range};
 use super::raw::{self, FieldType, Named, PolicyFile};
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, FileId, Span, did_you_mean};
@@ -192,6 +193,32 @@ impl<'a> Checker<'a> {
         let last = self.diags.len() - 1;
         #[expect(clippy::indexing_slicing, reason = "an element was pushed just above")]
         &mut self.diags[last]
+    }
+
+    /// Checks a numeric setting against its documented range ([`ranges`]); an error at the
+    /// value's location when it is outside.
+    fn in_range<T: Copy + Into<i64>>(&mut self, file: FileId, value: &Sp<T>, range: &Range) {
+        let n: i64 = value.value.into();
+        if range.contains(n) {
+            return;
+        }
+        let d = self.error(
+            file,
+            value.span,
+            range.code,
+            format!(
+                "`{}` is {} {}, outside its range of {} to {}",
+                range.setting,
+                ranges::thousands(n),
+                range.unit,
+                ranges::thousands(range.min),
+                ranges::thousands(range.max)
+            ),
+        );
+        d.help = Some(format!(
+            "write a value from {} to {} ({})",
+            range.min, range.max, range.why
+        ));
     }
 
     /// Gathers the named objects of one kind across files, reporting duplicates.
@@ -426,6 +453,11 @@ impl<'a> Checker<'a> {
         for r in &reviews {
             self.check_review(r);
         }
+        for o in &orgs {
+            if let Some(days) = &o.value.value.remove_guests_after_days {
+                self.in_range(o.file, days, &ranges::REMOVE_GUESTS_AFTER_DAYS);
+            }
+        }
         let cycles = self.policy.graph.cycles();
         for cycle in cycles {
             self.diags.push(self.policy.graph.cycle_diagnostic(&cycle));
@@ -549,7 +581,16 @@ impl<'a> Checker<'a> {
                     Some(_) => {}
                 }
             }
+            if let Some(days) = &lc.prehire_days {
+                self.in_range(file, days, &ranges::PREHIRE_DAYS);
+            }
+            if let Some(days) = &lc.retention_days {
+                self.in_range(file, days, &ranges::RETENTION_DAYS);
+            }
             if let Some(rehire) = &lc.rehire {
+                if let Some(days) = &rehire.value.min_gap_days {
+                    self.in_range(file, days, &ranges::MIN_GAP_DAYS);
+                }
                 for attr in &rehire.value.match_on {
                     if !self.policy.attributes.contains_key(&attr.value) {
                         let candidates = self.policy.attributes.keys().cloned().collect();
@@ -1038,6 +1079,9 @@ impl<'a> Checker<'a> {
         }
         if let Some(auto) = &pkg.auto_assignment {
             self.check_rule(p.file, &auto.value.rule, node.clone());
+            if let Some(days) = &auto.value.grace_period_days {
+                self.in_range(p.file, days, &ranges::GRACE_PERIOD_DAYS);
+            }
         }
         for other in &pkg.incompatible_packages {
             self.resolve_named(p.file, other, "access package", |p| &p.packages);
@@ -1087,6 +1131,7 @@ impl<'a> Checker<'a> {
                 d.help = Some("merge stages".into());
             }
             for stage in &pol.approval {
+                self.in_range(p.file, &stage.value.timeout_days, &ranges::TIMEOUT_DAYS);
                 for approver in stage.value.approvers.iter().chain(&stage.value.fallback) {
                     if let raw::Approver::Group(g) = &approver.value {
                         self.resolve_named(p.file, g, "group", |p| &p.groups);
@@ -1094,8 +1139,13 @@ impl<'a> Checker<'a> {
                 }
             }
             if let Some(expiry) = &pol.expiry
+                && let raw::Expiry::Hours(hours) = &expiry.value
+            {
+                self.in_range(p.file, hours, &ranges::EXPIRY_HOURS);
+            }
+            if let Some(expiry) = &pol.expiry
                 && let raw::Expiry::Days(days) = &expiry.value
-                && days.value > 3660
+                && !ranges::EXPIRY_DAYS.contains(days.value.into())
             {
                 let d = self.error(
                     p.file,
@@ -1110,6 +1160,9 @@ impl<'a> Checker<'a> {
 
     fn check_target(&mut self, t: &Entry<'_, raw::Target>) {
         let target = &t.value.value;
+        if let Some(threshold) = &target.deletion_threshold {
+            self.in_range(t.file, threshold, &ranges::DELETION_THRESHOLD);
+        }
         let tnode = NodeId::Target(t.name.value.clone());
         if let Some(scope) = &target.scope {
             for g in &scope.value.groups {
@@ -1269,7 +1322,7 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                if !(-180..=180).contains(&tb.offset_days.value) {
+                if !ranges::OFFSET_DAYS.contains(tb.offset_days.value.into()) {
                     let d = self.error(
                         w.file,
                         tb.offset_days.span,
@@ -1327,7 +1380,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 raw::Task::GenerateTemporaryAccessPass(tap)
-                    if !(10..=43_200).contains(&tap.lifetime_minutes.value) =>
+                    if !ranges::LIFETIME_MINUTES.contains(tap.lifetime_minutes.value.into()) =>
                 {
                     let d = self.error(
                         w.file,
@@ -1370,7 +1423,13 @@ impl<'a> Checker<'a> {
             }
         }
         let period = match rv.recurrence.value {
-            raw::Recurrence::OneTime => u32::MAX,
+            raw::Recurrence::OneTime => {
+                // 0 is reported below, with every recurrence.
+                if rv.duration_days.value > 0 {
+                    self.in_range(r.file, &rv.duration_days, &ranges::REVIEW_DURATION_DAYS);
+                }
+                u32::MAX
+            }
             raw::Recurrence::Weekly => 7,
             raw::Recurrence::Monthly => 28,
             raw::Recurrence::Quarterly => 90,

@@ -6,6 +6,7 @@ pub mod compile;
 pub mod graph;
 pub mod lint;
 pub mod load;
+pub mod ranges;
 pub mod raw;
 
 pub use compile::Policy;

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::ranges;
 use crate::yaml::Sp;
 
 /// Named objects of one kind: the key is the name, unique across the whole policy set.
@@ -212,11 +213,13 @@ pub struct Lifecycle {
     /// The identity attribute holding the worker status.
     #[serde(default)]
     pub status: Option<Sp<String>>,
-    /// Days before the hire date that the account exists (pre-hire).
+    /// Days before the hire date that the account exists (pre-hire), 0 to 365.
     #[serde(default)]
+    #[schemars(range(min = ranges::PREHIRE_DAYS.min, max = ranges::PREHIRE_DAYS.max))]
     pub prehire_days: Option<Sp<u32>>,
-    /// Days after leaving that the account stays disabled before deletion.
+    /// Days after leaving that the account stays disabled before deletion, 0 to 3,650.
     #[serde(default)]
+    #[schemars(range(min = ranges::RETENTION_DAYS.min, max = ranges::RETENTION_DAYS.max))]
     pub retention_days: Option<Sp<u32>>,
     /// How a rehire is recognised.
     #[serde(default)]
@@ -229,8 +232,9 @@ pub struct Lifecycle {
 pub struct Rehire {
     /// Identity attributes that identify the returning person.
     pub match_on: Vec<Sp<String>>,
-    /// Days between leave and new hire date below which it is a conversion, not a rehire.
+    /// Days from leave to new hire below which it is a conversion, not a rehire (0 to 3,650).
     #[serde(default)]
+    #[schemars(range(min = ranges::MIN_GAP_DAYS.min, max = ranges::MIN_GAP_DAYS.max))]
     pub min_gap_days: Option<Sp<u32>>,
 }
 
@@ -318,8 +322,9 @@ pub struct Site {
 pub struct AutoAssignment {
     /// The membership rule, in Entra's rule language.
     pub rule: Sp<String>,
-    /// Days that access is kept after the person falls out of scope.
+    /// Days that access is kept after the person falls out of scope, 0 to 3,660.
     #[serde(default)]
+    #[schemars(range(min = ranges::GRACE_PERIOD_DAYS.min, max = ranges::GRACE_PERIOD_DAYS.max))]
     pub grace_period_days: Option<Sp<u32>>,
 }
 
@@ -367,7 +372,8 @@ pub struct ApprovalStage {
     /// Who approves when the approvers cannot be found.
     #[serde(default)]
     pub fallback: Vec<Sp<Approver>>,
-    /// Days before an unanswered request is denied.
+    /// Days before an unanswered request is denied, 1 to 14.
+    #[schemars(range(min = ranges::TIMEOUT_DAYS.min, max = ranges::TIMEOUT_DAYS.max))]
     pub timeout_days: Sp<u32>,
 }
 
@@ -394,9 +400,14 @@ pub enum Expiry {
     /// Never.
     Never,
     /// After this many days (0 to 3,660).
-    Days(Sp<u32>),
-    /// After this many hours.
-    Hours(Sp<u32>),
+    Days(
+        #[schemars(range(min = ranges::EXPIRY_DAYS.min, max = ranges::EXPIRY_DAYS.max))] Sp<u32>,
+    ),
+    /// After this many hours (1 to 87,840).
+    Hours(
+        #[schemars(range(min = ranges::EXPIRY_HOURS.min, max = ranges::EXPIRY_HOURS.max))]
+        Sp<u32>,
+    ),
     /// On this date (`YYYY-MM-DD`).
     On(Sp<String>),
 }
@@ -416,8 +427,12 @@ pub struct ConnectedOrganization {
     /// External sponsors (e-mail addresses).
     #[serde(default)]
     pub external_sponsors: Vec<Sp<String>>,
-    /// Days after a guest loses their last assignment before removal (Entra's default 30).
+    /// Days from a guest's last assignment to their removal (Entra's default 30; 0 to 3,650).
     #[serde(default)]
+    #[schemars(range(
+        min = ranges::REMOVE_GUESTS_AFTER_DAYS.min,
+        max = ranges::REMOVE_GUESTS_AFTER_DAYS.max
+    ))]
     pub remove_guests_after_days: Option<Sp<u32>>,
 }
 
@@ -459,8 +474,9 @@ pub struct Target {
     /// What happens to an account that falls out of scope (default `disable`).
     #[serde(default)]
     pub out_of_scope: Option<Sp<OutOfScope>>,
-    /// Most deletions and disables one run may make.
+    /// Most deletions and disables one run may make, 1 to 1,000,000.
     #[serde(default)]
+    #[schemars(range(min = ranges::DELETION_THRESHOLD.min, max = ranges::DELETION_THRESHOLD.max))]
     pub deletion_threshold: Option<Sp<u32>>,
 }
 
@@ -635,6 +651,7 @@ pub struct TimeBased {
     /// The date attribute.
     pub attribute: Sp<String>,
     /// Days after (positive) or before (negative) it, -180 to 180.
+    #[schemars(range(min = ranges::OFFSET_DAYS.min, max = ranges::OFFSET_DAYS.max))]
     pub offset_days: Sp<i32>,
 }
 
@@ -719,6 +736,7 @@ pub enum Recipient {
 #[serde(deny_unknown_fields)]
 pub struct TemporaryAccessPass {
     /// Minutes the pass is valid (10 to 43,200).
+    #[schemars(range(min = ranges::LIFETIME_MINUTES.min, max = ranges::LIFETIME_MINUTES.max))]
     pub lifetime_minutes: Sp<u32>,
     /// Whether the pass works once.
     #[serde(default)]
@@ -741,7 +759,11 @@ pub struct Review {
     pub fallback_reviewers: Vec<Sp<Reviewer>>,
     /// How often it recurs.
     pub recurrence: Sp<Recurrence>,
-    /// Days each instance lasts.
+    /// Days each instance lasts: 1 to 3,650, and no longer than the recurrence period.
+    #[schemars(range(
+        min = ranges::REVIEW_DURATION_DAYS.min,
+        max = ranges::REVIEW_DURATION_DAYS.max
+    ))]
     pub duration_days: Sp<u32>,
     /// What happens to access nobody reviewed.
     pub default_decision: Sp<DefaultDecision>,
