@@ -25,9 +25,9 @@ pub struct Args {
     /// The policy set: a directory of YAML files (or one file).
     #[arg(default_value = "policies")]
     dir: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: GraphFormat,
+    /// Output format (default: DOT; with `--impact`, a plain list of the nodes reached).
+    #[arg(long, value_enum)]
+    format: Option<GraphFormat>,
     /// List everything downstream of this node instead (`source:workday.Department`,
     /// `attribute:department`, `group:sales`, or a bare name when it is unique).
     #[arg(long, value_name = "NODE")]
@@ -56,25 +56,31 @@ pub fn run(args: &Args) -> ExitStatus {
             super::io::err(&format!("error: no node `{name}` in the graph{hint}\n"));
             return ExitStatus::Failure;
         };
-        let impact = graph.impact(node);
         match args.format {
-            GraphFormat::Json => {
+            None => {
+                for id in graph.impact(node) {
+                    if !super::io::out(&format!("{id}\n")) {
+                        break;
+                    }
+                }
+            }
+            Some(GraphFormat::Dot) => {
+                super::io::out(&graph.impact_graph(node).to_dot());
+            }
+            Some(GraphFormat::Mermaid) => {
+                super::io::out(&graph.impact_graph(node).to_mermaid());
+            }
+            Some(GraphFormat::Json) => {
+                let impact = graph.impact(node);
                 let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
                 super::io::out(&format!(
                     "{}\n",
                     serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list })
                 ));
             }
-            _ => {
-                for id in impact {
-                    if !super::io::out(&format!("{id}\n")) {
-                        break;
-                    }
-                }
-            }
         }
     } else {
-        let text = match args.format {
+        let text = match args.format.unwrap_or_default() {
             GraphFormat::Dot => graph.to_dot(),
             GraphFormat::Mermaid => graph.to_mermaid(),
             GraphFormat::Json => format!(

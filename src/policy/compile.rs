@@ -1423,20 +1423,16 @@ impl<'a> Checker<'a> {
             }
         }
         let period = match rv.recurrence.value {
-            raw::Recurrence::OneTime => {
-                // 0 is reported below, with every recurrence.
-                if rv.duration_days.value > 0 {
-                    self.in_range(r.file, &rv.duration_days, &ranges::REVIEW_DURATION_DAYS);
-                }
-                u32::MAX
-            }
+            raw::Recurrence::OneTime => u32::MAX,
             raw::Recurrence::Weekly => 7,
             raw::Recurrence::Monthly => 28,
             raw::Recurrence::Quarterly => 90,
             raw::Recurrence::SemiAnnually => 181,
             raw::Recurrence::Annually => 365,
         };
-        if rv.duration_days.value > period || rv.duration_days.value == 0 {
+        if !ranges::REVIEW_DURATION_DAYS.contains(rv.duration_days.value.into()) {
+            self.in_range(r.file, &rv.duration_days, &ranges::REVIEW_DURATION_DAYS);
+        } else if rv.duration_days.value > period {
             let d = self.error(
                 r.file,
                 rv.duration_days.span,

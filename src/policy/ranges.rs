@@ -193,7 +193,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -255,18 +255,179 @@ mod tests {
         }
     }
 
-    /// The documentation lists every range as the code has it.
+    /// A policy with every numeric setting one past its range (below when `low`, above
+    /// otherwise), each on its own line tagged with the setting's name.
+    fn every_setting(low: bool) -> String {
+        // Unsigned settings whose range starts at 0 cannot be written lower (the YAML layer
+        // refuses a negative number): those stay at 0.
+        let v = |r: &Range| match (low, r.min) {
+            (true, 0) => 0,
+            (true, min) => min - 1,
+            (false, _) => r.max + 1,
+        };
+        format!(
+            r#"sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      start: datetime
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    hireDate:
+      type: datetime
+      source: hr.start
+  lifecycle:
+    hire_date: hireDate
+    prehire_days: {} # {}
+    retention_days: {} # {}
+    rehire:
+      match_on: [employeeId]
+      min_gap_days: {} # {}
+groups:
+  all:
+    rule: user.employeeId -ne null
+access_packages:
+  pkg:
+    auto_assignment:
+      rule: user.employeeId -ne null
+      grace_period_days: {} # {}
+    policies:
+      a:
+        requestors: all_members
+        approval:
+          - approvers: [manager]
+            timeout_days: {} # {}
+        expiry:
+          days: {} # {}
+      b:
+        requestors: all_members
+        expiry:
+          hours: {} # {}
+connected_organizations:
+  partner:
+    domain: partner.example
+    remove_guests_after_days: {} # {}
+targets:
+  directory:
+    kind: directory
+    deletion_threshold: {} # {}
+    matching: [employeeId]
+    mappings:
+      employeeId:
+        source: employeeId
+workflows:
+  w:
+    category: joiner
+    trigger:
+      time_based: {{attribute: hireDate, offset_days: {}}} # {}
+    tasks:
+      - generate_temporary_access_pass:
+          lifetime_minutes: {} # {}
+reviews:
+  r:
+    scope:
+      group: all
+    reviewers: [manager]
+    recurrence: one_time
+    duration_days: {} # {}
+    default_decision: no_change
+    auto_apply: false
+"#,
+            v(&PREHIRE_DAYS), PREHIRE_DAYS.setting,
+            v(&RETENTION_DAYS), RETENTION_DAYS.setting,
+            v(&MIN_GAP_DAYS), MIN_GAP_DAYS.setting,
+            v(&GRACE_PERIOD_DAYS), GRACE_PERIOD_DAYS.setting,
+            v(&TIMEOUT_DAYS), TIMEOUT_DAYS.setting,
+            v(&EXPIRY_DAYS), EXPIRY_DAYS.setting,
+            v(&EXPIRY_HOURS), EXPIRY_HOURS.setting,
+            v(&REMOVE_GUESTS_AFTER_DAYS), REMOVE_GUESTS_AFTER_DAYS.setting,
+            v(&DELETION_THRESHOLD), DELETION_THRESHOLD.setting,
+            v(&OFFSET_DAYS), OFFSET_DAYS.setting,
+            v(&LIFETIME_MINUTES), LIFETIME_MINUTES.setting,
+            v(&REVIEW_DURATION_DAYS), REVIEW_DURATION_DAYS.setting,
+        )
+    }
+
+    /// Every numeric setting just outside its range is an error with the setting's code, on
+    /// the setting's line; at the range's ends, none is.
+    #[test]
+    fn every_range_is_checked_at_its_location() {
+        let dir = std::env::temp_dir().join(format!("roster-ranges-{}", std::process::id()));
+        for (case, low) in [("high", false), ("low", true)] {
+            let text = every_setting(low);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("policy.yaml"), &text).unwrap();
+            let checked = crate::policy::check(&dir).unwrap();
+            for r in ALL {
+                if low && r.min == 0 {
+                    continue;
+                }
+                let line = text
+                    .lines()
+                    .position(|l| l.ends_with(&format!("# {}", r.setting)))
+                    .unwrap();
+                let start = text
+                    .lines()
+                    .take(line)
+                    .map(|l| l.len() + 1)
+                    .sum::<usize>();
+                let end = start + text.lines().nth(line).unwrap().len();
+                let hits: Vec<_> = checked
+                    .diagnostics
+                    .iter()
+                    .filter(|d| (start..end).contains(&d.span.start))
+                    .collect();
+                assert!(
+                    hits.len() == 1 && hits[0].code == r.code,
+                    "{case} {}: {hits:?}",
+                    r.setting
+                );
+            }
+        }
+        // Each range's own ends are fine.
+        for ends in [true, false] {
+            let text = every_setting(ends)
+                .lines()
+                .map(|l| {
+                    let Some((head, setting)) = l.split_once(" # ") else {
+                        return l.to_string();
+                    };
+                    let r = ALL.iter().find(|r| r.setting == setting).unwrap();
+                    let inside = if ends { r.min } else { r.max };
+                    let value_at = head.rfind(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap() + 1;
+                    let closing = if head.ends_with('}') { "}" } else { "" };
+                    let value_at = if closing.is_empty() { value_at } else { head.rfind(": ").unwrap() + 2 };
+                    format!("{}{inside}{closing}", &head[..value_at])
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(dir.join("policy.yaml"), &text).unwrap();
+            let checked = crate::policy::check(&dir).unwrap();
+            let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{text}\n{errors:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The security documentation lists every range as the code has it (`docs/security.md`,
+    /// or the part it is merged from).
     #[test]
     fn the_documentation_is_current() {
-        let doc = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/security-robust.md"
-        ))
-        .unwrap();
+        let table = markdown_table();
+        let found = ["docs/security.md", "docs/security-robust.md"]
+            .iter()
+            .filter_map(|p| {
+                std::fs::read_to_string(format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))).ok()
+            })
+            .any(|doc| doc.contains(&table));
         assert!(
-            doc.contains(&markdown_table()),
-            "docs/security-robust.md does not hold the current table of ranges:\n{}",
-            markdown_table()
+            found,
+            "docs/security.md does not hold the current table of ranges:\n{table}"
         );
     }
 }
