@@ -339,7 +339,7 @@ codes! {
         expr_with(r#"Left([name], [n])"#, r#"{"name": "John", "n": "three"}"#, "[]"),
         expr_with(r#"Left([name], [n])"#, r#"{"name": "John", "n": "3"}"#, "[]");
     RegexLimit = "E104", Error, "regex-limit",
-        "a regular expression needed more backtracking steps than the limit allows",
+        "a regular expression that needs the backtracking engine went over its budget on a value: 100,000 steps per search, 4,096 bytes of input, 1 s per value",
         expr_with(r#"Replace([x], , "(?:a(?=a)|a)+(?=b)", , "", , )"#, r#"{"x": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"}"#, "[]"),
         expr_with(r#"Replace([x], , "a+(?=b)", , "", , )"#, r#"{"x": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"}"#, "[]");
     MultiValued = "E105", Error, "multi-valued",
@@ -350,6 +350,11 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+
+    ValueTooLarge = "E110", Error, "value-too-large",
+        "a function would produce a string over 1 MiB or more than 10,000 values (the budget of a computed value)",
+        expr_with(r#"Replace(Replace(Replace([x], , ".", , "$_$_$_$_", , ), , ".", , "$_$_$_$_", , ), , ".", , "$_$_$_$_", , )"#, r#"{"x": "ab"}"#, "[]"),
+        expr_with(r#"Replace(Replace([x], , ".", , "$_$_$_$_", , ), , ".", , "$_$_$_$_", , )"#, r#"{"x": "ab"}"#, "[]");
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
@@ -468,6 +473,10 @@ codes! {
         "a numeric setting is outside the range Roster documents for it (where Entra documents none)",
         policy(include_str!("../tests/lint/C320/bad.yaml")),
         policy(include_str!("../tests/lint/C320/good.yaml"));
+    RegexTooLarge = "C321", Error, "regex-too-large",
+        "a regular expression compiles to more than 16 MiB, or would take the run's compiled patterns over their budget of 1 GiB",
+        expr(r#"Replace([x], , "(?:a{1000}){1000}", , "", , )"#),
+        expr(r#"Replace([x], , "a{1000}", , "", , )"#);
 
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",

@@ -37,20 +37,71 @@ mod replace;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use emit::Mode;
 use parse::GroupTable;
 
 /// How many backtracking steps a pattern that needs the backtracking engine may take on one
 /// search before the evaluation fails with an error (it never silently reports "no match").
-pub const BACKTRACK_LIMIT: usize = 1_000_000;
+///
+/// A step of the backtracking engine may run a linear sub-search over the rest of the input
+/// (the parts of a pattern outside lookarounds are delegated to the linear engine), so the
+/// work of one search is bounded by this limit times the input's length: with
+/// [`MAX_BACKTRACKING_INPUT`] that is at most about 4 × 10^8 byte-steps, a fraction of a second.
+pub const BACKTRACK_LIMIT: usize = 100_000;
 
-/// Compiled-size limit for either engine: .NET's definitions of `\w` and friends are large
-/// Unicode classes, and counted repetitions such as `\w{1,255}` exceed the `regex` crate's
-/// default of 10 MiB.
-const SIZE_LIMIT: usize = 64 << 20;
+/// The longest input, in bytes, that a pattern needing the backtracking engine is run on.
+/// Lookaround makes the engine's work grow with the square of the input (a lookahead that
+/// scans to the end, tried at every position), so a longer value is an error (`E104`), never
+/// minutes of work. Directory attributes are far shorter.
+pub const MAX_BACKTRACKING_INPUT: usize = 4096;
+
+/// The time one value may spend in the backtracking engine across all the searches of one
+/// `Replace` (each match starts a new search, each bounded by [`BACKTRACK_LIMIT`]). Only a
+/// pattern built to backtrack on every match comes near it; it is the one limit that depends on
+/// the machine's speed, and it is reached only by inputs that would otherwise run for minutes.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Compiled-size limit of one pattern, for each engine: .NET's definitions of `\w` and friends
+/// are large Unicode classes, and `\w{1,255}` compiles to about 15 MiB. A pattern over the
+/// limit is refused when the policy is checked (`C321`).
+pub const SIZE_LIMIT: usize = 16 << 20;
+
+/// The lazy DFA cache of each linear engine (per thread that searches with it).
+const DFA_SIZE_LIMIT: usize = 1 << 20;
+
+/// The compiled size all live patterns of the process may take together. Each distinct
+/// pattern is compiled once ([`NetRegex::new`] shares it), and charged the smallest of
+/// 16 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB and 16 MiB it fits in; a pattern that would exceed
+/// the budget is refused (`C321`), so no policy set can make Roster compile gigabytes of
+/// automata.
+pub const COMPILED_BUDGET: usize = 1 << 30;
+
+/// The size tiers a compiled engine is charged by (see [`COMPILED_BUDGET`]).
+const TIERS: [usize; 6] = [16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, SIZE_LIMIT];
+
+/// The compiled size currently charged to live patterns.
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Compiled patterns by (pattern, case-insensitive): every live [`NetRegex`] for the same
+/// pattern shares one compilation. Errors are remembered too (up to [`MAX_CACHED_ERRORS`]), so a
+/// pattern refused once is not compiled again.
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::default()));
+
+/// How many refused patterns the cache remembers.
+const MAX_CACHED_ERRORS: usize = 10_000;
+
+#[derive(Default)]
+struct Cache {
+    live: HashMap<(String, bool), Weak<Compiled>>,
+    errors: HashMap<(String, bool), RegexError>,
+    /// Size of `live` after the last sweep of dropped entries.
+    swept: usize,
+}
 
 /// An error from compiling a pattern, parsing a replacement, or matching.
 ///
@@ -66,6 +117,9 @@ pub struct RegexError {
     pub offset: Option<usize>,
     /// How to fix or rewrite it.
     pub help: Option<String>,
+    /// The pattern is valid but too large to compile ([`SIZE_LIMIT`], [`COMPILED_BUDGET`]):
+    /// callers report it as `C321`, not as an invalid pattern.
+    pub too_large: bool,
 }
 
 impl RegexError {
@@ -74,6 +128,7 @@ impl RegexError {
             message,
             offset: None,
             help: Some(help.to_string()),
+            too_large: false,
         }
     }
 
@@ -82,6 +137,7 @@ impl RegexError {
             message: format!("internal error: {message}"),
             offset: None,
             help: None,
+            too_large: false,
         }
     }
 }
@@ -105,13 +161,33 @@ pub struct Options {
     pub case_insensitive: bool,
 }
 
-/// A compiled .NET pattern.
+/// A compiled .NET pattern. Cloning is cheap: clones, and every pattern compiled from the same
+/// text with the same options while one is alive, share one compilation.
 #[derive(Debug, Clone)]
-pub struct NetRegex {
+pub struct NetRegex(Arc<Compiled>);
+
+impl std::ops::Deref for NetRegex {
+    type Target = Compiled;
+
+    fn deref(&self) -> &Compiled {
+        &self.0
+    }
+}
+
+/// The engines and tables of one compiled pattern (reached through [`NetRegex`]).
+#[derive(Debug)]
+pub struct Compiled {
     /// The translation run by `exact` (for diagnostics).
     translated: String,
-    /// Exact on every input.
-    exact: Engine,
+    /// Whether `exact` is the backtracking engine.
+    backtracks: bool,
+    /// Exact on every input. When a linear `fast` engine covers ordinary input, the
+    /// backtracking engine is compiled only when an input first needs it (an input ending with
+    /// `\n`, non-ASCII text near `\b`): most patterns never do, and checking a policy set then
+    /// compiles one engine per pattern, not two.
+    exact: std::sync::OnceLock<Result<Engine, RegexError>>,
+    /// The number of groups the engines must have (for the lazy compilation's check).
+    expected_groups: usize,
     /// A linear engine, exact on the inputs `engine_for` gives it; set when `exact`
     /// backtracks only for `$`/`\Z` or `\b`/`\B`.
     fast: Option<regex::Regex>,
@@ -123,16 +199,24 @@ pub struct NetRegex {
     astral: AstralCheck,
     /// The pattern could match empty text between the two surrogates of an astral character.
     empty_between_surrogates: bool,
+    /// The compiled size charged to [`LIVE`], returned when the last clone is dropped.
+    charge: usize,
 }
 
-#[derive(Debug, Clone)]
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(self.charge, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug)]
 enum Engine {
     Linear(regex::Regex),
     Backtracking(fancy_regex::Regex),
 }
 
 /// What to do with inputs holding characters outside the basic multilingual plane.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 enum AstralCheck {
     /// The pattern treats them as .NET does.
     Never,
@@ -150,24 +234,73 @@ static BOUNDARY_DIFFERS: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
 
 impl NetRegex {
     /// Compiles a .NET pattern, or explains why it is invalid in .NET or cannot be reproduced.
+    /// A pattern already compiled with the same options (and still in use) is shared, not
+    /// compiled again; one that is too large to compile, or would take the compiled patterns of
+    /// the process over [`COMPILED_BUDGET`], is an error with `too_large` set.
     pub fn new(pattern: &str, options: Options) -> Result<NetRegex, RegexError> {
+        let key = (pattern.to_string(), options.case_insensitive);
+        if let Ok(cache) = CACHE.lock() {
+            if let Some(re) = cache.live.get(&key).and_then(Weak::upgrade) {
+                return Ok(NetRegex(re));
+            }
+            if let Some(e) = cache.errors.get(&key) {
+                return Err(e.clone());
+            }
+        }
+        let compiled = Compiled::new(pattern, options);
+        if let Ok(mut cache) = CACHE.lock() {
+            match &compiled {
+                Ok(re) => {
+                    // Two threads may have compiled the same pattern at once: keep the first.
+                    if let Some(first) = cache.live.get(&key).and_then(Weak::upgrade) {
+                        return Ok(NetRegex(first));
+                    }
+                    cache.live.insert(key, Arc::downgrade(re));
+                    if cache.live.len() > 2 * cache.swept.max(1024) {
+                        cache.live.retain(|_, w| w.strong_count() > 0);
+                        cache.swept = cache.live.len();
+                    }
+                }
+                // The budget may free up later: only refusals of the pattern itself stay.
+                Err(e) if !e.message.contains("budget") && cache.errors.len() < MAX_CACHED_ERRORS => {
+                    cache.errors.insert(key, e.clone());
+                }
+                Err(_) => {}
+            }
+        }
+        compiled.map(NetRegex)
+    }
+}
+
+impl Compiled {
+    fn new(pattern: &str, options: Options) -> Result<Arc<Compiled>, RegexError> {
         let parsed = parse::parse(pattern, options.case_insensitive)?;
         let exact = emit::emit(&parsed.root, &parsed.groups, Mode::Exact)?;
         let expected_groups = parsed.groups.rust_to_net.len() + 1;
-        let (engine, fast) = if exact.backtracking {
+        let mut charge = Charge::default();
+        let engine = std::sync::OnceLock::new();
+        let fast = if exact.backtracking {
             let fast_form = emit::emit(&parsed.root, &parsed.groups, Mode::Fast)?;
-            let fast = if fast_form.backtracking {
+            if fast_form.backtracking {
+                let _ = engine.set(Ok(Engine::Backtracking(
+                    charge.add(backtracking(&exact.pattern)?),
+                )));
                 None
             } else {
-                Some(linear(&fast_form.pattern)?)
-            };
-            (Engine::Backtracking(backtracking(&exact.pattern)?), fast)
+                let (fast, size) = linear(&fast_form.pattern)?;
+                // The exact engine, compiled later if ever, is charged now: its linear parts
+                // are no larger than the fast engine.
+                charge.add(((), size.saturating_mul(2)));
+                Some(fast)
+            }
         } else {
-            (Engine::Linear(linear(&exact.pattern)?), None)
+            let _ = engine.set(Ok(Engine::Linear(charge.add(linear(&exact.pattern)?))));
+            None
         };
-        let found_groups = match &engine {
-            Engine::Linear(re) => re.captures_len(),
-            Engine::Backtracking(re) => re.captures_len(),
+        let found_groups = match engine.get() {
+            Some(Ok(Engine::Linear(re))) => re.captures_len(),
+            Some(Ok(Engine::Backtracking(re))) => re.captures_len(),
+            _ => expected_groups,
         };
         let fast_groups = fast
             .as_ref()
@@ -183,21 +316,27 @@ impl NetRegex {
         } else if profile.probes.is_empty() {
             AstralCheck::Never
         } else {
-            regex::Regex::new(&format!("(?:{})", profile.probes.join("|")))
-                .map_or(AstralCheck::Always, AstralCheck::Probe)
+            linear(&format!("(?:{})", profile.probes.join("|")))
+                .map_or(AstralCheck::Always, |probe| AstralCheck::Probe(charge.add(probe)))
         };
-        Ok(NetRegex {
+        let charge = charge.reserve()?;
+        Ok(Arc::new(Compiled {
             translated: exact.pattern,
+            backtracks: exact.backtracking,
             exact: engine,
+            expected_groups,
             fast,
             end_z: exact.end_z,
             boundary: exact.boundary,
             groups: parsed.groups,
             astral,
             empty_between_surrogates: profile.empty_between_surrogates,
-        })
+            charge,
+        }))
     }
+}
 
+impl NetRegex {
     /// The Rust translation of the pattern, for diagnostics.
     pub fn translated(&self) -> &str {
         &self.translated
@@ -206,7 +345,7 @@ impl NetRegex {
     /// Whether some inputs are matched by the backtracking engine (with its step limit) rather
     /// than the linear one.
     pub fn uses_backtracking(&self) -> bool {
-        matches!(self.exact, Engine::Backtracking(_))
+        self.backtracks
     }
 
     /// Whether the pattern needs the backtracking engine for every input: it uses lookaround,
@@ -227,18 +366,33 @@ impl NetRegex {
     /// Replaces every match with a .NET replacement pattern (`$1`, `${name}`, `$$`, `$&`,
     /// `` $` ``, `$'`, `$+`, `$_`), as `Regex.Replace` does.
     pub fn replace_all(&self, haystack: &str, replacement: &str) -> Result<String, RegexError> {
+        self.replace_all_within(haystack, replacement, usize::MAX)
+            .map(Option::unwrap_or_default)
+    }
+
+    /// [`NetRegex::replace_all`], or `None` as soon as the result would be longer than `max`
+    /// bytes: the result is never built beyond that size, whatever the replacement repeats.
+    pub fn replace_all_within(
+        &self,
+        haystack: &str,
+        replacement: &str,
+        max: usize,
+    ) -> Result<Option<String>, RegexError> {
         let pieces = replace::parse(replacement, &self.groups)?;
-        let mut out = String::with_capacity(haystack.len());
+        let mut out = String::with_capacity(haystack.len().min(max));
         let mut last = 0;
+        let mut fits = true;
         self.for_each_match(haystack, |caps| {
             let (start, end) = caps.first().copied().flatten().unwrap_or((last, last));
-            out.push_str(haystack.get(last..start).unwrap_or(""));
-            replace::expand(&pieces, haystack, caps, &self.groups, &mut out);
+            fits = push_within(&mut out, haystack.get(last..start).unwrap_or(""), max)
+                && replace::expand(&pieces, haystack, caps, &self.groups, &mut out, max);
             last = end;
-            Ok(())
+            Ok(fits)
         })?;
-        out.push_str(haystack.get(last..).unwrap_or(""));
-        Ok(out)
+        if !fits || !push_within(&mut out, haystack.get(last..).unwrap_or(""), max) {
+            return Ok(None);
+        }
+        Ok(Some(out))
     }
 
     /// Replaces only the text captured by group `group` (a name or a number) in every match,
@@ -252,20 +406,35 @@ impl NetRegex {
         group: &str,
         replacement: &str,
     ) -> Result<String, RegexError> {
+        self.replace_group_within(haystack, group, replacement, usize::MAX)
+            .map(Option::unwrap_or_default)
+    }
+
+    /// [`NetRegex::replace_group`], or `None` as soon as the result would be longer than `max`
+    /// bytes.
+    pub fn replace_group_within(
+        &self,
+        haystack: &str,
+        group: &str,
+        replacement: &str,
+        max: usize,
+    ) -> Result<Option<String>, RegexError> {
         let Some(number) = self.groups.lookup(group) else {
             return Err(RegexError {
                 message: format!("the pattern has no group `{group}`"),
                 offset: None,
                 help: Some(self.group_help()),
+                too_large: false,
             });
         };
         let index = self.groups.rust_index(number).unwrap_or(0);
         let pieces = replace::parse(replacement, &self.groups)?;
-        let mut out = String::with_capacity(haystack.len());
+        let mut out = String::with_capacity(haystack.len().min(max));
         let mut last = 0;
+        let mut fits = true;
         self.for_each_match(haystack, |caps| {
             let Some((start, end)) = caps.get(index).copied().flatten() else {
-                return Ok(());
+                return Ok(true);
             };
             if start < last {
                 return Err(RegexError::runtime(
@@ -274,13 +443,15 @@ impl NetRegex {
                      capture the group outside lookarounds",
                 ));
             }
-            out.push_str(haystack.get(last..start).unwrap_or(""));
-            replace::expand(&pieces, haystack, caps, &self.groups, &mut out);
+            fits = push_within(&mut out, haystack.get(last..start).unwrap_or(""), max)
+                && replace::expand(&pieces, haystack, caps, &self.groups, &mut out, max);
             last = end;
-            Ok(())
+            Ok(fits)
         })?;
-        out.push_str(haystack.get(last..).unwrap_or(""));
-        Ok(out)
+        if !fits || !push_within(&mut out, haystack.get(last..).unwrap_or(""), max) {
+            return Ok(None);
+        }
+        Ok(Some(out))
     }
 
     /// The text captured by group `group` (a name or a number; `"0"` is the whole match) in
@@ -352,7 +523,36 @@ impl NetRegex {
                 return Ok(Runner::Fast(fast));
             }
         }
-        Ok(Runner::Exact(&self.exact))
+        if self.backtracks && haystack.len() > MAX_BACKTRACKING_INPUT {
+            return Err(RegexError::runtime(
+                format!(
+                    "the input is {} bytes long; a pattern that needs the backtracking engine is run \
+                     on at most {MAX_BACKTRACKING_INPUT} bytes",
+                    haystack.len()
+                ),
+                "lookarounds, back-references and atomic groups make the work grow with the square \
+                 of the input's length; rewrite the pattern without them (so that the linear engine \
+                 runs it on input of any length), or shorten the value",
+            ));
+        }
+        Ok(Runner::Exact(self.exact_engine()?))
+    }
+
+    /// The exact engine, compiled on first use when a fast engine covers ordinary input.
+    fn exact_engine(&self) -> Result<&Engine, RegexError> {
+        let built = self.exact.get_or_init(|| {
+            let (re, _) = backtracking(&self.translated)?;
+            if re.captures_len() != self.expected_groups {
+                return Err(RegexError::internal(format!(
+                    "translation `{}` has {} groups instead of {}",
+                    self.translated,
+                    re.captures_len(),
+                    self.expected_groups
+                )));
+            }
+            Ok(Engine::Backtracking(re))
+        });
+        built.as_ref().map_err(Clone::clone)
     }
 
     fn check_astral(&self, haystack: &str) -> Result<(), RegexError> {
@@ -379,23 +579,40 @@ impl NetRegex {
     }
 
     /// Runs `f` on each match in the order `Regex.Matches` finds them, with the span of every
-    /// Rust group (index 0: the whole match); stops at the first error.
+    /// Rust group (index 0: the whole match); stops at the first error, or when `f` returns
+    /// `false`.
     fn for_each_match(
         &self,
         haystack: &str,
-        mut f: impl FnMut(&[Option<(usize, usize)>]) -> Result<(), RegexError>,
+        mut f: impl FnMut(&[Option<(usize, usize)>]) -> Result<bool, RegexError>,
     ) -> Result<(), RegexError> {
         let runner = self.engine_for(haystack)?;
         let mut caps: Vec<Option<(usize, usize)>> = Vec::new();
         let mut pos = 0;
+        // Each search is bounded by the step limit; the number of searches by the deadline.
+        let started = std::time::Instant::now();
+        let backtracking = matches!(runner, Runner::Exact(Engine::Backtracking(_)));
         while pos <= haystack.len() {
+            if backtracking && pos > 0 && started.elapsed() > DEADLINE {
+                return Err(RegexError::runtime(
+                    format!(
+                        "matching took more than {} s on this input (searching it again after \
+                         each of its matches)",
+                        DEADLINE.as_secs()
+                    ),
+                    "the pattern backtracks heavily at every match: avoid nested quantifiers and \
+                     lookarounds that rescan the rest of the input, or use an atomic group `(?>...)`",
+                ));
+            }
             if !runner.captures_at(haystack, pos, &mut caps)? {
                 break;
             }
             let Some((start, end)) = caps.first().copied().flatten() else {
                 break;
             };
-            f(&caps)?;
+            if !f(&caps)? {
+                break;
+            }
             pos = if end > start {
                 end
             } else {
@@ -419,6 +636,15 @@ impl NetRegex {
         }
         Ok(())
     }
+}
+
+/// Appends `text` to `out` unless `out` would then be longer than `max` bytes.
+fn push_within(out: &mut String, text: &str, max: usize) -> bool {
+    if out.len().saturating_add(text.len()) > max {
+        return false;
+    }
+    out.push_str(text);
+    true
 }
 
 /// The engine chosen for one input.
@@ -457,53 +683,119 @@ impl Runner<'_> {
     }
 }
 
-fn linear(pattern: &str) -> Result<regex::Regex, RegexError> {
-    // The translation nests a few levels per .NET group; the parser bounds .NET nesting.
-    regex::RegexBuilder::new(pattern)
-        .nest_limit(1000)
-        .size_limit(SIZE_LIMIT)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => too_big(),
-            other => RegexError::internal(format!("translation `{pattern}` was rejected: {other}")),
-        })
-}
+/// Compiled engines and the size they are charged (see [`COMPILED_BUDGET`]).
+#[derive(Default)]
+struct Charge(usize);
 
-fn backtracking(pattern: &str) -> Result<fancy_regex::Regex, RegexError> {
-    fancy_regex::RegexBuilder::new(pattern)
-        .backtrack_limit(BACKTRACK_LIMIT)
-        .delegate_size_limit(SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            let detail = e.to_string();
-            if detail.contains("size limit")
-                || detail.contains("too big")
-                || detail.contains("PatternTooComplex")
-            {
-                return too_big();
-            }
-            RegexError {
+impl Charge {
+    fn add<T>(&mut self, (engine, size): (T, usize)) -> T {
+        self.0 = self.0.saturating_add(size);
+        engine
+    }
+
+    /// Charges the total to [`LIVE`], or refuses when that would exceed the budget.
+    fn reserve(self) -> Result<usize, RegexError> {
+        let before = LIVE.fetch_add(self.0, Ordering::Relaxed);
+        if before.saturating_add(self.0) > COMPILED_BUDGET {
+            LIVE.fetch_sub(self.0, Ordering::Relaxed);
+            return Err(RegexError {
                 message: format!(
-                    "the backtracking engine cannot run this pattern: {}",
-                    lower_first(&detail)
+                    "compiling this pattern would take the regular expressions of this run over \
+                     their budget of {} MiB",
+                    COMPILED_BUDGET >> 20
                 ),
                 offset: None,
                 help: Some(
-                    "simplify the lookarounds, back-references or atomic groups, for example by \
-                 making a lookbehind fixed-length"
+                    "the policy set holds too many large patterns: share one pattern among rules, \
+                     or reduce counted repetitions such as `{1000}`"
                         .to_string(),
                 ),
+                too_large: true,
+            });
+        }
+        Ok(self.0)
+    }
+}
+
+/// Compiles with the linear engine: in the smallest size tier that holds it, which is also the
+/// size it is charged.
+fn linear(pattern: &str) -> Result<(regex::Regex, usize), RegexError> {
+    let mut last = too_big();
+    for tier in TIERS {
+        // The translation nests a few levels per .NET group; the parser bounds .NET nesting.
+        match regex::RegexBuilder::new(pattern)
+            .nest_limit(1000)
+            .size_limit(tier)
+            .dfa_size_limit(DFA_SIZE_LIMIT)
+            .build()
+        {
+            Ok(re) => return Ok((re, tier)),
+            Err(regex::Error::CompiledTooBig(_)) => last = too_big(),
+            Err(other) => {
+                return Err(RegexError::internal(format!(
+                    "translation `{pattern}` was rejected: {other}"
+                )));
             }
-        })
+        }
+    }
+    Err(last)
+}
+
+/// Compiles with the backtracking engine, its linear parts in the smallest size tier that holds
+/// them (which is also the size it is charged).
+fn backtracking(pattern: &str) -> Result<(fancy_regex::Regex, usize), RegexError> {
+    let mut last = too_big();
+    for tier in TIERS {
+        let built = fancy_regex::RegexBuilder::new(pattern)
+            .backtrack_limit(BACKTRACK_LIMIT)
+            .delegate_size_limit(tier)
+            .delegate_dfa_size_limit(DFA_SIZE_LIMIT)
+            .build();
+        let e = match built {
+            Ok(re) => return Ok((re, tier)),
+            Err(e) => e,
+        };
+        let over_size = match &e {
+            fancy_regex::Error::CompileError(ce) => match ce.as_ref() {
+                fancy_regex::CompileError::InnerError(inner) => inner.size_limit().is_some(),
+                fancy_regex::CompileError::PatternTooComplex => true,
+                _ => false,
+            },
+            _ => false,
+        };
+        let detail = e.to_string();
+        if over_size || detail.contains("size limit") || detail.contains("too big") {
+            last = too_big();
+            continue;
+        }
+        return Err(RegexError {
+            message: format!(
+                "the backtracking engine cannot run this pattern: {}",
+                lower_first(&detail)
+            ),
+            offset: None,
+            help: Some(
+                "simplify the lookarounds, back-references or atomic groups, for example by \
+                 making a lookbehind fixed-length"
+                    .to_string(),
+            ),
+            too_large: false,
+        });
+    }
+    Err(last)
 }
 
 fn too_big() -> RegexError {
     RegexError {
-        message: "the pattern is too large to compile".to_string(),
+        message: format!(
+            "the pattern is too large to compile (over {} MiB)",
+            SIZE_LIMIT >> 20
+        ),
         offset: None,
         help: Some(
             "reduce large repetition counts such as `{1000}` or nested repetitions".to_string(),
         ),
+        too_large: true,
     }
 }
 
@@ -512,7 +804,10 @@ fn runtime_error(e: fancy_regex::Error) -> RegexError {
         fancy_regex::Error::RuntimeError(fancy_regex::RuntimeError::BacktrackLimitExceeded) => {
             RegexError::runtime(
                 format!(
-                    "matching needed more than {BACKTRACK_LIMIT} backtracking steps on this input"
+                    "matching needed more than {} backtracking steps on this input",
+                    crate::policy::ranges::thousands(
+                        i64::try_from(BACKTRACK_LIMIT).unwrap_or(i64::MAX)
+                    )
                 ),
                 "the pattern backtracks catastrophically: avoid nested quantifiers such as `(a+)+` and \
              alternatives that can match the same text, or use an atomic group `(?>...)`",

@@ -520,6 +520,10 @@ pub fn unknown_culture(culture: &str, span: Span) -> Diagnostic {
 /// is known (the pattern's span includes its opening quote; escapes may shift the position, so
 /// the whole string is marked when in doubt).
 pub fn regex_diagnostic(e: &netregex::RegexError, span: Span, code: Code) -> Diagnostic {
+    if e.too_large {
+        return Diagnostic::new(Code::RegexTooLarge, span, e.message.clone())
+            .with_help_opt(e.help.clone());
+    }
     let message = if code == Code::RegexLimit {
         e.message.clone()
     } else {

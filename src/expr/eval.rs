@@ -61,6 +61,60 @@ fn fail_with<T>(d: Diagnostic) -> Result<T> {
     Err(Stop::Error(Box::new(d)))
 }
 
+/// The error for a value over the size budget ([`super::MAX_STRING_BYTES`],
+/// [`super::MAX_LIST_ITEMS`]); `what` describes the value that would have been built.
+fn too_large<T>(span: Span, what: &str) -> Result<T> {
+    fail(
+        Code::ValueTooLarge,
+        span,
+        format!("{what}, over the budget of a computed value"),
+        Some(
+            "a computed string holds at most 1 MiB (1,048,576 bytes) and a computed multi-valued \
+             result at most 10,000 values; check for substitutions that repeat the match (`$0$0`) \
+             or a `Join` over a very large attribute",
+        ),
+    )
+}
+
+/// A string's length in the message of [`too_large`].
+fn bytes(n: usize) -> String {
+    crate::policy::ranges::thousands(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Checks a value a function produced against the size budget.
+fn within_budget(v: &Value, span: Span) -> Result<()> {
+    match v {
+        Value::Str(s) if s.len() > super::MAX_STRING_BYTES => {
+            too_large(span, &format!("this call makes a string of {} bytes", bytes(s.len())))
+        }
+        Value::List(items) => {
+            if items.len() > super::MAX_LIST_ITEMS {
+                return too_large(
+                    span,
+                    &format!("this call makes {} values", bytes(items.len())),
+                );
+            }
+            for item in items {
+                within_budget(item, span)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `text` with every occurrence of `old` (not empty) replaced by `new`, as `str::replace`
+/// does, or `None` when the result would be longer than `max` bytes (computed before anything
+/// is built).
+fn replace_within(text: &str, old: &str, new: &str, max: usize) -> Option<String> {
+    let count = text.matches(old).count();
+    let len = text
+        .len()
+        .checked_sub(count.checked_mul(old.len())?)?
+        .checked_add(count.checked_mul(new.len())?)?;
+    (len <= max).then(|| text.replace(old, new))
+}
+
 impl Program {
     /// Evaluates against one record: `values[i]` is the value of attribute slot `i`
     /// (see [`Program::attributes`]); a missing slot is NULL.
@@ -248,7 +302,15 @@ impl Evaluator<'_, '_, '_> {
         }
     }
 
+    /// Calls a function; its result is checked against the size budget (functions that could
+    /// build a huge value on the way check before building it).
     fn call(&mut self, call: &Call) -> Result<Value> {
+        let value = self.call_unchecked(call)?;
+        within_budget(&value, call.span)?;
+        Ok(value)
+    }
+
+    fn call_unchecked(&mut self, call: &Call) -> Result<Value> {
         let span = call.span;
         match call.func {
             Func::Append => {
@@ -442,11 +504,24 @@ impl Evaluator<'_, '_, '_> {
             Func::Join => {
                 let separator = self.text_or_empty(call, 0)?;
                 let mut parts: Vec<String> = Vec::new();
+                // The length of the result so far, checked before anything is joined.
+                let mut len: usize = 0;
                 for i in 1..call.args.len() {
                     for v in items(self.arg(call, i)?) {
                         if let Some(s) = as_string(v)
                             && !s.is_empty()
                         {
+                            let sep = if parts.is_empty() { 0 } else { separator.len() };
+                            len = len.saturating_add(sep).saturating_add(s.len());
+                            if len > super::MAX_STRING_BYTES {
+                                return too_large(
+                                    span,
+                                    &format!(
+                                        "the joined string would be more than {} bytes",
+                                        bytes(super::MAX_STRING_BYTES)
+                                    ),
+                                );
+                            }
                             parts.push(s);
                         }
                     }
@@ -528,13 +603,16 @@ impl Evaluator<'_, '_, '_> {
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
-                let mut seen: Vec<Value> = Vec::new();
+                // First occurrences in order; a hash set keeps this linear in the input.
+                let mut seen: std::collections::HashSet<Value> = std::collections::HashSet::new();
+                let mut out: Vec<Value> = Vec::new();
                 for item in items(v) {
                     if !seen.contains(&item) {
-                        seen.push(item);
+                        seen.insert(item.clone());
+                        out.push(item);
                     }
                 }
-                Ok(Value::List(seen))
+                Ok(Value::List(out))
             }
             Func::Replace => self.replace(call),
             Func::SelectUniqueValue => {
@@ -572,6 +650,10 @@ impl Evaluator<'_, '_, '_> {
                         "the delimiter is empty",
                         None,
                     );
+                }
+                let pieces = s.matches(delimiter.as_str()).count().saturating_add(1);
+                if pieces > super::MAX_LIST_ITEMS {
+                    return too_large(span, &format!("this call makes {} values", bytes(pieces)));
                 }
                 Ok(Value::List(
                     s.split(delimiter.as_str())
@@ -630,9 +712,18 @@ impl Evaluator<'_, '_, '_> {
             let Some(re) = self.regex(call, 2, netregex::Options::default())? else {
                 return Ok(source.map_or(Value::Null, Value::Str));
             };
-            let run = |r: std::result::Result<String, netregex::RegexError>, span: Span| match r {
-                Ok(s) => Ok(Value::Str(s)),
-                Err(e) => fail_with(regex_diagnostic(&e, span, Code::RegexLimit)),
+            let run = |r: std::result::Result<Option<String>, netregex::RegexError>, span: Span| {
+                match r {
+                    Ok(Some(s)) => Ok(Value::Str(s)),
+                    Ok(None) => too_large(
+                        call.span,
+                        &format!(
+                            "the replaced string would be more than {} bytes",
+                            bytes(super::MAX_STRING_BYTES)
+                        ),
+                    ),
+                    Err(e) => fail_with(regex_diagnostic(&e, span, Code::RegexLimit)),
+                }
             };
             if has(3) {
                 let group = self.text_or_empty(call, 3)?;
@@ -643,7 +734,12 @@ impl Evaluator<'_, '_, '_> {
                         return Ok(Value::Null);
                     };
                     return run(
-                        re.replace_group(&source, &group, &replacement),
+                        re.replace_group_within(
+                            &source,
+                            &group,
+                            &replacement,
+                            super::MAX_STRING_BYTES,
+                        ),
                         call.arg_span(2),
                     );
                 }
@@ -665,7 +761,10 @@ impl Evaluator<'_, '_, '_> {
             let Some(source) = source else {
                 return Ok(Value::Null);
             };
-            return run(re.replace_all(&source, &replacement), call.arg_span(2));
+            return run(
+                re.replace_all_within(&source, &replacement, super::MAX_STRING_BYTES),
+                call.arg_span(2),
+            );
         }
         let old = self.text_or_empty(call, 1)?;
         if has(4) {
@@ -677,7 +776,16 @@ impl Evaluator<'_, '_, '_> {
             if old.is_empty() {
                 return Ok(Value::Str(source));
             }
-            return Ok(Value::Str(source.replace(&old, &replacement)));
+            return match replace_within(&source, &old, &replacement, super::MAX_STRING_BYTES) {
+                Some(s) => Ok(Value::Str(s)),
+                None => too_large(
+                    call.span,
+                    &format!(
+                        "the replaced string would be more than {} bytes",
+                        bytes(super::MAX_STRING_BYTES)
+                    ),
+                ),
+            };
         }
         // Mode 2: the source placed into the template where `oldValue` stands.
         let template = self.text_or_empty(call, 6)?;
@@ -687,7 +795,16 @@ impl Evaluator<'_, '_, '_> {
         if old.is_empty() {
             return Ok(Value::Str(template));
         }
-        Ok(Value::Str(template.replace(&old, &source)))
+        match replace_within(&template, &old, &source, super::MAX_STRING_BYTES) {
+            Some(s) => Ok(Value::Str(s)),
+            None => too_large(
+                call.span,
+                &format!(
+                    "the filled-in template would be more than {} bytes",
+                    bytes(super::MAX_STRING_BYTES)
+                ),
+            ),
+        }
     }
 }
 

@@ -33,6 +33,16 @@ pub use eval::{Context, Outcome};
 
 use crate::diagnostics::Diagnostic;
 
+/// The largest string a function may produce: 1 MiB of UTF-8. Entra's directory attributes hold
+/// at most a few kilobytes, so a larger value is a runaway expression (repeated substitutions
+/// such as `$0$0$0`, a `Join` over a huge list), not data; the budget stops it before it is
+/// built (`E110`, at the call that would exceed it). See `grammar/README.md`, "Limits".
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+
+/// The most values a function may produce as one multi-valued result (`Split`,
+/// `RemoveDuplicates`...): 10,000, far beyond any multi-valued directory attribute.
+pub const MAX_LIST_ITEMS: usize = 10_000;
+
 /// Parses and checks an expression: a program when it has no errors, and every diagnostic
 /// (warnings may accompany a program).
 pub fn compile_str(text: &str) -> (Option<Program>, Vec<Diagnostic>) {

@@ -156,6 +156,7 @@ pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
         policy: Policy::default(),
         diags: diagnostics,
         yaml: HashMap::new(),
+        schema: None,
     };
     c.run();
     c.policy
@@ -166,6 +167,16 @@ struct Checker<'a> {
     policy: Policy,
     diags: &'a mut Vec<Diagnostic>,
     yaml: HashMap<FileId, YamlSource<'a>>,
+    /// The rule schema of the identity attributes, built once they are all declared (building
+    /// it for every rule made checking quadratic: rules times attributes).
+    schema: Option<Schema>,
+}
+
+/// A program compiled ahead of the checks, held only to keep its patterns in the cache.
+#[allow(dead_code, reason = "held, never read")]
+enum Warm {
+    Rule(Option<crate::rule::RuleProgram>),
+    Expression(Option<crate::expr::Program>),
 }
 
 /// One named object, with the file it came from.
@@ -432,6 +443,11 @@ impl<'a> Checker<'a> {
         self.declare(&reviews, |p| &mut p.reviews, |n| Some(NodeId::Review(n)));
         self.declare(&orgs, |p| &mut p.organizations, |_| None);
 
+        // Compile every regular expression of the set once, in parallel, before the checks
+        // below (which run in order, and find each pattern compiled in the shared cache).
+        self.schema = Some(self.schema());
+        let warm = self.warm_patterns(&groups, &packages, &workflows, &targets, identity);
+
         for s in &sources {
             self.check_source(s);
         }
@@ -462,6 +478,57 @@ impl<'a> Checker<'a> {
         for cycle in cycles {
             self.diags.push(self.policy.graph.cycle_diagnostic(&cycle));
         }
+        drop(warm);
+    }
+
+    /// Compiles every rule and expression of the set in parallel, only to compile their regular
+    /// expressions into [`NetRegex`](crate::dotnet::regex::NetRegex)'s shared cache: the
+    /// returned programs keep them alive until the checks, which run in order, have found them
+    /// there. Compiling patterns is most of the cost of checking a set with thousands of
+    /// `-match` rules.
+    fn warm_patterns(
+        &self,
+        groups: &[Entry<'_, raw::Group>],
+        packages: &[Entry<'_, raw::AccessPackage>],
+        workflows: &[Entry<'_, raw::Workflow>],
+        targets: &[Entry<'_, raw::Target>],
+        identity: Option<(FileId, &Sp<raw::Identity>)>,
+    ) -> Vec<Warm> {
+        use rayon::prelude::*;
+        let rules: Vec<&str> = groups
+            .iter()
+            .filter_map(|g| g.value.value.rule.as_ref())
+            .chain(
+                packages
+                    .iter()
+                    .filter_map(|p| p.value.value.auto_assignment.as_ref())
+                    .map(|a| &a.value.rule),
+            )
+            .chain(workflows.iter().filter_map(|w| w.value.value.scope.as_ref()))
+            .map(|r| r.value.as_str())
+            .collect();
+        let expressions: Vec<&str> = identity
+            .iter()
+            .flat_map(|(_, i)| i.value.attributes.values())
+            .chain(targets.iter().flat_map(|t| t.value.value.mappings.values()))
+            .filter_map(|m| m.value.expression.as_ref())
+            .map(|e| e.value.as_str())
+            .collect();
+        let Some(schema) = &self.schema else {
+            return Vec::new();
+        };
+        let mut out: Vec<Warm> = rules
+            .par_iter()
+            .filter(|r| r.to_ascii_lowercase().contains("match"))
+            .map(|r| Warm::Rule(crate::rule::compile_str(r, schema).0))
+            .collect();
+        out.par_extend(
+            expressions
+                .par_iter()
+                .filter(|e| e.to_ascii_lowercase().contains("replace"))
+                .map(|e| Warm::Expression(crate::expr::compile_str(e).0)),
+        );
+        out
     }
 
     // --------------------------------------------------------------------------------------
@@ -918,11 +985,13 @@ impl<'a> Checker<'a> {
     fn check_rule(&mut self, file: FileId, rule: &Sp<String>, node: NodeId) {
         let parsed = crate::syntax::parse_rule(&rule.value);
         let mut diags = parsed.diagnostics;
-        let schema = self.schema();
-        let compiled = parsed
-            .value
-            .as_ref()
-            .map(|ast| crate::rule::compile(ast, &schema));
+        if self.schema.is_none() {
+            self.schema = Some(self.schema());
+        }
+        let compiled = match (&parsed.value, &self.schema) {
+            (Some(ast), Some(schema)) => Some(crate::rule::compile(ast, schema)),
+            _ => None,
+        };
         if let Some((_, more)) = &compiled {
             diags.extend(more.iter().cloned());
         }
@@ -1252,12 +1321,15 @@ impl<'a> Checker<'a> {
                     &v.value,
                     crate::dotnet::regex::Options::default(),
                 ) {
-                    let d = self.error(
-                        file,
-                        v.span,
-                        Code::InvalidRegex,
-                        format!("invalid regular expression: {}", e.message),
-                    );
+                    let (code, message) = if e.too_large {
+                        (Code::RegexTooLarge, e.message)
+                    } else {
+                        (
+                            Code::InvalidRegex,
+                            format!("invalid regular expression: {}", e.message),
+                        )
+                    };
+                    let d = self.error(file, v.span, code, message);
                     d.help = e.help;
                 }
             }

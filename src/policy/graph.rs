@@ -75,6 +75,10 @@ impl NodeId {
 pub struct Graph {
     graph: DiGraph<(NodeId, Loc), Loc>,
     index: HashMap<NodeId, NodeIndex>,
+    /// The edges already added: looking them up in the graph itself walks every edge of the
+    /// source node, which made linking quadratic when one attribute is read by thousands of
+    /// rules.
+    edges: std::collections::HashSet<(NodeIndex, NodeIndex)>,
 }
 
 impl Graph {
@@ -92,7 +96,7 @@ impl Graph {
     pub fn edge(&mut self, from: &NodeId, to: &NodeId, at: Loc) {
         let a = self.node(from.clone(), at);
         let b = self.node(to.clone(), at);
-        if !self.graph.edges_connecting(a, b).any(|_| true) {
+        if self.edges.insert((a, b)) {
             self.graph.add_edge(a, b, at);
         }
     }

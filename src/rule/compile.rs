@@ -661,6 +661,12 @@ impl Compiler<'_> {
                         },
                     ) {
                         Ok(re) => Test::Match(Box::new(re)),
+                        Err(e) if e.too_large => {
+                            return self.reject(
+                                Diagnostic::new(Code::RegexTooLarge, value.span, e.message)
+                                    .with_help_opt(e.help),
+                            );
+                        }
                         Err(e) => {
                             return self.reject(
                                 Diagnostic::new(Code::RuleInvalidRegex, value.span, format!("invalid regular expression: {}", e.message))

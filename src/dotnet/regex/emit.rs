@@ -102,6 +102,7 @@ impl Emitter<'_> {
                         message: format!("internal error: back-reference to unknown group {group}"),
                         offset: None,
                         help: None,
+                        too_large: false,
                     });
                 };
                 self.backtracking = true;

@@ -493,6 +493,7 @@ impl<'a> Parser<'a> {
             message,
             offset: Some(self.off(at)),
             help: Some(help.to_string()),
+            too_large: false,
         }
     }
 

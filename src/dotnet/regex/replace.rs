@@ -48,6 +48,7 @@ pub(super) fn parse(replacement: &str, groups: &GroupTable) -> Result<Vec<Piece>
                 "group numbers must not exceed 2147483647; write `$$` for a literal `$`"
                     .to_string(),
             ),
+            too_large: false,
         })?;
         match piece {
             Some(Piece::Text(t)) => text.push_str(&t),
@@ -133,14 +134,16 @@ fn dollar_piece(
 }
 
 /// Appends the expansion of `pieces` for one match. `caps` holds the span of each Rust group
-/// (index 0: the whole match) in `haystack`.
+/// (index 0: the whole match) in `haystack`. Returns `false`, having appended only part, when
+/// `out` would grow beyond `max` bytes (checked before each piece is appended).
 pub(super) fn expand(
     pieces: &[Piece],
     haystack: &str,
     caps: &[Option<(usize, usize)>],
     groups: &GroupTable,
     out: &mut String,
-) {
+    max: usize,
+) -> bool {
     let span = |n: u32| -> &str {
         groups
             .rust_index(n)
@@ -150,13 +153,18 @@ pub(super) fn expand(
     };
     let (start, end) = caps.first().copied().flatten().unwrap_or((0, 0));
     for piece in pieces {
-        match piece {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Group(n) => out.push_str(span(*n)),
-            Piece::Before => out.push_str(haystack.get(..start).unwrap_or("")),
-            Piece::After => out.push_str(haystack.get(end..).unwrap_or("")),
-            Piece::LastGroup => out.push_str(span(groups.max_number())),
-            Piece::Input => out.push_str(haystack),
+        let text = match piece {
+            Piece::Text(t) => t.as_str(),
+            Piece::Group(n) => span(*n),
+            Piece::Before => haystack.get(..start).unwrap_or(""),
+            Piece::After => haystack.get(end..).unwrap_or(""),
+            Piece::LastGroup => span(groups.max_number()),
+            Piece::Input => haystack,
+        };
+        if out.len().saturating_add(text.len()) > max {
+            return false;
         }
+        out.push_str(text);
     }
+    true
 }

@@ -756,7 +756,7 @@ fn fast_and_exact_paths_agree() {
     for (p, inputs) in cases {
         let r = re(p);
         let fast = r.fast.as_ref().expect("fast form");
-        let Engine::Backtracking(exact) = &r.exact else {
+        let Engine::Backtracking(exact) = r.exact_engine().unwrap() else {
             panic!("exact form should backtrack")
         };
         for h in inputs {
@@ -922,9 +922,9 @@ proptest! {
         ci in any::<bool>(),
     ) {
         let Ok(r) = NetRegex::new(&pattern, Options { case_insensitive: ci }) else { return Ok(()) };
-        let Engine::Linear(linear) = &r.exact else { return Ok(()) };
+        let Engine::Linear(linear) = r.exact_engine().unwrap() else { return Ok(()) };
         let forced = format!(r"(?:{})(?=[\x{{0}}-\x{{10FFFF}}]|\z)", r.translated());
-        let fancy = backtracking(&forced).unwrap();
+        let fancy = backtracking(&forced).unwrap().0;
         for h in &haystacks {
             for start in [0, 1] {
                 if start > h.len() || !h.is_char_boundary(start) {
@@ -953,7 +953,7 @@ proptest! {
     ) {
         let pattern = parts.concat();
         let Ok(r) = NetRegex::new(&pattern, Options::default()) else { return Ok(()) };
-        let (Some(fast), Engine::Backtracking(exact)) = (&r.fast, &r.exact) else { return Ok(()) };
+        let (Some(fast), Engine::Backtracking(exact)) = (&r.fast, r.exact_engine().unwrap()) else { return Ok(()) };
         for h in &haystacks {
             if !matches!(r.engine_for(h), Ok(Runner::Fast(_))) {
                 continue;
@@ -1667,4 +1667,60 @@ fn shorthand_membership_over_the_bmp() {
         mismatches.len(),
         &mismatches[..mismatches.len().min(10)]
     );
+}
+
+/// Patterns compiled while an earlier compilation of the same text is alive share it; the
+/// size each is charged returns to the budget when the last clone goes.
+#[test]
+fn patterns_are_compiled_once_and_charged_while_alive() {
+    let text = "^shared-pattern-[0-9]+$";
+    let a = NetRegex::new(text, Options::default()).unwrap();
+    let b = NetRegex::new(text, Options::default()).unwrap();
+    assert!(Arc::ptr_eq(&a.0, &b.0), "compiled twice");
+    let other = NetRegex::new(
+        text,
+        Options {
+            case_insensitive: true,
+        },
+    )
+    .unwrap();
+    assert!(!Arc::ptr_eq(&a.0, &other.0), "the options are part of the key");
+    assert!(a.charge >= TIERS[0]);
+    // Other tests compile in parallel, so the total only bounds ours from below.
+    let big = NetRegex::new(r"(?:\w{1,64}){4}", Options::default()).unwrap();
+    assert!(big.charge > TIERS[0], "charged by its size tier: {}", big.charge);
+    assert!(LIVE.load(Ordering::Relaxed) >= a.charge + big.charge + other.charge);
+}
+
+/// A pattern over the size limit is refused as too large (not as invalid), and so is one that
+/// would take the live patterns over the budget.
+#[test]
+fn size_limits_refuse_with_too_large() {
+    let e = NetRegex::new("(?:a{1000}){1000}", Options::default()).unwrap_err();
+    assert!(e.too_large, "{e:?}");
+    assert!(e.message.contains("too large to compile"), "{e:?}");
+    // Refused again from the cache, at once.
+    let started = std::time::Instant::now();
+    assert!(NetRegex::new("(?:a{1000}){1000}", Options::default()).unwrap_err().too_large);
+    assert!(started.elapsed() < std::time::Duration::from_millis(50));
+    let e = Charge(COMPILED_BUDGET + 1).reserve().unwrap_err();
+    assert!(e.too_large && e.message.contains("budget"), "{e:?}");
+    assert!(NetRegex::new("a{1000}", Options::default()).is_ok());
+}
+
+/// Inputs longer than the cap are refused by the backtracking engine only: the linear engine
+/// runs on input of any length.
+#[test]
+fn the_input_cap_applies_to_the_backtracking_engine_only() {
+    let long = "a".repeat(MAX_BACKTRACKING_INPUT + 1);
+    let lookaround = NetRegex::new("(?<=a)b", Options::default()).unwrap();
+    let e = lookaround.is_match(&long).unwrap_err();
+    assert!(e.message.contains("bytes long"), "{e:?}");
+    assert_eq!(lookaround.is_match(&long[1..]), Ok(false));
+    let linear = NetRegex::new("a+b", Options::default()).unwrap();
+    assert_eq!(linear.is_match(&long), Ok(false));
+    // `$` has a linear fast path for input that does not end with a new line.
+    let end = NetRegex::new("a$", Options::default()).unwrap();
+    assert_eq!(end.is_match(&long), Ok(true));
+    assert!(end.is_match(&format!("{long}\n")).is_err());
 }
