@@ -3,9 +3,15 @@
 //! Entra's `Replace` function and the `-match` operator of membership rules run .NET regular
 //! expressions. Roster translates a .NET pattern into Rust syntax and runs it with the linear
 //! `regex` crate when that engine can honour it exactly, or with `fancy-regex` (a backtracking
-//! engine with a step limit) when it needs lookaround, back-references or atomic groups. A
-//! .NET pattern must never silently change meaning: what neither engine can reproduce is
-//! refused with an error that says how to rewrite it.
+//! engine) when it needs lookaround, back-references or atomic groups. A .NET pattern must
+//! never silently change meaning: what neither engine can reproduce is refused with an error
+//! that says how to rewrite it.
+//!
+//! Resources are bounded whatever the pattern and the input (`docs/decisions.md`, "Limits"):
+//! the backtracking engine runs on at most [`MAX_BACKTRACKING_INPUT`] bytes, for at most
+//! [`BACKTRACK_LIMIT`] steps per search and [`DEADLINE`] per value; one pattern compiles to at
+//! most [`SIZE_LIMIT`] per engine; each distinct pattern is compiled once while it is in use,
+//! and all of them together are charged against [`COMPILED_BUDGET`].
 //!
 //! Behaviours worth knowing (each is tested):
 //!
