@@ -100,6 +100,15 @@ const fn evaluated(text: &'static str) -> Example {
     }
 }
 
+const fn evaluated_with(text: &'static str, limits: &'static str) -> Example {
+    Example {
+        lang: Lang::Eval,
+        text,
+        input: limits,
+        existing: "[]",
+    }
+}
+
 const fn yaml_with_limits(text: &'static str, limits: &'static str) -> Example {
     Example {
         lang: Lang::Yaml,
@@ -385,6 +394,15 @@ codes! {
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
 
+    DataNotAFile = "D120", Error, "data-not-a-file",
+        "a source's `path` names a directory, a named pipe, a device or anything else than a regular file, which is not read",
+        evaluated(include_str!("../tests/eval/D120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D120/good.yaml"));
+    DataTooLarge = "D121", Error, "data-too-large",
+        "a data file is larger than the limit (1 GiB unless `--max-data-size` says otherwise), and is not read",
+        evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
+        evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
+
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",
         "a policy file is not well-formed YAML, or uses a YAML feature policy files refuse (tags, undefined aliases)",
@@ -443,6 +461,35 @@ codes! {
         "an unqualified field name in an expression is a field of several sources",
         policy(include_str!("../tests/lint/C306/bad.yaml")),
         policy(include_str!("../tests/lint/C306/good.yaml"));
+
+    PathOutsideRoot = "C310", Error, "path-outside-root",
+        "a source's `path` is absolute, climbs out of the root with `..`, or leads out of it through a symbolic link (the root: the repository that holds the policy set, or `--data-root`)",
+        policy(include_str!("../tests/lint/C310/bad.yaml")),
+        policy(include_str!("../tests/lint/C310/good.yaml"));
+    InvalidName = "C311", Error, "invalid-name",
+        "a policy object's name is not ASCII letters, digits, `-`, `_` and `.` starting with a letter, a digit or `_` (no `.` in source names), or is longer than 128 characters",
+        policy(include_str!("../tests/lint/C311/bad.yaml")),
+        policy(include_str!("../tests/lint/C311/good.yaml"));
+    InvalidAttributeName = "C312", Error, "invalid-attribute-name",
+        "a source field or target attribute name holds a control or invisible character, white space at either end, starts with `=`, `+`, `-` or `@`, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C312/bad.yaml")),
+        policy(include_str!("../tests/lint/C312/good.yaml"));
+    ReservedColumn = "C313", Error, "reserved-column",
+        "a target attribute is named `key` or `enabled` (any case), the fixed columns of the CSV report",
+        policy(include_str!("../tests/lint/C313/bad.yaml")),
+        policy(include_str!("../tests/lint/C313/good.yaml"));
+    InvalidDisplayName = "C314", Error, "invalid-display-name",
+        "a `display_name` (or the tenant's `name`) is empty, holds a control or invisible character or white space at either end, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C314/bad.yaml")),
+        policy(include_str!("../tests/lint/C314/good.yaml"));
+    NoPolicyFiles = "C315", Error, "no-policy-files",
+        "the directory holds no policy files (`*.yaml`, `*.yml`, any case)",
+        policy("# file: README.md\nThe policies moved to another directory.\n"),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+    PolicyFileRefused = "C316", Error, "policy-file-refused",
+        "a policy file or directory is a symbolic link that leads out of the root or nowhere, or is not a regular file",
+        policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
 
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",
@@ -503,6 +550,10 @@ codes! {
         "a request policy open to connected organizations grants access that never expires",
         policy(include_str!("../tests/lint/L013/bad.yaml")),
         policy(include_str!("../tests/lint/L013/good.yaml"));
+    NoIdentity = "L020", Warning, "no-identity",
+        "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
+        policy(include_str!("../tests/lint/L020/bad.yaml")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
 }
 
 impl Code {
@@ -652,7 +703,12 @@ mod tests {
             }
             Lang::Eval => {
                 let dir = example_dir(ex.text);
-                let loaded = crate::policy::load::load(&dir).unwrap();
+                let limits: serde_json::Value = serde_json::from_str(ex.input).unwrap();
+                let mut options = crate::policy::load::LoadOptions::default();
+                if let Some(max) = limits["max_data_bytes"].as_u64() {
+                    options.max_data_bytes = max;
+                }
+                let loaded = crate::policy::load::load_with(&dir, &options).unwrap();
                 let mut diags = loaded.diagnostics.clone();
                 let policy = crate::policy::compile::compile(&loaded, &mut diags);
                 let mut codes: Vec<Code> = diags
@@ -681,7 +737,12 @@ mod tests {
                         .unwrap();
                 let dir = example_dir("");
                 std::fs::write(dir.join(source.path.value.as_str()), ex.text).unwrap();
-                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir);
+                let access = crate::files::Access {
+                    root: Some(std::fs::canonicalize(&dir).unwrap()),
+                    ..crate::files::Access::default()
+                };
+                let (dataset, mut issues) =
+                    crate::ingest::read("example", &source, &dir, &access);
                 if ex.existing != "[]" {
                     let field: String = serde_json::from_str(ex.existing).unwrap();
                     let dataset = dataset.unwrap();
@@ -711,7 +772,8 @@ mod tests {
     }
 
     /// Writes a policy example into a fresh directory: the text up to the first `# file: NAME`
-    /// line is `policy.yaml`, each such line starts another file.
+    /// line is `policy.yaml` (not written when it is empty and other files follow), each such
+    /// line starts another file; a line `# symlink: NAME -> TARGET` makes a symbolic link.
     fn example_dir(text: &str) -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -723,9 +785,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let mut name = "policy.yaml".to_string();
         let mut body = String::new();
+        let mut first = true;
         for line in text.split_inclusive('\n') {
-            if let Some(next) = line.strip_prefix("# file: ") {
-                std::fs::write(dir.join(&name), &body).unwrap();
+            if let Some(link) = line.strip_prefix("# symlink: ") {
+                let (link, target) = link.trim().split_once(" -> ").unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+                #[cfg(not(unix))]
+                let _ = (link, target);
+            } else if let Some(next) = line.strip_prefix("# file: ") {
+                if !(first && body.is_empty()) {
+                    std::fs::write(dir.join(&name), &body).unwrap();
+                }
+                first = false;
                 name = next.trim().to_string();
                 body.clear();
             } else {

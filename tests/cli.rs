@@ -789,12 +789,23 @@ fn eval_on_the_shared_microsoft_sample_reports_its_defects() {
     }
     let dir = std::env::temp_dir().join(format!("roster-shared-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // The data is outside the policy set's root (its parent): a relative path, and a root
+    // widened to the whole file system.
+    let canonical_dir = std::fs::canonicalize(&dir).unwrap();
+    let up = "../".repeat(canonical_dir.components().count() - 1);
+    let data = std::fs::canonicalize(&data).unwrap();
+    let relative = format!("{up}{}", data.strip_prefix("/").unwrap().display());
     let policy = format!(
-        "sources:\n  workers:\n    format: csv\n    path: {}\n    key: WorkerID\n    fields:\n      WorkerID: string\n      ManagerID: string\n      HireDate: datetime\nidentity:\n  attributes:\n    employeeId:\n      source: workers.WorkerID\n    manager:\n      source: workers.ManagerID\n    hireDate:\n      type: datetime\n      source: workers.HireDate\n  lifecycle:\n    hire_date: hireDate\n",
-        data.display()
+        "sources:\n  workers:\n    format: csv\n    path: {relative}\n    key: WorkerID\n    fields:\n      WorkerID: string\n      ManagerID: string\n      HireDate: datetime\nidentity:\n  attributes:\n    employeeId:\n      source: workers.WorkerID\n    manager:\n      source: workers.ManagerID\n    hireDate:\n      type: datetime\n      source: workers.HireDate\n  lifecycle:\n    hire_date: hireDate\n",
     );
     std::fs::write(dir.join("policy.yaml"), policy).unwrap();
     let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-11-25"]);
+    assert_eq!(r.code, 2, "the data is outside the root: {}", r.stderr);
+    assert!(r.stderr.contains("C310"), "{}", r.stderr);
+    let r = roster_in(
+        &dir,
+        &["eval", ".", "--as-of", "2026-11-25", "--data-root", "/"],
+    );
     assert_eq!(r.code, 1, "duplicate keys are errors: {}", r.stderr);
     let state: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(state["summary"]["identities"], 624);

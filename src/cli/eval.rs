@@ -1,10 +1,12 @@
 //! `roster eval [DIR] [--as-of DATE] [--format json|yaml|csv|markdown] [--out DIR]`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::{cannot_run, load_for_evaluation};
 use crate::eval::{self, Options};
+use crate::files;
 
 /// Output formats of `roster eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -36,13 +38,19 @@ pub struct Args {
     /// `summary.md`, or `<target>.csv` and `memberships.csv`) instead of standard output.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    data: super::io::DataArgs,
 }
 
 /// Runs `roster eval`: exit 0 with a report, 1 when the policy set has errors (nothing is
 /// evaluated) or the data has error-level problems (the report is still written), 2 when it
 /// could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let (as_of, loaded, checked) = match load_for_evaluation(&args.dir, args.as_of.as_deref()) {
+    let (as_of, loaded, checked) = match load_for_evaluation(
+        &args.dir,
+        args.as_of.as_deref(),
+        &args.data.options(),
+    ) {
         Ok(x) => x,
         Err(status) => return status,
     };
@@ -50,13 +58,16 @@ pub fn run(args: &Args) -> ExitStatus {
         return cannot_run("--format csv writes one file per target: give --out DIR");
     }
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
+    if let Some(status) = super::io::refused_data(&state) {
+        return status;
+    }
     let files: Vec<(String, String)> = match args.format {
         // Streamed, one identity at a time: the JSON of a large population is gigabytes.
         EvalFormat::Json => {
             let written = match &args.out {
                 None => state.write_json(std::io::stdout().lock()),
                 Some(dir) => std::fs::create_dir_all(dir).and_then(|()| {
-                    state.write_json(std::fs::File::create(dir.join("desired-state.json"))?)
+                    files::write_atomically(dir, "desired-state.json", |w| state.write_json(w))
                 }),
             };
             match written {
@@ -80,11 +91,6 @@ pub fn run(args: &Args) -> ExitStatus {
                     )
                 })
                 .collect();
-            if targets.iter().any(|(t, _)| t == "memberships") {
-                return cannot_run(
-                    "--format csv writes memberships.csv, and a target is named `memberships`: use --format json",
-                );
-            }
             state
                 .to_csv(&targets)
                 .into_iter()
@@ -103,13 +109,19 @@ pub fn run(args: &Args) -> ExitStatus {
             }
         }
         Some(dir) => {
+            // Every name is checked before anything is written: plain file names inside
+            // `--out`, no two the same file (a target named `memberships` included).
+            if let Err(e) = files::check_output_names(files.iter().map(|(n, _)| n.as_str())) {
+                return cannot_run(&e);
+            }
             if let Err(e) = std::fs::create_dir_all(dir) {
                 return cannot_run(&format!("`{}`: {e}", dir.display()));
             }
             for (name, text) in &files {
-                let path = dir.join(name);
-                if let Err(e) = std::fs::write(&path, text) {
-                    return cannot_run(&format!("`{}`: {e}", path.display()));
+                if let Err(e) =
+                    files::write_atomically(dir, name, |w| w.write_all(text.as_bytes()))
+                {
+                    return cannot_run(&format!("`{}`: {e}", dir.join(name).display()));
                 }
             }
         }

@@ -39,8 +39,8 @@ pub struct Options {
     pub as_of: NaiveDate,
 }
 
-/// Reads every source of the policy set (paths relative to the declaring file), in
-/// declaration order.
+/// Reads every source of the policy set (paths relative to the declaring file, inside the
+/// root of [`Loaded::access`]), in declaration order.
 pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset> {
     let mut datasets = Vec::new();
     for file in &loaded.files {
@@ -50,7 +50,8 @@ pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
         for (name, source) in &file.policy.sources {
-            let (data, mut problems) = ingest::read(&name.value, &source.value, &base);
+            let (data, mut problems) =
+                ingest::read(&name.value, &source.value, &base, &loaded.access);
             issues.append(&mut problems);
             datasets.extend(data);
         }

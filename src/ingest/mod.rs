@@ -75,6 +75,7 @@ use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
 use crate::dotnet::datetime;
+use crate::files::{self, Access, Refusal};
 use crate::policy::raw::{self, Duplicates, FieldType, SourceFormat};
 use crate::value::Value;
 
@@ -301,8 +302,9 @@ pub fn read(
     name: &str,
     source: &raw::Source,
     base_dir: &Path,
+    access: &Access,
 ) -> (Option<Dataset>, Vec<DataIssue>) {
-    let (dataset, mut issues) = read_rows(name, source, base_dir);
+    let (dataset, mut issues) = read_rows(name, source, base_dir, access);
     let Some(mut dataset) = dataset else {
         return (None, issues);
     };
@@ -323,17 +325,50 @@ pub fn read(
 /// Reads a source, types its values and drops records without a key, but keeps every row of a
 /// duplicate key: for checks over the file as written (how many rows have a manager in the
 /// file?).
+///
+/// The file is read only when its path stays inside `access.root` (`C310` otherwise), it is a
+/// regular file (`D120`) and it is at most `access.max_data_bytes` long (`D121`); see
+/// [`crate::files`].
 pub fn read_rows(
     name: &str,
     source: &raw::Source,
     base_dir: &Path,
+    access: &Access,
 ) -> (Option<Dataset>, Vec<DataIssue>) {
     let file = display_path(source, base_dir);
-    let path = base_dir.join(source.path.value.as_str());
     let mut issues = Vec::new();
-    let bytes = match std::fs::read(&path) {
+    let root = access.root.as_deref();
+    let path = match files::resolve_inside(root, base_dir, &source.path.value) {
+        Ok(path) => path,
+        Err(escape) => {
+            issues.push(
+                DataIssue::new(
+                    Code::PathOutsideRoot,
+                    &file,
+                    escape.message(&source.path.value),
+                )
+                .help(escape.help()),
+            );
+            return (None, issues);
+        }
+    };
+    let bytes = match files::read_bounded(&path, access.max_data_bytes) {
         Ok(b) => b,
-        Err(e) => {
+        Err(refusal @ Refusal::NotRegular(_)) => {
+            issues.push(
+                DataIssue::new(Code::DataNotAFile, &file, format!("the file is not read: {refusal}"))
+                    .help("a source's `path` names a regular file: an export written to disk"),
+            );
+            return (None, issues);
+        }
+        Err(refusal @ Refusal::TooLarge { .. }) => {
+            issues.push(
+                DataIssue::new(Code::DataTooLarge, &file, format!("the file is not read: {refusal}"))
+                    .help("whoever runs Roster can raise the limit with `--max-data-size`, for example `--max-data-size 4G`"),
+            );
+            return (None, issues);
+        }
+        Err(Refusal::Io(e)) => {
             issues.push(
                 DataIssue::new(Code::DataUnreadable, &file, format!("cannot read the file: {}", e.to_string().to_lowercase()))
                     .help("check the source's `path`: it is relative to the policy file that declares the source"),

@@ -35,7 +35,7 @@ fn read_file(yaml: &str, content: &[u8]) -> (Option<Dataset>, Vec<DataIssue>) {
     let src = source(yaml);
     let dir = temp_dir();
     std::fs::write(dir.join(src.path.value.as_str()), content).unwrap();
-    let out = read("people", &src, &dir);
+    let out = read("people", &src, &dir, &access(&dir));
     std::fs::remove_dir_all(&dir).unwrap();
     // Issues name the file as the policy locates it; make them stable for assertions.
     let issues = out
@@ -240,7 +240,11 @@ fn csv_empty_and_non_utf8_files() {
 #[test]
 fn unreadable_file() {
     let src = source(PEOPLE);
-    let (ds, issues) = read("people", &src, Path::new("/nonexistent-roster-dir"));
+    let root = crate::files::Access {
+        root: Some("/".into()),
+        ..crate::files::Access::default()
+    };
+    let (ds, issues) = read("people", &src, Path::new("/nonexistent-roster-dir"), &root);
     assert!(ds.is_none());
     assert_eq!(codes(&issues), ["D101"]);
     assert_eq!(issues[0].file, "/nonexistent-roster-dir/people.csv");
@@ -838,13 +842,21 @@ fn hr_source(path: &str) -> raw::Source {
     source(&yaml)
 }
 
+/// Reading allowed inside `dir`.
+fn access(dir: &std::path::Path) -> crate::files::Access {
+    crate::files::Access {
+        root: std::fs::canonicalize(dir).ok(),
+        ..crate::files::Access::default()
+    }
+}
+
 #[test]
 fn microsoft_csv_with_1000_records() {
     let Some(dir) = samples() else {
         return;
     };
     let src = hr_source("csv-with-1000-records.csv");
-    let (rows, issues) = read_rows("hr", &src, &dir);
+    let (rows, issues) = read_rows("hr", &src, &dir, &access(&dir));
     assert_eq!(issues, []);
     let rows = rows.unwrap();
     assert_eq!(rows.records().len(), 1000);
@@ -882,7 +894,7 @@ fn microsoft_csv_with_1000_records() {
         .count();
     assert_eq!(dangling, 1000 - 634);
 
-    let (dataset, issues) = read("hr", &src, &dir);
+    let (dataset, issues) = read("hr", &src, &dir, &access(&dir));
     let dataset = dataset.unwrap();
     assert_eq!(dataset.records().len(), 624);
     assert_eq!(issues.len(), 376);
@@ -909,7 +921,7 @@ fn microsoft_sample1_reads_cleanly() {
         ("internData.csv", 338),
     ] {
         let src = hr_source(&format!("sample1/{file}"));
-        let (rows, issues) = read_rows("hr", &src, &dir);
+        let (rows, issues) = read_rows("hr", &src, &dir, &access(&dir));
         assert_eq!(issues, [], "{file}");
         let rows = rows.unwrap();
         assert_eq!(rows.records().len(), lines - 1, "{file}");
@@ -922,7 +934,7 @@ fn microsoft_sample1_reads_cleanly() {
             }
         }
         // The files repeat WorkerIDs too: the only issues of `read` are duplicate keys.
-        let (_, issues) = read("hr", &src, &dir);
+        let (_, issues) = read("hr", &src, &dir, &access(&dir));
         assert!(
             issues.iter().all(|i| i.code == Code::DataDuplicateKey),
             "{file}"
@@ -938,7 +950,7 @@ fn microsoft_scim_samples() {
     let core_enterprise = format!(
         "format: scim\npath: Extended-SCIM-bulk-request-Core+Enterprise.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n  displayName: string\n  title: string\n  active: boolean\n  name.givenName: string\n  'emails[type eq \"work\"].value': string\n  '{ENTERPRISE}:employeeNumber': string\n  '{ENTERPRISE}:manager.value': string\n  'urn:ietf:params:scim:schemas:extension:sap:2.0:User:hireDate': datetime\n  'urn:ietf:params:scim:schemas:extension:sap:2.0:User:onLeave': boolean\n"
     );
-    let (ds, issues) = read("scim", &source(&core_enterprise), &dir);
+    let (ds, issues) = read("scim", &source(&core_enterprise), &dir, &access(&dir));
     assert_eq!(codes(&issues), ["D109"], "{issues:?}");
     assert_eq!(issues[0].row, Some(3));
     assert_eq!(issues[0].severity, Severity::Warning);
@@ -965,7 +977,7 @@ fn microsoft_scim_samples() {
     let payload = format!(
         "format: scim\npath: Sample-CSV-2-SCIM-payload.json\nkey: externalId\nfields:\n  externalId: string\n  username: string\n  '{csv_ext}:WorkerID': string\n  '{csv_ext}:ManagerID': string\n  '{csv_ext}:HireDate': datetime\n  '{csv_ext}:TerminationDate': datetime\n  '{csv_ext}:IsTerminated': boolean\n  '{csv_ext}:Fax': string\n"
     );
-    let (ds, issues) = read("scim", &source(&payload), &dir);
+    let (ds, issues) = read("scim", &source(&payload), &dir, &access(&dir));
     assert_eq!(codes(&issues), ["D109"], "{issues:?}");
     let ds = ds.unwrap();
     assert_eq!(ds.records().len(), 3);

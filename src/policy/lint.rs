@@ -35,6 +35,7 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     secrets(loaded, out);
     review_auto_removes(loaded, out);
     guest_access_never_expires(loaded, out);
+    no_identity(loaded, out);
 }
 
 fn warn(out: &mut Vec<Diagnostic>, code: Code, at: Loc, message: String, help: &str) {
@@ -715,4 +716,37 @@ mod tests {
         assert!(secret_in("# password: in a comment is documentation\n").is_none());
         assert!(secret_in("    password: ${SECRET}\n").is_none());
     }
+}
+
+/// L020: a policy set without an `identity` section. It lints, but `eval` and `explain` have
+/// nothing to evaluate and refuse to run (exit 2); a set split across directories, linted one
+/// directory at a time, says so here. Reported at the first line of the first file.
+fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    if loaded.files.iter().any(|f| f.policy.identity.is_some()) {
+        return;
+    }
+    let Some(first) = loaded.files.first() else {
+        return;
+    };
+    let text = loaded.sources.get(first.id).map_or("", |(_, t)| t);
+    let mut start = 0;
+    let mut span = Span::new(0, 0);
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end();
+        if !content.is_empty() && !content.starts_with('#') {
+            span = Span::new(start, start + content.len());
+            break;
+        }
+        start += line.len();
+    }
+    warn(
+        out,
+        Code::NoIdentity,
+        Loc {
+            file: first.id,
+            span,
+        },
+        "the policy set defines no `identity`, so it cannot be evaluated".into(),
+        "add an `identity` section (how source records become identities, and their attributes) to one file of the set; `eval` and `explain` refuse a set without one",
+    );
 }

@@ -245,6 +245,10 @@ pub struct Group {
     /// What the group is for.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Dynamic membership rule, in Entra's rule language.
     #[serde(default)]
     pub rule: Option<Sp<String>>,
@@ -260,6 +264,10 @@ pub struct AccessPackage {
     /// What the package grants.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The catalog it belongs to.
     #[serde(default)]
     pub catalog: Option<Sp<String>>,
@@ -407,6 +415,10 @@ pub enum Expiry {
 pub struct ConnectedOrganization {
     /// Its domain.
     pub domain: Sp<String>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Configured by an administrator, or proposed by a request.
     #[serde(default)]
     pub state: Option<Sp<OrganizationState>>,
@@ -442,6 +454,10 @@ pub struct Target {
     /// What the target is.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The kind of system.
     pub kind: Sp<TargetKind>,
     /// How to reach it (address only; credentials come from the environment, never from
@@ -591,6 +607,10 @@ pub struct Workflow {
     /// What it does.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Joiner, mover or leaver.
     pub category: Sp<Category>,
     /// When it runs.
@@ -732,6 +752,10 @@ pub struct Review {
     /// What it checks.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// What is reviewed.
     pub scope: Sp<ReviewScope>,
     /// Who reviews.
