@@ -72,6 +72,10 @@ pub struct Explanation {
     pub memberships: Vec<MembershipWhy>,
     /// Accounts per target, and why (not).
     pub accounts: Vec<(String, String)>,
+    /// The display names of the groups, packages and targets above (`group:NAME`,
+    /// `package:NAME`, `target:NAME`), for the human form only.
+    #[serde(skip)]
+    pub display_names: std::collections::BTreeMap<String, String>,
 }
 
 fn place(loaded: &Loaded, at: Loc) -> Place {
@@ -241,6 +245,7 @@ pub fn explain(
         attributes,
         memberships,
         accounts,
+        display_names: state.display_names.clone(),
     })
 }
 
@@ -310,7 +315,11 @@ pub fn human(e: &Explanation) -> String {
         let at =
             m.at.as_ref()
                 .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
-        let _ = writeln!(out, "  {mark} {}: {}{at}", m.name, m.reason);
+        let display = e
+            .display_names
+            .get(&m.name)
+            .map_or_else(String::new, |d| format!(" — {d}"));
+        let _ = writeln!(out, "  {mark} {}{display}: {}{at}", m.name, m.reason);
         for (cond, result) in &m.conditions {
             let _ = writeln!(
                 out,
@@ -321,7 +330,11 @@ pub fn human(e: &Explanation) -> String {
     }
     let _ = writeln!(out, "\naccounts:");
     for (t, why) in &e.accounts {
-        let _ = writeln!(out, "  {t}: {why}");
+        let display = e
+            .display_names
+            .get(&format!("target:{t}"))
+            .map_or_else(String::new, |d| format!(" — {d}"));
+        let _ = writeln!(out, "  {t}{display}: {why}");
     }
     out
 }

@@ -393,7 +393,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         packages: package_sets,
         targets,
     };
-    let state = DesiredState::new(options.as_of, identities, issues);
+    let mut state = DesiredState::new(options.as_of, identities, issues);
+    state.display_names = loaded.display_names();
     clock.lap("report");
     clock.finish();
     state

@@ -353,6 +353,11 @@ pub struct DesiredState {
     /// Data problems found on the way, in file, row and field order.
     #[schemars(with = "Vec<serde_json::Value>")]
     pub issues: Vec<DataIssue>,
+    /// The `display_name`s of groups, packages and targets (`group:NAME`, `package:NAME`,
+    /// `target:NAME`), for the human reports only.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub display_names: BTreeMap<String, String>,
 }
 
 impl DesiredState {
@@ -400,6 +405,7 @@ impl DesiredState {
             summary,
             identities,
             issues,
+            display_names: BTreeMap::new(),
         }
     }
 
@@ -460,17 +466,29 @@ pub fn markdown(state: &DesiredState) -> String {
         }
         let _ = writeln!(out, "```");
     }
-    let table = |out: &mut String, title: &str, rows: &BTreeMap<String, usize>| {
+    // The name, and its display name when the policy gives one.
+    let label = |kind: &str, name: &str| -> String {
+        match state.display_names.get(&format!("{kind}:{name}")) {
+            Some(display) => format!("`{name}` — {}", markdown_text(display)),
+            None => format!("`{name}`"),
+        }
+    };
+    let table = |out: &mut String, title: &str, kind: &str, rows: &BTreeMap<String, usize>| {
         if rows.is_empty() {
             return;
         }
         let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
         for (k, v) in rows {
-            let _ = writeln!(out, "| `{k}` | {v} |");
+            let _ = writeln!(out, "| {} | {v} |", label(kind, k));
         }
     };
-    table(&mut out, "group", &state.summary.groups);
-    table(&mut out, "access package", &state.summary.access_packages);
+    table(&mut out, "group", "group", &state.summary.groups);
+    table(
+        &mut out,
+        "access package",
+        "package",
+        &state.summary.access_packages,
+    );
     let targets = state.account_counts();
     if !targets.is_empty() {
         let _ = writeln!(
@@ -478,7 +496,7 @@ pub fn markdown(state: &DesiredState) -> String {
             "\n| target | enabled accounts | disabled accounts |\n|---|---:|---:|"
         );
         for (t, (e, d)) in &targets {
-            let _ = writeln!(out, "| `{t}` | {e} | {d} |");
+            let _ = writeln!(out, "| {} | {e} | {d} |", label("target", t));
         }
     }
     if state.issues.is_empty() {
@@ -502,6 +520,26 @@ pub fn markdown(state: &DesiredState) -> String {
                 place,
                 i.message.replace('|', "\\|")
             );
+        }
+    }
+    out
+}
+
+/// A display name in a Markdown table cell: one line (lint refuses control characters), with
+/// the characters Markdown and its HTML read specially escaped.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
         }
     }
     out

@@ -220,6 +220,33 @@ fn display_name(path: &Path) -> String {
 }
 
 impl Loaded {
+    /// The `display_name`s of groups, access packages and targets, by `group:NAME`,
+    /// `package:NAME` and `target:NAME`: for human reports only.
+    pub fn display_names(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for file in &self.files {
+            let p = &file.policy;
+            let groups = p
+                .groups
+                .iter()
+                .map(|(n, g)| ("group", n, g.value.display_name.as_ref()));
+            let packages = p
+                .access_packages
+                .iter()
+                .map(|(n, a)| ("package", n, a.value.display_name.as_ref()));
+            let targets = p
+                .targets
+                .iter()
+                .map(|(n, t)| ("target", n, t.value.display_name.as_ref()));
+            for (kind, name, display) in groups.chain(packages).chain(targets) {
+                if let Some(display) = display {
+                    out.insert(format!("{kind}:{}", name.value), display.value.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// Records a `C316` for a path discovery refused, as a file of its own (there is no text
     /// to point into).
     fn refuse(&mut self, path: &Path, why: &str) {
