@@ -1133,3 +1133,33 @@ fn input_that_does_not_fit_what_is_read_is_warned_about() {
         (0, "true\n", "")
     );
 }
+
+#[test]
+fn a_policy_file_that_does_not_parse_is_reported_first_without_its_follow_on_errors() {
+    let dir = std::env::temp_dir().join(format!("roster-cli-{}-unread", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(manifest().join("policies")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "identity.yaml" {
+            // A stray closing bracket: a YAML syntax error, so nothing the file defines loads.
+            text = text.replacen("identity:\n", "identity: ]\n", 1);
+        }
+        std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let r = roster_in(&dir, &["lint", "."]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("error[Y101]"), "{}", r.stdout);
+    assert!(r.stdout.contains("--> identity.yaml:"), "{}", r.stdout);
+    // Names the file defines are unknown everywhere else; those errors are counted, not shown.
+    assert!(!r.stdout.contains("error[C302]"), "{}", r.stdout);
+    assert!(!r.stdout.contains("error[C201]"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("unknown-name errors in other files are not shown"),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
