@@ -186,10 +186,11 @@ impl Graph {
             }
         }
         for e in self.graph.edge_references() {
-            if keep.contains(&e.source()) && keep.contains(&e.target()) {
-                if let (Some(a), Some(b)) = (self.id(e.source()), self.id(e.target())) {
-                    out.edge(a, b, *e.weight());
-                }
+            if keep.contains(&e.source())
+                && keep.contains(&e.target())
+                && let (Some(a), Some(b)) = (self.id(e.source()), self.id(e.target()))
+            {
+                out.edge(a, b, *e.weight());
             }
         }
         out
