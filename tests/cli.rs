@@ -1163,3 +1163,32 @@ fn a_policy_file_that_does_not_parse_is_reported_first_without_its_follow_on_err
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_repository_documentation_stands_alone() {
+    // Readers have the repository only: no page may send them to a design folder outside it.
+    let mut pages = vec![manifest().join("README.md"), manifest().join("HACKING.md")];
+    for dir in ["docs", "grammar", "tests/hostile"] {
+        for entry in std::fs::read_dir(manifest().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for needle in ["../shared", "shared/", "DESIGN.md", "shared folder"] {
+            assert!(
+                !text.contains(needle),
+                "{} mentions `{needle}`, which is outside the repository",
+                page.display()
+            );
+        }
+    }
+    // Cargo.toml declares Apache-2.0; the license text is in the repository.
+    let cargo = std::fs::read_to_string(manifest().join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("license = \"Apache-2.0\""));
+    let license = std::fs::read_to_string(manifest().join("LICENSE")).unwrap();
+    assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
+}
