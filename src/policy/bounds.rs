@@ -265,3 +265,74 @@ fn source_path(loaded: &Loaded, file: &LoadedFile, path: &Sp<String>, diags: &mu
         diags.push(d);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn object_names() {
+        for good in ["sales", "dept-sales", "a_b", "v1.2", "_x", "1001", "ALL"] {
+            assert_eq!(object_name_problem(good, true), None, "{good}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "./a",
+            "../../x",
+            "-rf",
+            "a b",
+            "a/b",
+            "a\\b",
+            "évé",
+            "a\nb",
+            "x:y",
+            "a|b",
+            "`x`",
+        ] {
+            assert!(object_name_problem(bad, true).is_some(), "{bad:?}");
+        }
+        assert!(object_name_problem(&"a".repeat(MAX_NAME), true).is_none());
+        assert!(object_name_problem(&"a".repeat(MAX_NAME + 1), true).is_some());
+        // Source names: no `.`, which separates the source from the field.
+        assert!(
+            object_name_problem("hr.main", false)
+                .unwrap()
+                .contains("source.field")
+        );
+        assert_eq!(object_name_problem("hr-main", false), None);
+        // The problem names the character, escaped.
+        assert!(object_name_problem("a\nb", true).unwrap().contains("`\\n`"));
+        assert!(object_name_problem("a b", true).unwrap().contains("a space"));
+    }
+
+    #[test]
+    fn attribute_names() {
+        for good in [
+            "givenName",
+            "Department Name",
+            "Straße",
+            "emails[type eq \"work\"].value",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "name.givenName",
+        ] {
+            assert_eq!(attribute_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "", " x", "x ", "a\tb", "a\r\n", "=1+1", "+x", "-x", "@x", "a\u{202e}b", "a\u{200b}b",
+        ] {
+            assert!(attribute_name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(attribute_name_problem(&"a".repeat(MAX_ATTRIBUTE_NAME + 1)).is_some());
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(display_name_problem("All Sales (EMEA & US) — 2026"), None);
+        for bad in ["", " x", "a\nb", "a\u{1b}[31m", "a\u{2028}b"] {
+            assert!(display_name_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+}
