@@ -763,8 +763,7 @@ mod tests {
                     root: Some(std::fs::canonicalize(&dir).unwrap()),
                     ..crate::files::Access::default()
                 };
-                let (dataset, mut issues) =
-                    crate::ingest::read("example", &source, &dir, &access);
+                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir, &access);
                 if ex.existing != "[]" {
                     let field: String = serde_json::from_str(ex.existing).unwrap();
                     let dataset = dataset.unwrap();

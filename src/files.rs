@@ -298,9 +298,12 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(digits);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{}` is not a size; write for example 512M or 2G", quote(text)))?;
+    let number: u64 = number.parse().map_err(|_| {
+        format!(
+            "`{}` is not a size; write for example 512M or 2G",
+            quote(text)
+        )
+    })?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -467,10 +470,7 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "roster-files-{}-{name}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("roster-files-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::canonicalize(dir).unwrap()
@@ -510,7 +510,10 @@ mod tests {
         let base = dir.join("repo/policies");
         let ok = |p: &str| resolve_inside(Some(&root), &base, p);
         assert_eq!(ok("../data/a.csv").unwrap(), dir.join("repo/data/a.csv"));
-        assert_eq!(ok("../data/missing.csv").unwrap(), base.join("../data/missing.csv"));
+        assert_eq!(
+            ok("../data/missing.csv").unwrap(),
+            base.join("../data/missing.csv")
+        );
         assert_eq!(ok("/etc/passwd"), Err(Escape::Absolute));
         assert_eq!(ok("../../secret.txt"), Err(Escape::ClimbsOut));
         assert_eq!(ok("../data/../../secret.txt"), Err(Escape::ClimbsOut));
@@ -525,7 +528,10 @@ mod tests {
                 Err(Escape::LinkOut(dir.join("secret.txt")))
             );
             std::os::unix::fs::symlink(&dir, dir.join("repo/data/up")).unwrap();
-            assert!(matches!(ok("../data/up/missing.csv"), Err(Escape::LinkOut(_))));
+            assert!(matches!(
+                ok("../data/up/missing.csv"),
+                Err(Escape::LinkOut(_))
+            ));
             // A link that stays inside is followed.
             std::os::unix::fs::symlink(dir.join("repo/data/a.csv"), dir.join("repo/b.csv"))
                 .unwrap();
@@ -598,8 +604,14 @@ mod tests {
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.join("outside.csv"), dir.join("out/a.csv")).unwrap();
         write_atomically(&dir.join("out"), "a.csv", |w| w.write_all(b"new")).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.join("outside.csv")).unwrap(), "keep");
-        assert_eq!(std::fs::read_to_string(dir.join("out/a.csv")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("outside.csv")).unwrap(),
+            "keep"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("out/a.csv")).unwrap(),
+            "new"
+        );
         assert!(write_atomically(&dir.join("out"), "../b.csv", |_| Ok(())).is_err());
         assert!(!dir.join("b.csv").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.join("out")).unwrap().collect();

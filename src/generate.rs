@@ -73,10 +73,11 @@ pub struct Settings {
 pub const MAX_IDENTITIES: usize = 10_000_000;
 /// Most identity attribute mappings: 10,000.
 pub const MAX_MAPPINGS: usize = 10_000;
-/// Most dynamic group rules: 100,000 (`groups.yaml` stays under the 16 MiB policy-file limit).
-pub const MAX_RULES: usize = 100_000;
-/// Most access packages: 10,000.
-pub const MAX_PACKAGES: usize = 10_000;
+/// Most dynamic group rules: 50,000 (`groups.yaml` stays inside the policy-file limits: 16 MiB
+/// and 250,000 YAML values).
+pub const MAX_RULES: usize = 50_000;
+/// Most access packages: 5,000 (`access-packages.yaml` stays inside the same limits).
+pub const MAX_PACKAGES: usize = 5_000;
 
 impl Settings {
     /// Checks every count against its cap; the error names the first one over it.

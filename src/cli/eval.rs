@@ -46,14 +46,11 @@ pub struct Args {
 /// evaluated) or the data has error-level problems (the report is still written), 2 when it
 /// could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let (as_of, loaded, checked) = match load_for_evaluation(
-        &args.dir,
-        args.as_of.as_deref(),
-        &args.data.options(),
-    ) {
-        Ok(x) => x,
-        Err(status) => return status,
-    };
+    let (as_of, loaded, checked) =
+        match load_for_evaluation(&args.dir, args.as_of.as_deref(), &args.data.options()) {
+            Ok(x) => x,
+            Err(status) => return status,
+        };
     if args.format == EvalFormat::Csv && args.out.is_none() {
         return cannot_run("--format csv writes one file per target: give --out DIR");
     }
@@ -118,8 +115,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 return cannot_run(&format!("`{}`: {e}", dir.display()));
             }
             for (name, text) in &files {
-                if let Err(e) =
-                    files::write_atomically(dir, name, |w| w.write_all(text.as_bytes()))
+                if let Err(e) = files::write_atomically(dir, name, |w| w.write_all(text.as_bytes()))
                 {
                     return cannot_run(&format!("`{}`: {e}", dir.join(name).display()));
                 }

@@ -37,14 +37,11 @@ pub struct Args {
 /// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
 /// identity has that key, 2 when it could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let (as_of, loaded, checked) = match load_for_evaluation(
-        &args.dir,
-        args.as_of.as_deref(),
-        &args.data.options(),
-    ) {
-        Ok(x) => x,
-        Err(status) => return status,
-    };
+    let (as_of, loaded, checked) =
+        match load_for_evaluation(&args.dir, args.as_of.as_deref(), &args.data.options()) {
+            Ok(x) => x,
+            Err(status) => return status,
+        };
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
     if let Some(status) = super::io::refused_data(&state) {
         return status;

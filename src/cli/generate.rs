@@ -35,10 +35,10 @@ pub struct Args {
     /// How many identity attribute mappings (at most 10,000).
     #[arg(long, default_value_t = 500, value_parser = |s: &str| count(s, MAX_MAPPINGS))]
     mappings: usize,
-    /// How many dynamic group rules (at most 100,000).
+    /// How many dynamic group rules (at most 50,000).
     #[arg(long, default_value_t = 2_000, value_parser = |s: &str| count(s, MAX_RULES))]
     rules: usize,
-    /// How many access packages (at most 10,000).
+    /// How many access packages (at most 5,000).
     #[arg(long, default_value_t = 200, value_parser = |s: &str| count(s, MAX_PACKAGES))]
     packages: usize,
     /// Write into `--out` even when it is not empty (files of the same names are replaced).

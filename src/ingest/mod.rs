@@ -356,8 +356,12 @@ pub fn read_rows(
         Ok(b) => b,
         Err(refusal @ Refusal::NotRegular(_)) => {
             issues.push(
-                DataIssue::new(Code::DataNotAFile, &file, format!("the file is not read: {refusal}"))
-                    .help("a source's `path` names a regular file: an export written to disk"),
+                DataIssue::new(
+                    Code::DataNotAFile,
+                    &file,
+                    format!("the file is not read: {refusal}"),
+                )
+                .help("a source's `path` names a regular file: an export written to disk"),
             );
             return (None, issues);
         }

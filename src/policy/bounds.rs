@@ -104,7 +104,10 @@ pub fn display_name_problem(text: &str) -> Option<String> {
 
 /// Control and invisible characters, and white space at either end.
 fn text_problem(text: &str) -> Option<String> {
-    if let Some(c) = text.chars().find(|c| c.is_control() || files::is_invisible(*c)) {
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() || files::is_invisible(*c))
+    {
         return Some(format!(
             "it holds the control or invisible character {}",
             files::describe(c)
@@ -240,7 +243,10 @@ fn display(file: FileId, text: Option<&Sp<String>>, diags: &mut Vec<Diagnostic>)
     let mut d = Diagnostic::new(
         Code::InvalidDisplayName,
         text.span,
-        format!("the display name `{}` is not allowed: {problem}", quote(&text.value)),
+        format!(
+            "the display name `{}` is not allowed: {problem}",
+            quote(&text.value)
+        ),
     )
     .with_help("display names are one line of printable text of at most 256 characters");
     d.file = file;
@@ -278,19 +284,8 @@ mod tests {
             assert_eq!(object_name_problem(good, true), None, "{good}");
         }
         for bad in [
-            "",
-            ".hidden",
-            "./a",
-            "../../x",
-            "-rf",
-            "a b",
-            "a/b",
-            "a\\b",
-            "évé",
-            "a\nb",
-            "x:y",
-            "a|b",
-            "`x`",
+            "", ".hidden", "./a", "../../x", "-rf", "a b", "a/b", "a\\b", "évé", "a\nb", "x:y",
+            "a|b", "`x`",
         ] {
             assert!(object_name_problem(bad, true).is_some(), "{bad:?}");
         }
@@ -305,7 +300,11 @@ mod tests {
         assert_eq!(object_name_problem("hr-main", false), None);
         // The problem names the character, escaped.
         assert!(object_name_problem("a\nb", true).unwrap().contains("`\\n`"));
-        assert!(object_name_problem("a b", true).unwrap().contains("a space"));
+        assert!(
+            object_name_problem("a b", true)
+                .unwrap()
+                .contains("a space")
+        );
     }
 
     #[test]
@@ -321,7 +320,17 @@ mod tests {
             assert_eq!(attribute_name_problem(good), None, "{good}");
         }
         for bad in [
-            "", " x", "x ", "a\tb", "a\r\n", "=1+1", "+x", "-x", "@x", "a\u{202e}b", "a\u{200b}b",
+            "",
+            " x",
+            "x ",
+            "a\tb",
+            "a\r\n",
+            "=1+1",
+            "+x",
+            "-x",
+            "@x",
+            "a\u{202e}b",
+            "a\u{200b}b",
         ] {
             assert!(attribute_name_problem(bad).is_some(), "{bad:?}");
         }

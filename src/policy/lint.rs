@@ -702,25 +702,6 @@ fn guest_access_never_expires(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_detection() {
-        assert!(secret_in("    password: hunter2\n").is_some());
-        assert!(secret_in("    client_secret: \"abc\"\n").is_some());
-        assert!(secret_in("    credential_env: SCIM_TOKEN\n").is_none());
-        assert!(secret_in("    token_env: X\n").is_none());
-        assert!(secret_in("    url: https://scim.example.com/v2\n").is_none());
-        assert!(secret_in("    url: ldaps://admin:s3cret@ldap.example.com\n").is_some());
-        assert!(secret_in("    conn: Server=db;User Id=sa;Password=Passw0rd;\n").is_some());
-        assert!(secret_in("    key: AKIAIOSFODNN7EXAMPLE\n").is_some());
-        assert!(secret_in("# password: in a comment is documentation\n").is_none());
-        assert!(secret_in("    password: ${SECRET}\n").is_none());
-    }
-}
-
 /// L020: a policy set without an `identity` section. It lints, but `eval` and `explain` have
 /// nothing to evaluate and refuse to run (exit 2); a set split across directories, linted one
 /// directory at a time, says so here. Reported at the first line of the first file.
@@ -752,4 +733,23 @@ fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
         "the policy set defines no `identity`, so it cannot be evaluated".into(),
         "add an `identity` section (how source records become identities, and their attributes) to one file of the set; `eval` and `explain` refuse a set without one",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_detection() {
+        assert!(secret_in("    password: hunter2\n").is_some());
+        assert!(secret_in("    client_secret: \"abc\"\n").is_some());
+        assert!(secret_in("    credential_env: SCIM_TOKEN\n").is_none());
+        assert!(secret_in("    token_env: X\n").is_none());
+        assert!(secret_in("    url: https://scim.example.com/v2\n").is_none());
+        assert!(secret_in("    url: ldaps://admin:s3cret@ldap.example.com\n").is_some());
+        assert!(secret_in("    conn: Server=db;User Id=sa;Password=Passw0rd;\n").is_some());
+        assert!(secret_in("    key: AKIAIOSFODNN7EXAMPLE\n").is_some());
+        assert!(secret_in("# password: in a comment is documentation\n").is_none());
+        assert!(secret_in("    password: ${SECRET}\n").is_none());
+    }
 }

@@ -213,10 +213,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError>
 
 /// `./policies/a.yaml` is reported as `policies/a.yaml`, as code scanning expects.
 fn display_name(path: &Path) -> String {
-    path.strip_prefix(".")
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
 }
 
 impl Loaded {
@@ -370,4 +367,3 @@ impl Walker<'_> {
         Ok(())
     }
 }
-
