@@ -44,41 +44,76 @@ impl Default for Access {
 
 /// The default root of the policy set at `policy` (a directory, or one file): the nearest
 /// ancestor of the policy directory, itself included, that holds `.git` (a directory, or the
-/// file of a worktree), else the policy directory's parent. Canonical.
+/// file of a worktree), else the policy directory's parent. Ancestors are those of the path as
+/// given (made absolute, `.` and `..` removed), not of where symbolic links lead: a policy
+/// directory that is itself a link out of its repository must not carry the root with it.
+/// Canonical.
 pub fn default_root(policy: &Path) -> std::io::Result<PathBuf> {
-    let canonical = std::fs::canonicalize(policy)?;
-    let dir = if canonical.is_dir() {
-        canonical
+    let is_dir = std::fs::metadata(policy)?.is_dir();
+    let absolute = lexical(&std::path::absolute(policy)?);
+    let dir = if is_dir {
+        absolute
     } else {
-        canonical
+        absolute
             .parent()
-            .map_or_else(|| canonical.clone(), Path::to_path_buf)
+            .map_or_else(|| absolute.clone(), Path::to_path_buf)
     };
     for ancestor in dir.ancestors() {
         if let Ok(meta) = std::fs::symlink_metadata(ancestor.join(".git"))
             && (meta.is_dir() || meta.is_file())
         {
-            return Ok(ancestor.to_path_buf());
+            return std::fs::canonicalize(ancestor);
         }
     }
-    Ok(dir.parent().map_or_else(|| dir.clone(), Path::to_path_buf))
+    std::fs::canonicalize(dir.parent().unwrap_or(&dir))
+}
+
+/// `path` with `.` removed and each `..` taking away the component before it, without asking
+/// the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The root for the policy set at `policy`: `--data-root` when given (it must be an existing
-/// directory), else [`default_root`]. The error is a message for the command line.
+/// directory), else [`default_root`]. The policy set itself must lie inside it, canonically:
+/// a policy directory that is a symbolic link out of its repository is refused. The error is
+/// a message for the command line.
 pub fn root_for(policy: &Path, data_root: Option<&Path>) -> Result<PathBuf, String> {
-    match data_root {
+    let root = match data_root {
         Some(root) => match std::fs::canonicalize(root) {
-            Ok(c) if c.is_dir() => Ok(c),
-            Ok(_) => Err(format!(
-                "--data-root: `{}` is not a directory",
-                root.display()
-            )),
-            Err(e) => Err(format!("--data-root: `{}`: {e}", root.display())),
+            Ok(c) if c.is_dir() => c,
+            Ok(_) => {
+                return Err(format!(
+                    "--data-root: `{}` is not a directory",
+                    root.display()
+                ));
+            }
+            Err(e) => return Err(format!("--data-root: `{}`: {e}", root.display())),
         },
         None => default_root(policy)
-            .map_err(|e| format!("`{}`: cannot find its root: {e}", policy.display())),
+            .map_err(|e| format!("`{}`: cannot find its root: {e}", policy.display()))?,
+    };
+    let canonical =
+        std::fs::canonicalize(policy).map_err(|e| format!("`{}`: {e}", policy.display()))?;
+    if !canonical.starts_with(&root) {
+        return Err(format!(
+            "`{}` leads out of its root `{}` (to `{}`): a policy set is read only from inside its root, the repository that holds it or `--data-root`",
+            quote(&policy.display().to_string()),
+            quote(&root.display().to_string()),
+            quote(&canonical.display().to_string())
+        ));
     }
+    Ok(root)
 }
 
 /// Why a path is refused.
@@ -496,6 +531,36 @@ mod tests {
         assert_eq!(
             default_root(&dir.join("wt/policies/a.yaml")).unwrap(),
             dir.join("wt")
+        );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_policy_directory_linked_out_of_its_repository_is_refused() {
+        let dir = temp("linked-policies");
+        std::fs::create_dir_all(dir.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(dir.join("elsewhere/policies")).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere/policies"), dir.join("repo/policies"))
+            .unwrap();
+        // The root is the repository the path is in, not where the link leads.
+        assert_eq!(
+            default_root(&dir.join("repo/policies")).unwrap(),
+            dir.join("repo")
+        );
+        let e = root_for(&dir.join("repo/policies"), None).unwrap_err();
+        assert!(e.contains("leads out of its root"), "{e}");
+        std::os::unix::fs::symlink("/", dir.join("repo/all")).unwrap();
+        assert!(root_for(&dir.join("repo/all"), None).is_err());
+        // An explicit root that holds it is accepted.
+        assert_eq!(
+            root_for(&dir.join("repo/policies"), Some(&dir)).unwrap(),
+            dir.clone()
+        );
+        // `..` in the given path is taken lexically.
+        std::fs::create_dir_all(dir.join("repo/sub")).unwrap();
+        assert_eq!(
+            default_root(&dir.join("repo/sub/../sub")).unwrap(),
+            dir.join("repo")
         );
     }
 
