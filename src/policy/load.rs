@@ -256,9 +256,11 @@ impl Loaded {
                 files::quote(&display_name(path))
             ),
         )
-        .with_help(
-            "policy files and directories may be symbolic links only to places inside the root (the repository that holds the policy set, or `--data-root`); copy the file into the repository instead",
-        );
+        .with_help(if why.contains("symbolic link") {
+            "policy files and directories may be symbolic links only to places inside the root (the repository that holds the policy set, or `--data-root`); copy the file into the repository instead"
+        } else {
+            "a policy file is a regular file; remove this one, or rename it so that its name does not end in `.yaml` or `.yml`"
+        });
         d.file = id;
         self.diagnostics.push(d);
     }
