@@ -329,6 +329,10 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+    UndeterminedMembership = "E130", Error, "undetermined-membership",
+        "a membership rule cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member, and what depends on the membership is undetermined too; everyone else is decided",
+        evaluated(include_str!("../tests/eval/E130/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E130/good.yaml"));
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
@@ -384,6 +388,22 @@ codes! {
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n"),
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
+    DataRepeatedMember = "D110", Error, "repeated-member",
+        "a JSON object has the same member twice (in SCIM, also in another case): the field it feeds is left empty (NULL) and a record whose key it is is skipped; a repeated member that no declared field reads is a warning",
+        data(r#"[{"id": "1", "name": "Barbara Jensen", "name": "Jane Doe"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n"),
+        data(r#"[{"id": "1", "name": "Barbara Jensen"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n");
+    DataScimShape = "D111", Error, "scim-attribute-shape",
+        "a SCIM attribute does not have the shape its path or the SCIM schema gives it (a string where a multi-valued attribute's array of objects belongs, a scalar where a sub-attribute is read): the field is left empty (NULL)",
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": "bjensen@example.com"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n"),
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": [{"value": "bjensen@example.com", "type": "work"}]}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n");
+    DataSourceUnusable = "D112", Error, "source-unusable",
+        "a source is missing, cannot be read, or yields no records (unless it is declared `optional: true`, which allows no records): `eval` and `explain` do not run (exit 2), since a report without that source's people would be wrong",
+        evaluated(include_str!("../tests/eval/D112/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D112/good.yaml"));
 
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",

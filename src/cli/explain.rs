@@ -40,6 +40,9 @@ pub fn run(args: &Args) -> ExitStatus {
         Err(status) => return status,
     };
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
+    if state.cannot_run() {
+        return super::eval::data_cannot_run(&state);
+    }
     let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
         let keys: Vec<&str> = state.identities.keys().collect();
         let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())

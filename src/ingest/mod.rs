@@ -45,8 +45,9 @@
 //!   same key is a `D103` error listing all the rows of that key; the first row is kept so
 //!   that evaluation can go on and report more, but the errors fail the run.
 //!   `duplicates: latest`: the record with the latest `modified_field` wins (NULL is oldest;
-//!   on a tie, or without a `modified_field`, the later row), and one `D103` warning per key
-//!   says which row was kept.
+//!   on a tie, or without a `modified_field`, the record that comes last in content order:
+//!   [`Dataset::cmp_records`], the key then each field's value in declaration order, never
+//!   the row order), and one `D103` warning per key says which row was kept.
 //! - **Malformed rows** (a CSV record with a different number of cells than the header, a
 //!   JSON Lines line that is not an object) are a `D101` and skipped; the other rows are kept.
 //!   A file that cannot be read or parsed at all is a `D101` and gives no dataset.
@@ -86,6 +87,8 @@ pub use manager::manager_issues;
 pub struct Dataset {
     /// The source's name.
     pub source: String,
+    /// The data file, as issues name it (the source's path under the policy's directory).
+    pub file: String,
     /// The declared fields, in declaration order.
     pub fields: Vec<(String, FieldType)>,
     /// Where each record is in the file (see [`Record::row`]), in file order.
@@ -135,6 +138,20 @@ impl Dataset {
     /// The column of the field at `field`.
     pub fn column(&self, field: usize) -> Option<&Column> {
         self.columns.get(field)
+    }
+
+    /// Compares records `a` and `b` by content only: the key, then each field's value in
+    /// declaration order ([`Value::canonical_cmp`]). Choices between records (which of two
+    /// duplicates is kept, which of two records correlated to one person is used) follow this
+    /// order, so that they do not depend on the order of rows in the file.
+    pub fn cmp_records(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        self.key(a).cmp(self.key(b)).then_with(|| {
+            self.columns
+                .iter()
+                .map(|c| c.get(a).canonical_cmp(c.get(b)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
     }
 
     /// Record `r`, materialised (for explanations and tests: evaluation reads the columns).
@@ -239,6 +256,15 @@ impl DataIssue {
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> DataIssue {
         self.help = Some(help.into());
+        self
+    }
+
+    /// With help, when there is some.
+    #[must_use]
+    pub fn help_opt(mut self, help: Option<String>) -> DataIssue {
+        if help.is_some() {
+            self.help = help;
+        }
         self
     }
 
@@ -389,7 +415,7 @@ pub fn read_bytes(
 }
 
 /// The file as issues name it: the source's path under the policy's directory.
-fn display_path(source: &raw::Source, base_dir: &Path) -> String {
+pub(crate) fn display_path(source: &raw::Source, base_dir: &Path) -> String {
     if base_dir.as_os_str().is_empty() || base_dir == Path::new(".") {
         source.path.value.clone()
     } else {
@@ -744,12 +770,16 @@ fn resolve_duplicates(
                 }
             }
             Duplicates::Latest => {
+                // The latest stamp; on a tie, the record last in content order (never the row
+                // order, which a shuffled export changes).
+                let stamp_of = |g: usize| mod_index.and_then(|m| stamp(dataset.value(g, m)));
                 let winner = group
                     .iter()
                     .copied()
-                    .max_by_key(|g| {
-                        let st = mod_index.and_then(|m| stamp(dataset.value(*g, m)));
-                        (st, dataset.row(*g))
+                    .max_by(|a, b| {
+                        stamp_of(*a)
+                            .cmp(&stamp_of(*b))
+                            .then_with(|| dataset.cmp_records(*a, *b))
                     })
                     .unwrap_or(i);
                 for g in group {
@@ -761,11 +791,15 @@ fn resolve_duplicates(
                 }
                 let kept = dataset.row(winner);
                 let why = match (modified, mod_index) {
-                    (Some(m), Some(_)) => format!("the latest `{m}`, the later row on a tie"),
-                    (Some(m), None) => {
-                        format!("`{m}` is not a declared field, so the last row")
+                    (Some(m), Some(_)) => {
+                        format!("the latest `{m}`; on a tie, the last record in content order")
                     }
-                    (None, _) => "no `modified_field` is set, so the last row".to_string(),
+                    (Some(m), None) => {
+                        format!("`{m}` is not a declared field, so the last record in content order")
+                    }
+                    (None, _) => {
+                        "no `modified_field` is set, so the last record in content order".to_string()
+                    }
                 };
                 new_issues.push(
                     DataIssue::new(

@@ -517,10 +517,10 @@ fn duplicates_latest_keep_the_latest_modification() {
     assert!(issues.iter().all(|i| i.severity == Severity::Warning));
     assert_eq!(
         issues[0].message,
-        "duplicate key `1`: rows 2, 3 and 4 have it; row 3 is kept (the latest `changed`, the later row on a tie)"
+        "duplicate key `1`: rows 2, 3 and 4 have it; row 3 is kept (the latest `changed`; on a tie, the last record in content order)"
     );
     assert_eq!(issues[0].row, Some(3));
-    assert_eq!(issues[1].row, Some(6), "tie: the later row");
+    assert_eq!(issues[1].row, Some(6), "tie: `y` after `x`");
     assert_eq!(issues[2].row, Some(8), "NULL is oldest");
     let ds = ds.unwrap();
     let kept: Vec<_> = ds.records().iter().map(|r| r.values[1].clone()).collect();
@@ -535,9 +535,40 @@ fn duplicates_latest_without_modified_field_keep_the_last_row() {
     assert!(
         issues[0]
             .message
-            .ends_with("row 3 is kept (no `modified_field` is set, so the last row)")
+            .ends_with(
+                "row 3 is kept (no `modified_field` is set, so the last record in content order)"
+            )
     );
     assert_eq!(ds.unwrap().records()[0].values[1], s("b"));
+}
+
+/// On a tie, the kept record depends on the records' content, never on their order in the
+/// file: every permutation of the rows keeps the same values.
+#[test]
+fn duplicates_latest_tie_does_not_depend_on_row_order() {
+    let yaml = "format: csv\npath: p.csv\nkey: id\nduplicates: latest\nmodified_field: changed\nfields:\n  id: string\n  dept: string\n  changed: datetime\n";
+    let rows = ["1,Sales,2024-01-01", "1,IT,2024-01-01", "1,HR,2024-01-01", "2,Legal,"];
+    let orders: [[usize; 4]; 4] = [[0, 1, 2, 3], [2, 1, 0, 3], [1, 3, 2, 0], [3, 0, 2, 1]];
+    for order in orders {
+        let mut text = String::from("id,dept,changed\n");
+        for i in order {
+            text.push_str(rows[i]);
+            text.push('\n');
+        }
+        let (ds, _) = read_file(yaml, text.as_bytes());
+        let ds = ds.unwrap();
+        let mut kept: Vec<(String, Value)> = ds
+            .records()
+            .iter()
+            .map(|r| (r.key.clone(), r.values[1].clone()))
+            .collect();
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            kept,
+            [("1".to_string(), s("Sales")), ("2".to_string(), s("Legal"))],
+            "{order:?}"
+        );
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -709,6 +740,7 @@ fn scim_bad_field_path_is_reported() {
 fn people(rows: &[(&str, &str)]) -> Dataset {
     Dataset {
         source: "hr".into(),
+        file: "hr.csv".into(),
         fields: vec![("manager".into(), FieldType::String)],
         rows: (2..rows.len() + 2).collect(),
         keys: Column::from_values(rows.iter().map(|(k, _)| s(k))),
