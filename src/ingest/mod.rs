@@ -61,6 +61,7 @@ mod csv;
 mod json;
 mod manager;
 mod scim;
+mod strict;
 #[cfg(test)]
 mod tests;
 

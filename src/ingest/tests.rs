@@ -687,19 +687,19 @@ fn scim_paths() {
         r#"{"Emails": [{"type": "work", "value": "a"}, {"type": "home", "value": "b"}], "x": {"y.z": 1}}"#,
     )
     .unwrap();
-    assert_eq!(scim::resolve(&data, &p), Some(serde_json::json!(["a"])));
+    assert_eq!(scim::resolve(&data, &p), Ok(Some(serde_json::json!(["a"]))));
     let p = scim::parse_path("emails").unwrap();
     assert_eq!(
         scim::resolve(&data, &p),
-        Some(serde_json::json!(["a", "b"]))
+        Ok(Some(serde_json::json!(["a", "b"])))
     );
     let p = scim::parse_path("emails.value").unwrap();
     assert_eq!(
         scim::resolve(&data, &p),
-        Some(serde_json::json!(["a", "b"]))
+        Ok(Some(serde_json::json!(["a", "b"])))
     );
     let p = scim::parse_path("name.givenName").unwrap();
-    assert_eq!(scim::resolve(&data, &p), None);
+    assert_eq!(scim::resolve(&data, &p), Ok(None));
     for bad in [
         "",
         "a..b",
@@ -716,7 +716,121 @@ fn scim_paths() {
     let data: serde_json::Map<String, Json> =
         serde_json::from_str(r#"{"urn:x:User": {"emails": [{"value": "a.b:c", "type": "work"}]}}"#)
             .unwrap();
-    assert_eq!(scim::resolve(&data, &p), Some(serde_json::json!(["work"])));
+    assert_eq!(scim::resolve(&data, &p), Ok(Some(serde_json::json!(["work"]))));
+}
+
+/// A SCIM attribute of the wrong shape is reported (`D111`) and left empty, never read as
+/// something else: a string where `emails` (an array of objects) belongs, a scalar where a
+/// sub-attribute is read, a string item in a multi-valued attribute.
+#[test]
+fn scim_attribute_of_the_wrong_shape() {
+    let shapes = [
+        (r#""emails": "x@example.com""#, r#"`emails` is a string; SCIM's `emails` is an array"#),
+        (r#""emails": {"value": "x@example.com", "type": "work"}"#, "`emails` is an object"),
+        (r#""emails": ["x@example.com"]"#, "`emails` holds a string, where its items are objects"),
+        (r#""name": "Barbara Jensen""#, "`name` is a string, where an object"),
+    ];
+    let yaml = "format: scim\npath: b.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n  emails: string_list\n  name.givenName: string\n";
+    for (attr, message) in shapes {
+        let text = format!(
+            r#"{{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{{"method": "POST", "bulkId": "1", "path": "/Users", "data": {{"externalId": "1", {attr}}}}}]}}"#
+        );
+        let (ds, issues) = read_file(yaml, text.as_bytes());
+        // (The fields the record lacks are `D105` warnings.)
+        let issues: Vec<DataIssue> = issues.into_iter().filter(|i| i.code.as_str() != "D105").collect();
+        assert!(!issues.is_empty(), "{attr}");
+        for i in &issues {
+            assert_eq!(i.code.as_str(), "D111", "{attr}: {i}");
+            assert!(i.is_error());
+            assert_eq!(i.row, Some(1));
+        }
+        assert!(
+            issues.iter().any(|i| i.message.starts_with(message)),
+            "{attr}: {issues:?}"
+        );
+        let ds = ds.unwrap();
+        let record = &ds.records()[0];
+        assert!(
+            record.values[1..].iter().all(|v| *v == Value::Null),
+            "{attr}: {:?}",
+            record.values
+        );
+    }
+    // The right shapes read without a problem.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "1", "emails": [{"value": "x@example.com", "type": "work"}], "name": {"givenName": "Barbara"}}}]}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), Vec::<&str>::new());
+    assert_eq!(ds.unwrap().records()[0].values[3], s("Barbara"));
+}
+
+/// A member written twice in a JSON record is reported (`D110`) and the field it feeds left
+/// empty; the key repeated leaves the record without a key. A repeated member no field reads
+/// is a warning.
+#[test]
+fn json_repeated_members_are_reported() {
+    let yaml = "format: json\npath: p.json\nkey: id\nfields:\n  id: string\n  dept: string\n";
+    let (ds, issues) = read_file(
+        yaml,
+        br#"[{"id": "1", "dept": "HR", "dept": "IT-admins"}, {"id": "2", "x": 1, "x": 2, "dept": "Sales"}, {"id": "3", "dept": "HR", "id": "7"}]"#,
+    );
+    assert_eq!(codes(&issues), ["D110", "D110", "D110", "D104"]);
+    assert_eq!((issues[0].row, issues[0].field.as_deref()), (Some(1), Some("dept")));
+    assert!(issues[0].is_error());
+    assert_eq!(
+        issues[0].message,
+        "the member `dept` appears 2 times in the record: `dept` is left empty"
+    );
+    assert_eq!(issues[1].severity, Severity::Warning);
+    assert_eq!((issues[2].row, issues[2].field.as_deref()), (Some(3), Some("id")));
+    let ds = ds.unwrap();
+    let records = ds.records();
+    assert_eq!(records.len(), 2, "the record whose key repeats is skipped");
+    assert_eq!(records[0].values[1], Value::Null, "never `IT-admins`");
+    assert_eq!(records[1].values[1], s("Sales"));
+    // JSON Lines too, by line.
+    let yaml = "format: jsonl\npath: p.jsonl\nkey: id\nfields:\n  id: string\n  dept: string\n";
+    let (_, issues) = read_file(yaml, b"{\"id\": \"1\"}\n{\"id\": \"2\", \"dept\": \"a\", \"dept\": \"b\"}\n");
+    assert_eq!(codes(&issues), ["D110"]);
+    assert_eq!(issues[0].row, Some(2));
+}
+
+/// In SCIM, a member repeated (or written in two cases) inside `data` leaves the fields read
+/// through it empty; in an operation's own members it skips the operation; `Operations`
+/// twice makes the request unreadable.
+#[test]
+fn scim_repeated_members_are_reported() {
+    let yaml = "format: scim\npath: b.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n  name.givenName: string\n";
+    let op = |id: u32, data: &str| {
+        format!(r#"{{"method": "POST", "bulkId": "{id}", "path": "/Users", "data": {{{data}}}}}"#)
+    };
+    let bulk = |ops: &[String]| {
+        format!(
+            r#"{{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{}]}}"#,
+            ops.join(", ")
+        )
+    };
+    let text = bulk(&[
+        op(1, r#""externalId": "1", "userName": "a", "USERNAME": "admin""#),
+        op(2, r#""externalId": "2", "userName": "b", "name": {"givenName": "B", "givenName": "C"}"#),
+    ]);
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110", "D110"], "{issues:?}");
+    assert_eq!((issues[0].row, issues[0].field.as_deref()), (Some(1), Some("userName")));
+    assert_eq!((issues[1].row, issues[1].field.as_deref()), (Some(2), Some("name.givenName")));
+    let records = ds.unwrap().records();
+    assert_eq!(records[0].values[1], Value::Null);
+    assert_eq!(records[1].values[1], s("b"));
+    assert_eq!(records[1].values[2], Value::Null);
+    // An operation's own member twice: the operation is skipped.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "DELETE", "method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "1"}}]}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110"]);
+    assert!(ds.unwrap().is_empty());
+    // `Operations` twice: nothing is read.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [], "operations": []}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110"]);
+    assert!(ds.is_none());
 }
 
 #[test]
@@ -1155,7 +1269,7 @@ mod properties {
         fn arbitrary_attribute_paths_never_panic(path in r#"[a-z:.\[\]" ]{0,40}"#) {
             if let Ok(p) = scim::parse_path(&path) {
                 let data = serde_json::Map::new();
-                let _ = scim::resolve(&data, &p);
+                let _ = scim::resolve(&data, &p).ok();
             }
         }
     }

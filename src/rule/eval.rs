@@ -290,6 +290,50 @@ fn contains_ci(a: &str, lower: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A condition that cannot be decided combines in Kleene's logic: `-or` with a true side
+    /// and `-and` with a false side decide; otherwise the rule is undecided, with the reason.
+    #[test]
+    fn undecidable_conditions_combine_in_three_values() {
+        let schema = crate::rule::Schema::entra();
+        let ctx = RuleContext {
+            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        };
+        let decide = |rule: &str, dept: &str| {
+            let (p, d) = crate::rule::compile_str(rule, &schema);
+            let p = p.unwrap_or_else(|| panic!("{rule}: {d:?}"));
+            let values: Vec<Value> = p
+                .properties
+                .iter()
+                .map(|prop| match prop.name.as_str() {
+                    "department" => Value::Str(dept.into()),
+                    _ => Value::Str("Oslo".into()),
+                })
+                .collect();
+            p.decide(&values, &ctx).decided()
+        };
+        let bad = "S\u{1F600}les";
+        let m = r#"user.department -match "^S.les$""#;
+        assert_eq!(decide(m, "Sales"), Some(true));
+        assert_eq!(decide(m, bad), None);
+        assert_eq!(decide(&format!("-not ({m})"), bad), None);
+        assert_eq!(decide(&format!(r#"{m} -or user.city -eq "Oslo""#), bad), Some(true));
+        assert_eq!(decide(&format!(r#"user.city -eq "Oslo" -or {m}"#), bad), Some(true));
+        assert_eq!(decide(&format!(r#"{m} -or user.city -eq "Lagos""#), bad), None);
+        assert_eq!(decide(&format!(r#"{m} -and user.city -eq "Lagos""#), bad), Some(false));
+        assert_eq!(decide(&format!(r#"{m} -and user.city -eq "Oslo""#), bad), None);
+        // Two values: the reason is the error.
+        let (p, _) = crate::rule::compile_str(m, &schema);
+        let err = p
+            .unwrap()
+            .eval(&[Value::Str(bad.into())], &ctx)
+            .unwrap_err();
+        assert_eq!(err.code, Code::RegexLimit);
+        assert!(err.message.contains("U+1F600"), "{}", err.message);
+    }
+
     #[test]
     fn case_insensitive_helpers() {
         assert!(eq_ci("Sales", "sales"));

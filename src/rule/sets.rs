@@ -27,10 +27,16 @@
 //!   by the `groups` function; any other `memberOf` quantifier is evaluated per object against
 //!   the `memberOf` column (each identity's direct group ids).
 //!
-//! Differences from per-object evaluation: a regex step-limit error (`E104`) is returned when
-//! the pattern exceeds its limit on the value of *any* identity the predicate is evaluated
-//! for, even one whose per-object evaluation would have been short-circuited before reaching
-//! the test (an `-and` stops evaluating its later conditions once no identity is left).
+//! Results are in three values, as [`RuleProgram::decide`]'s: a condition that cannot be
+//! decided on a value (a regular expression over a character outside the basic multilingual
+//! plane that it could match differently from .NET, or past its step limit) is *unknown* for
+//! the identities holding that value only, and conditions combine in Kleene's logic (see
+//! [`Outcome`]): one bad value never decides a rule for anyone else, and `-or` with a true
+//! side still decides. Each set is two bitsets, true and not-false, so negation is a swap and
+//! `-and`/`-or` stay one bitset operation per side; when nothing is unknown (the common
+//! case) the second bitset is not kept. The reason given for an undetermined identity is one
+//! of the conditions that could not be decided on its values (the first met in the rule),
+//! which may differ from the one a per-object evaluation meets first.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -1054,6 +1060,7 @@ impl Hasher for FxHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule::eval::Truth;
     use crate::rule::{Schema, compile_str};
     use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
     use proptest::prelude::*;
@@ -1077,6 +1084,10 @@ mod tests {
     }
 
     fn no_groups(_: &str) -> Option<&'static Bitset> {
+        None
+    }
+
+    fn no_members(_: &str) -> Option<Members<'static>> {
         None
     }
 
@@ -1109,6 +1120,23 @@ mod tests {
                     })
                     .collect();
                 prog.eval(&values, ctx)
+            })
+            .collect()
+    }
+
+    /// Per-object results in three values with `RuleProgram::decide`.
+    fn per_object_truth(prog: &RuleProgram, pop: &Population<'_>, ctx: &RuleContext) -> Vec<Truth> {
+        (0..pop.len())
+            .map(|i| {
+                let values: Vec<Value> = prog
+                    .properties
+                    .iter()
+                    .map(|p| {
+                        pop.column(&p.name)
+                            .map_or(Value::Null, |c| c.get(i).clone())
+                    })
+                    .collect();
+                prog.decide(&values, ctx)
             })
             .collect()
     }
@@ -1335,12 +1363,110 @@ mod tests {
         let want = per_object(&prog, &pop, &ctx());
         let want = want[1].as_ref().unwrap_err();
         let mut ev = SetEvaluator::new();
+        // In two values: the reason of the identity that cannot be decided.
         let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap_err();
         assert_eq!(&got, want);
         assert_eq!(got.code, crate::codes::Code::RegexLimit);
-        // Errors are not cached: the same predicate fails again.
-        assert!(ev.eval(&prog, &pop, &ctx(), &no_groups).is_err());
-        assert_eq!(ev.cached_predicates(), 0);
+        // In three values: only that identity is undetermined, and the predicate is cached
+        // with its reason.
+        let out = ev.decide(&prog, &pop, &ctx(), &no_members);
+        assert_eq!(ones(&out.members), Vec::<usize>::new());
+        assert_eq!(ones(&out.undetermined), [1]);
+        assert_eq!(out.reason(1), Some(want));
+        assert_eq!(out.reason(0), None);
+        assert_eq!(ev.cached_predicates(), 1);
+        assert_eq!(ev.predicates_computed(), 1);
+    }
+
+    /// One failing value decides nothing for anyone else: the identities that hold it are
+    /// undetermined, `-or` with a true side and `-and` with a false side still decide, and
+    /// `-not` keeps undetermined undetermined.
+    #[test]
+    fn a_failing_value_is_undetermined_for_its_identities_only() {
+        // `.` may be half a character in .NET: an emoji in the value cannot be decided.
+        let dept = vec![s("Sales"), s("S\u{1F600}les"), s("HR"), s("S\u{1F600}les")];
+        let dept = Column::from_values(dept);
+        let city = vec![s("Oslo"), s("Oslo"), s("Oslo"), s("Lagos")];
+        let city = Column::from_values(city);
+        let pop = Population::new(4)
+            .with_column("department", &dept)
+            .with_column("city", &city);
+        let mut ev = SetEvaluator::new();
+        let mut check = |text: &str, members: &[usize], undetermined: &[usize]| {
+            let prog = program(text);
+            let out = ev.decide(&prog, &pop, &ctx(), &no_members);
+            assert_eq!(ones(&out.members), members, "{text}");
+            assert_eq!(ones(&out.undetermined), undetermined, "{text}");
+            for (i, want) in per_object_truth(&prog, &pop, &ctx()).iter().enumerate() {
+                match want {
+                    Truth::True => assert!(out.members.contains(i), "{text} {i}"),
+                    Truth::False => assert!(
+                        !out.members.contains(i) && !out.undetermined.contains(i),
+                        "{text} {i}"
+                    ),
+                    Truth::Unknown(_) => assert_eq!(
+                        out.reason(i).map(|d| d.code),
+                        Some(crate::codes::Code::RegexLimit),
+                        "{text} {i}"
+                    ),
+                }
+            }
+        };
+        check(r#"user.department -match "^S.les$""#, &[0], &[1, 3]);
+        check(r#"-not (user.department -match "^S.les$")"#, &[2], &[1, 3]);
+        check(
+            r#"user.department -match "^S.les$" -or user.city -eq "Oslo""#,
+            &[0, 1, 2],
+            &[3],
+        );
+        check(
+            r#"user.department -match "^S.les$" -and user.city -eq "Oslo""#,
+            &[0],
+            &[1],
+        );
+        check(
+            r#"user.city -eq "Lagos" -and -not (user.department -match "^S.les$")"#,
+            &[],
+            &[3],
+        );
+    }
+
+    /// `memberOf` a group whose membership is undetermined for someone is undetermined for
+    /// them, unless they are a member of another group the rule names.
+    #[test]
+    fn member_of_an_undetermined_group_is_undetermined() {
+        let pop = Population::new(4);
+        let mut a = Bitset::with_capacity(4);
+        a.insert(0);
+        let mut a_maybe = Bitset::with_capacity(4);
+        a_maybe.insert(1);
+        a_maybe.insert(2);
+        let mut b = Bitset::with_capacity(4);
+        b.insert(2);
+        let groups = |name: &str| match name {
+            "a" => Some(Members {
+                members: &a,
+                undetermined: Some(&a_maybe),
+            }),
+            "b" => Some(Members {
+                members: &b,
+                undetermined: None,
+            }),
+            _ => None,
+        };
+        let mut ev = SetEvaluator::new();
+        let out = ev.decide(
+            &program("user.memberOf -any (group.objectId -in ['a', 'b'])"),
+            &pop,
+            &ctx(),
+            &groups,
+        );
+        assert_eq!(ones(&out.members), [0, 2]);
+        assert_eq!(ones(&out.undetermined), [1]);
+        assert_eq!(
+            out.reason(1).map(|d| d.message.as_str()),
+            Some("the membership of group `a` is undetermined")
+        );
     }
 
     #[test]
@@ -1443,6 +1569,10 @@ mod tests {
         "ΣΑΣ",
         "σας",
         "İstanbul",
+        // Outside the basic multilingual plane: a pattern that could match it differently
+        // from .NET cannot decide on it.
+        "S\u{1F600}les",
+        "\u{1F600}",
     ];
 
     fn scalar() -> impl Strategy<Value = Value> {
@@ -1527,6 +1657,8 @@ mod tests {
         r#""False""#,
         r#""zoë""#,
         r#""^s.*""#,
+        r#""^S.les$""#,
+        r#"".""#,
         r#""a""#,
         r#""ë""#,
         r#""σας""#,
@@ -1645,10 +1777,22 @@ mod tests {
                 let (Some(prog), _) = compile_str(text, &Schema::entra()) else {
                     continue;
                 };
-                let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap();
-                prop_assert_eq!(got.len(), len);
-                for (i, want) in per_object(&prog, &pop, &ctx()).into_iter().enumerate() {
-                    prop_assert_eq!(got.contains(i), want.unwrap(), "rule {} identity {}", text, i);
+                // Three values: members where the rule holds, undetermined where it cannot be
+                // decided (with the same kind of reason), nothing else.
+                let got = ev.decide(&prog, &pop, &ctx(), &no_members);
+                prop_assert_eq!(got.members.len(), len);
+                prop_assert_eq!(got.undetermined.len(), len);
+                for (i, want) in per_object_truth(&prog, &pop, &ctx()).into_iter().enumerate() {
+                    let member = got.members.contains(i);
+                    let undetermined = got.undetermined.contains(i);
+                    match want {
+                        Truth::True => prop_assert!(member && !undetermined, "rule {} identity {}", text, i),
+                        Truth::False => prop_assert!(!member && !undetermined, "rule {} identity {}", text, i),
+                        Truth::Unknown(d) => {
+                            prop_assert!(!member && undetermined, "rule {} identity {}", text, i);
+                            prop_assert_eq!(got.reason(i).map(|r| r.code), Some(d.code));
+                        }
+                    }
                 }
             }
         }
