@@ -715,6 +715,7 @@ fn eval_example_every_format() {
             names,
             [
                 "active-directory.csv",
+                "conflicts.csv",
                 "eng-ldap.csv",
                 "erp.csv",
                 "memberships.csv"
