@@ -678,9 +678,10 @@ pub fn markdown(state: &DesiredState) -> String {
             "\n### Data problems\n\n| code | severity | where | problem |\n|---|---|---|---|"
         );
         for i in &state.issues {
+            let row = if i.in_policy() { "line" } else { "row" };
             let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{} row {r}, `{f}`", i.file),
-                (Some(r), None) => format!("{} row {r}", i.file),
+                (Some(r), Some(f)) => format!("{} {row} {r}, `{f}`", i.file),
+                (Some(r), None) => format!("{} {row} {r}", i.file),
                 (None, Some(f)) => format!("{} `{f}`", i.file),
                 (None, None) => i.file.clone(),
             };

@@ -211,7 +211,8 @@ pub struct DataIssue {
     pub severity: Severity,
     /// The data file, as the policy locates it.
     pub file: String,
-    /// The row (see [`Record::row`]), when the issue is about one.
+    /// The row (see [`Record::row`]), when the issue is about one; for an issue located in a
+    /// policy file ([`DataIssue::in_policy`]), the line.
     pub row: Option<usize>,
     /// The field, when the issue is about one.
     pub field: Option<String>,
@@ -274,6 +275,13 @@ impl DataIssue {
     pub fn severity(mut self, severity: Severity) -> DataIssue {
         self.severity = severity;
         self
+    }
+
+    /// Whether the issue is located in a policy file rather than a data file: then `row` is
+    /// the line of the declaration it concerns (a separation-of-duties declaration, a static
+    /// member).
+    pub fn in_policy(&self) -> bool {
+        matches!(self.code, Code::SeparationOfDuties | Code::UnknownMember)
     }
 
     /// Whether this is an error.
@@ -343,7 +351,13 @@ pub fn read(
         .as_ref()
         .map(|m| m.value.as_str())
         .filter(|m| !m.is_empty());
-    resolve_duplicates(&mut dataset, policy, modified, &file, &mut issues);
+    resolve_duplicates(
+        &mut dataset,
+        policy,
+        modified,
+        (&file, &source.key.value),
+        &mut issues,
+    );
     (Some(dataset), issues)
 }
 
@@ -730,7 +744,7 @@ fn resolve_duplicates(
     dataset: &mut Dataset,
     policy: Duplicates,
     modified: Option<&str>,
-    file: &str,
+    (file, key_field): (&str, &str),
     issues: &mut Vec<DataIssue>,
 ) {
     let groups = duplicate_groups(dataset);
@@ -765,6 +779,7 @@ fn resolve_duplicates(
                                 ),
                             )
                             .at(dataset.row(*g))
+                            .field(key_field)
                             .help("make the keys unique, or set `duplicates: latest` and a `modified_field` to keep the most recent record"),
                         );
                     }
@@ -812,6 +827,7 @@ fn resolve_duplicates(
                         ),
                     )
                     .at(kept)
+                    .field(key_field)
                     .severity(Severity::Warning),
                 );
             }

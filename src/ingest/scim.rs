@@ -497,16 +497,20 @@ pub(crate) fn read(
                             quote(m)
                         ),
                     )
+                    .field("method")
                     .help("API-driven inbound provisioning takes `POST` operations only"),
                 );
                 continue;
             }
             None => {
-                issues.push(op_issue(
-                    file,
-                    row,
-                    "the operation has no `method`; it is skipped".into(),
-                ));
+                issues.push(
+                    op_issue(
+                        file,
+                        row,
+                        "the operation has no `method`; it is skipped".into(),
+                    )
+                    .field("method"),
+                );
                 continue;
             }
         }
@@ -516,6 +520,7 @@ pub(crate) fn read(
         {
             None => issues.push(
                 op_issue(file, row, "the operation has no `bulkId`".into())
+                    .field("bulkId")
                     .severity(Severity::Warning)
                     .help("give every operation a unique `bulkId`: Entra reports results by it"),
             ),
@@ -530,6 +535,7 @@ pub(crate) fn read(
                                 quote(id)
                             ),
                         )
+                        .field("bulkId")
                         .severity(Severity::Warning)
                         .help(
                             "give every operation a unique `bulkId`: Entra reports results by it",
@@ -549,17 +555,21 @@ pub(crate) fn read(
                 );
                 issues.push(
                     op_issue(file, row, format!("the operation has {what}, not `/Users`; it is skipped"))
+                        .field("path")
                         .help("API-driven inbound provisioning creates and updates users: `\"path\": \"/Users\"`"),
                 );
                 continue;
             }
         }
         let Some(Json::Object(data)) = get_ci(op, "data") else {
-            issues.push(op_issue(
-                file,
-                row,
-                "the operation has no `data` object; it is skipped".into(),
-            ));
+            issues.push(
+                op_issue(
+                    file,
+                    row,
+                    "the operation has no `data` object; it is skipped".into(),
+                )
+                .field("data"),
+            );
             continue;
         };
         if attrs.len() < 1000 {

@@ -1153,7 +1153,7 @@ mod properties {
             let ds = read_bytes("p", &src, bytes, "p", &mut issues);
             if let Some(mut ds) = ds {
                 let _ = manager_issues(&ds, "manager", "p");
-                resolve_duplicates(&mut ds, Duplicates::Latest, Some("hired"), "p", &mut issues);
+                resolve_duplicates(&mut ds, Duplicates::Latest, Some("hired"), ("p", "id"), &mut issues);
             }
             for i in &issues {
                 let _ = i.render();
