@@ -188,11 +188,18 @@ pub fn explain(
         };
         let undetermined = identity.undetermined.iter().find(|u| u.of == of);
         let trace = program.explain(&values, &ctx);
-        let conditions: Vec<(String, Option<bool>)> = trace
-            .deciding()
-            .iter()
-            .map(|t: &&Trace| (text_of(&def.text, t.span), t.result))
-            .collect();
+        // When undetermined through something else (a group it reads), the conditions as
+        // evaluated here would show a decided result: leave them out.
+        let conditions: Vec<(String, Option<bool>)> =
+            if undetermined.is_some() && trace.result.is_some() {
+                Vec::new()
+            } else {
+                trace
+                    .deciding()
+                    .iter()
+                    .map(|t: &&Trace| (text_of(&def.text, t.span), t.result))
+                    .collect()
+            };
         let reason = if let Some(u) = undetermined {
             format!("undetermined, so not granted: {}", u.reason)
         } else if !identity.lifecycle.has_account() {
@@ -225,6 +232,22 @@ pub fn explain(
                 member: true,
                 undetermined: false,
                 reason: "a static member, or granted by an access package".into(),
+                conditions: Vec::new(),
+                at: None,
+            });
+        }
+    }
+    // Undetermined memberships of groups without a rule (granted by an undetermined package).
+    for u in &identity.undetermined {
+        let Some(g) = u.of.strip_prefix("group:") else {
+            continue;
+        };
+        if !memberships.iter().any(|m| m.name == u.of) {
+            memberships.push(MembershipWhy {
+                name: format!("group:{g}"),
+                member: false,
+                undetermined: true,
+                reason: format!("undetermined, so not granted: {}", u.reason),
                 conditions: Vec::new(),
                 at: None,
             });

@@ -280,7 +280,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                     None => locate.primary(i, node.to_string(), Code::UndeterminedMembership),
                 };
                 issue.message = format!(
-                    "identity `{}`: the membership of {} is undetermined, so it is not granted: {}",
+                    "identity `{}`: the {} is undetermined, so it is not granted: {}",
                     locate.key(i),
                     node_words(node),
                     d.message
@@ -656,11 +656,11 @@ fn failing_property(rule: &crate::rule::RuleProgram, span: Span) -> Option<&str>
     rule.properties.get(slot).map(|p| p.name.as_str())
 }
 
-/// A group or package in words: ``group `x` ``.
+/// A membership in words: ``membership of group `x` ``.
 fn node_words(node: &NodeId) -> String {
     match node {
-        NodeId::Group(g) => format!("group `{g}`"),
-        NodeId::Package(p) => format!("access package `{p}`"),
+        NodeId::Group(g) => format!("membership of group `{g}`"),
+        NodeId::Package(p) => format!("assignment of access package `{p}`"),
         other => format!("`{other}`"),
     }
 }

@@ -634,7 +634,9 @@ pub fn markdown(state: &DesiredState) -> String {
         let total: usize = state.summary.undetermined.values().sum();
         let _ = writeln!(
             out,
-            "\n### Undetermined\n\n{total} membership{} could not be decided and {} not granted (see `E130` below and `undetermined` in the JSON report).\n\n| membership | undetermined |\n|---|---:|",
+            "\n### Undetermined\n\n{total} group membership{}, package assignment{} or account{} could not be decided, and {} not granted (see `E130` below and `undetermined` in the JSON report).\n\n| membership | undetermined |\n|---|---:|",
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
             if total == 1 { "" } else { "s" },
             if total == 1 { "is" } else { "are" }
         );
