@@ -357,7 +357,7 @@ codes! {
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
-        "an identity holds access packages (or a package and a group) declared incompatible",
+        "an identity holds access packages (or a package and a group) declared incompatible; located at the declaration; an error when a declaring package says `separation_of_duties: error` or under `eval --deny-conflicts`",
         evaluated(include_str!("../tests/eval/E201/bad.yaml")),
         evaluated(include_str!("../tests/eval/E201/good.yaml"));
     AmbiguousCorrelation = "E202", Warning, "ambiguous-correlation",

@@ -876,8 +876,18 @@ groups:
         "2,IT-admins,2024-04-01",
         "3,Finance,",
     ];
-    let mailboxes = ["a@example.com,1", "shared@example.com,1", "z@example.com,1", "b@example.com,2"];
-    let orders: [&[usize]; 4] = [&[0, 1, 2, 3, 4, 5], &[5, 4, 3, 2, 1, 0], &[2, 0, 4, 1, 5, 3], &[1, 3, 5, 0, 2, 4]];
+    let mailboxes = [
+        "a@example.com,1",
+        "shared@example.com,1",
+        "z@example.com,1",
+        "b@example.com,2",
+    ];
+    let orders: [&[usize]; 4] = [
+        &[0, 1, 2, 3, 4, 5],
+        &[5, 4, 3, 2, 1, 0],
+        &[2, 0, 4, 1, 5, 3],
+        &[1, 3, 5, 0, 2, 4],
+    ];
     let mut first: Option<String> = None;
     for (n, order) in orders.iter().enumerate() {
         let dir = std::env::temp_dir().join(format!("roster-permute-{}-{n}", std::process::id()));

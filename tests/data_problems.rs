@@ -126,7 +126,11 @@ fn undecidable() -> PathBuf {
 fn one_undecidable_value_leaves_everyone_else_decided() {
     let dir = undecidable();
     let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-01-15"]);
-    assert_eq!(r.code, 1, "an undetermined membership is an error: {}", r.stderr);
+    assert_eq!(
+        r.code, 1,
+        "an undetermined membership is an error: {}",
+        r.stderr
+    );
     let state = json(&r);
     // Everyone else is decided normally.
     assert_eq!(state["summary"]["groups"]["sales"], 1);
@@ -205,7 +209,11 @@ fn one_undecidable_value_leaves_everyone_else_decided() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("undecided: user.department -match"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("undecided: user.department -match"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("crm-app: no account, undetermined"),
         "{}",
@@ -303,11 +311,21 @@ fn conflicts_have_their_own_section_everywhere() {
     assert_eq!(e201.len(), 2);
     assert_eq!(e201[0]["file"], "policies/packages.yaml");
     assert_eq!(e201[0]["row"], 8);
-    assert_eq!(e201[0]["field"], "access_packages.create.incompatible_packages");
+    assert_eq!(
+        e201[0]["field"],
+        "access_packages.create.incompatible_packages"
+    );
     // Markdown: a section with a severity column.
     let r = roster_in(
         &dir,
-        &["eval", "policies", "--as-of", "2026-01-15", "--format", "markdown"],
+        &[
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-01-15",
+            "--format",
+            "markdown",
+        ],
     );
     assert!(
         r.stdout.contains("### Separation-of-duties conflicts"),
@@ -322,14 +340,26 @@ fn conflicts_have_their_own_section_everywhere() {
         r.stdout
     );
     assert!(r.stdout.contains("| code | severity | where | problem |"));
-    assert!(r.stdout.contains("policies/packages.yaml line 8"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("policies/packages.yaml line 8"),
+        "{}",
+        r.stdout
+    );
     // YAML.
     let r = roster_in(
         &dir,
-        &["eval", "policies", "--as-of", "2026-01-15", "--format", "yaml"],
+        &[
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-01-15",
+            "--format",
+            "yaml",
+        ],
     );
     assert!(
-        r.stdout.contains("conflicts:\n- identity: \"1\"\n  severity: warning"),
+        r.stdout
+            .contains("conflicts:\n- identity: \"1\"\n  severity: warning"),
         "{}",
         r.stdout
     );
@@ -367,7 +397,13 @@ fn conflicts_have_their_own_section_everywhere() {
     // CI can fail on them: the flag...
     let r = roster_in(
         &dir,
-        &["eval", "policies", "--as-of", "2026-01-15", "--deny-conflicts"],
+        &[
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-01-15",
+            "--deny-conflicts",
+        ],
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(json(&r)["conflicts"][0]["severity"], "error");
@@ -457,16 +493,28 @@ groups:
     // A manager that is nobody: the record and field it comes from.
     assert_eq!(
         at(find("D106")),
-        ("policies/../data/hr.csv".into(), Some(3), Some("boss".into()))
+        (
+            "policies/../data/hr.csv".into(),
+            Some(3),
+            Some("boss".into())
+        )
     );
     assert_eq!(
         at(find("D107")),
-        ("policies/../data/hr.csv".into(), Some(4), Some("boss".into()))
+        (
+            "policies/../data/hr.csv".into(),
+            Some(4),
+            Some("boss".into())
+        )
     );
     // An expression that fails: the identity's record, and the attribute.
     assert_eq!(
         at(find("E102")),
-        ("policies/../data/hr.csv".into(), Some(4), Some("hireDate".into()))
+        (
+            "policies/../data/hr.csv".into(),
+            Some(4),
+            Some("hireDate".into())
+        )
     );
     // Two mailboxes for one person: the file (not the source's name), the row, the field.
     assert_eq!(
@@ -480,7 +528,11 @@ groups:
     // A static member who is nobody: the policy file and line of the entry.
     assert_eq!(
         at(find("E203")),
-        ("policies/p.yaml".into(), Some(33), Some("groups.team.members".into()))
+        (
+            "policies/p.yaml".into(),
+            Some(33),
+            Some("groups.team.members".into())
+        )
     );
     // Every issue has a file; every issue about a record has a row and a field.
     for i in issues {
@@ -521,9 +573,24 @@ identity:
 fn a_missing_unreadable_or_empty_source_stops_eval() {
     let cases: [(&str, &str, Option<&str>, &str); 4] = [
         ("missing", "", None, "cannot read the file"),
-        ("empty", "", Some("id\n"), "source `contractors` yields no records"),
-        ("no-key-column", "", Some("name\nx\n"), "source `contractors` could not be read"),
-        ("garbage", "", Some("\u{0}\u{1}\u{2}"), "source `contractors`"),
+        (
+            "empty",
+            "",
+            Some("id\n"),
+            "source `contractors` yields no records",
+        ),
+        (
+            "no-key-column",
+            "",
+            Some("name\nx\n"),
+            "source `contractors` could not be read",
+        ),
+        (
+            "garbage",
+            "",
+            Some("\u{0}\u{1}\u{2}"),
+            "source `contractors`",
+        ),
     ];
     for (name, optional, contractors, says) in cases {
         let mut files = vec![
@@ -572,12 +639,19 @@ fn a_missing_unreadable_or_empty_source_stops_eval() {
         dir.join("policy.yaml"),
         TWO_SOURCES
             .replace("OPTIONAL", "    optional: true\n")
-            .replace("    key: id\n    fields:\n      id: string\n  contractors", "    key: id\n    optional: true\n    fields:\n      id: string\n  contractors"),
+            .replace(
+                "    key: id\n    fields:\n      id: string\n  contractors",
+                "    key: id\n    optional: true\n    fields:\n      id: string\n  contractors",
+            ),
     )
     .unwrap();
     std::fs::write(dir.join("hr.csv"), "id\n").unwrap();
     let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-01-15"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("the sources yield no records"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the sources yield no records"),
+        "{}",
+        r.stderr
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -320,11 +320,8 @@ pub fn correlate(
 
 /// The correlation field of `source` (the first key pair naming it), for issues.
 fn correlation_field(pairs: &[(String, String)], source: &str) -> Option<String> {
-    pairs
-        .iter()
-        .flat_map(|(l, r)| [l, r])
-        .find_map(|spec| {
-            let (s, f) = spec.split_once('.')?;
-            (s == source).then(|| f.to_string())
-        })
+    pairs.iter().flat_map(|(l, r)| [l, r]).find_map(|spec| {
+        let (s, f) = spec.split_once('.')?;
+        (s == source).then(|| f.to_string())
+    })
 }

@@ -19,6 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
+use crate::diagnostics::{FileId, Sources as _, Span};
 use crate::ingest::{self, DataIssue, Dataset};
 use crate::policy::Policy;
 use crate::policy::compile::{MappingDef, MappingKind, ProgramKind};
@@ -26,7 +27,6 @@ use crate::policy::graph::NodeId;
 use crate::policy::load::Loaded;
 use crate::policy::raw;
 use crate::rule::RuleContext;
-use crate::diagnostics::{FileId, Sources as _, Span};
 use crate::rule::sets::{Bitset, Members, Population, SetEvaluator};
 use crate::value::Value;
 use rayon::prelude::*;
@@ -226,8 +226,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         })
         .collect();
     // Static members, with the file that lists them (for warnings).
-    let mut static_members: HashMap<&str, (FileId, Vec<&crate::yaml::Sp<String>>)> =
-        HashMap::new();
+    let mut static_members: HashMap<&str, (FileId, Vec<&crate::yaml::Sp<String>>)> = HashMap::new();
     for f in &loaded.files {
         for (name, g) in &f.policy.groups {
             if let Some(m) = &g.value.members {
@@ -361,7 +360,6 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             _ => {}
         }
     }
-    drop(evaluate_node);
     drop(evaluator);
     let mut groups: Vec<(String, Bitset)> = Vec::new();
     let mut package_sets: Vec<(String, Bitset)> = Vec::new();
@@ -404,13 +402,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         sets.iter()
             .any(|(n, b)| n.eq_ignore_ascii_case(name) && b.contains(*i))
     });
-    let conflicts = separation_of_duties(
-        loaded,
-        &people,
-        &groups,
-        &package_sets,
-        &mut issues,
-    );
+    let conflicts = separation_of_duties(loaded, &people, &groups, &package_sets, &mut issues);
 
     clock.lap("groups and access packages (rules)");
     // 5. Accounts in each target, for identities in scope.
@@ -623,7 +615,10 @@ impl Locator<'_> {
     fn source_of(&self, attr: &str) -> Option<(&str, &str)> {
         let mut at = attr;
         for _ in 0..64 {
-            let mapping = self.policy.mappings.get(&NodeId::Attribute(at.to_string()))?;
+            let mapping = self
+                .policy
+                .mappings
+                .get(&NodeId::Attribute(at.to_string()))?;
             match &mapping.kind {
                 MappingKind::Direct(NodeId::SourceField(s, f)) => return Some((s, f)),
                 MappingKind::Direct(NodeId::Attribute(a)) => at = a,
@@ -848,9 +843,11 @@ fn separation_of_duties(
     let mut pairs: BTreeMap<(Side, Side), (report::PolicyPlace, String, bool)> = BTreeMap::new();
     for file in &loaded.files {
         for (pname, pkg) in &file.policy.access_packages {
-            let error = pkg.value.separation_of_duties.as_ref().is_some_and(|s| {
-                s.value == raw::ConflictSeverity::Error
-            });
+            let error = pkg
+                .value
+                .separation_of_duties
+                .as_ref()
+                .is_some_and(|s| s.value == raw::ConflictSeverity::Error);
             let declared = pkg
                 .value
                 .incompatible_packages
@@ -893,7 +890,13 @@ fn separation_of_duties(
     }
     let mut conflicts = Vec::new();
     for ((first, second), (at, field, error)) in pairs {
-        let sets_of = |kind: &str| if kind == "group" { groups } else { package_sets };
+        let sets_of = |kind: &str| {
+            if kind == "group" {
+                groups
+            } else {
+                package_sets
+            }
+        };
         let (Some(mut both), Some(other)) = (
             set(sets_of(first.0), &first.1),
             set(sets_of(second.0), &second.1),

@@ -81,9 +81,7 @@ impl<'w, 'a, 'b> Collector<'w, 'a, 'b> {
         let mut blank = Vec::new();
         for r in repeats {
             let keys = r.keys();
-            let fed = keys
-                .first()
-                .and_then(|k| names.iter().position(|n| n == k));
+            let fed = keys.first().and_then(|k| names.iter().position(|n| n == k));
             issues.push(repeat_issue(self.want, row, r, skip, fed));
             blank.extend(fed);
         }

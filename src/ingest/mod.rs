@@ -48,6 +48,16 @@
 //!   on a tie, or without a `modified_field`, the record that comes last in content order:
 //!   [`Dataset::cmp_records`], the key then each field's value in declaration order, never
 //!   the row order), and one `D103` warning per key says which row was kept.
+//! - **Repeated members.** A JSON, JSON Lines or SCIM object that has a member twice (in SCIM,
+//!   also two names differing only in case, since SCIM names are case-insensitive) is
+//!   ambiguous: a `D110` names file, row and field, and the field it feeds is left NULL (a
+//!   record whose key repeats has no key and is skipped; a SCIM operation whose own members
+//!   repeat is skipped; `Operations` twice makes the request unreadable). A repeated member
+//!   that no declared field reads is a warning.
+//! - **SCIM shapes.** A multi-valued attribute of the core User schema (`emails`,
+//!   `phoneNumbers`, `addresses`...) that is not an array of objects, or a scalar where a path
+//!   reads a sub-attribute or applies a filter, is a `D111` error and the field is NULL, never
+//!   read as something else.
 //! - **Malformed rows** (a CSV record with a different number of cells than the header, a
 //!   JSON Lines line that is not an object) are a `D101` and skipped; the other rows are kept.
 //!   A file that cannot be read or parsed at all is a `D101` and gives no dataset.
@@ -811,11 +821,12 @@ fn resolve_duplicates(
                         format!("the latest `{m}`; on a tie, the last record in content order")
                     }
                     (Some(m), None) => {
-                        format!("`{m}` is not a declared field, so the last record in content order")
+                        format!(
+                            "`{m}` is not a declared field, so the last record in content order"
+                        )
                     }
-                    (None, _) => {
-                        "no `modified_field` is set, so the last record in content order".to_string()
-                    }
+                    (None, _) => "no `modified_field` is set, so the last record in content order"
+                        .to_string(),
                 };
                 new_issues.push(
                     DataIssue::new(

@@ -243,7 +243,9 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Result<Optio
         // a core multi-valued attribute is an array of objects whatever is read.
         let core_multi = i == 0
             && path.schema.is_none()
-            && MULTI_VALUED.iter().any(|m| m.eq_ignore_ascii_case(&step.name));
+            && MULTI_VALUED
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&step.name));
         let needs_objects = step.filter.is_some() || i + 1 < path.steps.len() || core_multi;
         let mut found = false;
         for parent in parents {
@@ -379,9 +381,12 @@ pub(crate) fn read(
             {
                 op_repeats.entry(*i).or_default().push(r);
             }
-            [strict::Seg::Key(ops), strict::Seg::Index(i), strict::Seg::Key(d), ..]
-                if ops.eq_ignore_ascii_case("Operations") && d.eq_ignore_ascii_case("data") =>
-            {
+            [
+                strict::Seg::Key(ops),
+                strict::Seg::Index(i),
+                strict::Seg::Key(d),
+                ..,
+            ] if ops.eq_ignore_ascii_case("Operations") && d.eq_ignore_ascii_case("data") => {
                 data_repeats.entry(*i).or_default().push(r);
             }
             _ => {}

@@ -294,9 +294,10 @@ mod tests {
 
     #[test]
     fn repeated_members_are_found_with_their_path() {
-        let (v, repeats) =
-            parse(r#"[{"id": "1", "x": 0}, {"id": "1", "n": {"a": 1, "a": 2, "a": 3}, "id": "7"}]"#)
-                .unwrap();
+        let (v, repeats) = parse(
+            r#"[{"id": "1", "x": 0}, {"id": "1", "n": {"a": 1, "a": 2, "a": 3}, "id": "7"}]"#,
+        )
+        .unwrap();
         // The value is serde_json's: the last member wins.
         assert_eq!(v[1]["id"], "7");
         assert_eq!(v[1]["n"]["a"], 3);
@@ -323,8 +324,9 @@ mod tests {
 
     #[test]
     fn names_differing_in_case() {
-        let v: Json = serde_json::from_str(r#"{"ops": [{"userName": "a", "USERNAME": "b", "x": 1}]}"#)
-            .unwrap();
+        let v: Json =
+            serde_json::from_str(r#"{"ops": [{"userName": "a", "USERNAME": "b", "x": 1}]}"#)
+                .unwrap();
         let mut out = Vec::new();
         case_repeats(&v, &mut Vec::new(), &mut out);
         assert_eq!(out.len(), 1);

@@ -532,13 +532,9 @@ fn duplicates_latest_without_modified_field_keep_the_last_row() {
     let yaml = "format: csv\npath: p.csv\nkey: id\nduplicates: latest\nfields:\n  id: string\n  name: string\n";
     let (ds, issues) = read_file(yaml, b"id,name\n1,a\n1,b\n");
     assert_eq!(codes(&issues), ["D103"]);
-    assert!(
-        issues[0]
-            .message
-            .ends_with(
-                "row 3 is kept (no `modified_field` is set, so the last record in content order)"
-            )
-    );
+    assert!(issues[0].message.ends_with(
+        "row 3 is kept (no `modified_field` is set, so the last record in content order)"
+    ));
     assert_eq!(ds.unwrap().records()[0].values[1], s("b"));
 }
 
@@ -547,7 +543,12 @@ fn duplicates_latest_without_modified_field_keep_the_last_row() {
 #[test]
 fn duplicates_latest_tie_does_not_depend_on_row_order() {
     let yaml = "format: csv\npath: p.csv\nkey: id\nduplicates: latest\nmodified_field: changed\nfields:\n  id: string\n  dept: string\n  changed: datetime\n";
-    let rows = ["1,Sales,2024-01-01", "1,IT,2024-01-01", "1,HR,2024-01-01", "2,Legal,"];
+    let rows = [
+        "1,Sales,2024-01-01",
+        "1,IT,2024-01-01",
+        "1,HR,2024-01-01",
+        "2,Legal,",
+    ];
     let orders: [[usize; 4]; 4] = [[0, 1, 2, 3], [2, 1, 0, 3], [1, 3, 2, 0], [3, 0, 2, 1]];
     for order in orders {
         let mut text = String::from("id,dept,changed\n");
@@ -716,7 +717,10 @@ fn scim_paths() {
     let data: serde_json::Map<String, Json> =
         serde_json::from_str(r#"{"urn:x:User": {"emails": [{"value": "a.b:c", "type": "work"}]}}"#)
             .unwrap();
-    assert_eq!(scim::resolve(&data, &p), Ok(Some(serde_json::json!(["work"]))));
+    assert_eq!(
+        scim::resolve(&data, &p),
+        Ok(Some(serde_json::json!(["work"])))
+    );
 }
 
 /// A SCIM attribute of the wrong shape is reported (`D111`) and left empty, never read as
@@ -725,10 +729,22 @@ fn scim_paths() {
 #[test]
 fn scim_attribute_of_the_wrong_shape() {
     let shapes = [
-        (r#""emails": "x@example.com""#, r#"`emails` is a string; SCIM's `emails` is an array"#),
-        (r#""emails": {"value": "x@example.com", "type": "work"}"#, "`emails` is an object"),
-        (r#""emails": ["x@example.com"]"#, "`emails` holds a string, where its items are objects"),
-        (r#""name": "Barbara Jensen""#, "`name` is a string, where an object"),
+        (
+            r#""emails": "x@example.com""#,
+            r#"`emails` is a string; SCIM's `emails` is an array"#,
+        ),
+        (
+            r#""emails": {"value": "x@example.com", "type": "work"}"#,
+            "`emails` is an object",
+        ),
+        (
+            r#""emails": ["x@example.com"]"#,
+            "`emails` holds a string, where its items are objects",
+        ),
+        (
+            r#""name": "Barbara Jensen""#,
+            "`name` is a string, where an object",
+        ),
     ];
     let yaml = "format: scim\npath: b.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n  emails: string_list\n  name.givenName: string\n";
     for (attr, message) in shapes {
@@ -737,7 +753,10 @@ fn scim_attribute_of_the_wrong_shape() {
         );
         let (ds, issues) = read_file(yaml, text.as_bytes());
         // (The fields the record lacks are `D105` warnings.)
-        let issues: Vec<DataIssue> = issues.into_iter().filter(|i| i.code.as_str() != "D105").collect();
+        let issues: Vec<DataIssue> = issues
+            .into_iter()
+            .filter(|i| i.code.as_str() != "D105")
+            .collect();
         assert!(!issues.is_empty(), "{attr}");
         for i in &issues {
             assert_eq!(i.code.as_str(), "D111", "{attr}: {i}");
@@ -774,14 +793,20 @@ fn json_repeated_members_are_reported() {
         br#"[{"id": "1", "dept": "HR", "dept": "IT-admins"}, {"id": "2", "x": 1, "x": 2, "dept": "Sales"}, {"id": "3", "dept": "HR", "id": "7"}]"#,
     );
     assert_eq!(codes(&issues), ["D110", "D110", "D110", "D104"]);
-    assert_eq!((issues[0].row, issues[0].field.as_deref()), (Some(1), Some("dept")));
+    assert_eq!(
+        (issues[0].row, issues[0].field.as_deref()),
+        (Some(1), Some("dept"))
+    );
     assert!(issues[0].is_error());
     assert_eq!(
         issues[0].message,
         "the member `dept` appears 2 times in the record: `dept` is left empty"
     );
     assert_eq!(issues[1].severity, Severity::Warning);
-    assert_eq!((issues[2].row, issues[2].field.as_deref()), (Some(3), Some("id")));
+    assert_eq!(
+        (issues[2].row, issues[2].field.as_deref()),
+        (Some(3), Some("id"))
+    );
     let ds = ds.unwrap();
     let records = ds.records();
     assert_eq!(records.len(), 2, "the record whose key repeats is skipped");
@@ -789,7 +814,10 @@ fn json_repeated_members_are_reported() {
     assert_eq!(records[1].values[1], s("Sales"));
     // JSON Lines too, by line.
     let yaml = "format: jsonl\npath: p.jsonl\nkey: id\nfields:\n  id: string\n  dept: string\n";
-    let (_, issues) = read_file(yaml, b"{\"id\": \"1\"}\n{\"id\": \"2\", \"dept\": \"a\", \"dept\": \"b\"}\n");
+    let (_, issues) = read_file(
+        yaml,
+        b"{\"id\": \"1\"}\n{\"id\": \"2\", \"dept\": \"a\", \"dept\": \"b\"}\n",
+    );
     assert_eq!(codes(&issues), ["D110"]);
     assert_eq!(issues[0].row, Some(2));
 }
@@ -810,13 +838,25 @@ fn scim_repeated_members_are_reported() {
         )
     };
     let text = bulk(&[
-        op(1, r#""externalId": "1", "userName": "a", "USERNAME": "admin""#),
-        op(2, r#""externalId": "2", "userName": "b", "name": {"givenName": "B", "givenName": "C"}"#),
+        op(
+            1,
+            r#""externalId": "1", "userName": "a", "USERNAME": "admin""#,
+        ),
+        op(
+            2,
+            r#""externalId": "2", "userName": "b", "name": {"givenName": "B", "givenName": "C"}"#,
+        ),
     ]);
     let (ds, issues) = read_file(yaml, text.as_bytes());
     assert_eq!(codes(&issues), ["D110", "D110"], "{issues:?}");
-    assert_eq!((issues[0].row, issues[0].field.as_deref()), (Some(1), Some("userName")));
-    assert_eq!((issues[1].row, issues[1].field.as_deref()), (Some(2), Some("name.givenName")));
+    assert_eq!(
+        (issues[0].row, issues[0].field.as_deref()),
+        (Some(1), Some("userName"))
+    );
+    assert_eq!(
+        (issues[1].row, issues[1].field.as_deref()),
+        (Some(2), Some("name.givenName"))
+    );
     let records = ds.unwrap().records();
     assert_eq!(records[0].values[1], Value::Null);
     assert_eq!(records[1].values[1], s("b"));
@@ -1153,7 +1193,13 @@ mod properties {
             let ds = read_bytes("p", &src, bytes, "p", &mut issues);
             if let Some(mut ds) = ds {
                 let _ = manager_issues(&ds, "manager", "p");
-                resolve_duplicates(&mut ds, Duplicates::Latest, Some("hired"), ("p", "id"), &mut issues);
+                resolve_duplicates(
+                    &mut ds,
+                    Duplicates::Latest,
+                    Some("hired"),
+                    ("p", "id"),
+                    &mut issues,
+                );
             }
             for i in &issues {
                 let _ = i.render();

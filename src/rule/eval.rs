@@ -97,10 +97,7 @@ impl RuleProgram {
 
 fn eval(node: &Node, values: &[Value], item: Option<&Value>, ctx: &RuleContext) -> Truth {
     match node {
-        Node::And(children) => kleene(
-            false,
-            children.iter().map(|c| eval(c, values, item, ctx)),
-        ),
+        Node::And(children) => kleene(false, children.iter().map(|c| eval(c, values, item, ctx))),
         Node::Or(children) => kleene(true, children.iter().map(|c| eval(c, values, item, ctx))),
         Node::Not(inner) => eval(inner, values, item, ctx).not(),
         Node::DirectReports { slot, id } => Truth::from_bool(
@@ -319,11 +316,26 @@ mod tests {
         assert_eq!(decide(m, "Sales"), Some(true));
         assert_eq!(decide(m, bad), None);
         assert_eq!(decide(&format!("-not ({m})"), bad), None);
-        assert_eq!(decide(&format!(r#"{m} -or user.city -eq "Oslo""#), bad), Some(true));
-        assert_eq!(decide(&format!(r#"user.city -eq "Oslo" -or {m}"#), bad), Some(true));
-        assert_eq!(decide(&format!(r#"{m} -or user.city -eq "Lagos""#), bad), None);
-        assert_eq!(decide(&format!(r#"{m} -and user.city -eq "Lagos""#), bad), Some(false));
-        assert_eq!(decide(&format!(r#"{m} -and user.city -eq "Oslo""#), bad), None);
+        assert_eq!(
+            decide(&format!(r#"{m} -or user.city -eq "Oslo""#), bad),
+            Some(true)
+        );
+        assert_eq!(
+            decide(&format!(r#"user.city -eq "Oslo" -or {m}"#), bad),
+            Some(true)
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -or user.city -eq "Lagos""#), bad),
+            None
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -and user.city -eq "Lagos""#), bad),
+            Some(false)
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -and user.city -eq "Oslo""#), bad),
+            None
+        );
         // Two values: the reason is the error.
         let (p, _) = crate::rule::compile_str(m, &schema);
         let err = p

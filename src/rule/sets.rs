@@ -659,8 +659,8 @@ impl SetEvaluator {
             }
         };
         // The same result for identities `range`.
-        let fill = |out: &mut PredBuilder, range: std::ops::Range<usize>, r: Result<bool, u32>| {
-            match r {
+        let fill =
+            |out: &mut PredBuilder, range: std::ops::Range<usize>, r: Result<bool, u32>| match r {
                 Ok(true) => {
                     out.t.insert_range(range.clone());
                     out.nf.insert_range(range);
@@ -670,8 +670,7 @@ impl SetEvaluator {
                     out.nf.insert_range(range.clone());
                     out.why.extend(range.map(|i| (i, k)));
                 }
-            }
-        };
+            };
         let mut out = PredBuilder::new(len);
         match columns.as_slice() {
             [] => {
