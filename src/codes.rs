@@ -351,7 +351,7 @@ codes! {
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
     UndeterminedMembership = "E130", Error, "undetermined-membership",
-        "a membership rule cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member, and what depends on the membership is undetermined too; everyone else is decided",
+        "a membership rule or a target's scoping filter cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member and gets no account, and what depends on it is undetermined too; everyone else is decided",
         evaluated(include_str!("../tests/eval/E130/bad.yaml")),
         evaluated(include_str!("../tests/eval/E130/good.yaml"));
 
@@ -544,6 +544,10 @@ codes! {
         "a request policy open to connected organizations grants access that never expires",
         policy(include_str!("../tests/lint/L013/bad.yaml")),
         policy(include_str!("../tests/lint/L013/good.yaml"));
+    OptionalPrimarySource = "L040", Warning, "optional-primary-source",
+        "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
+        policy(include_str!("../tests/lint/L040/bad.yaml")),
+        policy(include_str!("../tests/lint/L040/good.yaml"));
 }
 
 impl Code {

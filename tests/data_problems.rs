@@ -215,7 +215,78 @@ fn one_undecidable_value_leaves_everyone_else_decided() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("crm-app: no account, undetermined"),
+        r.stdout.contains(
+            "crm-app: no account, undetermined: in the target's scope only through a group or access package whose membership is undetermined"
+        ),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `NOT REGEX MATCH` scoping clause that cannot be decided on a value used to count as "does
+/// not match", putting the identity in scope: now it grants no account, and says why.
+#[test]
+fn an_undecidable_scoping_filter_grants_no_account() {
+    let dir = project(
+        "scope-filter",
+        &[
+            (
+                "policy.yaml",
+                r#"sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      dept: string
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    department:
+      source: hr.dept
+targets:
+  erp:
+    kind: directory
+    deletion_threshold: 50
+    matching: [employeeId]
+    scope:
+      filters:
+        - - {attribute: department, operator: NOT REGEX MATCH, value: "^T.mps$"}
+    mappings:
+      employeeId:
+        source: employeeId
+"#,
+            ),
+            ("hr.csv", "id,dept\n1,Sales\n2,T\u{1F600}mps\n3,Temps\n"),
+        ],
+    );
+    let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-01-15"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let state = json(&r);
+    assert!(identity(&state, "1")["accounts"]["erp"].is_object());
+    assert_eq!(identity(&state, "2")["accounts"], serde_json::json!({}));
+    assert_eq!(identity(&state, "3")["accounts"], serde_json::json!({}));
+    assert_eq!(
+        identity(&state, "2")["undetermined"][0]["of"],
+        "account:erp"
+    );
+    let issue = &state["issues"][0];
+    assert_eq!(
+        (&issue["code"], &issue["row"], &issue["field"]),
+        (
+            &serde_json::json!("E130"),
+            &serde_json::json!(3),
+            &serde_json::json!("dept")
+        )
+    );
+    let r = roster_in(&dir, &["explain", "2", ".", "--as-of", "2026-01-15"]);
+    assert!(
+        r.stdout.contains(
+            "erp: no account, undetermined: the scoping filter on `department` cannot be decided"
+        ),
         "{}",
         r.stdout
     );

@@ -263,7 +263,12 @@ pub fn explain(
                 Some(_) => format!("a disabled account: in scope, lifecycle `{}`", lifecycle_word(identity)),
                 None if !identity.lifecycle.has_account() => format!("no account: lifecycle `{}`", lifecycle_word(identity)),
                 None if identity.undetermined.iter().any(|u| u.of == format!("account:{}", t.value)) => {
-                    "no account, undetermined: in the target's scope only through a group or access package whose membership could not be decided".to_string()
+                    let reason = identity
+                        .undetermined
+                        .iter()
+                        .find(|u| u.of == format!("account:{}", t.value))
+                        .map_or("", |u| u.reason.as_str());
+                    format!("no account, undetermined: {reason}")
                 }
                 None => "no account: out of the target's scope (not in its groups or packages, or filtered out)".to_string(),
             };

@@ -439,23 +439,52 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             let target = &target.value;
             let mut holders = holders_base.clone();
             holders.intersect_with(&scope_of(target, &groups, &package_sets, &column_of, n));
-            if any_maybe {
-                // In scope only through an undetermined membership: no account, reported.
+            if any_maybe || has_regex_filters(target) {
+                // In scope only if an undetermined membership or an undecidable scoping clause
+                // held: no account, reported.
+                let (g, p) = if any_maybe {
+                    (&groups_possible, &packages_possible)
+                } else {
+                    (&groups, &package_sets)
+                };
+                let mut undecided = Vec::new();
                 let mut maybe = holders_base.clone();
-                maybe.intersect_with(&scope_of(
+                maybe.intersect_with(&scope_with(
                     target,
-                    &groups_possible,
-                    &packages_possible,
+                    g,
+                    p,
                     &column_of,
                     n,
+                    Some(&mut undecided),
                 ));
                 maybe.difference_with(&holders);
+                let undecided: HashMap<usize, (String, String)> = undecided
+                    .into_iter()
+                    .map(|(i, attr, why)| (i, (attr, why)))
+                    .collect();
                 for i in maybe.ones() {
+                    let reason = match undecided.get(&i) {
+                        Some((attr, why)) => {
+                            issues.push(
+                                locate.attribute(
+                                    i,
+                                    attr,
+                                    Code::UndeterminedMembership,
+                                    format!(
+                                        "the scoping filter of target `{}` cannot be decided on `{attr}`, so no account is granted: {why}",
+                                        tname.value
+                                    ),
+                                ),
+                            );
+                            format!("the scoping filter on `{attr}` cannot be decided: {why}")
+                        }
+                        None => "in the target's scope only through a group or access package whose membership is undetermined".into(),
+                    };
                     undetermined.push((
                         i,
                         report::Undetermined {
                             of: format!("account:{}", tname.value),
-                            reason: "in the target's scope only through a group or access package whose membership is undetermined".into(),
+                            reason,
                         },
                     ));
                 }
@@ -750,13 +779,44 @@ fn resolve<'p, 'c>(
 }
 
 /// The identities in a target's scope: assigned through a group or package (when any are
-/// listed), and passing the scoping filters (when any are given).
+/// listed), and passing the scoping filters (when any are given). A clause that cannot be
+/// decided on a value (a `REGEX MATCH` whose pattern fails on it) never passes.
 fn scope_of<'c>(
     target: &raw::Target,
     groups: &[(String, Bitset)],
     packages: &[(String, Bitset)],
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
     n: usize,
+) -> Bitset {
+    scope_with(target, groups, packages, column_of, n, None)
+}
+
+/// Whether a target has `REGEX MATCH` scoping clauses, which may not be decidable.
+fn has_regex_filters(target: &raw::Target) -> bool {
+    target.scope.iter().any(|s| {
+        s.value
+            .filters
+            .iter()
+            .flat_map(|f| f.value.iter())
+            .any(|c| {
+                matches!(
+                    c.value.operator.value,
+                    raw::ClauseOperator::RegexMatch | raw::ClauseOperator::NotRegexMatch
+                )
+            })
+    })
+}
+
+/// [`scope_of`]; with `undecided`, a clause that cannot be decided on an identity's value
+/// passes instead, and the identity is recorded with the clause's attribute and why (so that
+/// the difference from [`scope_of`] is who is in scope only if the undecidable held).
+fn scope_with<'c>(
+    target: &raw::Target,
+    groups: &[(String, Bitset)],
+    packages: &[(String, Bitset)],
+    column_of: &dyn Fn(&str) -> Option<&'c Column>,
+    n: usize,
+    mut undecided: Option<&mut Vec<(usize, String, String)>>,
 ) -> Bitset {
     let mut all = Bitset::with_capacity(n);
     all.insert_range(..);
@@ -793,22 +853,30 @@ fn scope_of<'c>(
         let mut pass = all.clone();
         for (ci, c) in f.value.iter().enumerate() {
             let column = column_of(&c.value.attribute.value);
+            let lenient = undecided.is_some();
             let hit = |v: Option<&Value>| clause(&c.value, v, patterns.0.get(&(fi, ci)));
             let set = match column {
                 None => {
-                    if hit(None) {
+                    if hit(None).unwrap_or(lenient) {
                         all.clone()
                     } else {
                         Bitset::with_capacity(n)
                     }
                 }
                 Some(column) => {
-                    let table: Vec<bool> =
+                    let table: Vec<Result<bool, String>> =
                         column.dictionary().iter().map(|v| hit(Some(v))).collect();
                     let mut b = Bitset::with_capacity(n);
                     for i in 0..n {
-                        if table.get(column.code(i) as usize).copied().unwrap_or(false) {
-                            b.insert(i);
+                        match table.get(column.code(i) as usize) {
+                            Some(Ok(true)) => b.insert(i),
+                            Some(Err(why)) => {
+                                if let Some(out) = undecided.as_deref_mut() {
+                                    b.insert(i);
+                                    out.push((i, c.value.attribute.value.clone(), why.clone()));
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     b
@@ -1070,12 +1138,13 @@ impl Patterns {
 }
 
 /// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
-/// the `IS NULL` / `IS FALSE` tests.
+/// the `IS NULL` / `IS FALSE` tests; `Err` (why) when a `REGEX MATCH` pattern cannot be decided
+/// on the value.
 fn clause(
     c: &raw::Clause,
     value: Option<&Value>,
     pattern: Option<&crate::dotnet::regex::NetRegex>,
-) -> bool {
+) -> Result<bool, String> {
     use raw::ClauseOperator as Op;
     let text = value
         .and_then(Value::as_text)
@@ -1083,7 +1152,7 @@ fn clause(
         .unwrap_or_default();
     let want = c.value.as_ref().map_or("", |v| v.value.as_str());
     let empty = text.is_empty();
-    match c.operator.value {
+    Ok(match c.operator.value {
         Op::IsNull => empty,
         Op::IsNotNull => !empty,
         Op::IsTrue => text.eq_ignore_ascii_case("true"),
@@ -1108,16 +1177,18 @@ fn clause(
             }
         }
         Op::RegexMatch | Op::NotRegexMatch => {
-            let hit = pattern
-                .and_then(|re| re.is_match(&text).ok())
-                .unwrap_or(false);
+            let hit = match pattern.map(|re| re.is_match(&text)) {
+                Some(Ok(hit)) => hit,
+                Some(Err(e)) => return Err(e.message),
+                None => false,
+            };
             if c.operator.value == Op::RegexMatch {
                 hit
             } else {
                 !hit
             }
         }
-    }
+    })
 }
 
 /// The `manager` attribute must name another identity: report references to nobody, to the
