@@ -251,9 +251,12 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     // be decided (never members: an undetermined membership grants nothing).
     let mut sets: HashMap<String, Decided> = HashMap::new();
     let mut undetermined: Vec<(usize, report::Undetermined)> = Vec::new();
+    // The causes (`E130`), issued once it is known that the membership stayed undetermined
+    // (a static entry or a package grant may still make the identity a member).
+    let mut causes: Vec<(usize, String, DataIssue)> = Vec::new();
     let mut evaluate_node = |node: &NodeId,
                              sets: &HashMap<String, Decided>,
-                             issues: &mut Vec<DataIssue>,
+                             causes: &mut Vec<(usize, String, DataIssue)>,
                              undetermined: &mut Vec<(usize, report::Undetermined)>|
      -> Decided {
         let Some(rule) = rules.get(node) else {
@@ -284,7 +287,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                     node_words(node),
                     d.message
                 );
-                issues.push(issue.help_opt(d.help.clone()));
+                causes.push((i, node_ref(node), issue.help_opt(d.help.clone())));
             }
             undetermined.push((
                 i,
@@ -302,7 +305,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     for node in &graph_order {
         match node {
             NodeId::Group(name) => {
-                let mut set = evaluate_node(node, &sets, &mut issues, &mut undetermined);
+                let mut set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
                 if let Some((listed_in, list)) = static_members.get(name.as_str()) {
                     for key in list {
                         match index.get(key.value.as_str()) {
@@ -354,7 +357,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 sets.insert(name.to_lowercase(), set);
             }
             NodeId::Package(name) => {
-                let set = evaluate_node(node, &sets, &mut issues, &mut undetermined);
+                let set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
                 sets.insert(format!("package:{name}"), set);
             }
             _ => {}
@@ -392,16 +395,27 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     packages_maybe.sort_by(|a, b| a.0.cmp(&b.0));
     // An undetermined membership that a reference no longer reaches was superseded (a static
     // member, a package grant): keep only those still undetermined at the end.
-    undetermined.retain(|(i, u)| {
-        let (kind, name) = u.of.split_once(':').unwrap_or(("", ""));
-        let sets = if kind == "group" {
-            &groups_maybe
-        } else {
-            &packages_maybe
-        };
-        sets.iter()
-            .any(|(n, b)| n.eq_ignore_ascii_case(name) && b.contains(*i))
-    });
+    let maybe_of: HashMap<String, &Bitset> = groups_maybe
+        .iter()
+        .map(|(g, b)| (format!("group:{g}"), b))
+        .chain(
+            packages_maybe
+                .iter()
+                .map(|(p, b)| (format!("access_package:{p}"), b)),
+        )
+        .collect();
+    undetermined.retain(|(i, u)| maybe_of.get(&u.of).is_some_and(|b| b.contains(*i)));
+    drop(maybe_of);
+    let still: std::collections::HashSet<(usize, &str)> = undetermined
+        .iter()
+        .map(|(i, u)| (*i, u.of.as_str()))
+        .collect();
+    for (i, of, issue) in causes {
+        if still.contains(&(i, of.as_str())) {
+            issues.push(issue);
+        }
+    }
+    drop(still);
     let conflicts = separation_of_duties(loaded, &people, &groups, &package_sets, &mut issues);
 
     clock.lap("groups and access packages (rules)");
