@@ -359,10 +359,14 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+    UndeterminedMembership = "E130", Error, "undetermined-membership",
+        "a membership rule or a target's scoping filter cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member and gets no account, and what depends on it is undetermined too; everyone else is decided",
+        evaluated(include_str!("../tests/eval/E130/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E130/good.yaml"));
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
-        "an identity holds access packages (or a package and a group) declared incompatible",
+        "an identity holds access packages (or a package and a group) declared incompatible; located at the declaration; an error when a declaring package says `separation_of_duties: error` or under `eval --deny-conflicts`",
         evaluated(include_str!("../tests/eval/E201/bad.yaml")),
         evaluated(include_str!("../tests/eval/E201/good.yaml"));
     AmbiguousCorrelation = "E202", Warning, "ambiguous-correlation",
@@ -414,6 +418,22 @@ codes! {
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n"),
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
+    DataRepeatedMember = "D110", Error, "repeated-member",
+        "a JSON object has the same member twice (in SCIM, also in another case): the field it feeds is left empty (NULL) and a record whose key it is is skipped; a repeated member that no declared field reads is a warning",
+        data(r#"[{"id": "1", "name": "Barbara Jensen", "name": "Jane Doe"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n"),
+        data(r#"[{"id": "1", "name": "Barbara Jensen"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n");
+    DataScimShape = "D111", Error, "scim-attribute-shape",
+        "a SCIM attribute does not have the shape its path or the SCIM schema gives it (a string where a multi-valued attribute's array of objects belongs, a scalar where a sub-attribute is read): the field is left empty (NULL)",
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": "bjensen@example.com"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n"),
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": [{"value": "bjensen@example.com", "type": "work"}]}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n");
+    DataSourceUnusable = "D112", Error, "source-unusable",
+        "a source is missing, cannot be read, or yields no records (unless it is declared `optional: true`, which allows no records): `eval` and `explain` do not run (exit 2), since a report without that source's people would be wrong",
+        evaluated(include_str!("../tests/eval/D112/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D112/good.yaml"));
 
     DataNotAFile = "D120", Error, "data-not-a-file",
         "a source's `path` names a directory, a named pipe, a device or anything else than a regular file, which is not read",
@@ -575,9 +595,26 @@ codes! {
         "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
         policy(include_str!("../tests/lint/L020/bad.yaml")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
+    OptionalPrimarySource = "L040", Warning, "optional-primary-source",
+        "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
+        policy(include_str!("../tests/lint/L040/bad.yaml")),
+        policy(include_str!("../tests/lint/L040/good.yaml"));
 }
 
 impl Code {
+    /// Whether a data problem with this code stops evaluation (`eval` and `explain` exit 2 and
+    /// write nothing): a source that could not be used (`D112`), or a data file refused for
+    /// safety (outside the root, not a regular file, over the size limit).
+    pub const fn stops_evaluation(self) -> bool {
+        matches!(
+            self,
+            Code::DataSourceUnusable
+                | Code::PathOutsideRoot
+                | Code::DataNotAFile
+                | Code::DataTooLarge
+        )
+    }
+
     /// The registry entry for this code.
     pub fn info(self) -> Option<&'static CodeInfo> {
         ALL.iter().find(|i| i.code == self)

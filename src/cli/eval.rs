@@ -35,11 +35,16 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t)]
     format: EvalFormat,
     /// Write the report into this directory (`desired-state.json`, `desired-state.yaml`,
-    /// `summary.md`, or `<target>.csv` and `memberships.csv`) instead of standard output.
+    /// `summary.md`, or `<target>.csv`, `memberships.csv` and `conflicts.csv`) instead of
+    /// standard output.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
     data: super::io::DataArgs,
+    /// Make every separation-of-duties conflict an error, so that the run fails (exit 1) when
+    /// someone holds two things declared incompatible.
+    #[arg(long)]
+    deny_conflicts: bool,
 }
 
 /// Runs `roster eval`: exit 0 with a report, 1 when the policy set has errors (nothing is
@@ -54,9 +59,12 @@ pub fn run(args: &Args) -> ExitStatus {
     if args.format == EvalFormat::Csv && args.out.is_none() {
         return cannot_run("--format csv writes one file per target: give --out DIR");
     }
-    let state = eval::evaluate(&loaded, &checked, Options { as_of });
-    if let Some(status) = super::io::refused_data(&state) {
-        return status;
+    let mut state = eval::evaluate(&loaded, &checked, Options { as_of });
+    if state.cannot_run() {
+        return data_cannot_run(&state);
+    }
+    if args.deny_conflicts {
+        state.deny_conflicts();
     }
     let files: Vec<(String, String)> = match args.format {
         // Streamed, one identity at a time: the JSON of a large population is gigabytes.
@@ -92,10 +100,10 @@ pub fn run(args: &Args) -> ExitStatus {
                 .to_csv(&targets)
                 .into_iter()
                 .map(|(t, text)| (format!("{t}.csv"), text))
-                .chain(std::iter::once((
-                    "memberships.csv".to_string(),
-                    state.memberships_csv(),
-                )))
+                .chain([
+                    ("memberships.csv".to_string(), state.memberships_csv()),
+                    ("conflicts.csv".to_string(), state.conflicts_csv()),
+                ])
                 .collect()
         }
     };
@@ -141,4 +149,17 @@ pub fn run(args: &Args) -> ExitStatus {
     } else {
         ExitStatus::Success
     }
+}
+
+/// Exit 2 because a source is missing, unreadable or empty, or its file was refused (outside
+/// the root, not a regular file, over the size limit): prints the data problems on standard
+/// error and writes no report (a report without that source's people would read as "remove
+/// them").
+pub(super) fn data_cannot_run(state: &crate::eval::DesiredState) -> ExitStatus {
+    let mut text = String::new();
+    for issue in &state.issues {
+        text.push_str(&issue.render());
+    }
+    eprint!("{text}");
+    cannot_run("a source could not be used: nothing was evaluated")
 }

@@ -43,8 +43,8 @@ pub fn run(args: &Args) -> ExitStatus {
             Err(status) => return status,
         };
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
-    if let Some(status) = super::io::refused_data(&state) {
-        return status;
+    if state.cannot_run() {
+        return super::eval::data_cannot_run(&state);
     }
     let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
         let keys: Vec<&str> = state.identities.keys().collect();

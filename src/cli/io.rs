@@ -285,28 +285,6 @@ pub fn load_for_evaluation(
     Ok((as_of, loaded, checked))
 }
 
-/// After evaluation: the data files that were refused (outside the root, not regular files,
-/// over the size limit), printed on standard error, give exit status 2 before anything is
-/// written.
-pub fn refused_data(state: &crate::eval::DesiredState) -> Option<super::ExitStatus> {
-    let refused: Vec<_> = state
-        .issues
-        .iter()
-        .filter(|i| refuses_to_run(i.code))
-        .collect();
-    if refused.is_empty() {
-        return None;
-    }
-    for issue in &refused {
-        eprint!("{}", issue.render());
-    }
-    Some(cannot_run(&format!(
-        "{} data file{} could not be read safely; nothing was written",
-        refused.len(),
-        if refused.len() == 1 { "" } else { "s" }
-    )))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

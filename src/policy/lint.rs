@@ -37,6 +37,7 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     review_auto_removes(loaded, out);
     guest_access_never_expires(loaded, out);
     no_identity(loaded, out);
+    optional_primary_source(loaded, out);
 }
 
 fn warn(out: &mut Vec<Diagnostic>, code: Code, at: Loc, message: String, help: &str) {
@@ -517,6 +518,54 @@ fn no_deletion_threshold(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+/// L040: the primary source (first in `identity.precedence`, else the first declared) is
+/// declared `optional: true`. Identities take their key from it: when its export comes empty,
+/// `eval` runs on the other sources alone and every identity changes key (or nobody is left),
+/// which `plan` would read as everyone leaving and new people arriving.
+fn optional_primary_source(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let precedence = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .and_then(|i| i.value.precedence.first())
+        .map(|p| p.value.as_str());
+    let sources = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.sources.iter().map(move |s| (f.id, s)));
+    let mut primary = None;
+    for (file, (name, source)) in sources {
+        let is_primary = match precedence {
+            Some(p) => name.value == p,
+            None => primary.is_none(),
+        };
+        if is_primary {
+            primary = Some((file, name, source));
+            if precedence.is_some() {
+                break;
+            }
+        }
+    }
+    let Some((file, name, source)) = primary else {
+        return;
+    };
+    if let Some(optional) = source.value.optional.as_ref().filter(|o| o.value) {
+        warn(
+            out,
+            Code::OptionalPrimarySource,
+            Loc {
+                file,
+                span: optional.span,
+            },
+            format!(
+                "source `{}` is the primary source and is declared `optional: true`",
+                name.value
+            ),
+            "identities take their key from the primary source: if its export comes empty, every identity would change or vanish; keep it required and use `optional` for secondary sources",
+        );
     }
 }
 

@@ -89,6 +89,11 @@ pub struct Source {
     /// The identity attributes this source is authoritative for.
     #[serde(default)]
     pub authoritative_for: Vec<Sp<String>>,
+    /// Whether the file may hold no records (default `false`: a source without records stops
+    /// `eval`, since a report without its people would be wrong). A missing or unreadable
+    /// file stops `eval` either way.
+    #[serde(default)]
+    pub optional: Option<Sp<bool>>,
 }
 
 /// Source file formats.
@@ -286,6 +291,21 @@ pub struct AccessPackage {
     /// Groups whose members cannot get this one.
     #[serde(default)]
     pub incompatible_groups: Vec<Sp<String>>,
+    /// How a person holding this package and an incompatible one (or group) is reported:
+    /// `warn` (the default) or `error`, which fails `eval` (exit 1). A conflict is an error
+    /// when either side's declaration says so; `eval --deny-conflicts` makes every conflict one.
+    #[serde(default)]
+    pub separation_of_duties: Option<Sp<ConflictSeverity>>,
+}
+
+/// How separation-of-duties conflicts are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictSeverity {
+    /// A warning: reported, the run succeeds.
+    Warn,
+    /// An error: reported, the run fails.
+    Error,
 }
 
 /// A resource role.
