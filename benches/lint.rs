@@ -233,7 +233,10 @@ fn main() {
     let regex = time(3, || {
         std::hint::black_box(roster::policy::check(&with_regex).unwrap());
     });
-    println!("{GROUPS} groups with -eq rules (baseline): {:>8.1} ms", eq.as_secs_f64() * 1e3);
+    println!(
+        "{GROUPS} groups with -eq rules (baseline): {:>8.1} ms",
+        eq.as_secs_f64() * 1e3
+    );
     println!(
         "{GROUPS} groups with -match rules, each its own pattern: {:>8.1} ms",
         regex.as_secs_f64() * 1e3

@@ -146,7 +146,11 @@ fn append_and_split_stop_at_the_budget() {
 /// thousand distinct ones).
 #[test]
 fn remove_duplicates_is_linear() {
-    let list = Value::List((0..1_000_000).map(|i| s(&format!("v{}", i % 5000))).collect());
+    let list = Value::List(
+        (0..1_000_000)
+            .map(|i| s(&format!("v{}", i % 5000)))
+            .collect(),
+    );
     let (outcome, took) = eval("Count(RemoveDuplicates([l]))", &[("l", list)]);
     assert_eq!(outcome, Ok(Outcome::Value(Value::Int(5000))));
     assert!(took < Duration::from_secs(20), "{took:?}");
@@ -165,7 +169,10 @@ fn lookaround_over_a_long_value_is_refused_at_once() {
     // Just within the cap, the same search completes.
     let (outcome, took) = eval(
         r#"Replace([s], , "(?=a)a*b", , "x", , )"#,
-        &[("s", s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)))],
+        &[(
+            "s",
+            s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)),
+        )],
     );
     assert_eq!(
         len_of(&outcome),
@@ -181,7 +188,10 @@ fn one_expensive_search_is_bounded() {
     let text = r#"Replace([s], , "(?:a(?=[^c]*c)|a)*b", , "x", , )"#;
     let (outcome, took) = eval(
         text,
-        &[("s", s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)))],
+        &[(
+            "s",
+            s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)),
+        )],
     );
     assert_eq!(outcome, Err(Code::RegexLimit));
     assert!(took < Duration::from_secs(30), "{took:?}");
@@ -194,7 +204,10 @@ fn many_expensive_searches_are_bounded_by_the_deadline() {
     let text = r#"Replace([s], , "(?:a(?=[a-z])|a){1,12}(?=[^c]*c)|a", , "x", , )"#;
     let (outcome, took) = eval(
         text,
-        &[("s", s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)))],
+        &[(
+            "s",
+            s(&"a".repeat(roster::dotnet::regex::MAX_BACKTRACKING_INPUT)),
+        )],
     );
     assert_eq!(outcome, Err(Code::RegexLimit));
     assert!(

@@ -93,7 +93,14 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(&["graph", &policies], 0, true, false),
         case(&["graph", &policies, "--format", "mermaid"], 0, true, false),
         case(
-            &["graph", &policies, "--impact", "source:hr.dept", "--format", "json"],
+            &[
+                "graph",
+                &policies,
+                "--impact",
+                "source:hr.dept",
+                "--format",
+                "json",
+            ],
             0,
             true,
             false,

@@ -128,14 +128,20 @@ impl io::Write for Stdout {
         if !is_open(Stream::Out) {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
-        io::stdout().lock().write(buf).inspect_err(|e| record(Stream::Out, e))
+        io::stdout()
+            .lock()
+            .write(buf)
+            .inspect_err(|e| record(Stream::Out, e))
     }
 
     fn flush(&mut self) -> io::Result<()> {
         if !is_open(Stream::Out) {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
-        io::stdout().lock().flush().inspect_err(|e| record(Stream::Out, e))
+        io::stdout()
+            .lock()
+            .flush()
+            .inspect_err(|e| record(Stream::Out, e))
     }
 }
 

@@ -268,7 +268,9 @@ impl NetRegex {
                     }
                 }
                 // The budget may free up later: only refusals of the pattern itself stay.
-                Err(e) if !e.message.contains("budget") && cache.errors.len() < MAX_CACHED_ERRORS => {
+                Err(e)
+                    if !e.message.contains("budget") && cache.errors.len() < MAX_CACHED_ERRORS =>
+                {
                     cache.errors.insert(key, e.clone());
                 }
                 Err(_) => {}
@@ -323,7 +325,9 @@ impl Compiled {
             AstralCheck::Never
         } else {
             linear(&format!("(?:{})", profile.probes.join("|")))
-                .map_or(AstralCheck::Always, |probe| AstralCheck::Probe(charge.add(probe)))
+                .map_or(AstralCheck::Always, |probe| {
+                    AstralCheck::Probe(charge.add(probe))
+                })
         };
         let charge = charge.reserve()?;
         Ok(Arc::new(Compiled {

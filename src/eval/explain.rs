@@ -51,8 +51,10 @@ pub struct MembershipWhy {
     pub member: bool,
     /// The reason, in words.
     pub reason: String,
-    /// The conditions that decided it: their text and result.
-    pub conditions: Vec<(String, bool)>,
+    /// Whether it could not be decided (then the identity does not have it).
+    pub undetermined: bool,
+    /// The conditions that decided it: their text and result (`null`: could not be decided).
+    pub conditions: Vec<(String, Option<bool>)>,
     /// Where the rule is written.
     pub at: Option<Place>,
 }
@@ -72,6 +74,12 @@ pub struct Explanation {
     pub memberships: Vec<MembershipWhy>,
     /// Accounts per target, and why (not).
     pub accounts: Vec<(String, String)>,
+    /// The display names of the groups, packages and targets above (`group:NAME`,
+    /// `package:NAME`, `target:NAME`), for the human form only.
+    #[serde(skip)]
+    pub display_names: std::collections::BTreeMap<String, String>,
+    /// Separation-of-duties conflicts of this identity.
+    pub conflicts: Vec<super::report::Conflict>,
 }
 
 fn place(loaded: &Loaded, at: Loc) -> Place {
@@ -177,29 +185,45 @@ pub fn explain(
             _ => continue,
         };
         let values = rule_values(program, index, identity, members);
-        let (reason, conditions) = match program.explain(&values, &ctx) {
-            Ok(trace) => {
-                let deciding: Vec<(String, bool)> = trace
+        let of = match node {
+            NodeId::Group(g) => format!("group:{g}"),
+            NodeId::Package(p) => format!("access_package:{p}"),
+            _ => String::new(),
+        };
+        let undetermined = identity.undetermined.iter().find(|u| u.of == of);
+        let trace = program.explain(&values, &ctx);
+        // When undetermined through something else (a group it reads), the conditions as
+        // evaluated here would show a decided result: leave them out.
+        let conditions: Vec<(String, Option<bool>)> =
+            if undetermined.is_some() && trace.result.is_some() {
+                Vec::new()
+            } else {
+                trace
                     .deciding()
                     .iter()
                     .map(|t: &&Trace| (text_of(&def.text, t.span), t.result))
-                    .collect();
-                let reason = if !identity.lifecycle.has_account() {
-                    "no account in this lifecycle state, so no dynamic membership".to_string()
-                } else if member && !trace.result {
-                    "granted by an access package that includes this group".to_string()
-                } else if trace.result {
-                    "the rule matches".to_string()
-                } else {
-                    "the rule does not match".to_string()
-                };
-                (reason, deciding)
-            }
-            Err(d) => (format!("the rule failed: {}", d.message), Vec::new()),
+                    .collect()
+            };
+        let reason = if let Some(u) = undetermined {
+            format!("undetermined, so not granted: {}", u.reason)
+        } else if !identity.lifecycle.has_account() {
+            "no account in this lifecycle state, so no dynamic membership".to_string()
+        } else if member && trace.result != Some(true) {
+            "granted by an access package that includes this group".to_string()
+        } else if trace.result == Some(true) {
+            "the rule matches".to_string()
+        } else if trace.result.is_none() {
+            format!(
+                "the rule cannot be decided: {}",
+                trace.unknown.clone().unwrap_or_default()
+            )
+        } else {
+            "the rule does not match".to_string()
         };
         memberships.push(MembershipWhy {
             name,
             member,
+            undetermined: undetermined.is_some(),
             reason,
             conditions,
             at: Some(place(loaded, def.loc)),
@@ -210,7 +234,24 @@ pub fn explain(
             memberships.push(MembershipWhy {
                 name: format!("group:{g}"),
                 member: true,
+                undetermined: false,
                 reason: "a static member, or granted by an access package".into(),
+                conditions: Vec::new(),
+                at: None,
+            });
+        }
+    }
+    // Undetermined memberships of groups without a rule (granted by an undetermined package).
+    for u in &identity.undetermined {
+        let Some(g) = u.of.strip_prefix("group:") else {
+            continue;
+        };
+        if !memberships.iter().any(|m| m.name == u.of) {
+            memberships.push(MembershipWhy {
+                name: format!("group:{g}"),
+                member: false,
+                undetermined: true,
+                reason: format!("undetermined, so not granted: {}", u.reason),
                 conditions: Vec::new(),
                 at: None,
             });
@@ -225,6 +266,14 @@ pub fn explain(
                 Some(a) if a.enabled => "an enabled account: in scope and active".to_string(),
                 Some(_) => format!("a disabled account: in scope, lifecycle `{}`", lifecycle_word(identity)),
                 None if !identity.lifecycle.has_account() => format!("no account: lifecycle `{}`", lifecycle_word(identity)),
+                None if identity.undetermined.iter().any(|u| u.of == format!("account:{}", t.value)) => {
+                    let reason = identity
+                        .undetermined
+                        .iter()
+                        .find(|u| u.of == format!("account:{}", t.value))
+                        .map_or("", |u| u.reason.as_str());
+                    format!("no account, undetermined: {reason}")
+                }
                 None => "no account: out of the target's scope (not in its groups or packages, or filtered out)".to_string(),
             };
             accounts.push((t.value.clone(), why));
@@ -241,6 +290,13 @@ pub fn explain(
         attributes,
         memberships,
         accounts,
+        display_names: state.display_names.clone(),
+        conflicts: state
+            .conflicts
+            .iter()
+            .filter(|c| c.identity == identity.key)
+            .cloned()
+            .collect(),
     })
 }
 
@@ -310,18 +366,49 @@ pub fn human(e: &Explanation) -> String {
         let at =
             m.at.as_ref()
                 .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
-        let _ = writeln!(out, "  {mark} {}: {}{at}", m.name, m.reason);
+        let display = e
+            .display_names
+            .get(&m.name)
+            .map_or_else(String::new, |d| format!(" — {d}"));
+        let _ = writeln!(out, "  {mark} {}{display}: {}{at}", m.name, m.reason);
         for (cond, result) in &m.conditions {
             let _ = writeln!(
                 out,
                 "      {} {cond}",
-                if *result { "true: " } else { "false:" }
+                match result {
+                    Some(true) => "true: ",
+                    Some(false) => "false:",
+                    None => "undecided:",
+                }
             );
         }
     }
     let _ = writeln!(out, "\naccounts:");
     for (t, why) in &e.accounts {
-        let _ = writeln!(out, "  {t}: {why}");
+        let display = e
+            .display_names
+            .get(&format!("target:{t}"))
+            .map_or_else(String::new, |d| format!(" — {d}"));
+        let _ = writeln!(out, "  {t}{display}: {why}");
+    }
+    if !e.conflicts.is_empty() {
+        let _ = writeln!(out, "\nseparation of duties:");
+        for c in &e.conflicts {
+            let sev = match c.severity {
+                crate::diagnostics::Severity::Error => "error",
+                crate::diagnostics::Severity::Warning => "warning",
+            };
+            let _ = writeln!(
+                out,
+                "  {sev}: holds {} `{}` and {} `{}`, declared incompatible  [{}:{}]",
+                c.first.kind.replace('_', " "),
+                c.first.name,
+                c.second.kind.replace('_', " "),
+                c.second.name,
+                c.declared_at.file,
+                c.declared_at.line
+            );
+        }
     }
     out
 }

@@ -84,9 +84,10 @@ fn bytes(n: usize) -> String {
 /// Checks a value a function produced against the size budget.
 fn within_budget(v: &Value, span: Span) -> Result<()> {
     match v {
-        Value::Str(s) if s.len() > super::MAX_STRING_BYTES => {
-            too_large(span, &format!("this call makes a string of {} bytes", bytes(s.len())))
-        }
+        Value::Str(s) if s.len() > super::MAX_STRING_BYTES => too_large(
+            span,
+            &format!("this call makes a string of {} bytes", bytes(s.len())),
+        ),
         Value::List(items) => {
             if items.len() > super::MAX_LIST_ITEMS {
                 return too_large(

@@ -151,6 +151,7 @@ pub struct ProgramDef {
 
 /// Checks a loaded policy set. Diagnostics are appended to `diagnostics`.
 pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
+    super::bounds::check(loaded, diagnostics);
     let mut c = Checker {
         loaded,
         policy: Policy::default(),
@@ -504,7 +505,11 @@ impl<'a> Checker<'a> {
                     .filter_map(|p| p.value.value.auto_assignment.as_ref())
                     .map(|a| &a.value.rule),
             )
-            .chain(workflows.iter().filter_map(|w| w.value.value.scope.as_ref()))
+            .chain(
+                workflows
+                    .iter()
+                    .filter_map(|w| w.value.value.scope.as_ref()),
+            )
             .map(|r| r.value.as_str())
             .collect();
         let expressions: Vec<&str> = identity

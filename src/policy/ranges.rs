@@ -218,8 +218,8 @@ mod tests {
     /// repeat these constants: this keeps them equal).
     #[test]
     fn the_schema_carries_every_range() {
-        let schema = serde_json::to_value(schemars::schema_for!(crate::policy::raw::PolicyFile))
-            .unwrap();
+        let schema =
+            serde_json::to_value(schemars::schema_for!(crate::policy::raw::PolicyFile)).unwrap();
         let mut found = Vec::new();
         collect_ranges(&schema, &mut found);
         for r in ALL {
@@ -338,18 +338,30 @@ reviews:
     default_decision: no_change
     auto_apply: false
 "#,
-            v(&PREHIRE_DAYS), PREHIRE_DAYS.setting,
-            v(&RETENTION_DAYS), RETENTION_DAYS.setting,
-            v(&MIN_GAP_DAYS), MIN_GAP_DAYS.setting,
-            v(&GRACE_PERIOD_DAYS), GRACE_PERIOD_DAYS.setting,
-            v(&TIMEOUT_DAYS), TIMEOUT_DAYS.setting,
-            v(&EXPIRY_DAYS), EXPIRY_DAYS.setting,
-            v(&EXPIRY_HOURS), EXPIRY_HOURS.setting,
-            v(&REMOVE_GUESTS_AFTER_DAYS), REMOVE_GUESTS_AFTER_DAYS.setting,
-            v(&DELETION_THRESHOLD), DELETION_THRESHOLD.setting,
-            v(&OFFSET_DAYS), OFFSET_DAYS.setting,
-            v(&LIFETIME_MINUTES), LIFETIME_MINUTES.setting,
-            v(&REVIEW_DURATION_DAYS), REVIEW_DURATION_DAYS.setting,
+            v(&PREHIRE_DAYS),
+            PREHIRE_DAYS.setting,
+            v(&RETENTION_DAYS),
+            RETENTION_DAYS.setting,
+            v(&MIN_GAP_DAYS),
+            MIN_GAP_DAYS.setting,
+            v(&GRACE_PERIOD_DAYS),
+            GRACE_PERIOD_DAYS.setting,
+            v(&TIMEOUT_DAYS),
+            TIMEOUT_DAYS.setting,
+            v(&EXPIRY_DAYS),
+            EXPIRY_DAYS.setting,
+            v(&EXPIRY_HOURS),
+            EXPIRY_HOURS.setting,
+            v(&REMOVE_GUESTS_AFTER_DAYS),
+            REMOVE_GUESTS_AFTER_DAYS.setting,
+            v(&DELETION_THRESHOLD),
+            DELETION_THRESHOLD.setting,
+            v(&OFFSET_DAYS),
+            OFFSET_DAYS.setting,
+            v(&LIFETIME_MINUTES),
+            LIFETIME_MINUTES.setting,
+            v(&REVIEW_DURATION_DAYS),
+            REVIEW_DURATION_DAYS.setting,
         )
     }
 
@@ -371,11 +383,7 @@ reviews:
                     .lines()
                     .position(|l| l.ends_with(&format!("# {}", r.setting)))
                     .unwrap();
-                let start = text
-                    .lines()
-                    .take(line)
-                    .map(|l| l.len() + 1)
-                    .sum::<usize>();
+                let start = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
                 let end = start + text.lines().nth(line).unwrap().len();
                 let hits: Vec<_> = checked
                     .diagnostics
@@ -399,16 +407,27 @@ reviews:
                     };
                     let r = ALL.iter().find(|r| r.setting == setting).unwrap();
                     let inside = if ends { r.min } else { r.max };
-                    let value_at = head.rfind(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap() + 1;
+                    let value_at = head
+                        .rfind(|c: char| !(c.is_ascii_digit() || c == '-'))
+                        .unwrap()
+                        + 1;
                     let closing = if head.ends_with('}') { "}" } else { "" };
-                    let value_at = if closing.is_empty() { value_at } else { head.rfind(": ").unwrap() + 2 };
+                    let value_at = if closing.is_empty() {
+                        value_at
+                    } else {
+                        head.rfind(": ").unwrap() + 2
+                    };
                     format!("{}{inside}{closing}", &head[..value_at])
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
             std::fs::write(dir.join("policy.yaml"), &text).unwrap();
             let checked = crate::policy::check(&dir).unwrap();
-            let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+            let errors: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .collect();
             assert!(errors.is_empty(), "{text}\n{errors:?}");
         }
         let _ = std::fs::remove_dir_all(&dir);

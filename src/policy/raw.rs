@@ -90,6 +90,11 @@ pub struct Source {
     /// The identity attributes this source is authoritative for.
     #[serde(default)]
     pub authoritative_for: Vec<Sp<String>>,
+    /// Whether the file may hold no records (default `false`: a source without records stops
+    /// `eval`, since a report without its people would be wrong). A missing or unreadable
+    /// file stops `eval` either way.
+    #[serde(default)]
+    pub optional: Option<Sp<bool>>,
 }
 
 /// Source file formats.
@@ -249,6 +254,10 @@ pub struct Group {
     /// What the group is for.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Dynamic membership rule, in Entra's rule language.
     #[serde(default)]
     pub rule: Option<Sp<String>>,
@@ -264,6 +273,10 @@ pub struct AccessPackage {
     /// What the package grants.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The catalog it belongs to.
     #[serde(default)]
     pub catalog: Option<Sp<String>>,
@@ -282,6 +295,21 @@ pub struct AccessPackage {
     /// Groups whose members cannot get this one.
     #[serde(default)]
     pub incompatible_groups: Vec<Sp<String>>,
+    /// How a person holding this package and an incompatible one (or group) is reported:
+    /// `warn` (the default) or `error`, which fails `eval` (exit 1). A conflict is an error
+    /// when either side's declaration says so; `eval --deny-conflicts` makes every conflict one.
+    #[serde(default)]
+    pub separation_of_duties: Option<Sp<ConflictSeverity>>,
+}
+
+/// How separation-of-duties conflicts are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictSeverity {
+    /// A warning: reported, the run succeeds.
+    Warn,
+    /// An error: reported, the run fails.
+    Error,
 }
 
 /// A resource role.
@@ -400,13 +428,10 @@ pub enum Expiry {
     /// Never.
     Never,
     /// After this many days (0 to 3,660).
-    Days(
-        #[schemars(range(min = ranges::EXPIRY_DAYS.min, max = ranges::EXPIRY_DAYS.max))] Sp<u32>,
-    ),
+    Days(#[schemars(range(min = ranges::EXPIRY_DAYS.min, max = ranges::EXPIRY_DAYS.max))] Sp<u32>),
     /// After this many hours (1 to 87,840).
     Hours(
-        #[schemars(range(min = ranges::EXPIRY_HOURS.min, max = ranges::EXPIRY_HOURS.max))]
-        Sp<u32>,
+        #[schemars(range(min = ranges::EXPIRY_HOURS.min, max = ranges::EXPIRY_HOURS.max))] Sp<u32>,
     ),
     /// On this date (`YYYY-MM-DD`).
     On(Sp<String>),
@@ -418,6 +443,10 @@ pub enum Expiry {
 pub struct ConnectedOrganization {
     /// Its domain.
     pub domain: Sp<String>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Configured by an administrator, or proposed by a request.
     #[serde(default)]
     pub state: Option<Sp<OrganizationState>>,
@@ -457,6 +486,10 @@ pub struct Target {
     /// What the target is.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The kind of system.
     pub kind: Sp<TargetKind>,
     /// How to reach it (address only; credentials come from the environment, never from
@@ -607,6 +640,10 @@ pub struct Workflow {
     /// What it does.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Joiner, mover or leaver.
     pub category: Sp<Category>,
     /// When it runs.
@@ -750,6 +787,10 @@ pub struct Review {
     /// What it checks.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// What is reviewed.
     pub scope: Sp<ReviewScope>,
     /// Who reviews.

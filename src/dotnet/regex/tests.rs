@@ -1684,11 +1684,18 @@ fn patterns_are_compiled_once_and_charged_while_alive() {
         },
     )
     .unwrap();
-    assert!(!Arc::ptr_eq(&a.0, &other.0), "the options are part of the key");
+    assert!(
+        !Arc::ptr_eq(&a.0, &other.0),
+        "the options are part of the key"
+    );
     assert!(a.charge >= TIERS[0]);
     // Other tests compile in parallel, so the total only bounds ours from below.
     let big = NetRegex::new(r"(?:\w{1,64}){4}", Options::default()).unwrap();
-    assert!(big.charge > TIERS[0], "charged by its size tier: {}", big.charge);
+    assert!(
+        big.charge > TIERS[0],
+        "charged by its size tier: {}",
+        big.charge
+    );
     assert!(LIVE.load(Ordering::Relaxed) >= a.charge + big.charge + other.charge);
 }
 
@@ -1701,7 +1708,11 @@ fn size_limits_refuse_with_too_large() {
     assert!(e.message.contains("too large to compile"), "{e:?}");
     // Refused again from the cache, at once.
     let started = std::time::Instant::now();
-    assert!(NetRegex::new("(?:a{1000}){1000}", Options::default()).unwrap_err().too_large);
+    assert!(
+        NetRegex::new("(?:a{1000}){1000}", Options::default())
+            .unwrap_err()
+            .too_large
+    );
     assert!(started.elapsed() < std::time::Duration::from_millis(50));
     let e = Charge(COMPILED_BUDGET + 1).reserve().unwrap_err();
     assert!(e.too_large && e.message.contains("budget"), "{e:?}");
