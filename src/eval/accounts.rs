@@ -31,22 +31,47 @@ pub fn switch_attribute(kind: TargetKind, name: &str) -> Option<bool> {
     }
 }
 
-/// A value read as true or false: `None` when nothing is written (null, empty), `Err` when
-/// it is neither.
-fn truth(value: &Value) -> Result<Option<bool>, ()> {
+/// A value read as true or false.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    /// Nothing is written (null, empty).
+    Nothing,
+    /// True or false.
+    Is(bool),
+    /// Neither.
+    Unreadable,
+}
+
+fn truth(value: &Value) -> Truth {
     match value {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(*b)),
-        Value::Int(0) => Ok(Some(false)),
-        Value::Int(1) => Ok(Some(true)),
+        Value::Null => Truth::Nothing,
+        Value::Bool(b) => Truth::Is(*b),
+        Value::Int(0) => Truth::Is(false),
+        Value::Int(1) => Truth::Is(true),
         Value::Str(t) => match t.trim() {
-            "" => Ok(None),
-            t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            _ => Err(()),
+            "" => Truth::Nothing,
+            t if t.eq_ignore_ascii_case("true") => Truth::Is(true),
+            t if t.eq_ignore_ascii_case("false") => Truth::Is(false),
+            _ => Truth::Unreadable,
         },
-        _ => Err(()),
+        _ => Truth::Unreadable,
     }
+}
+
+/// What a mapping says about one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Says {
+    Enabled,
+    Disabled,
+    Unreadable,
+}
+
+/// One enable/disable attribute: its index among the target's attributes, whether true
+/// enables, and what it says for each holder that it writes a value for.
+struct Switch {
+    attribute: usize,
+    enables: bool,
+    said: Vec<(usize, Says)>,
 }
 
 /// The value that says "disabled", in the form of the value it replaces.
@@ -90,51 +115,47 @@ pub fn decide_enabled(
         }
     }
     let lifecycle_enabled = enabled.clone();
-    let switches: Vec<(usize, bool, Vec<Result<Option<bool>, ()>>)> = attributes
+    let switches: Vec<Switch> = attributes
         .iter()
         .enumerate()
-        .filter_map(|(a, (name, column, _))| {
+        .filter_map(|(a, (name, column, absent))| {
             let enables = switch_attribute(kind, name)?;
-            Some((a, enables, column.dictionary().iter().map(truth).collect()))
-        })
-        .collect();
-    if switches.is_empty() {
-        return enabled;
-    }
-    // What each mapping says for each holder: Some(Ok(enabled?)), Some(Err) when unreadable,
-    // None when nothing is written.
-    let verdicts: Vec<(usize, bool, Vec<(usize, Result<bool, ()>)>)> = switches
-        .iter()
-        .filter_map(|(a, enables, table)| {
-            let (_, column, absent) = attributes.get(*a)?;
+            let table: Vec<Truth> = column.dictionary().iter().map(truth).collect();
             let said = holders
                 .ones()
                 .filter(|&i| !absent.as_ref().is_some_and(|b| b.contains(i)))
                 .filter_map(|i| match table.get(column.code(i) as usize)? {
-                    Ok(None) => None,
-                    Ok(Some(b)) => Some((i, Ok(*b == *enables))),
-                    Err(()) => Some((i, Err(()))),
+                    Truth::Nothing => None,
+                    Truth::Is(b) if *b == enables => Some((i, Says::Enabled)),
+                    Truth::Is(_) => Some((i, Says::Disabled)),
+                    Truth::Unreadable => Some((i, Says::Unreadable)),
                 })
                 .collect();
-            Some((*a, *enables, said))
+            Some(Switch {
+                attribute: a,
+                enables,
+                said,
+            })
         })
         .collect();
     // A mapping that says "disabled", or cannot be read, disables.
-    for (_, _, said) in &verdicts {
-        for (i, v) in said {
-            if !matches!(v, Ok(true)) {
+    for switch in &switches {
+        for (i, says) in &switch.said {
+            if *says != Says::Enabled {
                 enabled.set(*i, false);
             }
         }
     }
     // A mapping that says "enabled" for a disabled account, or cannot be read, is rewritten.
-    for (a, enables, said) in &verdicts {
-        let rewrite: Vec<usize> = said
+    for switch in &switches {
+        let (a, enables) = (&switch.attribute, &switch.enables);
+        let rewrite: Vec<usize> = switch
+            .said
             .iter()
-            .filter(|(i, v)| match v {
-                Ok(true) => !enabled.contains(*i),
-                Ok(false) => false,
-                Err(()) => true,
+            .filter(|(i, says)| match says {
+                Says::Enabled => !enabled.contains(*i),
+                Says::Disabled => false,
+                Says::Unreadable => true,
             })
             .map(|(i, _)| *i)
             .collect();
@@ -153,7 +174,7 @@ pub fn decide_enabled(
                     "the lifecycle `{}` disables the account",
                     lifecycle.get(i).map_or("unknown", |l| l.word())
                 )
-            } else if truth(value).is_err() {
+            } else if truth(value) == Truth::Unreadable {
                 "the value is neither true nor false, so the account is disabled".into()
             } else {
                 "another enable/disable mapping disables the account".into()
@@ -180,7 +201,7 @@ pub fn decide_enabled(
             .first()
             .map_or(Value::Null, |&i| column.get(i).clone());
         let off_value = |v: &Value| {
-            if truth(v).is_err() {
+            if truth(v) == Truth::Unreadable {
                 disabled_value(*enables, &like)
             } else {
                 disabled_value(*enables, v)
@@ -248,20 +269,46 @@ mod tests {
         let (enabled, out, issues) = run(
             TargetKind::Directory,
             "accountDisabled",
-            vec![s("False"), s("True"), s("False"), s("True"), s("maybe"), Value::Null],
+            vec![
+                s("False"),
+                s("True"),
+                s("False"),
+                s("True"),
+                s("maybe"),
+                Value::Null,
+            ],
             vec![Active, Active, Leaver, PreHire, Active, Active],
         );
         let on: Vec<usize> = enabled.ones().collect();
-        assert_eq!(on, [0, 5], "active and enabled by the mapping, or nothing mapped");
+        assert_eq!(
+            on,
+            [0, 5],
+            "active and enabled by the mapping, or nothing mapped"
+        );
         assert_eq!(
             out,
-            [s("False"), s("True"), s("True"), s("True"), s("True"), Value::Null],
+            [
+                s("False"),
+                s("True"),
+                s("True"),
+                s("True"),
+                s("True"),
+                Value::Null
+            ],
             "the attribute agrees with `enabled`"
         );
         let rows: Vec<Option<usize>> = issues.iter().map(|i| i.row).collect();
         assert_eq!(rows, [Some(4), Some(6)], "{issues:#?}");
-        assert!(issues[0].message.contains("identity `k2`"), "{}", issues[0].message);
-        assert!(issues[0].message.contains("lifecycle `leaver`"), "{}", issues[0].message);
+        assert!(
+            issues[0].message.contains("identity `k2`"),
+            "{}",
+            issues[0].message
+        );
+        assert!(
+            issues[0].message.contains("lifecycle `leaver`"),
+            "{}",
+            issues[0].message
+        );
         assert_eq!(issues[0].field.as_deref(), Some("t.accountDisabled"));
         assert!(issues[1].message.contains("neither true nor false"));
     }

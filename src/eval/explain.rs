@@ -263,11 +263,17 @@ pub fn explain(
         for (t, target) in &file.policy.targets {
             let switch_off = || {
                 target.value.mappings.keys().find_map(|m| {
-                    let enables = super::accounts::switch_attribute(target.value.kind.value, &m.value)?;
+                    let enables =
+                        super::accounts::switch_attribute(target.value.kind.value, &m.value)?;
                     let v = identity.accounts.get(&t.value)?.attributes.get(&m.value)?;
-                    let on = v.as_text().is_some_and(|x| x.trim().eq_ignore_ascii_case("true"));
-                    let off = v.as_text().is_some_and(|x| x.trim().eq_ignore_ascii_case("false"));
-                    ((enables && off) || (!enables && on)).then(|| format!("`{}` = {}", m.value, v.to_json()))
+                    let on = v
+                        .as_text()
+                        .is_some_and(|x| x.trim().eq_ignore_ascii_case("true"));
+                    let off = v
+                        .as_text()
+                        .is_some_and(|x| x.trim().eq_ignore_ascii_case("false"));
+                    ((enables && off) || (!enables && on))
+                        .then(|| format!("`{}` = {}", m.value, v.to_json()))
                 })
             };
             let why = match identity.accounts.get(&t.value) {
@@ -279,8 +285,13 @@ pub fn explain(
                     "a disabled account: in scope and active, disabled by its mapping {}",
                     switch_off().unwrap_or_default()
                 ),
-                Some(_) => format!("a disabled account: in scope, lifecycle `{}`", lifecycle_word(identity)),
-                None if !identity.lifecycle.has_account() => format!("no account: lifecycle `{}`", lifecycle_word(identity)),
+                Some(_) => format!(
+                    "a disabled account: in scope, lifecycle `{}`",
+                    lifecycle_word(identity)
+                ),
+                None if !identity.lifecycle.has_account() => {
+                    format!("no account: lifecycle `{}`", lifecycle_word(identity))
+                }
                 None => scope_reason(loaded, policy, &t.value, &target.value),
             };
             accounts.push((t.value.clone(), why));
@@ -303,7 +314,11 @@ pub fn explain(
 
 /// Why the identity is in its lifecycle state: the same decision evaluation made, for this
 /// identity.
-fn lifecycle_reason(loaded: &Loaded, identity: &IdentityState, now: chrono::NaiveDateTime) -> String {
+fn lifecycle_reason(
+    loaded: &Loaded,
+    identity: &IdentityState,
+    now: chrono::NaiveDateTime,
+) -> String {
     use super::lifecycle::{DateCell, Rules};
     let rules = Rules::new(
         loaded
@@ -324,10 +339,18 @@ fn lifecycle_reason(loaded: &Loaded, identity: &IdentityState, now: chrono::Naiv
 }
 
 /// Why an identity with an account is not in a target's scope.
-fn scope_reason(loaded: &Loaded, _policy: &Policy, name: &str, target: &crate::policy::raw::Target) -> String {
+fn scope_reason(
+    loaded: &Loaded,
+    _policy: &Policy,
+    name: &str,
+    target: &crate::policy::raw::Target,
+) -> String {
     use crate::policy::raw::SyncMode;
     let scope = target.scope.as_ref().map(|s| &s.value);
-    if scope.and_then(|s| s.sync.as_ref()).is_some_and(|s| s.value == SyncMode::All) {
+    if scope
+        .and_then(|s| s.sync.as_ref())
+        .is_some_and(|s| s.value == SyncMode::All)
+    {
         return "no account: filtered out by the target's scoping filters".into();
     }
     let listed = scope.is_some_and(|s| !s.groups.is_empty() || !s.access_packages.is_empty());

@@ -151,11 +151,9 @@ impl Why {
                 leave,
                 until: Some(u),
             } => format!("left on {}, kept through {}", day(leave), day(u)),
-            Why::RetentionOver { leave, until } => format!(
-                "left on {}, retention ended on {}",
-                day(leave),
-                day(until)
-            ),
+            Why::RetentionOver { leave, until } => {
+                format!("left on {}, retention ended on {}", day(leave), day(until))
+            }
             Why::StatusLeaver {
                 status,
                 leave: None,
@@ -177,11 +175,7 @@ impl Why {
                 day(leave),
                 day(hire)
             ),
-            Why::RehireRetention {
-                leave,
-                hire,
-                until,
-            } => format!(
+            Why::RehireRetention { leave, hire, until } => format!(
                 "a rehire: left on {}, kept through {} (retention of the earlier employment), starts again on {}",
                 day(leave),
                 until.as_ref().map_or_else(|| "the gap".to_string(), day),
@@ -338,18 +332,14 @@ impl Rules {
                 until => (Lifecycle::Leaver, Why::Left { leave: l, until }),
             },
             // An earlier employment, still running.
-            Some(l) if l < hire && now <= l => (
-                Lifecycle::Active,
-                Why::EarlierEmployment { leave: l, hire },
-            ),
+            Some(l) if l < hire && now <= l => {
+                (Lifecycle::Active, Why::EarlierEmployment { leave: l, hire })
+            }
             // Between an earlier employment and the next one, before its pre-hire window.
             Some(l) if l < hire && !in_prehire => {
                 let gap = (hire - l).num_days();
                 if gap < i64::from(self.min_gap_days) {
-                    (
-                        Lifecycle::Leaver,
-                        Why::ConversionGap { leave: l, hire },
-                    )
+                    (Lifecycle::Leaver, Why::ConversionGap { leave: l, hire })
                 } else {
                     match retention_end(l) {
                         Some(until) if now > until => (
@@ -535,7 +525,8 @@ mod tests {
         );
         // An unreadable leave date is not "no leave date".
         assert_eq!(
-            r.decide(&hire, &DateCell::Invalid("31/31/2026".into()), &none, now).0,
+            r.decide(&hire, &DateCell::Invalid("31/31/2026".into()), &none, now)
+                .0,
             Unknown
         );
         r.status = Some((
@@ -545,7 +536,11 @@ mod tests {
         let cell = |v: &str| r.status_cell(&Value::Str(v.into()));
         assert_eq!(cell("active"), StatusCell::Value("active".into(), None));
         assert_eq!(r.status_cell(&Value::Null), StatusCell::Missing);
-        for status in [cell("active"), cell("On Leave"), r.status_cell(&Value::Null)] {
+        for status in [
+            cell("active"),
+            cell("On Leave"),
+            r.status_cell(&Value::Null),
+        ] {
             assert_eq!(
                 r.decide(&hire, &DateCell::Missing, &status, now).0,
                 Unknown,

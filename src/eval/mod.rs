@@ -425,9 +425,11 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 &lifecycle,
                 &mut columns_out,
                 &|i| {
-                    people.get(i).map_or((String::new(), None, String::new()), |p| {
-                        (p.origin(&datasets), p.first_row(&datasets), p.key.clone())
-                    })
+                    people
+                        .get(i)
+                        .map_or((String::new(), None, String::new()), |p| {
+                            (p.origin(&datasets), p.first_row(&datasets), p.key.clone())
+                        })
                 },
                 &mut issues,
             );
@@ -1009,12 +1011,24 @@ fn lifecycles<'c>(
     };
     let hire = dates(Some(&rules.hire_date));
     let leave = dates(rules.leave_date.as_deref());
-    let status: Option<(&Column, Vec<StatusCell>)> = rules.status.as_ref().map(|(a, _)| {
-        column_of(a).map_or_else(
-            || (None, Vec::new()),
-            |c| (Some(c), c.dictionary().iter().map(|v| rules.status_cell(v)).collect()),
-        )
-    }).and_then(|(c, cells)| c.map(|c| (c, cells)));
+    let status: Option<(&Column, Vec<StatusCell>)> = rules
+        .status
+        .as_ref()
+        .map(|(a, _)| {
+            column_of(a).map_or_else(
+                || (None, Vec::new()),
+                |c| {
+                    (
+                        Some(c),
+                        c.dictionary()
+                            .iter()
+                            .map(|v| rules.status_cell(v))
+                            .collect(),
+                    )
+                },
+            )
+        })
+        .and_then(|(c, cells)| c.map(|c| (c, cells)));
     let missing = DateCell::Missing;
     let date_at = |d: &Option<(&Column, Vec<DateCell>)>, i: usize| -> DateCell {
         d.as_ref()
@@ -1091,9 +1105,16 @@ pub fn lifecycle_at(
         retention_days: clamp(retention_days),
         ..lifecycle::Rules::default()
     };
-    let cell = |d: Option<NaiveDateTime>| d.map_or(lifecycle::DateCell::Missing, lifecycle::DateCell::Date);
+    let cell = |d: Option<NaiveDateTime>| {
+        d.map_or(lifecycle::DateCell::Missing, lifecycle::DateCell::Date)
+    };
     rules
-        .decide(&cell(hire), &cell(leave), &lifecycle::StatusCell::NotConfigured, now)
+        .decide(
+            &cell(hire),
+            &cell(leave),
+            &lifecycle::StatusCell::NotConfigured,
+            now,
+        )
         .0
 }
 
@@ -1154,7 +1175,11 @@ mod tests {
         // stays, disabled, through its retention (2026-10-01 to 2026-10-30), and nothing is
         // lost while the earlier employment runs.
         let rehire = |d: &str| lifecycle_at(Some(day("2027-02-01")), leave, 7, 30, day(d));
-        assert_eq!(rehire("2026-09-30"), Lifecycle::Active, "the earlier employment");
+        assert_eq!(
+            rehire("2026-09-30"),
+            Lifecycle::Active,
+            "the earlier employment"
+        );
         assert_eq!(rehire("2026-10-01"), Lifecycle::Leaver, "retention starts");
         assert_eq!(rehire("2026-10-30"), Lifecycle::Leaver, "retention ends");
         assert_eq!(rehire("2026-10-31"), Lifecycle::NotYetHired);

@@ -529,7 +529,11 @@ pub fn markdown(state: &DesiredState) -> String {
             out,
             "\n{held} identit{} with an unknown lifecycle: no account enabled, no access granted, whatever {} now held as it is (`E120` below says why).",
             if held == 1 { "y" } else { "ies" },
-            if held == 1 { "it holds is" } else { "they hold is" }
+            if held == 1 {
+                "it holds is"
+            } else {
+                "they hold is"
+            }
         );
     }
     if state.issues.is_empty() {

@@ -721,9 +721,8 @@ fn target_holds_nobody(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
             let all = scope
                 .and_then(|s| s.value.sync.as_ref())
                 .is_some_and(|s| s.value == raw::SyncMode::All);
-            let listed = scope.is_some_and(|s| {
-                !s.value.groups.is_empty() || !s.value.access_packages.is_empty()
-            });
+            let listed = scope
+                .is_some_and(|s| !s.value.groups.is_empty() || !s.value.access_packages.is_empty());
             if all || listed || granted.contains(name.value.as_str()) {
                 continue;
             }
@@ -804,4 +803,3 @@ mod tests {
         assert!(secret_in("    password: ${SECRET}\n").is_none());
     }
 }
-
