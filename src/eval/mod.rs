@@ -1029,27 +1029,32 @@ fn lifecycles<'c>(
             )
         })
         .and_then(|(c, cells)| c.map(|c| (c, cells)));
-    let missing = DateCell::Missing;
-    let date_at = |d: &Option<(&Column, Vec<DateCell>)>, i: usize| -> DateCell {
+    let (missing, no_status, not_configured) = (
+        DateCell::Missing,
+        StatusCell::Missing,
+        StatusCell::NotConfigured,
+    );
+    fn date_at<'a>(
+        d: &'a Option<(&Column, Vec<DateCell>)>,
+        i: usize,
+        missing: &'a DateCell,
+    ) -> &'a DateCell {
         d.as_ref()
             .and_then(|(c, cells)| cells.get(c.code(i) as usize))
-            .unwrap_or(&missing)
-            .clone()
-    };
-    let status_at = |i: usize| -> StatusCell {
+            .unwrap_or(missing)
+    }
+    let status_at = |i: usize| -> &StatusCell {
         match (&rules.status, &status) {
-            (None, _) => StatusCell::NotConfigured,
-            (Some(_), None) => StatusCell::Missing,
-            (Some(_), Some((c, cells))) => cells
-                .get(c.code(i) as usize)
-                .cloned()
-                .unwrap_or(StatusCell::Missing),
+            (None, _) => &not_configured,
+            (Some(_), None) => &no_status,
+            (Some(_), Some((c, cells))) => cells.get(c.code(i) as usize).unwrap_or(&no_status),
         }
     };
     let status_attr = rules.status.as_ref().map(|(a, _)| a.as_str());
     (0..n)
         .map(|i| {
-            let (state, why) = rules.decide(&date_at(&hire, i), &date_at(&leave, i), &status_at(i), now);
+            let (state, why) =
+                rules.decide(date_at(&hire, i, &missing), date_at(&leave, i, &missing), status_at(i), now);
             let field = match &why {
                 Why::NoHireDate | Why::HireNotADate(_) => Some(rules.hire_date.as_str()),
                 Why::LeaveNotADate(_) => rules.leave_date.as_deref(),

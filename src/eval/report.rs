@@ -630,7 +630,9 @@ impl DesiredState {
 
 impl DesiredState {
     /// Group memberships and access-package assignments as CSV: `key,kind,name`, one row per
-    /// membership (`kind` is `group` or `access_package`), by key, kind, then name.
+    /// membership (`kind` is `group` or `access_package`), by key, kind, then name. An identity
+    /// whose lifecycle is unknown has one row of kind `held` and no name: whatever it holds is
+    /// kept as it is (no grant, no removal).
     pub fn memberships_csv(&self) -> String {
         let ids = &self.identities;
         // Transposed once: each identity's groups and packages, in name order.
@@ -642,6 +644,13 @@ impl DesiredState {
                         list.push((kind, name));
                     }
                 }
+            }
+        }
+        for (i, l) in ids.lifecycle.iter().enumerate() {
+            if l.held()
+                && let Some(list) = per.get_mut(i)
+            {
+                list.push(("held", ""));
             }
         }
         let mut out = csv_line(&["key".into(), "kind".into(), "name".into()]);
