@@ -58,7 +58,7 @@ pub enum StatusCell {
 pub enum Why {
     /// The policy set has no `lifecycle` settings: everyone is active.
     NotConfigured,
-    /// The hire date is empty.
+    /// The hire date is empty (a value that did not parse is empty by now: `D102`).
     NoHireDate,
     /// The hire date is not a date.
     HireNotADate(String),
@@ -126,7 +126,7 @@ impl Why {
     pub fn describe(&self) -> String {
         match self {
             Why::NotConfigured => "no lifecycle settings: every identity is active".into(),
-            Why::NoHireDate => "the hire date is empty".into(),
+            Why::NoHireDate => "the hire date is empty or not a date".into(),
             Why::HireNotADate(t) => format!("the hire date `{t}` is not a date"),
             Why::LeaveNotADate(t) => format!("the leave date `{t}` is not a date"),
             Why::NoStatus => "the status is empty".into(),

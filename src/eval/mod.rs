@@ -988,6 +988,10 @@ fn attribute_order(policy: &Policy) -> Vec<String> {
     }
 }
 
+const UNKNOWN_HELP: &str = "no account is enabled and no access is granted to this identity; whatever it holds now is held as it is (no grant, no removal) until the HR data is fixed";
+const LEAVER_HELP: &str =
+    "record the leave date in the HR data: retention, and then deletion, count from it";
+
 /// The lifecycle state of every identity as of `now`, from the date and status attributes
 /// (each distinct value read once); identities whose lifecycle is unknown (`E120`) or whose
 /// status makes them leavers without a past leave date (`E121`) are reported.
@@ -1053,8 +1057,12 @@ fn lifecycles<'c>(
     let status_attr = rules.status.as_ref().map(|(a, _)| a.as_str());
     (0..n)
         .map(|i| {
-            let (state, why) =
-                rules.decide(date_at(&hire, i, &missing), date_at(&leave, i, &missing), status_at(i), now);
+            let (state, why) = rules.decide(
+                date_at(&hire, i, &missing),
+                date_at(&leave, i, &missing),
+                status_at(i),
+                now,
+            );
             let field = match &why {
                 Why::NoHireDate | Why::HireNotADate(_) => Some(rules.hire_date.as_str()),
                 Why::LeaveNotADate(_) => rules.leave_date.as_deref(),
@@ -1078,13 +1086,13 @@ fn lifecycles<'c>(
                 issues.push(issue(
                     Code::LifecycleUnknown,
                     format!("lifecycle unknown: {}", why.describe()),
-                    "no account is enabled and no access is granted to this identity; whatever it holds now is held as it is (no grant, no removal) until the HR data is fixed",
+                    UNKNOWN_HELP,
                 ));
             } else if matches!(why, Why::StatusLeaver { .. }) {
                 issues.push(issue(
                     Code::LeaverWithoutLeaveDate,
                     format!("{}: the account is disabled and kept", why.describe()),
-                    "record the leave date in the HR data: retention, and then deletion, count from it",
+                    LEAVER_HELP,
                 ));
             }
             state
