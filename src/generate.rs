@@ -69,6 +69,33 @@ pub struct Settings {
     pub packages: usize,
 }
 
+/// Most identities [`generate`] writes: 10,000,000 (about 2.5 GB of HR files).
+pub const MAX_IDENTITIES: usize = 10_000_000;
+/// Most identity attribute mappings: 10,000.
+pub const MAX_MAPPINGS: usize = 10_000;
+/// Most dynamic group rules: 50,000 (`groups.yaml` stays inside the policy-file limits: 16 MiB
+/// and 250,000 YAML values).
+pub const MAX_RULES: usize = 50_000;
+/// Most access packages: 5,000 (`access-packages.yaml` stays inside the same limits).
+pub const MAX_PACKAGES: usize = 5_000;
+
+impl Settings {
+    /// Checks every count against its cap; the error names the first one over it.
+    pub fn check(&self) -> Result<(), String> {
+        for (flag, value, max) in [
+            ("--identities", self.identities, MAX_IDENTITIES),
+            ("--mappings", self.mappings, MAX_MAPPINGS),
+            ("--rules", self.rules, MAX_RULES),
+            ("--packages", self.packages, MAX_PACKAGES),
+        ] {
+            if value > max {
+                return Err(format!("{flag} {value} is over the limit of {max}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -959,8 +986,12 @@ fn build_org(workers: usize, rng: &mut Rng) -> Org {
 
 /// Writes a synthetic organisation of `settings.identities` people to `out`: the policy set in
 /// `out/policies/` and the HR exports in `out/data/`. See the module documentation for what
-/// they contain. I/O errors propagate; nothing else fails.
+/// they contain. Counts over their caps ([`Settings::check`]) are an `InvalidInput` error, before
+/// anything is written; I/O errors propagate; nothing else fails.
 pub fn generate(settings: &Settings, out: &Path) -> std::io::Result<Summary> {
+    settings
+        .check()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut rng = Rng(settings.seed ^ 0x6a09_e667_f3bc_c908);
     let n = settings.identities;
     let guests = if n >= 100 { n / 100 } else { 0 };

@@ -74,9 +74,12 @@ fn an_unknown_lifecycle_is_held_in_every_format() {
         .find(|i| i["code"] == "E120")
         .unwrap();
     assert_eq!(issue["row"], 3, "{issue}");
-    assert_eq!(issue["field"], "hireDate");
-    // The record's origin, as every other per-identity data problem names it.
-    assert!(!issue["file"].as_str().unwrap().is_empty(), "{issue}");
+    // The record and field the hire date is copied from.
+    assert_eq!(issue["field"], "hired");
+    assert!(
+        issue["file"].as_str().unwrap().ends_with("hr.csv"),
+        "{issue}"
+    );
 
     let out = dir.join("out");
     let (code, _, stderr) = roster(

@@ -96,6 +96,52 @@ pub struct Account {
     pub attributes: IndexMap<String, Value>,
 }
 
+/// A group membership, package assignment or account that could not be decided for one
+/// identity: it is not granted, and `plan` must neither grant nor remove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Undetermined {
+    /// What: `group:NAME`, `access_package:NAME` or `account:TARGET`.
+    pub of: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A place in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct PolicyPlace {
+    /// The policy file.
+    pub file: String,
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1.
+    pub column: usize,
+}
+
+/// One side of a separation-of-duties conflict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Held {
+    /// `access_package` or `group`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+}
+
+/// An identity that holds two things declared incompatible (separation of duties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Conflict {
+    /// The identity key.
+    pub identity: String,
+    /// `warning`, or `error` when the declaration (or `eval --deny-conflicts`) says so.
+    #[schemars(with = "String")]
+    pub severity: crate::diagnostics::Severity,
+    /// The access package (the first in name order, for two packages).
+    pub first: Held,
+    /// The other access package, or the group.
+    pub second: Held,
+    /// Where the incompatibility is declared.
+    pub declared_at: PolicyPlace,
+}
+
 /// One identity's desired state.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct IdentityState {
@@ -118,6 +164,10 @@ pub struct IdentityState {
     /// Accounts per target: every target in scope, and every target when the lifecycle is
     /// unknown (held).
     pub accounts: BTreeMap<String, Account>,
+    /// Memberships, assignments and accounts that could not be decided (absent when none):
+    /// none of them is granted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undetermined: Vec<Undetermined>,
 }
 
 /// Counts for the summary.
@@ -131,6 +181,12 @@ pub struct Summary {
     pub groups: BTreeMap<String, usize>,
     /// Assignments per access package.
     pub access_packages: BTreeMap<String, usize>,
+    /// Undetermined memberships, assignments and accounts, by `group:NAME`,
+    /// `access_package:NAME` or `account:TARGET` (absent when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undetermined: BTreeMap<String, usize>,
+    /// Separation-of-duties conflicts (identity and pair).
+    pub conflicts: usize,
     /// Data problems by code.
     pub issues: BTreeMap<String, usize>,
 }
@@ -155,6 +211,10 @@ pub struct Identities {
     pub(crate) packages: Vec<(String, Bitset)>,
     /// Targets by name, sorted.
     pub(crate) targets: Vec<TargetAccounts>,
+    /// Undetermined memberships, by identity then what.
+    pub(crate) undetermined: Vec<(usize, Undetermined)>,
+    /// Separation-of-duties conflicts, by identity (moved to [`DesiredState::conflicts`]).
+    pub(crate) conflicts: Vec<Conflict>,
 }
 
 /// The accounts of one target.
@@ -222,6 +282,13 @@ impl Identities {
         &self.groups
     }
 
+    /// The undetermined memberships of identity `i`.
+    pub fn undetermined(&self, i: usize) -> &[(usize, Undetermined)] {
+        let start = self.undetermined.partition_point(|(r, _)| *r < i);
+        let end = self.undetermined.partition_point(|(r, _)| *r <= i);
+        self.undetermined.get(start..end).unwrap_or(&[])
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
@@ -271,6 +338,11 @@ impl Identities {
                         },
                     ))
                 })
+                .collect(),
+            undetermined: self
+                .undetermined(i)
+                .iter()
+                .map(|(_, u)| u.clone())
                 .collect(),
         })
     }
@@ -322,7 +394,8 @@ impl Serialize for View<'_> {
                 .map(|(n, _)| n.as_str())
                 .collect()
         }
-        let mut st = s.serialize_struct("IdentityState", 8)?;
+        let undetermined = ids.undetermined(i);
+        let mut st = s.serialize_struct("IdentityState", 9)?;
         st.serialize_field("key", &person.key)?;
         st.serialize_field("sources", &person.provenance(&ids.datasets))?;
         st.serialize_field("lifecycle", &lifecycle)?;
@@ -361,6 +434,14 @@ impl Serialize for View<'_> {
                 ))
             })),
         )?;
+        if undetermined.is_empty() {
+            st.skip_field("undetermined")?;
+        } else {
+            st.serialize_field(
+                "undetermined",
+                &undetermined.iter().map(|(_, u)| u).collect::<Vec<_>>(),
+            )?;
+        }
         st.end()
     }
 }
@@ -395,18 +476,26 @@ pub struct DesiredState {
     /// Every identity, sorted by key.
     #[schemars(with = "Vec<IdentityState>")]
     pub identities: Identities,
+    /// Separation-of-duties conflicts, by identity, then pair.
+    pub conflicts: Vec<Conflict>,
     /// Data problems found on the way, in file, row and field order.
     #[schemars(with = "Vec<serde_json::Value>")]
     pub issues: Vec<DataIssue>,
+    /// The `display_name`s of groups, packages and targets (`group:NAME`, `package:NAME`,
+    /// `target:NAME`), for the human reports only.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub display_names: BTreeMap<String, String>,
 }
 
 impl DesiredState {
     /// Assembles the report: sorts the issues, counts.
     pub fn new(
         as_of: NaiveDate,
-        identities: Identities,
+        mut identities: Identities,
         mut issues: Vec<DataIssue>,
     ) -> DesiredState {
+        let conflicts = std::mem::take(&mut identities.conflicts);
         issues.sort_by(|a, b| {
             (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
                 &b.file,
@@ -434,6 +523,10 @@ impl DesiredState {
         };
         summary.groups = count(&identities.groups);
         summary.access_packages = count(&identities.packages);
+        for (_, u) in &identities.undetermined {
+            *summary.undetermined.entry(u.of.clone()).or_default() += 1;
+        }
+        summary.conflicts = conflicts.len();
         for issue in &issues {
             *summary
                 .issues
@@ -444,8 +537,62 @@ impl DesiredState {
             as_of,
             summary,
             identities,
+            conflicts,
             issues,
+            display_names: BTreeMap::new(),
         }
+    }
+
+    /// Whether evaluation could not run: a source is missing, unreadable or empty (`D112`), or
+    /// its file was refused (`C310`, `D120`, `D121`).
+    /// Such a state holds no identities and must not be reported as a desired state.
+    pub fn cannot_run(&self) -> bool {
+        self.issues.iter().any(|i| i.code.stops_evaluation())
+    }
+
+    /// Makes every separation-of-duties conflict an error (`eval --deny-conflicts`).
+    pub fn deny_conflicts(&mut self) {
+        for c in &mut self.conflicts {
+            c.severity = crate::diagnostics::Severity::Error;
+        }
+        for i in &mut self.issues {
+            if i.code == crate::codes::Code::SeparationOfDuties {
+                i.severity = crate::diagnostics::Severity::Error;
+            }
+        }
+    }
+
+    /// The conflicts as CSV (`conflicts.csv`): `key,severity,first_kind,first,second_kind,
+    /// second,file,line,column`, one row per identity and pair.
+    pub fn conflicts_csv(&self) -> String {
+        let mut out = csv_line(
+            &[
+                "key",
+                "severity",
+                "first_kind",
+                "first",
+                "second_kind",
+                "second",
+                "file",
+                "line",
+                "column",
+            ]
+            .map(String::from),
+        );
+        for c in &self.conflicts {
+            out.push_str(&csv_line(&[
+                c.identity.clone(),
+                severity_word(c.severity).to_string(),
+                c.first.kind.to_string(),
+                c.first.name.clone(),
+                c.second.kind.to_string(),
+                c.second.name.clone(),
+                c.declared_at.file.clone(),
+                c.declared_at.line.to_string(),
+                c.declared_at.column.to_string(),
+            ]));
+        }
+        out
     }
 
     /// Writes the canonical JSON text, one identity at a time.
@@ -472,6 +619,13 @@ impl DesiredState {
                 )
             })
             .collect()
+    }
+}
+
+fn severity_word(s: crate::diagnostics::Severity) -> &'static str {
+    match s {
+        crate::diagnostics::Severity::Error => "error",
+        crate::diagnostics::Severity::Warning => "warning",
     }
 }
 
@@ -502,17 +656,29 @@ pub fn markdown(state: &DesiredState) -> String {
         }
         let _ = writeln!(out, "```");
     }
-    let table = |out: &mut String, title: &str, rows: &BTreeMap<String, usize>| {
+    // The name, and its display name when the policy gives one.
+    let label = |kind: &str, name: &str| -> String {
+        match state.display_names.get(&format!("{kind}:{name}")) {
+            Some(display) => format!("`{name}` — {}", markdown_text(display)),
+            None => format!("`{name}`"),
+        }
+    };
+    let table = |out: &mut String, title: &str, kind: &str, rows: &BTreeMap<String, usize>| {
         if rows.is_empty() {
             return;
         }
         let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
         for (k, v) in rows {
-            let _ = writeln!(out, "| `{k}` | {v} |");
+            let _ = writeln!(out, "| {} | {v} |", label(kind, k));
         }
     };
-    table(&mut out, "group", &state.summary.groups);
-    table(&mut out, "access package", &state.summary.access_packages);
+    table(&mut out, "group", "group", &state.summary.groups);
+    table(
+        &mut out,
+        "access package",
+        "package",
+        &state.summary.access_packages,
+    );
     let targets = state.account_counts();
     if !targets.is_empty() {
         let _ = writeln!(
@@ -520,7 +686,7 @@ pub fn markdown(state: &DesiredState) -> String {
             "\n| target | enabled accounts | disabled accounts | held accounts |\n|---|---:|---:|---:|"
         );
         for (t, (e, d, h)) in &targets {
-            let _ = writeln!(out, "| `{t}` | {e} | {d} | {h} |");
+            let _ = writeln!(out, "| {} | {e} | {d} | {h} |", label("target", t));
         }
     }
     let held = state.summary.lifecycle.get("unknown").copied().unwrap_or(0);
@@ -536,27 +702,91 @@ pub fn markdown(state: &DesiredState) -> String {
             }
         );
     }
+    if !state.summary.undetermined.is_empty() {
+        let total: usize = state.summary.undetermined.values().sum();
+        let _ = writeln!(
+            out,
+            "\n### Undetermined\n\n{total} group membership{}, package assignment{} or account{} could not be decided, and {} not granted (see `E130` below and `undetermined` in the JSON report).\n\n| membership | undetermined |\n|---|---:|",
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "is" } else { "are" }
+        );
+        for (k, v) in &state.summary.undetermined {
+            let _ = writeln!(out, "| `{k}` | {v} |");
+        }
+    }
+    if !state.conflicts.is_empty() {
+        let errors = state
+            .conflicts
+            .iter()
+            .filter(|c| c.severity == crate::diagnostics::Severity::Error)
+            .count();
+        let _ = writeln!(
+            out,
+            "\n### Separation-of-duties conflicts\n\n{} conflict{} ({errors} error{}).\n\n| severity | identity | holds | and | declared at |\n|---|---|---|---|---|",
+            state.conflicts.len(),
+            if state.conflicts.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+        );
+        for c in &state.conflicts {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} `{}` | {} `{}` | {}:{} |",
+                severity_word(c.severity),
+                c.identity,
+                c.first.kind.replace('_', " "),
+                c.first.name,
+                c.second.kind.replace('_', " "),
+                c.second.name,
+                c.declared_at.file,
+                c.declared_at.line
+            );
+        }
+    }
     if state.issues.is_empty() {
         let _ = writeln!(out, "\nNo data problems.");
     } else {
         let _ = writeln!(
             out,
-            "\n### Data problems\n\n| code | where | problem |\n|---|---|---|"
+            "\n### Data problems\n\n| code | severity | where | problem |\n|---|---|---|---|"
         );
         for i in &state.issues {
+            let row = if i.in_policy() { "line" } else { "row" };
             let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{} row {r}, `{f}`", i.file),
-                (Some(r), None) => format!("{} row {r}", i.file),
+                (Some(r), Some(f)) => format!("{} {row} {r}, `{f}`", i.file),
+                (Some(r), None) => format!("{} {row} {r}", i.file),
                 (None, Some(f)) => format!("{} `{f}`", i.file),
                 (None, None) => i.file.clone(),
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 i.code.as_str(),
+                severity_word(i.severity),
                 place,
                 i.message.replace('|', "\\|")
             );
+        }
+    }
+    out
+}
+
+/// A display name in a Markdown table cell: one line (lint refuses control characters), with
+/// the characters Markdown and its HTML read specially escaped.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
         }
     }
     out

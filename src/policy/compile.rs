@@ -150,6 +150,7 @@ pub struct ProgramDef {
 
 /// Checks a loaded policy set. Diagnostics are appended to `diagnostics`.
 pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
+    super::bounds::check(loaded, diagnostics);
     let mut c = Checker {
         loaded,
         policy: Policy::default(),

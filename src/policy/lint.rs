@@ -38,6 +38,8 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     guest_access_never_expires(loaded, out);
     target_holds_nobody(loaded, out);
     assignments_ignored(loaded, out);
+    no_identity(loaded, out);
+    optional_primary_source(loaded, out);
 }
 
 fn warn(out: &mut Vec<Diagnostic>, code: Code, at: Loc, message: String, help: &str) {
@@ -518,6 +520,54 @@ fn no_deletion_threshold(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// L040: the primary source (first in `identity.precedence`, else the first declared) is
+/// declared `optional: true`. Identities take their key from it: when its export comes empty,
+/// `eval` runs on the other sources alone and every identity changes key (or nobody is left),
+/// which `plan` would read as everyone leaving and new people arriving.
+fn optional_primary_source(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let precedence = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .and_then(|i| i.value.precedence.first())
+        .map(|p| p.value.as_str());
+    let sources = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.sources.iter().map(move |s| (f.id, s)));
+    let mut primary = None;
+    for (file, (name, source)) in sources {
+        let is_primary = match precedence {
+            Some(p) => name.value == p,
+            None => primary.is_none(),
+        };
+        if is_primary {
+            primary = Some((file, name, source));
+            if precedence.is_some() {
+                break;
+            }
+        }
+    }
+    let Some((file, name, source)) = primary else {
+        return;
+    };
+    if let Some(optional) = source.value.optional.as_ref().filter(|o| o.value) {
+        warn(
+            out,
+            Code::OptionalPrimarySource,
+            Loc {
+                file,
+                span: optional.span,
+            },
+            format!(
+                "source `{}` is the primary source and is declared `optional: true`",
+                name.value
+            ),
+            "identities take their key from the primary source: if its export comes empty, every identity would change or vanish; keep it required and use `optional` for secondary sources",
+        );
+    }
+}
+
 /// L011: a credential written into a policy file. Policy files live in git; credentials belong
 /// in the environment (`connection.credential_env`).
 fn secrets(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
@@ -783,6 +833,39 @@ fn assignments_ignored(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// L020: a policy set without an `identity` section. It lints, but `eval` and `explain` have
+/// nothing to evaluate and refuse to run (exit 2); a set split across directories, linted one
+/// directory at a time, says so here. Reported at the first line of the first file.
+fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    if loaded.files.iter().any(|f| f.policy.identity.is_some()) {
+        return;
+    }
+    let Some(first) = loaded.files.first() else {
+        return;
+    };
+    let text = loaded.sources.get(first.id).map_or("", |(_, t)| t);
+    let mut start = 0;
+    let mut span = Span::new(0, 0);
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end();
+        if !content.is_empty() && !content.starts_with('#') {
+            span = Span::new(start, start + content.len());
+            break;
+        }
+        start += line.len();
+    }
+    warn(
+        out,
+        Code::NoIdentity,
+        Loc {
+            file: first.id,
+            span,
+        },
+        "the policy set defines no `identity`, so it cannot be evaluated".into(),
+        "add an `identity` section (how source records become identities, and their attributes) to one file of the set; `eval` and `explain` refuse a set without one",
+    );
 }
 
 #[cfg(test)]

@@ -89,6 +89,11 @@ pub struct Source {
     /// The identity attributes this source is authoritative for.
     #[serde(default)]
     pub authoritative_for: Vec<Sp<String>>,
+    /// Whether the file may hold no records (default `false`: a source without records stops
+    /// `eval`, since a report without its people would be wrong). A missing or unreadable
+    /// file stops `eval` either way.
+    #[serde(default)]
+    pub optional: Option<Sp<bool>>,
 }
 
 /// Source file formats.
@@ -270,6 +275,10 @@ pub struct Group {
     /// What the group is for.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Dynamic membership rule, in Entra's rule language.
     #[serde(default)]
     pub rule: Option<Sp<String>>,
@@ -285,6 +294,10 @@ pub struct AccessPackage {
     /// What the package grants.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The catalog it belongs to.
     #[serde(default)]
     pub catalog: Option<Sp<String>>,
@@ -303,6 +316,21 @@ pub struct AccessPackage {
     /// Groups whose members cannot get this one.
     #[serde(default)]
     pub incompatible_groups: Vec<Sp<String>>,
+    /// How a person holding this package and an incompatible one (or group) is reported:
+    /// `warn` (the default) or `error`, which fails `eval` (exit 1). A conflict is an error
+    /// when either side's declaration says so; `eval --deny-conflicts` makes every conflict one.
+    #[serde(default)]
+    pub separation_of_duties: Option<Sp<ConflictSeverity>>,
+}
+
+/// How separation-of-duties conflicts are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictSeverity {
+    /// A warning: reported, the run succeeds.
+    Warn,
+    /// An error: reported, the run fails.
+    Error,
 }
 
 /// A resource role.
@@ -432,6 +460,10 @@ pub enum Expiry {
 pub struct ConnectedOrganization {
     /// Its domain.
     pub domain: Sp<String>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Configured by an administrator, or proposed by a request.
     #[serde(default)]
     pub state: Option<Sp<OrganizationState>>,
@@ -467,6 +499,10 @@ pub struct Target {
     /// What the target is.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The kind of system.
     pub kind: Sp<TargetKind>,
     /// How to reach it (address only; credentials come from the environment, never from
@@ -635,6 +671,10 @@ pub struct Workflow {
     /// What it does.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Joiner, mover or leaver.
     pub category: Sp<Category>,
     /// When it runs.
@@ -776,6 +816,10 @@ pub struct Review {
     /// What it checks.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// What is reviewed.
     pub scope: Sp<ReviewScope>,
     /// Who reviews.
