@@ -359,6 +359,22 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+    LifecycleUnknown = "E120", Error, "lifecycle-unknown",
+        "an identity's lifecycle cannot be determined (hire date missing or not a date, leave date not a date, status empty or not listed): no account is enabled, no access granted, and its accounts are held as they are",
+        evaluated(include_str!("../tests/eval/E120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E120/good.yaml"));
+    LeaverWithoutLeaveDate = "E121", Warning, "leaver-without-leave-date",
+        "an identity's status means leaver but no leave date has passed: the account is disabled and kept, and retention cannot start",
+        evaluated(include_str!("../tests/eval/E121/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E121/good.yaml"));
+    EnableAttributeOverridden = "E122", Warning, "enable-attribute-overridden",
+        "a target's enable/disable attribute says enabled (or neither) for an account that is disabled: it is written as disabled, so the report and the attribute agree",
+        evaluated(include_str!("../tests/eval/E122/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E122/good.yaml"));
+    StaticMemberWithoutAccount = "E123", Warning, "static-member-without-account",
+        "a static group lists an identity that has no account on the as-of date: it is not a member",
+        evaluated(include_str!("../tests/eval/E123/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E123/good.yaml"));
     UndeterminedMembership = "E130", Error, "undetermined-membership",
         "a membership rule or a target's scoping filter cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member and gets no account, and what depends on it is undetermined too; everyone else is decided",
         evaluated(include_str!("../tests/eval/E130/bad.yaml")),
@@ -608,6 +624,14 @@ codes! {
         "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
         policy(include_str!("../tests/lint/L020/bad.yaml")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
+    TargetHoldsNobody = "L035", Warning, "target-holds-nobody",
+        "a target takes only assigned identities (the default) and nothing assigns any: no group or package in its scope, no package granting one of its app roles",
+        policy(include_str!("../tests/lint/L035/bad.yaml")),
+        policy(include_str!("../tests/lint/L035/good.yaml"));
+    AssignmentsIgnored = "L036", Warning, "assignments-ignored",
+        "a target takes every identity (`sync: all`) and also lists groups or access packages, which do not narrow its scope",
+        policy(include_str!("../tests/lint/L036/bad.yaml")),
+        policy(include_str!("../tests/lint/L036/good.yaml"));
     OptionalPrimarySource = "L040", Warning, "optional-primary-source",
         "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
         policy(include_str!("../tests/lint/L040/bad.yaml")),

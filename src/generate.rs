@@ -1638,7 +1638,7 @@ fn identity(extras: &Extras) -> String {
         (
             "accountEnabled",
             Some("boolean"),
-            "Switch([employmentStatus], \"False\", \"Active\", \"True\")".into(),
+            "IIF(DateDiff(\"d\", Now(), [hireDate]) > 0, \"False\", Switch([employmentStatus], \"False\", \"Active\", \"True\"))".into(),
         ),
         ("onLeave", Some("boolean"), coalesce("OnLeave", None)),
         (
@@ -1671,7 +1671,7 @@ fn identity(extras: &Extras) -> String {
             let _ = writeln!(s, "      expression: {}", sq(&expression));
         }
     }
-    s.push_str("  lifecycle:\n    hire_date: hireDate\n    leave_date: leaveDate\n    status: employmentStatus\n    prehire_days: 7\n    retention_days: 30\n    rehire:\n      match_on: [employeeId]\n      min_gap_days: 30\n");
+    s.push_str("  lifecycle:\n    hire_date: hireDate\n    leave_date: leaveDate\n    status:\n      attribute: employmentStatus\n      values:\n        Active: active\n        Inactive: leaver\n    prehire_days: 7\n    retention_days: 30\n    rehire:\n      min_gap_days: 30\n");
     s
 }
 
@@ -2176,7 +2176,7 @@ fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String
     let ad_threshold = (n / 200).max(5);
     let _ = write!(
         s,
-        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([employmentStatus], \"True\", \"Active\", \"False\", \"Inactive\", \"True\")'\n",
+        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      sync: all\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([accountEnabled], \"True\", \"True\", \"False\")'\n",
         sq(&upn),
         sq(&sam)
     );

@@ -253,6 +253,7 @@ targets:
     deletion_threshold: 50
     matching: [employeeId]
     scope:
+      sync: all
       filters:
         - - {attribute: department, operator: NOT REGEX MATCH, value: "^T.mps$"}
     mappings:

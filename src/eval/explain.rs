@@ -66,6 +66,8 @@ pub struct Explanation {
     pub key: String,
     /// Its lifecycle state, in words.
     pub lifecycle: String,
+    /// Why it is in that state, from the dates and status.
+    pub lifecycle_reason: String,
     /// The HR records it was built from: source, key, file row.
     pub records: Vec<(String, String, usize)>,
     /// Attributes.
@@ -204,7 +206,9 @@ pub fn explain(
                     .map(|t: &&Trace| (text_of(&def.text, t.span), t.result))
                     .collect()
             };
-        let reason = if let Some(u) = undetermined {
+        let reason = if identity.lifecycle.held() {
+            "lifecycle unknown: no new access; a membership held now is kept as it is".to_string()
+        } else if let Some(u) = undetermined {
             format!("undetermined, so not granted: {}", u.reason)
         } else if !identity.lifecycle.has_account() {
             "no account in this lifecycle state, so no dynamic membership".to_string()
@@ -257,16 +261,81 @@ pub fn explain(
             });
         }
     }
+    // Static entries that grant nothing: the identity has no account.
+    for file in &loaded.files {
+        for (g, group) in &file.policy.groups {
+            let Some(entry) = group
+                .value
+                .members
+                .iter()
+                .flatten()
+                .find(|m| m.value == identity.key)
+            else {
+                continue;
+            };
+            let name = format!("group:{}", g.value);
+            if identity.groups.contains(&g.value) || memberships.iter().any(|m| m.name == name) {
+                continue;
+            }
+            memberships.push(MembershipWhy {
+                name,
+                member: false,
+                undetermined: false,
+                reason: format!(
+                    "listed as a static member, but without an account (lifecycle `{}`) an identity is a member of nothing",
+                    lifecycle_word(identity)
+                ),
+                conditions: Vec::new(),
+                at: Some(place(
+                    loaded,
+                    Loc {
+                        file: file.id,
+                        span: entry.span,
+                    },
+                )),
+            });
+        }
+    }
     memberships.sort_by(|a, b| a.name.cmp(&b.name));
 
+    let lifecycle_reason = lifecycle_reason(loaded, identity, now);
     let mut accounts = Vec::new();
     for file in &loaded.files {
-        for (t, _) in &file.policy.targets {
+        for (t, target) in &file.policy.targets {
+            let switch_off = || {
+                target.value.mappings.keys().find_map(|m| {
+                    let enables =
+                        super::accounts::switch_attribute(target.value.kind.value, &m.value)?;
+                    let v = identity.accounts.get(&t.value)?.attributes.get(&m.value)?;
+                    let is = |w: &str| {
+                        v.as_text()
+                            .is_some_and(|x| x.trim().eq_ignore_ascii_case(w))
+                    };
+                    ((enables && is("false")) || (!enables && is("true")))
+                        .then(|| format!("`{}` = {}", m.value, v.to_json()))
+                })
+            };
             let why = match identity.accounts.get(&t.value) {
+                Some(a) if a.state == super::AccountState::Held => format!(
+                    "held: lifecycle unknown ({lifecycle_reason}); an existing account is kept exactly as it is, none is created or enabled"
+                ),
                 Some(a) if a.enabled => "an enabled account: in scope and active".to_string(),
-                Some(_) => format!("a disabled account: in scope, lifecycle `{}`", lifecycle_word(identity)),
-                None if !identity.lifecycle.has_account() => format!("no account: lifecycle `{}`", lifecycle_word(identity)),
-                None if identity.undetermined.iter().any(|u| u.of == format!("account:{}", t.value)) => {
+                Some(_) if identity.lifecycle.enabled() => format!(
+                    "a disabled account: in scope and active, disabled by its mapping {}",
+                    switch_off().unwrap_or_default()
+                ),
+                Some(_) => format!(
+                    "a disabled account: in scope, lifecycle `{}`",
+                    lifecycle_word(identity)
+                ),
+                None if !identity.lifecycle.has_account() => {
+                    format!("no account: lifecycle `{}`", lifecycle_word(identity))
+                }
+                None if identity
+                    .undetermined
+                    .iter()
+                    .any(|u| u.of == format!("account:{}", t.value)) =>
+                {
                     let reason = identity
                         .undetermined
                         .iter()
@@ -274,7 +343,7 @@ pub fn explain(
                         .map_or("", |u| u.reason.as_str());
                     format!("no account, undetermined: {reason}")
                 }
-                None => "no account: out of the target's scope (not in its groups or packages, or filtered out)".to_string(),
+                None => scope_reason(loaded, &t.value, &target.value),
             };
             accounts.push((t.value.clone(), why));
         }
@@ -282,6 +351,7 @@ pub fn explain(
     Some(Explanation {
         key: identity.key.clone(),
         lifecycle: lifecycle_word(identity),
+        lifecycle_reason,
         records: identity
             .sources
             .iter()
@@ -298,6 +368,55 @@ pub fn explain(
             .cloned()
             .collect(),
     })
+}
+
+/// Why the identity is in its lifecycle state: the same decision evaluation made, for this
+/// identity.
+fn lifecycle_reason(
+    loaded: &Loaded,
+    identity: &IdentityState,
+    now: chrono::NaiveDateTime,
+) -> String {
+    use super::lifecycle::{DateCell, Rules};
+    let rules = Rules::new(
+        loaded
+            .files
+            .iter()
+            .find_map(|f| f.policy.identity.as_ref())
+            .map(|i| &i.value),
+    );
+    let value = |name: Option<&str>| {
+        name.and_then(|n| identity.attributes.get(n))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let hire = DateCell::read(&value(Some(&rules.hire_date)));
+    let leave = DateCell::read(&value(rules.leave_date.as_deref()));
+    let status = rules.status_cell(&value(rules.status.as_ref().map(|(a, _)| a.as_str())));
+    rules.decide(&hire, &leave, &status, now).1.describe()
+}
+
+/// Why an identity with an account is not in a target's scope.
+fn scope_reason(loaded: &Loaded, name: &str, target: &crate::policy::raw::Target) -> String {
+    use crate::policy::raw::{Resource, SyncMode};
+    let scope = target.scope.as_ref().map(|s| &s.value);
+    if scope
+        .and_then(|s| s.sync.as_ref())
+        .is_some_and(|s| s.value == SyncMode::All)
+    {
+        return "no account: filtered out by the target's scoping filters".into();
+    }
+    let listed = scope.is_some_and(|s| !s.groups.is_empty() || !s.access_packages.is_empty());
+    let granted = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.access_packages.values())
+        .flat_map(|p| p.value.resources.iter())
+        .any(|r| matches!(&r.value, Resource::AppRole(a) if a.target.value == name));
+    if !listed && !granted {
+        return "no account: the target takes only assigned identities and nothing assigns any (see lint `L035`)".into();
+    }
+    "no account: not assigned (not in its groups or access packages, no access package granting one of its app roles), or filtered out by its scoping filters".into()
 }
 
 fn lifecycle_word(identity: &IdentityState) -> String {
@@ -339,7 +458,11 @@ fn rule_values(
 /// The human form.
 pub fn human(e: &Explanation) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "identity {} ({})", e.key, e.lifecycle);
+    let _ = writeln!(
+        out,
+        "identity {} ({}: {})",
+        e.key, e.lifecycle, e.lifecycle_reason
+    );
     for (source, key, row) in &e.records {
         let _ = writeln!(out, "  record {source} `{key}` (row {row})");
     }

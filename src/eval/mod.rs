@@ -7,14 +7,16 @@
 //! in key order, so population-level choices (`SelectUniqueValue`) are deterministic whatever the
 //! order of rows in the input files.
 
+mod accounts;
 pub mod columns;
 pub mod correlate;
 pub mod explain;
+pub mod lifecycle;
 pub mod report;
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::codes::Code;
 use crate::column::Column;
@@ -31,7 +33,7 @@ use crate::rule::sets::{Bitset, Members, Population, SetEvaluator};
 use crate::value::Value;
 use rayon::prelude::*;
 
-pub use report::{Account, DesiredState, IdentityState, Lifecycle};
+pub use report::{Account, AccountState, DesiredState, IdentityState, Lifecycle};
 
 /// Evaluation settings.
 #[derive(Debug, Clone, Copy)]
@@ -210,7 +212,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let column_of = |name: &str| -> Option<&Column> {
         attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c)
     };
-    let lifecycle = lifecycles(identity.map(|i| &i.value), &column_of, n, now);
+    let lifecycle_rules = lifecycle::Rules::new(identity.map(|i| &i.value));
+    let lifecycle = lifecycles(&lifecycle_rules, &column_of, &locate, now, &mut issues);
     manager_issues(&locate, column_of("manager"), &mut issues);
 
     clock.lap("identity attributes and lifecycle");
@@ -318,7 +321,25 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 if let Some((listed_in, list)) = static_members.get(name.as_str()) {
                     for key in list {
                         match index.get(key.value.as_str()) {
-                            Some(i) => set.members.insert(*i),
+                            // An identity without an account is a member of nothing.
+                            Some(i) if eligible.contains(*i) => set.members.insert(*i),
+                            Some(i) => {
+                                let at = policy_place(loaded, *listed_in, key.span);
+                                issues.push(DataIssue {
+                                    code: Code::StaticMemberWithoutAccount,
+                                    severity: Severity::Warning,
+                                    file: at.file,
+                                    row: Some(at.line),
+                                    field: Some(format!("groups.{name}.members")),
+                                    message: format!(
+                                        "static member `{}` of group `{name}` has no account on the as-of date (lifecycle `{}`{}): not a member",
+                                        key.value,
+                                        lifecycle.get(*i).map_or("unknown", |l| l.word()),
+                                        if ignored.contains(*i) { ", `IgnoreObjectFlow`" } else { "" }
+                                    ),
+                                    help: Some(STATIC_HELP.into()),
+                                });
+                            }
                             None => {
                                 let at = policy_place(loaded, *listed_in, key.span);
                                 issues.push(DataIssue {
@@ -461,7 +482,15 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         for (tname, target) in &file.policy.targets {
             let target = &target.value;
             let mut holders = holders_base.clone();
-            holders.intersect_with(&scope_of(target, &groups, &package_sets, &column_of, n));
+            holders.intersect_with(&scope_of(
+                &tname.value,
+                target,
+                &groups,
+                &package_sets,
+                &packages,
+                &column_of,
+                n,
+            ));
             if any_maybe || has_regex_filters(target) {
                 // In scope only if an undetermined membership or an undecidable scoping clause
                 // held: no account, reported.
@@ -473,9 +502,11 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 let mut undecided = Vec::new();
                 let mut maybe = holders_base.clone();
                 maybe.intersect_with(&scope_with(
+                    &tname.value,
                     target,
                     g,
                     p,
+                    &packages,
                     &column_of,
                     n,
                     Some(&mut undecided),
@@ -556,9 +587,27 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 });
                 columns_out.push((aname.clone(), computed.column, absent));
             }
+            // One decision for whether each account is enabled: the lifecycle, then any
+            // enable/disable attribute that disables; such an attribute never enables.
+            let enabled = accounts::decide_enabled(
+                &tname.value,
+                target.kind.value,
+                &holders,
+                &lifecycle,
+                &mut columns_out,
+                &|i| {
+                    people
+                        .get(i)
+                        .map_or((String::new(), None, String::new()), |p| {
+                            (p.origin(&datasets), p.first_row(&datasets), p.key.clone())
+                        })
+                },
+                &mut issues,
+            );
             targets.push(report::TargetAccounts {
                 name: tname.value.clone(),
                 holders,
+                enabled,
                 attributes: columns_out,
             });
         }
@@ -802,17 +851,30 @@ fn resolve<'p, 'c>(
     }
 }
 
-/// The identities in a target's scope: assigned through a group or package (when any are
-/// listed), and passing the scoping filters (when any are given). A clause that cannot be
-/// decided on a value (a `REGEX MATCH` whose pattern fails on it) never passes.
+/// The identities in a target's scope: with `sync: all` everyone, otherwise (the default)
+/// those assigned to it — members of its groups, holders of its access packages and of any
+/// package that grants one of its app roles — then those passing the scoping filters (when
+/// any are given). An assigned-only target that nothing assigns holds nobody. A clause that
+/// cannot be decided on a value (a `REGEX MATCH` whose pattern fails on it) never passes.
 fn scope_of<'c>(
+    name: &str,
     target: &raw::Target,
     groups: &[(String, Bitset)],
-    packages: &[(String, Bitset)],
+    package_sets: &[(String, Bitset)],
+    packages: &[(String, &raw::AccessPackage)],
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
     n: usize,
 ) -> Bitset {
-    scope_with(target, groups, packages, column_of, n, None)
+    scope_with(
+        name,
+        target,
+        groups,
+        package_sets,
+        packages,
+        column_of,
+        n,
+        None,
+    )
 }
 
 /// Whether a target has `REGEX MATCH` scoping clauses, which may not be decidable.
@@ -834,38 +896,53 @@ fn has_regex_filters(target: &raw::Target) -> bool {
 /// [`scope_of`]; with `undecided`, a clause that cannot be decided on an identity's value
 /// passes instead, and the identity is recorded with the clause's attribute and why (so that
 /// the difference from [`scope_of`] is who is in scope only if the undecidable held).
+#[allow(clippy::too_many_arguments)]
 fn scope_with<'c>(
+    name: &str,
     target: &raw::Target,
     groups: &[(String, Bitset)],
-    packages: &[(String, Bitset)],
+    package_sets: &[(String, Bitset)],
+    packages: &[(String, &raw::AccessPackage)],
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
     n: usize,
     mut undecided: Option<&mut Vec<(usize, String, String)>>,
 ) -> Bitset {
     let mut all = Bitset::with_capacity(n);
     all.insert_range(..);
-    let Some(scope) = &target.scope else {
-        return all;
-    };
-    let scope = &scope.value;
-    let assigned = if scope.groups.is_empty() && scope.access_packages.is_empty() {
+    let scope = target.scope.as_ref().map(|s| &s.value);
+    let sync_all = scope
+        .and_then(|s| s.sync.as_ref())
+        .is_some_and(|s| s.value == raw::SyncMode::All);
+    let assigned = if sync_all {
         all.clone()
     } else {
         let mut set = Bitset::with_capacity(n);
         let named = |sets: &[(String, Bitset)], name: &str| {
             sets.iter().find(|(g, _)| g == name).map(|(_, b)| b.clone())
         };
-        for g in &scope.groups {
+        for g in scope.iter().flat_map(|s| &s.groups) {
             if let Some(b) = named(groups, &g.value) {
                 set.union_with(&b);
             }
         }
-        for p in &scope.access_packages {
-            if let Some(b) = named(packages, &p.value) {
+        for p in scope.iter().flat_map(|s| &s.access_packages) {
+            if let Some(b) = named(package_sets, &p.value) {
+                set.union_with(&b);
+            }
+        }
+        // An app-role grant is an assignment to its target.
+        for (pname, pkg) in packages {
+            let grants = pkg.resources.iter().any(
+                |r| matches!(&r.value, raw::Resource::AppRole(role) if role.target.value == name),
+            );
+            if grants && let Some(b) = named(package_sets, pname) {
                 set.union_with(&b);
             }
         }
         set
+    };
+    let Some(scope) = scope else {
+        return assigned;
     };
     if scope.filters.is_empty() {
         return assigned;
@@ -1366,47 +1443,122 @@ fn attribute_order(policy: &Policy) -> Vec<String> {
     }
 }
 
-/// The lifecycle state of every identity as of `now`, from the date attributes (each
-/// distinct date read once).
+const STATIC_HELP: &str = "remove the entry once the person has left, or add it when their account exists; static membership grants nothing without an account";
+const UNKNOWN_HELP: &str = "no account is enabled and no access is granted to this identity; whatever it holds now is held as it is (no grant, no removal) until the HR data is fixed";
+const LEAVER_HELP: &str =
+    "record the leave date in the HR data: retention, and then deletion, count from it";
+
+/// The lifecycle state of every identity as of `now`, from the date and status attributes
+/// (each distinct value read once); identities whose lifecycle is unknown (`E120`) or whose
+/// status makes them leavers without a past leave date (`E121`) are reported.
 fn lifecycles<'c>(
-    identity: Option<&raw::Identity>,
+    rules: &lifecycle::Rules,
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
-    n: usize,
+    locate: &Locator<'_>,
     now: NaiveDateTime,
+    issues: &mut Vec<DataIssue>,
 ) -> Vec<Lifecycle> {
-    let Some(lc) = identity.and_then(|i| i.lifecycle.as_ref()) else {
+    use lifecycle::{DateCell, StatusCell, Why};
+    let n = locate.people.len();
+    if !rules.configured {
         return vec![Lifecycle::Active; n];
+    }
+    let dates = |name: Option<&str>| -> Option<(&Column, Vec<DateCell>)> {
+        let column = column_of(name?)?;
+        let cells = column.dictionary().iter().map(DateCell::read).collect();
+        Some((column, cells))
     };
-    let lc = &lc.value;
-    let dates =
-        |name: Option<&crate::yaml::Sp<String>>| -> Option<(&Column, Vec<Option<NaiveDateTime>>)> {
-            let column = column_of(&name?.value)?;
-            let parsed = column
-                .dictionary()
-                .iter()
-                .map(|v| match v {
-                    Value::Date(d) => Some(*d),
-                    other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
-                })
-                .collect();
-            Some((column, parsed))
-        };
-    let hire = dates(Some(&lc.hire_date));
-    let leave = dates(lc.leave_date.as_ref());
-    let at = |d: &Option<(&Column, Vec<Option<NaiveDateTime>>)>, i: usize| {
+    let hire = dates(Some(&rules.hire_date));
+    let leave = dates(rules.leave_date.as_deref());
+    let status: Option<(&Column, Vec<StatusCell>)> = rules
+        .status
+        .as_ref()
+        .map(|(a, _)| {
+            column_of(a).map_or_else(
+                || (None, Vec::new()),
+                |c| {
+                    (
+                        Some(c),
+                        c.dictionary()
+                            .iter()
+                            .map(|v| rules.status_cell(v))
+                            .collect(),
+                    )
+                },
+            )
+        })
+        .and_then(|(c, cells)| c.map(|c| (c, cells)));
+    let (missing, no_status, not_configured) = (
+        DateCell::Missing,
+        StatusCell::Missing,
+        StatusCell::NotConfigured,
+    );
+    fn date_at<'a>(
+        d: &'a Option<(&Column, Vec<DateCell>)>,
+        i: usize,
+        missing: &'a DateCell,
+    ) -> &'a DateCell {
         d.as_ref()
-            .and_then(|(c, parsed)| parsed.get(c.code(i) as usize).copied().flatten())
+            .and_then(|(c, cells)| cells.get(c.code(i) as usize))
+            .unwrap_or(missing)
+    }
+    let status_at = |i: usize| -> &StatusCell {
+        match (&rules.status, &status) {
+            (None, _) => &not_configured,
+            (Some(_), None) => &no_status,
+            (Some(_), Some((c, cells))) => cells.get(c.code(i) as usize).unwrap_or(&no_status),
+        }
     };
-    let prehire = i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value));
-    let retention = i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value));
+    let status_attr = rules.status.as_ref().map(|(a, _)| a.as_str());
     (0..n)
-        .map(|i| lifecycle_at(at(&hire, i), at(&leave, i), prehire, retention, now))
+        .map(|i| {
+            let (state, why) = rules.decide(
+                date_at(&hire, i, &missing),
+                date_at(&leave, i, &missing),
+                status_at(i),
+                now,
+            );
+            let field = match &why {
+                Why::NoHireDate | Why::HireNotADate(_) => Some(rules.hire_date.as_str()),
+                Why::LeaveNotADate(_) => rules.leave_date.as_deref(),
+                Why::NoStatus | Why::StatusNotListed(_) | Why::StatusLeaver { .. } => status_attr,
+                _ => None,
+            };
+            // At the record and field the attribute comes from, when it is copied.
+            let issue = |code: Code, what: String, help: &str| {
+                let issue = match field {
+                    Some(attr) => locate.attribute(i, attr, code, what),
+                    None => {
+                        let mut issue = locate.primary(i, String::new(), code);
+                        issue.field = None;
+                        issue.message = format!("identity `{}`: {what}", locate.key(i));
+                        issue
+                    }
+                };
+                issue.help(help)
+            };
+            if state == Lifecycle::Unknown {
+                issues.push(issue(
+                    Code::LifecycleUnknown,
+                    format!("lifecycle unknown: {}", why.describe()),
+                    UNKNOWN_HELP,
+                ));
+            } else if matches!(why, Why::StatusLeaver { .. }) {
+                issues.push(issue(
+                    Code::LeaverWithoutLeaveDate,
+                    format!("{}: the account is disabled and kept", why.describe()),
+                    LEAVER_HELP,
+                ));
+            }
+            state
+        })
         .collect()
 }
 
-/// The lifecycle state from the dates: pre-hire from `prehire_days` before the hire date, a
-/// leaver from the day after the leave date, deleted after `retention_days` more; a leave date
-/// before the hire date is an earlier employment (a rehire) and is ignored.
+/// The lifecycle state from the dates alone (no status setting): pre-hire from `prehire_days`
+/// before the hire date, a leaver from the day after the leave date, deleted after
+/// `retention_days` more; a leave date before the hire date ends an earlier employment (see
+/// [`lifecycle::Rules::decide`]).
 pub fn lifecycle_at(
     hire: Option<NaiveDateTime>,
     leave: Option<NaiveDateTime>,
@@ -1414,29 +1566,24 @@ pub fn lifecycle_at(
     retention_days: i64,
     now: NaiveDateTime,
 ) -> Lifecycle {
-    // A leave date before the hire date belongs to an earlier employment: a rehire.
-    let leave = leave.filter(|l| hire.is_none_or(|h| *l >= h));
-    // Checked date arithmetic: a window that reaches beyond the calendar (lint refuses such
-    // settings, C320) never ends (retention) or always began (pre-hire); it never panics.
-    if let Some(leave) = leave
-        && now > leave
-    {
-        let deleted_after =
-            TimeDelta::try_days(retention_days).and_then(|d| leave.checked_add_signed(d));
-        return if deleted_after.is_some_and(|end| now > end) {
-            Lifecycle::Deleted
-        } else {
-            Lifecycle::Leaver
-        };
-    }
-    let prehire_from =
-        |h: NaiveDateTime| TimeDelta::try_days(prehire_days).and_then(|d| h.checked_sub_signed(d));
-    match hire {
-        None => Lifecycle::Unknown,
-        Some(h) if prehire_from(h).is_some_and(|from| now < from) => Lifecycle::NotYetHired,
-        Some(h) if now < h => Lifecycle::PreHire,
-        Some(_) => Lifecycle::Active,
-    }
+    let clamp = |d: i64| u32::try_from(d.max(0)).unwrap_or(u32::MAX);
+    let rules = lifecycle::Rules {
+        configured: true,
+        prehire_days: clamp(prehire_days),
+        retention_days: clamp(retention_days),
+        ..lifecycle::Rules::default()
+    };
+    let cell = |d: Option<NaiveDateTime>| {
+        d.map_or(lifecycle::DateCell::Missing, lifecycle::DateCell::Date)
+    };
+    rules
+        .decide(
+            &cell(hire),
+            &cell(leave),
+            &lifecycle::StatusCell::NotConfigured,
+            now,
+        )
+        .0
 }
 
 #[cfg(test)]
@@ -1471,7 +1618,7 @@ mod tests {
         let leave = Some(day("2026-09-30"));
         for days in [96_000_000, 100_000_000, i64::from(u32::MAX), i64::MAX] {
             assert_eq!(
-                lifecycle_at(None, leave, 0, days, day("2030-01-01")),
+                lifecycle_at(Some(day("2020-01-01")), leave, 0, days, day("2030-01-01")),
                 Lifecycle::Leaver,
                 "retention {days}"
             );
@@ -1520,5 +1667,20 @@ mod tests {
             lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-10-28")),
             Lifecycle::PreHire
         );
+        // A rehire further ahead than the pre-hire window: the earlier employment's account
+        // stays, disabled, through its retention (2026-10-01 to 2026-10-30), and nothing is
+        // lost while the earlier employment runs.
+        let rehire = |d: &str| lifecycle_at(Some(day("2027-02-01")), leave, 7, 30, day(d));
+        assert_eq!(
+            rehire("2026-09-30"),
+            Lifecycle::Active,
+            "the earlier employment"
+        );
+        assert_eq!(rehire("2026-10-01"), Lifecycle::Leaver, "retention starts");
+        assert_eq!(rehire("2026-10-30"), Lifecycle::Leaver, "retention ends");
+        assert_eq!(rehire("2026-10-31"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-24"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-25"), Lifecycle::PreHire);
+        assert_eq!(rehire("2027-02-01"), Lifecycle::Active);
     }
 }

@@ -29,7 +29,10 @@ pub enum Lifecycle {
     Leaver,
     /// After the retention window: the account is deleted.
     Deleted,
-    /// The hire date is missing or unreadable.
+    /// Cannot be determined: the hire date is missing or not a date, the leave date is not a
+    /// date, or the status is empty or not listed. No account is enabled and no access is
+    /// granted; every account is `held`: whatever exists is kept as it is (no grant, no
+    /// removal).
     Unknown,
 }
 
@@ -46,26 +49,48 @@ impl Lifecycle {
         }
     }
 
-    /// Whether an account exists in this state (it may be disabled).
+    /// Whether an account exists in this state (it may be disabled). `unknown` has none that
+    /// Roster decides: its accounts are held.
     pub fn has_account(self) -> bool {
         matches!(
             self,
-            Lifecycle::PreHire | Lifecycle::Active | Lifecycle::Leaver | Lifecycle::Unknown
+            Lifecycle::PreHire | Lifecycle::Active | Lifecycle::Leaver
         )
     }
 
-    /// Whether the account is enabled in this state.
+    /// Whether the lifecycle enables the account (a target's enable/disable mapping may still
+    /// disable it).
     pub fn enabled(self) -> bool {
-        matches!(self, Lifecycle::Active | Lifecycle::Unknown)
+        matches!(self, Lifecycle::Active)
     }
+
+    /// Whether the identity's accounts and access are held as they are.
+    pub fn held(self) -> bool {
+        matches!(self, Lifecycle::Unknown)
+    }
+}
+
+/// The state of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// The account exists and is enabled.
+    Enabled,
+    /// The account exists, disabled.
+    Disabled,
+    /// The lifecycle is unknown: nothing is decided. An existing account is kept exactly as it
+    /// is (not enabled, not disabled, not deleted, attributes unchanged) and none is created.
+    Held,
 }
 
 /// An account in a target.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Account {
-    /// Whether it is enabled.
+    /// Whether it is enabled (false when held).
     pub enabled: bool,
-    /// Its attributes.
+    /// Enabled, disabled, or held.
+    pub state: AccountState,
+    /// Its attributes (none when held).
     #[serde(serialize_with = "values")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub attributes: IndexMap<String, Value>,
@@ -136,7 +161,8 @@ pub struct IdentityState {
     pub groups: Vec<String>,
     /// Access packages assigned, sorted.
     pub access_packages: Vec<String>,
-    /// Accounts per target.
+    /// Accounts per target: every target in scope, and every target when the lifecycle is
+    /// unknown (held).
     pub accounts: BTreeMap<String, Account>,
     /// Memberships, assignments and accounts that could not be decided (absent when none):
     /// none of them is granted.
@@ -197,8 +223,26 @@ pub(crate) struct TargetAccounts {
     pub(crate) name: String,
     /// The identities that hold an account.
     pub(crate) holders: Bitset,
+    /// The holders whose account is enabled.
+    pub(crate) enabled: Bitset,
     /// Attributes in mapping order; rows in `absent` had no value flow (`IgnoreFlow`).
     pub(crate) attributes: Vec<(String, Column, Option<Bitset>)>,
+}
+
+impl TargetAccounts {
+    /// The state of identity `i`'s account here, if it has one: held for every identity whose
+    /// lifecycle is unknown.
+    pub(crate) fn state(&self, i: usize, lifecycle: Lifecycle) -> Option<AccountState> {
+        if lifecycle.held() {
+            Some(AccountState::Held)
+        } else if !self.holders.contains(i) {
+            None
+        } else if self.enabled.contains(i) {
+            Some(AccountState::Enabled)
+        } else {
+            Some(AccountState::Disabled)
+        }
+    }
 }
 
 impl Identities {
@@ -275,22 +319,24 @@ impl Identities {
             accounts: self
                 .targets
                 .iter()
-                .filter(|t| t.holders.contains(i))
-                .map(|t| {
-                    (
+                .filter_map(|t| {
+                    let state = t.state(i, lifecycle)?;
+                    Some((
                         t.name.clone(),
                         Account {
-                            enabled: lifecycle.enabled(),
+                            enabled: state == AccountState::Enabled,
+                            state,
                             attributes: t
                                 .attributes
                                 .iter()
+                                .filter(|_| state != AccountState::Held)
                                 .filter(|(_, _, absent)| {
                                     !absent.as_ref().is_some_and(|a| a.contains(i))
                                 })
                                 .map(|(n, c, _)| (n.clone(), c.get(i).clone()))
                                 .collect(),
                         },
-                    )
+                    ))
                 })
                 .collect(),
             undetermined: self
@@ -363,31 +409,30 @@ impl Serialize for View<'_> {
         #[derive(Serialize)]
         struct AccountView<E: Serialize> {
             enabled: bool,
+            state: AccountState,
             attributes: E,
         }
         st.serialize_field(
             "accounts",
-            &entries(
-                ids.targets
-                    .iter()
-                    .filter(|t| t.holders.contains(i))
-                    .map(|t| {
-                        (
-                            &t.name,
-                            AccountView {
-                                enabled: lifecycle.enabled(),
-                                attributes: entries(
-                                    t.attributes
-                                        .iter()
-                                        .filter(|(_, _, absent)| {
-                                            !absent.as_ref().is_some_and(|a| a.contains(i))
-                                        })
-                                        .map(|(n, c, _)| (n, Json(c.get(i)))),
-                                ),
-                            },
-                        )
-                    }),
-            ),
+            &entries(ids.targets.iter().filter_map(|t| {
+                let state = t.state(i, lifecycle)?;
+                Some((
+                    &t.name,
+                    AccountView {
+                        enabled: state == AccountState::Enabled,
+                        state,
+                        attributes: entries(
+                            t.attributes
+                                .iter()
+                                .filter(move |_| state != AccountState::Held)
+                                .filter(|(_, _, absent)| {
+                                    !absent.as_ref().is_some_and(|a| a.contains(i))
+                                })
+                                .map(|(n, c, _)| (n, Json(c.get(i)))),
+                        ),
+                    },
+                ))
+            })),
         )?;
         if undetermined.is_empty() {
             st.skip_field("undetermined")?;
@@ -559,21 +604,18 @@ impl DesiredState {
         w.flush()
     }
 
-    /// Accounts per target: (enabled, disabled).
-    pub fn account_counts(&self) -> BTreeMap<String, (usize, usize)> {
+    /// Accounts per target: (enabled, disabled, held).
+    pub fn account_counts(&self) -> BTreeMap<String, (usize, usize, usize)> {
         let ids = &self.identities;
+        let held = ids.lifecycle.iter().filter(|l| l.held()).count();
         ids.targets
             .iter()
-            .filter(|t| t.holders.count_ones(..) > 0)
+            .filter(|t| t.holders.count_ones(..) > 0 || held > 0)
             .map(|t| {
-                let enabled = t
-                    .holders
-                    .ones()
-                    .filter(|&i| ids.lifecycle(i).enabled())
-                    .count();
+                let enabled = t.enabled.count_ones(..);
                 (
                     t.name.clone(),
-                    (enabled, t.holders.count_ones(..) - enabled),
+                    (enabled, t.holders.count_ones(..) - enabled, held),
                 )
             })
             .collect()
@@ -641,11 +683,24 @@ pub fn markdown(state: &DesiredState) -> String {
     if !targets.is_empty() {
         let _ = writeln!(
             out,
-            "\n| target | enabled accounts | disabled accounts |\n|---|---:|---:|"
+            "\n| target | enabled accounts | disabled accounts | held accounts |\n|---|---:|---:|---:|"
         );
-        for (t, (e, d)) in &targets {
-            let _ = writeln!(out, "| {} | {e} | {d} |", label("target", t));
+        for (t, (e, d, h)) in &targets {
+            let _ = writeln!(out, "| {} | {e} | {d} | {h} |", label("target", t));
         }
+    }
+    let held = state.summary.lifecycle.get("unknown").copied().unwrap_or(0);
+    if held > 0 {
+        let _ = writeln!(
+            out,
+            "\n{held} identit{} with an unknown lifecycle: no account enabled, no access granted, whatever {} now held as it is (`E120` below says why).",
+            if held == 1 { "y" } else { "ies" },
+            if held == 1 {
+                "it holds is"
+            } else {
+                "they hold is"
+            }
+        );
     }
     if !state.summary.undetermined.is_empty() {
         let total: usize = state.summary.undetermined.values().sum();
@@ -743,8 +798,9 @@ impl DesiredState {
         serde_saphyr::to_string(self).unwrap_or_default()
     }
 
-    /// One CSV per target: the identity key, whether the account is enabled, and the target's
-    /// attributes in mapping order (multi-valued attributes joined with `;`).
+    /// One CSV per target: the identity key, whether the account is enabled (`true`, `false`,
+    /// or `held` when the lifecycle is unknown: keep the account as it is, no attributes), and
+    /// the target's attributes in mapping order (multi-valued attributes joined with `;`).
     pub fn to_csv(&self, targets: &[(String, Vec<String>)]) -> Vec<(String, String)> {
         targets
             .iter()
@@ -764,11 +820,26 @@ impl DesiredState {
                     .iter()
                     .map(|c| accounts.attributes.iter().find(|(n, _, _)| n == c))
                     .collect();
-                for i in accounts.holders.ones() {
+                let mut rows = accounts.holders.clone();
+                for (i, l) in ids.lifecycle.iter().enumerate() {
+                    if l.held() {
+                        rows.insert(i);
+                    }
+                }
+                for i in rows.ones() {
+                    let state = accounts.state(i, ids.lifecycle(i));
                     let mut row = vec![
                         ids.key(i).unwrap_or_default().to_string(),
-                        ids.lifecycle(i).enabled().to_string(),
+                        match state {
+                            Some(AccountState::Held) => "held".to_string(),
+                            other => (other == Some(AccountState::Enabled)).to_string(),
+                        },
                     ];
+                    if state == Some(AccountState::Held) {
+                        row.extend(by_name.iter().map(|_| String::new()));
+                        out.push_str(&csv_line(&row));
+                        continue;
+                    }
                     for attribute in &by_name {
                         row.push(match attribute {
                             Some((_, column, absent))
@@ -789,7 +860,9 @@ impl DesiredState {
 
 impl DesiredState {
     /// Group memberships and access-package assignments as CSV: `key,kind,name`, one row per
-    /// membership (`kind` is `group` or `access_package`), by key, kind, then name.
+    /// membership (`kind` is `group` or `access_package`), by key, kind, then name. An identity
+    /// whose lifecycle is unknown has one row of kind `held` and no name: whatever it holds is
+    /// kept as it is (no grant, no removal).
     pub fn memberships_csv(&self) -> String {
         let ids = &self.identities;
         // Transposed once: each identity's groups and packages, in name order.
@@ -801,6 +874,13 @@ impl DesiredState {
                         list.push((kind, name));
                     }
                 }
+            }
+        }
+        for (i, l) in ids.lifecycle.iter().enumerate() {
+            if l.held()
+                && let Some(list) = per.get_mut(i)
+            {
+                list.push(("held", ""));
             }
         }
         let mut out = csv_line(&["key".into(), "kind".into(), "name".into()]);

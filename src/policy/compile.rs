@@ -623,7 +623,7 @@ impl<'a> Checker<'a> {
             for (attr, want_date) in [
                 (Some(&lc.hire_date), true),
                 (lc.leave_date.as_ref(), true),
-                (lc.status.as_ref(), false),
+                (lc.status.as_ref().map(|s| &s.value.attribute), false),
             ] {
                 let Some(attr) = attr else { continue };
                 match self.policy.attributes.get(&attr.value).map(|a| a.ty) {
@@ -659,22 +659,28 @@ impl<'a> Checker<'a> {
             if let Some(days) = &lc.retention_days {
                 self.in_range(file, days, &ranges::RETENTION_DAYS);
             }
-            if let Some(rehire) = &lc.rehire {
-                if let Some(days) = &rehire.value.min_gap_days {
-                    self.in_range(file, days, &ranges::MIN_GAP_DAYS);
-                }
-                for attr in &rehire.value.match_on {
-                    if !self.policy.attributes.contains_key(&attr.value) {
-                        let candidates = self.policy.attributes.keys().cloned().collect();
-                        self.unknown(
-                            file,
-                            attr.span,
-                            "identity attribute",
-                            &attr.value,
-                            candidates,
-                        );
-                    }
-                }
+            if let Some(days) = lc
+                .rehire
+                .as_ref()
+                .and_then(|r| r.value.min_gap_days.as_ref())
+            {
+                self.in_range(file, days, &ranges::MIN_GAP_DAYS);
+            }
+            if let Some(status) = &lc.status
+                && status.value.values.is_empty()
+            {
+                let d = self.error(
+                    file,
+                    status.value.attribute.span,
+                    Code::InvalidSetting,
+                    format!(
+                        "`lifecycle.status` lists no values of `{}`: every identity's lifecycle would be unknown",
+                        status.value.attribute.value
+                    ),
+                );
+                d.help = Some(
+                    "map each status value to what it means under `values`, e.g. `Active: active` and `Inactive: leaver`".into(),
+                );
             }
         }
     }

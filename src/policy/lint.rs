@@ -36,6 +36,8 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     secrets(loaded, out);
     review_auto_removes(loaded, out);
     guest_access_never_expires(loaded, out);
+    target_holds_nobody(loaded, out);
+    assignments_ignored(loaded, out);
     no_identity(loaded, out);
     optional_primary_source(loaded, out);
 }
@@ -95,12 +97,9 @@ fn unused_attributes(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>
             used.extend(
                 lc.leave_date
                     .iter()
-                    .chain(lc.status.iter())
+                    .chain(lc.status.iter().map(|s| &s.value.attribute))
                     .map(|a| a.value.clone()),
             );
-            if let Some(r) = &lc.rehire {
-                used.extend(r.value.match_on.iter().map(|a| a.value.clone()));
-            }
         }
     }
     for (i, id, at) in policy.graph.nodes() {
@@ -746,6 +745,91 @@ fn guest_access_never_expires(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
                         "set `expiry`, for example `expiry: {days: 180}`",
                     );
                 }
+            }
+        }
+    }
+}
+
+/// L035: a target that takes only assigned identities (the default) when nothing assigns any:
+/// no group or access package in its scope, and no access package granting one of its app
+/// roles. It holds nobody — often because the last scope entry was removed, which in Entra
+/// (or in a policy that meant "everyone") would silently change who is provisioned.
+fn target_holds_nobody(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let granted: HashSet<&str> = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.access_packages.values())
+        .flat_map(|p| p.value.resources.iter())
+        .filter_map(|r| match &r.value {
+            raw::Resource::AppRole(role) => Some(role.target.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    for file in &loaded.files {
+        for (name, target) in &file.policy.targets {
+            let scope = target.value.scope.as_ref();
+            let all = scope
+                .and_then(|s| s.value.sync.as_ref())
+                .is_some_and(|s| s.value == raw::SyncMode::All);
+            let listed = scope
+                .is_some_and(|s| !s.value.groups.is_empty() || !s.value.access_packages.is_empty());
+            if all || listed || granted.contains(name.value.as_str()) {
+                continue;
+            }
+            let span = scope
+                .map(|s| s.value.sync.as_ref().map_or(s.span, |m| m.span))
+                .unwrap_or(name.span);
+            warn(
+                out,
+                Code::TargetHoldsNobody,
+                Loc {
+                    file: file.id,
+                    span,
+                },
+                format!(
+                    "target `{}` takes only assigned identities, and nothing assigns any: it holds nobody",
+                    name.value
+                ),
+                "list groups or access packages under `scope`, grant one of its app roles from an access package, or set `scope: {sync: all}` to take every identity (the scoping filters still apply)",
+            );
+        }
+    }
+}
+
+/// L036: a target that takes every identity (`sync: all`) and also lists groups or access
+/// packages in its scope: as in Entra's "sync all users and groups", they do not narrow who
+/// is provisioned, although the policy reads as if they did.
+fn assignments_ignored(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    for file in &loaded.files {
+        for (name, target) in &file.policy.targets {
+            let Some(scope) = &target.value.scope else {
+                continue;
+            };
+            let Some(sync) = &scope.value.sync else {
+                continue;
+            };
+            if sync.value != raw::SyncMode::All {
+                continue;
+            }
+            let first = scope
+                .value
+                .groups
+                .first()
+                .or_else(|| scope.value.access_packages.first());
+            if let Some(first) = first {
+                warn(
+                    out,
+                    Code::AssignmentsIgnored,
+                    Loc {
+                        file: file.id,
+                        span: first.span,
+                    },
+                    format!(
+                        "target `{}` takes every identity (`sync: all`): its groups and access packages do not narrow its scope",
+                        name.value
+                    ),
+                    "remove `sync: all` to take only the identities they assign, or remove the lists",
+                );
             }
         }
     }

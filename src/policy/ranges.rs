@@ -286,7 +286,6 @@ identity:
     prehire_days: {} # {}
     retention_days: {} # {}
     rehire:
-      match_on: [employeeId]
       min_gap_days: {} # {}
 groups:
   all:
@@ -320,6 +319,8 @@ targets:
     mappings:
       employeeId:
         source: employeeId
+    scope:
+      sync: all
 workflows:
   w:
     category: joiner

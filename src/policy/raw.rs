@@ -215,9 +215,10 @@ pub struct Lifecycle {
     /// The identity attribute holding the leave date.
     #[serde(default)]
     pub leave_date: Option<Sp<String>>,
-    /// The identity attribute holding the worker status.
+    /// The worker status and what each of its values means. An identity whose status is
+    /// empty or not listed has an unknown lifecycle: no enabled account, no new access.
     #[serde(default)]
-    pub status: Option<Sp<String>>,
+    pub status: Option<Sp<Status>>,
     /// Days before the hire date that the account exists (pre-hire), 0 to 365.
     #[serde(default)]
     #[schemars(range(min = ranges::PREHIRE_DAYS.min, max = ranges::PREHIRE_DAYS.max))]
@@ -226,18 +227,42 @@ pub struct Lifecycle {
     #[serde(default)]
     #[schemars(range(min = ranges::RETENTION_DAYS.min, max = ranges::RETENTION_DAYS.max))]
     pub retention_days: Option<Sp<u32>>,
-    /// How a rehire is recognised.
+    /// How a return after an earlier employment (a leave date before the hire date) is told
+    /// apart: a conversion keeps the account through the gap, a rehire does not.
     #[serde(default)]
     pub rehire: Option<Sp<Rehire>>,
 }
 
-/// Rehire recognition.
+/// The worker status: the attribute that holds it and the meaning of each value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    /// The identity attribute holding the status.
+    pub attribute: Sp<String>,
+    /// Each status value (compared exactly, case-sensitively) and what it means. A value not
+    /// listed here, or an empty status, makes the lifecycle unknown.
+    pub values: Named<StatusMeaning>,
+}
+
+/// What a worker status value means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusMeaning {
+    /// Employed (or about to be): the dates decide.
+    Active,
+    /// No longer employed: the account is never enabled, whatever the dates say. Retention
+    /// counts from a leave date that has passed; without one the account is kept, disabled.
+    Leaver,
+}
+
+/// Telling a conversion from a rehire.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rehire {
-    /// Identity attributes that identify the returning person.
-    pub match_on: Vec<Sp<String>>,
-    /// Days from leave to new hire below which it is a conversion, not a rehire (0 to 3,650).
+    /// A new hire date fewer than this many days after the earlier leave date is a conversion
+    /// (the account is kept, disabled, through the gap, whatever the retention); otherwise it
+    /// is a rehire (retention applies to the earlier employment). Default 0: every return is a
+    /// rehire. 0 to 3,650.
     #[serde(default)]
     #[schemars(range(min = ranges::MIN_GAP_DAYS.min, max = ranges::MIN_GAP_DAYS.max))]
     pub min_gap_days: Option<Sp<u32>>,
@@ -496,7 +521,7 @@ pub struct Target {
     /// policy files).
     #[serde(default)]
     pub connection: Option<Sp<Connection>>,
-    /// Which identities are in scope.
+    /// Which identities are in scope (default: only those assigned to it).
     #[serde(default)]
     pub scope: Option<Sp<Scope>>,
     /// Matching attributes in precedence order: the first that matches wins.
@@ -542,10 +567,16 @@ pub struct Connection {
     pub settings: IndexMap<Sp<String>, Sp<String>>,
 }
 
-/// Who is in scope of a target: assigned groups and packages, and scoping filters.
+/// Who is in scope of a target: everyone (`sync: all`) or only those assigned to it (the
+/// default) through the listed groups and packages or an access package that grants one of
+/// its app roles; then the scoping filters.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
+    /// Whom the target takes before the filters (default `assigned`, as Entra's "sync only
+    /// assigned users and groups").
+    #[serde(default)]
+    pub sync: Option<Sp<SyncMode>>,
     /// Members of these groups are assigned.
     #[serde(default)]
     pub groups: Vec<Sp<String>>,
@@ -555,6 +586,19 @@ pub struct Scope {
     /// Scoping filters: the filters are ORed, the clauses of one filter ANDed.
     #[serde(default)]
     pub filters: Vec<Sp<Vec<Sp<Clause>>>>,
+}
+
+/// Whom a target takes before its scoping filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Only identities assigned to the target: members of its `groups`, holders of its
+    /// `access_packages`, and holders of any access package that grants one of its app roles.
+    /// With no assignment the target holds nobody.
+    Assigned,
+    /// Every identity ("sync all users and groups"); `groups` and `access_packages` do not
+    /// narrow it.
+    All,
 }
 
 /// One scoping-filter clause.
