@@ -735,11 +735,12 @@ mod tests {
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
-        let input: serde_json::Map<String, serde_json::Value> = if matches!(ex.lang, Lang::Data | Lang::Actual) {
-            serde_json::Map::new()
-        } else {
-            serde_json::from_str(ex.input).unwrap()
-        };
+        let input: serde_json::Map<String, serde_json::Value> =
+            if matches!(ex.lang, Lang::Data | Lang::Actual) {
+                serde_json::Map::new()
+            } else {
+                serde_json::from_str(ex.input).unwrap()
+            };
         let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
             .and_hms_opt(10, 0, 0)
@@ -830,7 +831,11 @@ mod tests {
                     serde_json::from_str(ex.input).unwrap();
                 let path = options.remove("path").unwrap();
                 if let Some(members) = options.get_mut("members") {
-                    *members = dir.join(members.as_str().unwrap()).display().to_string().into();
+                    *members = dir
+                        .join(members.as_str().unwrap())
+                        .display()
+                        .to_string()
+                        .into();
                 }
                 let options: crate::actual::ReadOptions =
                     serde_json::from_value(serde_json::Value::Object(options)).unwrap();

@@ -3,10 +3,9 @@
 //! few objects have costs only what they hold. Issues go through a [`Sink`] that keeps the
 //! first few of each kind per file and field and counts the rest.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
-
 use fixedbitset::FixedBitSet;
+use foldhash::fast::FixedState;
+use std::collections::{HashMap, HashSet};
 
 use super::{
     Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, quote,
@@ -61,10 +60,7 @@ impl Sink {
                 let mut issue = DataIssue::new(
                     *code,
                     file,
-                    format!(
-                        "{} more like this in the file",
-                        count.saturating_sub(SHOWN)
-                    ),
+                    format!("{} more like this in the file", count.saturating_sub(SHOWN)),
                 )
                 .severity(*severity);
                 issue.field.clone_from(field);
@@ -164,10 +160,6 @@ struct Col {
     cells: Vec<(u32, u32)>,
 }
 
-fn hash_value(v: &Value, h: &mut impl std::hash::Hasher) {
-    v.hash(h);
-}
-
 /// Builds [`Accounts`].
 pub(super) struct Builder {
     kind: ObjectKind,
@@ -179,11 +171,11 @@ pub(super) struct Builder {
     locations: Vec<Location>,
     ids: ColumnBuilder,
     id_codes: Vec<u32>,
-    /// First row and content hash of each identifier.
-    first: HashMap<String, (u32, u64)>,
+    /// The row of each identifier's code.
+    row_of_id: Vec<u32>,
     cols: Vec<Col>,
-    by_spelling: HashMap<String, usize>,
-    by_folded: HashMap<String, usize>,
+    by_spelling: HashMap<String, usize, FixedState>,
+    by_folded: HashMap<String, usize, FixedState>,
     /// Folded names dropped for the attribute limit.
     dropped: HashSet<String>,
     enabled: Vec<Option<bool>>,
@@ -209,10 +201,10 @@ impl Builder {
             locations: Vec::new(),
             ids: ColumnBuilder::new(),
             id_codes: Vec::new(),
-            first: HashMap::new(),
+            row_of_id: Vec::new(),
             cols: Vec::new(),
-            by_spelling: HashMap::new(),
-            by_folded: HashMap::new(),
+            by_spelling: HashMap::default(),
+            by_folded: HashMap::default(),
             dropped: HashSet::new(),
             enabled: Vec::new(),
             members: Vec::new(),
@@ -310,63 +302,42 @@ impl Builder {
         let Some(id) = rec.id else {
             return;
         };
-        let mut hasher = foldhash::fast::FixedState::with_seed(0xac7).build_hasher();
-        for (key, value) in &rec.attrs {
+        let line = rec.line;
+        // Columns first: a repeat is compared with the first row cell by cell.
+        let mut cells: Vec<(usize, Option<String>, Value)> = Vec::with_capacity(rec.attrs.len());
+        for (key, value) in rec.attrs {
             match key {
-                Key::Name(n) => n.to_ascii_lowercase().hash(&mut hasher),
-                Key::Col(c) => c.hash(&mut hasher),
+                Key::Col(c) => cells.push((c, None, value)),
+                Key::Name(n) => {
+                    if let Some(c) = self.column(&n, line, sink) {
+                        cells.push((c, Some(n), value));
+                    }
+                }
             }
-            hash_value(value, &mut hasher);
         }
-        rec.enabled.hash(&mut hasher);
-        if let Membership::Known(m) = &rec.members {
-            m.hash(&mut hasher);
-        }
-        let content = hasher.finish();
-        let row = self.rows();
-        let row32 = u32::try_from(row).unwrap_or(u32::MAX);
-        if let Some(&(first, first_content)) = self.first.get(&id) {
-            let (file, line) = self.location(first as usize);
-            let same = first_content == content;
-            let mut issue = DataIssue::new(
-                Code::ActualDuplicateId,
-                &self.file_name,
-                if same {
-                    format!(
-                        "{} is exported twice, identically (first at {file}:{line}); the repeat is ignored",
-                        quote(&id)
-                    )
-                } else {
-                    format!(
-                        "{} is also the identifier of another object (at {file}:{line}); this one is ignored",
-                        quote(&id)
-                    )
-                },
-            )
-            .at(rec.line);
-            if same {
-                issue = issue.severity(Severity::Warning).help(
-                    "pages of an export taken while the directory changed can overlap; the copies agree, so one is kept",
-                );
-            } else {
-                issue = issue.help("an identifier names one object: re-export, or check that the export files belong to one export");
-            }
-            sink.push(issue);
+        let id = Value::Str(id);
+        if let Some(code) = self.ids.find(&id) {
+            let first = self.row_of_id.get(code as usize).copied().unwrap_or(0) as usize;
+            let same = self.same_as_row(first, &cells, rec.enabled, &rec.members);
+            self.repeated(&id, first, line, same, sink);
             return;
         }
-        self.first.insert(id.clone(), (row32, content));
+        let row = self.rows();
+        let row32 = u32::try_from(row).unwrap_or(u32::MAX);
         self.locations.push(Location {
             file: self.file,
-            line: rec.line,
+            line,
         });
-        let code = self.ids.intern(Value::Str(id));
+        let code = self.ids.intern(id);
         self.id_codes.push(code);
-        for (key, value) in rec.attrs {
-            let (col, name) = match key {
-                Key::Col(c) => (Some(c), None),
-                Key::Name(n) => (self.column(&n, rec.line, sink), Some(n)),
-            };
-            let Some(col) = col.and_then(|c| self.cols.get_mut(c)) else {
+        if self.row_of_id.len() <= code as usize {
+            self.row_of_id.resize(code as usize + 1, 0);
+        }
+        if let Some(slot) = self.row_of_id.get_mut(code as usize) {
+            *slot = row32;
+        }
+        for (c, name, value) in cells {
+            let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
             if col.cells.last().is_some_and(|(r, _)| *r == row32) {
@@ -380,7 +351,7 @@ impl Builder {
                             "the object has `{spelled}` twice (names are compared case-insensitively, as `{first_name}`); the second is ignored"
                         ),
                     )
-                    .at(rec.line)
+                    .at(line)
                     .field(spelled)
                     .help("an export has each attribute once per object; check how it was produced"),
                 );
@@ -393,6 +364,78 @@ impl Builder {
         if self.kind == ObjectKind::Groups {
             self.members.push(rec.members);
         }
+    }
+
+    /// Whether a repeated object says what row `first` says.
+    fn same_as_row(
+        &self,
+        first: usize,
+        cells: &[(usize, Option<String>, Value)],
+        enabled: Option<bool>,
+        members: &Membership,
+    ) -> bool {
+        let first32 = u32::try_from(first).unwrap_or(u32::MAX);
+        let code_at = |col: &Col| {
+            col.cells
+                .binary_search_by_key(&first32, |(r, _)| *r)
+                .ok()
+                .and_then(|i| col.cells.get(i))
+                .map(|(_, code)| *code)
+        };
+        let mut seen = HashSet::with_capacity(cells.len());
+        for (c, _, value) in cells {
+            // A second cell of one column is ignored when pushed, so it is here.
+            if !seen.insert(*c) {
+                continue;
+            }
+            let Some(col) = self.cols.get(*c) else {
+                return false;
+            };
+            match (code_at(col), col.dictionary.find(value)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => return false,
+            }
+        }
+        // The first row may have attributes the repeat lacks.
+        let extra = self
+            .cols
+            .iter()
+            .enumerate()
+            .any(|(i, col)| !seen.contains(&i) && code_at(col).is_some());
+        let first_members = self.members.get(first).unwrap_or(&Membership::None);
+        !extra
+            && self.enabled.get(first).copied().flatten() == enabled
+            && (self.kind != ObjectKind::Groups || first_members == members)
+    }
+
+    /// Reports an identifier seen before, at row `first`.
+    fn repeated(&self, id: &Value, first: usize, line: usize, same: bool, sink: &mut Sink) {
+        let id = id.as_text().unwrap_or_default();
+        let (file, first_line) = self.location(first);
+        let mut issue = DataIssue::new(
+            Code::ActualDuplicateId,
+            &self.file_name,
+            if same {
+                format!(
+                    "{} is exported twice, identically (first at {file}:{first_line}); the repeat is ignored",
+                    quote(&id)
+                )
+            } else {
+                format!(
+                    "{} is also the identifier of another object (at {file}:{first_line}); this one is ignored",
+                    quote(&id)
+                )
+            },
+        )
+        .at(line);
+        if same {
+            issue = issue.severity(Severity::Warning).help(
+                "pages of an export taken while the directory changed can overlap; the copies agree, so one is kept",
+            );
+        } else {
+            issue = issue.help("an identifier names one object: re-export, or check that the export files belong to one export");
+        }
+        sink.push(issue);
     }
 
     /// The accounts.
@@ -460,13 +503,16 @@ impl Builder {
 /// `System.` type name counts).
 pub(super) fn is_type_name(s: &str, container: bool) -> bool {
     if s.len() < 8
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'`' | b',' | b'[' | b']' | b'+'))
+        || !s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'`' | b',' | b'[' | b']' | b'+')
+        })
     {
         return false;
     }
-    if s.starts_with("Microsoft.Graph.") || s.starts_with("System.Collections.") || s.starts_with("System.Management.Automation.") {
+    if s.starts_with("Microsoft.Graph.")
+        || s.starts_with("System.Collections.")
+        || s.starts_with("System.Management.Automation.")
+    {
         return true;
     }
     s.starts_with("System.") && (container || s.ends_with(']') || s.contains('`'))

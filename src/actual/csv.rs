@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use super::build::{DEPTH_HELP, Builder, Key, Rec, Sink, is_type_name};
+use super::build::{Builder, DEPTH_HELP, Key, Rec, Sink, is_type_name};
 use super::{CsvNull, DataIssue, ReadOptions, quote};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
@@ -63,7 +63,11 @@ impl<'t> Tokenizer<'t> {
             let mut quoted = false;
             let mut owned: Option<String> = None;
             let mut piece_start = self.pos;
-            if self.text.get(self.pos..).is_some_and(|r| r.starts_with('"')) {
+            if self
+                .text
+                .get(self.pos..)
+                .is_some_and(|r| r.starts_with('"'))
+            {
                 quoted = true;
                 let open_line = self.line;
                 let mut buf = String::new();
@@ -95,9 +99,7 @@ impl<'t> Tokenizer<'t> {
             }
             // Unquoted text (or text after a closing quote, kept leniently).
             let rest = self.text.get(self.pos..).unwrap_or_default();
-            let n = rest
-                .find(|c: char| c == d || c == '\n' || c == '\r')
-                .unwrap_or(rest.len());
+            let n = rest.find([d, '\n', '\r']).unwrap_or(rest.len());
             let tail = rest.get(..n).unwrap_or_default();
             self.pos += n;
             let text = match owned {
@@ -206,8 +208,12 @@ pub(super) fn read(
         Ok(Some((line, cells))) => (line, cells),
         Ok(None) => {
             sink.push(
-                DataIssue::new(Code::ActualMalformed, file, "the file is empty; an export has at least its header row")
-                    .help("write the header row even when the table is empty"),
+                DataIssue::new(
+                    Code::ActualMalformed,
+                    file,
+                    "the file is empty; an export has at least its header row",
+                )
+                .help("write the header row even when the table is empty"),
             );
             return;
         }
@@ -278,7 +284,11 @@ pub(super) fn read(
                 Code::ActualMalformed,
                 file,
                 None,
-                format!("the row has {} cells but the header has {}; it is skipped", cells.len(), names.len()),
+                format!(
+                    "the row has {} cells but the header has {}; it is skipped",
+                    cells.len(),
+                    names.len()
+                ),
             );
             builder.push(rec, sink);
             continue;
@@ -310,7 +320,10 @@ pub(super) fn read(
                         Code::ActualValue,
                         file,
                         Some(name),
-                        format!("{} is not a boolean; whether the account is enabled is unknown", quote(&cell.text)),
+                        format!(
+                            "{} is not a boolean; whether the account is enabled is unknown",
+                            quote(&cell.text)
+                        ),
                     ),
                 }
             }
@@ -330,7 +343,8 @@ pub(super) fn read(
                     i.help = Some(DEPTH_HELP.to_string());
                 }
             } else {
-                rec.attrs.push((Key::Col(col), Value::Str(cell.text.into_owned())));
+                rec.attrs
+                    .push((Key::Col(col), Value::Str(cell.text.into_owned())));
             }
         }
         builder.push(rec, sink);

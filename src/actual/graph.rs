@@ -20,7 +20,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::build::{DEPTH_HELP, Builder, Membership, Page, Rec, Sink, is_type_name};
+use super::build::{Builder, DEPTH_HELP, Membership, Page, Rec, Sink, is_type_name};
 use super::input::{self, Budget};
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
@@ -81,8 +81,13 @@ fn is_container(name: &str) -> bool {
 
 fn is_date_name(name: &str) -> bool {
     let last = last_segment(name);
-    let lower = last.to_ascii_lowercase();
-    lower.ends_with("datetime") || lower == "employeehiredate"
+    let ends_with = |suffix: &str| {
+        last.len() >= suffix.len()
+            && last
+                .get(last.len() - suffix.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+    };
+    ends_with("DateTime") || last.eq_ignore_ascii_case("employeeHireDate")
 }
 
 /// Reports a depth-truncated value.
@@ -135,7 +140,8 @@ fn put(name: String, value: Json, rec: &mut Rec, file: &str) {
             rec.put(name, Value::List(list));
         }
         Json::String(s) => {
-            if is_type_name(&s, is_container(&name)) {
+            let typeish = s.starts_with("System.") || s.starts_with("Microsoft.");
+            if typeish && is_type_name(&s, is_container(&name)) {
                 truncated(rec, file, &name, &s);
             } else if json::is_ms_date(&s) || is_date_name(&name) {
                 if let Some(v) = json::date_value(s, rec, file, &name) {
@@ -231,7 +237,9 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                         Code::ActualMissingId,
                         file,
                         Some(&k),
-                        format!("the object's `{k}` is {what}, not an identifier; the object is skipped"),
+                        format!(
+                            "the object's `{k}` is {what}, not an identifier; the object is skipped"
+                        ),
                     );
                 }
             }
@@ -247,14 +255,11 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                 Json::Object(map) => {
                     // The manager's other members are not read, but a type name among them
                     // still says the export was cut short.
-                    if let Some((mk, Json::String(s))) = map
-                        .iter()
-                        .find(|(mk, mv)| {
-                            mv.as_str().is_some_and(|s| {
-                                is_type_name(s, mk.eq_ignore_ascii_case("additionalProperties"))
-                            })
+                    if let Some((mk, Json::String(s))) = map.iter().find(|(mk, mv)| {
+                        mv.as_str().is_some_and(|s| {
+                            is_type_name(s, mk.eq_ignore_ascii_case("additionalProperties"))
                         })
-                    {
+                    }) {
                         let field = format!("{k}.{mk}");
                         let s = s.clone();
                         truncated(&mut rec, file, &field, &s);
@@ -270,7 +275,8 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                             Code::ActualValue,
                             file,
                             Some(&k),
-                            "the expanded manager has no `id`; the manager is read as unknown".to_string(),
+                            "the expanded manager has no `id`; the manager is read as unknown"
+                                .to_string(),
                         ),
                     }
                 }
@@ -329,7 +335,10 @@ fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
                 Code::ActualValue,
                 file,
                 Some(&name),
-                format!("{} is not a boolean; whether the account is enabled is unknown", quote(&text)),
+                format!(
+                    "{} is not a boolean; whether the account is enabled is unknown",
+                    quote(&text)
+                ),
             );
             None
         }
@@ -358,7 +367,9 @@ fn check_assignment(rec: &mut Rec, file: &str) {
             Code::ActualUnjoinable,
             file,
             None,
-            format!("the assignment has no {missing}, so it cannot be joined to a user and a package"),
+            format!(
+                "the assignment has no {missing}, so it cannot be joined to a user and a package"
+            ),
         );
         if let Some(i) = rec.last_issue() {
             i.help = Some("export with `$expand=target,accessPackage`".into());
@@ -407,7 +418,9 @@ fn inline_members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership 
                 }
             }
             if n == EXPAND_CAP {
-                Membership::Partial("it lists exactly 20 members, the most `$expand=members` returns")
+                Membership::Partial(
+                    "it lists exactly 20 members, the most `$expand=members` returns",
+                )
             } else {
                 Membership::Known(list)
             }
@@ -422,7 +435,9 @@ fn inline_members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership 
                 Code::ActualMalformed,
                 file,
                 Some(name),
-                format!("`members` is {what}, not an array; the group's membership is read as unknown"),
+                format!(
+                    "`members` is {what}, not an array; the group's membership is read as unknown"
+                ),
             );
             Membership::Untrusted
         }
@@ -479,9 +494,9 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
                 page.objects = spans.len();
                 return Some(Doc { spans, page });
             }
-            let value = entries.iter().find(|e| {
-                e.key.eq_ignore_ascii_case("value") && b.get(e.start) == Some(&b'[')
-            });
+            let value = entries
+                .iter()
+                .find(|e| e.key.eq_ignore_ascii_case("value") && b.get(e.start) == Some(&b'['));
             let Some(value) = value else {
                 // One bare object (ConvertTo-Json of a single object).
                 page.objects = 1;
@@ -656,7 +671,10 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
             sink.push(DataIssue::new(
                 Code::ActualUnreadable,
                 &shown,
-                format!("cannot list the members directory: {}", e.to_string().to_lowercase()),
+                format!(
+                    "cannot list the members directory: {}",
+                    e.to_string().to_lowercase()
+                ),
             ));
             return out;
         }
@@ -686,7 +704,11 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
             let lower = name.to_ascii_lowercase();
             if let Some(stem) = [".jsonl", ".ndjson", ".json"]
                 .iter()
-                .find_map(|ext| lower.ends_with(ext).then(|| name.get(..name.len() - ext.len())))
+                .find_map(|ext| {
+                    lower
+                        .ends_with(ext)
+                        .then(|| name.get(..name.len() - ext.len()))
+                })
                 .flatten()
             {
                 groups.push((stem.to_string(), vec![entry.path()]));
@@ -769,8 +791,9 @@ pub(super) fn finish(
     }
     let mut members = members;
     if let Some(export) = &mut members {
-        let index: std::collections::HashMap<String, usize> =
-            (0..builder.rows()).map(|r| (builder.id(r).to_string(), r)).collect();
+        let index: std::collections::HashMap<String, usize> = (0..builder.rows())
+            .map(|r| (builder.id(r).to_string(), r))
+            .collect();
         for (group, list) in std::mem::take(export) {
             match index.get(&group) {
                 Some(&r) => {

@@ -132,14 +132,17 @@ pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Op
             return None;
         }
     };
-    match file.metadata() {
-        Ok(m) if m.is_file() => {}
+    let size = match file.metadata() {
+        Ok(m) if m.is_file() => m.len(),
         _ => {
             fail(sink, "the export is not a regular file".to_string());
             return None;
         }
-    }
-    let mut bytes = Vec::new();
+    };
+    // Sized once from the file's length (bounded by the budget): growing by doubling would
+    // copy a large export several times.
+    let capacity = usize::try_from(size.min(budget.left).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     let read = (&file)
         .take(budget.left.saturating_add(1))
         .read_to_end(&mut bytes);
@@ -193,7 +196,7 @@ pub(super) fn load(
 pub(super) fn decode<'a>(file: &'a Loaded, sink: &mut Sink) -> Option<Cow<'a, str>> {
     let bytes = file.bytes.as_slice();
     let utf16 = |le: bool, body: &[u8]| -> Option<String> {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return None;
         }
         let units = body.chunks_exact(2).map(|c| match c {
@@ -201,7 +204,9 @@ pub(super) fn decode<'a>(file: &'a Loaded, sink: &mut Sink) -> Option<Cow<'a, st
             [a, b] => u16::from_be_bytes([*a, *b]),
             _ => 0,
         });
-        char::decode_utf16(units).collect::<Result<String, _>>().ok()
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
     };
     let text = match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(true, rest).map(Cow::Owned),

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
 use serde_json::Value as Json;
 
-use super::build::{Builder, Rec, Sink};
 use super::DataIssue;
+use super::build::{Builder, Rec, Sink};
 use crate::codes::Code;
 use crate::value::Value;
 
@@ -156,7 +156,10 @@ pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry>, usize)
 }
 
 /// The elements (start, end) of the array at `i`, and the offset after it.
-pub(super) fn array_elements(b: &[u8], i: usize) -> Result<(Vec<(usize, usize)>, usize), ScanError> {
+pub(super) fn array_elements(
+    b: &[u8],
+    i: usize,
+) -> Result<(Vec<(usize, usize)>, usize), ScanError> {
     let mut out = Vec::new();
     let mut j = ws(b, i.saturating_add(1));
     if b.get(j) == Some(&b']') {
@@ -428,7 +431,9 @@ pub(super) fn to_value(j: Json) -> Value {
         },
         Json::String(s) => Value::Str(s),
         Json::Array(items) => Value::List(items.into_iter().map(to_value).collect()),
-        Json::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, to_value(v))).collect()),
+        Json::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, to_value(v))).collect())
+        }
     }
 }
 
@@ -441,11 +446,15 @@ pub(super) fn date_value(s: String, rec: &mut Rec, file: &str, name: &str) -> Op
                 Code::ActualValue,
                 file,
                 Some(name),
-                format!("{} has no time-zone offset; it is read as UTC", super::quote(&s)),
+                format!(
+                    "{} has no time-zone offset; it is read as UTC",
+                    super::quote(&s)
+                ),
             );
             if let Some(i) = rec.last_issue() {
                 i.severity = crate::diagnostics::Severity::Warning;
-                i.help = Some("export date-times with their offset (Graph writes UTC with `Z`)".into());
+                i.help =
+                    Some("export date-times with their offset (Graph writes UTC with `Z`)".into());
             }
             Some(Value::Date(d))
         }
@@ -454,7 +463,10 @@ pub(super) fn date_value(s: String, rec: &mut Rec, file: &str, name: &str) -> Op
                 Code::ActualValue,
                 file,
                 Some(name),
-                format!("{} is not a date-time; the attribute is read as unknown", super::quote(&s)),
+                format!(
+                    "{} is not a date-time; the attribute is read as unknown",
+                    super::quote(&s)
+                ),
             );
             if let Some(i) = rec.last_issue() {
                 i.help = Some("write RFC 3339, such as `2024-03-01T08:00:00Z`".into());

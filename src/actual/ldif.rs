@@ -109,7 +109,22 @@ pub(super) fn guid_text(b: &[u8]) -> Option<String> {
     let b: &[u8; 16] = b.try_into().ok()?;
     Some(format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
     ))
 }
 
@@ -146,7 +161,8 @@ pub fn canonical_dn(dn: &str) -> Option<String> {
         if t.is_empty() {
             return None;
         }
-        rdns.last_mut()?.push(format!("{t}={}", v.trim().to_lowercase()));
+        rdns.last_mut()?
+            .push(format!("{t}={}", v.trim().to_lowercase()));
         Some(())
     };
     // Values are unescaped into `current`; a separator that was escaped is marked by a
@@ -321,7 +337,14 @@ pub(super) fn read(
         } else if raw.is_empty() {
             in_comment = false;
             if !block.is_empty() {
-                record(std::mem::take(&mut block), first, file, options, builder, sink);
+                record(
+                    std::mem::take(&mut block),
+                    first,
+                    file,
+                    options,
+                    builder,
+                    sink,
+                );
                 first = false;
             }
         } else if raw.starts_with('#') {
@@ -369,7 +392,10 @@ fn decode_value(
                     DataIssue::new(
                         Code::ActualMalformed,
                         file,
-                        format!("{} is not base64; the attribute is read as unknown", quote(b64)),
+                        format!(
+                            "{} is not base64; the attribute is read as unknown",
+                            quote(b64)
+                        ),
                     )
                     .at(line)
                     .field(name),
@@ -407,6 +433,19 @@ fn decode_value(
     }
 }
 
+/// An attribute's values as the lines of a record give them.
+struct Gathered {
+    /// The name kept (see [`Desc::name`]).
+    name: String,
+    values: Vec<String>,
+    /// The line of its first value.
+    line: usize,
+    /// The range option, if a line had one.
+    range: Option<String>,
+    /// A value could not be read.
+    unknown: bool,
+}
+
 /// One block: a record, the version line, or the `ldapsearch` trailer.
 fn record(
     block: Vec<Logical>,
@@ -424,12 +463,7 @@ fn record(
     {
         if !matches!(raw, Raw::Plain("1")) {
             sink.push(
-                DataIssue::new(
-                    Code::ActualMalformed,
-                    file,
-                    "the LDIF version is not 1",
-                )
-                .at(l.line),
+                DataIssue::new(Code::ActualMalformed, file, "the LDIF version is not 1").at(l.line),
             );
         }
         lines.next();
@@ -442,7 +476,10 @@ fn record(
             DataIssue::new(
                 Code::ActualMalformed,
                 file,
-                format!("{} is not `attribute: value`; the entry is skipped", quote(&head.text)),
+                format!(
+                    "{} is not `attribute: value`; the entry is skipped",
+                    quote(&head.text)
+                ),
             )
             .at(head.line),
         );
@@ -474,7 +511,10 @@ fn record(
                     Code::ActualMalformed,
                     file,
                     Some("dn"),
-                    format!("the DN {} is not base64 of UTF-8 text; the entry is skipped", quote(b)),
+                    format!(
+                        "the DN {} is not base64 of UTF-8 text; the entry is skipped",
+                        quote(b)
+                    ),
                 );
                 None
             }
@@ -484,7 +524,8 @@ fn record(
                 Code::ActualUrlValue,
                 file,
                 Some("dn"),
-                "the DN is a reference to a file or URL, which is not read; the entry is skipped".to_string(),
+                "the DN is a reference to a file or URL, which is not read; the entry is skipped"
+                    .to_string(),
             );
             None
         }
@@ -499,8 +540,7 @@ fn record(
         ),
         None => {}
     }
-    // (name, values, line of first value, ranged)
-    let mut attrs: Vec<(String, Vec<String>, usize, Option<String>, bool)> = Vec::new();
+    let mut attrs: Vec<Gathered> = Vec::new();
     let mut folded: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut first_attr = true;
     for l in lines {
@@ -509,7 +549,10 @@ fn record(
                 DataIssue::new(
                     Code::ActualMalformed,
                     file,
-                    format!("{} is not `attribute: value`; the line is ignored", quote(&l.text)),
+                    format!(
+                        "{} is not `attribute: value`; the line is ignored",
+                        quote(&l.text)
+                    ),
                 )
                 .at(l.line),
             );
@@ -557,26 +600,40 @@ fn record(
             Some(i) => *i,
             None => {
                 folded.insert(key, attrs.len());
-                attrs.push((desc.name.clone(), Vec::new(), l.line, None, false));
+                attrs.push(Gathered {
+                    name: desc.name.clone(),
+                    values: Vec::new(),
+                    line: l.line,
+                    range: None,
+                    unknown: false,
+                });
                 attrs.len() - 1
             }
         };
         if let Some(a) = attrs.get_mut(i) {
             if desc.range.is_some() {
-                a.3 = desc.range.clone();
+                a.range = desc.range.clone();
             }
             match value {
-                Some(v) => a.1.push(v),
-                None => a.4 = true,
+                Some(v) => a.values.push(v),
+                None => a.unknown = true,
             }
         }
     }
     let groups = options.kind == ObjectKind::Groups;
     let mut members: Vec<super::Member> = Vec::new();
     let mut member_state: Option<Membership> = None;
-    for (name, values, line, range, unknown) in attrs {
+    for Gathered {
+        name,
+        values,
+        line,
+        range,
+        unknown,
+    } in attrs
+    {
         let base = name.split(';').next().unwrap_or(&name).to_ascii_lowercase();
-        let is_member = groups && (base == "member" || base == "uniquemember") && name.len() == base.len();
+        let is_member =
+            groups && (base == "member" || base == "uniquemember") && name.len() == base.len();
         if let Some(range) = &range
             && range.split_once('-') != Some(("0", "*"))
         {
@@ -602,7 +659,11 @@ fn record(
             continue;
         }
         if is_member {
-            members.extend(values.into_iter().map(|id| super::Member { id, kind: None }));
+            members.extend(
+                values
+                    .into_iter()
+                    .map(|id| super::Member { id, kind: None }),
+            );
             continue;
         }
         if base == "useraccountcontrol" {
@@ -644,12 +705,7 @@ fn record(
 }
 
 /// The `search:`/`result:` lines `ldapsearch` prints without `-L`.
-fn trailer(
-    head: Logical,
-    rest: impl Iterator<Item = Logical>,
-    file: &str,
-    sink: &mut Sink,
-) {
+fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink: &mut Sink) {
     for l in std::iter::once(head).chain(rest) {
         let Some((desc, Raw::Plain(value))) = split_line(&l.text) else {
             continue;
@@ -672,7 +728,12 @@ fn trailer(
 }
 
 /// Checks the whole export: exactly Active Directory's page size of entries is suspicious.
-pub(super) fn finish(builder: &mut Builder, options: &ReadOptions, first_file: &str, sink: &mut Sink) {
+pub(super) fn finish(
+    builder: &mut Builder,
+    options: &ReadOptions,
+    first_file: &str,
+    sink: &mut Sink,
+) {
     let _ = options;
     if builder.rows() == AD_PAGE {
         sink.push(

@@ -43,8 +43,8 @@ use serde::Deserialize;
 use crate::codes::Code;
 use crate::column::Column;
 pub use crate::ingest::DataIssue;
-pub use ldif::canonical_dn;
 use crate::value::Value;
+pub use ldif::canonical_dn;
 
 /// The export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -69,10 +69,16 @@ fn put(name: String, value: Json, rec: &mut Rec, file: &str) {
                     if k.eq_ignore_ascii_case("type") {
                         continue;
                     }
-                    typed.push((format!("{name}[type eq \"{ty}\"].{k}"), json::to_value(v.clone())));
+                    typed.push((
+                        format!("{name}[type eq \"{ty}\"].{k}"),
+                        json::to_value(v.clone()),
+                    ));
                 }
             }
-            rec.put(name, Value::List(items.into_iter().map(json::to_value).collect()));
+            rec.put(
+                name,
+                Value::List(items.into_iter().map(json::to_value).collect()),
+            );
             for (n, v) in typed {
                 rec.put(n, v);
             }
@@ -98,7 +104,10 @@ fn active(name: &str, v: &Json, rec: &mut Rec, file: &str) -> Option<bool> {
                 Code::ActualValue,
                 file,
                 Some(name),
-                format!("{} is not a boolean; whether the account is active is unknown", quote(&other.to_string())),
+                format!(
+                    "{} is not a boolean; whether the account is active is unknown",
+                    quote(&other.to_string())
+                ),
             );
             None
         }
@@ -116,7 +125,8 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
                         Code::ActualMalformed,
                         file,
                         Some(name),
-                        "a member is not an object; the group's membership is read as unknown".to_string(),
+                        "a member is not an object; the group's membership is read as unknown"
+                            .to_string(),
                     );
                     return Membership::Untrusted;
                 };
@@ -135,7 +145,8 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
                             Code::ActualMalformed,
                             file,
                             Some(name),
-                            "a member has no `value`; the group's membership is read as unknown".to_string(),
+                            "a member has no `value`; the group's membership is read as unknown"
+                                .to_string(),
                         );
                         return Membership::Untrusted;
                     }
@@ -149,7 +160,9 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
                 Code::ActualMalformed,
                 file,
                 Some(name),
-                format!("`members` is {what}, not an array; the group's membership is read as unknown"),
+                format!(
+                    "`members` is {what}, not an array; the group's membership is read as unknown"
+                ),
             );
             Membership::Untrusted
         }
@@ -174,8 +187,12 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                         .any(|u| u.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
                 };
                 match kind {
-                    ObjectKind::Users if has(GROUP_SCHEMA) && !has(USER_SCHEMA) => wrong_type = Some("a Group"),
-                    ObjectKind::Groups if has(USER_SCHEMA) && !has(GROUP_SCHEMA) => wrong_type = Some("a User"),
+                    ObjectKind::Users if has(GROUP_SCHEMA) && !has(USER_SCHEMA) => {
+                        wrong_type = Some("a Group")
+                    }
+                    ObjectKind::Groups if has(USER_SCHEMA) && !has(GROUP_SCHEMA) => {
+                        wrong_type = Some("a User")
+                    }
                     _ => {}
                 }
             }
@@ -240,7 +257,9 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                                         Code::ActualValue,
                                         file,
                                         Some(&name),
-                                        format!("the manager is {what}; the manager is read as unknown"),
+                                        format!(
+                                            "the manager is {what}; the manager is read as unknown"
+                                        ),
                                     );
                                 }
                             }
@@ -260,7 +279,10 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
             Code::ActualMalformed,
             file,
             None,
-            format!("the resource is {what}, not one of the {} the export should hold; it is skipped", kind.name()),
+            format!(
+                "the resource is {what}, not one of the {} the export should hold; it is skipped",
+                kind.name()
+            ),
         );
         rec.id = None;
         return rec;
@@ -293,7 +315,10 @@ pub(super) fn read(
         let message = if start >= b.len() {
             "the file is empty".to_string()
         } else {
-            format!("the file holds {}, not a SCIM `ListResponse`", json::kind_at(b, start))
+            format!(
+                "the file holds {}, not a SCIM `ListResponse`",
+                json::kind_at(b, start)
+            )
         };
         sink.push(
             DataIssue::new(Code::ActualMalformed, file, message)
@@ -326,8 +351,12 @@ pub(super) fn read(
         let folded = e.key.to_ascii_lowercase();
         if !seen.insert(folded.clone()) {
             sink.push(
-                DataIssue::new(Code::ActualMalformed, file, format!("the response has `{}` twice", e.key))
-                    .at(line),
+                DataIssue::new(
+                    Code::ActualMalformed,
+                    file,
+                    format!("the response has `{}` twice", e.key),
+                )
+                .at(line),
             );
             return;
         }
@@ -379,15 +408,21 @@ pub(super) fn read(
         );
     }
     let spans = match resources {
-        Some(e) if b.get(e.start) == Some(&b'[') => match json::element_spans(text, e.start, file, sink) {
-            Some(s) => s,
-            None => return,
-        },
+        Some(e) if b.get(e.start) == Some(&b'[') => {
+            match json::element_spans(text, e.start, file, sink) {
+                Some(s) => s,
+                None => return,
+            }
+        }
         Some(e) if text.get(e.start..e.end) == Some("null") => Vec::new(),
         Some(e) => {
             sink.push(
-                DataIssue::new(Code::ActualMalformed, file, format!("`{}` is {}, not an array", e.key, json::kind_at(b, e.start)))
-                    .at(json::line_of(text, e.start)),
+                DataIssue::new(
+                    Code::ActualMalformed,
+                    file,
+                    format!("`{}` is {}, not an array", e.key, json::kind_at(b, e.start)),
+                )
+                .at(json::line_of(text, e.start)),
             );
             return;
         }
@@ -395,7 +430,13 @@ pub(super) fn read(
     };
     page.objects = spans.len();
     let kind = options.kind;
-    json::parse_all(text, &spans, |slice, line| record(slice, line, file, kind), builder, sink);
+    json::parse_all(
+        text,
+        &spans,
+        |slice, line| record(slice, line, file, kind),
+        builder,
+        sink,
+    );
     builder.pages.push(page);
 }
 
