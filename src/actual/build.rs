@@ -148,7 +148,9 @@ pub(super) struct Page {
     pub start: Option<u64>,
     /// Objects on the page.
     pub objects: usize,
-    /// A bare JSON array (PowerShell) rather than a response page.
+    /// A response page (`{"value": […]}`), which says whether a next page follows.
+    pub envelope: bool,
+    /// A bare JSON array (PowerShell).
     pub bare_array: bool,
 }
 
@@ -182,8 +184,6 @@ pub(super) struct Builder {
     pub members: Vec<Membership>,
     /// Pages read, in order.
     pub pages: Vec<Page>,
-    /// Records offered (with or without an identifier), in the current file.
-    pub file_records: usize,
 }
 
 impl Builder {
@@ -209,7 +209,6 @@ impl Builder {
             enabled: Vec::new(),
             members: Vec::new(),
             pages: Vec::new(),
-            file_records: 0,
         }
     }
 
@@ -217,10 +216,7 @@ impl Builder {
         self.file = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
         self.files.push(name.to_string());
         self.file_name = name.to_string();
-        self.file_records = 0;
     }
-
-    pub fn end_file(&mut self, _sink: &mut Sink) {}
 
     /// The number of rows so far.
     pub fn rows(&self) -> usize {
@@ -295,7 +291,6 @@ impl Builder {
 
     /// Adds a record as the next row, or reports why it is not added.
     pub fn push(&mut self, rec: Rec, sink: &mut Sink) {
-        self.file_records = self.file_records.saturating_add(1);
         for issue in rec.issues {
             sink.push(issue);
         }
@@ -439,7 +434,7 @@ impl Builder {
     }
 
     /// The accounts.
-    pub fn finish(self, format: Format, kind: ObjectKind, _sink: &mut Sink) -> Accounts {
+    pub fn finish(self, format: Format, kind: ObjectKind) -> Accounts {
         let rows = self.rows();
         let mut attributes = Vec::with_capacity(self.cols.len());
         let mut by_name = HashMap::with_capacity(self.cols.len());

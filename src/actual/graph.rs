@@ -556,6 +556,7 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
             }
             let spans = json::element_spans(text, value.start, file, sink)?;
             page.objects = spans.len();
+            page.envelope = true;
             Some(Doc { spans, page })
         }
         Some(_) => {
@@ -618,7 +619,7 @@ fn check_pages(pages: &[Page], objects: usize, sink: &mut Sink) {
     }
     let (before, _) = pages.split_at(pages.len().saturating_sub(1));
     for (i, p) in before.iter().enumerate() {
-        if p.next.is_none() && !p.bare_array && pages.get(i + 1).is_some() {
+        if p.envelope && p.next.is_none() && pages.get(i + 1).is_some() {
             sink.push(
                 DataIssue::new(
                     Code::ActualSuspicious,

@@ -296,6 +296,11 @@ pub(super) type Spans = Vec<(usize, usize, usize)>;
 /// The elements of the array at `i` with their lines.
 pub(super) fn element_spans(text: &str, i: usize, file: &str, sink: &mut Sink) -> Option<Spans> {
     match array_elements(text.as_bytes(), i) {
+        Ok((_, end)) if i == ws(text.as_bytes(), 0) && ws(text.as_bytes(), end) < text.len() => {
+            // A top-level array followed by more text.
+            sink.push(syntax_issue(text, file, end));
+            None
+        }
         Ok((items, _)) => {
             let mut lines = Lines::new(text);
             Some(

@@ -728,13 +728,7 @@ fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink:
 }
 
 /// Checks the whole export: exactly Active Directory's page size of entries is suspicious.
-pub(super) fn finish(
-    builder: &mut Builder,
-    options: &ReadOptions,
-    first_file: &str,
-    sink: &mut Sink,
-) {
-    let _ = options;
+pub(super) fn finish(builder: &Builder, first_file: &str, sink: &mut Sink) {
     if builder.rows() == AD_PAGE {
         sink.push(
             DataIssue::new(

@@ -430,13 +430,12 @@ fn read_files(
             Format::Scim => scim::read(&text, &file.name, options, &mut builder, sink),
             Format::Csv => csv::read(&text, &file.name, options, &mut builder, sink),
         }
-        builder.end_file(sink);
     }
     match options.format {
         Format::Graph => graph::finish(&mut builder, members, options, first, sink),
         Format::Scim => scim::finish(&mut builder, first, sink),
-        Format::Ldif => ldif::finish(&mut builder, options, first, sink),
+        Format::Ldif => ldif::finish(&builder, first, sink),
         Format::Csv => {}
     }
-    Some(builder.finish(options.format, options.kind, sink))
+    Some(builder.finish(options.format, options.kind))
 }

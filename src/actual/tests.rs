@@ -400,6 +400,7 @@ fn graph_structural_errors_name_the_line() {
         ("{\"value\": [\n{\"id\": \"a\"}\n", 3),
         ("{\"value\": [{\"id\": \"a\"}]\n\"x\": 1}", 2),
         ("[{\"id\": \"a\"}\n{\"id\": \"b\"}]", 2),
+        ("[{\"id\": \"a\"}]\n[{\"id\": \"b\"}]", 2),
     ] {
         let (a, issues) = text("p.json", body, &graph());
         assert_eq!(a.map(|a| a.len()), Some(0), "{body}");
@@ -482,6 +483,19 @@ fn graph_suspicious_shapes_are_warned() {
         &graph(),
     );
     assert_eq!(brief(&issues), ["D212 (warning) p1.json:- -"]);
+    let (a, issues) = read_bytes(
+        &[
+            ("p1.jsonl".into(), b"{\"id\": \"a\"}\n".to_vec()),
+            ("p2.jsonl".into(), b"{\"id\": \"b\"}\n".to_vec()),
+        ],
+        &graph(),
+    );
+    assert_eq!(a.unwrap().len(), 2);
+    assert!(
+        issues.is_empty(),
+        "JSON Lines files are not pages: {:?}",
+        brief(&issues)
+    );
     let (a, issues) = text(
         "one.json",
         r#"{"Id": "a", "DisplayName": "Anna"}"#,
