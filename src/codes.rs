@@ -114,6 +114,15 @@ const fn evaluated(text: &'static str) -> Example {
     }
 }
 
+const fn evaluated_with(text: &'static str, limits: &'static str) -> Example {
+    Example {
+        lang: Lang::Eval,
+        text,
+        input: limits,
+        existing: "[]",
+    }
+}
+
 const fn yaml_with_limits(text: &'static str, limits: &'static str) -> Example {
     Example {
         lang: Lang::Yaml,
@@ -367,10 +376,30 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+    LifecycleUnknown = "E120", Error, "lifecycle-unknown",
+        "an identity's lifecycle cannot be determined (hire date missing or not a date, leave date not a date, status empty or not listed): no account is enabled, no access granted, and its accounts are held as they are",
+        evaluated(include_str!("../tests/eval/E120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E120/good.yaml"));
+    LeaverWithoutLeaveDate = "E121", Warning, "leaver-without-leave-date",
+        "an identity's status means leaver but no leave date has passed: the account is disabled and kept, and retention cannot start",
+        evaluated(include_str!("../tests/eval/E121/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E121/good.yaml"));
+    EnableAttributeOverridden = "E122", Warning, "enable-attribute-overridden",
+        "a target's enable/disable attribute says enabled (or neither) for an account that is disabled: it is written as disabled, so the report and the attribute agree",
+        evaluated(include_str!("../tests/eval/E122/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E122/good.yaml"));
+    StaticMemberWithoutAccount = "E123", Warning, "static-member-without-account",
+        "a static group lists an identity that has no account on the as-of date: it is not a member",
+        evaluated(include_str!("../tests/eval/E123/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E123/good.yaml"));
+    UndeterminedMembership = "E130", Error, "undetermined-membership",
+        "a membership rule or a target's scoping filter cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member and gets no account, and what depends on it is undetermined too; everyone else is decided",
+        evaluated(include_str!("../tests/eval/E130/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E130/good.yaml"));
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
-        "an identity holds access packages (or a package and a group) declared incompatible",
+        "an identity holds access packages (or a package and a group) declared incompatible; located at the declaration; an error when a declaring package says `separation_of_duties: error` or under `eval --deny-conflicts`",
         evaluated(include_str!("../tests/eval/E201/bad.yaml")),
         evaluated(include_str!("../tests/eval/E201/good.yaml"));
     AmbiguousCorrelation = "E202", Warning, "ambiguous-correlation",
@@ -422,6 +451,31 @@ codes! {
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n"),
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
+    DataRepeatedMember = "D110", Error, "repeated-member",
+        "a JSON object has the same member twice (in SCIM, also in another case): the field it feeds is left empty (NULL) and a record whose key it is is skipped; a repeated member that no declared field reads is a warning",
+        data(r#"[{"id": "1", "name": "Barbara Jensen", "name": "Jane Doe"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n"),
+        data(r#"[{"id": "1", "name": "Barbara Jensen"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n");
+    DataScimShape = "D111", Error, "scim-attribute-shape",
+        "a SCIM attribute does not have the shape its path or the SCIM schema gives it (a string where a multi-valued attribute's array of objects belongs, a scalar where a sub-attribute is read): the field is left empty (NULL)",
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": "bjensen@example.com"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n"),
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": [{"value": "bjensen@example.com", "type": "work"}]}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n");
+    DataSourceUnusable = "D112", Error, "source-unusable",
+        "a source is missing, cannot be read, or yields no records (unless it is declared `optional: true`, which allows no records): `eval` and `explain` do not run (exit 2), since a report without that source's people would be wrong",
+        evaluated(include_str!("../tests/eval/D112/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D112/good.yaml"));
+
+    DataNotAFile = "D120", Error, "data-not-a-file",
+        "a source's `path` names a directory, a named pipe, a device or anything else than a regular file, which is not read",
+        evaluated(include_str!("../tests/eval/D120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D120/good.yaml"));
+    DataTooLarge = "D121", Error, "data-too-large",
+        "a data file is larger than the limit (1 GiB unless `--max-data-size` says otherwise), and is not read",
+        evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
+        evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
 
     // ---- D2xx: actual-state exports ----
     ActualUnreadable = "D201", Error, "unreadable-export",
@@ -548,6 +602,35 @@ codes! {
         policy(include_str!("../tests/lint/C306/bad.yaml")),
         policy(include_str!("../tests/lint/C306/good.yaml"));
 
+    PathOutsideRoot = "C310", Error, "path-outside-root",
+        "a source's `path` is absolute, climbs out of the root with `..`, or leads out of it through a symbolic link (the root: the repository that holds the policy set, or `--data-root`)",
+        policy(include_str!("../tests/lint/C310/bad.yaml")),
+        policy(include_str!("../tests/lint/C310/good.yaml"));
+    InvalidName = "C311", Error, "invalid-name",
+        "a policy object's name is not ASCII letters, digits, `-`, `_` and `.` starting with a letter, a digit or `_` (no `.` in source names), or is longer than 128 characters",
+        policy(include_str!("../tests/lint/C311/bad.yaml")),
+        policy(include_str!("../tests/lint/C311/good.yaml"));
+    InvalidAttributeName = "C312", Error, "invalid-attribute-name",
+        "a source field or target attribute name holds a control or invisible character, white space at either end, starts with `=`, `+`, `-` or `@`, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C312/bad.yaml")),
+        policy(include_str!("../tests/lint/C312/good.yaml"));
+    ReservedColumn = "C313", Error, "reserved-column",
+        "a target attribute is named `key` or `enabled` (any case), the fixed columns of the CSV report",
+        policy(include_str!("../tests/lint/C313/bad.yaml")),
+        policy(include_str!("../tests/lint/C313/good.yaml"));
+    InvalidDisplayName = "C314", Error, "invalid-display-name",
+        "a `display_name` (or the tenant's `name`) is empty, holds a control or invisible character or white space at either end, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C314/bad.yaml")),
+        policy(include_str!("../tests/lint/C314/good.yaml"));
+    NoPolicyFiles = "C315", Error, "no-policy-files",
+        "the directory holds no policy files (`*.yaml`, `*.yml`, any case)",
+        policy("# file: README.md\nThe policies moved to another directory.\n"),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+    PolicyFileRefused = "C316", Error, "policy-file-refused",
+        "a policy file or directory is a symbolic link that leads out of the root or nowhere, or is not a regular file",
+        policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",
         "objects depend on each other in a cycle, so none of them can be computed first",
@@ -607,9 +690,38 @@ codes! {
         "a request policy open to connected organizations grants access that never expires",
         policy(include_str!("../tests/lint/L013/bad.yaml")),
         policy(include_str!("../tests/lint/L013/good.yaml"));
+    NoIdentity = "L020", Warning, "no-identity",
+        "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
+        policy(include_str!("../tests/lint/L020/bad.yaml")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+    TargetHoldsNobody = "L035", Warning, "target-holds-nobody",
+        "a target takes only assigned identities (the default) and nothing assigns any: no group or package in its scope, no package granting one of its app roles",
+        policy(include_str!("../tests/lint/L035/bad.yaml")),
+        policy(include_str!("../tests/lint/L035/good.yaml"));
+    AssignmentsIgnored = "L036", Warning, "assignments-ignored",
+        "a target takes every identity (`sync: all`) and also lists groups or access packages, which do not narrow its scope",
+        policy(include_str!("../tests/lint/L036/bad.yaml")),
+        policy(include_str!("../tests/lint/L036/good.yaml"));
+    OptionalPrimarySource = "L040", Warning, "optional-primary-source",
+        "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
+        policy(include_str!("../tests/lint/L040/bad.yaml")),
+        policy(include_str!("../tests/lint/L040/good.yaml"));
 }
 
 impl Code {
+    /// Whether a data problem with this code stops evaluation (`eval` and `explain` exit 2 and
+    /// write nothing): a source that could not be used (`D112`), or a data file refused for
+    /// safety (outside the root, not a regular file, over the size limit).
+    pub const fn stops_evaluation(self) -> bool {
+        matches!(
+            self,
+            Code::DataSourceUnusable
+                | Code::PathOutsideRoot
+                | Code::DataNotAFile
+                | Code::DataTooLarge
+        )
+    }
+
     /// The registry entry for this code.
     pub fn info(self) -> Option<&'static CodeInfo> {
         ALL.iter().find(|i| i.code == self)
@@ -768,7 +880,12 @@ mod tests {
             }
             Lang::Eval => {
                 let dir = example_dir(ex.text);
-                let loaded = crate::policy::load::load(&dir).unwrap();
+                let limits: serde_json::Value = serde_json::from_str(ex.input).unwrap();
+                let mut options = crate::policy::load::LoadOptions::default();
+                if let Some(max) = limits["max_data_bytes"].as_u64() {
+                    options.max_data_bytes = max;
+                }
+                let loaded = crate::policy::load::load_with(&dir, &options).unwrap();
                 let mut diags = loaded.diagnostics.clone();
                 let policy = crate::policy::compile::compile(&loaded, &mut diags);
                 let mut codes: Vec<Code> = diags
@@ -797,7 +914,11 @@ mod tests {
                         .unwrap();
                 let dir = example_dir("");
                 std::fs::write(dir.join(source.path.value.as_str()), ex.text).unwrap();
-                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir);
+                let access = crate::files::Access {
+                    root: Some(std::fs::canonicalize(&dir).unwrap()),
+                    ..crate::files::Access::default()
+                };
+                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir, &access);
                 if ex.existing != "[]" {
                     let field: String = serde_json::from_str(ex.existing).unwrap();
                     let dataset = dataset.unwrap();
@@ -865,7 +986,8 @@ mod tests {
     }
 
     /// Writes a policy example into a fresh directory: the text up to the first `# file: NAME`
-    /// line is `policy.yaml`, each such line starts another file.
+    /// line is `policy.yaml` (not written when it is empty and other files follow), each such
+    /// line starts another file; a line `# symlink: NAME -> TARGET` makes a symbolic link.
     fn example_dir(text: &str) -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -877,9 +999,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let mut name = "policy.yaml".to_string();
         let mut body = String::new();
+        let mut first = true;
         for line in text.split_inclusive('\n') {
-            if let Some(next) = line.strip_prefix("# file: ") {
-                std::fs::write(dir.join(&name), &body).unwrap();
+            if let Some(link) = line.strip_prefix("# symlink: ") {
+                let (link, target) = link.trim().split_once(" -> ").unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+                #[cfg(not(unix))]
+                let _ = (link, target);
+            } else if let Some(next) = line.strip_prefix("# file: ") {
+                if !(first && body.is_empty()) {
+                    std::fs::write(dir.join(&name), &body).unwrap();
+                }
+                first = false;
                 name = next.trim().to_string();
                 body.clear();
             } else {

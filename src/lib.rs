@@ -6,8 +6,8 @@
 //! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`] into
 //! dictionary-encoded [`column`]s, and what directories and applications actually hold by
 //! [`actual`]; the desired state is computed by [`eval`]; [`render`] formats diagnostics;
-//! [`generate`] writes
-//! synthetic organisations. Diagnostics ([`diagnostics`]) carry stable codes from one registry
+//! [`generate`] writes synthetic organisations; [`files`] keeps what is read and written inside
+//! its bounds. Diagnostics ([`diagnostics`]) carry stable codes from one registry
 //! ([`codes`]). The `roster` binary is a thin layer over it ([`cli`]).
 
 pub mod actual;
@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod dotnet;
 pub mod eval;
 pub mod expr;
+pub mod files;
 pub mod generate;
 pub mod ingest;
 pub mod policy;

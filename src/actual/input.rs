@@ -1,15 +1,14 @@
-//! Reading export files safely: a file or a directory of page files, each opened once,
-//! checked to be a regular file on the opened handle, and read up to what is left of the
-//! byte budget; text decoded from UTF-8 (a byte-order mark skipped) or, with its byte-order
+//! Reading export files safely: a file or a directory of page files, each read with
+//! [`files::read_bounded`] up to what is left of the byte budget; text decoded from UTF-8 (a byte-order mark skipped) or, with its byte-order
 //! mark, UTF-16 (what Windows PowerShell 5.1 writes when output is redirected).
 
 use std::borrow::Cow;
-use std::io::Read as _;
 use std::path::Path;
 
 use super::build::Sink;
 use super::{DataIssue, Format};
 use crate::codes::Code;
+use crate::files::{self, Refusal};
 
 /// One file's bytes and its name as issues show it.
 pub(super) struct Loaded {
@@ -107,67 +106,39 @@ pub(super) fn list_dir(
     Some(files)
 }
 
-/// Reads one file within the budget.
+/// Reads one file within the budget ([`files::read_bounded`]: opened without blocking, a
+/// regular file on the opened handle, never more than the budget plus one byte read).
 pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Option<Loaded> {
     let name = path.display().to_string();
-    let fail = |sink: &mut Sink, message: String| {
-        sink.push(DataIssue::new(Code::ActualUnreadable, &name, message));
-    };
-    // Checked before opening too, so that a named pipe is refused rather than waited on.
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            fail(sink, "the export is not a regular file".to_string());
-            return None;
+    match files::read_bounded(path, budget.left) {
+        Ok(bytes) => {
+            budget.left = budget.left.saturating_sub(bytes.len() as u64);
+            Some(Loaded { name, bytes })
         }
-        Ok(_) => {}
-        Err(e) => {
-            fail(sink, format!("cannot read the export: {}", lower(&e)));
-            return None;
+        Err(Refusal::TooLarge { .. }) => {
+            sink.push(
+                DataIssue::new(
+                    Code::ActualUnreadable,
+                    &name,
+                    format!(
+                        "the export is larger than the limit of {} (all its files together)",
+                        files::format_size(budget.limit)
+                    ),
+                )
+                .help("raise `max_bytes` if the export is this large on purpose"),
+            );
+            budget.left = 0;
+            None
         }
-    }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            fail(sink, format!("cannot read the export: {}", lower(&e)));
-            return None;
-        }
-    };
-    let size = match file.metadata() {
-        Ok(m) if m.is_file() => m.len(),
-        _ => {
-            fail(sink, "the export is not a regular file".to_string());
-            return None;
-        }
-    };
-    // Sized once from the file's length (bounded by the budget): growing by doubling would
-    // copy a large export several times.
-    let capacity = usize::try_from(size.min(budget.left).saturating_add(1)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    let read = (&file)
-        .take(budget.left.saturating_add(1))
-        .read_to_end(&mut bytes);
-    if let Err(e) = read {
-        fail(sink, format!("cannot read the export: {}", lower(&e)));
-        return None;
-    }
-    let len = bytes.len() as u64;
-    if len > budget.left {
-        sink.push(
-            DataIssue::new(
+        Err(refusal) => {
+            sink.push(DataIssue::new(
                 Code::ActualUnreadable,
                 &name,
-                format!(
-                    "the export is larger than the limit of {} bytes (all files together)",
-                    budget.limit
-                ),
-            )
-            .help("raise `max_bytes` if the export is this large on purpose"),
-        );
-        budget.left = 0;
-        return None;
+                format!("cannot read the export: {refusal}"),
+            ));
+            None
+        }
     }
-    budget.left = budget.left.saturating_sub(len);
-    Some(Loaded { name, bytes })
 }
 
 /// Reads an export path: a file, or a directory's export files in name order. `None` when
