@@ -3,7 +3,8 @@
 //! produce exactly its code; each good example nothing).
 //!
 //! Codes carry their stage in the first letter and are never reused:
-//! `S` syntax, `C` check (names and types), `E` evaluation, `D` data files (HR exports),
+//! `S` syntax, `C` check (names and types), `E` evaluation, `D` data files (`D1xx` HR exports,
+//! `D2xx` actual-state exports),
 //! `Y` reading YAML policy files.
 //! `docs/diagnostics.md` is generated from this table (`roster codes --markdown`), and a test
 //! keeps it current.
@@ -29,6 +30,10 @@ pub enum Lang {
     /// content, the input the source declaration (YAML), and `existing`, when not `[]`, the
     /// manager field (a JSON string) whose references [`crate::ingest::manager_issues`] checks.
     Data,
+    /// An actual-state export read by [`crate::actual::read`]: the text holds its files, each
+    /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
+    /// or directory read (and `members`, a directory, relative to the same place).
+    Actual,
 }
 
 /// An example input for a code's documentation.
@@ -148,6 +153,18 @@ const fn data_with_manager(
         existing: manager_field,
     }
 }
+
+const fn actual(text: &'static str, options: &'static str) -> Example {
+    Example {
+        lang: Lang::Actual,
+        text,
+        input: options,
+        existing: "[]",
+    }
+}
+
+/// The read options of most actual-state examples: Graph users from one file.
+const GRAPH_USERS: &str = r#"{"path": "users.json"}"#;
 
 /// The source declaration of most data examples.
 const PEOPLE_CSV: &str = "format: csv\npath: people.csv\nkey: id\nfields:\n  id: string\n  name: string\n  hired: datetime\n  manager: string\n";
@@ -465,6 +482,72 @@ codes! {
         evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
         evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
 
+    // ---- D2xx: actual-state exports ----
+    ActualUnreadable = "D201", Error, "unreadable-export",
+        "an actual-state export cannot be read: missing, not a regular file, a symbolic link in an export directory, larger than the byte limit, not UTF-8 or UTF-16 text, or a directory without export files",
+        actual("# file: export/notes.txt\nexported on monday\n", r#"{"path": "export"}"#),
+        actual("# file: export/page-1.json\n{\"value\": []}\n", r#"{"path": "export"}"#);
+    ActualMalformed = "D202", Error, "malformed-export",
+        "an export, or an object in it, is not written as its format says (JSON syntax, an LDIF line, a CSV row of the wrong width, a response without its parts); what cannot be read is skipped",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\",}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS);
+    ActualMissingId = "D203", Error, "missing-identifier",
+        "an object has no identifier (Graph or SCIM `id`, LDAP DN, the CSV key column) and is skipped",
+        actual("# file: users.json\n{\"value\": [{\"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS);
+    ActualDuplicateId = "D204", Error, "duplicate-identifier",
+        "two objects of an export have the same identifier: the later is ignored (a warning when both copies agree, as overlapping pages do)",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}, {\"id\": \"0b4e8f2a\", \"department\": \"Sales\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}, {\"id\": \"7d2c9e41\", \"department\": \"Sales\"}]}\n", GRAPH_USERS);
+    ActualNameCase = "D205", Error, "name-repeated-in-other-case",
+        "an object (or a CSV header) has one attribute name twice, spelled in different case; names are compared case-insensitively, so the second is ignored",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\", \"Department\": \"Sales\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}]}\n", GRAPH_USERS);
+    ActualValue = "D206", Error, "unusable-value",
+        "a value does not read as what its attribute holds (a date-time, a boolean, a GUID, an expanded manager): the attribute is read as unknown; a date-time without offset is a warning and read as UTC",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"employeeHireDate\": \"next monday\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"employeeHireDate\": \"2024-03-01T00:00:00Z\"}]}\n", GRAPH_USERS);
+    ActualTruncated = "D207", Error, "incomplete-export",
+        "the export is incomplete: a page names a next page that is not in it, it holds fewer objects than `@odata.count` or `totalResults` says, SCIM pages leave a gap, or the LDAP search stopped early",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}], \"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQ\"}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}]}\n", GRAPH_USERS);
+    ActualDepthTruncated = "D208", Error, "powershell-type-name",
+        "a value is a .NET type name PowerShell wrote instead of it (`ConvertTo-Json` beyond its `-Depth`, `Export-Csv` for arrays and objects): the attribute is read as unknown; re-export with `-Depth 10`",
+        actual("# file: users.json\n[{\"Id\": \"0b4e8f2a\", \"Manager\": \"Microsoft.Graph.PowerShell.Models.MicrosoftGraphDirectoryObject\"}]\n", GRAPH_USERS),
+        actual("# file: users.json\n[{\"Id\": \"0b4e8f2a\", \"Manager\": {\"Id\": \"5e6f7a8b\"}}]\n", GRAPH_USERS);
+    ActualMembershipUnknown = "D209", Warning, "membership-unknown",
+        "a group's members (or an attribute's values) may be incomplete or are not exported: 20 expanded members, a ranged LDAP attribute, no `members`; they are read as unknown, so no change is planned from them",
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"displayName\": \"FIN-Approvers\"}]}\n", r#"{"path": "groups.json", "kind": "groups"}"#),
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"displayName\": \"FIN-Approvers\", \"members\": []}]}\n", r#"{"path": "groups.json", "kind": "groups"}"#);
+    ActualUrlValue = "D210", Error, "ldif-url-value",
+        "an LDIF value is a reference to a file or URL (`attr:< file:///…`): Roster does not read what data names, so the attribute is read as unknown",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\njpegPhoto:< file:///tmp/anna.jpg\n", r#"{"path": "users.ldif", "format": "ldif"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\njpegPhoto:: /9j/4AAQ\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
+    ActualChangeRecord = "D211", Error, "ldif-change-record",
+        "an LDIF record is a change (`changetype: modify`, `delete`, `modrdn`), not an entry: it is skipped (`changetype: add`, as `ldifde` writes, is read as the entry)",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\nchangetype: modify\nreplace: title\ntitle: Controller\n-\n", r#"{"path": "users.ldif", "format": "ldif"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\nchangetype: add\ntitle: Controller\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
+    ActualSuspicious = "D212", Warning, "possibly-incomplete-export",
+        "the export looks cut short though nothing says so: exactly 100 objects from PowerShell (one page), exactly 1000 LDIF entries (Active Directory's search limit), a page without a next link followed by more pages",
+        actual("# file: users/page-1.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}]}\n# file: users/page-2.json\n{\"value\": [{\"id\": \"7d2c9e41\"}]}\n", r#"{"path": "users"}"#),
+        actual("# file: users/page-1.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}], \"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQ\"}\n# file: users/page-2.json\n{\"value\": [{\"id\": \"7d2c9e41\"}]}\n", r#"{"path": "users"}"#);
+    ActualMissingColumn = "D213", Error, "missing-export-column",
+        "the key column (or the enabled column) that the read options name is not in the CSV header",
+        actual("# file: users.csv\nemployee_id,upn\nE1001,anna.berg@fabrikam.example\n", r#"{"path": "users.csv", "format": "csv", "csv": {"key": "id"}}"#),
+        actual("# file: users.csv\nemployee_id,upn\nE1001,anna.berg@fabrikam.example\n", r#"{"path": "users.csv", "format": "csv", "csv": {"key": "employee_id"}}"#);
+    ActualUnjoinable = "D214", Error, "unjoinable-assignment",
+        "an access-package assignment has no `target` or `accessPackage` (they are returned only when expanded), so it cannot be joined to a user and a package",
+        actual("# file: assignments.json\n{\"value\": [{\"id\": \"2e7c41d0\", \"state\": \"delivered\", \"accessPackage\": {\"id\": \"8f1e2d3c\"}}]}\n", r#"{"path": "assignments.json", "kind": "assignments"}"#),
+        actual("# file: assignments.json\n{\"value\": [{\"id\": \"2e7c41d0\", \"state\": \"delivered\", \"accessPackage\": {\"id\": \"8f1e2d3c\"}, \"target\": {\"objectId\": \"0b4e8f2a\"}}]}\n", r#"{"path": "assignments.json", "kind": "assignments"}"#);
+    ActualUnknownGroup = "D215", Warning, "members-of-unknown-group",
+        "a members export is named by a group id that the groups export does not hold; it is ignored",
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"members\": []}]}\n# file: members/1f2e3d4c.json\n{\"value\": []}\n", r#"{"path": "groups.json", "kind": "groups", "members": "members"}"#),
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"members\": []}]}\n# file: members/9a8b7c6d.json\n{\"value\": []}\n", r#"{"path": "groups.json", "kind": "groups", "members": "members"}"#);
+    ActualUnsupported = "D216", Error, "unsupported-read",
+        "the read asks for what the format does not hold (assignments from LDIF, SCIM or CSV; a members export for other than Graph groups), or more distinct attribute names than the limit (a warning: the rest are not read)",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif", "kind": "assignments"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
+
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",
         "a policy file is not well-formed YAML, or uses a YAML feature policy files refuse (tags, undefined aliases)",
@@ -667,7 +750,7 @@ pub fn markdown() -> String {
          current and checks that every bad example produces exactly its code and every good \
          example none.\n\n\
          Codes are stage-prefixed and never reused: `S` syntax, `C` check (names and types), \
-         `E` evaluation, `D` data files (HR exports), `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+         `E` evaluation, `D` data files (`D1xx` HR exports, `D2xx` actual-state exports), `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
     );
     for info in ALL {
         let sev = match info.code.severity() {
@@ -698,7 +781,17 @@ pub fn markdown() -> String {
                 Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
                 Lang::Eval => ("roster eval", "policy set with data"),
                 Lang::Data => ("", "data file"),
+                Lang::Actual => ("", "actual-state export"),
             };
+            if ex.lang == Lang::Actual {
+                let _ = writeln!(
+                    out,
+                    "{title} ({lang}), read with `{}`:\n\n```text\n{}\n```\n",
+                    ex.input,
+                    ex.text.trim_end_matches('\n')
+                );
+                continue;
+            }
             if ex.lang == Lang::Data {
                 let _ = writeln!(
                     out,
@@ -767,11 +860,12 @@ mod tests {
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
-        let input: serde_json::Map<String, serde_json::Value> = if ex.lang == Lang::Data {
-            serde_json::Map::new()
-        } else {
-            serde_json::from_str(ex.input).unwrap()
-        };
+        let input: serde_json::Map<String, serde_json::Value> =
+            if matches!(ex.lang, Lang::Data | Lang::Actual) {
+                serde_json::Map::new()
+            } else {
+                serde_json::from_str(ex.input).unwrap()
+            };
         let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
             .and_hms_opt(10, 0, 0)
@@ -843,6 +937,43 @@ mod tests {
                     let dataset = dataset.unwrap();
                     issues.extend(crate::ingest::manager_issues(&dataset, &field, "example"));
                 }
+                let _ = std::fs::remove_dir_all(&dir);
+                issues.iter().map(|i| i.code).collect()
+            }
+            Lang::Actual => {
+                let dir = example_dir("");
+                let mut name = String::new();
+                let mut body = String::new();
+                let write = |name: &str, body: &str| {
+                    if !name.is_empty() {
+                        let path = dir.join(name);
+                        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                        std::fs::write(path, body).unwrap();
+                    }
+                };
+                for line in ex.text.split_inclusive('\n') {
+                    if let Some(next) = line.strip_prefix("# file: ") {
+                        write(&name, &body);
+                        name = next.trim().to_string();
+                        body.clear();
+                    } else {
+                        body.push_str(line);
+                    }
+                }
+                write(&name, &body);
+                let mut options: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(ex.input).unwrap();
+                let path = options.remove("path").unwrap();
+                if let Some(members) = options.get_mut("members") {
+                    *members = dir
+                        .join(members.as_str().unwrap())
+                        .display()
+                        .to_string()
+                        .into();
+                }
+                let options: crate::actual::ReadOptions =
+                    serde_json::from_value(serde_json::Value::Object(options)).unwrap();
+                let (_, issues) = crate::actual::read(&dir.join(path.as_str().unwrap()), &options);
                 let _ = std::fs::remove_dir_all(&dir);
                 issues.iter().map(|i| i.code).collect()
             }
