@@ -2,7 +2,7 @@
 //!
 //! Each constant is used three times: by the check stage (a value outside its range is an
 //! error at the value's location), by the JSON Schema (`#[schemars(range(...))]` on the field
-//! in [`super::raw`], so editors flag it too), and by the table in `docs/security-robust.md`.
+//! in [`super::raw`], so editors flag it too), and by the table in `docs/security.md`.
 //! Where Entra documents a limit the range is Entra's and the code is `C305`; where Entra is
 //! silent the range is Roster's (`C320`), wide enough for any real policy and narrow enough that
 //! date arithmetic cannot leave the calendar.
@@ -169,7 +169,7 @@ pub const ALL: &[Range] = &[
     REVIEW_DURATION_DAYS,
 ];
 
-/// The Markdown table of every range (`docs/security-robust.md`).
+/// The Markdown table of every range (`docs/security.md`).
 pub fn markdown_table() -> String {
     use std::fmt::Write as _;
     let mut out = String::from("| setting | range | code | why |\n|---|---|---|---|\n");
@@ -439,7 +439,7 @@ reviews:
     #[test]
     fn the_documentation_is_current() {
         let table = markdown_table();
-        let found = ["docs/security.md", "docs/security-robust.md"]
+        let found = ["docs/security.md"]
             .iter()
             .filter_map(|p| {
                 std::fs::read_to_string(format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))).ok()
