@@ -13,6 +13,7 @@ pub mod codes;
 pub mod column;
 pub mod diagnostics;
 pub mod dotnet;
+pub mod escape;
 pub mod eval;
 pub mod expr;
 pub mod generate;

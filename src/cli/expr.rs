@@ -82,7 +82,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 Outcome::IgnoreAttributeFlow => json!({ "ignore_flow": true }),
                 Outcome::IgnoreObjectFlow => json!({ "ignore_object_flow": true }),
             };
-            super::io::out(&format!("{out}\n"));
+            super::io::out(&format!("{}\n", crate::escape::json_compact(&out)));
             ExitStatus::Success
         }
         Err(d) => {
@@ -101,6 +101,10 @@ fn note_case_mismatches(names: &[String], input: &serde_json::Map<String, serde_
             continue;
         }
         if let Some(other) = input.keys().find(|k| k.eq_ignore_ascii_case(name)) {
+            let (name, other) = (
+                crate::escape::terminal(name),
+                crate::escape::terminal(other),
+            );
             eprintln!(
                 "note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL"
             );

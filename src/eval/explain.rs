@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{DesiredState, IdentityState};
 use crate::diagnostics::{Sources as _, Span};
+use crate::escape::{VALUE_CHARS, clip, clip_message, json_compact, terminal};
 use crate::policy::Policy;
 use crate::policy::compile::{Loc, MappingKind, ProgramKind};
 use crate::policy::graph::NodeId;
@@ -280,48 +281,62 @@ fn rule_values(
         .collect()
 }
 
-/// The human form.
+/// The human form. Every name, value, rule and path is clipped and terminal-safe
+/// ([`crate::escape`]): one line each, no controls, no megabyte values.
 pub fn human(e: &Explanation) -> String {
+    // User text for one line: clipped to a value's length, controls shown visibly.
+    fn t(text: &str) -> String {
+        terminal(&clip(text, VALUE_CHARS)).into_owned()
+    }
+    // A value as JSON (strings quoted), clipped and made safe the same way.
+    fn v(value: &serde_json::Value) -> String {
+        t(&json_compact(value))
+    }
+    fn at(p: Option<&Place>) -> String {
+        p.map_or_else(String::new, |p| format!("  [{}:{}]", t(&p.file), p.line))
+    }
     let mut out = String::new();
-    let _ = writeln!(out, "identity {} ({})", e.key, e.lifecycle);
+    let _ = writeln!(out, "identity {} ({})", t(&e.key), e.lifecycle);
     for (source, key, row) in &e.records {
-        let _ = writeln!(out, "  record {source} `{key}` (row {row})");
+        let _ = writeln!(out, "  record {} `{}` (row {row})", t(source), t(key));
     }
     let _ = writeln!(out, "\nattributes:");
     for a in &e.attributes {
-        let at =
-            a.at.as_ref()
-                .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
         let _ = writeln!(
             out,
-            "  {} = {}  <- {} {}{at}",
-            a.name,
-            a.value,
+            "  {} = {}  <- {} {}{}",
+            t(&a.name),
+            v(&a.value),
             a.mapping,
-            a.from.split_whitespace().collect::<Vec<_>>().join(" ")
+            t(&a.from.split_whitespace().collect::<Vec<_>>().join(" ")),
+            at(a.at.as_ref())
         );
         for (input, value) in &a.inputs {
-            let _ = writeln!(out, "      {input} = {value}");
+            let _ = writeln!(out, "      {} = {}", t(input), v(value));
         }
     }
     let _ = writeln!(out, "\ngroups and access packages:");
     for m in &e.memberships {
         let mark = if m.member { "+" } else { "-" };
-        let at =
-            m.at.as_ref()
-                .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
-        let _ = writeln!(out, "  {mark} {}: {}{at}", m.name, m.reason);
+        let _ = writeln!(
+            out,
+            "  {mark} {}: {}{}",
+            t(&m.name),
+            terminal(&clip_message(&m.reason)),
+            at(m.at.as_ref())
+        );
         for (cond, result) in &m.conditions {
             let _ = writeln!(
                 out,
-                "      {} {cond}",
-                if *result { "true: " } else { "false:" }
+                "      {} {}",
+                if *result { "true: " } else { "false:" },
+                t(cond)
             );
         }
     }
     let _ = writeln!(out, "\naccounts:");
-    for (t, why) in &e.accounts {
-        let _ = writeln!(out, "  {t}: {why}");
+    for (target, why) in &e.accounts {
+        let _ = writeln!(out, "  {}: {}", t(target), terminal(&clip_message(why)));
     }
     out
 }

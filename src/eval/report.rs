@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::correlate::SourceRef;
 use crate::column::Column;
+use crate::escape::{clip_message, csv_line, markdown_code};
 use crate::ingest::DataIssue;
 use crate::rule::sets::Bitset;
 use crate::value::Value;
@@ -374,6 +375,18 @@ impl DesiredState {
         issues.dedup_by(|a, b| {
             a.file == b.file && a.row == b.row && a.field == b.field && a.message == b.message
         });
+        // Messages quote values from the data: a megabyte of department must not make the
+        // report's problem list a megabyte (the value itself stays in the attributes).
+        for issue in &mut issues {
+            if let std::borrow::Cow::Owned(clipped) = clip_message(&issue.message) {
+                issue.message = clipped;
+            }
+            if let Some(help) = &issue.help
+                && let std::borrow::Cow::Owned(clipped) = clip_message(help)
+            {
+                issue.help = Some(clipped);
+            }
+        }
         let mut summary = Summary {
             identities: identities.len(),
             ..Summary::default()
@@ -407,7 +420,7 @@ impl DesiredState {
     pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
         use std::io::Write as _;
         let mut w = std::io::BufWriter::new(w);
-        serde_json::to_writer_pretty(&mut w, self)?;
+        crate::escape::write_json_pretty(&mut w, self)?;
         w.write_all(b"\n")?;
         w.flush()
     }
@@ -443,7 +456,9 @@ fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S
 }
 
 /// A Markdown summary for a pull request: counts by lifecycle state, group, package and
-/// target, and the data problems.
+/// target, and the data problems. Every name, path and message is a code span
+/// ([`markdown_code`]): in a pull-request comment it cannot become HTML, a link, an image or a
+/// mention, and it cannot break the table.
 pub fn markdown(state: &DesiredState) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -466,7 +481,7 @@ pub fn markdown(state: &DesiredState) -> String {
         }
         let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
         for (k, v) in rows {
-            let _ = writeln!(out, "| `{k}` | {v} |");
+            let _ = writeln!(out, "| {} | {v} |", markdown_code(k));
         }
     };
     table(&mut out, "group", &state.summary.groups);
@@ -478,7 +493,7 @@ pub fn markdown(state: &DesiredState) -> String {
             "\n| target | enabled accounts | disabled accounts |\n|---|---:|---:|"
         );
         for (t, (e, d)) in &targets {
-            let _ = writeln!(out, "| `{t}` | {e} | {d} |");
+            let _ = writeln!(out, "| {} | {e} | {d} |", markdown_code(t));
         }
     }
     if state.issues.is_empty() {
@@ -489,18 +504,19 @@ pub fn markdown(state: &DesiredState) -> String {
             "\n### Data problems\n\n| code | where | problem |\n|---|---|---|"
         );
         for i in &state.issues {
+            let file = markdown_code(&i.file);
             let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{} row {r}, `{f}`", i.file),
-                (Some(r), None) => format!("{} row {r}", i.file),
-                (None, Some(f)) => format!("{} `{f}`", i.file),
-                (None, None) => i.file.clone(),
+                (Some(r), Some(f)) => format!("{file} row {r}, {}", markdown_code(f)),
+                (Some(r), None) => format!("{file} row {r}"),
+                (None, Some(f)) => format!("{file} {}", markdown_code(f)),
+                (None, None) => file,
             };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 i.code.as_str(),
-                place,
-                i.message.replace('|', "\\|")
+                place.trim(),
+                markdown_code(&clip_message(&i.message))
             );
         }
     }
@@ -508,9 +524,31 @@ pub fn markdown(state: &DesiredState) -> String {
 }
 
 impl DesiredState {
-    /// The YAML form (the same content as the JSON).
+    /// The YAML form (the same content as the JSON), written by [`crate::escape`]'s emitter:
+    /// block style, scalars quoted and escaped whenever they could be misread, so no value
+    /// starts a line or carries a raw control character.
     pub fn to_yaml(&self) -> String {
-        serde_saphyr::to_string(self).unwrap_or_default()
+        use crate::escape::{yaml_entry, yaml_item};
+        fn value<T: Serialize>(v: &T) -> serde_json::Value {
+            serde_json::to_value(v).unwrap_or_default()
+        }
+        let mut out = String::new();
+        yaml_entry(&mut out, 0, "as_of", &value(&self.as_of));
+        yaml_entry(&mut out, 0, "summary", &value(&self.summary));
+        if self.identities.is_empty() {
+            out.push_str("identities: []\n");
+        } else {
+            out.push_str("identities:\n");
+            for i in 0..self.identities.len() {
+                let view = View {
+                    ids: &self.identities,
+                    i,
+                };
+                yaml_item(&mut out, 0, &value(&view));
+            }
+        }
+        yaml_entry(&mut out, 0, "issues", &value(&self.issues));
+        out
     }
 
     /// One CSV per target: the identity key, whether the account is enabled, and the target's
@@ -573,14 +611,10 @@ impl DesiredState {
                 }
             }
         }
-        let mut out = csv_line(&["key".into(), "kind".into(), "name".into()]);
+        let mut out = csv_line(&["key", "kind", "name"]);
         for (key, list) in ids.keys().zip(&per) {
             for (kind, name) in list {
-                out.push_str(&csv_line(&[
-                    key.to_string(),
-                    (*kind).to_string(),
-                    (*name).to_string(),
-                ]));
+                out.push_str(&csv_line(&[key, kind, name]));
             }
         }
         out
@@ -599,20 +633,4 @@ fn csv_value(v: &Value) -> String {
             .map(std::borrow::Cow::into_owned)
             .unwrap_or_default(),
     }
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) || c.starts_with(' ') || c.ends_with(' ') {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    let mut line = quoted.join(",");
-    line.push('\n');
-    line
 }
