@@ -86,8 +86,16 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// At most `max` characters of `text`, followed by `…(N more characters)` when it was longer.
+/// Room for the `…(N more characters)` marker: text up to `max` plus this many characters is
+/// left whole, so that clipping what is already clipped changes nothing.
+const MARKER_CHARS: usize = 40;
+
+/// `text`, or when it is longer than `max` characters (and the room of a marker), its first
+/// `max` characters followed by `…(N more characters)`. Clipping twice is clipping once.
 pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    if text.char_indices().nth(max.saturating_add(MARKER_CHARS)).is_none() {
+        return Cow::Borrowed(text);
+    }
     match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
         Some((at, _)) => {
@@ -499,8 +507,21 @@ mod tests {
     #[test]
     fn clip_counts_characters() {
         assert_eq!(clip("abc", 3), "abc");
-        assert_eq!(clip("abcd", 3), "abc…(1 more character)");
-        assert_eq!(clip("ééééé", 2), "éé…(3 more characters)");
+        // Within the room of a marker, text is left whole.
+        let a43 = "a".repeat(43);
+        assert_eq!(clip(&a43, 3), a43);
+        assert_eq!(
+            clip(&"a".repeat(44), 3),
+            "aaa…(41 more characters)"
+        );
+        let e = "é".repeat(100);
+        assert_eq!(clip(&e, 2), format!("éé…(98 more characters)"));
+        // Clipping again changes nothing.
+        let once = clip(&e, 2).into_owned();
+        assert_eq!(clip(&once, 2), once);
+        let m = format!("identity `1`: `{}` is not a number", "9".repeat(5_000));
+        let once = clip_message(&m).into_owned();
+        assert_eq!(clip_message(&once), once);
         let long = "x".repeat(1_000_000);
         assert_eq!(
             clip(&long, VALUE_CHARS).chars().count(),
