@@ -531,6 +531,62 @@ mod tests {
     }
 
     #[test]
+    fn rendering_shows_controls_visibly_with_carets_under_the_span() {
+        let text = "rule: \"a\u{1b}[31m\u{202e}\" -eq x\n";
+        let src = Source {
+            name: "dir/\u{1b}]8;;x\u{7}p.yaml",
+            text,
+        };
+        let at = text.find("-eq").unwrap();
+        let d = Diagnostic::new(
+            Code::UnknownReference,
+            Span::new(at, at + 3),
+            "`evil\n::error file=x::FORGED` here",
+        )
+        .with_help("`##[warning]x`");
+        let out = d.render(&src);
+        assert_eq!(
+            out,
+            "error[C302]: `evil\\n::error file=x::FORGED` here\n \
+             --> dir/\\u{1b}]8;;x\\u{7}p.yaml:1:17\n  \
+             |\n\
+             1 | rule: \"a\\u{1b}[31m\\u{202e}\" -eq x\n  \
+             |                             ^^^\n  \
+             = help: `#\\u{23}[warning]x`\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_span() {
+        let text = format!("{}TARGET{}", "a".repeat(50_000), "b".repeat(50_000));
+        let src = Source {
+            name: "x",
+            text: &text,
+        };
+        let d = Diagnostic::new(Code::UnknownReference, Span::new(50_000, 50_006), "m");
+        let out = d.render(&src);
+        assert!(out.len() < 600, "{}", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let excerpt = lines.iter().find(|l| l.contains("TARGET")).unwrap();
+        let carets = lines.iter().find(|l| l.contains('^')).unwrap();
+        let col = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(col(excerpt, "TARGET"), col(carets, "^^^^^^"));
+        assert!(
+            excerpt.contains("| …a") && excerpt.ends_with("b…"),
+            "{excerpt}"
+        );
+        // A span at the end of a line keeps its caret.
+        let d = Diagnostic::new(Code::UnknownReference, Span::new(3, 3), "m");
+        assert!(
+            d.render(&Source {
+                name: "x",
+                text: "abc"
+            })
+            .contains("  |    ^\n")
+        );
+    }
+
+    #[test]
     fn suggestions_are_close_names_only() {
         let names = ["department", "displayName", "city"];
         assert_eq!(did_you_mean("departmnet", names), Some("department"));

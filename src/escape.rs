@@ -93,7 +93,11 @@ const MARKER_CHARS: usize = 40;
 /// `text`, or when it is longer than `max` characters (and the room of a marker), its first
 /// `max` characters followed by `…(N more characters)`. Clipping twice is clipping once.
 pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
-    if text.char_indices().nth(max.saturating_add(MARKER_CHARS)).is_none() {
+    if text
+        .char_indices()
+        .nth(max.saturating_add(MARKER_CHARS))
+        .is_none()
+    {
         return Cow::Borrowed(text);
     }
     match text.char_indices().nth(max) {
@@ -510,10 +514,7 @@ mod tests {
         // Within the room of a marker, text is left whole.
         let a43 = "a".repeat(43);
         assert_eq!(clip(&a43, 3), a43);
-        assert_eq!(
-            clip(&"a".repeat(44), 3),
-            "aaa…(41 more characters)"
-        );
+        assert_eq!(clip(&"a".repeat(44), 3), "aaa…(41 more characters)");
         let e = "é".repeat(100);
         assert_eq!(clip(&e, 2), format!("éé…(98 more characters)"));
         // Clipping again changes nothing.

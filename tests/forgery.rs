@@ -29,7 +29,8 @@ const BIDI: &str = "\u{202e}evil\u{2066}x\u{2069} ##[error]FORGED-V1";
 /// C1 CSI, DEL, a carriage return starting a command, the stop-commands trick.
 const C1: &str = "\u{9b}31m\u{7f}\r::error::CR ::stop-commands::tok";
 /// Markdown that would be a table cell break, code, a link, a mention and HTML.
-const MARKDOWN: &str = "a|b`c [x](http://evil.example) ![i](http://evil.example/i.png) @team <b>bold</b>";
+const MARKDOWN: &str =
+    "a|b`c [x](http://evil.example) ![i](http://evil.example/i.png) @team <b>bold</b>";
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("roster-forgery-{}-{name}", std::process::id()));
@@ -103,7 +104,14 @@ targets:
     .unwrap();
     let rows: Vec<[&str; 6]> = vec![
         ["1001", FORGE, "Sales", "2020-01-01", "3", "1"],
-        ["2002\n::error file=k::KEY", ANSI, BIDI, "2020-01-01", FORGE, "=1+1"],
+        [
+            "2002\n::error file=k::KEY",
+            ANSI,
+            BIDI,
+            "2020-01-01",
+            FORGE,
+            "=1+1",
+        ],
         [
             "=HYPERLINK(\"http://evil.example\",\"x\")",
             "@SUM(1)",
@@ -112,7 +120,14 @@ targets:
             "3",
             "2",
         ],
-        ["1004", MARKDOWN, C1, "2020-01-01", "##[error]V1 ::stop-commands::tok", "1"],
+        [
+            "1004",
+            MARKDOWN,
+            C1,
+            "2020-01-01",
+            "##[error]V1 ::stop-commands::tok",
+            "1",
+        ],
         ["1005", big, "Sales", "2020-01-01", big, "1"],
     ];
     let mut csv = String::from("id,name,dept,hired,badge,level\n");
@@ -366,8 +381,10 @@ fn assert_safe_csv(what: &str, text: &str) -> Vec<Vec<String>> {
         for cell in row {
             let first = cell.trim_start().chars().next();
             assert!(
-                !matches!(first, Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠'))
-                    && !cell.starts_with(['\t', '\r']),
+                !matches!(
+                    first,
+                    Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠')
+                ) && !cell.starts_with(['\t', '\r']),
                 "{what}: a formula cell {cell:?}"
             );
         }
@@ -477,11 +494,12 @@ fn hostile_data_values_through_every_command_and_format() {
         let message = issue["message"].as_str().unwrap();
         assert!(message.chars().count() < 1_100, "{message:.80}");
     }
-    assert!(
-        issues
-            .iter()
-            .any(|i| i["message"].as_str().unwrap().contains("…(999800 more characters)"))
-    );
+    assert!(issues.iter().any(|i| {
+        i["message"]
+            .as_str()
+            .unwrap()
+            .contains("…(999800 more characters)")
+    }));
 
     // eval yaml: the same values as the JSON, read back.
     let r = eval("yaml");
@@ -532,7 +550,11 @@ fn hostile_data_values_through_every_command_and_format() {
         let r = run(&["explain", key, "policies", "--as-of", "2026-01-15"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_safe_stream("explain human", &r.stdout, false);
-        assert!(r.stdout.len() < 5_000, "explain {key:.4}: {}", r.stdout.len());
+        assert!(
+            r.stdout.len() < 5_000,
+            "explain {key:.4}: {}",
+            r.stdout.len()
+        );
         let r = run(&[
             "explain",
             key,
@@ -620,21 +642,22 @@ fn hostile_policy_text_through_lint_and_graph() {
         .collect();
     assert!(codes.contains(&"C104"), "{codes:?}");
     // The message quotes the hostile text whole (it is short), as JSON escapes.
-    assert!(
-        diagnostics
-            .as_array()
+    assert!(diagnostics.as_array().unwrap().iter().any(|d| {
+        d["message"]
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|d| d["message"].as_str().unwrap().contains(
-                "q\n::error file=x.yaml,line=1::FORGED\n<img src=x>\u{1b}[31mred"
-            ))
-    );
+            .contains("q\n::error file=x.yaml,line=1::FORGED\n<img src=x>\u{1b}[31mred")
+    }));
     let r = roster(&root, &["lint", "policies", "--format", "github"]);
     let annotations = assert_safe_stream("lint github", &r.stdout, true);
     assert_eq!(annotations, count, "one annotation per diagnostic, no more");
     let r = roster(&root, &["lint", "policies", "--format", "human"]);
     assert_safe_stream("lint human", &r.stdout, false);
-    assert!(r.stdout.contains("\\u{1b}[31m"), "shown visibly:\n{}", r.stdout);
+    assert!(
+        r.stdout.contains("\\u{1b}[31m"),
+        "shown visibly:\n{}",
+        r.stdout
+    );
     let r = roster(&root, &["lint", "policies", "--format", "sarif"]);
     let sarif = json("lint sarif", &r.stdout);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), count);
