@@ -73,6 +73,15 @@ const fn rule(text: &'static str) -> Example {
     }
 }
 
+const fn rule_with(text: &'static str, input: &'static str) -> Example {
+    Example {
+        lang: Lang::Rule,
+        text,
+        input,
+        existing: "[]",
+    }
+}
+
 const fn yaml(text: &'static str) -> Example {
     Example {
         lang: Lang::Yaml,
@@ -269,6 +278,10 @@ codes! {
         "`IgnoreAttributeFlow` or `IgnoreObjectFlow` is used where its value would be consumed",
         expr(r#"Join(",", IgnoreAttributeFlow)"#),
         expr(r#"IIF([a] = "x", IgnoreAttributeFlow, [a])"#);
+    InputAttributeMissing = "C111", Warning, "input-attribute-missing",
+        "`roster expr`: an attribute the expression reads is not in `--input`, which has a name that differs only in case or by a typo; the attribute is NULL",
+        expr_with("Join(\" \", [FirstNmae], [LastName])", r#"{"FirstName": "John", "LastName": "Smith"}"#, "[]"),
+        expr_with("Join(\" \", [FirstName], [LastName])", r#"{"FirstName": "John", "LastName": "Smith"}"#, "[]");
 
     // ---- C2xx: membership-rule checks ----
     UnknownProperty = "C201", Error, "unknown-property",
@@ -303,6 +316,14 @@ codes! {
         "`-any`/`-all` is applied to a single-valued property, or an item reference is used outside one",
         rule(r#"user.department -any (_ -eq "Sales")"#),
         rule(r#"user.proxyAddresses -any (_ -startsWith "smtp:")"#);
+    InputPropertyMissing = "C209", Warning, "input-property-missing",
+        "`roster rule`: a property the rule reads is not in `--input`, which has a similar name; the property is NULL",
+        rule_with(r#"user.department -eq "Sales""#, r#"{"departmnet": "Sales"}"#),
+        rule_with(r#"user.department -eq "Sales""#, r#"{"Department": "Sales"}"#);
+    InputWrongType = "C210", Warning, "input-wrong-type",
+        "`roster rule`: an `--input` value has the wrong JSON type for the property the rule reads (`\"yes\"` for a boolean)",
+        rule_with("user.accountEnabled -eq true", r#"{"accountEnabled": "yes"}"#),
+        rule_with("user.accountEnabled -eq true", r#"{"accountEnabled": true}"#);
 
     // ---- E1xx: evaluation ----
     NoUniqueValue = "E101", Error, "no-unique-value",
@@ -643,6 +664,7 @@ mod tests {
                         is_taken: &is_taken,
                         rng: &mut rng,
                     };
+                    diags.extend(program.input_warnings(ex.text, &input));
                     let values: Vec<Value> = program.values_from_json(&input);
                     if let Err(d) = program.eval(&values, &mut ctx) {
                         diags.push(d);
@@ -700,6 +722,7 @@ mod tests {
             Lang::Rule => {
                 let (program, mut diags) = crate::rule::compile_str(ex.text, &Schema::entra());
                 if let Some(program) = program {
+                    diags.extend(program.input_warnings(ex.text, &input));
                     let values: Vec<Value> = program.values_from_json(&input);
                     if let Err(d) = program.eval(&values, &RuleContext { now }) {
                         diags.push(d);

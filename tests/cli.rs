@@ -545,9 +545,6 @@ fn graph_formats_and_impact() {
 
 #[test]
 fn schema_files_are_current() {
-    let r = roster(&["schema"], None);
-    assert_eq!(r.code, 0);
-    let mut printed = String::new();
     for (name, text) in roster::cli::schema::schemas() {
         let on_disk =
             std::fs::read_to_string(manifest().join("schemas").join(name)).unwrap_or_default();
@@ -555,9 +552,60 @@ fn schema_files_are_current() {
             text == on_disk,
             "schemas/{name} is stale: run `cargo run -- schema --out schemas` and commit"
         );
-        printed.push_str(&text);
+        // Standard output holds exactly the one schema asked for: one JSON document.
+        let which = name.strip_suffix(".schema.json").unwrap();
+        let r = roster(&["schema", which], None);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.stdout, text);
+        let parsed: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert!(parsed.is_object());
     }
-    assert_eq!(r.stdout, printed);
+    // The default is the policy schema; an unknown name cannot run, and names the schemas.
+    let r = roster(&["schema"], None);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("\"title\": \"PolicyFile\""),
+        "{}",
+        &r.stdout[..200]
+    );
+    let r = roster(&["schema", "plan-v0"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("`desired-state`"), "{}", r.stderr);
+}
+
+#[test]
+fn graph_impact_honours_the_format() {
+    let dir = manifest().join("policies");
+    let dir = dir.to_str().unwrap();
+    let node = "source:employees.Department";
+    let list = roster(&["graph", dir, "--impact", node], None);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(!list.stdout.contains("digraph"));
+    let reached: Vec<&str> = list.stdout.lines().collect();
+    assert!(!reached.is_empty());
+    let dot = roster(&["graph", dir, "--impact", node, "--format", "dot"], None);
+    assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
+    let mermaid = roster(
+        &["graph", dir, "--impact", node, "--format", "mermaid"],
+        None,
+    );
+    assert!(
+        mermaid.stdout.starts_with("flowchart"),
+        "{}",
+        mermaid.stdout
+    );
+    // The subgraph holds the start and exactly the nodes the list names.
+    for id in &reached {
+        assert!(
+            dot.stdout
+                .contains(&format!("\"{}\"", id.replace('"', "\\\""))),
+            "{id} missing from DOT"
+        );
+    }
+    let full = roster(&["graph", dir], None);
+    let nodes = |text: &str| text.lines().filter(|l| l.contains("[shape=")).count();
+    assert_eq!(nodes(&dot.stdout), reached.len() + 1);
+    assert!(nodes(&full.stdout) > nodes(&dot.stdout));
 }
 
 #[test]
@@ -992,4 +1040,155 @@ fn eval_json_to_a_directory_equals_stdout() {
     assert_eq!(file, printed.stdout);
     assert!(file.ends_with("}\n"));
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_rule_or_expression_may_begin_with_a_hyphen() {
+    let input = temp_file("hyphen.json", r#"{"department": "Sales"}"#);
+    let input = input.to_str().unwrap();
+    for args in [
+        vec![
+            "rule",
+            r#"-not (user.department -eq "Sales")"#,
+            "--input",
+            input,
+        ],
+        vec![
+            "rule",
+            "--input",
+            input,
+            r#"-not (user.department -eq "Sales")"#,
+        ],
+    ] {
+        let r = roster(&args, None);
+        assert_eq!((r.code, r.stdout.as_str()), (0, "false\n"), "{}", r.stderr);
+    }
+    let r = roster(&["expr", "-5"], None);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "{\"value\":-5}\n"),
+        "{}",
+        r.stderr
+    );
+    // Options are still options.
+    let r = roster(&["rule", "--help"], None);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Usage: roster rule"));
+}
+
+#[test]
+fn input_that_does_not_fit_what_is_read_is_warned_about() {
+    let input = temp_file(
+        "typos.json",
+        r#"{"departmnet": "Sales", "accountEnabled": "yes", "FirstNmae": "John"}"#,
+    );
+    let input = input.to_str().unwrap();
+    let r = roster(
+        &[
+            "rule",
+            r#"user.department -eq "Sales" -and user.accountEnabled -eq true"#,
+            "--input",
+            input,
+        ],
+        None,
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, "false\n"));
+    assert!(
+        r.stderr
+            .contains("warning[C209]: the input has no `department`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`departmnet`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning[C210]: the input's `accountEnabled` is a string"),
+        "{}",
+        r.stderr
+    );
+    let r = roster(&["expr", "[FirstName]", "--input", input], None);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"value\":null}\n"));
+    assert!(
+        r.stderr
+            .contains("warning[C111]: `[FirstName]` is not in the input, which has `FirstNmae`"),
+        "{}",
+        r.stderr
+    );
+    // A well-formed input draws no warning.
+    let good = temp_file(
+        "good.json",
+        r#"{"department": "Sales", "accountEnabled": true}"#,
+    );
+    let r = roster(
+        &[
+            "rule",
+            r#"user.department -eq "Sales" -and user.accountEnabled -eq true"#,
+            "--input",
+            good.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "true\n", "")
+    );
+}
+
+#[test]
+fn a_policy_file_that_does_not_parse_is_reported_first_without_its_follow_on_errors() {
+    let dir = std::env::temp_dir().join(format!("roster-cli-{}-unread", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(manifest().join("policies")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "identity.yaml" {
+            // A stray closing bracket: a YAML syntax error, so nothing the file defines loads.
+            text = text.replacen("identity:\n", "identity: ]\n", 1);
+        }
+        std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let r = roster_in(&dir, &["lint", "."]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("error[Y101]"), "{}", r.stdout);
+    assert!(r.stdout.contains("--> identity.yaml:"), "{}", r.stdout);
+    // Names the file defines are unknown everywhere else; those errors are counted, not shown.
+    assert!(!r.stdout.contains("error[C302]"), "{}", r.stdout);
+    assert!(!r.stdout.contains("error[C201]"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("unknown-name errors in other files are not shown"),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_repository_documentation_stands_alone() {
+    // Readers have the repository only: no page may send them to a design folder outside it.
+    let mut pages = vec![manifest().join("README.md"), manifest().join("HACKING.md")];
+    for dir in ["docs", "grammar", "tests/hostile"] {
+        for entry in std::fs::read_dir(manifest().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for needle in ["../shared", "shared/", "DESIGN.md", "shared folder"] {
+            assert!(
+                !text.contains(needle),
+                "{} mentions `{needle}`, which is outside the repository",
+                page.display()
+            );
+        }
+    }
+    // Cargo.toml declares Apache-2.0; the license text is in the repository.
+    let cargo = std::fs::read_to_string(manifest().join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("license = \"Apache-2.0\""));
+    let license = std::fs::read_to_string(manifest().join("LICENSE")).unwrap();
+    assert!(license.contains("Apache License") && license.contains("Version 2.0, January 2004"));
 }

@@ -15,6 +15,7 @@ use crate::value::Value;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The mapping expression, e.g. `Join(" ", [givenName], [surname])`.
+    #[arg(allow_hyphen_values = true)]
     expression: String,
     /// JSON object of attribute name to value (`-` for standard input).
     #[arg(long, value_name = "FILE")]
@@ -60,6 +61,7 @@ pub fn run(args: &Args) -> ExitStatus {
         return ExitStatus::Failure;
     };
     let mut warnings = diagnostics;
+    warnings.extend(program.input_warnings(&args.expression, &input));
     let values: Vec<Value> = program.values_from_json(&input);
     let mut rng = match args.seed {
         Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
@@ -73,7 +75,6 @@ pub fn run(args: &Args) -> ExitStatus {
         rng: &mut rng,
     };
     let result = program.eval(&values, &mut ctx);
-    note_case_mismatches(&program.attributes, &input);
     match result {
         Ok(outcome) => {
             print_diagnostics(&warnings, &source, args.format);
@@ -89,25 +90,6 @@ pub fn run(args: &Args) -> ExitStatus {
             warnings.push(d);
             print_diagnostics(&warnings, &source, args.format);
             ExitStatus::Failure
-        }
-    }
-}
-
-/// Attribute names that are absent from the input but present in another case are almost
-/// always typos: say so, without changing the result (names are case-sensitive).
-fn note_case_mismatches(names: &[String], input: &serde_json::Map<String, serde_json::Value>) {
-    for name in names {
-        if input.contains_key(name) {
-            continue;
-        }
-        if let Some(other) = input.keys().find(|k| k.eq_ignore_ascii_case(name)) {
-            let (name, other) = (
-                crate::escape::terminal(name),
-                crate::escape::terminal(other),
-            );
-            eprintln!(
-                "note: `[{name}]` is not in the input, which has `{other}`; attribute names are case-sensitive, so `[{name}]` is NULL"
-            );
         }
     }
 }

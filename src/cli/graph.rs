@@ -26,9 +26,9 @@ pub struct Args {
     /// The policy set: a directory of YAML files (or one file).
     #[arg(default_value = "policies")]
     dir: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: GraphFormat,
+    /// Output format (default: DOT; with `--impact`, a plain list of the nodes reached).
+    #[arg(long, value_enum)]
+    format: Option<GraphFormat>,
     /// List everything downstream of this node instead (`source:workday.Department`,
     /// `attribute:department`, `group:sales`, or a bare name when it is unique).
     #[arg(long, value_name = "NODE")]
@@ -61,9 +61,16 @@ pub fn run(args: &Args) -> ExitStatus {
             );
             return ExitStatus::Failure;
         };
-        let impact = graph.impact(node);
         match args.format {
-            GraphFormat::Json => {
+            None => {
+                for id in graph.impact(node) {
+                    super::io::out(&format!("{}\n", escape::terminal(&id.to_string())));
+                }
+            }
+            Some(GraphFormat::Dot) => super::io::out(&graph.impact_graph(node).to_dot()),
+            Some(GraphFormat::Mermaid) => super::io::out(&graph.impact_graph(node).to_mermaid()),
+            Some(GraphFormat::Json) => {
+                let impact = graph.impact(node);
                 let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
                 super::io::out(&format!(
                     "{}\n",
@@ -72,14 +79,9 @@ pub fn run(args: &Args) -> ExitStatus {
                     )
                 ));
             }
-            _ => {
-                for id in impact {
-                    super::io::out(&format!("{}\n", escape::terminal(&id.to_string())));
-                }
-            }
         }
     } else {
-        match args.format {
+        match args.format.unwrap_or_default() {
             GraphFormat::Dot => super::io::out(&graph.to_dot()),
             GraphFormat::Mermaid => super::io::out(&graph.to_mermaid()),
             GraphFormat::Json => super::io::out(&format!(

@@ -66,13 +66,75 @@ fn read_text(path: &str) -> Result<(String, String), String> {
         .map_err(|e| format!("{path}: cannot read: {e}"))
 }
 
-/// Parses `--now` (RFC 3339), defaulting to the current time; UTC.
+/// Parses `--now`: an RFC 3339 time (`2024-03-01T09:00:00Z`, any offset, converted to UTC), or
+/// a date alone (`2024-03-01`), which stands for midnight UTC. Defaults to the current time.
 pub fn parse_now(now: Option<&str>) -> Result<NaiveDateTime, String> {
-    match now {
-        None => Ok(chrono::Utc::now().naive_utc()),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|d| d.naive_utc())
-            .map_err(|e| format!("--now: `{s}` is not an RFC 3339 time ({e}); write for example 2024-03-01T09:00:00Z")),
+    let Some(s) = now else {
+        return Ok(chrono::Utc::now().naive_utc());
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.naive_utc());
+    }
+    if looks_like_date(s) {
+        return parse_date("--now", s).map(|d| d.and_time(chrono::NaiveTime::MIN));
+    }
+    Err(format!(
+        "--now: `{s}` is not an RFC 3339 time or a date; write for example 2024-03-01T09:00:00Z, or 2024-03-01 for midnight UTC"
+    ))
+}
+
+/// Whether text has the shape `YYYY-MM-DD` (digits and hyphens), whether or not the date exists.
+fn looks_like_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// Parses a `YYYY-MM-DD` argument, telling a date that does not exist (`2026-02-30`) from text
+/// that is not written as a date.
+pub fn parse_date(flag: &str, s: &str) -> Result<chrono::NaiveDate, String> {
+    if !looks_like_date(s) {
+        return Err(format!(
+            "{flag}: `{s}` is not a date; write YYYY-MM-DD, for example 2026-01-15"
+        ));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    let field = |range: std::ops::Range<usize>| s.get(range).and_then(|t| t.parse::<u32>().ok());
+    let (year, month, day) = (
+        s.get(0..4).and_then(|t| t.parse::<i32>().ok()).unwrap_or(0),
+        field(5..7).unwrap_or(0),
+        field(8..10).unwrap_or(0),
+    );
+    if !(1..=12).contains(&month) {
+        return Err(format!(
+            "{flag}: `{s}` does not exist: there is no month {month}"
+        ));
+    }
+    let days = chrono::NaiveDate::from_ymd_opt(year, month, 1).and_then(|first| {
+        let next = if month == 12 {
+            chrono::NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(year, month + 1, 1)
+        }?;
+        Some(next.signed_duration_since(first).num_days())
+    });
+    match days {
+        Some(days) => {
+            let name = chrono::Month::try_from(u8::try_from(month).unwrap_or(1))
+                .map_or("the month", |m| m.name());
+            Err(format!(
+                "{flag}: `{s}` does not exist: {name} {year} has {days} days (day {day} was asked for)"
+            ))
+        }
+        None => Err(format!("{flag}: `{s}` does not exist")),
     }
 }
 
@@ -122,8 +184,7 @@ pub fn out(text: &str) {
 fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStatus> {
     match as_of {
         None => Ok(chrono::Utc::now().date_naive()),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| cannot_run(&format!("--as-of: `{s}` is not a date; write YYYY-MM-DD"))),
+        Some(s) => parse_date("--as-of", s).map_err(|e| cannot_run(&e)),
     }
 }
 
@@ -155,4 +216,49 @@ pub fn load_for_evaluation(
         return Err(super::ExitStatus::Failure);
     }
     Ok((as_of, loaded, checked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_that_does_not_exist_is_told_apart_from_one_written_wrong() {
+        assert_eq!(
+            parse_date("--as-of", "2026-02-30").unwrap_err(),
+            "--as-of: `2026-02-30` does not exist: February 2026 has 28 days (day 30 was asked for)"
+        );
+        assert!(parse_date("--as-of", "2024-02-29").is_ok());
+        assert!(
+            parse_date("--as-of", "2026-13-01")
+                .unwrap_err()
+                .contains("there is no month 13")
+        );
+        assert!(
+            parse_date("--as-of", "2026-04-31")
+                .unwrap_err()
+                .contains("April 2026 has 30 days")
+        );
+        assert!(
+            parse_date("--as-of", "26-1-5")
+                .unwrap_err()
+                .contains("is not a date; write YYYY-MM-DD")
+        );
+    }
+
+    #[test]
+    fn now_takes_a_time_or_a_date_alone() {
+        let t = |s| parse_now(Some(s)).map(|t| t.to_string());
+        assert_eq!(t("2024-03-01").unwrap(), "2024-03-01 00:00:00");
+        assert_eq!(
+            t("2024-03-01T09:30:00+02:00").unwrap(),
+            "2024-03-01 07:30:00"
+        );
+        assert!(t("2024-02-30").unwrap_err().contains("does not exist"));
+        assert!(
+            t("yesterday")
+                .unwrap_err()
+                .contains("or 2024-03-01 for midnight UTC")
+        );
+    }
 }

@@ -10,6 +10,7 @@ use crate::value::Value;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The membership rule, e.g. `user.department -eq "Sales"`.
+    #[arg(allow_hyphen_values = true)]
     rule: String,
     /// JSON object of property name to value (`-` for standard input); `manager` is the
     /// manager's object id, `memberOf` the ids of the groups the object is a direct member of.
@@ -43,6 +44,8 @@ pub fn run(args: &Args) -> ExitStatus {
         print_diagnostics(&diagnostics, &source, args.format);
         return ExitStatus::Failure;
     };
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(program.input_warnings(&args.rule, &input));
     print_diagnostics(&diagnostics, &source, args.format);
     // Property names are case-insensitive in rules.
     let values: Vec<Value> = program.values_from_json(&input);

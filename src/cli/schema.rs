@@ -1,4 +1,4 @@
-//! `roster schema [--out DIR]`: the JSON Schema of policy files.
+//! `roster schema [NAME] [--out DIR]`: the JSON Schemas of policy files and reports.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,11 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Write the schemas into this directory (default: print them, policy file first).
+    /// The schema to print: `policy` (policy files) or `desired-state` (the report of `eval`).
+    /// Standard output holds exactly one JSON document.
+    #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
+    name: String,
+    /// Write every schema into this directory, as `NAME.schema.json`, instead of printing one.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -32,9 +36,23 @@ pub fn run(args: &Args) -> ExitStatus {
     let all = schemas();
     match &args.out {
         None => {
-            for (_, text) in &all {
-                super::io::out(text);
-            }
+            let file = format!("{}.schema.json", args.name);
+            let Some((_, text)) = all.iter().find(|(name, _)| *name == file) else {
+                let names: Vec<&str> = all
+                    .iter()
+                    .filter_map(|(name, _)| name.strip_suffix(".schema.json"))
+                    .collect();
+                return cannot_run(&format!(
+                    "no schema `{}`; the schemas are {}",
+                    args.name,
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            super::io::out(text);
         }
         Some(dir) => {
             if let Err(e) = std::fs::create_dir_all(dir) {

@@ -591,4 +591,50 @@ impl Program {
             .map(|a| input.get(a).map_or(Value::Null, Value::from_json))
             .collect()
     }
+
+    /// Warnings (C111) for `roster expr --input`: an attribute the expression reads that the
+    /// input lacks, while the input has a name that differs only in case or by a typo. Absent
+    /// means NULL, which is legitimate, so an attribute with no similar name is not reported.
+    /// Each warning points at the first `[name]` in `text`.
+    pub fn input_warnings(
+        &self,
+        text: &str,
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for name in &self.attributes {
+            if input.contains_key(name) {
+                continue;
+            }
+            let keys = input.keys().map(String::as_str);
+            let similar = input
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(name))
+                .map(String::as_str)
+                .or_else(|| crate::diagnostics::did_you_mean(name, keys));
+            let Some(similar) = similar else { continue };
+            let written = format!("[{name}]");
+            let span = text.find(&written).map_or(Span::new(0, text.len()), |at| {
+                Span::new(at, at + written.len())
+            });
+            let help = if similar.eq_ignore_ascii_case(name) {
+                format!(
+                    "attribute names are case-sensitive: write `[{similar}]`, or rename the input's `{similar}`"
+                )
+            } else {
+                format!(
+                    "the input's `{similar}` looks like the same attribute: correct the spelling in the expression or in the input"
+                )
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::InputAttributeMissing,
+                    span,
+                    format!("`{written}` is not in the input, which has `{similar}`; `{written}` is NULL"),
+                )
+                .with_help(help),
+            );
+        }
+        out
+    }
 }

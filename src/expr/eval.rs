@@ -350,9 +350,25 @@ impl Evaluator<'_, '_, '_> {
                 };
                 let input = self.text(call, input_at)?;
                 let output = self.text_or_empty(call, output_at)?;
+                // `dateTimeStyles`: empty or omitted means .NET's documented default for this
+                // function, `RoundtripKind, AllowLeadingWhite, AllowTrailingWhite`; otherwise
+                // only the white-space flags change parsing (the service runs in UTC).
+                let styles = if call.args.len() == 4 {
+                    self.text(call, 1)?.unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                let (lead, trail) = white_space_styles(&styles);
+                let mut text = source.as_str();
+                if lead {
+                    text = text.trim_start();
+                }
+                if trail {
+                    text = text.trim_end();
+                }
                 let parsed = match input.as_deref() {
-                    Some(format) if !format.is_empty() => datetime::parse_exact(&source, format),
-                    _ => datetime::parse(&source),
+                    Some(format) if !format.is_empty() => datetime::parse_exact(text, format),
+                    _ => datetime::parse(text),
                 };
                 let d = match parsed {
                     Ok(d) => d,
@@ -769,6 +785,28 @@ fn role_name(v: &Value) -> Value {
         }
     }
     v.clone()
+}
+
+/// Which white space `FormatDateTime` skips, from its `dateTimeStyles` argument: (leading,
+/// trailing). Empty means the documented default, which allows both; otherwise the .NET flag
+/// names, separated by commas or `|`, case-insensitive (`AllowWhiteSpaces` allows both; `None`
+/// neither). Other flags are accepted and do not change parsing.
+fn white_space_styles(styles: &str) -> (bool, bool) {
+    if styles.trim().is_empty() {
+        return (true, true);
+    }
+    let mut lead = false;
+    let mut trail = false;
+    for flag in styles.split([',', '|']).map(str::trim) {
+        if flag.eq_ignore_ascii_case("AllowLeadingWhite") {
+            lead = true;
+        } else if flag.eq_ignore_ascii_case("AllowTrailingWhite") {
+            trail = true;
+        } else if flag.eq_ignore_ascii_case("AllowWhiteSpaces") {
+            (lead, trail) = (true, true);
+        }
+    }
+    (lead, trail)
 }
 
 /// A version-4 GUID, lower case, from 16 random bytes.

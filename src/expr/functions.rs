@@ -97,7 +97,7 @@ catalogue! {
     DateDiff "DateDiff" 3 Some(3), &[], "DateDiff(interval, date1, date2)";
     DateFromNum "DateFromNum" 1 Some(1), &[], "DateFromNum(value)";
     DefaultDomain "DefaultDomain" 0 Some(0), &[], "DefaultDomain()";
-    FormatDateTime "FormatDateTime" 3 Some(4), &[1], "FormatDateTime(source, dateTimeStyles, inputFormat, outputFormat)";
+    FormatDateTime "FormatDateTime" 3 Some(4), &[1, 2], "FormatDateTime(source, dateTimeStyles, inputFormat, outputFormat)";
     Guid "Guid" 0 Some(0), &[], "Guid()";
     IgnoreFlowIfNullOrEmpty "IgnoreFlowIfNullOrEmpty" 1 Some(1), &[], "IgnoreFlowIfNullOrEmpty(expression)";
     Iif "IIF" 3 Some(3), &[], "IIF(condition, valueIfTrue, valueIfFalse)";

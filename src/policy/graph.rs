@@ -167,6 +167,36 @@ impl Graph {
         out
     }
 
+    /// The part of the graph that a change to `start` reaches: `start`, everything downstream
+    /// of it, and the edges among them (in the original insertion order), for `graph --impact`
+    /// in DOT and Mermaid.
+    pub fn impact_graph(&self, start: NodeIndex) -> Graph {
+        let mut keep: BTreeSet<NodeIndex> = BTreeSet::from([start]);
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            for next in self.graph.neighbors_directed(n, Direction::Outgoing) {
+                if keep.insert(next) {
+                    stack.push(next);
+                }
+            }
+        }
+        let mut out = Graph::default();
+        for i in self.graph.node_indices().filter(|i| keep.contains(i)) {
+            if let Some((id, at)) = self.graph.node_weight(i) {
+                out.node(id.clone(), *at);
+            }
+        }
+        for e in self.graph.edge_references() {
+            if keep.contains(&e.source())
+                && keep.contains(&e.target())
+                && let (Some(a), Some(b)) = (self.id(e.source()), self.id(e.target()))
+            {
+                out.edge(a, b, *e.weight());
+            }
+        }
+        out
+    }
+
     /// A topological order (the evaluation order), or `None` when there is a cycle.
     pub fn order(&self) -> Option<Vec<&NodeId>> {
         petgraph::algo::toposort(&self.graph, None)
@@ -459,6 +489,26 @@ mod tests {
             "dependency cycle: `group:a` -> `group:b` -> `group:c` -> `group:a`"
         );
         assert_eq!(d.labels.len(), 3);
+    }
+
+    #[test]
+    fn impact_graph_keeps_the_start_what_it_reaches_and_their_edges() {
+        let g = g(&[("a", "b"), ("b", "c"), ("x", "b"), ("c", "d"), ("y", "z")]);
+        let start = g.lookup("group:b").unwrap();
+        let sub = g.impact_graph(start);
+        let nodes: Vec<String> = sub.nodes().map(|(_, id, _)| id.to_string()).collect();
+        assert_eq!(nodes, ["group:b", "group:c", "group:d"]);
+        let edges: Vec<(String, String)> = sub
+            .edges()
+            .map(|(a, b, _)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("group:b".to_string(), "group:c".to_string()),
+                ("group:c".to_string(), "group:d".to_string())
+            ]
+        );
     }
 
     #[test]

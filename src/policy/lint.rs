@@ -10,6 +10,7 @@ use super::load::Loaded;
 use super::raw;
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Span};
+use crate::dotnet::regex::NetRegex;
 use crate::expr::compile::Node as ExprNode;
 use crate::expr::functions::Func;
 use crate::rule::compile::{Node as RuleNode, Target, Test};
@@ -251,14 +252,16 @@ fn contradictory(a: &RuleNode, b: &RuleNode) -> bool {
 }
 
 /// L004: a .NET pattern that only the backtracking engine can run: slower, and it can hit the
-/// step limit on unlucky input.
+/// step limit on unlucky input. One test for mappings and rules alike
+/// ([`NetRegex::always_backtracks`](crate::dotnet::regex::NetRegex::always_backtracks)): `$`,
+/// `\Z` and `\b` have a linear fast path for ordinary input, so they are not flagged.
 fn backtracking_patterns(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for def in &policy.programs {
         let uses = match &def.kind {
             ProgramKind::Expression { program, .. } => program
                 .calls()
                 .iter()
-                .any(|c| c.regex.as_ref().is_some_and(|r| r.always_backtracks())),
+                .any(|c| c.regex.as_ref().is_some_and(NetRegex::always_backtracks)),
             ProgramKind::Rule { program, .. } => rule_uses_backtracking(&program.root),
         };
         if uses {
@@ -281,7 +284,7 @@ fn rule_uses_backtracking(node: &RuleNode) -> bool {
         RuleNode::Test {
             test: Test::Match(re),
             ..
-        } => re.uses_backtracking(),
+        } => re.always_backtracks(),
         _ => false,
     }
 }

@@ -694,4 +694,101 @@ impl RuleProgram {
             })
             .collect()
     }
+
+    /// Warnings for `roster rule --input`, each at the first condition that reads the property:
+    /// a property the rule reads that the input lacks while it has a similar name (C209: the
+    /// property is NULL, and the rule silently tests nothing), and an input value whose JSON
+    /// type does not fit the property's type (C210: `"yes"` for a boolean never equals `true`).
+    pub fn input_warnings(
+        &self,
+        text: &str,
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<Diagnostic> {
+        use serde_json::Value as Json;
+        let mut out = Vec::new();
+        for (slot, p) in self.properties.iter().enumerate() {
+            let span = first_test_of(&self.root, slot).unwrap_or(Span::new(0, text.len()));
+            let written = format!("{}.{}", self.object.prefix(), p.name);
+            match input.iter().find(|(k, _)| k.eq_ignore_ascii_case(&p.name)) {
+                Some((key, value)) => {
+                    let fits = match (p.ty, value) {
+                        (_, Json::Null) => true,
+                        (PropType::Boolean, v) => v.is_boolean(),
+                        (PropType::Number, v) => v.is_number(),
+                        (PropType::String | PropType::DateTime, v) => v.is_string(),
+                        (PropType::StringCollection, v) => {
+                            v.is_string()
+                                || v.as_array().is_some_and(|items| {
+                                    items.iter().all(|i| i.is_string() || i.is_null())
+                                })
+                        }
+                        (PropType::ComplexCollection(_), v) => v
+                            .as_array()
+                            .is_some_and(|items| items.iter().all(|i| i.is_object())),
+                        (PropType::MemberOf, v) => v.is_array() || v.is_string(),
+                    };
+                    if !fits {
+                        out.push(
+                            Diagnostic::new(
+                                Code::InputWrongType,
+                                span,
+                                format!(
+                                    "the input's `{key}` is {}, but `{written}` is a {} property",
+                                    json_kind(value),
+                                    p.ty.describe()
+                                ),
+                            )
+                            .with_help(match p.ty {
+                                PropType::Boolean => {
+                                    "write `true` or `false` without quotes".to_string()
+                                }
+                                PropType::Number => "write the number without quotes".to_string(),
+                                _ => format!("give `{key}` a value of the property's type"),
+                            }),
+                        );
+                    }
+                }
+                None => {
+                    let Some(similar) = did_you_mean(&p.name, input.keys().map(String::as_str))
+                    else {
+                        continue;
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            Code::InputPropertyMissing,
+                            span,
+                            format!("the input has no `{}`, so `{written}` is NULL", p.name),
+                        )
+                        .with_help(format!("the input's `{similar}` looks like the same property: correct its spelling")),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How a JSON value is described in a message.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The span of the first condition that reads a slot, in rule order.
+fn first_test_of(node: &Node, slot: usize) -> Option<Span> {
+    match node {
+        Node::And(children) | Node::Or(children) => {
+            children.iter().find_map(|c| first_test_of(c, slot))
+        }
+        Node::Not(child) => first_test_of(child, slot),
+        Node::Test { target, span, .. } => (*target == Target::Slot(slot)).then_some(*span),
+        Node::Quantified { body, .. } => first_test_of(body, slot),
+        Node::DirectReports { .. } => None,
+    }
 }
