@@ -524,6 +524,10 @@ codes! {
         "a request policy open to connected organizations grants access that never expires",
         policy(include_str!("../tests/lint/L013/bad.yaml")),
         policy(include_str!("../tests/lint/L013/good.yaml"));
+    HiddenControl = "L030", Warning, "hidden-control-character",
+        "a policy file holds a bidirectional or control character that makes it read differently from how it runs",
+        policy(include_str!("../tests/lint/L030/bad.yaml")),
+        policy(include_str!("../tests/lint/L030/good.yaml"));
 }
 
 impl Code {
