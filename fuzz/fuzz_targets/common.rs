@@ -47,7 +47,9 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &impl Sources) {
 /// after white space, with `::` unless it is one of Roster's own annotations.
 pub fn check_log_text(text: &str) {
     assert!(
-        !text.chars().any(|c| c != '\n' && c != '\t' && is_unsafe_char(c)),
+        !text
+            .chars()
+            .any(|c| c != '\n' && c != '\t' && is_unsafe_char(c)),
         "raw control in {text:?}"
     );
     assert!(!text.contains("##["), "`##[` in {text:?}");

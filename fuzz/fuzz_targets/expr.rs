@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((text, input)) = common::text_and_input(data) else {
         return;
     };
-    let source = Source { name: "<expression>", text };
+    let source = Source {
+        name: "<expression>",
+        text,
+    };
     let (program, mut diagnostics) = expr::compile_str(text);
     if let Some(program) = program {
         let values = program.values_from_json(&input);

@@ -25,9 +25,12 @@ pub fn manager(format: &str) -> &'static str {
 /// The declaration of the fuzzed source, in the given format (and CSV delimiter, as a YAML
 /// double-quoted scalar's content).
 pub fn source(format: &str, delimiter: &str) -> raw::Source {
-    let fields = if format == "scim" { SCIM_FIELDS } else { FIELDS };
-    let yaml =
-        format!("format: {format}\npath: people.data\ndelimiter: \"{delimiter}\"\n{fields}");
+    let fields = if format == "scim" {
+        SCIM_FIELDS
+    } else {
+        FIELDS
+    };
+    let yaml = format!("format: {format}\npath: people.data\ndelimiter: \"{delimiter}\"\n{fields}");
     match roster::yaml::parse(
         roster::diagnostics::FileId(0),
         &yaml,
@@ -55,7 +58,11 @@ pub fn read(source: &raw::Source, bytes: &[u8]) {
             raw::SourceFormat::Scim => "scim",
             _ => "other",
         };
-        issues.extend(ingest::manager_issues(dataset, manager(format), "people.data"));
+        issues.extend(ingest::manager_issues(
+            dataset,
+            manager(format),
+            "people.data",
+        ));
     }
     for issue in &issues {
         let _ = issue.render();

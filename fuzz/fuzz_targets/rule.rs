@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((text, input)) = common::text_and_input(data) else {
         return;
     };
-    let source = Source { name: "<rule>", text };
+    let source = Source {
+        name: "<rule>",
+        text,
+    };
     let (program, mut diagnostics) = rule::compile_str(text, &Schema::entra());
     if let Some(program) = program {
         let values = program.values_from_json(&input);

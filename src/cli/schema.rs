@@ -63,7 +63,10 @@ pub fn run(args: &Args) -> ExitStatus {
                 if let Err(e) = std::fs::write(&path, text) {
                     return cannot_run(&format!("`{}`: {e}", path.display()));
                 }
-                eprintln!("wrote {}", path.display());
+                eprintln!(
+                    "wrote {}",
+                    crate::escape::terminal(&path.display().to_string())
+                );
             }
         }
     }

@@ -529,25 +529,37 @@ impl DesiredState {
     /// starts a line or carries a raw control character.
     pub fn to_yaml(&self) -> String {
         use crate::escape::{yaml_entry, yaml_item};
-        fn value<T: Serialize>(v: &T) -> serde_json::Value {
-            serde_json::to_value(v).unwrap_or_default()
-        }
+        // Every field but the identities, in the report's order; listing the fields here (no
+        // `..`) makes a new field of the report a compile error until the YAML writes it.
+        let shell = DesiredState {
+            as_of: self.as_of,
+            summary: self.summary.clone(),
+            identities: Identities::default(),
+            issues: self.issues.clone(),
+        };
         let mut out = String::new();
-        yaml_entry(&mut out, 0, "as_of", &value(&self.as_of));
-        yaml_entry(&mut out, 0, "summary", &value(&self.summary));
-        if self.identities.is_empty() {
-            out.push_str("identities: []\n");
-        } else {
-            out.push_str("identities:\n");
-            for i in 0..self.identities.len() {
-                let view = View {
-                    ids: &self.identities,
-                    i,
-                };
-                yaml_item(&mut out, 0, &value(&view));
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&shell) else {
+            return out;
+        };
+        for (key, value) in &fields {
+            if key == "identities" && !self.identities.is_empty() {
+                // One identity at a time, as the JSON is streamed.
+                out.push_str("identities:\n");
+                for i in 0..self.identities.len() {
+                    let view = View {
+                        ids: &self.identities,
+                        i,
+                    };
+                    yaml_item(
+                        &mut out,
+                        0,
+                        &serde_json::to_value(&view).unwrap_or_default(),
+                    );
+                }
+            } else {
+                yaml_entry(&mut out, 0, key, value);
             }
         }
-        yaml_entry(&mut out, 0, "issues", &value(&self.issues));
         out
     }
 
