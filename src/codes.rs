@@ -3,7 +3,8 @@
 //! produce exactly its code; each good example nothing).
 //!
 //! Codes carry their stage in the first letter and are never reused:
-//! `S` syntax, `C` check (names and types), `E` evaluation, `D` data files (HR exports),
+//! `S` syntax, `C` check (names and types), `E` evaluation, `D` data files (`D1xx` HR exports,
+//! `D2xx` actual-state exports),
 //! `Y` reading YAML policy files.
 //! `docs/diagnostics.md` is generated from this table (`roster codes --markdown`), and a test
 //! keeps it current.
@@ -29,6 +30,10 @@ pub enum Lang {
     /// content, the input the source declaration (YAML), and `existing`, when not `[]`, the
     /// manager field (a JSON string) whose references [`crate::ingest::manager_issues`] checks.
     Data,
+    /// An actual-state export read by [`crate::actual::read`]: the text holds its files, each
+    /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
+    /// or directory read (and `members`, a directory, relative to the same place).
+    Actual,
 }
 
 /// An example input for a code's documentation.
@@ -109,6 +114,15 @@ const fn evaluated(text: &'static str) -> Example {
     }
 }
 
+const fn evaluated_with(text: &'static str, limits: &'static str) -> Example {
+    Example {
+        lang: Lang::Eval,
+        text,
+        input: limits,
+        existing: "[]",
+    }
+}
+
 const fn yaml_with_limits(text: &'static str, limits: &'static str) -> Example {
     Example {
         lang: Lang::Yaml,
@@ -139,6 +153,18 @@ const fn data_with_manager(
         existing: manager_field,
     }
 }
+
+const fn actual(text: &'static str, options: &'static str) -> Example {
+    Example {
+        lang: Lang::Actual,
+        text,
+        input: options,
+        existing: "[]",
+    }
+}
+
+/// The read options of most actual-state examples: Graph users from one file.
+const GRAPH_USERS: &str = r#"{"path": "users.json"}"#;
 
 /// The source declaration of most data examples.
 const PEOPLE_CSV: &str = "format: csv\npath: people.csv\nkey: id\nfields:\n  id: string\n  name: string\n  hired: datetime\n  manager: string\n";
@@ -350,10 +376,30 @@ codes! {
         "a value computed at run time is not acceptable to the function that receives it",
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "0"}"#, "[]"),
         expr_with(r#"Item([proxyAddresses], [i])"#, r#"{"proxyAddresses": ["a", "b"], "i": "1"}"#, "[]");
+    LifecycleUnknown = "E120", Error, "lifecycle-unknown",
+        "an identity's lifecycle cannot be determined (hire date missing or not a date, leave date not a date, status empty or not listed): no account is enabled, no access granted, and its accounts are held as they are",
+        evaluated(include_str!("../tests/eval/E120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E120/good.yaml"));
+    LeaverWithoutLeaveDate = "E121", Warning, "leaver-without-leave-date",
+        "an identity's status means leaver but no leave date has passed: the account is disabled and kept, and retention cannot start",
+        evaluated(include_str!("../tests/eval/E121/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E121/good.yaml"));
+    EnableAttributeOverridden = "E122", Warning, "enable-attribute-overridden",
+        "a target's enable/disable attribute says enabled (or neither) for an account that is disabled: it is written as disabled, so the report and the attribute agree",
+        evaluated(include_str!("../tests/eval/E122/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E122/good.yaml"));
+    StaticMemberWithoutAccount = "E123", Warning, "static-member-without-account",
+        "a static group lists an identity that has no account on the as-of date: it is not a member",
+        evaluated(include_str!("../tests/eval/E123/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E123/good.yaml"));
+    UndeterminedMembership = "E130", Error, "undetermined-membership",
+        "a membership rule or a target's scoping filter cannot be decided for one identity (a regular expression cannot match its value exactly as .NET would, or needs more steps than the limit): that identity is not a member and gets no account, and what depends on it is undetermined too; everyone else is decided",
+        evaluated(include_str!("../tests/eval/E130/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E130/good.yaml"));
 
     // ---- E2xx: evaluation findings ----
     SeparationOfDuties = "E201", Warning, "separation-of-duties",
-        "an identity holds access packages (or a package and a group) declared incompatible",
+        "an identity holds access packages (or a package and a group) declared incompatible; located at the declaration; an error when a declaring package says `separation_of_duties: error` or under `eval --deny-conflicts`",
         evaluated(include_str!("../tests/eval/E201/bad.yaml")),
         evaluated(include_str!("../tests/eval/E201/good.yaml"));
     AmbiguousCorrelation = "E202", Warning, "ambiguous-correlation",
@@ -405,6 +451,97 @@ codes! {
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n"),
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "userName": "bjensen"}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n");
+    DataRepeatedMember = "D110", Error, "repeated-member",
+        "a JSON object has the same member twice (in SCIM, also in another case): the field it feeds is left empty (NULL) and a record whose key it is is skipped; a repeated member that no declared field reads is a warning",
+        data(r#"[{"id": "1", "name": "Barbara Jensen", "name": "Jane Doe"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n"),
+        data(r#"[{"id": "1", "name": "Barbara Jensen"}]"#,
+            "format: json\npath: people.json\nkey: id\nfields:\n  id: string\n  name: string\n");
+    DataScimShape = "D111", Error, "scim-attribute-shape",
+        "a SCIM attribute does not have the shape its path or the SCIM schema gives it (a string where a multi-valued attribute's array of objects belongs, a scalar where a sub-attribute is read): the field is left empty (NULL)",
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": "bjensen@example.com"}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n"),
+        data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": [{"value": "bjensen@example.com", "type": "work"}]}}]}"#,
+            "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n");
+    DataSourceUnusable = "D112", Error, "source-unusable",
+        "a source is missing, cannot be read, or yields no records (unless it is declared `optional: true`, which allows no records): `eval` and `explain` do not run (exit 2), since a report without that source's people would be wrong",
+        evaluated(include_str!("../tests/eval/D112/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D112/good.yaml"));
+
+    DataNotAFile = "D120", Error, "data-not-a-file",
+        "a source's `path` names a directory, a named pipe, a device or anything else than a regular file, which is not read",
+        evaluated(include_str!("../tests/eval/D120/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D120/good.yaml"));
+    DataTooLarge = "D121", Error, "data-too-large",
+        "a data file is larger than the limit (1 GiB unless `--max-data-size` says otherwise), and is not read",
+        evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
+        evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
+
+    // ---- D2xx: actual-state exports ----
+    ActualUnreadable = "D201", Error, "unreadable-export",
+        "an actual-state export cannot be read: missing, not a regular file, a symbolic link in an export directory, larger than the byte limit, not UTF-8 or UTF-16 text, or a directory without export files",
+        actual("# file: export/notes.txt\nexported on monday\n", r#"{"path": "export"}"#),
+        actual("# file: export/page-1.json\n{\"value\": []}\n", r#"{"path": "export"}"#);
+    ActualMalformed = "D202", Error, "malformed-export",
+        "an export, or an object in it, is not written as its format says (JSON syntax, an LDIF line, a CSV row of the wrong width, a response without its parts); what cannot be read is skipped",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\",}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS);
+    ActualMissingId = "D203", Error, "missing-identifier",
+        "an object has no identifier (Graph or SCIM `id`, LDAP DN, the CSV key column) and is skipped",
+        actual("# file: users.json\n{\"value\": [{\"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"displayName\": \"Anna Berg\"}]}\n", GRAPH_USERS);
+    ActualDuplicateId = "D204", Error, "duplicate-identifier",
+        "two objects of an export have the same identifier: the later is ignored (a warning when both copies agree, as overlapping pages do)",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}, {\"id\": \"0b4e8f2a\", \"department\": \"Sales\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}, {\"id\": \"7d2c9e41\", \"department\": \"Sales\"}]}\n", GRAPH_USERS);
+    ActualNameCase = "D205", Error, "name-repeated-in-other-case",
+        "an object (or a CSV header) has one attribute name twice, spelled in different case; names are compared case-insensitively, so the second is ignored",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\", \"Department\": \"Sales\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"department\": \"Finance\"}]}\n", GRAPH_USERS);
+    ActualValue = "D206", Error, "unusable-value",
+        "a value does not read as what its attribute holds (a date-time, a boolean, a GUID, an expanded manager): the attribute is read as unknown; a date-time without offset is a warning and read as UTC",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"employeeHireDate\": \"next monday\"}]}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\", \"employeeHireDate\": \"2024-03-01T00:00:00Z\"}]}\n", GRAPH_USERS);
+    ActualTruncated = "D207", Error, "incomplete-export",
+        "the export is incomplete: a page names a next page that is not in it, it holds fewer objects than `@odata.count` or `totalResults` says, SCIM pages leave a gap, or the LDAP search stopped early",
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}], \"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQ\"}\n", GRAPH_USERS),
+        actual("# file: users.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}]}\n", GRAPH_USERS);
+    ActualDepthTruncated = "D208", Error, "powershell-type-name",
+        "a value is a .NET type name PowerShell wrote instead of it (`ConvertTo-Json` beyond its `-Depth`, `Export-Csv` for arrays and objects): the attribute is read as unknown; re-export with `-Depth 10`",
+        actual("# file: users.json\n[{\"Id\": \"0b4e8f2a\", \"Manager\": \"Microsoft.Graph.PowerShell.Models.MicrosoftGraphDirectoryObject\"}]\n", GRAPH_USERS),
+        actual("# file: users.json\n[{\"Id\": \"0b4e8f2a\", \"Manager\": {\"Id\": \"5e6f7a8b\"}}]\n", GRAPH_USERS);
+    ActualMembershipUnknown = "D209", Warning, "membership-unknown",
+        "a group's members (or an attribute's values) may be incomplete or are not exported: 20 expanded members, a ranged LDAP attribute, no `members`; they are read as unknown, so no change is planned from them",
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"displayName\": \"FIN-Approvers\"}]}\n", r#"{"path": "groups.json", "kind": "groups"}"#),
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"displayName\": \"FIN-Approvers\", \"members\": []}]}\n", r#"{"path": "groups.json", "kind": "groups"}"#);
+    ActualUrlValue = "D210", Error, "ldif-url-value",
+        "an LDIF value is a reference to a file or URL (`attr:< file:///…`): Roster does not read what data names, so the attribute is read as unknown",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\njpegPhoto:< file:///tmp/anna.jpg\n", r#"{"path": "users.ldif", "format": "ldif"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\njpegPhoto:: /9j/4AAQ\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
+    ActualChangeRecord = "D211", Error, "ldif-change-record",
+        "an LDIF record is a change (`changetype: modify`, `delete`, `modrdn`), not an entry: it is skipped (`changetype: add`, as `ldifde` writes, is read as the entry)",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\nchangetype: modify\nreplace: title\ntitle: Controller\n-\n", r#"{"path": "users.ldif", "format": "ldif"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\nchangetype: add\ntitle: Controller\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
+    ActualSuspicious = "D212", Warning, "possibly-incomplete-export",
+        "the export looks cut short though nothing says so: exactly 100 objects from PowerShell (one page), exactly 1000 LDIF entries (Active Directory's search limit), a page without a next link followed by more pages",
+        actual("# file: users/page-1.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}]}\n# file: users/page-2.json\n{\"value\": [{\"id\": \"7d2c9e41\"}]}\n", r#"{"path": "users"}"#),
+        actual("# file: users/page-1.json\n{\"value\": [{\"id\": \"0b4e8f2a\"}], \"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQ\"}\n# file: users/page-2.json\n{\"value\": [{\"id\": \"7d2c9e41\"}]}\n", r#"{"path": "users"}"#);
+    ActualMissingColumn = "D213", Error, "missing-export-column",
+        "the key column (or the enabled column) that the read options name is not in the CSV header",
+        actual("# file: users.csv\nemployee_id,upn\nE1001,anna.berg@fabrikam.example\n", r#"{"path": "users.csv", "format": "csv", "csv": {"key": "id"}}"#),
+        actual("# file: users.csv\nemployee_id,upn\nE1001,anna.berg@fabrikam.example\n", r#"{"path": "users.csv", "format": "csv", "csv": {"key": "employee_id"}}"#);
+    ActualUnjoinable = "D214", Error, "unjoinable-assignment",
+        "an access-package assignment has no `target` or `accessPackage` (they are returned only when expanded), so it cannot be joined to a user and a package",
+        actual("# file: assignments.json\n{\"value\": [{\"id\": \"2e7c41d0\", \"state\": \"delivered\", \"accessPackage\": {\"id\": \"8f1e2d3c\"}}]}\n", r#"{"path": "assignments.json", "kind": "assignments"}"#),
+        actual("# file: assignments.json\n{\"value\": [{\"id\": \"2e7c41d0\", \"state\": \"delivered\", \"accessPackage\": {\"id\": \"8f1e2d3c\"}, \"target\": {\"objectId\": \"0b4e8f2a\"}}]}\n", r#"{"path": "assignments.json", "kind": "assignments"}"#);
+    ActualUnknownGroup = "D215", Warning, "members-of-unknown-group",
+        "a members export is named by a group id that the groups export does not hold; it is ignored",
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"members\": []}]}\n# file: members/1f2e3d4c.json\n{\"value\": []}\n", r#"{"path": "groups.json", "kind": "groups", "members": "members"}"#),
+        actual("# file: groups.json\n{\"value\": [{\"id\": \"9a8b7c6d\", \"members\": []}]}\n# file: members/9a8b7c6d.json\n{\"value\": []}\n", r#"{"path": "groups.json", "kind": "groups", "members": "members"}"#);
+    ActualUnsupported = "D216", Error, "unsupported-read",
+        "the read asks for what the format does not hold (assignments from LDIF, SCIM or CSV; a members export for other than Graph groups), or more distinct attribute names than the limit (a warning: the rest are not read)",
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif", "kind": "assignments"}"#),
+        actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
 
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",
@@ -465,6 +602,35 @@ codes! {
         policy(include_str!("../tests/lint/C306/bad.yaml")),
         policy(include_str!("../tests/lint/C306/good.yaml"));
 
+    PathOutsideRoot = "C310", Error, "path-outside-root",
+        "a source's `path` is absolute, climbs out of the root with `..`, or leads out of it through a symbolic link (the root: the repository that holds the policy set, or `--data-root`)",
+        policy(include_str!("../tests/lint/C310/bad.yaml")),
+        policy(include_str!("../tests/lint/C310/good.yaml"));
+    InvalidName = "C311", Error, "invalid-name",
+        "a policy object's name is not ASCII letters, digits, `-`, `_` and `.` starting with a letter, a digit or `_` (no `.` in source names), or is longer than 128 characters",
+        policy(include_str!("../tests/lint/C311/bad.yaml")),
+        policy(include_str!("../tests/lint/C311/good.yaml"));
+    InvalidAttributeName = "C312", Error, "invalid-attribute-name",
+        "a source field or target attribute name holds a control or invisible character, white space at either end, starts with `=`, `+`, `-` or `@`, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C312/bad.yaml")),
+        policy(include_str!("../tests/lint/C312/good.yaml"));
+    ReservedColumn = "C313", Error, "reserved-column",
+        "a target attribute is named `key` or `enabled` (any case), the fixed columns of the CSV report",
+        policy(include_str!("../tests/lint/C313/bad.yaml")),
+        policy(include_str!("../tests/lint/C313/good.yaml"));
+    InvalidDisplayName = "C314", Error, "invalid-display-name",
+        "a `display_name` (or the tenant's `name`) is empty, holds a control or invisible character or white space at either end, or is longer than 256 characters",
+        policy(include_str!("../tests/lint/C314/bad.yaml")),
+        policy(include_str!("../tests/lint/C314/good.yaml"));
+    NoPolicyFiles = "C315", Error, "no-policy-files",
+        "the directory holds no policy files (`*.yaml`, `*.yml`, any case)",
+        policy("# file: README.md\nThe policies moved to another directory.\n"),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+    PolicyFileRefused = "C316", Error, "policy-file-refused",
+        "a policy file or directory is a symbolic link that leads out of the root or nowhere, or is not a regular file",
+        policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
+
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",
         "objects depend on each other in a cycle, so none of them can be computed first",
@@ -524,13 +690,42 @@ codes! {
         "a request policy open to connected organizations grants access that never expires",
         policy(include_str!("../tests/lint/L013/bad.yaml")),
         policy(include_str!("../tests/lint/L013/good.yaml"));
+    NoIdentity = "L020", Warning, "no-identity",
+        "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
+        policy(include_str!("../tests/lint/L020/bad.yaml")),
+        policy(include_str!("../tests/lint/L020/good.yaml"));
     HiddenControl = "L030", Warning, "hidden-control-character",
         "a policy file holds a bidirectional or control character that makes it read differently from how it runs",
         policy(include_str!("../tests/lint/L030/bad.yaml")),
         policy(include_str!("../tests/lint/L030/good.yaml"));
+    TargetHoldsNobody = "L035", Warning, "target-holds-nobody",
+        "a target takes only assigned identities (the default) and nothing assigns any: no group or package in its scope, no package granting one of its app roles",
+        policy(include_str!("../tests/lint/L035/bad.yaml")),
+        policy(include_str!("../tests/lint/L035/good.yaml"));
+    AssignmentsIgnored = "L036", Warning, "assignments-ignored",
+        "a target takes every identity (`sync: all`) and also lists groups or access packages, which do not narrow its scope",
+        policy(include_str!("../tests/lint/L036/bad.yaml")),
+        policy(include_str!("../tests/lint/L036/good.yaml"));
+    OptionalPrimarySource = "L040", Warning, "optional-primary-source",
+        "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
+        policy(include_str!("../tests/lint/L040/bad.yaml")),
+        policy(include_str!("../tests/lint/L040/good.yaml"));
 }
 
 impl Code {
+    /// Whether a data problem with this code stops evaluation (`eval` and `explain` exit 2 and
+    /// write nothing): a source that could not be used (`D112`), or a data file refused for
+    /// safety (outside the root, not a regular file, over the size limit).
+    pub const fn stops_evaluation(self) -> bool {
+        matches!(
+            self,
+            Code::DataSourceUnusable
+                | Code::PathOutsideRoot
+                | Code::DataNotAFile
+                | Code::DataTooLarge
+        )
+    }
+
     /// The registry entry for this code.
     pub fn info(self) -> Option<&'static CodeInfo> {
         ALL.iter().find(|i| i.code == self)
@@ -546,7 +741,7 @@ pub fn markdown() -> String {
          current and checks that every bad example produces exactly its code and every good \
          example none.\n\n\
          Codes are stage-prefixed and never reused: `S` syntax, `C` check (names and types), \
-         `E` evaluation, `D` data files (HR exports), `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
+         `E` evaluation, `D` data files (`D1xx` HR exports, `D2xx` actual-state exports), `Y` reading YAML policy files.\n\n| code | name | severity | summary |\n|---|---|---|---|\n",
     );
     for info in ALL {
         let sev = match info.code.severity() {
@@ -577,7 +772,17 @@ pub fn markdown() -> String {
                 Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
                 Lang::Eval => ("roster eval", "policy set with data"),
                 Lang::Data => ("", "data file"),
+                Lang::Actual => ("", "actual-state export"),
             };
+            if ex.lang == Lang::Actual {
+                let _ = writeln!(
+                    out,
+                    "{title} ({lang}), read with `{}`:\n\n```text\n{}\n```\n",
+                    ex.input,
+                    ex.text.trim_end_matches('\n')
+                );
+                continue;
+            }
             if ex.lang == Lang::Data {
                 let _ = writeln!(
                     out,
@@ -646,11 +851,12 @@ mod tests {
 
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
-        let input: serde_json::Map<String, serde_json::Value> = if ex.lang == Lang::Data {
-            serde_json::Map::new()
-        } else {
-            serde_json::from_str(ex.input).unwrap()
-        };
+        let input: serde_json::Map<String, serde_json::Value> =
+            if matches!(ex.lang, Lang::Data | Lang::Actual) {
+                serde_json::Map::new()
+            } else {
+                serde_json::from_str(ex.input).unwrap()
+            };
         let now = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
             .unwrap()
             .and_hms_opt(10, 0, 0)
@@ -678,7 +884,12 @@ mod tests {
             }
             Lang::Eval => {
                 let dir = example_dir(ex.text);
-                let loaded = crate::policy::load::load(&dir).unwrap();
+                let limits: serde_json::Value = serde_json::from_str(ex.input).unwrap();
+                let mut options = crate::policy::load::LoadOptions::default();
+                if let Some(max) = limits["max_data_bytes"].as_u64() {
+                    options.max_data_bytes = max;
+                }
+                let loaded = crate::policy::load::load_with(&dir, &options).unwrap();
                 let mut diags = loaded.diagnostics.clone();
                 let policy = crate::policy::compile::compile(&loaded, &mut diags);
                 let mut codes: Vec<Code> = diags
@@ -707,12 +918,53 @@ mod tests {
                         .unwrap();
                 let dir = example_dir("");
                 std::fs::write(dir.join(source.path.value.as_str()), ex.text).unwrap();
-                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir);
+                let access = crate::files::Access {
+                    root: Some(std::fs::canonicalize(&dir).unwrap()),
+                    ..crate::files::Access::default()
+                };
+                let (dataset, mut issues) = crate::ingest::read("example", &source, &dir, &access);
                 if ex.existing != "[]" {
                     let field: String = serde_json::from_str(ex.existing).unwrap();
                     let dataset = dataset.unwrap();
                     issues.extend(crate::ingest::manager_issues(&dataset, &field, "example"));
                 }
+                let _ = std::fs::remove_dir_all(&dir);
+                issues.iter().map(|i| i.code).collect()
+            }
+            Lang::Actual => {
+                let dir = example_dir("");
+                let mut name = String::new();
+                let mut body = String::new();
+                let write = |name: &str, body: &str| {
+                    if !name.is_empty() {
+                        let path = dir.join(name);
+                        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                        std::fs::write(path, body).unwrap();
+                    }
+                };
+                for line in ex.text.split_inclusive('\n') {
+                    if let Some(next) = line.strip_prefix("# file: ") {
+                        write(&name, &body);
+                        name = next.trim().to_string();
+                        body.clear();
+                    } else {
+                        body.push_str(line);
+                    }
+                }
+                write(&name, &body);
+                let mut options: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(ex.input).unwrap();
+                let path = options.remove("path").unwrap();
+                if let Some(members) = options.get_mut("members") {
+                    *members = dir
+                        .join(members.as_str().unwrap())
+                        .display()
+                        .to_string()
+                        .into();
+                }
+                let options: crate::actual::ReadOptions =
+                    serde_json::from_value(serde_json::Value::Object(options)).unwrap();
+                let (_, issues) = crate::actual::read(&dir.join(path.as_str().unwrap()), &options);
                 let _ = std::fs::remove_dir_all(&dir);
                 issues.iter().map(|i| i.code).collect()
             }
@@ -738,7 +990,8 @@ mod tests {
     }
 
     /// Writes a policy example into a fresh directory: the text up to the first `# file: NAME`
-    /// line is `policy.yaml`, each such line starts another file.
+    /// line is `policy.yaml` (not written when it is empty and other files follow), each such
+    /// line starts another file; a line `# symlink: NAME -> TARGET` makes a symbolic link.
     fn example_dir(text: &str) -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -750,9 +1003,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let mut name = "policy.yaml".to_string();
         let mut body = String::new();
+        let mut first = true;
         for line in text.split_inclusive('\n') {
-            if let Some(next) = line.strip_prefix("# file: ") {
-                std::fs::write(dir.join(&name), &body).unwrap();
+            if let Some(link) = line.strip_prefix("# symlink: ") {
+                let (link, target) = link.trim().split_once(" -> ").unwrap();
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+                #[cfg(not(unix))]
+                let _ = (link, target);
+            } else if let Some(next) = line.strip_prefix("# file: ") {
+                if !(first && body.is_empty()) {
+                    std::fs::write(dir.join(&name), &body).unwrap();
+                }
+                first = false;
                 name = next.trim().to_string();
                 body.clear();
             } else {

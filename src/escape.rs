@@ -162,6 +162,76 @@ pub fn markdown_code(text: &str) -> String {
     format!("{fence}{pad}{safe}{pad}{fence}")
 }
 
+/// Whether Markdown text holds what a backslash cannot defuse on GitHub: an `@mention` or an
+/// email address, a URL or a `www.` name, which GitHub links in rendered text. Only a code span
+/// keeps them inert.
+fn links_on_github(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    text.contains('@') || lower.contains("://") || lower.contains("www.")
+}
+
+/// User text as Markdown prose for a table cell: clipped to [`MESSAGE_CHARS`], terminal-safe,
+/// `<`, `>` and `&` written as entities, and the characters Markdown reads (`\`, `` ` ``,
+/// `*`, `_`, `[`, `]`, `|`, `#`, `~`, `!`) escaped with a backslash. Text GitHub would link
+/// whatever the escapes (see `links_on_github`) becomes a code span instead ([`markdown_code`]).
+pub fn markdown_text(text: &str) -> String {
+    let clipped = clip(text, MESSAGE_CHARS);
+    let safe = terminal(&clipped);
+    if links_on_github(&safe) {
+        return markdown_code(&safe);
+    }
+    markdown_prose(&safe)
+}
+
+fn markdown_prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A diagnostic message for a Markdown table cell: the parts in backticks (user input, by the
+/// rule of messages) as code spans, the words between as escaped prose, so that the message
+/// reads as written. When the backticks do not pair up, or a part between them holds what
+/// GitHub would link, the whole message is one code span. Clipped and terminal-safe first.
+pub fn markdown_message(message: &str) -> String {
+    let clipped = clip_message(message);
+    let safe = terminal(&clipped);
+    let parts: Vec<&str> = safe.split('`').collect();
+    let paired = parts.len() % 2 == 1;
+    let prose_ok = parts.iter().step_by(2).all(|p| !links_on_github(p));
+    let quoted_ok = parts.iter().skip(1).step_by(2).all(|p| !p.is_empty());
+    // Two code spans side by side would read as one, or not at all: words must part them.
+    let parted = parts
+        .iter()
+        .enumerate()
+        .all(|(i, p)| i % 2 == 1 || i == 0 || i + 1 == parts.len() || !p.is_empty());
+    if !(paired && prose_ok && quoted_ok && parted) {
+        return markdown_code(&safe);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                markdown_code(p)
+            } else {
+                markdown_prose(p)
+            }
+        })
+        .collect()
+}
+
 /// A label for a Mermaid flowchart, to be written between double quotes: [`terminal`]-safe,
 /// and every character other than letters, digits, space and `-_.:/,` written as an entity
 /// code (`#34;`), so that no quote, bracket, backtick (Markdown strings), `<` (HTML) or `#`
@@ -561,6 +631,46 @@ mod tests {
             "`evil\\n::error::x <img src=x> @team [a](b)`"
         );
         assert!(markdown_code(&"y".repeat(10_000)).len() < MESSAGE_CHARS + 40);
+    }
+
+    #[test]
+    fn markdown_text_escapes_or_falls_back_to_a_code_span() {
+        assert_eq!(
+            markdown_text("All Sales (EMEA & US)"),
+            "All Sales (EMEA &amp; US)"
+        );
+        assert_eq!(
+            markdown_text("<img src=x> *b* [l](u) a|b #1"),
+            "&lt;img src=x&gt; \\*b\\* \\[l\\](u) a\\|b \\#1"
+        );
+        assert_eq!(markdown_text("ask @team"), "`ask @team`");
+        assert_eq!(
+            markdown_text("see https://e.example"),
+            "`see https://e.example`"
+        );
+        assert_eq!(markdown_text("www.evil.example"), "`www.evil.example`");
+        assert_eq!(markdown_text("a\nb"), "a\\\\nb");
+    }
+
+    #[test]
+    fn markdown_messages_keep_their_code_spans() {
+        assert_eq!(
+            markdown_message("the member `dept` appears 2 times: `dept` is left empty"),
+            "the member `dept` appears 2 times: `dept` is left empty"
+        );
+        assert_eq!(
+            markdown_message("`a|b` is not a number (<1>)"),
+            "`a\\|b` is not a number (&lt;1&gt;)"
+        );
+        // A value with backticks splits into parts side by side: one code span.
+        assert_eq!(markdown_message("`x` is `a``b`"), "``` `x` is `a``b` ```");
+        // Unpaired backticks, or a mention between them: one code span.
+        assert_eq!(markdown_message("`a`b` c"), "`` `a`b` c ``");
+        assert_eq!(markdown_message("`a`@team`c` x"), "`` `a`@team`c` x ``");
+        assert_eq!(
+            markdown_message("`evil\n<img src=x>` bad"),
+            "`evil\\n<img src=x>` bad"
+        );
     }
 
     #[test]

@@ -69,6 +69,33 @@ pub struct Settings {
     pub packages: usize,
 }
 
+/// Most identities [`generate`] writes: 10,000,000 (about 2.5 GB of HR files).
+pub const MAX_IDENTITIES: usize = 10_000_000;
+/// Most identity attribute mappings: 10,000.
+pub const MAX_MAPPINGS: usize = 10_000;
+/// Most dynamic group rules: 50,000 (`groups.yaml` stays inside the policy-file limits: 16 MiB
+/// and 250,000 YAML values).
+pub const MAX_RULES: usize = 50_000;
+/// Most access packages: 5,000 (`access-packages.yaml` stays inside the same limits).
+pub const MAX_PACKAGES: usize = 5_000;
+
+impl Settings {
+    /// Checks every count against its cap; the error names the first one over it.
+    pub fn check(&self) -> Result<(), String> {
+        for (flag, value, max) in [
+            ("--identities", self.identities, MAX_IDENTITIES),
+            ("--mappings", self.mappings, MAX_MAPPINGS),
+            ("--rules", self.rules, MAX_RULES),
+            ("--packages", self.packages, MAX_PACKAGES),
+        ] {
+            if value > max {
+                return Err(format!("{flag} {value} is over the limit of {max}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -959,8 +986,12 @@ fn build_org(workers: usize, rng: &mut Rng) -> Org {
 
 /// Writes a synthetic organisation of `settings.identities` people to `out`: the policy set in
 /// `out/policies/` and the HR exports in `out/data/`. See the module documentation for what
-/// they contain. I/O errors propagate; nothing else fails.
+/// they contain. Counts over their caps ([`Settings::check`]) are an `InvalidInput` error, before
+/// anything is written; I/O errors propagate; nothing else fails.
 pub fn generate(settings: &Settings, out: &Path) -> std::io::Result<Summary> {
+    settings
+        .check()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut rng = Rng(settings.seed ^ 0x6a09_e667_f3bc_c908);
     let n = settings.identities;
     let guests = if n >= 100 { n / 100 } else { 0 };
@@ -1607,7 +1638,7 @@ fn identity(extras: &Extras) -> String {
         (
             "accountEnabled",
             Some("boolean"),
-            "Switch([employmentStatus], \"False\", \"Active\", \"True\")".into(),
+            "IIF(DateDiff(\"d\", Now(), [hireDate]) > 0, \"False\", Switch([employmentStatus], \"False\", \"Active\", \"True\"))".into(),
         ),
         ("onLeave", Some("boolean"), coalesce("OnLeave", None)),
         (
@@ -1640,7 +1671,7 @@ fn identity(extras: &Extras) -> String {
             let _ = writeln!(s, "      expression: {}", sq(&expression));
         }
     }
-    s.push_str("  lifecycle:\n    hire_date: hireDate\n    leave_date: leaveDate\n    status: employmentStatus\n    prehire_days: 7\n    retention_days: 30\n    rehire:\n      match_on: [employeeId]\n      min_gap_days: 30\n");
+    s.push_str("  lifecycle:\n    hire_date: hireDate\n    leave_date: leaveDate\n    status:\n      attribute: employmentStatus\n      values:\n        Active: active\n        Inactive: leaver\n    prehire_days: 7\n    retention_days: 30\n    rehire:\n      min_gap_days: 30\n");
     s
 }
 
@@ -2145,7 +2176,7 @@ fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String
     let ad_threshold = (n / 200).max(5);
     let _ = write!(
         s,
-        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([employmentStatus], \"True\", \"Active\", \"False\", \"Inactive\", \"True\")'\n",
+        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      sync: all\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([accountEnabled], \"True\", \"True\", \"False\")'\n",
         sq(&upn),
         sq(&sam)
     );

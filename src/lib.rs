@@ -3,11 +3,14 @@
 //! The library is organised by pipeline stage: [`syntax`] parses Entra's mapping-expression and
 //! membership-rule languages, [`expr`] and [`rule`] check and evaluate them, and [`dotnet`]
 //! emulates the .NET behaviours both languages inherit. Policy sets are read with positions
-//! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`] into dictionary-encoded [`column`]s; the
-//! desired state is computed by [`eval`]; [`render`] formats diagnostics; [`generate`] writes
-//! synthetic organisations. Diagnostics ([`diagnostics`]) carry stable codes from one registry
+//! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`] into
+//! dictionary-encoded [`column`]s, and what directories and applications actually hold by
+//! [`actual`]; the desired state is computed by [`eval`]; [`render`] formats diagnostics;
+//! [`generate`] writes synthetic organisations; [`files`] keeps what is read and written inside
+//! its bounds. Diagnostics ([`diagnostics`]) carry stable codes from one registry
 //! ([`codes`]). The `roster` binary is a thin layer over it ([`cli`]).
 
+pub mod actual;
 pub mod cli;
 pub mod codes;
 pub mod column;
@@ -16,6 +19,7 @@ pub mod dotnet;
 pub mod escape;
 pub mod eval;
 pub mod expr;
+pub mod files;
 pub mod generate;
 pub mod ingest;
 pub mod policy;

@@ -110,6 +110,49 @@ impl Value {
             ),
         }
     }
+
+    /// A total order on values that depends on their content only: by kind (NULL, boolean,
+    /// number, date, string, list, complex), then by value (strings by their UTF-8 bytes, lists
+    /// and complex values item by item). Used wherever a choice between records must not depend
+    /// on the order of rows (`docs/decisions.md`).
+    pub fn canonical_cmp(&self, other: &Value) -> std::cmp::Ordering {
+        fn rank(v: &Value) -> u8 {
+            match v {
+                Value::Null => 0,
+                Value::Bool(_) => 1,
+                Value::Int(_) => 2,
+                Value::Date(_) => 3,
+                Value::Str(_) => 4,
+                Value::List(_) => 5,
+                Value::Object(_) => 6,
+            }
+        }
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Date(a), Value::Date(b)) => a.cmp(b),
+            (Value::Str(a), Value::Str(b)) => a.cmp(b),
+            (Value::List(a), Value::List(b)) => {
+                for (x, y) in a.iter().zip(b) {
+                    let o = x.canonical_cmp(y);
+                    if o.is_ne() {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                for ((kx, x), (ky, y)) in a.iter().zip(b) {
+                    let o = kx.cmp(ky).then_with(|| x.canonical_cmp(y));
+                    if o.is_ne() {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            _ => rank(self).cmp(&rank(other)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +188,23 @@ mod tests {
         assert_eq!(c, Value::Object(vec![("k".into(), Value::Int(1))]));
         assert_eq!(c.as_text().unwrap(), r#"{"k":1}"#);
         assert_eq!(a.to_json(), map["a"]);
+    }
+
+    #[test]
+    fn canonical_order_is_total_and_by_content() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let s = |t: &str| Value::Str(t.into());
+        assert_eq!(Value::Null.canonical_cmp(&s("")), Less);
+        assert_eq!(s("b").canonical_cmp(&s("a")), Greater);
+        assert_eq!(Value::Int(2).canonical_cmp(&s("1")), Less, "kinds first");
+        assert_eq!(
+            Value::List(vec![s("a")]).canonical_cmp(&Value::List(vec![s("a"), s("b")])),
+            Less
+        );
+        assert_eq!(
+            Value::List(vec![s("a")]).canonical_cmp(&Value::List(vec![s("a")])),
+            Equal
+        );
     }
 
     #[test]

@@ -763,6 +763,7 @@ fn eval_example_every_format() {
             names,
             [
                 "active-directory.csv",
+                "conflicts.csv",
                 "eng-ldap.csv",
                 "erp.csv",
                 "memberships.csv"
@@ -828,6 +829,111 @@ fn eval_does_not_depend_on_row_order() {
     }
 }
 
+/// The two choices between records that used to follow the row order: `duplicates: latest`
+/// with equal modification times, and two records of one source correlated to one person
+/// (`E202`). Every permutation of the rows gives the same identities, groups, accounts and
+/// summary (the issues name rows, which move with the rows).
+#[test]
+fn eval_choices_between_records_do_not_depend_on_row_order() {
+    let policy = r#"sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    duplicates: latest
+    modified_field: changed
+    fields:
+      id: string
+      dept: string
+      changed: datetime
+  mailboxes:
+    format: csv
+    path: mailboxes.csv
+    key: box
+    fields:
+      box: string
+      owner: string
+identity:
+  correlation:
+    - left: hr.id
+      right: mailboxes.owner
+  attributes:
+    employeeId:
+      source: hr.id
+    department:
+      source: hr.dept
+    mail:
+      source: mailboxes.box
+groups:
+  admins:
+    rule: user.department -eq "IT-admins"
+"#;
+    let hr = [
+        "1,Sales,2024-01-01",
+        "1,IT-admins,2024-01-01",
+        "1,HR,2024-01-01",
+        "2,Legal,2024-05-01",
+        "2,IT-admins,2024-04-01",
+        "3,Finance,",
+    ];
+    let mailboxes = [
+        "a@example.com,1",
+        "shared@example.com,1",
+        "z@example.com,1",
+        "b@example.com,2",
+    ];
+    let orders: [&[usize]; 4] = [
+        &[0, 1, 2, 3, 4, 5],
+        &[5, 4, 3, 2, 1, 0],
+        &[2, 0, 4, 1, 5, 3],
+        &[1, 3, 5, 0, 2, 4],
+    ];
+    let mut first: Option<String> = None;
+    for (n, order) in orders.iter().enumerate() {
+        let dir = std::env::temp_dir().join(format!("roster-permute-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.yaml"), policy).unwrap();
+        let mut text = String::from("id,dept,changed\n");
+        for i in order.iter() {
+            text.push_str(hr[*i]);
+            text.push('\n');
+        }
+        std::fs::write(dir.join("hr.csv"), text).unwrap();
+        let mut text = String::from("box,owner\n");
+        for i in order.iter().filter(|i| **i < mailboxes.len()) {
+            text.push_str(mailboxes[*i]);
+            text.push('\n');
+        }
+        std::fs::write(dir.join("mailboxes.csv"), text).unwrap();
+        let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-01-15"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut state: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let issues = state["issues"].take();
+        let mut codes: Vec<&str> = issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        assert_eq!(codes, ["D103", "D103", "E202", "E202"], "{issues}");
+        let text = serde_json::to_string_pretty(&state).unwrap();
+        match &first {
+            None => {
+                // The winners by content: `Sales` (last of the tie), `Legal` (latest), and
+                // the first mailbox in content order.
+                assert!(text.contains("\"department\": \"Sales\""), "{text}");
+                assert!(text.contains("\"department\": \"Legal\""), "{text}");
+                assert!(text.contains("\"mail\": \"a@example.com\""), "{text}");
+                first = Some(text);
+            }
+            Some(f) => assert!(*f == text, "order {order:?} changed the report"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[test]
 fn eval_on_the_shared_microsoft_sample_reports_its_defects() {
     let data = manifest().join("../shared/data/entra-inbound-samples/csv-with-1000-records.csv");
@@ -837,12 +943,23 @@ fn eval_on_the_shared_microsoft_sample_reports_its_defects() {
     }
     let dir = std::env::temp_dir().join(format!("roster-shared-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // The data is outside the policy set's root (its parent): a relative path, and a root
+    // widened to the whole file system.
+    let canonical_dir = std::fs::canonicalize(&dir).unwrap();
+    let up = "../".repeat(canonical_dir.components().count() - 1);
+    let data = std::fs::canonicalize(&data).unwrap();
+    let relative = format!("{up}{}", data.strip_prefix("/").unwrap().display());
     let policy = format!(
-        "sources:\n  workers:\n    format: csv\n    path: {}\n    key: WorkerID\n    fields:\n      WorkerID: string\n      ManagerID: string\n      HireDate: datetime\nidentity:\n  attributes:\n    employeeId:\n      source: workers.WorkerID\n    manager:\n      source: workers.ManagerID\n    hireDate:\n      type: datetime\n      source: workers.HireDate\n  lifecycle:\n    hire_date: hireDate\n",
-        data.display()
+        "sources:\n  workers:\n    format: csv\n    path: {relative}\n    key: WorkerID\n    fields:\n      WorkerID: string\n      ManagerID: string\n      HireDate: datetime\nidentity:\n  attributes:\n    employeeId:\n      source: workers.WorkerID\n    manager:\n      source: workers.ManagerID\n    hireDate:\n      type: datetime\n      source: workers.HireDate\n  lifecycle:\n    hire_date: hireDate\n",
     );
     std::fs::write(dir.join("policy.yaml"), policy).unwrap();
     let r = roster_in(&dir, &["eval", ".", "--as-of", "2026-11-25"]);
+    assert_eq!(r.code, 2, "the data is outside the root: {}", r.stderr);
+    assert!(r.stderr.contains("C310"), "{}", r.stderr);
+    let r = roster_in(
+        &dir,
+        &["eval", ".", "--as-of", "2026-11-25", "--data-root", "/"],
+    );
     assert_eq!(r.code, 1, "duplicate keys are errors: {}", r.stderr);
     let state: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(state["summary"]["identities"], 624);

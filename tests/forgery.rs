@@ -89,6 +89,8 @@ targets:
   directory:
     kind: directory
     deletion_threshold: 50
+    scope:
+      sync: all
     matching: [employeeId]
     mappings:
       employeeId:
@@ -103,7 +105,7 @@ targets:
     )
     .unwrap();
     let rows: Vec<[&str; 6]> = vec![
-        ["1001", FORGE, "Sales", "2020-01-01", "3", "1"],
+        ["1001", FORGE, "Sales", "2020-01-01", "3", "\u{1b}[2J1"],
         [
             "2002\n::error file=k::KEY",
             ANSI,
@@ -116,7 +118,7 @@ targets:
             "=HYPERLINK(\"http://evil.example\",\"x\")",
             "@SUM(1)",
             "-5",
-            "\u{1b}[2J2020-01-01",
+            "2020-01-01",
             "3",
             "2",
         ],
@@ -377,7 +379,7 @@ fn assert_safe_csv(what: &str, text: &str) -> Vec<Vec<String>> {
     let rows = parse_csv(text);
     let width = rows[0].len();
     for row in &rows {
-        assert_eq!(row.len(), width, "{what}: {row:?}");
+        assert_eq!(row.len(), width, "{what}: {:.300}", format!("{row:?}"));
         for cell in row {
             let first = cell.trim_start().chars().next();
             assert!(
@@ -385,7 +387,8 @@ fn assert_safe_csv(what: &str, text: &str) -> Vec<Vec<String>> {
                     first,
                     Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠')
                 ) && !cell.starts_with(['\t', '\r']),
-                "{what}: a formula cell {cell:?}"
+                "{what}: a formula cell {:.300}",
+                format!("{cell:?}")
             );
         }
     }
@@ -536,7 +539,7 @@ fn hostile_data_values_through_every_command_and_format() {
     );
     // Neutralised, not lost: the quote is the only change.
     let cells: Vec<&str> = directory.iter().flatten().map(String::as_str).collect();
-    assert!(cells.contains(&"'@SUM(1)"), "{cells:?}");
+    assert!(cells.contains(&"'@SUM(1)"), "{} cells", cells.len());
     assert!(cells.contains(&"'-5"));
     assert!(cells.contains(&FORGE));
     assert!(
@@ -689,7 +692,14 @@ fn hostile_names_through_every_renderer() {
     let yaml_string = |s: &str| escape::json_compact(s);
     let policy = std::fs::read_to_string(root.join("policies/policy.yaml"))
         .unwrap()
-        .replace("  sales:\n", &format!("  {}:\n", yaml_string(group)))
+        .replace(
+            "  sales:\n",
+            &format!(
+                "  {}:\n    display_name: {}\n",
+                yaml_string(group),
+                yaml_string("Sales <img src=x> *all* @team https://evil.example | [x](y) \u{202e}")
+            ),
+        )
         .replace("  directory:\n", &format!("  {}:\n", yaml_string(target)))
         .replace(
             "    code:\n      expression",
@@ -741,6 +751,7 @@ fn hostile_names_through_every_renderer() {
     );
     let md = report::markdown(&state);
     assert_safe_markdown("markdown", &md);
+    assert!(md.contains(" — `Sales <img src=x> *all* @team"), "{md}");
     for name in [group, target, package] {
         assert!(
             md.contains(&escape::markdown_code(name)),

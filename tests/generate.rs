@@ -282,3 +282,49 @@ fn streamed_identities_equal_assembled_ones() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Counts over their caps are refused before anything is written (the command line used to
+/// panic on `--identities 9223372036854775807` and allocate 17 GB for 4294967296).
+#[test]
+fn counts_over_their_caps_are_refused() {
+    use roster::generate::{MAX_IDENTITIES, MAX_MAPPINGS, MAX_PACKAGES, MAX_RULES};
+    let dir = temp("caps");
+    for over in [
+        Settings {
+            identities: usize::MAX,
+            ..Settings::default()
+        },
+        Settings {
+            identities: MAX_IDENTITIES + 1,
+            ..Settings::default()
+        },
+        Settings {
+            mappings: MAX_MAPPINGS + 1,
+            ..Settings::default()
+        },
+        Settings {
+            rules: MAX_RULES + 1,
+            ..Settings::default()
+        },
+        Settings {
+            packages: MAX_PACKAGES + 1,
+            ..Settings::default()
+        },
+    ] {
+        let e = generate(&over, &dir).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("over the limit"), "{e}");
+        assert!(!dir.exists(), "nothing is written");
+    }
+    assert!(
+        Settings {
+            identities: MAX_IDENTITIES,
+            mappings: MAX_MAPPINGS,
+            rules: MAX_RULES,
+            packages: MAX_PACKAGES,
+            seed: 1,
+        }
+        .check()
+        .is_ok()
+    );
+}

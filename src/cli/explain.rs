@@ -31,16 +31,22 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: ExplainFormat,
+    #[command(flatten)]
+    data: super::io::DataArgs,
 }
 
 /// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
 /// identity has that key, 2 when it could not run.
 pub fn run(args: &Args) -> ExitStatus {
-    let (as_of, loaded, checked) = match load_for_evaluation(&args.dir, args.as_of.as_deref()) {
-        Ok(x) => x,
-        Err(status) => return status,
-    };
+    let (as_of, loaded, checked) =
+        match load_for_evaluation(&args.dir, args.as_of.as_deref(), &args.data.options()) {
+            Ok(x) => x,
+            Err(status) => return status,
+        };
     let state = eval::evaluate(&loaded, &checked, Options { as_of });
+    if state.cannot_run() {
+        return super::eval::data_cannot_run(&state);
+    }
     let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
         let keys: Vec<&str> = state.identities.keys().collect();
         let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())

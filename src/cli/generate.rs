@@ -1,35 +1,53 @@
-//! `roster generate --identities N --seed S --out DIR [--mappings M --rules R --packages P]`.
+//! `roster generate --identities N --seed S --out DIR [--mappings M --rules R --packages P]
+//! [--force]`.
 
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::cannot_run;
-use crate::generate::{self, Settings};
+use crate::generate::{self, MAX_IDENTITIES, MAX_MAPPINGS, MAX_PACKAGES, MAX_RULES, Settings};
+
+/// A count between 0 and `max`, with a clear error otherwise (`usize` would accept values that
+/// overflow or exhaust memory).
+fn count(text: &str, max: usize) -> Result<usize, String> {
+    let value: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number from 0 to {max}"))?;
+    usize::try_from(value)
+        .ok()
+        .filter(|v| *v <= max)
+        .ok_or_else(|| format!("{value} is over the limit of {max}"))
+}
 
 /// Arguments of `roster generate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// How many people.
-    #[arg(long, default_value_t = 10_000)]
+    /// How many people (at most 10,000,000).
+    #[arg(long, default_value_t = 10_000, value_parser = |s: &str| count(s, MAX_IDENTITIES))]
     identities: usize,
     /// The random seed: the same seed gives the same files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Where to write `policies/` and `data/`.
+    /// Where to write `policies/` and `data/`; it must be empty or absent unless `--force`.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// How many identity attribute mappings.
-    #[arg(long, default_value_t = 500)]
+    /// How many identity attribute mappings (at most 10,000).
+    #[arg(long, default_value_t = 500, value_parser = |s: &str| count(s, MAX_MAPPINGS))]
     mappings: usize,
-    /// How many dynamic group rules.
-    #[arg(long, default_value_t = 2_000)]
+    /// How many dynamic group rules (at most 50,000).
+    #[arg(long, default_value_t = 2_000, value_parser = |s: &str| count(s, MAX_RULES))]
     rules: usize,
-    /// How many access packages.
-    #[arg(long, default_value_t = 200)]
+    /// How many access packages (at most 5,000).
+    #[arg(long, default_value_t = 200, value_parser = |s: &str| count(s, MAX_PACKAGES))]
     packages: usize,
+    /// Write into `--out` even when it is not empty (files of the same names are replaced).
+    #[arg(long)]
+    force: bool,
 }
 
-/// Runs `roster generate`.
+/// Runs `roster generate`: exit 0 when written, 2 when `--out` is not empty (without
+/// `--force`) or cannot be written.
 pub fn run(args: &Args) -> ExitStatus {
     let settings = Settings {
         identities: args.identities,
@@ -38,6 +56,23 @@ pub fn run(args: &Args) -> ExitStatus {
         rules: args.rules,
         packages: args.packages,
     };
+    if let Err(e) = settings.check() {
+        return cannot_run(&e);
+    }
+    if !args.force {
+        match std::fs::read_dir(&args.out) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return cannot_run(&format!(
+                        "`{}` is not empty: generate into an empty or new directory, or pass --force to replace its files",
+                        args.out.display()
+                    ));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return cannot_run(&format!("`{}`: {e}", args.out.display())),
+        }
+    }
     match generate::generate(&settings, &args.out) {
         Ok(summary) => {
             eprintln!(

@@ -33,15 +33,33 @@ pub struct Args {
     /// `attribute:department`, `group:sales`, or a bare name when it is unique).
     #[arg(long, value_name = "NODE")]
     impact: Option<String>,
+    #[command(flatten)]
+    root: super::io::RootArgs,
 }
 
 /// Runs `roster graph`. Errors in the policy set are printed on standard error and exit 1; the
 /// graph of what could be checked is still printed.
 pub fn run(args: &Args) -> ExitStatus {
-    let checked = match policy::check(&args.dir) {
+    let checked = match policy::check_with(&args.dir, &args.root.options()) {
         Ok(c) => c,
         Err(e) => return cannot_run(&e.to_string()),
     };
+    // Nothing to draw from a directory without policy files, or with a refused one.
+    let refused: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.code,
+                crate::codes::Code::NoPolicyFiles | crate::codes::Code::PolicyFileRefused
+            )
+        })
+        .cloned()
+        .collect();
+    if !refused.is_empty() {
+        eprint!("{}", render::human(&refused, &checked.sources));
+        return ExitStatus::Error;
+    }
     let graph = &checked.policy.graph;
     let errors: Vec<_> = checked
         .diagnostics

@@ -188,12 +188,69 @@ fn parse_as_of(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStat
     }
 }
 
+/// `--data-root`: the commands that read a policy set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RootArgs {
+    /// The directory that source paths and linked policy files must stay inside (default: the
+    /// repository that holds the policy set, else the policy directory's parent).
+    #[arg(long, value_name = "DIR")]
+    pub data_root: Option<std::path::PathBuf>,
+}
+
+/// `--data-root` and `--max-data-size`: the commands that read data files.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DataArgs {
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// The largest data file read: bytes, or a number with K, M or G (default 1G).
+    #[arg(long, value_name = "SIZE", value_parser = crate::files::parse_size)]
+    pub max_data_size: Option<u64>,
+}
+
+impl RootArgs {
+    /// The load options these arguments give.
+    pub fn options(&self) -> crate::policy::load::LoadOptions {
+        crate::policy::load::LoadOptions {
+            data_root: self.data_root.clone(),
+            ..crate::policy::load::LoadOptions::default()
+        }
+    }
+}
+
+impl DataArgs {
+    /// The load options these arguments give.
+    pub fn options(&self) -> crate::policy::load::LoadOptions {
+        let mut options = self.root.options();
+        if let Some(max) = self.max_data_size {
+            options.max_data_bytes = max;
+        }
+        options
+    }
+}
+
+/// Whether a diagnostic means the command cannot run on this input at all (exit 2, nothing
+/// written): a path or linked policy file outside the root, no policy files, a data file that
+/// is not a regular file or is over the size limit.
+pub fn refuses_to_run(code: crate::codes::Code) -> bool {
+    use crate::codes::Code;
+    matches!(
+        code,
+        Code::PathOutsideRoot
+            | Code::NoPolicyFiles
+            | Code::PolicyFileRefused
+            | Code::DataNotAFile
+            | Code::DataTooLarge
+    )
+}
+
 /// What `eval` and `explain` start from: the `--as-of` date and the policy set, loaded and
 /// checked. A bad date, or a policy set with errors (printed on standard error), gives the exit
-/// status instead.
+/// status instead: 2 when the set cannot be evaluated at all (no policy files, a refused path,
+/// no `identity`), else 1.
 pub fn load_for_evaluation(
     dir: &std::path::Path,
     as_of: Option<&str>,
+    options: &crate::policy::load::LoadOptions,
 ) -> Result<
     (
         chrono::NaiveDate,
@@ -203,7 +260,8 @@ pub fn load_for_evaluation(
     super::ExitStatus,
 > {
     let as_of = parse_as_of(as_of)?;
-    let loaded = crate::policy::load::load(dir).map_err(|e| cannot_run(&e.to_string()))?;
+    let loaded =
+        crate::policy::load::load_with(dir, options).map_err(|e| cannot_run(&e.to_string()))?;
     let mut diagnostics = loaded.diagnostics.clone();
     let checked = crate::policy::compile::compile(&loaded, &mut diagnostics);
     let errors: Vec<_> = diagnostics
@@ -213,7 +271,17 @@ pub fn load_for_evaluation(
         .collect();
     if !errors.is_empty() {
         eprint!("{}", crate::render::human(&errors, &loaded.sources));
-        return Err(super::ExitStatus::Failure);
+        return Err(if errors.iter().any(|d| refuses_to_run(d.code)) {
+            super::ExitStatus::Error
+        } else {
+            super::ExitStatus::Failure
+        });
+    }
+    if !loaded.files.iter().any(|f| f.policy.identity.is_some()) {
+        return Err(cannot_run(&format!(
+            "the policy set `{}` defines no `identity` (how source records become identities), so there is nothing to evaluate",
+            crate::files::quote(&dir.display().to_string())
+        )));
     }
     Ok((as_of, loaded, checked))
 }

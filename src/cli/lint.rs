@@ -33,12 +33,14 @@ pub struct Args {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    #[command(flatten)]
+    root: super::io::RootArgs,
 }
 
 /// Runs `roster lint`: exit 0 without errors (warnings allowed), 1 with errors (or warnings
 /// under `--deny-warnings`), 2 when the policy set cannot be read.
 pub fn run(args: &Args) -> ExitStatus {
-    let checked = match policy::check(&args.dir) {
+    let checked = match policy::check_with(&args.dir, &args.root.options()) {
         Ok(c) => c,
         Err(e) => return cannot_run(&e.to_string()),
     };

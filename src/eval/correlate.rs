@@ -38,13 +38,20 @@ pub struct SourceRef {
 }
 
 impl Person {
-    /// The primary source's name.
+    /// The primary record's data file.
     pub fn origin(&self, datasets: &[Dataset]) -> String {
         self.records
             .first()
             .and_then(|(d, _)| datasets.get(*d))
-            .map(|d| d.source.clone())
+            .map(|d| d.file.clone())
             .unwrap_or_default()
+    }
+
+    /// This person's record in dataset `d`: its file and row.
+    pub fn record_in(&self, datasets: &[Dataset], d: usize) -> Option<(String, usize)> {
+        let (_, r) = self.records.iter().find(|(x, _)| *x == d)?;
+        let data = datasets.get(d)?;
+        (*r < data.len()).then(|| (data.file.clone(), data.row(*r)))
     }
 
     /// The primary record's row.
@@ -239,12 +246,18 @@ pub fn correlate(
                 .iter()
                 .map(|g| locate(*g)),
         );
-        records.sort_by_key(|(d, r)| {
-            (
-                rank.get(*d).copied().unwrap_or(usize::MAX),
-                *d,
-                datasets.get(*d).map(|x| x.row(*r)),
-            )
+        // Sources by rank; two records of one source by content, never by row, so that which
+        // one is used does not depend on the order of rows.
+        records.sort_by(|(da, ra), (db, rb)| {
+            let rank_of = |d: &usize| rank.get(*d).copied().unwrap_or(usize::MAX);
+            rank_of(da)
+                .cmp(&rank_of(db))
+                .then(da.cmp(db))
+                .then_with(|| {
+                    datasets
+                        .get(*da)
+                        .map_or(std::cmp::Ordering::Equal, |x| x.cmp_records(*ra, *rb))
+                })
         });
         // One record per source: a second record of the same source joined to the same person
         // means the correlation keys are not unique.
@@ -253,14 +266,25 @@ pub fn correlate(
         for &(d, r) in &records {
             if seen.contains(&d) {
                 if let Some(data) = datasets.get(d) {
+                    let kept = kept
+                        .iter()
+                        .find(|(kd, _)| *kd == d)
+                        .map_or("", |(_, kr)| data.key(*kr));
                     issues.push(DataIssue {
                         code: Code::AmbiguousCorrelation,
                         severity: Severity::Warning,
-                        file: data.source.clone(),
+                        file: data.file.clone(),
                         row: Some(data.row(r)),
-                        field: None,
-                        message: format!("record `{}` of `{}` correlates with a person who already has a record there; it is not used", data.key(r), data.source),
-                        help: Some("make the correlation key pairs unique per person".into()),
+                        field: correlation_field(pairs, &data.source),
+                        message: format!(
+                            "record `{}` of source `{}` correlates with the person who already has record `{kept}` there; it is not used",
+                            data.key(r),
+                            data.source
+                        ),
+                        help: Some(
+                            "make the correlation key pairs unique per person; of two records, the one first in content order (key, then fields) is used"
+                                .into(),
+                        ),
                     });
                 }
                 continue;
@@ -274,7 +298,30 @@ pub fn correlate(
             .unwrap_or_default();
         people.push(Person { key, records: kept });
     }
-    // Keys and record lists together are unique: an unstable sort gives the one order.
-    people.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| a.records.cmp(&b.records)));
+    // By key; people with the same key (records of different sources that nothing joined) by
+    // their records' sources and content, never by row numbers.
+    people.sort_by(|a, b| {
+        a.key.cmp(&b.key).then_with(|| {
+            let content = |(d, r): &(usize, usize)| (*d, datasets.get(*d), *r);
+            for (x, y) in a.records.iter().zip(&b.records) {
+                let ((dx, data, rx), (dy, _, ry)) = (content(x), content(y));
+                let o = dx.cmp(&dy).then_with(|| {
+                    data.map_or(std::cmp::Ordering::Equal, |data| data.cmp_records(rx, ry))
+                });
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            a.records.len().cmp(&b.records.len())
+        })
+    });
     people
+}
+
+/// The correlation field of `source` (the first key pair naming it), for issues.
+fn correlation_field(pairs: &[(String, String)], source: &str) -> Option<String> {
+    pairs.iter().flat_map(|(l, r)| [l, r]).find_map(|spec| {
+        let (s, f) = spec.split_once('.')?;
+        (s == source).then(|| f.to_string())
+    })
 }

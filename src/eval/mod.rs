@@ -7,18 +7,21 @@
 //! in key order, so population-level choices (`SelectUniqueValue`) are deterministic whatever the
 //! order of rows in the input files.
 
+mod accounts;
 pub mod columns;
 pub mod correlate;
 pub mod explain;
+pub mod lifecycle;
 pub mod report;
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
+use crate::diagnostics::{FileId, Sources as _, Span};
 use crate::ingest::{self, DataIssue, Dataset};
 use crate::policy::Policy;
 use crate::policy::compile::{MappingDef, MappingKind, ProgramKind};
@@ -26,11 +29,11 @@ use crate::policy::graph::NodeId;
 use crate::policy::load::Loaded;
 use crate::policy::raw;
 use crate::rule::RuleContext;
-use crate::rule::sets::{Bitset, Population, SetEvaluator};
+use crate::rule::sets::{Bitset, Members, Population, SetEvaluator};
 use crate::value::Value;
 use rayon::prelude::*;
 
-pub use report::{Account, DesiredState, IdentityState, Lifecycle};
+pub use report::{Account, AccountState, DesiredState, IdentityState, Lifecycle};
 
 /// Evaluation settings.
 #[derive(Debug, Clone, Copy)]
@@ -39,8 +42,11 @@ pub struct Options {
     pub as_of: NaiveDate,
 }
 
-/// Reads every source of the policy set (paths relative to the declaring file), in
-/// declaration order.
+/// Reads every source of the policy set (paths relative to the declaring file, inside the
+/// root of [`Loaded::access`]), in declaration order. A source that gives no dataset (missing,
+/// unreadable, unparsable), or no records without being declared `optional: true`, is a
+/// `D112`; a refused file (outside the root, not a regular file, over the size limit) is its
+/// own refusal. Either way the caller must not go on ([`DesiredState::cannot_run`]).
 pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset> {
     let mut datasets = Vec::new();
     for file in &loaded.files {
@@ -50,9 +56,35 @@ pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
         for (name, source) in &file.policy.sources {
-            let (data, mut problems) = ingest::read(&name.value, &source.value, &base);
+            let (data, mut problems) =
+                ingest::read(&name.value, &source.value, &base, &loaded.access);
+            // A file refused for safety is its own reason to stop: no `D112` on top of it.
+            let refused = problems
+                .iter()
+                .any(|p| p.code != Code::DataSourceUnusable && p.code.stops_evaluation());
             issues.append(&mut problems);
-            datasets.extend(data);
+            if refused {
+                continue;
+            }
+            let optional = source.value.optional.as_ref().is_some_and(|o| o.value);
+            let unusable = |why: &str| {
+                DataIssue::new(
+                    Code::DataSourceUnusable,
+                    &ingest::display_path(&source.value, &base),
+                    format!("source `{}` {why}: nothing is evaluated", name.value),
+                )
+            };
+            match data {
+                None => issues.push(unusable("could not be read").help(
+                    "fix the problem reported for the file; a report without this source's people would be wrong",
+                )),
+                Some(d) if d.is_empty() && !optional => issues.push(
+                    unusable("yields no records").help(
+                        "check the export; declare the source `optional: true` if it may legitimately be empty",
+                    ),
+                ),
+                Some(d) => datasets.push(d),
+            }
         }
     }
     datasets
@@ -70,6 +102,9 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let mut clock = Stages::new();
     // 1. Read every source.
     let datasets = read_sources(loaded, &mut issues);
+    if issues.iter().any(|i| i.code.stops_evaluation()) {
+        return DesiredState::new(options.as_of, report::Identities::default(), issues);
+    }
     let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
 
     clock.lap("read sources");
@@ -88,6 +123,24 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         .unwrap_or_default();
     let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
     let n = people.len();
+    if n == 0 {
+        // Every source is optional and empty: there is nobody to evaluate, and a report that
+        // says so would read as "remove everyone".
+        issues.push(
+            DataIssue::new(
+                Code::DataSourceUnusable,
+                datasets.first().map_or("", |d| d.file.as_str()),
+                "the sources yield no records: nothing is evaluated",
+            )
+            .help("a policy set needs at least one record to evaluate"),
+        );
+        return DesiredState::new(options.as_of, report::Identities::default(), issues);
+    }
+    let locate = Locator {
+        policy,
+        datasets: &datasets,
+        people: &people,
+    };
 
     clock.lap("correlate");
     // 3. Identity attributes, a column at a time in the graph's order; the columns of one
@@ -132,20 +185,11 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         for ((_, attr, _), computed) in batch.into_iter().zip(results) {
             progress.tick();
             for (row, d) in computed.errors {
-                let person = people.get(row);
-                issues.push(DataIssue {
-                    code: d.code,
-                    severity: Severity::Error,
-                    file: person.map(|p| p.origin(&datasets)).unwrap_or_default(),
-                    row: person.and_then(|p| p.first_row(&datasets)),
-                    field: Some((*attr).clone()),
-                    message: format!(
-                        "identity `{}`: {}",
-                        person.map_or("", |p| p.key.as_str()),
-                        d.message
-                    ),
-                    help: d.help.clone(),
-                });
+                issues.push(
+                    locate
+                        .attribute(row, attr, d.code, d.message)
+                        .help_opt(d.help.clone()),
+                );
             }
             for row in computed.ignore_object {
                 ignored.insert(row);
@@ -168,8 +212,9 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let column_of = |name: &str| -> Option<&Column> {
         attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c)
     };
-    let lifecycle = lifecycles(identity.map(|i| &i.value), &column_of, n, now);
-    manager_issues(&people, column_of("manager"), &mut issues);
+    let lifecycle_rules = lifecycle::Rules::new(identity.map(|i| &i.value));
+    let lifecycle = lifecycles(&lifecycle_rules, &column_of, &locate, now, &mut issues);
+    manager_issues(&locate, column_of("manager"), &mut issues);
 
     clock.lap("identity attributes and lifecycle");
     // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
@@ -192,19 +237,15 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             ProgramKind::Expression { .. } => None,
         })
         .collect();
-    let static_members: HashMap<&str, Vec<&str>> = loaded
-        .files
-        .iter()
-        .flat_map(|f| f.policy.groups.iter())
-        .filter_map(|(n, g)| {
-            g.value.members.as_ref().map(|m| {
-                (
-                    n.value.as_str(),
-                    m.iter().map(|x| x.value.as_str()).collect(),
-                )
-            })
-        })
-        .collect();
+    // Static members, with the file that lists them (for warnings).
+    let mut static_members: HashMap<&str, (FileId, Vec<&crate::yaml::Sp<String>>)> = HashMap::new();
+    for f in &loaded.files {
+        for (name, g) in &f.policy.groups {
+            if let Some(m) = &g.value.members {
+                static_members.insert(name.value.as_str(), (f.id, m.iter().collect()));
+            }
+        }
+    }
     let index: HashMap<&str, usize> = people
         .iter()
         .enumerate()
@@ -218,51 +259,102 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let packages = raw_packages(loaded);
     let mut evaluator = SetEvaluator::new();
     // Group sets by lower-cased name (memberOf compares case-insensitively); packages by
-    // `package:name`.
-    let mut sets: HashMap<String, Bitset> = HashMap::new();
-    let mut evaluate_node =
-        |node: &NodeId, sets: &HashMap<String, Bitset>, issues: &mut Vec<DataIssue>| -> Bitset {
-            let Some(rule) = rules.get(node) else {
-                return Bitset::with_capacity(n);
-            };
-            match evaluator.eval(rule, &population, &ctx, &|id: &str| sets.get(id)) {
-                Ok(mut set) => {
-                    set.intersect_with(&eligible);
-                    set
-                }
-                Err(d) => {
-                    issues.push(DataIssue {
-                        code: d.code,
-                        severity: Severity::Error,
-                        file: String::new(),
-                        row: None,
-                        field: Some(node.to_string()),
-                        message: d.message,
-                        help: d.help,
-                    });
-                    Bitset::with_capacity(n)
-                }
-            }
+    // `package:name`. Each in three values: members, and identities whose membership cannot
+    // be decided (never members: an undetermined membership grants nothing).
+    let mut sets: HashMap<String, Decided> = HashMap::new();
+    let mut undetermined: Vec<(usize, report::Undetermined)> = Vec::new();
+    // The causes (`E130`), issued once it is known that the membership stayed undetermined
+    // (a static entry or a package grant may still make the identity a member).
+    let mut causes: Vec<(usize, String, DataIssue)> = Vec::new();
+    let mut evaluate_node = |node: &NodeId,
+                             sets: &HashMap<String, Decided>,
+                             causes: &mut Vec<(usize, String, DataIssue)>,
+                             undetermined: &mut Vec<(usize, report::Undetermined)>|
+     -> Decided {
+        let Some(rule) = rules.get(node) else {
+            return Decided::empty(n);
         };
+        let mut outcome = evaluator.decide(rule, &population, &ctx, &|id: &str| {
+            sets.get(id).map(|d| Members {
+                members: &d.members,
+                undetermined: Some(&d.undetermined),
+            })
+        });
+        outcome.members.intersect_with(&eligible);
+        outcome.undetermined.intersect_with(&eligible);
+        for i in outcome.undetermined.ones() {
+            let Some(d) = outcome.reason(i) else {
+                continue;
+            };
+            if d.code != Code::UndeterminedMembership {
+                // The cause: a value of this identity that the rule cannot decide on.
+                let attribute = failing_property(rule, d.span);
+                let mut issue = match attribute {
+                    Some(a) => locate.attribute(i, a, Code::UndeterminedMembership, String::new()),
+                    None => locate.primary(i, node.to_string(), Code::UndeterminedMembership),
+                };
+                issue.message = format!(
+                    "identity `{}`: the {} is undetermined, so it is not granted: {}",
+                    locate.key(i),
+                    node_words(node),
+                    d.message
+                );
+                causes.push((i, node_ref(node), issue.help_opt(d.help.clone())));
+            }
+            undetermined.push((
+                i,
+                report::Undetermined {
+                    of: node_ref(node),
+                    reason: d.message.clone(),
+                },
+            ));
+        }
+        Decided {
+            members: outcome.members,
+            undetermined: outcome.undetermined,
+        }
+    };
     for node in &graph_order {
         match node {
             NodeId::Group(name) => {
-                let mut set = evaluate_node(node, &sets, &mut issues);
-                if let Some(list) = static_members.get(name.as_str()) {
+                let mut set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
+                if let Some((listed_in, list)) = static_members.get(name.as_str()) {
                     for key in list {
-                        match index.get(key) {
-                            Some(i) => set.insert(*i),
-                            None => issues.push(DataIssue {
-                                code: Code::UnknownMember,
-                                severity: Severity::Warning,
-                                file: String::new(),
-                                row: None,
-                                field: None,
-                                message: format!(
-                                    "static member `{key}` of group `{name}` is not an identity"
-                                ),
-                                help: Some("list identity keys of the primary source".into()),
-                            }),
+                        match index.get(key.value.as_str()) {
+                            // An identity without an account is a member of nothing.
+                            Some(i) if eligible.contains(*i) => set.members.insert(*i),
+                            Some(i) => {
+                                let at = policy_place(loaded, *listed_in, key.span);
+                                issues.push(DataIssue {
+                                    code: Code::StaticMemberWithoutAccount,
+                                    severity: Severity::Warning,
+                                    file: at.file,
+                                    row: Some(at.line),
+                                    field: Some(format!("groups.{name}.members")),
+                                    message: format!(
+                                        "static member `{}` of group `{name}` has no account on the as-of date (lifecycle `{}`{}): not a member",
+                                        key.value,
+                                        lifecycle.get(*i).map_or("unknown", |l| l.word()),
+                                        if ignored.contains(*i) { ", `IgnoreObjectFlow`" } else { "" }
+                                    ),
+                                    help: Some(STATIC_HELP.into()),
+                                });
+                            }
+                            None => {
+                                let at = policy_place(loaded, *listed_in, key.span);
+                                issues.push(DataIssue {
+                                    code: Code::UnknownMember,
+                                    severity: Severity::Warning,
+                                    file: at.file,
+                                    row: Some(at.line),
+                                    field: Some(format!("groups.{name}.members")),
+                                    message: format!(
+                                        "static member `{}` of group `{name}` is not an identity",
+                                        key.value
+                                    ),
+                                    help: Some("list identity keys of the primary source".into()),
+                                })
+                            }
                         }
                     }
                 }
@@ -273,13 +365,29 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                         .any(|r| matches!(&r.value, raw::Resource::Group(g) if g.value == *name))
                         && let Some(holders) = sets.get(&format!("package:{pname}"))
                     {
-                        set.union_with(holders);
+                        set.members.union_with(&holders.members);
+                        // Granted only through an undetermined assignment: undetermined too.
+                        for i in holders.undetermined.ones() {
+                            if !set.members.contains(i) && !set.undetermined.contains(i) {
+                                set.undetermined.insert(i);
+                                undetermined.push((
+                                    i,
+                                    report::Undetermined {
+                                        of: node_ref(node),
+                                        reason: format!(
+                                            "granted by access package `{pname}`, whose assignment is undetermined"
+                                        ),
+                                    },
+                                ));
+                            }
+                        }
                     }
                 }
+                set.undetermined.difference_with(&set.members);
                 sets.insert(name.to_lowercase(), set);
             }
             NodeId::Package(name) => {
-                let set = evaluate_node(node, &sets, &mut issues);
+                let set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
                 sets.insert(format!("package:{name}"), set);
             }
             _ => {}
@@ -288,6 +396,9 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     drop(evaluator);
     let mut groups: Vec<(String, Bitset)> = Vec::new();
     let mut package_sets: Vec<(String, Bitset)> = Vec::new();
+    // The identities whose membership is undetermined, per group and package (same order).
+    let mut groups_maybe: Vec<(String, Bitset)> = Vec::new();
+    let mut packages_maybe: Vec<(String, Bitset)> = Vec::new();
     let group_names: HashMap<String, &String> = policy
         .groups
         .keys()
@@ -295,29 +406,143 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         .collect();
     for (name, set) in sets {
         match name.strip_prefix("package:") {
-            Some(p) => package_sets.push((p.to_string(), set)),
-            None => groups.push((
-                group_names
+            Some(p) => {
+                package_sets.push((p.to_string(), set.members));
+                packages_maybe.push((p.to_string(), set.undetermined));
+            }
+            None => {
+                let name = group_names
                     .get(&name)
-                    .map_or_else(|| name.clone(), |g| (*g).clone()),
-                set,
-            )),
+                    .map_or_else(|| name.clone(), |g| (*g).clone());
+                groups.push((name.clone(), set.members));
+                groups_maybe.push((name, set.undetermined));
+            }
         }
     }
     groups.sort_by(|a, b| a.0.cmp(&b.0));
     package_sets.sort_by(|a, b| a.0.cmp(&b.0));
-    separation_of_duties(&people, &packages, &groups, &package_sets, &mut issues);
+    groups_maybe.sort_by(|a, b| a.0.cmp(&b.0));
+    packages_maybe.sort_by(|a, b| a.0.cmp(&b.0));
+    // An undetermined membership that a reference no longer reaches was superseded (a static
+    // member, a package grant): keep only those still undetermined at the end.
+    let maybe_of: HashMap<String, &Bitset> = groups_maybe
+        .iter()
+        .map(|(g, b)| (format!("group:{g}"), b))
+        .chain(
+            packages_maybe
+                .iter()
+                .map(|(p, b)| (format!("access_package:{p}"), b)),
+        )
+        .collect();
+    undetermined.retain(|(i, u)| maybe_of.get(&u.of).is_some_and(|b| b.contains(*i)));
+    drop(maybe_of);
+    let still: std::collections::HashSet<(usize, &str)> = undetermined
+        .iter()
+        .map(|(i, u)| (*i, u.of.as_str()))
+        .collect();
+    for (i, of, issue) in causes {
+        if still.contains(&(i, of.as_str())) {
+            issues.push(issue);
+        }
+    }
+    drop(still);
+    let conflicts = separation_of_duties(loaded, &people, &groups, &package_sets, &mut issues);
 
     clock.lap("groups and access packages (rules)");
     // 5. Accounts in each target, for identities in scope.
     let mut holders_base = eligible.clone();
     holders_base.difference_with(&ignored);
     let mut targets: Vec<report::TargetAccounts> = Vec::new();
+    // Groups and packages with their undetermined identities added: who could be in a
+    // target's scope if every undetermined membership held.
+    let any_maybe = groups_maybe
+        .iter()
+        .chain(&packages_maybe)
+        .any(|(_, b)| !b.is_clear());
+    let possible = |definite: &[(String, Bitset)], maybe: &[(String, Bitset)]| {
+        definite
+            .iter()
+            .zip(maybe)
+            .map(|((name, d), (_, m))| {
+                let mut b = d.clone();
+                b.union_with(m);
+                (name.clone(), b)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (groups_possible, packages_possible) = if any_maybe {
+        (
+            possible(&groups, &groups_maybe),
+            possible(&package_sets, &packages_maybe),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     for file in &loaded.files {
         for (tname, target) in &file.policy.targets {
             let target = &target.value;
             let mut holders = holders_base.clone();
-            holders.intersect_with(&scope_of(target, &groups, &package_sets, &column_of, n));
+            holders.intersect_with(&scope_of(
+                &tname.value,
+                target,
+                &groups,
+                &package_sets,
+                &packages,
+                &column_of,
+                n,
+            ));
+            if any_maybe || has_regex_filters(target) {
+                // In scope only if an undetermined membership or an undecidable scoping clause
+                // held: no account, reported.
+                let (g, p) = if any_maybe {
+                    (&groups_possible, &packages_possible)
+                } else {
+                    (&groups, &package_sets)
+                };
+                let mut undecided = Vec::new();
+                let mut maybe = holders_base.clone();
+                maybe.intersect_with(&scope_with(
+                    &tname.value,
+                    target,
+                    g,
+                    p,
+                    &packages,
+                    &column_of,
+                    n,
+                    Some(&mut undecided),
+                ));
+                maybe.difference_with(&holders);
+                let undecided: HashMap<usize, (String, String)> = undecided
+                    .into_iter()
+                    .map(|(i, attr, why)| (i, (attr, why)))
+                    .collect();
+                for i in maybe.ones() {
+                    let reason = match undecided.get(&i) {
+                        Some((attr, why)) => {
+                            issues.push(
+                                locate.attribute(
+                                    i,
+                                    attr,
+                                    Code::UndeterminedMembership,
+                                    format!(
+                                        "the scoping filter of target `{}` cannot be decided on `{attr}`, so no account is granted: {why}",
+                                        tname.value
+                                    ),
+                                ),
+                            );
+                            format!("the scoping filter on `{attr}` cannot be decided: {why}")
+                        }
+                        None => "in the target's scope only through a group or access package whose membership is undetermined".into(),
+                    };
+                    undetermined.push((
+                        i,
+                        report::Undetermined {
+                            of: format!("account:{}", tname.value),
+                            reason,
+                        },
+                    ));
+                }
+            }
             let plan: Vec<(&String, &MappingDef)> = target
                 .mappings
                 .keys()
@@ -348,19 +573,10 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             for ((aname, _), computed) in plan.into_iter().zip(results) {
                 progress.tick();
                 for (row, d) in computed.errors {
-                    issues.push(DataIssue {
-                        code: d.code,
-                        severity: Severity::Error,
-                        file: String::new(),
-                        row: None,
-                        field: Some(format!("{}.{}", tname.value, aname)),
-                        message: format!(
-                            "identity `{}`: {}",
-                            people.get(row).map_or("", |p| p.key.as_str()),
-                            d.message
-                        ),
-                        help: d.help.clone(),
-                    });
+                    let mut issue =
+                        locate.primary(row, format!("{}.{}", tname.value, aname), d.code);
+                    issue.message = format!("identity `{}`: {}", locate.key(row), d.message);
+                    issues.push(issue.help_opt(d.help.clone()));
                 }
                 let absent = (!computed.ignore_attribute.is_empty()).then(|| {
                     let mut b = Bitset::with_capacity(n);
@@ -371,9 +587,27 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 });
                 columns_out.push((aname.clone(), computed.column, absent));
             }
+            // One decision for whether each account is enabled: the lifecycle, then any
+            // enable/disable attribute that disables; such an attribute never enables.
+            let enabled = accounts::decide_enabled(
+                &tname.value,
+                target.kind.value,
+                &holders,
+                &lifecycle,
+                &mut columns_out,
+                &|i| {
+                    people
+                        .get(i)
+                        .map_or((String::new(), None, String::new()), |p| {
+                            (p.origin(&datasets), p.first_row(&datasets), p.key.clone())
+                        })
+                },
+                &mut issues,
+            );
             targets.push(report::TargetAccounts {
                 name: tname.value.clone(),
                 holders,
+                enabled,
                 attributes: columns_out,
             });
         }
@@ -382,6 +616,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     progress.done();
 
     clock.lap("target accounts");
+    undetermined.sort_by(|a, b| (a.0, &a.1.of).cmp(&(b.0, &b.1.of)));
+    undetermined.dedup_by(|a, b| a.0 == b.0 && a.1.of == b.1.of);
     let identities = report::Identities {
         datasets,
         people,
@@ -391,11 +627,159 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         groups,
         packages: package_sets,
         targets,
+        undetermined,
+        conflicts,
     };
-    let state = DesiredState::new(options.as_of, identities, issues);
+    let mut state = DesiredState::new(options.as_of, identities, issues);
+    state.display_names = loaded.display_names();
     clock.lap("report");
     clock.finish();
     state
+}
+
+/// A group's or package's sets in three values.
+struct Decided {
+    /// The members.
+    members: Bitset,
+    /// The identities whose membership could not be decided (never members).
+    undetermined: Bitset,
+}
+
+impl Decided {
+    fn empty(n: usize) -> Decided {
+        Decided {
+            members: Bitset::with_capacity(n),
+            undetermined: Bitset::with_capacity(n),
+        }
+    }
+}
+
+/// Where the data of an identity is, for data issues: every issue caused by a record names
+/// its file, row and field.
+struct Locator<'a> {
+    policy: &'a Policy,
+    datasets: &'a [Dataset],
+    people: &'a [correlate::Person],
+}
+
+impl Locator<'_> {
+    /// Identity `i`'s key.
+    fn key(&self, i: usize) -> &str {
+        self.people.get(i).map_or("", |p| p.key.as_str())
+    }
+
+    /// An issue at identity `i`'s primary record, about `field`.
+    fn primary(&self, i: usize, field: String, code: Code) -> DataIssue {
+        let person = self.people.get(i);
+        DataIssue {
+            code,
+            severity: code.severity(),
+            file: person.map(|p| p.origin(self.datasets)).unwrap_or_default(),
+            row: person.and_then(|p| p.first_row(self.datasets)),
+            field: Some(field),
+            message: String::new(),
+            help: None,
+        }
+    }
+
+    /// An issue about identity `i`'s attribute `attr`: at the record and field it is copied
+    /// from when its mapping copies a source field (directly or through other attributes),
+    /// else at the primary record, naming the attribute. The message is prefixed with the
+    /// identity.
+    fn attribute(&self, i: usize, attr: &str, code: Code, message: String) -> DataIssue {
+        let mut issue = match self.source_of(attr) {
+            Some((source, field)) => {
+                let found = self
+                    .datasets
+                    .iter()
+                    .position(|d| d.source == source)
+                    .and_then(|d| self.people.get(i)?.record_in(self.datasets, d));
+                match found {
+                    Some((file, row)) => DataIssue {
+                        code,
+                        severity: code.severity(),
+                        file,
+                        row: Some(row),
+                        field: Some(field.to_string()),
+                        message: String::new(),
+                        help: None,
+                    },
+                    None => self.primary(i, attr.to_string(), code),
+                }
+            }
+            None => self.primary(i, attr.to_string(), code),
+        };
+        issue.message = format!("identity `{}`: {message}", self.key(i));
+        issue
+    }
+
+    /// The source field an attribute copies, following direct copies of other attributes.
+    fn source_of(&self, attr: &str) -> Option<(&str, &str)> {
+        let mut at = attr;
+        for _ in 0..64 {
+            let mapping = self
+                .policy
+                .mappings
+                .get(&NodeId::Attribute(at.to_string()))?;
+            match &mapping.kind {
+                MappingKind::Direct(NodeId::SourceField(s, f)) => return Some((s, f)),
+                MappingKind::Direct(NodeId::Attribute(a)) => at = a,
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+/// The property read by the condition of `rule` written at `span` (the identity attribute
+/// of the same name): for a condition on a quantifier's items, the quantified property.
+fn failing_property(rule: &crate::rule::RuleProgram, span: Span) -> Option<&str> {
+    use crate::rule::compile::{Node, Target};
+    fn find(node: &Node, span: Span, quantified: Option<usize>) -> Option<usize> {
+        match node {
+            Node::And(c) | Node::Or(c) => c.iter().find_map(|c| find(c, span, quantified)),
+            Node::Not(inner) => find(inner, span, quantified),
+            Node::Test {
+                target, span: at, ..
+            } if *at == span => match target {
+                Target::Slot(s) => Some(*s),
+                _ => quantified,
+            },
+            Node::Quantified { slot, body, .. } => find(body, span, Some(*slot)),
+            _ => None,
+        }
+    }
+    let slot = find(&rule.root, span, None)?;
+    rule.properties.get(slot).map(|p| p.name.as_str())
+}
+
+/// A membership in words: ``membership of group `x` ``.
+fn node_words(node: &NodeId) -> String {
+    match node {
+        NodeId::Group(g) => format!("membership of group `{g}`"),
+        NodeId::Package(p) => format!("assignment of access package `{p}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+/// A group or package as the report names it: `group:x`, `access_package:x`.
+fn node_ref(node: &NodeId) -> String {
+    match node {
+        NodeId::Group(g) => format!("group:{g}"),
+        NodeId::Package(p) => format!("access_package:{p}"),
+        other => other.to_string(),
+    }
+}
+
+/// A place in a policy file.
+fn policy_place(loaded: &Loaded, file: FileId, span: Span) -> report::PolicyPlace {
+    let src = loaded.sources.source(file);
+    let at = src.line_col(span.start);
+    report::PolicyPlace {
+        file: src.name.to_string(),
+        line: at.line,
+        column: at.column,
+    }
 }
 
 /// The identity-space columns of the source fields that mappings read: each gathered once
@@ -467,39 +851,98 @@ fn resolve<'p, 'c>(
     }
 }
 
-/// The identities in a target's scope: assigned through a group or package (when any are
-/// listed), and passing the scoping filters (when any are given).
+/// The identities in a target's scope: with `sync: all` everyone, otherwise (the default)
+/// those assigned to it — members of its groups, holders of its access packages and of any
+/// package that grants one of its app roles — then those passing the scoping filters (when
+/// any are given). An assigned-only target that nothing assigns holds nobody. A clause that
+/// cannot be decided on a value (a `REGEX MATCH` whose pattern fails on it) never passes.
 fn scope_of<'c>(
+    name: &str,
     target: &raw::Target,
     groups: &[(String, Bitset)],
-    packages: &[(String, Bitset)],
+    package_sets: &[(String, Bitset)],
+    packages: &[(String, &raw::AccessPackage)],
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
     n: usize,
 ) -> Bitset {
+    scope_with(
+        name,
+        target,
+        groups,
+        package_sets,
+        packages,
+        column_of,
+        n,
+        None,
+    )
+}
+
+/// Whether a target has `REGEX MATCH` scoping clauses, which may not be decidable.
+fn has_regex_filters(target: &raw::Target) -> bool {
+    target.scope.iter().any(|s| {
+        s.value
+            .filters
+            .iter()
+            .flat_map(|f| f.value.iter())
+            .any(|c| {
+                matches!(
+                    c.value.operator.value,
+                    raw::ClauseOperator::RegexMatch | raw::ClauseOperator::NotRegexMatch
+                )
+            })
+    })
+}
+
+/// [`scope_of`]; with `undecided`, a clause that cannot be decided on an identity's value
+/// passes instead, and the identity is recorded with the clause's attribute and why (so that
+/// the difference from [`scope_of`] is who is in scope only if the undecidable held).
+#[allow(clippy::too_many_arguments)]
+fn scope_with<'c>(
+    name: &str,
+    target: &raw::Target,
+    groups: &[(String, Bitset)],
+    package_sets: &[(String, Bitset)],
+    packages: &[(String, &raw::AccessPackage)],
+    column_of: &dyn Fn(&str) -> Option<&'c Column>,
+    n: usize,
+    mut undecided: Option<&mut Vec<(usize, String, String)>>,
+) -> Bitset {
     let mut all = Bitset::with_capacity(n);
     all.insert_range(..);
-    let Some(scope) = &target.scope else {
-        return all;
-    };
-    let scope = &scope.value;
-    let assigned = if scope.groups.is_empty() && scope.access_packages.is_empty() {
+    let scope = target.scope.as_ref().map(|s| &s.value);
+    let sync_all = scope
+        .and_then(|s| s.sync.as_ref())
+        .is_some_and(|s| s.value == raw::SyncMode::All);
+    let assigned = if sync_all {
         all.clone()
     } else {
         let mut set = Bitset::with_capacity(n);
         let named = |sets: &[(String, Bitset)], name: &str| {
             sets.iter().find(|(g, _)| g == name).map(|(_, b)| b.clone())
         };
-        for g in &scope.groups {
+        for g in scope.iter().flat_map(|s| &s.groups) {
             if let Some(b) = named(groups, &g.value) {
                 set.union_with(&b);
             }
         }
-        for p in &scope.access_packages {
-            if let Some(b) = named(packages, &p.value) {
+        for p in scope.iter().flat_map(|s| &s.access_packages) {
+            if let Some(b) = named(package_sets, &p.value) {
+                set.union_with(&b);
+            }
+        }
+        // An app-role grant is an assignment to its target.
+        for (pname, pkg) in packages {
+            let grants = pkg.resources.iter().any(
+                |r| matches!(&r.value, raw::Resource::AppRole(role) if role.target.value == name),
+            );
+            if grants && let Some(b) = named(package_sets, pname) {
                 set.union_with(&b);
             }
         }
         set
+    };
+    let Some(scope) = scope else {
+        return assigned;
     };
     if scope.filters.is_empty() {
         return assigned;
@@ -511,22 +954,30 @@ fn scope_of<'c>(
         let mut pass = all.clone();
         for (ci, c) in f.value.iter().enumerate() {
             let column = column_of(&c.value.attribute.value);
+            let lenient = undecided.is_some();
             let hit = |v: Option<&Value>| clause(&c.value, v, patterns.0.get(&(fi, ci)));
             let set = match column {
                 None => {
-                    if hit(None) {
+                    if hit(None).unwrap_or(lenient) {
                         all.clone()
                     } else {
                         Bitset::with_capacity(n)
                     }
                 }
                 Some(column) => {
-                    let table: Vec<bool> =
+                    let table: Vec<Result<bool, String>> =
                         column.dictionary().iter().map(|v| hit(Some(v))).collect();
                     let mut b = Bitset::with_capacity(n);
                     for i in 0..n {
-                        if table.get(column.code(i) as usize).copied().unwrap_or(false) {
-                            b.insert(i);
+                        match table.get(column.code(i) as usize) {
+                            Some(Ok(true)) => b.insert(i),
+                            Some(Err(why)) => {
+                                if let Some(out) = undecided.as_deref_mut() {
+                                    b.insert(i);
+                                    out.push((i, c.value.attribute.value.clone(), why.clone()));
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     b
@@ -541,48 +992,136 @@ fn scope_of<'c>(
 }
 
 /// Separation of duties: identities holding incompatible packages, or a package and a group
-/// it is incompatible with.
+/// it is incompatible with. Each pair is reported once per identity, whichever side declares
+/// it (or both), at the first declaration in policy order; it is an error when either
+/// declaring package says `separation_of_duties: error`.
 fn separation_of_duties(
+    loaded: &Loaded,
     people: &[correlate::Person],
-    packages: &[(String, &raw::AccessPackage)],
     groups: &[(String, Bitset)],
     package_sets: &[(String, Bitset)],
     issues: &mut Vec<DataIssue>,
-) {
-    let set = |sets: &[(String, Bitset)], name: &str| -> Option<Bitset> {
+) -> Vec<report::Conflict> {
+    use std::collections::BTreeMap;
+    let set = |sets: &'_ [(String, Bitset)], name: &str| -> Option<Bitset> {
         sets.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone())
     };
-    let key = |i: usize| people.get(i).map_or("", |p| p.key.as_str());
-    for (pname, pkg) in packages {
-        let Some(holders) = set(package_sets, pname) else {
-            continue;
-        };
-        for other in &pkg.incompatible_packages {
-            if pname.as_str() >= other.value.as_str() {
-                continue;
-            }
-            if let Some(mut both) = set(package_sets, &other.value) {
-                both.intersect_with(&holders);
-                for i in both.ones() {
-                    issues.push(sod(
-                        key(i),
-                        &format!("access packages `{pname}` and `{}`", other.value),
-                    ));
+    // Every declared pair, keyed by its two sides (packages in name order), with where it is
+    // declared and whether some declaration makes it an error.
+    type Side = (&'static str, String);
+    let mut pairs: BTreeMap<(Side, Side), (report::PolicyPlace, String, bool)> = BTreeMap::new();
+    for file in &loaded.files {
+        for (pname, pkg) in &file.policy.access_packages {
+            let error = pkg
+                .value
+                .separation_of_duties
+                .as_ref()
+                .is_some_and(|s| s.value == raw::ConflictSeverity::Error);
+            let declared = pkg
+                .value
+                .incompatible_packages
+                .iter()
+                .map(|o| {
+                    let (a, b) = if pname.value <= o.value {
+                        (pname.value.clone(), o.value.clone())
+                    } else {
+                        (o.value.clone(), pname.value.clone())
+                    };
+                    (
+                        ("access_package", a),
+                        ("access_package", b),
+                        o.span,
+                        "incompatible_packages",
+                    )
+                })
+                .chain(pkg.value.incompatible_groups.iter().map(|g| {
+                    (
+                        ("access_package", pname.value.clone()),
+                        ("group", g.value.clone()),
+                        g.span,
+                        "incompatible_groups",
+                    )
+                }));
+            for (first, second, span, list) in declared {
+                if first == second {
+                    continue;
                 }
-            }
-        }
-        for group in &pkg.incompatible_groups {
-            if let Some(mut both) = set(groups, &group.value) {
-                both.intersect_with(&holders);
-                for i in both.ones() {
-                    issues.push(sod(
-                        key(i),
-                        &format!("access package `{pname}` and group `{}`", group.value),
-                    ));
-                }
+                let entry = pairs.entry((first, second)).or_insert_with(|| {
+                    (
+                        policy_place(loaded, file.id, span),
+                        format!("access_packages.{}.{list}", pname.value),
+                        false,
+                    )
+                });
+                entry.2 |= error;
             }
         }
     }
+    let mut conflicts = Vec::new();
+    for ((first, second), (at, field, error)) in pairs {
+        let sets_of = |kind: &str| {
+            if kind == "group" {
+                groups
+            } else {
+                package_sets
+            }
+        };
+        let (Some(mut both), Some(other)) = (
+            set(sets_of(first.0), &first.1),
+            set(sets_of(second.0), &second.1),
+        ) else {
+            continue;
+        };
+        both.intersect_with(&other);
+        let severity = if error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        for i in both.ones() {
+            let key = people.get(i).map_or("", |p| p.key.as_str());
+            let words = |(kind, name): &Side| {
+                if *kind == "group" {
+                    format!("group `{name}`")
+                } else {
+                    format!("access package `{name}`")
+                }
+            };
+            issues.push(DataIssue {
+                code: Code::SeparationOfDuties,
+                severity,
+                file: at.file.clone(),
+                row: Some(at.line),
+                field: Some(field.clone()),
+                message: format!(
+                    "identity `{key}` holds {} and {}, declared incompatible here",
+                    words(&first),
+                    words(&second)
+                ),
+                help: Some(
+                    "remove one assignment, or revisit the auto-assignment rules; `separation_of_duties: error` on the package (or `eval --deny-conflicts`) fails the run on it"
+                        .into(),
+                ),
+            });
+            conflicts.push(report::Conflict {
+                identity: key.to_string(),
+                severity,
+                first: report::Held {
+                    kind: first.0,
+                    name: first.1.clone(),
+                },
+                second: report::Held {
+                    kind: second.0,
+                    name: second.1.clone(),
+                },
+                declared_at: at.clone(),
+            });
+        }
+    }
+    conflicts.sort_by(|a, b| {
+        (&a.identity, &a.first, &a.second).cmp(&(&b.identity, &b.first, &b.second))
+    });
+    conflicts
 }
 
 /// A progress line on standard error for long runs (columns computed out of all mappings),
@@ -700,12 +1239,13 @@ impl Patterns {
 }
 
 /// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
-/// the `IS NULL` / `IS FALSE` tests.
+/// the `IS NULL` / `IS FALSE` tests; `Err` (why) when a `REGEX MATCH` pattern cannot be decided
+/// on the value.
 fn clause(
     c: &raw::Clause,
     value: Option<&Value>,
     pattern: Option<&crate::dotnet::regex::NetRegex>,
-) -> bool {
+) -> Result<bool, String> {
     use raw::ClauseOperator as Op;
     let text = value
         .and_then(Value::as_text)
@@ -713,7 +1253,7 @@ fn clause(
         .unwrap_or_default();
     let want = c.value.as_ref().map_or("", |v| v.value.as_str());
     let empty = text.is_empty();
-    match c.operator.value {
+    Ok(match c.operator.value {
         Op::IsNull => empty,
         Op::IsNotNull => !empty,
         Op::IsTrue => text.eq_ignore_ascii_case("true"),
@@ -738,28 +1278,27 @@ fn clause(
             }
         }
         Op::RegexMatch | Op::NotRegexMatch => {
-            let hit = pattern
-                .and_then(|re| re.is_match(&text).ok())
-                .unwrap_or(false);
+            let hit = match pattern.map(|re| re.is_match(&text)) {
+                Some(Ok(hit)) => hit,
+                Some(Err(e)) => return Err(e.message),
+                None => false,
+            };
             if c.operator.value == Op::RegexMatch {
                 hit
             } else {
                 !hit
             }
         }
-    }
+    })
 }
 
 /// The `manager` attribute must name another identity: report references to nobody, to the
 /// person themself, and cycles in the management chain (once per cycle).
-fn manager_issues(
-    people: &[correlate::Person],
-    manager: Option<&Column>,
-    issues: &mut Vec<DataIssue>,
-) {
+fn manager_issues(locate: &Locator<'_>, manager: Option<&Column>, issues: &mut Vec<DataIssue>) {
     let Some(manager) = manager else {
         return;
     };
+    let people = locate.people;
     let keys: HashMap<&str, usize> = people
         .iter()
         .enumerate()
@@ -775,18 +1314,14 @@ fn manager_issues(
                 .filter(|m| !m.is_empty())
         })
         .collect();
-    let issue =
-        |code: Code, severity: Severity, key: &str, message: String, help: &str| DataIssue {
-            code,
-            severity,
-            file: String::new(),
-            row: None,
-            field: Some("manager".into()),
-            message: format!("identity `{key}`: {message}"),
-            help: Some(help.into()),
-        };
+    let issue = |code: Code, severity: Severity, i: usize, message: String, help: &str| {
+        locate
+            .attribute(i, "manager", code, message)
+            .severity(severity)
+            .help(help)
+    };
     let mut next: Vec<Option<usize>> = vec![None; people.len()];
-    for (i, s) in people.iter().enumerate() {
+    for i in 0..people.len() {
         let Some(Some(m)) = texts.get(manager.code(i) as usize) else {
             continue;
         };
@@ -794,14 +1329,14 @@ fn manager_issues(
             None => issues.push(issue(
                 Code::DataDanglingManager,
                 Severity::Warning,
-                &s.key,
+                i,
                 format!("manager `{m}` is not an identity"),
                 "check the manager reference in the HR data",
             )),
             Some(j) if *j == i => issues.push(issue(
                 Code::DataSelfManager,
                 Severity::Warning,
-                &s.key,
+                i,
                 "is their own manager".into(),
                 "the top of the hierarchy should have no manager",
             )),
@@ -841,11 +1376,11 @@ fn manager_issues(
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(" -> ");
-                    if let Some(first) = cycle.first() {
+                    if let Some(first) = path.get(from) {
                         issues.push(issue(
                             Code::DataManagerCycle,
                             Severity::Error,
-                            first,
+                            *first,
                             format!("management chain is a cycle: {chain}"),
                             "one of these people needs a different manager",
                         ));
@@ -860,18 +1395,6 @@ fn manager_issues(
                 *s = 2;
             }
         }
-    }
-}
-
-fn sod(key: &str, what: &str) -> DataIssue {
-    DataIssue {
-        code: Code::SeparationOfDuties,
-        severity: Severity::Warning,
-        file: String::new(),
-        row: None,
-        field: None,
-        message: format!("identity `{key}` holds {what}, which are incompatible"),
-        help: Some("remove one assignment, or revisit the auto-assignment rules".into()),
     }
 }
 
@@ -909,47 +1432,122 @@ fn attribute_order(policy: &Policy) -> Vec<String> {
     }
 }
 
-/// The lifecycle state of every identity as of `now`, from the date attributes (each
-/// distinct date read once).
+const STATIC_HELP: &str = "remove the entry once the person has left, or add it when their account exists; static membership grants nothing without an account";
+const UNKNOWN_HELP: &str = "no account is enabled and no access is granted to this identity; whatever it holds now is held as it is (no grant, no removal) until the HR data is fixed";
+const LEAVER_HELP: &str =
+    "record the leave date in the HR data: retention, and then deletion, count from it";
+
+/// The lifecycle state of every identity as of `now`, from the date and status attributes
+/// (each distinct value read once); identities whose lifecycle is unknown (`E120`) or whose
+/// status makes them leavers without a past leave date (`E121`) are reported.
 fn lifecycles<'c>(
-    identity: Option<&raw::Identity>,
+    rules: &lifecycle::Rules,
     column_of: &dyn Fn(&str) -> Option<&'c Column>,
-    n: usize,
+    locate: &Locator<'_>,
     now: NaiveDateTime,
+    issues: &mut Vec<DataIssue>,
 ) -> Vec<Lifecycle> {
-    let Some(lc) = identity.and_then(|i| i.lifecycle.as_ref()) else {
+    use lifecycle::{DateCell, StatusCell, Why};
+    let n = locate.people.len();
+    if !rules.configured {
         return vec![Lifecycle::Active; n];
+    }
+    let dates = |name: Option<&str>| -> Option<(&Column, Vec<DateCell>)> {
+        let column = column_of(name?)?;
+        let cells = column.dictionary().iter().map(DateCell::read).collect();
+        Some((column, cells))
     };
-    let lc = &lc.value;
-    let dates =
-        |name: Option<&crate::yaml::Sp<String>>| -> Option<(&Column, Vec<Option<NaiveDateTime>>)> {
-            let column = column_of(&name?.value)?;
-            let parsed = column
-                .dictionary()
-                .iter()
-                .map(|v| match v {
-                    Value::Date(d) => Some(*d),
-                    other => crate::dotnet::datetime::parse(&other.as_text()?).ok(),
-                })
-                .collect();
-            Some((column, parsed))
-        };
-    let hire = dates(Some(&lc.hire_date));
-    let leave = dates(lc.leave_date.as_ref());
-    let at = |d: &Option<(&Column, Vec<Option<NaiveDateTime>>)>, i: usize| {
+    let hire = dates(Some(&rules.hire_date));
+    let leave = dates(rules.leave_date.as_deref());
+    let status: Option<(&Column, Vec<StatusCell>)> = rules
+        .status
+        .as_ref()
+        .map(|(a, _)| {
+            column_of(a).map_or_else(
+                || (None, Vec::new()),
+                |c| {
+                    (
+                        Some(c),
+                        c.dictionary()
+                            .iter()
+                            .map(|v| rules.status_cell(v))
+                            .collect(),
+                    )
+                },
+            )
+        })
+        .and_then(|(c, cells)| c.map(|c| (c, cells)));
+    let (missing, no_status, not_configured) = (
+        DateCell::Missing,
+        StatusCell::Missing,
+        StatusCell::NotConfigured,
+    );
+    fn date_at<'a>(
+        d: &'a Option<(&Column, Vec<DateCell>)>,
+        i: usize,
+        missing: &'a DateCell,
+    ) -> &'a DateCell {
         d.as_ref()
-            .and_then(|(c, parsed)| parsed.get(c.code(i) as usize).copied().flatten())
+            .and_then(|(c, cells)| cells.get(c.code(i) as usize))
+            .unwrap_or(missing)
+    }
+    let status_at = |i: usize| -> &StatusCell {
+        match (&rules.status, &status) {
+            (None, _) => &not_configured,
+            (Some(_), None) => &no_status,
+            (Some(_), Some((c, cells))) => cells.get(c.code(i) as usize).unwrap_or(&no_status),
+        }
     };
-    let prehire = i64::from(lc.prehire_days.as_ref().map_or(0, |d| d.value));
-    let retention = i64::from(lc.retention_days.as_ref().map_or(0, |d| d.value));
+    let status_attr = rules.status.as_ref().map(|(a, _)| a.as_str());
     (0..n)
-        .map(|i| lifecycle_at(at(&hire, i), at(&leave, i), prehire, retention, now))
+        .map(|i| {
+            let (state, why) = rules.decide(
+                date_at(&hire, i, &missing),
+                date_at(&leave, i, &missing),
+                status_at(i),
+                now,
+            );
+            let field = match &why {
+                Why::NoHireDate | Why::HireNotADate(_) => Some(rules.hire_date.as_str()),
+                Why::LeaveNotADate(_) => rules.leave_date.as_deref(),
+                Why::NoStatus | Why::StatusNotListed(_) | Why::StatusLeaver { .. } => status_attr,
+                _ => None,
+            };
+            // At the record and field the attribute comes from, when it is copied.
+            let issue = |code: Code, what: String, help: &str| {
+                let issue = match field {
+                    Some(attr) => locate.attribute(i, attr, code, what),
+                    None => {
+                        let mut issue = locate.primary(i, String::new(), code);
+                        issue.field = None;
+                        issue.message = format!("identity `{}`: {what}", locate.key(i));
+                        issue
+                    }
+                };
+                issue.help(help)
+            };
+            if state == Lifecycle::Unknown {
+                issues.push(issue(
+                    Code::LifecycleUnknown,
+                    format!("lifecycle unknown: {}", why.describe()),
+                    UNKNOWN_HELP,
+                ));
+            } else if matches!(why, Why::StatusLeaver { .. }) {
+                issues.push(issue(
+                    Code::LeaverWithoutLeaveDate,
+                    format!("{}: the account is disabled and kept", why.describe()),
+                    LEAVER_HELP,
+                ));
+            }
+            state
+        })
         .collect()
 }
 
-/// The lifecycle state from the dates: pre-hire from `prehire_days` before the hire date, a
-/// leaver from the day after the leave date, deleted after `retention_days` more; a leave date
-/// before the hire date is an earlier employment (a rehire) and is ignored.
+/// The lifecycle state from the dates alone (no status setting): pre-hire from `prehire_days`
+/// before the hire date, a leaver from the day after the leave date, deleted after
+/// `retention_days` more; a leave date before the hire date ends an earlier employment (see
+/// [`lifecycle::Rules::decide`]).
 pub fn lifecycle_at(
     hire: Option<NaiveDateTime>,
     leave: Option<NaiveDateTime>,
@@ -957,23 +1555,24 @@ pub fn lifecycle_at(
     retention_days: i64,
     now: NaiveDateTime,
 ) -> Lifecycle {
-    // A leave date before the hire date belongs to an earlier employment: a rehire.
-    let leave = leave.filter(|l| hire.is_none_or(|h| *l >= h));
-    if let Some(leave) = leave
-        && now > leave
-    {
-        return if now > leave + TimeDelta::days(retention_days) {
-            Lifecycle::Deleted
-        } else {
-            Lifecycle::Leaver
-        };
-    }
-    match hire {
-        None => Lifecycle::Unknown,
-        Some(h) if now < h - TimeDelta::days(prehire_days) => Lifecycle::NotYetHired,
-        Some(h) if now < h => Lifecycle::PreHire,
-        Some(_) => Lifecycle::Active,
-    }
+    let clamp = |d: i64| u32::try_from(d.max(0)).unwrap_or(u32::MAX);
+    let rules = lifecycle::Rules {
+        configured: true,
+        prehire_days: clamp(prehire_days),
+        retention_days: clamp(retention_days),
+        ..lifecycle::Rules::default()
+    };
+    let cell = |d: Option<NaiveDateTime>| {
+        d.map_or(lifecycle::DateCell::Missing, lifecycle::DateCell::Date)
+    };
+    rules
+        .decide(
+            &cell(hire),
+            &cell(leave),
+            &lifecycle::StatusCell::NotConfigured,
+            now,
+        )
+        .0
 }
 
 #[cfg(test)]
@@ -1029,5 +1628,20 @@ mod tests {
             lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-10-28")),
             Lifecycle::PreHire
         );
+        // A rehire further ahead than the pre-hire window: the earlier employment's account
+        // stays, disabled, through its retention (2026-10-01 to 2026-10-30), and nothing is
+        // lost while the earlier employment runs.
+        let rehire = |d: &str| lifecycle_at(Some(day("2027-02-01")), leave, 7, 30, day(d));
+        assert_eq!(
+            rehire("2026-09-30"),
+            Lifecycle::Active,
+            "the earlier employment"
+        );
+        assert_eq!(rehire("2026-10-01"), Lifecycle::Leaver, "retention starts");
+        assert_eq!(rehire("2026-10-30"), Lifecycle::Leaver, "retention ends");
+        assert_eq!(rehire("2026-10-31"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-24"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-25"), Lifecycle::PreHire);
+        assert_eq!(rehire("2027-02-01"), Lifecycle::Active);
     }
 }

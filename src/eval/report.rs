@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::correlate::SourceRef;
 use crate::column::Column;
-use crate::escape::{clip_message, csv_line, markdown_code};
+use crate::escape::{clip_message, csv_line, markdown_code, markdown_message, markdown_text};
 use crate::ingest::DataIssue;
 use crate::rule::sets::Bitset;
 use crate::value::Value;
@@ -30,7 +30,10 @@ pub enum Lifecycle {
     Leaver,
     /// After the retention window: the account is deleted.
     Deleted,
-    /// The hire date is missing or unreadable.
+    /// Cannot be determined: the hire date is missing or not a date, the leave date is not a
+    /// date, or the status is empty or not listed. No account is enabled and no access is
+    /// granted; every account is `held`: whatever exists is kept as it is (no grant, no
+    /// removal).
     Unknown,
 }
 
@@ -47,29 +50,97 @@ impl Lifecycle {
         }
     }
 
-    /// Whether an account exists in this state (it may be disabled).
+    /// Whether an account exists in this state (it may be disabled). `unknown` has none that
+    /// Roster decides: its accounts are held.
     pub fn has_account(self) -> bool {
         matches!(
             self,
-            Lifecycle::PreHire | Lifecycle::Active | Lifecycle::Leaver | Lifecycle::Unknown
+            Lifecycle::PreHire | Lifecycle::Active | Lifecycle::Leaver
         )
     }
 
-    /// Whether the account is enabled in this state.
+    /// Whether the lifecycle enables the account (a target's enable/disable mapping may still
+    /// disable it).
     pub fn enabled(self) -> bool {
-        matches!(self, Lifecycle::Active | Lifecycle::Unknown)
+        matches!(self, Lifecycle::Active)
     }
+
+    /// Whether the identity's accounts and access are held as they are.
+    pub fn held(self) -> bool {
+        matches!(self, Lifecycle::Unknown)
+    }
+}
+
+/// The state of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// The account exists and is enabled.
+    Enabled,
+    /// The account exists, disabled.
+    Disabled,
+    /// The lifecycle is unknown: nothing is decided. An existing account is kept exactly as it
+    /// is (not enabled, not disabled, not deleted, attributes unchanged) and none is created.
+    Held,
 }
 
 /// An account in a target.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Account {
-    /// Whether it is enabled.
+    /// Whether it is enabled (false when held).
     pub enabled: bool,
-    /// Its attributes.
+    /// Enabled, disabled, or held.
+    pub state: AccountState,
+    /// Its attributes (none when held).
     #[serde(serialize_with = "values")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub attributes: IndexMap<String, Value>,
+}
+
+/// A group membership, package assignment or account that could not be decided for one
+/// identity: it is not granted, and `plan` must neither grant nor remove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Undetermined {
+    /// What: `group:NAME`, `access_package:NAME` or `account:TARGET`.
+    pub of: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A place in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct PolicyPlace {
+    /// The policy file.
+    pub file: String,
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1.
+    pub column: usize,
+}
+
+/// One side of a separation-of-duties conflict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Held {
+    /// `access_package` or `group`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+}
+
+/// An identity that holds two things declared incompatible (separation of duties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Conflict {
+    /// The identity key.
+    pub identity: String,
+    /// `warning`, or `error` when the declaration (or `eval --deny-conflicts`) says so.
+    #[schemars(with = "String")]
+    pub severity: crate::diagnostics::Severity,
+    /// The access package (the first in name order, for two packages).
+    pub first: Held,
+    /// The other access package, or the group.
+    pub second: Held,
+    /// Where the incompatibility is declared.
+    pub declared_at: PolicyPlace,
 }
 
 /// One identity's desired state.
@@ -91,8 +162,13 @@ pub struct IdentityState {
     pub groups: Vec<String>,
     /// Access packages assigned, sorted.
     pub access_packages: Vec<String>,
-    /// Accounts per target.
+    /// Accounts per target: every target in scope, and every target when the lifecycle is
+    /// unknown (held).
     pub accounts: BTreeMap<String, Account>,
+    /// Memberships, assignments and accounts that could not be decided (absent when none):
+    /// none of them is granted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undetermined: Vec<Undetermined>,
 }
 
 /// Counts for the summary.
@@ -106,6 +182,12 @@ pub struct Summary {
     pub groups: BTreeMap<String, usize>,
     /// Assignments per access package.
     pub access_packages: BTreeMap<String, usize>,
+    /// Undetermined memberships, assignments and accounts, by `group:NAME`,
+    /// `access_package:NAME` or `account:TARGET` (absent when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undetermined: BTreeMap<String, usize>,
+    /// Separation-of-duties conflicts (identity and pair).
+    pub conflicts: usize,
     /// Data problems by code.
     pub issues: BTreeMap<String, usize>,
 }
@@ -130,6 +212,10 @@ pub struct Identities {
     pub(crate) packages: Vec<(String, Bitset)>,
     /// Targets by name, sorted.
     pub(crate) targets: Vec<TargetAccounts>,
+    /// Undetermined memberships, by identity then what.
+    pub(crate) undetermined: Vec<(usize, Undetermined)>,
+    /// Separation-of-duties conflicts, by identity (moved to [`DesiredState::conflicts`]).
+    pub(crate) conflicts: Vec<Conflict>,
 }
 
 /// The accounts of one target.
@@ -138,8 +224,26 @@ pub(crate) struct TargetAccounts {
     pub(crate) name: String,
     /// The identities that hold an account.
     pub(crate) holders: Bitset,
+    /// The holders whose account is enabled.
+    pub(crate) enabled: Bitset,
     /// Attributes in mapping order; rows in `absent` had no value flow (`IgnoreFlow`).
     pub(crate) attributes: Vec<(String, Column, Option<Bitset>)>,
+}
+
+impl TargetAccounts {
+    /// The state of identity `i`'s account here, if it has one: held for every identity whose
+    /// lifecycle is unknown.
+    pub(crate) fn state(&self, i: usize, lifecycle: Lifecycle) -> Option<AccountState> {
+        if lifecycle.held() {
+            Some(AccountState::Held)
+        } else if !self.holders.contains(i) {
+            None
+        } else if self.enabled.contains(i) {
+            Some(AccountState::Enabled)
+        } else {
+            Some(AccountState::Disabled)
+        }
+    }
 }
 
 impl Identities {
@@ -179,6 +283,13 @@ impl Identities {
         &self.groups
     }
 
+    /// The undetermined memberships of identity `i`.
+    pub fn undetermined(&self, i: usize) -> &[(usize, Undetermined)] {
+        let start = self.undetermined.partition_point(|(r, _)| *r < i);
+        let end = self.undetermined.partition_point(|(r, _)| *r <= i);
+        self.undetermined.get(start..end).unwrap_or(&[])
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
@@ -209,23 +320,30 @@ impl Identities {
             accounts: self
                 .targets
                 .iter()
-                .filter(|t| t.holders.contains(i))
-                .map(|t| {
-                    (
+                .filter_map(|t| {
+                    let state = t.state(i, lifecycle)?;
+                    Some((
                         t.name.clone(),
                         Account {
-                            enabled: lifecycle.enabled(),
+                            enabled: state == AccountState::Enabled,
+                            state,
                             attributes: t
                                 .attributes
                                 .iter()
+                                .filter(|_| state != AccountState::Held)
                                 .filter(|(_, _, absent)| {
                                     !absent.as_ref().is_some_and(|a| a.contains(i))
                                 })
                                 .map(|(n, c, _)| (n.clone(), c.get(i).clone()))
                                 .collect(),
                         },
-                    )
+                    ))
                 })
+                .collect(),
+            undetermined: self
+                .undetermined(i)
+                .iter()
+                .map(|(_, u)| u.clone())
                 .collect(),
         })
     }
@@ -277,7 +395,8 @@ impl Serialize for View<'_> {
                 .map(|(n, _)| n.as_str())
                 .collect()
         }
-        let mut st = s.serialize_struct("IdentityState", 8)?;
+        let undetermined = ids.undetermined(i);
+        let mut st = s.serialize_struct("IdentityState", 9)?;
         st.serialize_field("key", &person.key)?;
         st.serialize_field("sources", &person.provenance(&ids.datasets))?;
         st.serialize_field("lifecycle", &lifecycle)?;
@@ -291,32 +410,39 @@ impl Serialize for View<'_> {
         #[derive(Serialize)]
         struct AccountView<E: Serialize> {
             enabled: bool,
+            state: AccountState,
             attributes: E,
         }
         st.serialize_field(
             "accounts",
-            &entries(
-                ids.targets
-                    .iter()
-                    .filter(|t| t.holders.contains(i))
-                    .map(|t| {
-                        (
-                            &t.name,
-                            AccountView {
-                                enabled: lifecycle.enabled(),
-                                attributes: entries(
-                                    t.attributes
-                                        .iter()
-                                        .filter(|(_, _, absent)| {
-                                            !absent.as_ref().is_some_and(|a| a.contains(i))
-                                        })
-                                        .map(|(n, c, _)| (n, Json(c.get(i)))),
-                                ),
-                            },
-                        )
-                    }),
-            ),
+            &entries(ids.targets.iter().filter_map(|t| {
+                let state = t.state(i, lifecycle)?;
+                Some((
+                    &t.name,
+                    AccountView {
+                        enabled: state == AccountState::Enabled,
+                        state,
+                        attributes: entries(
+                            t.attributes
+                                .iter()
+                                .filter(move |_| state != AccountState::Held)
+                                .filter(|(_, _, absent)| {
+                                    !absent.as_ref().is_some_and(|a| a.contains(i))
+                                })
+                                .map(|(n, c, _)| (n, Json(c.get(i)))),
+                        ),
+                    },
+                ))
+            })),
         )?;
+        if undetermined.is_empty() {
+            st.skip_field("undetermined")?;
+        } else {
+            st.serialize_field(
+                "undetermined",
+                &undetermined.iter().map(|(_, u)| u).collect::<Vec<_>>(),
+            )?;
+        }
         st.end()
     }
 }
@@ -351,18 +477,26 @@ pub struct DesiredState {
     /// Every identity, sorted by key.
     #[schemars(with = "Vec<IdentityState>")]
     pub identities: Identities,
+    /// Separation-of-duties conflicts, by identity, then pair.
+    pub conflicts: Vec<Conflict>,
     /// Data problems found on the way, in file, row and field order.
     #[schemars(with = "Vec<serde_json::Value>")]
     pub issues: Vec<DataIssue>,
+    /// The `display_name`s of groups, packages and targets (`group:NAME`, `package:NAME`,
+    /// `target:NAME`), for the human reports only.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub display_names: BTreeMap<String, String>,
 }
 
 impl DesiredState {
     /// Assembles the report: sorts the issues, counts.
     pub fn new(
         as_of: NaiveDate,
-        identities: Identities,
+        mut identities: Identities,
         mut issues: Vec<DataIssue>,
     ) -> DesiredState {
+        let conflicts = std::mem::take(&mut identities.conflicts);
         issues.sort_by(|a, b| {
             (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
                 &b.file,
@@ -402,6 +536,10 @@ impl DesiredState {
         };
         summary.groups = count(&identities.groups);
         summary.access_packages = count(&identities.packages);
+        for (_, u) in &identities.undetermined {
+            *summary.undetermined.entry(u.of.clone()).or_default() += 1;
+        }
+        summary.conflicts = conflicts.len();
         for issue in &issues {
             *summary
                 .issues
@@ -412,8 +550,62 @@ impl DesiredState {
             as_of,
             summary,
             identities,
+            conflicts,
             issues,
+            display_names: BTreeMap::new(),
         }
+    }
+
+    /// Whether evaluation could not run: a source is missing, unreadable or empty (`D112`), or
+    /// its file was refused (`C310`, `D120`, `D121`).
+    /// Such a state holds no identities and must not be reported as a desired state.
+    pub fn cannot_run(&self) -> bool {
+        self.issues.iter().any(|i| i.code.stops_evaluation())
+    }
+
+    /// Makes every separation-of-duties conflict an error (`eval --deny-conflicts`).
+    pub fn deny_conflicts(&mut self) {
+        for c in &mut self.conflicts {
+            c.severity = crate::diagnostics::Severity::Error;
+        }
+        for i in &mut self.issues {
+            if i.code == crate::codes::Code::SeparationOfDuties {
+                i.severity = crate::diagnostics::Severity::Error;
+            }
+        }
+    }
+
+    /// The conflicts as CSV (`conflicts.csv`): `key,severity,first_kind,first,second_kind,
+    /// second,file,line,column`, one row per identity and pair.
+    pub fn conflicts_csv(&self) -> String {
+        let mut out = csv_line(
+            &[
+                "key",
+                "severity",
+                "first_kind",
+                "first",
+                "second_kind",
+                "second",
+                "file",
+                "line",
+                "column",
+            ]
+            .map(String::from),
+        );
+        for c in &self.conflicts {
+            out.push_str(&csv_line(&[
+                c.identity.clone(),
+                severity_word(c.severity).to_string(),
+                c.first.kind.to_string(),
+                c.first.name.clone(),
+                c.second.kind.to_string(),
+                c.second.name.clone(),
+                c.declared_at.file.clone(),
+                c.declared_at.line.to_string(),
+                c.declared_at.column.to_string(),
+            ]));
+        }
+        out
     }
 
     /// Writes the canonical JSON text, one identity at a time.
@@ -425,24 +617,28 @@ impl DesiredState {
         w.flush()
     }
 
-    /// Accounts per target: (enabled, disabled).
-    pub fn account_counts(&self) -> BTreeMap<String, (usize, usize)> {
+    /// Accounts per target: (enabled, disabled, held).
+    pub fn account_counts(&self) -> BTreeMap<String, (usize, usize, usize)> {
         let ids = &self.identities;
+        let held = ids.lifecycle.iter().filter(|l| l.held()).count();
         ids.targets
             .iter()
-            .filter(|t| t.holders.count_ones(..) > 0)
+            .filter(|t| t.holders.count_ones(..) > 0 || held > 0)
             .map(|t| {
-                let enabled = t
-                    .holders
-                    .ones()
-                    .filter(|&i| ids.lifecycle(i).enabled())
-                    .count();
+                let enabled = t.enabled.count_ones(..);
                 (
                     t.name.clone(),
-                    (enabled, t.holders.count_ones(..) - enabled),
+                    (enabled, t.holders.count_ones(..) - enabled, held),
                 )
             })
             .collect()
+    }
+}
+
+fn severity_word(s: crate::diagnostics::Severity) -> &'static str {
+    match s {
+        crate::diagnostics::Severity::Error => "error",
+        crate::diagnostics::Severity::Warning => "warning",
     }
 }
 
@@ -456,9 +652,10 @@ fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S
 }
 
 /// A Markdown summary for a pull request: counts by lifecycle state, group, package and
-/// target, and the data problems. Every name, path and message is a code span
-/// ([`markdown_code`]): in a pull-request comment it cannot become HTML, a link, an image or a
-/// mention, and it cannot break the table.
+/// target, conflicts, and the data problems. Names and keys are code spans ([`markdown_code`]),
+/// display names and paths escaped prose ([`markdown_text`]), messages both
+/// ([`markdown_message`]): in a pull-request comment nothing becomes HTML, a link, an image or a
+/// mention, and nothing breaks a table.
 pub fn markdown(state: &DesiredState) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -475,25 +672,92 @@ pub fn markdown(state: &DesiredState) -> String {
         }
         let _ = writeln!(out, "```");
     }
-    let table = |out: &mut String, title: &str, rows: &BTreeMap<String, usize>| {
+    // The name, and its display name when the policy gives one.
+    let label = |kind: &str, name: &str| -> String {
+        match state.display_names.get(&format!("{kind}:{name}")) {
+            Some(display) => format!("{} — {}", markdown_code(name), markdown_text(display)),
+            None => markdown_code(name),
+        }
+    };
+    let table = |out: &mut String, title: &str, kind: &str, rows: &BTreeMap<String, usize>| {
         if rows.is_empty() {
             return;
         }
         let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
         for (k, v) in rows {
-            let _ = writeln!(out, "| {} | {v} |", markdown_code(k));
+            let _ = writeln!(out, "| {} | {v} |", label(kind, k));
         }
     };
-    table(&mut out, "group", &state.summary.groups);
-    table(&mut out, "access package", &state.summary.access_packages);
+    table(&mut out, "group", "group", &state.summary.groups);
+    table(
+        &mut out,
+        "access package",
+        "package",
+        &state.summary.access_packages,
+    );
     let targets = state.account_counts();
     if !targets.is_empty() {
         let _ = writeln!(
             out,
-            "\n| target | enabled accounts | disabled accounts |\n|---|---:|---:|"
+            "\n| target | enabled accounts | disabled accounts | held accounts |\n|---|---:|---:|---:|"
         );
-        for (t, (e, d)) in &targets {
-            let _ = writeln!(out, "| {} | {e} | {d} |", markdown_code(t));
+        for (t, (e, d, h)) in &targets {
+            let _ = writeln!(out, "| {} | {e} | {d} | {h} |", label("target", t));
+        }
+    }
+    let held = state.summary.lifecycle.get("unknown").copied().unwrap_or(0);
+    if held > 0 {
+        let _ = writeln!(
+            out,
+            "\n{held} identit{} with an unknown lifecycle: no account enabled, no access granted, whatever {} now held as it is (`E120` below says why).",
+            if held == 1 { "y" } else { "ies" },
+            if held == 1 {
+                "it holds is"
+            } else {
+                "they hold is"
+            }
+        );
+    }
+    if !state.summary.undetermined.is_empty() {
+        let total: usize = state.summary.undetermined.values().sum();
+        let _ = writeln!(
+            out,
+            "\n### Undetermined\n\n{total} group membership{}, package assignment{} or account{} could not be decided, and {} not granted (see `E130` below and `undetermined` in the JSON report).\n\n| membership | undetermined |\n|---|---:|",
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "is" } else { "are" }
+        );
+        for (k, v) in &state.summary.undetermined {
+            let _ = writeln!(out, "| {} | {v} |", markdown_code(k));
+        }
+    }
+    if !state.conflicts.is_empty() {
+        let errors = state
+            .conflicts
+            .iter()
+            .filter(|c| c.severity == crate::diagnostics::Severity::Error)
+            .count();
+        let _ = writeln!(
+            out,
+            "\n### Separation-of-duties conflicts\n\n{} conflict{} ({errors} error{}).\n\n| severity | identity | holds | and | declared at |\n|---|---|---|---|---|",
+            state.conflicts.len(),
+            if state.conflicts.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+        );
+        for c in &state.conflicts {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} {} | {} {} | {}:{} |",
+                severity_word(c.severity),
+                markdown_code(&c.identity),
+                c.first.kind.replace('_', " "),
+                markdown_code(&c.first.name),
+                c.second.kind.replace('_', " "),
+                markdown_code(&c.second.name),
+                markdown_text(&c.declared_at.file),
+                c.declared_at.line
+            );
         }
     }
     if state.issues.is_empty() {
@@ -501,22 +765,24 @@ pub fn markdown(state: &DesiredState) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\n### Data problems\n\n| code | where | problem |\n|---|---|---|"
+            "\n### Data problems\n\n| code | severity | where | problem |\n|---|---|---|---|"
         );
         for i in &state.issues {
-            let file = markdown_code(&i.file);
+            let row = if i.in_policy() { "line" } else { "row" };
+            let file = markdown_text(&i.file);
             let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{file} row {r}, {}", markdown_code(f)),
-                (Some(r), None) => format!("{file} row {r}"),
+                (Some(r), Some(f)) => format!("{file} {row} {r}, {}", markdown_code(f)),
+                (Some(r), None) => format!("{file} {row} {r}"),
                 (None, Some(f)) => format!("{file} {}", markdown_code(f)),
                 (None, None) => file,
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 i.code.as_str(),
+                severity_word(i.severity),
                 place.trim(),
-                markdown_code(&clip_message(&i.message))
+                markdown_message(&i.message)
             );
         }
     }
@@ -535,7 +801,9 @@ impl DesiredState {
             as_of: self.as_of,
             summary: self.summary.clone(),
             identities: Identities::default(),
+            conflicts: self.conflicts.clone(),
             issues: self.issues.clone(),
+            display_names: BTreeMap::new(),
         };
         let mut out = String::new();
         let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&shell) else {
@@ -563,8 +831,9 @@ impl DesiredState {
         out
     }
 
-    /// One CSV per target: the identity key, whether the account is enabled, and the target's
-    /// attributes in mapping order (multi-valued attributes joined with `;`).
+    /// One CSV per target: the identity key, whether the account is enabled (`true`, `false`,
+    /// or `held` when the lifecycle is unknown: keep the account as it is, no attributes), and
+    /// the target's attributes in mapping order (multi-valued attributes joined with `;`).
     pub fn to_csv(&self, targets: &[(String, Vec<String>)]) -> Vec<(String, String)> {
         targets
             .iter()
@@ -584,11 +853,26 @@ impl DesiredState {
                     .iter()
                     .map(|c| accounts.attributes.iter().find(|(n, _, _)| n == c))
                     .collect();
-                for i in accounts.holders.ones() {
+                let mut rows = accounts.holders.clone();
+                for (i, l) in ids.lifecycle.iter().enumerate() {
+                    if l.held() {
+                        rows.insert(i);
+                    }
+                }
+                for i in rows.ones() {
+                    let state = accounts.state(i, ids.lifecycle(i));
                     let mut row = vec![
                         ids.key(i).unwrap_or_default().to_string(),
-                        ids.lifecycle(i).enabled().to_string(),
+                        match state {
+                            Some(AccountState::Held) => "held".to_string(),
+                            other => (other == Some(AccountState::Enabled)).to_string(),
+                        },
                     ];
+                    if state == Some(AccountState::Held) {
+                        row.extend(by_name.iter().map(|_| String::new()));
+                        out.push_str(&csv_line(&row));
+                        continue;
+                    }
                     for attribute in &by_name {
                         row.push(match attribute {
                             Some((_, column, absent))
@@ -609,7 +893,9 @@ impl DesiredState {
 
 impl DesiredState {
     /// Group memberships and access-package assignments as CSV: `key,kind,name`, one row per
-    /// membership (`kind` is `group` or `access_package`), by key, kind, then name.
+    /// membership (`kind` is `group` or `access_package`), by key, kind, then name. An identity
+    /// whose lifecycle is unknown has one row of kind `held` and no name: whatever it holds is
+    /// kept as it is (no grant, no removal).
     pub fn memberships_csv(&self) -> String {
         let ids = &self.identities;
         // Transposed once: each identity's groups and packages, in name order.
@@ -621,6 +907,13 @@ impl DesiredState {
                         list.push((kind, name));
                     }
                 }
+            }
+        }
+        for (i, l) in ids.lifecycle.iter().enumerate() {
+            if l.held()
+                && let Some(list) = per.get_mut(i)
+            {
+                list.push(("held", ""));
             }
         }
         let mut out = csv_line(&["key", "kind", "name"]);

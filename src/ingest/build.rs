@@ -375,6 +375,7 @@ impl<'a> Builder<'a> {
         (
             Dataset {
                 source: name.to_string(),
+                file: self.file.to_string(),
                 fields: self.fields.to_vec(),
                 rows: self.rows,
                 keys,

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value as Json};
 
 use super::build::Builder;
-use super::{DataIssue, Want, report_missing};
+use super::strict::{self, Repeat, Seg};
+use super::{DataIssue, Want, quote, report_missing};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
 
@@ -58,7 +59,16 @@ impl<'w, 'a, 'b> Collector<'w, 'a, 'b> {
         }
     }
 
-    fn add(&mut self, row: usize, object: &Map<String, Json>) {
+    /// Adds the record at `row`; `repeats` are its repeated members (paths from the record),
+    /// which are reported, and leave the fields they feed empty.
+    fn add(
+        &mut self,
+        row: usize,
+        object: &Map<String, Json>,
+        repeats: &[&Repeat],
+        skip: usize,
+        issues: &mut Vec<DataIssue>,
+    ) {
         for (name, seen) in self.want.names.iter().zip(self.seen.iter_mut()) {
             if !*seen && object.contains_key(*name) {
                 *seen = true;
@@ -68,8 +78,19 @@ impl<'w, 'a, 'b> Collector<'w, 'a, 'b> {
             self.keys.extend(object.keys().cloned());
         }
         let names = &self.want.names;
-        self.builder
-            .push(row, |i| names.get(i).and_then(|name| object.get(*name)));
+        let mut blank = Vec::new();
+        for r in repeats {
+            let keys = r.keys();
+            let fed = keys.first().and_then(|k| names.iter().position(|n| n == k));
+            issues.push(repeat_issue(self.want, row, r, skip, fed));
+            blank.extend(fed);
+        }
+        self.builder.push(row, |i| {
+            if blank.contains(&i) {
+                return None;
+            }
+            names.get(i).and_then(|name| object.get(*name))
+        });
     }
 
     fn finish(self, issues: &mut Vec<DataIssue>) -> Option<()> {
@@ -86,6 +107,54 @@ impl<'w, 'a, 'b> Collector<'w, 'a, 'b> {
             return None;
         }
         Some(())
+    }
+}
+
+/// A `D110` for a member repeated in the record at `row` (the repeat's path from the record
+/// starts after `skip` segments); `fed` is the wanted name it feeds, if any.
+pub(crate) fn repeat_issue(
+    want: &Want<'_>,
+    row: usize,
+    r: &Repeat,
+    skip: usize,
+    fed: Option<usize>,
+) -> DataIssue {
+    let member = r.dotted(skip);
+    let times = if r.cased {
+        format!("{} times (in different cases)", r.times)
+    } else {
+        format!("{} times", r.times)
+    };
+    match fed.and_then(|i| Some((i, *want.names.get(i)?))) {
+        Some((i, name)) => {
+            let consequence = if i == want.key {
+                "the record's key is unknown, so the record is skipped".to_string()
+            } else {
+                format!("`{name}` is left empty")
+            };
+            DataIssue::new(
+                Code::DataRepeatedMember,
+                want.file,
+                format!(
+                    "the member {} appears {times} in the record: {consequence}",
+                    quote(&member)
+                ),
+            )
+            .at(row)
+            .field(name)
+            .help("which of the values is meant is unknown; write each member once")
+        }
+        None => DataIssue::new(
+            Code::DataRepeatedMember,
+            want.file,
+            format!(
+                "the member {} appears {times} in the record; no declared field reads it",
+                quote(&member)
+            ),
+        )
+        .at(row)
+        .severity(Severity::Warning)
+        .help("write each member once"),
     }
 }
 
@@ -107,7 +176,7 @@ pub(crate) fn read_array(
     issues: &mut Vec<DataIssue>,
 ) -> Option<()> {
     let text = text(bytes, want, issues)?;
-    let json: Json = match serde_json::from_str(text) {
+    let (json, repeats) = match strict::parse(text) {
         Ok(j) => j,
         Err(e) => {
             issues.push(
@@ -127,11 +196,20 @@ pub(crate) fn read_array(
         );
         return None;
     };
+    // The repeated members of each record (by array index).
+    let mut by_record: std::collections::HashMap<usize, Vec<&Repeat>> =
+        std::collections::HashMap::new();
+    for r in &repeats {
+        if let Some(Seg::Index(i)) = r.path.first() {
+            by_record.entry(*i).or_default().push(r);
+        }
+    }
     let mut collector = Collector::new(want, builder);
     for (i, item) in items.into_iter().enumerate() {
         let row = i.saturating_add(1);
+        let repeated = by_record.get(&i).map_or(&[][..], Vec::as_slice);
         match item {
-            Json::Object(o) => collector.add(row, &o),
+            Json::Object(o) => collector.add(row, &o, repeated, 1, issues),
             other => issues.push(
                 DataIssue::new(
                     Code::DataUnreadable,
@@ -161,9 +239,12 @@ pub(crate) fn read_lines(
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Json>(line) {
-            Ok(Json::Object(o)) => collector.add(row, &o),
-            Ok(other) => issues.push(
+        match strict::parse(line) {
+            Ok((Json::Object(o), repeats)) => {
+                let repeated: Vec<&Repeat> = repeats.iter().collect();
+                collector.add(row, &o, &repeated, 0, issues);
+            }
+            Ok((other, _)) => issues.push(
                 DataIssue::new(
                     Code::DataUnreadable,
                     want.file,

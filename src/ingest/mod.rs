@@ -45,8 +45,19 @@
 //!   same key is a `D103` error listing all the rows of that key; the first row is kept so
 //!   that evaluation can go on and report more, but the errors fail the run.
 //!   `duplicates: latest`: the record with the latest `modified_field` wins (NULL is oldest;
-//!   on a tie, or without a `modified_field`, the later row), and one `D103` warning per key
-//!   says which row was kept.
+//!   on a tie, or without a `modified_field`, the record that comes last in content order:
+//!   [`Dataset::cmp_records`], the key then each field's value in declaration order, never
+//!   the row order), and one `D103` warning per key says which row was kept.
+//! - **Repeated members.** A JSON, JSON Lines or SCIM object that has a member twice (in SCIM,
+//!   also two names differing only in case, since SCIM names are case-insensitive) is
+//!   ambiguous: a `D110` names file, row and field, and the field it feeds is left NULL (a
+//!   record whose key repeats has no key and is skipped; a SCIM operation whose own members
+//!   repeat is skipped; `Operations` twice makes the request unreadable). A repeated member
+//!   that no declared field reads is a warning.
+//! - **SCIM shapes.** A multi-valued attribute of the core User schema (`emails`,
+//!   `phoneNumbers`, `addresses`...) that is not an array of objects, or a scalar where a path
+//!   reads a sub-attribute or applies a filter, is a `D111` error and the field is NULL, never
+//!   read as something else.
 //! - **Malformed rows** (a CSV record with a different number of cells than the header, a
 //!   JSON Lines line that is not an object) are a `D101` and skipped; the other rows are kept.
 //!   A file that cannot be read or parsed at all is a `D101` and gives no dataset.
@@ -60,6 +71,7 @@ mod csv;
 mod json;
 mod manager;
 mod scim;
+mod strict;
 #[cfg(test)]
 mod tests;
 
@@ -75,6 +87,7 @@ use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
 use crate::dotnet::datetime;
+use crate::files::{self, Access, Refusal};
 use crate::policy::raw::{self, Duplicates, FieldType, SourceFormat};
 use crate::value::Value;
 
@@ -86,6 +99,8 @@ pub use manager::manager_issues;
 pub struct Dataset {
     /// The source's name.
     pub source: String,
+    /// The data file, as issues name it (the source's path under the policy's directory).
+    pub file: String,
     /// The declared fields, in declaration order.
     pub fields: Vec<(String, FieldType)>,
     /// Where each record is in the file (see [`Record::row`]), in file order.
@@ -135,6 +150,20 @@ impl Dataset {
     /// The column of the field at `field`.
     pub fn column(&self, field: usize) -> Option<&Column> {
         self.columns.get(field)
+    }
+
+    /// Compares records `a` and `b` by content only: the key, then each field's value in
+    /// declaration order ([`Value::canonical_cmp`]). Choices between records (which of two
+    /// duplicates is kept, which of two records correlated to one person is used) follow this
+    /// order, so that they do not depend on the order of rows in the file.
+    pub fn cmp_records(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        self.key(a).cmp(self.key(b)).then_with(|| {
+            self.columns
+                .iter()
+                .map(|c| c.get(a).canonical_cmp(c.get(b)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
     }
 
     /// Record `r`, materialised (for explanations and tests: evaluation reads the columns).
@@ -193,7 +222,8 @@ pub struct DataIssue {
     pub severity: Severity,
     /// The data file, as the policy locates it.
     pub file: String,
-    /// The row (see [`Record::row`]), when the issue is about one.
+    /// The row (see [`Record::row`]), when the issue is about one; for an issue located in a
+    /// policy file ([`DataIssue::in_policy`]), the line.
     pub row: Option<usize>,
     /// The field, when the issue is about one.
     pub field: Option<String>,
@@ -242,11 +272,27 @@ impl DataIssue {
         self
     }
 
+    /// With help, when there is some.
+    #[must_use]
+    pub fn help_opt(mut self, help: Option<String>) -> DataIssue {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
     /// With another severity than the code's default.
     #[must_use]
     pub fn severity(mut self, severity: Severity) -> DataIssue {
         self.severity = severity;
         self
+    }
+
+    /// Whether the issue is located in a policy file rather than a data file: then `row` is
+    /// the line of the declaration it concerns (a separation-of-duties declaration, a static
+    /// member).
+    pub fn in_policy(&self) -> bool {
+        matches!(self.code, Code::SeparationOfDuties | Code::UnknownMember)
     }
 
     /// Whether this is an error.
@@ -308,8 +354,9 @@ pub fn read(
     name: &str,
     source: &raw::Source,
     base_dir: &Path,
+    access: &Access,
 ) -> (Option<Dataset>, Vec<DataIssue>) {
-    let (dataset, mut issues) = read_rows(name, source, base_dir);
+    let (dataset, mut issues) = read_rows(name, source, base_dir, access);
     let Some(mut dataset) = dataset else {
         return (None, issues);
     };
@@ -323,24 +370,67 @@ pub fn read(
         .as_ref()
         .map(|m| m.value.as_str())
         .filter(|m| !m.is_empty());
-    resolve_duplicates(&mut dataset, policy, modified, &file, &mut issues);
+    resolve_duplicates(
+        &mut dataset,
+        policy,
+        modified,
+        (&file, &source.key.value),
+        &mut issues,
+    );
     (Some(dataset), issues)
 }
 
 /// Reads a source, types its values and drops records without a key, but keeps every row of a
 /// duplicate key: for checks over the file as written (how many rows have a manager in the
 /// file?).
+///
+/// The file is read only when its path stays inside `access.root` (`C310` otherwise), it is a
+/// regular file (`D120`) and it is at most `access.max_data_bytes` long (`D121`); see
+/// [`crate::files`].
 pub fn read_rows(
     name: &str,
     source: &raw::Source,
     base_dir: &Path,
+    access: &Access,
 ) -> (Option<Dataset>, Vec<DataIssue>) {
     let file = display_path(source, base_dir);
-    let path = base_dir.join(source.path.value.as_str());
     let mut issues = Vec::new();
-    let bytes = match std::fs::read(&path) {
+    let root = access.root.as_deref();
+    let path = match files::resolve_inside(root, base_dir, &source.path.value) {
+        Ok(path) => path,
+        Err(escape) => {
+            issues.push(
+                DataIssue::new(
+                    Code::PathOutsideRoot,
+                    &file,
+                    escape.message(&source.path.value),
+                )
+                .help(escape.help()),
+            );
+            return (None, issues);
+        }
+    };
+    let bytes = match files::read_bounded(&path, access.max_data_bytes) {
         Ok(b) => b,
-        Err(e) => {
+        Err(refusal @ Refusal::NotRegular(_)) => {
+            issues.push(
+                DataIssue::new(
+                    Code::DataNotAFile,
+                    &file,
+                    format!("the file is not read: {refusal}"),
+                )
+                .help("a source's `path` names a regular file: an export written to disk"),
+            );
+            return (None, issues);
+        }
+        Err(refusal @ Refusal::TooLarge { .. }) => {
+            issues.push(
+                DataIssue::new(Code::DataTooLarge, &file, format!("the file is not read: {refusal}"))
+                    .help("whoever runs Roster can raise the limit with `--max-data-size`, for example `--max-data-size 4G`"),
+            );
+            return (None, issues);
+        }
+        Err(Refusal::Io(e)) => {
             issues.push(
                 DataIssue::new(Code::DataUnreadable, &file, format!("cannot read the file: {}", e.to_string().to_lowercase()))
                     .help("check the source's `path`: it is relative to the policy file that declares the source"),
@@ -396,7 +486,7 @@ pub fn read_bytes(
 }
 
 /// The file as issues name it: the source's path under the policy's directory.
-fn display_path(source: &raw::Source, base_dir: &Path) -> String {
+pub(crate) fn display_path(source: &raw::Source, base_dir: &Path) -> String {
     if base_dir.as_os_str().is_empty() || base_dir == Path::new(".") {
         source.path.value.clone()
     } else {
@@ -710,7 +800,7 @@ fn resolve_duplicates(
     dataset: &mut Dataset,
     policy: Duplicates,
     modified: Option<&str>,
-    file: &str,
+    (file, key_field): (&str, &str),
     issues: &mut Vec<DataIssue>,
 ) {
     let groups = duplicate_groups(dataset);
@@ -745,18 +835,23 @@ fn resolve_duplicates(
                                 ),
                             )
                             .at(dataset.row(*g))
+                            .field(key_field)
                             .help("make the keys unique, or set `duplicates: latest` and a `modified_field` to keep the most recent record"),
                         );
                     }
                 }
             }
             Duplicates::Latest => {
+                // The latest stamp; on a tie, the record last in content order (never the row
+                // order, which a shuffled export changes).
+                let stamp_of = |g: usize| mod_index.and_then(|m| stamp(dataset.value(g, m)));
                 let winner = group
                     .iter()
                     .copied()
-                    .max_by_key(|g| {
-                        let st = mod_index.and_then(|m| stamp(dataset.value(*g, m)));
-                        (st, dataset.row(*g))
+                    .max_by(|a, b| {
+                        stamp_of(*a)
+                            .cmp(&stamp_of(*b))
+                            .then_with(|| dataset.cmp_records(*a, *b))
                     })
                     .unwrap_or(i);
                 for g in group {
@@ -768,11 +863,16 @@ fn resolve_duplicates(
                 }
                 let kept = dataset.row(winner);
                 let why = match (modified, mod_index) {
-                    (Some(m), Some(_)) => format!("the latest `{m}`, the later row on a tie"),
-                    (Some(m), None) => {
-                        format!("`{m}` is not a declared field, so the last row")
+                    (Some(m), Some(_)) => {
+                        format!("the latest `{m}`; on a tie, the last record in content order")
                     }
-                    (None, _) => "no `modified_field` is set, so the last row".to_string(),
+                    (Some(m), None) => {
+                        format!(
+                            "`{m}` is not a declared field, so the last record in content order"
+                        )
+                    }
+                    (None, _) => "no `modified_field` is set, so the last record in content order"
+                        .to_string(),
                 };
                 new_issues.push(
                     DataIssue::new(
@@ -784,6 +884,7 @@ fn resolve_duplicates(
                         ),
                     )
                     .at(kept)
+                    .field(key_field)
                     .severity(Severity::Warning),
                 );
             }

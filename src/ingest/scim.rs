@@ -23,7 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map, Value as Json};
 
 use super::build::Builder;
-use super::{DataIssue, Want, json::syntax_message, quote, report_missing};
+use super::{DataIssue, Want, json, json::syntax_message, quote, report_missing, strict};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
 
@@ -175,14 +175,47 @@ fn matches(item: &Json, filter: &Filter) -> bool {
     }
 }
 
-/// The value of an attribute path in a user; `None` when absent. Multi-valued attributes give
-/// an array.
-pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json> {
+/// Multi-valued complex attributes of the SCIM core User schema (RFC 7643 §4.1.2): their
+/// value is an array of objects (`[{"value": …, "type": "work"}]`).
+const MULTI_VALUED: &[&str] = &[
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
+
+fn shape(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// The value of an attribute path in a user: `Ok(None)` when absent; multi-valued attributes
+/// give an array. `Err` says why the value does not have the shape the path (or the SCIM
+/// schema) gives it: a multi-valued attribute that is not an array of objects, a scalar where
+/// a sub-attribute is read or a filter applies (`D111`).
+pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Result<Option<Json>, String> {
     let root = match &path.schema {
         None => data,
-        Some(schema) => match get_ci(data, schema)? {
-            Json::Object(o) => o,
-            _ => return None,
+        Some(schema) => match get_ci(data, schema) {
+            None => return Ok(None),
+            Some(Json::Object(o)) => o,
+            Some(other) => {
+                return Err(format!(
+                    "the extension `{schema}` is {}, not an object",
+                    shape(other)
+                ));
+            }
         },
     };
     let mut current: Vec<&Json> = Vec::new();
@@ -191,7 +224,7 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json>
     for (i, step) in path.steps.iter().enumerate() {
         if i > 0 && multi && current.is_empty() {
             // A filter matched no item: the attribute is there, without a value.
-            return Some(Json::Array(Vec::new()));
+            return Ok(Some(Json::Array(Vec::new())));
         }
         let mut next = Vec::new();
         ended_on_multi = false;
@@ -206,6 +239,14 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json>
                 })
                 .collect()
         };
+        // The value must hold objects when a filter applies or a sub-attribute is read, and
+        // a core multi-valued attribute is an array of objects whatever is read.
+        let core_multi = i == 0
+            && path.schema.is_none()
+            && MULTI_VALUED
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&step.name));
+        let needs_objects = step.filter.is_some() || i + 1 < path.steps.len() || core_multi;
         let mut found = false;
         for parent in parents {
             match get_ci(parent, &step.name) {
@@ -213,17 +254,45 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json>
                     found = true;
                     multi = true;
                     ended_on_multi = true;
+                    if needs_objects
+                        && let Some(bad) = items.iter().find(|j| !j.is_object() && !j.is_null())
+                    {
+                        return Err(format!(
+                            "`{}` holds {}, where its items are objects such as `{{\"value\": …, \"type\": \"work\"}}`",
+                            step.name,
+                            shape(bad)
+                        ));
+                    }
                     next.extend(items.iter());
+                }
+                Some(Json::Null) => {
+                    found = true;
+                    next.push(&Json::Null);
                 }
                 Some(v) => {
                     found = true;
+                    if core_multi {
+                        return Err(format!(
+                            "`{}` is {}; SCIM's `{}` is an array of objects such as `[{{\"value\": …, \"type\": \"work\"}}]`",
+                            step.name,
+                            shape(v),
+                            step.name
+                        ));
+                    }
+                    if needs_objects && !v.is_object() {
+                        return Err(format!(
+                            "`{}` is {}, where an object (or an array of objects) belongs",
+                            step.name,
+                            shape(v)
+                        ));
+                    }
                     next.push(v);
                 }
                 None => {}
             }
         }
         if !found {
-            return None;
+            return Ok(None);
         }
         if let Some(filter) = &step.filter {
             multi = true;
@@ -238,11 +307,11 @@ pub(crate) fn resolve(data: &Map<String, Json>, path: &AttrPath) -> Option<Json>
             other => other.clone(),
         })
         .collect();
-    if multi {
+    Ok(if multi {
         Some(Json::Array(values))
     } else {
         values.into_iter().next()
-    }
+    })
 }
 
 fn op_issue(file: &str, row: usize, message: String) -> DataIssue {
@@ -267,7 +336,7 @@ pub(crate) fn read(
             return None;
         }
     };
-    let json: Json = match serde_json::from_str(text) {
+    let (json, mut repeats) = match strict::parse(text) {
         Ok(j) => j,
         Err(e) => {
             issues
@@ -275,6 +344,57 @@ pub(crate) fn read(
             return None;
         }
     };
+    // SCIM names are case-insensitive: `userName` and `USERNAME` are one attribute, twice.
+    strict::case_repeats(&json, &mut Vec::new(), &mut repeats);
+    // Repeats outside the operations make the request ambiguous; repeats in an operation's
+    // own members (`method`, `path`, `data`...) make that operation ambiguous; repeats inside
+    // `data` leave the fields they feed empty.
+    let mut op_repeats: HashMap<usize, Vec<&strict::Repeat>> = HashMap::new();
+    let mut data_repeats: HashMap<usize, Vec<&strict::Repeat>> = HashMap::new();
+    let mut request_ambiguous = false;
+    for r in &repeats {
+        match r.path.as_slice() {
+            [] => {
+                let operations = r.member.eq_ignore_ascii_case("Operations");
+                request_ambiguous |= operations;
+                issues.push(
+                    DataIssue::new(
+                        Code::DataRepeatedMember,
+                        file,
+                        format!(
+                            "the request has the member {} {} times{}{}",
+                            quote(&r.member),
+                            r.times,
+                            if r.cased { " (in different cases)" } else { "" },
+                            if operations {
+                                ": which operations are meant is unknown, so the file is not read"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )
+                    .help("write each member once (SCIM names are case-insensitive)"),
+                );
+            }
+            [strict::Seg::Key(ops), strict::Seg::Index(i)]
+                if ops.eq_ignore_ascii_case("Operations") =>
+            {
+                op_repeats.entry(*i).or_default().push(r);
+            }
+            [
+                strict::Seg::Key(ops),
+                strict::Seg::Index(i),
+                strict::Seg::Key(d),
+                ..,
+            ] if ops.eq_ignore_ascii_case("Operations") && d.eq_ignore_ascii_case("data") => {
+                data_repeats.entry(*i).or_default().push(r);
+            }
+            _ => {}
+        }
+    }
+    if request_ambiguous {
+        return None;
+    }
     let not_bulk = |issues: &mut Vec<DataIssue>, what: &str| {
         issues.push(
             DataIssue::new(Code::DataUnreadable, file, format!("the file is not a SCIM bulk request: {what}"))
@@ -351,6 +471,25 @@ pub(crate) fn read(
             ));
             continue;
         };
+        if let Some(reps) = op_repeats.get(&i) {
+            for r in reps {
+                issues.push(
+                    DataIssue::new(
+                        Code::DataRepeatedMember,
+                        file,
+                        format!(
+                            "the operation has the member {} {} times{}: which is meant is unknown, so the operation is skipped",
+                            quote(&r.member),
+                            r.times,
+                            if r.cased { " (in different cases)" } else { "" }
+                        ),
+                    )
+                    .at(row)
+                    .help("write each member once (SCIM names are case-insensitive)"),
+                );
+            }
+            continue;
+        }
         match get_ci(op, "method").and_then(Json::as_str) {
             Some(m) if m.eq_ignore_ascii_case("POST") => {}
             Some(m) => {
@@ -363,16 +502,20 @@ pub(crate) fn read(
                             quote(m)
                         ),
                     )
+                    .field("method")
                     .help("API-driven inbound provisioning takes `POST` operations only"),
                 );
                 continue;
             }
             None => {
-                issues.push(op_issue(
-                    file,
-                    row,
-                    "the operation has no `method`; it is skipped".into(),
-                ));
+                issues.push(
+                    op_issue(
+                        file,
+                        row,
+                        "the operation has no `method`; it is skipped".into(),
+                    )
+                    .field("method"),
+                );
                 continue;
             }
         }
@@ -382,6 +525,7 @@ pub(crate) fn read(
         {
             None => issues.push(
                 op_issue(file, row, "the operation has no `bulkId`".into())
+                    .field("bulkId")
                     .severity(Severity::Warning)
                     .help("give every operation a unique `bulkId`: Entra reports results by it"),
             ),
@@ -396,6 +540,7 @@ pub(crate) fn read(
                                 quote(id)
                             ),
                         )
+                        .field("bulkId")
                         .severity(Severity::Warning)
                         .help(
                             "give every operation a unique `bulkId`: Entra reports results by it",
@@ -415,31 +560,81 @@ pub(crate) fn read(
                 );
                 issues.push(
                     op_issue(file, row, format!("the operation has {what}, not `/Users`; it is skipped"))
+                        .field("path")
                         .help("API-driven inbound provisioning creates and updates users: `\"path\": \"/Users\"`"),
                 );
                 continue;
             }
         }
         let Some(Json::Object(data)) = get_ci(op, "data") else {
-            issues.push(op_issue(
-                file,
-                row,
-                "the operation has no `data` object; it is skipped".into(),
-            ));
+            issues.push(
+                op_issue(
+                    file,
+                    row,
+                    "the operation has no `data` object; it is skipped".into(),
+                )
+                .field("data"),
+            );
             continue;
         };
         if attrs.len() < 1000 {
             attrs.extend(data.keys().cloned());
         }
-        let cells: Vec<Option<Json>> = paths
-            .iter()
-            .zip(seen.iter_mut())
-            .map(|(p, seen)| {
-                let v = resolve(data, p.as_ref()?)?;
-                *seen = true;
-                Some(v)
-            })
-            .collect();
+        // Repeated members in `data` leave the fields whose path goes through them empty.
+        let mut blank: Vec<usize> = Vec::new();
+        for r in data_repeats.get(&i).map_or(&[][..], Vec::as_slice) {
+            // The member names below `data`.
+            let keys: Vec<&str> = r.keys().into_iter().skip(2).collect();
+            let fed: Vec<usize> = paths
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.as_ref().is_some_and(|p| {
+                        p.schema
+                            .iter()
+                            .map(String::as_str)
+                            .chain(p.steps.iter().map(|s| s.name.as_str()))
+                            .zip(&keys)
+                            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                    })
+                })
+                .map(|(f, _)| f)
+                .collect();
+            if fed.is_empty() {
+                issues.push(json::repeat_issue(want, row, r, 3, None));
+            }
+            for f in fed {
+                issues.push(json::repeat_issue(want, row, r, 3, Some(f)));
+                blank.push(f);
+            }
+        }
+        let mut cells: Vec<Option<Json>> = Vec::with_capacity(paths.len());
+        for (f, (p, seen)) in paths.iter().zip(seen.iter_mut()).enumerate() {
+            let cell = match p.as_ref().map(|p| resolve(data, p)) {
+                None | Some(Ok(None)) => None,
+                Some(Ok(Some(v))) => {
+                    *seen = true;
+                    Some(v)
+                }
+                Some(Err(why)) => {
+                    *seen = true;
+                    if !blank.contains(&f) {
+                        issues.push(
+                            DataIssue::new(
+                                Code::DataScimShape,
+                                file,
+                                format!("{why}; the field is left empty"),
+                            )
+                            .at(row)
+                            .field(want.names.get(f).copied().unwrap_or_default())
+                            .help("send the attribute as the SCIM User schema defines it"),
+                        );
+                    }
+                    None
+                }
+            };
+            cells.push(if blank.contains(&f) { None } else { cell });
+        }
         builder.push(row, |i| cells.get(i)?.as_ref());
     }
     if builder.offered() > 0

@@ -35,7 +35,7 @@ fn read_file(yaml: &str, content: &[u8]) -> (Option<Dataset>, Vec<DataIssue>) {
     let src = source(yaml);
     let dir = temp_dir();
     std::fs::write(dir.join(src.path.value.as_str()), content).unwrap();
-    let out = read("people", &src, &dir);
+    let out = read("people", &src, &dir, &access(&dir));
     std::fs::remove_dir_all(&dir).unwrap();
     // Issues name the file as the policy locates it; make them stable for assertions.
     let issues = out
@@ -240,7 +240,11 @@ fn csv_empty_and_non_utf8_files() {
 #[test]
 fn unreadable_file() {
     let src = source(PEOPLE);
-    let (ds, issues) = read("people", &src, Path::new("/nonexistent-roster-dir"));
+    let root = crate::files::Access {
+        root: Some("/".into()),
+        ..crate::files::Access::default()
+    };
+    let (ds, issues) = read("people", &src, Path::new("/nonexistent-roster-dir"), &root);
     assert!(ds.is_none());
     assert_eq!(codes(&issues), ["D101"]);
     assert_eq!(issues[0].file, "/nonexistent-roster-dir/people.csv");
@@ -517,10 +521,10 @@ fn duplicates_latest_keep_the_latest_modification() {
     assert!(issues.iter().all(|i| i.severity == Severity::Warning));
     assert_eq!(
         issues[0].message,
-        "duplicate key `1`: rows 2, 3 and 4 have it; row 3 is kept (the latest `changed`, the later row on a tie)"
+        "duplicate key `1`: rows 2, 3 and 4 have it; row 3 is kept (the latest `changed`; on a tie, the last record in content order)"
     );
     assert_eq!(issues[0].row, Some(3));
-    assert_eq!(issues[1].row, Some(6), "tie: the later row");
+    assert_eq!(issues[1].row, Some(6), "tie: `y` after `x`");
     assert_eq!(issues[2].row, Some(8), "NULL is oldest");
     let ds = ds.unwrap();
     let kept: Vec<_> = ds.records().iter().map(|r| r.values[1].clone()).collect();
@@ -532,12 +536,44 @@ fn duplicates_latest_without_modified_field_keep_the_last_row() {
     let yaml = "format: csv\npath: p.csv\nkey: id\nduplicates: latest\nfields:\n  id: string\n  name: string\n";
     let (ds, issues) = read_file(yaml, b"id,name\n1,a\n1,b\n");
     assert_eq!(codes(&issues), ["D103"]);
-    assert!(
-        issues[0]
-            .message
-            .ends_with("row 3 is kept (no `modified_field` is set, so the last row)")
-    );
+    assert!(issues[0].message.ends_with(
+        "row 3 is kept (no `modified_field` is set, so the last record in content order)"
+    ));
     assert_eq!(ds.unwrap().records()[0].values[1], s("b"));
+}
+
+/// On a tie, the kept record depends on the records' content, never on their order in the
+/// file: every permutation of the rows keeps the same values.
+#[test]
+fn duplicates_latest_tie_does_not_depend_on_row_order() {
+    let yaml = "format: csv\npath: p.csv\nkey: id\nduplicates: latest\nmodified_field: changed\nfields:\n  id: string\n  dept: string\n  changed: datetime\n";
+    let rows = [
+        "1,Sales,2024-01-01",
+        "1,IT,2024-01-01",
+        "1,HR,2024-01-01",
+        "2,Legal,",
+    ];
+    let orders: [[usize; 4]; 4] = [[0, 1, 2, 3], [2, 1, 0, 3], [1, 3, 2, 0], [3, 0, 2, 1]];
+    for order in orders {
+        let mut text = String::from("id,dept,changed\n");
+        for i in order {
+            text.push_str(rows[i]);
+            text.push('\n');
+        }
+        let (ds, _) = read_file(yaml, text.as_bytes());
+        let ds = ds.unwrap();
+        let mut kept: Vec<(String, Value)> = ds
+            .records()
+            .iter()
+            .map(|r| (r.key.clone(), r.values[1].clone()))
+            .collect();
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            kept,
+            [("1".to_string(), s("Sales")), ("2".to_string(), s("Legal"))],
+            "{order:?}"
+        );
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -656,19 +692,19 @@ fn scim_paths() {
         r#"{"Emails": [{"type": "work", "value": "a"}, {"type": "home", "value": "b"}], "x": {"y.z": 1}}"#,
     )
     .unwrap();
-    assert_eq!(scim::resolve(&data, &p), Some(serde_json::json!(["a"])));
+    assert_eq!(scim::resolve(&data, &p), Ok(Some(serde_json::json!(["a"]))));
     let p = scim::parse_path("emails").unwrap();
     assert_eq!(
         scim::resolve(&data, &p),
-        Some(serde_json::json!(["a", "b"]))
+        Ok(Some(serde_json::json!(["a", "b"])))
     );
     let p = scim::parse_path("emails.value").unwrap();
     assert_eq!(
         scim::resolve(&data, &p),
-        Some(serde_json::json!(["a", "b"]))
+        Ok(Some(serde_json::json!(["a", "b"])))
     );
     let p = scim::parse_path("name.givenName").unwrap();
-    assert_eq!(scim::resolve(&data, &p), None);
+    assert_eq!(scim::resolve(&data, &p), Ok(None));
     for bad in [
         "",
         "a..b",
@@ -685,7 +721,160 @@ fn scim_paths() {
     let data: serde_json::Map<String, Json> =
         serde_json::from_str(r#"{"urn:x:User": {"emails": [{"value": "a.b:c", "type": "work"}]}}"#)
             .unwrap();
-    assert_eq!(scim::resolve(&data, &p), Some(serde_json::json!(["work"])));
+    assert_eq!(
+        scim::resolve(&data, &p),
+        Ok(Some(serde_json::json!(["work"])))
+    );
+}
+
+/// A SCIM attribute of the wrong shape is reported (`D111`) and left empty, never read as
+/// something else: a string where `emails` (an array of objects) belongs, a scalar where a
+/// sub-attribute is read, a string item in a multi-valued attribute.
+#[test]
+fn scim_attribute_of_the_wrong_shape() {
+    let shapes = [
+        (
+            r#""emails": "x@example.com""#,
+            r#"`emails` is a string; SCIM's `emails` is an array"#,
+        ),
+        (
+            r#""emails": {"value": "x@example.com", "type": "work"}"#,
+            "`emails` is an object",
+        ),
+        (
+            r#""emails": ["x@example.com"]"#,
+            "`emails` holds a string, where its items are objects",
+        ),
+        (
+            r#""name": "Barbara Jensen""#,
+            "`name` is a string, where an object",
+        ),
+    ];
+    let yaml = "format: scim\npath: b.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n  emails: string_list\n  name.givenName: string\n";
+    for (attr, message) in shapes {
+        let text = format!(
+            r#"{{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{{"method": "POST", "bulkId": "1", "path": "/Users", "data": {{"externalId": "1", {attr}}}}}]}}"#
+        );
+        let (ds, issues) = read_file(yaml, text.as_bytes());
+        // (The fields the record lacks are `D105` warnings.)
+        let issues: Vec<DataIssue> = issues
+            .into_iter()
+            .filter(|i| i.code.as_str() != "D105")
+            .collect();
+        assert!(!issues.is_empty(), "{attr}");
+        for i in &issues {
+            assert_eq!(i.code.as_str(), "D111", "{attr}: {i}");
+            assert!(i.is_error());
+            assert_eq!(i.row, Some(1));
+        }
+        assert!(
+            issues.iter().any(|i| i.message.starts_with(message)),
+            "{attr}: {issues:?}"
+        );
+        let ds = ds.unwrap();
+        let record = &ds.records()[0];
+        assert!(
+            record.values[1..].iter().all(|v| *v == Value::Null),
+            "{attr}: {:?}",
+            record.values
+        );
+    }
+    // The right shapes read without a problem.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "1", "emails": [{"value": "x@example.com", "type": "work"}], "name": {"givenName": "Barbara"}}}]}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), Vec::<&str>::new());
+    assert_eq!(ds.unwrap().records()[0].values[3], s("Barbara"));
+}
+
+/// A member written twice in a JSON record is reported (`D110`) and the field it feeds left
+/// empty; the key repeated leaves the record without a key. A repeated member no field reads
+/// is a warning.
+#[test]
+fn json_repeated_members_are_reported() {
+    let yaml = "format: json\npath: p.json\nkey: id\nfields:\n  id: string\n  dept: string\n";
+    let (ds, issues) = read_file(
+        yaml,
+        br#"[{"id": "1", "dept": "HR", "dept": "IT-admins"}, {"id": "2", "x": 1, "x": 2, "dept": "Sales"}, {"id": "3", "dept": "HR", "id": "7"}]"#,
+    );
+    assert_eq!(codes(&issues), ["D110", "D110", "D110", "D104"]);
+    assert_eq!(
+        (issues[0].row, issues[0].field.as_deref()),
+        (Some(1), Some("dept"))
+    );
+    assert!(issues[0].is_error());
+    assert_eq!(
+        issues[0].message,
+        "the member `dept` appears 2 times in the record: `dept` is left empty"
+    );
+    assert_eq!(issues[1].severity, Severity::Warning);
+    assert_eq!(
+        (issues[2].row, issues[2].field.as_deref()),
+        (Some(3), Some("id"))
+    );
+    let ds = ds.unwrap();
+    let records = ds.records();
+    assert_eq!(records.len(), 2, "the record whose key repeats is skipped");
+    assert_eq!(records[0].values[1], Value::Null, "never `IT-admins`");
+    assert_eq!(records[1].values[1], s("Sales"));
+    // JSON Lines too, by line.
+    let yaml = "format: jsonl\npath: p.jsonl\nkey: id\nfields:\n  id: string\n  dept: string\n";
+    let (_, issues) = read_file(
+        yaml,
+        b"{\"id\": \"1\"}\n{\"id\": \"2\", \"dept\": \"a\", \"dept\": \"b\"}\n",
+    );
+    assert_eq!(codes(&issues), ["D110"]);
+    assert_eq!(issues[0].row, Some(2));
+}
+
+/// In SCIM, a member repeated (or written in two cases) inside `data` leaves the fields read
+/// through it empty; in an operation's own members it skips the operation; `Operations`
+/// twice makes the request unreadable.
+#[test]
+fn scim_repeated_members_are_reported() {
+    let yaml = "format: scim\npath: b.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n  name.givenName: string\n";
+    let op = |id: u32, data: &str| {
+        format!(r#"{{"method": "POST", "bulkId": "{id}", "path": "/Users", "data": {{{data}}}}}"#)
+    };
+    let bulk = |ops: &[String]| {
+        format!(
+            r#"{{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{}]}}"#,
+            ops.join(", ")
+        )
+    };
+    let text = bulk(&[
+        op(
+            1,
+            r#""externalId": "1", "userName": "a", "USERNAME": "admin""#,
+        ),
+        op(
+            2,
+            r#""externalId": "2", "userName": "b", "name": {"givenName": "B", "givenName": "C"}"#,
+        ),
+    ]);
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110", "D110"], "{issues:?}");
+    assert_eq!(
+        (issues[0].row, issues[0].field.as_deref()),
+        (Some(1), Some("userName"))
+    );
+    assert_eq!(
+        (issues[1].row, issues[1].field.as_deref()),
+        (Some(2), Some("name.givenName"))
+    );
+    let records = ds.unwrap().records();
+    assert_eq!(records[0].values[1], Value::Null);
+    assert_eq!(records[1].values[1], s("b"));
+    assert_eq!(records[1].values[2], Value::Null);
+    // An operation's own member twice: the operation is skipped.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "DELETE", "method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "1"}}]}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110"]);
+    assert!(ds.unwrap().is_empty());
+    // `Operations` twice: nothing is read.
+    let text = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [], "operations": []}"#;
+    let (ds, issues) = read_file(yaml, text.as_bytes());
+    assert_eq!(codes(&issues), ["D110"]);
+    assert!(ds.is_none());
 }
 
 #[test]
@@ -709,6 +898,7 @@ fn scim_bad_field_path_is_reported() {
 fn people(rows: &[(&str, &str)]) -> Dataset {
     Dataset {
         source: "hr".into(),
+        file: "hr.csv".into(),
         fields: vec![("manager".into(), FieldType::String)],
         rows: (2..rows.len() + 2).collect(),
         keys: Column::from_values(rows.iter().map(|(k, _)| s(k))),
@@ -838,13 +1028,21 @@ fn hr_source(path: &str) -> raw::Source {
     source(&yaml)
 }
 
+/// Reading allowed inside `dir`.
+fn access(dir: &std::path::Path) -> crate::files::Access {
+    crate::files::Access {
+        root: std::fs::canonicalize(dir).ok(),
+        ..crate::files::Access::default()
+    }
+}
+
 #[test]
 fn microsoft_csv_with_1000_records() {
     let Some(dir) = samples() else {
         return;
     };
     let src = hr_source("csv-with-1000-records.csv");
-    let (rows, issues) = read_rows("hr", &src, &dir);
+    let (rows, issues) = read_rows("hr", &src, &dir, &access(&dir));
     assert_eq!(issues, []);
     let rows = rows.unwrap();
     assert_eq!(rows.records().len(), 1000);
@@ -882,7 +1080,7 @@ fn microsoft_csv_with_1000_records() {
         .count();
     assert_eq!(dangling, 1000 - 634);
 
-    let (dataset, issues) = read("hr", &src, &dir);
+    let (dataset, issues) = read("hr", &src, &dir, &access(&dir));
     let dataset = dataset.unwrap();
     assert_eq!(dataset.records().len(), 624);
     assert_eq!(issues.len(), 376);
@@ -909,7 +1107,7 @@ fn microsoft_sample1_reads_cleanly() {
         ("internData.csv", 338),
     ] {
         let src = hr_source(&format!("sample1/{file}"));
-        let (rows, issues) = read_rows("hr", &src, &dir);
+        let (rows, issues) = read_rows("hr", &src, &dir, &access(&dir));
         assert_eq!(issues, [], "{file}");
         let rows = rows.unwrap();
         assert_eq!(rows.records().len(), lines - 1, "{file}");
@@ -922,7 +1120,7 @@ fn microsoft_sample1_reads_cleanly() {
             }
         }
         // The files repeat WorkerIDs too: the only issues of `read` are duplicate keys.
-        let (_, issues) = read("hr", &src, &dir);
+        let (_, issues) = read("hr", &src, &dir, &access(&dir));
         assert!(
             issues.iter().all(|i| i.code == Code::DataDuplicateKey),
             "{file}"
@@ -938,7 +1136,7 @@ fn microsoft_scim_samples() {
     let core_enterprise = format!(
         "format: scim\npath: Extended-SCIM-bulk-request-Core+Enterprise.json\nkey: externalId\nfields:\n  externalId: string\n  userName: string\n  displayName: string\n  title: string\n  active: boolean\n  name.givenName: string\n  'emails[type eq \"work\"].value': string\n  '{ENTERPRISE}:employeeNumber': string\n  '{ENTERPRISE}:manager.value': string\n  'urn:ietf:params:scim:schemas:extension:sap:2.0:User:hireDate': datetime\n  'urn:ietf:params:scim:schemas:extension:sap:2.0:User:onLeave': boolean\n"
     );
-    let (ds, issues) = read("scim", &source(&core_enterprise), &dir);
+    let (ds, issues) = read("scim", &source(&core_enterprise), &dir, &access(&dir));
     assert_eq!(codes(&issues), ["D109"], "{issues:?}");
     assert_eq!(issues[0].row, Some(3));
     assert_eq!(issues[0].severity, Severity::Warning);
@@ -965,7 +1163,7 @@ fn microsoft_scim_samples() {
     let payload = format!(
         "format: scim\npath: Sample-CSV-2-SCIM-payload.json\nkey: externalId\nfields:\n  externalId: string\n  username: string\n  '{csv_ext}:WorkerID': string\n  '{csv_ext}:ManagerID': string\n  '{csv_ext}:HireDate': datetime\n  '{csv_ext}:TerminationDate': datetime\n  '{csv_ext}:IsTerminated': boolean\n  '{csv_ext}:Fax': string\n"
     );
-    let (ds, issues) = read("scim", &source(&payload), &dir);
+    let (ds, issues) = read("scim", &source(&payload), &dir, &access(&dir));
     assert_eq!(codes(&issues), ["D109"], "{issues:?}");
     let ds = ds.unwrap();
     assert_eq!(ds.records().len(), 3);
@@ -1007,7 +1205,13 @@ mod properties {
             let ds = read_bytes("p", &src, bytes, "p", &mut issues);
             if let Some(mut ds) = ds {
                 let _ = manager_issues(&ds, "manager", "p");
-                resolve_duplicates(&mut ds, Duplicates::Latest, Some("hired"), "p", &mut issues);
+                resolve_duplicates(
+                    &mut ds,
+                    Duplicates::Latest,
+                    Some("hired"),
+                    ("p", "id"),
+                    &mut issues,
+                );
             }
             for i in &issues {
                 let _ = i.render();
@@ -1123,7 +1327,7 @@ mod properties {
         fn arbitrary_attribute_paths_never_panic(path in r#"[a-z:.\[\]" ]{0,40}"#) {
             if let Ok(p) = scim::parse_path(&path) {
                 let data = serde_json::Map::new();
-                let _ = scim::resolve(&data, &p);
+                let _ = scim::resolve(&data, &p).ok();
             }
         }
     }

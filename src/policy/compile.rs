@@ -150,6 +150,7 @@ pub struct ProgramDef {
 
 /// Checks a loaded policy set. Diagnostics are appended to `diagnostics`.
 pub fn compile(loaded: &Loaded, diagnostics: &mut Vec<Diagnostic>) -> Policy {
+    super::bounds::check(loaded, diagnostics);
     let mut c = Checker {
         loaded,
         policy: Policy::default(),
@@ -519,7 +520,7 @@ impl<'a> Checker<'a> {
             for (attr, want_date) in [
                 (Some(&lc.hire_date), true),
                 (lc.leave_date.as_ref(), true),
-                (lc.status.as_ref(), false),
+                (lc.status.as_ref().map(|s| &s.value.attribute), false),
             ] {
                 let Some(attr) = attr else { continue };
                 match self.policy.attributes.get(&attr.value).map(|a| a.ty) {
@@ -549,19 +550,21 @@ impl<'a> Checker<'a> {
                     Some(_) => {}
                 }
             }
-            if let Some(rehire) = &lc.rehire {
-                for attr in &rehire.value.match_on {
-                    if !self.policy.attributes.contains_key(&attr.value) {
-                        let candidates = self.policy.attributes.keys().cloned().collect();
-                        self.unknown(
-                            file,
-                            attr.span,
-                            "identity attribute",
-                            &attr.value,
-                            candidates,
-                        );
-                    }
-                }
+            if let Some(status) = &lc.status
+                && status.value.values.is_empty()
+            {
+                let d = self.error(
+                    file,
+                    status.value.attribute.span,
+                    Code::InvalidSetting,
+                    format!(
+                        "`lifecycle.status` lists no values of `{}`: every identity's lifecycle would be unknown",
+                        status.value.attribute.value
+                    ),
+                );
+                d.help = Some(
+                    "map each status value to what it means under `values`, e.g. `Active: active` and `Inactive: leaver`".into(),
+                );
             }
         }
     }

@@ -36,6 +36,10 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     secrets(loaded, out);
     review_auto_removes(loaded, out);
     guest_access_never_expires(loaded, out);
+    target_holds_nobody(loaded, out);
+    assignments_ignored(loaded, out);
+    no_identity(loaded, out);
+    optional_primary_source(loaded, out);
     hidden_controls(loaded, out);
 }
 
@@ -94,12 +98,9 @@ fn unused_attributes(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>
             used.extend(
                 lc.leave_date
                     .iter()
-                    .chain(lc.status.iter())
+                    .chain(lc.status.iter().map(|s| &s.value.attribute))
                     .map(|a| a.value.clone()),
             );
-            if let Some(r) = &lc.rehire {
-                used.extend(r.value.match_on.iter().map(|a| a.value.clone()));
-            }
         }
     }
     for (i, id, at) in policy.graph.nodes() {
@@ -520,6 +521,54 @@ fn no_deletion_threshold(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// L040: the primary source (first in `identity.precedence`, else the first declared) is
+/// declared `optional: true`. Identities take their key from it: when its export comes empty,
+/// `eval` runs on the other sources alone and every identity changes key (or nobody is left),
+/// which `plan` would read as everyone leaving and new people arriving.
+fn optional_primary_source(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let precedence = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .and_then(|i| i.value.precedence.first())
+        .map(|p| p.value.as_str());
+    let sources = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.sources.iter().map(move |s| (f.id, s)));
+    let mut primary = None;
+    for (file, (name, source)) in sources {
+        let is_primary = match precedence {
+            Some(p) => name.value == p,
+            None => primary.is_none(),
+        };
+        if is_primary {
+            primary = Some((file, name, source));
+            if precedence.is_some() {
+                break;
+            }
+        }
+    }
+    let Some((file, name, source)) = primary else {
+        return;
+    };
+    if let Some(optional) = source.value.optional.as_ref().filter(|o| o.value) {
+        warn(
+            out,
+            Code::OptionalPrimarySource,
+            Loc {
+                file,
+                span: optional.span,
+            },
+            format!(
+                "source `{}` is the primary source and is declared `optional: true`",
+                name.value
+            ),
+            "identities take their key from the primary source: if its export comes empty, every identity would change or vanish; keep it required and use `optional` for secondary sources",
+        );
+    }
+}
+
 /// L011: a credential written into a policy file. Policy files live in git; credentials belong
 /// in the environment (`connection.credential_env`).
 fn secrets(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
@@ -700,6 +749,124 @@ fn guest_access_never_expires(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// L035: a target that takes only assigned identities (the default) when nothing assigns any:
+/// no group or access package in its scope, and no access package granting one of its app
+/// roles. It holds nobody — often because the last scope entry was removed, which in Entra
+/// (or in a policy that meant "everyone") would silently change who is provisioned.
+fn target_holds_nobody(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let granted: HashSet<&str> = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.access_packages.values())
+        .flat_map(|p| p.value.resources.iter())
+        .filter_map(|r| match &r.value {
+            raw::Resource::AppRole(role) => Some(role.target.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    for file in &loaded.files {
+        for (name, target) in &file.policy.targets {
+            let scope = target.value.scope.as_ref();
+            let all = scope
+                .and_then(|s| s.value.sync.as_ref())
+                .is_some_and(|s| s.value == raw::SyncMode::All);
+            let listed = scope
+                .is_some_and(|s| !s.value.groups.is_empty() || !s.value.access_packages.is_empty());
+            if all || listed || granted.contains(name.value.as_str()) {
+                continue;
+            }
+            let span = scope
+                .map(|s| s.value.sync.as_ref().map_or(s.span, |m| m.span))
+                .unwrap_or(name.span);
+            warn(
+                out,
+                Code::TargetHoldsNobody,
+                Loc {
+                    file: file.id,
+                    span,
+                },
+                format!(
+                    "target `{}` takes only assigned identities, and nothing assigns any: it holds nobody",
+                    name.value
+                ),
+                "list groups or access packages under `scope`, grant one of its app roles from an access package, or set `scope: {sync: all}` to take every identity (the scoping filters still apply)",
+            );
+        }
+    }
+}
+
+/// L036: a target that takes every identity (`sync: all`) and also lists groups or access
+/// packages in its scope: as in Entra's "sync all users and groups", they do not narrow who
+/// is provisioned, although the policy reads as if they did.
+fn assignments_ignored(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    for file in &loaded.files {
+        for (name, target) in &file.policy.targets {
+            let Some(scope) = &target.value.scope else {
+                continue;
+            };
+            let Some(sync) = &scope.value.sync else {
+                continue;
+            };
+            if sync.value != raw::SyncMode::All {
+                continue;
+            }
+            let first = scope
+                .value
+                .groups
+                .first()
+                .or_else(|| scope.value.access_packages.first());
+            if let Some(first) = first {
+                warn(
+                    out,
+                    Code::AssignmentsIgnored,
+                    Loc {
+                        file: file.id,
+                        span: first.span,
+                    },
+                    format!(
+                        "target `{}` takes every identity (`sync: all`): its groups and access packages do not narrow its scope",
+                        name.value
+                    ),
+                    "remove `sync: all` to take only the identities they assign, or remove the lists",
+                );
+            }
+        }
+    }
+}
+
+/// L020: a policy set without an `identity` section. It lints, but `eval` and `explain` have
+/// nothing to evaluate and refuse to run (exit 2); a set split across directories, linted one
+/// directory at a time, says so here. Reported at the first line of the first file.
+fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    if loaded.files.iter().any(|f| f.policy.identity.is_some()) {
+        return;
+    }
+    let Some(first) = loaded.files.first() else {
+        return;
+    };
+    let text = loaded.sources.get(first.id).map_or("", |(_, t)| t);
+    let mut start = 0;
+    let mut span = Span::new(0, 0);
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end();
+        if !content.is_empty() && !content.starts_with('#') {
+            span = Span::new(start, start + content.len());
+            break;
+        }
+        start += line.len();
+    }
+    warn(
+        out,
+        Code::NoIdentity,
+        Loc {
+            file: first.id,
+            span,
+        },
+        "the policy set defines no `identity`, so it cannot be evaluated".into(),
+        "add an `identity` section (how source records become identities, and their attributes) to one file of the set; `eval` and `explain` refuse a set without one",
+    );
 }
 
 #[cfg(test)]

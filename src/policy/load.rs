@@ -1,10 +1,13 @@
 //! Loading a policy set: every `*.yaml` / `*.yml` file below a directory, in a stable order,
-//! each parsed into the raw model with positions.
+//! each parsed into the raw model with positions, and the root of what it may read
+//! ([`crate::files`]).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::raw::PolicyFile;
-use crate::diagnostics::{Diagnostic, FileId, SourceMap};
+use crate::diagnostics::{Diagnostic, FileId, SourceMap, Span};
+use crate::files::{self, Access};
 use crate::yaml::{self, Limits};
 
 /// Most files one policy set may hold.
@@ -29,8 +32,10 @@ pub struct Loaded {
     pub sources: SourceMap,
     /// The files that parsed.
     pub files: Vec<LoadedFile>,
-    /// Syntax and shape errors.
+    /// Syntax and shape errors, and the files discovery refused.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the policy set may read: the root and the largest data file.
+    pub access: Access,
 }
 
 /// Why a policy set could not be loaded at all (exit status 2).
@@ -43,40 +48,135 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// Loads every policy file below `dir` (or the single file `dir`). Files are named relative to
-/// the current directory as given, and processed in sorted order so results never depend on
-/// the file system's listing order.
+/// How a policy set is loaded: the root of what it may read, and the largest data file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `--data-root`: replaces the default root ([`crate::files::default_root`]).
+    pub data_root: Option<PathBuf>,
+    /// `--max-data-size`: the largest data file read, in bytes.
+    pub max_data_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            data_root: None,
+            max_data_bytes: files::DEFAULT_MAX_DATA_BYTES,
+        }
+    }
+}
+
+/// Loads every policy file below `dir` (or the single file `dir`) with the default options.
 pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
-    let mut paths = Vec::new();
+    load_with(dir, &LoadOptions::default())
+}
+
+/// Loads every policy file below `dir` (or the single file `dir`): every regular file whose
+/// name ends in `.yaml` or `.yml` (any case), except those whose name (or a directory's) starts
+/// with `.`. Symbolic links are followed when they lead to a place inside the root, each
+/// directory once (a link back to a directory already read is not read again, so loops end);
+/// a link that leads out of the root, or nowhere, and anything that is not a regular file, is
+/// a `C316` error naming it. A directory with no policy file at all is a `C315` error.
+///
+/// Files are named relative to the current directory as given, and processed in sorted order
+/// so results never depend on the file system's listing order; a file reached by two paths
+/// is read once, under the first.
+pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    if !dir.exists() {
+        return Err(LoadError(format!(
+            "`{}` is not a file or directory",
+            dir.display()
+        )));
+    }
+    let root = files::root_for(dir, options.data_root.as_deref()).map_err(LoadError)?;
+    let mut walker = Walker {
+        root: &root,
+        visited: HashSet::new(),
+        found: Vec::new(),
+        refused: Vec::new(),
+    };
     if dir.is_file() {
-        paths.push(dir.to_path_buf());
+        walker.found.push(dir.to_path_buf());
     } else if dir.is_dir() {
-        collect(dir, &mut paths, 0)?;
+        if let Ok(canonical) = std::fs::canonicalize(dir) {
+            walker.visited.insert(canonical);
+        }
+        walker.collect(dir, 0)?;
     } else {
         return Err(LoadError(format!(
             "`{}` is not a file or directory",
             dir.display()
         )));
     }
-    paths.sort();
-    if paths.len() > MAX_FILES {
+    let Walker {
+        mut found, refused, ..
+    } = walker;
+    found.sort();
+    let mut seen = HashSet::new();
+    found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    if found.len() > MAX_FILES {
         return Err(LoadError(format!(
             "`{}` holds {} policy files, over the limit of {MAX_FILES}",
             dir.display(),
-            paths.len()
+            found.len()
         )));
     }
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded {
+        access: Access {
+            root: Some(root.clone()),
+            max_data_bytes: options.max_data_bytes,
+        },
+        ..Loaded::default()
+    };
+    for (path, why) in &refused {
+        loaded.refuse(path, why);
+    }
+    if found.is_empty() && refused.is_empty() {
+        let id = loaded.sources.add(display_name(dir), String::new());
+        let mut d = Diagnostic::new(
+            crate::codes::Code::NoPolicyFiles,
+            Span::new(0, 0),
+            format!(
+                "`{}` holds no policy files",
+                files::quote(&dir.display().to_string())
+            ),
+        )
+        .with_help(
+            "policy files are the `*.yaml` and `*.yml` files below the directory (names starting with `.` are skipped); check the path",
+        );
+        d.file = id;
+        loaded.diagnostics.push(d);
+    }
     let limits = Limits::default();
-    for path in paths {
-        let text = std::fs::read(&path)
-            .map_err(|e| LoadError(format!("`{}`: cannot read: {e}", path.display())))?;
-        // `./policies/a.yaml` is reported as `policies/a.yaml`, as code scanning expects.
-        let name = path
-            .strip_prefix(".")
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+    let max = u64::try_from(limits.max_file_bytes).unwrap_or(u64::MAX);
+    for path in found {
+        let name = display_name(&path);
+        let text = match files::read_bounded(&path, max) {
+            Ok(text) => text,
+            Err(files::Refusal::Io(e)) => {
+                return Err(LoadError(format!("`{}`: cannot read: {e}", path.display())));
+            }
+            Err(files::Refusal::TooLarge { size, limit }) => {
+                let id = loaded.sources.add(name, String::new());
+                let mut d = Diagnostic::new(
+                    crate::codes::Code::YamlTooLarge,
+                    Span::new(0, 0),
+                    format!(
+                        "the file is {}, larger than the limit of {}",
+                        files::format_size(size),
+                        files::format_size(limit)
+                    ),
+                )
+                .with_help("split the policies into several files");
+                d.file = id;
+                loaded.diagnostics.push(d);
+                continue;
+            }
+            Err(refusal @ files::Refusal::NotRegular(_)) => {
+                loaded.refuse(&path, &refusal.to_string());
+                continue;
+            }
+        };
         let text = match String::from_utf8(text) {
             Ok(t) => t,
             Err(e) => {
@@ -101,8 +201,8 @@ pub fn load(dir: &Path) -> Result<Loaded, LoadError> {
 }
 
 /// Parses the text of one policy file into `loaded`: the file and its text join the source
-/// map; a syntax or shape error becomes a diagnostic. [`load`] calls it for each file read;
-/// the fuzz targets (`fuzz/`) call it with generated text.
+/// map; a syntax or shape error becomes a diagnostic. [`load_with`] calls it for each file
+/// read; the fuzz targets (`fuzz/`) call it with generated text.
 pub fn add_text(loaded: &mut Loaded, path: PathBuf, name: String, text: String, limits: &Limits) {
     let id = loaded.sources.add(name, text);
     let Some((_, text)) = loaded.sources.get(id) else {
@@ -118,34 +218,161 @@ pub fn add_text(loaded: &mut Loaded, path: PathBuf, name: String, text: String, 
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
-    if depth > 32 {
-        return Err(LoadError(format!(
-            "`{}` is nested more than 32 directories deep",
-            dir.display()
-        )));
+/// `./policies/a.yaml` is reported as `policies/a.yaml`, as code scanning expects.
+fn display_name(path: &Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
+}
+
+impl Loaded {
+    /// The `display_name`s of groups, access packages and targets, by `group:NAME`,
+    /// `package:NAME` and `target:NAME`: for human reports only.
+    pub fn display_names(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for file in &self.files {
+            let p = &file.policy;
+            let groups = p
+                .groups
+                .iter()
+                .map(|(n, g)| ("group", n, g.value.display_name.as_ref()));
+            let packages = p
+                .access_packages
+                .iter()
+                .map(|(n, a)| ("package", n, a.value.display_name.as_ref()));
+            let targets = p
+                .targets
+                .iter()
+                .map(|(n, t)| ("target", n, t.value.display_name.as_ref()));
+            for (kind, name, display) in groups.chain(packages).chain(targets) {
+                if let Some(display) = display {
+                    out.insert(format!("{kind}:{}", name.value), display.value.clone());
+                }
+            }
+        }
+        out
     }
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| LoadError(format!("`{}`: cannot read directory: {e}", dir.display())))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| LoadError(format!("`{}`: {e}", dir.display())))?;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
+
+    /// Records a `C316` for a path discovery refused, as a file of its own (there is no text
+    /// to point into).
+    fn refuse(&mut self, path: &Path, why: &str) {
+        let id = self.sources.add(display_name(path), String::new());
+        let mut d = Diagnostic::new(
+            crate::codes::Code::PolicyFileRefused,
+            Span::new(0, 0),
+            format!(
+                "`{}` is not read: {why}",
+                files::quote(&display_name(path))
+            ),
+        )
+        .with_help(if why.contains("symbolic link") {
+            "policy files and directories may be symbolic links only to places inside the root (the repository that holds the policy set, or `--data-root`); copy the file into the repository instead"
+        } else {
+            "a policy file is a regular file; remove this one, or rename it so that its name does not end in `.yaml` or `.yml`"
+        });
+        d.file = id;
+        self.diagnostics.push(d);
+    }
+}
+
+/// Whether a file name is a policy file's: `*.yaml` or `*.yml`, any case.
+fn is_policy_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+struct Walker<'a> {
+    root: &'a Path,
+    /// Canonical directories already read (loop protection).
+    visited: HashSet<PathBuf>,
+    found: Vec<PathBuf>,
+    /// Paths refused, and why.
+    refused: Vec<(PathBuf, String)>,
+}
+
+impl Walker<'_> {
+    fn collect(&mut self, dir: &Path, depth: usize) -> Result<(), LoadError> {
+        if depth > 32 {
+            return Err(LoadError(format!(
+                "`{}` is nested more than 32 directories deep",
+                dir.display()
+            )));
         }
-        let kind = entry
-            .file_type()
-            .map_err(|e| LoadError(format!("`{}`: {e}", path.display())))?;
-        if kind.is_dir() {
-            collect(&path, out, depth + 1)?;
-        } else if kind.is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
-            out.push(path);
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| LoadError(format!("`{}`: cannot read directory: {e}", dir.display())))?;
+        let mut entries: Vec<_> = entries
+            .collect::<Result<_, _>>()
+            .map_err(|e| LoadError(format!("`{}`: {e}", dir.display())))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let kind = entry
+                .file_type()
+                .map_err(|e| LoadError(format!("`{}`: {e}", path.display())))?;
+            if kind.is_symlink() {
+                self.follow(&path, &name, depth)?;
+            } else if kind.is_dir() {
+                let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if self.visited.insert(canonical) {
+                    self.collect(&path, depth + 1)?;
+                }
+            } else if is_policy_name(&name) {
+                if kind.is_file() {
+                    self.found.push(path);
+                } else {
+                    let what = files::Refusal::NotRegular(files::kind_of(kind));
+                    self.refused.push((path, what.to_string()));
+                }
+            }
+            if self.found.len() > MAX_FILES {
+                return Ok(());
+            }
         }
-        if out.len() > MAX_FILES {
+        Ok(())
+    }
+
+    /// A symbolic link: followed when it leads inside the root.
+    fn follow(&mut self, path: &Path, name: &str, depth: usize) -> Result<(), LoadError> {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            if is_policy_name(name) {
+                self.refused.push((
+                    path.to_path_buf(),
+                    "it is a symbolic link that leads nowhere".into(),
+                ));
+            }
+            return Ok(());
+        };
+        let Ok(meta) = std::fs::metadata(&target) else {
+            return Ok(());
+        };
+        if !target.starts_with(self.root) {
+            if meta.is_dir() || is_policy_name(name) {
+                self.refused.push((
+                    path.to_path_buf(),
+                    format!(
+                        "it is a symbolic link that leads out of the root `{}`, to `{}`",
+                        files::quote(&self.root.display().to_string()),
+                        files::quote(&target.display().to_string())
+                    ),
+                ));
+            }
             return Ok(());
         }
+        if meta.is_dir() {
+            if self.visited.insert(target) {
+                self.collect(path, depth + 1)?;
+            }
+        } else if is_policy_name(name) {
+            if meta.is_file() {
+                self.found.push(path.to_path_buf());
+            } else {
+                let what = files::Refusal::NotRegular(files::kind_of(meta.file_type()));
+                self.refused.push((path.to_path_buf(), what.to_string()));
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -2,6 +2,7 @@
 //! targets, workflows and reviews; loaded with positions ([`load`]), checked and linked into a
 //! dependency graph ([`compile`], [`graph`]), and linted ([`lint`]).
 
+pub mod bounds;
 pub mod compile;
 pub mod graph;
 pub mod lint;
@@ -27,7 +28,12 @@ pub struct Checked {
 
 /// Loads, checks and lints the policy set at `dir`.
 pub fn check(dir: &Path) -> Result<Checked, load::LoadError> {
-    let loaded = load::load(dir)?;
+    check_with(dir, &load::LoadOptions::default())
+}
+
+/// Loads (with `options`), checks and lints the policy set at `dir`.
+pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, load::LoadError> {
+    let loaded = load::load_with(dir, options)?;
     let mut diagnostics = loaded.diagnostics.clone();
     let policy = compile::compile(&loaded, &mut diagnostics);
     lint::run(&loaded, &policy, &mut diagnostics);

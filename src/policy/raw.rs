@@ -89,6 +89,11 @@ pub struct Source {
     /// The identity attributes this source is authoritative for.
     #[serde(default)]
     pub authoritative_for: Vec<Sp<String>>,
+    /// Whether the file may hold no records (default `false`: a source without records stops
+    /// `eval`, since a report without its people would be wrong). A missing or unreadable
+    /// file stops `eval` either way.
+    #[serde(default)]
+    pub optional: Option<Sp<bool>>,
 }
 
 /// Source file formats.
@@ -209,27 +214,52 @@ pub struct Lifecycle {
     /// The identity attribute holding the leave date.
     #[serde(default)]
     pub leave_date: Option<Sp<String>>,
-    /// The identity attribute holding the worker status.
+    /// The worker status and what each of its values means. An identity whose status is
+    /// empty or not listed has an unknown lifecycle: no enabled account, no new access.
     #[serde(default)]
-    pub status: Option<Sp<String>>,
+    pub status: Option<Sp<Status>>,
     /// Days before the hire date that the account exists (pre-hire).
     #[serde(default)]
     pub prehire_days: Option<Sp<u32>>,
     /// Days after leaving that the account stays disabled before deletion.
     #[serde(default)]
     pub retention_days: Option<Sp<u32>>,
-    /// How a rehire is recognised.
+    /// How a return after an earlier employment (a leave date before the hire date) is told
+    /// apart: a conversion keeps the account through the gap, a rehire does not.
     #[serde(default)]
     pub rehire: Option<Sp<Rehire>>,
 }
 
-/// Rehire recognition.
+/// The worker status: the attribute that holds it and the meaning of each value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    /// The identity attribute holding the status.
+    pub attribute: Sp<String>,
+    /// Each status value (compared exactly, case-sensitively) and what it means. A value not
+    /// listed here, or an empty status, makes the lifecycle unknown.
+    pub values: Named<StatusMeaning>,
+}
+
+/// What a worker status value means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusMeaning {
+    /// Employed (or about to be): the dates decide.
+    Active,
+    /// No longer employed: the account is never enabled, whatever the dates say. Retention
+    /// counts from a leave date that has passed; without one the account is kept, disabled.
+    Leaver,
+}
+
+/// Telling a conversion from a rehire.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rehire {
-    /// Identity attributes that identify the returning person.
-    pub match_on: Vec<Sp<String>>,
-    /// Days between leave and new hire date below which it is a conversion, not a rehire.
+    /// A new hire date fewer than this many days after the earlier leave date is a conversion
+    /// (the account is kept, disabled, through the gap, whatever the retention); otherwise it
+    /// is a rehire (retention applies to the earlier employment). Default 0: every return is a
+    /// rehire.
     #[serde(default)]
     pub min_gap_days: Option<Sp<u32>>,
 }
@@ -245,6 +275,10 @@ pub struct Group {
     /// What the group is for.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Dynamic membership rule, in Entra's rule language.
     #[serde(default)]
     pub rule: Option<Sp<String>>,
@@ -260,6 +294,10 @@ pub struct AccessPackage {
     /// What the package grants.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The catalog it belongs to.
     #[serde(default)]
     pub catalog: Option<Sp<String>>,
@@ -278,6 +316,21 @@ pub struct AccessPackage {
     /// Groups whose members cannot get this one.
     #[serde(default)]
     pub incompatible_groups: Vec<Sp<String>>,
+    /// How a person holding this package and an incompatible one (or group) is reported:
+    /// `warn` (the default) or `error`, which fails `eval` (exit 1). A conflict is an error
+    /// when either side's declaration says so; `eval --deny-conflicts` makes every conflict one.
+    #[serde(default)]
+    pub separation_of_duties: Option<Sp<ConflictSeverity>>,
+}
+
+/// How separation-of-duties conflicts are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictSeverity {
+    /// A warning: reported, the run succeeds.
+    Warn,
+    /// An error: reported, the run fails.
+    Error,
 }
 
 /// A resource role.
@@ -407,6 +460,10 @@ pub enum Expiry {
 pub struct ConnectedOrganization {
     /// Its domain.
     pub domain: Sp<String>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Configured by an administrator, or proposed by a request.
     #[serde(default)]
     pub state: Option<Sp<OrganizationState>>,
@@ -442,13 +499,17 @@ pub struct Target {
     /// What the target is.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// The kind of system.
     pub kind: Sp<TargetKind>,
     /// How to reach it (address only; credentials come from the environment, never from
     /// policy files).
     #[serde(default)]
     pub connection: Option<Sp<Connection>>,
-    /// Which identities are in scope.
+    /// Which identities are in scope (default: only those assigned to it).
     #[serde(default)]
     pub scope: Option<Sp<Scope>>,
     /// Matching attributes in precedence order: the first that matches wins.
@@ -493,10 +554,16 @@ pub struct Connection {
     pub settings: IndexMap<Sp<String>, Sp<String>>,
 }
 
-/// Who is in scope of a target: assigned groups and packages, and scoping filters.
+/// Who is in scope of a target: everyone (`sync: all`) or only those assigned to it (the
+/// default) through the listed groups and packages or an access package that grants one of
+/// its app roles; then the scoping filters.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
+    /// Whom the target takes before the filters (default `assigned`, as Entra's "sync only
+    /// assigned users and groups").
+    #[serde(default)]
+    pub sync: Option<Sp<SyncMode>>,
     /// Members of these groups are assigned.
     #[serde(default)]
     pub groups: Vec<Sp<String>>,
@@ -506,6 +573,19 @@ pub struct Scope {
     /// Scoping filters: the filters are ORed, the clauses of one filter ANDed.
     #[serde(default)]
     pub filters: Vec<Sp<Vec<Sp<Clause>>>>,
+}
+
+/// Whom a target takes before its scoping filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Only identities assigned to the target: members of its `groups`, holders of its
+    /// `access_packages`, and holders of any access package that grants one of its app roles.
+    /// With no assignment the target holds nobody.
+    Assigned,
+    /// Every identity ("sync all users and groups"); `groups` and `access_packages` do not
+    /// narrow it.
+    All,
 }
 
 /// One scoping-filter clause.
@@ -591,6 +671,10 @@ pub struct Workflow {
     /// What it does.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// Joiner, mover or leaver.
     pub category: Sp<Category>,
     /// When it runs.
@@ -732,6 +816,10 @@ pub struct Review {
     /// What it checks.
     #[serde(default)]
     pub description: Option<Sp<String>>,
+    /// The name people see (Entra's `displayName`): free text shown next to the name in human
+    /// reports; the name stays the identifier.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
     /// What is reviewed.
     pub scope: Sp<ReviewScope>,
     /// Who reviews.

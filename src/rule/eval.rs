@@ -20,59 +20,103 @@ pub struct RuleContext {
     pub now: NaiveDateTime,
 }
 
+/// The result of a rule on one object, in three values: a condition that cannot be decided
+/// (a regular expression over a value it cannot match exactly as .NET would, or past its step
+/// limit) is *unknown*, and combines as in Kleene's logic: `-and` is false as soon as one side
+/// is false, `-or` true as soon as one side is true, `-not` keeps unknown unknown. So a rule
+/// decides whenever the undecidable condition cannot change its result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Truth {
+    /// The rule holds.
+    True,
+    /// The rule does not hold.
+    False,
+    /// The rule cannot be decided for this object: why (the first undecidable condition met).
+    Unknown(Diagnostic),
+}
+
+impl Truth {
+    fn from_bool(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            unknown @ Truth::Unknown(_) => unknown,
+        }
+    }
+
+    /// `Some(result)` when decided.
+    pub fn decided(&self) -> Option<bool> {
+        match self {
+            Truth::True => Some(true),
+            Truth::False => Some(false),
+            Truth::Unknown(_) => None,
+        }
+    }
+}
+
+/// Kleene's `-or` (`any == true`) or `-and` (`any == false`) over results given one at a time:
+/// stops at the first result equal to `any`; otherwise unknown if one was unknown.
+fn kleene(any: bool, results: impl Iterator<Item = Truth>) -> Truth {
+    let mut unknown = None;
+    for r in results {
+        match r {
+            Truth::Unknown(d) => {
+                unknown.get_or_insert(d);
+            }
+            decided => {
+                if decided.decided() == Some(any) {
+                    return decided;
+                }
+            }
+        }
+    }
+    unknown.map_or(Truth::from_bool(!any), Truth::Unknown)
+}
+
 impl RuleProgram {
     /// Evaluates against one object: `values[i]` is the value of [`RuleProgram::properties`]
-    /// slot `i`; a missing slot is null. Errors only when a backtracking pattern exceeds its
-    /// step limit.
+    /// slot `i`; a missing slot is null. Errors only when the rule cannot be decided (see
+    /// [`RuleProgram::decide`]), with the reason.
     pub fn eval(&self, values: &[Value], ctx: &RuleContext) -> Result<bool, Diagnostic> {
+        match self.decide(values, ctx) {
+            Truth::True => Ok(true),
+            Truth::False => Ok(false),
+            Truth::Unknown(d) => Err(d),
+        }
+    }
+
+    /// Evaluates against one object in three values ([`Truth`]).
+    pub fn decide(&self, values: &[Value], ctx: &RuleContext) -> Truth {
         eval(&self.root, values, None, ctx)
     }
 }
 
-fn eval(
-    node: &Node,
-    values: &[Value],
-    item: Option<&Value>,
-    ctx: &RuleContext,
-) -> Result<bool, Diagnostic> {
+fn eval(node: &Node, values: &[Value], item: Option<&Value>, ctx: &RuleContext) -> Truth {
     match node {
-        Node::And(children) => {
-            for child in children {
-                if !eval(child, values, item, ctx)? {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-        Node::Or(children) => {
-            for child in children {
-                if eval(child, values, item, ctx)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        }
-        Node::Not(inner) => Ok(!eval(inner, values, item, ctx)?),
-        Node::DirectReports { slot, id } => Ok(values
-            .get(*slot)
-            .and_then(Value::as_text)
-            .is_some_and(|m| eq_ci(&m, id))),
+        Node::And(children) => kleene(false, children.iter().map(|c| eval(c, values, item, ctx))),
+        Node::Or(children) => kleene(true, children.iter().map(|c| eval(c, values, item, ctx))),
+        Node::Not(inner) => eval(inner, values, item, ctx).not(),
+        Node::DirectReports { slot, id } => Truth::from_bool(
+            values
+                .get(*slot)
+                .and_then(Value::as_text)
+                .is_some_and(|m| eq_ci(&m, id)),
+        ),
         Node::Quantified { slot, all, body } => {
             let items: &[Value] = match values.get(*slot) {
                 Some(Value::List(items)) => items,
                 Some(Value::Null) | None => &[],
                 Some(other) => std::slice::from_ref(other),
             };
-            for it in items {
-                let hit = eval(body, values, Some(it), ctx)?;
-                if *all && !hit {
-                    return Ok(false);
-                }
-                if !*all && hit {
-                    return Ok(true);
-                }
-            }
-            Ok(*all)
+            // `-all` is false at the first item that is false, `-any` true at the first true.
+            kleene(
+                !*all,
+                items.iter().map(|it| eval(body, values, Some(it), ctx)),
+            )
         }
         Node::Test {
             target,
@@ -88,19 +132,19 @@ fn eval(
             let result = match value {
                 // A string operator on a collection: true when any item satisfies it; null when
                 // there are no items.
-                Some(Value::List(items)) if !matches!(test, Test::IsNull) => {
-                    let mut any = false;
-                    for it in items {
-                        if run(test, Some(it), ctx).map_err(|m| limit_error(m, *span))? {
-                            any = true;
-                            break;
-                        }
-                    }
-                    any
-                }
-                v => run(test, v, ctx).map_err(|m| limit_error(m, *span))?,
+                Some(Value::List(items)) if !matches!(test, Test::IsNull) => kleene(
+                    true,
+                    items.iter().map(|it| match run(test, Some(it), ctx) {
+                        Ok(b) => Truth::from_bool(b),
+                        Err(m) => Truth::Unknown(limit_error(m, *span)),
+                    }),
+                ),
+                v => match run(test, v, ctx) {
+                    Ok(b) => Truth::from_bool(b),
+                    Err(m) => Truth::Unknown(limit_error(m, *span)),
+                },
             };
-            Ok(result != *negate)
+            if *negate { result.not() } else { result }
         }
     }
 }
@@ -243,6 +287,65 @@ fn contains_ci(a: &str, lower: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A condition that cannot be decided combines in Kleene's logic: `-or` with a true side
+    /// and `-and` with a false side decide; otherwise the rule is undecided, with the reason.
+    #[test]
+    fn undecidable_conditions_combine_in_three_values() {
+        let schema = crate::rule::Schema::entra();
+        let ctx = RuleContext {
+            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        };
+        let decide = |rule: &str, dept: &str| {
+            let (p, d) = crate::rule::compile_str(rule, &schema);
+            let p = p.unwrap_or_else(|| panic!("{rule}: {d:?}"));
+            let values: Vec<Value> = p
+                .properties
+                .iter()
+                .map(|prop| match prop.name.as_str() {
+                    "department" => Value::Str(dept.into()),
+                    _ => Value::Str("Oslo".into()),
+                })
+                .collect();
+            p.decide(&values, &ctx).decided()
+        };
+        let bad = "S\u{1F600}les";
+        let m = r#"user.department -match "^S.les$""#;
+        assert_eq!(decide(m, "Sales"), Some(true));
+        assert_eq!(decide(m, bad), None);
+        assert_eq!(decide(&format!("-not ({m})"), bad), None);
+        assert_eq!(
+            decide(&format!(r#"{m} -or user.city -eq "Oslo""#), bad),
+            Some(true)
+        );
+        assert_eq!(
+            decide(&format!(r#"user.city -eq "Oslo" -or {m}"#), bad),
+            Some(true)
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -or user.city -eq "Lagos""#), bad),
+            None
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -and user.city -eq "Lagos""#), bad),
+            Some(false)
+        );
+        assert_eq!(
+            decide(&format!(r#"{m} -and user.city -eq "Oslo""#), bad),
+            None
+        );
+        // Two values: the reason is the error.
+        let (p, _) = crate::rule::compile_str(m, &schema);
+        let err = p
+            .unwrap()
+            .eval(&[Value::Str(bad.into())], &ctx)
+            .unwrap_err();
+        assert_eq!(err.code, Code::RegexLimit);
+        assert!(err.message.contains("U+1F600"), "{}", err.message);
+    }
+
     #[test]
     fn case_insensitive_helpers() {
         assert!(eq_ci("Sales", "sales"));
@@ -260,8 +363,11 @@ mod tests {
 /// Why a rule decided as it did for one object: the tree of conditions with each one's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trace {
-    /// The condition's result.
-    pub result: bool,
+    /// The condition's result: `Some(true)` or `Some(false)`, `None` when it cannot be decided
+    /// (see [`Truth`]).
+    pub result: Option<bool>,
+    /// Why it cannot be decided, when it cannot.
+    pub unknown: Option<String>,
     /// Where the condition is written in the rule (empty for whole-rule combinators).
     pub span: crate::diagnostics::Span,
     /// What kind of node: `and`, `or`, `not`, `any`, `all`, `condition`, `direct reports`.
@@ -272,7 +378,8 @@ pub struct Trace {
 
 impl Trace {
     /// The conditions that decided the result: for a false `-and`, its false children; for a
-    /// true `-or`, its true children; leaves are themselves.
+    /// true `-or`, its true children; for an undecided node, its undecided children; leaves
+    /// are themselves.
     pub fn deciding(&self) -> Vec<&Trace> {
         let mut out = Vec::new();
         self.collect_deciding(&mut out);
@@ -293,53 +400,66 @@ impl Trace {
 }
 
 impl RuleProgram {
-    /// Evaluates like [`RuleProgram::eval`], recording every condition's result.
-    pub fn explain(&self, values: &[Value], ctx: &RuleContext) -> Result<Trace, Diagnostic> {
+    /// Evaluates like [`RuleProgram::decide`], recording every condition's result.
+    pub fn explain(&self, values: &[Value], ctx: &RuleContext) -> Trace {
         trace(&self.root, values, ctx)
     }
 }
 
-fn trace(node: &Node, values: &[Value], ctx: &RuleContext) -> Result<Trace, Diagnostic> {
-    let leaf = |kind, span| -> Result<Trace, Diagnostic> {
-        Ok(Trace {
-            result: eval(node, values, None, ctx)?,
+fn trace(node: &Node, values: &[Value], ctx: &RuleContext) -> Trace {
+    let leaf = |kind, span| {
+        let truth = eval(node, values, None, ctx);
+        Trace {
+            result: truth.decided(),
+            unknown: match truth {
+                Truth::Unknown(d) => Some(d.message),
+                _ => None,
+            },
             span,
             kind,
             children: Vec::new(),
-        })
+        }
     };
     match node {
         Node::And(children) | Node::Or(children) => {
-            let mut traced = Vec::with_capacity(children.len());
-            for c in children {
-                traced.push(trace(c, values, ctx)?);
-            }
+            let traced: Vec<Trace> = children.iter().map(|c| trace(c, values, ctx)).collect();
             let is_and = matches!(node, Node::And(_));
-            let result = if is_and {
-                traced.iter().all(|t| t.result)
+            // Kleene: a false child decides `-and`, a true child `-or`.
+            let decisive = !is_and;
+            let result = if traced.iter().any(|t| t.result == Some(decisive)) {
+                Some(decisive)
+            } else if traced.iter().any(|t| t.result.is_none()) {
+                None
             } else {
-                traced.iter().any(|t| t.result)
+                Some(!decisive)
+            };
+            let unknown = if result.is_none() {
+                traced.iter().find_map(|t| t.unknown.clone())
+            } else {
+                None
             };
             let span = traced
                 .iter()
                 .map(|t| t.span)
                 .reduce(crate::diagnostics::Span::to)
                 .unwrap_or_default();
-            Ok(Trace {
+            Trace {
                 result,
+                unknown,
                 span,
                 kind: if is_and { "and" } else { "or" },
                 children: traced,
-            })
+            }
         }
         Node::Not(inner) => {
-            let t = trace(inner, values, ctx)?;
-            Ok(Trace {
-                result: !t.result,
+            let t = trace(inner, values, ctx);
+            Trace {
+                result: t.result.map(|r| !r),
+                unknown: t.unknown.clone(),
                 span: t.span,
                 kind: "not",
                 children: vec![t],
-            })
+            }
         }
         Node::Test { span, .. } => leaf("condition", *span),
         Node::Quantified { all, .. } => leaf(

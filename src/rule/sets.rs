@@ -27,10 +27,16 @@
 //!   by the `groups` function; any other `memberOf` quantifier is evaluated per object against
 //!   the `memberOf` column (each identity's direct group ids).
 //!
-//! Differences from per-object evaluation: a regex step-limit error (`E104`) is returned when
-//! the pattern exceeds its limit on the value of *any* identity the predicate is evaluated
-//! for, even one whose per-object evaluation would have been short-circuited before reaching
-//! the test (an `-and` stops evaluating its later conditions once no identity is left).
+//! Results are in three values, as [`RuleProgram::decide`]'s: a condition that cannot be
+//! decided on a value (a regular expression over a character outside the basic multilingual
+//! plane that it could match differently from .NET, or past its step limit) is *unknown* for
+//! the identities holding that value only, and conditions combine in Kleene's logic (see
+//! [`Outcome`]): one bad value never decides a rule for anyone else, and `-or` with a true
+//! side still decides. Each set is two bitsets, true and not-false, so negation is a swap and
+//! `-and`/`-or` stay one bitset operation per side; when nothing is unknown (the common
+//! case) the second bitset is not kept. The reason given for an undetermined identity is one
+//! of the conditions that could not be decided on its values (the first met in the rule),
+//! which may differ from the one a per-object evaluation meets first.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -38,8 +44,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use super::compile::{Node, RuleProgram, Target, Test};
-use super::eval::{RuleContext, resolve_date};
+use super::eval::{RuleContext, Truth, resolve_date};
 use super::schema::PropType;
+use crate::codes::Code;
 use crate::column::{Codes, Column};
 use crate::diagnostics::Diagnostic;
 use crate::value::Value;
@@ -129,16 +136,19 @@ const DISTINCT_SHARE: usize = 2;
 
 /// Evaluates rules set-wise over a population, computing each distinct predicate once.
 ///
-/// The caches belong to one population: when [`SetEvaluator::eval`] is given a population
+/// The caches belong to one population: when [`SetEvaluator::decide`] is given a population
 /// whose columns are different slices (or a different length), they are cleared. When the
 /// values inside the same slices change, call [`SetEvaluator::clear`].
 #[derive(Debug)]
 pub struct SetEvaluator {
     fingerprint: Option<Fingerprint>,
-    cache: HashMap<String, Rc<Bitset>>,
+    cache: HashMap<String, Rc<Pred>>,
     cached_bytes: usize,
     budget: usize,
     computed: u64,
+    /// The predicates with undecided identities met by the current evaluation, in the order
+    /// met: where the reasons of undetermined identities are looked up.
+    failed: Vec<Rc<Pred>>,
 }
 
 impl Default for SetEvaluator {
@@ -147,23 +157,220 @@ impl Default for SetEvaluator {
     }
 }
 
-/// A predicate result: shared with the cache, or owned.
+/// The member set of a group, for `memberOf` rules: its members, and the identities whose
+/// membership could not be decided (see [`Outcome`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Members<'g> {
+    /// The members.
+    pub members: &'g Bitset,
+    /// The identities whose membership is undetermined, if any.
+    pub undetermined: Option<&'g Bitset>,
+}
+
+/// A rule's result over a population, in three values: the identities for which it holds,
+/// those for which it cannot be decided, and why (every other identity: it does not hold).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// The identities for which the rule holds.
+    pub members: Bitset,
+    /// The identities for which it cannot be decided: a condition could not be evaluated on
+    /// their values and the rest of the rule does not decide without it.
+    pub undetermined: Bitset,
+    /// The distinct reasons.
+    pub reasons: Vec<Diagnostic>,
+    /// Each undetermined identity with the index of its reason in `reasons`, by identity: one
+    /// of the undecidable conditions met on that identity's values.
+    pub why: Vec<(usize, usize)>,
+}
+
+impl Outcome {
+    /// Why identity `i` is undetermined.
+    pub fn reason(&self, i: usize) -> Option<&Diagnostic> {
+        let at = self.why.binary_search_by_key(&i, |(r, _)| *r).ok()?;
+        let (_, reason) = self.why.get(at)?;
+        self.reasons.get(*reason)
+    }
+}
+
+/// A set in three values: `t` holds the identities for which a condition is true, `nf` those
+/// for which it is not false (true or undecided); `nf` is `None` when nothing is undecided
+/// (it equals `t`). Negation swaps and complements the two; `-and` intersects both, `-or`
+/// unites both: Kleene's logic, one bitset operation per side.
+#[derive(Debug, Clone)]
+struct Tri {
+    t: Bitset,
+    nf: Option<Bitset>,
+}
+
+impl Tri {
+    fn decided(t: Bitset) -> Tri {
+        Tri { t, nf: None }
+    }
+
+    fn nf(&self) -> &Bitset {
+        self.nf.as_ref().unwrap_or(&self.t)
+    }
+
+    fn not(self) -> Tri {
+        match self.nf {
+            None => Tri::decided(complement(self.t)),
+            Some(nf) => Tri {
+                t: complement(nf),
+                nf: Some(complement(self.t)),
+            },
+        }
+    }
+
+    /// `self -and other`, or `self -and -not other` when `negated`.
+    fn and(&mut self, other: &Tri, negated: bool) {
+        if self.nf.is_none() && other.nf.is_none() {
+            if negated {
+                self.t.difference_with(&other.t);
+            } else {
+                self.t.intersect_with(&other.t);
+            }
+            return;
+        }
+        let mut nf = self.nf.take().unwrap_or_else(|| self.t.clone());
+        if negated {
+            // -not other is (~nf, ~t).
+            self.t.difference_with(other.nf());
+            nf.difference_with(&other.t);
+        } else {
+            self.t.intersect_with(&other.t);
+            nf.intersect_with(other.nf());
+        }
+        self.nf = Some(nf);
+    }
+
+    /// `self -or other`, or `self -or -not other` when `negated`.
+    fn or(&mut self, other: &Tri, negated: bool) {
+        if negated {
+            let not = other.clone().not();
+            self.or(&not, false);
+            return;
+        }
+        if self.nf.is_none() && other.nf.is_none() {
+            self.t.union_with(&other.t);
+            return;
+        }
+        let mut nf = self.nf.take().unwrap_or_else(|| self.t.clone());
+        nf.union_with(other.nf());
+        self.t.union_with(&other.t);
+        self.nf = Some(nf);
+    }
+
+    /// Forgets `nf` when nothing is undecided.
+    fn normalise(&mut self) {
+        if self.nf.as_ref() == Some(&self.t) {
+            self.nf = None;
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.t.len().div_ceil(8) * if self.nf.is_some() { 2 } else { 1 }
+    }
+}
+
+/// A predicate's result and, for its undecided identities, why.
+#[derive(Debug)]
+struct Pred {
+    set: Tri,
+    /// The distinct reasons.
+    reasons: Vec<Diagnostic>,
+    /// Each undecided identity and its reason, by identity.
+    why: Vec<(usize, u32)>,
+}
+
+impl Pred {
+    fn decided(t: Bitset) -> Pred {
+        Pred {
+            set: Tri::decided(t),
+            reasons: Vec::new(),
+            why: Vec::new(),
+        }
+    }
+
+    fn reason(&self, i: usize) -> Option<(u32, &Diagnostic)> {
+        let at = self.why.binary_search_by_key(&i, |(r, _)| *r).ok()?;
+        let (_, k) = self.why.get(at)?;
+        Some((*k, self.reasons.get(*k as usize)?))
+    }
+}
+
+/// Builds a predicate's result identity by identity (or a range at a time).
+struct PredBuilder {
+    t: Bitset,
+    nf: Bitset,
+    reasons: Vec<Diagnostic>,
+    why: Vec<(usize, u32)>,
+}
+
+impl PredBuilder {
+    fn new(len: usize) -> PredBuilder {
+        PredBuilder {
+            t: Bitset::with_capacity(len),
+            nf: Bitset::with_capacity(len),
+            reasons: Vec::new(),
+            why: Vec::new(),
+        }
+    }
+
+    /// Adds a reason; its index.
+    fn reason(&mut self, d: Diagnostic) -> u32 {
+        self.reasons.push(d);
+        u32::try_from(self.reasons.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Identity `i` has the result `truth` (`Err(k)`: undecided, for reason `k`).
+    fn set(&mut self, i: usize, truth: Result<bool, u32>) {
+        match truth {
+            Ok(true) => {
+                self.t.insert(i);
+                self.nf.insert(i);
+            }
+            Ok(false) => {}
+            Err(k) => {
+                self.nf.insert(i);
+                self.why.push((i, k));
+            }
+        }
+    }
+
+    fn finish(self) -> Pred {
+        let mut set = Tri {
+            t: self.t,
+            nf: Some(self.nf),
+        };
+        set.normalise();
+        Pred {
+            set,
+            reasons: self.reasons,
+            why: self.why,
+        }
+    }
+}
+
+/// A set while rules combine: a predicate's, shared with the cache, or one computed here.
 enum Set {
-    Shared(Rc<Bitset>),
-    Owned(Bitset),
+    Shared(Rc<Pred>),
+    Owned(Tri),
 }
 
 impl Set {
-    fn get(&self) -> &Bitset {
+    fn get(&self) -> &Tri {
         match self {
-            Set::Shared(rc) => rc,
+            Set::Shared(rc) => &rc.set,
             Set::Owned(b) => b,
         }
     }
 
-    fn into_owned(self) -> Bitset {
+    fn into_owned(self) -> Tri {
         match self {
-            Set::Shared(rc) => Rc::unwrap_or_clone(rc),
+            Set::Shared(rc) => match Rc::try_unwrap(rc) {
+                Ok(p) => p.set,
+                Err(rc) => rc.set.clone(),
+            },
             Set::Owned(b) => b,
         }
     }
@@ -174,7 +381,7 @@ struct Env<'p, 'a, 'g> {
     rule: &'p RuleProgram,
     pop: &'p Population<'a>,
     ctx: &'p RuleContext,
-    groups: &'p dyn Fn(&str) -> Option<&'g Bitset>,
+    groups: &'p dyn Fn(&str) -> Option<Members<'g>>,
 }
 
 impl SetEvaluator {
@@ -186,6 +393,7 @@ impl SetEvaluator {
             cached_bytes: 0,
             budget: 2 << 30,
             computed: 0,
+            failed: Vec::new(),
         }
     }
 
@@ -213,10 +421,10 @@ impl SetEvaluator {
         self.cache.len()
     }
 
-    /// Evaluates `rule` over the population: the set of identities for which
-    /// [`RuleProgram::eval`] is true. `groups` gives the member set of an already evaluated
-    /// group by its object id (passed lower-cased; a group it does not know is empty), for
-    /// `memberOf` rules. Errors when a backtracking pattern exceeds its step limit.
+    /// Evaluates `rule` over the population in two values: the set of identities for which
+    /// [`RuleProgram::eval`] is true, or the reason of the first identity for which the rule
+    /// cannot be decided. `groups` gives the member set of an already evaluated group by its
+    /// object id (passed lower-cased; a group it does not know is empty), for `memberOf` rules.
     pub fn eval<'g>(
         &mut self,
         rule: &RuleProgram,
@@ -224,68 +432,132 @@ impl SetEvaluator {
         ctx: &RuleContext,
         groups: &dyn Fn(&str) -> Option<&'g Bitset>,
     ) -> Result<Bitset, Diagnostic> {
+        let outcome = self.decide(rule, pop, ctx, &|id: &str| {
+            groups(id).map(|members| Members {
+                members,
+                undetermined: None,
+            })
+        });
+        match outcome.why.first() {
+            Some((i, _)) => Err(outcome.reason(*i).cloned().unwrap_or_else(|| {
+                Diagnostic::new(
+                    Code::UndeterminedMembership,
+                    crate::diagnostics::Span::default(),
+                    "the rule cannot be decided",
+                )
+            })),
+            None => Ok(outcome.members),
+        }
+    }
+
+    /// Evaluates `rule` over the population in three values ([`Outcome`]): for each identity,
+    /// what [`RuleProgram::decide`] gives. `groups` gives the members of an already evaluated
+    /// group by its object id (passed lower-cased; a group it does not know is empty).
+    pub fn decide<'g>(
+        &mut self,
+        rule: &RuleProgram,
+        pop: &Population<'_>,
+        ctx: &RuleContext,
+        groups: &dyn Fn(&str) -> Option<Members<'g>>,
+    ) -> Outcome {
         let fingerprint = pop.fingerprint();
         if self.fingerprint.as_ref() != Some(fingerprint) {
             self.clear();
             self.fingerprint = Some(fingerprint.clone());
         }
+        self.failed.clear();
         let env = Env {
             rule,
             pop,
             ctx,
             groups,
         };
-        Ok(self.node(&rule.root, &env)?.into_owned())
+        let mut set = self.node(&rule.root, &env).into_owned();
+        set.normalise();
+        let failed = std::mem::take(&mut self.failed);
+        let Some(mut undetermined) = set.nf else {
+            return Outcome {
+                undetermined: Bitset::with_capacity(set.t.len()),
+                members: set.t,
+                ..Outcome::default()
+            };
+        };
+        undetermined.difference_with(&set.t);
+        // Each undetermined identity's reason: from the first predicate met that could not
+        // decide it.
+        let mut reasons = Vec::new();
+        let mut index: HashMap<(usize, u32), usize> = HashMap::new();
+        let mut why = Vec::new();
+        for i in undetermined.ones() {
+            let found = failed
+                .iter()
+                .enumerate()
+                .find_map(|(p, pred)| Some((p, pred.reason(i)?)));
+            let k = match found {
+                Some((p, (k, d))) => *index.entry((p, k)).or_insert_with(|| {
+                    reasons.push(d.clone());
+                    reasons.len() - 1
+                }),
+                None => *index.entry((usize::MAX, 0)).or_insert_with(|| {
+                    reasons.push(Diagnostic::new(
+                        Code::UndeterminedMembership,
+                        crate::diagnostics::Span::default(),
+                        "the rule cannot be decided",
+                    ));
+                    reasons.len() - 1
+                }),
+            };
+            why.push((i, k));
+        }
+        Outcome {
+            members: set.t,
+            undetermined,
+            reasons,
+            why,
+        }
     }
 
     /// Evaluates a node to a set.
-    fn node(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Set, Diagnostic> {
-        let (set, negated) = self.signed(node, env)?;
-        Ok(if negated {
-            Set::Owned(complement(set.into_owned()))
+    fn node(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Set {
+        let (set, negated) = self.signed(node, env);
+        if negated {
+            Set::Owned(set.into_owned().not())
         } else {
             set
-        })
+        }
     }
 
-    /// Evaluates a node to a set and whether that set is to be complemented, so that `-and`
-    /// can subtract negated conditions instead of complementing them.
-    fn signed(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<(Set, bool), Diagnostic> {
+    /// Evaluates a node to a set and whether that set is to be negated, so that `-and` can
+    /// subtract negated conditions instead of complementing them.
+    fn signed(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> (Set, bool) {
         let len = env.pop.len();
         match node {
             Node::And(children) => {
-                let mut acc = full(len);
+                let mut acc = Tri::decided(full(len));
                 for child in children {
-                    if acc.is_clear() {
+                    // Once every identity is false, nothing can make it true or undecided.
+                    if acc.nf().is_clear() {
                         break;
                     }
-                    let (set, negated) = self.signed(child, env)?;
-                    if negated {
-                        acc.difference_with(set.get());
-                    } else {
-                        acc.intersect_with(set.get());
-                    }
+                    let (set, negated) = self.signed(child, env);
+                    acc.and(set.get(), negated);
                 }
-                Ok((Set::Owned(acc), false))
+                (Set::Owned(acc), false)
             }
             Node::Or(children) => {
-                let mut acc = Bitset::with_capacity(len);
+                let mut acc = Tri::decided(Bitset::with_capacity(len));
                 for child in children {
-                    if acc.is_full() {
+                    if acc.t.is_full() {
                         break;
                     }
-                    let (set, negated) = self.signed(child, env)?;
-                    if negated {
-                        acc.union_with(&complement(set.into_owned()));
-                    } else {
-                        acc.union_with(set.get());
-                    }
+                    let (set, negated) = self.signed(child, env);
+                    acc.or(set.get(), negated);
                 }
-                Ok((Set::Owned(acc), false))
+                (Set::Owned(acc), false)
             }
             Node::Not(inner) => {
-                let (set, negated) = self.signed(inner, env)?;
-                Ok((set, !negated))
+                let (set, negated) = self.signed(inner, env);
+                (set, !negated)
             }
             Node::Test {
                 target,
@@ -299,7 +571,7 @@ impl SetEvaluator {
                     negate: false,
                     span: *span,
                 };
-                Ok((self.predicate(&positive, env)?, *negate))
+                (self.predicate(&positive, env), *negate)
             }
             Node::Quantified { slot, all, body } => {
                 let member_of = env
@@ -311,37 +583,44 @@ impl SetEvaluator {
                     && !*all
                     && let Some(ids) = group_ids(body)
                 {
-                    return Ok((Set::Owned(union_of_groups(&ids, len, env.groups)), false));
+                    let pred = Rc::new(union_of_groups(&ids, len, env.groups));
+                    if !pred.why.is_empty() {
+                        self.failed.push(Rc::clone(&pred));
+                    }
+                    return (Set::Shared(pred), false);
                 }
-                Ok((self.predicate(node, env)?, false))
+                (self.predicate(node, env), false)
             }
-            Node::DirectReports { .. } => Ok((self.predicate(node, env)?, false)),
+            Node::DirectReports { .. } => (self.predicate(node, env), false),
         }
     }
 
     /// A predicate's set, from the cache or computed (and cached within the budget).
-    fn predicate(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Set, Diagnostic> {
+    fn predicate(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Set {
         let mut key = String::new();
         node_key(node, env, &mut key);
-        if let Some(hit) = self.cache.get(&key) {
-            return Ok(Set::Shared(Rc::clone(hit)));
+        let pred = match self.cache.get(&key) {
+            Some(hit) => Rc::clone(hit),
+            None => {
+                let pred = Rc::new(self.compute(node, env));
+                self.computed += 1;
+                let bytes = pred.set.bytes() + key.len();
+                if self.cached_bytes.saturating_add(bytes) <= self.budget {
+                    self.cached_bytes += bytes;
+                    self.cache.insert(key, Rc::clone(&pred));
+                }
+                pred
+            }
+        };
+        if !pred.why.is_empty() && !self.failed.iter().any(|p| Rc::ptr_eq(p, &pred)) {
+            self.failed.push(Rc::clone(&pred));
         }
-        let set = self.compute(node, env)?;
-        self.computed += 1;
-        let bytes = set.len().div_ceil(8) + key.len();
-        if self.cached_bytes.saturating_add(bytes) <= self.budget {
-            self.cached_bytes += bytes;
-            let rc = Rc::new(set);
-            self.cache.insert(key, Rc::clone(&rc));
-            Ok(Set::Shared(rc))
-        } else {
-            Ok(Set::Owned(set))
-        }
+        Set::Shared(pred)
     }
 
     /// Computes a predicate by evaluating it once per distinct value (or combination of
     /// values) of the columns it reads.
-    fn compute(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Result<Bitset, Diagnostic> {
+    fn compute(&mut self, node: &Node, env: &Env<'_, '_, '_>) -> Pred {
         let len = env.pop.len();
         let mut slots = BTreeSet::new();
         node_slots(node, &mut slots);
@@ -371,25 +650,42 @@ impl SetEvaluator {
                 .filter(|c| i < c.len())
                 .map_or(Value::Null, |c| c.get(i).clone())
         };
+        // One evaluation, as a result for `PredBuilder::set` (reasons added to `out`).
+        let decide = |out: &mut PredBuilder, values: &[Value]| -> Result<bool, u32> {
+            match program.decide(values, env.ctx) {
+                Truth::True => Ok(true),
+                Truth::False => Ok(false),
+                Truth::Unknown(d) => Err(out.reason(d)),
+            }
+        };
+        // The same result for identities `range`.
+        let fill =
+            |out: &mut PredBuilder, range: std::ops::Range<usize>, r: Result<bool, u32>| match r {
+                Ok(true) => {
+                    out.t.insert_range(range.clone());
+                    out.nf.insert_range(range);
+                }
+                Ok(false) => {}
+                Err(k) => {
+                    out.nf.insert_range(range.clone());
+                    out.why.extend(range.map(|i| (i, k)));
+                }
+            };
+        let mut out = PredBuilder::new(len);
         match columns.as_slice() {
             [] => {
                 // Reads no property: the same for everyone.
-                Ok(if program.eval(&[], env.ctx)? {
-                    full(len)
-                } else {
-                    Bitset::with_capacity(len)
-                })
+                let r = decide(&mut out, &[]);
+                fill(&mut out, 0..len, r);
+                out.finish()
             }
             [column] => {
                 // Once per distinct value that some identity holds (a dictionary may hold
                 // values no identity of this population has; they are not evaluated).
-                let short = column.is_some_and(|c| c.len() < len);
                 let Some(column) = column.filter(|c| !c.is_empty()) else {
-                    return Ok(if program.eval(&[Value::Null], env.ctx)? {
-                        full(len)
-                    } else {
-                        Bitset::with_capacity(len)
-                    });
+                    let r = decide(&mut out, &[Value::Null]);
+                    fill(&mut out, 0..len, r);
+                    return out.finish();
                 };
                 let dictionary = column.dictionary();
                 let mut seen = vec![false; dictionary.len()];
@@ -398,20 +694,37 @@ impl SetEvaluator {
                         *s = true;
                     }
                 }
-                let mut table = vec![false; dictionary.len()];
+                let mut table: Vec<Result<bool, u32>> = vec![Ok(false); dictionary.len()];
                 for ((hit, seen), v) in table.iter_mut().zip(&seen).zip(dictionary) {
                     if *seen {
-                        *hit = program.eval(std::slice::from_ref(v), env.ctx)?;
+                        *hit = decide(&mut out, std::slice::from_ref(v));
                     }
                 }
-                let mut out = spread(column.codes(), &table, len);
-                if short && program.eval(&[Value::Null], env.ctx)? {
-                    out.insert_range(column.len()..len);
+                let hits: Vec<bool> = table.iter().map(|r| *r == Ok(true)).collect();
+                let end = column.len().min(len);
+                let t = spread(column.codes(), &hits, len);
+                if out.reasons.is_empty() {
+                    // Nothing undecided (the common case): one bitset.
+                    out.t = t;
+                    out.nf.clone_from(&out.t);
+                } else {
+                    let not_false: Vec<bool> = table.iter().map(|r| *r != Ok(false)).collect();
+                    out.nf = spread(column.codes(), &not_false, len);
+                    out.t = t;
+                    for i in 0..end {
+                        if let Some(Err(k)) = table.get(column.code(i) as usize) {
+                            out.why.push((i, *k));
+                        }
+                    }
                 }
-                Ok(out)
+                if end < len {
+                    // Identities beyond the column are null.
+                    let r = decide(&mut out, &[Value::Null]);
+                    fill(&mut out, end..len, r);
+                }
+                out.finish()
             }
             _ => {
-                let mut out = Bitset::with_capacity(len);
                 let mut values: Vec<Value> = Vec::with_capacity(columns.len());
                 let distinct = columns
                     .iter()
@@ -422,32 +735,29 @@ impl SetEvaluator {
                     for i in 0..len {
                         values.clear();
                         values.extend(columns.iter().map(|c| value(*c, i)));
-                        if program.eval(&values, env.ctx)? {
-                            out.insert(i);
-                        }
+                        let r = decide(&mut out, &values);
+                        out.set(i, r);
                     }
-                    return Ok(out);
+                    return out.finish();
                 }
-                let mut memo: HashMap<Vec<u32>, bool, Fx> = HashMap::default();
+                let mut memo: HashMap<Vec<u32>, Result<bool, u32>, Fx> = HashMap::default();
                 let mut key: Vec<u32> = Vec::with_capacity(columns.len());
                 for i in 0..len {
                     key.clear();
                     key.extend(columns.iter().map(|c| code(*c, i)));
-                    let hit = match memo.get(key.as_slice()) {
-                        Some(&hit) => hit,
+                    let r = match memo.get(key.as_slice()) {
+                        Some(&r) => r,
                         None => {
                             values.clear();
                             values.extend(columns.iter().map(|c| value(*c, i)));
-                            let hit = program.eval(&values, env.ctx)?;
-                            memo.insert(key.clone(), hit);
-                            hit
+                            let r = decide(&mut out, &values);
+                            memo.insert(key.clone(), r);
+                            r
                         }
                     };
-                    if hit {
-                        out.insert(i);
-                    }
+                    out.set(i, r);
                 }
-                Ok(out)
+                out.finish()
             }
         }
     }
@@ -511,25 +821,56 @@ fn group_ids(body: &Node) -> Option<Vec<&str>> {
     }
 }
 
-/// The union of the named groups' members, limited to the population.
+/// The union of the named groups' members, limited to the population, in three values: an
+/// identity whose membership of a named group is undetermined is undecided, unless it is a
+/// member of another named group.
 fn union_of_groups<'g>(
     ids: &[&str],
     len: usize,
-    groups: &dyn Fn(&str) -> Option<&'g Bitset>,
-) -> Bitset {
-    let mut out = Bitset::with_capacity(len);
+    groups: &dyn Fn(&str) -> Option<Members<'g>>,
+) -> Pred {
+    let within = |set: &Bitset, out: &mut Bitset| {
+        if set.len() <= len {
+            out.union_with(set);
+        } else {
+            for i in set.ones().take_while(|&i| i < len) {
+                out.insert(i);
+            }
+        }
+    };
+    let mut t = Bitset::with_capacity(len);
+    let mut maybe: Vec<(&str, Bitset)> = Vec::new();
     for id in ids {
-        if let Some(members) = groups(id) {
-            if members.len() <= len {
-                out.union_with(members);
-            } else {
-                for i in members.ones().take_while(|&i| i < len) {
-                    out.insert(i);
-                }
+        if let Some(m) = groups(id) {
+            within(m.members, &mut t);
+            if let Some(u) = m.undetermined.filter(|u| !u.is_clear()) {
+                let mut b = Bitset::with_capacity(len);
+                within(u, &mut b);
+                maybe.push((id, b));
             }
         }
     }
-    out
+    if maybe.is_empty() {
+        return Pred::decided(t);
+    }
+    let mut out = PredBuilder::new(len);
+    out.nf.clone_from(&t);
+    for (id, undecided) in maybe {
+        let k = out.reason(Diagnostic::new(
+            Code::UndeterminedMembership,
+            crate::diagnostics::Span::default(),
+            format!("the membership of group `{id}` is undetermined"),
+        ));
+        for i in undecided.ones() {
+            if !t.contains(i) && !out.nf.contains(i) {
+                out.nf.insert(i);
+                out.why.push((i, k));
+            }
+        }
+    }
+    out.why.sort_unstable();
+    out.t = t;
+    out.finish()
 }
 
 /// The slots a node reads.
@@ -718,6 +1059,7 @@ impl Hasher for FxHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule::eval::Truth;
     use crate::rule::{Schema, compile_str};
     use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
     use proptest::prelude::*;
@@ -741,6 +1083,10 @@ mod tests {
     }
 
     fn no_groups(_: &str) -> Option<&'static Bitset> {
+        None
+    }
+
+    fn no_members(_: &str) -> Option<Members<'static>> {
         None
     }
 
@@ -773,6 +1119,23 @@ mod tests {
                     })
                     .collect();
                 prog.eval(&values, ctx)
+            })
+            .collect()
+    }
+
+    /// Per-object results in three values with `RuleProgram::decide`.
+    fn per_object_truth(prog: &RuleProgram, pop: &Population<'_>, ctx: &RuleContext) -> Vec<Truth> {
+        (0..pop.len())
+            .map(|i| {
+                let values: Vec<Value> = prog
+                    .properties
+                    .iter()
+                    .map(|p| {
+                        pop.column(&p.name)
+                            .map_or(Value::Null, |c| c.get(i).clone())
+                    })
+                    .collect();
+                prog.decide(&values, ctx)
             })
             .collect()
     }
@@ -999,12 +1362,110 @@ mod tests {
         let want = per_object(&prog, &pop, &ctx());
         let want = want[1].as_ref().unwrap_err();
         let mut ev = SetEvaluator::new();
+        // In two values: the reason of the identity that cannot be decided.
         let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap_err();
         assert_eq!(&got, want);
         assert_eq!(got.code, crate::codes::Code::RegexLimit);
-        // Errors are not cached: the same predicate fails again.
-        assert!(ev.eval(&prog, &pop, &ctx(), &no_groups).is_err());
-        assert_eq!(ev.cached_predicates(), 0);
+        // In three values: only that identity is undetermined, and the predicate is cached
+        // with its reason.
+        let out = ev.decide(&prog, &pop, &ctx(), &no_members);
+        assert_eq!(ones(&out.members), Vec::<usize>::new());
+        assert_eq!(ones(&out.undetermined), [1]);
+        assert_eq!(out.reason(1), Some(want));
+        assert_eq!(out.reason(0), None);
+        assert_eq!(ev.cached_predicates(), 1);
+        assert_eq!(ev.predicates_computed(), 1);
+    }
+
+    /// One failing value decides nothing for anyone else: the identities that hold it are
+    /// undetermined, `-or` with a true side and `-and` with a false side still decide, and
+    /// `-not` keeps undetermined undetermined.
+    #[test]
+    fn a_failing_value_is_undetermined_for_its_identities_only() {
+        // `.` may be half a character in .NET: an emoji in the value cannot be decided.
+        let dept = vec![s("Sales"), s("S\u{1F600}les"), s("HR"), s("S\u{1F600}les")];
+        let dept = Column::from_values(dept);
+        let city = vec![s("Oslo"), s("Oslo"), s("Oslo"), s("Lagos")];
+        let city = Column::from_values(city);
+        let pop = Population::new(4)
+            .with_column("department", &dept)
+            .with_column("city", &city);
+        let mut ev = SetEvaluator::new();
+        let mut check = |text: &str, members: &[usize], undetermined: &[usize]| {
+            let prog = program(text);
+            let out = ev.decide(&prog, &pop, &ctx(), &no_members);
+            assert_eq!(ones(&out.members), members, "{text}");
+            assert_eq!(ones(&out.undetermined), undetermined, "{text}");
+            for (i, want) in per_object_truth(&prog, &pop, &ctx()).iter().enumerate() {
+                match want {
+                    Truth::True => assert!(out.members.contains(i), "{text} {i}"),
+                    Truth::False => assert!(
+                        !out.members.contains(i) && !out.undetermined.contains(i),
+                        "{text} {i}"
+                    ),
+                    Truth::Unknown(_) => assert_eq!(
+                        out.reason(i).map(|d| d.code),
+                        Some(crate::codes::Code::RegexLimit),
+                        "{text} {i}"
+                    ),
+                }
+            }
+        };
+        check(r#"user.department -match "^S.les$""#, &[0], &[1, 3]);
+        check(r#"-not (user.department -match "^S.les$")"#, &[2], &[1, 3]);
+        check(
+            r#"user.department -match "^S.les$" -or user.city -eq "Oslo""#,
+            &[0, 1, 2],
+            &[3],
+        );
+        check(
+            r#"user.department -match "^S.les$" -and user.city -eq "Oslo""#,
+            &[0],
+            &[1],
+        );
+        check(
+            r#"user.city -eq "Lagos" -and -not (user.department -match "^S.les$")"#,
+            &[],
+            &[3],
+        );
+    }
+
+    /// `memberOf` a group whose membership is undetermined for someone is undetermined for
+    /// them, unless they are a member of another group the rule names.
+    #[test]
+    fn member_of_an_undetermined_group_is_undetermined() {
+        let pop = Population::new(4);
+        let mut a = Bitset::with_capacity(4);
+        a.insert(0);
+        let mut a_maybe = Bitset::with_capacity(4);
+        a_maybe.insert(1);
+        a_maybe.insert(2);
+        let mut b = Bitset::with_capacity(4);
+        b.insert(2);
+        let groups = |name: &str| match name {
+            "a" => Some(Members {
+                members: &a,
+                undetermined: Some(&a_maybe),
+            }),
+            "b" => Some(Members {
+                members: &b,
+                undetermined: None,
+            }),
+            _ => None,
+        };
+        let mut ev = SetEvaluator::new();
+        let out = ev.decide(
+            &program("user.memberOf -any (group.objectId -in ['a', 'b'])"),
+            &pop,
+            &ctx(),
+            &groups,
+        );
+        assert_eq!(ones(&out.members), [0, 2]);
+        assert_eq!(ones(&out.undetermined), [1]);
+        assert_eq!(
+            out.reason(1).map(|d| d.message.as_str()),
+            Some("the membership of group `a` is undetermined")
+        );
     }
 
     #[test]
@@ -1107,6 +1568,10 @@ mod tests {
         "ΣΑΣ",
         "σας",
         "İstanbul",
+        // Outside the basic multilingual plane: a pattern that could match it differently
+        // from .NET cannot decide on it.
+        "S\u{1F600}les",
+        "\u{1F600}",
     ];
 
     fn scalar() -> impl Strategy<Value = Value> {
@@ -1191,6 +1656,8 @@ mod tests {
         r#""False""#,
         r#""zoë""#,
         r#""^s.*""#,
+        r#""^S.les$""#,
+        r#"".""#,
         r#""a""#,
         r#""ë""#,
         r#""σας""#,
@@ -1309,10 +1776,22 @@ mod tests {
                 let (Some(prog), _) = compile_str(text, &Schema::entra()) else {
                     continue;
                 };
-                let got = ev.eval(&prog, &pop, &ctx(), &no_groups).unwrap();
-                prop_assert_eq!(got.len(), len);
-                for (i, want) in per_object(&prog, &pop, &ctx()).into_iter().enumerate() {
-                    prop_assert_eq!(got.contains(i), want.unwrap(), "rule {} identity {}", text, i);
+                // Three values: members where the rule holds, undetermined where it cannot be
+                // decided (with the same kind of reason), nothing else.
+                let got = ev.decide(&prog, &pop, &ctx(), &no_members);
+                prop_assert_eq!(got.members.len(), len);
+                prop_assert_eq!(got.undetermined.len(), len);
+                for (i, want) in per_object_truth(&prog, &pop, &ctx()).into_iter().enumerate() {
+                    let member = got.members.contains(i);
+                    let undetermined = got.undetermined.contains(i);
+                    match want {
+                        Truth::True => prop_assert!(member && !undetermined, "rule {} identity {}", text, i),
+                        Truth::False => prop_assert!(!member && !undetermined, "rule {} identity {}", text, i),
+                        Truth::Unknown(d) => {
+                            prop_assert!(!member && undetermined, "rule {} identity {}", text, i);
+                            prop_assert_eq!(got.reason(i).map(|r| r.code), Some(d.code));
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,517 @@
+//! Builds [`Accounts`] while the format readers parse: each record's attributes go straight
+//! into dictionary-encoded columns, kept sparse (row, code) until the end so that an attribute
+//! few objects have costs only what they hold. Issues go through a [`Sink`] that keeps the
+//! first few of each kind per file and field and counts the rest.
+
+use fixedbitset::FixedBitSet;
+use foldhash::fast::FixedState;
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, quote,
+};
+use crate::codes::Code;
+use crate::column::{Column, ColumnBuilder};
+use crate::diagnostics::Severity;
+use crate::value::Value;
+
+/// Issues of one code about one file and field shown before the rest are only counted.
+const SHOWN: usize = 20;
+
+/// Collects issues, capping repeats.
+pub(crate) struct Sink {
+    issues: Vec<DataIssue>,
+    counts: HashMap<(Code, String, Option<String>), (usize, Severity)>,
+    order: Vec<(Code, String, Option<String>)>,
+}
+
+impl Sink {
+    pub fn new() -> Sink {
+        Sink {
+            issues: Vec::new(),
+            counts: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, issue: DataIssue) {
+        let key = (issue.code, issue.file.clone(), issue.field.clone());
+        let entry = self.counts.entry(key.clone()).or_insert_with(|| {
+            self.order.push(key);
+            (0, issue.severity)
+        });
+        entry.0 = entry.0.saturating_add(1);
+        if issue.severity > entry.1 {
+            entry.1 = issue.severity;
+        }
+        if entry.0 <= SHOWN {
+            self.issues.push(issue);
+        }
+    }
+
+    /// The issues, with one line per kind whose repeats were counted.
+    pub fn finish(mut self) -> Vec<DataIssue> {
+        for key in &self.order {
+            let Some((count, severity)) = self.counts.get(key) else {
+                continue;
+            };
+            if *count > SHOWN {
+                let (code, file, field) = key;
+                let mut issue = DataIssue::new(
+                    *code,
+                    file,
+                    format!("{} more like this in the file", count.saturating_sub(SHOWN)),
+                )
+                .severity(*severity);
+                issue.field.clone_from(field);
+                self.issues.push(issue);
+            }
+        }
+        self.issues
+    }
+}
+
+/// How an attribute of a record is named.
+pub(super) enum Key {
+    /// By its name as written.
+    Name(String),
+    /// By a column from [`Builder::column`].
+    Col(usize),
+}
+
+/// A group's membership as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Membership {
+    /// Not a group.
+    None,
+    /// The direct members.
+    Known(Vec<Member>),
+    /// The export does not list them (not expanded, excluded).
+    NotExported,
+    /// The list may be cut short: `why` says how.
+    Partial(&'static str),
+    /// The list could not be read; the issue is already reported.
+    Untrusted,
+}
+
+/// One object as a reader parsed it.
+pub(super) struct Rec {
+    /// The line it starts on.
+    pub line: usize,
+    /// Its identifier; `None` skips the record (its reader reported why).
+    pub id: Option<String>,
+    pub attrs: Vec<(Key, Value)>,
+    pub enabled: Option<bool>,
+    pub members: Membership,
+    /// Issues found while parsing it, reported when it is pushed.
+    pub issues: Vec<DataIssue>,
+}
+
+impl Rec {
+    pub fn new(line: usize) -> Rec {
+        Rec {
+            line,
+            id: None,
+            attrs: Vec::new(),
+            enabled: None,
+            members: Membership::None,
+            issues: Vec::new(),
+        }
+    }
+
+    pub fn put(&mut self, name: String, value: Value) {
+        self.attrs.push((Key::Name(name), value));
+    }
+
+    /// An issue about this record.
+    pub fn issue(&mut self, code: Code, file: &str, field: Option<&str>, message: String) {
+        let mut issue = DataIssue::new(code, file, message).at(self.line);
+        issue.field = field.map(str::to_string);
+        self.issues.push(issue);
+    }
+
+    /// The last issue, to add help or change severity.
+    pub fn last_issue(&mut self) -> Option<&mut DataIssue> {
+        self.issues.last_mut()
+    }
+}
+
+/// What one page file of a paged export said about the paging.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Page {
+    pub file: String,
+    /// Graph `@odata.nextLink`.
+    pub next: Option<String>,
+    /// Graph `@odata.count`; SCIM `totalResults`.
+    pub total: Option<u64>,
+    /// SCIM `startIndex`.
+    pub start: Option<u64>,
+    /// Objects on the page.
+    pub objects: usize,
+    /// A response page (`{"value": […]}`), which says whether a next page follows.
+    pub envelope: bool,
+    /// A bare JSON array (PowerShell).
+    pub bare_array: bool,
+}
+
+/// One attribute's column as it is built.
+struct Col {
+    name: String,
+    dictionary: ColumnBuilder,
+    /// (row, code) of the rows that have the attribute, in row order.
+    cells: Vec<(u32, u32)>,
+}
+
+/// Builds [`Accounts`].
+pub(super) struct Builder {
+    kind: ObjectKind,
+    wanted: Option<HashSet<String>>,
+    max_attributes: usize,
+    pub files: Vec<String>,
+    file: u32,
+    file_name: String,
+    locations: Vec<Location>,
+    ids: ColumnBuilder,
+    id_codes: Vec<u32>,
+    /// The row of each identifier's code.
+    row_of_id: Vec<u32>,
+    cols: Vec<Col>,
+    by_spelling: HashMap<String, usize, FixedState>,
+    by_folded: HashMap<String, usize, FixedState>,
+    /// Folded names dropped for the attribute limit.
+    dropped: HashSet<String>,
+    enabled: Vec<Option<bool>>,
+    pub members: Vec<Membership>,
+    /// Pages read, in order.
+    pub pages: Vec<Page>,
+}
+
+impl Builder {
+    pub fn new(options: &ReadOptions) -> Builder {
+        Builder {
+            kind: options.kind,
+            wanted: options
+                .attributes
+                .as_ref()
+                .map(|names| names.iter().map(|n| n.to_ascii_lowercase()).collect()),
+            max_attributes: options.max_attributes,
+            files: Vec::new(),
+            file: 0,
+            file_name: String::new(),
+            locations: Vec::new(),
+            ids: ColumnBuilder::new(),
+            id_codes: Vec::new(),
+            row_of_id: Vec::new(),
+            cols: Vec::new(),
+            by_spelling: HashMap::default(),
+            by_folded: HashMap::default(),
+            dropped: HashSet::new(),
+            enabled: Vec::new(),
+            members: Vec::new(),
+            pages: Vec::new(),
+        }
+    }
+
+    pub fn start_file(&mut self, name: &str) {
+        self.file = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        self.files.push(name.to_string());
+        self.file_name = name.to_string();
+    }
+
+    /// The number of rows so far.
+    pub fn rows(&self) -> usize {
+        self.locations.len()
+    }
+
+    /// The identifier of row `r`.
+    pub fn id(&self, r: usize) -> &str {
+        let code = self.id_codes.get(r).copied().unwrap_or(0);
+        match self.ids.value(code) {
+            Value::Str(s) => s,
+            _ => "",
+        }
+    }
+
+    /// The file and line of row `r`.
+    pub fn location(&self, r: usize) -> (&str, usize) {
+        self.locations.get(r).map_or(("", 0), |l| {
+            (
+                self.files.get(l.file as usize).map_or("", String::as_str),
+                l.line,
+            )
+        })
+    }
+
+    /// The column of an attribute name, created when new; `None` when the name is not
+    /// wanted or over the limit (reported once per name).
+    pub fn column(&mut self, name: &str, line: usize, sink: &mut Sink) -> Option<usize> {
+        if let Some(i) = self.by_spelling.get(name) {
+            return Some(*i);
+        }
+        let folded = name.to_ascii_lowercase();
+        if let Some(i) = self.by_folded.get(&folded).copied() {
+            if self.by_spelling.len() < 4 * self.max_attributes.max(64) {
+                self.by_spelling.insert(name.to_string(), i);
+            }
+            return Some(i);
+        }
+        if let Some(wanted) = &self.wanted {
+            if !wanted.contains(&folded) {
+                return None;
+            }
+        } else if self.cols.len() >= self.max_attributes {
+            if self.dropped.insert(folded) {
+                sink.push(
+                    DataIssue::new(
+                        Code::ActualUnsupported,
+                        &self.file_name,
+                        format!(
+                            "the export has more than {} distinct attribute names; this one is not read",
+                            self.max_attributes
+                        ),
+                    )
+                    .at(line)
+                    .field(name)
+                    .severity(Severity::Warning)
+                    .help("list the attributes to read, or raise `max_attributes`"),
+                );
+            }
+            return None;
+        }
+        let i = self.cols.len();
+        self.cols.push(Col {
+            name: name.to_string(),
+            dictionary: ColumnBuilder::new(),
+            cells: Vec::new(),
+        });
+        self.by_spelling.insert(name.to_string(), i);
+        self.by_folded.insert(folded, i);
+        Some(i)
+    }
+
+    /// Adds a record as the next row, or reports why it is not added.
+    pub fn push(&mut self, rec: Rec, sink: &mut Sink) {
+        for issue in rec.issues {
+            sink.push(issue);
+        }
+        let Some(id) = rec.id else {
+            return;
+        };
+        let line = rec.line;
+        // Columns first: a repeat is compared with the first row cell by cell.
+        let mut cells: Vec<(usize, Option<String>, Value)> = Vec::with_capacity(rec.attrs.len());
+        for (key, value) in rec.attrs {
+            match key {
+                Key::Col(c) => cells.push((c, None, value)),
+                Key::Name(n) => {
+                    if let Some(c) = self.column(&n, line, sink) {
+                        cells.push((c, Some(n), value));
+                    }
+                }
+            }
+        }
+        let id = Value::Str(id);
+        if let Some(code) = self.ids.find(&id) {
+            let first = self.row_of_id.get(code as usize).copied().unwrap_or(0) as usize;
+            let same = self.same_as_row(first, &cells, rec.enabled, &rec.members);
+            self.repeated(&id, first, line, same, sink);
+            return;
+        }
+        let row = self.rows();
+        let row32 = u32::try_from(row).unwrap_or(u32::MAX);
+        self.locations.push(Location {
+            file: self.file,
+            line,
+        });
+        let code = self.ids.intern(id);
+        self.id_codes.push(code);
+        if self.row_of_id.len() <= code as usize {
+            self.row_of_id.resize(code as usize + 1, 0);
+        }
+        if let Some(slot) = self.row_of_id.get_mut(code as usize) {
+            *slot = row32;
+        }
+        for (c, name, value) in cells {
+            let Some(col) = self.cols.get_mut(c) else {
+                continue;
+            };
+            if col.cells.last().is_some_and(|(r, _)| *r == row32) {
+                let spelled = name.as_deref().unwrap_or(col.name.as_str());
+                let first_name = col.name.clone();
+                sink.push(
+                    DataIssue::new(
+                        Code::ActualNameCase,
+                        &self.file_name,
+                        format!(
+                            "the object has `{spelled}` twice (names are compared case-insensitively, as `{first_name}`); the second is ignored"
+                        ),
+                    )
+                    .at(line)
+                    .field(spelled)
+                    .help("an export has each attribute once per object; check how it was produced"),
+                );
+                continue;
+            }
+            let code = col.dictionary.intern(value);
+            col.cells.push((row32, code));
+        }
+        self.enabled.push(rec.enabled);
+        if self.kind == ObjectKind::Groups {
+            self.members.push(rec.members);
+        }
+    }
+
+    /// Whether a repeated object says what row `first` says.
+    fn same_as_row(
+        &self,
+        first: usize,
+        cells: &[(usize, Option<String>, Value)],
+        enabled: Option<bool>,
+        members: &Membership,
+    ) -> bool {
+        let first32 = u32::try_from(first).unwrap_or(u32::MAX);
+        let code_at = |col: &Col| {
+            col.cells
+                .binary_search_by_key(&first32, |(r, _)| *r)
+                .ok()
+                .and_then(|i| col.cells.get(i))
+                .map(|(_, code)| *code)
+        };
+        let mut seen = HashSet::with_capacity(cells.len());
+        for (c, _, value) in cells {
+            // A second cell of one column is ignored when pushed, so it is here.
+            if !seen.insert(*c) {
+                continue;
+            }
+            let Some(col) = self.cols.get(*c) else {
+                return false;
+            };
+            match (code_at(col), col.dictionary.find(value)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => return false,
+            }
+        }
+        // The first row may have attributes the repeat lacks.
+        let extra = self
+            .cols
+            .iter()
+            .enumerate()
+            .any(|(i, col)| !seen.contains(&i) && code_at(col).is_some());
+        let first_members = self.members.get(first).unwrap_or(&Membership::None);
+        !extra
+            && self.enabled.get(first).copied().flatten() == enabled
+            && (self.kind != ObjectKind::Groups || first_members == members)
+    }
+
+    /// Reports an identifier seen before, at row `first`.
+    fn repeated(&self, id: &Value, first: usize, line: usize, same: bool, sink: &mut Sink) {
+        let id = id.as_text().unwrap_or_default();
+        let (file, first_line) = self.location(first);
+        let mut issue = DataIssue::new(
+            Code::ActualDuplicateId,
+            &self.file_name,
+            if same {
+                format!(
+                    "{} is exported twice, identically (first at {file}:{first_line}); the repeat is ignored",
+                    quote(&id)
+                )
+            } else {
+                format!(
+                    "{} is also the identifier of another object (at {file}:{first_line}); this one is ignored",
+                    quote(&id)
+                )
+            },
+        )
+        .at(line);
+        if same {
+            issue = issue.severity(Severity::Warning).help(
+                "pages of an export taken while the directory changed can overlap; the copies agree, so one is kept",
+            );
+        } else {
+            issue = issue.help("an identifier names one object: re-export, or check that the export files belong to one export");
+        }
+        sink.push(issue);
+    }
+
+    /// The accounts.
+    pub fn finish(self, format: Format, kind: ObjectKind) -> Accounts {
+        let rows = self.rows();
+        let mut attributes = Vec::with_capacity(self.cols.len());
+        let mut by_name = HashMap::with_capacity(self.cols.len());
+        for col in self.cols {
+            let mut present = FixedBitSet::with_capacity(rows);
+            let mut builder = col.dictionary;
+            let mut cells = col.cells.into_iter().peekable();
+            for r in 0..rows {
+                match cells.next_if(|(row, _)| *row as usize == r) {
+                    Some((_, code)) => {
+                        present.insert(r);
+                        builder.push_code(code);
+                    }
+                    None => builder.push_code(0),
+                }
+            }
+            by_name.insert(col.name.to_ascii_lowercase(), attributes.len());
+            attributes.push(Attribute {
+                name: col.name,
+                values: builder.finish(),
+                present,
+            });
+        }
+        let mut ids = self.ids;
+        for code in &self.id_codes {
+            ids.push_code(*code);
+        }
+        let enabled = Column::from_values(
+            self.enabled
+                .iter()
+                .map(|e| e.map_or(Value::Null, Value::Bool)),
+        );
+        let members = if kind == ObjectKind::Groups {
+            self.members
+                .into_iter()
+                .map(|m| match m {
+                    Membership::Known(list) => Some(list),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Accounts {
+            format,
+            kind,
+            files: self.files,
+            locations: self.locations,
+            ids: ids.finish(),
+            attributes,
+            enabled,
+            members,
+            by_name,
+        }
+    }
+}
+
+/// Whether text looks like the .NET type name PowerShell writes for a value it did not
+/// serialise: `ConvertTo-Json` beyond `-Depth`, or `Export-Csv` for any array or object.
+/// `container` says whether the field is expected to hold an object or an array (then any
+/// `System.` type name counts).
+pub(super) fn is_type_name(s: &str, container: bool) -> bool {
+    if s.len() < 8
+        || !s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'`' | b',' | b'[' | b']' | b'+')
+        })
+    {
+        return false;
+    }
+    if s.starts_with("Microsoft.Graph.")
+        || s.starts_with("System.Collections.")
+        || s.starts_with("System.Management.Automation.")
+    {
+        return true;
+    }
+    s.starts_with("System.") && (container || s.ends_with(']') || s.contains('`'))
+}
+
+/// The help of a depth-truncation issue.
+pub(super) const DEPTH_HELP: &str = "PowerShell wrote a type name instead of the value: re-export with `ConvertTo-Json -Depth 10` (for CSV, select the nested values as columns first)";

@@ -1,0 +1,844 @@
+//! Microsoft Graph JSON as Graph and PowerShell write it:
+//!
+//! - a collection page `{"@odata.context": …, "value": […], "@odata.nextLink": …}`, one file or
+//!   a directory of pages read in name order;
+//! - JSON Lines, one object per line (`.jsonl`, `.ndjson`, or any file holding several
+//!   top-level objects);
+//! - a bare array (`Get-MgUser -All | ConvertTo-Json`), or one bare object (`ConvertTo-Json`
+//!   of a single user).
+//!
+//! Property names are matched case-insensitively (PowerShell writes `UserPrincipalName`);
+//! `AdditionalProperties` (PowerShell's bag of the properties its model lacks) is read as if
+//! its members were the object's own; annotations (`@odata.…`) are not attributes. A nested
+//! object is read as one attribute per member, named `parent.member`
+//! (`onPremisesExtensionAttributes.extensionAttribute1`); `manager` expanded as `{"id": …}` is
+//! the attribute `manager` holding the manager's `id`. Properties whose name ends in
+//! `DateTime`, and `employeeHireDate`, are date-times.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::build::{Builder, DEPTH_HELP, Membership, Page, Rec, Sink, is_type_name};
+use super::input::{self, Budget};
+use super::json::{self, Obj};
+use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
+use crate::codes::Code;
+use crate::diagnostics::Severity;
+use crate::value::Value;
+
+/// Graph returns at most this many members of an expanded relationship, and no next link.
+const EXPAND_CAP: usize = 20;
+
+/// `Get-MgUser` without `-All` returns one page of this many.
+const POWERSHELL_PAGE: usize = 100;
+
+/// Properties that hold an object or an array: a type name in one of them is PowerShell's
+/// depth truncation whatever its text.
+const CONTAINERS: &[&str] = &[
+    "manager",
+    "members",
+    "memberof",
+    "transitivememberof",
+    "additionalproperties",
+    "proxyaddresses",
+    "businessphones",
+    "othermails",
+    "imaddresses",
+    "identities",
+    "assignedlicenses",
+    "assignedplans",
+    "provisionedplans",
+    "licenseassignmentstates",
+    "onpremisesextensionattributes",
+    "onpremisesprovisioningerrors",
+    "serviceprovisioningerrors",
+    "signinactivity",
+    "passwordprofile",
+    "employeeorgdata",
+    "authorizationinfo",
+    "customsecurityattributes",
+    "grouptypes",
+    "schedule",
+    "expiration",
+    "recurrence",
+    "target",
+    "accesspackage",
+    "assignmentpolicy",
+    "owners",
+    "directreports",
+];
+
+fn last_segment(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn is_container(name: &str) -> bool {
+    let last = last_segment(name);
+    CONTAINERS.iter().any(|c| last.eq_ignore_ascii_case(c))
+}
+
+fn is_date_name(name: &str) -> bool {
+    let last = last_segment(name);
+    let ends_with = |suffix: &str| {
+        last.len() >= suffix.len()
+            && last
+                .get(last.len() - suffix.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+    };
+    ends_with("DateTime") || last.eq_ignore_ascii_case("employeeHireDate")
+}
+
+/// Reports a depth-truncated value.
+fn truncated(rec: &mut Rec, file: &str, name: &str, text: &str) {
+    rec.issue(
+        Code::ActualDepthTruncated,
+        file,
+        Some(name),
+        format!(
+            "{} is a type name, not the value: the export was cut short by `ConvertTo-Json`'s depth limit; the attribute is read as unknown",
+            quote(text)
+        ),
+    );
+    if let Some(i) = rec.last_issue() {
+        i.help = Some(DEPTH_HELP.to_string());
+    }
+}
+
+/// Adds property `name` (its value flattened: objects as `name.member`).
+fn put(name: String, value: Json, rec: &mut Rec, file: &str) {
+    match value {
+        Json::Object(map) => {
+            for (k, v) in map {
+                if k.starts_with('@') {
+                    continue;
+                }
+                put(format!("{name}.{k}"), v, rec, file);
+            }
+        }
+        Json::Array(items) => {
+            if let Some(s) = items
+                .iter()
+                .filter_map(Json::as_str)
+                .find(|s| is_type_name(s, false) || s.starts_with("Microsoft.Graph."))
+            {
+                let s = s.to_string();
+                truncated(rec, file, &name, &s);
+                return;
+            }
+            let list = items
+                .into_iter()
+                .map(|item| match item {
+                    Json::String(s) if json::is_ms_date(&s) => match json::parse_when(&s) {
+                        Some(json::When::Utc(d) | json::When::Zoneless(d)) => Value::Date(d),
+                        None => Value::Str(s),
+                    },
+                    other => json::to_value(other),
+                })
+                .collect();
+            rec.put(name, Value::List(list));
+        }
+        Json::String(s) => {
+            let typeish = s.starts_with("System.") || s.starts_with("Microsoft.");
+            if typeish && is_type_name(&s, is_container(&name)) {
+                truncated(rec, file, &name, &s);
+            } else if json::is_ms_date(&s) || is_date_name(&name) {
+                if let Some(v) = json::date_value(s, rec, file, &name) {
+                    rec.put(name, v);
+                }
+            } else {
+                rec.put(name, Value::Str(s));
+            }
+        }
+        other => rec.put(name, json::to_value(other)),
+    }
+}
+
+/// The member kind from `@odata.type`: `#microsoft.graph.user` is `user`.
+fn member_kind(odata_type: &str) -> String {
+    let t = odata_type.trim_start_matches('#');
+    let t = match t.get(..16) {
+        Some(p) if p.eq_ignore_ascii_case("microsoft.graph.") => t.get(16..).unwrap_or(t),
+        _ => t,
+    };
+    t.to_ascii_lowercase()
+}
+
+/// The object's members, with `AdditionalProperties` merged in (its members after the
+/// object's own).
+fn members_of(obj: Obj, rec: &mut Rec, file: &str) -> Vec<(String, Json)> {
+    let mut own = Vec::with_capacity(obj.0.len());
+    let mut extra = Vec::new();
+    for (k, v) in obj.0 {
+        if k.eq_ignore_ascii_case("additionalProperties") {
+            match v {
+                Json::Object(map) => extra.extend(map),
+                Json::Null => {}
+                Json::String(s) if is_type_name(&s, true) => truncated(rec, file, &k, &s),
+                other => {
+                    let kind = json::kind_of(&other);
+                    rec.issue(
+                        Code::ActualValue,
+                        file,
+                        Some(&k),
+                        format!("`AdditionalProperties` is {kind}, not an object; it is not read"),
+                    );
+                }
+            }
+            continue;
+        }
+        own.push((k, v));
+    }
+    own.extend(extra);
+    own
+}
+
+/// A directory object (a member): its id and kind.
+fn directory_object(obj: Obj, rec: &mut Rec, file: &str) -> Option<Member> {
+    let mut id = None;
+    let mut kind = None;
+    for (k, v) in members_of(obj, rec, file) {
+        if k.eq_ignore_ascii_case("id") {
+            id = v.as_str().map(str::to_string);
+        } else if k.eq_ignore_ascii_case("@odata.type") {
+            kind = v.as_str().map(member_kind);
+        }
+    }
+    match id {
+        Some(id) if !id.trim().is_empty() => Some(Member { id, kind }),
+        _ => None,
+    }
+}
+
+/// One object of a users, groups or assignments export.
+fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
+    let obj = match json::parse_object(slice, line, file) {
+        Ok(o) => o,
+        Err(rec) => return rec,
+    };
+    let mut rec = Rec::new(line);
+    let mut id_seen = false;
+    let mut members_seen = false;
+    for (k, v) in members_of(obj, &mut rec, file) {
+        if k.starts_with('@') {
+            continue;
+        }
+        if k.eq_ignore_ascii_case("id") {
+            id_seen = true;
+            match v {
+                Json::String(s) if !s.trim().is_empty() => rec.id = Some(s),
+                other => {
+                    let what = match &other {
+                        Json::String(_) => "empty".to_string(),
+                        o => json::kind_of(o).to_string(),
+                    };
+                    rec.issue(
+                        Code::ActualMissingId,
+                        file,
+                        Some(&k),
+                        format!(
+                            "the object's `{k}` is {what}, not an identifier; the object is skipped"
+                        ),
+                    );
+                }
+            }
+            continue;
+        }
+        if kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members") {
+            members_seen = true;
+            rec.members = inline_members(&k, v, &mut rec, file);
+            continue;
+        }
+        if k.eq_ignore_ascii_case("manager") {
+            match v {
+                Json::Object(map) => {
+                    // The manager's other members are not read, but a type name among them
+                    // still says the export was cut short.
+                    if let Some((mk, Json::String(s))) = map.iter().find(|(mk, mv)| {
+                        mv.as_str().is_some_and(|s| {
+                            is_type_name(s, mk.eq_ignore_ascii_case("additionalProperties"))
+                        })
+                    }) {
+                        let field = format!("{k}.{mk}");
+                        let s = s.clone();
+                        truncated(&mut rec, file, &field, &s);
+                    }
+                    match map.iter().find(|(mk, _)| mk.eq_ignore_ascii_case("id")) {
+                        Some((_, Json::String(id))) => {
+                            let id = id.clone();
+                            rec.put(k, Value::Str(id));
+                        }
+                        Some((_, Json::Null)) => rec.put(k, Value::Null),
+                        None if map.is_empty() => rec.put(k, Value::Null),
+                        _ => rec.issue(
+                            Code::ActualValue,
+                            file,
+                            Some(&k),
+                            "the expanded manager has no `id`; the manager is read as unknown"
+                                .to_string(),
+                        ),
+                    }
+                }
+                Json::Null => rec.put(k, Value::Null),
+                Json::String(s) if is_type_name(&s, true) => truncated(&mut rec, file, &k, &s),
+                other => {
+                    let what = json::kind_of(&other);
+                    rec.issue(
+                        Code::ActualValue,
+                        file,
+                        Some(&k),
+                        format!("the manager is {what}, not an expanded object such as `{{\"id\": \"…\"}}`; it is read as unknown"),
+                    );
+                }
+            }
+            continue;
+        }
+        put(k, v, &mut rec, file);
+    }
+    if !id_seen {
+        rec.issue(
+            Code::ActualMissingId,
+            file,
+            None,
+            "the object has no `id`; it is skipped".to_string(),
+        );
+        if let Some(i) = rec.last_issue() {
+            i.help = Some("export `id` (with `$select`, include `id`)".into());
+        }
+    }
+    match kind {
+        ObjectKind::Users => rec.enabled = enabled(&mut rec, file),
+        ObjectKind::Groups if !members_seen => rec.members = Membership::NotExported,
+        ObjectKind::Assignments => check_assignment(&mut rec, file),
+        ObjectKind::Groups => {}
+    }
+    rec
+}
+
+/// `accountEnabled`: a boolean, or `True`/`False` text.
+fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
+    let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k {
+        super::build::Key::Name(n) if n.eq_ignore_ascii_case("accountEnabled") => {
+            Some((n.clone(), v.clone()))
+        }
+        _ => None,
+    })?;
+    match value {
+        Value::Bool(b) => Some(b),
+        Value::Null => None,
+        Value::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        other => {
+            let text = other.as_text().map(|t| t.into_owned()).unwrap_or_default();
+            rec.issue(
+                Code::ActualValue,
+                file,
+                Some(&name),
+                format!(
+                    "{} is not a boolean; whether the account is enabled is unknown",
+                    quote(&text)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// An assignment must say whom and which package, or it cannot be joined.
+fn check_assignment(rec: &mut Rec, file: &str) {
+    let has = |prefix: &str| {
+        rec.attrs.iter().any(|(k, _)| match k {
+            super::build::Key::Name(n) => n
+                .get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix)),
+            super::build::Key::Col(_) => false,
+        })
+    };
+    let target = has("target.");
+    let package = has("accessPackage.") || has("accessPackageId");
+    if rec.id.is_some() && !(target && package) {
+        let missing = match (target, package) {
+            (false, false) => "`target` and `accessPackage`",
+            (false, true) => "`target`",
+            _ => "`accessPackage`",
+        };
+        rec.issue(
+            Code::ActualUnjoinable,
+            file,
+            None,
+            format!(
+                "the assignment has no {missing}, so it cannot be joined to a user and a package"
+            ),
+        );
+        if let Some(i) = rec.last_issue() {
+            i.help = Some("export with `$expand=target,accessPackage`".into());
+        }
+    }
+}
+
+/// A group's inline `members` (from `$expand=members`).
+fn inline_members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
+    match v {
+        Json::Null => Membership::NotExported,
+        Json::Array(items) => {
+            let n = items.len();
+            let mut list = Vec::with_capacity(n);
+            for item in items {
+                match item {
+                    Json::Object(map) => {
+                        let obj = Obj(map.into_iter().collect());
+                        match directory_object(obj, rec, file) {
+                            Some(m) => list.push(m),
+                            None => {
+                                rec.issue(
+                                    Code::ActualMalformed,
+                                    file,
+                                    Some(name),
+                                    "a member has no `id`; the group's membership is read as unknown".to_string(),
+                                );
+                                return Membership::Untrusted;
+                            }
+                        }
+                    }
+                    Json::String(s) if is_type_name(&s, true) => {
+                        truncated(rec, file, name, &s);
+                        return Membership::Untrusted;
+                    }
+                    other => {
+                        let what = json::kind_of(&other);
+                        rec.issue(
+                            Code::ActualMalformed,
+                            file,
+                            Some(name),
+                            format!("a member is {what}, not an object; the group's membership is read as unknown"),
+                        );
+                        return Membership::Untrusted;
+                    }
+                }
+            }
+            if n == EXPAND_CAP {
+                Membership::Partial(
+                    "it lists exactly 20 members, the most `$expand=members` returns",
+                )
+            } else {
+                Membership::Known(list)
+            }
+        }
+        Json::String(s) if is_type_name(&s, true) => {
+            truncated(rec, file, name, &s);
+            Membership::Untrusted
+        }
+        other => {
+            let what = json::kind_of(&other);
+            rec.issue(
+                Code::ActualMalformed,
+                file,
+                Some(name),
+                format!(
+                    "`members` is {what}, not an array; the group's membership is read as unknown"
+                ),
+            );
+            Membership::Untrusted
+        }
+    }
+}
+
+/// What one JSON file holds: its elements, and what it says about paging.
+struct Doc {
+    spans: json::Spans,
+    page: Page,
+}
+
+fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
+    let b = text.as_bytes();
+    let start = json::ws(b, 0);
+    let mut page = Page {
+        file: file.to_string(),
+        ..Page::default()
+    };
+    let lines_ext = {
+        let lower = file.to_ascii_lowercase();
+        lower.ends_with(".jsonl") || lower.ends_with(".ndjson")
+    };
+    if lines_ext {
+        let spans = json::line_spans(text);
+        page.objects = spans.len();
+        return Some(Doc { spans, page });
+    }
+    match b.get(start) {
+        None => {
+            sink.push(
+                DataIssue::new(Code::ActualMalformed, file, "the file is empty")
+                    .help("an export with no objects is still a response: `{\"value\": []}`"),
+            );
+            None
+        }
+        Some(b'[') => {
+            let spans = json::element_spans(text, start, file, sink)?;
+            page.objects = spans.len();
+            page.bare_array = true;
+            Some(Doc { spans, page })
+        }
+        Some(b'{') => {
+            let (entries, end) = match json::object_entries(text, start) {
+                Ok(x) => x,
+                Err(e) => {
+                    sink.push(json::syntax_issue(text, file, e.at));
+                    return None;
+                }
+            };
+            if json::ws(b, end) < b.len() {
+                // More after the first object: JSON Lines.
+                let spans = json::line_spans(text);
+                page.objects = spans.len();
+                return Some(Doc { spans, page });
+            }
+            let value = entries
+                .iter()
+                .find(|e| e.key.eq_ignore_ascii_case("value") && b.get(e.start) == Some(&b'['));
+            let Some(value) = value else {
+                // One bare object (ConvertTo-Json of a single object).
+                page.objects = 1;
+                return Some(Doc {
+                    spans: vec![(start, end, json::line_of(text, start))],
+                    page,
+                });
+            };
+            let mut seen = std::collections::HashSet::new();
+            for e in &entries {
+                let folded = e.key.to_ascii_lowercase();
+                if !seen.insert(folded.clone()) {
+                    sink.push(
+                        DataIssue::new(
+                            Code::ActualMalformed,
+                            file,
+                            format!("the response has `{}` twice", e.key),
+                        )
+                        .at(json::line_of(text, e.start)),
+                    );
+                    return None;
+                }
+                let member = text.get(e.start..e.end).unwrap_or_default();
+                match folded.as_str() {
+                    "@odata.nextlink" => match serde_json::from_str::<Json>(member) {
+                        Ok(Json::String(s)) => page.next = Some(s),
+                        Ok(Json::Null) => {}
+                        _ => sink.push(
+                            DataIssue::new(
+                                Code::ActualMalformed,
+                                file,
+                                "`@odata.nextLink` is not a string",
+                            )
+                            .at(json::line_of(text, e.start)),
+                        ),
+                    },
+                    "@odata.count" => match serde_json::from_str::<Json>(member) {
+                        Ok(Json::Number(n)) if n.as_u64().is_some() => page.total = n.as_u64(),
+                        _ => sink.push(
+                            DataIssue::new(
+                                Code::ActualMalformed,
+                                file,
+                                "`@odata.count` is not a whole number",
+                            )
+                            .at(json::line_of(text, e.start)),
+                        ),
+                    },
+                    _ => {
+                        if serde_json::from_str::<serde::de::IgnoredAny>(member).is_err()
+                            && !std::ptr::eq(e, value)
+                        {
+                            sink.push(json::syntax_issue(text, file, e.start));
+                            return None;
+                        }
+                    }
+                }
+            }
+            let spans = json::element_spans(text, value.start, file, sink)?;
+            page.objects = spans.len();
+            page.envelope = true;
+            Some(Doc { spans, page })
+        }
+        Some(_) => {
+            let what = json::kind_at(b, start);
+            sink.push(
+                DataIssue::new(
+                    Code::ActualMalformed,
+                    file,
+                    format!("the file holds {what}, not a Graph response"),
+                )
+                .at(json::line_of(text, start))
+                .help("a Graph export is a response page `{\"value\": […]}`, JSON Lines, or a `ConvertTo-Json` array"),
+            );
+            None
+        }
+    }
+}
+
+/// Reads one file of a users, groups or assignments export.
+pub(super) fn read(
+    text: &str,
+    file: &str,
+    options: &ReadOptions,
+    builder: &mut Builder,
+    sink: &mut Sink,
+) {
+    let Some(doc) = read_doc(text, file, sink) else {
+        return;
+    };
+    let kind = options.kind;
+    json::parse_all(
+        text,
+        &doc.spans,
+        |slice, line| record(slice, line, file, kind),
+        builder,
+        sink,
+    );
+    builder.pages.push(doc.page);
+}
+
+/// Checks that a sequence of pages is whole: every page but the last names a next page, the
+/// last names none, and a first page's `@odata.count` is what was read. `objects` is the
+/// number of objects read from these pages.
+fn check_pages(pages: &[Page], objects: usize, sink: &mut Sink) {
+    let Some(last) = pages.last() else {
+        return;
+    };
+    if let Some(next) = &last.next {
+        sink.push(
+            DataIssue::new(
+                Code::ActualTruncated,
+                &last.file,
+                format!(
+                    "the page names a next page ({}) that is not in the export: the export is incomplete",
+                    quote(next)
+                ),
+            )
+            .help("export every page: follow `@odata.nextLink` until a page has none, and keep each page as a file"),
+        );
+    }
+    let (before, _) = pages.split_at(pages.len().saturating_sub(1));
+    for (i, p) in before.iter().enumerate() {
+        if p.envelope && p.next.is_none() && pages.get(i + 1).is_some() {
+            sink.push(
+                DataIssue::new(
+                    Code::ActualSuspicious,
+                    &p.file,
+                    "the page names no next page, yet more page files follow it",
+                )
+                .help("check that the directory holds one export (a page without `@odata.nextLink` is the last)"),
+            );
+        }
+    }
+    if let Some(count) = pages.first().and_then(|p| p.total)
+        && count > objects as u64
+    {
+        let file = pages.first().map_or("", |p| p.file.as_str());
+        sink.push(
+            DataIssue::new(
+                Code::ActualTruncated,
+                file,
+                format!("`@odata.count` is {count} but the export holds {objects} objects: it is incomplete"),
+            )
+            .help("export every page"),
+        );
+    }
+    if let [only] = pages
+        && only.bare_array
+        && only.objects == POWERSHELL_PAGE
+    {
+        sink.push(
+            DataIssue::new(
+                Code::ActualSuspicious,
+                &only.file,
+                "the export holds exactly 100 objects, one page of `Get-MgUser` without `-All`",
+            )
+            .severity(Severity::Warning)
+            .help("re-export with `-All` if the directory holds more"),
+        );
+    }
+}
+
+/// The members exports read by group id: `None` where the export of a group is incomplete.
+pub(super) type MembersExport = BTreeMap<String, Option<Vec<Member>>>;
+
+/// Reads a directory of `/groups/{id}/members` exports.
+pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> MembersExport {
+    let mut out = MembersExport::new();
+    let shown = dir.display().to_string();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            sink.push(DataIssue::new(
+                Code::ActualUnreadable,
+                &shown,
+                format!(
+                    "cannot list the members directory: {}",
+                    e.to_string().to_lowercase()
+                ),
+            ));
+            return out;
+        }
+    };
+    let mut groups: Vec<(String, Vec<std::path::PathBuf>)> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(t) = entry.file_type() else { continue };
+        if t.is_symlink() {
+            sink.push(DataIssue::new(
+                Code::ActualUnreadable,
+                &entry.path().display().to_string(),
+                "the members export is a symbolic link; it is not followed",
+            ));
+            continue;
+        }
+        if t.is_dir() {
+            if let Some(files) = input::list_dir(&entry.path(), super::Format::Graph, sink) {
+                groups.push((name, files));
+            } else {
+                out.insert(name, None);
+            }
+        } else if t.is_file() {
+            let lower = name.to_ascii_lowercase();
+            if let Some(stem) = [".jsonl", ".ndjson", ".json"]
+                .iter()
+                .find_map(|ext| {
+                    lower
+                        .ends_with(ext)
+                        .then(|| name.get(..name.len() - ext.len()))
+                })
+                .flatten()
+            {
+                groups.push((stem.to_string(), vec![entry.path()]));
+            }
+        }
+    }
+    groups.sort();
+    for (group, files) in groups {
+        let mut members = Vec::new();
+        let mut pages = Vec::new();
+        let mut whole = true;
+        for path in &files {
+            let Some(loaded) = input::load_file(path, budget, sink) else {
+                whole = false;
+                continue;
+            };
+            let Some(text) = input::decode(&loaded, sink) else {
+                whole = false;
+                continue;
+            };
+            let Some(doc) = read_doc(&text, &loaded.name, sink) else {
+                whole = false;
+                continue;
+            };
+            for (s, e, line) in &doc.spans {
+                let slice = text.get(*s..*e).unwrap_or_default();
+                let obj = match json::parse_object(slice, *line, &loaded.name) {
+                    Ok(o) => o,
+                    Err(rec) => {
+                        rec.issues.into_iter().for_each(|i| sink.push(i));
+                        whole = false;
+                        continue;
+                    }
+                };
+                let mut rec = Rec::new(*line);
+                match directory_object(obj, &mut rec, &loaded.name) {
+                    Some(m) => members.push(m),
+                    None => {
+                        sink.push(
+                            DataIssue::new(
+                                Code::ActualMissingId,
+                                &loaded.name,
+                                "the member has no `id`; the group's membership is read as unknown",
+                            )
+                            .at(*line),
+                        );
+                        whole = false;
+                    }
+                }
+                rec.issues.into_iter().for_each(|i| sink.push(i));
+            }
+            pages.push(doc.page);
+        }
+        let before = members.len();
+        check_pages(&pages, before, sink);
+        let truncated = pages.last().is_some_and(|p| p.next.is_some())
+            || pages
+                .first()
+                .and_then(|p| p.total)
+                .is_some_and(|c| c > before as u64);
+        let complete = whole && !truncated;
+        out.insert(group, complete.then_some(members));
+    }
+    out
+}
+
+/// Checks the paging of the whole export; for groups, applies the members exports and
+/// reports the groups whose membership stays unknown.
+pub(super) fn finish(
+    builder: &mut Builder,
+    members: Option<MembersExport>,
+    options: &ReadOptions,
+    first_file: &str,
+    sink: &mut Sink,
+) {
+    let pages = std::mem::take(&mut builder.pages);
+    check_pages(&pages, builder.rows(), sink);
+    if options.kind != ObjectKind::Groups {
+        return;
+    }
+    let mut members = members;
+    if let Some(export) = &mut members {
+        let index: std::collections::HashMap<String, usize> = (0..builder.rows())
+            .map(|r| (builder.id(r).to_string(), r))
+            .collect();
+        for (group, list) in std::mem::take(export) {
+            match index.get(&group) {
+                Some(&r) => {
+                    if let Some(m) = builder.members.get_mut(r) {
+                        *m = match list {
+                            Some(list) => Membership::Known(list),
+                            None => Membership::Untrusted,
+                        };
+                    }
+                }
+                None => sink.push(
+                    DataIssue::new(
+                        Code::ActualUnknownGroup,
+                        options
+                            .members
+                            .as_deref()
+                            .map_or(first_file.to_string(), |d| d.display().to_string())
+                            .as_str(),
+                        format!("the members export of group {} names no group of the groups export; it is ignored", quote(&group)),
+                    )
+                    .help("name each members export by the `id` of its group"),
+                ),
+            }
+        }
+    }
+    for r in 0..builder.rows() {
+        let why = match builder.members.get(r) {
+            Some(Membership::NotExported) => {
+                "the export does not list its members (export `/groups/{id}/members`, or `$expand=members`)"
+            }
+            Some(Membership::Partial(why)) => why,
+            _ => continue,
+        };
+        let (file, line) = builder.location(r);
+        let id = builder.id(r).to_string();
+        sink.push(
+            DataIssue::new(
+                Code::ActualMembershipUnknown,
+                file,
+                format!("the membership of group {} is read as unknown: {why}", quote(&id)),
+            )
+            .at(line)
+            .field("members")
+            .help("export each group's members with `GET /groups/{id}/members` (all pages) and name that directory in the `members` option"),
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! Reading export files safely: a file or a directory of page files, each read with
+//! [`files::read_bounded`] up to what is left of the byte budget; text decoded from UTF-8 (a byte-order mark skipped) or, with its byte-order
+//! mark, UTF-16 (what Windows PowerShell 5.1 writes when output is redirected).
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use super::build::Sink;
+use super::{DataIssue, Format};
+use crate::codes::Code;
+use crate::files::{self, Refusal};
+
+/// One file's bytes and its name as issues show it.
+pub(super) struct Loaded {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What is left of [`super::ReadOptions::max_bytes`].
+pub(super) struct Budget {
+    limit: u64,
+    left: u64,
+}
+
+impl Budget {
+    pub fn new(limit: u64) -> Budget {
+        Budget { limit, left: limit }
+    }
+}
+
+/// The extensions of export files in a directory, by format.
+fn is_export_file(name: &str, format: Format) -> bool {
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let ext = ext.to_ascii_lowercase();
+    match format {
+        Format::Graph | Format::Scim => matches!(ext.as_str(), "json" | "jsonl" | "ndjson"),
+        Format::Ldif => matches!(ext.as_str(), "ldif" | "ldf"),
+        Format::Csv => matches!(ext.as_str(), "csv" | "tsv" | "txt"),
+    }
+}
+
+fn lower(e: &std::io::Error) -> String {
+    e.to_string().to_lowercase()
+}
+
+/// The export files of a directory, in name order: regular files with the format's
+/// extensions, hidden files skipped. Symbolic links are refused (an export directory holds
+/// files, and a link could make Roster read anything). `None` when the directory cannot be
+/// listed or holds no export file.
+pub(super) fn list_dir(
+    dir: &Path,
+    format: Format,
+    sink: &mut Sink,
+) -> Option<Vec<std::path::PathBuf>> {
+    let shown = dir.display().to_string();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            sink.push(DataIssue::new(
+                Code::ActualUnreadable,
+                &shown,
+                format!("cannot list the directory: {}", lower(&e)),
+            ));
+            return None;
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with('.') || !is_export_file(&name_text, format) {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_symlink() => sink.push(
+                DataIssue::new(
+                    Code::ActualUnreadable,
+                    &entry.path().display().to_string(),
+                    "the export file is a symbolic link; it is not followed",
+                )
+                .help("copy the file into the export directory"),
+            ),
+            Ok(t) if t.is_file() => files.push(entry.path()),
+            _ => {}
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        sink.push(
+            DataIssue::new(
+                Code::ActualUnreadable,
+                &shown,
+                format!("the directory holds no {} export file", format.name()),
+            )
+            .help(match format {
+                Format::Graph | Format::Scim => "page files end in `.json`, `.jsonl` or `.ndjson`",
+                Format::Ldif => "LDIF files end in `.ldif` or `.ldf`",
+                Format::Csv => "CSV files end in `.csv`, `.tsv` or `.txt`",
+            }),
+        );
+        return None;
+    }
+    Some(files)
+}
+
+/// Reads one file within the budget ([`files::read_bounded`]: opened without blocking, a
+/// regular file on the opened handle, never more than the budget plus one byte read).
+pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Option<Loaded> {
+    let name = path.display().to_string();
+    match files::read_bounded(path, budget.left) {
+        Ok(bytes) => {
+            budget.left = budget.left.saturating_sub(bytes.len() as u64);
+            Some(Loaded { name, bytes })
+        }
+        Err(Refusal::TooLarge { .. }) => {
+            sink.push(
+                DataIssue::new(
+                    Code::ActualUnreadable,
+                    &name,
+                    format!(
+                        "the export is larger than the limit of {} (all its files together)",
+                        files::format_size(budget.limit)
+                    ),
+                )
+                .help("raise `max_bytes` if the export is this large on purpose"),
+            );
+            budget.left = 0;
+            None
+        }
+        Err(refusal) => {
+            sink.push(DataIssue::new(
+                Code::ActualUnreadable,
+                &name,
+                format!("cannot read the export: {refusal}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Reads an export path: a file, or a directory's export files in name order. `None` when
+/// nothing could be read.
+pub(super) fn load(
+    path: &Path,
+    format: Format,
+    budget: &mut Budget,
+    sink: &mut Sink,
+) -> Option<Vec<Loaded>> {
+    if path.is_dir() {
+        let files = list_dir(path, format, sink)?;
+        let loaded: Vec<Loaded> = files
+            .iter()
+            .filter_map(|f| load_file(f, budget, sink))
+            .collect();
+        // A directory some of whose pages could not be read is not the export: reading the
+        // rest would look like a complete export that lacks those accounts.
+        (loaded.len() == files.len()).then_some(loaded)
+    } else {
+        load_file(path, budget, sink).map(|f| vec![f])
+    }
+}
+
+/// The file's text: UTF-8 without its byte-order mark, or UTF-16 with one.
+pub(super) fn decode<'a>(file: &'a Loaded, sink: &mut Sink) -> Option<Cow<'a, str>> {
+    let bytes = file.bytes.as_slice();
+    let utf16 = |le: bool, body: &[u8]| -> Option<String> {
+        if !body.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = body.chunks_exact(2).map(|c| match c {
+            [a, b] if le => u16::from_le_bytes([*a, *b]),
+            [a, b] => u16::from_be_bytes([*a, *b]),
+            _ => 0,
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+    };
+    let text = match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(true, rest).map(Cow::Owned),
+        [0xFE, 0xFF, rest @ ..] => utf16(false, rest).map(Cow::Owned),
+        _ => {
+            let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+            match std::str::from_utf8(body) {
+                Ok(t) => Some(Cow::Borrowed(t)),
+                Err(e) => {
+                    let line = body
+                        .get(..e.valid_up_to())
+                        .map_or(1, |b| b.iter().filter(|c| **c == b'\n').count() + 1);
+                    sink.push(
+                        DataIssue::new(
+                            Code::ActualUnreadable,
+                            &file.name,
+                            "the export is not UTF-8 text",
+                        )
+                        .at(line)
+                        .help("re-export as UTF-8 (or UTF-16 with a byte-order mark)"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    if text.is_none() {
+        sink.push(
+            DataIssue::new(
+                Code::ActualUnreadable,
+                &file.name,
+                "the export starts with a UTF-16 byte-order mark but is not UTF-16 text",
+            )
+            .help("re-export as UTF-8"),
+        );
+    }
+    text
+}

@@ -1,0 +1,482 @@
+//! JSON shared by the Graph and SCIM readers: a structural scanner that finds the members of
+//! a response object and the elements of its array without parsing them (so that each
+//! element is parsed on its own, in parallel, and reported at its own line), objects parsed
+//! with their keys in order and repeats kept, JSON Lines, and date-times.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde_json::Value as Json;
+
+use super::DataIssue;
+use super::build::{Builder, Rec, Sink};
+use crate::codes::Code;
+use crate::value::Value;
+
+/// A JSON object with its members in order, repeated keys kept.
+pub(super) struct Obj(pub Vec<(String, Json)>);
+
+impl<'de> Deserialize<'de> for Obj {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Obj;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16).min(256));
+                while let Some((k, v)) = map.next_entry::<String, Json>()? {
+                    out.push((k, v));
+                }
+                Ok(Obj(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A structural problem at a byte offset.
+pub(super) struct ScanError {
+    pub at: usize,
+}
+
+/// The first offset from `i` that is not JSON whitespace.
+pub(super) fn ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i = i.saturating_add(1);
+    }
+    i
+}
+
+/// The end of the string whose opening quote is at `i`.
+fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let mut j = i.saturating_add(1);
+    loop {
+        let rest = b.get(j..).unwrap_or_default();
+        let Some(p) = rest.iter().position(|c| *c == b'"' || *c == b'\\') else {
+            return Err(ScanError { at: i });
+        };
+        j = j.saturating_add(p);
+        match b.get(j) {
+            Some(b'\\') => j = j.saturating_add(2),
+            _ => return Ok(j.saturating_add(1)),
+        }
+    }
+}
+
+/// The end of the JSON value starting at `i` (not validated inside: each value is parsed on
+/// its own later).
+pub(super) fn value_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    match b.get(i) {
+        None => Err(ScanError { at: i }),
+        Some(b'"') => string_end(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                let rest = b.get(j..).unwrap_or_default();
+                let Some(p) = rest
+                    .iter()
+                    .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
+                else {
+                    return Err(ScanError { at: i });
+                };
+                j = j.saturating_add(p);
+                match b.get(j) {
+                    Some(b'"') => j = string_end(b, j)?,
+                    Some(b'{' | b'[') => {
+                        depth = depth.saturating_add(1);
+                        j = j.saturating_add(1);
+                    }
+                    _ => {
+                        depth = depth.saturating_sub(1);
+                        j = j.saturating_add(1);
+                        if depth == 0 {
+                            return Ok(j);
+                        }
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            let rest = b.get(i..).unwrap_or_default();
+            let n = rest
+                .iter()
+                .position(|c| matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(rest.len());
+            if n == 0 {
+                Err(ScanError { at: i })
+            } else {
+                Ok(i.saturating_add(n))
+            }
+        }
+    }
+}
+
+/// One member of a scanned object.
+pub(super) struct Entry {
+    pub key: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The members of the object at `i`, and the offset after it.
+pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry>, usize), ScanError> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut j = ws(b, i.saturating_add(1));
+    if b.get(j) == Some(&b'}') {
+        return Ok((out, j.saturating_add(1)));
+    }
+    loop {
+        if b.get(j) != Some(&b'"') {
+            return Err(ScanError { at: j });
+        }
+        let key_end = string_end(b, j)?;
+        let key: String = text
+            .get(j..key_end)
+            .and_then(|k| serde_json::from_str(k).ok())
+            .ok_or(ScanError { at: j })?;
+        j = ws(b, key_end);
+        if b.get(j) != Some(&b':') {
+            return Err(ScanError { at: j });
+        }
+        let start = ws(b, j.saturating_add(1));
+        let end = value_end(b, start)?;
+        out.push(Entry { key, start, end });
+        j = ws(b, end);
+        match b.get(j) {
+            Some(b',') => j = ws(b, j.saturating_add(1)),
+            Some(b'}') => return Ok((out, j.saturating_add(1))),
+            _ => return Err(ScanError { at: j }),
+        }
+    }
+}
+
+/// The elements (start, end) of the array at `i`, and the offset after it.
+pub(super) fn array_elements(
+    b: &[u8],
+    i: usize,
+) -> Result<(Vec<(usize, usize)>, usize), ScanError> {
+    let mut out = Vec::new();
+    let mut j = ws(b, i.saturating_add(1));
+    if b.get(j) == Some(&b']') {
+        return Ok((out, j.saturating_add(1)));
+    }
+    loop {
+        let end = value_end(b, j)?;
+        out.push((j, end));
+        j = ws(b, end);
+        match b.get(j) {
+            Some(b',') => j = ws(b, j.saturating_add(1)),
+            Some(b']') => return Ok((out, j.saturating_add(1))),
+            _ => return Err(ScanError { at: j }),
+        }
+    }
+}
+
+/// Counts lines forward through a text.
+pub(super) struct Lines<'t> {
+    bytes: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'t> Lines<'t> {
+    pub fn new(text: &'t str) -> Lines<'t> {
+        Lines {
+            bytes: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `offset` (offsets asked for must not decrease).
+    pub fn at(&mut self, offset: usize) -> usize {
+        if offset > self.pos {
+            let n = self
+                .bytes
+                .get(self.pos..offset)
+                .map_or(0, |s| s.iter().filter(|c| **c == b'\n').count());
+            self.line = self.line.saturating_add(n);
+            self.pos = offset;
+        }
+        self.line
+    }
+}
+
+/// The line of a byte offset.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    Lines::new(text).at(offset)
+}
+
+/// The message of a JSON error without serde's position suffix.
+pub(super) fn serde_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    text.rfind(" at line ")
+        .and_then(|i| text.get(..i))
+        .unwrap_or(&text)
+        .to_string()
+}
+
+/// A syntax issue for a file the scanner could not follow: serde's message and line when
+/// serde finds the error too, else the scanner's position.
+pub(super) fn syntax_issue(text: &str, file: &str, at: usize) -> DataIssue {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(e) => DataIssue::new(
+            Code::ActualMalformed,
+            file,
+            format!("the file is not valid JSON: {}", serde_message(&e)),
+        )
+        .at(e.line()),
+        Ok(_) => DataIssue::new(
+            Code::ActualMalformed,
+            file,
+            "the file's structure is not understood",
+        )
+        .at(line_of(text, at)),
+    }
+}
+
+/// What a JSON value is, for messages.
+pub(super) fn kind_of(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// What the text at a value's first byte is, for messages.
+pub(super) fn kind_at(b: &[u8], i: usize) -> &'static str {
+    match b.get(i) {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// Parses one element as an object; a record without identifier (and the issue) when it is
+/// not one.
+pub(super) fn parse_object(slice: &str, line: usize, file: &str) -> Result<Obj, Rec> {
+    match serde_json::from_str::<Obj>(slice) {
+        Ok(o) => Ok(o),
+        Err(e) => {
+            let mut rec = Rec::new(line);
+            let b = slice.as_bytes();
+            let message = match b.first() {
+                Some(b'{') => format!(
+                    "the object is not valid JSON: {}; it is skipped",
+                    serde_message(&e)
+                ),
+                _ => format!(
+                    "the element is {}, not an object; it is skipped",
+                    kind_at(b, 0)
+                ),
+            };
+            let at = line.saturating_add(e.line().saturating_sub(1));
+            rec.issues
+                .push(DataIssue::new(Code::ActualMalformed, file, message).at(at));
+            Err(rec)
+        }
+    }
+}
+
+/// Elements to parse: (start, end, line) in a text.
+pub(super) type Spans = Vec<(usize, usize, usize)>;
+
+/// The elements of the array at `i` with their lines.
+pub(super) fn element_spans(text: &str, i: usize, file: &str, sink: &mut Sink) -> Option<Spans> {
+    match array_elements(text.as_bytes(), i) {
+        Ok((_, end)) if i == ws(text.as_bytes(), 0) && ws(text.as_bytes(), end) < text.len() => {
+            // A top-level array followed by more text.
+            sink.push(syntax_issue(text, file, end));
+            None
+        }
+        Ok((items, _)) => {
+            let mut lines = Lines::new(text);
+            Some(
+                items
+                    .into_iter()
+                    .map(|(s, e)| (s, e, lines.at(s)))
+                    .collect(),
+            )
+        }
+        Err(e) => {
+            sink.push(syntax_issue(text, file, e.at));
+            None
+        }
+    }
+}
+
+/// The non-blank lines of a JSON Lines text as elements.
+pub(super) fn line_spans(text: &str) -> Spans {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    for (n, line) in text.split('\n').enumerate() {
+        let end = start.saturating_add(line.len());
+        let trimmed = line.trim_end_matches('\r');
+        let lead = trimmed.len() - trimmed.trim_start().len();
+        if !trimmed.trim().is_empty() {
+            out.push((
+                start.saturating_add(lead),
+                start.saturating_add(trimmed.trim_end().len()),
+                n.saturating_add(1),
+            ));
+        }
+        start = end.saturating_add(1);
+    }
+    out
+}
+
+/// Elements parsed at a time, in parallel.
+const CHUNK: usize = 8192;
+
+/// Parses elements in parallel, a chunk at a time, and pushes the records in order: while
+/// one chunk is pushed, the next is parsed.
+pub(super) fn parse_all(
+    text: &str,
+    spans: &[(usize, usize, usize)],
+    parse: impl Fn(&str, usize) -> Rec + Sync,
+    builder: &mut Builder,
+    sink: &mut Sink,
+) {
+    let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {
+        chunk
+            .par_iter()
+            .map(|(s, e, line)| parse(text.get(*s..*e).unwrap_or_default(), *line))
+            .collect()
+    };
+    let mut pending: Vec<Rec> = Vec::new();
+    for chunk in spans.chunks(CHUNK) {
+        let ready = std::mem::take(&mut pending);
+        let (parsed, ()) = rayon::join(
+            || parse_chunk(chunk),
+            || {
+                for rec in ready {
+                    builder.push(rec, sink);
+                }
+            },
+        );
+        pending = parsed;
+    }
+    for rec in pending {
+        builder.push(rec, sink);
+    }
+}
+
+/// A date-time as read.
+pub(super) enum When {
+    /// With its offset, converted to UTC.
+    Utc(NaiveDateTime),
+    /// Without an offset (read as UTC, with a warning).
+    Zoneless(NaiveDateTime),
+}
+
+/// `/Date(1326441600000)/` or `/Date(1326441600000+0100)/` (Windows PowerShell 5.1): the
+/// milliseconds since the Unix epoch, UTC (the offset suffix does not change the instant).
+fn ms_date(s: &str) -> Option<NaiveDateTime> {
+    let inner = s.strip_prefix("/Date(")?.strip_suffix(")/")?;
+    let digits_end = inner
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && *c == '-')))
+        .map_or(inner.len(), |(i, _)| i);
+    let (ms, rest) = inner.split_at(digits_end);
+    let offset_ok = rest.is_empty()
+        || (rest.len() == 5
+            && matches!(rest.as_bytes().first(), Some(b'+' | b'-'))
+            && rest.bytes().skip(1).all(|b| b.is_ascii_digit()));
+    if !offset_ok {
+        return None;
+    }
+    let ms: i64 = ms.parse().ok()?;
+    DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// Parses a date-time: RFC 3339 with any number of fraction digits (Graph writes 0 to 7),
+/// PowerShell 5.1's `/Date(ms)/`, or, without an offset, `yyyy-MM-ddTHH:mm:ss[.f]` and a
+/// date alone.
+pub(super) fn parse_when(s: &str) -> Option<When> {
+    if let Some(d) = ms_date(s) {
+        return Some(When::Utc(d));
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(When::Utc(d.naive_utc()));
+    }
+    if let Ok(d) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(When::Zoneless(d));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| When::Zoneless(d.and_time(chrono::NaiveTime::MIN)))
+}
+
+/// Whether a string is a PowerShell 5.1 date (which is a date whatever the property).
+pub(super) fn is_ms_date(s: &str) -> bool {
+    s.starts_with("/Date(") && s.ends_with(")/")
+}
+
+/// A JSON value as a [`Value`], taking it apart: arrays become lists, objects complex values
+/// (annotations such as `@odata.type` kept), whole numbers integers, other numbers their text.
+pub(super) fn to_value(j: Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Str(n.to_string()),
+        },
+        Json::String(s) => Value::Str(s),
+        Json::Array(items) => Value::List(items.into_iter().map(to_value).collect()),
+        Json::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, to_value(v))).collect())
+        }
+    }
+}
+
+/// Converts a string in a date-time property, reporting what does not read.
+pub(super) fn date_value(s: String, rec: &mut Rec, file: &str, name: &str) -> Option<Value> {
+    match parse_when(&s) {
+        Some(When::Utc(d)) => Some(Value::Date(d)),
+        Some(When::Zoneless(d)) => {
+            rec.issue(
+                Code::ActualValue,
+                file,
+                Some(name),
+                format!(
+                    "{} has no time-zone offset; it is read as UTC",
+                    super::quote(&s)
+                ),
+            );
+            if let Some(i) = rec.last_issue() {
+                i.severity = crate::diagnostics::Severity::Warning;
+                i.help =
+                    Some("export date-times with their offset (Graph writes UTC with `Z`)".into());
+            }
+            Some(Value::Date(d))
+        }
+        None => {
+            rec.issue(
+                Code::ActualValue,
+                file,
+                Some(name),
+                format!(
+                    "{} is not a date-time; the attribute is read as unknown",
+                    super::quote(&s)
+                ),
+            );
+            if let Some(i) = rec.last_issue() {
+                i.help = Some("write RFC 3339, such as `2024-03-01T08:00:00Z`".into());
+            }
+            None
+        }
+    }
+}

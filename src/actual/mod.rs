@@ -1,0 +1,441 @@
+//! Actual state: what a directory or an application holds today, read from the exports its own
+//! tools write, so that `roster plan` can compare it with the desired state.
+//!
+//! [`read`] reads one export — a file, or a directory of page files read in name order — in
+//! one of four [`Format`]s into [`Accounts`]: one row per object (a user, a group or an
+//! access-package assignment), held by dictionary-encoded [`Column`]s like ingest's datasets.
+//! Every problem is a [`DataIssue`] (codes `D2xx`) naming the file, the line (or CSV row) and,
+//! where it is about one, the field.
+//!
+//! | format | users | groups (members) | assignments | enabled |
+//! |---|---|---|---|---|
+//! | [`Format::Graph`] | `GET /users` pages, JSON Lines, `ConvertTo-Json` arrays | inline `members`, or `/groups/{id}/members` exports ([`ReadOptions::members`]) | `/identityGovernance/entitlementManagement/assignments` | `accountEnabled` |
+//! | [`Format::Ldif`] | `ldapsearch`, `ldifde` | `member`, `uniqueMember` | — | AD `userAccountControl` |
+//! | [`Format::Scim`] | `ListResponse` pages of `/Users` | `ListResponse` pages of `/Groups`, `members[].value` | — | `active` |
+//! | [`Format::Csv`] | a table export | (rows only) | — | [`CsvOptions::enabled`] |
+//!
+//! Three states are kept apart for every attribute of every row: **absent** (the export does
+//! not say: the key is missing, or its value could not be trusted), **NULL** (the export says
+//! "no value") and a value, which may be empty (`""`, an empty list). [`Accounts::cell`] tells
+//! them apart; `docs/actual-state.md` says what each format writes for each.
+//!
+//! Truncated exports are never taken for complete ones: a missing next page, fewer SCIM
+//! resources than `totalResults`, an LDAP search that stopped at a size limit, or values
+//! `ConvertTo-Json` replaced by type names are errors; a group membership that may be cut short
+//! (20 expanded members, a ranged `member` attribute) is read as unknown ([`Accounts::members`]).
+
+mod build;
+mod csv;
+mod graph;
+mod input;
+mod json;
+mod ldif;
+mod scim;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use fixedbitset::FixedBitSet;
+use serde::Deserialize;
+
+use crate::codes::Code;
+use crate::column::Column;
+pub use crate::ingest::DataIssue;
+use crate::value::Value;
+pub use ldif::canonical_dn;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Microsoft Graph JSON: collection pages, JSON Lines, or PowerShell `ConvertTo-Json`.
+    #[default]
+    Graph,
+    /// LDIF content records (RFC 2849) as `ldapsearch` and `ldifde` write them.
+    Ldif,
+    /// SCIM 2.0 `ListResponse` pages (RFC 7644).
+    Scim,
+    /// A CSV table export (RFC 4180): a SQL `COPY`, a PowerShell `Export-Csv`.
+    Csv,
+}
+
+impl Format {
+    /// The name, as options write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Graph => "graph",
+            Format::Ldif => "ldif",
+            Format::Scim => "scim",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// What the export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    /// User accounts.
+    #[default]
+    Users,
+    /// Groups, with their direct members where the format has them.
+    Groups,
+    /// Access-package assignments (Graph only).
+    Assignments,
+}
+
+impl ObjectKind {
+    /// The name, as options write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Users => "users",
+            ObjectKind::Groups => "groups",
+            ObjectKind::Assignments => "assignments",
+        }
+    }
+}
+
+/// How a CSV export writes NULL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CsvNull {
+    /// An unquoted empty cell is NULL and `""` the empty string (PostgreSQL `COPY … CSV`,
+    /// PowerShell 7 `Export-Csv`).
+    #[default]
+    UnquotedEmpty,
+    /// Nothing is NULL: every empty cell, quoted or not, is the empty string.
+    Never,
+    /// An unquoted cell that is exactly this text is NULL (`\N`: MySQL `INTO OUTFILE`); empty
+    /// cells are empty strings.
+    Marker(String),
+}
+
+impl<'de> Deserialize<'de> for CsvNull {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "unquoted-empty" => CsvNull::UnquotedEmpty,
+            "never" => CsvNull::Never,
+            "" => {
+                return Err(serde::de::Error::custom(
+                    "write `unquoted-empty`, `never` or the NULL marker, such as `\\N`",
+                ));
+            }
+            _ => CsvNull::Marker(text),
+        })
+    }
+}
+
+/// Options of the CSV reader.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsvOptions {
+    /// The column holding each row's identifier (matched case-insensitively).
+    pub key: String,
+    /// The delimiter: `,` by default; a tab for tab-separated exports.
+    pub delimiter: char,
+    /// How NULL is written.
+    pub null: CsvNull,
+    /// The column saying whether the account is enabled (`t`/`f`, `true`/`false`, `1`/`0`,
+    /// `yes`/`no`, case-insensitive), if the table has one.
+    pub enabled: Option<String>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            key: "id".to_string(),
+            delimiter: ',',
+            null: CsvNull::UnquotedEmpty,
+            enabled: None,
+        }
+    }
+}
+
+/// The default limit on the bytes one [`read`] takes in (all files together): 2 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
+
+/// The default limit on distinct attribute names when [`ReadOptions::attributes`] is not set.
+pub const DEFAULT_MAX_ATTRIBUTES: usize = 1000;
+
+/// What to read, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReadOptions {
+    /// The format of the export.
+    pub format: Format,
+    /// What the export holds.
+    pub kind: ObjectKind,
+    /// The most bytes read, all files together ([`DEFAULT_MAX_BYTES`]); more is an error.
+    pub max_bytes: u64,
+    /// Only these attributes are kept (names matched case-insensitively); all when `None`.
+    pub attributes: Option<Vec<String>>,
+    /// The most distinct attribute names kept when `attributes` is `None`; the names seen
+    /// after that are reported and dropped.
+    pub max_attributes: usize,
+    /// Graph groups: a directory of `GET /groups/{id}/members` exports, one per group, named
+    /// by the group's `id`: `<id>.json` (a page, or an array), `<id>.jsonl`, or a directory
+    /// `<id>/` of pages. A group's membership read there replaces its inline `members`.
+    pub members: Option<PathBuf>,
+    /// CSV only.
+    pub csv: CsvOptions,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: Format::Graph,
+            kind: ObjectKind::Users,
+            max_bytes: DEFAULT_MAX_BYTES,
+            attributes: None,
+            max_attributes: DEFAULT_MAX_ATTRIBUTES,
+            members: None,
+            csv: CsvOptions::default(),
+        }
+    }
+}
+
+/// A direct member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Member {
+    /// The member's identifier: Graph `id`, SCIM `value`, LDAP DN as written.
+    pub id: String,
+    /// What it is, when the export says: Graph `@odata.type` without `#microsoft.graph.`
+    /// (`user`, `group`, `device`…), SCIM `type` (`User`, `Group`), lower case.
+    pub kind: Option<String>,
+}
+
+/// Where a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Index into [`Accounts::files`].
+    pub file: u32,
+    /// The line the object starts on (JSON, LDIF; CSV: the line the row starts on).
+    pub line: usize,
+}
+
+/// One attribute over all rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// The name as the export first spells it.
+    pub name: String,
+    /// The values: NULL where the export says NULL, and where it says nothing (see
+    /// [`Attribute::present`]).
+    pub values: Column,
+    /// Rows whose export has the attribute (NULL included).
+    pub present: FixedBitSet,
+}
+
+/// One attribute of one row, three ways.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// The export does not say (or what it says could not be trusted).
+    Absent,
+    /// The export says "no value".
+    Null,
+    /// A value (possibly `""` or an empty list).
+    Value(&'a Value),
+}
+
+/// What an export holds: one row per object, in file order (page files in name order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accounts {
+    /// The format read.
+    pub format: Format,
+    /// The kind of object.
+    pub kind: ObjectKind,
+    /// The files read, in order, as issues name them.
+    pub files: Vec<String>,
+    /// Where each row is.
+    pub locations: Vec<Location>,
+    /// Each row's identifier (a string, never empty): Graph `id`, LDAP DN, SCIM `id`, the CSV
+    /// key column.
+    pub ids: Column,
+    /// The attributes, in the order they were first seen.
+    pub attributes: Vec<Attribute>,
+    /// Whether each account is enabled: a boolean, or NULL where the format or row does not
+    /// say.
+    pub enabled: Column,
+    /// Groups: each row's direct members, or `None` where the membership is unknown (not
+    /// exported, or possibly cut short). Empty for other kinds.
+    pub members: Vec<Option<Vec<Member>>>,
+    /// Attribute index by name folded to ASCII lower case.
+    by_name: HashMap<String, usize>,
+}
+
+impl Accounts {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.locations.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.locations.is_empty()
+    }
+
+    /// The identifier of row `r` (empty out of range).
+    pub fn id(&self, r: usize) -> &str {
+        match self.ids.get(r) {
+            Value::Str(s) => s,
+            _ => "",
+        }
+    }
+
+    /// The file and line of row `r`.
+    pub fn location(&self, r: usize) -> Option<(&str, usize)> {
+        let loc = self.locations.get(r)?;
+        let file = self.files.get(loc.file as usize)?;
+        Some((file.as_str(), loc.line))
+    }
+
+    /// An attribute by name, case-insensitively.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        let i = self.by_name.get(&name.to_ascii_lowercase())?;
+        self.attributes.get(*i)
+    }
+
+    /// Attribute `name` of row `r`: absent, NULL or a value.
+    pub fn cell(&self, r: usize, name: &str) -> Cell<'_> {
+        let Some(a) = self.attribute(name) else {
+            return Cell::Absent;
+        };
+        if !a.present.contains(r) {
+            return Cell::Absent;
+        }
+        match a.values.get(r) {
+            Value::Null => Cell::Null,
+            v => Cell::Value(v),
+        }
+    }
+
+    /// Whether row `r` is enabled, when the export says.
+    pub fn is_enabled(&self, r: usize) -> Option<bool> {
+        match self.enabled.get(r) {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The direct members of group row `r`: `None` when unknown.
+    pub fn members_of(&self, r: usize) -> Option<&[Member]> {
+        self.members.get(r)?.as_deref()
+    }
+
+    /// The row of each identifier.
+    pub fn index(&self) -> HashMap<&str, usize> {
+        (0..self.len()).map(|r| (self.id(r), r)).collect()
+    }
+}
+
+/// Shows user data in a message: at most 60 characters, in backticks.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out: String = text.chars().take(60).collect();
+    if text.chars().nth(60).is_some() {
+        out.push('…');
+    }
+    format!("`{}`", out.replace('`', "'"))
+}
+
+/// Reads an export: `path` is a file, or a directory whose export files (by extension:
+/// `.json`, `.jsonl`, `.ndjson` for Graph and SCIM, `.ldif`/`.ldf` for LDIF, `.csv`/`.tsv`/`.txt`
+/// for CSV) are read in name order as one export. Returns no accounts only when nothing could
+/// be read at all; rows with problems are reported and, where the problem leaves the row
+/// without an identifier, skipped.
+pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIssue>) {
+    let mut sink = build::Sink::new();
+    let mut budget = input::Budget::new(options.max_bytes);
+    let files = input::load(path, options.format, &mut budget, &mut sink);
+    let members = match (&options.members, options.format, options.kind) {
+        (Some(dir), Format::Graph, ObjectKind::Groups) => {
+            Some(graph::load_members(dir, &mut budget, &mut sink))
+        }
+        (Some(dir), _, _) => {
+            sink.push(
+                DataIssue::new(
+                    Code::ActualUnsupported,
+                    &dir.display().to_string(),
+                    format!(
+                        "a members export is read only for Graph groups, not for {} {}",
+                        options.format.name(),
+                        options.kind.name()
+                    ),
+                )
+                .help("remove the `members` option, or read the groups as `graph`"),
+            );
+            None
+        }
+        _ => None,
+    };
+    let Some(files) = files else {
+        return (None, sink.finish());
+    };
+    let accounts = read_files(&files, members, options, &mut sink);
+    (accounts, sink.finish())
+}
+
+/// Reads files already in memory (`(name as issues show it, bytes)`, in order) as one export:
+/// the testable core of [`read`]. `members` are Graph members exports by group id.
+pub fn read_bytes(
+    files: &[(String, Vec<u8>)],
+    options: &ReadOptions,
+) -> (Option<Accounts>, Vec<DataIssue>) {
+    let mut sink = build::Sink::new();
+    let loaded: Vec<input::Loaded> = files
+        .iter()
+        .map(|(name, bytes)| input::Loaded {
+            name: name.clone(),
+            bytes: bytes.clone(),
+        })
+        .collect();
+    let accounts = read_files(&loaded, None, options, &mut sink);
+    (accounts, sink.finish())
+}
+
+fn read_files(
+    files: &[input::Loaded],
+    members: Option<graph::MembersExport>,
+    options: &ReadOptions,
+    sink: &mut build::Sink,
+) -> Option<Accounts> {
+    let supported = match options.format {
+        Format::Graph => true,
+        Format::Ldif | Format::Scim | Format::Csv => options.kind != ObjectKind::Assignments,
+    };
+    let first = files.first().map_or("", |f| f.name.as_str());
+    if !supported {
+        sink.push(
+            DataIssue::new(
+                Code::ActualUnsupported,
+                first,
+                format!(
+                    "{} exports hold no access-package assignments",
+                    options.format.name()
+                ),
+            )
+            .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
+        );
+        return None;
+    }
+    let mut builder = build::Builder::new(options);
+    for file in files {
+        let Some(text) = input::decode(file, sink) else {
+            continue;
+        };
+        builder.start_file(&file.name);
+        match options.format {
+            Format::Graph => graph::read(&text, &file.name, options, &mut builder, sink),
+            Format::Ldif => ldif::read(&text, &file.name, options, &mut builder, sink),
+            Format::Scim => scim::read(&text, &file.name, options, &mut builder, sink),
+            Format::Csv => csv::read(&text, &file.name, options, &mut builder, sink),
+        }
+    }
+    match options.format {
+        Format::Graph => graph::finish(&mut builder, members, options, first, sink),
+        Format::Scim => scim::finish(&mut builder, first, sink),
+        Format::Ldif => ldif::finish(&builder, first, sink),
+        Format::Csv => {}
+    }
+    Some(builder.finish(options.format, options.kind))
+}
