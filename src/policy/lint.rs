@@ -869,25 +869,6 @@ fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
     );
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_detection() {
-        assert!(secret_in("    password: hunter2\n").is_some());
-        assert!(secret_in("    client_secret: \"abc\"\n").is_some());
-        assert!(secret_in("    credential_env: SCIM_TOKEN\n").is_none());
-        assert!(secret_in("    token_env: X\n").is_none());
-        assert!(secret_in("    url: https://scim.example.com/v2\n").is_none());
-        assert!(secret_in("    url: ldaps://admin:s3cret@ldap.example.com\n").is_some());
-        assert!(secret_in("    conn: Server=db;User Id=sa;Password=Passw0rd;\n").is_some());
-        assert!(secret_in("    key: AKIAIOSFODNN7EXAMPLE\n").is_some());
-        assert!(secret_in("# password: in a comment is documentation\n").is_none());
-        assert!(secret_in("    password: ${SECRET}\n").is_none());
-    }
-}
-
 /// L030: a bidirectional formatting character (an embedding, override, isolate or mark), a line
 /// or paragraph separator, or another invisible control written raw into a policy file. Such a
 /// character makes the text display differently from how it is parsed ("Trojan Source"): a
@@ -938,5 +919,24 @@ fn control_name(c: char) -> &'static str {
         '\u{2028}' => "line separator",
         '\u{2029}' => "paragraph separator",
         _ => "control character",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_detection() {
+        assert!(secret_in("    password: hunter2\n").is_some());
+        assert!(secret_in("    client_secret: \"abc\"\n").is_some());
+        assert!(secret_in("    credential_env: SCIM_TOKEN\n").is_none());
+        assert!(secret_in("    token_env: X\n").is_none());
+        assert!(secret_in("    url: https://scim.example.com/v2\n").is_none());
+        assert!(secret_in("    url: ldaps://admin:s3cret@ldap.example.com\n").is_some());
+        assert!(secret_in("    conn: Server=db;User Id=sa;Password=Passw0rd;\n").is_some());
+        assert!(secret_in("    key: AKIAIOSFODNN7EXAMPLE\n").is_some());
+        assert!(secret_in("# password: in a comment is documentation\n").is_none());
+        assert!(secret_in("    password: ${SECRET}\n").is_none());
     }
 }
