@@ -707,6 +707,10 @@ codes! {
         "the policy set defines no `identity` (how records become identities), so `eval` and `explain` cannot run on it",
         policy(include_str!("../tests/lint/L020/bad.yaml")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
+    HiddenControl = "L030", Warning, "hidden-control-character",
+        "a policy file holds a bidirectional or control character that makes it read differently from how it runs",
+        policy(include_str!("../tests/lint/L030/bad.yaml")),
+        policy(include_str!("../tests/lint/L030/good.yaml"));
     TargetHoldsNobody = "L035", Warning, "target-holds-nobody",
         "a target takes only assigned identities (the default) and nothing assigns any: no group or package in its scope, no package granting one of its app roles",
         policy(include_str!("../tests/lint/L035/bad.yaml")),

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::codes::Code;
+use crate::escape::{clip_message, push_visible, terminal};
 
 /// A half-open byte range in one source text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -323,14 +324,14 @@ impl Diagnostic {
         JsonDiagnostic {
             code: self.code.as_str(),
             severity: self.severity,
-            message: self.message.clone(),
+            message: clip_message(&self.message).into_owned(),
             file: source.name.to_string(),
             line: start.line,
             column: start.column,
             end_line: end.line,
             end_column: end.column,
             span: self.span,
-            help: self.help.clone(),
+            help: self.help.as_deref().map(|h| clip_message(h).into_owned()),
             labels: self
                 .labels
                 .iter()
@@ -339,7 +340,7 @@ impl Diagnostic {
                     let s = src.line_col(l.span.start);
                     let e = src.line_col(l.span.end);
                     JsonLabel {
-                        message: l.message.clone(),
+                        message: clip_message(&l.message).into_owned(),
                         file: src.name.to_string(),
                         line: s.line,
                         column: s.column,
@@ -352,7 +353,9 @@ impl Diagnostic {
     }
 
     /// The human form: a header, the location, the source line with carets under the span,
-    /// the labels and the help.
+    /// the labels and the help. Every piece of text that may come from a user (the message,
+    /// file names, the source line, labels, help) is clipped and made terminal-safe
+    /// ([`crate::escape`]): it cannot start a line, move the cursor or colour the log.
     pub fn render(&self, sources: &impl Sources) -> String {
         let mut out = String::new();
         let sev = match self.severity {
@@ -372,46 +375,116 @@ impl Diagnostic {
             .to_string()
             .len();
         let pad = " ".repeat(width);
-        let _ = writeln!(out, "{sev}[{}]: {}", self.code.as_str(), self.message);
+        let _ = writeln!(
+            out,
+            "{sev}[{}]: {}",
+            self.code.as_str(),
+            human_text(&self.message)
+        );
         let _ = writeln!(
             out,
             "{pad}--> {}:{}:{}",
-            source.name, start.line, start.column
+            terminal(source.name),
+            start.line,
+            start.column
         );
         render_snippet(&mut out, &source, self.span, "", width);
         for label in &self.labels {
             let src = sources.source(label.file);
             if label.file != self.file {
                 let at = src.line_col(label.span.start);
-                let _ = writeln!(out, "{pad}::: {}:{}:{}", src.name, at.line, at.column);
+                let _ = writeln!(
+                    out,
+                    "{pad}::: {}:{}:{}",
+                    terminal(src.name),
+                    at.line,
+                    at.column
+                );
             }
-            render_snippet(&mut out, &src, label.span, &label.message, width);
+            render_snippet(
+                &mut out,
+                &src,
+                label.span,
+                &human_text(&label.message),
+                width,
+            );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {}", human_text(help));
         }
         out
     }
 }
 
+/// A message for people: values clipped, then terminal-safe.
+fn human_text(message: &str) -> String {
+    terminal(&clip_message(message)).into_owned()
+}
+
+/// How many characters of a long source line the excerpt under a diagnostic shows, and how
+/// many of them come before the span.
+const SNIPPET_CHARS: usize = 120;
+const SNIPPET_BEFORE: usize = 40;
+
 fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str, width: usize) {
     let start = source.line_col(span.start);
     let end = source.line_col(span.end);
-    let text = source.line_text(start.line);
+    let chars: Vec<char> = source.line_text(start.line).chars().collect();
     let gutter = format!("{:>width$}", start.line);
     let pad = " ".repeat(width);
-    let width = if end.line == start.line {
+    let col = start.column.saturating_sub(1);
+    let marked = if end.line == start.line {
         end.column.saturating_sub(start.column).max(1)
     } else {
-        text.chars()
-            .count()
-            .saturating_sub(start.column.saturating_sub(1))
-            .max(1)
+        chars.len().saturating_sub(col).max(1)
     };
+    // A long line is shown as a window around the span, so that a megabyte on one line
+    // does not become a megabyte of diagnostic.
+    let (from, to) = if chars.len() <= SNIPPET_CHARS {
+        (0, chars.len())
+    } else {
+        let from = col.saturating_sub(SNIPPET_BEFORE).min(chars.len());
+        (from, chars.len().min(from + SNIPPET_CHARS))
+    };
+    // Each character as it is shown (controls visibly escaped), so the carets stay under it.
+    let shown = |i: usize| -> String {
+        let mut s = String::new();
+        if let Some(&c) = chars.get(i) {
+            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+            push_visible(&mut s, prev, c, chars.get(i + 1).copied());
+        }
+        s
+    };
+    let mut text = String::new();
+    let mut indent = String::new();
+    let mut marker_width = 0;
+    if from > 0 {
+        text.push('…');
+        indent.push(' ');
+    }
+    for i in from..to {
+        let piece = shown(i);
+        text.push_str(&piece);
+        if i < col {
+            if piece == "\t" {
+                indent.push('\t');
+            } else {
+                indent.extend(std::iter::repeat_n(' ', piece.chars().count()));
+            }
+        } else if i < col + marked {
+            marker_width += piece.chars().count();
+        }
+    }
+    if to < chars.len() {
+        text.push('…');
+    } else {
+        // A span at or past the end of the line (a missing token) still gets its carets.
+        indent.extend(std::iter::repeat_n(' ', col.saturating_sub(chars.len())));
+        marker_width += (col + marked).saturating_sub(chars.len().max(col));
+    }
+    let marker = "^".repeat(marker_width.max(1));
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{gutter} | {text}");
-    let marker = "^".repeat(width);
-    let indent = " ".repeat(start.column.saturating_sub(1));
     if note.is_empty() {
         let _ = writeln!(out, "{pad} | {indent}{marker}");
     } else {
@@ -455,6 +528,62 @@ mod tests {
         // Past the end clamps; inside a multi-byte char moves back to its start.
         assert_eq!(src.line_col(100).line, 2);
         assert_eq!(src.line_col(6), LineCol { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn rendering_shows_controls_visibly_with_carets_under_the_span() {
+        let text = "rule: \"a\u{1b}[31m\u{202e}\" -eq x\n";
+        let src = Source {
+            name: "dir/\u{1b}]8;;x\u{7}p.yaml",
+            text,
+        };
+        let at = text.find("-eq").unwrap();
+        let d = Diagnostic::new(
+            Code::UnknownReference,
+            Span::new(at, at + 3),
+            "`evil\n::error file=x::FORGED` here",
+        )
+        .with_help("`##[warning]x`");
+        let out = d.render(&src);
+        assert_eq!(
+            out,
+            "error[C302]: `evil\\n::error file=x::FORGED` here\n \
+             --> dir/\\u{1b}]8;;x\\u{7}p.yaml:1:17\n  \
+             |\n\
+             1 | rule: \"a\\u{1b}[31m\\u{202e}\" -eq x\n  \
+             |                             ^^^\n  \
+             = help: `#\\u{23}[warning]x`\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_span() {
+        let text = format!("{}TARGET{}", "a".repeat(50_000), "b".repeat(50_000));
+        let src = Source {
+            name: "x",
+            text: &text,
+        };
+        let d = Diagnostic::new(Code::UnknownReference, Span::new(50_000, 50_006), "m");
+        let out = d.render(&src);
+        assert!(out.len() < 600, "{}", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let excerpt = lines.iter().find(|l| l.contains("TARGET")).unwrap();
+        let carets = lines.iter().find(|l| l.contains('^')).unwrap();
+        let col = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(col(excerpt, "TARGET"), col(carets, "^^^^^^"));
+        assert!(
+            excerpt.contains("| …a") && excerpt.ends_with("b…"),
+            "{excerpt}"
+        );
+        // A span at the end of a line keeps its caret.
+        let d = Diagnostic::new(Code::UnknownReference, Span::new(3, 3), "m");
+        assert!(
+            d.render(&Source {
+                name: "x",
+                text: "abc"
+            })
+            .contains("  |    ^\n")
+        );
     }
 
     #[test]

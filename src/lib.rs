@@ -16,6 +16,7 @@ pub mod codes;
 pub mod column;
 pub mod diagnostics;
 pub mod dotnet;
+pub mod escape;
 pub mod eval;
 pub mod expr;
 pub mod files;

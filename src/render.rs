@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Severity, Sources};
+use crate::escape;
 
 /// Every diagnostic for people, followed by a summary line.
 pub fn human(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
@@ -35,7 +36,7 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 /// A JSON array of diagnostic objects (the fields DESIGN.md lists).
 pub fn json(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
     let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(sources)).collect();
-    let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string());
+    let mut s = escape::json_pretty(&items);
     s.push('\n');
     s
 }
@@ -65,8 +66,8 @@ pub fn sarif(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
         .map(|d| {
             let j = d.to_json(sources);
             let rule_index = used.iter().position(|c| *c == d.code).unwrap_or(0);
-            let mut message = d.message.clone();
-            if let Some(help) = &d.help {
+            let mut message = j.message.clone();
+            if let Some(help) = &j.help {
                 message.push_str("\nhelp: ");
                 message.push_str(help);
             }
@@ -109,7 +110,7 @@ pub fn sarif(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
             "results": results,
         }]
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = escape::json_pretty(&doc);
     s.push('\n');
     s
 }
@@ -122,21 +123,24 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub Actions workflow commands: `::error file=...,line=...,col=...::message`, which
-/// annotate the pull request's diff.
+/// annotate the pull request's diff. Values are escaped as GitHub documents (`%`, CR and LF in
+/// the message; also `:` and `,` in properties), after the user's text is clipped and made
+/// terminal-safe: its line breaks and controls are shown visibly (`\n`), so that only the
+/// line break before `help` is a real one, and `##[` is broken.
 pub fn github(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let j = d.to_json(sources);
-        let mut message = d.message.clone();
-        if let Some(help) = &d.help {
+        let mut message = escape::terminal(&j.message).into_owned();
+        if let Some(help) = &j.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&escape::terminal(help));
         }
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             level(d.severity),
-            property(&j.file),
+            property(&escape::terminal(&j.file)),
             j.line,
             j.column,
             j.end_line,
@@ -189,7 +193,7 @@ mod tests {
         let out = github(&[d], &src);
         assert_eq!(
             out,
-            "::error file=policies/a%2Cb.yaml,line=1,col=1,endLine=1,endColumn=2,title=C302 unknown-reference::100%25 wrong%0Areally%0Ahelp: fix: it\n"
+            "::error file=policies/a%2Cb.yaml,line=1,col=1,endLine=1,endColumn=2,title=C302 unknown-reference::100%25 wrong\\nreally%0Ahelp: fix: it\n"
         );
     }
 

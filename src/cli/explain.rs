@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::{load_for_evaluation, out};
+use crate::escape::{VALUE_CHARS, clip, json_pretty, terminal};
 use crate::eval::{self, Options, explain};
 
 /// Output formats of `roster explain`.
@@ -50,15 +51,16 @@ pub fn run(args: &Args) -> ExitStatus {
         let keys: Vec<&str> = state.identities.keys().collect();
         let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())
             .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
-        super::io::err(&format!("error: no identity `{}`{hint}\n", args.id));
+        super::io::err(&format!(
+            "error: no identity `{}`{}\n",
+            terminal(&clip(&args.id, VALUE_CHARS)),
+            terminal(&hint)
+        ));
         return ExitStatus::Failure;
     };
-    let text = match args.format {
-        ExplainFormat::Human => explain::human(&e),
-        ExplainFormat::Json => {
-            format!("{}\n", serde_json::to_string_pretty(&e).unwrap_or_default())
-        }
+    match args.format {
+        ExplainFormat::Human => out(&explain::human(&e)),
+        ExplainFormat::Json => out(&format!("{}\n", json_pretty(&e))),
     };
-    out(&text);
     ExitStatus::Success
 }

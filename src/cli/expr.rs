@@ -83,7 +83,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 Outcome::IgnoreAttributeFlow => json!({ "ignore_flow": true }),
                 Outcome::IgnoreObjectFlow => json!({ "ignore_object_flow": true }),
             };
-            super::io::out(&format!("{out}\n"));
+            super::io::out(&format!("{}\n", crate::escape::json_compact(&out)));
             ExitStatus::Success
         }
         Err(d) => {

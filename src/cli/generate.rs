@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> ExitStatus {
                 "wrote {} files for {} identities into {} (evaluate as of {})\n",
                 summary.files.len(),
                 summary.identities,
-                args.out.display(),
+                crate::escape::terminal(&args.out.display().to_string()),
                 generate::REFERENCE_DATE
             ));
             ExitStatus::Success

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::cannot_run;
+use crate::escape;
 use crate::policy;
 use crate::render;
 
@@ -71,13 +72,17 @@ pub fn run(args: &Args) -> ExitStatus {
             let names: Vec<String> = graph.nodes().map(|(_, id, _)| id.to_string()).collect();
             let hint = crate::diagnostics::did_you_mean(name, names.iter().map(String::as_str))
                 .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
-            super::io::err(&format!("error: no node `{name}` in the graph{hint}\n"));
+            super::io::err(&format!(
+                "error: no node `{}` in the graph{}\n",
+                escape::terminal(&escape::clip(name, escape::VALUE_CHARS)),
+                escape::terminal(&hint)
+            ));
             return ExitStatus::Failure;
         };
         match args.format {
             None => {
                 for id in graph.impact(node) {
-                    if !super::io::out(&format!("{id}\n")) {
+                    if !super::io::out(&format!("{}\n", escape::terminal(&id.to_string()))) {
                         break;
                     }
                 }
@@ -93,7 +98,9 @@ pub fn run(args: &Args) -> ExitStatus {
                 let list: Vec<String> = impact.iter().map(ToString::to_string).collect();
                 super::io::out(&format!(
                     "{}\n",
-                    serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list })
+                    escape::json_compact(
+                        &serde_json::json!({ "node": graph.id(node).map(ToString::to_string), "impact": list })
+                    )
                 ));
             }
         }
@@ -103,7 +110,7 @@ pub fn run(args: &Args) -> ExitStatus {
             GraphFormat::Mermaid => graph.to_mermaid(),
             GraphFormat::Json => format!(
                 "{}\n",
-                serde_json::to_string_pretty(&graph.to_json(&checked.sources)).unwrap_or_default()
+                escape::json_pretty(&graph.to_json(&checked.sources))
             ),
         };
         super::io::out(&text);

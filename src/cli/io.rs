@@ -156,17 +156,18 @@ pub fn print_diagnostics(
         }
         DiagnosticFormat::Json => {
             let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(source)).collect();
-            err(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
-            ));
+            err(&format!("{}\n", crate::escape::json_pretty(&items)));
         }
     }
 }
 
-/// Reports a failure to run (exit 2) on standard error.
+/// Reports a failure to run (exit 2) on standard error. The message may quote paths and
+/// values: it is clipped and made terminal-safe.
 pub fn cannot_run(message: &str) -> super::ExitStatus {
-    err(&format!("error: {message}\n"));
+    err(&format!(
+        "error: {}\n",
+        crate::escape::terminal(&crate::escape::clip_message(message))
+    ));
     super::ExitStatus::Error
 }
 

@@ -63,7 +63,10 @@ pub fn run(args: &Args) -> ExitStatus {
                 if let Err(e) = std::fs::write(&path, text) {
                     return cannot_run(&format!("`{}`: {e}", path.display()));
                 }
-                super::io::err(&format!("wrote {}\n", path.display()));
+                super::io::err(&format!(
+                    "wrote {}\n",
+                    crate::escape::terminal(&path.display().to_string())
+                ));
             }
         }
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{DesiredState, IdentityState};
 use crate::diagnostics::{Sources as _, Span};
+use crate::escape::{VALUE_CHARS, clip, clip_message, json_compact, terminal};
 use crate::policy::Policy;
 use crate::policy::compile::{Loc, MappingKind, ProgramKind};
 use crate::policy::graph::NodeId;
@@ -455,64 +456,88 @@ fn rule_values(
         .collect()
 }
 
-/// The human form.
+/// The human form. Every name, value, rule, reason and path is clipped and terminal-safe
+/// ([`crate::escape`]): one line each, no controls, no megabyte values.
 pub fn human(e: &Explanation) -> String {
+    // User text for one line: clipped to a value's length, controls shown visibly.
+    fn t(text: &str) -> String {
+        terminal(&clip(text, VALUE_CHARS)).into_owned()
+    }
+    // A value as JSON (strings quoted), clipped and made safe the same way.
+    fn v(value: &serde_json::Value) -> String {
+        t(&json_compact(value))
+    }
+    // A sentence that may quote user text in backticks.
+    fn m(text: &str) -> String {
+        terminal(&clip_message(text)).into_owned()
+    }
+    fn at(p: Option<&Place>) -> String {
+        p.map_or_else(String::new, |p| format!("  [{}:{}]", t(&p.file), p.line))
+    }
+    let display = |key: &str| {
+        e.display_names
+            .get(key)
+            .map_or_else(String::new, |d| format!(" — {}", t(d)))
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
         "identity {} ({}: {})",
-        e.key, e.lifecycle, e.lifecycle_reason
+        t(&e.key),
+        e.lifecycle,
+        m(&e.lifecycle_reason)
     );
     for (source, key, row) in &e.records {
-        let _ = writeln!(out, "  record {source} `{key}` (row {row})");
+        let _ = writeln!(out, "  record {} `{}` (row {row})", t(source), t(key));
     }
     let _ = writeln!(out, "\nattributes:");
     for a in &e.attributes {
-        let at =
-            a.at.as_ref()
-                .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
         let _ = writeln!(
             out,
-            "  {} = {}  <- {} {}{at}",
-            a.name,
-            a.value,
+            "  {} = {}  <- {} {}{}",
+            t(&a.name),
+            v(&a.value),
             a.mapping,
-            a.from.split_whitespace().collect::<Vec<_>>().join(" ")
+            t(&a.from.split_whitespace().collect::<Vec<_>>().join(" ")),
+            at(a.at.as_ref())
         );
         for (input, value) in &a.inputs {
-            let _ = writeln!(out, "      {input} = {value}");
+            let _ = writeln!(out, "      {} = {}", t(input), v(value));
         }
     }
     let _ = writeln!(out, "\ngroups and access packages:");
-    for m in &e.memberships {
-        let mark = if m.member { "+" } else { "-" };
-        let at =
-            m.at.as_ref()
-                .map_or_else(String::new, |p| format!("  [{}:{}]", p.file, p.line));
-        let display = e
-            .display_names
-            .get(&m.name)
-            .map_or_else(String::new, |d| format!(" — {d}"));
-        let _ = writeln!(out, "  {mark} {}{display}: {}{at}", m.name, m.reason);
-        for (cond, result) in &m.conditions {
+    for membership in &e.memberships {
+        let mark = if membership.member { "+" } else { "-" };
+        let _ = writeln!(
+            out,
+            "  {mark} {}{}: {}{}",
+            t(&membership.name),
+            display(&membership.name),
+            m(&membership.reason),
+            at(membership.at.as_ref())
+        );
+        for (cond, result) in &membership.conditions {
             let _ = writeln!(
                 out,
-                "      {} {cond}",
+                "      {} {}",
                 match result {
                     Some(true) => "true: ",
                     Some(false) => "false:",
                     None => "undecided:",
-                }
+                },
+                t(cond)
             );
         }
     }
     let _ = writeln!(out, "\naccounts:");
-    for (t, why) in &e.accounts {
-        let display = e
-            .display_names
-            .get(&format!("target:{t}"))
-            .map_or_else(String::new, |d| format!(" — {d}"));
-        let _ = writeln!(out, "  {t}{display}: {why}");
+    for (target, why) in &e.accounts {
+        let _ = writeln!(
+            out,
+            "  {}{}: {}",
+            t(target),
+            display(&format!("target:{target}")),
+            m(why)
+        );
     }
     if !e.conflicts.is_empty() {
         let _ = writeln!(out, "\nseparation of duties:");
@@ -525,10 +550,10 @@ pub fn human(e: &Explanation) -> String {
                 out,
                 "  {sev}: holds {} `{}` and {} `{}`, declared incompatible  [{}:{}]",
                 c.first.kind.replace('_', " "),
-                c.first.name,
+                t(&c.first.name),
                 c.second.kind.replace('_', " "),
-                c.second.name,
-                c.declared_at.file,
+                t(&c.second.name),
+                t(&c.declared_at.file),
                 c.declared_at.line
             );
         }

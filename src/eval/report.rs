@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::correlate::SourceRef;
 use crate::column::Column;
+use crate::escape::{clip_message, csv_line, markdown_code, markdown_message, markdown_text};
 use crate::ingest::DataIssue;
 use crate::rule::sets::Bitset;
 use crate::value::Value;
@@ -508,6 +509,18 @@ impl DesiredState {
         issues.dedup_by(|a, b| {
             a.file == b.file && a.row == b.row && a.field == b.field && a.message == b.message
         });
+        // Messages quote values from the data: a megabyte of department must not make the
+        // report's problem list a megabyte (the value itself stays in the attributes).
+        for issue in &mut issues {
+            if let std::borrow::Cow::Owned(clipped) = clip_message(&issue.message) {
+                issue.message = clipped;
+            }
+            if let Some(help) = &issue.help
+                && let std::borrow::Cow::Owned(clipped) = clip_message(help)
+            {
+                issue.help = Some(clipped);
+            }
+        }
         let mut summary = Summary {
             identities: identities.len(),
             ..Summary::default()
@@ -599,7 +612,7 @@ impl DesiredState {
     pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
         use std::io::Write as _;
         let mut w = std::io::BufWriter::new(w);
-        serde_json::to_writer_pretty(&mut w, self)?;
+        crate::escape::write_json_pretty(&mut w, self)?;
         w.write_all(b"\n")?;
         w.flush()
     }
@@ -639,7 +652,10 @@ fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S
 }
 
 /// A Markdown summary for a pull request: counts by lifecycle state, group, package and
-/// target, and the data problems.
+/// target, conflicts, and the data problems. Names and keys are code spans ([`markdown_code`]),
+/// display names and paths escaped prose ([`markdown_text`]), messages both
+/// ([`markdown_message`]): in a pull-request comment nothing becomes HTML, a link, an image or a
+/// mention, and nothing breaks a table.
 pub fn markdown(state: &DesiredState) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -659,8 +675,8 @@ pub fn markdown(state: &DesiredState) -> String {
     // The name, and its display name when the policy gives one.
     let label = |kind: &str, name: &str| -> String {
         match state.display_names.get(&format!("{kind}:{name}")) {
-            Some(display) => format!("`{name}` — {}", markdown_text(display)),
-            None => format!("`{name}`"),
+            Some(display) => format!("{} — {}", markdown_code(name), markdown_text(display)),
+            None => markdown_code(name),
         }
     };
     let table = |out: &mut String, title: &str, kind: &str, rows: &BTreeMap<String, usize>| {
@@ -713,7 +729,7 @@ pub fn markdown(state: &DesiredState) -> String {
             if total == 1 { "is" } else { "are" }
         );
         for (k, v) in &state.summary.undetermined {
-            let _ = writeln!(out, "| `{k}` | {v} |");
+            let _ = writeln!(out, "| {} | {v} |", markdown_code(k));
         }
     }
     if !state.conflicts.is_empty() {
@@ -732,14 +748,14 @@ pub fn markdown(state: &DesiredState) -> String {
         for c in &state.conflicts {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} `{}` | {} `{}` | {}:{} |",
+                "| {} | {} | {} {} | {} {} | {}:{} |",
                 severity_word(c.severity),
-                c.identity,
+                markdown_code(&c.identity),
                 c.first.kind.replace('_', " "),
-                c.first.name,
+                markdown_code(&c.first.name),
                 c.second.kind.replace('_', " "),
-                c.second.name,
-                c.declared_at.file,
+                markdown_code(&c.second.name),
+                markdown_text(&c.declared_at.file),
                 c.declared_at.line
             );
         }
@@ -753,49 +769,66 @@ pub fn markdown(state: &DesiredState) -> String {
         );
         for i in &state.issues {
             let row = if i.in_policy() { "line" } else { "row" };
+            let file = markdown_text(&i.file);
             let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{} {row} {r}, `{f}`", i.file),
-                (Some(r), None) => format!("{} {row} {r}", i.file),
-                (None, Some(f)) => format!("{} `{f}`", i.file),
-                (None, None) => i.file.clone(),
+                (Some(r), Some(f)) => format!("{file} {row} {r}, {}", markdown_code(f)),
+                (Some(r), None) => format!("{file} {row} {r}"),
+                (None, Some(f)) => format!("{file} {}", markdown_code(f)),
+                (None, None) => file,
             };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
                 i.code.as_str(),
                 severity_word(i.severity),
-                place,
-                i.message.replace('|', "\\|")
+                place.trim(),
+                markdown_message(&i.message)
             );
         }
     }
     out
 }
 
-/// A display name in a Markdown table cell: one line (lint refuses control characters), with
-/// the characters Markdown and its HTML read specially escaped.
-fn markdown_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl DesiredState {
-    /// The YAML form (the same content as the JSON).
+    /// The YAML form (the same content as the JSON), written by [`crate::escape`]'s emitter:
+    /// block style, scalars quoted and escaped whenever they could be misread, so no value
+    /// starts a line or carries a raw control character.
     pub fn to_yaml(&self) -> String {
-        serde_saphyr::to_string(self).unwrap_or_default()
+        use crate::escape::{yaml_entry, yaml_item};
+        // Every field but the identities, in the report's order; listing the fields here (no
+        // `..`) makes a new field of the report a compile error until the YAML writes it.
+        let shell = DesiredState {
+            as_of: self.as_of,
+            summary: self.summary.clone(),
+            identities: Identities::default(),
+            conflicts: self.conflicts.clone(),
+            issues: self.issues.clone(),
+            display_names: BTreeMap::new(),
+        };
+        let mut out = String::new();
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&shell) else {
+            return out;
+        };
+        for (key, value) in &fields {
+            if key == "identities" && !self.identities.is_empty() {
+                // One identity at a time, as the JSON is streamed.
+                out.push_str("identities:\n");
+                for i in 0..self.identities.len() {
+                    let view = View {
+                        ids: &self.identities,
+                        i,
+                    };
+                    yaml_item(
+                        &mut out,
+                        0,
+                        &serde_json::to_value(&view).unwrap_or_default(),
+                    );
+                }
+            } else {
+                yaml_entry(&mut out, 0, key, value);
+            }
+        }
+        out
     }
 
     /// One CSV per target: the identity key, whether the account is enabled (`true`, `false`,
@@ -883,14 +916,10 @@ impl DesiredState {
                 list.push(("held", ""));
             }
         }
-        let mut out = csv_line(&["key".into(), "kind".into(), "name".into()]);
+        let mut out = csv_line(&["key", "kind", "name"]);
         for (key, list) in ids.keys().zip(&per) {
             for (kind, name) in list {
-                out.push_str(&csv_line(&[
-                    key.to_string(),
-                    (*kind).to_string(),
-                    (*name).to_string(),
-                ]));
+                out.push_str(&csv_line(&[key, kind, name]));
             }
         }
         out
@@ -909,20 +938,4 @@ fn csv_value(v: &Value) -> String {
             .map(std::borrow::Cow::into_owned)
             .unwrap_or_default(),
     }
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) || c.starts_with(' ') || c.ends_with(' ') {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    let mut line = quoted.join(",");
-    line.push('\n');
-    line
 }

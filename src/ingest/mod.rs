@@ -300,16 +300,23 @@ impl DataIssue {
         self.severity == Severity::Error
     }
 
-    /// The human form: `error[D102]: file:row: field `x`: message`, then the help.
+    /// The human form: `error[D102]: file:row: field `x`: message`, then the help; clipped
+    /// and terminal-safe ([`crate::escape`]).
     pub fn render(&self) -> String {
+        use crate::escape::{clip_message, terminal};
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut out = format!("{sev}[{}]: {self}\n", self.code.as_str());
+        let line = self.to_string();
+        let mut out = format!(
+            "{sev}[{}]: {}\n",
+            self.code.as_str(),
+            terminal(&clip_message(&line))
+        );
         if let Some(help) = &self.help {
             out.push_str("  = help: ");
-            out.push_str(help);
+            out.push_str(&terminal(&clip_message(help)));
             out.push('\n');
         }
         out

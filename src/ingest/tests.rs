@@ -1332,3 +1332,24 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn data_issues_render_clipped_and_terminal_safe() {
+    let issue = DataIssue::new(
+        Code::DataValueType,
+        "hr\u{1b}[2J.csv",
+        format!("`{}\n::error::x` is not a number", "9".repeat(5_000)),
+    )
+    .at(2)
+    .field("level")
+    .help("`##[warning]`");
+    let out = issue.render();
+    assert!(out.len() < 400, "{}", out.len());
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("hr\\u{1b}[2J.csv:2: field `level`: `999"));
+    assert!(
+        out.contains("…(4811 more characters)` is not a number"),
+        "{out}"
+    );
+    assert!(out.ends_with("  = help: `#\\u{23}[warning]`\n"), "{out}");
+}

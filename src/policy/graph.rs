@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::compile::Loc;
 use crate::codes::Code;
 use crate::diagnostics::{Diagnostic, Label, Sources};
+use crate::escape;
 
 /// A node of the graph.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -322,15 +323,15 @@ impl Graph {
         for (_, id, _) in self.nodes() {
             out.push_str(&format!(
                 "  \"{}\" [shape={}];\n",
-                escape(&id.to_string()),
+                escape::dot_string(&id.to_string()),
                 shape(id)
             ));
         }
         for (a, b, _) in self.edges() {
             out.push_str(&format!(
                 "  \"{}\" -> \"{}\";\n",
-                escape(&a.to_string()),
-                escape(&b.to_string())
+                escape::dot_string(&a.to_string()),
+                escape::dot_string(&b.to_string())
             ));
         }
         out.push_str("}\n");
@@ -348,7 +349,7 @@ impl Graph {
         for (n, (_, id, _)) in self.nodes().enumerate() {
             out.push_str(&format!(
                 "  n{n}[\"{}\"]\n",
-                id.to_string().replace('"', "#quot;")
+                escape::mermaid_label(&id.to_string())
             ));
         }
         for (a, b, _) in self.edges() {
@@ -419,10 +420,6 @@ fn shape(id: &NodeId) -> &'static str {
         NodeId::Workflow(_) => "cds",
         NodeId::Review(_) => "octagon",
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub fn run(loaded: &Loaded, policy: &Policy, out: &mut Vec<Diagnostic>) {
     assignments_ignored(loaded, out);
     no_identity(loaded, out);
     optional_primary_source(loaded, out);
+    hidden_controls(loaded, out);
 }
 
 fn warn(out: &mut Vec<Diagnostic>, code: Code, at: Loc, message: String, help: &str) {
@@ -866,6 +867,59 @@ fn no_identity(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
         "the policy set defines no `identity`, so it cannot be evaluated".into(),
         "add an `identity` section (how source records become identities, and their attributes) to one file of the set; `eval` and `explain` refuse a set without one",
     );
+}
+
+/// L030: a bidirectional formatting character (an embedding, override, isolate or mark), a line
+/// or paragraph separator, or another invisible control written raw into a policy file. Such a
+/// character makes the text display differently from how it is parsed ("Trojan Source"): a
+/// reviewer reads one policy and Roster runs another. One warning per line, at the first one;
+/// an escape in a double-quoted string (`"\u202E"`) is visible and not flagged.
+fn hidden_controls(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    for (file, _, text) in loaded.sources.iter() {
+        let mut offset = 0usize;
+        for line in text.split_inclusive('\n') {
+            if let Some((i, c)) = line.char_indices().find(|&(_, c)| {
+                !matches!(c, '\n' | '\r' | '\t') && crate::escape::is_unsafe_char(c)
+            }) {
+                warn(
+                    out,
+                    Code::HiddenControl,
+                    Loc {
+                        file,
+                        span: Span::new(offset + i, offset + i + c.len_utf8()),
+                    },
+                    format!(
+                        "the policy text holds U+{:04X} {}, which is invisible and changes how the line reads",
+                        u32::from(c),
+                        control_name(c)
+                    ),
+                    "remove it; where the character is meant, write it as an escape in a double-quoted string (`\"\\u202E\"`)",
+                );
+            }
+            offset += line.len();
+        }
+    }
+}
+
+/// The Unicode name of a character L030 flags, in lower case.
+fn control_name(c: char) -> &'static str {
+    match c {
+        '\u{202a}' => "left-to-right embedding",
+        '\u{202b}' => "right-to-left embedding",
+        '\u{202c}' => "pop directional formatting",
+        '\u{202d}' => "left-to-right override",
+        '\u{202e}' => "right-to-left override",
+        '\u{2066}' => "left-to-right isolate",
+        '\u{2067}' => "right-to-left isolate",
+        '\u{2068}' => "first strong isolate",
+        '\u{2069}' => "pop directional isolate",
+        '\u{200e}' => "left-to-right mark",
+        '\u{200f}' => "right-to-left mark",
+        '\u{61c}' => "arabic letter mark",
+        '\u{2028}' => "line separator",
+        '\u{2029}' => "paragraph separator",
+        _ => "control character",
+    }
 }
 
 #[cfg(test)]

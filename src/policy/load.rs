@@ -195,20 +195,27 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError>
                 continue;
             }
         };
-        let id = loaded.sources.add(name, text);
-        let Some((_, text)) = loaded.sources.get(id) else {
-            continue;
-        };
-        match yaml::parse::<Option<PolicyFile>>(id, text, &limits) {
-            Ok(policy) => loaded.files.push(LoadedFile {
-                id,
-                path,
-                policy: policy.unwrap_or_default(),
-            }),
-            Err(diags) => loaded.diagnostics.extend(diags),
-        }
+        add_text(&mut loaded, path, name, text, &limits);
     }
     Ok(loaded)
+}
+
+/// Parses the text of one policy file into `loaded`: the file and its text join the source
+/// map; a syntax or shape error becomes a diagnostic. [`load_with`] calls it for each file
+/// read; the fuzz targets (`fuzz/`) call it with generated text.
+pub fn add_text(loaded: &mut Loaded, path: PathBuf, name: String, text: String, limits: &Limits) {
+    let id = loaded.sources.add(name, text);
+    let Some((_, text)) = loaded.sources.get(id) else {
+        return;
+    };
+    match yaml::parse::<Option<PolicyFile>>(id, text, limits) {
+        Ok(policy) => loaded.files.push(LoadedFile {
+            id,
+            path,
+            policy: policy.unwrap_or_default(),
+        }),
+        Err(diags) => loaded.diagnostics.extend(diags),
+    }
 }
 
 /// `./policies/a.yaml` is reported as `policies/a.yaml`, as code scanning expects.
