@@ -15,8 +15,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+use common::roster_in as roster;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use roster::escape::is_unsafe_char;
 
@@ -164,27 +165,6 @@ fn hostile_lint_set(root: &Path) {
         "groups:\n  x\u{1b}[31m:\n    rule: user.employeeId -ne null\n",
     )
     .unwrap();
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn roster(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
 }
 
 /// The commands the runner obeys (case-insensitive), as of actions/runner's

@@ -8,8 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A copy of a hostile case's files in a fresh repository root (a `.git` directory).
 fn copy_case(case: &str) -> PathBuf {
@@ -36,17 +36,8 @@ fn copy_case(case: &str) -> PathBuf {
 }
 
 fn roster(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let r = common::roster_in(dir, args);
+    (r.code, r.stdout, r.stderr)
 }
 
 #[test]
