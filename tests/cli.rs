@@ -11,11 +11,8 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Run, roster_in};
 
 fn roster(args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_roster"));
@@ -384,21 +381,6 @@ fn corpus_dir(code: &str, which: &str) -> std::path::PathBuf {
     }
     std::fs::write(dir.join(&name), &body).unwrap();
     dir
-}
-
-fn roster_in(dir: &std::path::Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
 }
 
 fn corpus_codes() -> Vec<String> {

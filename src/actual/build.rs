@@ -496,6 +496,23 @@ impl Builder {
 /// serialise: `ConvertTo-Json` beyond `-Depth`, or `Export-Csv` for any array or object.
 /// `container` says whether the field is expected to hold an object or an array (then any
 /// `System.` type name counts).
+/// A group's `members` that is not an array: reported, and the membership read as unknown.
+pub(super) fn members_not_a_list(
+    name: &str,
+    other: &serde_json::Value,
+    rec: &mut Rec,
+    file: &str,
+) -> Membership {
+    let what = super::json::kind_of(other);
+    rec.issue(
+        Code::ActualMalformed,
+        file,
+        Some(name),
+        format!("`members` is {what}, not an array; the group's membership is read as unknown"),
+    );
+    Membership::Untrusted
+}
+
 pub(super) fn is_type_name(s: &str, container: bool) -> bool {
     if s.len() < 8
         || !s.bytes().all(|b| {

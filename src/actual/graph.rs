@@ -20,7 +20,9 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use super::build::{Builder, DEPTH_HELP, Membership, Page, Rec, Sink, is_type_name};
+use super::build::{
+    Builder, DEPTH_HELP, Membership, Page, Rec, Sink, is_type_name, members_not_a_list,
+};
 use super::input::{self, Budget};
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
@@ -429,18 +431,7 @@ fn inline_members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership 
             truncated(rec, file, name, &s);
             Membership::Untrusted
         }
-        other => {
-            let what = json::kind_of(&other);
-            rec.issue(
-                Code::ActualMalformed,
-                file,
-                Some(name),
-                format!(
-                    "`members` is {what}, not an array; the group's membership is read as unknown"
-                ),
-            );
-            Membership::Untrusted
-        }
+        other => members_not_a_list(name, &other, rec, file),
     }
 }
 

@@ -15,7 +15,7 @@
 
 use serde_json::Value as Json;
 
-use super::build::{Builder, Membership, Page, Rec, Sink};
+use super::build::{Builder, Membership, Page, Rec, Sink, members_not_a_list};
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
 use crate::codes::Code;
@@ -154,18 +154,7 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
             }
             Membership::Known(list)
         }
-        other => {
-            let what = json::kind_of(&other);
-            rec.issue(
-                Code::ActualMalformed,
-                file,
-                Some(name),
-                format!(
-                    "`members` is {what}, not an array; the group's membership is read as unknown"
-                ),
-            );
-            Membership::Untrusted
-        }
+        other => members_not_a_list(name, &other, rec, file),
     }
 }
 

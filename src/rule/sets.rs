@@ -1102,6 +1102,17 @@ mod tests {
         b.ones().collect()
     }
 
+    /// The values one object holds for the properties a rule reads, by slot.
+    fn row(prog: &RuleProgram, pop: &Population<'_>, i: usize) -> Vec<Value> {
+        prog.properties
+            .iter()
+            .map(|p| {
+                pop.column(&p.name)
+                    .map_or(Value::Null, |c| c.get(i).clone())
+            })
+            .collect()
+    }
+
     /// Per-object results with `RuleProgram::eval`.
     fn per_object(
         prog: &RuleProgram,
@@ -1109,34 +1120,14 @@ mod tests {
         ctx: &RuleContext,
     ) -> Vec<Result<bool, Diagnostic>> {
         (0..pop.len())
-            .map(|i| {
-                let values: Vec<Value> = prog
-                    .properties
-                    .iter()
-                    .map(|p| {
-                        pop.column(&p.name)
-                            .map_or(Value::Null, |c| c.get(i).clone())
-                    })
-                    .collect();
-                prog.eval(&values, ctx)
-            })
+            .map(|i| prog.eval(&row(prog, pop, i), ctx))
             .collect()
     }
 
     /// Per-object results in three values with `RuleProgram::decide`.
     fn per_object_truth(prog: &RuleProgram, pop: &Population<'_>, ctx: &RuleContext) -> Vec<Truth> {
         (0..pop.len())
-            .map(|i| {
-                let values: Vec<Value> = prog
-                    .properties
-                    .iter()
-                    .map(|p| {
-                        pop.column(&p.name)
-                            .map_or(Value::Null, |c| c.get(i).clone())
-                    })
-                    .collect();
-                prog.decide(&values, ctx)
-            })
+            .map(|i| prog.decide(&row(prog, pop, i), ctx))
             .collect()
     }
 

@@ -245,24 +245,9 @@ pub fn parse<T: serde::de::DeserializeOwned>(
         .map_err(|error| vec![errors::to_diagnostic(file, text, limits, &error)])
 }
 
-/// A byte count for people: `512 bytes`, `16 MiB`, `20.5 MiB`.
+/// A byte count for people (`512 bytes`, `16 MiB`), as every size limit is written.
 fn format_size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * 1024;
-    let (unit, name) = if bytes >= MIB {
-        (MIB, "MiB")
-    } else if bytes >= KIB {
-        (KIB, "KiB")
-    } else {
-        return format!("{bytes} bytes");
-    };
-    let whole = bytes / unit;
-    let tenths = (bytes % unit).saturating_mul(10) / unit;
-    if bytes.is_multiple_of(unit) {
-        format!("{whole} {name}")
-    } else {
-        format!("{whole}.{tenths} {name} ({bytes} bytes)")
-    }
+    crate::files::format_size(u64::try_from(bytes).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
