@@ -48,6 +48,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod actual;
+
 /// The date the generated data is relative to: 2026-01-01. Pass `--as-of 2026-01-01`.
 pub const REFERENCE_DATE: &str = "2026-01-01";
 
@@ -67,6 +69,9 @@ pub struct Settings {
     pub rules: usize,
     /// How many access packages (default 200; at least the core ones).
     pub packages: usize,
+    /// `--actual-drift`: also write each target's actual state, with this share of the
+    /// identities drifted ([`actual`]); `None` writes none, and the policy declares none.
+    pub actual_drift: Option<actual::Drift>,
 }
 
 /// Most identities [`generate`] writes: 10,000,000 (about 2.5 GB of HR files).
@@ -104,6 +109,7 @@ impl Default for Settings {
             mappings: 500,
             rules: 2_000,
             packages: 200,
+            actual_drift: None,
         }
     }
 }
@@ -136,6 +142,8 @@ pub struct Summary {
     pub dirty: DirtyCounts,
     /// Identity attributes, dynamic groups and access packages in the policy set.
     pub counts: (usize, usize, usize),
+    /// With `--actual-drift`: what the actual state holds besides the desired state.
+    pub drift: Option<actual::DriftSummary>,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1007,6 +1015,10 @@ pub fn generate(settings: &Settings, out: &Path) -> std::io::Result<Summary> {
     let counts = write_policies(settings, &org, &policies, &mut rng, &mut files)?;
     let (dirty, conversions) = write_hr(settings, &org, &data, &mut files)?;
     write_guests(settings, &org, guests, &data, &mut files)?;
+    let drift = match settings.actual_drift {
+        Some(d) => Some(actual::write(settings.seed, d, out, &mut files)?),
+        None => None,
+    };
     Ok(Summary {
         files,
         identities: n,
@@ -1014,6 +1026,7 @@ pub fn generate(settings: &Settings, out: &Path) -> std::io::Result<Summary> {
         conversions,
         dirty,
         counts,
+        drift,
     })
 }
 
@@ -1526,7 +1539,13 @@ fn write_policies(
     put("access-packages.yaml", packages_text)?;
     put(
         "targets.yaml",
-        targets(n, &extras, &erp_packages, &ldap_packages),
+        targets(
+            n,
+            &extras,
+            &erp_packages,
+            &ldap_packages,
+            settings.actual_drift.is_some(),
+        ),
     )?;
     put("workflows.yaml", workflows())?;
     put("reviews.yaml", reviews(&ceo, &erp_packages))?;
@@ -2139,7 +2158,16 @@ fn packages(
     (s, count, erp, ldap)
 }
 
-fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String {
+fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String], actual: bool) -> String {
+    let [ad_actual, erp_actual, ldap_actual] = if actual {
+        [
+            "    actual:\n      format: graph\n      users: ../actual/active-directory/users\n",
+            "    actual:\n      users: ../actual/erp/users\n",
+            "    actual:\n      users: ../actual/eng-ldap/people.ldif\n      groups: ../actual/eng-ldap/groups.ldif\n",
+        ]
+    } else {
+        ["", "", ""]
+    };
     let mut s = format!(
         "{HEADER}# Active Directory, the ERP (SCIM) and the engineering LDAP.\n\ntargets:\n"
     );
@@ -2176,7 +2204,7 @@ fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String
     let ad_threshold = (n / 200).max(5);
     let _ = write!(
         s,
-        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      sync: all\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([accountEnabled], \"True\", \"True\", \"False\")'\n",
+        "  active-directory:\n    description: corp.northwind.example, every worker with an HR record.\n    kind: directory\n    connection:\n      url: ldaps://dc01.corp.northwind.example:636\n      credential_env: ROSTER_AD_BIND_CREDENTIAL\n      settings:\n        base_dn: OU=Users,DC=corp,DC=northwind,DC=example\n    scope:\n      sync: all\n      filters:\n        - - {{attribute: employeeId, operator: IS NOT NULL}}\n          - {{attribute: employeeType, operator: \"&\", value: \"Employee,Contractor,Intern\"}}\n    matching: [employeeID]\n{ad_actual}    out_of_scope: disable\n    deletion_threshold: {ad_threshold}\n    mappings:\n      employeeID:\n        source: employeeId\n        apply: on_create\n      cn:\n        source: preferredName\n        apply: on_create\n      userPrincipalName:\n        expression: {}\n        apply: on_create\n      sAMAccountName:\n        expression: {}\n        apply: on_create\n      accountDisabled:\n        expression: 'Switch([accountEnabled], \"True\", \"True\", \"False\")'\n",
         sq(&upn),
         sq(&sam)
     );
@@ -2224,7 +2252,7 @@ fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String
     let list = |v: &[String]| v.join(", ");
     let _ = write!(
         s,
-        "\n  erp:\n    description: Northwind ERP, provisioned over SCIM.\n    kind: scim\n    connection:\n      url: https://erp.northwind.example/scim/v2\n      credential_env: ROSTER_ERP_SCIM_CREDENTIAL\n    scope:\n      groups: [dept-finance]\n      access_packages: [{}]\n      filters:\n        - - {{attribute: accountEnabled, operator: IS TRUE}}\n          - {{attribute: onLeave, operator: IS FALSE}}\n    matching: [externalId, userName]\n    out_of_scope: disable\n    deletion_threshold: {}\n    mappings:\n      externalId:\n        source: employeeId\n      userName:\n        source: mail\n      active:\n        type: boolean\n        source: accountEnabled\n",
+        "\n  erp:\n    description: Northwind ERP, provisioned over SCIM.\n    kind: scim\n    connection:\n      url: https://erp.northwind.example/scim/v2\n      credential_env: ROSTER_ERP_SCIM_CREDENTIAL\n    scope:\n      groups: [dept-finance]\n      access_packages: [{}]\n      filters:\n        - - {{attribute: accountEnabled, operator: IS TRUE}}\n          - {{attribute: onLeave, operator: IS FALSE}}\n    matching: [externalId, userName]\n{erp_actual}    out_of_scope: disable\n    deletion_threshold: {}\n    mappings:\n      externalId:\n        source: employeeId\n      userName:\n        source: mail\n      active:\n        type: boolean\n        source: accountEnabled\n",
         list(erp),
         (n / 500).max(5)
     );
@@ -2268,7 +2296,7 @@ fn targets(n: usize, extras: &Extras, erp: &[String], ldap: &[String]) -> String
 
     let _ = write!(
         s,
-        "\n  eng-ldap:\n    description: OpenLDAP for the engineering Linux fleet.\n    kind: ldap\n    connection:\n      url: ldaps://ldap.eng.northwind.example:636\n      credential_env: ROSTER_ENG_LDAP_BIND_CREDENTIAL\n      settings:\n        base_dn: ou=people,dc=eng,dc=northwind,dc=example\n    scope:\n      access_packages: [{}]\n      filters:\n        - - {{attribute: employeeId, operator: REGEX MATCH, value: \"^[0-9]{{8}}$\"}}\n          - {{attribute: accountEnabled, operator: IS TRUE}}\n    matching: [employeeNumber, uid]\n    out_of_scope: delete\n    deletion_threshold: {}\n    mappings:\n      uid:\n        expression: {}\n        apply: on_create\n      homeDirectory:\n        expression: 'Append(\"/home/\", ToLower([userName]))'\n        apply: on_create\n      loginShell:\n        constant: /bin/bash\n",
+        "\n  eng-ldap:\n    description: OpenLDAP for the engineering Linux fleet.\n    kind: ldap\n    connection:\n      url: ldaps://ldap.eng.northwind.example:636\n      credential_env: ROSTER_ENG_LDAP_BIND_CREDENTIAL\n      settings:\n        base_dn: ou=people,dc=eng,dc=northwind,dc=example\n    scope:\n      access_packages: [{}]\n      filters:\n        - - {{attribute: employeeId, operator: REGEX MATCH, value: \"^[0-9]{{8}}$\"}}\n          - {{attribute: accountEnabled, operator: IS TRUE}}\n    matching: [employeeNumber, uid]\n{ldap_actual}    out_of_scope: delete\n    deletion_threshold: {}\n    mappings:\n      uid:\n        expression: {}\n        apply: on_create\n      homeDirectory:\n        expression: 'Append(\"/home/\", ToLower([userName]))'\n        apply: on_create\n      loginShell:\n        constant: /bin/bash\n",
         list(ldap),
         (n / 1000).max(3),
         sq(

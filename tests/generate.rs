@@ -124,6 +124,7 @@ fn small_settings_are_lint_clean() {
             mappings: 10,
             rules: 5,
             packages: 3,
+            actual_drift: None,
         },
         &dir,
     )
@@ -323,6 +324,7 @@ fn counts_over_their_caps_are_refused() {
             rules: MAX_RULES,
             packages: MAX_PACKAGES,
             seed: 1,
+            actual_drift: None,
         }
         .check()
         .is_ok()

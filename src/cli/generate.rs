@@ -1,5 +1,5 @@
 //! `roster generate --identities N --seed S --out DIR [--mappings M --rules R --packages P]
-//! [--force]`.
+//! [--actual-drift PCT] [--force]`.
 
 use std::path::PathBuf;
 
@@ -41,6 +41,12 @@ pub struct Args {
     /// How many access packages (at most 5,000).
     #[arg(long, default_value_t = 200, value_parser = |s: &str| count(s, MAX_PACKAGES))]
     packages: usize,
+    /// Also write each target's actual state under `actual/` (and point the targets' `actual:`
+    /// settings at it): the desired state, except for PCT per cent of the identities (0 to
+    /// 100, decimals allowed) with deliberate drift: a missing account, a changed attribute, an
+    /// extra group membership, an orphan account, a disabled account that should be enabled.
+    #[arg(long, value_name = "PCT", value_parser = generate::actual::Drift::parse)]
+    actual_drift: Option<generate::actual::Drift>,
     /// Write into `--out` even when it is not empty (files of the same names are replaced).
     #[arg(long)]
     force: bool,
@@ -55,6 +61,7 @@ pub fn run(args: &Args) -> ExitStatus {
         mappings: args.mappings,
         rules: args.rules,
         packages: args.packages,
+        actual_drift: args.actual_drift,
     };
     if let Err(e) = settings.check() {
         return cannot_run(&e);
@@ -82,6 +89,28 @@ pub fn run(args: &Args) -> ExitStatus {
                 crate::escape::terminal(&args.out.display().to_string()),
                 generate::REFERENCE_DATE
             ));
+            if let Some(d) = &summary.drift {
+                let mut line = format!(
+                    "actual state: {} of {} identities drifted",
+                    d.drifted, d.identities
+                );
+                for (name, t) in &d.targets {
+                    let _ = std::fmt::Write::write_fmt(
+                        &mut line,
+                        format_args!(
+                            "; {}: {} missing, {} changed, {} extra memberships, {} orphans, {} disabled",
+                            crate::escape::terminal(name),
+                            t.missing,
+                            t.changed,
+                            t.extra_membership,
+                            t.orphan,
+                            t.disabled
+                        ),
+                    );
+                }
+                line.push_str(" (actual/drift.json)\n");
+                super::io::err(&line);
+            }
             ExitStatus::Success
         }
         Err(e) => cannot_run(&format!("`{}`: {e}", args.out.display())),

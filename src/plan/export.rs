@@ -53,6 +53,17 @@ fn is_manager(name: &str) -> bool {
 /// The accounts of one target as they would be after applying the desired state (held and
 /// absent accounts left out), with manager references resolved to identifiers.
 pub fn rows(state: &DesiredState, target: &raw::Target, name: &str) -> Vec<Row> {
+    rows_of(state, target, name, 0..state.identities.len())
+}
+
+/// [`rows`] for the identities whose index is in `range` only: a large target is written in
+/// pages without holding every row at once.
+pub fn rows_of(
+    state: &DesiredState,
+    target: &raw::Target,
+    name: &str,
+    range: std::ops::Range<usize>,
+) -> Vec<Row> {
     let ids = &state.identities;
     let Some(t) = ids.targets.iter().find(|t| t.name == name) else {
         return Vec::new();
@@ -73,7 +84,10 @@ pub fn rows(state: &DesiredState, target: &raw::Target, name: &str) -> Vec<Row> 
         .find(|(a, _)| a == "manager")
         .map(|(_, c)| c);
     let mut out = Vec::new();
-    for i in t.holders.ones() {
+    for i in t.holders.ones().skip_while(|&i| i < range.start) {
+        if i >= range.end {
+            break;
+        }
         if ids.lifecycle(i).held() {
             continue;
         }
@@ -174,6 +188,11 @@ fn json_of(v: &Value) -> Json {
 
 /// Graph `GET /users` JSON: one page without a next link.
 pub fn graph(rows: &[Row]) -> String {
+    graph_page(rows, None)
+}
+
+/// One page of Graph `GET /users` JSON; every page but the last names the next one.
+pub fn graph_page(rows: &[Row], next_link: Option<&str>) -> String {
     let value: Vec<Json> = rows
         .iter()
         .map(|r| {
@@ -193,10 +212,13 @@ pub fn graph(rows: &[Row]) -> String {
             Json::Object(o)
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
         "value": value,
     });
+    if let (Some(next), Json::Object(o)) = (next_link, &mut doc) {
+        o.insert("@odata.nextLink".into(), Json::String(next.to_string()));
+    }
     format!("{}\n", crate::escape::json_pretty(&doc))
 }
 
@@ -207,9 +229,7 @@ fn scim_put(o: &mut Map<String, Json>, path: &str, value: Json) {
     {
         let urn = format!("urn:{}", rest.get(..colon).unwrap_or(""));
         let attr = rest.get(colon + 1..).unwrap_or("");
-        let inner = o
-            .entry(urn)
-            .or_insert_with(|| Json::Object(Map::new()));
+        let inner = o.entry(urn).or_insert_with(|| Json::Object(Map::new()));
         if let Json::Object(m) = inner {
             if attr == "manager" {
                 m.insert(attr.to_string(), json!({"value": value}));
@@ -255,6 +275,12 @@ fn scim_put(o: &mut Map<String, Json>, path: &str, value: Json) {
 
 /// A SCIM `ListResponse` of `/Users`.
 pub fn scim(rows: &[Row]) -> String {
+    scim_page(rows, 1, rows.len())
+}
+
+/// One page of a SCIM `ListResponse` of `/Users`: its first resource's 1-based `startIndex`
+/// and the `totalResults` of all pages.
+pub fn scim_page(rows: &[Row], start_index: usize, total: usize) -> String {
     let resources: Vec<Json> = rows
         .iter()
         .map(|r| {
@@ -276,8 +302,8 @@ pub fn scim(rows: &[Row]) -> String {
         .collect();
     let doc = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": rows.len(),
-        "startIndex": 1,
+        "totalResults": total,
+        "startIndex": start_index,
         "itemsPerPage": rows.len(),
         "Resources": resources,
     });
@@ -305,7 +331,11 @@ pub fn ldif(rows: &[Row], directory: bool) -> String {
     for r in rows {
         ldif_line(&mut out, "dn", &r.id);
         if directory {
-            let _ = writeln!(out, "userAccountControl: {}", if r.enabled { 512 } else { 514 });
+            let _ = writeln!(
+                out,
+                "userAccountControl: {}",
+                if r.enabled { 512 } else { 514 }
+            );
         }
         for (n, v) in &r.attributes {
             if n.eq_ignore_ascii_case("parentDistinguishedName") {
@@ -364,8 +394,7 @@ pub fn export(state: &DesiredState, target: &raw::Target, name: &str, format: Fo
         Format::Scim => scim(&rows),
         Format::Ldif => ldif(&rows, target.kind.value == raw::TargetKind::Directory),
         Format::Csv => {
-            let attributes: Vec<String> =
-                target.mappings.keys().map(|k| k.value.clone()).collect();
+            let attributes: Vec<String> = target.mappings.keys().map(|k| k.value.clone()).collect();
             csv(&rows, &attributes)
         }
     }
@@ -376,7 +405,10 @@ pub fn export(state: &DesiredState, target: &raw::Target, name: &str, format: Fo
 /// once the desired memberships are applied. `parent` is the groups' OU.
 pub fn ldif_groups(state: &DesiredState, rows: &[Row], parent: &str) -> String {
     let ids = &state.identities;
-    let dn_of: HashMap<&str, &str> = rows.iter().map(|r| (r.key.as_str(), r.id.as_str())).collect();
+    let dn_of: HashMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.id.as_str()))
+        .collect();
     let mut out = String::new();
     for (name, members) in &ids.groups {
         ldif_line(&mut out, "dn", &format!("CN={},{parent}", escape_rdn(name)));
