@@ -195,9 +195,14 @@ pub(super) fn write(
         .map_err(|e| invalid(e.to_string()))?;
     let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
     if state.cannot_run() {
-        return Err(invalid(
-            "the generated organisation cannot be evaluated".to_string(),
-        ));
+        let why = state
+            .issues
+            .iter()
+            .find(|i| i.code.stops_evaluation())
+            .map_or_else(String::new, |i| format!(": {}", i.message));
+        return Err(invalid(format!(
+            "the generated organisation cannot be evaluated, so no actual state is written{why} (an organisation of fewer than 100 identities has no guests)"
+        )));
     }
     let targets = targets_of(&loaded, &state);
     let plans = decide(seed, drift, &policy, &state, &targets);

@@ -409,16 +409,28 @@ pub fn ldif_groups(state: &DesiredState, rows: &[Row], parent: &str) -> String {
         .iter()
         .map(|r| (r.key.as_str(), r.id.as_str()))
         .collect();
-    let mut out = String::new();
-    for (name, members) in &ids.groups {
-        ldif_line(&mut out, "dn", &format!("CN={},{parent}", escape_rdn(name)));
-        out.push_str("objectClass: top\nobjectClass: group\n");
-        ldif_line(&mut out, "cn", name);
-        let mut dns: Vec<&str> = members
+    let groups = ids.groups.iter().map(|(name, members)| {
+        let dns: Vec<&str> = members
             .ones()
             .filter_map(|i| ids.key(i))
             .filter_map(|k| dn_of.get(k).copied())
             .collect();
+        (name.as_str(), dns)
+    });
+    ldif_group_entries(groups, parent)
+}
+
+/// LDIF group entries (`objectClass: group`, `cn`, `member`) under `parent`: each group's
+/// name and its members' DNs (written sorted).
+pub fn ldif_group_entries<'a>(
+    groups: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+    parent: &str,
+) -> String {
+    let mut out = String::new();
+    for (name, mut dns) in groups {
+        ldif_line(&mut out, "dn", &format!("CN={},{parent}", escape_rdn(name)));
+        out.push_str("objectClass: top\nobjectClass: group\n");
+        ldif_line(&mut out, "cn", name);
         dns.sort_unstable();
         for dn in dns {
             ldif_line(&mut out, "member", dn);

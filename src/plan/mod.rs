@@ -19,6 +19,7 @@
 //! account is enabled, a group's members) plans nothing about it; a target whose export could
 //! not be read completely is not planned.
 
+pub mod apply;
 pub mod export;
 pub mod matching;
 pub mod members;
