@@ -41,6 +41,32 @@ pub struct Found {
     pub claimed: HashSet<usize>,
 }
 
+/// The desired values of one matching attribute: the desired state's for the identities that
+/// hold an account, computed by the same mapping for everyone else (without copying either
+/// into a column of its own).
+pub struct Key<'a> {
+    /// The matching attribute.
+    pub name: String,
+    /// Who holds an account, and the desired state's values.
+    pub held: Option<(&'a crate::rule::sets::Bitset, &'a Column)>,
+    /// The values computed for everyone.
+    pub all: Option<Column>,
+}
+
+const NULL: Value = Value::Null;
+
+impl Key<'_> {
+    /// The value of identity `i`.
+    pub fn get(&self, i: usize) -> &Value {
+        match (&self.held, &self.all) {
+            (Some((holders, held)), _) if holders.contains(i) => held.get(i),
+            (_, Some(all)) => all.get(i),
+            (Some((_, held)), None) => held.get(i),
+            (None, None) => &NULL,
+        }
+    }
+}
+
 /// Folds a value for matching.
 fn fold(text: &str) -> String {
     text.to_lowercase()
@@ -57,14 +83,21 @@ fn texts(v: &Value) -> Vec<String> {
 
 /// Matches every identity by `keys` (matching attribute, desired value per identity, in
 /// precedence order) against the accounts.
-pub fn match_all(keys: &[(String, Column)], users: &Accounts, n: usize) -> Found {
+pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
     // Per matching attribute: folded value → rows.
     let indexes: Vec<HashMap<String, Vec<usize>>> = keys
         .iter()
-        .map(|(name, _)| {
+        .map(|key| {
             let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-            for r in 0..users.len() {
-                if let Cell::Value(v) = users.cell(r, name) {
+            // The attribute is looked up once, not once per account.
+            let Some(attribute) = users.attribute(&key.name) else {
+                return index;
+            };
+            for r in attribute.present.ones() {
+                if let Cell::Value(v) = match attribute.values.get(r) {
+                    Value::Null => Cell::Null,
+                    v => Cell::Value(v),
+                } {
                     for t in texts(v) {
                         let rows = index.entry(t).or_default();
                         if rows.last() != Some(&r) {
@@ -82,8 +115,9 @@ pub fn match_all(keys: &[(String, Column)], users: &Accounts, n: usize) -> Found
     for i in 0..n {
         let mut had_value = false;
         let mut decided = None;
-        for ((name, column), index) in keys.iter().zip(&indexes) {
-            let wanted = texts(column.get(i));
+        for (key, index) in keys.iter().zip(&indexes) {
+            let name = &key.name;
+            let wanted = texts(key.get(i));
             if wanted.is_empty() {
                 continue;
             }

@@ -781,26 +781,14 @@ fn plan_target(
     let now = state.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let matching_names: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
     // Matching values: the desired state's for holders, computed for everyone else.
-    let mut keys: Vec<(String, Column)> = Vec::new();
+    let mut keys: Vec<matching::Key<'_>> = Vec::new();
     for m in &matching_names {
         let all = values_for_all(loaded, policy, state, name, m, now);
         let held = desired
             .attributes
             .iter()
             .find(|(a, _, _)| a == m)
-            .map(|(_, c, _)| c);
-        let column = match (all, held) {
-            (Some(all), Some(held)) => Column::from_values((0..n).map(|i| {
-                if desired.holders.contains(i) {
-                    held.get(i).clone()
-                } else {
-                    all.get(i).clone()
-                }
-            })),
-            (Some(all), None) => all,
-            (None, Some(held)) => held.clone(),
-            (None, None) => Column::nulls(n),
-        };
+            .map(|(_, c, _)| (&desired.holders, c));
         if users.attribute(m).is_none() && !users.is_empty() {
             out.issues.push(
                 DataIssue::new(
@@ -813,7 +801,11 @@ fn plan_target(
                 .help("export the matching attributes (`$select` them, or add the column)"),
             );
         }
-        keys.push((m.clone(), column));
+        keys.push(matching::Key {
+            name: m.clone(),
+            held,
+            all,
+        });
     }
     let found = matching::match_all(&keys, users, n);
     let parent_dn_of = |r: usize| -> Option<String> {
@@ -867,6 +859,19 @@ fn plan_target(
         .unmatched_accounts
         .as_ref()
         .map_or(raw::UnmatchedAccounts::Leave, |u| u.value);
+    // Per desired attribute, what is the same for every identity: applied on creation only,
+    // a manager reference, and the export's attribute (looked up once, not per account).
+    let per_attribute: Vec<(bool, bool, Option<&crate::actual::Attribute>)> = desired
+        .attributes
+        .iter()
+        .map(|(aname, _, _)| {
+            (
+                mapping_of(aname).is_some_and(|m| m.on_create),
+                is_manager_reference(aname),
+                users.attribute(aname),
+            )
+        })
+        .collect();
     let mut enabled_unknown = 0usize;
     let mut not_exported: BTreeMap<String, usize> = BTreeMap::new();
 
@@ -944,11 +949,12 @@ fn plan_target(
                 }
                 let mut attrs = Vec::new();
                 let mut mv = None;
-                for (aname, column, absent) in &desired.attributes {
+                for ((aname, column, absent), &(on_create, manager, exported)) in
+                    desired.attributes.iter().zip(&per_attribute)
+                {
                     if absent.as_ref().is_some_and(|b| b.contains(i)) {
                         continue;
                     }
-                    let on_create = mapping_of(aname).is_some_and(|m| m.on_create);
                     if ldif && aname.eq_ignore_ascii_case(PARENT_DN) {
                         if on_create {
                             continue;
@@ -965,25 +971,30 @@ fn plan_target(
                     if on_create {
                         continue;
                     }
-                    let want = if is_manager_reference(aname) {
+                    let want: std::borrow::Cow<'_, Value> = if manager {
                         match manager_ref(i) {
-                            Some(v) => v,
+                            Some(v) => std::borrow::Cow::Owned(v),
                             // The manager has no account here: the reference cannot be
                             // resolved, and is left as it is.
                             None if !column.get(i).is_null() => continue,
-                            None => Value::Null,
+                            None => std::borrow::Cow::Owned(Value::Null),
                         }
                     } else {
-                        column.get(i).clone()
+                        std::borrow::Cow::Borrowed(column.get(i))
                     };
+                    let want = want.as_ref();
                     // An attribute the export holds for some accounts but not this one has
                     // no value here (LDAP stores no empty attribute, SCIM and Graph omit
                     // unset ones); one it holds for none was not exported: unknown.
-                    let have = match users.cell(r, aname) {
-                        Cell::Absent if users.attribute(aname).is_some() => Cell::Null,
-                        c => c,
+                    let have = match exported {
+                        None => Cell::Absent,
+                        Some(a) if !a.present.contains(r) => Cell::Null,
+                        Some(a) => match a.values.get(r) {
+                            Value::Null => Cell::Null,
+                            v => Cell::Value(v),
+                        },
                     };
-                    let compared = if is_manager_reference(aname) && ldif {
+                    let compared = if manager && ldif {
                         match (&want, have) {
                             (Value::Str(w), Cell::Value(Value::Str(h))) => {
                                 if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
