@@ -9,8 +9,8 @@ mod generate;
 mod graph;
 mod io;
 mod lint;
-mod plan;
 pub mod output;
+mod plan;
 mod rule;
 pub mod schema;
 

@@ -207,9 +207,7 @@ fn scim_put(o: &mut Map<String, Json>, path: &str, value: Json) {
     {
         let urn = format!("urn:{}", rest.get(..colon).unwrap_or(""));
         let attr = rest.get(colon + 1..).unwrap_or("");
-        let inner = o
-            .entry(urn)
-            .or_insert_with(|| Json::Object(Map::new()));
+        let inner = o.entry(urn).or_insert_with(|| Json::Object(Map::new()));
         if let Json::Object(m) = inner {
             if attr == "manager" {
                 m.insert(attr.to_string(), json!({"value": value}));
@@ -305,7 +303,11 @@ pub fn ldif(rows: &[Row], directory: bool) -> String {
     for r in rows {
         ldif_line(&mut out, "dn", &r.id);
         if directory {
-            let _ = writeln!(out, "userAccountControl: {}", if r.enabled { 512 } else { 514 });
+            let _ = writeln!(
+                out,
+                "userAccountControl: {}",
+                if r.enabled { 512 } else { 514 }
+            );
         }
         for (n, v) in &r.attributes {
             if n.eq_ignore_ascii_case("parentDistinguishedName") {
@@ -364,8 +366,7 @@ pub fn export(state: &DesiredState, target: &raw::Target, name: &str, format: Fo
         Format::Scim => scim(&rows),
         Format::Ldif => ldif(&rows, target.kind.value == raw::TargetKind::Directory),
         Format::Csv => {
-            let attributes: Vec<String> =
-                target.mappings.keys().map(|k| k.value.clone()).collect();
+            let attributes: Vec<String> = target.mappings.keys().map(|k| k.value.clone()).collect();
             csv(&rows, &attributes)
         }
     }
@@ -376,7 +377,10 @@ pub fn export(state: &DesiredState, target: &raw::Target, name: &str, format: Fo
 /// once the desired memberships are applied. `parent` is the groups' OU.
 pub fn ldif_groups(state: &DesiredState, rows: &[Row], parent: &str) -> String {
     let ids = &state.identities;
-    let dn_of: HashMap<&str, &str> = rows.iter().map(|r| (r.key.as_str(), r.id.as_str())).collect();
+    let dn_of: HashMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.id.as_str()))
+        .collect();
     let mut out = String::new();
     for (name, members) in &ids.groups {
         ldif_line(&mut out, "dn", &format!("CN={},{parent}", escape_rdn(name)));

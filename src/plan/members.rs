@@ -65,12 +65,18 @@ pub(super) fn plan_memberships(
         .map(|(i, u)| (*i, u.of.as_str()))
         .collect();
     let may_change = |i: usize| -> bool {
-        !found.disputed.contains(&i) && holds.reason(name, i).is_none() && desired.holders.contains(i)
+        !found.disputed.contains(&i)
+            && holds.reason(name, i).is_none()
+            && desired.holders.contains(i)
     };
     let display = |kind: &str, n: &str| state.display_names.get(&format!("{kind}:{n}")).cloned();
 
     if let Some(groups) = &a.groups {
-        let name_attr = if groups.format == Format::Ldif { "cn" } else { "displayName" };
+        let name_attr = if groups.format == Format::Ldif {
+            "cn"
+        } else {
+            "displayName"
+        };
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for r in 0..groups.len() {
             if let Some(n) = text_of(groups, r, name_attr) {
@@ -79,7 +85,10 @@ pub(super) fn plan_memberships(
         }
         let mut missing = Vec::new();
         for (gname, members) in &ids.groups {
-            let mut rows: Vec<usize> = by_name.get(&gname.to_lowercase()).cloned().unwrap_or_default();
+            let mut rows: Vec<usize> = by_name
+                .get(&gname.to_lowercase())
+                .cloned()
+                .unwrap_or_default();
             if rows.is_empty()
                 && let Some(d) = display("group", gname)
             {
@@ -141,9 +150,7 @@ pub(super) fn plan_memberships(
                 let Some(&i) = owner.get(&r) else {
                     continue;
                 };
-                if members.contains(i)
-                    || !may_change(i)
-                    || undetermined.contains(&(i, of.as_str()))
+                if members.contains(i) || !may_change(i) || undetermined.contains(&(i, of.as_str()))
                 {
                     continue;
                 }
@@ -198,9 +205,12 @@ pub(super) fn plan_memberships(
             }
             let package = text_of(assignments, r, "accessPackage.displayName")
                 .and_then(|d| package_of.get(&d.to_lowercase()).copied());
-            let user = text_of(assignments, r, "target.objectId").and_then(|u| by_id.get(u.as_str()).copied());
+            let user = text_of(assignments, r, "target.objectId")
+                .and_then(|u| by_id.get(u.as_str()).copied());
             if let (Some(p), Some(u)) = (package, user) {
-                held.entry((p, u)).or_default().push(assignments.id(r).to_string());
+                held.entry((p, u))
+                    .or_default()
+                    .push(assignments.id(r).to_string());
             }
         }
         for (p, holders) in &ids.packages {

@@ -131,10 +131,10 @@ pub struct AttributeChange {
     /// What it will hold.
     pub after: serde_json::Value,
     /// For a multi-valued attribute: the values added.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<String>,
     /// For a multi-valued attribute: the values removed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,
 }
 
@@ -154,19 +154,19 @@ pub struct Change {
     /// matches nobody).
     pub lifecycle: Option<Label>,
     /// The attributes set (create) or changed (update).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeChange>,
     /// The group of a membership change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The access package of an assignment change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_package: Option<String>,
     /// A move's present parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// A move's new parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Why, in words.
     pub reason: String,
@@ -523,9 +523,17 @@ pub fn plan(
             let sample: Vec<String> = out
                 .changes
                 .iter()
-                .filter(|c| c.target == a.target && matches!(c.action, Action::Disable | Action::Delete))
+                .filter(|c| {
+                    c.target == a.target && matches!(c.action, Action::Disable | Action::Delete)
+                })
                 .take(5)
-                .map(|c| format!("{} `{}`", c.action.word(), c.account.as_deref().unwrap_or("")))
+                .map(|c| {
+                    format!(
+                        "{} `{}`",
+                        c.action.word(),
+                        c.account.as_deref().unwrap_or("")
+                    )
+                })
                 .collect();
             out.issues.push(
                 DataIssue::new(
@@ -549,7 +557,8 @@ pub fn plan(
     }
     label(state, &mut out.changes);
     order(&mut out.changes, &depth, state);
-    out.held.sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
+    out.held
+        .sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
     out.orphans
         .sort_by(|a, b| (&a.target, &a.account).cmp(&(&b.target, &b.account)));
     out.disputed.sort_by(|a, b| {
@@ -645,13 +654,20 @@ fn label(state: &DesiredState, changes: &mut [Change]) {
             .identities
             .position(id)
             .map_or(Lifecycle::Unknown, |i| state.identities.lifecycle(i));
-        let has = |a: Action| ks.iter().any(|&k| changes.get(k).is_some_and(|c| c.action == a));
+        let has = |a: Action| {
+            ks.iter()
+                .any(|&k| changes.get(k).is_some_and(|c| c.action == a))
+        };
         let l = match lifecycle {
-            Lifecycle::Leaver | Lifecycle::Deleted if has(Action::Disable) || has(Action::Delete) => {
+            Lifecycle::Leaver | Lifecycle::Deleted
+                if has(Action::Disable) || has(Action::Delete) =>
+            {
                 Label::Leaver
             }
             Lifecycle::Active if has(Action::Enable) && !has(Action::Create) => Label::Rehire,
-            Lifecycle::Active | Lifecycle::PreHire if has(Action::Create) || has(Action::Enable) => {
+            Lifecycle::Active | Lifecycle::PreHire
+                if has(Action::Create) || has(Action::Enable) =>
+            {
                 Label::Joiner
             }
             _ => Label::Mover,
@@ -710,7 +726,12 @@ fn values_for_all(
         target.to_string(),
         attribute.to_string(),
     ))?;
-    let column_of = |name: &str| ids.attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c);
+    let column_of = |name: &str| {
+        ids.attributes
+            .iter()
+            .find(|(a, _)| a == name)
+            .map(|(_, c)| c)
+    };
     let (how, inputs) = crate::eval::resolve(policy, mapping, |node| match node {
         NodeId::Attribute(a) => column_of(a),
         _ => None,
@@ -812,11 +833,7 @@ fn plan_target(
         .map(|(_, c)| c);
     let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
     // The account of each linked identity, and who will be created.
-    let linked_row: HashMap<usize, usize> = found
-        .linked
-        .iter()
-        .map(|(&i, &r)| (i, r))
-        .collect();
+    let linked_row: HashMap<usize, usize> = found.linked.iter().map(|(&i, &r)| (i, r)).collect();
     let created: HashSet<usize> = (0..n)
         .filter(|&i| {
             desired.holders.contains(i)
@@ -835,7 +852,9 @@ fn plan_target(
             return Some(Value::Str(users.id(r).to_string()));
         }
         if created.contains(&j) {
-            return Some(Value::Str(format!("(account of `{key}`, created in this plan)")));
+            return Some(Value::Str(format!(
+                "(account of `{key}`, created in this plan)"
+            )));
         }
         None
     };
@@ -853,7 +872,12 @@ fn plan_target(
     for d in &found.disputes {
         out.disputed.push(Dispute {
             target: name.to_string(),
-            identities: d.identities.iter().filter_map(|&i| ids.key(i)).map(str::to_string).collect(),
+            identities: d
+                .identities
+                .iter()
+                .filter_map(|&i| ids.key(i))
+                .map(str::to_string)
+                .collect(),
             accounts: d.rows.iter().map(|&r| users.id(r).to_string()).collect(),
             reason: d.reason.clone(),
         });
@@ -898,13 +922,19 @@ fn plan_target(
                         Action::Enable,
                         Some(i),
                         Some(r),
-                        format!("lifecycle `{}`: the account should be enabled", lifecycle.word()),
+                        format!(
+                            "lifecycle `{}`: the account should be enabled",
+                            lifecycle.word()
+                        ),
                     )),
                     Some(true) if !want_enabled => out.changes.push(change(
                         Action::Disable,
                         Some(i),
                         Some(r),
-                        format!("lifecycle `{}`: the account should be disabled", lifecycle.word()),
+                        format!(
+                            "lifecycle `{}`: the account should be disabled",
+                            lifecycle.word()
+                        ),
                     )),
                     // Unknown: nothing can be planned; worth a warning only when the account
                     // should be disabled.
@@ -924,7 +954,8 @@ fn plan_target(
                         }
                         if let (Value::Str(want), Some(have)) = (column.get(i), parent_dn_of(r))
                             && !want.is_empty()
-                            && crate::actual::canonical_dn(want) != crate::actual::canonical_dn(&have)
+                            && crate::actual::canonical_dn(want)
+                                != crate::actual::canonical_dn(&have)
                         {
                             mv = Some((have, want.clone()));
                         }
@@ -954,7 +985,8 @@ fn plan_target(
                     let compared = if is_manager_reference(aname) && ldif {
                         match (&want, have) {
                             (Value::Str(w), Cell::Value(Value::Str(h))) => {
-                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h) {
+                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
+                                {
                                     values::Compared::Same
                                 } else {
                                     values::Compared::Different
@@ -1005,7 +1037,11 @@ fn plan_target(
                         None,
                         format!(
                             "no account matches by {}",
-                            matching_names.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                            matching_names
+                                .iter()
+                                .map(|m| format!("`{m}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     );
                     for (aname, column, absent) in &desired.attributes {
@@ -1020,7 +1056,8 @@ fn plan_target(
                         if values::empty(&want) {
                             continue;
                         }
-                        c.attributes.push(attribute_change(aname, &want, Cell::Null));
+                        c.attributes
+                            .push(attribute_change(aname, &want, Cell::Null));
                     }
                     if !desired.enabled.contains(i) {
                         c.reason.push_str("; created disabled");
@@ -1033,7 +1070,11 @@ fn plan_target(
                         account: None,
                         reason: format!(
                             "{NO_MATCHING_VALUE} ({}): Entra skips the object",
-                            matching_names.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                            matching_names
+                                .iter()
+                                .map(|m| format!("`{m}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     });
                 }
@@ -1046,16 +1087,29 @@ fn plan_target(
                         _ => (Some(Action::Delete), "the retention after leaving is over".to_string()),
                     }
                 } else {
-                    let why = format!("lifecycle `{}`, not in the target's scope", lifecycle.word());
+                    let why = format!(
+                        "lifecycle `{}`, not in the target's scope",
+                        lifecycle.word()
+                    );
                     match out_of_scope {
-                        raw::OutOfScope::Leave => (None, format!("{why}; the target leaves such accounts (`out_of_scope: leave`)")),
+                        raw::OutOfScope::Leave => (
+                            None,
+                            format!(
+                                "{why}; the target leaves such accounts (`out_of_scope: leave`)"
+                            ),
+                        ),
                         raw::OutOfScope::Delete => (Some(Action::Delete), why),
                         raw::OutOfScope::Disable => match users.is_enabled(r) {
                             Some(true) => (Some(Action::Disable), why),
                             Some(false) => (None, format!("{why}; already disabled")),
                             None => {
                                 enabled_unknown += 1;
-                                (None, format!("{why}; the export does not say whether it is enabled, so no disable is planned"))
+                                (
+                                    None,
+                                    format!(
+                                        "{why}; the export does not say whether it is enabled, so no disable is planned"
+                                    ),
+                                )
                             }
                         },
                     }
@@ -1130,8 +1184,7 @@ fn plan_target(
         name: name.to_string(),
         format: users.format.name().to_string(),
         accounts: users.len(),
-        managed: found.linked.len()
-            + found.disputes.iter().map(|d| d.rows.len()).sum::<usize>(),
+        managed: found.linked.len() + found.disputes.iter().map(|d| d.rows.len()).sum::<usize>(),
         destructive: 0,
         threshold: 0,
         fingerprint: String::new(),

@@ -165,13 +165,13 @@ fn read_target(
                     .file_name()
                     .map(|f| f.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                (
-                    std::fs::canonicalize(dir).ok(),
-                    dir.join(name),
-                    leaf,
-                )
+                (std::fs::canonicalize(dir).ok(), dir.join(name), leaf)
             }
-            None => (loaded.access.root.clone(), base.to_path_buf(), rel.to_string()),
+            None => (
+                loaded.access.root.clone(),
+                base.to_path_buf(),
+                rel.to_string(),
+            ),
         };
         match files::resolve_inside(root.as_deref(), &dir, &rel) {
             Ok(p) => Some(p),

@@ -59,7 +59,12 @@ pub fn last_line(plan: &Plan) -> String {
 /// The order changes are shown to people in: destructive first.
 fn shown_order(changes: &[Change]) -> Vec<&Change> {
     let mut v: Vec<&Change> = changes.iter().collect();
-    v.sort_by_key(|c| (!c.action.destructive(), std::cmp::Reverse(matches!(c.action, Action::Delete))));
+    v.sort_by_key(|c| {
+        (
+            !c.action.destructive(),
+            std::cmp::Reverse(matches!(c.action, Action::Delete)),
+        )
+    });
     v
 }
 
@@ -95,9 +100,15 @@ pub fn human(plan: &Plan) -> String {
         out.push_str("No changes. The targets hold the desired state.\n\n");
     }
     for c in shown_order(&plan.changes) {
-        let label = c
-            .lifecycle
-            .map_or(String::new(), |l| format!(" [{}]", serde_json::to_value(l).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()));
+        let label = c.lifecycle.map_or(String::new(), |l| {
+            format!(
+                " [{}]",
+                serde_json::to_value(l)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            )
+        });
         let _ = writeln!(out, "  {} {}{}", sign(c.action), subject(c), label);
         let _ = writeln!(out, "      # {}", t(&c.reason));
         if let (Some(from), Some(to)) = (&c.from, &c.to) {
@@ -109,10 +120,18 @@ pub fn human(plan: &Plan) -> String {
             } else if !a.added.is_empty() || !a.removed.is_empty() {
                 let _ = writeln!(out, "      ~ {}", t(&a.name));
                 for v in &a.added {
-                    let _ = writeln!(out, "          + {}", json_value(&serde_json::Value::String(v.clone())));
+                    let _ = writeln!(
+                        out,
+                        "          + {}",
+                        json_value(&serde_json::Value::String(v.clone()))
+                    );
                 }
                 for v in &a.removed {
-                    let _ = writeln!(out, "          - {}", json_value(&serde_json::Value::String(v.clone())));
+                    let _ = writeln!(
+                        out,
+                        "          - {}",
+                        json_value(&serde_json::Value::String(v.clone()))
+                    );
                 }
             } else {
                 let _ = writeln!(
@@ -132,8 +151,16 @@ pub fn human(plan: &Plan) -> String {
                 out,
                 "  ! {}: identities {} / accounts {}: {}",
                 t(&d.target),
-                d.identities.iter().map(|i| t(i)).collect::<Vec<_>>().join(", "),
-                d.accounts.iter().map(|a| t(a)).collect::<Vec<_>>().join(", "),
+                d.identities
+                    .iter()
+                    .map(|i| t(i))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.accounts
+                    .iter()
+                    .map(|a| t(a))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 t(&d.reason)
             );
         }
@@ -147,7 +174,9 @@ pub fn human(plan: &Plan) -> String {
                 "  ? {}: {}{}: {}",
                 t(&o.target),
                 t(&o.account),
-                o.identity.as_deref().map_or(String::new(), |i| format!(" ({})", t(i))),
+                o.identity
+                    .as_deref()
+                    .map_or(String::new(), |i| format!(" ({})", t(i))),
                 t(&o.reason)
             );
         }
@@ -160,7 +189,9 @@ pub fn human(plan: &Plan) -> String {
                 "  = {}: {}{}: {}",
                 t(&h.target),
                 t(&h.identity),
-                h.account.as_deref().map_or(String::new(), |a| format!(" ({})", t(a))),
+                h.account
+                    .as_deref()
+                    .map_or(String::new(), |a| format!(" ({})", t(a))),
                 t(&h.reason)
             );
         }
@@ -234,21 +265,63 @@ pub fn jsonl(plan: &Plan, mut w: impl std::io::Write) -> std::io::Result<()> {
         summary: &plan.summary,
         targets: &plan.targets,
     };
-    writeln!(w, "{}", json_compact(&Line { kind: "summary", item: &head }))?;
+    writeln!(
+        w,
+        "{}",
+        json_compact(&Line {
+            kind: "summary",
+            item: &head
+        })
+    )?;
     for c in &plan.changes {
-        writeln!(w, "{}", json_compact(&Line { kind: "change", item: c }))?;
+        writeln!(
+            w,
+            "{}",
+            json_compact(&Line {
+                kind: "change",
+                item: c
+            })
+        )?;
     }
     for h in &plan.held {
-        writeln!(w, "{}", json_compact(&Line { kind: "held", item: h }))?;
+        writeln!(
+            w,
+            "{}",
+            json_compact(&Line {
+                kind: "held",
+                item: h
+            })
+        )?;
     }
     for d in &plan.disputed {
-        writeln!(w, "{}", json_compact(&Line { kind: "disputed", item: d }))?;
+        writeln!(
+            w,
+            "{}",
+            json_compact(&Line {
+                kind: "disputed",
+                item: d
+            })
+        )?;
     }
     for o in &plan.orphans {
-        writeln!(w, "{}", json_compact(&Line { kind: "orphan", item: o }))?;
+        writeln!(
+            w,
+            "{}",
+            json_compact(&Line {
+                kind: "orphan",
+                item: o
+            })
+        )?;
     }
     for i in &plan.issues {
-        writeln!(w, "{}", json_compact(&Line { kind: "issue", item: i }))?;
+        writeln!(
+            w,
+            "{}",
+            json_compact(&Line {
+                kind: "issue",
+                item: i
+            })
+        )?;
     }
     Ok(())
 }
@@ -277,8 +350,19 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-        s.create, s.update, s.moves, s.enable, s.disable, s.delete, s.member_add, s.member_remove,
-        s.package_add, s.package_remove, s.orphan, s.disputed, s.held + s.skipped
+        s.create,
+        s.update,
+        s.moves,
+        s.enable,
+        s.disable,
+        s.delete,
+        s.member_add,
+        s.member_remove,
+        s.package_add,
+        s.package_remove,
+        s.orphan,
+        s.disputed,
+        s.held + s.skipped
     );
     out.push_str("| target | format | accounts | managed | disables + deletes | threshold | status |\n|---|---|---:|---:|---:|---:|---|\n");
     for tp in &plan.targets {
@@ -305,9 +389,17 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     let mut by_action: std::collections::BTreeMap<(bool, Action), Vec<&Change>> =
         std::collections::BTreeMap::new();
     for c in &plan.changes {
-        by_action.entry((!c.action.destructive(), c.action)).or_default().push(c);
+        by_action
+            .entry((!c.action.destructive(), c.action))
+            .or_default()
+            .push(c);
     }
-    for ((_, action), changes) in by_action.iter().rev().filter(|((d, _), _)| !*d).chain(by_action.iter().filter(|((d, _), _)| *d)) {
+    for ((_, action), changes) in by_action
+        .iter()
+        .rev()
+        .filter(|((d, _), _)| !*d)
+        .chain(by_action.iter().filter(|((d, _), _)| *d))
+    {
         let rows = changes
             .iter()
             .map(|c| {
@@ -449,7 +541,10 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
         out.push_str("\n</details>\n\n");
     }
     if cut > 0 {
-        let _ = writeln!(out, "{cut} more rows are not shown: the comment would be too long. The full plan is in `--format json`.\n");
+        let _ = writeln!(
+            out,
+            "{cut} more rows are not shown: the comment would be too long. The full plan is in `--format json`.\n"
+        );
     }
     let _ = writeln!(out, "{}", last_line(plan));
     out

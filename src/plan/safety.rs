@@ -56,7 +56,10 @@ pub(super) fn check(
         .iter()
         .filter(|c| c.target == name && matches!(c.action, Action::Disable | Action::Delete))
         .collect();
-    let deletes = destructive.iter().filter(|c| c.action == Action::Delete).count();
+    let deletes = destructive
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .count();
     let disables = destructive.len() - deletes;
     let absolute = target
         .deletion_threshold
@@ -109,16 +112,25 @@ pub fn approval_mismatches(
             }
             let mut why = Vec::new();
             if a.deletes.value as usize != deletes {
-                why.push(format!("it approves {} deletes, the plan has {deletes}", a.deletes.value));
+                why.push(format!(
+                    "it approves {} deletes, the plan has {deletes}",
+                    a.deletes.value
+                ));
             }
             if a.disables.value as usize != disables {
-                why.push(format!("it approves {} disables, the plan has {disables}", a.disables.value));
+                why.push(format!(
+                    "it approves {} disables, the plan has {disables}",
+                    a.disables.value
+                ));
             }
             if !a.fingerprint.value.eq_ignore_ascii_case(&tp.fingerprint) {
                 why.push("its fingerprint is not this plan's".to_string());
             }
             if !holds_on(&a.expires.value, as_of) {
-                why.push(format!("it expired on {} (or that is not a `YYYY-MM-DD` date)", a.expires.value));
+                why.push(format!(
+                    "it expired on {} (or that is not a `YYYY-MM-DD` date)",
+                    a.expires.value
+                ));
             }
             out.push(format!("approval `{}`: {}", aname.value, why.join("; ")));
         }

@@ -43,7 +43,8 @@ fn write_desired(loaded: &Loaded, state: &DesiredState, dir: &Path, by_target: b
             };
             let place = |p: &str| {
                 if by_target {
-                    dir.join(&name.value).join(Path::new(p).file_name().unwrap())
+                    dir.join(&name.value)
+                        .join(Path::new(p).file_name().unwrap())
                 } else {
                     dir.join(p)
                 }
@@ -59,8 +60,7 @@ fn write_desired(loaded: &Loaded, state: &DesiredState, dir: &Path, by_target: b
             std::fs::write(&users, text).unwrap();
             if let Some(g) = &x.value.groups {
                 let parent = "OU=Groups,DC=corp,DC=northwind,DC=example";
-                std::fs::write(place(&g.value), export::ldif_groups(state, &rows, parent))
-                    .unwrap();
+                std::fs::write(place(&g.value), export::ldif_groups(state, &rows, parent)).unwrap();
             }
         }
     }
@@ -84,7 +84,14 @@ fn a_plan_against_the_desired_state_itself_is_empty() {
     let mut issues = Vec::new();
     let actual = read::read_all(&loaded, &locations, &mut issues);
     assert_eq!(actual.len(), 3, "{issues:?}");
-    let plan = plan(&loaded, &policy, &state, &actual, issues, Options { as_of: as_of() });
+    let plan = plan(
+        &loaded,
+        &policy,
+        &state,
+        &actual,
+        issues,
+        Options { as_of: as_of() },
+    );
     let _ = std::fs::remove_dir_all(&tmp);
     assert!(
         plan.changes.is_empty(),

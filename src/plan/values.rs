@@ -58,7 +58,9 @@ pub fn same(want: &Value, have: &Value) -> bool {
     }
     match (want, have) {
         (Value::List(a), Value::List(b)) => set_of(a) == set_of(b),
-        (Value::List(a), b) | (b, Value::List(a)) => a.len() == 1 && a.first().is_some_and(|x| same(x, b)),
+        (Value::List(a), b) | (b, Value::List(a)) => {
+            a.len() == 1 && a.first().is_some_and(|x| same(x, b))
+        }
         (Value::Bool(a), b) | (b, Value::Bool(a)) => truth(b) == Some(*a),
         (Value::Int(a), b) | (b, Value::Int(a)) => number(b) == Some(*a),
         (Value::Date(a), b) | (b, Value::Date(a)) => date(b) == Some(*a),
@@ -140,7 +142,10 @@ mod tests {
             &Value::List(vec![s("b"), s("a")]),
             &Value::List(vec![s("a"), s("b"), s("a")])
         ));
-        assert!(!same(&Value::List(vec![s("a")]), &Value::List(vec![s("a"), s("c")])));
+        assert!(!same(
+            &Value::List(vec![s("a")]),
+            &Value::List(vec![s("a"), s("c")])
+        ));
         assert!(same(&Value::List(vec![s("a")]), &s("a")));
         assert!(!same(&s("Smith"), &s("smith")), "case is a change");
         assert!(same(&Value::Null, &s("")));

@@ -135,9 +135,14 @@ pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
         for t in p.targets.values() {
             if let Some(x) = &t.value.actual {
                 let x = &x.value;
-                for path in [Some(&x.users), x.groups.as_ref(), x.members.as_ref(), x.assignments.as_ref()]
-                    .into_iter()
-                    .flatten()
+                for path in [
+                    Some(&x.users),
+                    x.groups.as_ref(),
+                    x.members.as_ref(),
+                    x.assignments.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
                 {
                     source_path(loaded, file, path, diags);
                 }

@@ -1254,7 +1254,10 @@ impl<'a> Checker<'a> {
                 a.file,
                 approval.target.span,
                 Code::InvalidApproval,
-                format!("approval `{}` names no target `{}`", a.name.value, approval.target.value),
+                format!(
+                    "approval `{}` names no target `{}`",
+                    a.name.value, approval.target.value
+                ),
             );
             d.help = Some(match hint {
                 Some(h) => format!("did you mean `{h}`?"),
@@ -1268,7 +1271,10 @@ impl<'a> Checker<'a> {
                 a.file,
                 approval.fingerprint.span,
                 Code::InvalidApproval,
-                format!("the fingerprint of approval `{}` is not `sha256:` and 64 hex digits", a.name.value),
+                format!(
+                    "the fingerprint of approval `{}` is not `sha256:` and 64 hex digits",
+                    a.name.value
+                ),
             );
             d.help = Some("copy the fingerprint `roster plan` prints when it refuses".into());
         }
@@ -1277,7 +1283,10 @@ impl<'a> Checker<'a> {
                 a.file,
                 approval.expires.span,
                 Code::InvalidApproval,
-                format!("the expiry of approval `{}` is not a `YYYY-MM-DD` date", a.name.value),
+                format!(
+                    "the expiry of approval `{}` is not a `YYYY-MM-DD` date",
+                    a.name.value
+                ),
             );
             d.help = Some("write the last day the approval holds, such as `2026-12-31`".into());
         }
@@ -1306,14 +1315,30 @@ impl<'a> Checker<'a> {
             }
         };
         if format != crate::actual::Format::Graph {
-            wrong(x.members.as_ref().map(|m| m.span), "members", "a Graph option");
-            wrong(x.assignments.as_ref().map(|m| m.span), "assignments", "a Graph option");
+            wrong(
+                x.members.as_ref().map(|m| m.span),
+                "members",
+                "a Graph option",
+            );
+            wrong(
+                x.assignments.as_ref().map(|m| m.span),
+                "assignments",
+                "a Graph option",
+            );
         }
         if format != crate::actual::Format::Csv {
             wrong(x.key.as_ref().map(|m| m.span), "key", "a CSV option");
-            wrong(x.delimiter.as_ref().map(|m| m.span), "delimiter", "a CSV option");
+            wrong(
+                x.delimiter.as_ref().map(|m| m.span),
+                "delimiter",
+                "a CSV option",
+            );
             wrong(x.null.as_ref().map(|m| m.span), "null", "a CSV option");
-            wrong(x.enabled.as_ref().map(|m| m.span), "enabled", "a CSV option");
+            wrong(
+                x.enabled.as_ref().map(|m| m.span),
+                "enabled",
+                "a CSV option",
+            );
         }
         if let Some(d) = &x.delimiter
             && d.value.chars().count() != 1
