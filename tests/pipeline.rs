@@ -2,6 +2,8 @@
 //! ([`evaluate_with`]), each exactly what [`evaluate`] gives, with the datasets shared rather
 //! than copied.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
