@@ -4,6 +4,8 @@
 //! are equal (as text, exactly). Joins are transitive (union-find). Each identity's key is the key
 //! of its record in the highest-precedence source (the `precedence` list, then declaration
 //! order). Identities come out sorted by key, so the result does not depend on row order.
+//!
+//! Stage 2 of evaluation is [`people`]: the `identity` settings applied to the datasets read.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -5,6 +5,9 @@
 //! `explain` for one, so the report and the explanation cannot disagree. The rules fail
 //! closed: whatever cannot be read makes the lifecycle `unknown`, which enables no account and
 //! grants no access (see `docs/decisions.md`, Evaluation).
+//!
+//! Stage 4 of evaluation, [`states`], gives the state of every identity from its attribute
+//! columns.
 
 use chrono::{NaiveDateTime, TimeDelta};
 

@@ -15,8 +15,11 @@ use super::report;
 /// Where the data of an identity is, for data issues: every issue caused by a record names
 /// its file, row and field.
 pub struct Locator<'a> {
+    /// The checked policy (which source field an attribute copies).
     pub policy: &'a Policy,
+    /// The datasets read.
     pub datasets: &'a [Dataset],
+    /// The identities, in key order.
     pub people: &'a [correlate::Person],
 }
 

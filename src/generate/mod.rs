@@ -56,7 +56,7 @@
 //! | `format` | nothing: how dates, YAML scalars and CSV rows are written |
 //!
 //! What a target actually holds (an export of its accounts, drifted from the desired state)
-//! belongs in a module of its own next to `people`, drawn from the same [`Org`](org) and written
+//! belongs in a module of its own next to `people`, drawn from the same `Org` and written
 //! by [`generate`] after the HR data.
 
 mod format;
