@@ -47,6 +47,7 @@ use crate::policy::load::Loaded;
 use locate::Locator;
 use progress::{Progress, Stages};
 
+pub(crate) use attributes::resolve;
 pub use lifecycle::lifecycle_at;
 pub use read::{ReadData, read_sources};
 pub use report::{Account, AccountState, DesiredState, IdentityState, Lifecycle};
@@ -212,7 +213,8 @@ fn run(
     state
 }
 
-fn default_domain(loaded: &Loaded) -> &str {
+/// `DefaultDomain()`: the tenant's default domain.
+pub(crate) fn default_domain(loaded: &Loaded) -> &str {
     loaded
         .files
         .iter()
