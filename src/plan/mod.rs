@@ -132,10 +132,10 @@ pub struct AttributeChange {
     /// What it will hold.
     pub after: serde_json::Value,
     /// For a multi-valued attribute: the values added.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<String>,
     /// For a multi-valued attribute: the values removed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,
 }
 
@@ -155,19 +155,19 @@ pub struct Change {
     /// matches nobody).
     pub lifecycle: Option<Label>,
     /// The attributes set (create) or changed (update).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeChange>,
     /// The group of a membership change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The access package of an assignment change.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_package: Option<String>,
     /// A move's present parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// A move's new parent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Why, in words.
     pub reason: String,
@@ -339,15 +339,15 @@ pub struct Options {
 pub(crate) struct Holds {
     /// Identity → reason, for every target.
     everywhere: HashMap<usize, String>,
-    /// (target, identity) → reason.
-    per_target: HashMap<(String, usize), String>,
+    /// Target → identity → reason.
+    per_target: HashMap<String, HashMap<usize, String>>,
 }
 
 impl Holds {
     pub(crate) fn new(state: &DesiredState) -> Holds {
         let ids = &state.identities;
         let mut everywhere = HashMap::new();
-        let mut per_target = HashMap::new();
+        let mut per_target: HashMap<String, HashMap<usize, String>> = HashMap::new();
         for i in 0..ids.len() {
             if ids.lifecycle(i) == Lifecycle::Unknown {
                 everywhere.insert(
@@ -365,7 +365,9 @@ impl Holds {
         for (i, u) in &ids.undetermined {
             if let Some(t) = u.of.strip_prefix("account:") {
                 per_target
-                    .entry((t.to_string(), *i))
+                    .entry(t.to_string())
+                    .or_default()
+                    .entry(*i)
                     .or_insert_with(|| format!("its account is undetermined: {}", u.reason));
             }
         }
@@ -407,7 +409,11 @@ impl Holds {
                 });
                 match only {
                     Some(t) => {
-                        per_target.entry((t.to_string(), i)).or_insert(reason);
+                        per_target
+                            .entry(t.to_string())
+                            .or_default()
+                            .entry(i)
+                            .or_insert(reason);
                     }
                     None => {
                         everywhere.entry(i).or_insert(reason);
@@ -424,7 +430,7 @@ impl Holds {
     pub(crate) fn reason(&self, target: &str, i: usize) -> Option<&str> {
         self.everywhere
             .get(&i)
-            .or_else(|| self.per_target.get(&(target.to_string(), i)))
+            .or_else(|| self.per_target.get(target)?.get(&i))
             .map(String::as_str)
     }
 }
@@ -859,19 +865,6 @@ fn plan_target(
         .unmatched_accounts
         .as_ref()
         .map_or(raw::UnmatchedAccounts::Leave, |u| u.value);
-    // Per desired attribute, what is the same for every identity: applied on creation only,
-    // a manager reference, and the export's attribute (looked up once, not per account).
-    let per_attribute: Vec<(bool, bool, Option<&crate::actual::Attribute>)> = desired
-        .attributes
-        .iter()
-        .map(|(aname, _, _)| {
-            (
-                mapping_of(aname).is_some_and(|m| m.on_create),
-                is_manager_reference(aname),
-                users.attribute(aname),
-            )
-        })
-        .collect();
     let mut enabled_unknown = 0usize;
     let mut not_exported: BTreeMap<String, usize> = BTreeMap::new();
 
@@ -902,6 +895,32 @@ fn plan_target(
         reason,
     };
 
+    // Each target attribute, looked up once: its column, its IgnoreFlow rows, the export's
+    // attribute, whether it applies on creation only, is a manager reference, is the parent DN.
+    #[allow(clippy::type_complexity)]
+    let compared_attrs: Vec<(
+        &String,
+        &Column,
+        Option<&crate::rule::sets::Bitset>,
+        Option<&crate::actual::Attribute>,
+        bool,
+        bool,
+        bool,
+    )> = desired
+        .attributes
+        .iter()
+        .map(|(aname, column, absent)| {
+            (
+                aname,
+                column,
+                absent.as_ref(),
+                users.attribute(aname),
+                mapping_of(aname).is_some_and(|m| m.on_create),
+                is_manager_reference(aname),
+                ldif && aname.eq_ignore_ascii_case(PARENT_DN),
+            )
+        })
+        .collect();
     for i in 0..n {
         let holder = desired.holders.contains(i);
         let row = linked_row.get(&i).copied();
@@ -949,13 +968,13 @@ fn plan_target(
                 }
                 let mut attrs = Vec::new();
                 let mut mv = None;
-                for ((aname, column, absent), &(on_create, manager, exported)) in
-                    desired.attributes.iter().zip(&per_attribute)
+                for (aname, column, absent, exported, on_create, manager, parent) in &compared_attrs
                 {
-                    if absent.as_ref().is_some_and(|b| b.contains(i)) {
+                    let (on_create, manager) = (*on_create, *manager);
+                    if absent.is_some_and(|b| b.contains(i)) {
                         continue;
                     }
-                    if ldif && aname.eq_ignore_ascii_case(PARENT_DN) {
+                    if *parent {
                         if on_create {
                             continue;
                         }
@@ -982,20 +1001,18 @@ fn plan_target(
                     } else {
                         std::borrow::Cow::Borrowed(column.get(i))
                     };
-                    let want = want.as_ref();
                     // An attribute the export holds for some accounts but not this one has
                     // no value here (LDAP stores no empty attribute, SCIM and Graph omit
                     // unset ones); one it holds for none was not exported: unknown.
                     let have = match exported {
-                        None => Cell::Absent,
-                        Some(a) if !a.present.contains(r) => Cell::Null,
-                        Some(a) => match a.values.get(r) {
-                            Value::Null => Cell::Null,
-                            v => Cell::Value(v),
+                        Some(a) => match a.cell(r) {
+                            Cell::Absent => Cell::Null,
+                            c => c,
                         },
+                        None => Cell::Absent,
                     };
                     let compared = if manager && ldif {
-                        match (&want, have) {
+                        match (want.as_ref(), have) {
                             (Value::Str(w), Cell::Value(Value::Str(h))) => {
                                 if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
                                 {
@@ -1012,7 +1029,7 @@ fn plan_target(
                     match compared {
                         values::Compared::Same => {}
                         values::Compared::Unknown => {
-                            *not_exported.entry(aname.clone()).or_default() += 1;
+                            *not_exported.entry((*aname).clone()).or_default() += 1;
                         }
                         values::Compared::Different => {
                             attrs.push(attribute_change(aname, &want, have));
