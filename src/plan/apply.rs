@@ -57,16 +57,15 @@ impl std::fmt::Display for ApplyError {
     }
 }
 
+/// Gives a created account its identifier: `(target, identity key, attributes)`.
+pub type IdFor<'a> = &'a dyn Fn(&str, &str, &[(String, Value)]) -> String;
+
 const CREATED_PREFIX: &str = "(account of `";
 const CREATED_SUFFIX: &str = "`, created in this plan)";
 
 /// Applies `plan`'s changes to `world`. `id_for(target, identity key, attributes)` gives the
 /// identifier a created account gets (the target assigns it: a Graph object id, a DN).
-pub fn apply(
-    plan: &Plan,
-    world: &mut World,
-    id_for: &dyn Fn(&str, &str, &[(String, Value)]) -> String,
-) -> Result<(), ApplyError> {
+pub fn apply(plan: &Plan, world: &mut World, id_for: IdFor<'_>) -> Result<(), ApplyError> {
     for (index, c) in plan.changes.iter().enumerate() {
         apply_one(c, world, id_for).map_err(|reason| ApplyError { index, reason })?;
     }
@@ -117,11 +116,7 @@ fn find(holding: &Holding, c: &Change) -> Result<usize, String> {
     })
 }
 
-fn apply_one(
-    c: &Change,
-    world: &mut World,
-    id_for: &dyn Fn(&str, &str, &[(String, Value)]) -> String,
-) -> Result<(), String> {
+fn apply_one(c: &Change, world: &mut World, id_for: IdFor<'_>) -> Result<(), String> {
     let holding = world
         .get_mut(&c.target)
         .ok_or_else(|| format!("no target `{}`", c.target))?;
