@@ -209,7 +209,7 @@ impl Runner<'_> {
                     error: None,
                 };
                 match as_of {
-                    Some(as_of) => self.rule_test(&test.value, as_of, &mut outcome),
+                    Some(as_of) => self.rule_test(&test.value, as_of, text, &mut outcome),
                     None => outcome.error = Some("the test has no as-of date".into()),
                 }
                 out.push(outcome);
@@ -222,7 +222,13 @@ impl Runner<'_> {
     // Rule tests
     // ------------------------------------------------------------------------------------
 
-    fn rule_test(&mut self, test: &raw::RuleTest, as_of: NaiveDate, outcome: &mut Outcome) {
+    fn rule_test(
+        &mut self,
+        test: &raw::RuleTest,
+        as_of: NaiveDate,
+        text: &str,
+        outcome: &mut Outcome,
+    ) {
         let inline;
         let (program, node) = if let Some(group) = &test.group {
             let node = NodeId::Group(group.value.clone());
@@ -253,7 +259,7 @@ impl Runner<'_> {
             let input: serde_json::Map<String, Json> = set
                 .value
                 .iter()
-                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .map(|(k, v)| (k.value.clone(), as_written(v, text)))
                 .collect();
             let values = program.values_from_json(&input);
             let truth = program.decide(&values, &ctx);
@@ -415,7 +421,7 @@ impl Runner<'_> {
                 .iter()
                 .filter(|c| c.identity == identity.key)
                 .collect();
-            expect_identity(&person.value, &e.value, &identity, &conflicts, outcome);
+            expect_identity(&person.value, &e.value, &identity, &conflicts, text, outcome);
         }
         if let Some(want) = &test.data_problems {
             let all: Vec<&DataIssue> = state.issues.iter().collect();
@@ -689,6 +695,26 @@ pub fn matches(expected: &Json, actual: &Value) -> bool {
     }
 }
 
+/// A value as written in the test file: a plain number that YAML would change (`0042`,
+/// `1.50`, `1e3`) keeps the text it was written with, as a string.
+pub fn as_written(value: &Sp<Json>, text: &str) -> Json {
+    match &value.value {
+        Json::Number(n) => {
+            let raw = text
+                .get(value.span.start..value.span.end)
+                .map(str::trim)
+                .unwrap_or_default();
+            let same = raw.parse::<i64>().is_ok_and(|i| i.to_string() == raw);
+            if same || raw.is_empty() {
+                Json::Number(n.clone())
+            } else {
+                Json::String(raw.to_string())
+            }
+        }
+        other => other.clone(),
+    }
+}
+
 /// A computed value as a failure shows it.
 fn show(v: &Value) -> String {
     match v {
@@ -729,6 +755,7 @@ fn expect_identity(
     e: &raw::Expectation,
     identity: &IdentityState,
     conflicts: &[&crate::eval::report::Conflict],
+    text: &str,
     outcome: &mut Outcome,
 ) {
     fn fail(outcome: &mut Outcome, span: Span, what: String, expected: String, actual: String) {
@@ -769,12 +796,13 @@ fn expect_identity(
             .get(name.value.as_str())
             .cloned()
             .unwrap_or(Value::Null);
-        if !matches(&want.value, &got) {
+        let want_value = as_written(want, text);
+        if !matches(&want_value, &got) {
             fail(
                 outcome,
                 want.span,
                 format!("attribute `{}` of `{person}`", name.value),
-                show_expected(&want.value),
+                show_expected(&want_value),
                 show(&got),
             );
         }
@@ -847,7 +875,7 @@ fn expect_identity(
                         "attribute `{}` of the `{}` account of `{person}`",
                         name.value, target.value
                     ),
-                    expected: show_expected(&value.value),
+                    expected: show_expected(&as_written(value, text)),
                     actual: "no account".into(),
                     note: None,
                 });
@@ -858,14 +886,15 @@ fn expect_identity(
                 .get(name.value.as_str())
                 .cloned()
                 .unwrap_or(Value::Null);
-            if !matches(&value.value, &got) {
+            let want_value = as_written(value, text);
+            if !matches(&want_value, &got) {
                 outcome.failures.push(Failure {
                     span: value.span,
                     what: format!(
                         "attribute `{}` of the `{}` account of `{person}`",
                         name.value, target.value
                     ),
-                    expected: show_expected(&value.value),
+                    expected: show_expected(&want_value),
                     actual: show(&got),
                     note: (account.state == AccountState::Held)
                         .then(|| "the account is held: no attribute is decided".to_string()),
