@@ -983,12 +983,9 @@ mod tests {
             }
             Lang::Test => {
                 let dir = example_dir(ex.text);
-                let suite = crate::testing::run(
-                    &dir,
-                    &crate::policy::load::LoadOptions::default(),
-                    None,
-                )
-                .unwrap();
+                let suite =
+                    crate::testing::run(&dir, &crate::policy::load::LoadOptions::default(), None)
+                        .unwrap();
                 let _ = std::fs::remove_dir_all(&dir);
                 let mut codes: Vec<Code> = suite.diagnostics.iter().map(|d| d.code).collect();
                 for o in &suite.outcomes {

@@ -190,7 +190,11 @@ fn the_bundled_example_suite_fails_when_the_policy_breaks() {
     copy(&manifest().join("examples"), &root.join("examples"));
     let identity = root.join("policies/identity.yaml");
     let text = std::fs::read_to_string(&identity).unwrap();
-    std::fs::write(&identity, text.replace("prehire_days: 7", "prehire_days: 3")).unwrap();
+    std::fs::write(
+        &identity,
+        text.replace("prehire_days: 7", "prehire_days: 3"),
+    )
+    .unwrap();
     let packages = root.join("policies/access-packages.yaml");
     let text = std::fs::read_to_string(&packages).unwrap();
     std::fs::write(
@@ -254,10 +258,29 @@ fn a_passing_suite_exits_0_and_values_compare_as_written() {
 fn test_files_are_not_policy_files() {
     let root = set("apart", PASSING);
     // lint, eval and graph do not read the test file as policy objects.
-    std::fs::write(root.join("policies/hr.csv"), "id,first,last,dept,city,hired,status,tags\n1,A,B,Sales,Paris,2025-01-06,Active,\n").unwrap();
+    std::fs::write(
+        root.join("policies/hr.csv"),
+        "id,first,last,dept,city,hired,status,tags\n1,A,B,Sales,Paris,2025-01-06,Active,\n",
+    )
+    .unwrap();
     let r = run(&root, &["lint", "policies"]);
-    assert_eq!((r.code, r.stdout.as_str()), (0, "no problems\n"), "{}", r.stderr);
-    let r = run(&root, &["eval", "policies", "--as-of", "2026-01-15", "--format", "json"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "no problems\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &root,
+        &[
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-01-15",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("ann"), "{}", r.stdout);
     let r = run(&root, &["graph", "policies", "--format", "json"]);
@@ -266,13 +289,24 @@ fn test_files_are_not_policy_files() {
     // A broken test file is a lint error in that file, with the position and a did-you-mean.
     std::fs::write(
         root.join("policies/tests/a.test.yaml"),
-        PASSING.replace("in_groups: [sales, everyone]", "in_groups: [salse, everyone]"),
+        PASSING.replace(
+            "in_groups: [sales, everyone]",
+            "in_groups: [salse, everyone]",
+        ),
     )
     .unwrap();
     let r = run(&root, &["lint", "policies"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stdout.contains("error[C350]: unknown group `salse`"), "{}", r.stdout);
-    assert!(r.stdout.contains("--> policies/tests/a.test.yaml:14:21"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("error[C350]: unknown group `salse`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("--> policies/tests/a.test.yaml:14:21"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("did you mean `sales`?"), "{}", r.stdout);
     // And `roster test` cannot run (exit 2), saying why on standard error.
     let r = run(&root, &["test", "policies"]);
@@ -288,13 +322,20 @@ fn test_files_are_not_policy_files() {
     let r = run(&root, &["lint", "policies"]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("error[Y102]"), "{}", r.stdout);
-    assert!(r.stdout.contains("policies/tests/a.test.yaml:"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("policies/tests/a.test.yaml:"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn a_failure_points_at_the_expectation_with_expected_and_actual() {
     let tests = PASSING
-        .replace("userName: ann@contoso.example", "userName: anne@contoso.example")
+        .replace(
+            "userName: ann@contoso.example",
+            "userName: anne@contoso.example",
+        )
         .replace("in_packages: [crm]", "not_in_packages: [crm]")
         .replace("- {department: Finance}", "- {department: SALES}");
     let root = set("fail", &tests);
@@ -318,13 +359,13 @@ fn a_failure_points_at_the_expectation_with_expected_and_actual() {
 fn json_and_junit_say_the_same_and_escape_names() {
     let hostile = "a <b> & \"c\" 'd' \u{1b}[31m\u{202e}";
     let tests = PASSING
-        .replace(
-            "ann is in sales:",
-            r#""a <b> & \"c\" 'd' \e[31m\u202E":"#,
-        )
+        .replace("ann is in sales:", r#""a <b> & \"c\" 'd' \e[31m\u202E":"#)
         .replace("lifecycle: active", "lifecycle: leaver");
     let root = set("formats", &tests);
-    let r = run(&root, &["test", "policies", "--format", "json", "--coverage"]);
+    let r = run(
+        &root,
+        &["test", "policies", "--format", "json", "--coverage"],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
@@ -347,7 +388,10 @@ fn json_and_junit_say_the_same_and_escape_names() {
     let xml = &r.stdout;
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"roster\" tests=\"2\" failures=\"1\" errors=\"0\">"), "{xml}");
     assert!(xml.contains("<testsuite name=\"policies/tests/a.test.yaml\" tests=\"2\" failures=\"1\" errors=\"0\">"), "{xml}");
-    assert!(xml.contains("a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;"), "{xml}");
+    assert!(
+        xml.contains("a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;"),
+        "{xml}"
+    );
     assert!(!xml.contains('\u{1b}'), "{xml}");
     assert!(!xml.contains('\u{202e}'), "{xml}");
     assert!(xml.contains("<failure type=\"E200\" message=\"the lifecycle of `ann`: expected leaver, got active\">policies/tests/a.test.yaml:9:20: the lifecycle of `ann`"), "{xml}");
@@ -365,19 +409,44 @@ fn coverage_counts_branches_and_min_coverage_fails_below() {
     let r = run(&root, &["test", "policies", "--coverage"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // One person in Paris in Sales: the IIF took its true side, the Switch its "Paris" case.
-    assert!(r.stdout.contains("branch target:app.tier (false) at policies/policy.yaml:"), "{}", r.stdout);
-    assert!(!r.stdout.contains("branch target:app.tier (true)"), "{}", r.stdout);
-    assert!(r.stdout.contains("branch target:app.office (default)"), "{}", r.stdout);
-    assert!(r.stdout.contains("branch target:app.office (= \"Berlin\")"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("branch target:app.tier (false) at policies/policy.yaml:"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("branch target:app.tier (true)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("branch target:app.office (default)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("branch target:app.office (= \"Berlin\")"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("(= \"Paris\")"), "{}", r.stdout);
     // The sales rule matched ann and failed to match Finance in the rule test: covered both
     // ways; `everyone` never failed to match.
     assert!(!r.stdout.contains("rule group:sales"), "{}", r.stdout);
-    assert!(r.stdout.contains("rule group:everyone (does not match)"), "{}", r.stdout);
-    assert!(r.stdout.contains("group group:crm-users") == false, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rule group:everyone (does not match)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("group group:crm-users"), "{}", r.stdout);
     let r = run(&root, &["test", "policies", "--min-coverage", "100"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("below the minimum of 100%"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("below the minimum of 100%"),
+        "{}",
+        r.stderr
+    );
     let r = run(&root, &["test", "policies", "--min-coverage", "10"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = run(&root, &["test", "policies", "--min-coverage", "120"]);
@@ -391,7 +460,11 @@ fn coverage_counts_branches_and_min_coverage_fails_below() {
     let r = run(&root, &["test", "policies", "--coverage"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("target:app.tier"), "{}", r.stdout);
-    assert!(!r.stdout.contains("target:app.office (default)"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("target:app.office (default)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -419,7 +492,12 @@ fn exit_statuses() {
     let r = run(&root, &["test", "policies"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.contains("nobody ... ERROR"), "{}", r.stdout);
-    assert!(r.stdout.contains("error[E204]: the test `nobody` could not run"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("error[E204]: the test `nobody` could not run"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("ann is in sales ... ok"), "{}", r.stdout);
     // A policy set with errors: cannot run.
     let root = repo(
@@ -501,7 +579,9 @@ tests:
     let r = run(&root, &["test", "policies"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stdout.contains("error[E200]: the records of `ann-again`: expected one identity, got no identity"),
+        r.stdout.contains(
+            "error[E200]: the records of `ann-again`: expected one identity, got no identity"
+        ),
         "{}",
         r.stdout
     );

@@ -36,7 +36,11 @@ pub fn read(loaded: &mut Loaded) -> (Vec<ParsedFile>, Vec<Diagnostic>) {
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
     for path in loaded.test_files.clone() {
-        let name = path.strip_prefix(".").unwrap_or(&path).display().to_string();
+        let name = path
+            .strip_prefix(".")
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let (text, problem) = match files::read_bounded(&path, max) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => (text, None),
@@ -149,7 +153,11 @@ pub struct Context<'a> {
 }
 
 /// Checks every parsed test file against the policy set.
-pub fn check(files: &[ParsedFile], cx: &Context<'_>, sources: &crate::diagnostics::SourceMap) -> Vec<Diagnostic> {
+pub fn check(
+    files: &[ParsedFile],
+    cx: &Context<'_>,
+    sources: &crate::diagnostics::SourceMap,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for f in files {
         let text = sources.get(f.id).map_or("", |(_, t)| t);
@@ -377,7 +385,11 @@ impl Checker<'_, '_> {
             self.known("group", g, policy.groups.keys().map(String::as_str));
         }
         for p in e.in_packages.iter().chain(&e.not_in_packages) {
-            self.known("access package", p, policy.packages.keys().map(String::as_str));
+            self.known(
+                "access package",
+                p,
+                policy.packages.keys().map(String::as_str),
+            );
         }
         for (target, account) in &e.accounts {
             if !self.known("target", target, policy.targets.keys().map(String::as_str)) {
@@ -473,7 +485,9 @@ impl Checker<'_, '_> {
                     person.span,
                     format!("the expectation for `{}` checks nothing", person.value),
                 )
-                .with_help("say what must hold: `lifecycle`, `attributes`, `in_groups`, `accounts`..."),
+                .with_help(
+                    "say what must hold: `lifecycle`, `attributes`, `in_groups`, `accounts`...",
+                ),
             );
         }
     }
@@ -528,7 +542,11 @@ impl Checker<'_, '_> {
             );
         }
         if let Some(package) = &test.access_package
-            && self.known("access package", package, policy.packages.keys().map(String::as_str))
+            && self.known(
+                "access package",
+                package,
+                policy.packages.keys().map(String::as_str),
+            )
             && super::run::rule_of(policy, &NodeId::Package(package.value.clone())).is_none()
         {
             self.push(

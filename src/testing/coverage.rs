@@ -96,14 +96,22 @@ impl Coverage {
             let Some(def) = policy.programs.get(*program) else {
                 continue;
             };
-            let ProgramKind::Expression { program: compiled, .. } = &def.kind else {
+            let ProgramKind::Expression {
+                program: compiled, ..
+            } = &def.kind
+            else {
                 continue;
             };
             let text = loaded.sources.get(def.loc.file).map_or("", |(_, t)| t);
             let yaml = YamlSource::new(text);
             let scalar = Sp::new(def.text.clone(), def.loc.span);
             let place = |span: Span| Some((def.loc.file, yaml.inner_span(&scalar, span)));
-            let points = c.points(&node.to_string(), &compiled.root, &compiled.attributes, &place);
+            let points = c.points(
+                &node.to_string(),
+                &compiled.root,
+                &compiled.attributes,
+                &place,
+            );
             if !points.is_empty() {
                 c.trees.push(Tree {
                     node: node.clone(),
@@ -122,18 +130,39 @@ impl Coverage {
             }
         }
         for (name, loc) in &policy.groups {
-            c.add("group", format!("group:{name}"), None, Some((loc.file, loc.span)));
+            c.add(
+                "group",
+                format!("group:{name}"),
+                None,
+                Some((loc.file, loc.span)),
+            );
         }
         for (name, loc) in &policy.packages {
-            c.add("package", format!("package:{name}"), None, Some((loc.file, loc.span)));
+            c.add(
+                "package",
+                format!("package:{name}"),
+                None,
+                Some((loc.file, loc.span)),
+            );
         }
         for (name, loc) in &policy.targets {
-            c.add("target", format!("target:{name}"), None, Some((loc.file, loc.span)));
+            c.add(
+                "target",
+                format!("target:{name}"),
+                None,
+                Some((loc.file, loc.span)),
+            );
         }
         c
     }
 
-    fn add(&mut self, kind: &'static str, name: String, outcome: Option<String>, at: Option<(FileId, Span)>) -> usize {
+    fn add(
+        &mut self,
+        kind: &'static str,
+        name: String,
+        outcome: Option<String>,
+        at: Option<(FileId, Span)>,
+    ) -> usize {
         let i = self.units.len();
         self.index.insert((name.clone(), outcome.clone()), i);
         self.units.push(Unit {
@@ -161,8 +190,18 @@ impl Coverage {
         match node {
             Node::Call(call) if call.func == Func::Iif => {
                 let at = place(call.span);
-                let first = self.add("branch", format!("{name}@{}", call.span.start), Some("true".into()), at);
-                self.add("branch", format!("{name}@{}", call.span.start), Some("false".into()), at);
+                let first = self.add(
+                    "branch",
+                    format!("{name}@{}", call.span.start),
+                    Some("true".into()),
+                    at,
+                );
+                self.add(
+                    "branch",
+                    format!("{name}@{}", call.span.start),
+                    Some("false".into()),
+                    at,
+                );
                 let mut always = Vec::new();
                 let mut tests = Vec::new();
                 if let Some(cond) = call.arg(0) {
@@ -266,7 +305,13 @@ impl Coverage {
     }
 
     /// What one scenario's evaluation exercised.
-    pub fn observe(&mut self, policy: &Policy, state: &DesiredState, as_of: NaiveDate, loaded: &Loaded) {
+    pub fn observe(
+        &mut self,
+        policy: &Policy,
+        state: &DesiredState,
+        as_of: NaiveDate,
+        loaded: &Loaded,
+    ) {
         let ids = &state.identities;
         let n = ids.len();
         let rules: Vec<NodeId> = policy
@@ -342,7 +387,9 @@ impl Coverage {
             .files
             .iter()
             .find_map(|f| f.policy.tenant.as_ref())
-            .map_or("contoso.onmicrosoft.com", |t| t.value.default_domain.value.as_str())
+            .map_or("contoso.onmicrosoft.com", |t| {
+                t.value.default_domain.value.as_str()
+            })
             .to_string();
         let now = as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
         let mut hits: Vec<usize> = Vec::new();
@@ -366,7 +413,10 @@ impl Coverage {
                 let Some(k) = data.fields.iter().position(|(f, _)| f == field) else {
                     return Value::Null;
                 };
-                return data.columns.get(k).map_or(Value::Null, |c| c.get(*r).clone());
+                return data
+                    .columns
+                    .get(k)
+                    .map_or(Value::Null, |c| c.get(*r).clone());
             }
             Value::Null
         };
@@ -476,7 +526,12 @@ fn value_of(p: &Program, values: &[Value], ctx: &mut crate::expr::Context<'_>) -
     }
 }
 
-fn visit(points: &[Point], values: &[Value], ctx: &mut crate::expr::Context<'_>, hits: &mut Vec<usize>) {
+fn visit(
+    points: &[Point],
+    values: &[Value],
+    ctx: &mut crate::expr::Context<'_>,
+    hits: &mut Vec<usize>,
+) {
     for p in points {
         visit(&p.always, values, ctx, hits);
         let taken = if p.iif {
@@ -497,7 +552,10 @@ fn visit(points: &[Point], values: &[Value], ctx: &mut crate::expr::Context<'_>,
                     taken = None;
                     break;
                 };
-                let key = key.as_text().map(std::borrow::Cow::into_owned).unwrap_or_default();
+                let key = key
+                    .as_text()
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default();
                 if key == source {
                     taken = Some(k + 1);
                     break;

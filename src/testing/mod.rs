@@ -61,7 +61,7 @@ pub fn run(dir: &Path, options: &LoadOptions, as_of: Option<NaiveDate>) -> Resul
     let policy = crate::policy::compile::compile(&loaded, &mut diagnostics);
     let (parsed, mut unread) = check::read(&mut loaded);
     diagnostics.append(&mut unread);
-    if loaded.test_files.is_empty() {
+    if loaded.test_files.is_empty() && !diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Stop(format!(
             "`{}` holds no test files: tests are the `*.test.yaml` files below the policy directory (docs/testing.md)",
             crate::files::quote(&dir.display().to_string())
@@ -91,8 +91,11 @@ pub fn run(dir: &Path, options: &LoadOptions, as_of: Option<NaiveDate>) -> Resul
         coverage: coverage::Coverage::default(),
     };
     if !suite.cannot_run() {
-        let workspace = run::Workspace::new()
-            .map_err(|e| Stop(format!("cannot make a temporary directory for the fixtures: {e}")))?;
+        let workspace = run::Workspace::new().map_err(|e| {
+            Stop(format!(
+                "cannot make a temporary directory for the fixtures: {e}"
+            ))
+        })?;
         let mut runner = run::Runner {
             loaded: &loaded,
             policy: &policy,

@@ -91,12 +91,15 @@ pub struct Expectation {
     /// two incompatible access packages, or of a package and a group, in any order. `[]` says
     /// the person has none.
     #[serde(default)]
-    pub conflicts: Option<Sp<Vec<Sp<Vec<Sp<String>>>>>>,
+    pub conflicts: Option<Sp<Vec<Sp<Pair>>>>,
     /// The data problems reported on this person's records, by code: exactly these codes.
     /// `[]` says there are none.
     #[serde(default)]
     pub data_problems: Option<Sp<Vec<Sp<String>>>>,
 }
+
+/// Two names (of an access package and another package or a group).
+pub type Pair = Vec<Sp<String>>;
 
 /// A lifecycle state, as the report writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

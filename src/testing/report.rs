@@ -389,3 +389,23 @@ pub fn junit(suite: &Suite) -> String {
     out.push_str("</testsuites>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_escapes_markup_and_replaces_what_xml_cannot_hold() {
+        assert_eq!(
+            xml("<a href=\"x\">&'", true),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        // A line break in a name cannot start a line of its own in a CI log either.
+        assert!(!xml("a\nb", true).contains('\n'));
+        assert!(!xml("a\nb", false).contains('\n'));
+        // Control and bidirectional characters are shown, never passed through.
+        let out = xml("x\u{1b}[31m\u{202e}\u{0}y", false);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}') && !out.contains('\u{0}'));
+        assert!(out.starts_with('x') && out.ends_with('y'));
+    }
+}

@@ -263,10 +263,10 @@ impl Runner<'_> {
                 .collect();
             let values = program.values_from_json(&input);
             let truth = program.decide(&values, &ctx);
-            if let Some(node) = &node {
-                if let Some(got) = truth.decided() {
-                    self.coverage.rule_outcome(node, got);
-                }
+            if let Some(node) = &node
+                && let Some(got) = truth.decided()
+            {
+                self.coverage.rule_outcome(node, got);
             }
             let shown = crate::escape::json_compact(&Json::Object(input));
             match truth.decided() {
@@ -299,7 +299,13 @@ impl Runner<'_> {
     // Scenarios
     // ------------------------------------------------------------------------------------
 
-    fn scenario(&mut self, test: &raw::Scenario, as_of: NaiveDate, text: &str, outcome: &mut Outcome) {
+    fn scenario(
+        &mut self,
+        test: &raw::Scenario,
+        as_of: NaiveDate,
+        text: &str,
+        outcome: &mut Outcome,
+    ) {
         // The fixture records of each source, in the order the people are written.
         let mut by_source: BTreeMap<&str, Vec<FixtureRecord<'_>>> = BTreeMap::new();
         for (person, records) in &test.people {
@@ -337,7 +343,8 @@ impl Runner<'_> {
             ));
             return;
         }
-        self.coverage.observe(self.policy, &state, as_of, self.loaded);
+        self.coverage
+            .observe(self.policy, &state, as_of, self.loaded);
 
         // Which identity holds each person's records.
         let mut holder: HashMap<(&str, usize), usize> = HashMap::new();
@@ -368,7 +375,10 @@ impl Runner<'_> {
         for (person, e) in &test.expect {
             let ids = identities_of.get(person.value.as_str());
             let found: Vec<usize> = ids.map(|s| s.iter().copied().collect()).unwrap_or_default();
-            let problems = problems_of.get(person.value.as_str()).cloned().unwrap_or_default();
+            let problems = problems_of
+                .get(person.value.as_str())
+                .cloned()
+                .unwrap_or_default();
             if let Some(want) = &e.value.data_problems {
                 check_codes(
                     &format!("the data problems of `{}`", person.value),
@@ -421,7 +431,14 @@ impl Runner<'_> {
                 .iter()
                 .filter(|c| c.identity == identity.key)
                 .collect();
-            expect_identity(&person.value, &e.value, &identity, &conflicts, text, outcome);
+            expect_identity(
+                &person.value,
+                &e.value,
+                &identity,
+                &conflicts,
+                text,
+                outcome,
+            );
         }
         if let Some(want) = &test.data_problems {
             let all: Vec<&DataIssue> = state.issues.iter().collect();
@@ -587,10 +604,7 @@ fn fixture_record(
     let empty_is_null = matches!(format, SourceFormat::Csv | SourceFormat::Scim);
     let mut out = serde_json::Map::new();
     for (field, value) in record {
-        let ty = source
-            .fields
-            .get(field.value.as_str())
-            .map(|t| t.value);
+        let ty = source.fields.get(field.value.as_str()).map(|t| t.value);
         if let Some(v) = fixture_value(value, ty, format, empty_is_null, text) {
             out.insert(field.value.clone(), v);
         }
@@ -666,8 +680,7 @@ pub fn matches(expected: &Json, actual: &Value) -> bool {
         (Json::Null, a) => a.is_null(),
         (_, Value::Null) => false,
         (Json::Array(items), Value::List(values)) => {
-            items.len() == values.len()
-                && items.iter().zip(values).all(|(e, a)| matches(e, a))
+            items.len() == values.len() && items.iter().zip(values).all(|(e, a)| matches(e, a))
         }
         (Json::Array(_), _) | (_, Value::List(_)) => false,
         (Json::String(s), Value::Date(d)) => {
@@ -811,8 +824,18 @@ fn expect_identity(
     for (names, list, kind, want_in) in [
         (&e.in_groups, &identity.groups, "group", true),
         (&e.not_in_groups, &identity.groups, "group", false),
-        (&e.in_packages, &identity.access_packages, "access package", true),
-        (&e.not_in_packages, &identity.access_packages, "access package", false),
+        (
+            &e.in_packages,
+            &identity.access_packages,
+            "access package",
+            true,
+        ),
+        (
+            &e.not_in_packages,
+            &identity.access_packages,
+            "access package",
+            false,
+        ),
     ] {
         for name in names {
             let got = member(list, &name.value);
@@ -941,5 +964,54 @@ fn expect_identity(
                 text(&actual),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn date(s: &str) -> Value {
+        Value::Date(crate::dotnet::datetime::parse(s).unwrap())
+    }
+
+    #[test]
+    fn values_compare_as_written() {
+        // Strings exactly, case included.
+        assert!(matches(&json!("Sales"), &Value::Str("Sales".into())));
+        assert!(!matches(&json!("sales"), &Value::Str("Sales".into())));
+        // YAML numbers against text, and against numbers.
+        assert!(matches(&json!(1001), &Value::Str("1001".into())));
+        assert!(matches(&json!("1001"), &Value::Int(1001)));
+        assert!(!matches(&json!(1001), &Value::Str("01001".into())));
+        // Booleans against booleans, and Entra's `True`/`False` strings.
+        assert!(matches(&json!(true), &Value::Bool(true)));
+        assert!(matches(&json!(false), &Value::Str("False".into())));
+        assert!(!matches(&json!(true), &Value::Str("yes".into())));
+        assert!(!matches(&json!(true), &Value::Bool(false)));
+        // Dates by instant, whatever the text.
+        assert!(matches(&json!("2026-02-02"), &date("2026-02-02")));
+        assert!(matches(&json!("2/2/2026 12:00:00 AM"), &date("2026-02-02")));
+        assert!(!matches(&json!("2026-02-03"), &date("2026-02-02")));
+        // null is no value, and only that.
+        assert!(matches(&json!(null), &Value::Null));
+        assert!(!matches(&json!(null), &Value::Str(String::new())));
+        assert!(!matches(&json!(""), &Value::Null));
+        // Lists item by item, in order.
+        let list = Value::List(vec![Value::Str("a".into()), Value::Str("b".into())]);
+        assert!(matches(&json!(["a", "b"]), &list));
+        assert!(!matches(&json!(["b", "a"]), &list));
+        assert!(!matches(&json!(["a"]), &list));
+        assert!(!matches(&json!("a"), &list));
+    }
+
+    #[test]
+    fn numbers_keep_the_text_they_were_written_with() {
+        let text = "a: 0042\nb: 42\nc: 1.50\n";
+        let at = |start: usize, end: usize, v: Json| Sp::new(v, Span::new(start, end));
+        assert_eq!(as_written(&at(3, 7, json!(42.0)), text), json!("0042"));
+        assert_eq!(as_written(&at(11, 13, json!(42)), text), json!(42));
+        assert_eq!(as_written(&at(17, 21, json!(1.5)), text), json!("1.50"));
     }
 }
