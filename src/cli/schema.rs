@@ -8,8 +8,8 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`)
-    /// or `test` (test files, `*.test.yaml`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
+    /// `plan` (the JSON of `plan`) or `test` (test files, `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -26,12 +26,16 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let state = schemars::schema_for!(crate::eval::DesiredState);
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
+    let plan = schemars::schema_for!(crate::plan::Plan);
+    let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+    plan_text.push('\n');
     let test = schemars::schema_for!(crate::testing::raw::TestFile);
     let mut test_text = serde_json::to_string_pretty(&test).unwrap_or_default();
     test_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
+        ("plan.schema.json", plan_text),
         ("test.schema.json", test_text),
     ]
 }
