@@ -609,3 +609,51 @@ fn the_example_test_files_validate_against_the_schema() {
     let bad = serde_json::json!({"tests": {"t": {"people": {}, "expect": {"p": {"lifecycle": "retired"}}}}});
     assert!(validator.iter_errors(&bad).count() >= 1);
 }
+
+mod no_panic {
+    use proptest::prelude::*;
+
+    use super::{PASSING, set};
+
+    /// Pieces of test files, well-formed and not, combined at random.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("as_of: 2026-01-15\n".to_string()),
+            Just("as_of: 2026-13-45\n".to_string()),
+            Just("tests:\n  t:\n    people:\n".to_string()),
+            Just("      ann:\n        hr: {id: \"1\", dept: Sales}\n".to_string()),
+            Just("      bo:\n        hr: {id: 0042, tags: [a, ~, 1.5], first: {x: 1}}\n".to_string()),
+            Just("      cy:\n        nosuch: {id: \"3\"}\n".to_string()),
+            Just("    expect:\n      ann:\n        attributes: {department: x, nosuch: 1}\n".to_string()),
+            Just("      bo:\n        accounts: {app: {state: absent, attributes: {tier: 1}}}\n        conflicts: [[a], [crm, sales, x]]\n".to_string()),
+            Just("    data_problems: [D999, E120]\n".to_string()),
+            Just("rules:\n  r:\n    rule: 'user.department -match \"(a+)+$\"'\n    matches: [{department: aaaaaaaaaaaaaaaaaaaaaaaaaab}]\n".to_string()),
+            Just("  s:\n    group: crm-users\n    access_package: crm\n    does_not_match: [{memberOf: 3}]\n".to_string()),
+            Just("  u:\n    rule: 'user.department -eq'\n".to_string()),
+            "[ -~]{0,16}\n",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever a test file holds, reading, checking and running it does not panic, and
+        /// every diagnostic renders.
+        #[test]
+        fn any_test_file_is_refused_or_run(pieces in prop::collection::vec(fragment(), 0..10)) {
+            let root = set("prop", PASSING);
+            std::fs::write(root.join("policies/tests/a.test.yaml"), pieces.concat()).unwrap();
+            let result = roster::testing::run(
+                &root.join("policies"),
+                &roster::policy::load::LoadOptions::default(),
+                None,
+            );
+            if let Ok(suite) = result {
+                let _ = roster::render::human(&suite.diagnostics, &suite.sources);
+                let _ = roster::testing::report::human(&suite, true);
+                let _ = roster::testing::report::json(&suite, true);
+                let _ = roster::testing::report::junit(&suite);
+            }
+        }
+    }
+}
