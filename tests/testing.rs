@@ -177,17 +177,7 @@ fn the_bundled_example_suite_passes() {
 fn the_bundled_example_suite_fails_when_the_policy_breaks() {
     // The example's tests pin its intent: a shorter pre-hire window and a CRM rule that lets
     // interns in each make a test fail, at the expectation.
-    let root = repo("mutant", &[]);
-    let copy = |from: &Path, to: &Path| {
-        for entry in walk(from) {
-            let rel = entry.strip_prefix(from).unwrap();
-            let dest = to.join(rel);
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::copy(&entry, dest).unwrap();
-        }
-    };
-    copy(&manifest().join("policies"), &root.join("policies"));
-    copy(&manifest().join("examples"), &root.join("examples"));
+    let root = example_copy("mutant");
     let identity = root.join("policies/identity.yaml");
     let text = std::fs::read_to_string(&identity).unwrap();
     std::fs::write(
@@ -222,6 +212,38 @@ fn the_bundled_example_suite_fails_when_the_policy_breaks() {
     );
     assert!(
         r.stdout.contains("--> policies/tests/lifecycle.test.yaml:"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A copy of the bundled example in a fresh repository.
+fn example_copy(name: &str) -> PathBuf {
+    let root = repo(name, &[]);
+    for sub in ["policies", "examples"] {
+        let from = manifest().join(sub);
+        for entry in walk(&from) {
+            let dest = root.join(sub).join(entry.strip_prefix(&from).unwrap());
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, dest).unwrap();
+        }
+    }
+    root
+}
+
+#[test]
+fn the_example_of_docs_testing_md_passes_on_the_bundled_policy_set() {
+    let doc = std::fs::read_to_string(manifest().join("docs/testing.md")).unwrap();
+    let start = doc.find("```yaml\nas_of: ").unwrap() + "```yaml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let root = example_copy("doc");
+    std::fs::write(root.join("policies/tests/doc.test.yaml"), &doc[start..end]).unwrap();
+    let r = run(&root, &["test", "policies"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "test policies/tests/doc.test.yaml :: a sales hire gets the CRM package ... ok"
+        ),
         "{}",
         r.stdout
     );
