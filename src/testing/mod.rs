@@ -91,16 +91,10 @@ pub fn run(dir: &Path, options: &LoadOptions, as_of: Option<NaiveDate>) -> Resul
         coverage: coverage::Coverage::default(),
     };
     if !suite.cannot_run() {
-        let workspace = run::Workspace::new().map_err(|e| {
-            Stop(format!(
-                "cannot make a temporary directory for the fixtures: {e}"
-            ))
-        })?;
         let mut runner = run::Runner {
             loaded: &loaded,
             policy: &policy,
             as_of,
-            workspace: &workspace,
             coverage: &mut coverage,
         };
         suite.outcomes = runner.run(&parsed);

@@ -2,17 +2,16 @@
 //! sources and go through the real evaluation ([`crate::eval::evaluate`]); a rule test
 //! evaluates one compiled rule against attribute sets.
 //!
-//! Fixtures reach the evaluation as files, so that they are read exactly as data is: each
-//! source's records are written as a JSON array into a private temporary directory (created
-//! for the run, mode 0700, removed at the end), and a copy of the loaded policy set points each
-//! source there, with that directory as the root of what it may read. Every source is
-//! `optional` in a test (a source no fixture person has a record in is empty, not an error).
+//! Fixtures are read exactly as data is, without touching the disk: each source's records
+//! become a JSON array that the reader types by the source's declared fields
+//! ([`crate::ingest::read_in_memory`]), and the datasets go to
+//! [`crate::eval::evaluate_with`], the evaluation of data already read. Every source is
+//! optional in a test (a source no fixture person has a record in is empty, not an error).
 //! Values keep the meaning they have in the source's own format: an empty string is no value
 //! for a CSV or SCIM source, and a `string_list` written as one string is split on `;` for a
 //! CSV source.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde_json::Value as Json;
@@ -25,7 +24,7 @@ use crate::ingest::DataIssue;
 use crate::policy::Policy;
 use crate::policy::compile::ProgramKind;
 use crate::policy::graph::NodeId;
-use crate::policy::load::{Loaded, LoadedFile};
+use crate::policy::load::Loaded;
 use crate::policy::raw::{FieldType, SourceFormat};
 use crate::value::Value;
 use crate::yaml::Sp;
@@ -89,54 +88,6 @@ pub fn rule_of<'p>(policy: &'p Policy, node: &NodeId) -> Option<&'p crate::rule:
     })
 }
 
-/// A private temporary directory, removed when dropped.
-pub struct Workspace {
-    dir: PathBuf,
-}
-
-impl Workspace {
-    /// Creates a fresh directory under the system's temporary directory.
-    pub fn new() -> std::io::Result<Workspace> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let base = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let mut last = None;
-        for _ in 0..64 {
-            let dir = base.join(format!(
-                "roster-test-{}-{nanos}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst)
-            ));
-            let mut builder = std::fs::DirBuilder::new();
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            match builder.create(&dir) {
-                Ok(()) => {
-                    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-                    return Ok(Workspace { dir });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| std::io::Error::other("no fresh temporary directory")))
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for Workspace {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// Everything a run needs.
 pub struct Runner<'a> {
     /// The policy set as loaded.
@@ -145,8 +96,6 @@ pub struct Runner<'a> {
     pub policy: &'a Policy,
     /// `--as-of`.
     pub as_of: Option<NaiveDate>,
-    /// The temporary directory fixtures are written to.
-    pub workspace: &'a Workspace,
     /// What the tests exercised.
     pub coverage: &'a mut super::coverage::Coverage,
 }
@@ -323,13 +272,7 @@ impl Runner<'_> {
                     });
             }
         }
-        let (state, files) = match self.evaluate(&by_source, as_of) {
-            Ok(x) => x,
-            Err(e) => {
-                outcome.error = Some(e);
-                return;
-            }
-        };
+        let (state, files) = self.evaluate(&by_source, as_of);
         if state.cannot_run() {
             let problems: Vec<String> = state
                 .issues
@@ -462,54 +405,48 @@ impl Runner<'_> {
             .map(|s| &s.value)
     }
 
-    /// Writes the fixtures and evaluates the policy set over them. Returns the state and the
-    /// data file name of each source, as issues name it.
+    /// Reads the fixtures as each source's data and evaluates the policy set over them.
+    /// Returns the state and the source of each fixture "file", as issues name it.
     fn evaluate(
         &self,
         by_source: &BTreeMap<&str, Vec<FixtureRecord<'_>>>,
         as_of: NaiveDate,
-    ) -> Result<(DesiredState, HashMap<String, String>), String> {
-        let dir = self.workspace.path();
-        let mut files = Vec::new();
+    ) -> (DesiredState, HashMap<String, String>) {
+        let mut datasets = Vec::new();
+        let mut issues = Vec::new();
         let mut names = HashMap::new();
-        let mut n = 0usize;
-        for (i, file) in self.loaded.files.iter().enumerate() {
-            let mut policy = file.policy.clone();
-            for (name, source) in &mut policy.sources {
-                n += 1;
-                let data = format!("source-{n}.json");
+        for file in &self.loaded.files {
+            for (name, source) in &file.policy.sources {
                 let records: Vec<Json> = by_source
                     .get(name.value.as_str())
                     .map(|r| r.iter().map(|r| Json::Object(r.json.clone())).collect())
                     .unwrap_or_default();
-                let body = crate::escape::json_compact(&Json::Array(records));
-                std::fs::write(dir.join(&data), body)
-                    .map_err(|e| format!("cannot write the fixtures of `{}`: {e}", name.value))?;
-                let s = &mut source.value;
-                names.insert(dir.join(&data).display().to_string(), name.value.clone());
-                s.format.value = SourceFormat::Json;
-                s.path.value = data;
-                s.delimiter = None;
-                s.optional = Some(Sp::new(true, s.path.span));
+                let bytes = crate::escape::json_compact(&Json::Array(records));
+                let mut fixture = source.value.clone();
+                fixture.format.value = SourceFormat::Json;
+                fixture.delimiter = None;
+                let label = format!("fixtures of `{}`", name.value);
+                names.insert(label.clone(), name.value.clone());
+                let (data, mut problems) =
+                    crate::ingest::read_in_memory(&name.value, &fixture, bytes.as_bytes(), &label);
+                issues.append(&mut problems);
+                // Every source is optional in a test: one without records is empty.
+                if let Some(data) = data {
+                    datasets.push(data);
+                }
             }
-            files.push(LoadedFile {
-                id: file.id,
-                path: dir.join(format!("policy-{i}.yaml")),
-                policy,
-            });
         }
-        let fixture = Loaded {
-            sources: self.loaded.sources.clone(),
-            files,
-            diagnostics: Vec::new(),
-            access: crate::files::Access {
-                root: Some(dir.to_path_buf()),
-                max_data_bytes: self.loaded.access.max_data_bytes,
-            },
-            test_files: Vec::new(),
+        let read = crate::eval::ReadData {
+            datasets: std::sync::Arc::new(datasets),
+            issues,
         };
-        let state = crate::eval::evaluate(&fixture, self.policy, crate::eval::Options { as_of });
-        Ok((state, names))
+        let state = crate::eval::evaluate_with(
+            self.loaded,
+            self.policy,
+            crate::eval::Options { as_of },
+            &read,
+        );
+        (state, names)
     }
 }
 
