@@ -95,11 +95,24 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(p) => p,
         Err(s) => return s,
     };
-    let before = eval::evaluate(&old, &old_policy, Options { as_of });
+    // The HR data is read once when both versions declare the same sources (the usual pull
+    // request), else once per version.
+    let read_new = eval::ReadData::read(&new);
+    let read_old = if source_signature(&old) == source_signature(&new) {
+        None
+    } else {
+        Some(eval::ReadData::read(&old))
+    };
+    let before = eval::evaluate_with(
+        &old,
+        &old_policy,
+        Options { as_of },
+        read_old.as_ref().unwrap_or(&read_new),
+    );
     if before.cannot_run() {
         return super::eval::data_cannot_run(&before);
     }
-    let after = eval::evaluate(&new, &new_policy, Options { as_of });
+    let after = eval::evaluate_with(&new, &new_policy, Options { as_of }, &read_new);
     if after.cannot_run() {
         return super::eval::data_cannot_run(&after);
     }
@@ -125,4 +138,40 @@ pub fn run(args: &Args) -> ExitStatus {
         }
     }
     ExitStatus::Success
+}
+
+/// What the sources of a policy set read, and how: equal signatures read equal datasets.
+fn source_signature(loaded: &crate::policy::load::Loaded) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &loaded.files {
+        let base = f.path.parent().unwrap_or(std::path::Path::new("."));
+        for (name, s) in &f.policy.sources {
+            let s = &s.value;
+            let path = base.join(&s.path.value);
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            let fields: Vec<String> = s
+                .fields
+                .iter()
+                .map(|(k, v)| format!("{}:{:?}", k.value, v.value))
+                .collect();
+            out.push(format!(
+                "{}|{}|{:?}|{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+                name.value,
+                path.display(),
+                s.format.value,
+                s.key.value,
+                s.delimiter.as_ref().map(|d| &d.value),
+                s.duplicates.as_ref().map(|d| d.value),
+                s.modified_field.as_ref().map(|d| &d.value),
+                fields.join(","),
+                s.authoritative_for
+                    .iter()
+                    .map(|a| &a.value)
+                    .collect::<Vec<_>>(),
+                s.optional.as_ref().map(|o| o.value),
+            ));
+        }
+    }
+    out.sort();
+    out
 }
