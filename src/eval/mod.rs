@@ -92,18 +92,25 @@ pub fn read_sources(loaded: &Loaded, issues: &mut Vec<DataIssue>) -> Vec<Dataset
 
 /// Computes the desired state.
 pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
-    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let env = columns::Env {
-        now,
-        default_domain: default_domain(loaded),
-    };
     let mut issues: Vec<DataIssue> = Vec::new();
-
     let mut clock = Stages::new();
-    // 1. Read every source.
-    let datasets = read_sources(loaded, &mut issues);
-    if issues.iter().any(|i| i.code.stops_evaluation()) {
+    let Some((datasets, people)) = read_and_correlate(loaded, &mut issues, &mut clock) else {
         return DesiredState::new(options.as_of, report::Identities::default(), issues);
+    };
+    evaluate_people(loaded, policy, options, datasets, people, issues, clock)
+}
+
+/// Steps 1 and 2: reads every source and correlates the records into people (sorted by key);
+/// `None` when evaluation must stop (the reasons are in `issues`).
+fn read_and_correlate(
+    loaded: &Loaded,
+    issues: &mut Vec<DataIssue>,
+    clock: &mut Stages,
+) -> Option<(Vec<Dataset>, Vec<correlate::Person>)> {
+    // 1. Read every source.
+    let datasets = read_sources(loaded, issues);
+    if issues.iter().any(|i| i.code.stops_evaluation()) {
+        return None;
     }
     let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
 
@@ -121,9 +128,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
                 .collect()
         })
         .unwrap_or_default();
-    let people = correlate::correlate(&datasets, &pairs, &precedence, &mut issues);
-    let n = people.len();
-    if n == 0 {
+    let people = correlate::correlate(&datasets, &pairs, &precedence, issues);
+    if people.is_empty() {
         // Every source is optional and empty: there is nobody to evaluate, and a report that
         // says so would read as "remove everyone".
         issues.push(
@@ -134,15 +140,38 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
             )
             .help("a policy set needs at least one record to evaluate"),
         );
-        return DesiredState::new(options.as_of, report::Identities::default(), issues);
+        return None;
     }
+    clock.lap("correlate");
+    Some((datasets, people))
+}
+
+/// Steps 3 to 5 over `people` (sorted by key, their records in `datasets`): every person of
+/// the population, or the part of it that `explain` needs (see `explain::focus`). Everything
+/// but `SelectUniqueValue`, `RandomString` and `Guid` is a function of one person's records;
+/// those three depend on the people before in key order, and manager checks and static
+/// members look others up by key.
+fn evaluate_people(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    datasets: Vec<Dataset>,
+    people: Vec<correlate::Person>,
+    mut issues: Vec<DataIssue>,
+    mut clock: Stages,
+) -> DesiredState {
+    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let env = columns::Env {
+        now,
+        default_domain: default_domain(loaded),
+    };
+    let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+    let n = people.len();
     let locate = Locator {
         policy,
         datasets: &datasets,
         people: &people,
     };
-
-    clock.lap("correlate");
     // 3. Identity attributes, a column at a time in the graph's order; the columns of one
     //    level of the graph (none reads another) are computed in parallel.
     let mut progress = Progress::new(n, policy.mappings.len());

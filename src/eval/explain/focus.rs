@@ -1,0 +1,340 @@
+//! Finding one person and evaluating only what their outcome depends on.
+//!
+//! Reading the sources and correlating records are done for everyone (a person's records can
+//! be anywhere in the files, and correlation is a join). After that, evaluation is a function
+//! of one person's records, except for three population-level steps:
+//!
+//! | step | depends on | what `explain` evaluates |
+//! |---|---|---|
+//! | attributes, lifecycle, rules (`memberOf`, `Direct Reports for`), scope, target attributes, separation of duties | the person's own records | the person alone |
+//! | `SelectUniqueValue`, `RandomString`, `Guid` (identity or target mappings) | every person before in key order (values taken, the random sequence) | the people up to and including the person, in key order |
+//! | manager references, static members that name nobody | other people's keys | not needed: they are data problems, not the person's outcome |
+//!
+//! So a policy set without the three sequential functions explains one person from a
+//! population of one; with them, from the prefix of the key order that ends with the person
+//! (exact, because those functions only look backwards). A query that is not a key is looked
+//! up in this order, and the first step with a match decides:
+//!
+//! 1. identity keys (exact);
+//! 2. identity attributes that copy an HR field (directly, or through other direct copies):
+//!    found in the source columns, without evaluating anyone;
+//! 3. every identity attribute, after one full evaluation (the explanation then comes from it).
+//!
+//! Values of attributes match without regard to case (mail and user principal names are
+//! case-insensitive in Entra); several people matching is ambiguous.
+
+use std::collections::BTreeMap;
+
+use super::super::{
+    DesiredState, Options, Stages, correlate::Person, evaluate_people, read_and_correlate,
+    report,
+};
+use crate::ingest::{DataIssue, Dataset};
+use crate::policy::Policy;
+use crate::policy::compile::{MappingKind, ProgramKind};
+use crate::policy::graph::NodeId;
+use crate::policy::load::Loaded;
+
+/// At most this many candidates are listed for an ambiguous query.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// How the person was found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct FoundBy {
+    /// `key`, or the name of the identity attribute whose value matched.
+    pub attribute: String,
+    /// The value that matched.
+    pub value: String,
+}
+
+/// What was evaluated to explain the person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Evaluated {
+    /// The identities evaluated.
+    pub identities: usize,
+    /// The identities in the data.
+    pub population: usize,
+    /// `person` (the person alone), `prefix` (everyone up to the person in key order: the
+    /// policy set uses `SelectUniqueValue`, `RandomString` or `Guid`) or `everyone` (the query
+    /// needed every attribute of everyone).
+    pub scope: &'static str,
+}
+
+/// One person a query may mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The identity key.
+    pub key: String,
+    /// `key` or the attribute that matched.
+    pub attribute: String,
+}
+
+/// Why no explanation could be made.
+#[derive(Debug)]
+pub enum Miss {
+    /// Evaluation could not run (a source missing, unreadable, refused): the state says why.
+    CannotRun(Box<DesiredState>),
+    /// Nobody matches; the nearest key or lookup-attribute value, if any is near.
+    NotFound(Option<String>),
+    /// Several people match: the first few by key, and how many there are in all.
+    Ambiguous(Vec<Candidate>, usize),
+}
+
+/// The state to explain the person from, with the person's index in it.
+#[derive(Debug)]
+pub struct Focus {
+    /// The evaluated (part of the) population.
+    pub state: DesiredState,
+    /// The person's index in `state`.
+    pub index: usize,
+    /// How the person was found.
+    pub found_by: FoundBy,
+    /// What was evaluated.
+    pub evaluated: Evaluated,
+}
+
+/// The attributes `did you mean` searches besides keys, and the first ones tried.
+const LOOKUP: [&str; 3] = ["userName", "mail", "userPrincipalName"];
+
+/// Finds the person `query` names and evaluates what their outcome depends on.
+pub fn focus(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    query: &str,
+) -> Result<Focus, Miss> {
+    let mut issues: Vec<DataIssue> = Vec::new();
+    let mut clock = Stages::new();
+    let Some((datasets, people)) = read_and_correlate(loaded, &mut issues, &mut clock) else {
+        return Err(Miss::CannotRun(Box::new(DesiredState::new(
+            options.as_of,
+            report::Identities::default(),
+            issues,
+        ))));
+    };
+    let population = people.len();
+    // 1. A key.
+    let at = people.partition_point(|p| p.key.as_str() < query);
+    let by_key = people.get(at).is_some_and(|p| p.key == query);
+    // 2. An attribute that copies an HR field.
+    let found = if by_key {
+        Some((
+            at,
+            FoundBy {
+                attribute: "key".into(),
+                value: query.to_string(),
+            },
+        ))
+    } else {
+        match copied_matches(policy, &datasets, &people, query) {
+            Matches::One(i, attribute) => Some((
+                i,
+                FoundBy {
+                    attribute,
+                    value: query.to_string(),
+                },
+            )),
+            Matches::Many(c, total) => return Err(Miss::Ambiguous(c, total)),
+            Matches::None => None,
+        }
+    };
+    let Some((i, found_by)) = found else {
+        // 3. Every attribute: one full evaluation, which the explanation then uses.
+        let state = evaluate_people(loaded, policy, options, datasets, people, issues, clock);
+        return match state_matches(&state, query) {
+            Matches::One(index, attribute) => Ok(Focus {
+                state,
+                index,
+                found_by: FoundBy {
+                    attribute,
+                    value: query.to_string(),
+                },
+                evaluated: Evaluated {
+                    identities: population,
+                    population,
+                    scope: "everyone",
+                },
+            }),
+            Matches::Many(c, total) => Err(Miss::Ambiguous(c, total)),
+            Matches::None => Err(Miss::NotFound(nearest(&state, query))),
+        };
+    };
+    let sequential = has_sequential(policy);
+    let (subset, index, scope): (Vec<Person>, usize, &'static str) = if sequential {
+        (people.get(..=i).unwrap_or(&[]).to_vec(), i, "prefix")
+    } else {
+        (people.get(i..=i).unwrap_or(&[]).to_vec(), 0, "person")
+    };
+    drop(people);
+    let identities = subset.len();
+    let state = evaluate_people(loaded, policy, options, datasets, subset, issues, clock);
+    Ok(Focus {
+        state,
+        index,
+        found_by,
+        evaluated: Evaluated {
+            identities,
+            population,
+            scope,
+        },
+    })
+}
+
+/// Whether a mapping of the policy set depends on the people before in key order.
+pub fn has_sequential(policy: &Policy) -> bool {
+    policy.programs.iter().any(|d| match &d.kind {
+        ProgramKind::Expression { program, .. } => super::super::columns::is_sequential(program),
+        ProgramKind::Rule { .. } => false,
+    })
+}
+
+enum Matches {
+    None,
+    One(usize, String),
+    Many(Vec<Candidate>, usize),
+}
+
+/// Matches (person, attribute) as one person, several, or none.
+fn decide(mut hits: Vec<(usize, String)>, key: impl Fn(usize) -> String) -> Matches {
+    // Lookup attributes first, so that the attribute named is the most telling one.
+    hits.sort_by_key(|(i, a)| (*i, LOOKUP.iter().position(|l| l == a).unwrap_or(LOOKUP.len())));
+    hits.dedup_by_key(|(i, _)| *i);
+    match hits.as_slice() {
+        [] => Matches::None,
+        [(i, a)] => Matches::One(*i, a.clone()),
+        many => {
+            let mut c: Vec<Candidate> = many
+                .iter()
+                .map(|(i, a)| Candidate {
+                    key: key(*i),
+                    attribute: a.clone(),
+                })
+                .collect();
+            c.sort_by(|a, b| a.key.cmp(&b.key));
+            let total = c.len();
+            c.truncate(MAX_CANDIDATES);
+            Matches::Many(c, total)
+        }
+    }
+}
+
+/// The source field an identity attribute copies, following direct copies of other
+/// attributes; `None` when some step computes (an expression, a constant), or a default could
+/// stand in for NULL.
+fn copied_field<'p>(policy: &'p Policy, attr: &str) -> Option<(&'p str, &'p str)> {
+    let mut at = attr.to_string();
+    for _ in 0..64 {
+        let mapping = policy.mappings.get(&NodeId::Attribute(at.clone()))?;
+        if mapping.default.is_some() {
+            return None;
+        }
+        match &mapping.kind {
+            MappingKind::Direct(NodeId::SourceField(s, f)) => return Some((s, f)),
+            MappingKind::Direct(NodeId::Attribute(a)) => at.clone_from(a),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn same(value: &crate::value::Value, query: &str) -> bool {
+    match value {
+        crate::value::Value::List(items) => items.iter().any(|v| same(v, query)),
+        v => v.as_text().is_some_and(|t| t.eq_ignore_ascii_case(query)),
+    }
+}
+
+/// Step 2: people whose copied attributes hold `query`, from the source columns.
+fn copied_matches(
+    policy: &Policy,
+    datasets: &[Dataset],
+    people: &[Person],
+    query: &str,
+) -> Matches {
+    let mut hits: Vec<(usize, String)> = Vec::new();
+    // Record (dataset, row) to person, built for a dataset when first needed.
+    let mut owners: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
+    for attr in policy.attributes.keys() {
+        let Some((source, field)) = copied_field(policy, attr) else {
+            continue;
+        };
+        let Some((d, data)) = datasets.iter().enumerate().find(|(_, d)| d.source == source) else {
+            continue;
+        };
+        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
+            continue;
+        };
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        let owner = owners.entry(d).or_insert_with(|| {
+            let mut o = vec![None; data.len()];
+            for (i, p) in people.iter().enumerate() {
+                for (pd, r) in &p.records {
+                    if *pd == d
+                        && let Some(slot) = o.get_mut(*r)
+                    {
+                        *slot = Some(i);
+                    }
+                }
+            }
+            o
+        });
+        for row in 0..column.len() {
+            if codes.contains(&column.code(row))
+                && let Some(Some(i)) = owner.get(row)
+            {
+                hits.push((*i, attr.clone()));
+            }
+        }
+    }
+    decide(hits, |i| people.get(i).map(|p| p.key.clone()).unwrap_or_default())
+}
+
+/// Step 3: people any of whose attributes holds `query`, in an evaluated state.
+fn state_matches(state: &DesiredState, query: &str) -> Matches {
+    let ids = &state.identities;
+    let mut hits = Vec::new();
+    for (name, column) in &ids.attributes {
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        for row in 0..column.len() {
+            if codes.contains(&column.code(row)) {
+                hits.push((row, name.clone()));
+            }
+        }
+    }
+    decide(hits, |i| ids.key(i).unwrap_or_default().to_string())
+}
+
+/// The key or lookup-attribute value nearest to `query`, if one is near.
+fn nearest(state: &DesiredState, query: &str) -> Option<String> {
+    let ids = &state.identities;
+    let mut texts: Vec<String> = ids.keys().map(str::to_string).collect();
+    for (name, column) in &ids.attributes {
+        if LOOKUP.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+            texts.extend(
+                column
+                    .dictionary()
+                    .iter()
+                    .filter_map(|v| v.as_text().map(std::borrow::Cow::into_owned)),
+            );
+        }
+    }
+    crate::diagnostics::did_you_mean(query, texts.iter().map(String::as_str)).map(str::to_string)
+}
