@@ -741,6 +741,9 @@ pub fn explain(
                 }
                 accounts.retain(|a| !a.attributes.is_empty());
             }
+            if accounts.as_ref().is_some_and(Vec::is_empty) {
+                accounts = None;
+            }
         }
     }
     Some(Explanation {
@@ -762,6 +765,34 @@ pub fn explain(
             .collect(),
         problems,
     })
+}
+
+/// Explains identity `key` of a fully evaluated state, everything shown (for tests and
+/// library users that already hold the state).
+pub fn explain_key(
+    loaded: &Loaded,
+    policy: &Policy,
+    state: &DesiredState,
+    key: &str,
+) -> Option<Explanation> {
+    let index = state.identities.position(key)?;
+    let n = state.identities.len();
+    explain(
+        loaded,
+        policy,
+        state,
+        index,
+        FoundBy {
+            attribute: "key".into(),
+            value: key.to_string(),
+        },
+        Evaluated {
+            identities: n,
+            population: n,
+            scope: "everyone",
+        },
+        &View::All,
+    )
 }
 
 const HELD: &str = "lifecycle unknown: no new access; a membership held now is kept as it is";
@@ -1047,7 +1078,7 @@ fn account_why(
         Some(a) if a.state == super::AccountState::Held => (
             "held",
             format!(
-                "held: lifecycle unknown ({lifecycle_reason}); an existing account is kept exactly as it is, none is created or enabled"
+                "lifecycle unknown ({lifecycle_reason}); an existing account is kept exactly as it is, none is created or enabled"
             ),
         ),
         Some(a) if a.enabled => (
@@ -1084,7 +1115,7 @@ fn account_why(
         None if undetermined.is_some() => (
             "undetermined",
             format!(
-                "undetermined, so no account: {}",
+                "no account: {}",
                 undetermined.map_or("", |u| u.reason.as_str())
             ),
         ),
@@ -1215,17 +1246,19 @@ pub fn human(e: &Explanation, view: &View) -> String {
         g.iter()
             .map(|g| {
                 let what = match (g.by, &g.name) {
-                    ("rule", _) => "rule".to_string(),
-                    ("auto_assignment", _) => "auto-assignment rule".to_string(),
-                    ("static_member", _) => "static member".to_string(),
-                    ("access_package", Some(n)) => format!("access package {}", t(n)),
-                    ("sync_all", _) => "sync: all".to_string(),
-                    ("scope_group", Some(n)) => format!("scope group {}", t(n)),
-                    ("scope_package", Some(n)) => format!("scope package {}", t(n)),
-                    ("app_role", Some(n)) => format!("app role via package {}", t(n)),
+                    ("rule", _) => "its rule matches".to_string(),
+                    ("auto_assignment", _) => "its auto-assignment rule matches".to_string(),
+                    ("static_member", _) => "listed as a static member".to_string(),
+                    ("access_package", Some(n)) => format!("granted by access package `{}`", t(n)),
+                    ("sync_all", _) => "`sync: all`".to_string(),
+                    ("scope_group", Some(n)) => format!("scope entry for group `{}`", t(n)),
+                    ("scope_package", Some(n)) => {
+                        format!("scope entry for access package `{}`", t(n))
+                    }
+                    ("app_role", Some(n)) => format!("app role granted by access package `{}`", t(n)),
                     (other, _) => other.to_string(),
                 };
-                format!("{what}{}", at(g.at.as_ref()).replacen("  ", " ", 1))
+                format!("{what}{}", at(g.at.as_ref()))
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -1310,21 +1343,24 @@ pub fn human(e: &Explanation, view: &View) -> String {
             } else {
                 "-"
             };
-            let how = if x.member {
+            // A member: each grant with its place; otherwise the reason and the rule's place.
+            let why = if x.member && !x.granted_by.is_empty() {
                 grants(&x.granted_by)
             } else {
-                x.rule
-                    .as_ref()
-                    .map_or_else(String::new, |r| format!("rule [{}:{}]", t(&r.at.file), r.at.line))
+                format!(
+                    "{}{}",
+                    m(&x.reason),
+                    at(x.rule.as_ref().map(|r| &r.at))
+                )
             };
             let _ = writeln!(
                 out,
-                "  {mark} {}: {}{}",
+                "  {mark} {}: {why}",
                 named(&x.name, x.display_name.as_ref()),
-                m(&x.reason),
-                if how.is_empty() { String::new() } else { format!(" — {how}") }
             );
-            if full && let Some(r) = &x.rule {
+            if (full || x.undetermined)
+                && let Some(r) = &x.rule
+            {
                 for c in &r.deciding {
                     let _ = writeln!(out, "      {}", condition(c));
                 }

@@ -165,9 +165,15 @@ pub fn focus(
     } else {
         (people.get(i..=i).unwrap_or(&[]).to_vec(), 0, "person")
     };
-    drop(people);
     let identities = subset.len();
-    let state = evaluate_people(loaded, policy, options, datasets, subset, issues, clock);
+    let mut state = evaluate_people(loaded, policy, options, datasets, subset, issues, clock);
+    // A manager outside the evaluated part is not missing: keep only what a full evaluation
+    // reports.
+    let exists = |k: &str| people.binary_search_by(|p| p.key.as_str().cmp(k)).is_ok();
+    state.issues.retain(|issue| {
+        issue.code != crate::codes::Code::DataDanglingManager
+            || dangling_manager(&issue.message).is_none_or(|m| !exists(m))
+    });
     Ok(Focus {
         state,
         index,
@@ -178,6 +184,12 @@ pub fn focus(
             scope,
         },
     })
+}
+
+/// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
+fn dangling_manager(message: &str) -> Option<&str> {
+    let rest = message.split_once("`: manager `")?.1;
+    rest.strip_suffix("` is not an identity")
 }
 
 /// Whether a mapping of the policy set depends on the people before in key order.
