@@ -541,6 +541,15 @@ pub fn explain(
         let node = NodeId::Package(name.clone());
         let rule = rule_why(&node);
         let undetermined = undetermined_of(&format!("access_package:{name}"));
+        // Undetermined through something else (a group it reads): the conditions as
+        // evaluated here would show a decided result, so they are left out.
+        let rule = rule.map(|mut r| {
+            if undetermined.is_some() && r.result.is_some() {
+                r.deciding.clear();
+                r.narrowly_missed_on = None;
+            }
+            r
+        });
         let mut granted_by = Vec::new();
         if member && let Some(r) = &rule {
             granted_by.push(Grant {
@@ -590,6 +599,15 @@ pub fn explain(
         let node = NodeId::Group(name.clone());
         let rule = rule_why(&node);
         let undetermined = undetermined_of(&format!("group:{name}"));
+        // Undetermined through something else (a group it reads): the conditions as
+        // evaluated here would show a decided result, so they are left out.
+        let rule = rule.map(|mut r| {
+            if undetermined.is_some() && r.result.is_some() {
+                r.deciding.clear();
+                r.narrowly_missed_on = None;
+            }
+            r
+        });
         let listed = group
             .value
             .members
@@ -1329,6 +1347,9 @@ pub fn human(e: &Explanation, view: &View) -> String {
         }
     }
     let memberships = |out: &mut String, title: &str, list: &[MembershipWhy]| {
+        if list.is_empty() {
+            return;
+        }
         let held = list.iter().filter(|x| x.member).count();
         let _ = writeln!(out, "\n{title} ({held} of {}):", list.len());
         for x in list {
