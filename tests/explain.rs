@@ -58,7 +58,10 @@ fn concise_by_default_everything_with_all() {
         // It shows what the person has, and not what they lack (unless narrowly).
         assert!(r.stdout.contains("+ dept-sales: its rule matches"));
         assert!(!r.stdout.contains("dept-finance"));
-        assert!(all.stdout.contains("- dept-finance: its rule does not match"));
+        assert!(
+            all.stdout
+                .contains("- dept-finance: its rule does not match")
+        );
     });
 }
 
@@ -119,7 +122,13 @@ fn every_reason_names_its_policy_object_and_place() {
     assert_eq!(upn["mapping"]["at"]["line"], 45);
     let ldap = named(&e["accounts"], "eng-ldap");
     assert_eq!(ldap["state"], "none");
-    assert!(ldap["reason"].as_str().unwrap().starts_with("not assigned: only access package `engineering-servers`"), "{ldap}");
+    assert!(
+        ldap["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not assigned: only access package `engineering-servers`"),
+        "{ldap}"
+    );
     // The lifecycle: its dates, status and windows, and where the settings are.
     assert_eq!(
         e["lifecycle"],
@@ -136,7 +145,10 @@ fn every_reason_names_its_policy_object_and_place() {
     );
     // Identity attributes with the inputs the mapping read.
     let dept = named(&e["attributes"], "department");
-    assert_eq!(dept["mapping"]["inputs"][0], serde_json::json!({"name": "source:employees.Department", "value": "Sales"}));
+    assert_eq!(
+        dept["mapping"]["inputs"][0],
+        serde_json::json!({"name": "source:employees.Department", "value": "Sales"})
+    );
     assert_eq!(
         e["records"][0],
         serde_json::json!({"source": "employees", "key": "1004", "file": "policies/../examples/data/employees.csv", "row": 5})
@@ -172,7 +184,12 @@ fn json_validates_against_its_schema() {
         &["1004", "policies"],
         &["1004", "policies", "--all"],
         &["1004", "policies", "--only", "groups"],
-        &["1004", "policies", "--only", "active-directory.userPrincipalName"],
+        &[
+            "1004",
+            "policies",
+            "--only",
+            "active-directory.userPrincipalName",
+        ],
         &["marcus.webb@northwind.example", "policies"],
         &["1001", "policies"],
         &["3001", "policies"],
@@ -201,15 +218,30 @@ fn one_topic_with_only() {
     }
     let r = explain(&["1004", "policies", "--only", "department"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("  department = \"Sales\"  <- expression Coalesce("), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("  department = \"Sales\"  <- expression Coalesce("),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("givenName ="), "{}", r.stdout);
     assert!(!r.stdout.contains("accounts:"), "{}", r.stdout);
     let r = explain(&["1004", "policies", "--only", "erp.userName"]);
-    assert!(r.stdout.contains("      userName = \"Marcus.Webb@northwind.example\"  <- direct attribute:mail"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "      userName = \"Marcus.Webb@northwind.example\"  <- direct attribute:mail"
+        ),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("externalId"), "{}", r.stdout);
     let r = explain(&["1004", "policies", "--only", "departmnt"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("did you mean `department`?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean `department`?"),
+        "{}",
+        r.stderr
+    );
     let r = explain(&["1004", "policies", "--only", "groups", "--all"]);
     assert_eq!(r.code, 2, "--all and --only conflict: {}", r.stderr);
 }
@@ -228,10 +260,21 @@ fn find_by_key_or_unique_attribute() {
     // Ambiguous: the candidates, bounded, and exit 1.
     let r = explain(&["Sales", "policies"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: `Sales` matches 8 identities; give the key of one:\n  1004 (by department)\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: `Sales` matches 8 identities; give the key of one:\n  1004 (by department)\n"
+        ),
+        "{}",
+        r.stderr
+    );
     let r = explain(&["Active", "policies"]);
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr.lines().filter(|l| l.starts_with("  ")).count(), 11, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.starts_with("  ")).count(),
+        11,
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("\n  and "), "{}", r.stderr);
     // Not found: the nearest key or user name.
     let r = explain(&["104", "policies"]);
@@ -282,7 +325,10 @@ fn focused_evaluation_equals_full_evaluation() {
             let f = explain::focus::focus(&loaded, &policy, Options { as_of }, key).unwrap();
             assert_eq!(f.evaluated.population, keys.len());
             if sequential {
-                assert_eq!((f.evaluated.scope, f.evaluated.identities), ("prefix", i + 1));
+                assert_eq!(
+                    (f.evaluated.scope, f.evaluated.identities),
+                    ("prefix", i + 1)
+                );
             } else {
                 assert_eq!((f.evaluated.scope, f.evaluated.identities), ("person", 1));
             }

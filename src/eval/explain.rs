@@ -486,16 +486,22 @@ pub fn explain(
     let eligible = identity.lifecycle.has_account() && !identity.ignored;
     let members = ids.groups();
     let ctx = RuleContext { now };
-    let display = |kind: &str, name: &str| state.display_names.get(&format!("{kind}:{name}")).cloned();
-    let rules: std::collections::HashMap<&NodeId, (&crate::policy::compile::ProgramDef, &crate::rule::RuleProgram)> =
-        policy
-            .programs
-            .iter()
-            .filter_map(|d| match &d.kind {
-                ProgramKind::Rule { node, program } => Some((node, (d, program.as_ref()))),
-                ProgramKind::Expression { .. } => None,
-            })
-            .collect();
+    let display =
+        |kind: &str, name: &str| state.display_names.get(&format!("{kind}:{name}")).cloned();
+    let rules: std::collections::HashMap<
+        &NodeId,
+        (
+            &crate::policy::compile::ProgramDef,
+            &crate::rule::RuleProgram,
+        ),
+    > = policy
+        .programs
+        .iter()
+        .filter_map(|d| match &d.kind {
+            ProgramKind::Rule { node, program } => Some((node, (d, program.as_ref()))),
+            ProgramKind::Expression { .. } => None,
+        })
+        .collect();
     let rule_why = |node: &NodeId| -> Option<RuleWhy> {
         let (def, program) = rules.get(node)?;
         let values = rule_values(program, index, identity, members);
@@ -669,18 +675,16 @@ pub fn explain(
                 .join("; ")
         } else if !eligible && (listed.is_some() || rule.is_some()) {
             match listed {
-                Some(_) => format!(
-                    "listed as a static member, but {}",
-                    no_account(identity)
-                ),
+                Some(_) => format!("listed as a static member, but {}", no_account(identity)),
                 None => no_account(identity),
             }
         } else {
             match rule.as_ref().map(|r| r.result) {
                 Some(Some(false)) => "its rule does not match".to_string(),
                 Some(None) => "its rule cannot be decided".to_string(),
-                _ => "no rule, no static entry and no assigned access package grants it"
-                    .to_string(),
+                _ => {
+                    "no rule, no static entry and no assigned access package grants it".to_string()
+                }
             }
         };
         groups.push(MembershipWhy {
@@ -717,9 +721,7 @@ pub fn explain(
 
     // Data problems at the person's records.
     let at_records = |file: &str, row: Option<usize>| {
-        records
-            .iter()
-            .any(|r| r.file == file && row == Some(r.row))
+        records.iter().any(|r| r.file == file && row == Some(r.row))
     };
     let problems: Vec<Problem> = state
         .issues
@@ -739,8 +741,12 @@ pub fn explain(
         .collect();
 
     // The selection.
-    let (mut attributes, mut groups, mut packages, mut accounts) =
-        (Some(attributes), Some(groups), Some(packages), Some(accounts));
+    let (mut attributes, mut groups, mut packages, mut accounts) = (
+        Some(attributes),
+        Some(groups),
+        Some(packages),
+        Some(accounts),
+    );
     match view {
         View::Concise | View::All => {}
         View::Groups => (attributes, packages, accounts) = (None, None, None),
@@ -886,7 +892,11 @@ fn flipped(t: &Trace, leaf: &Trace) -> Option<bool> {
 }
 
 /// The lifecycle: the same decision evaluation made, with its inputs and settings.
-fn lifecycle_why(loaded: &Loaded, identity: &IdentityState, now: chrono::NaiveDateTime) -> LifecycleWhy {
+fn lifecycle_why(
+    loaded: &Loaded,
+    identity: &IdentityState,
+    now: chrono::NaiveDateTime,
+) -> LifecycleWhy {
     use super::lifecycle::{DateCell, Rules};
     let raw = loaded
         .files
@@ -1028,7 +1038,11 @@ fn account_why(
     // The scoping filters, clause by clause, as evaluation decides them.
     let patterns = super::Patterns::new(target);
     let mut filters = Vec::new();
-    for (fi, f) in scope.iter().flat_map(|s| s.value.filters.iter()).enumerate() {
+    for (fi, f) in scope
+        .iter()
+        .flat_map(|s| s.value.filters.iter())
+        .enumerate()
+    {
         let mut clauses = Vec::new();
         for (ci, c) in f.value.iter().enumerate() {
             let value = identity.attributes.get(&c.value.attribute.value);
@@ -1107,7 +1121,10 @@ fn account_why(
             let switch = target.mappings.keys().find_map(|m| {
                 let enables = super::accounts::switch_attribute(target.kind.value, &m.value)?;
                 let v = a.attributes.get(&m.value)?;
-                let is = |w: &str| v.as_text().is_some_and(|x| x.trim().eq_ignore_ascii_case(w));
+                let is = |w: &str| {
+                    v.as_text()
+                        .is_some_and(|x| x.trim().eq_ignore_ascii_case(w))
+                };
                 ((enables && is("false")) || (!enables && is("true")))
                     .then(|| format!("`{}` = {}", m.value, json_compact(&v.to_json())))
             });
@@ -1273,7 +1290,9 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     ("scope_package", Some(n)) => {
                         format!("scope entry for access package `{}`", t(n))
                     }
-                    ("app_role", Some(n)) => format!("app role granted by access package `{}`", t(n)),
+                    ("app_role", Some(n)) => {
+                        format!("app role granted by access package `{}`", t(n))
+                    }
                     (other, _) => other.to_string(),
                 };
                 format!("{what}{}", at(g.at.as_ref()))
@@ -1294,7 +1313,13 @@ pub fn human(e: &Explanation, view: &View) -> String {
     };
     let _ = writeln!(out, "identity {}{found}, as of {}", t(&e.key), e.as_of);
     let l = &e.lifecycle;
-    let _ = writeln!(out, "lifecycle: {} — {}{}", l.state, m(&l.reason), at(l.at.as_ref()));
+    let _ = writeln!(
+        out,
+        "lifecycle: {} — {}{}",
+        l.state,
+        m(&l.reason),
+        at(l.at.as_ref())
+    );
     let dates: Vec<String> = [&l.hire_date, &l.leave_date, &l.status]
         .into_iter()
         .flatten()
@@ -1335,7 +1360,11 @@ pub fn human(e: &Explanation, view: &View) -> String {
             }
         }
         if let Some(d) = &a.mapping.default {
-            let _ = writeln!(out, "{indent}    default {}", v(&serde_json::Value::String(d.clone())));
+            let _ = writeln!(
+                out,
+                "{indent}    default {}",
+                v(&serde_json::Value::String(d.clone()))
+            );
         }
     };
     if let Some(attributes) = &e.attributes
@@ -1368,11 +1397,7 @@ pub fn human(e: &Explanation, view: &View) -> String {
             let why = if x.member && !x.granted_by.is_empty() {
                 grants(&x.granted_by)
             } else {
-                format!(
-                    "{}{}",
-                    m(&x.reason),
-                    at(x.rule.as_ref().map(|r| &r.at))
-                )
+                format!("{}{}", m(&x.reason), at(x.rule.as_ref().map(|r| &r.at)))
             };
             let _ = writeln!(
                 out,
@@ -1409,10 +1434,7 @@ pub fn human(e: &Explanation, view: &View) -> String {
             })
             .collect();
         if !narrow.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nnarrowly missed (every other condition holds):"
-            );
+            let _ = writeln!(out, "\nnarrowly missed (every other condition holds):");
             let limit = if full { usize::MAX } else { MAX_NARROW };
             for (kind, x, c, r) in narrow.iter().take(limit) {
                 let _ = writeln!(
@@ -1453,7 +1475,12 @@ pub fn human(e: &Explanation, view: &View) -> String {
                         Some(false) => "fails",
                         None => "undecided",
                     };
-                    let _ = writeln!(out, "      filter {word}  [{}:{}]", t(&f.at.file), f.at.line);
+                    let _ = writeln!(
+                        out,
+                        "      filter {word}  [{}:{}]",
+                        t(&f.at.file),
+                        f.at.line
+                    );
                     for c in &f.clauses {
                         let _ = writeln!(
                             out,
@@ -1519,7 +1546,10 @@ pub fn human(e: &Explanation, view: &View) -> String {
         }
     }
     if matches!(view, View::Concise) {
-        let count = |x: &Option<Vec<MembershipWhy>>| x.as_ref().map_or(0, |l| l.iter().filter(|m| !m.member).count());
+        let count = |x: &Option<Vec<MembershipWhy>>| {
+            x.as_ref()
+                .map_or(0, |l| l.iter().filter(|m| !m.member).count())
+        };
         let _ = writeln!(
             out,
             "\n{} attributes, {} groups and {} access packages not held: `--all` shows everything, `--only groups|packages|accounts|attributes|ATTRIBUTE` one topic",

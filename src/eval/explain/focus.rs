@@ -26,8 +26,7 @@
 use std::collections::BTreeMap;
 
 use super::super::{
-    DesiredState, Options, Stages, correlate::Person, evaluate_people, read_and_correlate,
-    report,
+    DesiredState, Options, Stages, correlate::Person, evaluate_people, read_and_correlate, report,
 };
 use crate::ingest::{DataIssue, Dataset};
 use crate::policy::Policy;
@@ -209,7 +208,12 @@ enum Matches {
 /// Matches (person, attribute) as one person, several, or none.
 fn decide(mut hits: Vec<(usize, String)>, key: impl Fn(usize) -> String) -> Matches {
     // Lookup attributes first, so that the attribute named is the most telling one.
-    hits.sort_by_key(|(i, a)| (*i, LOOKUP.iter().position(|l| l == a).unwrap_or(LOOKUP.len())));
+    hits.sort_by_key(|(i, a)| {
+        (
+            *i,
+            LOOKUP.iter().position(|l| l == a).unwrap_or(LOOKUP.len()),
+        )
+    });
     hits.dedup_by_key(|(i, _)| *i);
     match hits.as_slice() {
         [] => Matches::None,
@@ -270,7 +274,11 @@ fn copied_matches(
         let Some((source, field)) = copied_field(policy, attr) else {
             continue;
         };
-        let Some((d, data)) = datasets.iter().enumerate().find(|(_, d)| d.source == source) else {
+        let Some((d, data)) = datasets
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.source == source)
+        else {
             continue;
         };
         let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
@@ -307,7 +315,9 @@ fn copied_matches(
             }
         }
     }
-    decide(hits, |i| people.get(i).map(|p| p.key.clone()).unwrap_or_default())
+    decide(hits, |i| {
+        people.get(i).map(|p| p.key.clone()).unwrap_or_default()
+    })
 }
 
 /// Step 3: people any of whose attributes holds `query`, in an evaluated state.
