@@ -1,6 +1,12 @@
 //! `roster explain`: finding a person, the reasons with their places, the concise and full
 //! forms, the JSON and its schema, and the focused evaluation (the person alone, or the
 //! key-order prefix) against a full one.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::roster_in;
