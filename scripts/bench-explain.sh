@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then sizes=(100000); else sizes=("$@"); fi
-cargo build --release --quiet
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet
 bin=target/release/roster
 t() { /usr/bin/time -f '%e' -o "$1" "${@:2}" >"$1.out" 2>/dev/null || true; tail -1 "$1"; }
 printf '%-10s %-22s %8s %8s %8s %7s\n' identities run seconds eval_s ratio lines

@@ -318,7 +318,20 @@ fn focused_evaluation_equals_full_evaluation() {
     use roster::eval::{self, Options, explain};
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let plain = example_copy("plain", |t| t.replace("SelectUniqueValue(", "Coalesce("));
-    for (root, sequential) in [(manifest().to_path_buf(), true), (plain.clone(), false)] {
+    // A sequential identity attribute: other attributes and rules may read it, so the whole
+    // prefix is evaluated.
+    let identity = example_copy("identity", |t| {
+        t.replace(
+            "expression: Coalesce([employees.UserID], [contractors.UserID], [interns.UserID])",
+            "expression: SelectUniqueValue(Coalesce([employees.UserID], [contractors.UserID], [interns.UserID]), \"x\")",
+        )
+    });
+    for (root, scope) in [
+        (manifest().to_path_buf(), "sequential-prefix"),
+        (plain.clone(), "person"),
+        (identity.clone(), "prefix"),
+    ] {
+        let sequential = scope != "person";
         let loaded = roster::policy::load::load(&root.join("policies")).unwrap();
         let mut diagnostics = Vec::new();
         let policy = roster::policy::compile::compile(&loaded, &mut diagnostics);
@@ -330,14 +343,11 @@ fn focused_evaluation_equals_full_evaluation() {
             let full = explain::explain_key(&loaded, &policy, &state, key).unwrap();
             let f = explain::focus::focus(&loaded, &policy, Options { as_of }, key).unwrap();
             assert_eq!(f.evaluated.population, keys.len());
-            if sequential {
-                assert_eq!(
-                    (f.evaluated.scope, f.evaluated.identities),
-                    ("prefix", i + 1)
-                );
-            } else {
-                assert_eq!((f.evaluated.scope, f.evaluated.identities), ("person", 1));
-            }
+            let identities = if sequential { i + 1 } else { 1 };
+            assert_eq!(
+                (f.evaluated.scope, f.evaluated.identities),
+                (scope, identities)
+            );
             let focused = explain::explain(
                 &loaded,
                 &policy,
@@ -357,4 +367,5 @@ fn focused_evaluation_equals_full_evaluation() {
         }
     }
     let _ = std::fs::remove_dir_all(&plain);
+    let _ = std::fs::remove_dir_all(&identity);
 }

@@ -53,9 +53,12 @@ pub struct Evaluated {
     pub identities: usize,
     /// The identities in the data.
     pub population: usize,
-    /// `person` (the person alone), `prefix` (everyone up to the person in key order: the
-    /// policy set uses `SelectUniqueValue`, `RandomString` or `Guid`) or `everyone` (the query
-    /// needed every attribute of everyone).
+    /// `person` (the person alone); `sequential-prefix` (the target mappings that use
+    /// `SelectUniqueValue`, `RandomString` or `Guid`, and what they need, for everyone up to the
+    /// person in key order; then the person alone); `prefix` (everything for everyone up to the
+    /// person: such a function in an identity attribute or an enable/disable mapping); or
+    /// `everyone` (the query needed every attribute of everyone). `identities` counts the
+    /// prefix for the two prefix scopes.
     pub scope: &'static str,
 }
 
@@ -159,13 +162,42 @@ pub fn focus(
         };
     };
     let sequential = has_sequential(policy);
-    let (subset, index, scope): (Vec<Person>, usize, &'static str) = if sequential {
-        (people.get(..=i).unwrap_or(&[]).to_vec(), i, "prefix")
+    let reduced = if sequential {
+        Reduced::new(loaded, policy)
     } else {
-        (people.get(i..=i).unwrap_or(&[]).to_vec(), 0, "person")
+        None
     };
-    let identities = subset.len();
-    let mut state = evaluate_people(loaded, policy, options, datasets, subset, issues, clock);
+    let person = people.get(i..=i).unwrap_or(&[]).to_vec();
+    let prefix = || people.get(..=i).unwrap_or(&[]).to_vec();
+    let (mut state, index, identities, scope) = match reduced {
+        // Two passes: the prefix with only what the sequential target mappings need, then the
+        // person alone with the whole policy set, given those mappings' values.
+        Some(r) => {
+            let mut before = evaluate_people(
+                &r.loaded,
+                &r.policy,
+                options,
+                datasets,
+                prefix(),
+                Vec::new(),
+                Stages::new(),
+            );
+            let datasets = std::mem::take(&mut before.identities.datasets);
+            let mut state =
+                evaluate_people(loaded, policy, options, datasets, person, issues, clock);
+            r.patch(&mut state, &before, i);
+            (state, 0, i + 1, "sequential-prefix")
+        }
+        None if sequential => {
+            let state =
+                evaluate_people(loaded, policy, options, datasets, prefix(), issues, clock);
+            (state, i, i + 1, "prefix")
+        }
+        None => {
+            let state = evaluate_people(loaded, policy, options, datasets, person, issues, clock);
+            (state, 0, 1, "person")
+        }
+    };
     // A manager outside the evaluated part is not missing: keep only what a full evaluation
     // reports.
     let exists = |k: &str| people.binary_search_by(|p| p.key.as_str().cmp(k)).is_ok();
@@ -183,6 +215,193 @@ pub fn focus(
             scope,
         },
     })
+}
+
+/// A policy set cut down to what its sequential target mappings need over the people before
+/// the person: those mappings (and the targets' `matching` ones), the targets' scope, and
+/// everything upstream of them in the dependency graph, with the lifecycle attributes and the
+/// mappings that may return `IgnoreObjectFlow` (they decide who holds an account). Used only
+/// when every sequential mapping is a target attribute that does not switch the account on or
+/// off (nothing else reads target attributes); otherwise the whole prefix is evaluated.
+struct Reduced {
+    loaded: Loaded,
+    policy: Policy,
+    /// The sequential mappings: (target, attribute).
+    sequential: Vec<(String, String)>,
+}
+
+impl Reduced {
+    fn new(loaded: &Loaded, policy: &Policy) -> Option<Reduced> {
+        use std::collections::{HashMap, HashSet};
+        let mut sequential = Vec::new();
+        let mut keep: HashSet<NodeId> = HashSet::new();
+        for def in &policy.programs {
+            let ProgramKind::Expression { node, program, .. } = &def.kind else {
+                continue;
+            };
+            if def.text.to_lowercase().contains("ignoreobjectflow") {
+                keep.insert(node.clone());
+            }
+            if !super::super::columns::is_sequential(program) {
+                continue;
+            }
+            let NodeId::TargetAttribute(t, a) = node else {
+                return None;
+            };
+            let kind = loaded
+                .files
+                .iter()
+                .find_map(|f| f.policy.targets.iter().find(|(n, _)| n.value == *t))
+                .map(|(_, target)| target.value.kind.value)?;
+            if super::super::accounts::switch_attribute(kind, a).is_some() {
+                return None;
+            }
+            sequential.push((t.clone(), a.clone()));
+            keep.insert(node.clone());
+        }
+        let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+        let rules = super::super::lifecycle::Rules::new(identity.map(|i| &i.value));
+        if rules.configured {
+            keep.insert(NodeId::Attribute(rules.hire_date.clone()));
+        }
+        keep.extend(rules.leave_date.iter().cloned().map(NodeId::Attribute));
+        keep.extend(rules.status.iter().map(|(a, _)| NodeId::Attribute(a.clone())));
+        for f in &loaded.files {
+            for (t, target) in &f.policy.targets {
+                if sequential.iter().any(|(st, _)| *st == t.value) {
+                    for m in &target.value.matching {
+                        keep.insert(NodeId::TargetAttribute(t.value.clone(), m.value.clone()));
+                    }
+                }
+            }
+        }
+        // Everything upstream.
+        let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
+        for (from, to, _) in policy.graph.edges() {
+            upstream.entry(to).or_default().push(from);
+        }
+        let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
+        while let Some(n) = stack.pop() {
+            for from in upstream.get(&n).into_iter().flatten() {
+                if keep.insert((*from).clone()) {
+                    stack.push((*from).clone());
+                }
+            }
+        }
+        let kept = |n: NodeId| keep.contains(&n);
+        let mut files = Vec::new();
+        for f in &loaded.files {
+            let mut p = f.policy.clone();
+            p.workflows.clear();
+            for source in p.sources.values_mut() {
+                source
+                    .value
+                    .authoritative_for
+                    .retain(|a| kept(NodeId::Attribute(a.value.clone())));
+            }
+            p.reviews.clear();
+            p.groups.retain(|n, _| kept(NodeId::Group(n.value.clone())));
+            p.access_packages
+                .retain(|n, _| kept(NodeId::Package(n.value.clone())));
+            for pkg in p.access_packages.values_mut() {
+                pkg.value.policies.clear();
+                pkg.value.incompatible_packages.clear();
+                pkg.value.incompatible_groups.clear();
+                pkg.value.resources.retain(|r| match &r.value {
+                    crate::policy::raw::Resource::Group(g) => {
+                        kept(NodeId::Group(g.value.clone()))
+                    }
+                    crate::policy::raw::Resource::AppRole(a) => {
+                        kept(NodeId::Target(a.target.value.clone()))
+                    }
+                    crate::policy::raw::Resource::Site(_) => false,
+                });
+            }
+            p.targets.retain(|n, _| kept(NodeId::Target(n.value.clone())));
+            for (t, target) in &mut p.targets {
+                target.value.mappings.retain(|a, _| {
+                    kept(NodeId::TargetAttribute(t.value.clone(), a.value.clone()))
+                });
+            }
+            if let Some(i) = p.identity.as_mut() {
+                i.value
+                    .attributes
+                    .retain(|a, _| kept(NodeId::Attribute(a.value.clone())));
+            }
+            files.push(crate::policy::load::LoadedFile {
+                id: f.id,
+                path: f.path.clone(),
+                policy: p,
+            });
+        }
+        let reduced = Loaded {
+            sources: loaded.sources.clone(),
+            files,
+            diagnostics: Vec::new(),
+            access: loaded.access.clone(),
+        };
+        let mut diagnostics = Vec::new();
+        let policy = crate::policy::compile::compile(&reduced, &mut diagnostics);
+        if diagnostics.iter().any(crate::diagnostics::Diagnostic::is_error) {
+            return None;
+        }
+        Some(Reduced {
+            loaded: reduced,
+            policy,
+            sequential,
+        })
+    }
+
+    /// Gives the person (alone in `state`) the values the sequential mappings have for them
+    /// at row `i` of `before` (the prefix), with the problems those mappings had.
+    fn patch(&self, state: &mut DesiredState, before: &DesiredState, i: usize) {
+        let key = state.identities.key(0).unwrap_or_default().to_string();
+        let prefix = format!("identity `{key}`:");
+        for (t, a) in &self.sequential {
+            let field = format!("{t}.{a}");
+            let from = before
+                .identities
+                .targets
+                .iter()
+                .find(|x| x.name == *t)
+                .and_then(|x| x.attributes.iter().find(|(n, _, _)| n == a));
+            let to = state
+                .identities
+                .targets
+                .iter_mut()
+                .find(|x| x.name == *t)
+                .and_then(|x| x.attributes.iter_mut().find(|(n, _, _)| n == a));
+            if let (Some((_, column, absent)), Some(slot)) = (from, to) {
+                slot.1 = crate::column::Column::from_values([column.get(i).clone()]);
+                slot.2 = absent.as_ref().filter(|b| b.contains(i)).map(|_| {
+                    let mut b = crate::rule::sets::Bitset::with_capacity(1);
+                    b.insert(0);
+                    b
+                });
+            }
+            state
+                .issues
+                .retain(|x| x.field.as_deref() != Some(field.as_str()));
+            state.issues.extend(
+                before
+                    .issues
+                    .iter()
+                    .filter(|x| {
+                        x.field.as_deref() == Some(field.as_str()) && x.message.starts_with(&prefix)
+                    })
+                    .cloned(),
+            );
+        }
+        state.issues.sort_by(|a, b| {
+            (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
+                &b.file,
+                b.row,
+                &b.field,
+                b.code.as_str(),
+                &b.message,
+            ))
+        });
+    }
 }
 
 /// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
