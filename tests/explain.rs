@@ -369,3 +369,48 @@ fn focused_evaluation_equals_full_evaluation() {
     let _ = std::fs::remove_dir_all(&plain);
     let _ = std::fs::remove_dir_all(&identity);
 }
+
+/// The same on a generated organisation, where names collide and `SelectUniqueValue` takes
+/// its later candidates: every hundredth identity and the last.
+#[test]
+fn focused_evaluation_equals_full_evaluation_generated() {
+    use roster::eval::{self, Options, explain};
+    let root = std::env::temp_dir().join(format!("roster-explain-gen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let out = root.to_str().unwrap();
+    let r = roster_in(
+        manifest(),
+        &["generate", "--identities", "400", "--out", out],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let loaded = roster::policy::load::load(&root.join("policies")).unwrap();
+    let mut diagnostics = Vec::new();
+    let policy = roster::policy::compile::compile(&loaded, &mut diagnostics);
+    let state = eval::evaluate(&loaded, &policy, Options { as_of });
+    let keys: Vec<String> = state.identities.keys().map(str::to_string).collect();
+    let picked = keys.iter().step_by(100).chain(keys.last());
+    for key in picked {
+        let full = explain::explain_key(&loaded, &policy, &state, key).unwrap();
+        let f = explain::focus::focus(&loaded, &policy, Options { as_of }, key).unwrap();
+        assert_eq!(f.evaluated.scope, "sequential-prefix");
+        let focused = explain::explain(
+            &loaded,
+            &policy,
+            &f.state,
+            f.index,
+            f.found_by,
+            f.evaluated,
+            &explain::View::All,
+        )
+        .unwrap();
+        let strip = |e: &explain::Explanation| {
+            let mut v = serde_json::to_value(e).unwrap();
+            v.as_object_mut().unwrap().remove("evaluated");
+            v
+        };
+        assert_eq!(strip(&focused), strip(&full), "{key}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

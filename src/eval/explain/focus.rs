@@ -189,8 +189,7 @@ pub fn focus(
             (state, 0, i + 1, "sequential-prefix")
         }
         None if sequential => {
-            let state =
-                evaluate_people(loaded, policy, options, datasets, prefix(), issues, clock);
+            let state = evaluate_people(loaded, policy, options, datasets, prefix(), issues, clock);
             (state, i, i + 1, "prefix")
         }
         None => {
@@ -265,7 +264,12 @@ impl Reduced {
             keep.insert(NodeId::Attribute(rules.hire_date.clone()));
         }
         keep.extend(rules.leave_date.iter().cloned().map(NodeId::Attribute));
-        keep.extend(rules.status.iter().map(|(a, _)| NodeId::Attribute(a.clone())));
+        keep.extend(
+            rules
+                .status
+                .iter()
+                .map(|(a, _)| NodeId::Attribute(a.clone())),
+        );
         for f in &loaded.files {
             for (t, target) in &f.policy.targets {
                 if sequential.iter().any(|(st, _)| *st == t.value) {
@@ -308,20 +312,20 @@ impl Reduced {
                 pkg.value.incompatible_packages.clear();
                 pkg.value.incompatible_groups.clear();
                 pkg.value.resources.retain(|r| match &r.value {
-                    crate::policy::raw::Resource::Group(g) => {
-                        kept(NodeId::Group(g.value.clone()))
-                    }
+                    crate::policy::raw::Resource::Group(g) => kept(NodeId::Group(g.value.clone())),
                     crate::policy::raw::Resource::AppRole(a) => {
                         kept(NodeId::Target(a.target.value.clone()))
                     }
                     crate::policy::raw::Resource::Site(_) => false,
                 });
             }
-            p.targets.retain(|n, _| kept(NodeId::Target(n.value.clone())));
+            p.targets
+                .retain(|n, _| kept(NodeId::Target(n.value.clone())));
             for (t, target) in &mut p.targets {
-                target.value.mappings.retain(|a, _| {
-                    kept(NodeId::TargetAttribute(t.value.clone(), a.value.clone()))
-                });
+                target
+                    .value
+                    .mappings
+                    .retain(|a, _| kept(NodeId::TargetAttribute(t.value.clone(), a.value.clone())));
             }
             if let Some(i) = p.identity.as_mut() {
                 i.value
@@ -342,7 +346,10 @@ impl Reduced {
         };
         let mut diagnostics = Vec::new();
         let policy = crate::policy::compile::compile(&reduced, &mut diagnostics);
-        if diagnostics.iter().any(crate::diagnostics::Diagnostic::is_error) {
+        if diagnostics
+            .iter()
+            .any(crate::diagnostics::Diagnostic::is_error)
+        {
             return None;
         }
         Some(Reduced {
