@@ -8,8 +8,8 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`) or
-    /// `explain` (the JSON of `explain`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
+    /// `plan` (the JSON of `plan`) or `explain` (the JSON of `explain`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -29,9 +29,13 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let explain = schemars::schema_for!(crate::eval::explain::Explanation);
     let mut explain_text = serde_json::to_string_pretty(&explain).unwrap_or_default();
     explain_text.push('\n');
+    let plan = schemars::schema_for!(crate::plan::Plan);
+    let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+    plan_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
+        ("plan.schema.json", plan_text),
         ("explain.schema.json", explain_text),
     ]
 }
