@@ -125,7 +125,7 @@ fn every_reason_names_its_policy_object_and_place() {
     let upn = named(&ad["attributes"], "userPrincipalName");
     assert_eq!(upn["value"], "Marcus.Webb@northwind.example");
     assert_eq!(upn["mapping"]["kind"], "expression");
-    assert_eq!(upn["mapping"]["at"]["line"], 45);
+    assert_eq!(upn["mapping"]["at"]["line"], 50);
     let ldap = named(&e["accounts"], "eng-ldap");
     assert_eq!(ldap["state"], "none");
     assert!(
