@@ -7,12 +7,14 @@
 //! | step | depends on | what `explain` evaluates |
 //! |---|---|---|
 //! | attributes, lifecycle, rules (`memberOf`, `Direct Reports for`), scope, target attributes, separation of duties | the person's own records | the person alone |
-//! | `SelectUniqueValue`, `RandomString`, `Guid` (identity or target mappings) | every person before in key order (values taken, the random sequence) | the people up to and including the person, in key order |
+//! | `SelectUniqueValue`, `RandomString`, `Guid` in target mappings that do not enable or disable the account | every person before in key order (values taken, the random sequence) and who of them holds an account | the people up to and including the person, in key order, with the policy set cut down to those mappings and what is upstream of them ([`Reduced`]); then the person alone, given those values |
+//! | the same functions anywhere else (an identity attribute others may read) | the same | everything for the people up to and including the person |
 //! | manager references, static members that name nobody | other people's keys | not needed: they are data problems, not the person's outcome |
 //!
 //! So a policy set without the three sequential functions explains one person from a
 //! population of one; with them, from the prefix of the key order that ends with the person
-//! (exact, because those functions only look backwards). A query that is not a key is looked
+//! (exact, because those functions only look backwards; `tests/explain.rs` checks every way
+//! against a full evaluation). A query that is not a key is looked
 //! up in this order, and the first step with a match decides:
 //!
 //! 1. identity keys (exact);
