@@ -9,7 +9,8 @@ use super::io::cannot_run;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
-    /// `plan` (the JSON of `plan`) or `explain` (the JSON of `explain`).
+    /// `plan` (the JSON of `plan`), `diff` (the JSON of `diff`) or `explain` (the JSON of
+    /// `explain`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -32,10 +33,14 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let plan = schemars::schema_for!(crate::plan::Plan);
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
+    let diff = schemars::schema_for!(crate::diff::Diff);
+    let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
+    diff_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
         ("plan.schema.json", plan_text),
+        ("diff.schema.json", diff_text),
         ("explain.schema.json", explain_text),
     ]
 }

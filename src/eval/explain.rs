@@ -508,7 +508,7 @@ pub fn explain(
         let trace = program.explain(&values, &ctx);
         let condition = |t: &Trace| {
             let property = if t.children.is_empty() && t.kind != "direct reports" {
-                super::failing_property(program, t.span).map(str::to_string)
+                super::access::failing_property(program, t.span).map(str::to_string)
             } else {
                 None
             };
@@ -1036,7 +1036,7 @@ fn account_why(
         }
     }
     // The scoping filters, clause by clause, as evaluation decides them.
-    let patterns = super::Patterns::new(target);
+    let patterns = super::scope::Patterns::new(target);
     let mut filters = Vec::new();
     for (fi, f) in scope
         .iter()
@@ -1046,7 +1046,7 @@ fn account_why(
         let mut clauses = Vec::new();
         for (ci, c) in f.value.iter().enumerate() {
             let value = identity.attributes.get(&c.value.attribute.value);
-            let result = super::clause(&c.value, value, patterns.0.get(&(fi, ci))).ok();
+            let result = super::scope::clause(&c.value, value, patterns.0.get(&(fi, ci))).ok();
             clauses.push(ClauseWhy {
                 attribute: c.value.attribute.value.clone(),
                 operator: operator_text(c.value.operator.value),
@@ -1119,7 +1119,7 @@ fn account_why(
         ),
         Some(a) => {
             let switch = target.mappings.keys().find_map(|m| {
-                let enables = super::accounts::switch_attribute(target.kind.value, &m.value)?;
+                let enables = super::enabled::switch_attribute(target.kind.value, &m.value)?;
                 let v = a.attributes.get(&m.value)?;
                 let is = |w: &str| {
                     v.as_text()

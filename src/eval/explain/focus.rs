@@ -27,8 +27,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use super::super::{
-    DesiredState, Options, Stages, correlate::Person, evaluate_people, read_and_correlate, report,
+    DesiredState, Options, ReadData, Stages, correlate, correlate::Person, report, run_people,
 };
 use crate::ingest::{DataIssue, Dataset};
 use crate::policy::Policy;
@@ -107,15 +109,32 @@ pub fn focus(
     options: Options,
     query: &str,
 ) -> Result<Focus, Miss> {
-    let mut issues: Vec<DataIssue> = Vec::new();
     let mut clock = Stages::new();
-    let Some((datasets, people)) = read_and_correlate(loaded, &mut issues, &mut clock) else {
-        return Err(Miss::CannotRun(Box::new(DesiredState::new(
+    let read = ReadData::read(loaded);
+    let cannot_run = |issues: Vec<DataIssue>| {
+        Miss::CannotRun(Box::new(DesiredState::new(
             options.as_of,
             report::Identities::default(),
             issues,
-        ))));
+        )))
     };
+    if read.stops() {
+        return Err(cannot_run(read.issues));
+    }
+    clock.lap("read sources");
+    let ReadData {
+        datasets,
+        mut issues,
+    } = read;
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    let Some(people) = correlate::people(identity, &datasets, &mut issues) else {
+        return Err(cannot_run(issues));
+    };
+    clock.lap("correlate");
     let population = people.len();
     // 1. A key.
     let at = people.partition_point(|p| p.key.as_str() < query);
@@ -144,7 +163,7 @@ pub fn focus(
     };
     let Some((i, found_by)) = found else {
         // 3. Every attribute: one full evaluation, which the explanation then uses.
-        let state = evaluate_people(loaded, policy, options, datasets, people, issues, clock);
+        let state = run_people(loaded, policy, options, datasets, people, issues, clock);
         return match state_matches(&state, query) {
             Matches::One(index, attribute) => Ok(Focus {
                 state,
@@ -175,27 +194,25 @@ pub fn focus(
         // Two passes: the prefix with only what the sequential target mappings need, then the
         // person alone with the whole policy set, given those mappings' values.
         Some(r) => {
-            let mut before = evaluate_people(
+            let before = run_people(
                 &r.loaded,
                 &r.policy,
                 options,
-                datasets,
+                Arc::clone(&datasets),
                 prefix(),
                 Vec::new(),
                 Stages::new(),
             );
-            let datasets = std::mem::take(&mut before.identities.datasets);
-            let mut state =
-                evaluate_people(loaded, policy, options, datasets, person, issues, clock);
+            let mut state = run_people(loaded, policy, options, datasets, person, issues, clock);
             r.patch(&mut state, &before, i);
             (state, 0, i + 1, "sequential-prefix")
         }
         None if sequential => {
-            let state = evaluate_people(loaded, policy, options, datasets, prefix(), issues, clock);
+            let state = run_people(loaded, policy, options, datasets, prefix(), issues, clock);
             (state, i, i + 1, "prefix")
         }
         None => {
-            let state = evaluate_people(loaded, policy, options, datasets, person, issues, clock);
+            let state = run_people(loaded, policy, options, datasets, person, issues, clock);
             (state, 0, 1, "person")
         }
     };
@@ -254,7 +271,7 @@ impl Reduced {
                 .iter()
                 .find_map(|f| f.policy.targets.iter().find(|(n, _)| n.value == *t))
                 .map(|(_, target)| target.value.kind.value)?;
-            if super::super::accounts::switch_attribute(kind, a).is_some() {
+            if super::super::enabled::switch_attribute(kind, a).is_some() {
                 return None;
             }
             sequential.push((t.clone(), a.clone()));
