@@ -960,59 +960,6 @@ fn eval_on_the_shared_microsoft_sample_reports_its_defects() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn explain_one_identity() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_snapshot_path("snapshots/eval");
-    settings.bind(|| {
-        let r = roster_in(
-            manifest(),
-            &["explain", "1004", "policies", "--as-of", "2026-11-25"],
-        );
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        insta::assert_snapshot!("explain-1004-human", r.stdout);
-        let r = roster_in(
-            manifest(),
-            &[
-                "explain",
-                "1004",
-                "policies",
-                "--as-of",
-                "2026-11-25",
-                "--format",
-                "json",
-            ],
-        );
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        let sales = v["memberships"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == "group:dept-sales")
-            .unwrap();
-        assert_eq!(sales["member"], true);
-        assert_eq!(
-            sales["conditions"][0],
-            serde_json::json!(["user.department -eq \"Sales\"", true])
-        );
-        let finance = v["memberships"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["name"] == "group:dept-finance")
-            .unwrap();
-        assert_eq!(finance["member"], false);
-        assert_eq!(finance["conditions"][0][1], false);
-    });
-    let r = roster_in(
-        manifest(),
-        &["explain", "104", "policies", "--as-of", "2026-11-25"],
-    );
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("did you mean `1004`?"), "{}", r.stderr);
-}
-
 /// `roster generate` writes an organisation that lints clean and evaluates with its injected
 /// defects reported; the same seed gives the same files.
 #[test]

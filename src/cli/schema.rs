@@ -9,8 +9,8 @@ use super::io::cannot_run;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
-    /// `plan` (the JSON of `plan`), `diff` (the JSON of `diff`) or `test` (test files,
-    /// `*.test.yaml`).
+    /// `plan` (the JSON of `plan`), `diff` (the JSON of `diff`), `explain` (the JSON of
+    /// `explain`) or `test` (test files, `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -27,6 +27,9 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let state = schemars::schema_for!(crate::eval::DesiredState);
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
+    let explain = schemars::schema_for!(crate::eval::explain::Explanation);
+    let mut explain_text = serde_json::to_string_pretty(&explain).unwrap_or_default();
+    explain_text.push('\n');
     let plan = schemars::schema_for!(crate::plan::Plan);
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
@@ -42,6 +45,7 @@ pub fn schemas() -> Vec<(&'static str, String)> {
         ("plan.schema.json", plan_text),
         ("test.schema.json", test_text),
         ("diff.schema.json", diff_text),
+        ("explain.schema.json", explain_text),
     ]
 }
 
