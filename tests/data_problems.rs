@@ -185,7 +185,7 @@ fn one_undecidable_value_leaves_everyone_else_decided() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("- group:sales: undetermined, so not granted: the input contains"),
+            .contains("? sales: undetermined, so not granted: the input contains"),
         "{}",
         r.stdout
     );
@@ -196,7 +196,7 @@ fn one_undecidable_value_leaves_everyone_else_decided() {
     );
     assert!(
         r.stdout.contains(
-            "crm-app: no account, undetermined: in the target's scope only through a group or access package whose membership is undetermined"
+            "crm-app: undetermined — no account: in the target's scope only through a group or access package whose membership is undetermined"
         ),
         "{}",
         r.stdout
@@ -266,7 +266,7 @@ targets:
     let r = roster_in(&dir, &["explain", "2", ".", "--as-of", "2026-01-15"]);
     assert!(
         r.stdout.contains(
-            "erp: no account, undetermined: the scoping filter on `department` cannot be decided"
+            "erp: undetermined — no account: the scoping filter on `department` cannot be decided"
         ),
         "{}",
         r.stdout

@@ -764,8 +764,8 @@ fn hostile_names_through_every_renderer() {
         &escape::json_pretty(&policy.graph.to_json(&loaded.sources)),
     );
 
-    let e = explain::explain(&loaded, &policy, &state, "1001").unwrap();
-    assert_safe_stream("explain", &explain::human(&e), false);
+    let e = explain::explain_key(&loaded, &policy, &state, "1001").unwrap();
+    assert_safe_stream("explain", &explain::human(&e, &explain::View::All), false);
     json("explain json", &escape::json_pretty(&e));
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -110,19 +110,21 @@ fn an_unknown_lifecycle_is_held_in_every_format() {
     );
     assert_eq!(code, 0);
     let e: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(e["lifecycle"], "unknown");
+    assert_eq!(e["lifecycle"]["state"], "unknown");
     assert_eq!(
-        e["lifecycle_reason"],
+        e["lifecycle"]["reason"],
         "the hire date is empty or not a date"
     );
-    assert!(
-        e["memberships"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["member"] == false),
-        "{e}"
-    );
+    for list in ["groups", "access_packages"] {
+        assert!(
+            e[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["member"] == false),
+            "{e}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

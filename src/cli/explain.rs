@@ -1,11 +1,12 @@
-//! `roster explain ID [DIR] [--as-of DATE] [--format human|json]`.
+//! `roster explain PERSON [DIR] [--as-of DATE] [--all | --only TOPIC] [--format human|json]`.
 
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::{load_for_evaluation, out};
 use crate::escape::{VALUE_CHARS, clip, json_pretty, terminal};
-use crate::eval::{self, Options, explain};
+use crate::eval::Options;
+use crate::eval::explain::{self, View, focus};
 
 /// Output formats of `roster explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -13,14 +14,16 @@ pub enum ExplainFormat {
     /// For people.
     #[default]
     Human,
-    /// JSON.
+    /// JSON (`schemas/explain.schema.json`).
     Json,
 }
 
 /// Arguments of `roster explain`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The identity key (the primary source's key, e.g. a WorkerID).
+    /// The person: an identity key (the primary source's key, e.g. a WorkerID), or the value
+    /// of an identity attribute that only this person has (`userName`, `mail`,
+    /// `userPrincipalName`, ...).
     id: String,
     /// The policy set.
     #[arg(default_value = "policies")]
@@ -28,39 +31,89 @@ pub struct Args {
     /// The date to evaluate for, `YYYY-MM-DD` (default: today, UTC).
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
-    /// Output format.
+    /// Everything: every attribute with its mapping and inputs, every group and package with
+    /// the conditions that decided it, every filter clause and account attribute.
+    #[arg(long, conflicts_with = "only")]
+    all: bool,
+    /// One topic in full: `groups`, `packages`, `accounts`, `attributes`, or the name of one
+    /// identity attribute (`department`) or target attribute (`erp.userName`).
+    #[arg(long, value_name = "TOPIC")]
+    only: Option<String>,
+    /// Output format (JSON holds every section unless `--only` narrows it).
     #[arg(long, value_enum, default_value_t)]
     format: ExplainFormat,
     #[command(flatten)]
     data: super::io::DataArgs,
 }
 
-/// Runs `roster explain`: exit 0 with the explanation, 1 when the policy set has errors or no
-/// identity has that key, 2 when it could not run.
+fn e(text: &str) -> String {
+    terminal(&clip(text, VALUE_CHARS)).into_owned()
+}
+
+/// Runs `roster explain`: exit 0 with the explanation; 1 when the policy set has errors, no
+/// identity matches, several do, or `--only` names no topic; 2 when it could not run.
 pub fn run(args: &Args) -> ExitStatus {
     let (as_of, loaded, checked) =
         match load_for_evaluation(&args.dir, args.as_of.as_deref(), &args.data.options()) {
             Ok(x) => x,
             Err(status) => return status,
         };
-    let state = eval::evaluate(&loaded, &checked, Options { as_of });
-    if state.cannot_run() {
-        return super::eval::data_cannot_run(&state);
-    }
-    let Some(e) = explain::explain(&loaded, &checked, &state, &args.id) else {
-        let keys: Vec<&str> = state.identities.keys().collect();
-        let hint = crate::diagnostics::did_you_mean(&args.id, keys.iter().copied())
-            .map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
-        super::io::err(&format!(
-            "error: no identity `{}`{}\n",
-            terminal(&clip(&args.id, VALUE_CHARS)),
-            terminal(&hint)
-        ));
+    let view = match (&args.only, args.all) {
+        (Some(topic), _) => match View::only(topic, &checked) {
+            Ok(v) => v,
+            Err(near) => {
+                super::io::err(&format!(
+                    "error: `--only {}` is not a topic (`groups`, `packages`, `accounts`, `attributes`) or an attribute{}\n",
+                    e(topic),
+                    near.map_or_else(String::new, |n| format!("; did you mean `{}`?", e(&n)))
+                ));
+                return ExitStatus::Failure;
+            }
+        },
+        (None, true) => View::All,
+        (None, false) => View::Concise,
+    };
+    let found = match focus::focus(&loaded, &checked, Options { as_of }, &args.id) {
+        Ok(f) => f,
+        Err(focus::Miss::CannotRun(state)) => return super::eval::data_cannot_run(&state),
+        Err(focus::Miss::NotFound(near)) => {
+            super::io::err(&format!(
+                "error: no identity `{}`: no key and no attribute has this value{}\n",
+                e(&args.id),
+                near.map_or_else(String::new, |n| format!("; did you mean `{}`?", e(&n)))
+            ));
+            return ExitStatus::Failure;
+        }
+        Err(focus::Miss::Ambiguous(candidates, total)) => {
+            let mut text = format!(
+                "error: `{}` matches {total} identities; give the key of one:\n",
+                e(&args.id)
+            );
+            for c in &candidates {
+                text.push_str(&format!("  {} (by {})\n", e(&c.key), e(&c.attribute)));
+            }
+            if total > candidates.len() {
+                text.push_str(&format!("  and {} more\n", total - candidates.len()));
+            }
+            super::io::err(&text);
+            return ExitStatus::Failure;
+        }
+    };
+    let Some(explanation) = explain::explain(
+        &loaded,
+        &checked,
+        &found.state,
+        found.index,
+        found.found_by,
+        found.evaluated,
+        &view,
+    ) else {
+        super::io::err("error: the identity could not be explained\n");
         return ExitStatus::Failure;
     };
     match args.format {
-        ExplainFormat::Human => out(&explain::human(&e)),
-        ExplainFormat::Json => out(&format!("{}\n", json_pretty(&e))),
+        ExplainFormat::Human => out(&explain::human(&explanation, &view)),
+        ExplainFormat::Json => out(&format!("{}\n", json_pretty(&explanation))),
     };
     ExitStatus::Success
 }

@@ -329,7 +329,7 @@ impl Decided {
 
 /// The property read by the condition of `rule` written at `span` (the identity attribute
 /// of the same name): for a condition on a quantifier's items, the quantified property.
-fn failing_property(rule: &crate::rule::RuleProgram, span: Span) -> Option<&str> {
+pub(crate) fn failing_property(rule: &crate::rule::RuleProgram, span: Span) -> Option<&str> {
     use crate::rule::compile::{Node, Target};
     fn find(node: &Node, span: Span, quantified: Option<usize>) -> Option<usize> {
         match node {

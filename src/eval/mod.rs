@@ -106,11 +106,6 @@ fn run(
     mut issues: Vec<DataIssue>,
     mut clock: Stages,
 ) -> DesiredState {
-    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let env = columns::Env {
-        now,
-        default_domain: default_domain(loaded),
-    };
     let identity = loaded
         .files
         .iter()
@@ -121,12 +116,39 @@ fn run(
     let Some(people) = correlate::people(identity, &datasets, &mut issues) else {
         return DesiredState::new(options.as_of, report::Identities::default(), issues);
     };
+    clock.lap("correlate");
+    run_people(loaded, policy, options, datasets, people, issues, clock)
+}
+
+/// Stages 3 to 7 over `people` (sorted by key, their records in `datasets`): the whole
+/// population, or the part of it that `explain` needs (`explain::focus`). Everything but
+/// `SelectUniqueValue`, `RandomString` and `Guid` is a function of one person's records; those
+/// three depend on the people before in key order, and manager checks and static members look
+/// others up by key.
+fn run_people(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    datasets: Arc<Vec<Dataset>>,
+    people: Vec<correlate::Person>,
+    mut issues: Vec<DataIssue>,
+    mut clock: Stages,
+) -> DesiredState {
+    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let env = columns::Env {
+        now,
+        default_domain: default_domain(loaded),
+    };
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
     let locate = Locator {
         policy,
         datasets: &datasets,
         people: &people,
     };
-    clock.lap("correlate");
 
     // 3. Identity attributes; 4. the lifecycle; then the manager references.
     let mut progress = Progress::new(people.len(), policy.mappings.len());

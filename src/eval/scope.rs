@@ -151,10 +151,10 @@ pub fn scope_with<'c>(
 
 /// The scoping-filter patterns of one target, compiled once: `REGEX MATCH` values by the
 /// clause's position (filter, clause).
-struct Patterns(HashMap<(usize, usize), crate::dotnet::regex::NetRegex>);
+pub(crate) struct Patterns(pub(crate) HashMap<(usize, usize), crate::dotnet::regex::NetRegex>);
 
 impl Patterns {
-    fn new(target: &raw::Target) -> Patterns {
+    pub(crate) fn new(target: &raw::Target) -> Patterns {
         let mut map = HashMap::new();
         for (f, filter) in target
             .scope
@@ -184,7 +184,7 @@ impl Patterns {
 /// One scoping-filter clause (reference §3.3): case-sensitive, false on null or empty except for
 /// the `IS NULL` / `IS FALSE` tests; `Err` (why) when a `REGEX MATCH` pattern cannot be decided
 /// on the value.
-fn clause(
+pub(crate) fn clause(
     c: &raw::Clause,
     value: Option<&Value>,
     pattern: Option<&crate::dotnet::regex::NetRegex>,

@@ -1,0 +1,608 @@
+//! Finding one person and evaluating only what their outcome depends on.
+//!
+//! Reading the sources and correlating records are done for everyone (a person's records can
+//! be anywhere in the files, and correlation is a join). After that, evaluation is a function
+//! of one person's records, except for three population-level steps:
+//!
+//! | step | depends on | what `explain` evaluates |
+//! |---|---|---|
+//! | attributes, lifecycle, rules (`memberOf`, `Direct Reports for`), scope, target attributes, separation of duties | the person's own records | the person alone |
+//! | `SelectUniqueValue`, `RandomString`, `Guid` in target mappings that do not enable or disable the account | every person before in key order (values taken, the random sequence) and who of them holds an account | the people up to and including the person, in key order, with the policy set cut down to those mappings and what is upstream of them ([`Reduced`]); then the person alone, given those values |
+//! | the same functions anywhere else (an identity attribute others may read) | the same | everything for the people up to and including the person |
+//! | manager references, static members that name nobody | other people's keys | not needed: they are data problems, not the person's outcome |
+//!
+//! So a policy set without the three sequential functions explains one person from a
+//! population of one; with them, from the prefix of the key order that ends with the person
+//! (exact, because those functions only look backwards; `tests/explain.rs` checks every way
+//! against a full evaluation). A query that is not a key is looked
+//! up in this order, and the first step with a match decides:
+//!
+//! 1. identity keys (exact);
+//! 2. identity attributes that copy an HR field (directly, or through other direct copies):
+//!    found in the source columns, without evaluating anyone;
+//! 3. every identity attribute, after one full evaluation (the explanation then comes from it).
+//!
+//! Values of attributes match without regard to case (mail and user principal names are
+//! case-insensitive in Entra); several people matching is ambiguous.
+
+use std::collections::BTreeMap;
+
+use std::sync::Arc;
+
+use super::super::{
+    DesiredState, Options, ReadData, Stages, correlate, correlate::Person, report, run_people,
+};
+use crate::ingest::{DataIssue, Dataset};
+use crate::policy::Policy;
+use crate::policy::compile::{MappingKind, ProgramKind};
+use crate::policy::graph::NodeId;
+use crate::policy::load::Loaded;
+
+/// At most this many candidates are listed for an ambiguous query.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// How the person was found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct FoundBy {
+    /// `key`, or the name of the identity attribute whose value matched.
+    pub attribute: String,
+    /// The value that matched.
+    pub value: String,
+}
+
+/// What was evaluated to explain the person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Evaluated {
+    /// The identities evaluated.
+    pub identities: usize,
+    /// The identities in the data.
+    pub population: usize,
+    /// `person` (the person alone); `sequential-prefix` (the target mappings that use
+    /// `SelectUniqueValue`, `RandomString` or `Guid`, and what they need, for everyone up to the
+    /// person in key order; then the person alone); `prefix` (everything for everyone up to the
+    /// person: such a function in an identity attribute or an enable/disable mapping); or
+    /// `everyone` (the query needed every attribute of everyone). `identities` counts the
+    /// prefix for the two prefix scopes.
+    pub scope: &'static str,
+}
+
+/// One person a query may mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The identity key.
+    pub key: String,
+    /// `key` or the attribute that matched.
+    pub attribute: String,
+}
+
+/// Why no explanation could be made.
+#[derive(Debug)]
+pub enum Miss {
+    /// Evaluation could not run (a source missing, unreadable, refused): the state says why.
+    CannotRun(Box<DesiredState>),
+    /// Nobody matches; the nearest key or lookup-attribute value, if any is near.
+    NotFound(Option<String>),
+    /// Several people match: the first few by key, and how many there are in all.
+    Ambiguous(Vec<Candidate>, usize),
+}
+
+/// The state to explain the person from, with the person's index in it.
+#[derive(Debug)]
+pub struct Focus {
+    /// The evaluated (part of the) population.
+    pub state: DesiredState,
+    /// The person's index in `state`.
+    pub index: usize,
+    /// How the person was found.
+    pub found_by: FoundBy,
+    /// What was evaluated.
+    pub evaluated: Evaluated,
+}
+
+/// The attributes `did you mean` searches besides keys, and the first ones tried.
+const LOOKUP: [&str; 3] = ["userName", "mail", "userPrincipalName"];
+
+/// Finds the person `query` names and evaluates what their outcome depends on.
+pub fn focus(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    query: &str,
+) -> Result<Focus, Miss> {
+    let mut clock = Stages::new();
+    let read = ReadData::read(loaded);
+    let cannot_run = |issues: Vec<DataIssue>| {
+        Miss::CannotRun(Box::new(DesiredState::new(
+            options.as_of,
+            report::Identities::default(),
+            issues,
+        )))
+    };
+    if read.stops() {
+        return Err(cannot_run(read.issues));
+    }
+    clock.lap("read sources");
+    let ReadData {
+        datasets,
+        mut issues,
+    } = read;
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    let Some(people) = correlate::people(identity, &datasets, &mut issues) else {
+        return Err(cannot_run(issues));
+    };
+    clock.lap("correlate");
+    let population = people.len();
+    // 1. A key.
+    let at = people.partition_point(|p| p.key.as_str() < query);
+    let by_key = people.get(at).is_some_and(|p| p.key == query);
+    // 2. An attribute that copies an HR field.
+    let found = if by_key {
+        Some((
+            at,
+            FoundBy {
+                attribute: "key".into(),
+                value: query.to_string(),
+            },
+        ))
+    } else {
+        match copied_matches(policy, &datasets, &people, query) {
+            Matches::One(i, attribute) => Some((
+                i,
+                FoundBy {
+                    attribute,
+                    value: query.to_string(),
+                },
+            )),
+            Matches::Many(c, total) => return Err(Miss::Ambiguous(c, total)),
+            Matches::None => None,
+        }
+    };
+    let Some((i, found_by)) = found else {
+        // 3. Every attribute: one full evaluation, which the explanation then uses.
+        let state = run_people(loaded, policy, options, datasets, people, issues, clock);
+        return match state_matches(&state, query) {
+            Matches::One(index, attribute) => Ok(Focus {
+                state,
+                index,
+                found_by: FoundBy {
+                    attribute,
+                    value: query.to_string(),
+                },
+                evaluated: Evaluated {
+                    identities: population,
+                    population,
+                    scope: "everyone",
+                },
+            }),
+            Matches::Many(c, total) => Err(Miss::Ambiguous(c, total)),
+            Matches::None => Err(Miss::NotFound(nearest(&state, query))),
+        };
+    };
+    let sequential = has_sequential(policy);
+    let reduced = if sequential {
+        Reduced::new(loaded, policy)
+    } else {
+        None
+    };
+    let person = people.get(i..=i).unwrap_or(&[]).to_vec();
+    let prefix = || people.get(..=i).unwrap_or(&[]).to_vec();
+    let (mut state, index, identities, scope) = match reduced {
+        // Two passes: the prefix with only what the sequential target mappings need, then the
+        // person alone with the whole policy set, given those mappings' values.
+        Some(r) => {
+            let before = run_people(
+                &r.loaded,
+                &r.policy,
+                options,
+                Arc::clone(&datasets),
+                prefix(),
+                Vec::new(),
+                Stages::new(),
+            );
+            let mut state = run_people(loaded, policy, options, datasets, person, issues, clock);
+            r.patch(&mut state, &before, i);
+            (state, 0, i + 1, "sequential-prefix")
+        }
+        None if sequential => {
+            let state = run_people(loaded, policy, options, datasets, prefix(), issues, clock);
+            (state, i, i + 1, "prefix")
+        }
+        None => {
+            let state = run_people(loaded, policy, options, datasets, person, issues, clock);
+            (state, 0, 1, "person")
+        }
+    };
+    // A manager outside the evaluated part is not missing: keep only what a full evaluation
+    // reports.
+    let exists = |k: &str| people.binary_search_by(|p| p.key.as_str().cmp(k)).is_ok();
+    state.issues.retain(|issue| {
+        issue.code != crate::codes::Code::DataDanglingManager
+            || dangling_manager(&issue.message).is_none_or(|m| !exists(m))
+    });
+    Ok(Focus {
+        state,
+        index,
+        found_by,
+        evaluated: Evaluated {
+            identities,
+            population,
+            scope,
+        },
+    })
+}
+
+/// A policy set cut down to what its sequential target mappings need over the people before
+/// the person: those mappings (and the targets' `matching` ones), the targets' scope, and
+/// everything upstream of them in the dependency graph, with the lifecycle attributes and the
+/// mappings that may return `IgnoreObjectFlow` (they decide who holds an account). Used only
+/// when every sequential mapping is a target attribute that does not switch the account on or
+/// off (nothing else reads target attributes); otherwise the whole prefix is evaluated.
+struct Reduced {
+    loaded: Loaded,
+    policy: Policy,
+    /// The sequential mappings: (target, attribute).
+    sequential: Vec<(String, String)>,
+}
+
+impl Reduced {
+    fn new(loaded: &Loaded, policy: &Policy) -> Option<Reduced> {
+        use std::collections::{HashMap, HashSet};
+        let mut sequential = Vec::new();
+        let mut keep: HashSet<NodeId> = HashSet::new();
+        for def in &policy.programs {
+            let ProgramKind::Expression { node, program, .. } = &def.kind else {
+                continue;
+            };
+            if def.text.to_lowercase().contains("ignoreobjectflow") {
+                keep.insert(node.clone());
+            }
+            if !super::super::columns::is_sequential(program) {
+                continue;
+            }
+            let NodeId::TargetAttribute(t, a) = node else {
+                return None;
+            };
+            let kind = loaded
+                .files
+                .iter()
+                .find_map(|f| f.policy.targets.iter().find(|(n, _)| n.value == *t))
+                .map(|(_, target)| target.value.kind.value)?;
+            if super::super::enabled::switch_attribute(kind, a).is_some() {
+                return None;
+            }
+            sequential.push((t.clone(), a.clone()));
+            keep.insert(node.clone());
+        }
+        let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+        let rules = super::super::lifecycle::Rules::new(identity.map(|i| &i.value));
+        if rules.configured {
+            keep.insert(NodeId::Attribute(rules.hire_date.clone()));
+        }
+        keep.extend(rules.leave_date.iter().cloned().map(NodeId::Attribute));
+        keep.extend(
+            rules
+                .status
+                .iter()
+                .map(|(a, _)| NodeId::Attribute(a.clone())),
+        );
+        for f in &loaded.files {
+            for (t, target) in &f.policy.targets {
+                if sequential.iter().any(|(st, _)| *st == t.value) {
+                    for m in &target.value.matching {
+                        keep.insert(NodeId::TargetAttribute(t.value.clone(), m.value.clone()));
+                    }
+                }
+            }
+        }
+        // Everything upstream.
+        let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
+        for (from, to, _) in policy.graph.edges() {
+            upstream.entry(to).or_default().push(from);
+        }
+        let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
+        while let Some(n) = stack.pop() {
+            for from in upstream.get(&n).into_iter().flatten() {
+                if keep.insert((*from).clone()) {
+                    stack.push((*from).clone());
+                }
+            }
+        }
+        let kept = |n: NodeId| keep.contains(&n);
+        let mut files = Vec::new();
+        for f in &loaded.files {
+            let mut p = f.policy.clone();
+            p.workflows.clear();
+            for source in p.sources.values_mut() {
+                source
+                    .value
+                    .authoritative_for
+                    .retain(|a| kept(NodeId::Attribute(a.value.clone())));
+            }
+            p.reviews.clear();
+            p.groups.retain(|n, _| kept(NodeId::Group(n.value.clone())));
+            p.access_packages
+                .retain(|n, _| kept(NodeId::Package(n.value.clone())));
+            for pkg in p.access_packages.values_mut() {
+                pkg.value.policies.clear();
+                pkg.value.incompatible_packages.clear();
+                pkg.value.incompatible_groups.clear();
+                pkg.value.resources.retain(|r| match &r.value {
+                    crate::policy::raw::Resource::Group(g) => kept(NodeId::Group(g.value.clone())),
+                    crate::policy::raw::Resource::AppRole(a) => {
+                        kept(NodeId::Target(a.target.value.clone()))
+                    }
+                    crate::policy::raw::Resource::Site(_) => false,
+                });
+            }
+            p.targets
+                .retain(|n, _| kept(NodeId::Target(n.value.clone())));
+            for (t, target) in &mut p.targets {
+                target
+                    .value
+                    .mappings
+                    .retain(|a, _| kept(NodeId::TargetAttribute(t.value.clone(), a.value.clone())));
+            }
+            if let Some(i) = p.identity.as_mut() {
+                i.value
+                    .attributes
+                    .retain(|a, _| kept(NodeId::Attribute(a.value.clone())));
+            }
+            files.push(crate::policy::load::LoadedFile {
+                id: f.id,
+                path: f.path.clone(),
+                policy: p,
+            });
+        }
+        let reduced = Loaded {
+            sources: loaded.sources.clone(),
+            files,
+            diagnostics: Vec::new(),
+            access: loaded.access.clone(),
+            test_files: Vec::new(),
+        };
+        let mut diagnostics = Vec::new();
+        let policy = crate::policy::compile::compile(&reduced, &mut diagnostics);
+        if diagnostics
+            .iter()
+            .any(crate::diagnostics::Diagnostic::is_error)
+        {
+            return None;
+        }
+        Some(Reduced {
+            loaded: reduced,
+            policy,
+            sequential,
+        })
+    }
+
+    /// Gives the person (alone in `state`) the values the sequential mappings have for them
+    /// at row `i` of `before` (the prefix), with the problems those mappings had.
+    fn patch(&self, state: &mut DesiredState, before: &DesiredState, i: usize) {
+        let key = state.identities.key(0).unwrap_or_default().to_string();
+        let prefix = format!("identity `{key}`:");
+        for (t, a) in &self.sequential {
+            let field = format!("{t}.{a}");
+            let from = before
+                .identities
+                .targets
+                .iter()
+                .find(|x| x.name == *t)
+                .and_then(|x| x.attributes.iter().find(|(n, _, _)| n == a));
+            let to = state
+                .identities
+                .targets
+                .iter_mut()
+                .find(|x| x.name == *t)
+                .and_then(|x| x.attributes.iter_mut().find(|(n, _, _)| n == a));
+            if let (Some((_, column, absent)), Some(slot)) = (from, to) {
+                slot.1 = crate::column::Column::from_values([column.get(i).clone()]);
+                slot.2 = absent.as_ref().filter(|b| b.contains(i)).map(|_| {
+                    let mut b = crate::rule::sets::Bitset::with_capacity(1);
+                    b.insert(0);
+                    b
+                });
+            }
+            state
+                .issues
+                .retain(|x| x.field.as_deref() != Some(field.as_str()));
+            state.issues.extend(
+                before
+                    .issues
+                    .iter()
+                    .filter(|x| {
+                        x.field.as_deref() == Some(field.as_str()) && x.message.starts_with(&prefix)
+                    })
+                    .cloned(),
+            );
+        }
+        state.issues.sort_by(|a, b| {
+            (&a.file, a.row, &a.field, a.code.as_str(), &a.message).cmp(&(
+                &b.file,
+                b.row,
+                &b.field,
+                b.code.as_str(),
+                &b.message,
+            ))
+        });
+    }
+}
+
+/// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
+fn dangling_manager(message: &str) -> Option<&str> {
+    let rest = message.split_once("`: manager `")?.1;
+    rest.strip_suffix("` is not an identity")
+}
+
+/// Whether a mapping of the policy set depends on the people before in key order.
+pub fn has_sequential(policy: &Policy) -> bool {
+    policy.programs.iter().any(|d| match &d.kind {
+        ProgramKind::Expression { program, .. } => super::super::columns::is_sequential(program),
+        ProgramKind::Rule { .. } => false,
+    })
+}
+
+enum Matches {
+    None,
+    One(usize, String),
+    Many(Vec<Candidate>, usize),
+}
+
+/// Matches (person, attribute) as one person, several, or none.
+fn decide(mut hits: Vec<(usize, String)>, key: impl Fn(usize) -> String) -> Matches {
+    // Lookup attributes first, so that the attribute named is the most telling one.
+    hits.sort_by_key(|(i, a)| {
+        (
+            *i,
+            LOOKUP.iter().position(|l| l == a).unwrap_or(LOOKUP.len()),
+        )
+    });
+    hits.dedup_by_key(|(i, _)| *i);
+    match hits.as_slice() {
+        [] => Matches::None,
+        [(i, a)] => Matches::One(*i, a.clone()),
+        many => {
+            let mut c: Vec<Candidate> = many
+                .iter()
+                .map(|(i, a)| Candidate {
+                    key: key(*i),
+                    attribute: a.clone(),
+                })
+                .collect();
+            c.sort_by(|a, b| a.key.cmp(&b.key));
+            let total = c.len();
+            c.truncate(MAX_CANDIDATES);
+            Matches::Many(c, total)
+        }
+    }
+}
+
+/// The source field an identity attribute copies, following direct copies of other
+/// attributes; `None` when some step computes (an expression, a constant), or a default could
+/// stand in for NULL.
+fn copied_field<'p>(policy: &'p Policy, attr: &str) -> Option<(&'p str, &'p str)> {
+    let mut at = attr.to_string();
+    for _ in 0..64 {
+        let mapping = policy.mappings.get(&NodeId::Attribute(at.clone()))?;
+        if mapping.default.is_some() {
+            return None;
+        }
+        match &mapping.kind {
+            MappingKind::Direct(NodeId::SourceField(s, f)) => return Some((s, f)),
+            MappingKind::Direct(NodeId::Attribute(a)) => at.clone_from(a),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn same(value: &crate::value::Value, query: &str) -> bool {
+    match value {
+        crate::value::Value::List(items) => items.iter().any(|v| same(v, query)),
+        v => v.as_text().is_some_and(|t| t.eq_ignore_ascii_case(query)),
+    }
+}
+
+/// Step 2: people whose copied attributes hold `query`, from the source columns.
+fn copied_matches(
+    policy: &Policy,
+    datasets: &[Dataset],
+    people: &[Person],
+    query: &str,
+) -> Matches {
+    let mut hits: Vec<(usize, String)> = Vec::new();
+    // Record (dataset, row) to person, built for a dataset when first needed.
+    let mut owners: BTreeMap<usize, Vec<Option<usize>>> = BTreeMap::new();
+    for attr in policy.attributes.keys() {
+        let Some((source, field)) = copied_field(policy, attr) else {
+            continue;
+        };
+        let Some((d, data)) = datasets
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.source == source)
+        else {
+            continue;
+        };
+        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
+            continue;
+        };
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        let owner = owners.entry(d).or_insert_with(|| {
+            let mut o = vec![None; data.len()];
+            for (i, p) in people.iter().enumerate() {
+                for (pd, r) in &p.records {
+                    if *pd == d
+                        && let Some(slot) = o.get_mut(*r)
+                    {
+                        *slot = Some(i);
+                    }
+                }
+            }
+            o
+        });
+        for row in 0..column.len() {
+            if codes.contains(&column.code(row))
+                && let Some(Some(i)) = owner.get(row)
+            {
+                hits.push((*i, attr.clone()));
+            }
+        }
+    }
+    decide(hits, |i| {
+        people.get(i).map(|p| p.key.clone()).unwrap_or_default()
+    })
+}
+
+/// Step 3: people any of whose attributes holds `query`, in an evaluated state.
+fn state_matches(state: &DesiredState, query: &str) -> Matches {
+    let ids = &state.identities;
+    let mut hits = Vec::new();
+    for (name, column) in &ids.attributes {
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        for row in 0..column.len() {
+            if codes.contains(&column.code(row)) {
+                hits.push((row, name.clone()));
+            }
+        }
+    }
+    decide(hits, |i| ids.key(i).unwrap_or_default().to_string())
+}
+
+/// The key or lookup-attribute value nearest to `query`, if one is near.
+fn nearest(state: &DesiredState, query: &str) -> Option<String> {
+    let ids = &state.identities;
+    let mut texts: Vec<String> = ids.keys().map(str::to_string).collect();
+    for (name, column) in &ids.attributes {
+        if LOOKUP.iter().any(|l| l.eq_ignore_ascii_case(name)) {
+            texts.extend(
+                column
+                    .dictionary()
+                    .iter()
+                    .filter_map(|v| v.as_text().map(std::borrow::Cow::into_owned)),
+            );
+        }
+    }
+    crate::diagnostics::did_you_mean(query, texts.iter().map(String::as_str)).map(str::to_string)
+}
