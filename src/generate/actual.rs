@@ -453,6 +453,11 @@ fn plain(name: &str) -> bool {
 /// The plan summary the drift of one target should give.
 fn expected(state: &DesiredState, t: &Target<'_>, plan: &Plan) -> TargetDrift {
     let ids = &state.identities;
+    let undetermined: HashSet<(usize, &str)> = ids
+        .undetermined
+        .iter()
+        .map(|(i, u)| (*i, u.of.as_str()))
+        .collect();
     let mut member_add = 0;
     if t.groups.is_some() {
         for &i in &plan.missing {
@@ -461,10 +466,7 @@ fn expected(state: &DesiredState, t: &Target<'_>, plan: &Plan) -> TargetDrift {
                 .iter()
                 .filter(|(g, members)| {
                     members.contains(i)
-                        && !ids
-                            .undetermined
-                            .iter()
-                            .any(|(j, u)| *j == i && u.of == format!("group:{g}"))
+                        && !undetermined.contains(&(i, format!("group:{g}").as_str()))
                 })
                 .count();
         }
@@ -649,22 +651,25 @@ fn write_target(
     let Some(desired) = ids.targets.get(t.index) else {
         return Ok(());
     };
-    let orphans: Vec<Row> = plan
-        .orphans
-        .iter()
-        .filter_map(|&i| {
-            export::rows_of(state, t.raw, &t.name, i..i + 1)
-                .into_iter()
-                .next()
-        })
-        .map(|r| orphan(&r, t))
-        .collect();
+    // The orphans, copied from their identities' rows as the batches pass (looking one row up
+    // at a time would cost a pass over the population for each).
+    let orphan_of: HashSet<&str> = plan.orphans.iter().filter_map(|&i| ids.key(i)).collect();
+    let mut orphans: Vec<Row> = Vec::new();
+    let mut batch = |start: usize| -> Vec<Row> {
+        let rows = export::rows_of(state, t.raw, &t.name, start..(start + BATCH).min(n));
+        orphans.extend(
+            rows.iter()
+                .filter(|r| orphan_of.contains(r.key.as_str()))
+                .map(|r| orphan(r, t)),
+        );
+        apply_drift(state, plan, rows)
+    };
     let base_count = desired
         .holders
         .ones()
         .filter(|&i| !ids.lifecycle(i).held())
         .count();
-    let total = base_count - plan.missing.len() + orphans.len();
+    let total = base_count - plan.missing.len() + plan.orphans.len();
     // Account identifiers, for the groups export.
     let mut accounts: Vec<Row> = Vec::new();
     match t.format {
@@ -686,10 +691,9 @@ fn write_target(
                 files,
             };
             for start in (0..n).step_by(BATCH) {
-                let rows = export::rows_of(state, t.raw, &t.name, start..(start + BATCH).min(n));
-                pages.push(apply_drift(state, plan, rows))?;
+                pages.push(batch(start))?;
             }
-            pages.push(orphans)?;
+            pages.push(std::mem::take(&mut orphans))?;
             pages.finish()?;
         }
         Format::Ldif | Format::Csv => {
@@ -721,8 +725,7 @@ fn write_target(
                 w.write_all(text.as_bytes())
             };
             for start in (0..n).step_by(BATCH) {
-                let rows = export::rows_of(state, t.raw, &t.name, start..(start + BATCH).min(n));
-                let rows = apply_drift(state, plan, rows);
+                let rows = batch(start);
                 put(&rows, &mut w)?;
                 if t.groups.is_some() {
                     accounts.extend(rows.into_iter().map(|r| Row {
