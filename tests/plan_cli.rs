@@ -422,3 +422,65 @@ fn actual_dir_reads_each_target_from_its_own_directory() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn explain_shows_the_plan_for_one_person() {
+    let r = roster_in(
+        &manifest(),
+        &[
+            "explain",
+            "1004",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--actual",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("Plan against the actual state for 1004"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("~ department: \"Marketing\" -> \"Sales\""),
+        "{}",
+        r.stdout
+    );
+    let r = roster_in(
+        &manifest(),
+        &[
+            "explain",
+            "1034",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--actual",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let actions: Vec<&str> = json["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["delete", "delete"]);
+    // Someone the targets already hold as the policy wants: no change.
+    let r = roster_in(
+        &manifest(),
+        &[
+            "explain",
+            "1001",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--actual",
+        ],
+    );
+    assert!(r.stdout.contains("no change"), "{}", r.stdout);
+}
