@@ -10,6 +10,7 @@ mod graph;
 mod io;
 mod lint;
 pub mod output;
+mod progress;
 mod rule;
 pub mod schema;
 

@@ -90,6 +90,7 @@ pub fn write(stream: Stream, text: &str) -> bool {
     if !is_open(stream) {
         return false;
     }
+    super::progress::clear();
     let result = match stream {
         Stream::Out => {
             let mut lock = io::stdout().lock();
@@ -128,6 +129,7 @@ impl io::Write for Stdout {
         if !is_open(Stream::Out) {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
+        super::progress::clear();
         io::stdout()
             .lock()
             .write(buf)

@@ -11,6 +11,7 @@ mod accounts;
 pub mod columns;
 pub mod correlate;
 pub mod explain;
+pub mod jsonl;
 pub mod lifecycle;
 pub mod report;
 
@@ -100,6 +101,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let mut issues: Vec<DataIssue> = Vec::new();
 
     let mut clock = Stages::new();
+    crate::progress::stage("reading sources");
     // 1. Read every source.
     let datasets = read_sources(loaded, &mut issues);
     if issues.iter().any(|i| i.code.stops_evaluation()) {
@@ -108,6 +110,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
 
     clock.lap("read sources");
+    crate::progress::stage("correlating records");
     // 2. Correlate records into identities.
     let precedence: Vec<String> = identity
         .map(|i| i.value.precedence.iter().map(|p| p.value.clone()).collect())
@@ -145,7 +148,8 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     clock.lap("correlate");
     // 3. Identity attributes, a column at a time in the graph's order; the columns of one
     //    level of the graph (none reads another) are computed in parallel.
-    let mut progress = Progress::new(n, policy.mappings.len());
+    let mut progress = Progress::new(policy.mappings.len());
+    progress.stage("identity attributes (mappings)");
     let sources = SourceColumns::new(policy, &datasets, &people);
     let order = attribute_order(policy);
     let mut level: HashMap<&str, usize> = HashMap::new();
@@ -217,6 +221,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     manager_issues(&locate, column_of("manager"), &mut issues);
 
     clock.lap("identity attributes and lifecycle");
+    crate::progress::stage("groups and access packages (rules)");
     // 4. Groups and packages, set-wise over the population, in the graph's order (memberOf
     //    reads earlier groups; a group granted by a package reads the package).
     let ctx = RuleContext { now };
@@ -449,6 +454,7 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     let conflicts = separation_of_duties(loaded, &people, &groups, &package_sets, &mut issues);
 
     clock.lap("groups and access packages (rules)");
+    progress.stage("target accounts (mappings)");
     // 5. Accounts in each target, for identities in scope.
     let mut holders_base = eligible.clone();
     holders_base.difference_with(&ignored);
@@ -613,7 +619,6 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         }
     }
     targets.sort_by(|a, b| a.name.cmp(&b.name));
-    progress.done();
 
     clock.lap("target accounts");
     undetermined.sort_by(|a, b| (a.0, &a.1.of).cmp(&(b.0, &b.1.of)));
@@ -1124,48 +1129,34 @@ fn separation_of_duties(
     conflicts
 }
 
-/// A progress line on standard error for long runs (columns computed out of all mappings),
-/// only when standard error is a terminal (never in CI logs or redirected output).
+/// How many mappings are computed, out of all, recorded for the progress line of the command
+/// line ([`crate::progress`]; shown only on a terminal).
 struct Progress {
-    on: bool,
     total: usize,
     done: usize,
 }
 
 impl Progress {
-    fn new(identities: usize, columns: usize) -> Progress {
-        use std::io::IsTerminal as _;
+    fn new(columns: usize) -> Progress {
         Progress {
-            on: identities >= 50_000 && std::io::stderr().is_terminal(),
             total: columns,
             done: 0,
         }
     }
 
+    /// Enters a stage that computes mappings.
+    fn stage(&self, name: &'static str) {
+        crate::progress::counted(name, self.total);
+        crate::progress::advance(self.done);
+    }
+
     fn tick(&mut self) {
         self.done += 1;
-        if self.on {
-            note(&format!("\r{}", self.line()));
-        }
-    }
-
-    fn line(&self) -> String {
-        format!(
-            "evaluating: {:>3}% ({}/{} mappings)",
-            self.done * 100 / self.total.max(1),
-            self.done,
-            self.total
-        )
-    }
-
-    fn done(&self) {
-        if self.on {
-            note("\n");
-        }
+        crate::progress::advance(self.done);
     }
 }
 
-/// Writes a progress line or a timing on standard error. These are for a person watching a
+/// Writes a timing on standard error. These are for a person watching a
 /// terminal or a benchmark, not part of the result: a failed write is ignored (the command's
 /// own output goes through the checked writer of the command line).
 fn note(text: &str) {
@@ -1589,18 +1580,6 @@ pub fn lifecycle_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn progress_line_counts_mappings() {
-        let mut p = Progress::new(10, 4);
-        assert!(!p.on, "never for small populations");
-        p.tick();
-        assert_eq!(p.line(), "evaluating:  25% (1/4 mappings)");
-        p.tick();
-        p.tick();
-        p.tick();
-        assert_eq!(p.line(), "evaluating: 100% (4/4 mappings)");
-    }
 
     fn day(d: &str) -> NaiveDateTime {
         NaiveDate::parse_from_str(d, "%Y-%m-%d")
