@@ -185,7 +185,11 @@ impl Doc {
         } else {
             format!(" {}", table.rest)
         };
-        let line = format!("\n… and {hidden} more {}{rest}.\n", table.what);
+        let line = format!(
+            "\n… and {} more {}{rest}.\n",
+            group_digits(hidden),
+            table.what
+        );
         // A table that was added had this room reserved; one left out whole may not.
         if line.chars().count() <= self.room() {
             self.push(&line);

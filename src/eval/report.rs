@@ -832,7 +832,7 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
     };
     if sections.issues && !state.conflicts.is_empty() {
         doc.block(&format!(
-            "\n### Separation-of-duties conflicts\n\n{} ({}): someone holds two things declared incompatible.\n",
+            "\n### Separation-of-duties conflicts\n\n{} ({}). Each is someone who holds two things declared incompatible.\n",
             plural(state.conflicts.len(), "conflict", "conflicts"),
             plural(conflict_errors, "error", "errors"),
         ));
@@ -908,10 +908,7 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
                         (*code).to_string(),
                         group_digits(*n),
                         issue_place(first),
-                        crate::escape::markdown_message(&crate::escape::clip(
-                            &first.message,
-                            crate::escape::VALUE_CHARS,
-                        )),
+                        crate::escape::markdown_message(&first.message),
                     ]
                 })
                 .collect();
@@ -951,10 +948,7 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
                                     severity_word(i.severity).to_string(),
                                     i.code.as_str().to_string(),
                                     issue_place(i),
-                                    crate::escape::markdown_message(&crate::escape::clip(
-                                        &i.message,
-                                        crate::escape::VALUE_CHARS,
-                                    )),
+                                    crate::escape::markdown_message(&i.message),
                                 ]
                             })
                             .collect();
