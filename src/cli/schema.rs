@@ -8,7 +8,8 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files) or `desired-state` (the report of `eval`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`) or
+    /// `desired-state-line` (a line of `eval --format jsonl`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -22,12 +23,23 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let policy = schemars::schema_for!(crate::policy::raw::PolicyFile);
     let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
     text.push('\n');
-    let state = schemars::schema_for!(crate::eval::DesiredState);
+    // The reports are written, never read: their schemas describe what is serialised (a
+    // field skipped when empty is not required).
+    let generator = || {
+        schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
+            .into_generator()
+    };
+    let state = generator().into_root_schema_for::<crate::eval::report::Filtered<'static>>();
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
+    let line = generator().into_root_schema_for::<crate::eval::report::ReportLine>();
+    let mut line_text = serde_json::to_string_pretty(&line).unwrap_or_default();
+    line_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
+        ("desired-state-line.schema.json", line_text),
     ]
 }
 

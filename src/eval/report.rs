@@ -466,18 +466,33 @@ impl Serialize for Selected<'_> {
     }
 }
 
-/// The report with some sections left out (`eval --only`, `--identity`): the fields of
-/// [`DesiredState`] in its order, each absent when not asked for.
-#[derive(Serialize)]
-struct Filtered<'a> {
+/// The JSON (and YAML) report as written: the fields of [`DesiredState`] in its order, each
+/// section absent when `eval --only` leaves it out, and the identities of `eval --identity`
+/// only. Its schema is `schemas/desired-state.schema.json`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "DesiredState")]
+pub struct Filtered<'a> {
+    /// The date evaluated for (`YYYY-MM-DD`).
+    #[schemars(with = "String")]
     as_of: NaiveDate,
+    /// Counts (absent under `eval --only` without `summary`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Summary")]
     summary: Option<&'a Summary>,
+    /// Every identity, sorted by key; only those of `eval --identity` when given (absent under
+    /// `eval --only` without `identities`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<IdentityState>")]
     identities: Option<Selected<'a>>,
+    /// Separation-of-duties conflicts, by identity, then pair (absent under `eval --only`
+    /// without `issues`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<Conflict>")]
     conflicts: Option<&'a [Conflict]>,
+    /// Data problems found on the way, in file, row and field order (absent under `eval
+    /// --only` without `issues`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<IssueLine>")]
     issues: Option<&'a [DataIssue]>,
 }
 
@@ -500,6 +515,45 @@ impl Serialize for Json<'_> {
     }
 }
 
+/// A data problem as the reports write it (the schema of [`DataIssue`]'s serialisation).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IssueLine {
+    /// The stable code (`D1xx`, `E1xx`).
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The data file (or, for a problem declared in the policy, the policy file).
+    pub file: String,
+    /// The row of the data file (the line of a policy file), when the problem is about one.
+    pub row: Option<usize>,
+    /// The field, when the problem is about one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+/// One line of `eval --format jsonl`: an object whose `type` says what it is. The schema of
+/// the lines (`schemas/desired-state-line.schema.json`); the writer is [`super::jsonl`].
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReportLine {
+    /// The first line (unless `--only` leaves the summary out): the as-of date and the counts.
+    Summary {
+        /// The date evaluated for (`YYYY-MM-DD`).
+        as_of: String,
+        /// The counts, as in the JSON report.
+        summary: Summary,
+    },
+    /// One identity, with the fields of an identity of the JSON report, in key order.
+    Identity(IdentityState),
+    /// One separation-of-duties conflict, after the identities.
+    Conflict(Conflict),
+    /// One data problem, last.
+    Issue(IssueLine),
+}
+
 /// The whole desired state.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DesiredState {
@@ -514,7 +568,7 @@ pub struct DesiredState {
     /// Separation-of-duties conflicts, by identity, then pair.
     pub conflicts: Vec<Conflict>,
     /// Data problems found on the way, in file, row and field order.
-    #[schemars(with = "Vec<serde_json::Value>")]
+    #[schemars(with = "Vec<IssueLine>")]
     pub issues: Vec<DataIssue>,
     /// The `display_name`s of groups, packages and targets (`group:NAME`, `package:NAME`,
     /// `target:NAME`), for the human reports only.
