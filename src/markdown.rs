@@ -251,7 +251,7 @@ pub fn group_digits(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -279,7 +279,12 @@ mod tests {
 
     fn rows(n: usize, width: usize) -> Vec<Vec<String>> {
         (0..n)
-            .map(|i| vec![cell_code(&format!("{i}{}", "x".repeat(width))), i.to_string()])
+            .map(|i| {
+                vec![
+                    cell_code(&format!("{i}{}", "x".repeat(width))),
+                    i.to_string(),
+                ]
+            })
             .collect()
     }
 

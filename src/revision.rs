@@ -102,10 +102,8 @@ mod tests {
     use super::*;
 
     fn repo(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "roster-revision-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("roster-revision-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join(".git/refs/heads")).unwrap();
         std::fs::create_dir_all(dir.join("policies")).unwrap();

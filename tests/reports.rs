@@ -2,7 +2,12 @@
 //! Markdown under 60,000 characters for any population, and the progress line (never on a
 //! pipe).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -49,10 +54,17 @@ fn jsonl_is_one_typed_object_per_line_and_nothing_else() {
     for o in &objects {
         assert_eq!(o.keys().next().map(String::as_str), Some("type"), "{o:?}");
     }
-    let types: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = objects
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
     assert_eq!(types[0], "summary");
     assert_eq!(types.iter().filter(|t| **t == "identity").count(), 38);
-    assert_eq!(types.len(), 39, "no conflicts or data problems in the example");
+    assert_eq!(
+        types.len(),
+        39,
+        "no conflicts or data problems in the example"
+    );
     assert_eq!(objects[0]["as_of"], "2026-11-25");
     assert_eq!(objects[0]["summary"]["identities"], 38);
 
@@ -76,18 +88,43 @@ fn jsonl_carries_conflicts_and_data_problems_after_the_identities() {
     let dir = scratch("generated");
     let g = roster_in(
         &dir,
-        &["generate", "--identities", "300", "--seed", "7", "--out", "org"],
+        &[
+            "generate",
+            "--identities",
+            "300",
+            "--seed",
+            "7",
+            "--out",
+            "org",
+        ],
     );
     assert_eq!(g.code, 0, "{}", g.stderr);
     let r = roster_in(
         &dir,
-        &["eval", "org/policies", "--as-of", "2026-01-01", "--format", "jsonl"],
+        &[
+            "eval",
+            "org/policies",
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            "jsonl",
+        ],
     );
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     let objects = lines(&r.stdout);
-    let types: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
-    let rank = |t: &str| ["summary", "identity", "conflict", "issue"].iter().position(|x| *x == t);
-    assert!(types.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{types:?}");
+    let types: Vec<&str> = objects
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
+    let rank = |t: &str| {
+        ["summary", "identity", "conflict", "issue"]
+            .iter()
+            .position(|x| *x == t)
+    };
+    assert!(
+        types.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{types:?}"
+    );
     let issues = types.iter().filter(|t| **t == "issue").count();
     assert!(issues > 0);
     assert_eq!(
@@ -101,14 +138,26 @@ fn jsonl_carries_conflicts_and_data_problems_after_the_identities() {
     );
     let only = roster_in(
         &dir,
-        &["eval", "org/policies", "--as-of", "2026-01-01", "--format", "jsonl", "--only", "issues"],
+        &[
+            "eval",
+            "org/policies",
+            "--as-of",
+            "2026-01-01",
+            "--format",
+            "jsonl",
+            "--only",
+            "issues",
+        ],
     );
     let types: Vec<String> = lines(&only.stdout)
         .iter()
         .map(|o| o["type"].as_str().unwrap().to_string())
         .collect();
     assert!(!types.is_empty());
-    assert!(types.iter().all(|t| t == "issue" || t == "conflict"), "{types:?}");
+    assert!(
+        types.iter().all(|t| t == "issue" || t == "conflict"),
+        "{types:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -116,8 +165,16 @@ fn jsonl_carries_conflicts_and_data_problems_after_the_identities() {
 fn identity_and_only_filter_every_format() {
     // JSON Lines: the two identities asked for, in key order, once each.
     let r = example(&[
-        "--format", "jsonl", "--only", "identities", "--identity", "1004", "--identity", "1001",
-        "--identity", "1004",
+        "--format",
+        "jsonl",
+        "--only",
+        "identities",
+        "--identity",
+        "1004",
+        "--identity",
+        "1001",
+        "--identity",
+        "1004",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let keys: Vec<String> = lines(&r.stdout)
@@ -140,7 +197,14 @@ fn identity_and_only_filter_every_format() {
     assert_eq!(keys, ["as_of", "summary", "conflicts", "issues"]);
 
     // YAML.
-    let r = example(&["--format", "yaml", "--only", "identities", "--identity", "1004"]);
+    let r = example(&[
+        "--format",
+        "yaml",
+        "--only",
+        "identities",
+        "--identity",
+        "1004",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("as_of: "), "{}", r.stdout);
     assert!(!r.stdout.contains("summary:"));
@@ -148,7 +212,11 @@ fn identity_and_only_filter_every_format() {
 
     // Markdown: an "Identities" section with the one asked for; `--only issues` drops the tables.
     let r = example(&["--format", "markdown", "--identity", "1004"]);
-    assert!(r.stdout.contains("### Identities\n\n1 selected."), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("### Identities\n\n1 selected."),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("| `1004` | active |"), "{}", r.stdout);
     let r = example(&["--format", "markdown", "--only", "issues"]);
     assert!(r.stdout.contains("No data problems."));
@@ -171,30 +239,56 @@ fn identity_and_only_filter_every_format() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let memberships = std::fs::read_to_string(out.join("memberships.csv")).unwrap();
     assert!(memberships.lines().count() > 1);
-    assert!(memberships.lines().skip(1).all(|l| l.starts_with("1004,")), "{memberships}");
+    assert!(
+        memberships.lines().skip(1).all(|l| l.starts_with("1004,")),
+        "{memberships}"
+    );
     let ad = std::fs::read_to_string(out.join("active-directory.csv")).unwrap();
     assert_eq!(ad.lines().count(), 2, "{ad}");
-    let r = example(&["--format", "csv", "--out", out.to_str().unwrap(), "--only", "summary"]);
+    let r = example(&[
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+        "--only",
+        "summary",
+    ]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--only applies to json, jsonl, yaml and markdown"));
+    assert!(
+        r.stderr
+            .contains("--only applies to json, jsonl, yaml and markdown")
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
 fn an_unknown_identity_fails_with_the_nearest_key() {
     for format in ["json", "jsonl", "markdown"] {
-        let r = example(&["--format", format, "--identity", "1004", "--identity", "10O4"]);
+        let r = example(&[
+            "--format",
+            format,
+            "--identity",
+            "1004",
+            "--identity",
+            "10O4",
+        ]);
         assert_eq!(r.code, 1, "{format}");
         assert_eq!(r.stdout, "", "{format}: nothing is written");
         assert!(
-            r.stderr.contains("error: no identity `10O4`; did you mean `1004`?"),
+            r.stderr
+                .contains("error: no identity `10O4`; did you mean `1004`?"),
             "{}",
             r.stderr
         );
     }
     let r = example(&["--identity", "no-such-person-at-all"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: no identity `no-such-person-at-all`\n"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: no identity `no-such-person-at-all`\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// The header names the as-of date, Roster's version and the revision of the repository
@@ -207,14 +301,28 @@ fn markdown_header_names_date_version_and_revision() {
     std::fs::create_dir_all(dir.join("repo/policies")).unwrap();
     for entry in std::fs::read_dir(&policies).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.join("repo/policies").join(entry.file_name())).unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.join("repo/policies").join(entry.file_name()),
+        )
+        .unwrap();
     }
     copy_dir(&manifest().join("examples"), &dir.join("repo/examples"));
     let hash = "89abcdef0123456789abcdef0123456789abcdef";
     std::fs::write(dir.join("repo/.git/HEAD"), "ref: refs/heads/main\n").unwrap();
     std::fs::write(dir.join("repo/.git/refs/heads/main"), format!("{hash}\n")).unwrap();
     let run = |dir: &Path| {
-        roster_in(dir, &["eval", "policies", "--as-of", "2026-11-25", "--format", "markdown"])
+        roster_in(
+            dir,
+            &[
+                "eval",
+                "policies",
+                "--as-of",
+                "2026-11-25",
+                "--format",
+                "markdown",
+            ],
+        )
     };
     let r = run(&dir.join("repo"));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -227,9 +335,17 @@ fn markdown_header_names_date_version_and_revision() {
         r.stdout
     );
     // A ref that is not an object name cannot write the header.
-    std::fs::write(dir.join("repo/.git/refs/heads/main"), "**approved** <b>x</b>\n").unwrap();
+    std::fs::write(
+        dir.join("repo/.git/refs/heads/main"),
+        "**approved** <b>x</b>\n",
+    )
+    .unwrap();
     let r = run(&dir.join("repo"));
-    assert!(r.stdout.contains("· policy revision unknown\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("· policy revision unknown\n"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("approved"));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -286,7 +402,14 @@ fn markdown_fits_a_comment_whatever_the_population() {
         &["--only", "summary"][..],
         &["--deny-conflicts", "--only", "issues"][..],
     ] {
-        let mut args = vec!["eval", "policies", "--as-of", "2026-01-15", "--format", "markdown"];
+        let mut args = vec![
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-01-15",
+            "--format",
+            "markdown",
+        ];
         args.extend_from_slice(extra);
         let r = roster_in(&dir, &args);
         assert!(r.code == 0 || r.code == 1, "{extra:?}: {}", r.stderr);
@@ -295,11 +418,16 @@ fn markdown_fits_a_comment_whatever_the_population() {
         assert!(chars > 2_000, "{extra:?}: {}", r.stdout);
         if extra.is_empty() || extra.contains(&"issues") {
             assert!(
-                r.stdout.contains(&format!("{} conflicts (", common_digits(PEOPLE))),
+                r.stdout
+                    .contains(&format!("{} conflicts (", common_digits(PEOPLE))),
                 "{}",
                 r.stdout
             );
-            assert!(r.stdout.contains("… and 9,980 more conflicts"), "{}", r.stdout);
+            assert!(
+                r.stdout.contains("… and 9,980 more conflicts"),
+                "{}",
+                r.stdout
+            );
             // Conflicts come before the data problems.
             let conflicts = r.stdout.find("### Separation-of-duties conflicts").unwrap();
             let problems = r.stdout.find("### Data problems").unwrap();
@@ -328,7 +456,14 @@ fn common_digits(n: usize) -> String {
 fn no_progress_line_on_a_pipe() {
     for format in ["markdown", "jsonl"] {
         let out = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["eval", "policies", "--as-of", "2026-11-25", "--format", format])
+            .args([
+                "eval",
+                "policies",
+                "--as-of",
+                "2026-11-25",
+                "--format",
+                format,
+            ])
             .current_dir(manifest())
             .env("TERM", "xterm-256color")
             .env_remove("CI")
@@ -377,8 +512,15 @@ fn progress_line_on_a_terminal_only() {
     };
     let tty = run(&[]);
     assert!(tty.contains("\rroster eval: "), "{tty:?}");
-    assert!(tty.ends_with('\r'), "the line is erased at the end: {tty:?}");
-    for env in [[("CI", "true")], [("TERM", "dumb")], [("ROSTER_PROGRESS", "0")]] {
+    assert!(
+        tty.ends_with('\r'),
+        "the line is erased at the end: {tty:?}"
+    );
+    for env in [
+        [("CI", "true")],
+        [("TERM", "dumb")],
+        [("ROSTER_PROGRESS", "0")],
+    ] {
         let quiet = run(&env);
         assert!(!quiet.contains("roster eval:"), "{env:?}: {quiet:?}");
     }
@@ -410,7 +552,15 @@ fn reports_validate_against_their_schemas() {
     let dir = scratch("schemas");
     let g = roster_in(
         &dir,
-        &["generate", "--identities", "300", "--seed", "7", "--out", "org"],
+        &[
+            "generate",
+            "--identities",
+            "300",
+            "--seed",
+            "7",
+            "--out",
+            "org",
+        ],
     );
     assert_eq!(g.code, 0, "{}", g.stderr);
     let mut seen = std::collections::BTreeSet::new();
@@ -418,10 +568,16 @@ fn reports_validate_against_their_schemas() {
         (manifest().to_path_buf(), "policies", "2026-11-25"),
         (dir.clone(), "org/policies", "2026-01-01"),
     ] {
-        let r = roster_in(&cwd, &["eval", policies, "--as-of", as_of, "--format", "jsonl"]);
+        let r = roster_in(
+            &cwd,
+            &["eval", policies, "--as-of", as_of, "--format", "jsonl"],
+        );
         for line in r.stdout.lines() {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
-            let errors: Vec<String> = lines_schema.iter_errors(&value).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = lines_schema
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{line}: {errors:?}");
             seen.insert(value["type"].as_str().unwrap().to_string());
         }
@@ -432,11 +588,17 @@ fn reports_validate_against_their_schemas() {
             }
             let r = roster_in(&cwd, &args);
             let value: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-            let errors: Vec<String> = doc_schema.iter_errors(&value).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = doc_schema
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{only:?}: {errors:?}");
         }
     }
-    assert!(seen.contains("summary") && seen.contains("identity") && seen.contains("issue"), "{seen:?}");
+    assert!(
+        seen.contains("summary") && seen.contains("identity") && seen.contains("issue"),
+        "{seen:?}"
+    );
     // A line of one type with the fields of another does not validate.
     let forged = serde_json::json!({"type": "summary", "key": "1"});
     assert!(!lines_schema.is_valid(&forged));

@@ -164,7 +164,10 @@ mod tests {
         let s = |x: &'static str| Some(OsStr::new(x));
         assert!(wanted_in(true, s("xterm-256color"), None, None));
         assert!(wanted_in(true, None, s(""), None));
-        assert!(!wanted_in(false, s("xterm"), None, None), "a pipe or a file");
+        assert!(
+            !wanted_in(false, s("xterm"), None, None),
+            "a pipe or a file"
+        );
         assert!(!wanted_in(true, s("dumb"), None, None));
         assert!(!wanted_in(true, s("xterm"), s("true"), None), "CI");
         assert!(!wanted_in(true, s("xterm"), None, s("0")));

@@ -281,7 +281,9 @@ impl<'a> IdentityWriter<'a> {
             first = false;
             out.extend_from_slice(&t.key);
             out.extend_from_slice(match state {
-                AccountState::Enabled => b"{\"enabled\":true,\"state\":\"enabled\",\"attributes\":{",
+                AccountState::Enabled => {
+                    b"{\"enabled\":true,\"state\":\"enabled\",\"attributes\":{"
+                }
                 AccountState::Disabled => {
                     b"{\"enabled\":false,\"state\":\"disabled\",\"attributes\":{"
                 }

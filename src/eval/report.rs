@@ -458,7 +458,7 @@ impl Serialize for Selected<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         crate::progress::counted("writing identities", self.rows.len());
         s.collect_seq(self.rows.iter().enumerate().map(|(n, &i)| {
-            if n % 1024 == 0 {
+            if n.is_multiple_of(1024) {
                 crate::progress::advance(n);
             }
             View { ids: self.ids, i }
@@ -811,11 +811,7 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
     use std::fmt::Write as _;
     let mut doc = Doc::new();
     let sections = options.sections;
-    doc.block(&header(
-        "Desired state",
-        state.as_of,
-        options.revision,
-    ));
+    doc.block(&header("Desired state", state.as_of, options.revision));
     let summary = &state.summary;
     let problem_errors = state
         .issues
@@ -900,17 +896,17 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
                 vec![
                     severity_word(c.severity).to_string(),
                     cell_code(&c.identity),
-                    format!("{} {}", c.first.kind.replace('_', " "), cell_code(&c.first.name)),
+                    format!(
+                        "{} {}",
+                        c.first.kind.replace('_', " "),
+                        cell_code(&c.first.name)
+                    ),
                     format!(
                         "{} {}",
                         c.second.kind.replace('_', " "),
                         cell_code(&c.second.name)
                     ),
-                    format!(
-                        "{}:{}",
-                        cell_text(&c.declared_at.file),
-                        c.declared_at.line
-                    ),
+                    format!("{}:{}", cell_text(&c.declared_at.file), c.declared_at.line),
                 ]
             })
             .collect();
@@ -1160,7 +1156,10 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
             "package",
             "access packages",
             members(&summary.access_packages),
-            &[("access package", Align::Left), ("assignments", Align::Right)],
+            &[
+                ("access package", Align::Left),
+                ("assignments", Align::Right),
+            ],
             5_000,
         );
         let targets = state
