@@ -8,8 +8,8 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`) or
-    /// `desired-state-line` (a line of `eval --format jsonl`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
+    /// `desired-state-line` (a line of `eval --format jsonl`) or `plan` (the JSON of `plan`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -36,10 +36,14 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let line = generator().into_root_schema_for::<crate::eval::report::ReportLine>();
     let mut line_text = serde_json::to_string_pretty(&line).unwrap_or_default();
     line_text.push('\n');
+    let plan = schemars::schema_for!(crate::plan::Plan);
+    let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+    plan_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
         ("desired-state-line.schema.json", line_text),
+        ("plan.schema.json", plan_text),
     ]
 }
 
