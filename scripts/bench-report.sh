@@ -11,12 +11,13 @@
 # into `wc -c` (as they would into `jq`), not to disk: at 100,000 identities they are gigabytes.
 # The figure is the best of the rounds for each format, and the ratio jsonl / markdown (target:
 # at most 2). The Markdown report's size is printed too (target: under 60,000 characters).
+#
+# ROSTER_BIN=path uses that binary instead of building target/release/roster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 rounds=${2:-2}
-cargo build --release --quiet
-bin=target/release/roster
+if [ -n "${ROSTER_BIN:-}" ]; then bin=$ROSTER_BIN; else cargo build --release --quiet; bin=target/release/roster; fi
 dir=target/bench-eval/$n
 [ -d "$dir/policies" ] || "$bin" generate --identities "$n" --out "$dir" 2>/dev/null
 best() { sort -n | head -1; }

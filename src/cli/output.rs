@@ -90,7 +90,11 @@ pub fn write(stream: Stream, text: &str) -> bool {
     if !is_open(stream) {
         return false;
     }
-    super::progress::clear();
+    // The progress line shares the terminal with standard error (standard output on the same
+    // terminal never meets it: the line is gone before a report is written there).
+    if stream == Stream::Err {
+        super::progress::clear();
+    }
     let result = match stream {
         Stream::Out => {
             let mut lock = io::stdout().lock();
@@ -129,7 +133,6 @@ impl io::Write for Stdout {
         if !is_open(Stream::Out) {
             return Err(io::ErrorKind::BrokenPipe.into());
         }
-        super::progress::clear();
         io::stdout()
             .lock()
             .write(buf)

@@ -6,7 +6,7 @@
 //! not be `dumb` (no carriage return to redraw with), and `CI` must be unset or empty (CI
 //! runners that give jobs a pseudo-terminal still keep logs). `ROSTER_PROGRESS=0` turns it
 //! off. It has no colour, so `NO_COLOR` has nothing to remove. It is drawn at most ten times a
-//! second by a thread of its own, and erased before anything else is written to the terminal
+//! second by a thread of its own, and erased before anything else is written to standard error
 //! ([`clear`], called by [`super::output`]) and when the command ends.
 
 use std::io::{IsTerminal as _, Write as _};
