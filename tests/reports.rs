@@ -79,6 +79,24 @@ fn jsonl_is_one_typed_object_per_line_and_nothing_else() {
         serde_json::to_string(&objects[0]["summary"]).unwrap(),
         serde_json::to_string(&doc["summary"]).unwrap()
     );
+    // Identities picked one by one (not a contiguous run, another path of the writer) are the
+    // same lines.
+    let picked = example(&[
+        "--format",
+        "jsonl",
+        "--only",
+        "identities",
+        "--identity",
+        "1001",
+        "--identity",
+        "1004",
+        "--identity",
+        "3004",
+    ]);
+    for line in picked.stdout.lines() {
+        assert!(r.stdout.lines().any(|l| l == line), "{line}");
+    }
+    assert_eq!(picked.stdout.lines().count(), 3);
 }
 
 /// A generated organisation has data problems (and so conflict and issue lines); the lines

@@ -138,7 +138,7 @@ pub fn run(args: &Args) -> ExitStatus {
         // Streamed, one identity at a time: the JSON of a large population is gigabytes.
         EvalFormat::Json | EvalFormat::Jsonl => {
             let format = args.format;
-            let write = |w: &mut dyn std::io::Write| match format {
+            let write = |w: &mut (dyn std::io::Write + Send)| match format {
                 EvalFormat::Jsonl => {
                     crate::progress::counted("writing identities", rows.len());
                     eval::jsonl::write(w, &state, sections, &rows, &mut |n| {

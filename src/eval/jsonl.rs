@@ -96,12 +96,12 @@ pub fn push_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-/// A column ready to write: its key (`"name":`), and the JSON of each dictionary value when
-/// rows share values enough for that to pay.
+/// A column ready to write: its key (`"name":`), and `"name":value` for each dictionary value
+/// when rows share values enough for that to pay (one copy per row then).
 struct Col<'a> {
     key: Vec<u8>,
     column: &'a Column,
-    /// Rendered dictionary: bytes, and the end of each code's bytes.
+    /// Rendered dictionary entries, key included: bytes, and the end of each code's bytes.
     rendered: Option<(Vec<u8>, Vec<usize>)>,
 }
 
@@ -116,6 +116,7 @@ impl<'a> Col<'a> {
             let mut bytes = Vec::new();
             let mut ends = Vec::with_capacity(dictionary.len());
             for v in dictionary {
+                bytes.extend_from_slice(&key);
                 push_value(&mut bytes, v);
                 ends.push(bytes.len());
             }
@@ -128,8 +129,8 @@ impl<'a> Col<'a> {
         }
     }
 
+    #[inline]
     fn push(&self, out: &mut Vec<u8>, i: usize) {
-        out.extend_from_slice(&self.key);
         if let Some((bytes, ends)) = &self.rendered {
             let code = self.column.code(i) as usize;
             let start = match code.checked_sub(1) {
@@ -142,6 +143,7 @@ impl<'a> Col<'a> {
                 return;
             }
         }
+        out.extend_from_slice(&self.key);
         push_value(out, self.column.get(i));
     }
 }
@@ -223,6 +225,31 @@ impl<'a> IdentityWriter<'a> {
     /// Appends identity `i` as one compact JSON object, `"type":"identity"` first when `typed`,
     /// without a line break.
     pub fn push(&self, out: &mut Vec<u8>, i: usize, typed: bool) {
+        let mut groups = Vec::new();
+        let mut packages = Vec::new();
+        for (n, (_, set)) in self.groups.iter().enumerate() {
+            if set.contains(i) {
+                groups.push(n);
+            }
+        }
+        for (n, (_, set)) in self.packages.iter().enumerate() {
+            if set.contains(i) {
+                packages.push(n);
+            }
+        }
+        self.push_with(out, i, typed, &groups, &packages);
+    }
+
+    /// [`IdentityWriter::push`] with the identity's groups and packages given (indices, in
+    /// order), as [`memberships`] finds them for many identities at once.
+    fn push_with(
+        &self,
+        out: &mut Vec<u8>,
+        i: usize,
+        typed: bool,
+        groups: &[usize],
+        packages: &[usize],
+    ) {
         let ids = self.ids;
         let Some(person) = ids.people.get(i) else {
             out.extend_from_slice(b"null");
@@ -266,9 +293,9 @@ impl<'a> IdentityWriter<'a> {
             col.push(out, i);
         }
         out.extend_from_slice(b"},\"groups\":[");
-        push_names(out, &self.groups, i);
+        push_names(out, &self.groups, groups);
         out.extend_from_slice(b"],\"access_packages\":[");
-        push_names(out, &self.packages, i);
+        push_names(out, &self.packages, packages);
         out.extend_from_slice(b"],\"accounts\":{");
         let mut first = true;
         for t in &self.targets {
@@ -324,51 +351,137 @@ impl<'a> IdentityWriter<'a> {
     }
 }
 
-fn push_names(out: &mut Vec<u8>, sets: &[(Vec<u8>, &Bitset)], i: usize) {
-    let mut first = true;
-    for (name, members) in sets {
-        if members.contains(i) {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
+fn push_names(out: &mut Vec<u8>, sets: &[(Vec<u8>, &Bitset)], which: &[usize]) {
+    for (n, &s) in which.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        if let Some((name, _)) = sets.get(s) {
             out.extend_from_slice(name);
         }
     }
 }
 
-/// Identities rendered per task, and tasks per batch: a batch (a few megabytes at most for
-/// generated identities of 1,250 values) is rendered in parallel, then written in order.
-const PER_TASK: usize = 32;
-const TASKS_PER_BATCH: usize = 16;
+/// The sets (by index, in order) each identity of the contiguous range `rows` belongs to, into
+/// `out` (one list per identity, cleared first): read a word of 64 identities at a time, so
+/// 2,000 groups cost a few thousand word reads per task, not 2,000 lookups per identity.
+fn memberships(
+    sets: &[(Vec<u8>, &Bitset)],
+    rows: std::ops::Range<usize>,
+    out: &mut Vec<Vec<usize>>,
+) {
+    out.resize_with(rows.len(), Vec::new);
+    for list in out.iter_mut() {
+        list.clear();
+    }
+    if rows.is_empty() {
+        return;
+    }
+    const BITS: usize = usize::BITS as usize;
+    for (n, (_, set)) in sets.iter().enumerate() {
+        let blocks = set.as_slice();
+        for w in rows.start / BITS..=(rows.end - 1) / BITS {
+            let mut bits = blocks.get(w).copied().unwrap_or(0);
+            while bits != 0 {
+                let i = w * BITS + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if rows.contains(&i)
+                    && let Some(list) = out.get_mut(i - rows.start)
+                {
+                    list.push(n);
+                }
+            }
+        }
+    }
+}
+
+/// Identities rendered per task, and tasks per batch: a batch (about 20 MB for generated
+/// identities of 1,250 values) is rendered in parallel while the previous one is written.
+const PER_TASK: usize = 64;
+const TASKS_PER_BATCH: usize = 8;
+
+/// The buffers of one task, kept from batch to batch (no allocation, no page faults).
+#[derive(Default)]
+struct Task {
+    out: Vec<u8>,
+    groups: Vec<Vec<usize>>,
+    packages: Vec<Vec<usize>>,
+}
+
+impl Task {
+    fn render(&mut self, writer: &IdentityWriter<'_>, rows: &[usize], typed: bool) {
+        self.out.clear();
+        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
+            return;
+        };
+        if last + 1 - first == rows.len() {
+            memberships(&writer.groups, first..last + 1, &mut self.groups);
+            memberships(&writer.packages, first..last + 1, &mut self.packages);
+            for (n, &i) in rows.iter().enumerate() {
+                let g = self.groups.get(n).map_or(&[][..], Vec::as_slice);
+                let p = self.packages.get(n).map_or(&[][..], Vec::as_slice);
+                writer.push_with(&mut self.out, i, typed, g, p);
+                self.out.push(b'\n');
+            }
+        } else {
+            for &i in rows {
+                writer.push(&mut self.out, i, typed);
+                self.out.push(b'\n');
+            }
+        }
+    }
+}
 
 /// Writes the identities `rows` (indices, in order) one line each, rendered in parallel
-/// batches; `progress` is told how many are written after each batch.
+/// batches, each written while the next is rendered; `progress` is told how many are written
+/// after each batch.
 pub fn write_identities(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     writer: &IdentityWriter<'_>,
     rows: &[usize],
     typed: bool,
-    progress: &mut dyn FnMut(usize),
+    progress: &mut (dyn FnMut(usize) + Send),
 ) -> io::Result<()> {
-    let mut done = 0;
-    for batch in rows.chunks(PER_TASK * TASKS_PER_BATCH) {
-        let rendered: Vec<Vec<u8>> = batch
-            .par_chunks(PER_TASK)
-            .map(|task| {
-                let mut out = Vec::with_capacity(task.len() * 4096);
-                for &i in task {
-                    writer.push(&mut out, i, typed);
-                    out.push(b'\n');
+    let mut batches = rows.chunks(PER_TASK * TASKS_PER_BATCH);
+    let mut ready: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
+    let mut spare: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
+    let render = |tasks: &mut [Task], batch: &[usize]| {
+        tasks
+            .par_iter_mut()
+            .zip(batch.par_chunks(PER_TASK))
+            .for_each(|(task, rows)| task.render(writer, rows, typed));
+    };
+    let Some(first) = batches.next() else {
+        return Ok(());
+    };
+    render(&mut ready, first);
+    let mut done = first.len();
+    let mut pending = true;
+    while pending {
+        let next = batches.next();
+        let (written, ()) = rayon::join(
+            || -> io::Result<()> {
+                for task in &ready {
+                    w.write_all(&task.out)?;
                 }
-                out
-            })
-            .collect();
-        for r in &rendered {
-            w.write_all(r)?;
-        }
-        done += batch.len();
+                Ok(())
+            },
+            || {
+                for task in &mut spare {
+                    task.out.clear();
+                }
+                if let Some(batch) = next {
+                    render(&mut spare, batch);
+                }
+            },
+        );
+        written?;
         progress(done);
+        std::mem::swap(&mut ready, &mut spare);
+        match next {
+            Some(batch) => done += batch.len(),
+            None => pending = false,
+        }
     }
     Ok(())
 }
@@ -391,11 +504,11 @@ fn push_typed<T: serde::Serialize>(out: &mut Vec<u8>, kind: &str, value: &T) {
 /// Writes the report as JSON Lines: the summary line (with the as-of date), then one line per
 /// identity of `rows`, per conflict and per data problem, each kind when `sections` has it.
 pub fn write(
-    w: impl Write,
+    w: impl Write + Send,
     state: &DesiredState,
     sections: Sections,
     rows: &[usize],
-    progress: &mut dyn FnMut(usize),
+    progress: &mut (dyn FnMut(usize) + Send),
 ) -> io::Result<()> {
     let mut w = io::BufWriter::with_capacity(1 << 20, w);
     let mut out = Vec::new();
