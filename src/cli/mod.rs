@@ -2,6 +2,7 @@
 //! output helpers. Commands return an [`ExitStatus`]; only `main` turns it into a process exit.
 
 mod codes;
+mod diff;
 mod eval;
 mod explain;
 mod expr;
@@ -14,6 +15,7 @@ mod plan;
 mod progress;
 mod rule;
 pub mod schema;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -64,6 +66,8 @@ enum Command {
     Rule(rule::Args),
     /// Compute the desired state of every identity.
     Eval(eval::Args),
+    /// What a policy change does to people: who gains and loses what.
+    Diff(diff::Args),
     /// Compare the desired state with what each target actually holds: what must change.
     Plan(plan::Args),
     /// Explain one identity: why it has or lacks each value, group, package and account.
@@ -72,6 +76,8 @@ enum Command {
     Generate(generate::Args),
     /// Check a policy set: errors, warnings, and why.
     Lint(lint::Args),
+    /// Run the tests of a policy set (`*.test.yaml`): fixtures, expectations, coverage.
+    Test(test::Args),
     /// Print the dependency graph of a policy set, or what a node affects.
     Graph(graph::Args),
     /// Write the JSON Schemas of policy files.
@@ -133,9 +139,11 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Rule(args) => rule::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Codes(args) => codes::run(&args),

@@ -9,7 +9,8 @@ use super::io::cannot_run;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
-    /// `desired-state-line` (a line of `eval --format jsonl`) or `plan` (the JSON of `plan`).
+    /// `desired-state-line` (a line of `eval --format jsonl`), `plan` (the JSON of `plan`),
+    /// `diff` (the JSON of `diff`) or `test` (test files, `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -39,11 +40,19 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let plan = schemars::schema_for!(crate::plan::Plan);
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
+    let test = schemars::schema_for!(crate::testing::raw::TestFile);
+    let mut test_text = serde_json::to_string_pretty(&test).unwrap_or_default();
+    test_text.push('\n');
+    let diff = schemars::schema_for!(crate::diff::Diff);
+    let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
+    diff_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
         ("desired-state-line.schema.json", line_text),
         ("plan.schema.json", plan_text),
+        ("test.schema.json", test_text),
+        ("diff.schema.json", diff_text),
     ]
 }
 

@@ -34,11 +34,13 @@ pub fn check(dir: &Path) -> Result<Checked, load::LoadError> {
 
 /// Loads (with `options`), checks and lints the policy set at `dir`.
 pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, load::LoadError> {
-    let loaded = load::load_with(dir, options)?;
+    let mut loaded = load::load_with(dir, options)?;
     let mut diagnostics = loaded.diagnostics.clone();
     let policy = compile::compile(&loaded, &mut diagnostics);
     lint::run(&loaded, &policy, &mut diagnostics);
     suppress_follow_on(&loaded, &mut diagnostics);
+    // The test files (`*.test.yaml`) must still fit the policy set.
+    diagnostics.extend(crate::testing::lint(&mut loaded, &policy));
     // Files that could not be read come first: they are the cause of what follows.
     diagnostics.sort_by_key(|d| (!is_unread_file(d), d.file, d.span.start, d.code));
     diagnostics.dedup();
