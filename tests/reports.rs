@@ -315,16 +315,7 @@ fn an_unknown_identity_fails_with_the_nearest_key() {
 fn markdown_header_names_date_version_and_revision() {
     let dir = scratch("revision");
     std::fs::create_dir_all(dir.join("repo/.git/refs/heads")).unwrap();
-    let policies = manifest().join("policies");
-    std::fs::create_dir_all(dir.join("repo/policies")).unwrap();
-    for entry in std::fs::read_dir(&policies).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            dir.join("repo/policies").join(entry.file_name()),
-        )
-        .unwrap();
-    }
+    copy_dir(&manifest().join("policies"), &dir.join("repo/policies"));
     copy_dir(&manifest().join("examples"), &dir.join("repo/examples"));
     let hash = "89abcdef0123456789abcdef0123456789abcdef";
     std::fs::write(dir.join("repo/.git/HEAD"), "ref: refs/heads/main\n").unwrap();
