@@ -136,7 +136,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(&["--version"], 0, true, false),
         case(&["eval", "--no-such-flag"], 2, false, true),
     ];
-    for format in ["json", "yaml", "markdown"] {
+    for format in ["json", "jsonl", "yaml", "markdown"] {
         all.push(Case {
             args: with(&["eval", &policies, "--format", format], &as_of),
             status: 1,

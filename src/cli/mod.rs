@@ -12,6 +12,7 @@ mod io;
 mod lint;
 pub mod output;
 mod plan;
+mod progress;
 mod rule;
 pub mod schema;
 mod test;
