@@ -702,19 +702,6 @@ fn manifest() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A Markdown report with its policy revision (the commit checked out here, or `unknown` in a
-/// copy without `.git`) written `REVISION`, so that the snapshot does not change with each
-/// commit. The revision itself is tested in `tests/reports.rs`.
-fn without_revision(text: &str) -> String {
-    let marker = "· policy revision ";
-    let Some(at) = text.find(marker) else {
-        return text.to_string();
-    };
-    let start = at + marker.len();
-    let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
-    format!("{}REVISION{}", &text[..start], &text[end..])
-}
-
 #[test]
 fn eval_example_every_format() {
     let mut settings = insta::Settings::clone_current();
@@ -734,7 +721,10 @@ fn eval_example_every_format() {
                 ],
             );
             assert_eq!(r.code, 0, "{}", r.stderr);
-            insta::assert_snapshot!(format!("example-{format}"), without_revision(&r.stdout));
+            insta::assert_snapshot!(
+                format!("example-{format}"),
+                common::without_revision(&r.stdout)
+            );
         }
         let out = std::env::temp_dir().join(format!("roster-eval-csv-{}", std::process::id()));
         let r = roster_in(

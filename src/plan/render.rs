@@ -334,11 +334,13 @@ fn md(text: &str) -> String {
     markdown_code(text)
 }
 
-/// The Markdown report: summary table, refusals, destructive changes first, a capped sample per
-/// category inside `<details>`, never more than [`MARKDOWN_BUDGET`] characters.
+/// The Markdown report under `header` ([`crate::markdown::header`]): summary table, refusals,
+/// destructive changes first, a capped sample per category inside `<details>`, never more
+/// than [`MARKDOWN_BUDGET`] characters.
 pub fn markdown(plan: &Plan, header: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## Roster plan\n\n{header}\n");
+    out.push_str(header);
+    out.push('\n');
     for tp in plan.targets.iter().filter(|t| t.refused) {
         let _ = writeln!(
             out,
