@@ -812,6 +812,18 @@ fn example_kind(ex: &Example) -> (&'static str, &'static str) {
 /// stage, whether it can be suppressed, the bad and the good example, and where the reference
 /// is. Only the registry's own text is printed.
 pub fn explain_text(info: &CodeInfo) -> String {
+    explain_with(info, true)
+}
+
+/// [`explain_text`] for SARIF's rule `help`: the examples only when they are short (an
+/// expression or a rule); a whole policy set is left to the reference page.
+pub fn explain_brief(info: &CodeInfo) -> String {
+    let short = info.bad.text.len() + info.good.text.len() <= 400
+        && matches!(info.bad.lang, Lang::Expr | Lang::Rule);
+    explain_with(info, short)
+}
+
+fn explain_with(info: &CodeInfo, examples: bool) -> String {
     use std::fmt::Write as _;
     let code = info.code.as_str();
     let sev = match info.code.severity() {
@@ -831,7 +843,12 @@ pub fn explain_text(info: &CodeInfo) -> String {
     } else {
         let _ = writeln!(out, "suppressible: no");
     }
-    for (title, ex) in [("bad", &info.bad), ("good", &info.good)] {
+    let shown: &[(&str, &Example)] = if examples {
+        &[("bad", &info.bad), ("good", &info.good)]
+    } else {
+        &[]
+    };
+    for &(title, ex) in shown {
         let (cmd, lang) = example_kind(ex);
         let how = if cmd.is_empty() {
             String::new()
@@ -880,7 +897,12 @@ pub fn explain_text(info: &CodeInfo) -> String {
     }
     let _ = writeln!(
         out,
-        "\nreference: docs/diagnostics.md#{}",
+        "\n{}: docs/diagnostics.md#{}",
+        if examples {
+            "reference"
+        } else {
+            "reference, with a bad and a good example"
+        },
         code.to_lowercase()
     );
     out

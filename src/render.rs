@@ -160,9 +160,9 @@ pub fn lint_sarif(
             let summary = info.map_or("", |i| i.summary);
             let full = match codes::explanation(*code) {
                 Some(text) => format!("{summary}. {text}"),
-                None => format!("{summary}. {}", codes::stage(*code)),
+                None => format!("{summary} — {}", codes::stage(*code)),
             };
-            let help = info.map(codes::explain_text).unwrap_or_default();
+            let help = info.map(codes::explain_brief).unwrap_or_default();
             let mut rule = json!({
                 "id": code.as_str(),
                 "name": info.map_or("", |i| i.name),

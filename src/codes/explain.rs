@@ -43,7 +43,7 @@ pub fn stage(code: Code) -> &'static str {
 const EXPLANATIONS: &[(Code, &str)] = &[
     (
         Code::UnknownProperty,
-        "Entra evaluates a dynamic membership rule against a fixed list of user and device properties, plus the directory extension attributes (`user.extension_<appId>_<name>`) and the custom security attributes that are declared. A property outside that list makes Entra refuse to save the rule, so Roster refuses it too, and suggests the nearest supported name. Property names are case-insensitive; the spelling must otherwise be exact.",
+        "Entra evaluates a dynamic membership rule against a fixed list of user and device properties, plus the custom attributes `extensionAttribute1`..`15` and the directory extensions `extension_<appId>_<name>` (the application id as 32 hex digits). A property outside that list makes Entra refuse to save the rule, so Roster refuses it too, and suggests the nearest supported name. Property names are compared without regard to case; the spelling must otherwise be exact.",
     ),
     (
         Code::UnusedSourceField,

@@ -391,9 +391,9 @@ fn parse(
             let known = ["allow", "allow-file"];
             let help = match did_you_mean(word, known) {
                 Some(s) if !word.is_empty() => format!(
-                    "did you mean `{s}`? A comment starting with `roster:` is a directive: `# roster: allow L004 -- reason` (the next node) or `# roster: allow-file L004 -- reason` (the file)"
+                    "did you mean `{s}`? a comment starting with `roster:` is a directive: `# roster: allow L004 -- reason` (the next node) or `# roster: allow-file L004 -- reason` (the whole file)"
                 ),
-                _ => "a comment starting with `roster:` is a directive: `# roster: allow L004 -- reason` (the next node) or `# roster: allow-file L004 -- reason` (the file)".to_string(),
+                _ => "a comment starting with `roster:` is a directive: `# roster: allow L004 -- reason` (the next node) or `# roster: allow-file L004 -- reason` (the whole file)".to_string(),
             };
             push(
                 Diagnostic::new(
