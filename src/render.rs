@@ -39,7 +39,8 @@ pub fn lint_human(
     };
     out.push_str(&line);
     if !suppressed.is_empty() {
-        let mut by_code: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let mut by_code: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
         for s in suppressed {
             *by_code.entry(s.diagnostic.code.as_str()).or_default() += 1;
         }
@@ -117,7 +118,10 @@ pub fn docs_url(flag: Option<&str>) -> Option<String> {
     if let Some(url) = flag.filter(|u| !u.is_empty()) {
         return Some(url.to_string());
     }
-    if let Some(url) = std::env::var("ROSTER_DOCS_URL").ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = std::env::var("ROSTER_DOCS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         return Some(url);
     }
     let repository = env!("CARGO_PKG_REPOSITORY");

@@ -71,8 +71,14 @@ fn codes_explains_one_code() {
     for info in roster::codes::ALL {
         let code = info.code.as_str();
         let text = roster::codes::explain_text(info);
-        assert!(text.starts_with(&format!("{code}: {} (", info.name)), "{code}");
-        assert!(text.contains("\nbad (") && text.contains("\ngood ("), "{code}");
+        assert!(
+            text.starts_with(&format!("{code}: {} (", info.name)),
+            "{code}"
+        );
+        assert!(
+            text.contains("\nbad (") && text.contains("\ngood ("),
+            "{code}"
+        );
         assert!(
             text.ends_with(&format!("docs/diagnostics.md#{}\n", code.to_lowercase())),
             "{code}"
@@ -100,10 +106,18 @@ fn an_unknown_code_exits_1_with_did_you_mean() {
     );
     let r = run(&here(), &["codes", "unknown-proprety"], &[]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("did you mean `unknown-property`?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean `unknown-property`?"),
+        "{}",
+        r.stderr
+    );
     let r = run(&here(), &["codes", "Z999"], &[]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("`roster codes` lists every code"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`roster codes` lists every code"),
+        "{}",
+        r.stderr
+    );
     // A hostile query is shown safely.
     let r = run(&here(), &["codes", "\u{1b}[31mX"], &[]);
     assert_eq!(r.code, 1);
@@ -132,7 +146,9 @@ fn suppressed_findings_are_reported_in_every_format() {
     let human = run(&dir, &["lint", "."], &[]);
     assert_eq!(human.code, 0, "{}{}", human.stdout, human.stderr);
     assert!(
-        human.stdout.ends_with("1 warning, 2 suppressed (L004 x2)\n"),
+        human
+            .stdout
+            .ends_with("1 warning, 2 suppressed (L004 x2)\n"),
         "{}",
         human.stdout
     );
@@ -271,7 +287,10 @@ fn colour_respects_no_color_and_the_terminal() {
         &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]
     )));
     // The flag is explicit and wins over the environment.
-    assert!(has_colour(&lint(&["--color", "always"], &[("NO_COLOR", "1")])));
+    assert!(has_colour(&lint(
+        &["--color", "always"],
+        &[("NO_COLOR", "1")]
+    )));
     assert!(!has_colour(&lint(
         &["--color", "never"],
         &[("CLICOLOR_FORCE", "1")]
@@ -315,8 +334,71 @@ fn completions_for_every_shell() {
 fn the_man_page() {
     let r = run(&here(), &["man"], &[]);
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
-    assert!(r.stdout.starts_with(".ie \\n(.g .ds Aq"), "{}", &r.stdout[..80]);
-    for word in [".TH roster 1", ".SH NAME", ".SH SUBCOMMANDS", "lint", "completions"] {
+    assert!(
+        r.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        &r.stdout[..80]
+    );
+    for word in [
+        ".TH roster 1",
+        ".SH NAME",
+        ".SH SUBCOMMANDS",
+        "lint",
+        "completions",
+    ] {
         assert!(r.stdout.contains(word), "no `{word}`");
+    }
+}
+
+/// The example workflow is valid YAML with the three jobs, and every `roster lint` command in
+/// it runs as written on the bundled example (`test` and `diff` are checked by their own
+/// commands' tests once they exist).
+#[test]
+fn the_example_workflow_runs_as_written() {
+    let text = std::fs::read_to_string(here().join("examples/ci/github-actions.yml")).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let jobs = doc["jobs"].as_object().unwrap();
+    assert_eq!(
+        jobs.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["lint", "test", "diff"]
+    );
+    let mut commands = Vec::new();
+    for job in jobs.values() {
+        for step in job["steps"].as_array().unwrap() {
+            if let Some(run) = step["run"].as_str() {
+                for line in run.lines() {
+                    let line = line.trim();
+                    if line.starts_with("roster ") {
+                        commands.push(line.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.contains("lint policies --format github"))
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.contains("lint policies --format sarif"))
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.contains("test policies --format junit"))
+    );
+    assert!(commands.iter().any(|c| c.contains("diff --base")));
+    for command in commands.iter().filter(|c| c.starts_with("roster lint ")) {
+        // The arguments up to a redirection.
+        let args: Vec<&str> = command
+            .split_whitespace()
+            .skip(1)
+            .take_while(|a| !a.starts_with('>') && *a != "||")
+            .collect();
+        let r = run(&here(), &args, &[("NO_COLOR", "1")]);
+        assert_eq!(r.code, 0, "{command}: {}{}", r.stdout, r.stderr);
     }
 }

@@ -47,7 +47,13 @@ pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, lo
     // their findings is not called unused then.
     let complete = !diagnostics.iter().any(Diagnostic::is_error);
     let mut suppressed = suppress::apply(&loaded.sources, &mut diagnostics, complete);
-    suppressed.sort_by_key(|s| (s.diagnostic.file, s.diagnostic.span.start, s.diagnostic.code));
+    suppressed.sort_by_key(|s| {
+        (
+            s.diagnostic.file,
+            s.diagnostic.span.start,
+            s.diagnostic.code,
+        )
+    });
     // Files that could not be read come first: they are the cause of what follows.
     diagnostics.sort_by_key(|d| (!is_unread_file(d), d.file, d.span.start, d.code));
     diagnostics.dedup();

@@ -231,10 +231,7 @@ fn nodes_of(text: &str) -> Option<(Vec<Node>, Vec<Span>)> {
                 start,
                 end: if is_leaf { end } else { start },
                 role,
-                block_sequence: matches!(
-                    event,
-                    Event::SequenceStart(StructureStyle::Block, ..)
-                ),
+                block_sequence: matches!(event, Event::SequenceStart(StructureStyle::Block, ..)),
             });
             if let Some(f) = stack.last_mut() {
                 f.children += 1;
@@ -323,7 +320,10 @@ fn scan_file(
         let Some(hash) = comment_start(line, |i| inside_scalar(line_start + i)) else {
             continue;
         };
-        let body = line.get(hash + 1..).unwrap_or("").trim_end_matches(['\n', '\r']);
+        let body = line
+            .get(hash + 1..)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r']);
         let Some(rest) = body.trim_start().strip_prefix("roster:") else {
             continue;
         };
@@ -489,7 +489,8 @@ fn not_allowed_help(code: Code) -> String {
     if code == Code::HiddenControl {
         "a hidden control character makes the file read differently from how it runs, the suppression comment included; write it as an escape in a double-quoted string (`\"\\u202E\"`) instead".to_string()
     } else if code.as_str().starts_with('L') {
-        "findings about suppressions themselves cannot be suppressed; fix the comment instead".to_string()
+        "findings about suppressions themselves cannot be suppressed; fix the comment instead"
+            .to_string()
     } else {
         format!(
             "only lint findings (`L0nn`) can be suppressed; `{}` says the policy is wrong as written, so fix it (`roster codes {}` explains it)",
@@ -524,7 +525,8 @@ mod tests {
         Diagnostic::new(code, Span::new(start, start + needle.len()), "x")
     }
 
-    const GROUPS: &str = "groups:\n  # roster: allow L004 -- anchored input\n  a:\n    rule: A\n  b:\n    rule: B\n";
+    const GROUPS: &str =
+        "groups:\n  # roster: allow L004 -- anchored input\n  a:\n    rule: A\n  b:\n    rule: B\n";
 
     #[test]
     fn an_own_line_comment_covers_the_next_entry_only() {
