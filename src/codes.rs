@@ -37,6 +37,9 @@ pub enum Lang {
     /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
     /// or directory read (and `members`, a directory, relative to the same place).
     Actual,
+    /// A policy set with its data and actual-state exports (`roster plan`), split like
+    /// [`Lang::Policy`], planned as of 2026-01-15.
+    Plan,
 }
 
 /// An example input for a code's documentation.
@@ -162,6 +165,15 @@ const fn actual(text: &'static str, options: &'static str) -> Example {
         lang: Lang::Actual,
         text,
         input: options,
+        existing: "[]",
+    }
+}
+
+const fn planned(text: &'static str) -> Example {
+    Example {
+        lang: Lang::Plan,
+        text,
+        input: "{}",
         existing: "[]",
     }
 }
@@ -551,6 +563,40 @@ codes! {
         actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif", "kind": "assignments"}"#),
         actual("# file: users.ldif\ndn: CN=Anna Berg,OU=Staff,DC=fabrikam,DC=example\n", r#"{"path": "users.ldif", "format": "ldif"}"#);
 
+    // ---- D22x: plan ----
+    PlanNoActualState = "D220", Warning, "no-actual-state",
+        "a target declares no actual state (`actual:`), so `plan` cannot compare it with anything: it is not planned",
+        planned(include_str!("../tests/plan/D220/bad.yaml")),
+        planned(include_str!("../tests/plan/D220/good.yaml"));
+    PlanTargetNotPlanned = "D221", Error, "target-not-planned",
+        "a target's actual-state export could not be read completely (missing, refused, malformed, truncated), or is empty while the desired state holds accounts in it: the target is not planned, since a plan from it would create accounts that exist or miss what should be removed",
+        planned(include_str!("../tests/plan/D221/bad.yaml")),
+        planned(include_str!("../tests/plan/D221/good.yaml"));
+    PlanMatchingNotExported = "D222", Warning, "matching-not-exported",
+        "the export does not hold a target's matching attribute at all: no account can be matched by it, and every desired account may read as one to create",
+        planned(include_str!("../tests/plan/D222/bad.yaml")),
+        planned(include_str!("../tests/plan/D222/good.yaml"));
+    PlanEnabledUnknown = "D223", Warning, "enabled-unknown",
+        "the export does not say whether matched accounts are enabled: no enable or disable is planned for them",
+        planned(include_str!("../tests/plan/D223/bad.yaml")),
+        planned(include_str!("../tests/plan/D223/good.yaml"));
+    PlanAttributeNotExported = "D224", Warning, "attribute-not-exported",
+        "the export does not hold a mapped attribute for matched accounts: it is not compared, and no update of it is planned",
+        planned(include_str!("../tests/plan/D224/bad.yaml")),
+        planned(include_str!("../tests/plan/D224/good.yaml"));
+    PlanGroupAmbiguous = "D225", Warning, "group-ambiguous",
+        "several groups of the target's export have the name of one policy group: its memberships are not planned",
+        planned(include_str!("../tests/plan/D225/bad.yaml")),
+        planned(include_str!("../tests/plan/D225/good.yaml"));
+    PlanGroupNotExported = "D227", Warning, "group-not-exported",
+        "policy groups are not in the target's groups export: their memberships are not planned",
+        planned(include_str!("../tests/plan/D227/bad.yaml")),
+        planned(include_str!("../tests/plan/D227/good.yaml"));
+    PlanRefused = "E140", Error, "plan-refused",
+        "a target's disables and deletes are over its deletion threshold (500 unless the target sets `deletion_threshold` or `deletion_threshold_percent`) and no approval names exactly these changes: the plan is refused",
+        planned(include_str!("../tests/plan/E140/bad.yaml")),
+        planned(include_str!("../tests/plan/E140/good.yaml"));
+
     // ---- Y1xx: YAML ----
     YamlSyntax = "Y101", Error, "yaml-syntax",
         "a policy file is not well-formed YAML, or uses a YAML feature policy files refuse (tags, undefined aliases)",
@@ -630,6 +676,14 @@ codes! {
         "a source field or target attribute name holds a control or invisible character, white space at either end, starts with `=`, `+`, `-` or `@`, or is longer than 256 characters",
         policy(include_str!("../tests/lint/C312/bad.yaml")),
         policy(include_str!("../tests/lint/C312/good.yaml"));
+    InvalidApproval = "C330", Error, "invalid-approval",
+        "an approval names a target that does not exist, a fingerprint that is not `sha256:` and 64 hex digits, or an expiry that is not a `YYYY-MM-DD` date",
+        policy(include_str!("../tests/lint/C330/bad.yaml")),
+        policy(include_str!("../tests/lint/C330/good.yaml"));
+    ActualOptionMismatch = "C331", Error, "actual-option-mismatch",
+        "a target's `actual:` setting uses an option its format does not have (`members` and `assignments` are Graph's; `key`, `delimiter`, `null` and `enabled` are CSV's), or a delimiter that is not one character",
+        policy(include_str!("../tests/lint/C331/bad.yaml")),
+        policy(include_str!("../tests/lint/C331/good.yaml"));
     ReservedColumn = "C313", Error, "reserved-column",
         "a target attribute is named `key` or `enabled` (any case), the fixed columns of the CSV report",
         policy(include_str!("../tests/lint/C313/bad.yaml")),
@@ -805,6 +859,7 @@ fn example_kind(ex: &Example) -> (&'static str, &'static str) {
         Lang::Eval => ("roster eval", "policy set with data"),
         Lang::Data => ("", "data file"),
         Lang::Actual => ("", "actual-state export"),
+        Lang::Plan => ("roster plan", "policy set with data and exports"),
     }
 }
 
@@ -880,7 +935,7 @@ fn explain_with(info: &CodeInfo, examples: bool) -> String {
             Lang::Actual => {
                 let _ = writeln!(out, "\nread with `{}`", ex.input);
             }
-            Lang::Yaml | Lang::Policy | Lang::Eval => {
+            Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan => {
                 if ex.input != "{}" {
                     let _ = writeln!(out, "\nwith the limits lowered to `{}`", ex.input);
                 }
@@ -978,7 +1033,7 @@ pub fn markdown() -> String {
                 }
                 continue;
             }
-            if matches!(ex.lang, Lang::Yaml | Lang::Policy | Lang::Eval) {
+            if matches!(ex.lang, Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan) {
                 let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
                 if ex.input != "{}" {
                     let _ = writeln!(
@@ -1081,6 +1136,34 @@ mod tests {
                     let state =
                         crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
                     codes = state.issues.iter().map(|i| i.code).collect();
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+                codes
+            }
+            Lang::Plan => {
+                let dir = example_dir(ex.text);
+                let loaded = crate::policy::load::load_with(
+                    &dir,
+                    &crate::policy::load::LoadOptions::default(),
+                )
+                .unwrap();
+                let mut diags = loaded.diagnostics.clone();
+                let policy = crate::policy::compile::compile(&loaded, &mut diags);
+                let mut codes: Vec<Code> = diags
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.code)
+                    .collect();
+                if codes.is_empty() {
+                    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+                    let plan = crate::plan::run(
+                        &loaded,
+                        &policy,
+                        crate::plan::Options { as_of },
+                        &crate::plan::Locations::default(),
+                    )
+                    .unwrap();
+                    codes = plan.issues.iter().map(|i| i.code).collect();
                 }
                 let _ = std::fs::remove_dir_all(&dir);
                 codes

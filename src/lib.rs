@@ -5,7 +5,7 @@
 //! emulates the .NET behaviours both languages inherit. Policy sets are read with positions
 //! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`] into
 //! dictionary-encoded [`column`]s, and what directories and applications actually hold by
-//! [`actual`]; the desired state is computed by [`eval`]; [`render`] formats diagnostics;
+//! [`actual`]; the desired state is computed by [`eval`] and compared with the actual state by [`plan`]; [`render`] formats diagnostics;
 //! [`generate`] writes synthetic organisations; [`files`] keeps what is read and written inside
 //! its bounds. Diagnostics ([`diagnostics`]) carry stable codes from one registry
 //! ([`codes`]). The `roster` binary is a thin layer over it ([`cli`]).
@@ -22,6 +22,7 @@ pub mod expr;
 pub mod files;
 pub mod generate;
 pub mod ingest;
+pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod rule;

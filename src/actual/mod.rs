@@ -329,6 +329,11 @@ impl Accounts {
     }
 }
 
+/// Base64 (RFC 4648, padded), as LDIF writes values that are not safe strings.
+pub fn base64(bytes: &[u8]) -> String {
+    ldif::base64_encode(bytes)
+}
+
 /// Shows user data in a message: at most 60 characters, in backticks.
 pub(crate) fn quote(text: &str) -> String {
     let mut out: String = text.chars().take(60).collect();

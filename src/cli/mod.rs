@@ -11,6 +11,7 @@ mod graph;
 mod io;
 mod lint;
 pub mod output;
+mod plan;
 mod rule;
 pub mod schema;
 
@@ -63,6 +64,8 @@ enum Command {
     Rule(rule::Args),
     /// Compute the desired state of every identity.
     Eval(eval::Args),
+    /// Compare the desired state with what each target actually holds: what must change.
+    Plan(plan::Args),
     /// Explain one identity: why it has or lacks each value, group, package and account.
     Explain(explain::Args),
     /// Write a synthetic organisation (HR files and a policy set) for benchmarks and demos.
@@ -133,6 +136,7 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Expr(args) => expr::run(&args),
         Command::Rule(args) => rule::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),

@@ -8,7 +8,8 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files) or `desired-state` (the report of `eval`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`) or
+    /// `plan` (the JSON of `plan`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -25,9 +26,13 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let state = schemars::schema_for!(crate::eval::DesiredState);
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
+    let plan = schemars::schema_for!(crate::plan::Plan);
+    let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+    plan_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
+        ("plan.schema.json", plan_text),
     ]
 }
 

@@ -831,7 +831,7 @@ fn source_column(data: &Dataset, field: usize) -> Column {
 }
 
 /// How a mapping is computed and its input columns, by slot.
-fn resolve<'p, 'c>(
+pub(crate) fn resolve<'p, 'c>(
     policy: &'p Policy,
     mapping: &'p MappingDef,
     column: impl Fn(&NodeId) -> Option<&'c Column>,
@@ -1418,7 +1418,7 @@ fn raw_packages(loaded: &Loaded) -> Vec<(String, &raw::AccessPackage)> {
         .collect()
 }
 
-fn default_domain(loaded: &Loaded) -> &str {
+pub(crate) fn default_domain(loaded: &Loaded) -> &str {
     loaded
         .files
         .iter()

@@ -131,6 +131,23 @@ pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
             }
             source_path(loaded, file, &source.value.path, diags);
         }
+        objects(f, &p.approvals, "approval", diags);
+        for t in p.targets.values() {
+            if let Some(x) = &t.value.actual {
+                let x = &x.value;
+                for path in [
+                    Some(&x.users),
+                    x.groups.as_ref(),
+                    x.members.as_ref(),
+                    x.assignments.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    source_path(loaded, file, path, diags);
+                }
+            }
+        }
         if let Some(identity) = &p.identity {
             objects(f, &identity.value.attributes, "identity attribute", diags);
         }

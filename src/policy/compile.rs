@@ -392,6 +392,7 @@ impl<'a> Checker<'a> {
         let targets = self.gather("target", |f| &f.targets);
         let workflows = self.gather("workflow", |f| &f.workflows);
         let reviews = self.gather("review", |f| &f.reviews);
+        let approvals = self.gather("approval", |f| &f.approvals);
         let _tenant = self.singleton("tenant", |f| f.tenant.as_ref());
         let identity = self.singleton("identity", |f| f.identity.as_ref());
         let _ = loaded;
@@ -463,6 +464,9 @@ impl<'a> Checker<'a> {
         }
         for t in &targets {
             self.check_target(t);
+        }
+        for a in &approvals {
+            self.check_approval(a);
         }
         for w in &workflows {
             self.check_workflow(w);
@@ -1238,10 +1242,136 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn check_approval(&mut self, a: &Entry<'_, raw::Approval>) {
+        let approval = &a.value.value;
+        if !self.policy.targets.contains_key(&approval.target.value) {
+            let candidates: Vec<String> = self.policy.targets.keys().cloned().collect();
+            let hint = crate::diagnostics::did_you_mean(
+                &approval.target.value,
+                candidates.iter().map(String::as_str),
+            );
+            let d = self.error(
+                a.file,
+                approval.target.span,
+                Code::InvalidApproval,
+                format!(
+                    "approval `{}` names no target `{}`",
+                    a.name.value, approval.target.value
+                ),
+            );
+            d.help = Some(match hint {
+                Some(h) => format!("did you mean `{h}`?"),
+                None => "name a target of the policy set".into(),
+            });
+        }
+        let fp = &approval.fingerprint.value;
+        let hex = fp.strip_prefix("sha256:").unwrap_or("");
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let d = self.error(
+                a.file,
+                approval.fingerprint.span,
+                Code::InvalidApproval,
+                format!(
+                    "the fingerprint of approval `{}` is not `sha256:` and 64 hex digits",
+                    a.name.value
+                ),
+            );
+            d.help = Some("copy the fingerprint `roster plan` prints when it refuses".into());
+        }
+        if chrono::NaiveDate::parse_from_str(&approval.expires.value, "%Y-%m-%d").is_err() {
+            let d = self.error(
+                a.file,
+                approval.expires.span,
+                Code::InvalidApproval,
+                format!(
+                    "the expiry of approval `{}` is not a `YYYY-MM-DD` date",
+                    a.name.value
+                ),
+            );
+            d.help = Some("write the last day the approval holds, such as `2026-12-31`".into());
+        }
+    }
+
+    fn check_actual(&mut self, t: &Entry<'_, raw::Target>) {
+        let target = &t.value.value;
+        let Some(export) = &target.actual else {
+            return;
+        };
+        let x = &export.value;
+        let format = crate::plan::read::format_of(target, Some(x));
+        let mut wrong = |opt: Option<Span>, what: &str, whose: &str| {
+            if let Some(span) = opt {
+                let d = self.error(
+                    t.file,
+                    span,
+                    Code::ActualOptionMismatch,
+                    format!(
+                        "`{what}` is {whose} only; target `{}` reads a {} export",
+                        t.name.value,
+                        format.name()
+                    ),
+                );
+                d.help = Some("remove the option, or set `format` to the export's format".into());
+            }
+        };
+        if format != crate::actual::Format::Graph {
+            wrong(
+                x.members.as_ref().map(|m| m.span),
+                "members",
+                "a Graph option",
+            );
+            wrong(
+                x.assignments.as_ref().map(|m| m.span),
+                "assignments",
+                "a Graph option",
+            );
+        }
+        if format != crate::actual::Format::Csv {
+            wrong(x.key.as_ref().map(|m| m.span), "key", "a CSV option");
+            wrong(
+                x.delimiter.as_ref().map(|m| m.span),
+                "delimiter",
+                "a CSV option",
+            );
+            wrong(x.null.as_ref().map(|m| m.span), "null", "a CSV option");
+            wrong(
+                x.enabled.as_ref().map(|m| m.span),
+                "enabled",
+                "a CSV option",
+            );
+        }
+        if let Some(d) = &x.delimiter
+            && d.value.chars().count() != 1
+        {
+            let e = self.error(
+                t.file,
+                d.span,
+                Code::ActualOptionMismatch,
+                format!("the delimiter `{}` is not one character", d.value),
+            );
+            e.help = Some("write one character, such as `;` or a tab".into());
+        }
+        if let Some(n) = &x.null
+            && n.value.is_empty()
+        {
+            let e = self.error(
+                t.file,
+                n.span,
+                Code::ActualOptionMismatch,
+                "the NULL marker is empty".to_string(),
+            );
+            e.help = Some("write `unquoted-empty`, `never` or the marker, such as `\\N`".into());
+        }
+    }
+
     fn check_target(&mut self, t: &Entry<'_, raw::Target>) {
+        self.check_actual(t);
         let target = &t.value.value;
         if let Some(threshold) = &target.deletion_threshold {
             self.in_range(t.file, threshold, &ranges::DELETION_THRESHOLD);
+        }
+        if let Some(percent) = &target.deletion_threshold_percent {
+            self.in_range(t.file, percent, &ranges::DELETION_THRESHOLD_PERCENT);
         }
         let tnode = NodeId::Target(t.name.value.clone());
         if let Some(scope) = &target.scope {

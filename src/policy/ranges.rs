@@ -123,6 +123,16 @@ pub const DELETION_THRESHOLD: Range = Range {
     why: "0 would stop every run; a threshold above a million deletions protects nothing",
 };
 
+/// `targets.*.deletion_threshold_percent`.
+pub const DELETION_THRESHOLD_PERCENT: Range = Range {
+    setting: "deletion_threshold_percent",
+    min: 1,
+    max: 100,
+    unit: "per cent",
+    code: Code::SettingOutOfRange,
+    why: "a share of the managed accounts; 0 would stop every run",
+};
+
 /// `workflows.*.trigger.time_based.offset_days`.
 pub const OFFSET_DAYS: Range = Range {
     setting: "time_based.offset_days",
@@ -164,6 +174,7 @@ pub const ALL: &[Range] = &[
     EXPIRY_HOURS,
     REMOVE_GUESTS_AFTER_DAYS,
     DELETION_THRESHOLD,
+    DELETION_THRESHOLD_PERCENT,
     OFFSET_DAYS,
     LIFETIME_MINUTES,
     REVIEW_DURATION_DAYS,
@@ -315,6 +326,7 @@ targets:
   directory:
     kind: directory
     deletion_threshold: {} # {}
+    deletion_threshold_percent: {} # {}
     matching: [employeeId]
     mappings:
       employeeId:
@@ -357,6 +369,8 @@ reviews:
             REMOVE_GUESTS_AFTER_DAYS.setting,
             v(&DELETION_THRESHOLD),
             DELETION_THRESHOLD.setting,
+            v(&DELETION_THRESHOLD_PERCENT),
+            DELETION_THRESHOLD_PERCENT.setting,
             v(&OFFSET_DAYS),
             OFFSET_DAYS.setting,
             v(&LIFETIME_MINUTES),

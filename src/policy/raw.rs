@@ -46,6 +46,9 @@ pub struct PolicyFile {
     /// Access reviews.
     #[serde(default)]
     pub reviews: Named<Review>,
+    /// Approvals of one `plan`'s destructive changes over a target's deletion threshold.
+    #[serde(default)]
+    pub approvals: Named<Approval>,
 }
 
 /// Tenant-wide settings.
@@ -536,6 +539,106 @@ pub struct Target {
     #[serde(default)]
     #[schemars(range(min = ranges::DELETION_THRESHOLD.min, max = ranges::DELETION_THRESHOLD.max))]
     pub deletion_threshold: Option<Sp<u32>>,
+    /// Also most deletions and disables one run may make as a percentage of the accounts
+    /// Roster manages in the target, 1 to 100; the lower of the two limits applies.
+    #[serde(default)]
+    #[schemars(range(min = ranges::DELETION_THRESHOLD_PERCENT.min, max = ranges::DELETION_THRESHOLD_PERCENT.max))]
+    pub deletion_threshold_percent: Option<Sp<u32>>,
+    /// Where `roster plan` reads what the target actually holds.
+    #[serde(default)]
+    pub actual: Option<Sp<ActualExport>>,
+    /// What `roster plan` does with an actual account that matches no person the systems of
+    /// record know (default `leave`: reported, never touched).
+    #[serde(default)]
+    pub unmatched_accounts: Option<Sp<UnmatchedAccounts>>,
+}
+
+/// A target's actual-state exports, read by `roster plan`. Paths are relative to the
+/// declaring file (or to `--actual DIR` when given) and stay inside the repository.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActualExport {
+    /// The export format (default by kind: `graph` for a directory, `scim` for SCIM, `ldif`
+    /// for LDAP, `csv` for SQL).
+    #[serde(default)]
+    pub format: Option<Sp<ActualFormat>>,
+    /// The user accounts: a file, or a directory of page files read in name order.
+    pub users: Sp<String>,
+    /// The groups, with their direct members (Graph, SCIM, LDIF).
+    #[serde(default)]
+    pub groups: Option<Sp<String>>,
+    /// Graph only: a directory of `GET /groups/{id}/members` exports, one per group.
+    #[serde(default)]
+    pub members: Option<Sp<String>>,
+    /// Graph only: the access-package assignments
+    /// (`/identityGovernance/entitlementManagement/assignments`).
+    #[serde(default)]
+    pub assignments: Option<Sp<String>>,
+    /// CSV only: the column holding each row's identifier (default `id`).
+    #[serde(default)]
+    pub key: Option<Sp<String>>,
+    /// CSV only: the delimiter (default `,`).
+    #[serde(default)]
+    pub delimiter: Option<Sp<String>>,
+    /// CSV only: how NULL is written: `unquoted-empty` (default), `never`, or a marker such as
+    /// `\N`.
+    #[serde(default)]
+    pub null: Option<Sp<String>>,
+    /// CSV only: the column saying whether the account is enabled.
+    #[serde(default)]
+    pub enabled: Option<Sp<String>>,
+    /// The target is new: an empty users export is what it holds, not a lost file (default
+    /// false: an empty export while the desired state holds accounts stops the target's plan).
+    #[serde(default)]
+    pub allow_empty: Option<Sp<bool>>,
+}
+
+/// The export formats `roster plan` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActualFormat {
+    /// Microsoft Graph JSON (pages, JSON Lines, PowerShell `ConvertTo-Json`).
+    Graph,
+    /// LDIF (RFC 2849), as `ldapsearch` and `ldifde` write it.
+    Ldif,
+    /// SCIM 2.0 `ListResponse` pages.
+    Scim,
+    /// A CSV table export.
+    Csv,
+}
+
+/// What `roster plan` does with an account that matches nobody the systems of record know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmatchedAccounts {
+    /// Report it; never change it (the default: service and admin accounts live here).
+    Leave,
+    /// Disable it (counted against the deletion threshold).
+    Disable,
+    /// Delete it (counted against the deletion threshold).
+    Delete,
+}
+
+/// An approval of one plan's destructive changes in one target, over its deletion threshold.
+/// It holds only for exactly the changes it names: the same counts and the same fingerprint,
+/// which `roster plan` prints when it refuses.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The target.
+    pub target: Sp<String>,
+    /// The number of deletions approved.
+    pub deletes: Sp<u32>,
+    /// The number of disables approved.
+    pub disables: Sp<u32>,
+    /// The fingerprint of the destructive changes (`sha256:` and 64 hex digits), as `plan`
+    /// prints it.
+    pub fingerprint: Sp<String>,
+    /// The last day the approval holds, `YYYY-MM-DD` (the as-of date is compared with it).
+    pub expires: Sp<String>,
+    /// Why, for the reviewer.
+    #[serde(default)]
+    pub reason: Option<Sp<String>>,
 }
 
 /// Kinds of target.

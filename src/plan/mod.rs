@@ -1,0 +1,1247 @@
+//! `roster plan`: what must change in each target so that it holds the desired state.
+//!
+//! The plan compares the desired state ([`crate::eval`]) with what each target actually holds
+//! ([`crate::actual`], read as the target's `actual:` setting declares), account by account and
+//! attribute by attribute:
+//!
+//! | stage | input | output |
+//! |---|---|---|
+//! | read ([`read`]) | the targets' `actual:` settings | [`TargetActual`] per target |
+//! | match ([`matching`]) | desired matching values, actual accounts | a situation per identity and account: linked, unmatched, disputed, orphaned |
+//! | decide (here) | situations, desired accounts | [`Change`]s, held identities, orphans |
+//! | memberships ([`members`]) | desired groups and packages, actual groups and assignments | membership and assignment changes |
+//! | safety ([`safety`]) | destructive changes per target | refusals over the deletion threshold, unless approved |
+//! | order (here) | changes | the order they could be applied in |
+//!
+//! Fail closed: an identity whose lifecycle is unknown, whose account or membership could not
+//! be decided, or whose data has an error gets no change at all (it is *held*, with the
+//! reason); an export that does not say something (an attribute not exported, whether an
+//! account is enabled, a group's members) plans nothing about it; a target whose export could
+//! not be read completely is not planned.
+
+pub mod export;
+pub mod matching;
+pub mod members;
+pub mod read;
+pub mod render;
+pub mod safety;
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::actual::{Accounts, Cell, Format};
+use crate::codes::Code;
+use crate::column::Column;
+use crate::diagnostics::Severity;
+use crate::eval::{DesiredState, Lifecycle};
+use crate::ingest::DataIssue;
+use crate::policy::Policy;
+use crate::policy::graph::NodeId;
+use crate::policy::load::Loaded;
+use crate::policy::raw;
+use crate::value::Value;
+
+pub use read::{Locations, TargetActual};
+
+/// The version of the JSON plan document.
+pub const FORMAT_VERSION: &str = "1";
+
+/// Entra Connect's default: a run that deletes or disables more than 500 accounts in one
+/// target stops, unless the target sets its own threshold.
+pub const DEFAULT_DELETION_THRESHOLD: u32 = 500;
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Create the account with every mapped attribute.
+    Create,
+    /// Enable an existing account.
+    Enable,
+    /// Move an LDAP or Active Directory entry to another parent.
+    Move,
+    /// Update attributes.
+    Update,
+    /// Assign an access package.
+    PackageAdd,
+    /// Add to a group.
+    MemberAdd,
+    /// Remove from a group.
+    MemberRemove,
+    /// Remove an access-package assignment.
+    PackageRemove,
+    /// Disable the account.
+    Disable,
+    /// Delete the account.
+    Delete,
+}
+
+impl Action {
+    /// The name, as reports write it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Enable => "enable",
+            Action::Move => "move",
+            Action::Update => "update",
+            Action::PackageAdd => "package_add",
+            Action::MemberAdd => "member_add",
+            Action::MemberRemove => "member_remove",
+            Action::PackageRemove => "package_remove",
+            Action::Disable => "disable",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// Whether the change takes something away (reported first, counted by the safety rail
+    /// when it is a disable or a delete).
+    pub fn destructive(self) -> bool {
+        matches!(
+            self,
+            Action::Disable | Action::Delete | Action::MemberRemove | Action::PackageRemove
+        )
+    }
+}
+
+/// The lifecycle picture of an identity's changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Arriving: accounts created or enabled for the first time.
+    Joiner,
+    /// Changing: attributes, placement, access.
+    Mover,
+    /// Leaving: accounts disabled or deleted.
+    Leaver,
+    /// Returning: a disabled account of an earlier employment enabled again.
+    Rehire,
+}
+
+/// One attribute of an update or a create.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AttributeChange {
+    /// The target attribute.
+    pub name: String,
+    /// What the target holds (null for a create, or where it holds nothing).
+    pub before: serde_json::Value,
+    /// What it will hold.
+    pub after: serde_json::Value,
+    /// For a multi-valued attribute: the values added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    /// For a multi-valued attribute: the values removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+}
+
+/// One change to one account.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Change {
+    /// The target.
+    pub target: String,
+    /// What is done.
+    pub action: Action,
+    /// The identity's key; null for an account that matches nobody.
+    pub identity: Option<String>,
+    /// The actual account's identifier (Graph `id`, LDAP DN, SCIM `id`, CSV key); null for a
+    /// create, and for a membership of an account created in this plan.
+    pub account: Option<String>,
+    /// The lifecycle picture: joiner, mover, leaver or rehire (null for an account that
+    /// matches nobody).
+    pub lifecycle: Option<Label>,
+    /// The attributes set (create) or changed (update).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<AttributeChange>,
+    /// The group of a membership change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The access package of an assignment change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_package: Option<String>,
+    /// A move's present parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// A move's new parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// An identity, in one target, that gets no change: why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HeldEntry {
+    /// The target.
+    pub target: String,
+    /// The identity.
+    pub identity: String,
+    /// Its matched account, if any.
+    pub account: Option<String>,
+    /// Why nothing is changed.
+    pub reason: String,
+}
+
+/// A match that is not one to one: no change for anyone involved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Dispute {
+    /// The target.
+    pub target: String,
+    /// The identities involved.
+    pub identities: Vec<String>,
+    /// The accounts involved.
+    pub accounts: Vec<String>,
+    /// What is ambiguous.
+    pub reason: String,
+}
+
+/// An actual account that no identity desires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Orphan {
+    /// The target.
+    pub target: String,
+    /// The account.
+    pub account: String,
+    /// The person it matches, when the systems of record know one (a former employee, someone
+    /// out of scope); null when it matches nobody.
+    pub identity: Option<String>,
+    /// What the plan does with it: `disable`, `delete`, or null (left as it is).
+    pub action: Option<Action>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The counts of a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Summary {
+    /// Accounts created.
+    pub create: usize,
+    /// Accounts updated.
+    pub update: usize,
+    /// Accounts enabled.
+    pub enable: usize,
+    /// Accounts disabled.
+    pub disable: usize,
+    /// Accounts deleted.
+    pub delete: usize,
+    /// Entries moved.
+    #[serde(rename = "move")]
+    pub moves: usize,
+    /// Accounts no identity desires.
+    pub orphan: usize,
+    /// Ambiguous matches.
+    pub disputed: usize,
+    /// Identities held in a target.
+    pub held: usize,
+    /// Identities with no value for any matching attribute (Entra skips them).
+    pub skipped: usize,
+    /// Group memberships added.
+    pub member_add: usize,
+    /// Group memberships removed.
+    pub member_remove: usize,
+    /// Access-package assignments added.
+    pub package_add: usize,
+    /// Access-package assignments removed.
+    pub package_remove: usize,
+}
+
+impl Summary {
+    /// Whether the plan changes nothing.
+    pub fn no_changes(&self) -> bool {
+        self.create
+            + self.update
+            + self.enable
+            + self.disable
+            + self.delete
+            + self.moves
+            + self.member_add
+            + self.member_remove
+            + self.package_add
+            + self.package_remove
+            == 0
+    }
+}
+
+/// One target's part of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TargetPlan {
+    /// The target.
+    pub name: String,
+    /// The export format read.
+    pub format: String,
+    /// Actual accounts read.
+    pub accounts: usize,
+    /// Accounts matched to a person the systems of record know.
+    pub managed: usize,
+    /// Disables and deletes planned.
+    pub destructive: usize,
+    /// The most disables and deletes allowed in one run.
+    pub threshold: usize,
+    /// The fingerprint of the disables and deletes (`sha256:…`), which an approval names.
+    pub fingerprint: String,
+    /// Whether the destructive changes are over the threshold and not approved: the plan is
+    /// refused.
+    pub refused: bool,
+    /// The approval that allows them, when one does.
+    pub approved_by: Option<String>,
+}
+
+/// The plan.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Plan {
+    /// The version of this document's format.
+    pub format_version: String,
+    /// The as-of date.
+    pub as_of: String,
+    /// The counts.
+    pub summary: Summary,
+    /// Per target: counts, threshold and refusal.
+    pub targets: Vec<TargetPlan>,
+    /// Every change, in the order it could be applied: creates, enables, moves, updates,
+    /// assignments and memberships added, then removed, disables, deletes last.
+    pub changes: Vec<Change>,
+    /// Identities that get no change in a target, with why.
+    pub held: Vec<HeldEntry>,
+    /// Ambiguous matches.
+    pub disputed: Vec<Dispute>,
+    /// Accounts no identity desires.
+    pub orphans: Vec<Orphan>,
+    /// Problems with the data and the exports: `code`, `severity`, `file`, `row`, `field`,
+    /// `message`, `help`.
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub issues: Vec<DataIssue>,
+}
+
+impl Plan {
+    /// Whether a target refused its destructive changes.
+    pub fn refused(&self) -> bool {
+        self.targets.iter().any(|t| t.refused)
+    }
+
+    /// Whether there are errors (a refusal, an export that could not be read, bad data).
+    pub fn has_errors(&self) -> bool {
+        self.refused() || self.issues.iter().any(|i| i.severity == Severity::Error)
+    }
+}
+
+/// Plan settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The as-of date (approvals expire against it).
+    pub as_of: NaiveDate,
+}
+
+/// Why an identity gets no change in one target, if it does not.
+struct Holds {
+    /// Identity → reason, for every target.
+    everywhere: HashMap<usize, String>,
+    /// (target, identity) → reason.
+    per_target: HashMap<(String, usize), String>,
+}
+
+impl Holds {
+    fn new(state: &DesiredState) -> Holds {
+        let ids = &state.identities;
+        let mut everywhere = HashMap::new();
+        let mut per_target = HashMap::new();
+        for i in 0..ids.len() {
+            if ids.lifecycle(i) == Lifecycle::Unknown {
+                everywhere.insert(
+                    i,
+                    "its lifecycle cannot be determined (E120): accounts are held as they are"
+                        .to_string(),
+                );
+            } else if ids.ignored.contains(i) {
+                everywhere.insert(
+                    i,
+                    "a mapping returned `IgnoreObjectFlow`: the identity is skipped".to_string(),
+                );
+            }
+        }
+        for (i, u) in &ids.undetermined {
+            if let Some(t) = u.of.strip_prefix("account:") {
+                per_target
+                    .entry((t.to_string(), *i))
+                    .or_insert_with(|| format!("its account is undetermined: {}", u.reason));
+            }
+        }
+        // Errors in the identity's own data: located by file and row.
+        let errors: Vec<&DataIssue> = state
+            .issues
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.row.is_some())
+            .collect();
+        if !errors.is_empty() {
+            let mut at: HashMap<(&str, usize), usize> = HashMap::new();
+            let datasets = ids.datasets();
+            for (i, p) in ids.people.iter().enumerate() {
+                for (d, r) in &p.records {
+                    if let Some(data) = datasets.get(*d)
+                        && *r < data.len()
+                    {
+                        at.insert((data.file.as_str(), data.row(*r)), i);
+                    }
+                }
+            }
+            let targets: Vec<&str> = ids.targets.iter().map(|t| t.name.as_str()).collect();
+            for e in errors {
+                let Some(&i) = e.row.and_then(|r| at.get(&(e.file.as_str(), r))) else {
+                    continue;
+                };
+                let reason = format!(
+                    "its data has an error ({}{}): nothing is changed until it is fixed",
+                    e.code.as_str(),
+                    e.field
+                        .as_ref()
+                        .map_or_else(String::new, |f| format!(" in `{f}`"))
+                );
+                // An error in one target's attribute holds that target only.
+                let only = e.field.as_deref().and_then(|f| {
+                    targets
+                        .iter()
+                        .find(|t| f.strip_prefix(**t).is_some_and(|r| r.starts_with('.')))
+                });
+                match only {
+                    Some(t) => {
+                        per_target.entry((t.to_string(), i)).or_insert(reason);
+                    }
+                    None => {
+                        everywhere.entry(i).or_insert(reason);
+                    }
+                }
+            }
+        }
+        Holds {
+            everywhere,
+            per_target,
+        }
+    }
+
+    fn reason(&self, target: &str, i: usize) -> Option<&str> {
+        self.everywhere
+            .get(&i)
+            .or_else(|| self.per_target.get(&(target.to_string(), i)))
+            .map(String::as_str)
+    }
+}
+
+/// Evaluates the desired state, reads every target's export and plans: the whole of
+/// `roster plan`. When the desired state cannot be computed (a source missing or empty), the
+/// state is returned instead, with its issues: nothing is planned.
+pub fn run(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    locations: &Locations,
+) -> Result<Plan, Box<DesiredState>> {
+    let state = crate::eval::evaluate(
+        loaded,
+        policy,
+        crate::eval::Options {
+            as_of: options.as_of,
+        },
+    );
+    if state.cannot_run() {
+        return Err(Box::new(state));
+    }
+    let mut issues = state.issues.clone();
+    let actual = read::read_all(loaded, locations, &mut issues);
+    Ok(plan(loaded, policy, &state, &actual, issues, options))
+}
+
+/// Computes the plan of every target read.
+pub fn plan(
+    loaded: &Loaded,
+    policy: &Policy,
+    state: &DesiredState,
+    actual: &[TargetActual],
+    issues: Vec<DataIssue>,
+    options: Options,
+) -> Plan {
+    let holds = Holds::new(state);
+    let mut out = Plan {
+        format_version: FORMAT_VERSION.to_string(),
+        as_of: options.as_of.to_string(),
+        summary: Summary::default(),
+        targets: Vec::new(),
+        changes: Vec::new(),
+        held: Vec::new(),
+        disputed: Vec::new(),
+        orphans: Vec::new(),
+        issues,
+    };
+    let raw_targets: HashMap<&str, &raw::Target> = loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.targets.iter())
+        .map(|(n, t)| (n.value.as_str(), &t.value))
+        .collect();
+    let depth = manager_depths(state);
+    for a in actual {
+        let Some(target) = raw_targets.get(a.target.as_str()) else {
+            continue;
+        };
+        let Some(desired) = state.identities.targets.iter().find(|t| t.name == a.target) else {
+            continue;
+        };
+        let allow_empty = target
+            .actual
+            .as_ref()
+            .and_then(|x| x.value.allow_empty.as_ref())
+            .is_some_and(|b| b.value);
+        if a.users.is_empty() && desired.holders.count_ones(..) > 0 && !allow_empty {
+            out.issues.push(
+                DataIssue::new(
+                    Code::PlanTargetNotPlanned,
+                    a.users.files.first().map_or("", String::as_str),
+                    format!(
+                        "target `{}` is not planned: its users export is empty while the desired state holds {} account(s) there",
+                        a.target,
+                        desired.holders.count_ones(..)
+                    ),
+                )
+                .help("check the export; for a new target that holds nothing yet, set `actual.allow_empty: true`"),
+            );
+            continue;
+        }
+        let mut tp = plan_target(
+            loaded, policy, state, target, desired, a, &holds, &depth, &mut out,
+        );
+        safety::check(loaded, &a.target, target, &mut tp, &out.changes, options);
+        if tp.refused {
+            let deletes = out
+                .changes
+                .iter()
+                .filter(|c| c.target == a.target && c.action == Action::Delete)
+                .count();
+            let disables = tp.destructive - deletes;
+            let mismatches =
+                safety::approval_mismatches(loaded, &tp, deletes, disables, options.as_of);
+            let sample: Vec<String> = out
+                .changes
+                .iter()
+                .filter(|c| {
+                    c.target == a.target && matches!(c.action, Action::Disable | Action::Delete)
+                })
+                .take(5)
+                .map(|c| {
+                    format!(
+                        "{} `{}`",
+                        c.action.word(),
+                        c.account.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            out.issues.push(
+                DataIssue::new(
+                    Code::PlanRefused,
+                    a.users.files.first().map_or("", String::as_str),
+                    format!(
+                        "target `{}`: {deletes} deletes and {disables} disables are over the threshold of {}: the plan is refused (first: {}){}",
+                        a.target,
+                        tp.threshold,
+                        sample.join(", "),
+                        if mismatches.is_empty() { String::new() } else { format!("; {}", mismatches.join("; ")) }
+                    ),
+                )
+                .help(format!(
+                    "if these changes are intended, add an approval: `approvals: {{NAME: {{target: {}, deletes: {deletes}, disables: {disables}, fingerprint: \"{}\", expires: YYYY-MM-DD}}}}`",
+                    a.target, tp.fingerprint
+                )),
+            );
+        }
+        out.targets.push(tp);
+    }
+    label(state, &mut out.changes);
+    order(&mut out.changes, &depth, state);
+    out.held
+        .sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
+    out.orphans
+        .sort_by(|a, b| (&a.target, &a.account).cmp(&(&b.target, &b.account)));
+    out.disputed.sort_by(|a, b| {
+        (&a.target, &a.identities, &a.accounts).cmp(&(&b.target, &b.identities, &b.accounts))
+    });
+    out.summary = summarise(&out);
+    out
+}
+
+fn summarise(plan: &Plan) -> Summary {
+    let mut s = Summary::default();
+    for c in &plan.changes {
+        match c.action {
+            Action::Create => s.create += 1,
+            Action::Update => s.update += 1,
+            Action::Enable => s.enable += 1,
+            Action::Disable => s.disable += 1,
+            Action::Delete => s.delete += 1,
+            Action::Move => s.moves += 1,
+            Action::MemberAdd => s.member_add += 1,
+            Action::MemberRemove => s.member_remove += 1,
+            Action::PackageAdd => s.package_add += 1,
+            Action::PackageRemove => s.package_remove += 1,
+        }
+    }
+    s.orphan = plan.orphans.len();
+    s.disputed = plan.disputed.len();
+    s.skipped = plan
+        .held
+        .iter()
+        .filter(|h| h.reason.starts_with(NO_MATCHING_VALUE))
+        .count();
+    s.held = plan.held.len() - s.skipped;
+    s
+}
+
+const NO_MATCHING_VALUE: &str = "no value for any matching attribute";
+
+/// How deep each identity is in the manager chain (0: no manager among the identities), so
+/// that managers are created before their reports.
+fn manager_depths(state: &DesiredState) -> Vec<u32> {
+    let ids = &state.identities;
+    let n = ids.len();
+    let Some((_, manager)) = ids.attributes.iter().find(|(a, _)| a == "manager") else {
+        return vec![0; n];
+    };
+    let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    let parent: Vec<Option<usize>> = (0..n)
+        .map(|i| match manager.get(i) {
+            Value::Str(s) => index.get(s.as_str()).copied().filter(|&j| j != i),
+            _ => None,
+        })
+        .collect();
+    let mut depth = vec![u32::MAX; n];
+    for start in 0..n {
+        // Walk up until a known depth, at most 64 steps (a cycle stops there).
+        let mut chain = Vec::new();
+        let mut at = start;
+        let mut base = 0;
+        loop {
+            if let Some(&d) = depth.get(at)
+                && d != u32::MAX
+            {
+                base = d + 1;
+                break;
+            }
+            chain.push(at);
+            match parent.get(at).copied().flatten() {
+                Some(p) if chain.len() < 64 && !chain.contains(&p) => at = p,
+                _ => break,
+            }
+        }
+        for (k, &i) in chain.iter().rev().enumerate() {
+            if let Some(slot) = depth.get_mut(i) {
+                *slot = base + k as u32;
+            }
+        }
+    }
+    depth
+}
+
+/// Labels each identity's changes with the lifecycle picture.
+fn label(state: &DesiredState, changes: &mut [Change]) {
+    let mut by_identity: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, c) in changes.iter().enumerate() {
+        if let Some(id) = c.identity.as_deref() {
+            by_identity.entry(id).or_default().push(k);
+        }
+    }
+    let mut labels: Vec<(usize, Label)> = Vec::new();
+    for (id, ks) in by_identity {
+        let lifecycle = state
+            .identities
+            .position(id)
+            .map_or(Lifecycle::Unknown, |i| state.identities.lifecycle(i));
+        let has = |a: Action| {
+            ks.iter()
+                .any(|&k| changes.get(k).is_some_and(|c| c.action == a))
+        };
+        let l = match lifecycle {
+            Lifecycle::Leaver | Lifecycle::Deleted
+                if has(Action::Disable) || has(Action::Delete) =>
+            {
+                Label::Leaver
+            }
+            Lifecycle::Active if has(Action::Enable) && !has(Action::Create) => Label::Rehire,
+            Lifecycle::Active | Lifecycle::PreHire
+                if has(Action::Create) || has(Action::Enable) =>
+            {
+                Label::Joiner
+            }
+            _ => Label::Mover,
+        };
+        labels.extend(ks.into_iter().map(|k| (k, l)));
+    }
+    for (k, l) in labels {
+        if let Some(c) = changes.get_mut(k) {
+            c.lifecycle = Some(l);
+        }
+    }
+}
+
+/// Puts the changes in an order they could be applied in: by phase (creates first, deletes
+/// last), managers before their reports, then target, identity and account.
+fn order(changes: &mut [Change], depth: &[u32], state: &DesiredState) {
+    let index: HashMap<&str, usize> = state
+        .identities
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+    let depth_of = |c: &Change| {
+        c.identity
+            .as_deref()
+            .and_then(|k| index.get(k))
+            .and_then(|&i| depth.get(i).copied())
+            .unwrap_or(0)
+    };
+    changes.sort_by_cached_key(|c| {
+        (
+            c.action,
+            depth_of(c),
+            c.target.clone(),
+            c.identity.clone(),
+            c.account.clone(),
+            c.group.clone(),
+            c.access_package.clone(),
+        )
+    });
+}
+
+/// The desired values of a target attribute for every identity, holders or not: holders
+/// from the desired state, the others computed by the same mapping (the matching values of
+/// former employees and people out of scope).
+fn values_for_all(
+    loaded: &Loaded,
+    policy: &Policy,
+    state: &DesiredState,
+    target: &str,
+    attribute: &str,
+    now: chrono::NaiveDateTime,
+) -> Option<Column> {
+    let ids = &state.identities;
+    let mapping = policy.mappings.get(&NodeId::TargetAttribute(
+        target.to_string(),
+        attribute.to_string(),
+    ))?;
+    let column_of = |name: &str| {
+        ids.attributes
+            .iter()
+            .find(|(a, _)| a == name)
+            .map(|(_, c)| c)
+    };
+    let (how, inputs) = crate::eval::resolve(policy, mapping, |node| match node {
+        NodeId::Attribute(a) => column_of(a),
+        _ => None,
+    });
+    let env = crate::eval::columns::Env {
+        now,
+        default_domain: crate::eval::default_domain(loaded),
+    };
+    let computed = crate::eval::columns::compute(
+        &format!("{target}.{attribute}"),
+        how,
+        &inputs,
+        mapping.default.as_deref(),
+        ids.len(),
+        None,
+        env,
+    );
+    Some(computed.column)
+}
+
+/// Whether a target attribute holds a reference to the manager's account.
+fn is_manager_reference(name: &str) -> bool {
+    name.eq_ignore_ascii_case("manager") || name.to_ascii_lowercase().ends_with(":manager")
+}
+
+/// The attribute Entra's Active Directory mappings use for an entry's parent.
+const PARENT_DN: &str = "parentDistinguishedName";
+
+#[allow(clippy::too_many_arguments)]
+fn plan_target(
+    loaded: &Loaded,
+    policy: &Policy,
+    state: &DesiredState,
+    target: &raw::Target,
+    desired: &crate::eval::report::TargetAccounts,
+    a: &TargetActual,
+    holds: &Holds,
+    depth: &[u32],
+    out: &mut Plan,
+) -> TargetPlan {
+    let _ = depth;
+    let ids = &state.identities;
+    let n = ids.len();
+    let users = &a.users;
+    let name = a.target.as_str();
+    let now = state.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let matching_names: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
+    // Matching values: the desired state's for holders, computed for everyone else.
+    let mut keys: Vec<(String, Column)> = Vec::new();
+    for m in &matching_names {
+        let all = values_for_all(loaded, policy, state, name, m, now);
+        let held = desired
+            .attributes
+            .iter()
+            .find(|(a, _, _)| a == m)
+            .map(|(_, c, _)| c);
+        let column = match (all, held) {
+            (Some(all), Some(held)) => Column::from_values((0..n).map(|i| {
+                if desired.holders.contains(i) {
+                    held.get(i).clone()
+                } else {
+                    all.get(i).clone()
+                }
+            })),
+            (Some(all), None) => all,
+            (None, Some(held)) => held.clone(),
+            (None, None) => Column::nulls(n),
+        };
+        if users.attribute(m).is_none() && !users.is_empty() {
+            out.issues.push(
+                DataIssue::new(
+                    Code::PlanMatchingNotExported,
+                    users.files.first().map_or("", String::as_str),
+                    format!(
+                        "the export of target `{name}` has no attribute `{m}`, a matching attribute: no account can be matched by it"
+                    ),
+                )
+                .help("export the matching attributes (`$select` them, or add the column)"),
+            );
+        }
+        keys.push((m.clone(), column));
+    }
+    let found = matching::match_all(&keys, users, n);
+    let parent_dn_of = |r: usize| -> Option<String> {
+        let dn = users.id(r);
+        let (_, parent) = split_dn(dn)?;
+        Some(parent.to_string())
+    };
+    let ldif = users.format == Format::Ldif;
+    let mapping_of = |attr: &str| {
+        policy
+            .mappings
+            .get(&NodeId::TargetAttribute(name.to_string(), attr.to_string()))
+    };
+    let manager_col = ids
+        .attributes
+        .iter()
+        .find(|(a, _)| a == "manager")
+        .map(|(_, c)| c);
+    let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    // The account of each linked identity, and who will be created.
+    let linked_row: HashMap<usize, usize> = found.linked.iter().map(|(&i, &r)| (i, r)).collect();
+    let created: HashSet<usize> = (0..n)
+        .filter(|&i| {
+            desired.holders.contains(i)
+                && found.unmatched.contains(&i)
+                && holds.reason(name, i).is_none()
+        })
+        .collect();
+    // The manager's account in this target, as the target refers to it.
+    let manager_ref = |i: usize| -> Option<Value> {
+        let m = manager_col?;
+        let Value::Str(key) = m.get(i) else {
+            return None;
+        };
+        let j = *index.get(key.as_str())?;
+        if let Some(&r) = linked_row.get(&j) {
+            return Some(Value::Str(users.id(r).to_string()));
+        }
+        if created.contains(&j) {
+            return Some(Value::Str(format!(
+                "(account of `{key}`, created in this plan)"
+            )));
+        }
+        None
+    };
+    let out_of_scope = target
+        .out_of_scope
+        .as_ref()
+        .map_or(raw::OutOfScope::Disable, |o| o.value);
+    let unmatched_accounts = target
+        .unmatched_accounts
+        .as_ref()
+        .map_or(raw::UnmatchedAccounts::Leave, |u| u.value);
+    let mut enabled_unknown = 0usize;
+    let mut not_exported: BTreeMap<String, usize> = BTreeMap::new();
+
+    for d in &found.disputes {
+        out.disputed.push(Dispute {
+            target: name.to_string(),
+            identities: d
+                .identities
+                .iter()
+                .filter_map(|&i| ids.key(i))
+                .map(str::to_string)
+                .collect(),
+            accounts: d.rows.iter().map(|&r| users.id(r).to_string()).collect(),
+            reason: d.reason.clone(),
+        });
+    }
+    let change = |action: Action, i: Option<usize>, r: Option<usize>, reason: String| Change {
+        target: name.to_string(),
+        action,
+        identity: i.and_then(|i| ids.key(i)).map(str::to_string),
+        account: r.map(|r| users.id(r).to_string()),
+        lifecycle: None,
+        attributes: Vec::new(),
+        group: None,
+        access_package: None,
+        from: None,
+        to: None,
+        reason,
+    };
+
+    for i in 0..n {
+        let holder = desired.holders.contains(i);
+        let row = linked_row.get(&i).copied();
+        if found.disputed.contains(&i) {
+            continue;
+        }
+        if let Some(reason) = holds.reason(name, i) {
+            if holder || row.is_some() {
+                out.held.push(HeldEntry {
+                    target: name.to_string(),
+                    identity: ids.key(i).unwrap_or_default().to_string(),
+                    account: row.map(|r| users.id(r).to_string()),
+                    reason: reason.to_string(),
+                });
+            }
+            continue;
+        }
+        let lifecycle = ids.lifecycle(i);
+        match (holder, row) {
+            (true, Some(r)) => {
+                let want_enabled = desired.enabled.contains(i);
+                match users.is_enabled(r) {
+                    Some(false) if want_enabled => out.changes.push(change(
+                        Action::Enable,
+                        Some(i),
+                        Some(r),
+                        format!(
+                            "lifecycle `{}`: the account should be enabled",
+                            lifecycle.word()
+                        ),
+                    )),
+                    Some(true) if !want_enabled => out.changes.push(change(
+                        Action::Disable,
+                        Some(i),
+                        Some(r),
+                        format!(
+                            "lifecycle `{}`: the account should be disabled",
+                            lifecycle.word()
+                        ),
+                    )),
+                    // Unknown: nothing can be planned; worth a warning only when the account
+                    // should be disabled.
+                    None if !want_enabled => enabled_unknown += 1,
+                    _ => {}
+                }
+                let mut attrs = Vec::new();
+                let mut mv = None;
+                for (aname, column, absent) in &desired.attributes {
+                    if absent.as_ref().is_some_and(|b| b.contains(i)) {
+                        continue;
+                    }
+                    let on_create = mapping_of(aname).is_some_and(|m| m.on_create);
+                    if ldif && aname.eq_ignore_ascii_case(PARENT_DN) {
+                        if on_create {
+                            continue;
+                        }
+                        if let (Value::Str(want), Some(have)) = (column.get(i), parent_dn_of(r))
+                            && !want.is_empty()
+                            && crate::actual::canonical_dn(want)
+                                != crate::actual::canonical_dn(&have)
+                        {
+                            mv = Some((have, want.clone()));
+                        }
+                        continue;
+                    }
+                    if on_create {
+                        continue;
+                    }
+                    let want = if is_manager_reference(aname) {
+                        match manager_ref(i) {
+                            Some(v) => v,
+                            // The manager has no account here: the reference cannot be
+                            // resolved, and is left as it is.
+                            None if !column.get(i).is_null() => continue,
+                            None => Value::Null,
+                        }
+                    } else {
+                        column.get(i).clone()
+                    };
+                    // An attribute the export holds for some accounts but not this one has
+                    // no value here (LDAP stores no empty attribute, SCIM and Graph omit
+                    // unset ones); one it holds for none was not exported: unknown.
+                    let have = match users.cell(r, aname) {
+                        Cell::Absent if users.attribute(aname).is_some() => Cell::Null,
+                        c => c,
+                    };
+                    let compared = if is_manager_reference(aname) && ldif {
+                        match (&want, have) {
+                            (Value::Str(w), Cell::Value(Value::Str(h))) => {
+                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
+                                {
+                                    values::Compared::Same
+                                } else {
+                                    values::Compared::Different
+                                }
+                            }
+                            _ => values::compare(&want, have),
+                        }
+                    } else {
+                        values::compare(&want, have)
+                    };
+                    match compared {
+                        values::Compared::Same => {}
+                        values::Compared::Unknown => {
+                            *not_exported.entry(aname.clone()).or_default() += 1;
+                        }
+                        values::Compared::Different => {
+                            attrs.push(attribute_change(aname, &want, have));
+                        }
+                    }
+                }
+                if let Some((from, to)) = mv {
+                    let mut c = change(
+                        Action::Move,
+                        Some(i),
+                        Some(r),
+                        "the entry's parent changes".to_string(),
+                    );
+                    c.from = Some(from);
+                    c.to = Some(to);
+                    out.changes.push(c);
+                }
+                if !attrs.is_empty() {
+                    let mut c = change(
+                        Action::Update,
+                        Some(i),
+                        Some(r),
+                        format!("{} attribute(s) differ", attrs.len()),
+                    );
+                    c.attributes = attrs;
+                    out.changes.push(c);
+                }
+            }
+            (true, None) => {
+                if found.unmatched.contains(&i) {
+                    let mut c = change(
+                        Action::Create,
+                        Some(i),
+                        None,
+                        format!(
+                            "no account matches by {}",
+                            matching_names
+                                .iter()
+                                .map(|m| format!("`{m}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                    for (aname, column, absent) in &desired.attributes {
+                        if absent.as_ref().is_some_and(|b| b.contains(i)) {
+                            continue;
+                        }
+                        let want = if is_manager_reference(aname) {
+                            manager_ref(i).unwrap_or(Value::Null)
+                        } else {
+                            column.get(i).clone()
+                        };
+                        if values::empty(&want) {
+                            continue;
+                        }
+                        c.attributes
+                            .push(attribute_change(aname, &want, Cell::Null));
+                    }
+                    if !desired.enabled.contains(i) {
+                        c.reason.push_str("; created disabled");
+                    }
+                    out.changes.push(c);
+                } else {
+                    out.held.push(HeldEntry {
+                        target: name.to_string(),
+                        identity: ids.key(i).unwrap_or_default().to_string(),
+                        account: None,
+                        reason: format!(
+                            "{NO_MATCHING_VALUE} ({}): Entra skips the object",
+                            matching_names
+                                .iter()
+                                .map(|m| format!("`{m}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+            }
+            (false, Some(r)) => {
+                // A person the systems of record know, whose account is not desired.
+                let (action, why) = if lifecycle == Lifecycle::Deleted {
+                    match out_of_scope {
+                        raw::OutOfScope::Leave => (None, "the retention after leaving is over; the target leaves accounts as they are (`out_of_scope: leave`)".to_string()),
+                        _ => (Some(Action::Delete), "the retention after leaving is over".to_string()),
+                    }
+                } else {
+                    let why = format!(
+                        "lifecycle `{}`, not in the target's scope",
+                        lifecycle.word()
+                    );
+                    match out_of_scope {
+                        raw::OutOfScope::Leave => (
+                            None,
+                            format!(
+                                "{why}; the target leaves such accounts (`out_of_scope: leave`)"
+                            ),
+                        ),
+                        raw::OutOfScope::Delete => (Some(Action::Delete), why),
+                        raw::OutOfScope::Disable => match users.is_enabled(r) {
+                            Some(true) => (Some(Action::Disable), why),
+                            Some(false) => (None, format!("{why}; already disabled")),
+                            None => {
+                                enabled_unknown += 1;
+                                (
+                                    None,
+                                    format!(
+                                        "{why}; the export does not say whether it is enabled, so no disable is planned"
+                                    ),
+                                )
+                            }
+                        },
+                    }
+                };
+                if let Some(act) = action {
+                    out.changes.push(change(act, Some(i), Some(r), why.clone()));
+                }
+                out.orphans.push(Orphan {
+                    target: name.to_string(),
+                    account: users.id(r).to_string(),
+                    identity: ids.key(i).map(str::to_string),
+                    action,
+                    reason: why,
+                });
+            }
+            (false, None) => {}
+        }
+    }
+    // Accounts that match nobody the systems of record know.
+    for r in 0..users.len() {
+        if found.claimed.contains(&r) {
+            continue;
+        }
+        let (action, why) = match unmatched_accounts {
+            raw::UnmatchedAccounts::Leave => (None, "matches no person the systems of record know; left as it is (`unmatched_accounts: leave`)".to_string()),
+            raw::UnmatchedAccounts::Delete => (Some(Action::Delete), "matches no person the systems of record know (`unmatched_accounts: delete`)".to_string()),
+            raw::UnmatchedAccounts::Disable => match users.is_enabled(r) {
+                Some(true) => (Some(Action::Disable), "matches no person the systems of record know (`unmatched_accounts: disable`)".to_string()),
+                Some(false) => (None, "matches no person the systems of record know; already disabled".to_string()),
+                None => (None, "matches no person the systems of record know; the export does not say whether it is enabled, so no disable is planned".to_string()),
+            },
+        };
+        if let Some(act) = action {
+            out.changes.push(change(act, None, Some(r), why.clone()));
+        }
+        out.orphans.push(Orphan {
+            target: name.to_string(),
+            account: users.id(r).to_string(),
+            identity: None,
+            action,
+            reason: why,
+        });
+    }
+    let file = users.files.first().cloned().unwrap_or_default();
+    if enabled_unknown > 0 {
+        out.issues.push(
+            DataIssue::new(
+                Code::PlanEnabledUnknown,
+                &file,
+                format!(
+                    "the export of target `{name}` does not say whether {enabled_unknown} matched account(s) are enabled: no enable or disable is planned for them"
+                ),
+            )
+            .help("export the enabled state (Graph `accountEnabled`, SCIM `active`, AD `userAccountControl`, or name the CSV column in `actual.enabled`)"),
+        );
+    }
+    for (attr, count) in &not_exported {
+        out.issues.push(
+            DataIssue::new(
+                Code::PlanAttributeNotExported,
+                &file,
+                format!(
+                    "the export of target `{name}` does not hold `{attr}` for {count} matched account(s): it is not compared, and no update of it is planned"
+                ),
+            )
+            .field(attr.clone())
+            .help("export the attribute (`$select` it in Graph, request it in `ldapsearch`)"),
+        );
+    }
+    members::plan_memberships(state, target, desired, a, &found, holds, &created, out);
+    TargetPlan {
+        name: name.to_string(),
+        format: users.format.name().to_string(),
+        accounts: users.len(),
+        managed: found.linked.len() + found.disputes.iter().map(|d| d.rows.len()).sum::<usize>(),
+        destructive: 0,
+        threshold: 0,
+        fingerprint: String::new(),
+        refused: false,
+        approved_by: None,
+    }
+}
+
+/// Splits a DN into its first RDN and its parent (at the first unescaped comma).
+fn split_dn(dn: &str) -> Option<(&str, &str)> {
+    let mut escaped = false;
+    for (k, c) in dn.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped => return Some((dn.get(..k)?, dn.get(k + 1..)?.trim_start())),
+            _ => escaped = false,
+        }
+    }
+    None
+}
+
+fn to_json(v: &Value) -> serde_json::Value {
+    v.to_json()
+}
+
+fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange {
+    let before = match have {
+        Cell::Value(v) => to_json(v),
+        _ => serde_json::Value::Null,
+    };
+    let (added, removed) = match (want, have) {
+        (Value::List(w), Cell::Value(h)) => {
+            let w = values::set_of(w);
+            let h = match h {
+                Value::List(items) => values::set_of(items),
+                other => values::set_of(std::slice::from_ref(other)),
+            };
+            (
+                w.iter().filter(|x| !h.contains(x)).cloned().collect(),
+                h.iter().filter(|x| !w.contains(x)).cloned().collect(),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    AttributeChange {
+        name: name.to_string(),
+        before,
+        after: to_json(want),
+        added,
+        removed,
+    }
+}
+
+/// The accounts an export holds, by identifier: for tests and `explain`.
+pub fn account_ids(users: &Accounts) -> Vec<&str> {
+    (0..users.len()).map(|r| users.id(r)).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,363 @@
+//! `roster plan` end to end: the bundled example's drift in every format, the exit codes, the
+//! deletion threshold and its approvals, empty exports, and the size of the Markdown report.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::roster_in;
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plan_example(format: &str) -> common::Run {
+    roster_in(
+        &manifest(),
+        &[
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            format,
+        ],
+    )
+}
+
+#[test]
+fn the_example_drift_is_planned_in_every_format() {
+    let r = plan_example("human");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("plan_human", r.stdout);
+    let r = plan_example("markdown");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("plan_markdown", r.stdout);
+    let r = plan_example("json");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest().join("schemas/plan.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the plan does not fit its schema: {errors:?}"
+    );
+    assert_eq!(json["format_version"], "1");
+    let summary = &json["summary"];
+    for (field, want) in [
+        ("create", 1),
+        ("update", 1),
+        ("enable", 0),
+        ("disable", 1),
+        ("delete", 2),
+        ("orphan", 3),
+        ("disputed", 1),
+        ("held", 0),
+        ("member_add", 0),
+        ("member_remove", 1),
+    ] {
+        assert_eq!(summary[field], want, "summary.{field}");
+    }
+    let changes = json["changes"].as_array().unwrap();
+    // Apply order: creates first, deletes last.
+    assert_eq!(changes.first().unwrap()["action"], "create");
+    assert_eq!(changes.last().unwrap()["action"], "delete");
+    let create = &changes[0];
+    assert_eq!(create["target"], "erp");
+    assert_eq!(create["identity"], "1032");
+    assert!(create["account"].is_null());
+    let update = changes.iter().find(|c| c["action"] == "update").unwrap();
+    assert_eq!(update["identity"], "1004");
+    assert_eq!(update["attributes"][0]["name"], "department");
+    assert_eq!(update["attributes"][0]["before"], "Marketing");
+    assert_eq!(update["attributes"][0]["after"], "Sales");
+    assert_eq!(update["lifecycle"], "mover");
+    let disable = changes.iter().find(|c| c["action"] == "disable").unwrap();
+    assert_eq!(disable["identity"], "1033");
+    assert_eq!(disable["lifecycle"], "leaver");
+    let orphan = json["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["identity"].is_null())
+        .unwrap();
+    assert!(
+        orphan["account"]
+            .as_str()
+            .unwrap()
+            .starts_with("CN=svc-backup")
+    );
+    assert!(
+        orphan["action"].is_null(),
+        "an unknown account is left alone by default"
+    );
+    assert_eq!(json["disputed"][0]["identities"][0], "1011");
+    // JSON Lines: a summary line, then one line per item, each with its type.
+    let r = plan_example("jsonl");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "summary");
+    assert_eq!(
+        lines.iter().filter(|l| l["type"] == "change").count(),
+        changes.len()
+    );
+}
+
+#[test]
+fn detailed_exit_codes_and_the_saved_plan() {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = tmp.join("plan.json");
+    let r = roster_in(
+        &manifest(),
+        &[
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--detailed-exitcode",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2, "changes: exit 2\n{}", r.stderr);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(saved["summary"]["create"], 1);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A small policy set in a fresh repository: one target with the given settings, HR people
+/// `1`..=`people`, and the users export given.
+fn small_set(name: &str, target_extra: &str, people: usize, users: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("roster-plan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let mut hr = String::from("id,name,hired\n");
+    for i in 1..=people {
+        hr.push_str(&format!("{i},Person {i},2020-01-06\n"));
+    }
+    std::fs::write(dir.join("policies/hr.csv"), hr).unwrap();
+    std::fs::write(dir.join("policies/users.json"), users).unwrap();
+    std::fs::write(
+        dir.join("policies/policy.yaml"),
+        format!(
+            "sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      name: string
+      hired: datetime
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    displayName:
+      source: hr.name
+    hireDate:
+      type: datetime
+      source: hr.hired
+  lifecycle:
+    hire_date: hireDate
+targets:
+  directory:
+    kind: directory
+    scope:
+      sync: all
+    matching: [employeeId]
+    actual:
+      users: users.json
+{target_extra}    mappings:
+      employeeId:
+        source: employeeId
+      displayName:
+        source: displayName
+"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn users_json(accounts: impl Iterator<Item = String>) -> String {
+    format!(
+        "{{\"value\": [{}]}}",
+        accounts.collect::<Vec<_>>().join(",\n")
+    )
+}
+
+fn orphan(k: usize) -> String {
+    format!("{{\"id\": \"x{k}\", \"displayName\": \"Old account {k}\", \"accountEnabled\": true}}")
+}
+
+fn run(dir: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["plan", "policies", "--as-of", "2026-01-15"];
+    args.extend_from_slice(extra);
+    roster_in(dir, &args)
+}
+
+#[test]
+fn over_the_threshold_the_plan_is_refused_until_exactly_this_plan_is_approved() {
+    let users = users_json((1..=4).map(orphan));
+    let dir = small_set(
+        "threshold",
+        "    deletion_threshold: 3\n    unmatched_accounts: delete\n",
+        0,
+        &users,
+    );
+    // No HR people would make the source empty: one person, with an account.
+    std::fs::write(
+        dir.join("policies/hr.csv"),
+        "id,name,hired\n1,Anna,2020-01-06\n",
+    )
+    .unwrap();
+    let users = users_json(
+        std::iter::once(
+            "{\"id\": \"u1\", \"employeeId\": \"1\", \"displayName\": \"Anna\", \"accountEnabled\": true}"
+                .to_string(),
+        )
+        .chain((1..=4).map(orphan)),
+    );
+    std::fs::write(dir.join("policies/users.json"), &users).unwrap();
+    let r = run(&dir, &["--format", "json"]);
+    assert_eq!(r.code, 1, "refused: exit 1\n{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let target = &json["targets"][0];
+    assert_eq!(target["refused"], true);
+    assert_eq!(target["destructive"], 4);
+    assert_eq!(target["threshold"], 3);
+    let fingerprint = target["fingerprint"].as_str().unwrap().to_string();
+    assert!(fingerprint.starts_with("sha256:") && fingerprint.len() == 71);
+    assert!(json["issues"].to_string().contains("E140"));
+    let approve = |deletes: u32, fp: &str, expires: &str| {
+        std::fs::write(
+            dir.join("policies/approvals.yaml"),
+            format!(
+                "approvals:\n  cleanup:\n    target: directory\n    deletes: {deletes}\n    disables: 0\n    fingerprint: \"{fp}\"\n    expires: {expires}\n    reason: four test accounts\n"
+            ),
+        )
+        .unwrap();
+        run(&dir, &["--format", "json", "--detailed-exitcode"])
+    };
+    // Exactly this plan, not expired: allowed (changes: exit 2 with --detailed-exitcode).
+    let r = approve(4, &fingerprint, "2026-01-31");
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["targets"][0]["approved_by"], "cleanup");
+    // Expired, another count, or another fingerprint: refused again.
+    assert_eq!(approve(4, &fingerprint, "2026-01-14").code, 1);
+    assert_eq!(approve(3, &fingerprint, "2026-01-31").code, 1);
+    let other = format!("sha256:{}", "0".repeat(64));
+    let r = approve(4, &other, "2026-01-31");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("its fingerprint is not this plan's"),
+        "{}",
+        r.stdout
+    );
+    // One more account to delete: the old approval no longer holds.
+    let more = users_json(
+        std::iter::once(
+            "{\"id\": \"u1\", \"employeeId\": \"1\", \"displayName\": \"Anna\", \"accountEnabled\": true}"
+                .to_string(),
+        )
+        .chain((1..=5).map(orphan)),
+    );
+    std::fs::write(dir.join("policies/users.json"), more).unwrap();
+    assert_eq!(approve(4, &fingerprint, "2026-01-31").code, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_a_threshold_the_default_is_500_never_unlimited() {
+    let users = users_json(
+        std::iter::once(
+            "{\"id\": \"u1\", \"employeeId\": \"1\", \"displayName\": \"Person 1\", \"accountEnabled\": true}"
+                .to_string(),
+        )
+        .chain((1..=501).map(orphan)),
+    );
+    let dir = small_set("default", "    unmatched_accounts: disable\n", 1, &users);
+    let r = run(&dir, &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["targets"][0]["threshold"], 500);
+    assert_eq!(json["targets"][0]["refused"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_empty_export_stops_the_target_instead_of_creating_everyone() {
+    let dir = small_set("empty", "", 3, "{\"value\": []}");
+    let r = run(&dir, &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["summary"]["create"], 0);
+    assert!(json["issues"].to_string().contains("D221"));
+    // A new target says so.
+    let dir2 = small_set("new", "", 3, "{\"value\": []}");
+    let policy = std::fs::read_to_string(dir2.join("policies/policy.yaml")).unwrap();
+    std::fs::write(
+        dir2.join("policies/policy.yaml"),
+        policy.replace(
+            "      users: users.json\n",
+            "      users: users.json\n      allow_empty: true\n",
+        ),
+    )
+    .unwrap();
+    let r = run(&dir2, &["--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["summary"]["create"], 3);
+    // A missing export is not an empty one either.
+    std::fs::remove_file(dir.join("policies/users.json")).unwrap();
+    let r = run(&dir, &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("D201") && r.stdout.contains("D221"),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+#[test]
+fn the_markdown_report_stays_under_60000_characters_and_says_what_it_cut() {
+    let users = users_json(
+        std::iter::once(
+            "{\"id\": \"u1\", \"employeeId\": \"1\", \"displayName\": \"Person 1\", \"accountEnabled\": true}"
+                .to_string(),
+        )
+        .chain((1..=30_000).map(orphan)),
+    );
+    let dir = small_set("markdown", "", 2_000, &users);
+    let r = run(&dir, &["--format", "markdown"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.chars().count() < 60_000, "{}", r.stdout.len());
+    assert!(r.stdout.contains("and 1974 more"), "{}", &r.stdout[..3000]);
+    assert!(
+        r.stdout.contains("and 29975 more"),
+        "the orphans' cut is said"
+    );
+    assert!(r.stdout.trim_end().ends_with("held."));
+    let _ = std::fs::remove_dir_all(&dir);
+}
