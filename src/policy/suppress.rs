@@ -85,37 +85,50 @@ pub fn apply(
     }
     let mut suppressed = Vec::new();
     if !directives.is_empty() {
-        let line_of = |file: FileId, offset: usize| -> usize {
-            sources
-                .get(file)
-                .map_or(1, |(_, text)| line_number(text, offset))
-        };
+        // Line starts of the files that have directives, to place findings by line.
+        let mut lines: std::collections::HashMap<FileId, Vec<usize>> =
+            std::collections::HashMap::new();
+        for dir in &directives {
+            lines.entry(dir.file).or_insert_with(|| {
+                sources
+                    .get(dir.file)
+                    .map(|(_, text)| line_starts(text))
+                    .unwrap_or_default()
+            });
+        }
+        // The directives naming each code in each file.
+        let mut naming: std::collections::HashMap<(FileId, Code), Vec<(usize, usize)>> =
+            std::collections::HashMap::new();
+        for (i, dir) in directives.iter().enumerate() {
+            for (k, (code, _, _)) in dir.codes.iter().enumerate() {
+                naming.entry((dir.file, *code)).or_default().push((i, k));
+            }
+        }
         let mut kept = Vec::with_capacity(diagnostics.len());
         for d in diagnostics.drain(..) {
-            if !is_suppressible(d.code) {
+            let (Some(starts), Some(candidates)) = (
+                lines.get(&d.file).filter(|_| is_suppressible(d.code)),
+                naming.get(&(d.file, d.code)),
+            ) else {
                 kept.push(d);
                 continue;
-            }
-            let line = line_of(d.file, d.span.start);
+            };
+            let line = line_at(starts, d.span.start);
             // The narrowest covering directive gives the reason; every covering one is used.
             let mut best: Option<(usize, usize)> = None;
-            for (i, dir) in directives.iter_mut().enumerate() {
-                if dir.file != d.file {
+            for &(i, k) in candidates {
+                let Some(dir) = directives.get_mut(i) else {
                     continue;
-                }
+                };
                 let width = match dir.lines {
                     None => usize::MAX,
                     Some((from, to)) if (from..=to).contains(&line) => to - from,
                     Some(_) => continue,
                 };
-                let mut covers = false;
-                for (code, _, used) in &mut dir.codes {
-                    if *code == d.code {
-                        *used = true;
-                        covers = true;
-                    }
+                if let Some((_, _, used)) = dir.codes.get_mut(k) {
+                    *used = true;
                 }
-                if covers && best.is_none_or(|(w, _)| width < w) {
+                if best.is_none_or(|(w, _)| width < w) {
                     best = Some((width, i));
                 }
             }
@@ -156,13 +169,16 @@ pub fn apply(
     suppressed
 }
 
-/// The 1-based line of byte `offset` in `text`.
-fn line_number(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()
-        .get(..end)
-        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-        + 1
+/// The byte offset where each line of `text` starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// The 1-based line of byte `offset`, given the line starts.
+fn line_at(starts: &[usize], offset: usize) -> usize {
+    starts.partition_point(|&s| s <= offset).max(1)
 }
 
 /// Where a node sits in its parent.
@@ -255,6 +271,8 @@ fn nodes_of(text: &str) -> Option<(Vec<Node>, Vec<Span>)> {
             finish(&mut nodes, &stack, frame.node);
         }
     }
+    nodes.sort_by_key(|n| n.start);
+    scalars.sort_by_key(|s| s.start);
     Some((nodes, scalars))
 }
 
@@ -281,17 +299,20 @@ fn finish(nodes: &mut [Node], stack: &[Frame], index: usize) {
 /// it) covers: of the nodes that begin first (block sequences aside), a sequence item, else a
 /// mapping entry, else the largest.
 fn target(nodes: &[Node], from: usize, before: Option<usize>) -> Option<(usize, usize)> {
+    // `nodes` is sorted by start ([`nodes_of`]).
+    let first = nodes.partition_point(|n| n.start < from);
     let start = nodes
+        .get(first..)?
         .iter()
-        .filter(|n| !n.block_sequence)
-        .map(|n| n.start)
-        .filter(|&s| s >= from)
-        .min()?;
+        .find(|n| !n.block_sequence)?
+        .start;
     if before.is_some_and(|e| start >= e) {
         return None;
     }
     let at: Vec<&Node> = nodes
+        .get(first..)?
         .iter()
+        .take_while(|n| n.start == start || n.block_sequence)
         .filter(|n| n.start == start && !n.block_sequence)
         .collect();
     let pick = at
@@ -312,7 +333,15 @@ fn scan_file(
     let Some((nodes, scalars)) = nodes_of(text) else {
         return;
     };
-    let inside_scalar = |at: usize| scalars.iter().any(|s| s.start <= at && at < s.end);
+    let starts = line_starts(text);
+    // Scalars come in document order and do not overlap: the one that may hold `at` is the
+    // last that starts at or before it.
+    let inside_scalar = |at: usize| {
+        let i = scalars.partition_point(|s| s.start <= at);
+        i.checked_sub(1)
+            .and_then(|i| scalars.get(i))
+            .is_some_and(|s| at < s.end)
+    };
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -342,8 +371,8 @@ fn scan_file(
                     .or(Some((line_start, line_start)))
             };
             directive.lines = range.map(|(s, e)| {
-                let first = line_number(text, s);
-                let last = line_number(text, if e > s { e - 1 } else { s });
+                let first = line_at(&starts, s);
+                let last = line_at(&starts, if e > s { e - 1 } else { s });
                 (first, last.max(first))
             });
             if directive.lines.is_none() {
