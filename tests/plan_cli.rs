@@ -361,3 +361,64 @@ fn the_markdown_report_stays_under_60000_characters_and_says_what_it_cut() {
     assert!(r.stdout.trim_end().ends_with("held."));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn actual_dir_reads_each_target_from_its_own_directory() {
+    // The example's exports, laid out as `DIR/<target>/<file name>`.
+    let tmp = std::env::temp_dir().join(format!("roster-plan-actual-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let ex = manifest().join("examples/actual");
+    for (target, file) in [
+        ("active-directory", "users.ldf"),
+        ("active-directory", "groups.ldf"),
+        ("eng-ldap", "people.ldif"),
+    ] {
+        std::fs::create_dir_all(tmp.join(target)).unwrap();
+        std::fs::copy(ex.join(target).join(file), tmp.join(target).join(file)).unwrap();
+    }
+    std::fs::create_dir_all(tmp.join("erp/users")).unwrap();
+    std::fs::copy(
+        ex.join("erp/users/page-1.json"),
+        tmp.join("erp/users/page-1.json"),
+    )
+    .unwrap();
+    let here = plan_example("json");
+    let there = roster_in(
+        &manifest(),
+        &[
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            "json",
+            "--actual",
+            tmp.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(there.code, 0, "{}", there.stderr);
+    let a: serde_json::Value = serde_json::from_str(&here.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&there.stdout).unwrap();
+    assert_eq!(a["changes"], b["changes"]);
+    assert_eq!(a["summary"], b["summary"]);
+    // A target missing from DIR is not planned, and says so.
+    std::fs::remove_dir_all(tmp.join("eng-ldap")).unwrap();
+    let r = roster_in(
+        &manifest(),
+        &[
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--actual",
+            tmp.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("target `eng-ldap` is not planned"),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}

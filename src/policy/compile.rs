@@ -1306,7 +1306,7 @@ impl<'a> Checker<'a> {
                     span,
                     Code::ActualOptionMismatch,
                     format!(
-                        "`{what}` is {whose} only; target `{}` reads a {} export",
+                        "`{what}` is {whose} only; target `{}` reads the `{}` format",
                         t.name.value,
                         format.name()
                     ),
