@@ -704,6 +704,34 @@ mod tests {
     }
 
     #[test]
+    fn colour_on_a_terminal_unless_no_color() {
+        use std::ffi::OsStr;
+        let auto = |tty, no: Option<&str>, force: Option<&str>| {
+            Style::decide(
+                ColourChoice::Auto,
+                tty,
+                no.map(OsStr::new),
+                force.map(OsStr::new),
+            )
+            .colour
+        };
+        assert!(auto(true, None, None));
+        assert!(!auto(false, None, None));
+        assert!(!auto(true, Some("1"), None));
+        assert!(auto(true, Some(""), None));
+        assert!(auto(false, None, Some("1")));
+        assert!(!auto(false, None, Some("0")));
+        assert!(!auto(true, Some("1"), Some("1")));
+        assert!(Style::decide(ColourChoice::Always, false, Some(OsStr::new("1")), None).colour);
+        assert!(!Style::decide(ColourChoice::Never, true, None, Some(OsStr::new("1"))).colour);
+        assert_eq!(Style::PLAIN.paint(Style::RED, "x"), "x");
+        assert_eq!(
+            Style::COLOUR.paint(Style::RED, "x"),
+            "\u{1b}[1;31mx\u{1b}[0m"
+        );
+    }
+
+    #[test]
     fn suggestions_are_close_names_only() {
         let names = ["department", "displayName", "city"];
         assert_eq!(did_you_mean("departmnet", names), Some("department"));

@@ -308,12 +308,14 @@ fn colour_respects_no_color_and_the_terminal() {
 
 #[test]
 fn colour_never_comes_from_user_text() {
-    // A policy whose rule holds an escape character: shown visibly, coloured or not.
-    let text = l004_bad().replace("^Sales(?! Operations)", "^Sales(?! \\u001b[31mOps)");
+    // A raw escape character on the line a finding points at: shown visibly, coloured or not.
+    let text = l004_bad().replace("^Sales(?! Operations)", "^Sales(?! \u{1b}[31mOps)");
     let dir = policy_dir("colour-user", &[("a.yaml", &text)]);
     let r = run(&dir, &["lint", ".", "--color", "always"], &[]);
+    assert!(has_colour(&r.stdout), "{:?}", r.stdout);
     let stripped = strip(&r.stdout);
     assert!(!stripped.contains('\u{1b}'), "{stripped:?}");
+    assert!(stripped.contains("\\u{1b}[31mOps"), "{stripped}");
 }
 
 #[test]
