@@ -15,6 +15,7 @@ pub mod cli;
 pub mod codes;
 pub mod column;
 pub mod diagnostics;
+pub mod diff;
 pub mod dotnet;
 pub mod escape;
 pub mod eval;

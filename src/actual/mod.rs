@@ -227,6 +227,19 @@ pub struct Attribute {
     pub present: FixedBitSet,
 }
 
+impl Attribute {
+    /// Row `r`: absent, NULL or a value.
+    pub fn cell(&self, r: usize) -> Cell<'_> {
+        if !self.present.contains(r) {
+            return Cell::Absent;
+        }
+        match self.values.get(r) {
+            Value::Null => Cell::Null,
+            v => Cell::Value(v),
+        }
+    }
+}
+
 /// One attribute of one row, three ways.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
@@ -298,15 +311,9 @@ impl Accounts {
 
     /// Attribute `name` of row `r`: absent, NULL or a value.
     pub fn cell(&self, r: usize, name: &str) -> Cell<'_> {
-        let Some(a) = self.attribute(name) else {
-            return Cell::Absent;
-        };
-        if !a.present.contains(r) {
-            return Cell::Absent;
-        }
-        match a.values.get(r) {
-            Value::Null => Cell::Null,
-            v => Cell::Value(v),
+        match self.attribute(name) {
+            Some(a) => a.cell(r),
+            None => Cell::Absent,
         }
     }
 

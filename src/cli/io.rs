@@ -253,8 +253,18 @@ pub fn load_for_evaluation(
     let as_of = parse_as_of(as_of)?;
     let loaded =
         crate::policy::load::load_with(dir, options).map_err(|e| cannot_run(&e.to_string()))?;
+    let checked = compile_for_evaluation(dir, &loaded)?;
+    Ok((as_of, loaded, checked))
+}
+
+/// Checks a loaded policy set for evaluation: its errors are printed (exit 1, or 2 for those
+/// that refuse to run), and a set without `identity` cannot run.
+pub fn compile_for_evaluation(
+    dir: &std::path::Path,
+    loaded: &crate::policy::load::Loaded,
+) -> Result<crate::policy::Policy, super::ExitStatus> {
     let mut diagnostics = loaded.diagnostics.clone();
-    let checked = crate::policy::compile::compile(&loaded, &mut diagnostics);
+    let checked = crate::policy::compile::compile(loaded, &mut diagnostics);
     let errors: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -274,7 +284,12 @@ pub fn load_for_evaluation(
             crate::files::quote(&dir.display().to_string())
         )));
     }
-    Ok((as_of, loaded, checked))
+    Ok(checked)
+}
+
+/// `--as-of`, or today (UTC).
+pub fn as_of_or_today(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::ExitStatus> {
+    parse_as_of(as_of)
 }
 
 #[cfg(test)]

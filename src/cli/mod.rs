@@ -3,6 +3,7 @@
 
 mod codes;
 mod completions;
+mod diff;
 mod eval;
 mod explain;
 mod expr;
@@ -64,6 +65,8 @@ enum Command {
     Rule(rule::Args),
     /// Compute the desired state of every identity.
     Eval(eval::Args),
+    /// What a policy change does to people: who gains and loses what.
+    Diff(diff::Args),
     /// Compare the desired state with what each target actually holds: what must change.
     Plan(plan::Args),
     /// Explain one identity: why it has or lacks each value, group, package and account.
@@ -137,6 +140,7 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Rule(args) => rule::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),

@@ -29,10 +29,14 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let plan = schemars::schema_for!(crate::plan::Plan);
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
+    let diff = schemars::schema_for!(crate::diff::Diff);
+    let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
+    diff_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
         ("plan.schema.json", plan_text),
+        ("diff.schema.json", diff_text),
     ]
 }
 

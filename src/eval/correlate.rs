@@ -4,6 +4,8 @@
 //! are equal (as text, exactly). Joins are transitive (union-find). Each identity's key is the key
 //! of its record in the highest-precedence source (the `precedence` list, then declaration
 //! order). Identities come out sorted by key, so the result does not depend on row order.
+//!
+//! Stage 2 of evaluation is [`people`]: the `identity` settings applied to the datasets read.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,6 +16,7 @@ use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
 use crate::ingest::{DataIssue, Dataset};
+use crate::policy::raw;
 
 /// One correlated person: records as (dataset index, record index), primary first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +159,40 @@ fn join(parent: &mut [usize], left: (&Column, usize, usize), right: (&Column, us
             union(parent, f, roff + r);
         }
     }
+}
+
+/// The correlation stage: the records of every dataset as people, by the `identity` settings
+/// (correlation pairs and precedence). `None` when there is nobody (every source optional and
+/// empty), with a `D112` saying so: a report of nobody would read as "remove everyone".
+pub fn people(
+    identity: Option<&raw::Identity>,
+    datasets: &[Dataset],
+    issues: &mut Vec<DataIssue>,
+) -> Option<Vec<Person>> {
+    let precedence: Vec<String> = identity
+        .map(|i| i.precedence.iter().map(|p| p.value.clone()).collect())
+        .unwrap_or_default();
+    let pairs: Vec<(String, String)> = identity
+        .map(|i| {
+            i.correlation
+                .iter()
+                .map(|c| (c.value.left.value.clone(), c.value.right.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let people = correlate(datasets, &pairs, &precedence, issues);
+    if people.is_empty() {
+        issues.push(
+            DataIssue::new(
+                Code::DataSourceUnusable,
+                datasets.first().map_or("", |d| d.file.as_str()),
+                "the sources yield no records: nothing is evaluated",
+            )
+            .help("a policy set needs at least one record to evaluate"),
+        );
+        return None;
+    }
+    Some(people)
 }
 
 /// Correlates the records of every dataset into people.

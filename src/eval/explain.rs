@@ -306,7 +306,7 @@ pub fn explain(
             let switch_off = || {
                 target.value.mappings.keys().find_map(|m| {
                     let enables =
-                        super::accounts::switch_attribute(target.value.kind.value, &m.value)?;
+                        super::enabled::switch_attribute(target.value.kind.value, &m.value)?;
                     let v = identity.accounts.get(&t.value)?.attributes.get(&m.value)?;
                     let is = |w: &str| {
                         v.as_text()

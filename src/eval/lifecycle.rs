@@ -5,10 +5,18 @@
 //! `explain` for one, so the report and the explanation cannot disagree. The rules fail
 //! closed: whatever cannot be read makes the lifecycle `unknown`, which enables no account and
 //! grants no access (see `docs/decisions.md`, Evaluation).
+//!
+//! Stage 4 of evaluation, [`states`], gives the state of every identity from its attribute
+//! columns.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::attributes::Attributes;
+use super::locate::Locator;
 use super::report::Lifecycle;
+use crate::codes::Code;
+use crate::column::Column;
+use crate::ingest::DataIssue;
 use crate::policy::raw;
 use crate::value::Value;
 
@@ -379,6 +387,144 @@ fn shorten(text: &str) -> String {
     }
 }
 
+// ------------------------------------------------------------------------------------------
+// Stage 4: the lifecycle state of every identity
+// ------------------------------------------------------------------------------------------
+
+const UNKNOWN_HELP: &str = "no account is enabled and no access is granted to this identity; whatever it holds now is held as it is (no grant, no removal) until the HR data is fixed";
+const LEAVER_HELP: &str =
+    "record the leave date in the HR data: retention, and then deletion, count from it";
+
+/// The lifecycle state of every identity as of `now`, from the date and status attributes
+/// (each distinct value read once); identities whose lifecycle is unknown (`E120`) or whose
+/// status makes them leavers without a past leave date (`E121`) are reported.
+pub fn states(
+    rules: &Rules,
+    attributes: &Attributes,
+    locate: &Locator<'_>,
+    now: NaiveDateTime,
+    issues: &mut Vec<DataIssue>,
+) -> Vec<Lifecycle> {
+    let n = locate.people.len();
+    if !rules.configured {
+        return vec![Lifecycle::Active; n];
+    }
+    let dates = |name: Option<&str>| -> Option<(&Column, Vec<DateCell>)> {
+        let column = attributes.column(name?)?;
+        let cells = column.dictionary().iter().map(DateCell::read).collect();
+        Some((column, cells))
+    };
+    let hire = dates(Some(&rules.hire_date));
+    let leave = dates(rules.leave_date.as_deref());
+    let status: Option<(&Column, Vec<StatusCell>)> = rules
+        .status
+        .as_ref()
+        .map(|(a, _)| {
+            attributes.column(a).map_or_else(
+                || (None, Vec::new()),
+                |c| {
+                    (
+                        Some(c),
+                        c.dictionary()
+                            .iter()
+                            .map(|v| rules.status_cell(v))
+                            .collect(),
+                    )
+                },
+            )
+        })
+        .and_then(|(c, cells)| c.map(|c| (c, cells)));
+    let (missing, no_status, not_configured) = (
+        DateCell::Missing,
+        StatusCell::Missing,
+        StatusCell::NotConfigured,
+    );
+    fn date_at<'a>(
+        d: &'a Option<(&Column, Vec<DateCell>)>,
+        i: usize,
+        missing: &'a DateCell,
+    ) -> &'a DateCell {
+        d.as_ref()
+            .and_then(|(c, cells)| cells.get(c.code(i) as usize))
+            .unwrap_or(missing)
+    }
+    let status_at = |i: usize| -> &StatusCell {
+        match (&rules.status, &status) {
+            (None, _) => &not_configured,
+            (Some(_), None) => &no_status,
+            (Some(_), Some((c, cells))) => cells.get(c.code(i) as usize).unwrap_or(&no_status),
+        }
+    };
+    let status_attr = rules.status.as_ref().map(|(a, _)| a.as_str());
+    (0..n)
+        .map(|i| {
+            let (state, why) = rules.decide(
+                date_at(&hire, i, &missing),
+                date_at(&leave, i, &missing),
+                status_at(i),
+                now,
+            );
+            let field = match &why {
+                Why::NoHireDate | Why::HireNotADate(_) => Some(rules.hire_date.as_str()),
+                Why::LeaveNotADate(_) => rules.leave_date.as_deref(),
+                Why::NoStatus | Why::StatusNotListed(_) | Why::StatusLeaver { .. } => status_attr,
+                _ => None,
+            };
+            // At the record and field the attribute comes from, when it is copied.
+            let issue = |code: Code, what: String, help: &str| {
+                let issue = match field {
+                    Some(attr) => locate.attribute(i, attr, code, what),
+                    None => {
+                        let mut issue = locate.primary(i, String::new(), code);
+                        issue.field = None;
+                        issue.message = format!("identity `{}`: {what}", locate.key(i));
+                        issue
+                    }
+                };
+                issue.help(help)
+            };
+            if state == Lifecycle::Unknown {
+                issues.push(issue(
+                    Code::LifecycleUnknown,
+                    format!("lifecycle unknown: {}", why.describe()),
+                    UNKNOWN_HELP,
+                ));
+            } else if matches!(why, Why::StatusLeaver { .. }) {
+                issues.push(issue(
+                    Code::LeaverWithoutLeaveDate,
+                    format!("{}: the account is disabled and kept", why.describe()),
+                    LEAVER_HELP,
+                ));
+            }
+            state
+        })
+        .collect()
+}
+
+/// The lifecycle state from the dates alone (no status setting): pre-hire from `prehire_days`
+/// before the hire date, a leaver from the day after the leave date, deleted after
+/// `retention_days` more; a leave date before the hire date ends an earlier employment (see
+/// [`Rules::decide`]).
+pub fn lifecycle_at(
+    hire: Option<NaiveDateTime>,
+    leave: Option<NaiveDateTime>,
+    prehire_days: i64,
+    retention_days: i64,
+    now: NaiveDateTime,
+) -> Lifecycle {
+    let clamp = |d: i64| u32::try_from(d.max(0)).unwrap_or(u32::MAX);
+    let rules = Rules {
+        configured: true,
+        prehire_days: clamp(prehire_days),
+        retention_days: clamp(retention_days),
+        ..Rules::default()
+    };
+    let cell = |d: Option<NaiveDateTime>| d.map_or(DateCell::Missing, DateCell::Date);
+    rules
+        .decide(&cell(hire), &cell(leave), &StatusCell::NotConfigured, now)
+        .0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +759,87 @@ mod tests {
             ),
             (Active, Why::NotConfigured)
         );
+    }
+
+    fn day(d: &str) -> NaiveDateTime {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    /// Windows beyond the calendar (a setting that slipped past lint, dates near its ends)
+    /// never panic: retention never ends, pre-hire always began.
+    #[test]
+    fn lifecycle_windows_beyond_the_calendar() {
+        let far = NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap();
+        let early = NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap();
+        let leave = Some(day("2026-09-30"));
+        for days in [96_000_000, 100_000_000, i64::from(u32::MAX), i64::MAX] {
+            assert_eq!(
+                lifecycle_at(Some(day("2020-01-01")), leave, 0, days, day("2030-01-01")),
+                Lifecycle::Leaver,
+                "retention {days}"
+            );
+            assert_eq!(
+                lifecycle_at(Some(day("2026-03-10")), None, days, 0, day("2026-01-01")),
+                Lifecycle::PreHire,
+                "prehire {days}"
+            );
+        }
+        for days in [0, 1, 365, 100_000_000, i64::MAX, i64::MIN] {
+            for (a, b) in [(far, early), (early, far), (far, far), (early, early)] {
+                let _ = lifecycle_at(Some(a), Some(a), days, days, b);
+                let _ = lifecycle_at(Some(a), None, days, days, b);
+                let _ = lifecycle_at(None, Some(a), days, days, b);
+            }
+        }
+    }
+
+    #[test]
+    fn lifecycle_boundaries() {
+        let hire = Some(day("2026-03-10"));
+        let leave = Some(day("2026-09-30"));
+        let at = |d: &str| lifecycle_at(hire, leave, 7, 30, day(d));
+        assert_eq!(at("2026-03-02"), Lifecycle::NotYetHired);
+        assert_eq!(
+            at("2026-03-03"),
+            Lifecycle::PreHire,
+            "exactly 7 days before"
+        );
+        assert_eq!(at("2026-03-09"), Lifecycle::PreHire);
+        assert_eq!(at("2026-03-10"), Lifecycle::Active, "the hire date itself");
+        assert_eq!(at("2026-09-30"), Lifecycle::Active, "the last day of work");
+        assert_eq!(at("2026-10-01"), Lifecycle::Leaver);
+        assert_eq!(at("2026-10-30"), Lifecycle::Leaver, "30 days of retention");
+        assert_eq!(at("2026-10-31"), Lifecycle::Deleted);
+        assert_eq!(
+            lifecycle_at(None, None, 7, 30, day("2026-01-01")),
+            Lifecycle::Unknown
+        );
+        // A rehire: a new hire date after the old leave date makes the person active again.
+        assert_eq!(
+            lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-11-05")),
+            Lifecycle::Active
+        );
+        assert_eq!(
+            lifecycle_at(Some(day("2026-11-01")), leave, 7, 30, day("2026-10-28")),
+            Lifecycle::PreHire
+        );
+        // A rehire further ahead than the pre-hire window: the earlier employment's account
+        // stays, disabled, through its retention (2026-10-01 to 2026-10-30), and nothing is
+        // lost while the earlier employment runs.
+        let rehire = |d: &str| lifecycle_at(Some(day("2027-02-01")), leave, 7, 30, day(d));
+        assert_eq!(
+            rehire("2026-09-30"),
+            Lifecycle::Active,
+            "the earlier employment"
+        );
+        assert_eq!(rehire("2026-10-01"), Lifecycle::Leaver, "retention starts");
+        assert_eq!(rehire("2026-10-30"), Lifecycle::Leaver, "retention ends");
+        assert_eq!(rehire("2026-10-31"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-24"), Lifecycle::NotYetHired);
+        assert_eq!(rehire("2027-01-25"), Lifecycle::PreHire);
+        assert_eq!(rehire("2027-02-01"), Lifecycle::Active);
     }
 }

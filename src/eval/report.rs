@@ -199,7 +199,7 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Identities {
     /// The datasets the identities were built from (for provenance and `explain`).
-    pub(crate) datasets: Vec<crate::ingest::Dataset>,
+    pub(crate) datasets: std::sync::Arc<Vec<crate::ingest::Dataset>>,
     /// Each identity's key and records, sorted by key.
     pub(crate) people: Vec<super::correlate::Person>,
     /// Identity attributes in declaration order.

@@ -338,15 +338,15 @@ pub struct Options {
 struct Holds {
     /// Identity → reason, for every target.
     everywhere: HashMap<usize, String>,
-    /// (target, identity) → reason.
-    per_target: HashMap<(String, usize), String>,
+    /// Target → identity → reason.
+    per_target: HashMap<String, HashMap<usize, String>>,
 }
 
 impl Holds {
     fn new(state: &DesiredState) -> Holds {
         let ids = &state.identities;
         let mut everywhere = HashMap::new();
-        let mut per_target = HashMap::new();
+        let mut per_target: HashMap<String, HashMap<usize, String>> = HashMap::new();
         for i in 0..ids.len() {
             if ids.lifecycle(i) == Lifecycle::Unknown {
                 everywhere.insert(
@@ -364,7 +364,9 @@ impl Holds {
         for (i, u) in &ids.undetermined {
             if let Some(t) = u.of.strip_prefix("account:") {
                 per_target
-                    .entry((t.to_string(), *i))
+                    .entry(t.to_string())
+                    .or_default()
+                    .entry(*i)
                     .or_insert_with(|| format!("its account is undetermined: {}", u.reason));
             }
         }
@@ -406,7 +408,11 @@ impl Holds {
                 });
                 match only {
                     Some(t) => {
-                        per_target.entry((t.to_string(), i)).or_insert(reason);
+                        per_target
+                            .entry(t.to_string())
+                            .or_default()
+                            .entry(i)
+                            .or_insert(reason);
                     }
                     None => {
                         everywhere.entry(i).or_insert(reason);
@@ -423,7 +429,7 @@ impl Holds {
     fn reason(&self, target: &str, i: usize) -> Option<&str> {
         self.everywhere
             .get(&i)
-            .or_else(|| self.per_target.get(&(target.to_string(), i)))
+            .or_else(|| self.per_target.get(target)?.get(&i))
             .map(String::as_str)
     }
 }
@@ -896,6 +902,32 @@ fn plan_target(
         reason,
     };
 
+    // Each target attribute, looked up once: its column, its IgnoreFlow rows, the export's
+    // attribute, whether it applies on creation only, is a manager reference, is the parent DN.
+    #[allow(clippy::type_complexity)]
+    let compared_attrs: Vec<(
+        &String,
+        &Column,
+        Option<&crate::rule::sets::Bitset>,
+        Option<&crate::actual::Attribute>,
+        bool,
+        bool,
+        bool,
+    )> = desired
+        .attributes
+        .iter()
+        .map(|(aname, column, absent)| {
+            (
+                aname,
+                column,
+                absent.as_ref(),
+                users.attribute(aname),
+                mapping_of(aname).is_some_and(|m| m.on_create),
+                is_manager_reference(aname),
+                ldif && aname.eq_ignore_ascii_case(PARENT_DN),
+            )
+        })
+        .collect();
     for i in 0..n {
         let holder = desired.holders.contains(i);
         let row = linked_row.get(&i).copied();
@@ -943,12 +975,13 @@ fn plan_target(
                 }
                 let mut attrs = Vec::new();
                 let mut mv = None;
-                for (aname, column, absent) in &desired.attributes {
-                    if absent.as_ref().is_some_and(|b| b.contains(i)) {
+                for (aname, column, absent, exported, on_create, manager, parent) in &compared_attrs
+                {
+                    let (on_create, manager) = (*on_create, *manager);
+                    if absent.is_some_and(|b| b.contains(i)) {
                         continue;
                     }
-                    let on_create = mapping_of(aname).is_some_and(|m| m.on_create);
-                    if ldif && aname.eq_ignore_ascii_case(PARENT_DN) {
+                    if *parent {
                         if on_create {
                             continue;
                         }
@@ -964,26 +997,29 @@ fn plan_target(
                     if on_create {
                         continue;
                     }
-                    let want = if is_manager_reference(aname) {
+                    let want: std::borrow::Cow<'_, Value> = if manager {
                         match manager_ref(i) {
-                            Some(v) => v,
+                            Some(v) => std::borrow::Cow::Owned(v),
                             // The manager has no account here: the reference cannot be
                             // resolved, and is left as it is.
                             None if !column.get(i).is_null() => continue,
-                            None => Value::Null,
+                            None => std::borrow::Cow::Owned(Value::Null),
                         }
                     } else {
-                        column.get(i).clone()
+                        std::borrow::Cow::Borrowed(column.get(i))
                     };
                     // An attribute the export holds for some accounts but not this one has
                     // no value here (LDAP stores no empty attribute, SCIM and Graph omit
                     // unset ones); one it holds for none was not exported: unknown.
-                    let have = match users.cell(r, aname) {
-                        Cell::Absent if users.attribute(aname).is_some() => Cell::Null,
-                        c => c,
+                    let have = match exported {
+                        Some(a) => match a.cell(r) {
+                            Cell::Absent => Cell::Null,
+                            c => c,
+                        },
+                        None => Cell::Absent,
                     };
-                    let compared = if is_manager_reference(aname) && ldif {
-                        match (&want, have) {
+                    let compared = if manager && ldif {
+                        match (want.as_ref(), have) {
                             (Value::Str(w), Cell::Value(Value::Str(h))) => {
                                 if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
                                 {
@@ -1000,7 +1036,7 @@ fn plan_target(
                     match compared {
                         values::Compared::Same => {}
                         values::Compared::Unknown => {
-                            *not_exported.entry(aname.clone()).or_default() += 1;
+                            *not_exported.entry((*aname).clone()).or_default() += 1;
                         }
                         values::Compared::Different => {
                             attrs.push(attribute_change(aname, &want, have));
