@@ -352,9 +352,10 @@ fn the_man_page() {
     }
 }
 
-/// The example workflow is valid YAML with the three jobs, and every `roster lint` command in
-/// it runs as written on the bundled example (`test` and `diff` are checked by their own
-/// commands' tests once they exist).
+/// The example workflow is valid YAML with the three jobs, and every `roster lint` and `roster
+/// diff` command in it runs as written on the bundled example (`diff` against the commit of a
+/// fresh repository instead of the pull request's base; `test` is checked by its own command's
+/// tests).
 #[test]
 fn the_example_workflow_runs_as_written() {
     let text = std::fs::read_to_string(here().join("examples/ci/github-actions.yml")).unwrap();
@@ -393,6 +394,43 @@ fn the_example_workflow_runs_as_written() {
             .any(|c| c.contains("test policies --format junit"))
     );
     assert!(commands.iter().any(|c| c.contains("diff --base")));
+    // `diff` runs in a repository of its own holding the example, against its one commit.
+    let repo = std::env::temp_dir().join(format!("roster-ci-{}-workflow", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(repo.join("examples")).unwrap();
+    copy_dir(&here().join("policies"), &repo.join("policies"));
+    copy_dir(&here().join("examples/data"), &repo.join("examples/data"));
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=ci", "-c", "user.email=ci@example.test"])
+            .args(args)
+            .current_dir(&repo)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "example"]);
+    for command in commands.iter().filter(|c| c.starts_with("roster diff ")) {
+        let command = command.replace("\"origin/${{ github.base_ref }}\"", "HEAD");
+        let args: Vec<&str> = command
+            .split_whitespace()
+            .skip(1)
+            .take_while(|a| !a.starts_with('>') && *a != "||")
+            .collect();
+        let r = run(&repo, &args, &[("NO_COLOR", "1")]);
+        assert_eq!(r.code, 0, "{command}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.len() < 60_000,
+            "{command}: {} characters",
+            r.stdout.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&repo);
     for command in commands.iter().filter(|c| c.starts_with("roster lint ")) {
         // The arguments up to a redirection.
         let args: Vec<&str> = command
@@ -402,5 +440,18 @@ fn the_example_workflow_runs_as_written() {
             .collect();
         let r = run(&here(), &args, &[("NO_COLOR", "1")]);
         assert_eq!(r.code, 0, "{command}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
     }
 }
