@@ -400,6 +400,18 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
     json_with(serde_json::ser::PrettyFormatter::new(), value)
 }
 
+/// One JSON Lines record: a `type` field, then `item`'s own fields ([`json_compact`]).
+pub fn json_line<T: serde::Serialize>(kind: &str, item: &T) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a, T: serde::Serialize> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        #[serde(flatten)]
+        item: &'a T,
+    }
+    json_compact(&Line { kind, item })
+}
+
 /// `value` as one-line JSON with the escapes of this module (empty if it cannot be written).
 pub fn json_compact<T: serde::Serialize + ?Sized>(value: &T) -> String {
     json_with(serde_json::ser::CompactFormatter, value)

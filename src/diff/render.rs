@@ -183,13 +183,6 @@ pub fn json(d: &Diff) -> String {
 /// line per identity, problem and conflict, each with its `type`.
 pub fn jsonl(d: &Diff, mut w: impl std::io::Write) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
-    struct Line<'a, T: serde::Serialize> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        #[serde(flatten)]
-        item: &'a T,
-    }
-    #[derive(serde::Serialize)]
     struct Head<'a> {
         format_version: &'a str,
         as_of: &'a str,
@@ -206,23 +199,9 @@ pub fn jsonl(d: &Diff, mut w: impl std::io::Write) -> std::io::Result<()> {
         access_packages: &d.access_packages,
         targets: &d.targets,
     };
-    writeln!(
-        w,
-        "{}",
-        json_compact(&Line {
-            kind: "summary",
-            item: &head
-        })
-    )?;
+    writeln!(w, "{}", crate::escape::json_line("summary", &head))?;
     for i in &d.identities {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "identity",
-                item: i
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("identity", i))?;
     }
     for (kind, list) in [
         ("issue_new", &d.issues_new),
@@ -231,7 +210,7 @@ pub fn jsonl(d: &Diff, mut w: impl std::io::Write) -> std::io::Result<()> {
         ("conflict_resolved", &d.conflicts_resolved),
     ] {
         for f in list {
-            writeln!(w, "{}", json_compact(&Line { kind, item: f }))?;
+            writeln!(w, "{}", crate::escape::json_line(kind, f))?;
         }
     }
     Ok(())

@@ -246,13 +246,6 @@ pub fn json(plan: &Plan) -> String {
 /// problem, each with its `type`.
 pub fn jsonl(plan: &Plan, mut w: impl std::io::Write) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
-    struct Line<'a, T: serde::Serialize> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        #[serde(flatten)]
-        item: &'a T,
-    }
-    #[derive(serde::Serialize)]
     struct Head<'a> {
         format_version: &'a str,
         as_of: &'a str,
@@ -265,63 +258,21 @@ pub fn jsonl(plan: &Plan, mut w: impl std::io::Write) -> std::io::Result<()> {
         summary: &plan.summary,
         targets: &plan.targets,
     };
-    writeln!(
-        w,
-        "{}",
-        json_compact(&Line {
-            kind: "summary",
-            item: &head
-        })
-    )?;
+    writeln!(w, "{}", crate::escape::json_line("summary", &head))?;
     for c in &plan.changes {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "change",
-                item: c
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("change", c))?;
     }
     for h in &plan.held {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "held",
-                item: h
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("held", h))?;
     }
     for d in &plan.disputed {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "disputed",
-                item: d
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("disputed", d))?;
     }
     for o in &plan.orphans {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "orphan",
-                item: o
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("orphan", o))?;
     }
     for i in &plan.issues {
-        writeln!(
-            w,
-            "{}",
-            json_compact(&Line {
-                kind: "issue",
-                item: i
-            })
-        )?;
+        writeln!(w, "{}", crate::escape::json_line("issue", i))?;
     }
     Ok(())
 }
