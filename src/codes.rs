@@ -33,6 +33,10 @@ pub enum Lang {
     /// content, the input the source declaration (YAML), and `existing`, when not `[]`, the
     /// manager field (a JSON string) whose references [`crate::ingest::manager_issues`] checks.
     Data,
+    /// A policy set with test files (`roster test`), split like [`Lang::Policy`] (test files
+    /// are the `*.test.yaml` among them), run without `--as-of`: the codes of the checks, and
+    /// `E200`/`E204` for each failing test.
+    Test,
     /// An actual-state export read by [`crate::actual::read`]: the text holds its files, each
     /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
     /// or directory read (and `members`, a directory, relative to the same place).
@@ -157,6 +161,15 @@ const fn data_with_manager(
         text,
         input: source,
         existing: manager_field,
+    }
+}
+
+const fn tested(text: &'static str) -> Example {
+    Example {
+        lang: Lang::Test,
+        text,
+        input: "{}",
+        existing: "[]",
     }
 }
 
@@ -432,6 +445,16 @@ codes! {
         evaluated(include_str!("../tests/eval/E203/bad.yaml")),
         evaluated(include_str!("../tests/eval/E203/good.yaml"));
 
+    // ---- E200, E204: test results (`roster test`) ----
+    TestFailed = "E200", Error, "test-failed",
+        "an expectation of a test does not hold: located at the expectation, with what was expected and what the evaluation gave",
+        tested(include_str!("../tests/testing/E200/bad.yaml")),
+        tested(include_str!("../tests/testing/E200/good.yaml"));
+    TestCouldNotRun = "E204", Error, "test-could-not-run",
+        "a test's fixtures could not be evaluated (a data problem stops evaluation, such as every source being empty)",
+        tested(include_str!("../tests/testing/E204/bad.yaml")),
+        tested(include_str!("../tests/testing/E204/good.yaml"));
+
     // ---- D1xx: data ----
     DataUnreadable = "D101", Error, "unreadable-data",
         "a data file cannot be read or parsed, or a record in it is malformed (the record is skipped)",
@@ -701,6 +724,44 @@ codes! {
         policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
 
+    // ---- C35x: test files (`roster test`, also checked by `roster lint`) ----
+    TestUnknownName = "C350", Error, "test-unknown-name",
+        "a test names a source, field, identity attribute, group, access package, target, target attribute or person that does not exist",
+        tested(include_str!("../tests/testing/C350/bad.yaml")),
+        tested(include_str!("../tests/testing/C350/good.yaml"));
+    TestNoDate = "C351", Error, "test-no-as-of",
+        "a test has no as-of date: neither the test, its file nor `roster test --as-of` gives one",
+        tested(include_str!("../tests/testing/C351/bad.yaml")),
+        tested(include_str!("../tests/testing/C351/good.yaml"));
+    TestInvalidDate = "C352", Error, "test-invalid-date",
+        "an `as_of` in a test file is not a date `YYYY-MM-DD`",
+        tested(include_str!("../tests/testing/C352/bad.yaml")),
+        tested(include_str!("../tests/testing/C352/good.yaml"));
+    TestFixtureWithoutKey = "C353", Error, "test-fixture-without-key",
+        "a fixture record lacks its source's key field, so the reader would skip it",
+        tested(include_str!("../tests/testing/C353/bad.yaml")),
+        tested(include_str!("../tests/testing/C353/good.yaml"));
+    TestUnknownCode = "C354", Error, "test-unknown-code",
+        "`data_problems` lists something that is not a diagnostic code",
+        tested(include_str!("../tests/testing/C354/bad.yaml")),
+        tested(include_str!("../tests/testing/C354/good.yaml"));
+    TestChecksNothing = "C355", Warning, "test-checks-nothing",
+        "a test, or the expectation for one person, checks nothing, so it always passes",
+        tested(include_str!("../tests/testing/C355/bad.yaml")),
+        tested(include_str!("../tests/testing/C355/good.yaml"));
+    TestRuleSubject = "C356", Error, "test-rule-subject",
+        "a rule test does not name exactly one rule (`group`, `access_package` or `rule`), or names a group or package without a rule",
+        tested(include_str!("../tests/testing/C356/bad.yaml")),
+        tested(include_str!("../tests/testing/C356/good.yaml"));
+    TestConflictPair = "C357", Error, "test-conflict-pair",
+        "an expected separation-of-duties conflict is not a pair of two names",
+        tested(include_str!("../tests/testing/C357/bad.yaml")),
+        tested(include_str!("../tests/testing/C357/good.yaml"));
+    TestContradiction = "C358", Error, "test-contradiction",
+        "an expectation contradicts itself: in and not in the same group or package, or attributes of an account expected absent",
+        tested(include_str!("../tests/testing/C358/bad.yaml")),
+        tested(include_str!("../tests/testing/C358/good.yaml"));
+
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",
         "objects depend on each other in a cycle, so none of them can be computed first",
@@ -857,6 +918,7 @@ fn example_kind(ex: &Example) -> (&'static str, &'static str) {
         Lang::Rule => ("roster rule", "rule"),
         Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
         Lang::Eval => ("roster eval", "policy set with data"),
+        Lang::Test => ("roster test", "policy set with test files"),
         Lang::Data => ("", "data file"),
         Lang::Actual => ("", "actual-state export"),
         Lang::Plan => ("roster plan", "policy set with data and exports"),
@@ -935,7 +997,7 @@ fn explain_with(info: &CodeInfo, examples: bool) -> String {
             Lang::Actual => {
                 let _ = writeln!(out, "\nread with `{}`", ex.input);
             }
-            Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan => {
+            Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan | Lang::Test => {
                 if ex.input != "{}" {
                     let _ = writeln!(out, "\nwith the limits lowered to `{}`", ex.input);
                 }
@@ -1033,7 +1095,10 @@ pub fn markdown() -> String {
                 }
                 continue;
             }
-            if matches!(ex.lang, Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan) {
+            if matches!(
+                ex.lang,
+                Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Test | Lang::Plan
+            ) {
                 let _ = writeln!(out, "{title} ({lang}):\n\n```yaml\n{}```\n", ex.text);
                 if ex.input != "{}" {
                     let _ = writeln!(
@@ -1138,6 +1203,21 @@ mod tests {
                     codes = state.issues.iter().map(|i| i.code).collect();
                 }
                 let _ = std::fs::remove_dir_all(&dir);
+                codes
+            }
+            Lang::Test => {
+                let dir = example_dir(ex.text);
+                let suite =
+                    crate::testing::run(&dir, &crate::policy::load::LoadOptions::default(), None)
+                        .unwrap();
+                let _ = std::fs::remove_dir_all(&dir);
+                let mut codes: Vec<Code> = suite.diagnostics.iter().map(|d| d.code).collect();
+                for o in &suite.outcomes {
+                    if o.error.is_some() {
+                        codes.push(Code::TestCouldNotRun);
+                    }
+                    codes.extend(o.failures.iter().map(|_| Code::TestFailed));
+                }
                 codes
             }
             Lang::Plan => {

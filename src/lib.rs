@@ -7,7 +7,7 @@
 //! dictionary-encoded [`column`]s, and what directories and applications actually hold by
 //! [`actual`]; the desired state is computed by [`eval`] and compared with the actual state by [`plan`]; [`render`] formats diagnostics;
 //! [`generate`] writes synthetic organisations; [`files`] keeps what is read and written inside
-//! its bounds. Diagnostics ([`diagnostics`]) carry stable codes from one registry
+//! its bounds; [`testing`] runs the tests that live in a policy set. Diagnostics ([`diagnostics`]) carry stable codes from one registry
 //! ([`codes`]). The `roster` binary is a thin layer over it ([`cli`]).
 
 pub mod actual;
@@ -28,5 +28,6 @@ pub mod policy;
 pub mod render;
 pub mod rule;
 pub mod syntax;
+pub mod testing;
 pub mod value;
 pub mod yaml;

@@ -352,10 +352,9 @@ fn the_man_page() {
     }
 }
 
-/// The example workflow is valid YAML with the three jobs, and every `roster lint` and `roster
-/// diff` command in it runs as written on the bundled example (`diff` against the commit of a
-/// fresh repository instead of the pull request's base; `test` is checked by its own command's
-/// tests).
+/// The example workflow is valid YAML with the three jobs, and every `roster lint`, `test` and
+/// `diff` command in it runs as written on the bundled example (`diff` against the commit of a
+/// fresh repository instead of the pull request's base).
 #[test]
 fn the_example_workflow_runs_as_written() {
     let text = std::fs::read_to_string(here().join("examples/ci/github-actions.yml")).unwrap();
@@ -431,7 +430,10 @@ fn the_example_workflow_runs_as_written() {
         );
     }
     let _ = std::fs::remove_dir_all(&repo);
-    for command in commands.iter().filter(|c| c.starts_with("roster lint ")) {
+    for command in commands
+        .iter()
+        .filter(|c| c.starts_with("roster lint ") || c.starts_with("roster test "))
+    {
         // The arguments up to a redirection.
         let args: Vec<&str> = command
             .split_whitespace()

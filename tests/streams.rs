@@ -44,6 +44,19 @@ fn fixture() -> PathBuf {
     )
     .unwrap();
     std::fs::write(dir.join("input.json"), r#"{"givenName": "John"}"#).unwrap();
+    // The same policy set with a test file: one test passes, one fails (exit 1).
+    std::fs::create_dir_all(dir.join("tested")).unwrap();
+    std::fs::copy(
+        dir.join("policies/policy.yaml"),
+        dir.join("tested/policy.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tested/a.test.yaml"),
+        "as_of: 2026-01-15\ntests:\n  sales:\n    people:\n      ann:\n        hr: {id: \"1\", dept: Sales, hired: 2020-01-01}\n    expect:\n      ann: {in_groups: [sales]}\n  \
+         wrong:\n    people:\n      bo:\n        hr: {id: \"2\", dept: Finance, hired: 2020-01-01}\n    expect:\n      bo: {in_groups: [sales]}\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -107,6 +120,15 @@ fn cases(dir: &Path) -> Vec<Case> {
         ),
         case(&["graph", &d("bad")], 1, true, true),
         case(&["graph", &policies, "--impact", "nothing"], 1, false, true),
+        case(&["test", &d("tested")], 1, true, false),
+        case(&["test", &d("tested"), "--format", "junit"], 1, true, false),
+        case(
+            &["test", &d("tested"), "--format", "json", "--coverage"],
+            1,
+            true,
+            false,
+        ),
+        case(&["test", &policies], 2, false, true),
         case(&["schema"], 0, true, false),
         case(&["codes"], 0, true, false),
         case(&["codes", "--markdown"], 0, true, false),

@@ -15,6 +15,7 @@ pub mod output;
 mod plan;
 mod rule;
 pub mod schema;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -75,6 +76,8 @@ enum Command {
     Generate(generate::Args),
     /// Check a policy set: errors, warnings, and why.
     Lint(lint::Args),
+    /// Run the tests of a policy set (`*.test.yaml`): fixtures, expectations, coverage.
+    Test(test::Args),
     /// Print the dependency graph of a policy set, or what a node affects.
     Graph(graph::Args),
     /// Write the JSON Schemas of policy files.
@@ -144,6 +147,7 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Explain(args) => explain::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Codes(args) => codes::run(&args),

@@ -8,8 +8,9 @@ use super::io::cannot_run;
 /// Arguments of `roster schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`) or
-    /// `plan` (the JSON of `plan`).
+    /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
+    /// `plan` (the JSON of `plan`), `diff` (the JSON of `diff`) or `test` (test files,
+    /// `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -29,6 +30,9 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let plan = schemars::schema_for!(crate::plan::Plan);
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
+    let test = schemars::schema_for!(crate::testing::raw::TestFile);
+    let mut test_text = serde_json::to_string_pretty(&test).unwrap_or_default();
+    test_text.push('\n');
     let diff = schemars::schema_for!(crate::diff::Diff);
     let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
     diff_text.push('\n');
@@ -36,6 +40,7 @@ pub fn schemas() -> Vec<(&'static str, String)> {
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
         ("plan.schema.json", plan_text),
+        ("test.schema.json", test_text),
         ("diff.schema.json", diff_text),
     ]
 }

@@ -27,9 +27,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     Ok(out.stdout)
 }
 
+/// A policy file, as the loader reads them: `*.yaml`/`*.yml`, not hidden, and not a test
+/// file (`*.test.yaml`, read by `roster test` only).
 fn is_policy_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        && !crate::policy::load::is_test_name(&lower)
         && !Path::new(name)
             .file_name()
             .is_some_and(|f| f.to_string_lossy().starts_with('.'))

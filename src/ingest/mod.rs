@@ -442,6 +442,38 @@ pub fn read_rows(
     (dataset, issues)
 }
 
+/// Reads a source from bytes held in memory, as [`read`] reads its file: typed, keyless
+/// records dropped, duplicate keys resolved by the source's `duplicates`. `file` is the name
+/// issues give the data. `roster test` reads its fixtures so ([`crate::testing`]).
+pub fn read_in_memory(
+    name: &str,
+    source: &raw::Source,
+    bytes: &[u8],
+    file: &str,
+) -> (Option<Dataset>, Vec<DataIssue>) {
+    let mut issues = Vec::new();
+    let Some(mut dataset) = read_bytes(name, source, bytes, file, &mut issues) else {
+        return (None, issues);
+    };
+    let policy = source
+        .duplicates
+        .as_ref()
+        .map_or(Duplicates::Refuse, |d| d.value);
+    let modified = source
+        .modified_field
+        .as_ref()
+        .map(|m| m.value.as_str())
+        .filter(|m| !m.is_empty());
+    resolve_duplicates(
+        &mut dataset,
+        policy,
+        modified,
+        (file, &source.key.value),
+        &mut issues,
+    );
+    (Some(dataset), issues)
+}
+
 /// Reads a source from the file's bytes: the testable core of [`read_rows`].
 pub fn read_bytes(
     name: &str,

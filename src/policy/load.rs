@@ -36,6 +36,9 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// What the policy set may read: the root and the largest data file.
     pub access: Access,
+    /// The test files found below the directory (`*.test.yaml`, `*.test.yml`), in sorted
+    /// order: not policy files, read by [`crate::testing`].
+    pub test_files: Vec<PathBuf>,
 }
 
 /// Why a policy set could not be loaded at all (exit status 2).
@@ -93,10 +96,15 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError>
         root: &root,
         visited: HashSet::new(),
         found: Vec::new(),
+        tests: Vec::new(),
         refused: Vec::new(),
     };
     if dir.is_file() {
-        walker.found.push(dir.to_path_buf());
+        if is_test_name(&dir.file_name().unwrap_or_default().to_string_lossy()) {
+            walker.tests.push(dir.to_path_buf());
+        } else {
+            walker.found.push(dir.to_path_buf());
+        }
     } else if dir.is_dir() {
         if let Ok(canonical) = std::fs::canonicalize(dir) {
             walker.visited.insert(canonical);
@@ -109,16 +117,21 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError>
         )));
     }
     let Walker {
-        mut found, refused, ..
+        mut found,
+        mut tests,
+        refused,
+        ..
     } = walker;
     found.sort();
     let mut seen = HashSet::new();
     found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    if found.len() > MAX_FILES {
+    tests.sort();
+    tests.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    if found.len() + tests.len() > MAX_FILES {
         return Err(LoadError(format!(
             "`{}` holds {} policy files, over the limit of {MAX_FILES}",
             dir.display(),
-            found.len()
+            found.len() + tests.len()
         )));
     }
     let mut loaded = Loaded {
@@ -126,6 +139,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, LoadError>
             root: Some(root.clone()),
             max_data_bytes: options.max_data_bytes,
         },
+        test_files: tests,
         ..Loaded::default()
     };
     for (path, why) in &refused {
@@ -273,10 +287,18 @@ impl Loaded {
     }
 }
 
-/// Whether a file name is a policy file's: `*.yaml` or `*.yml`, any case.
+/// Whether a file name is a policy file's: `*.yaml` or `*.yml`, any case (test files
+/// included: [`is_test_name`] tells them apart).
 fn is_policy_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+/// Whether a file name is a test file's: `*.test.yaml` or `*.test.yml`, any case. Test files
+/// live in the policy set but are not policy files (`docs/testing.md`).
+pub fn is_test_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".test.yaml") || lower.ends_with(".test.yml")
 }
 
 struct Walker<'a> {
@@ -284,11 +306,22 @@ struct Walker<'a> {
     /// Canonical directories already read (loop protection).
     visited: HashSet<PathBuf>,
     found: Vec<PathBuf>,
+    /// Test files found.
+    tests: Vec<PathBuf>,
     /// Paths refused, and why.
     refused: Vec<(PathBuf, String)>,
 }
 
 impl Walker<'_> {
+    /// A regular file with a policy file's name: a policy file or a test file.
+    fn push(&mut self, path: PathBuf, name: &str) {
+        if is_test_name(name) {
+            self.tests.push(path);
+        } else {
+            self.found.push(path);
+        }
+    }
+
     fn collect(&mut self, dir: &Path, depth: usize) -> Result<(), LoadError> {
         if depth > 32 {
             return Err(LoadError(format!(
@@ -321,13 +354,13 @@ impl Walker<'_> {
                 }
             } else if is_policy_name(&name) {
                 if kind.is_file() {
-                    self.found.push(path);
+                    self.push(path, &name);
                 } else {
                     let what = files::Refusal::NotRegular(files::kind_of(kind));
                     self.refused.push((path, what.to_string()));
                 }
             }
-            if self.found.len() > MAX_FILES {
+            if self.found.len() + self.tests.len() > MAX_FILES {
                 return Ok(());
             }
         }
@@ -367,7 +400,7 @@ impl Walker<'_> {
             }
         } else if is_policy_name(name) {
             if meta.is_file() {
-                self.found.push(path.to_path_buf());
+                self.push(path.to_path_buf(), name);
             } else {
                 let what = files::Refusal::NotRegular(files::kind_of(meta.file_type()));
                 self.refused.push((path.to_path_buf(), what.to_string()));

@@ -38,11 +38,13 @@ pub fn check(dir: &Path) -> Result<Checked, load::LoadError> {
 
 /// Loads (with `options`), checks and lints the policy set at `dir`.
 pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, load::LoadError> {
-    let loaded = load::load_with(dir, options)?;
+    let mut loaded = load::load_with(dir, options)?;
     let mut diagnostics = loaded.diagnostics.clone();
     let policy = compile::compile(&loaded, &mut diagnostics);
     lint::run(&loaded, &policy, &mut diagnostics);
     suppress_follow_on(&loaded, &mut diagnostics);
+    // The test files (`*.test.yaml`) must still fit the policy set.
+    diagnostics.extend(crate::testing::lint(&mut loaded, &policy));
     // With errors, the lint rules that need resolved references did not run: a suppression of
     // their findings is not called unused then.
     let complete = !diagnostics.iter().any(Diagnostic::is_error);
