@@ -11,6 +11,9 @@
 
 use crate::diagnostics::Severity;
 
+mod explain;
+pub use explain::{explanation, stage};
+
 /// Which language an example is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -838,6 +841,28 @@ codes! {
         "the primary source (the one identities take their key from) is declared `optional: true`, so an empty export would change or remove every identity instead of stopping `eval`",
         policy(include_str!("../tests/lint/L040/bad.yaml")),
         policy(include_str!("../tests/lint/L040/good.yaml"));
+
+    // ---- L065-L069: inline suppressions (`# roster: allow CODE -- reason`) ----
+    SuppressionWithoutReason = "L065", Warning, "suppression-without-reason",
+        "a suppression comment gives no reason after `--`; it applies, but a reviewer cannot tell why the finding does not matter",
+        policy(include_str!("../tests/lint/L065/bad.yaml")),
+        policy(include_str!("../tests/lint/L065/good.yaml"));
+    SuppressionUnknownCode = "L066", Warning, "suppression-unknown-code",
+        "a suppression comment names a code that does not exist, so it suppresses nothing",
+        policy(include_str!("../tests/lint/L066/bad.yaml")),
+        policy(include_str!("../tests/lint/L066/good.yaml"));
+    SuppressionNotAllowed = "L067", Warning, "suppression-not-allowed",
+        "a suppression comment names a code that cannot be suppressed: only lint findings can, and not `L030` or the findings about suppressions",
+        policy(include_str!("../tests/lint/L067/bad.yaml")),
+        policy(include_str!("../tests/lint/L067/good.yaml"));
+    UnusedSuppression = "L068", Warning, "unused-suppression",
+        "a suppression comment covers no finding of the code it names",
+        policy(include_str!("../tests/lint/L068/bad.yaml")),
+        policy(include_str!("../tests/lint/L068/good.yaml"));
+    MalformedDirective = "L069", Warning, "malformed-directive",
+        "a comment starting with `roster:` is not a directive Roster knows (`allow`, `allow-file`) or names no code",
+        policy(include_str!("../tests/lint/L069/bad.yaml")),
+        policy(include_str!("../tests/lint/L069/good.yaml"));
 }
 
 impl Code {
@@ -858,6 +883,146 @@ impl Code {
     pub fn info(self) -> Option<&'static CodeInfo> {
         ALL.iter().find(|i| i.code == self)
     }
+}
+
+/// The registry entry of a code written by a person: `C201`, `c201`, or its name
+/// (`unknown-property`). `Err` carries the nearest code or name, for a did-you-mean.
+pub fn find(query: &str) -> Result<&'static CodeInfo, Option<&'static str>> {
+    let q = query.trim();
+    if let Some(info) = ALL
+        .iter()
+        .find(|i| i.code.as_str().eq_ignore_ascii_case(q) || i.name.eq_ignore_ascii_case(q))
+    {
+        return Ok(info);
+    }
+    let looks_like_code = q.len() <= 5
+        && q.starts_with(|c: char| c.is_ascii_alphabetic())
+        && q.contains(|c: char| c.is_ascii_digit());
+    let near = if looks_like_code {
+        crate::diagnostics::did_you_mean(q, ALL.iter().map(|i| i.code.as_str()))
+    } else {
+        crate::diagnostics::did_you_mean(q, ALL.iter().map(|i| i.name))
+    };
+    Err(near)
+}
+
+/// Whether a finding with this code can be suppressed with `# roster: allow CODE -- reason`.
+pub fn is_suppressible(code: Code) -> bool {
+    crate::policy::suppress::is_suppressible(code)
+}
+
+/// The language of an example and the command that checks it, for people.
+fn example_kind(ex: &Example) -> (&'static str, &'static str) {
+    match ex.lang {
+        Lang::Expr => ("roster expr", "expression"),
+        Lang::Rule => ("roster rule", "rule"),
+        Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
+        Lang::Eval => ("roster eval", "policy set with data"),
+        Lang::Test => ("roster test", "policy set with test files"),
+        Lang::Data => ("", "data file"),
+        Lang::Actual => ("", "actual-state export"),
+        Lang::Plan => ("roster plan", "policy set with data and exports"),
+    }
+}
+
+/// One code's documentation as plain text, for `roster codes CODE`: summary, explanation,
+/// stage, whether it can be suppressed, the bad and the good example, and where the reference
+/// is. Only the registry's own text is printed.
+pub fn explain_text(info: &CodeInfo) -> String {
+    explain_with(info, true)
+}
+
+/// [`explain_text`] for SARIF's rule `help`: the examples only when they are short (an
+/// expression or a rule); a whole policy set is left to the reference page.
+pub fn explain_brief(info: &CodeInfo) -> String {
+    let short = info.bad.text.len() + info.good.text.len() <= 400
+        && matches!(info.bad.lang, Lang::Expr | Lang::Rule);
+    explain_with(info, short)
+}
+
+fn explain_with(info: &CodeInfo, examples: bool) -> String {
+    use std::fmt::Write as _;
+    let code = info.code.as_str();
+    let sev = match info.code.severity() {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = format!("{code}: {} ({sev})\n\n{}\n\n", info.name, info.summary);
+    if let Some(text) = explanation(info.code) {
+        let _ = write!(out, "{text}\n\n");
+    }
+    let _ = writeln!(out, "stage: {}", stage(info.code));
+    if is_suppressible(info.code) {
+        let _ = writeln!(
+            out,
+            "suppressible: yes, with a reason, in the policy file: `# roster: allow {code} -- reason` above the node (or `allow-file` for the whole file)"
+        );
+    } else {
+        let _ = writeln!(out, "suppressible: no");
+    }
+    let shown: &[(&str, &Example)] = if examples {
+        &[("bad", &info.bad), ("good", &info.good)]
+    } else {
+        &[]
+    };
+    for &(title, ex) in shown {
+        let (cmd, lang) = example_kind(ex);
+        let how = if cmd.is_empty() {
+            String::new()
+        } else {
+            format!(", `{cmd}`")
+        };
+        let _ = write!(out, "\n{title} ({lang}{how}):\n\n");
+        for line in ex.text.trim_end_matches('\n').split('\n') {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        match ex.lang {
+            Lang::Data => {
+                let _ = write!(out, "\nread as the source\n\n");
+                for line in ex.input.trim_end_matches('\n').split('\n') {
+                    let _ = writeln!(out, "    {line}");
+                }
+                if ex.existing != "[]" {
+                    let _ = writeln!(
+                        out,
+                        "\nwith manager references in the field `{}`",
+                        ex.existing.trim_matches('"')
+                    );
+                }
+            }
+            Lang::Actual => {
+                let _ = writeln!(out, "\nread with `{}`", ex.input);
+            }
+            Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan | Lang::Test => {
+                if ex.input != "{}" {
+                    let _ = writeln!(out, "\nwith the limits lowered to `{}`", ex.input);
+                }
+            }
+            Lang::Expr | Lang::Rule => {
+                if ex.input != "{}" {
+                    let _ = writeln!(out, "\nwith `--input` `{}`", ex.input);
+                }
+                if ex.existing != "[]" {
+                    let _ = writeln!(out, "and `--existing` `{}`", ex.existing);
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: docs/diagnostics.md#{}",
+        if examples {
+            "reference"
+        } else {
+            "reference, with a bad and a good example"
+        },
+        code.to_lowercase()
+    );
+    out
 }
 
 /// The Markdown reference page for every code (`docs/diagnostics.md`).
@@ -893,17 +1058,18 @@ pub fn markdown() -> String {
             info.name,
             info.summary
         );
+        if let Some(text) = explanation(info.code) {
+            let _ = write!(out, "{text}\n\n");
+        }
+        if is_suppressible(info.code) {
+            let _ = write!(
+                out,
+                "Can be suppressed with a reason: `# roster: allow {} -- reason`.\n\n",
+                info.code.as_str()
+            );
+        }
         for (title, ex) in [("Bad", &info.bad), ("Good", &info.good)] {
-            let (cmd, lang) = match ex.lang {
-                Lang::Expr => ("roster expr", "expression"),
-                Lang::Rule => ("roster rule", "rule"),
-                Lang::Yaml | Lang::Policy => ("roster lint", "policy file (YAML)"),
-                Lang::Eval => ("roster eval", "policy set with data"),
-                Lang::Test => ("roster test", "policy set with test files"),
-                Lang::Data => ("", "data file"),
-                Lang::Actual => ("", "actual-state export"),
-                Lang::Plan => ("roster plan", "policy set with data and exports"),
-            };
+            let (cmd, lang) = example_kind(ex);
             if ex.lang == Lang::Actual {
                 let _ = writeln!(
                     out,

@@ -357,10 +357,21 @@ impl Diagnostic {
     /// file names, the source line, labels, help) is clipped and made terminal-safe
     /// ([`crate::escape`]): it cannot start a line, move the cursor or colour the log.
     pub fn render(&self, sources: &impl Sources) -> String {
+        self.render_styled(sources, Style::PLAIN)
+    }
+
+    /// [`Diagnostic::render`] with ANSI colours when `style` asks for them: only Roster's own
+    /// structure (the header, the location arrow, the gutter, the carets, `help`) is coloured;
+    /// user text is escaped exactly as without colour.
+    pub fn render_styled(&self, sources: &impl Sources, style: Style) -> String {
         let mut out = String::new();
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+        };
+        let sev_colour = match self.severity {
+            Severity::Error => Style::RED,
+            Severity::Warning => Style::YELLOW,
         };
         let source = sources.source(self.file);
         let start = source.line_col(self.span.start);
@@ -377,25 +388,32 @@ impl Diagnostic {
         let pad = " ".repeat(width);
         let _ = writeln!(
             out,
-            "{sev}[{}]: {}",
-            self.code.as_str(),
-            human_text(&self.message)
+            "{}{} {}",
+            style.paint(sev_colour, &format!("{sev}[{}]", self.code.as_str())),
+            style.paint(Style::BOLD, ":"),
+            style.paint(Style::BOLD, &human_text(&self.message))
         );
         let _ = writeln!(
             out,
-            "{pad}--> {}:{}:{}",
+            "{pad}{} {}:{}:{}",
+            style.paint(Style::BLUE, "-->"),
             terminal(source.name),
             start.line,
             start.column
         );
-        render_snippet(&mut out, &source, self.span, "", width);
+        let paint = Paint {
+            style,
+            marker: sev_colour,
+        };
+        render_snippet(&mut out, &source, self.span, "", width, paint);
         for label in &self.labels {
             let src = sources.source(label.file);
             if label.file != self.file {
                 let at = src.line_col(label.span.start);
                 let _ = writeln!(
                     out,
-                    "{pad}::: {}:{}:{}",
+                    "{pad}{} {}:{}:{}",
+                    style.paint(Style::BLUE, ":::"),
                     terminal(src.name),
                     at.line,
                     at.column
@@ -407,13 +425,99 @@ impl Diagnostic {
                 label.span,
                 &human_text(&label.message),
                 width,
+                Paint {
+                    style,
+                    marker: Style::BLUE,
+                },
             );
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {}", human_text(help));
+            let _ = writeln!(
+                out,
+                "{pad} {} {}",
+                style.paint(Style::BLUE, "="),
+                style.paint(Style::BOLD, "help:") + " " + &human_text(help)
+            );
         }
         out
     }
+}
+
+/// Whether human output is coloured, with ANSI escape sequences. Colour is decided once per
+/// run ([`Style::decide`]) and only ever wraps Roster's own text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Write colours.
+    pub colour: bool,
+}
+
+impl Style {
+    /// No colour.
+    pub const PLAIN: Style = Style { colour: false };
+    /// Colour.
+    pub const COLOUR: Style = Style { colour: true };
+    /// Bold red: errors.
+    pub const RED: &str = "1;31";
+    /// Bold yellow: warnings.
+    pub const YELLOW: &str = "1;33";
+    /// Bold blue: locations and gutters.
+    pub const BLUE: &str = "1;34";
+    /// Bold.
+    pub const BOLD: &str = "1";
+
+    /// Decides colour for one output stream: `--color always` and `never` win; under `auto`,
+    /// a non-empty `NO_COLOR` turns colour off (<https://no-color.org>), a `CLICOLOR_FORCE`
+    /// other than `0` turns it on even when the stream is not a terminal, and otherwise colour
+    /// is used on a terminal only.
+    pub fn decide(
+        choice: ColourChoice,
+        is_terminal: bool,
+        no_color: Option<&std::ffi::OsStr>,
+        clicolor_force: Option<&std::ffi::OsStr>,
+    ) -> Style {
+        let colour = match choice {
+            ColourChoice::Always => true,
+            ColourChoice::Never => false,
+            ColourChoice::Auto => {
+                if no_color.is_some_and(|v| !v.is_empty()) {
+                    false
+                } else if clicolor_force.is_some_and(|v| !v.is_empty() && v != "0") {
+                    true
+                } else {
+                    is_terminal
+                }
+            }
+        };
+        Style { colour }
+    }
+
+    /// `text` wrapped in the SGR sequence `sgr` (and a reset), or `text` itself without colour.
+    pub fn paint(self, sgr: &str, text: &str) -> String {
+        if self.colour && !text.is_empty() {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// `--color`: when human output is coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourChoice {
+    /// On a terminal, unless `NO_COLOR` is set (or always when `CLICOLOR_FORCE` is).
+    #[default]
+    Auto,
+    /// Always, even into a file or a pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How a snippet is coloured: the style and the colour of its carets.
+#[derive(Debug, Clone, Copy)]
+struct Paint {
+    style: Style,
+    marker: &'static str,
 }
 
 /// A message for people: values clipped, then terminal-safe.
@@ -426,7 +530,14 @@ fn human_text(message: &str) -> String {
 const SNIPPET_CHARS: usize = 120;
 const SNIPPET_BEFORE: usize = 40;
 
-fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str, width: usize) {
+fn render_snippet(
+    out: &mut String,
+    source: &Source<'_>,
+    span: Span,
+    note: &str,
+    width: usize,
+    paint: Paint,
+) {
     let start = source.line_col(span.start);
     let end = source.line_col(span.end);
     let chars: Vec<char> = source.line_text(start.line).chars().collect();
@@ -482,13 +593,19 @@ fn render_snippet(out: &mut String, source: &Source<'_>, span: Span, note: &str,
         indent.extend(std::iter::repeat_n(' ', col.saturating_sub(chars.len())));
         marker_width += (col + marked).saturating_sub(chars.len().max(col));
     }
-    let marker = "^".repeat(marker_width.max(1));
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{gutter} | {text}");
+    let style = paint.style;
+    let marker = style.paint(paint.marker, &"^".repeat(marker_width.max(1)));
+    let bar = style.paint(Style::BLUE, "|");
+    let _ = writeln!(out, "{pad} {bar}");
+    let _ = writeln!(out, "{} {bar} {text}", style.paint(Style::BLUE, &gutter));
     if note.is_empty() {
-        let _ = writeln!(out, "{pad} | {indent}{marker}");
+        let _ = writeln!(out, "{pad} {bar} {indent}{marker}");
     } else {
-        let _ = writeln!(out, "{pad} | {indent}{marker} {note}");
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {indent}{marker} {}",
+            style.paint(paint.marker, note)
+        );
     }
 }
 
@@ -583,6 +700,34 @@ mod tests {
                 text: "abc"
             })
             .contains("  |    ^\n")
+        );
+    }
+
+    #[test]
+    fn colour_on_a_terminal_unless_no_color() {
+        use std::ffi::OsStr;
+        let auto = |tty, no: Option<&str>, force: Option<&str>| {
+            Style::decide(
+                ColourChoice::Auto,
+                tty,
+                no.map(OsStr::new),
+                force.map(OsStr::new),
+            )
+            .colour
+        };
+        assert!(auto(true, None, None));
+        assert!(!auto(false, None, None));
+        assert!(!auto(true, Some("1"), None));
+        assert!(auto(true, Some(""), None));
+        assert!(auto(false, None, Some("1")));
+        assert!(!auto(false, None, Some("0")));
+        assert!(!auto(true, Some("1"), Some("1")));
+        assert!(Style::decide(ColourChoice::Always, false, Some(OsStr::new("1")), None).colour);
+        assert!(!Style::decide(ColourChoice::Never, true, None, Some(OsStr::new("1"))).colour);
+        assert_eq!(Style::PLAIN.paint(Style::RED, "x"), "x");
+        assert_eq!(
+            Style::COLOUR.paint(Style::RED, "x"),
+            "\u{1b}[1;31mx\u{1b}[0m"
         );
     }
 

@@ -6,19 +6,56 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::codes;
-use crate::diagnostics::{Diagnostic, Severity, Sources};
+use crate::diagnostics::{Diagnostic, Severity, Sources, Style};
 use crate::escape;
+use crate::policy::suppress::Suppressed;
 
 /// Every diagnostic for people, followed by a summary line.
 pub fn human(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
+    lint_human(diagnostics, &[], sources, Style::PLAIN)
+}
+
+/// [`human`] for `roster lint`: coloured when `style` says so, and the summary line counts the
+/// findings suppressed in source by code (`no problems, 2 suppressed (L004 x2)`); they are not
+/// shown one by one (`--format json` or `sarif` lists them with their reasons).
+pub fn lint_human(
+    diagnostics: &[Diagnostic],
+    suppressed: &[Suppressed],
+    sources: &impl Sources,
+    style: Style,
+) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&d.render(sources));
+        out.push_str(&d.render_styled(sources, style));
         out.push('\n');
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    let _ = writeln!(out, "{}", summary(errors, warnings));
+    let line = summary(errors, warnings);
+    let line = match (errors, warnings) {
+        (0, 0) => line,
+        (0, _) => style.paint(Style::YELLOW, &line),
+        _ => style.paint(Style::RED, &line),
+    };
+    out.push_str(&line);
+    if !suppressed.is_empty() {
+        let mut by_code: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
+        for s in suppressed {
+            *by_code.entry(s.diagnostic.code.as_str()).or_default() += 1;
+        }
+        let list: Vec<String> = by_code
+            .iter()
+            .map(|(code, n)| format!("{code} x{n}"))
+            .collect();
+        let _ = write!(
+            out,
+            ", {} suppressed ({})",
+            suppressed.len(),
+            list.join(", ")
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -35,35 +72,126 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 
 /// A JSON array of diagnostic objects (the fields DESIGN.md lists).
 pub fn json(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
-    let items: Vec<_> = diagnostics.iter().map(|d| d.to_json(sources)).collect();
+    lint_json(diagnostics, &[], sources)
+}
+
+/// [`json`] for `roster lint`: the findings suppressed in source follow the others, each with
+/// a `suppressed` object: the `reason` written after `--` (empty when none was) and the
+/// `line` and `column` of the suppression comment. Consumers that count problems skip the
+/// objects that have it.
+pub fn lint_json(
+    diagnostics: &[Diagnostic],
+    suppressed: &[Suppressed],
+    sources: &impl Sources,
+) -> String {
+    let mut items: Vec<serde_json::Value> = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        items.push(serde_json::to_value(d.to_json(sources)).unwrap_or_default());
+    }
+    for s in suppressed {
+        let mut item = serde_json::to_value(s.diagnostic.to_json(sources)).unwrap_or_default();
+        let at = sources
+            .source(s.diagnostic.file)
+            .line_col(s.directive.start);
+        if let Some(object) = item.as_object_mut() {
+            object.insert(
+                "suppressed".to_string(),
+                json!({
+                    "reason": escape::clip_message(&s.reason),
+                    "line": at.line,
+                    "column": at.column,
+                }),
+            );
+        }
+        items.push(item);
+    }
     let mut s = escape::json_pretty(&items);
     s.push('\n');
     s
+}
+
+/// Where the documentation of each code is, for SARIF's `helpUri`: `--docs-url` on `roster
+/// lint`, else the `ROSTER_DOCS_URL` environment variable, else the `repository` of Roster's
+/// `Cargo.toml` with `/blob/main/docs/diagnostics.md`, else nothing (the rules still carry
+/// their whole documentation in `help`). The code's anchor (`#c201`) is appended.
+pub fn docs_url(flag: Option<&str>) -> Option<String> {
+    if let Some(url) = flag.filter(|u| !u.is_empty()) {
+        return Some(url.to_string());
+    }
+    if let Some(url) = std::env::var("ROSTER_DOCS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        return Some(url);
+    }
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    (!repository.is_empty()).then(|| {
+        format!(
+            "{}/blob/main/docs/diagnostics.md",
+            repository.trim_end_matches('/')
+        )
+    })
 }
 
 /// SARIF 2.1.0, one run, with a rule per code used and a result per diagnostic. Paths are as
 /// given (relative to the working directory), which is what GitHub code scanning expects when
 /// run from the repository root.
 pub fn sarif(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
-    let mut used: Vec<codes::Code> = diagnostics.iter().map(|d| d.code).collect();
+    lint_sarif(diagnostics, &[], sources, None)
+}
+
+/// [`sarif`] for `roster lint`: every rule carries its full description and its whole
+/// documentation (`help`, text and Markdown: explanation and the bad and good examples), and
+/// `helpUri` when `docs` is known ([`docs_url`]); the findings suppressed in source are results
+/// with an `inSource` suppression and its justification, as SARIF 2.1.0 §3.35 describes.
+pub fn lint_sarif(
+    diagnostics: &[Diagnostic],
+    suppressed: &[Suppressed],
+    sources: &impl Sources,
+    docs: Option<&str>,
+) -> String {
+    let mut used: Vec<codes::Code> = diagnostics
+        .iter()
+        .chain(suppressed.iter().map(|s| &s.diagnostic))
+        .map(|d| d.code)
+        .collect();
     used.sort();
     used.dedup();
     let rules: Vec<_> = used
         .iter()
         .map(|code| {
             let info = code.info();
-            json!({
+            let summary = info.map_or("", |i| i.summary);
+            let full = match codes::explanation(*code) {
+                Some(text) => format!("{summary}. {text}"),
+                None => format!("{summary} — {}", codes::stage(*code)),
+            };
+            let help = info.map(codes::explain_brief).unwrap_or_default();
+            let mut rule = json!({
                 "id": code.as_str(),
                 "name": info.map_or("", |i| i.name),
-                "shortDescription": { "text": info.map_or("", |i| i.summary) },
-                "fullDescription": { "text": format!("see docs/diagnostics.md#{}", code.as_str().to_lowercase()) },
+                "shortDescription": { "text": summary },
+                "fullDescription": { "text": full },
+                "help": {
+                    "text": help,
+                    "markdown": format!("```text\n{}```\n", help),
+                },
                 "defaultConfiguration": { "level": level(code.severity()) },
-            })
+            });
+            if let (Some(base), Some(object)) = (docs, rule.as_object_mut()) {
+                object.insert(
+                    "helpUri".to_string(),
+                    json!(format!("{base}#{}", code.as_str().to_lowercase())),
+                );
+            }
+            rule
         })
         .collect();
-    let results: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
+    let active = diagnostics.iter().map(|d| (d, None));
+    let quiet = suppressed.iter().map(|s| (&s.diagnostic, Some(s)));
+    let results: Vec<_> = active
+        .chain(quiet)
+        .map(|(d, suppression)| {
             let j = d.to_json(sources);
             let rule_index = used.iter().position(|c| *c == d.code).unwrap_or(0);
             let mut message = j.message.clone();
@@ -71,7 +199,7 @@ pub fn sarif(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
                 message.push_str("\nhelp: ");
                 message.push_str(help);
             }
-            json!({
+            let mut result = json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": rule_index,
                 "level": level(d.severity),
@@ -95,7 +223,32 @@ pub fn sarif(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
                         "region": { "startLine": l.line, "startColumn": l.column, "endLine": l.end_line, "endColumn": l.end_column }
                     }
                 })).collect::<Vec<_>>(),
-            })
+            });
+            if let (Some(s), Some(object)) = (suppression, result.as_object_mut()) {
+                let source = sources.source(d.file);
+                let from = source.line_col(s.directive.start);
+                let to = source.line_col(s.directive.end);
+                object.insert(
+                    "suppressions".to_string(),
+                    json!([{
+                        "kind": "inSource",
+                        "status": "accepted",
+                        "justification": escape::clip_message(&s.reason),
+                        "location": {
+                            "physicalLocation": {
+                                "artifactLocation": { "uri": j.file.replace('\\', "/") },
+                                "region": {
+                                    "startLine": from.line,
+                                    "startColumn": from.column,
+                                    "endLine": to.line,
+                                    "endColumn": to.column,
+                                }
+                            }
+                        }
+                    }]),
+                );
+            }
+            result
         })
         .collect();
     let doc = json!({

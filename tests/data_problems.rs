@@ -391,7 +391,12 @@ fn conflicts_have_their_own_section_everywhere() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("| code | severity | where | problem |"));
+    assert!(
+        r.stdout
+            .contains("| severity | code | problems | first at | first problem |"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("policies/packages.yaml line 8"),
         "{}",

@@ -315,7 +315,12 @@ fn assert_safe_markdown(what: &str, md: &str) {
         } else {
             columns = None;
         }
-        let outside = outside_code_spans(line);
+        // Roster's own folding (`<details><summary>...</summary>`, `</details>`) is the only
+        // HTML allowed: user text cannot write these tags, since its `<` becomes `&lt;`.
+        let mut outside = outside_code_spans(line);
+        for tag in ["<details>", "</details>", "<summary>", "</summary>"] {
+            outside = outside.replace(tag, "");
+        }
         for bad in ["<", "](", "@", "\\n::"] {
             assert!(
                 !outside.contains(bad),
@@ -741,6 +746,35 @@ fn hostile_names_through_every_renderer() {
     let mut json_text = Vec::new();
     state.write_json(&mut json_text).unwrap();
     let value = json("json", &String::from_utf8(json_text).unwrap());
+    // JSON Lines: each identity line is the compact form of its object in the JSON report,
+    // byte for byte (the escapes included), after `"type":"identity"`.
+    let mut lines = Vec::new();
+    let rows: Vec<usize> = (0..state.identities.len()).collect();
+    eval::jsonl::write(
+        &mut lines,
+        &state,
+        eval::jsonl::Sections::ALL,
+        &rows,
+        &mut |_| {},
+    )
+    .unwrap();
+    let lines = String::from_utf8(lines).unwrap();
+    assert_safe_stream("jsonl", &lines, false);
+    let identity_lines: Vec<&str> = lines
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":\"identity\","))
+        .collect();
+    let identities = value["identities"].as_array().unwrap();
+    assert_eq!(identity_lines.len(), identities.len());
+    assert!(!identities.is_empty());
+    for (line, identity) in identity_lines.iter().zip(identities) {
+        let compact = escape::json_compact(identity);
+        assert_eq!(
+            *line,
+            format!("{{\"type\":\"identity\",{}", &compact[1..]),
+            "the line and the JSON report differ"
+        );
+    }
     let yaml = state.to_yaml();
     assert_safe_stream("yaml", &yaml, false);
     let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();

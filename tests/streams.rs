@@ -132,11 +132,16 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(&["schema"], 0, true, false),
         case(&["codes"], 0, true, false),
         case(&["codes", "--markdown"], 0, true, false),
+        case(&["codes", "C201"], 0, true, false),
+        case(&["codes", "C2O1"], 1, false, true),
+        case(&["completions", "bash"], 0, true, false),
+        case(&["completions", "zsh"], 0, true, false),
+        case(&["man"], 0, true, false),
         case(&["--help"], 0, true, false),
         case(&["--version"], 0, true, false),
         case(&["eval", "--no-such-flag"], 2, false, true),
     ];
-    for format in ["json", "yaml", "markdown"] {
+    for format in ["json", "jsonl", "yaml", "markdown"] {
         all.push(Case {
             args: with(&["eval", &policies, "--format", format], &as_of),
             status: 1,

@@ -128,10 +128,10 @@ pub fn run(args: &Args) -> ExitStatus {
             let _ = render::jsonl(&d, super::output::Stdout);
         }
         DiffFormat::Markdown => {
+            let revision = crate::revision::of(&new_dir);
             let header = format!(
-                "As of {} · Roster {} · {}",
-                d.as_of,
-                env!("CARGO_PKG_VERSION"),
+                "{}\nComparing {}\n",
+                crate::markdown::header("Roster diff", as_of, revision.as_deref()),
                 crate::escape::markdown_message(&label)
             );
             super::io::out(&render::markdown(&d, &header));

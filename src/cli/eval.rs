@@ -1,10 +1,13 @@
-//! `roster eval [DIR] [--as-of DATE] [--format json|yaml|csv|markdown] [--out DIR]`.
+//! `roster eval [DIR] [--as-of DATE] [--format json|jsonl|yaml|csv|markdown] [--out DIR]
+//! [--identity KEY]... [--only summary|issues|identities]`.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::{cannot_run, load_for_evaluation};
+use crate::escape::{VALUE_CHARS, clip, terminal};
+use crate::eval::jsonl::Sections;
 use crate::eval::{self, Options};
 use crate::files;
 
@@ -14,12 +17,39 @@ pub enum EvalFormat {
     /// The canonical desired state (schemas/desired-state.schema.json).
     #[default]
     Json,
-    /// The same content as YAML.
+    /// JSON Lines: one compact object per line, each with a `type` (`summary`, `identity`,
+    /// `conflict`, `issue`), for streaming and `jq` at any size.
+    Jsonl,
+    /// The same content as the JSON, as YAML.
     Yaml,
     /// One CSV file per target (needs `--out`).
     Csv,
-    /// A summary for a pull request.
+    /// A summary for a pull request, under 60,000 characters whatever the population.
     Markdown,
+}
+
+impl EvalFormat {
+    /// The file `--out` writes (CSV writes several).
+    fn file_name(self) -> &'static str {
+        match self {
+            EvalFormat::Json => "desired-state.json",
+            EvalFormat::Jsonl => "desired-state.jsonl",
+            EvalFormat::Yaml => "desired-state.yaml",
+            EvalFormat::Csv => "",
+            EvalFormat::Markdown => "summary.md",
+        }
+    }
+}
+
+/// A section of the report, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Only {
+    /// The as-of date and the counts (in Markdown, with the group, package and target tables).
+    Summary,
+    /// Separation-of-duties conflicts and data problems.
+    Issues,
+    /// The identities.
+    Identities,
 }
 
 /// Arguments of `roster eval`.
@@ -34,11 +64,20 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: EvalFormat,
-    /// Write the report into this directory (`desired-state.json`, `desired-state.yaml`,
-    /// `summary.md`, or `<target>.csv`, `memberships.csv` and `conflicts.csv`) instead of
-    /// standard output.
+    /// Write the report into this directory (`desired-state.json`, `desired-state.jsonl`,
+    /// `desired-state.yaml`, `summary.md`, or `<target>.csv`, `memberships.csv` and
+    /// `conflicts.csv`) instead of standard output.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Only this identity (its key) in the identity sections of the report; repeat for more.
+    /// In Markdown, lists them in an "Identities" section. The counts, conflicts and data
+    /// problems stay those of the whole population.
+    #[arg(long = "identity", value_name = "KEY")]
+    identities: Vec<String>,
+    /// Only these sections of the report (repeat, or separate with commas); not with
+    /// `--format csv`.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION")]
+    only: Vec<Only>,
     #[command(flatten)]
     data: super::io::DataArgs,
     /// Make every separation-of-duties conflict an error, so that the run fails (exit 1) when
@@ -51,6 +90,8 @@ pub struct Args {
 /// evaluated) or the data has error-level problems (the report is still written), 2 when it
 /// could not run.
 pub fn run(args: &Args) -> ExitStatus {
+    let progress = super::progress::Line::start("eval");
+    crate::progress::stage("loading the policy set");
     let (as_of, loaded, checked) =
         match load_for_evaluation(&args.dir, args.as_of.as_deref(), &args.data.options()) {
             Ok(x) => x,
@@ -59,36 +100,86 @@ pub fn run(args: &Args) -> ExitStatus {
     if args.format == EvalFormat::Csv && args.out.is_none() {
         return cannot_run("--format csv writes one file per target: give --out DIR");
     }
+    if args.format == EvalFormat::Csv && !args.only.is_empty() {
+        return cannot_run(
+            "--only applies to json, jsonl, yaml and markdown; --format csv writes its files whole",
+        );
+    }
     let mut state = eval::evaluate(&loaded, &checked, Options { as_of });
     if state.cannot_run() {
+        drop(progress);
         return data_cannot_run(&state);
     }
     if args.deny_conflicts {
         state.deny_conflicts();
     }
+    let rows = match selected(&state, &args.identities) {
+        Ok(rows) => rows,
+        Err(status) => return status,
+    };
+    let sections = if args.only.is_empty() {
+        Sections::ALL
+    } else {
+        Sections {
+            summary: args.only.contains(&Only::Summary),
+            issues: args.only.contains(&Only::Issues),
+            identities: args.only.contains(&Only::Identities),
+        }
+    };
+    // On a terminal, the report itself shows that the run is done: the line goes before it.
+    let progress = if args.out.is_none() && std::io::stdout().is_terminal() {
+        drop(progress);
+        None
+    } else {
+        progress
+    };
+    crate::progress::stage("writing the report");
     let files: Vec<(String, String)> = match args.format {
         // Streamed, one identity at a time: the JSON of a large population is gigabytes.
-        EvalFormat::Json => {
+        EvalFormat::Json | EvalFormat::Jsonl => {
+            let format = args.format;
+            let write = |w: &mut (dyn std::io::Write + Send)| match format {
+                EvalFormat::Jsonl => {
+                    crate::progress::counted("writing identities", rows.len());
+                    eval::jsonl::write(w, &state, sections, &rows, &mut |n| {
+                        crate::progress::advance(n);
+                    })
+                }
+                _ => state.write_json_with(w, sections, &rows),
+            };
+            let name = format.file_name();
             let written = match &args.out {
-                None => state.write_json(super::output::Stdout),
-                Some(dir) => std::fs::create_dir_all(dir).and_then(|()| {
-                    files::write_atomically(dir, "desired-state.json", |w| state.write_json(w))
-                }),
+                None => write(&mut super::output::Stdout),
+                Some(dir) => std::fs::create_dir_all(dir)
+                    .and_then(|()| files::write_atomically(dir, name, |mut w| write(&mut w))),
             };
             match (written, &args.out) {
                 // Standard output: a failure is already recorded (a closed pipe quietly, any
                 // other error for exit 2 at the end).
                 (Ok(()), _) | (Err(_), None) => Vec::new(),
                 (Err(e), Some(dir)) => {
-                    return cannot_run(&format!(
-                        "`{}`: {e}",
-                        dir.join("desired-state.json").display()
-                    ));
+                    return cannot_run(&format!("`{}`: {e}", dir.join(name).display()));
                 }
             }
         }
-        EvalFormat::Yaml => vec![("desired-state.yaml".into(), state.to_yaml())],
-        EvalFormat::Markdown => vec![("summary.md".into(), eval::report::markdown(&state))],
+        EvalFormat::Yaml => vec![(
+            EvalFormat::Yaml.file_name().into(),
+            state.to_yaml_with(sections, &rows),
+        )],
+        EvalFormat::Markdown => {
+            let revision = crate::revision::of(&args.dir);
+            // The identities are listed when asked for, by key or by section.
+            let listed = !args.identities.is_empty() || args.only.contains(&Only::Identities);
+            let options = eval::report::MarkdownOptions {
+                sections,
+                rows: listed.then_some(&rows[..]),
+                revision: revision.as_deref(),
+            };
+            vec![(
+                EvalFormat::Markdown.file_name().into(),
+                eval::report::markdown_with(&state, &options),
+            )]
+        }
         EvalFormat::Csv => {
             let targets: Vec<(String, Vec<String>)> = loaded
                 .files
@@ -101,12 +192,22 @@ pub fn run(args: &Args) -> ExitStatus {
                     )
                 })
                 .collect();
+            let only = (!args.identities.is_empty()).then(|| {
+                let mut set = crate::rule::sets::Bitset::with_capacity(state.identities.len());
+                for &i in &rows {
+                    set.insert(i);
+                }
+                set
+            });
             state
-                .to_csv(&targets)
+                .to_csv_for(&targets, only.as_ref())
                 .into_iter()
                 .map(|(t, text)| (format!("{t}.csv"), text))
                 .chain([
-                    ("memberships.csv".to_string(), state.memberships_csv()),
+                    (
+                        "memberships.csv".to_string(),
+                        state.memberships_csv_for(only.as_ref()),
+                    ),
                     ("conflicts.csv".to_string(), state.conflicts_csv()),
                 ])
                 .collect()
@@ -137,6 +238,7 @@ pub fn run(args: &Args) -> ExitStatus {
             }
         }
     }
+    drop(progress);
     let data_errors = state
         .issues
         .iter()
@@ -156,6 +258,40 @@ pub fn run(args: &Args) -> ExitStatus {
     } else {
         ExitStatus::Success
     }
+}
+
+/// The indices of the identities `keys` name, in key order, without repeats; every identity
+/// when there are none. A key no identity has is an error (exit 1) with the nearest key.
+fn selected(state: &eval::DesiredState, keys: &[String]) -> Result<Vec<usize>, ExitStatus> {
+    let ids = &state.identities;
+    if keys.is_empty() {
+        return Ok((0..ids.len()).collect());
+    }
+    let mut rows = Vec::with_capacity(keys.len());
+    let mut unknown = String::new();
+    for key in keys {
+        match ids.position(key) {
+            Some(i) => rows.push(i),
+            None => {
+                let hint = crate::diagnostics::did_you_mean(key, ids.keys())
+                    .map_or_else(String::new, |s| {
+                        format!("; did you mean `{}`?", clip(s, VALUE_CHARS))
+                    });
+                unknown.push_str(&format!(
+                    "error: no identity `{}`{}\n",
+                    terminal(&clip(key, VALUE_CHARS)),
+                    terminal(&hint)
+                ));
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        super::io::err(&unknown);
+        return Err(ExitStatus::Failure);
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    Ok(rows)
 }
 
 /// Exit 2 because a source is missing, unreadable or empty, or its file was refused (outside

@@ -42,6 +42,12 @@ pub struct Args {
     /// Output format (JSON holds every section unless `--only` narrows it).
     #[arg(long, value_enum, default_value_t)]
     format: ExplainFormat,
+    /// Also show what `roster plan` would change for this person in each target, and why:
+    /// from the exports the targets' `actual:` settings name, or from `DIR/<target>/` when a
+    /// directory is given (as `plan --actual DIR`).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    #[allow(clippy::option_option)]
+    actual: Option<Option<PathBuf>>,
     #[command(flatten)]
     data: super::io::DataArgs,
 }
@@ -111,9 +117,48 @@ pub fn run(args: &Args) -> ExitStatus {
         super::io::err("error: the identity could not be explained\n");
         return ExitStatus::Failure;
     };
+    let person_plan = match &args.actual {
+        None => None,
+        Some(dir) => {
+            let locations = crate::plan::Locations {
+                base: dir.clone(),
+                max_bytes: args.data.max_data_size,
+            };
+            let key = found
+                .state
+                .identities
+                .key(found.index)
+                .unwrap_or_default()
+                .to_string();
+            match crate::plan::run(
+                &loaded,
+                &checked,
+                crate::plan::Options { as_of },
+                &locations,
+            ) {
+                Ok(plan) => Some(crate::plan::PersonPlan::of(&plan, &key)),
+                Err(state) => return super::eval::data_cannot_run(&state),
+            }
+        }
+    };
     match args.format {
-        ExplainFormat::Human => out(&explain::human(&explanation, &view)),
-        ExplainFormat::Json => out(&format!("{}\n", json_pretty(&explanation))),
+        ExplainFormat::Human => {
+            let mut text = explain::human(&explanation, &view);
+            if let Some(p) = &person_plan {
+                text.push_str(&crate::plan::render::person(p));
+            }
+            out(&text)
+        }
+        ExplainFormat::Json => match &person_plan {
+            None => out(&format!("{}\n", json_pretty(&explanation))),
+            Some(p) => {
+                let mut doc = serde_json::to_value(&explanation).unwrap_or_default();
+                if let Some(o) = doc.as_object_mut() {
+                    o.insert("plan".into(), serde_json::to_value(p).unwrap_or_default());
+                }
+                out(&format!("{}\n", json_pretty(&doc)))
+            }
+        },
     };
     ExitStatus::Success
 }

@@ -1,4 +1,5 @@
-//! `roster lint [DIR] [--format human|json|sarif|github] [--deny-warnings]`.
+//! `roster lint [DIR] [--format human|json|sarif|github] [--deny-warnings] [--color WHEN]
+//! [--docs-url URL]`.
 
 use std::path::PathBuf;
 
@@ -33,6 +34,14 @@ pub struct Args {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Colour the human output: `auto` on a terminal unless `NO_COLOR` is set (or
+    /// `CLICOLOR_FORCE` forces it), `always`, `never`.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    color: crate::diagnostics::ColourChoice,
+    /// Where the diagnostic reference is (`docs/diagnostics.md` of Roster's repository), for
+    /// SARIF's `helpUri`; each rule links to `URL#code`. Default: `ROSTER_DOCS_URL`.
+    #[arg(long, value_name = "URL")]
+    docs_url: Option<String>,
     #[command(flatten)]
     root: super::io::RootArgs,
 }
@@ -45,10 +54,26 @@ pub fn run(args: &Args) -> ExitStatus {
         Err(e) => return cannot_run(&e.to_string()),
     };
     let diags = &checked.diagnostics;
+    let suppressed = &checked.suppressed;
     let out = match args.format {
-        LintFormat::Human => render::human(diags, &checked.sources),
-        LintFormat::Json => render::json(diags, &checked.sources),
-        LintFormat::Sarif => render::sarif(diags, &checked.sources),
+        LintFormat::Human => {
+            use std::io::IsTerminal as _;
+            let style = crate::diagnostics::Style::decide(
+                args.color,
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::env::var_os("CLICOLOR_FORCE").as_deref(),
+            );
+            render::lint_human(diags, suppressed, &checked.sources, style)
+        }
+        LintFormat::Json => render::lint_json(diags, suppressed, &checked.sources),
+        LintFormat::Sarif => render::lint_sarif(
+            diags,
+            suppressed,
+            &checked.sources,
+            render::docs_url(args.docs_url.as_deref()).as_deref(),
+        ),
+        // Suppressed findings do not annotate the pull request.
         LintFormat::Github => render::github(diags, &checked.sources),
     };
     super::io::out(&out);

@@ -2,6 +2,7 @@
 //! output helpers. Commands return an [`ExitStatus`]; only `main` turns it into a process exit.
 
 mod codes;
+mod completions;
 mod diff;
 mod eval;
 mod explain;
@@ -12,6 +13,7 @@ mod io;
 mod lint;
 pub mod output;
 mod plan;
+mod progress;
 mod rule;
 pub mod schema;
 mod test;
@@ -81,8 +83,12 @@ enum Command {
     Graph(graph::Args),
     /// Write the JSON Schemas of policy files.
     Schema(schema::Args),
-    /// List the diagnostic codes, or print their Markdown reference.
+    /// List the diagnostic codes, explain one (`roster codes C201`), or print their Markdown reference.
     Codes(codes::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the manual page, roster(1), in roff (`roster man > roster.1`).
+    Man(completions::ManArgs),
 }
 
 /// Parses the command line and runs it: the whole of `roster`. Help, version and usage errors
@@ -146,5 +152,7 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Graph(args) => graph::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Codes(args) => codes::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => completions::man(&args),
     }
 }

@@ -90,6 +90,11 @@ pub fn write(stream: Stream, text: &str) -> bool {
     if !is_open(stream) {
         return false;
     }
+    // The progress line shares the terminal with standard error (standard output on the same
+    // terminal never meets it: the line is gone before a report is written there).
+    if stream == Stream::Err {
+        super::progress::clear();
+    }
     let result = match stream {
         Stream::Out => {
             let mut lock = io::stdout().lock();

@@ -107,12 +107,8 @@ pub fn run(args: &Args) -> ExitStatus {
             let _ = render::jsonl(&plan, super::output::Stdout);
         }
         PlanFormat::Markdown => {
-            let header = format!(
-                "As of {} · Roster {} · policy {}",
-                plan.as_of,
-                env!("CARGO_PKG_VERSION"),
-                crate::escape::markdown_code(&args.dir.display().to_string())
-            );
+            let revision = crate::revision::of(&args.dir);
+            let header = crate::markdown::header("Roster plan", as_of, revision.as_deref());
             super::io::out(&render::markdown(&plan, &header));
         }
     }

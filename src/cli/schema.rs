@@ -9,8 +9,9 @@ use super::io::cannot_run;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
-    /// `plan` (the JSON of `plan`), `diff` (the JSON of `diff`), `explain` (the JSON of
-    /// `explain`) or `test` (test files, `*.test.yaml`).
+    /// `desired-state-line` (a line of `eval --format jsonl`), `plan` (the JSON of `plan`),
+    /// `diff` (the JSON of `diff`), `explain` (the JSON of `explain`) or `test` (test files,
+    /// `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
     name: String,
@@ -24,24 +25,35 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let policy = schemars::schema_for!(crate::policy::raw::PolicyFile);
     let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
     text.push('\n');
-    let state = schemars::schema_for!(crate::eval::DesiredState);
+    // The reports are written, never read: their schemas describe what is serialised (a
+    // field skipped when empty is not required).
+    let generator = || {
+        schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
+            .into_generator()
+    };
+    let state = generator().into_root_schema_for::<crate::eval::report::Filtered<'static>>();
     let mut state_text = serde_json::to_string_pretty(&state).unwrap_or_default();
     state_text.push('\n');
-    let explain = schemars::schema_for!(crate::eval::explain::Explanation);
+    let explain = generator().into_root_schema_for::<crate::eval::explain::Explanation>();
     let mut explain_text = serde_json::to_string_pretty(&explain).unwrap_or_default();
     explain_text.push('\n');
-    let plan = schemars::schema_for!(crate::plan::Plan);
+    let line = generator().into_root_schema_for::<crate::eval::report::ReportLine>();
+    let mut line_text = serde_json::to_string_pretty(&line).unwrap_or_default();
+    line_text.push('\n');
+    let plan = generator().into_root_schema_for::<crate::plan::Plan>();
     let mut plan_text = serde_json::to_string_pretty(&plan).unwrap_or_default();
     plan_text.push('\n');
     let test = schemars::schema_for!(crate::testing::raw::TestFile);
     let mut test_text = serde_json::to_string_pretty(&test).unwrap_or_default();
     test_text.push('\n');
-    let diff = schemars::schema_for!(crate::diff::Diff);
+    let diff = generator().into_root_schema_for::<crate::diff::Diff>();
     let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
     diff_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
+        ("desired-state-line.schema.json", line_text),
         ("plan.schema.json", plan_text),
         ("test.schema.json", test_text),
         ("diff.schema.json", diff_text),

@@ -238,7 +238,8 @@ fn push_capped(out: &mut String, rows: Vec<String>, budget: usize) -> usize {
 pub fn markdown(d: &Diff, header: &str) -> String {
     let budget = MARKDOWN_BUDGET - 500;
     let mut out = String::new();
-    let _ = writeln!(out, "## Roster diff\n\n{header}\n");
+    out.push_str(header);
+    out.push('\n');
     let s = &d.summary;
     out.push_str("| identities changed | groups + | groups − | packages + | packages − | accounts + | accounts − | attribute values | lifecycle | problems + | problems − | conflicts + | conflicts − |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     let _ = writeln!(

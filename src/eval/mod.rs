@@ -29,6 +29,7 @@ pub mod columns;
 pub mod correlate;
 pub(crate) mod enabled;
 pub mod explain;
+pub mod jsonl;
 pub mod lifecycle;
 pub(crate) mod locate;
 pub(crate) mod progress;
@@ -62,6 +63,7 @@ pub struct Options {
 /// Computes the desired state: reads the sources, then evaluates ([`evaluate_with`]).
 pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
     let mut clock = Stages::new();
+    crate::progress::stage("reading sources");
     let read = ReadData::read(loaded);
     if read.stops() {
         return DesiredState::new(options.as_of, report::Identities::default(), read.issues);
@@ -113,6 +115,7 @@ fn run(
         .map(|i| &i.value);
 
     // 2. Correlate records into identities.
+    crate::progress::stage("correlating records");
     let Some(people) = correlate::people(identity, &datasets, &mut issues) else {
         return DesiredState::new(options.as_of, report::Identities::default(), issues);
     };
@@ -151,7 +154,8 @@ fn run_people(
     };
 
     // 3. Identity attributes; 4. the lifecycle; then the manager references.
-    let mut progress = Progress::new(people.len(), policy.mappings.len());
+    let mut progress = Progress::new(policy.mappings.len());
+    progress.stage("identity attributes (mappings)");
     let attributes = attributes::compute(
         attributes::Input {
             policy,
@@ -172,6 +176,7 @@ fn run_people(
     );
     attributes::manager_issues(&locate, attributes.column("manager"), &mut issues);
     clock.lap("identity attributes and lifecycle");
+    crate::progress::stage("groups and access packages (rules)");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.
     let access = access::decide(
@@ -186,6 +191,7 @@ fn run_people(
         &mut issues,
     );
     clock.lap("groups and access packages (rules)");
+    progress.stage("target accounts (mappings)");
 
     // 6. Accounts in each target, for identities in scope.
     let accounts = accounts::compute(
@@ -202,7 +208,6 @@ fn run_people(
         &mut progress,
         &mut issues,
     );
-    progress.done();
     clock.lap("target accounts");
 
     // 7. The report.

@@ -1,48 +1,34 @@
 //! What a person watching sees: a progress line for long runs, and stage timings for
 //! benchmarks (`ROSTER_TIMINGS`). Neither is part of the result.
 
-/// A progress line on standard error for long runs (columns computed out of all mappings),
-/// only when standard error is a terminal (never in CI logs or redirected output).
+/// How many mappings are computed, out of all, recorded for the progress line of the command
+/// line ([`crate::progress`]; shown only on a terminal).
 pub struct Progress {
-    on: bool,
     total: usize,
     done: usize,
 }
 
 impl Progress {
-    pub fn new(identities: usize, columns: usize) -> Progress {
-        use std::io::IsTerminal as _;
+    pub fn new(columns: usize) -> Progress {
         Progress {
-            on: identities >= 50_000 && std::io::stderr().is_terminal(),
             total: columns,
             done: 0,
         }
     }
 
+    /// Enters a stage that computes mappings.
+    pub fn stage(&self, name: &'static str) {
+        crate::progress::counted(name, self.total);
+        crate::progress::advance(self.done);
+    }
+
     pub fn tick(&mut self) {
         self.done += 1;
-        if self.on {
-            note(&format!("\r{}", self.line()));
-        }
-    }
-
-    fn line(&self) -> String {
-        format!(
-            "evaluating: {:>3}% ({}/{} mappings)",
-            self.done * 100 / self.total.max(1),
-            self.done,
-            self.total
-        )
-    }
-
-    pub fn done(&self) {
-        if self.on {
-            note("\n");
-        }
+        crate::progress::advance(self.done);
     }
 }
 
-/// Writes a progress line or a timing on standard error. These are for a person watching a
+/// Writes a timing on standard error. These are for a person watching a
 /// terminal or a benchmark, not part of the result: a failed write is ignored (the command's
 /// own output goes through the checked writer of the command line).
 fn note(text: &str) {
@@ -91,22 +77,5 @@ impl Stages {
                 100.0 * d.as_secs_f64() / total
             ));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_line_counts_mappings() {
-        let mut p = Progress::new(10, 4);
-        assert!(!p.on, "never for small populations");
-        p.tick();
-        assert_eq!(p.line(), "evaluating:  25% (1/4 mappings)");
-        p.tick();
-        p.tick();
-        p.tick();
-        assert_eq!(p.line(), "evaluating: 100% (4/4 mappings)");
     }
 }

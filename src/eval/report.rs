@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::correlate::SourceRef;
 use crate::column::Column;
-use crate::escape::{clip_message, csv_line, markdown_code, markdown_message, markdown_text};
+use crate::escape::{clip_message, csv_line};
 use crate::ingest::DataIssue;
 use crate::rule::sets::Bitset;
 use crate::value::Value;
@@ -447,6 +447,55 @@ impl Serialize for View<'_> {
     }
 }
 
+/// The identities `rows` of a report, serialised as its `identities` array, one at a time
+/// (the progress of writing is recorded every thousand).
+struct Selected<'a> {
+    ids: &'a Identities,
+    rows: &'a [usize],
+}
+
+impl Serialize for Selected<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::progress::counted("writing identities", self.rows.len());
+        s.collect_seq(self.rows.iter().enumerate().map(|(n, &i)| {
+            if n.is_multiple_of(1024) {
+                crate::progress::advance(n);
+            }
+            View { ids: self.ids, i }
+        }))
+    }
+}
+
+/// The JSON (and YAML) report as written: the fields of [`DesiredState`] in its order, each
+/// section absent when `eval --only` leaves it out, and the identities of `eval --identity`
+/// only. Its schema is `schemas/desired-state.schema.json`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "DesiredState")]
+pub struct Filtered<'a> {
+    /// The date evaluated for (`YYYY-MM-DD`).
+    #[schemars(with = "String")]
+    as_of: NaiveDate,
+    /// Counts (absent under `eval --only` without `summary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Summary")]
+    summary: Option<&'a Summary>,
+    /// Every identity, sorted by key; only those of `eval --identity` when given (absent under
+    /// `eval --only` without `identities`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<IdentityState>")]
+    identities: Option<Selected<'a>>,
+    /// Separation-of-duties conflicts, by identity, then pair (absent under `eval --only`
+    /// without `issues`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<Conflict>")]
+    conflicts: Option<&'a [Conflict]>,
+    /// Data problems found on the way, in file, row and field order (absent under `eval
+    /// --only` without `issues`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<IssueLine>")]
+    issues: Option<&'a [DataIssue]>,
+}
+
 /// A value in its JSON form ([`Value::to_json`]), written without building a `serde_json`
 /// value first.
 struct Json<'a>(&'a Value);
@@ -466,6 +515,45 @@ impl Serialize for Json<'_> {
     }
 }
 
+/// A data problem as the reports write it (the schema of [`DataIssue`]'s serialisation).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct IssueLine {
+    /// The stable code (`D1xx`, `E1xx`).
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The data file (or, for a problem declared in the policy, the policy file).
+    pub file: String,
+    /// The row of the data file (the line of a policy file), when the problem is about one.
+    pub row: Option<usize>,
+    /// The field, when the problem is about one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+/// One line of `eval --format jsonl`: an object whose `type` says what it is. The schema of
+/// the lines (`schemas/desired-state-line.schema.json`); the writer is [`super::jsonl`].
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReportLine {
+    /// The first line (unless `--only` leaves the summary out): the as-of date and the counts.
+    Summary {
+        /// The date evaluated for (`YYYY-MM-DD`).
+        as_of: String,
+        /// The counts, as in the JSON report.
+        summary: Summary,
+    },
+    /// One identity, with the fields of an identity of the JSON report, in key order.
+    Identity(IdentityState),
+    /// One separation-of-duties conflict, after the identities.
+    Conflict(Conflict),
+    /// One data problem, last.
+    Issue(IssueLine),
+}
+
 /// The whole desired state.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DesiredState {
@@ -480,7 +568,7 @@ pub struct DesiredState {
     /// Separation-of-duties conflicts, by identity, then pair.
     pub conflicts: Vec<Conflict>,
     /// Data problems found on the way, in file, row and field order.
-    #[schemars(with = "Vec<serde_json::Value>")]
+    #[schemars(with = "Vec<IssueLine>")]
     pub issues: Vec<DataIssue>,
     /// The `display_name`s of groups, packages and targets (`group:NAME`, `package:NAME`,
     /// `target:NAME`), for the human reports only.
@@ -610,11 +698,37 @@ impl DesiredState {
 
     /// Writes the canonical JSON text, one identity at a time.
     pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
+        let rows: Vec<usize> = (0..self.identities.len()).collect();
+        self.write_json_with(w, super::jsonl::Sections::ALL, &rows)
+    }
+
+    /// Writes the JSON text of `sections` (the as-of date always), with the identities `rows`
+    /// (indices, in order), one identity at a time.
+    pub fn write_json_with(
+        &self,
+        w: impl std::io::Write,
+        sections: super::jsonl::Sections,
+        rows: &[usize],
+    ) -> std::io::Result<()> {
         use std::io::Write as _;
         let mut w = std::io::BufWriter::new(w);
-        crate::escape::write_json_pretty(&mut w, self)?;
+        crate::escape::write_json_pretty(&mut w, &self.filtered(sections, rows))?;
         w.write_all(b"\n")?;
         w.flush()
+    }
+
+    /// The report's fields in `sections`, identities `rows` only.
+    fn filtered<'a>(&'a self, sections: super::jsonl::Sections, rows: &'a [usize]) -> Filtered<'a> {
+        Filtered {
+            as_of: self.as_of,
+            summary: sections.summary.then_some(&self.summary),
+            identities: sections.identities.then_some(Selected {
+                ids: &self.identities,
+                rows,
+            }),
+            conflicts: sections.issues.then_some(&self.conflicts[..]),
+            issues: sections.issues.then_some(&self.issues[..]),
+        }
     }
 
     /// Accounts per target: (enabled, disabled, held).
@@ -651,142 +765,520 @@ fn values<S: Serializer>(map: &IndexMap<String, Value>, s: S) -> Result<S::Ok, S
     m.end()
 }
 
-/// A Markdown summary for a pull request: counts by lifecycle state, group, package and
-/// target, conflicts, and the data problems. Names and keys are code spans ([`markdown_code`]),
-/// display names and paths escaped prose ([`markdown_text`]), messages both
-/// ([`markdown_message`]): in a pull-request comment nothing becomes HTML, a link, an image or a
-/// mention, and nothing breaks a table.
-pub fn markdown(state: &DesiredState) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(out, "## Desired state as of {}\n", state.as_of);
-    let _ = writeln!(out, "{} identities.\n", state.summary.identities);
-    let _ = writeln!(out, "| lifecycle | identities |\n|---|---:|");
-    for (k, v) in &state.summary.lifecycle {
-        let _ = writeln!(out, "| {k} | {v} |");
-    }
-    if !state.summary.lifecycle.is_empty() {
-        let _ = writeln!(out, "\n```mermaid\npie title Lifecycle");
-        for (k, v) in &state.summary.lifecycle {
-            let _ = writeln!(out, "    \"{k}\" : {v}");
+/// What a Markdown report holds beyond the defaults: the sections (`eval --only`), the
+/// identities to list (`eval --identity`, or every identity with `--only identities`), and
+/// the policy revision for the header.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions<'a> {
+    /// The sections shown.
+    pub sections: super::jsonl::Sections,
+    /// The identities listed in an "Identities" section, by index; `None`: no such section.
+    pub rows: Option<&'a [usize]>,
+    /// The policy revision ([`crate::revision`]); `None` is written `unknown`.
+    pub revision: Option<&'a str>,
+}
+
+impl Default for MarkdownOptions<'_> {
+    fn default() -> Self {
+        MarkdownOptions {
+            sections: super::jsonl::Sections::ALL,
+            rows: None,
+            revision: None,
         }
-        let _ = writeln!(out, "```");
+    }
+}
+
+/// A Markdown summary for a pull request, with the defaults of [`MarkdownOptions`].
+pub fn markdown(state: &DesiredState) -> String {
+    markdown_with(state, &MarkdownOptions::default())
+}
+
+/// Rows shown in a visible table before "… and N more".
+const TOP: usize = 20;
+
+/// A Markdown summary for a pull request, under [`crate::markdown::COMMENT_CHARS`] characters
+/// whatever the population: the header (as-of date, Roster version, policy revision), the
+/// counts, then what needs a reviewer first (separation-of-duties conflicts, data problems by
+/// severity, identities held or undetermined), then the lifecycle states, groups, access
+/// packages and targets (the largest first, the rest by name in `<details>`), and the selected
+/// identities. Long tables end with "… and N more"; a report cut for length says so.
+///
+/// Names and keys are code spans, display names and paths escaped prose, messages both
+/// ([`crate::escape`]): nothing becomes HTML, a link, an image or a mention, and nothing breaks
+/// a table.
+pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> String {
+    use crate::markdown::{Align, Doc, Table, cell_code, cell_text, group_digits, header};
+    use std::fmt::Write as _;
+    let mut doc = Doc::new();
+    let sections = options.sections;
+    doc.block(&header("Desired state", state.as_of, options.revision));
+    let summary = &state.summary;
+    let problem_errors = state
+        .issues
+        .iter()
+        .filter(|i| i.severity == crate::diagnostics::Severity::Error)
+        .count();
+    let conflict_errors = state
+        .conflicts
+        .iter()
+        .filter(|c| c.severity == crate::diagnostics::Severity::Error)
+        .count();
+    let held = summary.lifecycle.get("unknown").copied().unwrap_or(0);
+    let undetermined: usize = summary.undetermined.values().sum();
+    let plural = |n: usize, one: &str, many: &str| -> String {
+        format!("{} {}", group_digits(n), if n == 1 { one } else { many })
+    };
+    if sections.summary || sections.issues {
+        let counts = [
+            ("identities", group_digits(summary.identities)),
+            (
+                "separation-of-duties conflicts",
+                format!(
+                    "{} ({})",
+                    group_digits(state.conflicts.len()),
+                    plural(conflict_errors, "error", "errors")
+                ),
+            ),
+            (
+                "data problems",
+                format!(
+                    "{} ({})",
+                    group_digits(state.issues.len()),
+                    plural(problem_errors, "error", "errors")
+                ),
+            ),
+            ("identities held (unknown lifecycle)", group_digits(held)),
+            (
+                "undetermined memberships and accounts",
+                group_digits(undetermined),
+            ),
+        ];
+        let rows: Vec<Vec<String>> = counts
+            .iter()
+            .map(|(k, v)| vec![(*k).to_string(), v.clone()])
+            .collect();
+        doc.table(
+            &Table {
+                columns: &[("summary", Align::Left), ("count", Align::Right)],
+                total: rows.len(),
+                max_rows: rows.len(),
+                rows,
+                what: "counts",
+                rest: "",
+            },
+            usize::MAX,
+        );
     }
     // The name, and its display name when the policy gives one.
     let label = |kind: &str, name: &str| -> String {
         match state.display_names.get(&format!("{kind}:{name}")) {
-            Some(display) => format!("{} — {}", markdown_code(name), markdown_text(display)),
-            None => markdown_code(name),
+            Some(display) => format!("{} — {}", cell_code(name), cell_text(display)),
+            None => cell_code(name),
         }
     };
-    let table = |out: &mut String, title: &str, kind: &str, rows: &BTreeMap<String, usize>| {
-        if rows.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "\n| {title} | members |\n|---|---:|");
-        for (k, v) in rows {
-            let _ = writeln!(out, "| {} | {v} |", label(kind, k));
-        }
+    let severity_rank = |s: crate::diagnostics::Severity| match s {
+        crate::diagnostics::Severity::Error => 0,
+        crate::diagnostics::Severity::Warning => 1,
     };
-    table(&mut out, "group", "group", &state.summary.groups);
-    table(
-        &mut out,
-        "access package",
-        "package",
-        &state.summary.access_packages,
-    );
-    let targets = state.account_counts();
-    if !targets.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n| target | enabled accounts | disabled accounts | held accounts |\n|---|---:|---:|---:|"
-        );
-        for (t, (e, d, h)) in &targets {
-            let _ = writeln!(out, "| {} | {e} | {d} | {h} |", label("target", t));
-        }
-    }
-    let held = state.summary.lifecycle.get("unknown").copied().unwrap_or(0);
-    if held > 0 {
-        let _ = writeln!(
-            out,
-            "\n{held} identit{} with an unknown lifecycle: no account enabled, no access granted, whatever {} now held as it is (`E120` below says why).",
-            if held == 1 { "y" } else { "ies" },
-            if held == 1 {
-                "it holds is"
-            } else {
-                "they hold is"
-            }
-        );
-    }
-    if !state.summary.undetermined.is_empty() {
-        let total: usize = state.summary.undetermined.values().sum();
-        let _ = writeln!(
-            out,
-            "\n### Undetermined\n\n{total} group membership{}, package assignment{} or account{} could not be decided, and {} not granted (see `E130` below and `undetermined` in the JSON report).\n\n| membership | undetermined |\n|---|---:|",
-            if total == 1 { "" } else { "s" },
-            if total == 1 { "" } else { "s" },
-            if total == 1 { "" } else { "s" },
-            if total == 1 { "is" } else { "are" }
-        );
-        for (k, v) in &state.summary.undetermined {
-            let _ = writeln!(out, "| {} | {v} |", markdown_code(k));
-        }
-    }
-    if !state.conflicts.is_empty() {
-        let errors = state
-            .conflicts
+    if sections.issues && !state.conflicts.is_empty() {
+        doc.block(&format!(
+            "\n### Separation-of-duties conflicts\n\n{} ({}). Each is someone who holds two things declared incompatible.\n",
+            plural(state.conflicts.len(), "conflict", "conflicts"),
+            plural(conflict_errors, "error", "errors"),
+        ));
+        // Errors first, then in the report's order (identity, pair).
+        let mut order: Vec<&Conflict> = state.conflicts.iter().collect();
+        order.sort_by_key(|c| severity_rank(c.severity));
+        let rows = order
             .iter()
-            .filter(|c| c.severity == crate::diagnostics::Severity::Error)
-            .count();
-        let _ = writeln!(
-            out,
-            "\n### Separation-of-duties conflicts\n\n{} conflict{} ({errors} error{}).\n\n| severity | identity | holds | and | declared at |\n|---|---|---|---|---|",
-            state.conflicts.len(),
-            if state.conflicts.len() == 1 { "" } else { "s" },
-            if errors == 1 { "" } else { "s" },
+            .take(TOP)
+            .map(|c| {
+                vec![
+                    severity_word(c.severity).to_string(),
+                    cell_code(&c.identity),
+                    format!(
+                        "{} {}",
+                        c.first.kind.replace('_', " "),
+                        cell_code(&c.first.name)
+                    ),
+                    format!(
+                        "{} {}",
+                        c.second.kind.replace('_', " "),
+                        cell_code(&c.second.name)
+                    ),
+                    format!("{}:{}", cell_text(&c.declared_at.file), c.declared_at.line),
+                ]
+            })
+            .collect();
+        doc.table(
+            &Table {
+                columns: &[
+                    ("severity", Align::Left),
+                    ("identity", Align::Left),
+                    ("holds", Align::Left),
+                    ("and", Align::Left),
+                    ("declared at", Align::Left),
+                ],
+                rows,
+                total: state.conflicts.len(),
+                max_rows: TOP,
+                what: "conflicts",
+                rest: "(all of them in `conflicts` of the JSON report and in `conflicts.csv`)",
+            },
+            12_000,
         );
-        for c in &state.conflicts {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} {} | {} {} | {}:{} |",
-                severity_word(c.severity),
-                markdown_code(&c.identity),
-                c.first.kind.replace('_', " "),
-                markdown_code(&c.first.name),
-                c.second.kind.replace('_', " "),
-                markdown_code(&c.second.name),
-                markdown_text(&c.declared_at.file),
-                c.declared_at.line
+    }
+    if sections.issues {
+        if state.issues.is_empty() {
+            doc.block("\nNo data problems.\n");
+        } else {
+            doc.block(&format!(
+                "\n### Data problems\n\n{} ({}).\n",
+                plural(state.issues.len(), "data problem", "data problems"),
+                plural(problem_errors, "error", "errors"),
+            ));
+            // By code: errors first, then the most frequent.
+            let mut by_code: BTreeMap<(u8, &str), (usize, &DataIssue)> = BTreeMap::new();
+            for i in &state.issues {
+                by_code
+                    .entry((severity_rank(i.severity), i.code.as_str()))
+                    .or_insert((0, i))
+                    .0 += 1;
+            }
+            let mut codes: Vec<_> = by_code.into_iter().collect();
+            codes.sort_by(|((ra, ca), (na, _)), ((rb, cb), (nb, _))| {
+                (ra, std::cmp::Reverse(na), ca).cmp(&(rb, std::cmp::Reverse(nb), cb))
+            });
+            let total = codes.len();
+            let rows = codes
+                .iter()
+                .map(|((_, code), (n, first))| {
+                    vec![
+                        severity_word(first.severity).to_string(),
+                        (*code).to_string(),
+                        group_digits(*n),
+                        issue_place(first),
+                        crate::escape::markdown_message(&first.message),
+                    ]
+                })
+                .collect();
+            doc.table(
+                &Table {
+                    columns: &[
+                        ("severity", Align::Left),
+                        ("code", Align::Left),
+                        ("problems", Align::Right),
+                        ("first at", Align::Left),
+                        ("first problem", Align::Left),
+                    ],
+                    rows,
+                    total,
+                    max_rows: TOP,
+                    what: "codes",
+                    rest: "(see `summary.issues` of the JSON report)",
+                },
+                10_000,
+            );
+            if state.issues.len() > 1 {
+                let mut order: Vec<&DataIssue> = state.issues.iter().collect();
+                order.sort_by_key(|i| severity_rank(i.severity));
+                let shown = order.len().min(100);
+                doc.details(
+                    &format!(
+                        "Every data problem, errors first ({})",
+                        plural(state.issues.len(), "problem", "problems")
+                    ),
+                    12_000,
+                    |d| {
+                        let rows = order
+                            .iter()
+                            .take(shown)
+                            .map(|i| {
+                                vec![
+                                    severity_word(i.severity).to_string(),
+                                    i.code.as_str().to_string(),
+                                    issue_place(i),
+                                    crate::escape::markdown_message(&i.message),
+                                ]
+                            })
+                            .collect();
+                        d.table(
+                            &Table {
+                                columns: &[
+                                    ("severity", Align::Left),
+                                    ("code", Align::Left),
+                                    ("where", Align::Left),
+                                    ("problem", Align::Left),
+                                ],
+                                rows,
+                                total: order.len(),
+                                max_rows: shown,
+                                what: "data problems",
+                                rest: "(all of them in `issues` of the JSON report)",
+                            },
+                            usize::MAX,
+                        );
+                    },
+                );
+            }
+        }
+        if held > 0 {
+            doc.block(&format!(
+                "\n{} with an unknown lifecycle: no account enabled, no access granted, whatever {} now held as it is (`E120` among the data problems says why).\n",
+                plural(held, "identity", "identities"),
+                if held == 1 { "it holds is" } else { "they hold is" }
+            ));
+        }
+        if !summary.undetermined.is_empty() {
+            doc.block(&format!(
+                "\n### Undetermined\n\n{} could not be decided, and {} not granted (see `E130` among the data problems and `undetermined` in the JSON report).\n",
+                plural(
+                    undetermined,
+                    "group membership, package assignment or account",
+                    "group memberships, package assignments or accounts"
+                ),
+                if undetermined == 1 { "is" } else { "are" }
+            ));
+            let mut counts: Vec<(&String, &usize)> = summary.undetermined.iter().collect();
+            counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let rows = counts
+                .iter()
+                .take(TOP)
+                .map(|(k, v)| vec![cell_code(k), group_digits(**v)])
+                .collect();
+            doc.table(
+                &Table {
+                    columns: &[("membership", Align::Left), ("undetermined", Align::Right)],
+                    rows,
+                    total: counts.len(),
+                    max_rows: TOP,
+                    what: "memberships",
+                    rest: "(see `summary.undetermined` of the JSON report)",
+                },
+                4_000,
             );
         }
     }
-    if state.issues.is_empty() {
-        let _ = writeln!(out, "\nNo data problems.");
-    } else {
-        let _ = writeln!(
-            out,
-            "\n### Data problems\n\n| code | severity | where | problem |\n|---|---|---|---|"
+    if sections.summary {
+        doc.block("\n### Lifecycle\n");
+        let rows: Vec<Vec<String>> = summary
+            .lifecycle
+            .iter()
+            .map(|(k, v)| vec![k.clone(), group_digits(*v)])
+            .collect();
+        doc.table(
+            &Table {
+                columns: &[("lifecycle", Align::Left), ("identities", Align::Right)],
+                total: rows.len(),
+                max_rows: rows.len(),
+                rows,
+                what: "states",
+                rest: "",
+            },
+            usize::MAX,
         );
-        for i in &state.issues {
-            let row = if i.in_policy() { "line" } else { "row" };
-            let file = markdown_text(&i.file);
-            let place = match (i.row, &i.field) {
-                (Some(r), Some(f)) => format!("{file} {row} {r}, {}", markdown_code(f)),
-                (Some(r), None) => format!("{file} {row} {r}"),
-                (None, Some(f)) => format!("{file} {}", markdown_code(f)),
-                (None, None) => file,
+        if !summary.lifecycle.is_empty() {
+            let mut pie = String::from("\n```mermaid\npie title Lifecycle\n");
+            for (k, v) in &summary.lifecycle {
+                let _ = writeln!(pie, "    \"{k}\" : {v}");
+            }
+            pie.push_str("```\n");
+            doc.block(&pie);
+        }
+        let sized = |doc: &mut Doc,
+                     title: &str,
+                     kind: &str,
+                     what: &str,
+                     counts: Vec<(String, Vec<String>, usize)>,
+                     columns: &[(&str, Align)],
+                     share: usize| {
+            if counts.is_empty() {
+                return;
+            }
+            doc.block(&format!("\n### {title}\n"));
+            // The largest first; the whole list by name below when it does not fit.
+            let mut largest: Vec<&(String, Vec<String>, usize)> = counts.iter().collect();
+            largest.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+            let row = |(name, cells, _): &(String, Vec<String>, usize)| -> Vec<String> {
+                std::iter::once(label(kind, name))
+                    .chain(cells.iter().cloned())
+                    .collect()
             };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                i.code.as_str(),
-                severity_word(i.severity),
-                place.trim(),
-                markdown_message(&i.message)
+            let rows = largest.iter().take(TOP).map(|c| row(c)).collect();
+            let shown = doc.table(
+                &Table {
+                    columns,
+                    rows,
+                    total: counts.len(),
+                    max_rows: TOP,
+                    what,
+                    rest: "(the largest are shown; all of them by name below)",
+                },
+                share,
             );
-        }
+            if shown < counts.len() {
+                doc.details(
+                    &format!("All {} {what}, by name", group_digits(counts.len())),
+                    share,
+                    |d| {
+                        d.table(
+                            &Table {
+                                columns,
+                                rows: counts.iter().map(row).collect(),
+                                total: counts.len(),
+                                max_rows: counts.len(),
+                                what,
+                                rest: "(all of them in `summary` of the JSON report)",
+                            },
+                            usize::MAX,
+                        );
+                    },
+                );
+            }
+        };
+        let members = |m: &BTreeMap<String, usize>| -> Vec<(String, Vec<String>, usize)> {
+            m.iter()
+                .map(|(k, v)| (k.clone(), vec![group_digits(*v)], *v))
+                .collect()
+        };
+        sized(
+            &mut doc,
+            "Groups",
+            "group",
+            "groups",
+            members(&summary.groups),
+            &[("group", Align::Left), ("members", Align::Right)],
+            7_000,
+        );
+        sized(
+            &mut doc,
+            "Access packages",
+            "package",
+            "access packages",
+            members(&summary.access_packages),
+            &[
+                ("access package", Align::Left),
+                ("assignments", Align::Right),
+            ],
+            5_000,
+        );
+        let targets = state
+            .account_counts()
+            .into_iter()
+            .map(|(t, (e, d, h))| {
+                (
+                    t,
+                    vec![group_digits(e), group_digits(d), group_digits(h)],
+                    e + d + h,
+                )
+            })
+            .collect();
+        sized(
+            &mut doc,
+            "Targets",
+            "target",
+            "targets",
+            targets,
+            &[
+                ("target", Align::Left),
+                ("enabled accounts", Align::Right),
+                ("disabled accounts", Align::Right),
+                ("held accounts", Align::Right),
+            ],
+            4_000,
+        );
     }
-    out
+    if sections.identities
+        && let Some(rows) = options.rows
+    {
+        identities_markdown(&mut doc, state, rows);
+    }
+    doc.finish()
+}
+
+/// Where a data problem is, for a Markdown cell: file, row (or line) and field.
+fn issue_place(i: &DataIssue) -> String {
+    use crate::markdown::{cell_code, cell_text};
+    let row = if i.in_policy() { "line" } else { "row" };
+    let file = cell_text(&i.file);
+    let place = match (i.row, &i.field) {
+        (Some(r), Some(f)) => format!("{file} {row} {r}, {}", cell_code(f)),
+        (Some(r), None) => format!("{file} {row} {r}"),
+        (None, Some(f)) => format!("{file} {}", cell_code(f)),
+        (None, None) => file,
+    };
+    place.trim().to_string()
+}
+
+/// The "Identities" section: one row per selected identity (lifecycle, groups, packages,
+/// accounts), as many as fit.
+fn identities_markdown(doc: &mut crate::markdown::Doc, state: &DesiredState, rows: &[usize]) {
+    use crate::markdown::{Align, Table, cell_code, group_digits};
+    doc.block(&format!(
+        "\n### Identities\n\n{} selected.\n",
+        group_digits(rows.len())
+    ));
+    const LISTED: usize = 8;
+    let list = |cells: Vec<String>| -> String {
+        let n = cells.len();
+        let mut cells: Vec<String> = cells.into_iter().take(LISTED).collect();
+        if n > LISTED {
+            cells.push(format!("and {} more", n - LISTED));
+        }
+        cells.join(", ")
+    };
+    let ids = &state.identities;
+    let max = 200;
+    let table_rows = rows
+        .iter()
+        .take(max)
+        .map(|&i| {
+            let lifecycle = ids.lifecycle(i);
+            let names = |sets: &[(String, Bitset)]| -> Vec<String> {
+                sets.iter()
+                    .filter(|(_, b)| b.contains(i))
+                    .map(|(n, _)| cell_code(n))
+                    .collect()
+            };
+            let accounts: Vec<String> = ids
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    let state = t.state(i, lifecycle)?;
+                    let word = match state {
+                        AccountState::Enabled => "enabled",
+                        AccountState::Disabled => "disabled",
+                        AccountState::Held => "held",
+                    };
+                    Some(format!("{} {word}", cell_code(&t.name)))
+                })
+                .collect();
+            vec![
+                cell_code(ids.key(i).unwrap_or_default()),
+                lifecycle.word().to_string(),
+                list(names(&ids.groups)),
+                list(names(&ids.packages)),
+                list(accounts),
+            ]
+        })
+        .collect();
+    doc.table(
+        &Table {
+            columns: &[
+                ("identity", Align::Left),
+                ("lifecycle", Align::Left),
+                ("groups", Align::Left),
+                ("access packages", Align::Left),
+                ("accounts", Align::Left),
+            ],
+            rows: table_rows,
+            total: rows.len(),
+            max_rows: max,
+            what: "identities",
+            rest: "(`--format jsonl --identity KEY` gives each in full)",
+        },
+        usize::MAX,
+    );
 }
 
 impl DesiredState {
@@ -794,26 +1286,25 @@ impl DesiredState {
     /// block style, scalars quoted and escaped whenever they could be misread, so no value
     /// starts a line or carries a raw control character.
     pub fn to_yaml(&self) -> String {
+        let rows: Vec<usize> = (0..self.identities.len()).collect();
+        self.to_yaml_with(super::jsonl::Sections::ALL, &rows)
+    }
+
+    /// The YAML form of `sections` (the as-of date always), identities `rows` only.
+    pub fn to_yaml_with(&self, sections: super::jsonl::Sections, rows: &[usize]) -> String {
         use crate::escape::{yaml_entry, yaml_item};
-        // Every field but the identities, in the report's order; listing the fields here (no
-        // `..`) makes a new field of the report a compile error until the YAML writes it.
-        let shell = DesiredState {
-            as_of: self.as_of,
-            summary: self.summary.clone(),
-            identities: Identities::default(),
-            conflicts: self.conflicts.clone(),
-            issues: self.issues.clone(),
-            display_names: BTreeMap::new(),
-        };
+        // Every field but the identities, in the report's order (the same fields as the JSON:
+        // both are written from [`Filtered`]).
+        let shell = self.filtered(sections, &[]);
         let mut out = String::new();
         let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&shell) else {
             return out;
         };
         for (key, value) in &fields {
-            if key == "identities" && !self.identities.is_empty() {
+            if key == "identities" && !rows.is_empty() {
                 // One identity at a time, as the JSON is streamed.
                 out.push_str("identities:\n");
-                for i in 0..self.identities.len() {
+                for &i in rows {
                     let view = View {
                         ids: &self.identities,
                         i,
@@ -835,6 +1326,15 @@ impl DesiredState {
     /// or `held` when the lifecycle is unknown: keep the account as it is, no attributes), and
     /// the target's attributes in mapping order (multi-valued attributes joined with `;`).
     pub fn to_csv(&self, targets: &[(String, Vec<String>)]) -> Vec<(String, String)> {
+        self.to_csv_for(targets, None)
+    }
+
+    /// [`DesiredState::to_csv`] for the identities in `only` (all when `None`).
+    pub fn to_csv_for(
+        &self,
+        targets: &[(String, Vec<String>)],
+        only: Option<&Bitset>,
+    ) -> Vec<(String, String)> {
         targets
             .iter()
             .map(|(target, columns)| {
@@ -858,6 +1358,9 @@ impl DesiredState {
                     if l.held() {
                         rows.insert(i);
                     }
+                }
+                if let Some(only) = only {
+                    rows.intersect_with(only);
                 }
                 for i in rows.ones() {
                     let state = accounts.state(i, ids.lifecycle(i));
@@ -897,6 +1400,11 @@ impl DesiredState {
     /// whose lifecycle is unknown has one row of kind `held` and no name: whatever it holds is
     /// kept as it is (no grant, no removal).
     pub fn memberships_csv(&self) -> String {
+        self.memberships_csv_for(None)
+    }
+
+    /// [`DesiredState::memberships_csv`] for the identities in `only` (all when `None`).
+    pub fn memberships_csv_for(&self, only: Option<&Bitset>) -> String {
         let ids = &self.identities;
         // Transposed once: each identity's groups and packages, in name order.
         let mut per: Vec<Vec<(&str, &str)>> = vec![Vec::new(); ids.len()];
@@ -917,7 +1425,10 @@ impl DesiredState {
             }
         }
         let mut out = csv_line(&["key", "kind", "name"]);
-        for (key, list) in ids.keys().zip(&per) {
+        for (i, (key, list)) in ids.keys().zip(&per).enumerate() {
+            if only.is_some_and(|o| !o.contains(i)) {
+                continue;
+            }
             for (kind, name) in list {
                 out.push_str(&csv_line(&[key, kind, name]));
             }

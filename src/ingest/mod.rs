@@ -779,7 +779,25 @@ fn stamp(value: &Value) -> Option<Stamp> {
     }
 }
 
+/// The most rows a duplicate-key message lists: every duplicate gets a message, so a list of
+/// all would make the messages of one key quadratic in its rows (40,000 copies of one key
+/// took 18 GB).
+const LISTED_ROWS: usize = 10;
+
+/// `2, 4 and 5`; past [`LISTED_ROWS`], `2, 3, …, 11 and 39,990 more`.
 fn rows_list(rows: &[usize]) -> String {
+    if rows.len() > LISTED_ROWS {
+        let shown: Vec<String> = rows
+            .iter()
+            .take(LISTED_ROWS)
+            .map(usize::to_string)
+            .collect();
+        return format!(
+            "{} and {} more",
+            shown.join(", "),
+            crate::markdown::group_digits(rows.len() - LISTED_ROWS)
+        );
+    }
     let text: Vec<String> = rows.iter().map(usize::to_string).collect();
     match text.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),

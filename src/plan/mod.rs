@@ -328,6 +328,58 @@ impl Plan {
     }
 }
 
+/// The part of a plan about one person: `explain ID --actual`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PersonPlan {
+    /// The identity key.
+    pub identity: String,
+    /// Its changes, in apply order.
+    pub changes: Vec<Change>,
+    /// Targets where it gets no change, with why.
+    pub held: Vec<HeldEntry>,
+    /// Ambiguous matches it is part of.
+    pub disputed: Vec<Dispute>,
+    /// Its accounts that are no longer desired.
+    pub orphans: Vec<Orphan>,
+    /// Whether the plan as a whole is refused (a target over its deletion threshold).
+    pub plan_refused: bool,
+}
+
+impl PersonPlan {
+    /// What `plan` does for the identity `key`.
+    pub fn of(plan: &Plan, key: &str) -> PersonPlan {
+        let mine = |i: &Option<String>| i.as_deref() == Some(key);
+        PersonPlan {
+            identity: key.to_string(),
+            changes: plan
+                .changes
+                .iter()
+                .filter(|c| mine(&c.identity))
+                .cloned()
+                .collect(),
+            held: plan
+                .held
+                .iter()
+                .filter(|h| h.identity == key)
+                .cloned()
+                .collect(),
+            disputed: plan
+                .disputed
+                .iter()
+                .filter(|d| d.identities.iter().any(|i| i == key))
+                .cloned()
+                .collect(),
+            orphans: plan
+                .orphans
+                .iter()
+                .filter(|o| mine(&o.identity))
+                .cloned()
+                .collect(),
+            plan_refused: plan.refused(),
+        }
+    }
+}
+
 /// Plan settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

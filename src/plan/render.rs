@@ -83,6 +83,59 @@ fn subject(c: &Change) -> String {
     format!("{}.{} {}{}", t(&c.target), c.action.word(), who, what)
 }
 
+/// One person's part of the plan, for `explain ID --actual`.
+pub fn person(p: &super::PersonPlan) -> String {
+    let mut out = format!("\nPlan against the actual state for {}:\n", t(&p.identity));
+    if p.plan_refused {
+        out.push_str(
+            "  (the plan as a whole is refused: a target is over its deletion threshold)\n",
+        );
+    }
+    if p.changes.is_empty() && p.held.is_empty() && p.disputed.is_empty() {
+        out.push_str("  no change: the targets hold what the policy wants for this person\n");
+    }
+    for c in &p.changes {
+        let _ = writeln!(out, "  {} {}", sign(c.action), subject(c));
+        let _ = writeln!(out, "      # {}", t(&c.reason));
+        for a in &c.attributes {
+            let _ = writeln!(
+                out,
+                "      {} {}: {} -> {}",
+                if c.action == Action::Create { "+" } else { "~" },
+                t(&a.name),
+                json_value(&a.before),
+                json_value(&a.after)
+            );
+        }
+    }
+    for h in &p.held {
+        let _ = writeln!(out, "  = {}: held: {}", t(&h.target), t(&h.reason));
+    }
+    for d in &p.disputed {
+        let _ = writeln!(
+            out,
+            "  ! {}: disputed ({}): accounts {}",
+            t(&d.target),
+            t(&d.reason),
+            d.accounts
+                .iter()
+                .map(|a| t(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for o in p.orphans.iter().filter(|o| o.action.is_none()) {
+        let _ = writeln!(
+            out,
+            "  ? {}: {} left as it is: {}",
+            t(&o.target),
+            t(&o.account),
+            t(&o.reason)
+        );
+    }
+    out
+}
+
 /// The human report.
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
@@ -281,11 +334,13 @@ fn md(text: &str) -> String {
     markdown_code(text)
 }
 
-/// The Markdown report: summary table, refusals, destructive changes first, a capped sample per
-/// category inside `<details>`, never more than [`MARKDOWN_BUDGET`] characters.
+/// The Markdown report under `header` ([`crate::markdown::header`]): summary table, refusals,
+/// destructive changes first, a capped sample per category inside `<details>`, never more
+/// than [`MARKDOWN_BUDGET`] characters.
 pub fn markdown(plan: &Plan, header: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## Roster plan\n\n{header}\n");
+    out.push_str(header);
+    out.push('\n');
     for tp in plan.targets.iter().filter(|t| t.refused) {
         let _ = writeln!(
             out,

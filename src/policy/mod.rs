@@ -9,6 +9,7 @@ pub mod lint;
 pub mod load;
 pub mod ranges;
 pub mod raw;
+pub mod suppress;
 
 pub use compile::Policy;
 
@@ -23,8 +24,11 @@ pub struct Checked {
     pub sources: SourceMap,
     /// The checked model.
     pub policy: Policy,
-    /// Every diagnostic, in file and position order.
+    /// Every diagnostic, in file and position order, except the suppressed ones.
     pub diagnostics: Vec<Diagnostic>,
+    /// Lint findings suppressed by a comment in the policy (`# roster: allow L004 -- reason`),
+    /// in file and position order: reported as suppressed, never dropped.
+    pub suppressed: Vec<suppress::Suppressed>,
 }
 
 /// Loads, checks and lints the policy set at `dir`.
@@ -41,6 +45,17 @@ pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, lo
     suppress_follow_on(&loaded, &mut diagnostics);
     // The test files (`*.test.yaml`) must still fit the policy set.
     diagnostics.extend(crate::testing::lint(&mut loaded, &policy));
+    // With errors, the lint rules that need resolved references did not run: a suppression of
+    // their findings is not called unused then.
+    let complete = !diagnostics.iter().any(Diagnostic::is_error);
+    let mut suppressed = suppress::apply(&loaded.sources, &mut diagnostics, complete);
+    suppressed.sort_by_key(|s| {
+        (
+            s.diagnostic.file,
+            s.diagnostic.span.start,
+            s.diagnostic.code,
+        )
+    });
     // Files that could not be read come first: they are the cause of what follows.
     diagnostics.sort_by_key(|d| (!is_unread_file(d), d.file, d.span.start, d.code));
     diagnostics.dedup();
@@ -48,6 +63,7 @@ pub fn check_with(dir: &Path, options: &load::LoadOptions) -> Result<Checked, lo
         sources: loaded.sources,
         policy,
         diagnostics,
+        suppressed,
     })
 }
 

@@ -30,3 +30,16 @@ pub fn roster_in(dir: &Path, args: &[&str]) -> Run {
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
+
+/// A Markdown report with its policy revision (the commit checked out here, or `unknown` in a
+/// copy without `.git`) written `REVISION`, so that the snapshot does not change with each
+/// commit. The revision itself is tested in `tests/reports.rs`.
+pub fn without_revision(text: &str) -> String {
+    let marker = "· policy revision ";
+    let Some(at) = text.find(marker) else {
+        return text.to_string();
+    };
+    let start = at + marker.len();
+    let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    format!("{}REVISION{}", &text[..start], &text[end..])
+}

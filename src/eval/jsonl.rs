@@ -1,0 +1,625 @@
+//! `roster eval --format jsonl`: the desired state as JSON Lines, one compact JSON object per
+//! line, each with a `"type"` first (`summary`, `identity`, `conflict`, `issue`) so that a
+//! consumer can pick what it reads (`jq -c 'select(.type == "identity")'`). Nothing else is
+//! written: no array brackets, no blank line, no trailer. `docs/reports.md` documents the lines.
+//!
+//! An identity line holds exactly the fields of the identity objects of `--format json`, in the
+//! same order, after `"type":"identity"`. It is written straight from the columns, without
+//! `serde`: names and dictionary values are rendered once, and identities are rendered in
+//! parallel batches of a few hundred that are written in key order as they are done, so the
+//! document never exists in memory. A test checks that every line is byte for byte the
+//! compact form of the identity's `serde` serialisation ([`crate::escape::json_compact`]).
+
+use std::io::{self, Write};
+
+use rayon::prelude::*;
+
+use super::report::{AccountState, DesiredState, Identities};
+use crate::column::Column;
+use crate::escape::{is_unsafe_char, json_compact};
+use crate::rule::sets::Bitset;
+use crate::value::Value;
+
+/// The sections of a report (`eval --only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections {
+    /// The as-of date and the counts (and, in Markdown, the group, package and target tables).
+    pub summary: bool,
+    /// Separation-of-duties conflicts and data problems.
+    pub issues: bool,
+    /// The identities (all of them, or those of `--identity`).
+    pub identities: bool,
+}
+
+impl Sections {
+    /// Every section.
+    pub const ALL: Sections = Sections {
+        summary: true,
+        issues: true,
+        identities: true,
+    };
+}
+
+/// Appends `s` as a JSON string, with the escapes of [`crate::escape`] (the same bytes as
+/// [`json_compact`]): text with nothing to escape is copied as it is, anything else goes
+/// through the escaping serialiser.
+pub fn push_str(out: &mut Vec<u8>, s: &str) {
+    if plain(s) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(json_compact(s).as_bytes());
+    }
+}
+
+/// Whether `s` needs no escape in a JSON string written by [`crate::escape`]: no quote,
+/// backslash, control or other unsafe character, and no `##[`.
+fn plain(s: &str) -> bool {
+    let mut hash = false;
+    let mut ascii = true;
+    for &b in s.as_bytes() {
+        if b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f {
+            return false;
+        }
+        hash |= b == b'#';
+        ascii &= b < 0x80;
+    }
+    if !ascii && s.chars().any(is_unsafe_char) {
+        return false;
+    }
+    !(hash && s.contains("##["))
+}
+
+/// Appends a value in its JSON form (as the report's `Json` serialises it).
+pub fn push_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Str(s) => push_str(out, s),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Date(d) => push_str(out, &crate::dotnet::datetime::render(d)),
+        Value::List(items) => {
+            out.push(b'[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                push_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(_) => out.extend_from_slice(json_compact(&v.to_json()).as_bytes()),
+    }
+}
+
+/// A column ready to write: its key (`"name":`), and `"name":value` for each dictionary value
+/// when rows share values enough for that to pay (one copy per row then).
+struct Col<'a> {
+    key: Vec<u8>,
+    column: &'a Column,
+    /// Rendered dictionary entries, key included: bytes, and the end of each code's bytes.
+    rendered: Option<(Vec<u8>, Vec<usize>)>,
+}
+
+impl<'a> Col<'a> {
+    fn new(name: &str, column: &'a Column) -> Col<'a> {
+        let mut key = Vec::new();
+        push_str(&mut key, name);
+        key.push(b':');
+        let dictionary = column.dictionary();
+        // One distinct value in four rows or fewer: render each once.
+        let rendered = (dictionary.len().saturating_mul(4) <= column.len()).then(|| {
+            let mut bytes = Vec::new();
+            let mut ends = Vec::with_capacity(dictionary.len());
+            for v in dictionary {
+                bytes.extend_from_slice(&key);
+                push_value(&mut bytes, v);
+                ends.push(bytes.len());
+            }
+            (bytes, ends)
+        });
+        Col {
+            key,
+            column,
+            rendered,
+        }
+    }
+
+    #[inline]
+    fn push(&self, out: &mut Vec<u8>, i: usize) {
+        if let Some((bytes, ends)) = &self.rendered {
+            let code = self.column.code(i) as usize;
+            let start = match code.checked_sub(1) {
+                Some(prev) => ends.get(prev).copied().unwrap_or(0),
+                None => 0,
+            };
+            let end = ends.get(code).copied().unwrap_or(start);
+            if let Some(b) = bytes.get(start..end) {
+                out.extend_from_slice(b);
+                return;
+            }
+        }
+        out.extend_from_slice(&self.key);
+        push_value(out, self.column.get(i));
+    }
+}
+
+/// A target ready to write.
+struct Target<'a> {
+    key: Vec<u8>,
+    holders: &'a super::report::TargetAccounts,
+    attributes: Vec<(Col<'a>, Option<&'a Bitset>)>,
+}
+
+/// Everything an identity line needs, prepared once.
+pub struct IdentityWriter<'a> {
+    ids: &'a Identities,
+    attributes: Vec<Col<'a>>,
+    groups: Vec<(Vec<u8>, &'a Bitset)>,
+    packages: Vec<(Vec<u8>, &'a Bitset)>,
+    targets: Vec<Target<'a>>,
+    sources: Vec<Vec<u8>>,
+}
+
+fn named_sets(sets: &[(String, Bitset)]) -> Vec<(Vec<u8>, &Bitset)> {
+    sets.iter()
+        .map(|(n, b)| {
+            let mut key = Vec::new();
+            push_str(&mut key, n);
+            (key, b)
+        })
+        .collect()
+}
+
+impl<'a> IdentityWriter<'a> {
+    /// Prepares the columns of `ids` (dictionaries are rendered here, column by column in
+    /// parallel).
+    pub fn new(ids: &'a Identities) -> IdentityWriter<'a> {
+        let attributes = ids
+            .attributes
+            .par_iter()
+            .map(|(n, c)| Col::new(n, c))
+            .collect();
+        let targets = ids
+            .targets
+            .iter()
+            .map(|t| {
+                let mut key = Vec::new();
+                push_str(&mut key, &t.name);
+                key.push(b':');
+                Target {
+                    key,
+                    holders: t,
+                    attributes: t
+                        .attributes
+                        .par_iter()
+                        .map(|(n, c, absent)| (Col::new(n, c), absent.as_ref()))
+                        .collect(),
+                }
+            })
+            .collect();
+        let sources = ids
+            .datasets
+            .iter()
+            .map(|d| {
+                let mut s = b"{\"source\":".to_vec();
+                push_str(&mut s, &d.source);
+                s.extend_from_slice(b",\"key\":");
+                s
+            })
+            .collect();
+        IdentityWriter {
+            ids,
+            attributes,
+            groups: named_sets(&ids.groups),
+            packages: named_sets(&ids.packages),
+            targets,
+            sources,
+        }
+    }
+
+    /// Appends identity `i` as one compact JSON object, `"type":"identity"` first when `typed`,
+    /// without a line break.
+    pub fn push(&self, out: &mut Vec<u8>, i: usize, typed: bool) {
+        let mut groups = Vec::new();
+        let mut packages = Vec::new();
+        for (n, (_, set)) in self.groups.iter().enumerate() {
+            if set.contains(i) {
+                groups.push(n);
+            }
+        }
+        for (n, (_, set)) in self.packages.iter().enumerate() {
+            if set.contains(i) {
+                packages.push(n);
+            }
+        }
+        self.push_with(out, i, typed, &groups, &packages);
+    }
+
+    /// [`IdentityWriter::push`] with the identity's groups and packages given (indices, in
+    /// order), as [`memberships`] finds them for many identities at once.
+    fn push_with(
+        &self,
+        out: &mut Vec<u8>,
+        i: usize,
+        typed: bool,
+        groups: &[usize],
+        packages: &[usize],
+    ) {
+        let ids = self.ids;
+        let Some(person) = ids.people.get(i) else {
+            out.extend_from_slice(b"null");
+            return;
+        };
+        out.extend_from_slice(if typed {
+            b"{\"type\":\"identity\",\"key\":"
+        } else {
+            b"{\"key\":"
+        });
+        push_str(out, &person.key);
+        out.extend_from_slice(b",\"sources\":[");
+        let mut first = true;
+        for &(d, r) in &person.records {
+            let (Some(data), Some(prefix)) = (ids.datasets.get(d), self.sources.get(d)) else {
+                continue;
+            };
+            if r >= data.len() {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(prefix);
+            push_str(out, data.key(r));
+            out.push(b'}');
+        }
+        let lifecycle = ids.lifecycle(i);
+        out.extend_from_slice(b"],\"lifecycle\":\"");
+        out.extend_from_slice(lifecycle.word().as_bytes());
+        out.extend_from_slice(if ids.ignored.contains(i) {
+            b"\",\"ignored\":true,\"attributes\":{"
+        } else {
+            b"\",\"ignored\":false,\"attributes\":{"
+        });
+        for (n, col) in self.attributes.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            col.push(out, i);
+        }
+        out.extend_from_slice(b"},\"groups\":[");
+        push_names(out, &self.groups, groups);
+        out.extend_from_slice(b"],\"access_packages\":[");
+        push_names(out, &self.packages, packages);
+        out.extend_from_slice(b"],\"accounts\":{");
+        let mut first = true;
+        for t in &self.targets {
+            let Some(state) = t.holders.state(i, lifecycle) else {
+                continue;
+            };
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&t.key);
+            out.extend_from_slice(match state {
+                AccountState::Enabled => {
+                    b"{\"enabled\":true,\"state\":\"enabled\",\"attributes\":{"
+                }
+                AccountState::Disabled => {
+                    b"{\"enabled\":false,\"state\":\"disabled\",\"attributes\":{"
+                }
+                AccountState::Held => b"{\"enabled\":false,\"state\":\"held\",\"attributes\":{",
+            });
+            if state != AccountState::Held {
+                let mut first = true;
+                for (col, absent) in &t.attributes {
+                    if absent.is_some_and(|a| a.contains(i)) {
+                        continue;
+                    }
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    col.push(out, i);
+                }
+            }
+            out.extend_from_slice(b"}}");
+        }
+        out.push(b'}');
+        let undetermined = ids.undetermined(i);
+        if !undetermined.is_empty() {
+            out.extend_from_slice(b",\"undetermined\":[");
+            for (n, (_, u)) in undetermined.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"of\":");
+                push_str(out, &u.of);
+                out.extend_from_slice(b",\"reason\":");
+                push_str(out, &u.reason);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+}
+
+fn push_names(out: &mut Vec<u8>, sets: &[(Vec<u8>, &Bitset)], which: &[usize]) {
+    for (n, &s) in which.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        if let Some((name, _)) = sets.get(s) {
+            out.extend_from_slice(name);
+        }
+    }
+}
+
+/// The sets (by index, in order) each identity of the contiguous range `rows` belongs to, into
+/// `out` (one list per identity, cleared first): read a word of 64 identities at a time, so
+/// 2,000 groups cost a few thousand word reads per task, not 2,000 lookups per identity.
+fn memberships(
+    sets: &[(Vec<u8>, &Bitset)],
+    rows: std::ops::Range<usize>,
+    out: &mut Vec<Vec<usize>>,
+) {
+    out.resize_with(rows.len(), Vec::new);
+    for list in out.iter_mut() {
+        list.clear();
+    }
+    if rows.is_empty() {
+        return;
+    }
+    const BITS: usize = usize::BITS as usize;
+    for (n, (_, set)) in sets.iter().enumerate() {
+        let blocks = set.as_slice();
+        for w in rows.start / BITS..=(rows.end - 1) / BITS {
+            let mut bits = blocks.get(w).copied().unwrap_or(0);
+            while bits != 0 {
+                let i = w * BITS + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if rows.contains(&i)
+                    && let Some(list) = out.get_mut(i - rows.start)
+                {
+                    list.push(n);
+                }
+            }
+        }
+    }
+}
+
+/// Identities rendered per task, and tasks per batch: a batch (about 20 MB for generated
+/// identities of 1,250 values) is rendered in parallel while the previous one is written.
+const PER_TASK: usize = 64;
+const TASKS_PER_BATCH: usize = 8;
+
+/// The buffers of one task, kept from batch to batch (no allocation, no page faults).
+#[derive(Default)]
+struct Task {
+    out: Vec<u8>,
+    groups: Vec<Vec<usize>>,
+    packages: Vec<Vec<usize>>,
+}
+
+impl Task {
+    fn render(&mut self, writer: &IdentityWriter<'_>, rows: &[usize], typed: bool) {
+        self.out.clear();
+        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
+            return;
+        };
+        if last + 1 - first == rows.len() {
+            memberships(&writer.groups, first..last + 1, &mut self.groups);
+            memberships(&writer.packages, first..last + 1, &mut self.packages);
+            for (n, &i) in rows.iter().enumerate() {
+                let g = self.groups.get(n).map_or(&[][..], Vec::as_slice);
+                let p = self.packages.get(n).map_or(&[][..], Vec::as_slice);
+                writer.push_with(&mut self.out, i, typed, g, p);
+                self.out.push(b'\n');
+            }
+        } else {
+            for &i in rows {
+                writer.push(&mut self.out, i, typed);
+                self.out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// Writes the identities `rows` (indices, in order) one line each, rendered in parallel
+/// batches, each written while the next is rendered; `progress` is told how many are written
+/// after each batch.
+pub fn write_identities(
+    w: &mut (impl Write + Send),
+    writer: &IdentityWriter<'_>,
+    rows: &[usize],
+    typed: bool,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> io::Result<()> {
+    let mut batches = rows.chunks(PER_TASK * TASKS_PER_BATCH);
+    let mut ready: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
+    let mut spare: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
+    let render = |tasks: &mut [Task], batch: &[usize]| {
+        tasks
+            .par_iter_mut()
+            .zip(batch.par_chunks(PER_TASK))
+            .for_each(|(task, rows)| task.render(writer, rows, typed));
+    };
+    let Some(first) = batches.next() else {
+        return Ok(());
+    };
+    render(&mut ready, first);
+    let mut done = first.len();
+    let mut pending = true;
+    while pending {
+        let next = batches.next();
+        let (written, ()) = rayon::join(
+            || -> io::Result<()> {
+                for task in &ready {
+                    w.write_all(&task.out)?;
+                }
+                Ok(())
+            },
+            || {
+                for task in &mut spare {
+                    task.out.clear();
+                }
+                if let Some(batch) = next {
+                    render(&mut spare, batch);
+                }
+            },
+        );
+        written?;
+        progress(done);
+        std::mem::swap(&mut ready, &mut spare);
+        match next {
+            Some(batch) => done += batch.len(),
+            None => pending = false,
+        }
+    }
+    Ok(())
+}
+
+/// Appends `value` (a JSON object) with `"type":"<kind>"` as its first field, and a line break.
+fn push_typed<T: serde::Serialize>(out: &mut Vec<u8>, kind: &str, value: &T) {
+    let json = json_compact(value);
+    out.extend_from_slice(b"{\"type\":");
+    push_str(out, kind);
+    match json.strip_prefix('{') {
+        Some("}") | None => out.push(b'}'),
+        Some(rest) => {
+            out.push(b',');
+            out.extend_from_slice(rest.as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
+/// Writes the report as JSON Lines: the summary line (with the as-of date), then one line per
+/// identity of `rows`, per conflict and per data problem, each kind when `sections` has it.
+pub fn write(
+    w: impl Write + Send,
+    state: &DesiredState,
+    sections: Sections,
+    rows: &[usize],
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 20, w);
+    let mut out = Vec::new();
+    if sections.summary {
+        #[derive(serde::Serialize)]
+        struct Head<'a> {
+            as_of: String,
+            summary: &'a super::report::Summary,
+        }
+        push_typed(
+            &mut out,
+            "summary",
+            &Head {
+                as_of: state.as_of.to_string(),
+                summary: &state.summary,
+            },
+        );
+        w.write_all(&out)?;
+    }
+    if sections.identities {
+        let writer = IdentityWriter::new(&state.identities);
+        write_identities(&mut w, &writer, rows, true, progress)?;
+    }
+    if sections.issues {
+        for c in &state.conflicts {
+            out.clear();
+            push_typed(&mut out, "conflict", c);
+            w.write_all(&out)?;
+        }
+        for issue in &state.issues {
+            out.clear();
+            push_typed(&mut out, "issue", issue);
+            w.write_all(&out)?;
+        }
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_written_as_the_escaping_serialiser_writes_them() {
+        for s in [
+            "",
+            "plain",
+            "Zoë Ångström",
+            "quote \" and \\ backslash",
+            "line\nbreak\ttab",
+            "del\u{7f}",
+            "c1\u{9b}31m",
+            "bidi\u{202e}txet",
+            "##[error]forged",
+            "# heading [x]",
+            "#\u{23}[",
+            "\u{2028}",
+            "emoji 🦀",
+        ] {
+            let mut out = Vec::new();
+            push_str(&mut out, s);
+            assert_eq!(String::from_utf8(out).unwrap(), json_compact(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_the_report_serialises_them() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .and_hms_opt(13, 5, 0)
+            .unwrap();
+        for v in [
+            Value::Null,
+            Value::Int(-42),
+            Value::Bool(true),
+            Value::Str("a\u{202e}b".into()),
+            Value::Date(date),
+            Value::List(vec![Value::Str("x".into()), Value::Int(1), Value::Null]),
+            Value::Object(vec![
+                ("a".into(), Value::Int(1)),
+                ("a".into(), Value::Str("##[x".into())),
+            ]),
+        ] {
+            let mut out = Vec::new();
+            push_value(&mut out, &v);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                json_compact(&v.to_json()),
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_column_writes_the_same_with_and_without_its_rendered_dictionary() {
+        let values: Vec<Value> = (0..40)
+            .map(|i| match i % 3 {
+                0 => Value::Null,
+                1 => Value::Str(format!("v{}", i % 5)),
+                _ => Value::Int(i % 4),
+            })
+            .collect();
+        let column = Column::from_values(values.clone());
+        let col = Col::new("name", &column);
+        assert!(col.rendered.is_some());
+        for (i, v) in values.iter().enumerate() {
+            let mut fast = Vec::new();
+            col.push(&mut fast, i);
+            let mut slow = b"\"name\":".to_vec();
+            push_value(&mut slow, v);
+            assert_eq!(fast, slow, "row {i}");
+        }
+    }
+}
