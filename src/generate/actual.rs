@@ -21,7 +21,7 @@
 //! | `changed` | one attribute that Roster keeps up to date (not applied on creation only, not a matching attribute, not a reference) with ` (drift)` appended | one `update` |
 //! | `extra_membership` | the account is also a member of a group it should not be in (only targets that export groups: `eng-ldap`) | one `member_remove` |
 //! | `orphan` | an extra account, a copy of the identity's with every matching attribute set to `orphan-…`: it matches nobody | one orphan, left as it is (`unmatched_accounts: leave`, the default) |
-//! | `disabled` | the account is disabled although it should be enabled (only where the export says whether an account is enabled: Graph, SCIM) | one `enable` (and one `update` where the flag is also a mapped attribute, as the ERP's `active`) |
+//! | `disabled` | the account is disabled although it should be enabled (only where the export says whether an account is enabled: Graph, SCIM) | one `enable` (the flag is not also updated where it is a mapped attribute, as the ERP's `active`) |
 //!
 //! A kind that does not apply to the identity (a manager cannot go missing, an identity whose
 //! account should be disabled cannot be `disabled`) gives way to the next one. Identities the
@@ -471,19 +471,10 @@ fn expected(state: &DesiredState, t: &Target<'_>, plan: &Plan) -> TargetDrift {
                 .count();
         }
     }
-    // Where the enabled flag is also a mapped attribute (SCIM `active`, Graph
-    // `accountEnabled`), the plan updates it besides enabling the account.
-    let flag = match t.format {
-        Format::Scim => Some("active"),
-        Format::Graph => Some("accountEnabled"),
-        _ => None,
-    };
-    let flag_mapped = flag.is_some_and(|f| t.raw.mappings.keys().any(|k| k.value == f));
-    let flag_updates = if flag_mapped { plan.disabled.len() } else { 0 };
     let mut expected = BTreeMap::new();
     for (k, v) in [
         ("create", plan.missing.len()),
-        ("update", plan.changed.len() + flag_updates),
+        ("update", plan.changed.len()),
         ("enable", plan.disabled.len()),
         ("member_add", member_add),
         ("member_remove", plan.extra.len()),

@@ -816,6 +816,16 @@ fn is_manager_reference(name: &str) -> bool {
     name.eq_ignore_ascii_case("manager") || name.to_ascii_lowercase().ends_with(":manager")
 }
 
+/// The attribute an export says whether an account is enabled with, where it is one.
+fn enabled_flag(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Scim => Some("active"),
+        Format::Graph => Some("accountEnabled"),
+        Format::Ldif => Some("userAccountControl"),
+        Format::Csv => None,
+    }
+}
+
 /// The attribute Entra's Active Directory mappings use for an entry's parent.
 const PARENT_DN: &str = "parentDistinguishedName";
 
@@ -961,6 +971,11 @@ fn plan_target(
     )> = desired
         .attributes
         .iter()
+        // The export's enabled flag (SCIM `active`, Graph `accountEnabled`) is planned as an
+        // enable or a disable, not also as an update.
+        .filter(|(aname, _, _)| {
+            enabled_flag(users.format).is_none_or(|f| !aname.eq_ignore_ascii_case(f))
+        })
         .map(|(aname, column, absent)| {
             (
                 aname,
