@@ -237,14 +237,13 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
     let rows = align(old, new);
     let (o, n) = (&old.identities, &new.identities);
     let mut per: BTreeMap<usize, IdentityDiff> = BTreeMap::new();
-    let entry = |k: usize, rows: &(Option<usize>, Option<usize>)| -> IdentityDiff {
+    let entry = |rows: &(Option<usize>, Option<usize>)| -> IdentityDiff {
         let key = rows
             .1
             .and_then(|j| n.key(j))
             .or_else(|| rows.0.and_then(|i| o.key(i)))
             .unwrap_or_default()
             .to_string();
-        let _ = k;
         IdentityDiff {
             key,
             status: match rows {
@@ -270,7 +269,7 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
     // Identities on one side only.
     for (k, r) in rows.iter().enumerate() {
         if r.0.is_none() || r.1.is_none() {
-            per.insert(k, entry(k, r));
+            per.insert(k, entry(r));
         }
     }
     // Lifecycle.
@@ -281,7 +280,7 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
             && a != b
         {
             summary.lifecycle_changed += 1;
-            per.entry(k).or_insert_with(|| entry(k, r)).lifecycle =
+            per.entry(k).or_insert_with(|| entry(r)).lifecycle =
                 Some((b.word().to_string(), a.word().to_string()));
         }
     }
@@ -306,7 +305,7 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
             if a != b {
                 summary.attributes_changed += 1;
                 per.entry(k)
-                    .or_insert_with(|| entry(k, r))
+                    .or_insert_with(|| entry(r))
                     .attributes
                     .push(ValueChange {
                         name: (*name).to_string(),
@@ -335,7 +334,7 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
                 if was == is {
                     continue;
                 }
-                let d = per.entry(k).or_insert_with(|| entry(k, r));
+                let d = per.entry(k).or_insert_with(|| entry(r));
                 let key = d.key.clone();
                 if is {
                     m.gained += 1;
@@ -397,10 +396,9 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
             let after =
                 r.1.and_then(|j| nt.and_then(|t| state_word(t, j, n.lifecycle(j))));
             let mut attrs = Vec::new();
-            if let (Some(_), Some(_), Some(ot), Some(nt), Some(i), Some(j)) =
+            if let (Some(_), Some(_), Some(_), Some(nt), Some(i), Some(j)) =
                 (&before, &after, ot, nt, r.0, r.1)
             {
-                let _ = ot;
                 for (aname, nc, _) in &nt.attributes {
                     let b = oa.get(aname.as_str()).map_or(&null, |c| c.get(i));
                     let a = nc.get(j);
@@ -416,7 +414,7 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
             if before == after && attrs.is_empty() {
                 continue;
             }
-            let d = per.entry(k).or_insert_with(|| entry(k, r));
+            let d = per.entry(k).or_insert_with(|| entry(r));
             match (&before, &after) {
                 (None, Some(_)) => {
                     m.gained += 1;

@@ -46,10 +46,6 @@ pub struct Row {
     pub attributes: Vec<(String, Value)>,
 }
 
-fn is_manager(name: &str) -> bool {
-    name.eq_ignore_ascii_case("manager") || name.to_ascii_lowercase().ends_with(":manager")
-}
-
 /// The accounts of one target as they would be after applying the desired state (held and
 /// absent accounts left out), with manager references resolved to identifiers.
 pub fn rows(state: &DesiredState, target: &raw::Target, name: &str) -> Vec<Row> {
@@ -77,7 +73,6 @@ pub fn rows_of(
             _ => guid(name, key),
         }
     };
-    let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
     let manager = ids
         .attributes
         .iter()
@@ -96,10 +91,10 @@ pub fn rows_of(
             if absent.as_ref().is_some_and(|b| b.contains(i)) {
                 continue;
             }
-            let v = if is_manager(aname) {
+            let v = if super::is_manager_reference(aname) {
                 match manager.map(|m| m.get(i)) {
-                    Some(Value::Str(k)) => match index.get(k.as_str()) {
-                        Some(&j) if t.holders.contains(j) => Value::Str(id_of(j)),
+                    Some(Value::Str(k)) => match ids.position(k) {
+                        Some(j) if t.holders.contains(j) => Value::Str(id_of(j)),
                         _ => continue,
                     },
                     _ => continue,
@@ -203,7 +198,7 @@ pub fn graph_page(rows: &[Row], next_link: Option<&str>) -> String {
                 if n.eq_ignore_ascii_case("id") || n.eq_ignore_ascii_case("accountEnabled") {
                     continue;
                 }
-                if is_manager(n) {
+                if super::is_manager_reference(n) {
                     o.insert(n.clone(), json!({"id": json_of(v)}));
                 } else {
                     o.insert(n.clone(), json_of(v));

@@ -17,7 +17,6 @@ use crate::codes::Code;
 use crate::eval::DesiredState;
 use crate::eval::report::TargetAccounts;
 use crate::ingest::DataIssue;
-use crate::policy::raw;
 use crate::value::Value;
 
 /// The key a member reference is compared by: canonical DNs for LDAP, identifiers otherwise.
@@ -42,7 +41,6 @@ fn text_of(accounts: &Accounts, r: usize, name: &str) -> Option<String> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn plan_memberships(
     state: &DesiredState,
-    target: &raw::Target,
     desired: &TargetAccounts,
     a: &TargetActual,
     found: &Found,
@@ -50,7 +48,6 @@ pub(super) fn plan_memberships(
     created: &HashSet<usize>,
     out: &mut Plan,
 ) {
-    let _ = target;
     let ids = &state.identities;
     let name = a.target.as_str();
     let users = &a.users;

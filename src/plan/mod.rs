@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::actual::{Accounts, Cell, Format};
+use crate::actual::{Cell, Format};
 use crate::codes::Code;
 use crate::column::Column;
 use crate::diagnostics::Severity;
@@ -566,9 +566,7 @@ pub fn plan(
             );
             continue;
         }
-        let mut tp = plan_target(
-            loaded, policy, state, target, desired, a, &holds, &depth, &mut out,
-        );
+        let mut tp = plan_target(loaded, policy, state, target, desired, a, &holds, &mut out);
         safety::check(loaded, &a.target, target, &mut tp, &out.changes, options);
         if tp.refused {
             let deletes = out
@@ -664,10 +662,9 @@ fn manager_depths(state: &DesiredState) -> Vec<u32> {
     let Some((_, manager)) = ids.attributes.iter().find(|(a, _)| a == "manager") else {
         return vec![0; n];
     };
-    let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
     let parent: Vec<Option<usize>> = (0..n)
         .map(|i| match manager.get(i) {
-            Value::Str(s) => index.get(s.as_str()).copied().filter(|&j| j != i),
+            Value::Str(s) => ids.position(s).filter(|&j| j != i),
             _ => None,
         })
         .collect();
@@ -743,17 +740,11 @@ fn label(state: &DesiredState, changes: &mut [Change]) {
 /// Puts the changes in an order they could be applied in: by phase (creates first, deletes
 /// last), managers before their reports, then target, identity and account.
 fn order(changes: &mut [Change], depth: &[u32], state: &DesiredState) {
-    let index: HashMap<&str, usize> = state
-        .identities
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k, i))
-        .collect();
     let depth_of = |c: &Change| {
         c.identity
             .as_deref()
-            .and_then(|k| index.get(k))
-            .and_then(|&i| depth.get(i).copied())
+            .and_then(|k| state.identities.position(k))
+            .and_then(|i| depth.get(i).copied())
             .unwrap_or(0)
     };
     changes.sort_by_cached_key(|c| {
@@ -838,10 +829,8 @@ fn plan_target(
     desired: &crate::eval::report::TargetAccounts,
     a: &TargetActual,
     holds: &Holds,
-    depth: &[u32],
     out: &mut Plan,
 ) -> TargetPlan {
-    let _ = depth;
     let ids = &state.identities;
     let n = ids.len();
     let users = &a.users;
@@ -892,9 +881,8 @@ fn plan_target(
         .iter()
         .find(|(a, _)| a == "manager")
         .map(|(_, c)| c);
-    let index: HashMap<&str, usize> = ids.keys().enumerate().map(|(i, k)| (k, i)).collect();
     // The account of each linked identity, and who will be created.
-    let linked_row: HashMap<usize, usize> = found.linked.iter().map(|(&i, &r)| (i, r)).collect();
+    let linked_row = &found.linked;
     let created: HashSet<usize> = (0..n)
         .filter(|&i| {
             desired.holders.contains(i)
@@ -908,7 +896,7 @@ fn plan_target(
         let Value::Str(key) = m.get(i) else {
             return None;
         };
-        let j = *index.get(key.as_str())?;
+        let j = ids.position(key)?;
         if let Some(&r) = linked_row.get(&j) {
             return Some(Value::Str(users.id(r).to_string()));
         }
@@ -1275,7 +1263,7 @@ fn plan_target(
             .help("export the attribute (`$select` it in Graph, request it in `ldapsearch`)"),
         );
     }
-    members::plan_memberships(state, target, desired, a, &found, holds, &created, out);
+    members::plan_memberships(state, desired, a, &found, holds, &created, out);
     TargetPlan {
         name: name.to_string(),
         format: users.format.name().to_string(),
@@ -1332,11 +1320,6 @@ fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange
         added,
         removed,
     }
-}
-
-/// The accounts an export holds, by identifier: for tests and `explain`.
-pub fn account_ids(users: &Accounts) -> Vec<&str> {
-    (0..users.len()).map(|r| users.id(r)).collect()
 }
 
 #[cfg(test)]
