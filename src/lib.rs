@@ -22,6 +22,7 @@ pub mod eval;
 pub mod expr;
 pub mod files;
 pub mod generate;
+pub mod governance;
 pub mod ingest;
 pub mod markdown;
 pub mod plan;
