@@ -1060,6 +1060,7 @@ fn eval_timings_report_each_stage() {
             "read sources",
             "correlate",
             "identity attributes and lifecycle",
+            "events up to the as-of date",
             "groups and access packages (rules)",
             "target accounts",
             "report"

@@ -35,6 +35,8 @@ pub struct Input<'a> {
     pub lifecycle: &'a [Lifecycle],
     /// Rule `system.now`.
     pub now: NaiveDateTime,
+    /// What the events up to the as-of date add and remove (workflows, records, reviews).
+    pub changes: &'a crate::governance::apply::Changes,
 }
 
 /// What the access stage gives: who is a member of each group and holds each package, by name
@@ -67,6 +69,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         attributes,
         lifecycle,
         now,
+        changes,
     } = input;
     let people = locate.people;
     let n = people.len();
@@ -170,6 +173,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         match node {
             NodeId::Group(name) => {
                 let mut set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
+                let by_rule = changes.group(name).map(|_| set.members.clone());
                 if let Some((listed_in, list)) = static_members.get(name.as_str()) {
                     for key in list {
                         match index.get(key.value.as_str()) {
@@ -210,6 +214,10 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
                         }
                     }
                 }
+                // Added and removed by events (a removal does not take back a rule's members).
+                if let (Some(change), Some(by_rule)) = (changes.group(name), &by_rule) {
+                    change.apply(&mut set.members, by_rule, &eligible);
+                }
                 for (pname, pkg) in &packages {
                     if pkg
                         .resources
@@ -239,7 +247,12 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
                 sets.insert(name.to_lowercase(), set);
             }
             NodeId::Package(name) => {
-                let set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
+                let mut set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
+                if let Some(change) = changes.package(name) {
+                    let by_rule = set.members.clone();
+                    change.apply(&mut set.members, &by_rule, &eligible);
+                    set.undetermined.difference_with(&set.members);
+                }
                 sets.insert(format!("package:{name}"), set);
             }
             _ => {}

@@ -12,6 +12,7 @@
 //! | 2 | correlate | [`correlate`] | `identity` (correlation, precedence), the datasets | the people ([`correlate::Person`]), in key order |
 //! | 3 | identity attributes | `attributes` | mappings, the datasets, the people | `Attributes`: a column per attribute, who is `IgnoreObjectFlow`; then the `manager` checks |
 //! | 4 | lifecycle | [`lifecycle`] | `identity.lifecycle`, the attributes | each identity's [`Lifecycle`] |
+//! | 5a | events | [`crate::governance::apply`] | workflows, records, reviews, the attributes, the lifecycles | `Changes`: what the events up to the as-of date add and remove, and the as-of day's events |
 //! | 5 | access | `access` | rules, static members, packages, the attributes, the lifecycles | `Access`: members and undetermined members of each group and package, separation-of-duties conflicts |
 //! | 6 | accounts | `accounts` (with `scope`, `enabled`) | targets, the attributes, the lifecycles, the access | `Accounts`: each target's holders, attribute columns and enabled accounts |
 //! | 7 | report | [`report`] | all of the above | the [`DesiredState`] |
@@ -178,6 +179,19 @@ fn run_people(
     clock.lap("identity attributes and lifecycle");
     crate::progress::stage("groups and access packages (rules)");
 
+    // 5a. Lifecycle over time: what the events up to the as-of date add and remove.
+    let changes = crate::governance::apply::Changes::fold(&crate::governance::View {
+        loaded,
+        policy,
+        people: &people,
+        attributes: &attributes.columns,
+        lifecycle: &lifecycle,
+        groups: &[],
+        packages: &[],
+        as_of: options.as_of,
+    });
+    clock.lap("events up to the as-of date");
+
     // 5. Groups and access packages, set-wise over the population; separation of duties.
     let access = access::decide(
         access::Input {
@@ -186,6 +200,7 @@ fn run_people(
             attributes: &attributes,
             lifecycle: &lifecycle,
             now,
+            changes: &changes,
         },
         &locate,
         &mut issues,
@@ -235,6 +250,7 @@ fn run_people(
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();
+    state.due = changes.due;
     clock.lap("report");
     clock.finish();
     state

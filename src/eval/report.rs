@@ -575,6 +575,11 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub display_names: BTreeMap<String, String>,
+    /// The events of the as-of date for identities and guests (workflow runs and their tasks,
+    /// transitions, assignment starts and expiries), in report order.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub due: Vec<crate::governance::Event>,
 }
 
 impl DesiredState {
@@ -641,6 +646,7 @@ impl DesiredState {
             conflicts,
             issues,
             display_names: BTreeMap::new(),
+            due: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@
 //! days. Dates are UTC days; Entra's scheduler runs every 1 to 24 hours, so an event dated a
 //! day happens during that day.
 
+pub mod apply;
 pub mod transitions;
 
 use chrono::NaiveDate;
@@ -266,10 +267,29 @@ impl Event {
     }
 }
 
+/// How much of each event a producer builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: tasks, rendered e-mails, summaries (the calendar, the as-of day's events).
+    Full,
+    /// Only events that have effects, with their effects (the fold of the history up to the
+    /// as-of date, over every identity): producers skip events without effects and need not
+    /// render tasks or e-mails.
+    Effects,
+}
+
 /// Every event in `window`, sorted ([`Event::sort_key`]).
 pub fn events(view: &View<'_>, window: Window) -> Vec<Event> {
+    collect(view, window, Detail::Full)
+}
+
+/// The events in `window` at `detail`, sorted. Each producer of events is called here.
+pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
     let mut out = Vec::new();
-    transitions::events(view, window, &mut out);
+    if detail == Detail::Full {
+        // Transitions change the lifecycle itself, which `eval` computes: no effects.
+        transitions::events(view, window, &mut out);
+    }
     sort(&mut out);
     out
 }

@@ -1,0 +1,156 @@
+//! Stage 5a of `eval`: the effects of every event up to the as-of date, folded into changes
+//! that the access and accounts stages apply.
+//!
+//! Events are folded in report order ([`super::Event::sort_key`]), each event's effects in
+//! their order, so a later event wins: a group added by a joiner workflow and removed by a
+//! leaver workflow is not a member after the leave. The fold is fail closed:
+//! - nothing is granted to an identity without an account on the as-of date, or whose
+//!   lifecycle is unknown, or that is `IgnoreObjectFlow` (the access stage intersects every
+//!   addition with the identities eligible for access);
+//! - a removal takes back what was added and what a static list grants, but not what a
+//!   dynamic rule or an auto-assignment rule grants: those follow their rule, as in Entra,
+//!   where a dynamic group's members cannot be removed by hand.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::{Detail, Effect, Event, Subject, View, Window};
+use crate::rule::sets::Bitset;
+
+/// What the events up to the as-of date change, by identity.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Per group, by name: who was added and who was removed last.
+    pub groups: BTreeMap<String, Change>,
+    /// Per access package, by name: who was assigned and whose assignment was removed last.
+    pub packages: BTreeMap<String, Change>,
+    /// Per identity: the last account change.
+    pub accounts: BTreeMap<usize, AccountChange>,
+    /// The events of the as-of date itself, in full (tasks and e-mails), for the reports.
+    pub due: Vec<Event>,
+}
+
+/// Additions and removals of one group or package.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// Added (and not removed since).
+    pub added: Bitset,
+    /// Removed (and not added since).
+    pub removed: Bitset,
+}
+
+impl Change {
+    fn new(n: usize) -> Change {
+        Change {
+            added: Bitset::with_capacity(n),
+            removed: Bitset::with_capacity(n),
+        }
+    }
+
+    fn add(&mut self, i: usize) {
+        self.added.insert(i);
+        self.removed.set(i, false);
+    }
+
+    fn remove(&mut self, i: usize) {
+        self.removed.insert(i);
+        self.added.set(i, false);
+    }
+
+    /// Applies the change to a set: `by_rule` are the members a rule grants, which a removal
+    /// does not take back; additions only for `eligible` identities.
+    pub fn apply(&self, set: &mut Bitset, by_rule: &Bitset, eligible: &Bitset) {
+        let mut added = self.added.clone();
+        added.intersect_with(eligible);
+        set.union_with(&added);
+        let mut removed = self.removed.clone();
+        removed.difference_with(by_rule);
+        set.difference_with(&removed);
+    }
+}
+
+/// The last account change of an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Enabled by a task.
+    Enabled,
+    /// Disabled by a task.
+    Disabled,
+    /// Deleted by a task.
+    Deleted,
+}
+
+impl Changes {
+    /// Folds the effects of every event up to `view.as_of` (the view's groups and packages
+    /// are not read: the fold runs before the access stage).
+    pub fn fold(view: &View<'_>) -> Changes {
+        let n = view.people.len();
+        let mut changes = Changes::default();
+        let history = super::collect(
+            view,
+            Window {
+                from: NaiveDate::MIN,
+                to: view.as_of,
+            },
+            Detail::Effects,
+        );
+        let group_names: Vec<String> = view.policy.groups.keys().cloned().collect();
+        let package_names: Vec<String> = view.policy.packages.keys().cloned().collect();
+        for event in &history {
+            let Subject::Identity(key) = &event.subject else {
+                continue;
+            };
+            let Ok(i) = view.people.binary_search_by(|p| p.key.as_str().cmp(key)) else {
+                continue;
+            };
+            for effect in &event.effects {
+                match effect {
+                    Effect::AddToGroup(g) => group(&mut changes.groups, g, n).add(i),
+                    Effect::RemoveFromGroup(g) => group(&mut changes.groups, g, n).remove(i),
+                    Effect::RemoveFromAllGroups => {
+                        for g in &group_names {
+                            group(&mut changes.groups, g, n).remove(i);
+                        }
+                    }
+                    Effect::AssignPackage(p) => group(&mut changes.packages, p, n).add(i),
+                    Effect::RemovePackage(p) => group(&mut changes.packages, p, n).remove(i),
+                    Effect::RemoveAllPackages => {
+                        for p in &package_names {
+                            group(&mut changes.packages, p, n).remove(i);
+                        }
+                    }
+                    Effect::EnableAccount => {
+                        changes.accounts.insert(i, AccountChange::Enabled);
+                    }
+                    Effect::DisableAccount => {
+                        changes.accounts.insert(i, AccountChange::Disabled);
+                    }
+                    Effect::DeleteUser => {
+                        changes.accounts.insert(i, AccountChange::Deleted);
+                    }
+                }
+            }
+        }
+        changes.due = super::collect(view, Window::day(view.as_of), Detail::Full)
+            .into_iter()
+            .filter(|e| matches!(e.subject, Subject::Identity(_) | Subject::Guest(_)))
+            .collect();
+        changes
+    }
+
+    /// The change of group `name`, if any.
+    pub fn group(&self, name: &str) -> Option<&Change> {
+        self.groups.get(name)
+    }
+
+    /// The change of access package `name`, if any.
+    pub fn package(&self, name: &str) -> Option<&Change> {
+        self.packages.get(name)
+    }
+}
+
+fn group<'m>(map: &'m mut BTreeMap<String, Change>, name: &str, n: usize) -> &'m mut Change {
+    map.entry(name.to_string())
+        .or_insert_with(|| Change::new(n))
+}
