@@ -285,6 +285,7 @@ fn run_people(
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();
     state.due = changes.due;
+    state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");
     clock.finish();
     state

@@ -53,6 +53,8 @@ pub struct Record {
     pub policy: String,
     /// When it was requested.
     pub requested: NaiveDateTime,
+    /// When it was decided: the last approval (the request, without approval stages).
+    pub decided: NaiveDateTime,
     /// When access starts.
     pub start: NaiveDateTime,
     /// When access ends (none: never).
@@ -655,6 +657,7 @@ impl<'a> Checker<'a> {
             package: r.package.value.clone(),
             policy: r.policy.value.clone(),
             requested,
+            decided: last_step,
             start,
             end,
             revoked,

@@ -20,6 +20,7 @@
 
 pub mod apply;
 pub mod assignments;
+pub mod guests;
 pub mod transitions;
 
 use chrono::NaiveDate;
@@ -292,6 +293,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         transitions::events(view, window, &mut out);
     }
     assignments::events(view, window, detail, &mut out);
+    guests::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
