@@ -259,6 +259,15 @@ fn run_people(
     );
     clock.lap("target accounts");
 
+    // Where the packages granted by events come from.
+    let package_origins = crate::governance::assignments::origins(
+        &view,
+        &changes,
+        &access.packages,
+        &access.packages_by_rule,
+        &refused,
+    );
+
     // 7. The report.
     let access::Access {
         groups,
@@ -281,6 +290,7 @@ fn run_people(
         targets: accounts.targets,
         undetermined,
         conflicts,
+        package_origins,
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();

@@ -162,6 +162,11 @@ pub struct IdentityState {
     pub groups: Vec<String>,
     /// Access packages assigned, sorted.
     pub access_packages: Vec<String>,
+    /// Where each package comes from, when one is not (only) its auto-assignment rule:
+    /// `auto_assignment`, `assignment:ID` (a record kept in git) or `event` (a workflow task);
+    /// absent when every package the identity holds comes from its rule alone.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub access_package_origins: BTreeMap<String, Vec<String>>,
     /// Accounts per target: every target in scope, and every target when the lifecycle is
     /// unknown (held).
     pub accounts: BTreeMap<String, Account>,
@@ -219,6 +224,8 @@ pub struct Identities {
     pub(crate) undetermined: Vec<(usize, Undetermined)>,
     /// Separation-of-duties conflicts, by identity (moved to [`DesiredState::conflicts`]).
     pub(crate) conflicts: Vec<Conflict>,
+    /// The origins of the packages of identities that hold one not (only) by rule.
+    pub(crate) package_origins: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
 }
 
 /// The accounts of one target.
@@ -320,6 +327,7 @@ impl Identities {
                 .collect(),
             groups: members(&self.groups),
             access_packages: members(&self.packages),
+            access_package_origins: self.package_origins.get(&i).cloned().unwrap_or_default(),
             accounts: self
                 .targets
                 .iter()
@@ -410,6 +418,9 @@ impl Serialize for View<'_> {
         )?;
         st.serialize_field("groups", &names(&ids.groups, i))?;
         st.serialize_field("access_packages", &names(&ids.packages, i))?;
+        if let Some(origins) = ids.package_origins.get(&i) {
+            st.serialize_field("access_package_origins", origins)?;
+        }
         #[derive(Serialize)]
         struct AccountView<E: Serialize> {
             enabled: bool,

@@ -1096,3 +1096,71 @@ pub fn holders(view: &View<'_>, key: &str, package: &str, d: NaiveDate, refused:
         .map(|r| r.id)
         .collect()
 }
+
+/// The origins of the packages of every identity that holds one through an event: for each
+/// of its packages, `auto_assignment` (its rule), `assignment:ID` (each record that grants it
+/// on the as-of date) and `event` (another event, such as a workflow task). Identities whose
+/// packages all come from their rules alone are left out.
+pub fn origins(
+    view: &View<'_>,
+    changes: &super::apply::Changes,
+    packages: &[(String, Bitset)],
+    by_rule: &std::collections::BTreeMap<String, Bitset>,
+    refused: &BTreeSet<String>,
+) -> std::collections::BTreeMap<usize, std::collections::BTreeMap<String, Vec<String>>> {
+    use std::collections::BTreeMap;
+    let mut granted: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for r in records(view.loaded) {
+        if let Who::Identity(k) = &r.who
+            && r.held_on(view.as_of)
+            && !refused.contains(&r.id)
+            && data_problem(view, &r).is_none()
+        {
+            granted
+                .entry((k.clone(), r.package.clone()))
+                .or_default()
+                .push(format!("assignment:{}", r.id));
+        }
+    }
+    // The identities that hold a package added by an event.
+    let mut who: BTreeSet<usize> = BTreeSet::new();
+    for (name, change) in &changes.packages {
+        let Some((_, held)) = packages.iter().find(|(n, _)| n == name) else {
+            continue;
+        };
+        let rule = by_rule.get(name);
+        for i in change.added.ones() {
+            if held.contains(i) && !rule.is_some_and(|b| b.contains(i)) {
+                who.insert(i);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for i in who {
+        let key = view.key(i);
+        let mut mine = BTreeMap::new();
+        for (name, held) in packages {
+            if !held.contains(i) {
+                continue;
+            }
+            let added = changes.package(name).is_some_and(|c| c.added.contains(i));
+            let rule = match by_rule.get(name) {
+                Some(b) => b.contains(i),
+                None => true,
+            };
+            let mut from = Vec::new();
+            if rule {
+                from.push("auto_assignment".to_string());
+            }
+            if added {
+                match granted.get(&(key.to_string(), name.clone())) {
+                    Some(ids) => from.extend(ids.iter().cloned()),
+                    None => from.push("event".into()),
+                }
+            }
+            mine.insert(name.clone(), from);
+        }
+        out.insert(i, mine);
+    }
+    out
+}
