@@ -498,3 +498,54 @@ fn guest_records_are_checked_against_the_organisation() {
         assert_eq!(got, want, "{text}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// Whatever the dates of a record say, checking and evaluating it does not panic, and
+        /// a record whose dates are not dates is refused (never granted).
+        #[test]
+        fn any_dates_are_checked_without_panic(
+            requested in "\\PC{0,24}",
+            at in "\\PC{0,24}",
+            end in "\\PC{0,24}",
+        ) {
+            let q = |s: &str| serde_json::to_string(s).unwrap();
+            let text = format!(
+                "{}    end: {}\n",
+                record("1", "2", "4")
+                    .replace("2026-03-01T08:00:00Z", &q(&requested))
+                    .replace("2026-03-01T09:00:00Z", &q(&at)),
+                q(&end)
+            );
+            let dir = set(&[("policy.yaml", BASE), ("records.yaml", &text), ("hr.csv", HR)]);
+            let codes = lint_codes(&dir);
+            let valid = [&requested, &at, &end]
+                .iter()
+                .all(|s| roster::governance::assignments::parse_at(s).is_some());
+            if !valid {
+                prop_assert!(codes.contains(&Code::AssignmentInvalid), "{codes:?}");
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+
+        /// A date reads as its midnight UTC; a date-time with an offset as the same instant in UTC.
+        #[test]
+        fn dates_read_as_midnight_and_offsets_as_utc(days in 0i64..40_000, minutes in 0i64..1440, offset in -720i32..720) {
+            let d = day("1970-01-01") + chrono::TimeDelta::days(days);
+            let text = d.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(roster::governance::assignments::parse_at(&text), d.and_hms_opt(0, 0, 0));
+            let local = d.and_hms_opt(0, 0, 0).unwrap() + chrono::TimeDelta::minutes(minutes);
+            let tz = chrono::FixedOffset::east_opt(offset * 60).unwrap();
+            let stamp = local.and_local_timezone(tz).unwrap();
+            prop_assert_eq!(
+                roster::governance::assignments::parse_at(&stamp.to_rfc3339()),
+                Some(stamp.naive_utc())
+            );
+        }
+    }
+}

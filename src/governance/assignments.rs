@@ -915,11 +915,13 @@ pub fn record_events(view: &View<'_>, r: &Record, window: Window, detail: Detail
 
 /// The data problems of the records known before the access stage (the requestor is not an
 /// identity, a manager approver is not the manager), as data issues (file, line of the
-/// record, field): each such record grants nothing.
+/// record, field): each such record grants nothing. Only records that would grant on the
+/// as-of date are reported (an expired record for someone who has left is not a problem).
 pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
     let mut out = Vec::new();
     for r in records(view.loaded) {
-        if !r.grants() {
+        // Only the records that would grant on the as-of date: the others change nothing.
+        if !r.held_on(view.as_of) {
             continue;
         }
         if let Some((field, message)) = data_problem(view, &r) {
@@ -1163,4 +1165,23 @@ pub fn origins(
         out.insert(i, mine);
     }
     out
+}
+
+/// Whether the records of identity `key` are checked through other people's group memberships
+/// (a stage approved through a group): evaluating the person alone cannot decide them.
+pub fn needs_others(loaded: &Loaded, key: &str) -> bool {
+    records(loaded).iter().any(|r| {
+        r.who == Who::Identity(key.to_string())
+            && r.checks.iter().any(|c| {
+                matches!(c, DataCheck::Approver { groups, fallback_groups, .. }
+                    if !groups.is_empty() || !fallback_groups.is_empty())
+            })
+    })
+}
+
+/// The key a "not an identity" refusal names (`D235`), if the message is one.
+pub fn unknown_requestor(message: &str) -> Option<&str> {
+    let rest = message.split_once("` is for `")?.1;
+    let (key, tail) = rest.split_once('`')?;
+    tail.starts_with(", which is not an identity").then_some(key)
 }
