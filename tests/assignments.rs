@@ -1,6 +1,8 @@
 //! Access-package assignments kept in git, and guests: what a record grants and when, the
 //! data checks that refuse a record (fail closed), and the guest lifecycle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -37,7 +39,14 @@ fn lint_codes(dir: &Path) -> Vec<Code> {
     checked.diagnostics.iter().map(|d| d.code).collect()
 }
 
-fn eval(dir: &Path, as_of: &str) -> (roster::policy::load::Loaded, roster::policy::Policy, DesiredState) {
+fn eval(
+    dir: &Path,
+    as_of: &str,
+) -> (
+    roster::policy::load::Loaded,
+    roster::policy::Policy,
+    DesiredState,
+) {
     let loaded = roster::policy::load::load(dir).unwrap();
     let mut diags = Vec::new();
     let policy = roster::policy::compile::compile(&loaded, &mut diags);
@@ -59,7 +68,14 @@ fn groups(state: &DesiredState, key: &str) -> Vec<String> {
 
 fn accounts(state: &DesiredState, key: &str) -> Vec<String> {
     let i = state.identities.position(key).unwrap();
-    state.identities.get(i).unwrap().accounts.keys().cloned().collect()
+    state
+        .identities
+        .get(i)
+        .unwrap()
+        .accounts
+        .keys()
+        .cloned()
+        .collect()
 }
 
 fn codes(state: &DesiredState) -> Vec<Code> {
@@ -125,7 +141,8 @@ access_packages:
           days: 10
 "#;
 
-const HR: &str = "id,manager,team\n1,2,Engineering\n2,,Engineering\n3,2,Sales\n4,2,Security\n5,2,Audit\n";
+const HR: &str =
+    "id,manager,team\n1,2,Engineering\n2,,Engineering\n3,2,Sales\n4,2,Security\n5,2,Audit\n";
 
 fn record(key: &str, first: &str, second: &str) -> String {
     format!(
@@ -145,7 +162,11 @@ assignments:
 
 #[test]
 fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_account() {
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![]);
@@ -158,13 +179,20 @@ fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_acc
     // The origin is the record.
     let i = state.identities.position("1").unwrap();
     let origins = state.identities.get(i).unwrap().access_package_origins;
-    assert_eq!(origins.get("tools").unwrap(), &vec!["assignment:tools-1".to_string()]);
+    assert_eq!(
+        origins.get("tools").unwrap(),
+        &vec!["assignment:tools-1".to_string()]
+    );
 }
 
 #[test]
 fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
     // Approved 2026-03-02T09:00 (start), 10 days: ends 2026-03-12T09:00.
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     for (d, held) in [
         ("2026-03-01", false),
         ("2026-03-02", true),
@@ -181,7 +209,11 @@ fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
 #[test]
 fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     let text = BASE.replace("days: 10", "days: 30");
-    let dir = set(&[("policy.yaml", &text), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", &text),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     let (loaded, policy, state) = eval(&dir, "2026-03-05");
     let view = governance::View::of(&loaded, &policy, &state);
     let events = governance::events(
@@ -208,20 +240,38 @@ fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     );
     // The events of the window are the union of the events of its days.
     let mut by_day = Vec::new();
-    for d in (Window { from: day("2026-02-01"), to: day("2026-05-01") }).days() {
+    for d in (Window {
+        from: day("2026-02-01"),
+        to: day("2026-05-01"),
+    })
+    .days()
+    {
         by_day.extend(governance::events(&view, Window::day(d)));
     }
     assert_eq!(by_day, events);
     // A record of two days has no reminder: the day before the end is its start day.
     let short = BASE.replace("days: 10", "days: 1");
-    let dir = set(&[("policy.yaml", &short), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", &short),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     let (loaded, policy, state) = eval(&dir, "2026-03-02");
     let view = governance::View::of(&loaded, &policy, &state);
-    let kinds: Vec<EventKind> = governance::events(&view, Window { from: day("2026-02-01"), to: day("2026-05-01") })
-        .iter()
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(kinds, vec![EventKind::AssignmentStart, EventKind::AssignmentExpiry]);
+    let kinds: Vec<EventKind> = governance::events(
+        &view,
+        Window {
+            from: day("2026-02-01"),
+            to: day("2026-05-01"),
+        },
+    )
+    .iter()
+    .map(|e| e.kind)
+    .collect();
+    assert_eq!(
+        kinds,
+        vec![EventKind::AssignmentStart, EventKind::AssignmentExpiry]
+    );
 }
 
 #[test]
@@ -230,60 +280,104 @@ fn a_revoked_record_stops_on_its_revocation_day() {
         "{}    revoked: {{at: 2026-03-06T12:00:00Z, by: \"2\", reason: moved teams}}\n",
         record("1", "2", "4")
     );
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &text), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
     let (loaded, policy, state) = eval(&dir, "2026-03-06");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     let view = governance::View::of(&loaded, &policy, &state);
-    let kinds: Vec<EventKind> = governance::events(&view, Window { from: day("2026-03-01"), to: day("2026-04-01") })
-        .iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<EventKind> = governance::events(
+        &view,
+        Window {
+            from: day("2026-03-01"),
+            to: day("2026-04-01"),
+        },
+    )
+    .iter()
+    .map(|e| e.kind)
+    .collect();
     // No reminder and no expiry after a revocation.
-    assert_eq!(kinds, vec![EventKind::AssignmentStart, EventKind::AssignmentRevoked]);
+    assert_eq!(
+        kinds,
+        vec![EventKind::AssignmentStart, EventKind::AssignmentRevoked]
+    );
 }
 
 #[test]
 fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
     // 4 is not the manager of 1 (2 is): forged.
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("1", "4", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "4", "4")),
+        ("hr.csv", HR),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert_eq!(accounts(&state, "1"), Vec::<String>::new());
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
     let issue = &state.issues[0];
-    assert_eq!(issue.field.as_deref(), Some("assignments.tools-1.approvals[0].by"));
+    assert_eq!(
+        issue.field.as_deref(),
+        Some("assignments.tools-1.approvals[0].by")
+    );
     assert_eq!(issue.row, Some(3));
 }
 
 #[test]
 fn a_group_approver_who_is_not_a_member_grants_nothing() {
     // 2 is the manager, but not a member of `security` (4 is).
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("1", "2", "2")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "2")),
+        ("hr.csv", HR),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert!(!groups(&state, "1").contains(&"tool-users".to_string()));
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
-    assert_eq!(state.issues[0].field.as_deref(), Some("assignments.tools-1.approvals[1].by"));
+    assert_eq!(
+        state.issues[0].field.as_deref(),
+        Some("assignments.tools-1.approvals[1].by")
+    );
 }
 
 #[test]
 fn a_requestor_outside_the_policys_groups_grants_nothing() {
     // 3 is in Sales, and the policy takes requests from `engineers`.
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("3", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("3", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "3"), Vec::<String>::new());
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
-    assert_eq!(state.issues[0].field.as_deref(), Some("assignments.tools-3.identity"));
+    assert_eq!(
+        state.issues[0].field.as_deref(),
+        Some("assignments.tools-3.identity")
+    );
 }
 
 #[test]
 fn a_record_for_an_unknown_identity_grants_nothing_and_is_reported() {
-    let dir = set(&[("policy.yaml", BASE), ("records.yaml", &record("9", "2", "4")), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("9", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
-    assert!(state.issues[0].message.contains("`9`, which is not an identity"), "{}", state.issues[0].message);
+    assert!(
+        state.issues[0]
+            .message
+            .contains("`9`, which is not an identity"),
+        "{}",
+        state.issues[0].message
+    );
     for k in ["1", "2", "3", "4", "5"] {
         assert_eq!(packages(&state, k), Vec::<String>::new());
     }
@@ -295,7 +389,11 @@ fn separation_of_duties_refuses_a_record_and_takes_back_what_the_package_grants(
     // 5 is an auditor: the package is incompatible with `auditors`. Make 5 an engineer
     // requestor too by a second group in the policy.
     let policy = BASE.replace("groups: [engineers]", "groups: [engineers, auditors]");
-    let dir = set(&[("policy.yaml", &policy), ("records.yaml", &record("5", "2", "4")), ("hr.csv", &hr)]);
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &record("5", "2", "4")),
+        ("hr.csv", &hr),
+    ]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "5"), Vec::<String>::new());
     assert!(!groups(&state, "5").contains(&"tool-users".to_string()));
@@ -309,32 +407,96 @@ fn separation_of_duties_refuses_a_record_and_takes_back_what_the_package_grants(
 fn lint_checks_each_record_against_its_policy() {
     let cases: Vec<(String, Vec<Code>)> = vec![
         // Approved in time at the exact timeout (3 days after the request): allowed.
-        (record("1", "2", "4").replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:00Z").replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-06T08:00:00Z"), vec![]),
+        (
+            record("1", "2", "4")
+                .replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:00Z")
+                .replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-06T08:00:00Z"),
+            vec![],
+        ),
         // One second late: denied by timeout.
-        (record("1", "2", "4").replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:01Z").replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-05T09:00:00Z"), vec![Code::AssignmentNotApproved]),
+        (
+            record("1", "2", "4")
+                .replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:01Z")
+                .replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-05T09:00:00Z"),
+            vec![Code::AssignmentNotApproved],
+        ),
         // Self-approval.
         (record("2", "2", "4"), vec![Code::AssignmentSelfApproval]),
         // One decision for two stages.
-        (record("1", "2", "4").replace("      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n", ""), vec![Code::AssignmentApprover]),
+        (
+            record("1", "2", "4").replace(
+                "      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n",
+                "",
+            ),
+            vec![Code::AssignmentApprover],
+        ),
         // A denied first stage: the record grants nothing (a warning), no second stage.
-        (record("1", "2", "4").replace("      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n", "").replace("decision: approve", "decision: deny"), vec![Code::AssignmentNotApproved]),
+        (
+            record("1", "2", "4")
+                .replace(
+                    "      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n",
+                    "",
+                )
+                .replace("decision: approve", "decision: deny"),
+            vec![Code::AssignmentNotApproved],
+        ),
         // A decision after a deny.
-        (record("1", "2", "4").replace("{by: \"2\", decision: approve", "{by: \"2\", decision: deny"), vec![Code::AssignmentApprover, Code::AssignmentNotApproved]),
+        (
+            record("1", "2", "4").replace(
+                "{by: \"2\", decision: approve",
+                "{by: \"2\", decision: deny",
+            ),
+            vec![Code::AssignmentApprover, Code::AssignmentNotApproved],
+        ),
         // Stages out of order.
-        (record("1", "2", "4").replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-01T08:30:00Z"), vec![Code::AssignmentApprover]),
+        (
+            record("1", "2", "4").replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-01T08:30:00Z"),
+            vec![Code::AssignmentApprover],
+        ),
         // The second stage is a group: a named user who is not listed cannot be checked statically,
         // but a sponsor cannot approve an identity's request.
-        (record("1", "2", "4").replace("package: tools", "package: toolz"), vec![Code::UnknownReference]),
-        (record("1", "2", "4").replace("policy: request", "policy: requests"), vec![Code::UnknownReference]),
-        (record("1", "2", "4").replace("2026-03-01T08:00:00Z", "March 1st"), vec![Code::AssignmentInvalid]),
-        (format!("{}    end: 2026-03-12T09:00:00Z\n", record("1", "2", "4")), vec![]),
-        (format!("{}    end: 2026-03-12T09:00:01Z\n", record("1", "2", "4")), vec![Code::AssignmentTooLong]),
-        (format!("{}    end: 2026-03-02T09:00:00Z\n", record("1", "2", "4")), vec![Code::AssignmentInvalid]),
-        (format!("{}    start: 2026-03-02T08:00:00Z\n", record("1", "2", "4")), vec![Code::AssignmentInvalid]),
-        (format!("{}    guest: {{email: a@b.example, organization: x}}\n", record("1", "2", "4")), vec![Code::AssignmentInvalid]),
+        (
+            record("1", "2", "4").replace("package: tools", "package: toolz"),
+            vec![Code::UnknownReference],
+        ),
+        (
+            record("1", "2", "4").replace("policy: request", "policy: requests"),
+            vec![Code::UnknownReference],
+        ),
+        (
+            record("1", "2", "4").replace("2026-03-01T08:00:00Z", "March 1st"),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!("{}    end: 2026-03-12T09:00:00Z\n", record("1", "2", "4")),
+            vec![],
+        ),
+        (
+            format!("{}    end: 2026-03-12T09:00:01Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentTooLong],
+        ),
+        (
+            format!("{}    end: 2026-03-02T09:00:00Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!("{}    start: 2026-03-02T08:00:00Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!(
+                "{}    guest: {{email: a@b.example, organization: x}}\n",
+                record("1", "2", "4")
+            ),
+            vec![Code::AssignmentInvalid],
+        ),
     ];
     for (text, want) in cases {
-        let dir = set(&[("policy.yaml", BASE), ("records.yaml", &text), ("hr.csv", HR)]);
+        let dir = set(&[
+            ("policy.yaml", BASE),
+            ("records.yaml", &text),
+            ("hr.csv", HR),
+        ]);
         let mut got = lint_codes(&dir);
         got.sort();
         assert_eq!(got, want, "{text}");
@@ -343,26 +505,62 @@ fn lint_checks_each_record_against_its_policy() {
 
 #[test]
 fn justification_and_direct_assignment_follow_the_policy() {
-    let policy = BASE.replace("        expiry:\n          days: 10\n", "        expiry:\n          days: 10\n        justification: true\n");
-    let dir = set(&[("policy.yaml", &policy), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let policy = BASE.replace(
+        "        expiry:\n          days: 10\n",
+        "        expiry:\n          days: 10\n        justification: true\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: \"  \"\n", record("1", "2", "4"));
-    let dir = set(&[("policy.yaml", &policy), ("records.yaml", &text), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: release week\n", record("1", "2", "4"));
-    let dir = set(&[("policy.yaml", &policy), ("records.yaml", &text), ("hr.csv", HR)]);
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![]);
     // `requestors: none`: only an administrator's direct assignment, and not to themselves.
-    let none = BASE.replace("        requestors:\n          groups: [engineers]\n", "        requestors: none\n");
-    let dir = set(&[("policy.yaml", &none), ("records.yaml", &record("1", "2", "4")), ("hr.csv", HR)]);
+    let none = BASE.replace(
+        "        requestors:\n          groups: [engineers]\n",
+        "        requestors: none\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentOutOfScope]);
-    let direct = record("1", "2", "4").replace("    policy: request\n", "    policy: request\n    assigned_by: \"4\"\n");
-    let dir = set(&[("policy.yaml", &none), ("records.yaml", &direct), ("hr.csv", HR)]);
+    let direct = record("1", "2", "4").replace(
+        "    policy: request\n",
+        "    policy: request\n    assigned_by: \"4\"\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &direct),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
-    let own = record("1", "2", "4").replace("    policy: request\n", "    policy: request\n    assigned_by: \"1\"\n");
-    let dir = set(&[("policy.yaml", &none), ("records.yaml", &own), ("hr.csv", HR)]);
+    let own = record("1", "2", "4").replace(
+        "    policy: request\n",
+        "    policy: request\n    assigned_by: \"1\"\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &own),
+        ("hr.csv", HR),
+    ]);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentSelfApproval]);
 }
 
@@ -417,37 +615,71 @@ groups:
 
 fn guest_state(dir: &Path, d: &str) -> Option<(String, Vec<String>, Vec<String>)> {
     let (_, _, state) = eval(dir, d);
-    state
-        .guests
-        .first()
-        .map(|g| (g.state.word().to_string(), g.access_packages.clone(), g.groups.clone()))
+    state.guests.first().map(|g| {
+        (
+            g.state.word().to_string(),
+            g.access_packages.clone(),
+            g.groups.clone(),
+        )
+    })
 }
 
 #[test]
 fn a_guest_is_invited_on_approval_active_while_assigned_then_blocked_and_removed() {
-    let dir = set(&[("policy.yaml", GUEST_BASE), ("guests.yaml", GUESTS), ("hr.csv", "id\n1\n2\n")]);
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("hr.csv", "id\n1\n2\n"),
+    ]);
     assert_eq!(lint_codes(&dir), vec![]);
     // Ends 2026-03-13 (10 days from the start, midnight); removed 30 days later (Entra's
     // default).
     let portal = || vec!["portal".to_string()];
     let partners = || vec!["partners".to_string()];
     assert_eq!(guest_state(&dir, "2026-02-28"), None);
-    assert_eq!(guest_state(&dir, "2026-03-01"), Some(("invited".into(), vec![], vec![])));
-    assert_eq!(guest_state(&dir, "2026-03-02"), Some(("invited".into(), vec![], vec![])));
-    assert_eq!(guest_state(&dir, "2026-03-03"), Some(("active".into(), portal(), partners())));
-    assert_eq!(guest_state(&dir, "2026-03-12"), Some(("active".into(), portal(), partners())));
-    assert_eq!(guest_state(&dir, "2026-03-13"), Some(("blocked".into(), vec![], vec![])));
-    assert_eq!(guest_state(&dir, "2026-04-11"), Some(("blocked".into(), vec![], vec![])));
-    assert_eq!(guest_state(&dir, "2026-04-12"), Some(("removed".into(), vec![], vec![])));
+    assert_eq!(
+        guest_state(&dir, "2026-03-01"),
+        Some(("invited".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-02"),
+        Some(("invited".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-03"),
+        Some(("active".into(), portal(), partners()))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-12"),
+        Some(("active".into(), portal(), partners()))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-13"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-11"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-12"),
+        Some(("removed".into(), vec![], vec![]))
+    );
     let (loaded, policy, state) = eval(&dir, "2026-03-05");
     assert_eq!(state.guests[0].email, "kim@fabrikam.example");
     assert_eq!(state.summary.guests.get("active"), Some(&1));
     let view = governance::View::of(&loaded, &policy, &state);
-    let events: Vec<(String, EventKind)> = governance::events(&view, Window { from: day("2026-01-01"), to: day("2026-12-31") })
-        .iter()
-        .filter(|e| matches!(&e.subject, governance::Subject::Guest(g) if g == "kim@fabrikam.example"))
-        .map(|e| (e.date.to_string(), e.kind))
-        .collect();
+    let events: Vec<(String, EventKind)> = governance::events(
+        &view,
+        Window {
+            from: day("2026-01-01"),
+            to: day("2026-12-31"),
+        },
+    )
+    .iter()
+    .filter(|e| matches!(&e.subject, governance::Subject::Guest(g) if g == "kim@fabrikam.example"))
+    .map(|e| (e.date.to_string(), e.kind))
+    .collect();
     assert_eq!(
         events,
         vec![
@@ -465,17 +697,50 @@ fn a_guest_is_invited_on_approval_active_while_assigned_then_blocked_and_removed
 #[test]
 fn the_organisations_removal_days_win_over_the_tenants_and_the_tenant_can_keep_guests() {
     let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove_after_days: 5\n";
-    let dir = set(&[("policy.yaml", GUEST_BASE), ("guests.yaml", GUESTS), ("tenant.yaml", tenant), ("hr.csv", "id\n1\n")]);
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("tenant.yaml", tenant),
+        ("hr.csv", "id\n1\n"),
+    ]);
     // Not blocked: active until removed, 5 days after the end.
-    assert_eq!(guest_state(&dir, "2026-03-17").map(|g| g.0), Some("active".into()));
-    assert_eq!(guest_state(&dir, "2026-03-18").map(|g| g.0), Some("removed".into()));
-    let org = GUESTS.replace("    domain: fabrikam.example\n", "    domain: fabrikam.example\n    remove_guests_after_days: 0\n");
-    let dir = set(&[("policy.yaml", GUEST_BASE), ("guests.yaml", &org), ("tenant.yaml", tenant), ("hr.csv", "id\n1\n")]);
-    assert_eq!(guest_state(&dir, "2026-03-12").map(|g| g.0), Some("active".into()));
-    assert_eq!(guest_state(&dir, "2026-03-13").map(|g| g.0), Some("removed".into()));
+    assert_eq!(
+        guest_state(&dir, "2026-03-17").map(|g| g.0),
+        Some("active".into())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-18").map(|g| g.0),
+        Some("removed".into())
+    );
+    let org = GUESTS.replace(
+        "    domain: fabrikam.example\n",
+        "    domain: fabrikam.example\n    remove_guests_after_days: 0\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", &org),
+        ("tenant.yaml", tenant),
+        ("hr.csv", "id\n1\n"),
+    ]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-12").map(|g| g.0),
+        Some("active".into())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-13").map(|g| g.0),
+        Some("removed".into())
+    );
     let never = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
-    let dir = set(&[("policy.yaml", GUEST_BASE), ("guests.yaml", GUESTS), ("tenant.yaml", never), ("hr.csv", "id\n1\n")]);
-    assert_eq!(guest_state(&dir, "2030-01-01").map(|g| g.0), Some("active".into()));
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("tenant.yaml", never),
+        ("hr.csv", "id\n1\n"),
+    ]);
+    assert_eq!(
+        guest_state(&dir, "2030-01-01").map(|g| g.0),
+        Some("active".into())
+    );
 }
 
 #[test]
@@ -492,7 +757,11 @@ fn guest_records_are_checked_against_the_organisation() {
         (GUESTS.replace("organization: fabrikam\n", "organization: contoso\n").replace("connected_organizations:\n  fabrikam:", "connected_organizations:\n  contoso:\n    domain: fabrikam.example\n  fabrikam:"), vec![Code::AssignmentOutOfScope, Code::AssignmentApprover]),
     ];
     for (text, want) in cases {
-        let dir = set(&[("policy.yaml", GUEST_BASE), ("guests.yaml", &text), ("hr.csv", "id\n1\n")]);
+        let dir = set(&[
+            ("policy.yaml", GUEST_BASE),
+            ("guests.yaml", &text),
+            ("hr.csv", "id\n1\n"),
+        ]);
         let mut got = lint_codes(&dir);
         got.sort();
         assert_eq!(got, want, "{text}");

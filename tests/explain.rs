@@ -351,7 +351,11 @@ fn focused_evaluation_equals_full_evaluation() {
             } else {
                 (scope, identities)
             };
-            assert_eq!((f.evaluated.scope, f.evaluated.identities), expected, "{key}");
+            assert_eq!(
+                (f.evaluated.scope, f.evaluated.identities),
+                expected,
+                "{key}"
+            );
             let focused = explain::explain(
                 &loaded,
                 &policy,

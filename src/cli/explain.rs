@@ -203,7 +203,10 @@ fn explain_guest(
                 e(&g.organization),
                 g.state.word()
             );
-            text.push_str(&format!("invited on {} (not from HR: an approved request)\n", g.invited));
+            text.push_str(&format!(
+                "invited on {} (not from HR: an approved request)\n",
+                g.invited
+            ));
             text.push_str(&format!(
                 "\naccess packages ({}):\n",
                 g.access_packages.len()
@@ -221,7 +224,9 @@ fn explain_guest(
             text.push('\n');
             match g.access_ends {
                 Some(d) => text.push_str(&format!("last assignment ends: {d}\n")),
-                None => text.push_str("last assignment ends: never (an assignment without an end)\n"),
+                None => {
+                    text.push_str("last assignment ends: never (an assignment without an end)\n")
+                }
             }
             if let Some(d) = g.blocked {
                 text.push_str(&format!("sign-in blocked: {d}\n"));

@@ -610,7 +610,11 @@ pub fn explain(
         } else if member && !from_records.is_empty() {
             format!(
                 "{}assigned by {}",
-                if by_rule { "its auto-assignment rule matches, and " } else { "" },
+                if by_rule {
+                    "its auto-assignment rule matches, and "
+                } else {
+                    ""
+                },
                 from_records.join(" and ")
             )
         } else if member {
@@ -1339,7 +1343,10 @@ pub fn human(e: &Explanation, view: &View) -> String {
                         format!("app role granted by access package `{}`", t(n))
                     }
                     ("assignment", Some(n)) => {
-                        format!("assigned by record `{}` (requested and approved in git)", t(n))
+                        format!(
+                            "assigned by record `{}` (requested and approved in git)",
+                            t(n)
+                        )
                     }
                     ("event", _) => "assigned by a lifecycle workflow task".to_string(),
                     (other, _) => other.to_string(),

@@ -230,8 +230,14 @@ fn run_people(
             refused.insert(id);
             refusals.push(issue);
             let key = view.key(i).to_string();
-            if crate::governance::assignments::holders(&view, &key, &package, options.as_of, &refused)
-                .is_empty()
+            if crate::governance::assignments::holders(
+                &view,
+                &key,
+                &package,
+                options.as_of,
+                &refused,
+            )
+            .is_empty()
                 && let Some(change) = changes.packages.get_mut(&package)
             {
                 change.added.set(i, false);

@@ -770,8 +770,10 @@ impl DesiredState {
             }),
             conflicts: sections.issues.then_some(&self.conflicts[..]),
             issues: sections.issues.then_some(&self.issues[..]),
-            guests: (sections.identities && !self.guests.is_empty() && rows.len() == self.identities.len())
-                .then_some(&self.guests[..]),
+            guests: (sections.identities
+                && !self.guests.is_empty()
+                && rows.len() == self.identities.len())
+            .then_some(&self.guests[..]),
         }
     }
 

@@ -260,11 +260,19 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown(&mut self, span: Span, kind: &str, name: &str, candidates: Vec<String>) {
-        let help = match crate::diagnostics::did_you_mean(name, candidates.iter().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None if candidates.is_empty() => format!("no {kind} is defined there"),
-            None => format!("the {kind}s are {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")),
-        };
+        let help =
+            match crate::diagnostics::did_you_mean(name, candidates.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if candidates.is_empty() => format!("no {kind} is defined there"),
+                None => format!(
+                    "the {kind}s are {}",
+                    candidates
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
         self.emit(
             span,
             Code::UnknownReference,
@@ -273,7 +281,10 @@ impl<'a> Checker<'a> {
         );
     }
 
-    #[allow(clippy::too_many_lines, reason = "one rule after the other, in the order of the record")]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one rule after the other, in the order of the record"
+    )]
     fn record(&mut self, r: &'a raw::Assignment) -> Option<Record> {
         let id = self.name.value.clone();
         // Who.
@@ -318,7 +329,12 @@ impl<'a> Checker<'a> {
                 .flat_map(|f| f.policy.access_packages.keys())
                 .map(|n| n.value.clone())
                 .collect();
-            self.unknown(r.package.span, "access package", &r.package.value, candidates);
+            self.unknown(
+                r.package.span,
+                "access package",
+                &r.package.value,
+                candidates,
+            );
             return None;
         };
         let Some(policy) = pkg
@@ -349,7 +365,12 @@ impl<'a> Checker<'a> {
                         .flat_map(|f| f.policy.connected_organizations.keys())
                         .map(|n| n.value.clone())
                         .collect();
-                    self.unknown(gs.organization.span, "connected organization", &g.organization, candidates);
+                    self.unknown(
+                        gs.organization.span,
+                        "connected organization",
+                        &g.organization,
+                        candidates,
+                    );
                     return None;
                 }
                 Some(o) => {
@@ -380,7 +401,10 @@ impl<'a> Checker<'a> {
         }
         let start = r.start.as_ref().map(|s| (s, self.at(s, "start")));
         let end = r.end.as_ref().map(|e| (e, self.at(e, "end")));
-        let revoked_at = r.revoked.as_ref().map(|v| self.at(&v.value.at, "revoked.at"));
+        let revoked_at = r
+            .revoked
+            .as_ref()
+            .map(|v| self.at(&v.value.at, "revoked.at"));
         // Requestors.
         let direct = r.assigned_by.is_some();
         let mut checks = Vec::new();
@@ -399,7 +423,8 @@ impl<'a> Checker<'a> {
                 None
             }
             (
-                raw::Requestors::ConnectedOrganizations(_) | raw::Requestors::AllConnectedOrganizations,
+                raw::Requestors::ConnectedOrganizations(_)
+                | raw::Requestors::AllConnectedOrganizations,
                 Who::Identity(k),
             ) => Some(format!(
                 "request policy `{}` is for users of connected organisations, and `{}` is an identity of the directory",
@@ -417,7 +442,10 @@ impl<'a> Checker<'a> {
                 }
             }
             (raw::Requestors::AllConnectedOrganizations, Who::Guest(g)) => {
-                if org.and_then(|o| o.state.as_ref()).is_some_and(|s| s.value == raw::OrganizationState::Proposed) {
+                if org
+                    .and_then(|o| o.state.as_ref())
+                    .is_some_and(|s| s.value == raw::OrganizationState::Proposed)
+                {
                     Some(format!(
                         "connected organization `{}` is `proposed`, and request policy `{}` takes requests from configured organisations only",
                         g.organization, r.policy.value
@@ -427,7 +455,9 @@ impl<'a> Checker<'a> {
                 }
             }
             (
-                raw::Requestors::AllMembers | raw::Requestors::AllUsers | raw::Requestors::Groups(_),
+                raw::Requestors::AllMembers
+                | raw::Requestors::AllUsers
+                | raw::Requestors::Groups(_),
                 Who::Guest(g),
             ) => Some(format!(
                 "request policy `{}` is for users of the directory, and `{}` is a user of connected organization `{}`",
@@ -475,7 +505,10 @@ impl<'a> Checker<'a> {
         // Stages.
         let stages = &policy.approval;
         if r.approvals.len() > stages.len() {
-            let span = r.approvals.get(stages.len()).map_or(self.name.span, |d| d.span);
+            let span = r
+                .approvals
+                .get(stages.len())
+                .map_or(self.name.span, |d| d.span);
             self.emit(
                 span,
                 Code::AssignmentApprover,
@@ -512,7 +545,10 @@ impl<'a> Checker<'a> {
             self.emit(
                 span,
                 Code::AssignmentApprover,
-                format!("assignment `{id}` has a decision after stage {} denied it", k + 1),
+                format!(
+                    "assignment `{id}` has a decision after stage {} denied it",
+                    k + 1
+                ),
                 "a deny ends the request: no later stage decides",
             );
         }
@@ -556,13 +592,18 @@ impl<'a> Checker<'a> {
             self.emit(
                 d.value.decision.span,
                 Code::AssignmentNotApproved,
-                format!("stage {} of assignment `{id}` denied the request, so it grants nothing", k + 1),
+                format!(
+                    "stage {} of assignment `{id}` denied the request, so it grants nothing",
+                    k + 1
+                ),
                 "keep the record as history, or remove it",
             );
         }
         // Justification.
         if policy.justification.as_ref().is_some_and(|j| j.value)
-            && r.justification.as_ref().is_none_or(|j| j.value.trim().is_empty())
+            && r.justification
+                .as_ref()
+                .is_none_or(|j| j.value.trim().is_empty())
         {
             self.emit(
                 r.justification.as_ref().map_or(self.name.span, |j| j.span),
@@ -576,7 +617,13 @@ impl<'a> Checker<'a> {
         }
         // Start, end and the policy's expiry.
         let requested = requested?;
-        let last_step = decisions.iter().flatten().max().copied().unwrap_or(requested).max(requested);
+        let last_step = decisions
+            .iter()
+            .flatten()
+            .max()
+            .copied()
+            .unwrap_or(requested)
+            .max(requested);
         let start = match start {
             Some((s, Some(at))) => {
                 if approved && at < last_step {
@@ -595,9 +642,9 @@ impl<'a> Checker<'a> {
         let limit = match policy.expiry.as_ref().map(|e| &e.value) {
             None | Some(raw::Expiry::Never) => None,
             Some(raw::Expiry::Days(n)) => start.checked_add_signed(days(i64::from(n.value))),
-            Some(raw::Expiry::Hours(h)) => {
-                start.checked_add_signed(TimeDelta::try_hours(i64::from(h.value)).unwrap_or(TimeDelta::zero()))
-            }
+            Some(raw::Expiry::Hours(h)) => start.checked_add_signed(
+                TimeDelta::try_hours(i64::from(h.value)).unwrap_or(TimeDelta::zero()),
+            ),
             Some(raw::Expiry::On(d)) => parse_at(&d.value),
         };
         let end = match end {
@@ -680,9 +727,21 @@ impl<'a> Checker<'a> {
     ) {
         let by = d.by.value.as_str();
         let guest = matches!(who, Who::Guest(_));
-        let internal: Vec<&str> = org.map(|o| o.internal_sponsors.iter().map(|s| s.value.as_str()).collect()).unwrap_or_default();
+        let internal: Vec<&str> = org
+            .map(|o| {
+                o.internal_sponsors
+                    .iter()
+                    .map(|s| s.value.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
         let external: Vec<String> = org
-            .map(|o| o.external_sponsors.iter().map(|s| s.value.to_lowercase()).collect())
+            .map(|o| {
+                o.external_sponsors
+                    .iter()
+                    .map(|s| s.value.to_lowercase())
+                    .collect()
+            })
             .unwrap_or_default();
         let mut manager = false;
         let mut groups = Vec::new();
@@ -708,7 +767,11 @@ impl<'a> Checker<'a> {
                 raw::Approver::Group(g) => groups.push(g.value.clone()),
             }
         }
-        if s.approvers.iter().all(|a| matches!(a.value, raw::Approver::Manager)) && guest {
+        if s.approvers
+            .iter()
+            .all(|a| matches!(a.value, raw::Approver::Manager))
+            && guest
+        {
             // A guest has no manager in the directory: Entra asks the fallback approvers.
             sponsor_missing = true;
         }
@@ -722,7 +785,9 @@ impl<'a> Checker<'a> {
                 raw::Approver::User(k) => fallback |= k.value == by,
                 raw::Approver::Group(g) => fallback_groups.push(g.value.clone()),
                 raw::Approver::InternalSponsor => fallback |= guest && internal.contains(&by),
-                raw::Approver::ExternalSponsor => fallback |= guest && external.contains(&by.to_lowercase()),
+                raw::Approver::ExternalSponsor => {
+                    fallback |= guest && external.contains(&by.to_lowercase())
+                }
                 raw::Approver::Manager => {}
             }
         }
@@ -797,7 +862,8 @@ pub fn data_problem(view: &View<'_>, r: &Record) -> Option<(String, String)> {
         {
             let is_manager = manager.as_deref() == Some(by.as_str());
             // Groups are decided later ([`verify`]); a group approver is not refused here.
-            let maybe_group = !groups.is_empty() || (manager.is_none() && !fallback_groups.is_empty());
+            let maybe_group =
+                !groups.is_empty() || (manager.is_none() && !fallback_groups.is_empty());
             let by_fallback = manager.is_none() && *fallback;
             if !is_manager && !maybe_group && !by_fallback {
                 return Some((
@@ -830,9 +896,19 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
 }
 
 /// The events of one record in `window`.
-pub fn record_events(view: &View<'_>, r: &Record, window: Window, detail: Detail, out: &mut Vec<Event>) {
+pub fn record_events(
+    view: &View<'_>,
+    r: &Record,
+    window: Window,
+    detail: Detail,
+    out: &mut Vec<Event>,
+) {
     let declared_at = Some(policy_place(view.loaded, r.file, r.span));
-    let push = |out: &mut Vec<Event>, date: NaiveDate, kind: EventKind, summary: String, effects: Vec<Effect>| {
+    let push = |out: &mut Vec<Event>,
+                date: NaiveDate,
+                kind: EventKind,
+                summary: String,
+                effects: Vec<Effect>| {
         if !window.contains(date) || (detail == Detail::Effects && effects.is_empty()) {
             return;
         }
@@ -849,7 +925,10 @@ pub fn record_events(view: &View<'_>, r: &Record, window: Window, detail: Detail
     };
     let pkg = &r.package;
     let start = r.start.date();
-    let revoked_first = r.revoked.as_ref().is_some_and(|v| r.end.is_none_or(|e| v.at < e));
+    let revoked_first = r
+        .revoked
+        .as_ref()
+        .is_some_and(|v| r.end.is_none_or(|e| v.at < e));
     {
         push(
             out,
@@ -878,7 +957,10 @@ pub fn record_events(view: &View<'_>, r: &Record, window: Window, detail: Detail
             format!(
                 "access package `{pkg}` revoked by `{}`{}",
                 v.by,
-                v.reason.as_ref().map(|x| format!(": {x}")).unwrap_or_default()
+                v.reason
+                    .as_ref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
             ),
             vec![Effect::RemovePackage(pkg.clone())],
         );
@@ -908,7 +990,10 @@ pub fn record_events(view: &View<'_>, r: &Record, window: Window, detail: Detail
         out,
         end.date(),
         EventKind::AssignmentExpiry,
-        format!("access package `{pkg}` expires ({})", end.format("%H:%M UTC")),
+        format!(
+            "access package `{pkg}` expires ({})",
+            end.format("%H:%M UTC")
+        ),
         vec![Effect::RemovePackage(pkg.clone())],
     );
 }
@@ -925,7 +1010,13 @@ pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
             continue;
         }
         if let Some((field, message)) = data_problem(view, &r) {
-            out.push(issue(view.loaded, &r, Code::AssignmentDataRefused, field, message));
+            out.push(issue(
+                view.loaded,
+                &r,
+                Code::AssignmentDataRefused,
+                field,
+                message,
+            ));
         }
     }
     out
@@ -970,10 +1061,18 @@ impl Held<'_> {
 /// a member of a group the record's package is incompatible with, other than through this
 /// record). Returns each refused record's identity and package with its data issue; the
 /// caller takes the assignment back and decides access again.
-pub fn verify(view: &View<'_>, held: &Held<'_>, refused: &BTreeSet<String>) -> Vec<(String, usize, String, DataIssue)> {
+pub fn verify(
+    view: &View<'_>,
+    held: &Held<'_>,
+    refused: &BTreeSet<String>,
+) -> Vec<(String, usize, String, DataIssue)> {
     let mut out = Vec::new();
     let packages = crate::eval::access::raw_packages(view.loaded);
-    let index = |key: &str| view.people.binary_search_by(|p| p.key.as_str().cmp(key)).ok();
+    let index = |key: &str| {
+        view.people
+            .binary_search_by(|p| p.key.as_str().cmp(key))
+            .ok()
+    };
     for r in records(view.loaded) {
         if refused.contains(&r.id) || !r.held_on(view.as_of) || data_problem(view, &r).is_some() {
             continue;
@@ -1013,7 +1112,9 @@ pub fn verify(view: &View<'_>, held: &Held<'_>, refused: &BTreeSet<String>) -> V
                 } => {
                     let mgr = view.column("manager").and_then(|c| text(c.get(i)));
                     let approver = index(by);
-                    let in_group = |gs: &[String]| approver.is_some_and(|a| gs.iter().any(|g| held.group(g, a)));
+                    let in_group = |gs: &[String]| {
+                        approver.is_some_and(|a| gs.iter().any(|g| held.group(g, a)))
+                    };
                     let ok = (*manager && mgr.as_deref() == Some(by.as_str()))
                         || in_group(groups)
                         || (*manager && mgr.is_none() && (*fallback || in_group(fallback_groups)));
@@ -1026,7 +1127,11 @@ pub fn verify(view: &View<'_>, held: &Held<'_>, refused: &BTreeSet<String>) -> V
                                 r.id,
                                 crate::escape::terminal(by),
                                 if *manager {
-                                    format!("the manager of `{}` nor a member of {} ", crate::escape::terminal(key), words(groups))
+                                    format!(
+                                        "the manager of `{}` nor a member of {} ",
+                                        crate::escape::terminal(key),
+                                        words(groups)
+                                    )
                                 } else {
                                     format!("a member of {} ", words(groups))
                                 }
@@ -1049,7 +1154,10 @@ pub fn verify(view: &View<'_>, held: &Held<'_>, refused: &BTreeSet<String>) -> V
                     .and_then(|k| held.packages.get(k))
                     .is_some_and(|(_, b)| b.contains(i))
             });
-            let other_group = pkg.incompatible_groups.iter().find(|g| held.group(&g.value, i));
+            let other_group = pkg
+                .incompatible_groups
+                .iter()
+                .find(|g| held.group(&g.value, i));
             let what = other_package
                 .map(|p| format!("access package `{}`", p.value))
                 .or(other_group.map(|g| format!("group `{}`", g.value)));
@@ -1079,13 +1187,23 @@ fn words(groups: &[String]) -> String {
         [one] => format!("group `{one}`"),
         _ => format!(
             "any of the groups {}",
-            groups.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+            groups
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// The records that grant `package` to identity `key` on `d`, other than those in `refused`.
-pub fn holders(view: &View<'_>, key: &str, package: &str, d: NaiveDate, refused: &BTreeSet<String>) -> Vec<String> {
+pub fn holders(
+    view: &View<'_>,
+    key: &str,
+    package: &str,
+    d: NaiveDate,
+    refused: &BTreeSet<String>,
+) -> Vec<String> {
     records(view.loaded)
         .into_iter()
         .filter(|r| {
@@ -1183,5 +1301,6 @@ pub fn needs_others(loaded: &Loaded, key: &str) -> bool {
 pub fn unknown_requestor(message: &str) -> Option<&str> {
     let rest = message.split_once("` is for `")?.1;
     let (key, tail) = rest.split_once('`')?;
-    tail.starts_with(", which is not an identity").then_some(key)
+    tail.starts_with(", which is not an identity")
+        .then_some(key)
 }

@@ -126,7 +126,9 @@ pub fn settings(loaded: &Loaded, organization: &str) -> Settings {
         block: flag(tenant.and_then(|t| t.block_sign_in.as_ref())),
         remove: flag(tenant.and_then(|t| t.remove.as_ref())),
         remove_after_days: org_days
-            .or(tenant.and_then(|t| t.remove_after_days.as_ref()).map(|d| d.value))
+            .or(tenant
+                .and_then(|t| t.remove_after_days.as_ref())
+                .map(|d| d.value))
             .unwrap_or(DEFAULT_REMOVE_AFTER_DAYS),
     }
 }
@@ -159,17 +161,25 @@ fn timelines<'r>(loaded: &Loaded, records: &'r [Record]) -> Vec<Timeline<'r>> {
         let Who::Guest(guest) = &first.who else {
             continue;
         };
-        let invited = records.iter().map(|r| r.decided.date()).min().unwrap_or(first.decided.date());
-        let first_start = records.iter().map(|r| r.start.date()).min().unwrap_or(invited);
+        let invited = records
+            .iter()
+            .map(|r| r.decided.date())
+            .min()
+            .unwrap_or(first.decided.date());
+        let first_start = records
+            .iter()
+            .map(|r| r.start.date())
+            .min()
+            .unwrap_or(invited);
         let access_ends = records
             .iter()
             .map(|r| r.stop().map(|s| s.date()))
             .try_fold(NaiveDate::MIN, |acc, s| s.map(|s| acc.max(s)));
         let s = settings(loaded, &guest.organization);
         let blocked = access_ends.filter(|_| s.block);
-        let removed = access_ends
-            .filter(|_| s.remove)
-            .and_then(|e| e.checked_add_signed(TimeDelta::try_days(i64::from(s.remove_after_days))?));
+        let removed = access_ends.filter(|_| s.remove).and_then(|e| {
+            e.checked_add_signed(TimeDelta::try_days(i64::from(s.remove_after_days))?)
+        });
         out.push(Timeline {
             guest: guest.clone(),
             records,
@@ -243,7 +253,11 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
         let org = &t.guest.organization;
         let first = t.records.iter().min_by_key(|r| (r.decided, r.id.as_str()));
         let declared_at = first.map(|r| policy_place(view.loaded, r.file, r.span));
-        let mut push = |date: NaiveDate, kind: EventKind, source: String, summary: String, effects: Vec<Effect>| {
+        let mut push = |date: NaiveDate,
+                        kind: EventKind,
+                        source: String,
+                        summary: String,
+                        effects: Vec<Effect>| {
             if !window.contains(date) || (detail == Detail::Effects && effects.is_empty()) {
                 return;
             }
@@ -263,7 +277,9 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                 t.invited,
                 EventKind::GuestInvited,
                 first.source(),
-                format!("invited as a guest of connected organization `{org}` (no invitation e-mail)"),
+                format!(
+                    "invited as a guest of connected organization `{org}` (no invitation e-mail)"
+                ),
                 Vec::new(),
             );
         }
