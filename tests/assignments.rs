@@ -749,6 +749,8 @@ fn guest_records_are_checked_against_the_organisation() {
         (GUESTS.to_string(), vec![]),
         (GUESTS.replace("Kim@Fabrikam.example", "kim@fabrikam.example.evil"), vec![Code::GuestDomainMismatch]),
         (GUESTS.replace("Kim@Fabrikam.example", "'@fabrikam.example'"), vec![Code::GuestDomainMismatch]),
+        // A guest's name is a display name: one line of printable text.
+        (GUESTS.replace("      organization: fabrikam\n", "      display_name: \"Kim\\u202eAkers\"\n      organization: fabrikam\n"), vec![Code::InvalidDisplayName]),
         // Not an external sponsor of the organisation.
         (GUESTS.replace("{by: ops@fabrikam.example", "{by: someone@fabrikam.example"), vec![Code::AssignmentApprover]),
         // The guest approving their own request.

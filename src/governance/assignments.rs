@@ -18,7 +18,7 @@
 //! membership on the request date is taken to be the membership on the as-of date (which is
 //! stricter for a person who has since left the group: the record then grants nothing).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
@@ -188,10 +188,26 @@ pub fn records(loaded: &Loaded) -> Vec<Record> {
 /// without errors (those denied or timed out included, with `approved: false`).
 pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
     let mut out = Vec::new();
+    if loaded.files.iter().all(|f| f.policy.assignments.is_empty()) {
+        return out;
+    }
+    // The first of each name (a second is `C301`).
+    let mut packages: HashMap<&str, &raw::AccessPackage> = HashMap::new();
+    let mut organizations: HashMap<&str, &raw::ConnectedOrganization> = HashMap::new();
+    for f in &loaded.files {
+        for (n, p) in &f.policy.access_packages {
+            packages.entry(n.value.as_str()).or_insert(&p.value);
+        }
+        for (n, o) in &f.policy.connected_organizations {
+            organizations.entry(n.value.as_str()).or_insert(&o.value);
+        }
+    }
     for file in &loaded.files {
         for (name, record) in &file.policy.assignments {
             let mut c = Checker {
                 loaded,
+                packages: &packages,
+                organizations: &organizations,
                 file: file.id,
                 name,
                 diags: Vec::new(),
@@ -211,6 +227,8 @@ pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) -> Vec<Record> {
 
 struct Checker<'a> {
     loaded: &'a Loaded,
+    packages: &'a HashMap<&'a str, &'a raw::AccessPackage>,
+    organizations: &'a HashMap<&'a str, &'a raw::ConnectedOrganization>,
     file: FileId,
     name: &'a Sp<String>,
     diags: Vec<Diagnostic>,
@@ -242,21 +260,11 @@ impl<'a> Checker<'a> {
     }
 
     fn package(&self, name: &str) -> Option<&'a raw::AccessPackage> {
-        self.loaded
-            .files
-            .iter()
-            .flat_map(|f| f.policy.access_packages.iter())
-            .find(|(n, _)| n.value == name)
-            .map(|(_, p)| &p.value)
+        self.packages.get(name).copied()
     }
 
     fn organization(&self, name: &str) -> Option<&'a raw::ConnectedOrganization> {
-        self.loaded
-            .files
-            .iter()
-            .flat_map(|f| f.policy.connected_organizations.iter())
-            .find(|(n, _)| n.value == name)
-            .map(|(_, o)| &o.value)
+        self.organizations.get(name).copied()
     }
 
     fn unknown(&mut self, span: Span, kind: &str, name: &str, candidates: Vec<String>) {

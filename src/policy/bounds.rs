@@ -133,6 +133,11 @@ pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
         }
         objects(f, &p.approvals, "approval", diags);
         objects(f, &p.assignments, "assignment", diags);
+        for a in p.assignments.values() {
+            if let Some(g) = &a.value.guest {
+                display(f, g.value.display_name.as_ref(), diags);
+            }
+        }
         for t in p.targets.values() {
             if let Some(x) = &t.value.actual {
                 let x = &x.value;
