@@ -943,15 +943,15 @@ pub fn record_events(
             start,
             EventKind::AssignmentStart,
             format!(
-                "access package `{pkg}` assigned ({}{})",
-                match r.end {
-                    Some(e) => format!("until {}", e.format("%Y-%m-%d %H:%M UTC")),
-                    None => "no expiry".into(),
-                },
+                "access package `{pkg}` assigned{}, {}",
                 if r.start.time() == chrono::NaiveTime::MIN {
                     String::new()
                 } else {
-                    format!(", from {}", r.start.format("%H:%M UTC"))
+                    format!(" from {}", r.start.format("%H:%M UTC"))
+                },
+                match r.end {
+                    Some(e) => format!("until {}", e.format("%Y-%m-%d %H:%M UTC")),
+                    None => "without an end".into(),
                 }
             ),
             vec![Effect::AssignPackage(pkg.clone())],

@@ -20,6 +20,7 @@
 
 pub mod apply;
 pub mod assignments;
+pub mod calendar;
 pub mod guests;
 pub mod transitions;
 
