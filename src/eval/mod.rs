@@ -180,7 +180,7 @@ fn run_people(
     crate::progress::stage("groups and access packages (rules)");
 
     // 5a. Lifecycle over time: what the events up to the as-of date add and remove.
-    let changes = crate::governance::apply::Changes::fold(&crate::governance::View {
+    let view = crate::governance::View {
         loaded,
         policy,
         people: &people,
@@ -189,7 +189,10 @@ fn run_people(
         groups: &[],
         packages: &[],
         as_of: options.as_of,
-    });
+    };
+    let changes = crate::governance::apply::Changes::fold(&view);
+    // Recorded review decisions that take no effect (not an identity, not a reviewer).
+    issues.extend(crate::governance::reviews::issues(&view));
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.

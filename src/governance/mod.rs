@@ -19,6 +19,7 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod reviews;
 pub mod transitions;
 
 use chrono::NaiveDate;
@@ -290,6 +291,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         // Transitions change the lifecycle itself, which `eval` computes: no effects.
         transitions::events(view, window, &mut out);
     }
+    reviews::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
