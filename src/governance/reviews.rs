@@ -279,6 +279,26 @@ fn group_members(view: &View<'_>, name: &str) -> Option<Vec<usize>> {
     Some(out)
 }
 
+/// Whether identity `key` is a member of group `name`, when that can be known: by the view's
+/// members, else by the static list (a key, so that `explain`, which evaluates one person,
+/// agrees with `eval`).
+fn group_has(view: &View<'_>, name: &str, key: &str) -> Option<bool> {
+    if !view.groups.is_empty() {
+        let members = group_members(view, name)?;
+        return Some(index_of(view, key).is_some_and(|i| members.contains(&i)));
+    }
+    let group = view
+        .loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.groups.iter().find(|(n, _)| n.value == name))
+        .map(|(_, g)| &g.value)?;
+    if group.rule.is_some() {
+        return None;
+    }
+    Some(group.members.iter().flatten().any(|m| m.value == key))
+}
+
 /// The reviewees of an instance of `review`, when they can be known (see the module's
 /// documentation): identity indices, sorted.
 fn reviewees(view: &View<'_>, review: &raw::Review) -> Option<Vec<usize>> {
@@ -373,12 +393,9 @@ fn reviewer_problem(
                 }
                 Reviewer::Group(g) => {
                     someone = true;
-                    match group_members(view, &g.value) {
-                        Some(members) => {
-                            if index_of(view, reviewer).is_some_and(|i| members.contains(&i)) {
-                                return (true, true);
-                            }
-                        }
+                    match group_has(view, &g.value, reviewer) {
+                        Some(true) => return (true, true),
+                        Some(false) => {}
                         None => *unknown_group = Some(g.value.clone()),
                     }
                 }
