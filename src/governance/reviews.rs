@@ -12,15 +12,18 @@
 //! instance, and a day that the month does not have becomes the month's last day: a monthly
 //! review that starts on 31 January has instances on 28 (or 29) February, 31 March, 30 April.
 //!
-//! Who is reviewed (the reviewees of an instance) comes from the evaluated view: the group's
-//! members or the package's holders when the view has them (the calendar, `explain`); in the
-//! fold of `eval`, which runs before groups and packages are computed, a group's static
-//! members (the only members a denial can take back: a dynamic rule keeps its members) and
-//! nobody for a package or a target. Where the reviewees cannot be computed, the default
-//! decision changes nothing: nobody loses access because membership was unknown. A recorded
-//! decision names its reviewee, so a denial's effect never depends on that computation; it
-//! takes effect only when the decision is valid (an identity, an allowed reviewer, a day inside
-//! the instance). `recommendation` needs sign-in dates, which `eval` does not have: without them
+//! Who is reviewed, for the default decision and for the check that a decision's reviewee is
+//! in scope, comes from the policy files alone: a static group's members that have an account
+//! (the only members a denial can take back: a dynamic rule keeps its members, as in Entra).
+//! The members `eval` computes are not used: they are the members after the events up to the
+//! as-of date (a denied reviewee is gone), and the fold of `eval` runs before any group is
+//! computed; reading the policy keeps `eval`, `explain` and the calendar in agreement. The
+//! reviewees of a dynamic group, a package or a target are not known this way: there the
+//! default decision changes nothing, so nobody loses access because membership was unknown.
+//! A recorded decision names its reviewee, so a denial's effect never depends on that
+//! computation; it takes effect only when the decision is valid (an identity, an allowed
+//! reviewer, a day inside the instance). `recommendation` needs sign-in dates, which `eval`
+//! does not have: without them
 //! there is no recommendation, and the default changes nothing.
 
 use std::collections::BTreeMap;
@@ -250,20 +253,14 @@ fn index_of(view: &View<'_>, key: &str) -> Option<usize> {
         .ok()
 }
 
-/// The members of group `name`, when they can be known: the view's, else the static list.
-fn group_members(view: &View<'_>, name: &str) -> Option<Vec<usize>> {
-    if let Ok(g) = view.groups.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-        return view.groups.get(g).map(|(_, set)| set.ones().collect());
-    }
-    if !view.groups.is_empty() {
-        return Some(Vec::new());
-    }
-    let group = view
-        .loaded
-        .files
-        .iter()
-        .find_map(|f| f.policy.groups.iter().find(|(n, _)| n.value == name))
-        .map(|(_, g)| &g.value)?;
+/// The static members of group `name` that have an account, sorted: `None` for a dynamic
+/// group (or an unknown one), whose members follow its rule.
+///
+/// Always read from the policy, never from the view's evaluated members: those are the
+/// members after the events up to the as-of date (a denied reviewee is no longer there), and
+/// `eval` computes its fold before any group. So `eval`, `explain` and the calendar agree.
+fn static_members(view: &View<'_>, name: &str) -> Option<Vec<usize>> {
+    let group = raw_group(view, name)?;
     if group.rule.is_some() {
         return None;
     }
@@ -279,28 +276,27 @@ fn group_members(view: &View<'_>, name: &str) -> Option<Vec<usize>> {
     Some(out)
 }
 
-/// Whether identity `key` is a member of group `name`, when that can be known: by the view's
-/// members, else by the static list (a key, so that `explain`, which evaluates one person,
-/// agrees with `eval`).
-fn group_has(view: &View<'_>, name: &str, key: &str) -> Option<bool> {
-    if !view.groups.is_empty() {
-        let members = group_members(view, name)?;
-        return Some(index_of(view, key).is_some_and(|i| members.contains(&i)));
-    }
-    let group = view
-        .loaded
+fn raw_group<'a>(view: &View<'a>, name: &str) -> Option<&'a raw::Group> {
+    view.loaded
         .files
         .iter()
         .find_map(|f| f.policy.groups.iter().find(|(n, _)| n.value == name))
-        .map(|(_, g)| &g.value)?;
+        .map(|(_, g)| &g.value)
+}
+
+/// Whether identity `key` is a static member of group `name`; `None` for a dynamic group
+/// (its members are not known before its rule is evaluated). By key, so that `explain`, which
+/// evaluates one person, agrees with `eval`.
+fn group_has(view: &View<'_>, name: &str, key: &str) -> Option<bool> {
+    let group = raw_group(view, name)?;
     if group.rule.is_some() {
         return None;
     }
     Some(group.members.iter().flatten().any(|m| m.value == key))
 }
 
-/// The reviewees of an instance of `review`, when they can be known (see the module's
-/// documentation): identity indices, sorted.
+/// The reviewees of an instance of `review` whose access a decision can remove, when they can
+/// be known (see the module's documentation): identity indices, sorted.
 fn reviewees(view: &View<'_>, review: &raw::Review) -> Option<Vec<usize>> {
     if review.guests_only.as_ref().is_some_and(|g| g.value) {
         // Guests come from connected organisations, not from the systems of record: no
@@ -308,21 +304,8 @@ fn reviewees(view: &View<'_>, review: &raw::Review) -> Option<Vec<usize>> {
         return Some(Vec::new());
     }
     match &review.scope.value {
-        ReviewScope::Group(g) => group_members(view, &g.value),
-        ReviewScope::AccessPackage(p) => {
-            if view.packages.is_empty() {
-                return None;
-            }
-            Some(
-                view.packages
-                    .binary_search_by(|(n, _)| n.as_str().cmp(&p.value))
-                    .ok()
-                    .and_then(|i| view.packages.get(i))
-                    .map(|(_, set)| set.ones().collect())
-                    .unwrap_or_default(),
-            )
-        }
-        ReviewScope::Target(_) => None,
+        ReviewScope::Group(g) => static_members(view, &g.value),
+        ReviewScope::AccessPackage(_) | ReviewScope::Target(_) => None,
     }
 }
 
