@@ -1758,23 +1758,30 @@ impl<'a> Checker<'a> {
                         e.help = Some(match schedule {
                             None => "the review has no valid `start`, so no instances: give it one".into(),
                             Some(s) => {
-                                let near: Vec<String> = s
-                                    .touching(crate::governance::Window {
-                                        from: date(&start.value)
-                                            .and_then(|d| d.checked_sub_days(chrono::Days::new(400)))
-                                            .unwrap_or(s.start),
-                                        to: date(&start.value)
-                                            .and_then(|d| d.checked_add_days(chrono::Days::new(400)))
-                                            .unwrap_or(s.start),
-                                    })
-                                    .iter()
-                                    .map(|i| format!("`{}`", i.start))
-                                    .take(6)
-                                    .collect();
-                                if near.is_empty() {
-                                    format!("decisions are keyed by the start of an instance; the first starts on `{}`", s.start)
-                                } else {
-                                    format!("decisions are keyed by the start of an instance, such as {}", near.join(", "))
+                                let asked = date(&start.value);
+                                let near = asked.map(|d| {
+                                    let around = s.touching(crate::governance::Window {
+                                        from: d.checked_sub_days(chrono::Days::new(400)).unwrap_or(d),
+                                        to: d.checked_add_days(chrono::Days::new(400)).unwrap_or(d),
+                                    });
+                                    let before = around.iter().rev().find(|i| i.start < d).map(|i| i.start);
+                                    let after = around.iter().find(|i| i.start > d).map(|i| i.start);
+                                    before
+                                        .into_iter()
+                                        .chain(after)
+                                        .map(|d| format!("`{d}`"))
+                                        .collect::<Vec<_>>()
+                                });
+                                match near {
+                                    Some(near) if !near.is_empty() => format!(
+                                        "decisions are keyed by the start of an instance; the nearest start on {}",
+                                        near.join(" and ")
+                                    ),
+                                    Some(_) => format!(
+                                        "decisions are keyed by the start of an instance; the first starts on `{}`",
+                                        s.start
+                                    ),
+                                    None => "decisions are keyed by the start of an instance, a `YYYY-MM-DD` date".into(),
                                 }
                             }
                         });
