@@ -396,3 +396,64 @@ proptest! {
         prop_assert_eq!(whole, days);
     }
 }
+
+/// `explain` shows an identity's recorded decisions and the open instances that still wait
+/// for one, with what the end will do.
+#[test]
+fn explain_shows_decisions_and_pending_reviews() {
+    let review = MONTHLY.replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "explain",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "approve", "2026-01-06")
+            ),
+        ),
+    );
+    let state = s.eval("2026-01-08");
+    let notes = |key: &str| {
+        roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, key)
+            .unwrap()
+            .reviews
+            .iter()
+            .map(|n| format!("{} {} {} {}", n.review, n.instance, n.status, n.outcome))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notes("2"), ["r 2026-01-05 approve access kept"]);
+    assert_eq!(
+        notes("3"),
+        ["r 2026-01-05 pending no decision yet; without one, access is removed on 2026-01-12 (default `deny`)"]
+    );
+    // Not reviewed by this review.
+    assert!(notes("1").is_empty());
+    // After the end: the decision stays, nothing is pending.
+    let state = s.eval("2026-01-20");
+    let later = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "3")
+        .unwrap()
+        .reviews;
+    assert!(later.is_empty(), "{later:?}");
+}
+
+/// The human form of `explain` names the review, the instance, the decision, the reviewer, the
+/// justification, the outcome and where the decision is recorded.
+#[test]
+fn explain_human_shows_the_decision() {
+    let s = bundled();
+    let state = s.eval("2026-11-25");
+    let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "1042").unwrap();
+    let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+    assert!(
+        text.contains("access reviews:\n  `legacy-vpn-monthly` 2026-11-09 (ends 2026-11-23): deny by `1040` on 2026-11-12 (Moved to the zero-trust access gateway; no longer uses the VPN.): access removed on 2026-11-23  ["),
+        "{text}"
+    );
+    assert!(
+        text.contains("policies/reviews.yaml:69]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- legacy-vpn: listed as a static member, but removed by an event"),
+        "{text}"
+    );
+}

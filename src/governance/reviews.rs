@@ -744,6 +744,144 @@ fn end_events(
     End { summary, events }
 }
 
+/// One access-review instance that concerns an identity, for `explain`: a decision recorded
+/// about it (and taking effect), or an instance open on the as-of date that still waits for
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct ReviewNote {
+    /// The review.
+    pub review: String,
+    /// The instance's first day (`YYYY-MM-DD`).
+    pub instance: String,
+    /// The day the instance ends and its results apply (`YYYY-MM-DD`).
+    pub ends: String,
+    /// `pending`, or the decision: `approve`, `deny`, `dont_know`.
+    pub status: String,
+    /// Who decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    /// When (`YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// What happens at the end, in one line.
+    pub outcome: String,
+    /// Where the decision is recorded, or the review declared.
+    pub at: PolicyPlace,
+}
+
+/// The access reviews that concern identity `i` up to the as-of date: every recorded decision
+/// about it that takes effect, and each instance open on the as-of date that reviews it
+/// without a decision yet. By review, then instance.
+pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
+    let mut out = Vec::new();
+    let key = view.key(i);
+    for review in declared(view) {
+        let r = &review.review.value;
+        let Some(schedule) = Schedule::of(r) else {
+            continue;
+        };
+        let records = recorded(view, &review.name.value);
+        let scope = reviewees(view, r);
+        let mut starts: Vec<NaiveDate> = records
+            .iter()
+            .filter(|rec| rec.decision.value.reviewee.value == key)
+            .filter_map(|rec| date(&rec.instance.value))
+            .filter(|d| *d <= view.as_of)
+            .collect();
+        let open = schedule
+            .touching(Window::day(view.as_of))
+            .into_iter()
+            .find(|inst| inst.open_on(view.as_of));
+        let reviewed = match &scope {
+            Some(s) => s.binary_search(&i).is_ok(),
+            // Not listable from the policy: whether the identity holds the access in the view.
+            None => match &r.scope.value {
+                ReviewScope::Group(g) => holds(view.groups, &g.value, i),
+                ReviewScope::AccessPackage(p) => holds(view.packages, &p.value, i),
+                ReviewScope::Target(_) => false,
+            },
+        };
+        if let Some(inst) = open.filter(|_| reviewed) {
+            starts.push(inst.start);
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        for start in starts {
+            let Some(instance) = schedule.starting_on(start) else {
+                continue;
+            };
+            let decided = check_instance(view, &review, &instance, &records, scope.as_deref(), None);
+            let apply = r.auto_apply.value;
+            let removes = removal(r).is_some();
+            let note = |status: &str, outcome: String, at: PolicyPlace| ReviewNote {
+                review: review.name.value.clone(),
+                instance: instance.start.to_string(),
+                ends: instance.end.to_string(),
+                status: status.to_string(),
+                reviewer: None,
+                date: None,
+                justification: None,
+                outcome,
+                at,
+            };
+            match decided.get(&i) {
+                Some(c) => {
+                    let outcome = match (c.decision, apply, removes) {
+                        (Decision::Deny, true, true) => format!("access removed on {}", instance.end),
+                        (Decision::Deny, false, _) => "access kept: `auto_apply` is off".into(),
+                        (Decision::Deny, true, false) => {
+                            "a target's accounts follow its scope: nothing removed".into()
+                        }
+                        _ => "access kept".into(),
+                    };
+                    out.push(ReviewNote {
+                        reviewer: Some(c.reviewer.clone()),
+                        date: Some(c.date.to_string()),
+                        justification: c.justification.clone(),
+                        ..note(c.decision.word(), outcome, c.at.clone())
+                    });
+                }
+                None if instance.open_on(view.as_of) => {
+                    let default = r.default_decision.value;
+                    let known = scope.is_some();
+                    let outcome = match (apply, default) {
+                        (false, _) => "no decision yet; nothing changes at the end (`auto_apply` is off)".to_string(),
+                        (true, DefaultDecision::Deny) if known && removes => format!(
+                            "no decision yet; without one, access is removed on {} (default `deny`)",
+                            instance.end
+                        ),
+                        (true, d) => format!(
+                            "no decision yet; without one, access is kept (default `{}`{})",
+                            default_word(d),
+                            if d == DefaultDecision::Deny || d == DefaultDecision::Recommendation {
+                                ": it removes nothing here"
+                            } else {
+                                ""
+                            }
+                        ),
+                    };
+                    out.push(note(
+                        "pending",
+                        outcome,
+                        place(view, review.file, review.name.span),
+                    ));
+                }
+                None => {}
+            }
+        }
+    }
+    out
+}
+
+fn holds(sets: &[(String, crate::rule::sets::Bitset)], name: &str, i: usize) -> bool {
+    sets.iter()
+        .find(|(n, _)| n == name)
+        .is_some_and(|(_, set)| set.contains(i))
+}
+
 fn default_word(d: DefaultDecision) -> &'static str {
     match d {
         DefaultDecision::NoChange => "no_change",
