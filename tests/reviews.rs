@@ -457,3 +457,61 @@ fn explain_human_shows_the_decision() {
         "{text}"
     );
 }
+
+/// Each instance reviews the members at its start: those removed by an earlier instance are
+/// not reviewed again, and a decision about them is out of scope.
+#[test]
+fn an_instance_reviews_the_members_left_by_the_earlier_ones() {
+    let s = set(
+        "series",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}    2026-02-05:\n{}{}",
+                decision("2", "1", "deny", "2026-01-06"),
+                decision("2", "1", "approve", "2026-02-06"),
+                decision("3", "1", "deny", "2026-02-06"),
+            ),
+        ),
+    );
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["4"]));
+    assert_eq!(codes, ["E161"]);
+    let state = s.eval("2026-03-01");
+    let view = View::of(&s.loaded, &s.policy, &state);
+    let starts: Vec<String> = review_events(
+        &view,
+        Window {
+            from: d("2026-01-05"),
+            to: d("2026-02-05"),
+        },
+        Detail::Full,
+    )
+    .into_iter()
+    .filter(|e| e.kind.word() == "review_start")
+    .map(|e| e.summary)
+    .collect();
+    assert_eq!(
+        starts,
+        [
+            "access review `r` starts: 3 reviewees, decisions due by 2026-01-11",
+            "access review `r` starts: 2 reviewees, decisions due by 2026-02-11"
+        ]
+    );
+}
+
+/// Under a default `deny`, the first instance without decisions removes every static member:
+/// the next instances review nobody.
+#[test]
+fn a_default_deny_empties_the_series() {
+    let review = MONTHLY.replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "empties",
+        &policy(
+            &review,
+            &format!("    2026-01-05:\n{}", decision("2", "1", "approve", "2026-01-06")),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-01-20").0, keys(&["2"]));
+    assert_eq!(s.members("vpn", "2026-02-20").0, Vec::<String>::new());
+}

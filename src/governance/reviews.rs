@@ -309,6 +309,72 @@ fn reviewees(view: &View<'_>, review: &raw::Review) -> Option<Vec<usize>> {
     }
 }
 
+/// The reviewees of each of `instances` (in increasing order): the static members, less those
+/// that earlier instances of the same review removed (denied, or not reviewed under a default
+/// `deny`, when the review applies its results). Entra takes the members at each instance's
+/// start; the policy's static list does not change when a review removes someone, so the
+/// removals are replayed from the first instance.
+fn scopes(
+    view: &View<'_>,
+    review: &Declared<'_>,
+    schedule: &Schedule,
+    records: &[Recorded<'_>],
+    instances: &[Instance],
+) -> Vec<Option<Vec<usize>>> {
+    let r = &review.review.value;
+    let Some(mut current) = reviewees(view, r) else {
+        return vec![None; instances.len()];
+    };
+    let removes = r.auto_apply.value && removal(r).is_some();
+    let default_deny = removes && r.default_decision.value == DefaultDecision::Deny;
+    let mut decided_instances: Vec<Instance> = records
+        .iter()
+        .filter_map(|rec| date(&rec.instance.value))
+        .filter_map(|d| schedule.starting_on(d))
+        .collect();
+    decided_instances.sort_by_key(|i| i.index);
+    decided_instances.dedup();
+    let mut out = Vec::with_capacity(instances.len());
+    // Instances `0..applied` have been replayed.
+    let mut applied = 0u32;
+    let apply = |earlier: &Instance, wanted: &Instance, current: &mut Vec<usize>| {
+        if earlier.end > wanted.start {
+            return;
+        }
+        let decided = check_instance(view, review, earlier, records, Some(current), None);
+        current.retain(|i| match decided.get(i) {
+            Some(c) => c.decision != Decision::Deny,
+            None => !default_deny,
+        });
+    };
+    for wanted in instances {
+        if removes && applied < wanted.index {
+            if default_deny {
+                // Every instance removes whoever was not approved: replay them all (the
+                // scope is soon empty, and stays so).
+                while applied < wanted.index && !current.is_empty() {
+                    let Some(earlier) = schedule.instance(applied) else {
+                        break;
+                    };
+                    apply(&earlier, wanted, &mut current);
+                    applied = applied.saturating_add(1);
+                }
+            } else {
+                // Only denials remove: replay the instances that have decisions.
+                for earlier in decided_instances
+                    .iter()
+                    .filter(|e| e.index >= applied && e.index < wanted.index)
+                {
+                    apply(earlier, wanted, &mut current);
+                }
+            }
+            applied = wanted.index;
+        }
+        out.push(Some(current.clone()));
+    }
+    out
+}
+
 /// What a denial removes.
 fn removal(review: &raw::Review) -> Option<Effect> {
     match &review.scope.value {
@@ -519,15 +585,16 @@ pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
             .collect();
         starts.sort_unstable();
         starts.dedup();
-        let scope = reviewees(view, &review.review.value);
-        for start in starts {
-            let Some(instance) = schedule.starting_on(start) else {
-                continue;
-            };
+        let instances: Vec<Instance> = starts
+            .into_iter()
+            .filter_map(|start| schedule.starting_on(start))
+            .collect();
+        let scopes = scopes(view, &review, &schedule, &records, &instances);
+        for (instance, scope) in instances.iter().zip(scopes) {
             check_instance(
                 view,
                 &review,
-                &instance,
+                instance,
                 &records,
                 scope.as_deref(),
                 Some(&mut out),
@@ -549,10 +616,10 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
             continue;
         }
         let records = recorded(view, &review.name.value);
-        let scope = reviewees(view, r);
+        let scopes = scopes(view, &review, &schedule, &records, &instances);
         let source = format!("review:{}", review.name.value);
         let declared_at = place(view, review.file, review.name.span);
-        for instance in instances {
+        for (instance, scope) in instances.into_iter().zip(scopes) {
             let object = Subject::Object(format!("review:{}@{}", review.name.value, instance.start));
             let decided = check_instance(view, &review, &instance, &records, scope.as_deref(), None);
             let object_event = |date: NaiveDate, kind: EventKind, summary: String| Event {
@@ -784,7 +851,6 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
             continue;
         };
         let records = recorded(view, &review.name.value);
-        let scope = reviewees(view, r);
         let mut starts: Vec<NaiveDate> = records
             .iter()
             .filter(|rec| rec.decision.value.reviewee.value == key)
@@ -795,7 +861,12 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
             .touching(Window::day(view.as_of))
             .into_iter()
             .find(|inst| inst.open_on(view.as_of));
-        let reviewed = match &scope {
+        let open_scope = open
+            .map(|inst| scopes(view, &review, &schedule, &records, &[inst]))
+            .and_then(|s| s.into_iter().next())
+            .flatten();
+        let listable = reviewees(view, r).is_some();
+        let reviewed = match &open_scope {
             Some(s) => s.binary_search(&i).is_ok(),
             // Not listable from the policy: whether the identity holds the access in the view.
             None => match &r.scope.value {
@@ -809,10 +880,12 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
         }
         starts.sort_unstable();
         starts.dedup();
-        for start in starts {
-            let Some(instance) = schedule.starting_on(start) else {
-                continue;
-            };
+        let instances: Vec<Instance> = starts
+            .into_iter()
+            .filter_map(|start| schedule.starting_on(start))
+            .collect();
+        let scopes = scopes(view, &review, &schedule, &records, &instances);
+        for (instance, scope) in instances.into_iter().zip(scopes) {
             let decided = check_instance(view, &review, &instance, &records, scope.as_deref(), None);
             let apply = r.auto_apply.value;
             let removes = removal(r).is_some();
@@ -846,7 +919,7 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                 }
                 None if instance.open_on(view.as_of) => {
                     let default = r.default_decision.value;
-                    let known = scope.is_some();
+                    let known = listable;
                     let outcome = match (apply, default) {
                         (false, _) => "no decision yet; nothing changes at the end (`auto_apply` is off)".to_string(),
                         (true, DefaultDecision::Deny) if known && removes => format!(
