@@ -2,6 +2,8 @@
 //! (denials, the default decision, auto-apply, fail-closed cases), and the calendar property
 //! that a window's review events are the union of its days' events.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -159,7 +161,10 @@ fn a_denial_removes_access_on_the_end_day() {
         "deny",
         &policy(
             MONTHLY,
-            &format!("    2026-01-05:\n{}", decision("2", "1", "deny", "2026-01-06")),
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
         ),
     );
     assert_eq!(s.members("vpn", "2026-01-11").0, keys(&["2", "3", "4"]));
@@ -178,7 +183,10 @@ fn without_auto_apply_nothing_is_removed() {
         "manual",
         &policy(
             &review,
-            &format!("    2026-01-05:\n{}", decision("2", "1", "deny", "2026-01-06")),
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
         ),
     );
     assert_eq!(s.members("vpn", "2026-03-01").0, keys(&["2", "3", "4"]));
@@ -190,7 +198,10 @@ fn without_auto_apply_nothing_is_removed() {
 fn the_default_deny_removes_only_the_unreviewed() {
     let review = MONTHLY
         .replace("default_decision: no_change", "default_decision: deny")
-        .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+        .replace(
+            "    start: 2026-01-05",
+            "    start: 2026-01-05\n    occurrences: 1",
+        );
     let s = set(
         "default",
         &policy(
@@ -209,7 +220,10 @@ fn the_default_deny_removes_only_the_unreviewed() {
 /// `recommendation` without sign-in dates is no recommendation: nobody loses access.
 #[test]
 fn recommendation_without_sign_in_dates_changes_nothing() {
-    let review = MONTHLY.replace("default_decision: no_change", "default_decision: recommendation");
+    let review = MONTHLY.replace(
+        "default_decision: no_change",
+        "default_decision: recommendation",
+    );
     let s = set("recommendation", &policy(&review, ""));
     assert_eq!(s.members("vpn", "2026-05-01").0, keys(&["2", "3", "4"]));
 }
@@ -239,7 +253,10 @@ fn a_dynamic_group_keeps_its_rule_members() {
         "dynamic",
         &policy(
             &review,
-            &format!("    2026-01-05:\n{}", decision("2", "1", "deny", "2026-01-06")),
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
         ),
     );
     assert_eq!(s.members("everyone", "2026-05-01").0.len(), 5);
@@ -279,7 +296,10 @@ fn every_kind_of_reviewer_is_allowed() {
         ("[self_review]", decision("2", "2", "deny", "2026-01-06")),
         ("[group_owners]", decision("2", "5", "deny", "2026-01-06")),
         ("[{user: \"3\"}]", decision("2", "3", "deny", "2026-01-06")),
-        ("[{group: security}]", decision("2", "4", "deny", "2026-01-06")),
+        (
+            "[{group: security}]",
+            decision("2", "4", "deny", "2026-01-06"),
+        ),
     ];
     for (i, (reviewers, text)) in cases.iter().enumerate() {
         let review = MONTHLY.replace("reviewers: [manager]", &format!("reviewers: {reviewers}"));
@@ -292,7 +312,8 @@ fn every_kind_of_reviewer_is_allowed() {
         assert!(codes.is_empty(), "{reviewers}: {codes:?}");
     }
     // 1 has no manager: the fallback group decides for 1.
-    let text = policy(MONTHLY, "").replace("members: [\"2\", \"3\", \"4\"]", "members: [\"1\", \"2\"]");
+    let text =
+        policy(MONTHLY, "").replace("members: [\"2\", \"3\", \"4\"]", "members: [\"1\", \"2\"]");
     let text = format!(
         "{text}review_decisions:\n  r:\n    2026-01-05:\n{}",
         decision("1", "4", "deny", "2026-01-06")
@@ -348,15 +369,47 @@ fn the_example_has_every_review_event_in_the_readme_window() {
     );
     let lines: Vec<String> = events
         .iter()
-        .map(|e| format!("{} {} {} {}", e.date, e.kind.word(), e.subject.id(), e.summary))
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e.date,
+                e.kind.word(),
+                e.subject.id(),
+                e.summary
+            )
+        })
         .collect();
     let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
-    assert!(has("2026-11-09 review_start review:legacy-vpn-monthly@2026-11-09"), "{lines:#?}");
-    assert!(has("2026-11-16 review_reminder review:legacy-vpn-monthly@2026-11-09"), "{lines:#?}");
-    assert!(has("2026-11-23 review_end review:legacy-vpn-monthly@2026-11-09"), "{lines:#?}");
-    assert!(has("2026-11-23 review_end 1041 access review `legacy-vpn-monthly` (2026-11-09): approve by `1040`"), "{lines:#?}");
-    assert!(has("2026-11-23 review_end 1042 access review `legacy-vpn-monthly` (2026-11-09): deny by `1040`"), "{lines:#?}");
-    assert!(has("2026-11-23 review_end 1031 access review `legacy-vpn-monthly` (2026-11-09): not reviewed, default decision `deny`: access removed"), "{lines:#?}");
+    assert!(
+        has("2026-11-09 review_start review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("2026-11-16 review_reminder review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("2026-11-23 review_end review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1041 access review `legacy-vpn-monthly` (2026-11-09): approve by `1040`"
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1042 access review `legacy-vpn-monthly` (2026-11-09): deny by `1040`"
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1031 access review `legacy-vpn-monthly` (2026-11-09): not reviewed, default decision `deny`: access removed"
+        ),
+        "{lines:#?}"
+    );
     assert_eq!(
         members_of(&s.loaded, &s.policy, &state, "legacy-vpn"),
         keys(&["1041"])
@@ -424,7 +477,9 @@ fn explain_shows_decisions_and_pending_reviews() {
     assert_eq!(notes("2"), ["r 2026-01-05 approve access kept"]);
     assert_eq!(
         notes("3"),
-        ["r 2026-01-05 pending no decision yet; without one, access is removed on 2026-01-12 (default `deny`)"]
+        [
+            "r 2026-01-05 pending no decision yet; without one, access is removed on 2026-01-12 (default `deny`)"
+        ]
     );
     // Not reviewed by this review.
     assert!(notes("1").is_empty());
@@ -448,10 +503,7 @@ fn explain_human_shows_the_decision() {
         text.contains("access reviews:\n  `legacy-vpn-monthly` 2026-11-09 (ends 2026-11-23): deny by `1040` on 2026-11-12 (Moved to the zero-trust access gateway; no longer uses the VPN.): access removed on 2026-11-23  ["),
         "{text}"
     );
-    assert!(
-        text.contains("policies/reviews.yaml:69]"),
-        "{text}"
-    );
+    assert!(text.contains("policies/reviews.yaml:69]"), "{text}");
     assert!(
         text.contains("- legacy-vpn: listed as a static member, but removed by an event"),
         "{text}"
@@ -509,7 +561,10 @@ fn a_default_deny_empties_the_series() {
         "empties",
         &policy(
             &review,
-            &format!("    2026-01-05:\n{}", decision("2", "1", "approve", "2026-01-06")),
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "approve", "2026-01-06")
+            ),
         ),
     );
     assert_eq!(s.members("vpn", "2026-01-20").0, keys(&["2"]));

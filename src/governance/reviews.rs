@@ -620,8 +620,10 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
         let source = format!("review:{}", review.name.value);
         let declared_at = place(view, review.file, review.name.span);
         for (instance, scope) in instances.into_iter().zip(scopes) {
-            let object = Subject::Object(format!("review:{}@{}", review.name.value, instance.start));
-            let decided = check_instance(view, &review, &instance, &records, scope.as_deref(), None);
+            let object =
+                Subject::Object(format!("review:{}@{}", review.name.value, instance.start));
+            let decided =
+                check_instance(view, &review, &instance, &records, scope.as_deref(), None);
             let object_event = |date: NaiveDate, kind: EventKind, summary: String| Event {
                 date,
                 kind,
@@ -646,9 +648,9 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                     ));
                 }
                 if let Some(day) = instance.reminder.filter(|d| window.contains(*d)) {
-                    let pending = scope.as_ref().map(|s| {
-                        s.iter().filter(|i| !decided.contains_key(i)).count()
-                    });
+                    let pending = scope
+                        .as_ref()
+                        .map(|s| s.iter().filter(|i| !decided.contains_key(i)).count());
                     out.push(object_event(
                         day,
                         EventKind::ReviewReminder,
@@ -759,7 +761,12 @@ fn end_events(
     }
     let default = r.default_decision.value;
     let unreviewed: Vec<usize> = scope
-        .map(|s| s.iter().copied().filter(|i| !decided.contains_key(i)).collect())
+        .map(|s| {
+            s.iter()
+                .copied()
+                .filter(|i| !decided.contains_key(i))
+                .collect()
+        })
         .unwrap_or_default();
     let default_removes = apply && default == DefaultDecision::Deny && removal.is_some();
     if default_removes || detail == Detail::Full {
@@ -771,7 +778,9 @@ fn end_events(
             let outcome = match (default, apply) {
                 (_, false) => "no change (`auto_apply` is off)",
                 (DefaultDecision::Deny, true) if removal.is_some() => "access removed",
-                (DefaultDecision::Deny, true) => "a target's accounts follow its scope: nothing removed",
+                (DefaultDecision::Deny, true) => {
+                    "a target's accounts follow its scope: nothing removed"
+                }
                 (DefaultDecision::Approve, true) => "access kept",
                 (DefaultDecision::NoChange, true) => "no change",
                 (DefaultDecision::Recommendation, true) => {
@@ -797,13 +806,19 @@ fn end_events(
     }
     let not_reviewed = match scope {
         Some(_) => format!("{} not reviewed", unreviewed.len()),
-        None => "the reviewees without a decision are not known: the default decision changes nothing".into(),
+        None => {
+            "the reviewees without a decision are not known: the default decision changes nothing"
+                .into()
+        }
     };
     let summary = format!(
         "access review `{}` ends: {approved} approved, {denied} denied, {unsure} don't know, {not_reviewed}; {}",
         review.name.value,
         if apply {
-            format!("results applied (default decision `{}`)", default_word(default))
+            format!(
+                "results applied (default decision `{}`)",
+                default_word(default)
+            )
         } else {
             "results not applied (`auto_apply` is off)".into()
         }
@@ -886,7 +901,8 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
             .collect();
         let scopes = scopes(view, &review, &schedule, &records, &instances);
         for (instance, scope) in instances.into_iter().zip(scopes) {
-            let decided = check_instance(view, &review, &instance, &records, scope.as_deref(), None);
+            let decided =
+                check_instance(view, &review, &instance, &records, scope.as_deref(), None);
             let apply = r.auto_apply.value;
             let removes = removal(r).is_some();
             let note = |status: &str, outcome: String, at: PolicyPlace| ReviewNote {
@@ -903,7 +919,9 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
             match decided.get(&i) {
                 Some(c) => {
                     let outcome = match (c.decision, apply, removes) {
-                        (Decision::Deny, true, true) => format!("access removed on {}", instance.end),
+                        (Decision::Deny, true, true) => {
+                            format!("access removed on {}", instance.end)
+                        }
                         (Decision::Deny, false, _) => "access kept: `auto_apply` is off".into(),
                         (Decision::Deny, true, false) => {
                             "a target's accounts follow its scope: nothing removed".into()
@@ -921,7 +939,10 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                     let default = r.default_decision.value;
                     let known = listable;
                     let outcome = match (apply, default) {
-                        (false, _) => "no decision yet; nothing changes at the end (`auto_apply` is off)".to_string(),
+                        (false, _) => {
+                            "no decision yet; nothing changes at the end (`auto_apply` is off)"
+                                .to_string()
+                        }
                         (true, DefaultDecision::Deny) if known && removes => format!(
                             "no decision yet; without one, access is removed on {} (default `deny`)",
                             instance.end
@@ -1038,7 +1059,13 @@ mod tests {
         // Counted from the first start: March is back on the 31st, not the 28th.
         assert_eq!(
             got,
-            ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
+            [
+                "2026-01-31",
+                "2026-02-28",
+                "2026-03-31",
+                "2026-04-30",
+                "2026-05-31"
+            ]
         );
         // A leap year has 29 February.
         let s = schedule("2028-01-31", Recurrence::Monthly, 7);
@@ -1056,7 +1083,13 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            ["2028-02-29", "2029-02-28", "2030-02-28", "2031-02-28", "2032-02-29"]
+            [
+                "2028-02-29",
+                "2029-02-28",
+                "2030-02-28",
+                "2031-02-28",
+                "2032-02-29"
+            ]
         );
     }
 
@@ -1134,7 +1167,7 @@ mod tests {
                         .filter(|i| i.start <= day && i.end >= day)
                         .collect();
                     assert_eq!(s.touching(Window::day(day)), want, "{recurrence:?} {day}");
-                    day = day + TimeDelta::days(5);
+                    day += TimeDelta::days(5);
                 }
             }
         }

@@ -1685,7 +1685,10 @@ impl<'a> Checker<'a> {
                             Code::InvalidReviewSchedule,
                             format!("the series of review `{name}` ends before it starts"),
                         );
-                        e.help = Some("`end_date` is the last day an instance may start: on or after `start`".into());
+                        e.help = Some(
+                            "`end_date` is the last day an instance may start: on or after `start`"
+                                .into(),
+                        );
                     }
                 }
                 None => {
@@ -1756,16 +1759,21 @@ impl<'a> Checker<'a> {
                             ),
                         );
                         e.help = Some(match schedule {
-                            None => "the review has no valid `start`, so no instances: give it one".into(),
+                            None => "the review has no valid `start`, so no instances: give it one"
+                                .into(),
                             Some(s) => {
                                 let asked = date(&start.value);
                                 let near = asked.map(|d| {
                                     let around = s.touching(crate::governance::Window {
-                                        from: d.checked_sub_days(chrono::Days::new(400)).unwrap_or(d),
+                                        from: d
+                                            .checked_sub_days(chrono::Days::new(400))
+                                            .unwrap_or(d),
                                         to: d.checked_add_days(chrono::Days::new(400)).unwrap_or(d),
                                     });
-                                    let before = around.iter().rev().find(|i| i.start < d).map(|i| i.start);
-                                    let after = around.iter().find(|i| i.start > d).map(|i| i.start);
+                                    let before =
+                                        around.iter().rev().find(|i| i.start < d).map(|i| i.start);
+                                    let after =
+                                        around.iter().find(|i| i.start > d).map(|i| i.start);
                                     before
                                         .into_iter()
                                         .chain(after)
@@ -1811,10 +1819,7 @@ impl<'a> Checker<'a> {
                             .as_ref()
                             .is_none_or(|j| j.value.trim().is_empty());
                         if required && blank {
-                            let span = d
-                                .justification
-                                .as_ref()
-                                .map_or(d.decision.span, |j| j.span);
+                            let span = d.justification.as_ref().map_or(d.decision.span, |j| j.span);
                             let e = self.error(
                                 f.id,
                                 span,

@@ -49,7 +49,7 @@ pub struct PolicyFile {
     /// Decisions of access reviews, recorded in git: by review name, then by the start date of
     /// the instance (`YYYY-MM-DD`), the decisions taken in that instance.
     #[serde(default)]
-    pub review_decisions: IndexMap<Sp<String>, Sp<IndexMap<Sp<String>, Vec<Sp<ReviewDecision>>>>>,
+    pub review_decisions: IndexMap<Sp<String>, Sp<ReviewInstances>>,
     /// Approvals of one `plan`'s destructive changes over a target's deletion threshold.
     #[serde(default)]
     pub approvals: Named<Approval>,
@@ -991,6 +991,9 @@ pub struct Review {
     #[serde(default)]
     pub justification_required: Option<Sp<bool>>,
 }
+
+/// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
+pub type ReviewInstances = IndexMap<Sp<String>, Vec<Sp<ReviewDecision>>>;
 
 /// One decision of an access review, recorded in git.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
