@@ -570,3 +570,56 @@ fn a_default_deny_empties_the_series() {
     assert_eq!(s.members("vpn", "2026-01-20").0, keys(&["2"]));
     assert_eq!(s.members("vpn", "2026-02-20").0, Vec::<String>::new());
 }
+
+/// With sign-in dates (an actual state), `recommendation` denies the unreviewed who have not
+/// signed in during the look-back before the end; it recommends nothing for an identity
+/// without a date, nor for an instance that ends after the data's date.
+#[test]
+fn recommendation_follows_sign_in_dates() {
+    for (lookback, as_of, removed) in [
+        ("", "2026-01-20", vec!["2"]),
+        ("\n    recommendation_lookback_days: 60", "2026-01-20", vec![]),
+        ("", "2026-01-11", vec![]),
+    ] {
+        let review = MONTHLY
+            .replace(
+                "default_decision: no_change",
+                &format!("default_decision: recommendation{lookback}"),
+            )
+            .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+        let s = set("sign-ins", &policy(&review, ""));
+        let state = s.eval("2026-01-20");
+        let mut view = View::of(&s.loaded, &s.policy, &state);
+        view.as_of = d(as_of);
+        // Keys 1 to 5 are indices 0 to 4.
+        let sign_ins = [
+            Some(d("2025-06-01")),
+            Some(d("2025-12-01")),
+            Some(d("2026-01-02")),
+            None,
+            None,
+        ];
+        view.last_sign_in = Some(&sign_ins);
+        let effects: Vec<(String, String)> = review_events(
+            &view,
+            Window {
+                from: d("2026-01-01"),
+                to: d("2026-01-31"),
+            },
+            Detail::Effects,
+        )
+        .into_iter()
+        .map(|e| (e.subject.id().to_string(), format!("{:?}", e.effects)))
+        .collect();
+        let want: Vec<(String, String)> = removed
+            .iter()
+            .map(|k| (k.to_string(), "[RemoveFromGroup(\"vpn\")]".to_string()))
+            .collect();
+        assert_eq!(effects, want, "{lookback} {as_of}");
+        // Without sign-in dates, nothing.
+        view.last_sign_in = None;
+        assert!(
+            review_events(&view, Window::day(d("2026-01-12")), Detail::Effects).is_empty()
+        );
+    }
+}

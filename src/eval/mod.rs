@@ -189,6 +189,7 @@ fn run_people(
         groups: &[],
         packages: &[],
         as_of: options.as_of,
+        last_sign_in: None,
     };
     let changes = crate::governance::apply::Changes::fold(&view);
     // Recorded review decisions that take no effect (not an identity, not a reviewer).

@@ -81,6 +81,10 @@ pub struct View<'a> {
     pub packages: &'a [(String, Bitset)],
     /// The as-of date of the evaluation.
     pub as_of: NaiveDate,
+    /// Each identity's last sign-in (Graph `signInActivity.lastSignInDateTime`), by index, when
+    /// an actual state carries them; `None` without one. Access reviews' `recommendation`
+    /// needs it: without it there is no recommendation.
+    pub last_sign_in: Option<&'a [Option<NaiveDate>]>,
 }
 
 impl View<'_> {
@@ -319,6 +323,7 @@ impl<'a> View<'a> {
             groups: &ids.groups,
             packages: &ids.packages,
             as_of: state.as_of,
+            last_sign_in: None,
         }
     }
 }

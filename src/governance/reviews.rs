@@ -326,7 +326,13 @@ fn scopes(
         return vec![None; instances.len()];
     };
     let removes = r.auto_apply.value && removal(r).is_some();
-    let default_deny = removes && r.default_decision.value == DefaultDecision::Deny;
+    // Whether the default decision can remove anyone.
+    let default_deny = removes
+        && match r.default_decision.value {
+            DefaultDecision::Deny => true,
+            DefaultDecision::Recommendation => view.last_sign_in.is_some(),
+            DefaultDecision::Approve | DefaultDecision::NoChange => false,
+        };
     let mut decided_instances: Vec<Instance> = records
         .iter()
         .filter_map(|rec| date(&rec.instance.value))
@@ -344,7 +350,7 @@ fn scopes(
         let decided = check_instance(view, review, earlier, records, Some(current), None);
         current.retain(|i| match decided.get(i) {
             Some(c) => c.decision != Decision::Deny,
-            None => !default_deny,
+            None => !(default_deny && default_outcome(view, r, earlier, *i).0),
         });
     };
     for wanted in instances {
@@ -373,6 +379,76 @@ fn scopes(
         out.push(Some(current.clone()));
     }
     out
+}
+
+/// What the default decision does to unreviewed reviewee `i` at the end of `instance`:
+/// whether it removes the access, and why, in words.
+fn default_outcome(
+    view: &View<'_>,
+    r: &raw::Review,
+    instance: &Instance,
+    i: usize,
+) -> (bool, String) {
+    let removable = removal(r).is_some();
+    if !r.auto_apply.value {
+        return (false, "no change (`auto_apply` is off)".into());
+    }
+    let not_removable = "a target's accounts follow its scope: nothing removed";
+    match r.default_decision.value {
+        DefaultDecision::Deny if removable => (true, "access removed".into()),
+        DefaultDecision::Deny => (false, not_removable.into()),
+        DefaultDecision::Approve => (false, "access kept".into()),
+        DefaultDecision::NoChange => (false, "no change".into()),
+        DefaultDecision::Recommendation => match recommend(view, r, instance, i) {
+            Some((true, last)) if removable => (
+                true,
+                format!("recommendation deny (last sign-in {last}): access removed"),
+            ),
+            Some((true, last)) => (
+                false,
+                format!("recommendation deny (last sign-in {last}): {not_removable}"),
+            ),
+            Some((false, last)) => (
+                false,
+                format!("recommendation approve (signed in on {last}): access kept"),
+            ),
+            None => (
+                false,
+                "no recommendation (no sign-in date known for the look-back): no change".into(),
+            ),
+        },
+    }
+}
+
+/// Entra's "no sign-in within N days" recommendation for reviewee `i` at the end of
+/// `instance`: `Some((deny, last sign-in))`, or `None` when it cannot be told (no sign-in
+/// dates, none for this identity, an instance that ends after the view's date, or a last
+/// sign-in after the end, which says nothing about the look-back window). Fail closed: no
+/// recommendation keeps the access.
+fn recommend(
+    view: &View<'_>,
+    r: &raw::Review,
+    instance: &Instance,
+    i: usize,
+) -> Option<(bool, NaiveDate)> {
+    let last = (*view.last_sign_in?.get(i)?)?;
+    if instance.end > view.as_of {
+        return None;
+    }
+    let lookback = r
+        .recommendation_lookback_days
+        .as_ref()
+        .map_or(30, |l| l.value);
+    let since = instance
+        .end
+        .checked_sub_signed(TimeDelta::try_days(i64::from(lookback))?)?;
+    if last < since {
+        Some((true, last))
+    } else if last < instance.end {
+        Some((false, last))
+    } else {
+        None
+    }
 }
 
 /// What a denial removes.
@@ -768,41 +844,30 @@ fn end_events(
                 .collect()
         })
         .unwrap_or_default();
-    let default_removes = apply && default == DefaultDecision::Deny && removal.is_some();
-    if default_removes || detail == Detail::Full {
-        for &i in &unreviewed {
-            let effects = match (&removal, default_removes) {
-                (Some(e), true) => vec![e.clone()],
-                _ => Vec::new(),
-            };
-            let outcome = match (default, apply) {
-                (_, false) => "no change (`auto_apply` is off)",
-                (DefaultDecision::Deny, true) if removal.is_some() => "access removed",
-                (DefaultDecision::Deny, true) => {
-                    "a target's accounts follow its scope: nothing removed"
-                }
-                (DefaultDecision::Approve, true) => "access kept",
-                (DefaultDecision::NoChange, true) => "no change",
-                (DefaultDecision::Recommendation, true) => {
-                    "no recommendation without sign-in dates: no change"
-                }
-            };
-            events.push(Event {
-                date: instance.end,
-                kind: EventKind::ReviewEnd,
-                subject: Subject::Identity(view.key(i).to_string()),
-                source: source.clone(),
-                summary: format!(
-                    "access review `{}` ({}): not reviewed, default decision `{}`: {outcome}",
-                    review.name.value,
-                    instance.start,
-                    default_word(default)
-                ),
-                effects,
-                tasks: Vec::new(),
-                declared_at: Some(place(view, review.file, r.default_decision.span)),
-            });
+    for &i in &unreviewed {
+        let (removes, outcome) = default_outcome(view, r, instance, i);
+        let effects = match (&removal, removes) {
+            (Some(e), true) => vec![e.clone()],
+            _ => Vec::new(),
+        };
+        if detail == Detail::Effects && effects.is_empty() {
+            continue;
         }
+        events.push(Event {
+            date: instance.end,
+            kind: EventKind::ReviewEnd,
+            subject: Subject::Identity(view.key(i).to_string()),
+            source: source.clone(),
+            summary: format!(
+                "access review `{}` ({}): not reviewed, default decision `{}`: {outcome}",
+                review.name.value,
+                instance.start,
+                default_word(default)
+            ),
+            effects,
+            tasks: Vec::new(),
+            declared_at: Some(place(view, review.file, r.default_decision.span)),
+        });
     }
     let not_reviewed = match scope {
         Some(_) => format!("{} not reviewed", unreviewed.len()),
@@ -947,6 +1012,14 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                             "no decision yet; without one, access is removed on {} (default `deny`)",
                             instance.end
                         ),
+                        (true, DefaultDecision::Recommendation)
+                            if known && removes && view.last_sign_in.is_some() =>
+                        {
+                            format!(
+                                "no decision yet; without one, on {} access is removed if there was no sign-in during the look-back (default `recommendation`)",
+                                instance.end
+                            )
+                        }
                         (true, d) => format!(
                             "no decision yet; without one, access is kept (default `{}`{})",
                             default_word(d),

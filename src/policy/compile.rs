@@ -1664,6 +1664,9 @@ impl<'a> Checker<'a> {
         if let Some(o) = &rv.occurrences {
             self.in_range(r.file, o, &ranges::REVIEW_OCCURRENCES);
         }
+        if let Some(l) = &rv.recommendation_lookback_days {
+            self.in_range(r.file, l, &ranges::REVIEW_LOOKBACK_DAYS);
+        }
         self.check_review_schedule(r);
     }
 

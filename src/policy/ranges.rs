@@ -173,6 +173,16 @@ pub const REVIEW_OCCURRENCES: Range = Range {
     why: "a series ends after at least one instance; a thousand is more than any schedule needs",
 };
 
+/// `reviews.*.recommendation_lookback_days`: the sign-in look-back of recommendations.
+pub const REVIEW_LOOKBACK_DAYS: Range = Range {
+    setting: "reviews.recommendation_lookback_days",
+    min: 1,
+    max: 730,
+    unit: "days",
+    code: Code::SettingOutOfRange,
+    why: "Entra's longest inactivity period for access reviews",
+};
+
 /// Every range, in the order of the documentation.
 pub const ALL: &[Range] = &[
     PREHIRE_DAYS,
@@ -189,6 +199,7 @@ pub const ALL: &[Range] = &[
     LIFETIME_MINUTES,
     REVIEW_DURATION_DAYS,
     REVIEW_OCCURRENCES,
+    REVIEW_LOOKBACK_DAYS,
 ];
 
 /// The Markdown table of every range (`docs/security.md`).
@@ -361,6 +372,7 @@ reviews:
     duration_days: {} # {}
     start: "2026-01-01"
     occurrences: {} # {}
+    recommendation_lookback_days: {} # {}
     default_decision: no_change
     auto_apply: false
 "#,
@@ -392,6 +404,8 @@ reviews:
             REVIEW_DURATION_DAYS.setting,
             v(&REVIEW_OCCURRENCES),
             REVIEW_OCCURRENCES.setting,
+            v(&REVIEW_LOOKBACK_DAYS),
+            REVIEW_LOOKBACK_DAYS.setting,
         )
     }
 

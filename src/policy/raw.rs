@@ -990,6 +990,15 @@ pub struct Review {
     /// Every decision must give a justification (default `false`).
     #[serde(default)]
     pub justification_required: Option<Sp<bool>>,
+    /// `recommendation`: deny the reviewees who have not signed in during this many days
+    /// before the end of the instance, 1 to 730 (default 30, Graph's
+    /// `recommendationLookBackDuration`).
+    #[schemars(range(
+        min = ranges::REVIEW_LOOKBACK_DAYS.min,
+        max = ranges::REVIEW_LOOKBACK_DAYS.max
+    ))]
+    #[serde(default)]
+    pub recommendation_lookback_days: Option<Sp<u32>>,
 }
 
 /// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
