@@ -578,7 +578,11 @@ fn a_default_deny_empties_the_series() {
 fn recommendation_follows_sign_in_dates() {
     for (lookback, as_of, removed) in [
         ("", "2026-01-20", vec!["2"]),
-        ("\n    recommendation_lookback_days: 60", "2026-01-20", vec![]),
+        (
+            "\n    recommendation_lookback_days: 60",
+            "2026-01-20",
+            vec![],
+        ),
         ("", "2026-01-11", vec![]),
     ] {
         let review = MONTHLY
@@ -586,7 +590,10 @@ fn recommendation_follows_sign_in_dates() {
                 "default_decision: no_change",
                 &format!("default_decision: recommendation{lookback}"),
             )
-            .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+            .replace(
+                "    start: 2026-01-05",
+                "    start: 2026-01-05\n    occurrences: 1",
+            );
         let s = set("sign-ins", &policy(&review, ""));
         let state = s.eval("2026-01-20");
         let mut view = View::of(&s.loaded, &s.policy, &state);
@@ -618,8 +625,6 @@ fn recommendation_follows_sign_in_dates() {
         assert_eq!(effects, want, "{lookback} {as_of}");
         // Without sign-in dates, nothing.
         view.last_sign_in = None;
-        assert!(
-            review_events(&view, Window::day(d("2026-01-12")), Detail::Effects).is_empty()
-        );
+        assert!(review_events(&view, Window::day(d("2026-01-12")), Detail::Effects).is_empty());
     }
 }
