@@ -764,7 +764,7 @@ fn reviewee_count(scope: Option<&[usize]>) -> String {
     match scope {
         Some([_]) => "1 reviewee".into(),
         Some(s) => format!("{} reviewees", s.len()),
-        None => "reviewees as of the start".into(),
+        None => "reviewees not listed from the policy".into(),
     }
 }
 
@@ -870,23 +870,20 @@ fn end_events(
         });
     }
     let not_reviewed = match scope {
-        Some(_) => format!("{} not reviewed", unreviewed.len()),
-        None => {
-            "the reviewees without a decision are not known: the default decision changes nothing"
-                .into()
-        }
+        Some(_) => format!(", {} not reviewed", unreviewed.len()),
+        None => String::new(),
+    };
+    let outcome = match (apply, scope) {
+        (false, _) => "results not applied: `auto_apply` is off".to_string(),
+        (true, Some(_)) => format!("default `{}`", default_word(default)),
+        (true, None) => format!(
+            "default `{}` changes nothing: reviewees not listed",
+            default_word(default)
+        ),
     };
     let summary = format!(
-        "access review `{}` ends: {approved} approved, {denied} denied, {unsure} don't know, {not_reviewed}; {}",
+        "access review `{}` ends: {approved} approved, {denied} denied, {unsure} don't know{not_reviewed} ({outcome})",
         review.name.value,
-        if apply {
-            format!(
-                "results applied (default decision `{}`)",
-                default_word(default)
-            )
-        } else {
-            "results not applied (`auto_apply` is off)".into()
-        }
     );
     End { summary, events }
 }
