@@ -406,13 +406,13 @@ fn the_example_has_every_review_event_in_the_readme_window() {
     );
     assert!(
         has(
-            "2026-11-23 review_end 1031 access review `legacy-vpn-monthly` (2026-11-09): not reviewed, default decision `deny`: access removed"
+            "2026-11-23 review_end 1031 access review `legacy-vpn-monthly` (2026-11-09): not reviewed, default decision `no_change`: no change"
         ),
         "{lines:#?}"
     );
     assert_eq!(
         members_of(&s.loaded, &s.policy, &state, "legacy-vpn"),
-        keys(&["1041"])
+        keys(&["1031", "1041"])
     );
 }
 
@@ -503,7 +503,7 @@ fn explain_human_shows_the_decision() {
         text.contains("access reviews:\n  `legacy-vpn-monthly` 2026-11-09 (ends 2026-11-23): deny by `1040` on 2026-11-12 (Moved to the zero-trust access gateway; no longer uses the VPN.): access removed on 2026-11-23  ["),
         "{text}"
     );
-    assert!(text.contains("policies/reviews.yaml:69]"), "{text}");
+    assert!(text.contains("policies/reviews.yaml:68]"), "{text}");
     assert!(
         text.contains("- legacy-vpn: listed as a static member, but removed by an event"),
         "{text}"
