@@ -63,7 +63,7 @@ fn the_example_drift_is_planned_in_every_format() {
         ("disputed", 1),
         ("held", 0),
         ("member_add", 0),
-        ("member_remove", 1),
+        ("member_remove", 2),
     ] {
         assert_eq!(summary[field], want, "summary.{field}");
     }
