@@ -628,3 +628,24 @@ fn recommendation_follows_sign_in_dates() {
         assert!(review_events(&view, Window::day(d("2026-01-12")), Detail::Effects).is_empty());
     }
 }
+
+/// A decision about a listed static member who is not an identity (as in a `roster test`
+/// fixture of a few people) is reported once, at the group (`E203`), not again (`E160`).
+#[test]
+fn a_listed_member_missing_from_the_data_is_reported_once() {
+    let text = policy(
+        MONTHLY,
+        &format!(
+            "    2026-01-05:\n{}",
+            decision("7", "1", "deny", "2026-01-06")
+        ),
+    )
+    .replace(
+        "members: [\"2\", \"3\", \"4\"]",
+        "members: [\"2\", \"3\", \"4\", \"7\"]",
+    );
+    let s = set("listed", &text);
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2", "3", "4"]));
+    assert_eq!(codes, ["E203"]);
+}

@@ -592,6 +592,16 @@ fn check_instance(
             continue;
         };
         let Some(reviewee) = index_of(view, &d.reviewee.value) else {
+            // A static member of the reviewed group that is not an identity is reported once,
+            // at the group (`E203`): not again at each decision about it (a `roster test`
+            // fixture holds a few people of the group).
+            let listed = match &r.scope.value {
+                ReviewScope::Group(g) => group_has(view, &g.value, &d.reviewee.value) == Some(true),
+                _ => false,
+            };
+            if listed {
+                continue;
+            }
             problems.push(problem(
                 Code::ReviewDecisionUnknownReviewee,
                 "reviewee",
