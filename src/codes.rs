@@ -446,7 +446,7 @@ codes! {
         evaluated(include_str!("../tests/eval/E203/good.yaml"));
 
     ReviewDecisionUnknownReviewee = "E160", Error, "review-decision-unknown-reviewee",
-        "a recorded review decision names a reviewee that is not an identity: it takes no effect; located at the decision",
+        "a recorded review decision names a reviewee that is not an identity (a static member of the reviewed group is reported at the group instead, `E203`): it takes no effect; located at the decision",
         evaluated(include_str!("../tests/eval/E160/bad.yaml")),
         evaluated(include_str!("../tests/eval/E160/good.yaml"));
     ReviewDecisionOutOfScope = "E161", Error, "review-decision-out-of-scope",
