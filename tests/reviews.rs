@@ -649,3 +649,23 @@ fn a_listed_member_missing_from_the_data_is_reported_once() {
     assert_eq!(members, keys(&["2", "3", "4"]));
     assert_eq!(codes, ["E203"]);
 }
+
+/// A reviewing group whose members follow a rule accepts nobody: its members are not known
+/// when the decisions are applied, and Roster does not guess (`E162`).
+#[test]
+fn a_dynamic_reviewing_group_accepts_nobody() {
+    let review = MONTHLY.replace("reviewers: [manager]", "reviewers: [{group: everyone}]");
+    let s = set(
+        "dynamic-reviewers",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "3", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2", "3", "4"]));
+    assert_eq!(codes, ["E162"]);
+}
