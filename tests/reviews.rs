@@ -669,3 +669,21 @@ fn a_dynamic_reviewing_group_accepts_nobody() {
     assert_eq!(members, keys(&["2", "3", "4"]));
     assert_eq!(codes, ["E162"]);
 }
+
+/// Decisions of instances that start after the as-of date are not checked yet: who is in
+/// scope then is not known (here the reviewee is hired later).
+#[test]
+fn later_instances_are_not_checked_yet() {
+    let s = set(
+        "later",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-06-05:\n{}",
+                decision("9", "1", "deny", "2026-06-06")
+            ),
+        ),
+    );
+    assert!(s.members("vpn", "2026-03-01").1.is_empty());
+    assert_eq!(s.members("vpn", "2026-06-05").1, ["E160"]);
+}

@@ -657,7 +657,8 @@ fn check_instance(
     out
 }
 
-/// The data problems of the recorded decisions (`E160`–`E162`), for `eval`.
+/// The data problems of the recorded decisions (`E160`–`E162`) of the instances that have
+/// started by the as-of date, for `eval`.
 pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
     let mut out = Vec::new();
     for review in declared(view) {
@@ -669,6 +670,9 @@ pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
             .iter()
             .filter_map(|r| date(&r.instance.value))
             .collect();
+        // Only instances that have started by the as-of date: who is in scope, and who may
+        // decide, are known for those (the lifecycle is the as-of date's).
+        starts.retain(|d| *d <= view.as_of);
         starts.sort_unstable();
         starts.dedup();
         let instances: Vec<Instance> = starts
