@@ -139,14 +139,25 @@ pub fn evaluate_pair(
     let prepared = prepare(
         new_loaded, new_policy, options, datasets, people, issues, &mut clock,
     );
+    // The target columns the old version computes serve the new one where its mapping and
+    // holders are the same.
+    let memo = accounts::Memo::default();
     let before = finish(
         old_loaded,
         old_policy,
         options,
         prepared.clone(),
+        Some(&memo),
         Stages::new(),
     );
-    let after = finish(new_loaded, new_policy, options, prepared, clock);
+    let after = finish(
+        new_loaded,
+        new_policy,
+        options,
+        prepared,
+        Some(&memo),
+        clock,
+    );
     (before, after)
 }
 
@@ -210,7 +221,7 @@ fn run_people(
     let prepared = prepare(
         loaded, policy, options, datasets, people, issues, &mut clock,
     );
-    finish(loaded, policy, options, prepared, clock)
+    finish(loaded, policy, options, prepared, None, clock)
 }
 
 /// What stages 2 to 4 give: the people, their identity attributes and lifecycle, and the
@@ -292,6 +303,7 @@ fn finish(
     policy: &Policy,
     options: Options,
     prepared: Prepared,
+    memo: Option<&accounts::Memo>,
     mut clock: Stages,
 ) -> DesiredState {
     let Prepared {
@@ -357,6 +369,7 @@ fn finish(
             lifecycle: &lifecycle,
             access: &access,
             env,
+            memo,
         },
         &locate,
         &mut progress,
