@@ -445,6 +445,19 @@ codes! {
         evaluated(include_str!("../tests/eval/E203/bad.yaml")),
         evaluated(include_str!("../tests/eval/E203/good.yaml"));
 
+    ReviewDecisionUnknownReviewee = "E160", Error, "review-decision-unknown-reviewee",
+        "a recorded review decision names a reviewee that is not an identity (a static member of the reviewed group is reported at the group instead, `E203`): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E160/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E160/good.yaml"));
+    ReviewDecisionOutOfScope = "E161", Error, "review-decision-out-of-scope",
+        "a recorded review decision names a reviewee who is not in the review's scope (a group's static members, when eval evaluates the fold): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E161/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E161/good.yaml"));
+    ReviewDecisionReviewerNotAllowed = "E162", Error, "review-decision-reviewer-not-allowed",
+        "a recorded review decision was taken by someone the review does not allow to decide for that reviewee (not the manager, not the reviewee for a self-review, not an owner, not the named user, not a member of the reviewing group; fallback reviewers only when the reviewers name nobody): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E162/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E162/good.yaml"));
+
     // ---- E200, E204: test results (`roster test`) ----
     TestFailed = "E200", Error, "test-failed",
         "an expectation of a test does not hold: located at the expectation, with what was expected and what the evaluation gave",
@@ -803,6 +816,24 @@ codes! {
         "an expectation contradicts itself: in and not in the same group or package, or attributes of an account expected absent",
         tested(include_str!("../tests/testing/C358/bad.yaml")),
         tested(include_str!("../tests/testing/C358/good.yaml"));
+
+    // ---- C38x: access reviews ----
+    InvalidReviewSchedule = "C380", Error, "invalid-review-schedule",
+        "a review's `start` or `end_date` is not a `YYYY-MM-DD` date, its series ends before it starts, ends both on a date and after a number of instances, or has an end but no start",
+        policy(include_str!("../tests/lint/C380/bad.yaml")),
+        policy(include_str!("../tests/lint/C380/good.yaml"));
+    UnknownReviewInstance = "C381", Error, "unknown-review-instance",
+        "recorded review decisions are keyed by a date on which no instance of the review starts (or the review has no `start`)",
+        policy(include_str!("../tests/lint/C381/bad.yaml")),
+        policy(include_str!("../tests/lint/C381/good.yaml"));
+    DecisionOutsideInstance = "C382", Error, "decision-outside-instance",
+        "a recorded review decision's `date` is not a `YYYY-MM-DD` date inside its instance (from its start to the day before its end): it takes no effect",
+        policy(include_str!("../tests/lint/C382/bad.yaml")),
+        policy(include_str!("../tests/lint/C382/good.yaml"));
+    MissingJustification = "C383", Error, "missing-justification",
+        "a recorded review decision gives no justification, and its review sets `justification_required: true`",
+        policy(include_str!("../tests/lint/C383/bad.yaml")),
+        policy(include_str!("../tests/lint/C383/good.yaml"));
 
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",

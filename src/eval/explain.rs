@@ -284,6 +284,10 @@ pub struct Explanation {
     pub accounts: Option<Vec<AccountWhy>>,
     /// Separation-of-duties conflicts of this identity.
     pub conflicts: Vec<super::report::Conflict>,
+    /// Access reviews: the decisions recorded about it up to the as-of date, and the
+    /// instances open on that date that still wait for one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<crate::governance::reviews::ReviewNote>,
     /// Data problems at its records.
     pub problems: Vec<Problem>,
 }
@@ -727,6 +731,9 @@ pub fn explain(
                 Some(_) => format!("listed as a static member, but {}", no_account(identity)),
                 None => no_account(identity),
             }
+        } else if listed.is_some() && rule.is_none() {
+            // Listed, eligible, and still not a member: an event took the membership back.
+            "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string()
         } else {
             match rule.as_ref().map(|r| r.result) {
                 Some(Some(false)) => "its rule does not match".to_string(),
@@ -836,6 +843,10 @@ pub fn explain(
             .filter(|c| c.identity == identity.key)
             .cloned()
             .collect(),
+        reviews: crate::governance::reviews::for_identity(
+            &crate::governance::View::of(loaded, policy, state),
+            index,
+        ),
         problems,
     })
 }
@@ -1581,6 +1592,30 @@ pub fn human(e: &Explanation, view: &View) -> String {
                 t(&c.second.name),
                 t(&c.declared_at.file),
                 c.declared_at.line
+            );
+        }
+    }
+    if !e.reviews.is_empty() {
+        let _ = writeln!(out, "\naccess reviews:");
+        for r in &e.reviews {
+            let by = match (&r.reviewer, &r.date) {
+                (Some(who), Some(day)) => format!(" by `{}` on {day}", t(who)),
+                _ => String::new(),
+            };
+            let why = r
+                .justification
+                .as_ref()
+                .map_or_else(String::new, |j| format!(" ({})", m(j)));
+            let _ = writeln!(
+                out,
+                "  `{}` {} (ends {}): {}{by}{why}: {}  [{}:{}]",
+                t(&r.review),
+                r.instance,
+                r.ends,
+                r.status,
+                m(&r.outcome),
+                t(&r.at.file),
+                r.at.line
             );
         }
     }

@@ -336,10 +336,13 @@ fn finish(
         groups: &[],
         packages: &[],
         as_of: options.as_of,
+        last_sign_in: None,
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
     // Assignment records that do not match the data grant nothing (reported).
     issues.extend(crate::governance::assignments::issues(&view));
+    // Recorded review decisions that take no effect (not an identity, not a reviewer).
+    issues.extend(crate::governance::reviews::issues(&view));
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.

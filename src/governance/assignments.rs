@@ -532,7 +532,7 @@ impl<'a> Checker<'a> {
         let denied = r
             .approvals
             .iter()
-            .position(|d| d.value.decision.value == raw::Decision::Deny);
+            .position(|d| d.value.decision.value == raw::ApproverVerdict::Deny);
         if denied.is_none() && r.approvals.len() < stages.len() {
             self.emit(
                 self.name.span,

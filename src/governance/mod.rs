@@ -22,6 +22,7 @@ pub mod apply;
 pub mod assignments;
 pub mod calendar;
 pub mod guests;
+pub mod reviews;
 pub mod transitions;
 
 use chrono::NaiveDate;
@@ -82,6 +83,10 @@ pub struct View<'a> {
     pub packages: &'a [(String, Bitset)],
     /// The as-of date of the evaluation.
     pub as_of: NaiveDate,
+    /// Each identity's last sign-in (Graph `signInActivity.lastSignInDateTime`), by index, when
+    /// an actual state carries them; `None` without one. Access reviews' `recommendation`
+    /// needs it: without it there is no recommendation.
+    pub last_sign_in: Option<&'a [Option<NaiveDate>]>,
 }
 
 impl View<'_> {
@@ -295,6 +300,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
     }
     assignments::events(view, window, detail, &mut out);
     guests::events(view, window, detail, &mut out);
+    reviews::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
@@ -321,6 +327,7 @@ impl<'a> View<'a> {
             groups: &ids.groups,
             packages: &ids.packages,
             as_of: state.as_of,
+            last_sign_in: None,
         }
     }
 }

@@ -46,6 +46,10 @@ pub struct PolicyFile {
     /// Access reviews.
     #[serde(default)]
     pub reviews: Named<Review>,
+    /// Decisions of access reviews, recorded in git: by review name, then by the start date of
+    /// the instance (`YYYY-MM-DD`), the decisions taken in that instance.
+    #[serde(default)]
+    pub review_decisions: IndexMap<Sp<String>, Sp<ReviewInstances>>,
     /// Approvals of one `plan`'s destructive changes over a target's deletion threshold.
     #[serde(default)]
     pub approvals: Named<Approval>,
@@ -321,6 +325,9 @@ pub struct Group {
     /// Static members: identity keys.
     #[serde(default)]
     pub members: Option<Vec<Sp<String>>>,
+    /// Owners: identity keys (the reviewers of an access review with `group_owners`).
+    #[serde(default)]
+    pub owners: Vec<Sp<String>>,
 }
 
 /// An access package.
@@ -989,6 +996,83 @@ pub struct Review {
     /// Review guests only.
     #[serde(default)]
     pub guests_only: Option<Sp<bool>>,
+    /// The start of the first instance, `YYYY-MM-DD`. A review without one has no instances:
+    /// nothing is scheduled and no decision takes effect.
+    #[serde(default)]
+    pub start: Option<Sp<String>>,
+    /// The series ends on this date, `YYYY-MM-DD`: no instance starts after it (Entra's end
+    /// "on a specific date"). Without it and `occurrences`, the series never ends.
+    #[serde(default)]
+    pub end_date: Option<Sp<String>>,
+    /// The series ends after this many instances, 1 to 1,000 (Entra's end "after N
+    /// occurrences").
+    #[schemars(range(
+        min = ranges::REVIEW_OCCURRENCES.min,
+        max = ranges::REVIEW_OCCURRENCES.max
+    ))]
+    #[serde(default)]
+    pub occurrences: Option<Sp<u32>>,
+    /// Reviewers who have not decided get a reminder at the midpoint of each instance
+    /// (default `true`).
+    #[serde(default)]
+    pub reminders: Option<Sp<bool>>,
+    /// Every decision must give a justification (default `false`).
+    #[serde(default)]
+    pub justification_required: Option<Sp<bool>>,
+    /// `recommendation`: deny the reviewees who have not signed in during this many days
+    /// before the end of the instance, 1 to 730 (default 30, Graph's
+    /// `recommendationLookBackDuration`).
+    #[schemars(range(
+        min = ranges::REVIEW_LOOKBACK_DAYS.min,
+        max = ranges::REVIEW_LOOKBACK_DAYS.max
+    ))]
+    #[serde(default)]
+    pub recommendation_lookback_days: Option<Sp<u32>>,
+}
+
+/// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
+pub type ReviewInstances = IndexMap<Sp<String>, Vec<Sp<ReviewDecision>>>;
+
+/// One decision of an access review, recorded in git.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecision {
+    /// Whose access is decided: an identity key.
+    pub reviewee: Sp<String>,
+    /// Who decided: an identity key, allowed by the review's reviewers (or fallback reviewers).
+    pub reviewer: Sp<String>,
+    /// The decision.
+    pub decision: Sp<Decision>,
+    /// Why (required when the review sets `justification_required`, and for every denial of a
+    /// review that does).
+    #[serde(default)]
+    pub justification: Option<Sp<String>>,
+    /// The day of the decision, `YYYY-MM-DD`: inside the instance, from its start to the day
+    /// before its end.
+    pub date: Sp<String>,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Access is kept.
+    Approve,
+    /// Access is removed at the end of the instance (when the review applies its results).
+    Deny,
+    /// The reviewer does not know: treated as not reviewed (the default decision applies).
+    DontKnow,
+}
+
+impl Decision {
+    /// The decision's name, as the policy writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Deny => "deny",
+            Decision::DontKnow => "dont_know",
+        }
+    }
 }
 
 /// What a review covers.
@@ -1114,7 +1198,7 @@ pub struct ApprovalDecision {
     /// The approver: an identity key, or an external sponsor's e-mail address.
     pub by: Sp<String>,
     /// `approve` or `deny`.
-    pub decision: Sp<Decision>,
+    pub decision: Sp<ApproverVerdict>,
     /// When.
     pub at: Sp<String>,
     /// The approver's justification.
@@ -1125,7 +1209,7 @@ pub struct ApprovalDecision {
 /// An approver's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Decision {
+pub enum ApproverVerdict {
     /// Approved.
     Approve,
     /// Denied: the request ends.

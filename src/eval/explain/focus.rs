@@ -357,6 +357,7 @@ impl Reduced {
                     .retain(|a| kept(NodeId::Attribute(a.value.clone())));
             }
             p.reviews.clear();
+            p.review_decisions.clear();
             p.groups.retain(|n, _| kept(NodeId::Group(n.value.clone())));
             p.access_packages
                 .retain(|n, _| kept(NodeId::Package(n.value.clone())));
