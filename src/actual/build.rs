@@ -49,6 +49,28 @@ impl Sink {
         }
     }
 
+    /// The issues of `self`, then those of `later`, as if one sink had taken them all: the
+    /// lines of counted repeats come last.
+    pub fn finish_with(mut self, later: Sink) -> Vec<DataIssue> {
+        self.issues.extend(later.issues);
+        for key in later.order {
+            let Some((count, severity)) = later.counts.get(&key).copied() else {
+                continue;
+            };
+            match self.counts.get_mut(&key) {
+                Some(entry) => {
+                    entry.0 = entry.0.saturating_add(count);
+                    entry.1 = entry.1.max(severity);
+                }
+                None => {
+                    self.counts.insert(key.clone(), (count, severity));
+                    self.order.push(key);
+                }
+            }
+        }
+        self.finish()
+    }
+
     /// The issues, with one line per kind whose repeats were counted.
     pub fn finish(mut self) -> Vec<DataIssue> {
         for key in &self.order {
@@ -281,7 +303,9 @@ impl Builder {
         let i = self.cols.len();
         self.cols.push(Col {
             name: name.to_string(),
-            dictionary: ColumnBuilder::new(),
+            // Account attributes are often unique per account (identifiers, names, mail):
+            // those are kept without a dictionary.
+            dictionary: ColumnBuilder::adaptive(),
             cells: Vec::new(),
         });
         self.by_spelling.insert(name.to_string(), i);
@@ -386,8 +410,8 @@ impl Builder {
             let Some(col) = self.cols.get(*c) else {
                 return false;
             };
-            match (code_at(col), col.dictionary.find(value)) {
-                (Some(a), Some(b)) if a == b => {}
+            match code_at(col) {
+                Some(a) if col.dictionary.value(a) == value => {}
                 _ => return false,
             }
         }

@@ -356,9 +356,37 @@ pub(crate) fn quote(text: &str) -> String {
 /// be read at all; rows with problems are reported and, where the problem leaves the row
 /// without an identifier, skipped.
 pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIssue>) {
+    // Files are read and parsed one at a time, each file's text dropped before the next is
+    // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
+    // keep the order of reading everything first: loading (and the members export) before
+    // parsing, in `sink` and `parsed`.
     let mut sink = build::Sink::new();
+    let mut parsed = build::Sink::new();
     let mut budget = input::Budget::new(options.max_bytes);
-    let files = input::load(path, options.format, &mut budget, &mut sink);
+    let paths = if path.is_dir() {
+        input::list_dir(path, options.format, &mut sink)
+    } else {
+        Some(vec![path.to_path_buf()])
+    };
+    let supported = supported(options);
+    let mut builder = build::Builder::new(options);
+    let mut complete = paths.is_some();
+    let mut first = None;
+    for p in paths.iter().flatten() {
+        let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
+            // A directory some of whose pages could not be read is not the export: reading
+            // the rest would look like a complete export that lacks those accounts. The rest
+            // are still read, for their problems.
+            complete = false;
+            continue;
+        };
+        if first.is_none() {
+            first = Some(file.name.clone());
+        }
+        if complete && supported {
+            parse_file(&file, &mut builder, options, &mut parsed);
+        }
+    }
     let members = match (&options.members, options.format, options.kind) {
         (Some(dir), Format::Graph, ObjectKind::Groups) => {
             Some(graph::load_members(dir, &mut budget, &mut sink))
@@ -380,11 +408,16 @@ pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIs
         }
         _ => None,
     };
-    let Some(files) = files else {
+    if !complete {
         return (None, sink.finish());
-    };
-    let accounts = read_files(&files, members, options, &mut sink);
-    (accounts, sink.finish())
+    }
+    let first = first.unwrap_or_default();
+    if !supported {
+        unsupported(options, &first, &mut sink);
+        return (None, sink.finish());
+    }
+    let accounts = finish(builder, members, options, &first, &mut parsed);
+    (Some(accounts), sink.finish_with(parsed))
 }
 
 /// Reads files already in memory (`(name as issues show it, bytes)`, in order) as one export:
@@ -411,43 +444,72 @@ fn read_files(
     options: &ReadOptions,
     sink: &mut build::Sink,
 ) -> Option<Accounts> {
-    let supported = match options.format {
-        Format::Graph => true,
-        Format::Ldif | Format::Scim | Format::Csv => options.kind != ObjectKind::Assignments,
-    };
     let first = files.first().map_or("", |f| f.name.as_str());
-    if !supported {
-        sink.push(
-            DataIssue::new(
-                Code::ActualUnsupported,
-                first,
-                format!(
-                    "{} exports hold no access-package assignments",
-                    options.format.name()
-                ),
-            )
-            .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
-        );
+    if !supported(options) {
+        unsupported(options, first, sink);
         return None;
     }
     let mut builder = build::Builder::new(options);
     for file in files {
-        let Some(text) = input::decode(file, sink) else {
-            continue;
-        };
-        builder.start_file(&file.name);
-        match options.format {
-            Format::Graph => graph::read(&text, &file.name, options, &mut builder, sink),
-            Format::Ldif => ldif::read(&text, &file.name, options, &mut builder, sink),
-            Format::Scim => scim::read(&text, &file.name, options, &mut builder, sink),
-            Format::Csv => csv::read(&text, &file.name, options, &mut builder, sink),
-        }
+        parse_file(file, &mut builder, options, sink);
     }
+    Some(finish(builder, members, options, first, sink))
+}
+
+/// Whether the format can hold the kind of object.
+fn supported(options: &ReadOptions) -> bool {
+    match options.format {
+        Format::Graph => true,
+        Format::Ldif | Format::Scim | Format::Csv => options.kind != ObjectKind::Assignments,
+    }
+}
+
+fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
+    sink.push(
+        DataIssue::new(
+            Code::ActualUnsupported,
+            first,
+            format!(
+                "{} exports hold no access-package assignments",
+                options.format.name()
+            ),
+        )
+        .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
+    );
+}
+
+/// Parses one file into the accounts being built.
+fn parse_file(
+    file: &input::Loaded,
+    builder: &mut build::Builder,
+    options: &ReadOptions,
+    sink: &mut build::Sink,
+) {
+    let Some(text) = input::decode(file, sink) else {
+        return;
+    };
+    builder.start_file(&file.name);
+    match options.format {
+        Format::Graph => graph::read(&text, &file.name, options, builder, sink),
+        Format::Ldif => ldif::read(&text, &file.name, options, builder, sink),
+        Format::Scim => scim::read(&text, &file.name, options, builder, sink),
+        Format::Csv => csv::read(&text, &file.name, options, builder, sink),
+    }
+}
+
+/// The checks that need every file read, and the accounts.
+fn finish(
+    mut builder: build::Builder,
+    members: Option<graph::MembersExport>,
+    options: &ReadOptions,
+    first: &str,
+    sink: &mut build::Sink,
+) -> Accounts {
     match options.format {
         Format::Graph => graph::finish(&mut builder, members, options, first, sink),
         Format::Scim => scim::finish(&mut builder, first, sink),
         Format::Ldif => ldif::finish(&builder, first, sink),
         Format::Csv => {}
     }
-    Some(builder.finish(options.format, options.kind))
+    builder.finish(options.format, options.kind)
 }
