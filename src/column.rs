@@ -320,6 +320,15 @@ impl ColumnBuilder {
         self.codes.is_empty()
     }
 
+    /// The column, with `codes` as its rows (each a code from [`ColumnBuilder::intern`], or
+    /// 0) instead of those pushed.
+    pub fn finish_with(self, codes: Codes) -> Column {
+        Column {
+            values: Arc::new(self.values),
+            codes: Arc::new(codes),
+        }
+    }
+
     /// The column.
     pub fn finish(self) -> Column {
         let distinct = self.values.len();

@@ -11,7 +11,7 @@ use super::{
     Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, quote,
 };
 use crate::codes::Code;
-use crate::column::{Column, ColumnBuilder};
+use crate::column::{Codes, Column, ColumnBuilder};
 use crate::diagnostics::Severity;
 use crate::value::Value;
 
@@ -180,8 +180,165 @@ pub(super) struct Page {
 struct Col {
     name: String,
     dictionary: ColumnBuilder,
-    /// (row, code) of the rows that have the attribute, in row order.
-    cells: Vec<(u32, u32)>,
+    /// The codes of the rows that have the attribute.
+    cells: Cells,
+}
+
+/// Per-row codes as narrow as the dictionary so far allows, widened as it grows.
+enum Narrow {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Narrow {
+    fn push(&mut self, code: u32) {
+        match self {
+            Narrow::U8(v) => match u8::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    let mut wide: Vec<u16> = Vec::with_capacity(v.capacity());
+                    wide.extend(v.iter().map(|&c| u16::from(c)));
+                    *self = Narrow::U16(wide);
+                    self.push(code);
+                }
+            },
+            Narrow::U16(v) => match u16::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    let mut wide: Vec<u32> = Vec::with_capacity(v.capacity());
+                    wide.extend(v.iter().map(|&c| u32::from(c)));
+                    *self = Narrow::U32(wide);
+                    self.push(code);
+                }
+            },
+            Narrow::U32(v) => v.push(code),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Narrow::U8(v) => v.len(),
+            Narrow::U16(v) => v.len(),
+            Narrow::U32(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Narrow::U8(v) => v.get(i).map_or(0, |&c| u32::from(c)),
+            Narrow::U16(v) => v.get(i).map_or(0, |&c| u32::from(c)),
+            Narrow::U32(v) => v.get(i).copied().unwrap_or(0),
+        }
+    }
+
+    /// `rows` codes: `before` NULLs, these, then NULLs.
+    fn into_codes(self, before: usize, rows: usize) -> Codes {
+        fn pad<T: Copy + Default>(v: Vec<T>, before: usize, rows: usize) -> Vec<T> {
+            if before == 0 && v.len() == rows {
+                return v;
+            }
+            let mut out = Vec::with_capacity(rows);
+            out.resize(before.min(rows), T::default());
+            out.extend(v.into_iter().take(rows.saturating_sub(before)));
+            out.resize(rows, T::default());
+            out
+        }
+        match self {
+            Narrow::U8(v) => Codes::U8(pad(v, before, rows)),
+            Narrow::U16(v) => Codes::U16(pad(v, before, rows)),
+            Narrow::U32(v) => Codes::U32(pad(v, before, rows)),
+        }
+    }
+}
+
+/// The rows that have an attribute and their codes: a list while few rows have it, one code
+/// per row (NULL where absent) from its first row on once many do.
+enum Cells {
+    /// (row, code), in row order.
+    Sparse(Vec<(u32, u32)>),
+    /// The code of each row from `first` on, and which rows have the attribute.
+    Dense {
+        first: u32,
+        codes: Narrow,
+        present: FixedBitSet,
+    },
+}
+
+impl Cells {
+    /// The row of the last cell pushed.
+    fn last_row(&self) -> Option<u32> {
+        match self {
+            Cells::Sparse(v) => v.last().map(|(r, _)| *r),
+            Cells::Dense { first, codes, .. } => codes
+                .len()
+                .checked_sub(1)
+                .map(|k| first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX))),
+        }
+    }
+
+    /// The code of row `row`, if it has the attribute.
+    fn code(&self, row: u32) -> Option<u32> {
+        match self {
+            Cells::Sparse(v) => v
+                .binary_search_by_key(&row, |(r, _)| *r)
+                .ok()
+                .and_then(|i| v.get(i))
+                .map(|(_, code)| *code),
+            Cells::Dense {
+                first,
+                codes,
+                present,
+            } => present
+                .contains(row as usize)
+                .then(|| codes.get(row.saturating_sub(*first) as usize)),
+        }
+    }
+
+    /// Adds row `row` (after every row pushed so far).
+    fn push(&mut self, row: u32, code: u32) {
+        match self {
+            Cells::Sparse(v) => {
+                v.push((row, code));
+                // Dense once a quarter of the rows since the first have the attribute.
+                let first = v.first().map_or(row, |(r, _)| *r);
+                let span = (row - first) as usize + 1;
+                if v.len() >= 1024 && v.len() * 4 >= span {
+                    let mut codes = Narrow::U8(Vec::new());
+                    let mut present = FixedBitSet::with_capacity(row as usize + 1);
+                    let mut next = first;
+                    for &(r, c) in v.iter() {
+                        while next < r {
+                            codes.push(0);
+                            next += 1;
+                        }
+                        codes.push(c);
+                        present.insert(r as usize);
+                        next = r + 1;
+                    }
+                    *self = Cells::Dense {
+                        first,
+                        codes,
+                        present,
+                    };
+                }
+            }
+            Cells::Dense {
+                first,
+                codes,
+                present,
+            } => {
+                let mut next = first.saturating_add(u32::try_from(codes.len()).unwrap_or(u32::MAX));
+                while next < row {
+                    codes.push(0);
+                    next += 1;
+                }
+                codes.push(code);
+                present.grow(row as usize + 1);
+                present.insert(row as usize);
+            }
+        }
+    }
 }
 
 /// Builds [`Accounts`].
@@ -306,7 +463,7 @@ impl Builder {
             // Account attributes are often unique per account (identifiers, names, mail):
             // those are kept without a dictionary.
             dictionary: ColumnBuilder::adaptive(),
-            cells: Vec::new(),
+            cells: Cells::Sparse(Vec::new()),
         });
         self.by_spelling.insert(name.to_string(), i);
         self.by_folded.insert(folded, i);
@@ -359,7 +516,7 @@ impl Builder {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            if col.cells.last().is_some_and(|(r, _)| *r == row32) {
+            if col.cells.last_row() == Some(row32) {
                 let spelled = name.as_deref().unwrap_or(col.name.as_str());
                 let first_name = col.name.clone();
                 sink.push(
@@ -377,7 +534,7 @@ impl Builder {
                 continue;
             }
             let code = col.dictionary.intern(value);
-            col.cells.push((row32, code));
+            col.cells.push(row32, code);
         }
         self.enabled.push(rec.enabled);
         if self.kind == ObjectKind::Groups {
@@ -394,13 +551,7 @@ impl Builder {
         members: &Membership,
     ) -> bool {
         let first32 = u32::try_from(first).unwrap_or(u32::MAX);
-        let code_at = |col: &Col| {
-            col.cells
-                .binary_search_by_key(&first32, |(r, _)| *r)
-                .ok()
-                .and_then(|i| col.cells.get(i))
-                .map(|(_, code)| *code)
-        };
+        let code_at = |col: &Col| col.cells.code(first32);
         let mut seen = HashSet::with_capacity(cells.len());
         for (c, _, value) in cells {
             // A second cell of one column is ignored when pushed, so it is here.
@@ -463,22 +614,36 @@ impl Builder {
         let mut attributes = Vec::with_capacity(self.cols.len());
         let mut by_name = HashMap::with_capacity(self.cols.len());
         for col in self.cols {
-            let mut present = FixedBitSet::with_capacity(rows);
-            let mut builder = col.dictionary;
-            let mut cells = col.cells.into_iter().peekable();
-            for r in 0..rows {
-                match cells.next_if(|(row, _)| *row as usize == r) {
-                    Some((_, code)) => {
-                        present.insert(r);
-                        builder.push_code(code);
+            let (values, present) = match col.cells {
+                Cells::Sparse(cells) => {
+                    let mut present = FixedBitSet::with_capacity(rows);
+                    let mut builder = col.dictionary;
+                    let mut cells = cells.into_iter().peekable();
+                    for r in 0..rows {
+                        match cells.next_if(|(row, _)| *row as usize == r) {
+                            Some((_, code)) => {
+                                present.insert(r);
+                                builder.push_code(code);
+                            }
+                            None => builder.push_code(0),
+                        }
                     }
-                    None => builder.push_code(0),
+                    (builder.finish(), present)
                 }
-            }
+                Cells::Dense {
+                    first,
+                    codes,
+                    mut present,
+                } => {
+                    present.grow(rows);
+                    let codes = codes.into_codes(first as usize, rows);
+                    (col.dictionary.finish_with(codes), present)
+                }
+            };
             by_name.insert(col.name.to_ascii_lowercase(), attributes.len());
             attributes.push(Attribute {
                 name: col.name,
-                values: builder.finish(),
+                values,
                 present,
             });
         }

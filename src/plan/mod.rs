@@ -813,9 +813,11 @@ fn order(changes: &mut [Change], depth: &[u32], state: &DesiredState) {
     });
 }
 
-/// The desired values of a target attribute for every identity, holders or not: holders
-/// from the desired state, the others computed by the same mapping (the matching values of
-/// former employees and people out of scope).
+/// The desired values of a target attribute computed by its mapping, for the identities the
+/// desired state does not hold an account for (the matching values of former employees and
+/// people out of scope), or for everyone when `holders` is `None`. Rows of holders may be
+/// NULL: their values are the desired state's. A mapping whose values depend on the other
+/// rows (unique values, random strings) is computed for everyone, as the evaluation does.
 fn values_for_all(
     loaded: &Loaded,
     policy: &Policy,
@@ -823,6 +825,7 @@ fn values_for_all(
     target: &str,
     attribute: &str,
     now: chrono::NaiveDateTime,
+    holders: Option<&crate::rule::sets::Bitset>,
 ) -> Option<Column> {
     let ids = &state.identities;
     let mapping = policy.mappings.get(&NodeId::TargetAttribute(
@@ -843,13 +846,24 @@ fn values_for_all(
         now,
         default_domain: crate::eval::default_domain(loaded),
     };
+    let others = match (&how, holders) {
+        (crate::eval::columns::How::Expression(program), Some(holders))
+            if !crate::eval::columns::is_sequential(program) =>
+        {
+            let mut others = holders.clone();
+            others.grow(ids.len());
+            others.toggle_range(..ids.len());
+            Some(others)
+        }
+        _ => None,
+    };
     let computed = crate::eval::columns::compute(
         &format!("{target}.{attribute}"),
         how,
         &inputs,
         mapping.default.as_deref(),
         ids.len(),
-        None,
+        others.as_ref(),
         env,
     );
     Some(computed.column)
@@ -893,12 +907,20 @@ fn plan_target(
     // Matching values: the desired state's for holders, computed for everyone else.
     let mut keys: Vec<matching::Key<'_>> = Vec::new();
     for m in &matching_names {
-        let all = values_for_all(loaded, policy, state, name, m, now);
         let held = desired
             .attributes
             .iter()
             .find(|(a, _, _)| a == m)
             .map(|(_, c, _)| (&desired.holders, c));
+        let all = values_for_all(
+            loaded,
+            policy,
+            state,
+            name,
+            m,
+            now,
+            held.map(|(holders, _)| holders),
+        );
         if users.attribute(m).is_none() && !users.is_empty() {
             out.issues.push(
                 DataIssue::new(
