@@ -187,23 +187,12 @@ fn hash(v: &Value) -> u64 {
     foldhash::fast::FixedState::with_seed(0x5eed).hash_one(v)
 }
 
-/// Values interned before an adaptive builder decides whether interning pays.
-const TRIAL: usize = 4096;
-
 /// Builds a column row by row, interning each distinct value once.
-///
-/// An [adaptive](ColumnBuilder::adaptive) builder stops interning when most values turn out
-/// distinct (identifiers, names, mail addresses): each further value gets a code of its own,
-/// without hashing, and the hash table is dropped. Equal codes still mean equal values.
 #[derive(Debug)]
 pub struct ColumnBuilder {
     values: Vec<Value>,
     table: hashbrown::HashTable<u32>,
     codes: Vec<u32>,
-    /// Adaptive: the values interned so far (NULL aside), until the decision.
-    trial: Option<usize>,
-    /// Whether values are still interned.
-    interning: bool,
 }
 
 impl Default for ColumnBuilder {
@@ -219,17 +208,6 @@ impl ColumnBuilder {
             values: vec![Value::Null],
             table: hashbrown::HashTable::new(),
             codes: Vec::new(),
-            trial: None,
-            interning: true,
-        }
-    }
-
-    /// An empty column that stops interning when, after the first few thousand values, more
-    /// than half of them are distinct.
-    pub fn adaptive() -> ColumnBuilder {
-        ColumnBuilder {
-            trial: Some(0),
-            ..ColumnBuilder::new()
         }
     }
 
@@ -244,22 +222,6 @@ impl ColumnBuilder {
     pub fn intern(&mut self, v: Value) -> u32 {
         if matches!(v, Value::Null) {
             return 0;
-        }
-        if !self.interning {
-            let code = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-            self.values.push(v);
-            return code;
-        }
-        if let Some(seen) = &mut self.trial {
-            *seen += 1;
-            if *seen >= TRIAL {
-                self.trial = None;
-                if self.values.len() > TRIAL / 2 {
-                    self.interning = false;
-                    self.table = hashbrown::HashTable::new();
-                    return self.intern(v);
-                }
-            }
         }
         let h = hash(&v);
         let values = &self.values;
@@ -283,12 +245,6 @@ impl ColumnBuilder {
             return Some(0);
         }
         let values = &self.values;
-        if !self.interning {
-            return values
-                .iter()
-                .position(|x| x == v)
-                .and_then(|c| u32::try_from(c).ok());
-        }
         self.table
             .find(hash(v), |&c| values.get(c as usize).is_some_and(|x| x == v))
             .copied()
@@ -318,6 +274,16 @@ impl ColumnBuilder {
     /// Whether no row was pushed.
     pub fn is_empty(&self) -> bool {
         self.codes.is_empty()
+    }
+
+    /// The number of codes given so far (NULL's included).
+    pub fn distinct(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The dictionary: the value of each code.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
     }
 
     /// The column, with `codes` as its rows (each a code from [`ColumnBuilder::intern`], or

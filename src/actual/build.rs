@@ -8,7 +8,8 @@ use foldhash::fast::FixedState;
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, quote,
+    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Texts,
+    Values, quote,
 };
 use crate::codes::Code;
 use crate::column::{Codes, Column, ColumnBuilder};
@@ -179,9 +180,57 @@ pub(super) struct Page {
 /// One attribute's column as it is built.
 struct Col {
     name: String,
-    dictionary: ColumnBuilder,
+    values: Store,
     /// The codes of the rows that have the attribute.
     cells: Cells,
+}
+
+/// Values interned before a column decides whether a dictionary pays.
+const TRIAL: usize = 4096;
+
+/// The values of a column as it is built: a dictionary, until the first [`TRIAL`] values
+/// turn out mostly distinct (identifiers, names, mail addresses); then text, each value
+/// kept once per row without hashing.
+enum Store {
+    Dictionary {
+        builder: ColumnBuilder,
+        /// Values interned so far (NULLs aside), until the decision.
+        seen: usize,
+    },
+    Texts(Texts),
+}
+
+impl Store {
+    /// The code of `v`.
+    fn intern(&mut self, v: Value) -> u32 {
+        match self {
+            Store::Texts(texts) => texts.add(v),
+            Store::Dictionary { builder, seen } => {
+                if matches!(v, Value::Null) {
+                    return 0;
+                }
+                *seen += 1;
+                if *seen == TRIAL && builder.distinct() > TRIAL / 2 {
+                    // The codes given so far stay valid: code k is value k.
+                    let mut texts = Texts::new();
+                    for value in std::mem::take(builder).into_values().into_iter().skip(1) {
+                        texts.add(value);
+                    }
+                    *self = Store::Texts(texts);
+                    return self.intern(v);
+                }
+                builder.intern(v)
+            }
+        }
+    }
+
+    /// Whether code `code` holds `v`.
+    fn holds(&self, code: u32, v: &Value) -> bool {
+        match self {
+            Store::Dictionary { builder, .. } => builder.value(code) == v,
+            Store::Texts(texts) => texts.holds(code, v),
+        }
+    }
 }
 
 /// Per-row codes as narrow as the dictionary so far allows, widened as it grows.
@@ -462,7 +511,10 @@ impl Builder {
             name: name.to_string(),
             // Account attributes are often unique per account (identifiers, names, mail):
             // those are kept without a dictionary.
-            dictionary: ColumnBuilder::adaptive(),
+            values: Store::Dictionary {
+                builder: ColumnBuilder::new(),
+                seen: 0,
+            },
             cells: Cells::Sparse(Vec::new()),
         });
         self.by_spelling.insert(name.to_string(), i);
@@ -533,7 +585,7 @@ impl Builder {
                 );
                 continue;
             }
-            let code = col.dictionary.intern(value);
+            let code = col.values.intern(value);
             col.cells.push(row32, code);
         }
         self.enabled.push(rec.enabled);
@@ -562,7 +614,7 @@ impl Builder {
                 return false;
             };
             match code_at(col) {
-                Some(a) if col.dictionary.value(a) == value => {}
+                Some(a) if col.values.holds(a, value) => {}
                 _ => return false,
             }
         }
@@ -614,21 +666,21 @@ impl Builder {
         let mut attributes = Vec::with_capacity(self.cols.len());
         let mut by_name = HashMap::with_capacity(self.cols.len());
         for col in self.cols {
-            let (values, present) = match col.cells {
+            let (codes, present) = match col.cells {
                 Cells::Sparse(cells) => {
                     let mut present = FixedBitSet::with_capacity(rows);
-                    let mut builder = col.dictionary;
+                    let mut codes = Narrow::U8(Vec::with_capacity(rows));
                     let mut cells = cells.into_iter().peekable();
                     for r in 0..rows {
                         match cells.next_if(|(row, _)| *row as usize == r) {
                             Some((_, code)) => {
                                 present.insert(r);
-                                builder.push_code(code);
+                                codes.push(code);
                             }
-                            None => builder.push_code(0),
+                            None => codes.push(0),
                         }
                     }
-                    (builder.finish(), present)
+                    (codes.into_codes(0, rows), present)
                 }
                 Cells::Dense {
                     first,
@@ -636,9 +688,16 @@ impl Builder {
                     mut present,
                 } => {
                     present.grow(rows);
-                    let codes = codes.into_codes(first as usize, rows);
-                    (col.dictionary.finish_with(codes), present)
+                    (codes.into_codes(first as usize, rows), present)
                 }
+            };
+            let values = match col.values {
+                Store::Dictionary { builder, .. } => Values::Dictionary(builder.finish_with(codes)),
+                Store::Texts(texts) => Values::Texts(texts.with_codes(match codes {
+                    Codes::U8(c) => c.into_iter().map(u32::from).collect(),
+                    Codes::U16(c) => c.into_iter().map(u32::from).collect(),
+                    Codes::U32(c) => c,
+                })),
             };
             by_name.insert(col.name.to_ascii_lowercase(), attributes.len());
             attributes.push(Attribute {

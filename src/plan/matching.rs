@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::actual::Accounts;
+use crate::actual::{Accounts, Cell};
 use crate::column::Column;
 use crate::value::Value;
 
@@ -118,9 +118,9 @@ type Index<'a> = HashMap<Cow<'a, str>, Rows, foldhash::fast::FixedState>;
 
 /// Matches every identity by `keys` (matching attribute, desired value per identity, in
 /// precedence order) against the accounts.
-pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
+pub fn match_all<'a>(keys: &[Key<'_>], users: &'a Accounts, n: usize) -> Found {
     // Per matching attribute: folded value → rows.
-    let indexes: Vec<Index<'_>> = keys
+    let indexes: Vec<Index<'a>> = keys
         .iter()
         .map(|key| {
             let mut index = Index::default();
@@ -129,12 +129,17 @@ pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
                 return index;
             };
             for r in attribute.present.ones() {
-                each_text(attribute.values.get(r), &mut |t| {
+                let mut add = |t: Cow<'a, str>| {
                     index
                         .entry(t)
                         .and_modify(|rows| rows.add(r))
                         .or_insert(Rows::One(r));
-                });
+                };
+                match attribute.cell(r) {
+                    Cell::Value(v) => each_text(v, &mut add),
+                    Cell::Text(t) if !t.is_empty() => add(fold(Cow::Borrowed(t))),
+                    _ => {}
+                }
             }
             index
         })
@@ -151,7 +156,7 @@ pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
             let mut rows: BTreeSet<usize> = BTreeSet::new();
             each_text(key.get(i), &mut |t| {
                 wanted = true;
-                if let Some(found) = index.get(&t) {
+                if let Some(found) = index.get(t.as_ref()) {
                     rows.extend(found.as_slice().iter().copied());
                 }
             });

@@ -1151,6 +1151,14 @@ fn plan_target(
                                     values::Compared::Different
                                 }
                             }
+                            (Value::Str(w), Cell::Text(h)) => {
+                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
+                                {
+                                    values::Compared::Same
+                                } else {
+                                    values::Compared::Different
+                                }
+                            }
                             _ => values::compare(&want, have),
                         }
                     } else {
@@ -1370,6 +1378,8 @@ fn to_json(v: &Value) -> serde_json::Value {
 }
 
 fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange {
+    let mut slot = None;
+    let have = have.as_value(&mut slot);
     let before = match have {
         Cell::Value(v) => to_json(v),
         _ => serde_json::Value::Null,
