@@ -343,14 +343,12 @@ impl Attribute {
                 Value::Null => Cell::Null,
                 v => Cell::Value(v),
             },
-            Values::Texts(texts) => {
-                match texts.entry(texts.codes.get(r).copied().unwrap_or(0)) {
-                    Entry::Null => Cell::Null,
-                    Entry::Text(t) => Cell::Text(t),
-                    Entry::Value(Value::Null) => Cell::Null,
-                    Entry::Value(v) => Cell::Value(v),
-                }
-            }
+            Values::Texts(texts) => match texts.entry(texts.codes.get(r).copied().unwrap_or(0)) {
+                Entry::Null => Cell::Null,
+                Entry::Text(t) => Cell::Text(t),
+                Entry::Value(Value::Null) => Cell::Null,
+                Entry::Value(v) => Cell::Value(v),
+            },
         }
     }
 }

@@ -1269,7 +1269,10 @@ fn large_exports_read_back_every_cell_whatever_the_column_form() {
     let n = 70_000;
     let mut lines = String::new();
     let row = |i: usize| -> String {
-        let mut fields = vec![format!("\"id\":\"u{i}\""), format!("\"mail\":\"u{i}@example.com\"")];
+        let mut fields = vec![
+            format!("\"id\":\"u{i}\""),
+            format!("\"mail\":\"u{i}@example.com\""),
+        ];
         if i % 11 == 0 {
             fields.push("\"dept\":null".to_string());
         } else if i % 5 != 0 {
@@ -1304,7 +1307,10 @@ fn large_exports_read_back_every_cell_whatever_the_column_form() {
     assert_eq!(a.len(), n);
     for i in 0..n {
         assert_eq!(a.id(i), format!("u{i}"));
-        assert_eq!(a.cell(i, "mail"), Cell::Value(&s(&format!("u{i}@example.com"))));
+        assert_eq!(
+            a.cell(i, "mail"),
+            Cell::Value(&s(&format!("u{i}@example.com")))
+        );
         let dept = if i % 11 == 0 {
             Cell::Null
         } else if i % 5 != 0 {

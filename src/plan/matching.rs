@@ -70,7 +70,10 @@ impl Key<'_> {
 
 /// Folds a value for matching (borrowed when folding changes nothing).
 fn fold(text: Cow<'_, str>) -> Cow<'_, str> {
-    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         return text;
     }
     Cow::Owned(text.to_lowercase())

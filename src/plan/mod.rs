@@ -655,7 +655,6 @@ impl<'a> Planner<'a> {
             );
         }
         out.targets.push(tp);
-
     }
 
     /// The plan: `issues` (the evaluation's and the reading's) before the planning's, the
