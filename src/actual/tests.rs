@@ -1273,12 +1273,12 @@ fn large_exports_read_back_every_cell_whatever_the_column_form() {
             format!("\"id\":\"u{i}\""),
             format!("\"mail\":\"u{i}@example.com\""),
         ];
-        if i % 11 == 0 {
+        if i.is_multiple_of(11) {
             fields.push("\"dept\":null".to_string());
-        } else if i % 5 != 0 {
+        } else if !i.is_multiple_of(5) {
             fields.push(format!("\"dept\":\"D{}\"", i % 7));
         }
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             fields.push(format!("\"rare\":\"r{i}\""));
         }
         if (60_000..62_000).contains(&i) {
@@ -1311,16 +1311,16 @@ fn large_exports_read_back_every_cell_whatever_the_column_form() {
             a.cell(i, "mail"),
             Cell::Value(&s(&format!("u{i}@example.com")))
         );
-        let dept = if i % 11 == 0 {
+        let dept = if i.is_multiple_of(11) {
             Cell::Null
-        } else if i % 5 != 0 {
+        } else if !i.is_multiple_of(5) {
             Cell::Value(&s(&format!("D{}", i % 7)))
         } else {
             Cell::Absent
         };
         assert_eq!(a.cell(i, "dept"), dept, "row {i}");
         let rare = s(&format!("r{i}"));
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             assert_eq!(a.cell(i, "rare"), Cell::Value(&rare));
         } else {
             assert_eq!(a.cell(i, "rare"), Cell::Absent);
