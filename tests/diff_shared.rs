@@ -114,17 +114,17 @@ fn a_target_change_recomputes_what_it_reaches() {
     // target's scope changes (`dept-finance` → `dept-sales`): the shared evaluation must not
     // reuse the old columns of either.
     let (old_dir, new_dir) = versions("target", "targets", |t| {
-        t.replacen("\"Seattle\"", "\"Seattle WA\"", 1)
-            .replacen("groups: [dept-finance]", "groups: [dept-sales]", 1)
+        t.replacen("\"Seattle\"", "\"Seattle WA\"", 1).replacen(
+            "groups: [dept-finance]",
+            "groups: [dept-sales]",
+            1,
+        )
     });
     let (old, new) = (load(&old_dir), load(&new_dir));
     assert!(eval::same_identity(&old.0, &new.0));
     let read = ReadData::read(&new.0);
-    let (before, after) = eval::evaluate_pair(
-        (&old.0, &old.1, &read),
-        (&new.0, &new.1, &read),
-        options(),
-    );
+    let (before, after) =
+        eval::evaluate_pair((&old.0, &old.1, &read), (&new.0, &new.1, &read), options());
     let (want_before, want_after) = separately(&old, &new);
     assert_eq!(before, want_before);
     assert_eq!(after, want_after);

@@ -19,7 +19,9 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod assignments;
 pub mod calendar;
+pub mod guests;
 pub mod transitions;
 
 use chrono::NaiveDate;
@@ -291,6 +293,8 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         // Transitions change the lifecycle itself, which `eval` computes: no effects.
         transitions::events(view, window, &mut out);
     }
+    assignments::events(view, window, detail, &mut out);
+    guests::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }

@@ -479,6 +479,15 @@ impl<'a> Checker<'a> {
                 self.in_range(o.file, days, &ranges::REMOVE_GUESTS_AFTER_DAYS);
             }
         }
+        if let Some((file, tenant)) = _tenant
+            && let Some(x) = &tenant.value.external_users
+            && let Some(days) = &x.value.remove_after_days
+        {
+            self.in_range(file, days, &ranges::REMOVE_GUESTS_AFTER_DAYS);
+        }
+        // Assignment records: names unique, each checked against its request policy.
+        let _records = self.gather("assignment", |f| &f.assignments);
+        crate::governance::assignments::check(self.loaded, self.diags);
         let cycles = self.policy.graph.cycles();
         for cycle in cycles {
             self.diags.push(self.policy.graph.cycle_diagnostic(&cycle));
