@@ -330,7 +330,11 @@ pub fn markdown(cal: &Calendar, header: &str) -> String {
                 markdown::cell_code(g.kind.word()),
                 markdown::cell_code(g.source),
                 markdown::cell_text(&g.what()),
-                group_digits(g.events.len()),
+                if g.of_objects() {
+                    String::new()
+                } else {
+                    group_digits(g.events.len())
+                },
                 who,
             ]
         })
