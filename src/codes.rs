@@ -41,6 +41,11 @@ pub enum Lang {
     /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
     /// or directory read (and `members`, a directory, relative to the same place).
     Actual,
+    /// A previous desired state (`--previous FILE`) read by
+    /// [`crate::governance::previous::read`]: the text is the file; the input (JSON) its
+    /// `file` name (`.jsonl` for JSON Lines), an optional byte `limit`, and an optional
+    /// `as_of` date it must be earlier than.
+    Previous,
     /// A policy set with its data and actual-state exports (`roster plan`), split like
     /// [`Lang::Policy`], planned as of 2026-01-15.
     Plan,
@@ -173,6 +178,14 @@ const fn tested(text: &'static str) -> Example {
     }
 }
 
+const fn previous(text: &'static str, options: &'static str) -> Example {
+    Example {
+        lang: Lang::Previous,
+        text,
+        input: options,
+        existing: "[]",
+    }
+}
 const fn actual(text: &'static str, options: &'static str) -> Example {
     Example {
         lang: Lang::Actual,
@@ -519,6 +532,28 @@ codes! {
         "a data file is larger than the limit (1 GiB unless `--max-data-size` says otherwise), and is not read",
         evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
         evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
+
+    // ---- D23x: the previous desired state (`--previous`) ----
+    PreviousUnreadable = "D230", Error, "previous-state-unreadable",
+        "the previous state (`--previous FILE`) cannot be read: missing, not a regular file, or larger than the size limit (`--max-data-size`); the command does not run",
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": [{\"key\": \"1001\", \"lifecycle\": \"active\"}]}\n", r#"{"file": "previous.json", "limit": 32}"#),
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": []}\n", r#"{"file": "previous.json", "limit": 64}"#);
+    PreviousMalformed = "D231", Error, "previous-state-malformed",
+        "the previous state is not a report `eval` wrote (`--format json` or `jsonl`): JSON syntax, an identity without a `key`, a value of the wrong type, no `as_of` date; the line is given, and the command does not run",
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"groups\": \"sales\"}\n", r#"{"file": "previous.jsonl"}"#),
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"groups\": [\"sales\"]}\n", r#"{"file": "previous.jsonl"}"#);
+    PreviousDuplicate = "D232", Error, "previous-state-duplicate",
+        "an identity appears twice in the previous state, which `eval` never writes: the file was edited or concatenated, and the command does not run",
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n", r#"{"file": "previous.jsonl"}"#),
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n{\"type\": \"identity\", \"key\": \"1002\"}\n", r#"{"file": "previous.jsonl"}"#);
+    PreviousNotEarlier = "D233", Error, "previous-state-not-earlier",
+        "the previous state's `as_of` date is not before the as-of date, so nothing can have changed since: the command does not run",
+        previous("{\"as_of\": \"2026-01-15\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#),
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#);
+    NoPreviousState = "D234", Warning, "no-previous-state",
+        "a workflow has an attribute-change or group-membership trigger but no previous state was given (`--previous FILE`): changes cannot be seen, so it does not run",
+        evaluated(include_str!("../tests/eval/D234/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D234/good.yaml"));
 
     // ---- D2xx: actual-state exports ----
     ActualUnreadable = "D201", Error, "unreadable-export",
@@ -921,6 +956,7 @@ fn example_kind(ex: &Example) -> (&'static str, &'static str) {
         Lang::Test => ("roster test", "policy set with test files"),
         Lang::Data => ("", "data file"),
         Lang::Actual => ("", "actual-state export"),
+        Lang::Previous => ("", "previous desired state"),
         Lang::Plan => ("roster plan", "policy set with data and exports"),
     }
 }
@@ -994,7 +1030,7 @@ fn explain_with(info: &CodeInfo, examples: bool) -> String {
                     );
                 }
             }
-            Lang::Actual => {
+            Lang::Actual | Lang::Previous => {
                 let _ = writeln!(out, "\nread with `{}`", ex.input);
             }
             Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan | Lang::Test => {
@@ -1070,7 +1106,7 @@ pub fn markdown() -> String {
         }
         for (title, ex) in [("Bad", &info.bad), ("Good", &info.good)] {
             let (cmd, lang) = example_kind(ex);
-            if ex.lang == Lang::Actual {
+            if matches!(ex.lang, Lang::Actual | Lang::Previous) {
                 let _ = writeln!(
                     out,
                     "{title} ({lang}), read with `{}`:\n\n```text\n{}\n```\n",
@@ -1151,7 +1187,7 @@ mod tests {
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
         let input: serde_json::Map<String, serde_json::Value> =
-            if matches!(ex.lang, Lang::Data | Lang::Actual) {
+            if matches!(ex.lang, Lang::Data | Lang::Actual | Lang::Previous) {
                 serde_json::Map::new()
             } else {
                 serde_json::from_str(ex.input).unwrap()
@@ -1199,7 +1235,7 @@ mod tests {
                 if codes.is_empty() {
                     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
                     let state =
-                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
+                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of));
                     codes = state.issues.iter().map(|i| i.code).collect();
                 }
                 let _ = std::fs::remove_dir_all(&dir);
@@ -1272,6 +1308,26 @@ mod tests {
                 }
                 let _ = std::fs::remove_dir_all(&dir);
                 issues.iter().map(|i| i.code).collect()
+            }
+            Lang::Previous => {
+                let options: serde_json::Value = serde_json::from_str(ex.input).unwrap();
+                let dir = example_dir("");
+                let path = dir.join(options["file"].as_str().unwrap());
+                std::fs::write(&path, ex.text).unwrap();
+                let limit = options["limit"].as_u64().unwrap_or(1 << 20);
+                let want = crate::governance::previous::Want::default();
+                let codes = match crate::governance::previous::read(&path, limit, &want) {
+                    Ok(p) => match options["as_of"].as_str() {
+                        Some(d) => {
+                            let as_of = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+                            p.check_date(as_of).iter().map(|i| i.code).collect()
+                        }
+                        None => Vec::new(),
+                    },
+                    Err(issues) => issues.iter().map(|i| i.code).collect(),
+                };
+                let _ = std::fs::remove_dir_all(&dir);
+                codes
             }
             Lang::Actual => {
                 let dir = example_dir("");

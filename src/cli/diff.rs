@@ -106,13 +106,13 @@ pub fn run(args: &Args) -> ExitStatus {
     let before = eval::evaluate_with(
         &old,
         &old_policy,
-        Options { as_of },
+        Options::at(as_of),
         read_old.as_ref().unwrap_or(&read_new),
     );
     if before.cannot_run() {
         return super::eval::data_cannot_run(&before);
     }
-    let after = eval::evaluate_with(&new, &new_policy, Options { as_of }, &read_new);
+    let after = eval::evaluate_with(&new, &new_policy, Options::at(as_of), &read_new);
     if after.cannot_run() {
         return super::eval::data_cannot_run(&after);
     }

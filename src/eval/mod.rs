@@ -55,10 +55,22 @@ pub use read::{ReadData, read_sources};
 pub use report::{Account, AccountState, DesiredState, IdentityState, Lifecycle};
 
 /// Evaluation settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The date the state is computed for (midnight UTC).
     pub as_of: NaiveDate,
+    /// The previous desired state (`--previous FILE`), which change triggers compare with.
+    pub previous: Option<Arc<crate::governance::previous::Previous>>,
+}
+
+impl Options {
+    /// The settings for `as_of`, without a previous state.
+    pub fn at(as_of: NaiveDate) -> Options {
+        Options {
+            as_of,
+            previous: None,
+        }
+    }
 }
 
 /// Computes the desired state: reads the sources, then evaluates ([`evaluate_with`]).
@@ -189,6 +201,7 @@ fn run_people(
         groups: &[],
         packages: &[],
         as_of: options.as_of,
+        previous: options.previous.as_deref(),
     });
     clock.lap("events up to the as-of date");
 

@@ -19,7 +19,9 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod previous;
 pub mod transitions;
+pub mod workflows;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -79,6 +81,8 @@ pub struct View<'a> {
     pub packages: &'a [(String, Bitset)],
     /// The as-of date of the evaluation.
     pub as_of: NaiveDate,
+    /// The previous desired state (`--previous FILE`), which change triggers compare with.
+    pub previous: Option<&'a previous::Previous>,
 }
 
 impl View<'_> {
@@ -316,6 +320,14 @@ impl<'a> View<'a> {
             groups: &ids.groups,
             packages: &ids.packages,
             as_of: state.as_of,
+            previous: None,
         }
+    }
+
+    /// The same view with a previous desired state to compare with.
+    #[must_use]
+    pub fn with_previous(mut self, previous: Option<&'a previous::Previous>) -> View<'a> {
+        self.previous = previous;
+        self
     }
 }

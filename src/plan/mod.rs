@@ -499,9 +499,7 @@ pub fn run(
     let state = crate::eval::evaluate(
         loaded,
         policy,
-        crate::eval::Options {
-            as_of: options.as_of,
-        },
+        crate::eval::Options::at(options.as_of),
     );
     if state.cannot_run() {
         return Err(Box::new(state));

@@ -197,7 +197,7 @@ pub fn focus(
             let before = run_people(
                 &r.loaded,
                 &r.policy,
-                options,
+                options.clone(),
                 Arc::clone(&datasets),
                 prefix(),
                 Vec::new(),
