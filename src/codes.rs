@@ -759,6 +759,28 @@ codes! {
         policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
 
+    // ---- C36x: lifecycle workflows against Entra's task catalogue ----
+    TaskNotInCategory = "C360", Error, "task-not-in-category",
+        "a workflow task is not allowed in the workflow's category in Entra's task catalogue (disabling an account in a joiner workflow, enabling one in a mover workflow)",
+        policy(include_str!("../tests/lint/C360/bad.yaml")),
+        policy(include_str!("../tests/lint/C360/good.yaml"));
+    EmailNotInCatalogue = "C361", Error, "email-not-in-catalogue",
+        "a mover or leaver workflow e-mails the user: Entra's e-mail tasks for movers and leavers go to the manager (only the joiner's welcome e-mail goes to the user)",
+        policy(include_str!("../tests/lint/C361/bad.yaml")),
+        policy(include_str!("../tests/lint/C361/good.yaml"));
+    UnknownPlaceholder = "C362", Error, "unknown-placeholder",
+        "an e-mail's subject or body has a `{{placeholder}}` Entra does not fill in; it would be sent as written",
+        policy(include_str!("../tests/lint/C362/bad.yaml")),
+        policy(include_str!("../tests/lint/C362/good.yaml"));
+    InvalidEmailSetting = "C363", Error, "invalid-email-setting",
+        "an e-mail task's `locale` is not a language tag, or its `cc` is empty or names more than 10 people",
+        policy(include_str!("../tests/lint/C363/bad.yaml")),
+        policy(include_str!("../tests/lint/C363/good.yaml"));
+    InvalidScheduleDate = "C364", Error, "invalid-schedule-date",
+        "a workflow's `scheduled_since` is not a date `YYYY-MM-DD`",
+        policy(include_str!("../tests/lint/C364/bad.yaml")),
+        policy(include_str!("../tests/lint/C364/good.yaml"));
+
     // ---- C35x: test files (`roster test`, also checked by `roster lint`) ----
     TestUnknownName = "C350", Error, "test-unknown-name",
         "a test names a source, field, identity attribute, group, access package, target, target attribute or person that does not exist",

@@ -19,6 +19,7 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod catalogue;
 pub mod previous;
 pub mod transitions;
 pub mod workflows;
