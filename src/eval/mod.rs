@@ -203,6 +203,7 @@ fn run_people(
         as_of: options.as_of,
         previous: options.previous.as_deref(),
     });
+    crate::governance::workflows::issues(loaded, options.previous.is_some(), &mut issues);
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.
@@ -239,6 +240,19 @@ fn run_people(
     clock.lap("target accounts");
 
     // 7. The report.
+    let mut tasks_due: Vec<(usize, crate::governance::Event)> = changes
+        .due
+        .iter()
+        .filter(|e| e.kind == crate::governance::EventKind::WorkflowRun)
+        .filter_map(|e| match &e.subject {
+            crate::governance::Subject::Identity(key) => people
+                .binary_search_by(|p| p.key.as_str().cmp(key))
+                .ok()
+                .map(|i| (i, e.clone())),
+            _ => None,
+        })
+        .collect();
+    tasks_due.sort_by_key(|(i, _)| *i);
     let access::Access {
         groups,
         packages,
@@ -260,6 +274,7 @@ fn run_people(
         targets: accounts.targets,
         undetermined,
         conflicts,
+        tasks_due,
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();

@@ -169,6 +169,10 @@ pub struct IdentityState {
     /// none of them is granted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undetermined: Vec<Undetermined>,
+    /// The workflow runs due on the as-of date, with their tasks in execution order and the
+    /// e-mails they send (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tasks_due: Vec<crate::governance::Event>,
 }
 
 /// Counts for the summary.
@@ -216,6 +220,8 @@ pub struct Identities {
     pub(crate) undetermined: Vec<(usize, Undetermined)>,
     /// Separation-of-duties conflicts, by identity (moved to [`DesiredState::conflicts`]).
     pub(crate) conflicts: Vec<Conflict>,
+    /// The workflow runs due on the as-of date, by identity, in report order.
+    pub(crate) tasks_due: Vec<(usize, crate::governance::Event)>,
 }
 
 /// The accounts of one target.
@@ -290,6 +296,13 @@ impl Identities {
         self.undetermined.get(start..end).unwrap_or(&[])
     }
 
+    /// The workflow runs due for identity `i` on the as-of date.
+    pub fn tasks_due(&self, i: usize) -> &[(usize, crate::governance::Event)] {
+        let start = self.tasks_due.partition_point(|(r, _)| *r < i);
+        let end = self.tasks_due.partition_point(|(r, _)| *r <= i);
+        self.tasks_due.get(start..end).unwrap_or(&[])
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
@@ -345,6 +358,7 @@ impl Identities {
                 .iter()
                 .map(|(_, u)| u.clone())
                 .collect(),
+            tasks_due: self.tasks_due(i).iter().map(|(_, e)| e.clone()).collect(),
         })
     }
 
@@ -396,7 +410,7 @@ impl Serialize for View<'_> {
                 .collect()
         }
         let undetermined = ids.undetermined(i);
-        let mut st = s.serialize_struct("IdentityState", 9)?;
+        let mut st = s.serialize_struct("IdentityState", 10)?;
         st.serialize_field("key", &person.key)?;
         st.serialize_field("sources", &person.provenance(&ids.datasets))?;
         st.serialize_field("lifecycle", &lifecycle)?;
@@ -442,6 +456,12 @@ impl Serialize for View<'_> {
                 "undetermined",
                 &undetermined.iter().map(|(_, u)| u).collect::<Vec<_>>(),
             )?;
+        }
+        let due = ids.tasks_due(i);
+        if due.is_empty() {
+            st.skip_field("tasks_due")?;
+        } else {
+            st.serialize_field("tasks_due", &due.iter().map(|(_, e)| e).collect::<Vec<_>>())?;
         }
         st.end()
     }

@@ -20,6 +20,7 @@
 
 pub mod apply;
 pub mod catalogue;
+pub mod email;
 pub mod previous;
 pub mod transitions;
 pub mod workflows;
@@ -233,6 +234,9 @@ pub struct TaskRun {
 pub struct Email {
     /// The recipient's address (absent when unknown: the task fails).
     pub to: Option<String>,
+    /// The addresses of the people who get a copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
     /// The subject.
     pub subject: String,
     /// The body.
@@ -295,6 +299,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         // Transitions change the lifecycle itself, which `eval` computes: no effects.
         transitions::events(view, window, &mut out);
     }
+    workflows::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
