@@ -223,6 +223,12 @@ fn run_people(
     progress.stage("target accounts (mappings)");
 
     // 6. Accounts in each target, for identities in scope.
+    let disabled = crate::governance::workflows::disabled_accounts(
+        &changes,
+        &attributes.columns,
+        &lifecycle,
+        identity,
+    );
     let accounts = accounts::compute(
         accounts::Input {
             loaded,
@@ -232,6 +238,7 @@ fn run_people(
             lifecycle: &lifecycle,
             access: &access,
             env,
+            disabled: &disabled,
         },
         &locate,
         &mut progress,

@@ -521,3 +521,47 @@ pub fn issues(loaded: &Loaded, has_previous: bool, issues: &mut Vec<DataIssue>) 
         ),
     });
 }
+
+/// The identities whose accounts the workflows' last account change disables on the as-of
+/// date (`docs/workflows.md`): a `disable_account` or `delete_user` dated on or after the
+/// identity's hire date (an older one belongs to an earlier employment), for identities the
+/// lifecycle gives an account and does not hold. A disable wins over the lifecycle's enabled;
+/// `delete_user` disables (the lifecycle deletes at the end of retention: a workflow never
+/// deletes what the lifecycle keeps); `enable_account` changes nothing (the lifecycle enables
+/// on the hire date, and a workflow never enables what the lifecycle keeps disabled).
+pub fn disabled_accounts(
+    changes: &super::apply::Changes,
+    attributes: &[(String, crate::column::Column)],
+    lifecycle: &[crate::eval::Lifecycle],
+    identity: Option<&raw::Identity>,
+) -> Bitset {
+    let n = lifecycle.len();
+    let mut out = Bitset::with_capacity(n);
+    let rules = Rules::new(identity);
+    let hire = attributes
+        .iter()
+        .find(|(a, _)| rules.configured && *a == rules.hire_date)
+        .map(|(_, c)| c);
+    for (&i, change) in &changes.accounts {
+        if *change == super::apply::AccountChange::Enabled {
+            continue;
+        }
+        let Some(l) = lifecycle.get(i) else {
+            continue;
+        };
+        if !l.has_account() || l.held() {
+            continue;
+        }
+        let Some(day) = changes.account_dates.get(&i) else {
+            continue;
+        };
+        let hired = hire.and_then(|c| match DateCell::read(c.get(i)) {
+            DateCell::Date(d) => Some(d.date()),
+            DateCell::Missing | DateCell::Invalid(_) => None,
+        });
+        if hired.is_none_or(|h| *day >= h) {
+            out.insert(i);
+        }
+    }
+    out
+}
