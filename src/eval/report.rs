@@ -895,6 +895,49 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
             usize::MAX,
         );
     }
+    // The workflow runs due on the as-of date, bounded.
+    let runs: Vec<&crate::governance::Event> = state
+        .due
+        .iter()
+        .filter(|e| e.kind == crate::governance::EventKind::WorkflowRun)
+        .collect();
+    if sections.summary && !runs.is_empty() {
+        doc.block(&format!(
+            "\n### Workflow runs on {}\n\n{} due (tasks and e-mails in `tasks_due` of the JSON report).\n",
+            state.as_of,
+            plural(runs.len(), "workflow run", "workflow runs")
+        ));
+        let rows: Vec<Vec<String>> = runs
+            .iter()
+            .take(TOP)
+            .map(|e| {
+                let tasks: Vec<String> = e.tasks.iter().map(|t| cell_code(&t.task)).collect();
+                let problems = e.tasks.iter().filter(|t| t.problem.is_some()).count();
+                vec![
+                    cell_code(e.subject.id()),
+                    cell_code(e.source.strip_prefix("workflow:").unwrap_or(&e.source)),
+                    tasks.join(", "),
+                    group_digits(problems),
+                ]
+            })
+            .collect();
+        doc.table(
+            &Table {
+                columns: &[
+                    ("identity", Align::Left),
+                    ("workflow", Align::Left),
+                    ("tasks", Align::Left),
+                    ("problems", Align::Right),
+                ],
+                total: runs.len(),
+                max_rows: TOP,
+                rows,
+                what: "workflow runs",
+                rest: "(all of them in `tasks_due` of the JSON report)",
+            },
+            doc.room() / 4,
+        );
+    }
     // The name, and its display name when the policy gives one.
     let label = |kind: &str, name: &str| -> String {
         match state.display_names.get(&format!("{kind}:{name}")) {
