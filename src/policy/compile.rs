@@ -1645,21 +1645,18 @@ impl<'a> Checker<'a> {
                 t.name_span
             };
             if let raw::Task::SendEmail(email) = &t.task {
-                match catalogue::email_definition(category, email.to.value, &wf.trigger.value) {
-                    None => {
-                        let d = self.error(
-                            w.file,
-                            email.to.span,
-                            Code::EmailNotInCatalogue,
-                            format!("Entra has no {word} task that e-mails the user"),
-                        );
-                        d.help = Some(
-                            "send it to the manager (`to: manager`); only joiner workflows e-mail the user (the welcome e-mail)".into(),
-                        );
-                    }
-                    Some(def) => {
-                        let _ = def;
-                    }
+                if catalogue::email_definition(category, email.to.value, &wf.trigger.value)
+                    .is_none()
+                {
+                    let d = self.error(
+                        w.file,
+                        email.to.span,
+                        Code::EmailNotInCatalogue,
+                        format!("Entra has no {word} task that e-mails the user"),
+                    );
+                    d.help = Some(
+                        "send it to the manager (`to: manager`); only joiner workflows e-mail the user (the welcome e-mail)".into(),
+                    );
                 }
                 for text in [&email.subject, &email.body].into_iter().flatten() {
                     for (range, name) in catalogue::placeholders(&text.value) {
@@ -1727,7 +1724,7 @@ impl<'a> Checker<'a> {
                     Code::TaskNotInCategory,
                     format!(
                         "task `{}` is not allowed in a {word} workflow (Entra: {})",
-                        task_word(&t.task),
+                        crate::governance::workflows::task_word(&t.task),
                         def.categories()
                     ),
                 );
@@ -1948,21 +1945,3 @@ fn is_locale(text: &str) -> bool {
     }
 }
 
-/// A task's name as written in the policy.
-fn task_word(task: &raw::Task) -> &'static str {
-    match task {
-        raw::Task::EnableAccount => "enable_account",
-        raw::Task::DisableAccount => "disable_account",
-        raw::Task::DeleteUser => "delete_user",
-        raw::Task::AddToGroups(_) => "add_to_groups",
-        raw::Task::RemoveFromGroups(_) => "remove_from_groups",
-        raw::Task::RemoveFromAllGroups => "remove_from_all_groups",
-        raw::Task::AssignAccessPackages(_) => "assign_access_packages",
-        raw::Task::RemoveAccessPackages(_) => "remove_access_packages",
-        raw::Task::RemoveAllAccessPackages => "remove_all_access_packages",
-        raw::Task::SendEmail(_) => "send_email",
-        raw::Task::GenerateTemporaryAccessPass(_) => "generate_temporary_access_pass",
-        raw::Task::RevokeSessions => "revoke_sessions",
-        raw::Task::CustomExtension(_) => "custom_extension",
-    }
-}

@@ -994,29 +994,46 @@ impl JsonSchema for WorkflowTask {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let task = generator.subschema_for::<Task>();
-        let options = serde_json::json!({
-            "continue_on_error": {
-                "description": "Whether a failure of this task lets the later tasks run (default false).",
-                "type": "boolean"
-            },
-            "enabled": {
-                "description": "Whether the task runs (default true).",
-                "type": "boolean"
+        let options = |task_name: &str, content: serde_json::Value| {
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    task_name: content,
+                    "continue_on_error": {
+                        "description": "Whether a failure of this task lets the later tasks run (default false).",
+                        "type": "boolean"
+                    },
+                    "enabled": {
+                        "description": "Whether the task runs (default true).",
+                        "type": "boolean"
+                    }
+                },
+                "required": [task_name],
+                "additionalProperties": false
+            })
+        };
+        // Each of the task's own forms, as a mapping with the options beside it: a unit
+        // task's value is null, another's is its content.
+        let mut forms = vec![task.as_value().clone()];
+        let inline = Task::json_schema(generator);
+        let branches = inline
+            .as_value()
+            .get("oneOf")
+            .and_then(|b| b.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for branch in branches {
+            if let Some(name) = branch.get("const").and_then(|c| c.as_str()) {
+                forms.push(options(name, serde_json::json!({"type": "null"})));
+            } else if let Some(props) = branch.get("properties").and_then(|p| p.as_object()) {
+                for (name, content) in props {
+                    forms.push(options(name, content.clone()));
+                }
             }
-        });
-        // A mapping with the options and exactly one task key: the task's own schema checks
-        // the task; `minProperties`/`maxProperties` and `not` keep it to one.
+        }
         schemars::json_schema!({
             "description": "A task name, or a mapping of one task with its options.",
-            "anyOf": [
-                task,
-                {
-                    "type": "object",
-                    "properties": options,
-                    "additionalProperties": true,
-                    "minProperties": 1
-                }
-            ]
+            "anyOf": forms
         })
     }
 }
