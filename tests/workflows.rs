@@ -393,3 +393,21 @@ fn an_identity_absent_from_the_previous_state_is_not_a_change() {
     .unwrap();
     assert!(runs(&eval(&set, "2026-03-10", Some(prev))).is_empty());
 }
+
+#[test]
+fn explain_shows_the_runs_with_the_managers_address_when_evaluating_the_person_alone() {
+    use roster::eval::explain;
+    let wf = "workflows:\n  w:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    tasks:\n      - send_email: {to: manager}\n";
+    let set = load(&dir_with(wf, HR));
+    let state = eval(&set, "2026-03-02", None);
+    let full = explain::explain_key(&set.loaded, &set.policy, &state, "2").unwrap();
+    let f = explain::focus::focus(&set.loaded, &set.policy, Options::at(day("2026-03-02")), "2").unwrap();
+    assert_eq!(f.evaluated.identities, 1);
+    let focused = explain::explain(&set.loaded, &set.policy, &f.state, f.index, f.found_by, f.evaluated, &explain::View::All).unwrap();
+    assert_eq!(focused.workflow_runs, full.workflow_runs);
+    let mail = focused.workflow_runs[0].tasks[0].email.as_ref().unwrap();
+    assert_eq!(mail.to.as_deref(), Some("ada@example.com"));
+    let human = explain::human(&focused, &explain::View::All);
+    assert!(human.contains("workflow runs on 2026-03-02:"), "{human}");
+    assert!(human.contains("to: ada@example.com"), "{human}");
+}

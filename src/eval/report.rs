@@ -303,6 +303,13 @@ impl Identities {
         self.tasks_due.get(start..end).unwrap_or(&[])
     }
 
+    /// Replaces the workflow runs due for identity `i`.
+    pub(crate) fn replace_tasks_due(&mut self, i: usize, runs: Vec<crate::governance::Event>) {
+        self.tasks_due.retain(|(r, _)| *r != i);
+        self.tasks_due.extend(runs.into_iter().map(|e| (i, e)));
+        self.tasks_due.sort_by_key(|(r, _)| *r);
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
