@@ -64,7 +64,11 @@ fn one_read_serves_several_evaluations_of_the_example() {
     for options in [day(2026, 1, 15), day(2026, 11, 25), day(2027, 6, 1)] {
         let with = evaluate_with(&loaded, &policy, options.clone(), &read);
         assert!(!with.identities.is_empty());
-        assert_eq!(with, evaluate(&loaded, &policy, options.clone()), "{options:?}");
+        assert_eq!(
+            with,
+            evaluate(&loaded, &policy, options.clone()),
+            "{options:?}"
+        );
         // The report holds the datasets read, not a copy of them.
         assert_eq!(
             with.identities.datasets().as_ptr(),

@@ -218,7 +218,10 @@ fn the_calendar_has_one_run_per_identity_and_workflow_over_a_window() {
 fn scope_and_unknown_lifecycles() {
     let wf = "workflows:\n  w:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    scope: user.employeeType -eq \"Intern\"\n    tasks:\n      - enable_account\n";
     // Di's hire date is not a date: her lifecycle is unknown, so she never runs, even in scope.
-    let hr = HR.replace("4,Di,di@example.com,9,Finance,Employee,2026-03-02,", "4,Di,di@example.com,9,Finance,Intern,someday,");
+    let hr = HR.replace(
+        "4,Di,di@example.com,9,Finance,Employee,2026-03-02,",
+        "4,Di,di@example.com,9,Finance,Intern,someday,",
+    );
     let set = load(&dir_with(wf, &hr));
     let state = eval(&set, "2026-03-02", None);
     assert_eq!(runs(&state), [pair("3", "w")]);
@@ -239,8 +242,14 @@ fn tasks_fail_in_order_and_continue_on_error_lets_the_rest_run() {
     let state = eval(&set, "2026-03-02", None);
     // Ben: everything runs.
     let ben = run_for(&state, "2");
-    assert!(ben.tasks.iter().take(4).all(|t| t.problem.is_none()), "{ben:?}");
-    assert_eq!(ben.tasks[4].problem.as_deref(), Some("disabled: does not run"));
+    assert!(
+        ben.tasks.iter().take(4).all(|t| t.problem.is_none()),
+        "{ben:?}"
+    );
+    assert_eq!(
+        ben.tasks[4].problem.as_deref(),
+        Some("disabled: does not run")
+    );
     assert_eq!(
         ben.effects,
         [Effect::AddToGroup("interns".into()), Effect::EnableAccount]
@@ -248,8 +257,20 @@ fn tasks_fail_in_order_and_continue_on_error_lets_the_rest_run() {
     assert!(ben.summary.ends_with("completes"), "{}", ben.summary);
     // Cy has no e-mail address: the first task fails and stops the run.
     let cy = run_for(&state, "3");
-    assert!(cy.tasks[0].problem.as_deref().unwrap().contains("no e-mail address"));
-    assert!(cy.tasks[1].problem.as_deref().unwrap().starts_with("not run: task 1"));
+    assert!(
+        cy.tasks[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("no e-mail address")
+    );
+    assert!(
+        cy.tasks[1]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("not run: task 1")
+    );
     assert!(cy.effects.is_empty());
     assert!(cy.summary.ends_with("fails"));
     // Di's manager `9` is not an identity: the manager e-mail fails but continues on error.
@@ -263,7 +284,10 @@ fn tasks_fail_in_order_and_continue_on_error_lets_the_rest_run() {
     let groups = |k: usize| json["identities"][k]["groups"].clone();
     assert!(groups(1).as_array().unwrap().contains(&"interns".into()));
     assert!(!groups(2).as_array().unwrap().contains(&"interns".into()));
-    assert!(json["identities"][1]["tasks_due"][0]["tasks"][1]["definition_id"] == "22085229-5809-45e8-97fd-270d28d66910");
+    assert!(
+        json["identities"][1]["tasks_due"][0]["tasks"][1]["definition_id"]
+            == "22085229-5809-45e8-97fd-270d28d66910"
+    );
 }
 
 #[test]
@@ -276,12 +300,18 @@ fn emails_resolve_placeholders_and_default_wording() {
     assert_eq!(mail.to.as_deref(), Some("ada@example.com"));
     assert_eq!(mail.cc, ["ben@example.com"]);
     assert_eq!(mail.subject, "Ben starts on 2026-03-02");
-    assert_eq!(mail.body, "Hello Ada <ada@example.com>, Ben: ben@example.com");
+    assert_eq!(
+        mail.body,
+        "Hello Ada <ada@example.com>, Ben: ben@example.com"
+    );
     let welcome = ben.tasks[1].email.as_ref().unwrap();
     assert_eq!(welcome.to.as_deref(), Some("ben@example.com"));
     assert!(welcome.subject.contains("Ben"), "{}", welcome.subject);
     assert!(!welcome.body.contains("{{"), "{}", welcome.body);
-    assert_eq!(ben.tasks[1].definition_id, "70b29d51-b59a-4773-9280-8841dfd3f2ea");
+    assert_eq!(
+        ben.tasks[1].definition_id,
+        "70b29d51-b59a-4773-9280-8841dfd3f2ea"
+    );
 }
 
 #[test]
@@ -293,8 +323,14 @@ fn a_group_added_on_day_0_is_removed_at_leave() {
         let json = serde_json::to_value(&state).unwrap();
         let ben = &json["identities"][1];
         (
-            ben["groups"].as_array().unwrap().contains(&"interns".into()),
-            ben["accounts"]["directory"]["state"].as_str().unwrap_or("none").to_string(),
+            ben["groups"]
+                .as_array()
+                .unwrap()
+                .contains(&"interns".into()),
+            ben["accounts"]["directory"]["state"]
+                .as_str()
+                .unwrap_or("none")
+                .to_string(),
         )
     };
     assert_eq!(member("2026-03-01"), (false, "disabled".into()));
@@ -341,19 +377,30 @@ fn change_triggers_compare_with_the_previous_state() {
     let state = eval(&set, "2026-03-10", None);
     assert!(runs(&state).is_empty());
     assert_eq!(
-        state.issues.iter().filter(|i| i.code.as_str() == "D234").count(),
+        state
+            .issues
+            .iter()
+            .filter(|i| i.code.as_str() == "D234")
+            .count(),
         1
     );
     // The previous state, written by eval a day earlier; then Ada moves to Finance and Di to
     // Sales.
     let before = serde_json::to_string(&eval(&set, "2026-03-09", None)).unwrap();
     let hr = HR
-        .replace("1,Ada,ada@example.com,,Sales", "1,Ada,ada@example.com,,Finance")
-        .replace("4,Di,di@example.com,9,Finance", "4,Di,di@example.com,9,Sales");
+        .replace(
+            "1,Ada,ada@example.com,,Sales",
+            "1,Ada,ada@example.com,,Finance",
+        )
+        .replace(
+            "4,Di,di@example.com,9,Finance",
+            "4,Di,di@example.com,9,Sales",
+        );
     let moved = load(&dir_with(MOVER, &hr));
     let want = roster::governance::workflows::wanted(&moved.loaded);
     assert_eq!(want.attributes, ["department"]);
-    let prev = previous::read_from(before.as_bytes(), previous::Format::Json, "p.json", &want).unwrap();
+    let prev =
+        previous::read_from(before.as_bytes(), previous::Format::Json, "p.json", &want).unwrap();
     let state = eval(&moved, "2026-03-10", Some(prev));
     assert!(state.issues.iter().all(|i| i.code.as_str() != "D234"));
     let mut got = runs(&state);
@@ -371,13 +418,28 @@ fn change_triggers_compare_with_the_previous_state() {
     let mut jsonl = Vec::new();
     let earlier = eval(&set, "2026-03-09", None);
     let rows: Vec<usize> = (0..earlier.identities.len()).collect();
-    roster::eval::jsonl::write(&mut jsonl, &earlier, roster::eval::jsonl::Sections::ALL, &rows, &mut |_| {}).unwrap();
+    roster::eval::jsonl::write(
+        &mut jsonl,
+        &earlier,
+        roster::eval::jsonl::Sections::ALL,
+        &rows,
+        &mut |_| {},
+    )
+    .unwrap();
     let prev = previous::read_from(&jsonl[..], previous::Format::Jsonl, "p.jsonl", &want).unwrap();
     let mut again = runs(&eval(&moved, "2026-03-10", Some(prev)));
     again.sort();
     assert_eq!(again, got);
     // Nothing changed: nothing runs.
-    let prev = previous::read_from(before.as_bytes(), previous::Format::Json, "p.json", &Want { attributes: vec!["department".into()] }).unwrap();
+    let prev = previous::read_from(
+        before.as_bytes(),
+        previous::Format::Json,
+        "p.json",
+        &Want {
+            attributes: vec!["department".into()],
+        },
+    )
+    .unwrap();
     assert!(runs(&eval(&set, "2026-03-10", Some(prev))).is_empty());
 }
 
@@ -401,9 +463,24 @@ fn explain_shows_the_runs_with_the_managers_address_when_evaluating_the_person_a
     let set = load(&dir_with(wf, HR));
     let state = eval(&set, "2026-03-02", None);
     let full = explain::explain_key(&set.loaded, &set.policy, &state, "2").unwrap();
-    let f = explain::focus::focus(&set.loaded, &set.policy, Options::at(day("2026-03-02")), "2").unwrap();
+    let f = explain::focus::focus(
+        &set.loaded,
+        &set.policy,
+        Options::at(day("2026-03-02")),
+        "2",
+    )
+    .unwrap();
     assert_eq!(f.evaluated.identities, 1);
-    let focused = explain::explain(&set.loaded, &set.policy, &f.state, f.index, f.found_by, f.evaluated, &explain::View::All).unwrap();
+    let focused = explain::explain(
+        &set.loaded,
+        &set.policy,
+        &f.state,
+        f.index,
+        f.found_by,
+        f.evaluated,
+        &explain::View::All,
+    )
+    .unwrap();
     assert_eq!(focused.workflow_runs, full.workflow_runs);
     let mail = focused.workflow_runs[0].tasks[0].email.as_ref().unwrap();
     assert_eq!(mail.to.as_deref(), Some("ada@example.com"));

@@ -107,7 +107,10 @@ pub fn run(args: &Args) -> ExitStatus {
             "--only applies to json, jsonl, yaml and markdown; --format csv writes its files whole",
         );
     }
-    let previous = match args.previous.read(&loaded, as_of, args.data.options().max_data_bytes) {
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
         Ok(p) => p,
         Err(status) => return status,
     };

@@ -81,7 +81,10 @@ pub fn run(args: &Args) -> ExitStatus {
         (None, true) => View::All,
         (None, false) => View::Concise,
     };
-    let previous = match args.previous.read(&loaded, as_of, args.data.options().max_data_bytes) {
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
         Ok(p) => p,
         Err(status) => return status,
     };

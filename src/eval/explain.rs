@@ -1561,7 +1561,11 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     n + 1,
                     t(&task.task),
                     m(&task.summary),
-                    if task.continue_on_error { " (continues on error)" } else { "" }
+                    if task.continue_on_error {
+                        " (continues on error)"
+                    } else {
+                        ""
+                    }
                 );
                 if let Some(problem) = &task.problem {
                     let _ = writeln!(out, "       problem: {}", m(problem));

@@ -273,11 +273,9 @@ pub fn email_definition(
 /// The definition of a task in a workflow (`None`: an e-mail Entra cannot send).
 pub fn of(workflow: &raw::Workflow, task: &raw::Task) -> Option<Definition> {
     match task {
-        raw::Task::SendEmail(e) => email_definition(
-            workflow.category.value,
-            e.to.value,
-            &workflow.trigger.value,
-        ),
+        raw::Task::SendEmail(e) => {
+            email_definition(workflow.category.value, e.to.value, &workflow.trigger.value)
+        }
         other => definition(other),
     }
 }

@@ -24,7 +24,9 @@ pub fn text(view: &View<'_>, i: usize, name: &str) -> Option<String> {
     match value {
         Value::Null => None,
         Value::Date(_) => date(value).map(|d| d.to_string()),
-        Value::List(items) => items.first().and_then(|v| v.as_text().map(|t| t.into_owned())),
+        Value::List(items) => items
+            .first()
+            .and_then(|v| v.as_text().map(|t| t.into_owned())),
         other => other.as_text().map(|t| t.into_owned()),
     }
     .filter(|t| !t.trim().is_empty())
@@ -59,9 +61,7 @@ fn placeholder(view: &View<'_>, names: &Names<'_>, i: usize, name: &str) -> Stri
         "userDisplayName" => text(view, i, "displayName"),
         "userGivenName" => text(view, i, "givenName"),
         "userSurname" => text(view, i, "surname"),
-        "userPrincipalName" => {
-            text(view, i, "userPrincipalName").or_else(|| text(view, i, "mail"))
-        }
+        "userPrincipalName" => text(view, i, "userPrincipalName").or_else(|| text(view, i, "mail")),
         "userEmployeeHireDate" => names.hire_date.and_then(|a| {
             view.column(a)
                 .and_then(|c| date(c.get(i)))
@@ -74,7 +74,9 @@ fn placeholder(view: &View<'_>, names: &Names<'_>, i: usize, name: &str) -> Stri
         }),
         "managerDisplayName" => manager().and_then(|m| text(view, m, "displayName")),
         "managerEmail" => manager().and_then(|m| address(view, m)),
-        "temporaryAccessPass" => Some("[the Temporary Access Pass, generated when the task runs]".into()),
+        "temporaryAccessPass" => {
+            Some("[the Temporary Access Pass, generated when the task runs]".into())
+        }
         _ => None,
     };
     value.unwrap_or_default()
@@ -148,17 +150,32 @@ pub fn recipient(view: &View<'_>, i: usize, to_manager: bool) -> Result<String, 
     }
 }
 
+/// What a policy says of one e-mail.
+pub struct Written<'a> {
+    /// To the manager (else the user).
+    pub to_manager: bool,
+    /// The custom subject.
+    pub subject: Option<&'a str>,
+    /// The custom body.
+    pub body: Option<&'a str>,
+    /// Identity keys who get a copy.
+    pub cc: &'a [String],
+}
+
 /// The e-mail identity `i` gets (or its manager), and why it fails, if it does.
 pub fn render(
     view: &View<'_>,
     names: &Names<'_>,
     i: usize,
     def: &Definition,
-    to_manager: bool,
-    subject: Option<&str>,
-    body: Option<&str>,
-    cc: &[String],
+    written: &Written<'_>,
 ) -> (Email, Option<String>) {
+    let Written {
+        to_manager,
+        subject,
+        body,
+        cc,
+    } = *written;
     let (default_subject, default_body) = default_wording(def);
     let to = recipient(view, i, to_manager);
     let mut problem = to.as_ref().err().cloned();

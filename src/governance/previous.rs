@@ -199,7 +199,10 @@ pub fn read_from<R: Read>(
                         builder.issue(
                             Code::PreviousUnreadable,
                             Some(number),
-                            format!("the previous state cannot be read: {}", e.to_string().to_lowercase()),
+                            format!(
+                                "the previous state cannot be read: {}",
+                                e.to_string().to_lowercase()
+                            ),
                         );
                         break;
                     }
@@ -290,7 +293,10 @@ impl<'w> Builder<'w> {
         self.issue(
             Code::PreviousMalformed,
             line,
-            format!("the previous state is not a report `eval` wrote: {}", text.to_lowercase()),
+            format!(
+                "the previous state is not a report `eval` wrote: {}",
+                text.to_lowercase()
+            ),
         );
     }
 
@@ -616,8 +622,13 @@ mod tests {
 
     #[test]
     fn reads_the_json_report() {
-        let p = read_from(JSON.as_bytes(), Format::Json, "prev.json", &want(&["department"]))
-            .unwrap();
+        let p = read_from(
+            JSON.as_bytes(),
+            Format::Json,
+            "prev.json",
+            &want(&["department"]),
+        )
+        .unwrap();
         assert_eq!(p.as_of, NaiveDate::from_ymd_opt(2026, 1, 14));
         assert_eq!(p.entries.len(), 2);
         let a = p.get("1001").unwrap();
@@ -641,7 +652,13 @@ mod tests {
                     {\"type\":\"issue\",\"code\":\"D101\"}\n";
         let p = read_from(text.as_bytes(), Format::Jsonl, "p.jsonl", &want(&["d"])).unwrap();
         assert_eq!(p.as_of, NaiveDate::from_ymd_opt(2026, 1, 14));
-        assert_eq!(p.entries.iter().map(|e| (e.key.as_str(), e.line)).collect::<Vec<_>>(), [("a", 4), ("b", 2)]);
+        assert_eq!(
+            p.entries
+                .iter()
+                .map(|e| (e.key.as_str(), e.line))
+                .collect::<Vec<_>>(),
+            [("a", 4), ("b", 2)]
+        );
         assert_eq!(p.attribute(p.get("a").unwrap(), 0), None);
         assert_eq!(p.get("b").unwrap().lifecycle, Some(Lifecycle::PreHire));
     }
@@ -662,12 +679,16 @@ mod tests {
 
     #[test]
     fn duplicates_and_missing_dates_are_errors() {
-        let json = "{\"as_of\": \"2026-01-14\", \"identities\": [{\"key\": \"a\"}, {\"key\": \"a\"}]}";
+        let json =
+            "{\"as_of\": \"2026-01-14\", \"identities\": [{\"key\": \"a\"}, {\"key\": \"a\"}]}";
         let e = read_from(json.as_bytes(), Format::Json, "p.json", &want(&[])).unwrap_err();
         assert_eq!(e[0].code, Code::PreviousDuplicate);
         let text = "{\"type\":\"identity\",\"key\":\"a\"}\n{\"type\":\"identity\",\"key\":\"a\"}\n";
         let e = read_from(text.as_bytes(), Format::Jsonl, "p.jsonl", &want(&[])).unwrap_err();
-        assert_eq!(e.iter().map(|i| i.code).collect::<Vec<_>>(), [Code::PreviousMalformed, Code::PreviousDuplicate]);
+        assert_eq!(
+            e.iter().map(|i| i.code).collect::<Vec<_>>(),
+            [Code::PreviousMalformed, Code::PreviousDuplicate]
+        );
         assert_eq!(e[1].row, Some(2));
         let json = "{\"identities\": []}";
         let e = read_from(json.as_bytes(), Format::Json, "p.json", &want(&[])).unwrap_err();

@@ -92,7 +92,10 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
         if from > window.to {
             continue;
         }
-        let within = Window { from, to: window.to };
+        let within = Window {
+            from,
+            to: window.to,
+        };
         let mut scope = known.clone();
         if wf.scope.is_some() {
             let node = NodeId::Workflow(name.to_string());
@@ -179,8 +182,7 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                 if !within.contains(view.as_of) {
                     continue;
                 }
-                let Some(members) = group_members(view, &gm.group.value, &population, &ctx)
-                else {
+                let Some(members) = group_members(view, &gm.group.value, &population, &ctx) else {
                     continue;
                 };
                 let added = gm.change.value == raw::MembershipChange::Add;
@@ -293,10 +295,12 @@ impl Run<'_, '_> {
                                 self.names,
                                 i,
                                 &def.unwrap_or(catalogue::WELCOME),
-                                to_manager,
-                                e.subject.as_ref().map(|s| s.value.as_str()),
-                                e.body.as_ref().map(|s| s.value.as_str()),
-                                &cc,
+                                &email::Written {
+                                    to_manager,
+                                    subject: e.subject.as_ref().map(|s| s.value.as_str()),
+                                    body: e.body.as_ref().map(|s| s.value.as_str()),
+                                    cc: &cc,
+                                },
                             );
                             summary = format!(
                                 "e-mail the {}",
@@ -338,10 +342,12 @@ impl Run<'_, '_> {
                                 self.names,
                                 i,
                                 &catalogue::TAP,
-                                true,
-                                None,
-                                None,
-                                &[],
+                                &email::Written {
+                                    to_manager: true,
+                                    subject: None,
+                                    body: None,
+                                    cc: &[],
+                                },
                             );
                             email = Some(rendered);
                         }
@@ -350,7 +356,7 @@ impl Run<'_, '_> {
                         let before = effects.len();
                         task_effects(other, &mut effects);
                         if full {
-                            summary = task_summary(other, &effects[before..]);
+                            summary = task_summary(other, effects.get(before..).unwrap_or(&[]));
                         }
                     }
                 }
@@ -385,7 +391,10 @@ impl Run<'_, '_> {
                 (None, 0) => "completes",
                 (None, _) => "completes with errors",
             };
-            format!("workflow `{title}` runs: {} tasks, {status}", wf.tasks.len())
+            format!(
+                "workflow `{title}` runs: {} tasks, {status}",
+                wf.tasks.len()
+            )
         } else {
             String::new()
         };

@@ -1633,9 +1633,7 @@ impl<'a> Checker<'a> {
                 Code::InvalidScheduleDate,
                 format!("`{}` is not a date `YYYY-MM-DD`", since.value),
             );
-            d.help = Some(
-                "write the day scheduling was switched on, such as `2026-01-15`".into(),
-            );
+            d.help = Some("write the day scheduling was switched on, such as `2026-01-15`".into());
         }
         for task in &wf.tasks {
             let t = &task.value;
@@ -1676,7 +1674,10 @@ impl<'a> Checker<'a> {
                             format!("unknown placeholder `{{{{{name}}}}}`"),
                         );
                         d.help = Some(match near {
-                            Some(n) => format!("did you mean `{{{{{n}}}}}`? placeholders: {}", catalogue::PLACEHOLDERS.join(", ")),
+                            Some(n) => format!(
+                                "did you mean `{{{{{n}}}}}`? placeholders: {}",
+                                catalogue::PLACEHOLDERS.join(", ")
+                            ),
                             None => format!("placeholders: {}", catalogue::PLACEHOLDERS.join(", ")),
                         });
                     }
@@ -1698,7 +1699,10 @@ impl<'a> Checker<'a> {
                         w.file,
                         span,
                         Code::InvalidEmailSetting,
-                        format!("{} people in `cc`, but at most {MAX_CC} get a copy", email.cc.len()),
+                        format!(
+                            "{} people in `cc`, but at most {MAX_CC} get a copy",
+                            email.cc.len()
+                        ),
                     );
                     d.help = Some("copy a shared mailbox instead of each person".into());
                 }
@@ -1944,4 +1948,3 @@ fn is_locale(text: &str) -> bool {
         _ => false,
     }
 }
-

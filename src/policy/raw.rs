@@ -935,13 +935,15 @@ impl<'de, A: serde::de::MapAccess<'de>> serde::de::VariantAccess<'de> for OneVar
 
     fn unit_variant(self) -> Result<(), A::Error> {
         // `disable_account:` with no value (or `null`).
-        self.map.next_value::<Option<serde::de::IgnoredAny>>().and_then(|v| match v {
-            None => Ok(()),
-            Some(_) => Err(serde::de::Error::custom(format!(
-                "`{}` takes no value: write `{}: null`, or the name alone",
-                self.name, self.name
-            ))),
-        })
+        self.map
+            .next_value::<Option<serde::de::IgnoredAny>>()
+            .and_then(|v| match v {
+                None => Ok(()),
+                Some(_) => Err(serde::de::Error::custom(format!(
+                    "`{}` takes no value: write `{}: null`, or the name alone",
+                    self.name, self.name
+                ))),
+            })
     }
 
     fn newtype_variant_seed<T: serde::de::DeserializeSeed<'de>>(

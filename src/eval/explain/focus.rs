@@ -225,7 +225,11 @@ pub fn focus(
         let mut keys: Vec<String> = state
             .identities
             .get(index)
-            .and_then(|s| s.attributes.get("manager").and_then(|m| m.as_text().map(|t| t.into_owned())))
+            .and_then(|s| {
+                s.attributes
+                    .get("manager")
+                    .and_then(|m| m.as_text().map(|t| t.into_owned()))
+            })
             .into_iter()
             .collect();
         for file in &loaded.files {
@@ -244,9 +248,19 @@ pub fn focus(
         small.push(i);
         small.sort_unstable();
         small.dedup();
-        let chosen: Vec<correlate::Person> =
-            small.iter().filter_map(|&j| people.get(j).cloned()).collect();
-        let mini = run_people(loaded, policy, options, datasets, chosen, Vec::new(), Stages::new());
+        let chosen: Vec<correlate::Person> = small
+            .iter()
+            .filter_map(|&j| people.get(j).cloned())
+            .collect();
+        let mini = run_people(
+            loaded,
+            policy,
+            options,
+            datasets,
+            chosen,
+            Vec::new(),
+            Stages::new(),
+        );
         if let Some(at) = mini.identities.position(&key) {
             let runs: Vec<crate::governance::Event> = mini
                 .identities
