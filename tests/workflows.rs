@@ -352,6 +352,10 @@ fn a_disable_from_an_earlier_employment_does_not_disable_a_rehire() {
     let ben = &json["identities"][1];
     assert_eq!(ben["lifecycle"], "active", "{ben}");
     assert_eq!(ben["accounts"]["directory"]["state"], "enabled");
+    // The old leave date is before the current hire date: no run from it at all.
+    assert!(runs(&eval(&set, "2025-06-30", None)).is_empty());
+    let fresh = load(&dir_with(wf, HR));
+    assert_eq!(runs(&eval(&fresh, "2026-09-30", None)), [pair("2", "leave")]);
 }
 
 #[test]

@@ -119,19 +119,33 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                     continue;
                 };
                 let offset = TimeDelta::try_days(i64::from(tb.offset_days.value));
-                let days: Vec<Option<NaiveDate>> = column
-                    .dictionary()
-                    .iter()
-                    .map(|v| match DateCell::read(v) {
-                        DateCell::Date(d) => offset.and_then(|o| d.date().checked_add_signed(o)),
-                        DateCell::Missing | DateCell::Invalid(_) => None,
-                    })
-                    .collect();
+                let date_of = |v: &crate::value::Value| match DateCell::read(v) {
+                    DateCell::Date(d) => Some(d.date()),
+                    DateCell::Missing | DateCell::Invalid(_) => None,
+                };
+                let anchors: Vec<Option<NaiveDate>> =
+                    column.dictionary().iter().map(date_of).collect();
+                // A date before the current hire date (the leave date of an earlier
+                // employment, a conversion) belongs to the past: no run from it.
+                let hire = names
+                    .hire_date
+                    .filter(|h| *h != tb.attribute.value)
+                    .and_then(|h| view.column(h))
+                    .map(|c| (c, c.dictionary().iter().map(date_of).collect::<Vec<_>>()));
                 for i in scope.ones() {
-                    if let Some(Some(day)) = days.get(column.code(i) as usize)
-                        && within.contains(*day)
+                    let Some(Some(anchor)) = anchors.get(column.code(i) as usize) else {
+                        continue;
+                    };
+                    if let Some((c, hires)) = &hire
+                        && let Some(Some(hired)) = hires.get(c.code(i) as usize)
+                        && anchor < hired
                     {
-                        run.push(i, *day, out);
+                        continue;
+                    }
+                    if let Some(day) = offset.and_then(|o| anchor.checked_add_signed(o))
+                        && within.contains(day)
+                    {
+                        run.push(i, day, out);
                     }
                 }
             }
