@@ -221,6 +221,16 @@ impl PreviousArgs {
     {
         use crate::governance::previous;
         let Some(path) = &self.previous else {
+            // Said once, on standard error: the report itself is the same with or without it.
+            let mut issues = Vec::new();
+            crate::governance::workflows::issues(loaded, false, &mut issues);
+            let text: String = issues
+                .iter()
+                .map(crate::ingest::DataIssue::render)
+                .collect();
+            if !text.is_empty() {
+                err(&text);
+            }
             return Ok(None);
         };
         let want = crate::governance::workflows::wanted(loaded);

@@ -203,7 +203,6 @@ fn run_people(
         as_of: options.as_of,
         previous: options.previous.as_deref(),
     });
-    crate::governance::workflows::issues(loaded, options.previous.is_some(), &mut issues);
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.
