@@ -551,7 +551,7 @@ codes! {
         previous("{\"as_of\": \"2026-01-15\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#),
         previous("{\"as_of\": \"2026-01-14\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#);
     NoPreviousState = "D234", Warning, "no-previous-state",
-        "a workflow has an attribute-change or group-membership trigger but no previous state was given (`--previous FILE`): changes cannot be seen, so it does not run; said once on standard error by `eval` and `explain`, not in the report",
+        "a workflow has an attribute-change or group-membership trigger but no previous state was given (`--previous FILE`): changes cannot be seen, so it does not run; said once on standard error by `eval`, not in the report",
         evaluated(include_str!("../tests/eval/D234/bad.yaml")),
         evaluated(include_str!("../tests/eval/D234/good.yaml"));
 

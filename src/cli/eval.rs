@@ -107,13 +107,14 @@ pub fn run(args: &Args) -> ExitStatus {
             "--only applies to json, jsonl, yaml and markdown; --format csv writes its files whole",
         );
     }
-    let previous = match args
-        .previous
-        .read(&loaded, as_of, args.data.options().max_data_bytes)
-    {
-        Ok(p) => p,
-        Err(status) => return status,
-    };
+    let previous =
+        match args
+            .previous
+            .read(&loaded, as_of, args.data.options().max_data_bytes, true)
+        {
+            Ok(p) => p,
+            Err(status) => return status,
+        };
     let mut state = eval::evaluate(&loaded, &checked, Options { as_of, previous });
     if state.cannot_run() {
         drop(progress);

@@ -212,18 +212,21 @@ impl PreviousArgs {
     /// Reads the previous state, if one is given, keeping what the policy set's workflows
     /// compare. Its problems are printed and give exit 2: a previous state read in part
     /// would show changes that did not happen.
+    /// Without a previous state, `warn` says once on standard error which workflows cannot
+    /// run (`D234`).
     pub fn read(
         &self,
         loaded: &crate::policy::load::Loaded,
         as_of: chrono::NaiveDate,
         limit: u64,
+        warn: bool,
     ) -> Result<Option<std::sync::Arc<crate::governance::previous::Previous>>, super::ExitStatus>
     {
         use crate::governance::previous;
         let Some(path) = &self.previous else {
             // Said once, on standard error: the report itself is the same with or without it.
             let mut issues = Vec::new();
-            crate::governance::workflows::issues(loaded, false, &mut issues);
+            crate::governance::workflows::issues(loaded, !warn, &mut issues);
             let text: String = issues
                 .iter()
                 .map(crate::ingest::DataIssue::render)
