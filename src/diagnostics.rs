@@ -172,6 +172,34 @@ pub struct Source<'a> {
     pub name: &'a str,
     /// The text.
     pub text: &'a str,
+    /// The byte offset of each line's start, when the text's owner keeps them
+    /// ([`SourceMap`]): positions are then found by binary search, so thousands of
+    /// diagnostics in one large file cost no more than reading it once.
+    lines: Option<&'a [usize]>,
+}
+
+impl<'a> Source<'a> {
+    /// A source without a line index: each position is found by scanning the text up to it,
+    /// which suits one expression or a small file.
+    pub fn new(name: &'a str, text: &'a str) -> Source<'a> {
+        Source {
+            name,
+            text,
+            lines: None,
+        }
+    }
+}
+
+/// The byte offset of the start of each line of `text`.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
 }
 
 /// A 1-based line and column; the column counts characters, not bytes.
@@ -191,19 +219,42 @@ impl Source<'_> {
             offset = offset.saturating_sub(1);
         }
         let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let (line, line_start) = match self.lines {
+            Some(starts) => {
+                // The last line start at or before the offset.
+                let n = starts.partition_point(|s| *s <= offset).max(1);
+                (n, starts.get(n - 1).copied().unwrap_or(0))
+            }
+            None => (
+                before.matches('\n').count() + 1,
+                before.rfind('\n').map_or(0, |i| i + 1),
+            ),
+        };
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
         LineCol { line, column }
     }
 
     /// The text of line `line` (1-based) without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text
-            .split('\n')
-            .nth(line.saturating_sub(1))
-            .unwrap_or("")
-            .trim_end_matches('\r')
+        let text = match self.lines {
+            Some(starts) => {
+                // Line 0 is read as line 1, as the scan does.
+                let line = line.max(1);
+                let start = starts.get(line - 1).copied();
+                let end = starts
+                    .get(line)
+                    .map_or(self.text.len(), |e| e.saturating_sub(1));
+                start
+                    .and_then(|s| self.text.get(s..end.max(s)))
+                    .unwrap_or("")
+            }
+            None => self
+                .text
+                .split('\n')
+                .nth(line.saturating_sub(1))
+                .unwrap_or(""),
+        };
+        text.trim_end_matches('\r')
     }
 }
 
@@ -262,10 +313,7 @@ pub trait Sources {
 
 impl Sources for Source<'_> {
     fn source(&self, _file: FileId) -> Source<'_> {
-        Source {
-            name: self.name,
-            text: self.text,
-        }
+        self.clone()
     }
 }
 
@@ -273,6 +321,8 @@ impl Sources for Source<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<(String, String)>,
+    /// Each file's line starts ([`line_starts`]), same order.
+    lines: Vec<Vec<usize>>,
 }
 
 impl SourceMap {
@@ -283,7 +333,9 @@ impl SourceMap {
 
     /// Adds a file; returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push((name.into(), text.into()));
+        let text = text.into();
+        self.lines.push(line_starts(&text));
+        self.files.push((name.into(), text));
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
     }
 
@@ -308,9 +360,14 @@ impl SourceMap {
 
 impl Sources for SourceMap {
     fn source(&self, file: FileId) -> Source<'_> {
-        match self.get(file) {
-            Some((name, text)) => Source { name, text },
-            None => Source { name: "", text: "" },
+        match (self.get(file), self.lines.get(file.0 as usize)) {
+            (Some((name, text)), Some(lines)) => Source {
+                name,
+                text,
+                lines: Some(lines),
+            },
+            (Some((name, text)), None) => Source::new(name, text),
+            (None, _) => Source::new("", ""),
         }
     }
 }
@@ -632,12 +689,44 @@ where
 mod tests {
     use super::*;
 
+    /// The line index of a [`SourceMap`] gives the positions and line texts that scanning
+    /// gives, for every offset of texts with empty lines, CRLF, multi-byte characters and no
+    /// final newline.
+    #[test]
+    fn indexed_positions_equal_scanned_positions() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "ab\nzoë [x]",
+            "\n\nx\r\ny\n",
+            "é\r\n\r\n€€\nlast",
+            "tail\n",
+        ] {
+            let mut map = SourceMap::new();
+            let id = map.add("f", text);
+            let indexed = map.source(id);
+            let scanned = Source::new("f", text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    indexed.line_col(offset),
+                    scanned.line_col(offset),
+                    "{text:?} at {offset}"
+                );
+            }
+            for line in 0..=text.lines().count() + 2 {
+                assert_eq!(
+                    indexed.line_text(line),
+                    scanned.line_text(line),
+                    "{text:?} line {line}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn line_col_counts_chars_not_bytes() {
-        let src = Source {
-            name: "x",
-            text: "ab\nzoë [x]",
-        };
+        let src = Source::new("x", "ab\nzoë [x]");
         assert_eq!(src.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(src.line_col(3), LineCol { line: 2, column: 1 });
         // `[` is after "zoë " which is 5 bytes but 4 chars.
@@ -650,10 +739,7 @@ mod tests {
     #[test]
     fn rendering_shows_controls_visibly_with_carets_under_the_span() {
         let text = "rule: \"a\u{1b}[31m\u{202e}\" -eq x\n";
-        let src = Source {
-            name: "dir/\u{1b}]8;;x\u{7}p.yaml",
-            text,
-        };
+        let src = Source::new("dir/\u{1b}]8;;x\u{7}p.yaml", text);
         let at = text.find("-eq").unwrap();
         let d = Diagnostic::new(
             Code::UnknownReference,
@@ -676,10 +762,7 @@ mod tests {
     #[test]
     fn a_long_line_is_shown_as_a_window_around_the_span() {
         let text = format!("{}TARGET{}", "a".repeat(50_000), "b".repeat(50_000));
-        let src = Source {
-            name: "x",
-            text: &text,
-        };
+        let src = Source::new("x", &text);
         let d = Diagnostic::new(Code::UnknownReference, Span::new(50_000, 50_006), "m");
         let out = d.render(&src);
         assert!(out.len() < 600, "{}", out.len());
@@ -694,13 +777,7 @@ mod tests {
         );
         // A span at the end of a line keeps its caret.
         let d = Diagnostic::new(Code::UnknownReference, Span::new(3, 3), "m");
-        assert!(
-            d.render(&Source {
-                name: "x",
-                text: "abc"
-            })
-            .contains("  |    ^\n")
-        );
+        assert!(d.render(&Source::new("x", "abc")).contains("  |    ^\n"));
     }
 
     #[test]

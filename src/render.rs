@@ -333,10 +333,7 @@ mod tests {
 
     #[test]
     fn github_commands_escape_their_values() {
-        let src = Source {
-            name: "policies/a,b.yaml",
-            text: "x: 1\n",
-        };
+        let src = Source::new("policies/a,b.yaml", "x: 1\n");
         let d = Diagnostic::new(
             Code::UnknownReference,
             Span::new(0, 1),

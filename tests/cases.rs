@@ -118,10 +118,7 @@ fn codes(diags: &[Diagnostic], severity: Severity) -> Vec<&'static str> {
 }
 
 fn explain(diags: &[Diagnostic], text: &str) -> String {
-    let src = Source {
-        name: "<case>",
-        text,
-    };
+    let src = Source::new("<case>", text);
     diags.iter().map(|d| d.render(&src)).collect()
 }
 

@@ -328,3 +328,29 @@ fn counts_over_their_caps_are_refused() {
         .is_ok()
     );
 }
+
+/// Organisations too small to have guests, contractors or interns still evaluate: those
+/// sources are optional, so their empty exports do not stop the run.
+#[test]
+fn tiny_organisations_evaluate() {
+    for n in [1, 5, 50] {
+        let dir = temp(&format!("tiny-{n}"));
+        generate(&settings(n, 1), &dir).unwrap();
+        let loaded = roster::policy::load::load_with(
+            &dir.join("policies"),
+            &roster::policy::load::LoadOptions::default(),
+        )
+        .unwrap();
+        let mut diags = loaded.diagnostics.clone();
+        let policy = roster::policy::compile::compile(&loaded, &mut diags);
+        assert!(!diags.iter().any(|d| d.is_error()), "{n}: {diags:?}");
+        let state = roster::eval::evaluate(
+            &loaded,
+            &policy,
+            roster::eval::Options::at(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+        );
+        assert!(!state.cannot_run(), "{n}: {:?}", state.issues.first());
+        assert_eq!(state.identities.len(), n, "{n}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

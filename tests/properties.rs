@@ -47,7 +47,7 @@ fn value() -> impl Strategy<Value = Value> {
 
 fn eval_expr(text: &str, values: &[Value]) {
     let (program, diags) = expr::compile_str(text);
-    let src = Source { name: "p", text };
+    let src = Source::new("p", text);
     for d in &diags {
         // Rendering must not panic either, and every span must lie within the text.
         let _ = d.render(&src);
@@ -76,7 +76,7 @@ fn eval_expr(text: &str, values: &[Value]) {
 
 fn eval_rule(text: &str, values: &[Value]) {
     let (program, diags) = rule::compile_str(text, &Schema::entra());
-    let src = Source { name: "p", text };
+    let src = Source::new("p", text);
     for d in &diags {
         let _ = d.render(&src);
         assert!(

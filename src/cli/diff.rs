@@ -103,16 +103,15 @@ pub fn run(args: &Args) -> ExitStatus {
     } else {
         Some(eval::ReadData::read(&old))
     };
-    let before = eval::evaluate_with(
-        &old,
-        &old_policy,
+    // Stages 2 to 4 run once when the identity section and tenant are the same too.
+    let (before, after) = eval::evaluate_pair(
+        (&old, &old_policy, read_old.as_ref().unwrap_or(&read_new)),
+        (&new, &new_policy, &read_new),
         Options::at(as_of),
-        read_old.as_ref().unwrap_or(&read_new),
     );
     if before.cannot_run() {
         return super::eval::data_cannot_run(&before);
     }
-    let after = eval::evaluate_with(&new, &new_policy, Options::at(as_of), &read_new);
     if after.cannot_run() {
         return super::eval::data_cannot_run(&after);
     }

@@ -39,10 +39,7 @@ pub struct Args {
 
 /// Runs `roster expr`.
 pub fn run(args: &Args) -> ExitStatus {
-    let source = Source {
-        name: "<expression>",
-        text: &args.expression,
-    };
+    let source = Source::new("<expression>", &args.expression);
     let input = match read_input(args.input.as_deref()) {
         Ok(i) => i,
         Err(e) => return cannot_run(&e),

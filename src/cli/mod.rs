@@ -1,6 +1,7 @@
 //! The command-line layer: argument definitions, one module per command, shared input and
 //! output helpers. Commands return an [`ExitStatus`]; only `main` turns it into a process exit.
 
+mod calendar;
 mod codes;
 mod completions;
 mod diff;
@@ -71,6 +72,9 @@ enum Command {
     Diff(diff::Args),
     /// Compare the desired state with what each target actually holds: what must change.
     Plan(plan::Args),
+    /// Every scheduled lifecycle event in a window: transitions, workflow runs, assignment
+    /// expiries, access reviews, guest removals.
+    Calendar(calendar::Args),
     /// Explain one identity: why it has or lacks each value, group, package and account.
     Explain(explain::Args),
     /// Write a synthetic organisation (HR files and a policy set) for benchmarks and demos.
@@ -146,6 +150,7 @@ fn dispatch(cli: Cli) -> ExitStatus {
         Command::Plan(args) => plan::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Calendar(args) => calendar::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Test(args) => test::run(&args),

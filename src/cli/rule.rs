@@ -26,10 +26,7 @@ pub struct Args {
 
 /// Runs `roster rule`.
 pub fn run(args: &Args) -> ExitStatus {
-    let source = Source {
-        name: "<rule>",
-        text: &args.rule,
-    };
+    let source = Source::new("<rule>", &args.rule);
     let input = match read_input(args.input.as_deref()) {
         Ok(i) => i,
         Err(e) => return cannot_run(&e),

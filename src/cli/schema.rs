@@ -10,7 +10,8 @@ use super::io::cannot_run;
 pub struct Args {
     /// The schema to print: `policy` (policy files), `desired-state` (the report of `eval`),
     /// `desired-state-line` (a line of `eval --format jsonl`), `plan` (the JSON of `plan`),
-    /// `diff` (the JSON of `diff`), `explain` (the JSON of `explain`) or `test` (test files,
+    /// `diff` (the JSON of `diff`), `explain` (the JSON of `explain`), `calendar` (the JSON of
+    /// `calendar`) or `test` (test files,
     /// `*.test.yaml`).
     /// Standard output holds exactly one JSON document.
     #[arg(default_value = "policy", value_name = "NAME", conflicts_with = "out")]
@@ -50,6 +51,9 @@ pub fn schemas() -> Vec<(&'static str, String)> {
     let diff = generator().into_root_schema_for::<crate::diff::Diff>();
     let mut diff_text = serde_json::to_string_pretty(&diff).unwrap_or_default();
     diff_text.push('\n');
+    let calendar = generator().into_root_schema_for::<crate::governance::calendar::Calendar>();
+    let mut calendar_text = serde_json::to_string_pretty(&calendar).unwrap_or_default();
+    calendar_text.push('\n');
     vec![
         ("policy.schema.json", text),
         ("desired-state.schema.json", state_text),
@@ -58,6 +62,7 @@ pub fn schemas() -> Vec<(&'static str, String)> {
         ("test.schema.json", test_text),
         ("diff.schema.json", diff_text),
         ("explain.schema.json", explain_text),
+        ("calendar.schema.json", calendar_text),
     ]
 }
 

@@ -184,6 +184,79 @@ fn json(v: &Value) -> serde_json::Value {
 
 /// Rows of the same key in `old` and `new`: `(old row, new row)`, with `None` on the side that
 /// lacks the key; in key order.
+/// Compares two columns' values row by row through their codes: each code of either
+/// dictionary is translated once to the first code of its value in the new dictionary, so a
+/// million rows cost a million integer comparisons, not a million value comparisons. Two
+/// columns that share their data (one evaluation's column reused by the other) over the same
+/// rows are identical without looking at a row.
+struct Same<'a> {
+    old: &'a Column,
+    new: &'a Column,
+    /// The columns share dictionary and codes, and the rows are aligned one to one.
+    identical: bool,
+    /// Per old code: the canonical new code of its value (`u32::MAX`: not in the new one).
+    old_canon: Vec<u32>,
+    /// Per new code: the first code of its value.
+    new_canon: Vec<u32>,
+}
+
+impl<'a> Same<'a> {
+    fn new(old: &'a Column, new: &'a Column, aligned: bool) -> Same<'a> {
+        if aligned && old.fingerprint() == new.fingerprint() {
+            return Same {
+                old,
+                new,
+                identical: true,
+                old_canon: Vec::new(),
+                new_canon: Vec::new(),
+            };
+        }
+        let mut index: HashMap<&Value, u32> = HashMap::with_capacity(new.dictionary().len());
+        let new_canon: Vec<u32> = new
+            .dictionary()
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                *index
+                    .entry(v)
+                    .or_insert(u32::try_from(c).unwrap_or(u32::MAX))
+            })
+            .collect();
+        let old_canon: Vec<u32> = old
+            .dictionary()
+            .iter()
+            .map(|v| index.get(v).copied().unwrap_or(u32::MAX))
+            .collect();
+        Same {
+            old,
+            new,
+            identical: false,
+            old_canon,
+            new_canon,
+        }
+    }
+
+    fn identical(&self) -> bool {
+        self.identical
+    }
+
+    /// Whether the old value at row `i` equals the new value at row `j`.
+    fn equal(&self, i: usize, j: usize) -> bool {
+        if self.identical {
+            return true;
+        }
+        let canon = |table: &[u32], code: u32| table.get(code as usize).copied();
+        match (
+            canon(&self.old_canon, self.old.code(i)),
+            canon(&self.new_canon, self.new.code(j)),
+        ) {
+            (Some(a), Some(b)) => a != u32::MAX && a == b,
+            // A code beyond its dictionary reads as NULL.
+            _ => self.old.get(i) == self.new.get(j),
+        }
+    }
+}
+
 fn align(old: &DesiredState, new: &DesiredState) -> Vec<(Option<usize>, Option<usize>)> {
     let a: Vec<&str> = old.identities.keys().collect();
     let b: Vec<&str> = new.identities.keys().collect();
@@ -295,14 +368,23 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
         .collect();
     let new_cols: HashMap<&str, &Column> =
         n.attributes.iter().map(|(a, c)| (a.as_str(), c)).collect();
-    let null = Value::Null;
+    let aligned = rows
+        .iter()
+        .enumerate()
+        .all(|(k, r)| *r == (Some(k), Some(k)));
+    let nulls_old = Column::nulls(o.len());
+    let nulls_new = Column::nulls(n.len());
     for name in &names {
-        let (oc, nc) = (old_cols.get(name), new_cols.get(name));
+        let oc = old_cols.get(name).copied().unwrap_or(&nulls_old);
+        let nc = new_cols.get(name).copied().unwrap_or(&nulls_new);
+        let same = Same::new(oc, nc, aligned);
+        if same.identical() {
+            continue;
+        }
         for (k, r) in rows.iter().enumerate() {
             let (Some(i), Some(j)) = *r else { continue };
-            let b = oc.map_or(&null, |c| c.get(i));
-            let a = nc.map_or(&null, |c| c.get(j));
-            if a != b {
+            if !same.equal(i, j) {
+                let (b, a) = (oc.get(i), nc.get(j));
                 summary.attributes_changed += 1;
                 per.entry(k)
                     .or_insert_with(|| entry(r))
@@ -390,23 +472,34 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
                     .collect()
             })
             .unwrap_or_default();
+        // Each new attribute with its old column (NULLs when the old target lacks it) and how
+        // to compare them.
+        let compared: Vec<(&String, &Column, &Column, Same<'_>)> = nt
+            .map(|t| {
+                t.attributes
+                    .iter()
+                    .map(|(aname, nc, _)| {
+                        let oc = oa.get(aname.as_str()).copied().unwrap_or(&nulls_old);
+                        (aname, oc, nc, Same::new(oc, nc, aligned))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         for (k, r) in rows.iter().enumerate() {
             let before =
                 r.0.and_then(|i| ot.and_then(|t| state_word(t, i, o.lifecycle(i))));
             let after =
                 r.1.and_then(|j| nt.and_then(|t| state_word(t, j, n.lifecycle(j))));
             let mut attrs = Vec::new();
-            if let (Some(_), Some(_), Some(_), Some(nt), Some(i), Some(j)) =
+            if let (Some(_), Some(_), Some(_), Some(_), Some(i), Some(j)) =
                 (&before, &after, ot, nt, r.0, r.1)
             {
-                for (aname, nc, _) in &nt.attributes {
-                    let b = oa.get(aname.as_str()).map_or(&null, |c| c.get(i));
-                    let a = nc.get(j);
-                    if a != b {
+                for (aname, oc, nc, same) in &compared {
+                    if !same.equal(i, j) {
                         attrs.push(ValueChange {
-                            name: aname.clone(),
-                            before: json(b),
-                            after: json(a),
+                            name: (*aname).clone(),
+                            before: json(oc.get(i)),
+                            after: json(nc.get(j)),
                         });
                     }
                 }
@@ -494,5 +587,38 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
         conflicts_new,
         conflicts_resolved,
         identities: per.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    /// Value by value, whatever the two dictionaries: different orders, values on one side
+    /// only, a value twice in one dictionary (a mapped column), NULLs.
+    #[test]
+    fn columns_compare_by_value_through_their_codes() {
+        let old = Column::from_values([text("a"), text("b"), Value::Null, text("c"), text("a")]);
+        let new = Column::from_values([text("b"), text("b"), Value::Null, text("d"), text("a")]);
+        let same = Same::new(&old, &new, true);
+        assert!(!same.identical());
+        let got: Vec<bool> = (0..5).map(|i| same.equal(i, i)).collect();
+        assert_eq!(got, [false, true, true, false, true]);
+        // Rows not aligned one to one: old row 4 ("a") against new row 4 ("a") and row 0.
+        assert!(same.equal(4, 4));
+        assert!(!same.equal(4, 0));
+        // A dictionary holding a value twice (as `with_dictionary` may give) still compares
+        // by value.
+        let twice = old.with_dictionary(old.dictionary().iter().map(|_| text("x")).collect());
+        let xs = Column::from_values((0..5).map(|_| text("x")));
+        let same = Same::new(&twice, &xs, true);
+        assert!((0..5).all(|i| same.equal(i, i)));
+        // A column against itself is identical without looking at rows.
+        assert!(Same::new(&old, &old.clone(), true).identical());
+        assert!(!Same::new(&old, &old.clone(), false).identical());
     }
 }

@@ -44,6 +44,74 @@ pub struct Input<'a> {
     /// The identities whose accounts a workflow disabled (every target: a disable wins over
     /// the lifecycle's enabled).
     pub disabled: &'a Bitset,
+    /// Target-attribute columns of another evaluation over the same identity attributes,
+    /// shared with it (`eval::evaluate_pair`).
+    pub memo: Option<&'a Memo>,
+}
+
+/// The target-attribute columns one evaluation computed, for a second evaluation over the
+/// same identity attributes (two versions of a policy set in `diff`): a column is reused when
+/// its mapping is the same (the same definition and program) and it is computed for the same
+/// holders, which is every column of a target that a change of rules does not reach. Reusing
+/// gives exactly what computing gives: the column, the rows that failed and those whose value
+/// does not flow.
+#[derive(Default)]
+pub struct Memo {
+    columns: std::sync::Mutex<HashMap<(String, String), Memoised>>,
+}
+
+struct Memoised {
+    /// The mapping's definition and program, as text.
+    fingerprint: String,
+    /// The identities it was computed for.
+    holders: Bitset,
+    computed: columns::Computed,
+}
+
+impl Memo {
+    /// The column computed earlier for this mapping and these holders, if any.
+    fn get(
+        &self,
+        key: &(String, String),
+        fingerprint: &str,
+        holders: &Bitset,
+    ) -> Option<columns::Computed> {
+        let columns = self.columns.lock().ok()?;
+        let m = columns.get(key)?;
+        (m.fingerprint == fingerprint && m.holders == *holders).then(|| m.computed.clone())
+    }
+
+    fn put(
+        &self,
+        key: (String, String),
+        fingerprint: String,
+        holders: &Bitset,
+        computed: &columns::Computed,
+    ) {
+        if let Ok(mut columns) = self.columns.lock() {
+            columns.insert(
+                key,
+                Memoised {
+                    fingerprint,
+                    holders: holders.clone(),
+                    computed: computed.clone(),
+                },
+            );
+        }
+    }
+}
+
+/// What makes a mapping's column: its definition and, for an expression, its program.
+fn fingerprint(policy: &Policy, mapping: &MappingDef) -> String {
+    let program = match &mapping.kind {
+        crate::policy::compile::MappingKind::Expression { program, .. } => policy
+            .programs
+            .get(*program)
+            .map(|p| p.text.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    format!("{mapping:?}\u{0}{program}")
 }
 
 /// What the accounts stage gives.
@@ -71,6 +139,7 @@ pub fn compute(
         access,
         env,
         disabled,
+        memo,
     } = input;
     let people = locate.people;
     let n = people.len();
@@ -187,11 +256,18 @@ pub fn compute(
             let results: Vec<columns::Computed> = plan
                 .par_iter()
                 .map(|(aname, mapping)| {
+                    let key = (tname.value.clone(), (*aname).clone());
+                    let print = memo
+                        .map(|_| fingerprint(policy, mapping))
+                        .unwrap_or_default();
+                    if let Some(done) = memo.and_then(|m| m.get(&key, &print, &holders)) {
+                        return done;
+                    }
                     let (how, inputs) = resolve(policy, mapping, |node| match node {
                         NodeId::Attribute(a) => column_of(a),
                         _ => None,
                     });
-                    columns::compute(
+                    let computed = columns::compute(
                         &format!("{}.{aname}", tname.value),
                         how,
                         &inputs,
@@ -199,7 +275,11 @@ pub fn compute(
                         n,
                         Some(&holders),
                         env,
-                    )
+                    );
+                    if let Some(m) = memo {
+                        m.put(key, print, &holders, &computed);
+                    }
+                    computed
                 })
                 .collect();
             let mut columns_out = Vec::with_capacity(plan.len());

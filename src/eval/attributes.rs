@@ -33,6 +33,7 @@ pub struct Input<'a> {
 }
 
 /// What the attribute stage gives: every identity attribute, and who is out of every target.
+#[derive(Clone)]
 pub struct Attributes {
     /// Identity attributes in declaration order, one column each (NULL where not computed).
     pub columns: Vec<(String, Column)>,

@@ -49,7 +49,7 @@ pub struct Env<'a> {
 }
 
 /// One mapping's column and what happened on the way.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Computed {
     /// The value of each row (rows out of scope hold whatever: they are not reported).
     pub column: Column,

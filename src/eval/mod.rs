@@ -112,6 +112,92 @@ pub fn evaluate_with(
     )
 }
 
+/// Evaluates two versions of a policy set (`old` and `new`, each with the data read for it)
+/// for `diff`. When both declare the same sources (the same data was read once: `old`'s
+/// `read` is `new`'s), the same identity file and the same default domain
+/// ([`same_identity`]), stages 2 to 4 — correlation, the identity
+/// attributes and the lifecycle, most of an evaluation — run once and serve both versions: a
+/// change of rules, packages or targets cannot reach them. The states are those two
+/// [`evaluate_with`] calls give.
+pub fn evaluate_pair(
+    old: (&Loaded, &Policy, &ReadData),
+    new: (&Loaded, &Policy, &ReadData),
+    options: Options,
+) -> (DesiredState, DesiredState) {
+    let (old_loaded, old_policy, old_read) = old;
+    let (new_loaded, new_policy, new_read) = new;
+    let shared = std::ptr::eq(old_read, new_read) && same_identity(old_loaded, new_loaded);
+    if !shared || new_read.stops() {
+        return (
+            evaluate_with(old_loaded, old_policy, options.clone(), old_read),
+            evaluate_with(new_loaded, new_policy, options, new_read),
+        );
+    }
+    let mut clock = Stages::new();
+    let mut issues = new_read.issues.clone();
+    let identity = new_loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    crate::progress::stage("correlating records");
+    let datasets = Arc::clone(&new_read.datasets);
+    let Some(people) = correlate::people(identity, &datasets, &mut issues) else {
+        let empty =
+            || DesiredState::new(options.as_of, report::Identities::default(), issues.clone());
+        return (empty(), empty());
+    };
+    clock.lap("correlate");
+    let prepared = prepare(
+        new_loaded,
+        new_policy,
+        options.clone(),
+        datasets,
+        people,
+        issues,
+        &mut clock,
+    );
+    // The target columns the old version computes serve the new one where its mapping and
+    // holders are the same.
+    let memo = accounts::Memo::default();
+    let before = finish(
+        old_loaded,
+        old_policy,
+        options.clone(),
+        prepared.clone(),
+        Some(&memo),
+        Stages::new(),
+    );
+    let after = finish(
+        new_loaded,
+        new_policy,
+        options,
+        prepared,
+        Some(&memo),
+        clock,
+    );
+    (before, after)
+}
+
+/// Whether two policy sets agree on everything stages 2 to 4 read besides the data: the file
+/// that holds the `identity` section has the same name and the same text in both (so every
+/// mapping, the correlation and the lifecycle settings are the same, at the same positions),
+/// and the tenant's default domain (`DefaultDomain()`) is the same. Conservative: an edit
+/// elsewhere in the identity file is enough to evaluate both versions whole.
+pub fn same_identity(old: &Loaded, new: &Loaded) -> bool {
+    fn identity_file(loaded: &Loaded) -> Option<(Option<&std::ffi::OsStr>, &str)> {
+        loaded.files.iter().find_map(|f| {
+            f.policy.identity.as_ref()?;
+            let (_, text) = loaded.sources.get(f.id)?;
+            Some((f.path.file_name(), text))
+        })
+    }
+    let new_identity = identity_file(new);
+    new_identity.is_some()
+        && identity_file(old) == new_identity
+        && default_domain(old) == default_domain(new)
+}
+
 /// Stages 2 to 7 over the datasets read, `issues` holding the problems found reading them.
 fn run(
     loaded: &Loaded,
@@ -147,9 +233,45 @@ fn run_people(
     options: Options,
     datasets: Arc<Vec<Dataset>>,
     people: Vec<correlate::Person>,
-    mut issues: Vec<DataIssue>,
+    issues: Vec<DataIssue>,
     mut clock: Stages,
 ) -> DesiredState {
+    let prepared = prepare(
+        loaded,
+        policy,
+        options.clone(),
+        datasets,
+        people,
+        issues,
+        &mut clock,
+    );
+    finish(loaded, policy, options, prepared, None, clock)
+}
+
+/// What stages 2 to 4 give: the people, their identity attributes and lifecycle, and the
+/// problems found so far. They depend only on the sources, the `identity` section and the
+/// tenant's default domain, so two versions of a policy set that agree on those share them
+/// ([`evaluate_pair`]).
+#[derive(Clone)]
+struct Prepared {
+    datasets: Arc<Vec<Dataset>>,
+    people: Vec<correlate::Person>,
+    attributes: attributes::Attributes,
+    lifecycle: Vec<Lifecycle>,
+    issues: Vec<DataIssue>,
+    progress: Progress,
+}
+
+/// Stages 3 and 4 (and the manager checks) over `people`.
+fn prepare(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    datasets: Arc<Vec<Dataset>>,
+    people: Vec<correlate::Person>,
+    mut issues: Vec<DataIssue>,
+    clock: &mut Stages,
+) -> Prepared {
     let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let env = columns::Env {
         now,
@@ -189,6 +311,43 @@ fn run_people(
     );
     attributes::manager_issues(&locate, attributes.column("manager"), &mut issues);
     clock.lap("identity attributes and lifecycle");
+    Prepared {
+        datasets,
+        people,
+        attributes,
+        lifecycle,
+        issues,
+        progress,
+    }
+}
+
+/// Stages 5a to 7 over what [`prepare`] gave.
+fn finish(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    prepared: Prepared,
+    memo: Option<&accounts::Memo>,
+    mut clock: Stages,
+) -> DesiredState {
+    let Prepared {
+        datasets,
+        people,
+        attributes,
+        lifecycle,
+        mut issues,
+        mut progress,
+    } = prepared;
+    let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let env = columns::Env {
+        now,
+        default_domain: default_domain(loaded),
+    };
+    let locate = Locator {
+        policy,
+        datasets: &datasets,
+        people: &people,
+    };
     crate::progress::stage("groups and access packages (rules)");
 
     // 5a. Lifecycle over time: what the events up to the as-of date add and remove.
@@ -222,6 +381,11 @@ fn run_people(
     progress.stage("target accounts (mappings)");
 
     // 6. Accounts in each target, for identities in scope.
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
     let disabled = crate::governance::workflows::disabled_accounts(
         &changes,
         &attributes.columns,
@@ -238,6 +402,7 @@ fn run_people(
             access: &access,
             env,
             disabled: &disabled,
+            memo,
         },
         &locate,
         &mut progress,

@@ -3,6 +3,7 @@
 
 /// How many mappings are computed, out of all, recorded for the progress line of the command
 /// line ([`crate::progress`]; shown only on a terminal).
+#[derive(Clone)]
 pub struct Progress {
     total: usize,
     done: usize,

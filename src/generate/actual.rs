@@ -201,7 +201,7 @@ pub(super) fn write(
             .find(|i| i.code.stops_evaluation())
             .map_or_else(String::new, |i| format!(": {}", i.message));
         return Err(invalid(format!(
-            "the generated organisation cannot be evaluated, so no actual state is written{why} (an organisation of fewer than 100 identities has no guests)"
+            "the generated organisation cannot be evaluated, so no actual state is written{why}"
         )));
     }
     let targets = targets_of(&loaded, &state);

@@ -19,6 +19,7 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod calendar;
 pub mod catalogue;
 pub mod email;
 pub mod previous;

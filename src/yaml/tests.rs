@@ -69,10 +69,7 @@ fn error<T: serde::de::DeserializeOwned + fmt::Debug>(text: &str) -> Diagnostic 
 
 /// Start and end of the diagnostic's span as (line, column) pairs.
 fn position(text: &str, span: Span) -> ((usize, usize), (usize, usize)) {
-    let src = Source {
-        name: "p.yaml",
-        text,
-    };
+    let src = Source::new("p.yaml", text);
     let LineCol { line, column } = src.line_col(span.start);
     let end = src.line_col(span.end);
     ((line, column), (end.line, end.column))
@@ -799,10 +796,7 @@ fn limits_read_from_json_with_defaults() {
 fn rendering_uses_our_snippet_only() {
     let text = "name: joiners\npriorty: 1\n";
     let d = error::<Policy>(text);
-    let rendered = d.render(&Source {
-        name: "p.yaml",
-        text,
-    });
+    let rendered = d.render(&Source::new("p.yaml", text));
     assert!(
         rendered.starts_with("error[Y102]: unknown key `priorty`\n --> p.yaml:2:1\n"),
         "{rendered}"
