@@ -405,9 +405,10 @@ impl Run<'_, '_> {
                 (None, 0) => "completes",
                 (None, _) => "completes with errors",
             };
+            let n = wf.tasks.len();
             format!(
-                "workflow `{title}` runs: {} tasks, {status}",
-                wf.tasks.len()
+                "workflow `{title}` runs: {n} {}, {status}",
+                if n == 1 { "task" } else { "tasks" }
             )
         } else {
             String::new()
