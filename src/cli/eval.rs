@@ -107,14 +107,13 @@ pub fn run(args: &Args) -> ExitStatus {
             "--only applies to json, jsonl, yaml and markdown; --format csv writes its files whole",
         );
     }
-    let previous =
-        match args
-            .previous
-            .read(&loaded, as_of, args.data.options().max_data_bytes, true)
-        {
-            Ok(p) => p,
-            Err(status) => return status,
-        };
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
     let mut state = eval::evaluate(&loaded, &checked, Options { as_of, previous });
     if state.cannot_run() {
         drop(progress);
@@ -249,6 +248,10 @@ pub fn run(args: &Args) -> ExitStatus {
         }
     }
     drop(progress);
+    let warning = args.previous.warning(&loaded);
+    if !warning.is_empty() {
+        super::io::err(&warning);
+    }
     let data_errors = state
         .issues
         .iter()

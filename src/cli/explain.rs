@@ -81,14 +81,13 @@ pub fn run(args: &Args) -> ExitStatus {
         (None, true) => View::All,
         (None, false) => View::Concise,
     };
-    let previous =
-        match args
-            .previous
-            .read(&loaded, as_of, args.data.options().max_data_bytes, false)
-        {
-            Ok(p) => p,
-            Err(status) => return status,
-        };
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
     let found = match focus::focus(&loaded, &checked, Options { as_of, previous }, &args.id) {
         Ok(f) => f,
         Err(focus::Miss::CannotRun(state)) => return super::eval::data_cannot_run(&state),

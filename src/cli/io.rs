@@ -209,31 +209,29 @@ pub struct PreviousArgs {
 }
 
 impl PreviousArgs {
+    /// Without a previous state, the warning (`D234`) that names the workflows that cannot
+    /// run, to say once on standard error at the end (empty when there is none).
+    pub fn warning(&self, loaded: &crate::policy::load::Loaded) -> String {
+        let mut issues = Vec::new();
+        crate::governance::workflows::issues(loaded, self.previous.is_some(), &mut issues);
+        issues
+            .iter()
+            .map(crate::ingest::DataIssue::render)
+            .collect()
+    }
+
     /// Reads the previous state, if one is given, keeping what the policy set's workflows
     /// compare. Its problems are printed and give exit 2: a previous state read in part
     /// would show changes that did not happen.
-    /// Without a previous state, `warn` says once on standard error which workflows cannot
-    /// run (`D234`).
     pub fn read(
         &self,
         loaded: &crate::policy::load::Loaded,
         as_of: chrono::NaiveDate,
         limit: u64,
-        warn: bool,
     ) -> Result<Option<std::sync::Arc<crate::governance::previous::Previous>>, super::ExitStatus>
     {
         use crate::governance::previous;
         let Some(path) = &self.previous else {
-            // Said once, on standard error: the report itself is the same with or without it.
-            let mut issues = Vec::new();
-            crate::governance::workflows::issues(loaded, !warn, &mut issues);
-            let text: String = issues
-                .iter()
-                .map(crate::ingest::DataIssue::render)
-                .collect();
-            if !text.is_empty() {
-                err(&text);
-            }
             return Ok(None);
         };
         let want = crate::governance::workflows::wanted(loaded);
