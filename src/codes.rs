@@ -458,6 +458,19 @@ codes! {
         evaluated(include_str!("../tests/eval/E203/bad.yaml")),
         evaluated(include_str!("../tests/eval/E203/good.yaml"));
 
+    ReviewDecisionUnknownReviewee = "E160", Error, "review-decision-unknown-reviewee",
+        "a recorded review decision names a reviewee that is not an identity (a static member of the reviewed group is reported at the group instead, `E203`): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E160/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E160/good.yaml"));
+    ReviewDecisionOutOfScope = "E161", Error, "review-decision-out-of-scope",
+        "a recorded review decision names a reviewee who is not in the review's scope (a group's static members, when eval evaluates the fold): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E161/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E161/good.yaml"));
+    ReviewDecisionReviewerNotAllowed = "E162", Error, "review-decision-reviewer-not-allowed",
+        "a recorded review decision was taken by someone the review does not allow to decide for that reviewee (not the manager, not the reviewee for a self-review, not an owner, not the named user, not a member of the reviewing group; fallback reviewers only when the reviewers name nobody): it takes no effect; located at the decision",
+        evaluated(include_str!("../tests/eval/E162/bad.yaml")),
+        evaluated(include_str!("../tests/eval/E162/good.yaml"));
+
     // ---- E200, E204: test results (`roster test`) ----
     TestFailed = "E200", Error, "test-failed",
         "an expectation of a test does not hold: located at the expectation, with what was expected and what the evaluation gave",
@@ -519,6 +532,14 @@ codes! {
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n"),
         data(r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [{"method": "POST", "bulkId": "1", "path": "/Users", "data": {"externalId": "701984", "emails": [{"value": "bjensen@example.com", "type": "work"}]}}]}"#,
             "format: scim\npath: users.json\nkey: externalId\nfields:\n  externalId: string\n  'emails[type eq \"work\"].value': string\n");
+    AssignmentDataRefused = "D235", Warning, "assignment-refused",
+        "an assignment record does not match the data, so it grants nothing: its requestor is not an identity or not a member of the policy's requestor groups, or an approver is not the requestor's manager or a member of the stage's groups",
+        evaluated(include_str!("../tests/eval/D235/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D235/good.yaml"));
+    AssignmentConflict = "D236", Warning, "assignment-incompatible",
+        "an assignment record is refused by separation of duties: the person holds a package, or is a member of a group, that the record's package is incompatible with (Entra blocks such a request)",
+        evaluated(include_str!("../tests/eval/D236/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D236/good.yaml"));
     DataSourceUnusable = "D112", Error, "source-unusable",
         "a source is missing, cannot be read, or yields no records (unless it is declared `optional: true`, which allows no records): `eval` and `explain` do not run (exit 2), since a report without that source's people would be wrong",
         evaluated(include_str!("../tests/eval/D112/bad.yaml")),
@@ -780,6 +801,39 @@ codes! {
         "a workflow's `scheduled_since` is not a date `YYYY-MM-DD`",
         policy(include_str!("../tests/lint/C364/bad.yaml")),
         policy(include_str!("../tests/lint/C364/good.yaml"));
+    // ---- C37x: access-package assignments kept in git ----
+    AssignmentInvalid = "C370", Error, "invalid-assignment",
+        "an assignment record names both or neither of `identity` and `guest`, has a date that is not a date or date-time, ends before it starts, starts before its approval, or is revoked before its request",
+        policy(include_str!("../tests/lint/C370/bad.yaml")),
+        policy(include_str!("../tests/lint/C370/good.yaml"));
+    AssignmentOutOfScope = "C371", Error, "requestor-out-of-scope",
+        "an assignment's requestor is not of the kind its request policy takes: a directory user through a connected-organisation policy or the reverse, an organisation the policy does not list, or a request through a policy that takes none (`requestors: none`: an administrator's `assigned_by` only)",
+        policy(include_str!("../tests/lint/C371/bad.yaml")),
+        policy(include_str!("../tests/lint/C371/good.yaml"));
+    AssignmentApprover = "C372", Error, "approver-not-allowed",
+        "an assignment's approval decisions do not follow its request policy: an approver who is not one of the stage's, a number of decisions other than the number of stages, a decision after a deny, or stages decided out of order",
+        policy(include_str!("../tests/lint/C372/bad.yaml")),
+        policy(include_str!("../tests/lint/C372/good.yaml"));
+    AssignmentSelfApproval = "C373", Error, "self-approval",
+        "an assignment is approved, or assigned directly, by the person it is for",
+        policy(include_str!("../tests/lint/C373/bad.yaml")),
+        policy(include_str!("../tests/lint/C373/good.yaml"));
+    AssignmentNotApproved = "C374", Warning, "assignment-not-approved",
+        "an assignment's request was denied at a stage, or a stage decided after its `timeout_days` (Entra denied it when the time ran out): the record grants nothing",
+        policy(include_str!("../tests/lint/C374/bad.yaml")),
+        policy(include_str!("../tests/lint/C374/good.yaml"));
+    AssignmentTooLong = "C375", Error, "assignment-too-long",
+        "an assignment ends later than its request policy's `expiry` allows",
+        policy(include_str!("../tests/lint/C375/bad.yaml")),
+        policy(include_str!("../tests/lint/C375/good.yaml"));
+    AssignmentJustification = "C376", Error, "justification-missing",
+        "an assignment has no justification, and its request policy requires one",
+        policy(include_str!("../tests/lint/C376/bad.yaml")),
+        policy(include_str!("../tests/lint/C376/good.yaml"));
+    GuestDomainMismatch = "C377", Error, "guest-domain-mismatch",
+        "a guest's e-mail address is not in the domain of the connected organisation named for them",
+        policy(include_str!("../tests/lint/C377/bad.yaml")),
+        policy(include_str!("../tests/lint/C377/good.yaml"));
 
     // ---- C35x: test files (`roster test`, also checked by `roster lint`) ----
     TestUnknownName = "C350", Error, "test-unknown-name",
@@ -818,6 +872,24 @@ codes! {
         "an expectation contradicts itself: in and not in the same group or package, or attributes of an account expected absent",
         tested(include_str!("../tests/testing/C358/bad.yaml")),
         tested(include_str!("../tests/testing/C358/good.yaml"));
+
+    // ---- C38x: access reviews ----
+    InvalidReviewSchedule = "C380", Error, "invalid-review-schedule",
+        "a review's `start` or `end_date` is not a `YYYY-MM-DD` date, its series ends before it starts, ends both on a date and after a number of instances, or has an end but no start",
+        policy(include_str!("../tests/lint/C380/bad.yaml")),
+        policy(include_str!("../tests/lint/C380/good.yaml"));
+    UnknownReviewInstance = "C381", Error, "unknown-review-instance",
+        "recorded review decisions are keyed by a date on which no instance of the review starts (or the review has no `start`)",
+        policy(include_str!("../tests/lint/C381/bad.yaml")),
+        policy(include_str!("../tests/lint/C381/good.yaml"));
+    DecisionOutsideInstance = "C382", Error, "decision-outside-instance",
+        "a recorded review decision's `date` is not a `YYYY-MM-DD` date inside its instance (from its start to the day before its end): it takes no effect",
+        policy(include_str!("../tests/lint/C382/bad.yaml")),
+        policy(include_str!("../tests/lint/C382/good.yaml"));
+    MissingJustification = "C383", Error, "missing-justification",
+        "a recorded review decision gives no justification, and its review sets `justification_required: true`",
+        policy(include_str!("../tests/lint/C383/bad.yaml")),
+        policy(include_str!("../tests/lint/C383/good.yaml"));
 
     // ---- G1xx: dependency graph ----
     DependencyCycle = "G101", Error, "dependency-cycle",

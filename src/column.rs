@@ -276,6 +276,25 @@ impl ColumnBuilder {
         self.codes.is_empty()
     }
 
+    /// The number of codes given so far (NULL's included).
+    pub fn distinct(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The dictionary: the value of each code.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    /// The column, with `codes` as its rows (each a code from [`ColumnBuilder::intern`], or
+    /// 0) instead of those pushed.
+    pub fn finish_with(self, codes: Codes) -> Column {
+        Column {
+            values: Arc::new(self.values),
+            codes: Arc::new(codes),
+        }
+    }
+
     /// The column.
     pub fn finish(self) -> Column {
         let distinct = self.values.len();

@@ -8,10 +8,11 @@ use foldhash::fast::FixedState;
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, quote,
+    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Texts,
+    Values, quote,
 };
 use crate::codes::Code;
-use crate::column::{Column, ColumnBuilder};
+use crate::column::{Codes, Column, ColumnBuilder};
 use crate::diagnostics::Severity;
 use crate::value::Value;
 
@@ -47,6 +48,28 @@ impl Sink {
         if entry.0 <= SHOWN {
             self.issues.push(issue);
         }
+    }
+
+    /// The issues of `self`, then those of `later`, as if one sink had taken them all: the
+    /// lines of counted repeats come last.
+    pub fn finish_with(mut self, later: Sink) -> Vec<DataIssue> {
+        self.issues.extend(later.issues);
+        for key in later.order {
+            let Some((count, severity)) = later.counts.get(&key).copied() else {
+                continue;
+            };
+            match self.counts.get_mut(&key) {
+                Some(entry) => {
+                    entry.0 = entry.0.saturating_add(count);
+                    entry.1 = entry.1.max(severity);
+                }
+                None => {
+                    self.counts.insert(key.clone(), (count, severity));
+                    self.order.push(key);
+                }
+            }
+        }
+        self.finish()
     }
 
     /// The issues, with one line per kind whose repeats were counted.
@@ -157,9 +180,214 @@ pub(super) struct Page {
 /// One attribute's column as it is built.
 struct Col {
     name: String,
-    dictionary: ColumnBuilder,
-    /// (row, code) of the rows that have the attribute, in row order.
-    cells: Vec<(u32, u32)>,
+    values: Store,
+    /// The codes of the rows that have the attribute.
+    cells: Cells,
+}
+
+/// Values interned before a column decides whether a dictionary pays.
+const TRIAL: usize = 4096;
+
+/// The values of a column as it is built: a dictionary, until the first [`TRIAL`] values
+/// turn out mostly distinct (identifiers, names, mail addresses); then text, each value
+/// kept once per row without hashing.
+enum Store {
+    Dictionary {
+        builder: ColumnBuilder,
+        /// Values interned so far (NULLs aside), until the decision.
+        seen: usize,
+    },
+    Texts(Texts),
+}
+
+impl Store {
+    /// The code of `v`.
+    fn intern(&mut self, v: Value) -> u32 {
+        match self {
+            Store::Texts(texts) => texts.add(v),
+            Store::Dictionary { builder, seen } => {
+                if matches!(v, Value::Null) {
+                    return 0;
+                }
+                *seen += 1;
+                if *seen == TRIAL && builder.distinct() > TRIAL / 2 {
+                    // The codes given so far stay valid: code k is value k.
+                    let mut texts = Texts::new();
+                    for value in std::mem::take(builder).into_values().into_iter().skip(1) {
+                        texts.add(value);
+                    }
+                    *self = Store::Texts(texts);
+                    return self.intern(v);
+                }
+                builder.intern(v)
+            }
+        }
+    }
+
+    /// Whether code `code` holds `v`.
+    fn holds(&self, code: u32, v: &Value) -> bool {
+        match self {
+            Store::Dictionary { builder, .. } => builder.value(code) == v,
+            Store::Texts(texts) => texts.holds(code, v),
+        }
+    }
+}
+
+/// Per-row codes as narrow as the dictionary so far allows, widened as it grows.
+enum Narrow {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Narrow {
+    fn push(&mut self, code: u32) {
+        match self {
+            Narrow::U8(v) => match u8::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    let mut wide: Vec<u16> = Vec::with_capacity(v.capacity());
+                    wide.extend(v.iter().map(|&c| u16::from(c)));
+                    *self = Narrow::U16(wide);
+                    self.push(code);
+                }
+            },
+            Narrow::U16(v) => match u16::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    let mut wide: Vec<u32> = Vec::with_capacity(v.capacity());
+                    wide.extend(v.iter().map(|&c| u32::from(c)));
+                    *self = Narrow::U32(wide);
+                    self.push(code);
+                }
+            },
+            Narrow::U32(v) => v.push(code),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Narrow::U8(v) => v.len(),
+            Narrow::U16(v) => v.len(),
+            Narrow::U32(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Narrow::U8(v) => v.get(i).map_or(0, |&c| u32::from(c)),
+            Narrow::U16(v) => v.get(i).map_or(0, |&c| u32::from(c)),
+            Narrow::U32(v) => v.get(i).copied().unwrap_or(0),
+        }
+    }
+
+    /// `rows` codes: `before` NULLs, these, then NULLs.
+    fn into_codes(self, before: usize, rows: usize) -> Codes {
+        fn pad<T: Copy + Default>(v: Vec<T>, before: usize, rows: usize) -> Vec<T> {
+            if before == 0 && v.len() == rows {
+                return v;
+            }
+            let mut out = Vec::with_capacity(rows);
+            out.resize(before.min(rows), T::default());
+            out.extend(v.into_iter().take(rows.saturating_sub(before)));
+            out.resize(rows, T::default());
+            out
+        }
+        match self {
+            Narrow::U8(v) => Codes::U8(pad(v, before, rows)),
+            Narrow::U16(v) => Codes::U16(pad(v, before, rows)),
+            Narrow::U32(v) => Codes::U32(pad(v, before, rows)),
+        }
+    }
+}
+
+/// The rows that have an attribute and their codes: a list while few rows have it, one code
+/// per row (NULL where absent) from its first row on once many do.
+enum Cells {
+    /// (row, code), in row order.
+    Sparse(Vec<(u32, u32)>),
+    /// The code of each row from `first` on, and which rows have the attribute.
+    Dense {
+        first: u32,
+        codes: Narrow,
+        present: FixedBitSet,
+    },
+}
+
+impl Cells {
+    /// The row of the last cell pushed.
+    fn last_row(&self) -> Option<u32> {
+        match self {
+            Cells::Sparse(v) => v.last().map(|(r, _)| *r),
+            Cells::Dense { first, codes, .. } => codes
+                .len()
+                .checked_sub(1)
+                .map(|k| first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX))),
+        }
+    }
+
+    /// The code of row `row`, if it has the attribute.
+    fn code(&self, row: u32) -> Option<u32> {
+        match self {
+            Cells::Sparse(v) => v
+                .binary_search_by_key(&row, |(r, _)| *r)
+                .ok()
+                .and_then(|i| v.get(i))
+                .map(|(_, code)| *code),
+            Cells::Dense {
+                first,
+                codes,
+                present,
+            } => present
+                .contains(row as usize)
+                .then(|| codes.get(row.saturating_sub(*first) as usize)),
+        }
+    }
+
+    /// Adds row `row` (after every row pushed so far).
+    fn push(&mut self, row: u32, code: u32) {
+        match self {
+            Cells::Sparse(v) => {
+                v.push((row, code));
+                // Dense once a quarter of the rows since the first have the attribute.
+                let first = v.first().map_or(row, |(r, _)| *r);
+                let span = (row - first) as usize + 1;
+                if v.len() >= 1024 && v.len() * 4 >= span {
+                    let mut codes = Narrow::U8(Vec::new());
+                    let mut present = FixedBitSet::with_capacity(row as usize + 1);
+                    let mut next = first;
+                    for &(r, c) in v.iter() {
+                        while next < r {
+                            codes.push(0);
+                            next += 1;
+                        }
+                        codes.push(c);
+                        present.insert(r as usize);
+                        next = r + 1;
+                    }
+                    *self = Cells::Dense {
+                        first,
+                        codes,
+                        present,
+                    };
+                }
+            }
+            Cells::Dense {
+                first,
+                codes,
+                present,
+            } => {
+                let mut next = first.saturating_add(u32::try_from(codes.len()).unwrap_or(u32::MAX));
+                while next < row {
+                    codes.push(0);
+                    next += 1;
+                }
+                codes.push(code);
+                present.grow(row as usize + 1);
+                present.insert(row as usize);
+            }
+        }
+    }
 }
 
 /// Builds [`Accounts`].
@@ -281,8 +509,13 @@ impl Builder {
         let i = self.cols.len();
         self.cols.push(Col {
             name: name.to_string(),
-            dictionary: ColumnBuilder::new(),
-            cells: Vec::new(),
+            // Account attributes are often unique per account (identifiers, names, mail):
+            // those are kept without a dictionary.
+            values: Store::Dictionary {
+                builder: ColumnBuilder::new(),
+                seen: 0,
+            },
+            cells: Cells::Sparse(Vec::new()),
         });
         self.by_spelling.insert(name.to_string(), i);
         self.by_folded.insert(folded, i);
@@ -335,7 +568,7 @@ impl Builder {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            if col.cells.last().is_some_and(|(r, _)| *r == row32) {
+            if col.cells.last_row() == Some(row32) {
                 let spelled = name.as_deref().unwrap_or(col.name.as_str());
                 let first_name = col.name.clone();
                 sink.push(
@@ -352,8 +585,8 @@ impl Builder {
                 );
                 continue;
             }
-            let code = col.dictionary.intern(value);
-            col.cells.push((row32, code));
+            let code = col.values.intern(value);
+            col.cells.push(row32, code);
         }
         self.enabled.push(rec.enabled);
         if self.kind == ObjectKind::Groups {
@@ -370,13 +603,7 @@ impl Builder {
         members: &Membership,
     ) -> bool {
         let first32 = u32::try_from(first).unwrap_or(u32::MAX);
-        let code_at = |col: &Col| {
-            col.cells
-                .binary_search_by_key(&first32, |(r, _)| *r)
-                .ok()
-                .and_then(|i| col.cells.get(i))
-                .map(|(_, code)| *code)
-        };
+        let code_at = |col: &Col| col.cells.code(first32);
         let mut seen = HashSet::with_capacity(cells.len());
         for (c, _, value) in cells {
             // A second cell of one column is ignored when pushed, so it is here.
@@ -386,8 +613,8 @@ impl Builder {
             let Some(col) = self.cols.get(*c) else {
                 return false;
             };
-            match (code_at(col), col.dictionary.find(value)) {
-                (Some(a), Some(b)) if a == b => {}
+            match code_at(col) {
+                Some(a) if col.values.holds(a, value) => {}
                 _ => return false,
             }
         }
@@ -439,22 +666,43 @@ impl Builder {
         let mut attributes = Vec::with_capacity(self.cols.len());
         let mut by_name = HashMap::with_capacity(self.cols.len());
         for col in self.cols {
-            let mut present = FixedBitSet::with_capacity(rows);
-            let mut builder = col.dictionary;
-            let mut cells = col.cells.into_iter().peekable();
-            for r in 0..rows {
-                match cells.next_if(|(row, _)| *row as usize == r) {
-                    Some((_, code)) => {
-                        present.insert(r);
-                        builder.push_code(code);
+            let (codes, present) = match col.cells {
+                Cells::Sparse(cells) => {
+                    let mut present = FixedBitSet::with_capacity(rows);
+                    let mut codes = Narrow::U8(Vec::with_capacity(rows));
+                    let mut cells = cells.into_iter().peekable();
+                    for r in 0..rows {
+                        match cells.next_if(|(row, _)| *row as usize == r) {
+                            Some((_, code)) => {
+                                present.insert(r);
+                                codes.push(code);
+                            }
+                            None => codes.push(0),
+                        }
                     }
-                    None => builder.push_code(0),
+                    (codes.into_codes(0, rows), present)
                 }
-            }
+                Cells::Dense {
+                    first,
+                    codes,
+                    mut present,
+                } => {
+                    present.grow(rows);
+                    (codes.into_codes(first as usize, rows), present)
+                }
+            };
+            let values = match col.values {
+                Store::Dictionary { builder, .. } => Values::Dictionary(builder.finish_with(codes)),
+                Store::Texts(texts) => Values::Texts(texts.with_codes(match codes {
+                    Codes::U8(c) => c.into_iter().map(u32::from).collect(),
+                    Codes::U16(c) => c.into_iter().map(u32::from).collect(),
+                    Codes::U32(c) => c,
+                })),
+            };
             by_name.insert(col.name.to_ascii_lowercase(), attributes.len());
             attributes.push(Attribute {
                 name: col.name,
-                values: builder.finish(),
+                values,
                 present,
             });
         }

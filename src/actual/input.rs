@@ -141,28 +141,6 @@ pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Op
     }
 }
 
-/// Reads an export path: a file, or a directory's export files in name order. `None` when
-/// nothing could be read.
-pub(super) fn load(
-    path: &Path,
-    format: Format,
-    budget: &mut Budget,
-    sink: &mut Sink,
-) -> Option<Vec<Loaded>> {
-    if path.is_dir() {
-        let files = list_dir(path, format, sink)?;
-        let loaded: Vec<Loaded> = files
-            .iter()
-            .filter_map(|f| load_file(f, budget, sink))
-            .collect();
-        // A directory some of whose pages could not be read is not the export: reading the
-        // rest would look like a complete export that lacks those accounts.
-        (loaded.len() == files.len()).then_some(loaded)
-    } else {
-        load_file(path, budget, sink).map(|f| vec![f])
-    }
-}
-
 /// The file's text: UTF-8 without its byte-order mark, or UTF-16 with one.
 pub(super) fn decode<'a>(file: &'a Loaded, sink: &mut Sink) -> Option<Cow<'a, str>> {
     let bytes = file.bytes.as_slice();

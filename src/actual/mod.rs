@@ -222,9 +222,114 @@ pub struct Attribute {
     pub name: String,
     /// The values: NULL where the export says NULL, and where it says nothing (see
     /// [`Attribute::present`]).
-    pub values: Column,
+    pub values: Values,
     /// Rows whose export has the attribute (NULL included).
     pub present: FixedBitSet,
+}
+
+/// The values of an attribute, held one of two ways.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Dictionary-encoded: what most accounts share (departments, titles, flags).
+    Dictionary(Column),
+    /// Mostly distinct (identifiers, names, mail addresses): each row's text in one buffer,
+    /// without a dictionary.
+    Texts(Texts),
+}
+
+impl Values {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Dictionary(column) => column.len(),
+            Values::Texts(texts) => texts.codes.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The values of an attribute whose values are mostly distinct: one code per row, each code
+/// a span of one text buffer, or one of the few values that are not strings. Code 0 is NULL.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Texts {
+    codes: Vec<u32>,
+    text: String,
+    /// The end of each code's span in `text` (its start is the previous code's end).
+    ends: Vec<usize>,
+    /// The values that are not strings, by code.
+    others: HashMap<u32, Value>,
+}
+
+/// One value of [`Texts`].
+enum Entry<'a> {
+    Null,
+    Text(&'a str),
+    Value(&'a Value),
+}
+
+impl Texts {
+    /// Empty: code 0 (NULL) only.
+    pub(crate) fn new() -> Texts {
+        Texts {
+            ends: vec![0],
+            ..Texts::default()
+        }
+    }
+
+    /// A new code holding `v` (0 for NULL).
+    pub(crate) fn add(&mut self, v: Value) -> u32 {
+        let code = u32::try_from(self.ends.len()).unwrap_or(u32::MAX);
+        match v {
+            Value::Null => return 0,
+            Value::Str(s) => self.text.push_str(&s),
+            other => {
+                self.others.insert(code, other);
+            }
+        }
+        self.ends.push(self.text.len());
+        code
+    }
+
+    /// Whether code `code` holds `v`.
+    pub(crate) fn holds(&self, code: u32, v: &Value) -> bool {
+        match (self.entry(code), v) {
+            (Entry::Null, Value::Null) => true,
+            (Entry::Text(t), Value::Str(s)) => t == s,
+            (Entry::Value(a), b) => a == b,
+            _ => false,
+        }
+    }
+
+    /// Sets the rows' codes.
+    pub(crate) fn with_codes(mut self, codes: Vec<u32>) -> Texts {
+        self.codes = codes;
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self
+    }
+
+    fn entry(&self, code: u32) -> Entry<'_> {
+        if code == 0 {
+            return Entry::Null;
+        }
+        if let Some(v) = self.others.get(&code) {
+            return Entry::Value(v);
+        }
+        let k = code as usize;
+        let start = k
+            .checked_sub(1)
+            .and_then(|p| self.ends.get(p))
+            .copied()
+            .unwrap_or(0);
+        match self.ends.get(k).and_then(|&end| self.text.get(start..end)) {
+            Some(t) => Entry::Text(t),
+            None => Entry::Null,
+        }
+    }
 }
 
 impl Attribute {
@@ -233,15 +338,23 @@ impl Attribute {
         if !self.present.contains(r) {
             return Cell::Absent;
         }
-        match self.values.get(r) {
-            Value::Null => Cell::Null,
-            v => Cell::Value(v),
+        match &self.values {
+            Values::Dictionary(column) => match column.get(r) {
+                Value::Null => Cell::Null,
+                v => Cell::Value(v),
+            },
+            Values::Texts(texts) => match texts.entry(texts.codes.get(r).copied().unwrap_or(0)) {
+                Entry::Null => Cell::Null,
+                Entry::Text(t) => Cell::Text(t),
+                Entry::Value(Value::Null) => Cell::Null,
+                Entry::Value(v) => Cell::Value(v),
+            },
         }
     }
 }
 
 /// One attribute of one row, three ways.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
     /// The export does not say (or what it says could not be trusted).
     Absent,
@@ -249,6 +362,33 @@ pub enum Cell<'a> {
     Null,
     /// A value (possibly `""` or an empty list).
     Value(&'a Value),
+    /// A string value, held as text: the same as [`Cell::Value`] of [`Value::Str`].
+    Text(&'a str),
+}
+
+impl Cell<'_> {
+    /// A [`Cell::Text`] as the [`Cell::Value`] it stands for, in `slot`; others as they are.
+    pub fn as_value<'s>(&'s self, slot: &'s mut Option<Value>) -> Cell<'s> {
+        match self {
+            Cell::Text(t) => Cell::Value(slot.insert(Value::Str((*t).to_string()))),
+            Cell::Absent => Cell::Absent,
+            Cell::Null => Cell::Null,
+            Cell::Value(v) => Cell::Value(v),
+        }
+    }
+}
+
+impl PartialEq for Cell<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Cell::Absent, Cell::Absent) | (Cell::Null, Cell::Null) => true,
+            (Cell::Value(a), Cell::Value(b)) => a == b,
+            (Cell::Text(a), Cell::Text(b)) => a == b,
+            (Cell::Text(a), Cell::Value(Value::Str(b)))
+            | (Cell::Value(Value::Str(b)), Cell::Text(a)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// What an export holds: one row per object, in file order (page files in name order).
@@ -356,9 +496,37 @@ pub(crate) fn quote(text: &str) -> String {
 /// be read at all; rows with problems are reported and, where the problem leaves the row
 /// without an identifier, skipped.
 pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIssue>) {
+    // Files are read and parsed one at a time, each file's text dropped before the next is
+    // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
+    // keep the order of reading everything first: loading (and the members export) before
+    // parsing, in `sink` and `parsed`.
     let mut sink = build::Sink::new();
+    let mut parsed = build::Sink::new();
     let mut budget = input::Budget::new(options.max_bytes);
-    let files = input::load(path, options.format, &mut budget, &mut sink);
+    let paths = if path.is_dir() {
+        input::list_dir(path, options.format, &mut sink)
+    } else {
+        Some(vec![path.to_path_buf()])
+    };
+    let supported = supported(options);
+    let mut builder = build::Builder::new(options);
+    let mut complete = paths.is_some();
+    let mut first = None;
+    for p in paths.iter().flatten() {
+        let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
+            // A directory some of whose pages could not be read is not the export: reading
+            // the rest would look like a complete export that lacks those accounts. The rest
+            // are still read, for their problems.
+            complete = false;
+            continue;
+        };
+        if first.is_none() {
+            first = Some(file.name.clone());
+        }
+        if complete && supported {
+            parse_file(&file, &mut builder, options, &mut parsed);
+        }
+    }
     let members = match (&options.members, options.format, options.kind) {
         (Some(dir), Format::Graph, ObjectKind::Groups) => {
             Some(graph::load_members(dir, &mut budget, &mut sink))
@@ -380,11 +548,16 @@ pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIs
         }
         _ => None,
     };
-    let Some(files) = files else {
+    if !complete {
         return (None, sink.finish());
-    };
-    let accounts = read_files(&files, members, options, &mut sink);
-    (accounts, sink.finish())
+    }
+    let first = first.unwrap_or_default();
+    if !supported {
+        unsupported(options, &first, &mut sink);
+        return (None, sink.finish());
+    }
+    let accounts = finish(builder, members, options, &first, &mut parsed);
+    (Some(accounts), sink.finish_with(parsed))
 }
 
 /// Reads files already in memory (`(name as issues show it, bytes)`, in order) as one export:
@@ -411,43 +584,72 @@ fn read_files(
     options: &ReadOptions,
     sink: &mut build::Sink,
 ) -> Option<Accounts> {
-    let supported = match options.format {
-        Format::Graph => true,
-        Format::Ldif | Format::Scim | Format::Csv => options.kind != ObjectKind::Assignments,
-    };
     let first = files.first().map_or("", |f| f.name.as_str());
-    if !supported {
-        sink.push(
-            DataIssue::new(
-                Code::ActualUnsupported,
-                first,
-                format!(
-                    "{} exports hold no access-package assignments",
-                    options.format.name()
-                ),
-            )
-            .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
-        );
+    if !supported(options) {
+        unsupported(options, first, sink);
         return None;
     }
     let mut builder = build::Builder::new(options);
     for file in files {
-        let Some(text) = input::decode(file, sink) else {
-            continue;
-        };
-        builder.start_file(&file.name);
-        match options.format {
-            Format::Graph => graph::read(&text, &file.name, options, &mut builder, sink),
-            Format::Ldif => ldif::read(&text, &file.name, options, &mut builder, sink),
-            Format::Scim => scim::read(&text, &file.name, options, &mut builder, sink),
-            Format::Csv => csv::read(&text, &file.name, options, &mut builder, sink),
-        }
+        parse_file(file, &mut builder, options, sink);
     }
+    Some(finish(builder, members, options, first, sink))
+}
+
+/// Whether the format can hold the kind of object.
+fn supported(options: &ReadOptions) -> bool {
+    match options.format {
+        Format::Graph => true,
+        Format::Ldif | Format::Scim | Format::Csv => options.kind != ObjectKind::Assignments,
+    }
+}
+
+fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
+    sink.push(
+        DataIssue::new(
+            Code::ActualUnsupported,
+            first,
+            format!(
+                "{} exports hold no access-package assignments",
+                options.format.name()
+            ),
+        )
+        .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
+    );
+}
+
+/// Parses one file into the accounts being built.
+fn parse_file(
+    file: &input::Loaded,
+    builder: &mut build::Builder,
+    options: &ReadOptions,
+    sink: &mut build::Sink,
+) {
+    let Some(text) = input::decode(file, sink) else {
+        return;
+    };
+    builder.start_file(&file.name);
+    match options.format {
+        Format::Graph => graph::read(&text, &file.name, options, builder, sink),
+        Format::Ldif => ldif::read(&text, &file.name, options, builder, sink),
+        Format::Scim => scim::read(&text, &file.name, options, builder, sink),
+        Format::Csv => csv::read(&text, &file.name, options, builder, sink),
+    }
+}
+
+/// The checks that need every file read, and the accounts.
+fn finish(
+    mut builder: build::Builder,
+    members: Option<graph::MembersExport>,
+    options: &ReadOptions,
+    first: &str,
+    sink: &mut build::Sink,
+) -> Accounts {
     match options.format {
         Format::Graph => graph::finish(&mut builder, members, options, first, sink),
         Format::Scim => scim::finish(&mut builder, first, sink),
         Format::Ldif => ldif::finish(&builder, first, sink),
         Format::Csv => {}
     }
-    Some(builder.finish(options.format, options.kind))
+    builder.finish(options.format, options.kind)
 }

@@ -1258,3 +1258,78 @@ fn type_names_are_told_from_data() {
     }
     assert!(is_type_name("System.Object", true));
 }
+
+/// Columns of many rows: an attribute unique per account (kept without a dictionary, its codes
+/// widened past one and two bytes), a common one with absent and NULL rows, a rare one (kept
+/// as a list of cells) and one that becomes common late (a list turned dense); repeats of an
+/// identifier compared with the first row whatever the column's form. Every cell reads back
+/// as written.
+#[test]
+fn large_exports_read_back_every_cell_whatever_the_column_form() {
+    let n = 70_000;
+    let mut lines = String::new();
+    let row = |i: usize| -> String {
+        let mut fields = vec![
+            format!("\"id\":\"u{i}\""),
+            format!("\"mail\":\"u{i}@example.com\""),
+        ];
+        if i.is_multiple_of(11) {
+            fields.push("\"dept\":null".to_string());
+        } else if !i.is_multiple_of(5) {
+            fields.push(format!("\"dept\":\"D{}\"", i % 7));
+        }
+        if i.is_multiple_of(500) {
+            fields.push(format!("\"rare\":\"r{i}\""));
+        }
+        if (60_000..62_000).contains(&i) {
+            fields.push(format!("\"late\":{}", i % 3));
+        }
+        format!("{{{}}}\n", fields.join(","))
+    };
+    for i in 0..n {
+        lines.push_str(&row(i));
+    }
+    // The same object again, and another object under an identifier already read.
+    lines.push_str(&row(5000));
+    lines.push_str("{\"id\":\"u6000\",\"mail\":\"other@example.com\"}\n");
+    let (a, issues) = text("users.jsonl", &lines, &graph());
+    let a = a.expect("accounts");
+    let found: Vec<(Code, Severity, Option<usize>)> =
+        issues.iter().map(|i| (i.code, i.severity, i.row)).collect();
+    assert_eq!(
+        found,
+        [
+            (Code::ActualDuplicateId, Severity::Warning, Some(n + 1)),
+            (Code::ActualDuplicateId, Severity::Error, Some(n + 2)),
+        ],
+        "{issues:?}"
+    );
+    assert_eq!(a.len(), n);
+    for i in 0..n {
+        assert_eq!(a.id(i), format!("u{i}"));
+        assert_eq!(
+            a.cell(i, "mail"),
+            Cell::Value(&s(&format!("u{i}@example.com")))
+        );
+        let dept = if i.is_multiple_of(11) {
+            Cell::Null
+        } else if !i.is_multiple_of(5) {
+            Cell::Value(&s(&format!("D{}", i % 7)))
+        } else {
+            Cell::Absent
+        };
+        assert_eq!(a.cell(i, "dept"), dept, "row {i}");
+        let rare = s(&format!("r{i}"));
+        if i.is_multiple_of(500) {
+            assert_eq!(a.cell(i, "rare"), Cell::Value(&rare));
+        } else {
+            assert_eq!(a.cell(i, "rare"), Cell::Absent);
+        }
+        let late = Value::Int((i % 3) as i64);
+        if (60_000..62_000).contains(&i) {
+            assert_eq!(a.cell(i, "late"), Cell::Value(&late), "row {i}");
+        } else {
+            assert_eq!(a.cell(i, "late"), Cell::Absent, "row {i}");
+        }
+    }
+}

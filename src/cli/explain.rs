@@ -92,6 +92,14 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(f) => f,
         Err(focus::Miss::CannotRun(state)) => return super::eval::data_cannot_run(&state),
         Err(focus::Miss::NotFound(near)) => {
+            // Not an identity: a guest of a connected organisation, by e-mail address.
+            let wanted = args.id.to_lowercase();
+            if let Some(g) = crate::governance::guests::desired(&loaded, as_of)
+                .into_iter()
+                .find(|g| g.email == wanted)
+            {
+                return explain_guest(&g, as_of, args.format);
+            }
             super::io::err(&format!(
                 "error: no identity `{}`: no key and no attribute has this value{}\n",
                 e(&args.id),
@@ -169,5 +177,74 @@ pub fn run(args: &Args) -> ExitStatus {
             }
         },
     };
+    ExitStatus::Success
+}
+
+/// A guest of a connected organisation, explained: state, packages and the records that
+/// grant them, groups, and the days of the invitation, block and removal.
+fn explain_guest(
+    g: &crate::governance::guests::GuestState,
+    as_of: chrono::NaiveDate,
+    format: ExplainFormat,
+) -> ExitStatus {
+    match format {
+        ExplainFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                as_of: String,
+                guest: &'a crate::governance::guests::GuestState,
+            }
+            out(&format!(
+                "{}\n",
+                json_pretty(&Doc {
+                    as_of: as_of.to_string(),
+                    guest: g,
+                })
+            ));
+        }
+        ExplainFormat::Human => {
+            let mut text = format!(
+                "guest {}{}, of connected organization {}, as of {as_of}\nstate: {}\n",
+                e(&g.email),
+                g.display_name
+                    .as_ref()
+                    .map_or_else(String::new, |d| format!(" ({})", e(d))),
+                e(&g.organization),
+                g.state.word()
+            );
+            text.push_str(&format!(
+                "invited on {} (not from HR: an approved request)\n",
+                g.invited
+            ));
+            text.push_str(&format!(
+                "\naccess packages ({}):\n",
+                g.access_packages.len()
+            ));
+            for p in &g.access_packages {
+                text.push_str(&format!("  + {}\n", e(p)));
+            }
+            for r in &g.assignments {
+                text.push_str(&format!("    from assignment:{}\n", e(r)));
+            }
+            text.push_str(&format!("\ngroups ({}):\n", g.groups.len()));
+            for group in &g.groups {
+                text.push_str(&format!("  + {}: granted by an access package\n", e(group)));
+            }
+            text.push('\n');
+            match g.access_ends {
+                Some(d) => text.push_str(&format!("last assignment ends: {d}\n")),
+                None => {
+                    text.push_str("last assignment ends: never (an assignment without an end)\n")
+                }
+            }
+            if let Some(d) = g.blocked {
+                text.push_str(&format!("sign-in blocked: {d}\n"));
+            }
+            if let Some(d) = g.removed {
+                text.push_str(&format!("removed: {d}\n"));
+            }
+            out(&text);
+        }
+    }
     ExitStatus::Success
 }

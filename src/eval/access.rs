@@ -59,6 +59,9 @@ pub struct Access {
     pub undetermined: Vec<(usize, report::Undetermined)>,
     /// Separation-of-duties conflicts, by identity.
     pub conflicts: Vec<report::Conflict>,
+    /// For each package that events change (records, workflow tasks), by name: the holders
+    /// its auto-assignment rule gives, before the events.
+    pub packages_by_rule: std::collections::BTreeMap<String, Bitset>,
 }
 
 /// Decides every group membership and package assignment, then checks separation of duties.
@@ -169,6 +172,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
             undetermined: outcome.undetermined,
         }
     };
+    let mut packages_by_rule = std::collections::BTreeMap::new();
     for node in &graph_order {
         match node {
             NodeId::Group(name) => {
@@ -251,6 +255,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
                 if let Some(change) = changes.package(name) {
                     let by_rule = set.members.clone();
                     change.apply(&mut set.members, &by_rule, &eligible);
+                    packages_by_rule.insert(name.clone(), by_rule);
                     set.undetermined.difference_with(&set.members);
                 }
                 sets.insert(format!("package:{name}"), set);
@@ -320,6 +325,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         packages_maybe,
         undetermined,
         conflicts,
+        packages_by_rule,
     }
 }
 

@@ -126,7 +126,8 @@ pub struct Grant {
     /// `static_member` (an entry of a group's `members`), `access_package` (a package whose
     /// resources include the group), `sync_all` (a target's `sync: all`), `scope_group` and
     /// `scope_package` (an entry of a target's scope), `app_role` (a package that grants one of
-    /// the target's roles).
+    /// the target's roles), `assignment` (a record kept in git, by name), `event` (a lifecycle
+    /// workflow task).
     pub by: &'static str,
     /// The group or package it goes through, for the scope and package kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -283,6 +284,10 @@ pub struct Explanation {
     pub accounts: Option<Vec<AccountWhy>>,
     /// Separation-of-duties conflicts of this identity.
     pub conflicts: Vec<super::report::Conflict>,
+    /// Access reviews: the decisions recorded about it up to the as-of date, and the
+    /// instances open on that date that still wait for one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<crate::governance::reviews::ReviewNote>,
     /// Data problems at its records.
     pub problems: Vec<Problem>,
     /// The workflow runs due on the as-of date: tasks in execution order, what fails, the
@@ -541,6 +546,7 @@ pub fn explain(
     };
     let undetermined_of = |of: &str| identity.undetermined.iter().find(|u| u.of == of);
     let mut packages = Vec::new();
+    let kept = crate::governance::assignments::records(loaded);
     for (f, pname, pkg) in loaded
         .files
         .iter()
@@ -561,17 +567,64 @@ pub fn explain(
             r
         });
         let mut granted_by = Vec::new();
-        if member && let Some(r) = &rule {
+        // Where it comes from, when an event grants it (a record kept in git, a task).
+        let origins = identity.access_package_origins.get(name);
+        let by_rule = origins.is_none_or(|o| o.iter().any(|x| x == "auto_assignment"));
+        if member
+            && by_rule
+            && let Some(r) = &rule
+        {
             granted_by.push(Grant {
                 by: "auto_assignment",
                 name: None,
                 at: Some(r.at.clone()),
             });
         }
+        let mut from_records = Vec::new();
+        for origin in origins.into_iter().flatten() {
+            if let Some(id) = origin.strip_prefix("assignment:") {
+                let at = kept
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map(|r| place(loaded, r.file, r.span));
+                if let Some(r) = kept.iter().find(|r| r.id == id) {
+                    from_records.push(format!(
+                        "assignment `{id}` (requested and approved in git; from {} {})",
+                        r.start.format("%Y-%m-%d %H:%M UTC"),
+                        r.stop().map_or_else(
+                            || "without an end".to_string(),
+                            |e| format!("until {}", e.format("%Y-%m-%d %H:%M UTC"))
+                        )
+                    ));
+                }
+                granted_by.push(Grant {
+                    by: "assignment",
+                    name: Some(id.to_string()),
+                    at,
+                });
+            } else if origin == "event" {
+                from_records.push("a lifecycle workflow task".to_string());
+                granted_by.push(Grant {
+                    by: "event",
+                    name: None,
+                    at: None,
+                });
+            }
+        }
         let reason = if identity.lifecycle.held() {
             HELD.to_string()
         } else if let Some(u) = undetermined {
             format!("undetermined, so not assigned: {}", u.reason)
+        } else if member && !from_records.is_empty() {
+            format!(
+                "{}assigned by {}",
+                if by_rule {
+                    "its auto-assignment rule matches, and "
+                } else {
+                    ""
+                },
+                from_records.join(" and ")
+            )
         } else if member {
             "its auto-assignment rule matches".to_string()
         } else if !eligible && rule.is_some() {
@@ -682,6 +735,9 @@ pub fn explain(
                 Some(_) => format!("listed as a static member, but {}", no_account(identity)),
                 None => no_account(identity),
             }
+        } else if listed.is_some() && rule.is_none() {
+            // Listed, eligible, and still not a member: an event took the membership back.
+            "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string()
         } else {
             match rule.as_ref().map(|r| r.result) {
                 Some(Some(false)) => "its rule does not match".to_string(),
@@ -791,6 +847,10 @@ pub fn explain(
             .filter(|c| c.identity == identity.key)
             .cloned()
             .collect(),
+        reviews: crate::governance::reviews::for_identity(
+            &crate::governance::View::of(loaded, policy, state),
+            index,
+        ),
         problems,
         workflow_runs: identity.tasks_due.clone(),
     })
@@ -1298,6 +1358,13 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     ("app_role", Some(n)) => {
                         format!("app role granted by access package `{}`", t(n))
                     }
+                    ("assignment", Some(n)) => {
+                        format!(
+                            "assigned by record `{}` (requested and approved in git)",
+                            t(n)
+                        )
+                    }
+                    ("event", _) => "assigned by a lifecycle workflow task".to_string(),
                     (other, _) => other.to_string(),
                 };
                 format!("{what}{}", at(g.at.as_ref()))
@@ -1530,6 +1597,30 @@ pub fn human(e: &Explanation, view: &View) -> String {
                 t(&c.second.name),
                 t(&c.declared_at.file),
                 c.declared_at.line
+            );
+        }
+    }
+    if !e.reviews.is_empty() {
+        let _ = writeln!(out, "\naccess reviews:");
+        for r in &e.reviews {
+            let by = match (&r.reviewer, &r.date) {
+                (Some(who), Some(day)) => format!(" by `{}` on {day}", t(who)),
+                _ => String::new(),
+            };
+            let why = r
+                .justification
+                .as_ref()
+                .map_or_else(String::new, |j| format!(" ({})", m(j)));
+            let _ = writeln!(
+                out,
+                "  `{}` {} (ends {}): {}{by}{why}: {}  [{}:{}]",
+                t(&r.review),
+                r.instance,
+                r.ends,
+                r.status,
+                m(&r.outcome),
+                t(&r.at.file),
+                r.at.line
             );
         }
     }

@@ -296,7 +296,26 @@ impl<'a> IdentityWriter<'a> {
         push_names(out, &self.groups, groups);
         out.extend_from_slice(b"],\"access_packages\":[");
         push_names(out, &self.packages, packages);
-        out.extend_from_slice(b"],\"accounts\":{");
+        out.push(b']');
+        if let Some(origins) = ids.package_origins.get(&i) {
+            out.extend_from_slice(b",\"access_package_origins\":{");
+            for (n, (package, from)) in origins.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                push_str(out, package);
+                out.extend_from_slice(b":[");
+                for (k, f) in from.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    push_str(out, f);
+                }
+                out.push(b']');
+            }
+            out.push(b'}');
+        }
+        out.extend_from_slice(b",\"accounts\":{");
         let mut first = true;
         for t in &self.targets {
             let Some(state) = t.holders.state(i, lifecycle) else {

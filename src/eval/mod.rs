@@ -351,7 +351,7 @@ fn finish(
     crate::progress::stage("groups and access packages (rules)");
 
     // 5a. Lifecycle over time: what the events up to the as-of date add and remove.
-    let changes = crate::governance::apply::Changes::fold(&crate::governance::View {
+    let view = crate::governance::View {
         loaded,
         policy,
         people: &people,
@@ -361,22 +361,65 @@ fn finish(
         packages: &[],
         as_of: options.as_of,
         previous: options.previous.as_deref(),
-    });
+        last_sign_in: None,
+    };
+    let mut changes = crate::governance::apply::Changes::fold(&view);
+    // Assignment records that do not match the data grant nothing (reported).
+    issues.extend(crate::governance::assignments::issues(&view));
+    // Recorded review decisions that take no effect (not an identity, not a reviewer).
+    issues.extend(crate::governance::reviews::issues(&view));
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.
-    let access = access::decide(
-        access::Input {
-            loaded,
-            policy,
-            attributes: &attributes,
-            lifecycle: &lifecycle,
-            now,
-            changes: &changes,
-        },
-        &locate,
-        &mut issues,
-    );
+    // A record refused once access is known (requestor or approver not in their group,
+    // separation of duties) is taken back and access decided again, until none is refused.
+    let mut refused = std::collections::BTreeSet::new();
+    let mut refusals = Vec::new();
+    let access = loop {
+        let mut found_issues = Vec::new();
+        let access = access::decide(
+            access::Input {
+                loaded,
+                policy,
+                attributes: &attributes,
+                lifecycle: &lifecycle,
+                now,
+                changes: &changes,
+            },
+            &locate,
+            &mut found_issues,
+        );
+        let found = crate::governance::assignments::verify(
+            &view,
+            &crate::governance::assignments::Held {
+                groups: &access.groups,
+                packages: &access.packages,
+            },
+            &refused,
+        );
+        if found.is_empty() {
+            issues.extend(found_issues);
+            break access;
+        }
+        for (id, i, package, issue) in found {
+            refused.insert(id);
+            refusals.push(issue);
+            let key = view.key(i).to_string();
+            if crate::governance::assignments::holders(
+                &view,
+                &key,
+                &package,
+                options.as_of,
+                &refused,
+            )
+            .is_empty()
+                && let Some(change) = changes.packages.get_mut(&package)
+            {
+                change.added.set(i, false);
+            }
+        }
+    };
+    issues.extend(refusals);
     clock.lap("groups and access packages (rules)");
     progress.stage("target accounts (mappings)");
 
@@ -409,6 +452,15 @@ fn finish(
         &mut issues,
     );
     clock.lap("target accounts");
+
+    // Where the packages granted by events come from.
+    let package_origins = crate::governance::assignments::origins(
+        &view,
+        &changes,
+        &access.packages,
+        &access.packages_by_rule,
+        &refused,
+    );
 
     // 7. The report.
     let mut tasks_due: Vec<(usize, crate::governance::Event)> = changes
@@ -446,10 +498,12 @@ fn finish(
         undetermined,
         conflicts,
         tasks_due,
+        package_origins,
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();
     state.due = changes.due;
+    state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");
     clock.finish();
     state

@@ -162,6 +162,11 @@ pub struct IdentityState {
     pub groups: Vec<String>,
     /// Access packages assigned, sorted.
     pub access_packages: Vec<String>,
+    /// Where each package comes from, when one is not (only) its auto-assignment rule:
+    /// `auto_assignment`, `assignment:ID` (a record kept in git) or `event` (a workflow task);
+    /// absent when every package the identity holds comes from its rule alone.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub access_package_origins: BTreeMap<String, Vec<String>>,
     /// Accounts per target: every target in scope, and every target when the lifecycle is
     /// unknown (held).
     pub accounts: BTreeMap<String, Account>,
@@ -194,6 +199,9 @@ pub struct Summary {
     pub conflicts: usize,
     /// Data problems by code.
     pub issues: BTreeMap<String, usize>,
+    /// Guests from connected organisations, by state (absent when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub guests: BTreeMap<String, usize>,
 }
 
 /// The identities of a desired state, held column by column: one dictionary-encoded column
@@ -222,6 +230,8 @@ pub struct Identities {
     pub(crate) conflicts: Vec<Conflict>,
     /// The workflow runs due on the as-of date, by identity, in report order.
     pub(crate) tasks_due: Vec<(usize, crate::governance::Event)>,
+    /// The origins of the packages of identities that hold one not (only) by rule.
+    pub(crate) package_origins: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
 }
 
 /// The accounts of one target.
@@ -337,6 +347,7 @@ impl Identities {
                 .collect(),
             groups: members(&self.groups),
             access_packages: members(&self.packages),
+            access_package_origins: self.package_origins.get(&i).cloned().unwrap_or_default(),
             accounts: self
                 .targets
                 .iter()
@@ -428,6 +439,9 @@ impl Serialize for View<'_> {
         )?;
         st.serialize_field("groups", &names(&ids.groups, i))?;
         st.serialize_field("access_packages", &names(&ids.packages, i))?;
+        if let Some(origins) = ids.package_origins.get(&i) {
+            st.serialize_field("access_package_origins", origins)?;
+        }
         #[derive(Serialize)]
         struct AccountView<E: Serialize> {
             enabled: bool,
@@ -521,6 +535,11 @@ pub struct Filtered<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<IssueLine>")]
     issues: Option<&'a [DataIssue]>,
+    /// Guests from connected organisations, by e-mail address (absent when none, or under
+    /// `eval --only` without `identities` or with `--identity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<crate::governance::guests::GuestState>")]
+    guests: Option<&'a [crate::governance::guests::GuestState]>,
 }
 
 /// A value in its JSON form ([`Value::to_json`]), written without building a `serde_json`
@@ -607,6 +626,9 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub due: Vec<crate::governance::Event>,
+    /// Guests from connected organisations on the as-of date, by e-mail address.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guests: Vec<crate::governance::guests::GuestState>,
 }
 
 impl DesiredState {
@@ -674,7 +696,21 @@ impl DesiredState {
             issues,
             display_names: BTreeMap::new(),
             due: Vec::new(),
+            guests: Vec::new(),
         }
+    }
+
+    /// Sets the guests and their counts by state.
+    pub fn set_guests(&mut self, guests: Vec<crate::governance::guests::GuestState>) {
+        self.summary.guests.clear();
+        for g in &guests {
+            *self
+                .summary
+                .guests
+                .entry(g.state.word().to_string())
+                .or_default() += 1;
+        }
+        self.guests = guests;
     }
 
     /// Whether evaluation could not run: a source is missing, unreadable or empty (`D112`), or
@@ -761,6 +797,10 @@ impl DesiredState {
             }),
             conflicts: sections.issues.then_some(&self.conflicts[..]),
             issues: sections.issues.then_some(&self.issues[..]),
+            guests: (sections.identities
+                && !self.guests.is_empty()
+                && rows.len() == self.identities.len())
+            .then_some(&self.guests[..]),
         }
     }
 
@@ -862,7 +902,7 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
         format!("{} {}", group_digits(n), if n == 1 { one } else { many })
     };
     if sections.summary || sections.issues {
-        let counts = [
+        let mut counts = vec![
             ("identities", group_digits(summary.identities)),
             (
                 "separation-of-duties conflicts",
@@ -886,6 +926,18 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
                 group_digits(undetermined),
             ),
         ];
+        if !summary.guests.is_empty() {
+            let total: usize = summary.guests.values().sum();
+            let by_state: Vec<String> = summary
+                .guests
+                .iter()
+                .map(|(k, n)| format!("{} {k}", group_digits(*n)))
+                .collect();
+            counts.push((
+                "guests from connected organisations",
+                format!("{} ({})", group_digits(total), by_state.join(", ")),
+            ));
+        }
         let rows: Vec<Vec<String>> = counts
             .iter()
             .map(|(k, v)| vec![(*k).to_string(), v.clone()])

@@ -110,13 +110,13 @@ pub(super) fn workflows() -> String {
 
 pub(super) fn reviews(ceo: &str, erp: &[String]) -> String {
     let mut s = format!(
-        "{HEADER}# Access reviews.\n\nreviews:\n  production-admin-quarterly:\n    description: Managers confirm every quarter who still needs production administrator rights.\n    scope:\n      access_package: production-admin\n    reviewers: [manager]\n    fallback_reviewers:\n      - group: it-security\n    recurrence: quarterly\n    duration_days: 14\n    default_decision: recommendation\n    auto_apply: true\n  guests-semiannual:\n    description: Sponsors confirm twice a year which partner guests still collaborate.\n    scope:\n      group: all-guests\n    guests_only: true\n    reviewers:\n      - user: {}\n    fallback_reviewers:\n      - group: it-security\n    recurrence: semi_annually\n    duration_days: 21\n    default_decision: recommendation\n    auto_apply: true\n  erp-annual:\n    description: Managers confirm once a year who still needs the ERP.\n    scope:\n      target: erp\n    reviewers: [manager]\n    recurrence: annually\n    duration_days: 30\n    default_decision: no_change\n    auto_apply: false\n",
+        "{HEADER}# Access reviews.\n\nreviews:\n  production-admin-quarterly:\n    description: Managers confirm every quarter who still needs production administrator rights.\n    scope:\n      access_package: production-admin\n    reviewers: [manager]\n    fallback_reviewers:\n      - group: it-security\n    recurrence: quarterly\n    start: 2026-01-05\n    duration_days: 14\n    default_decision: recommendation\n    auto_apply: true\n  guests-semiannual:\n    description: Sponsors confirm twice a year which partner guests still collaborate.\n    scope:\n      group: all-guests\n    guests_only: true\n    reviewers:\n      - user: {}\n    fallback_reviewers:\n      - group: it-security\n    recurrence: semi_annually\n    start: 2026-03-02\n    duration_days: 21\n    default_decision: recommendation\n    auto_apply: true\n  erp-annual:\n    description: Managers confirm once a year who still needs the ERP.\n    scope:\n      target: erp\n    reviewers: [manager]\n    recurrence: annually\n    start: 2026-06-01\n    duration_days: 30\n    default_decision: no_change\n    auto_apply: false\n",
         sq(ceo)
     );
     for p in erp.iter().step_by(25) {
         let _ = write!(
             s,
-            "  {p}-quarterly:\n    scope:\n      access_package: {p}\n    reviewers: [manager]\n    recurrence: quarterly\n    duration_days: 14\n    default_decision: recommendation\n    auto_apply: true\n"
+            "  {p}-quarterly:\n    scope:\n      access_package: {p}\n    reviewers: [manager]\n    recurrence: quarterly\n    start: 2026-02-02\n    duration_days: 14\n    default_decision: recommendation\n    auto_apply: true\n"
         );
     }
     s

@@ -112,43 +112,57 @@ impl Calendar {
         }
     }
 
-    /// The events grouped by day, then by what happens (kind and source), in report order.
+    /// The events grouped by day, then by what happens (kind, source and summary), in report
+    /// order: each group in the place of its first event.
     fn groups(&self) -> Vec<Group<'_>> {
         let mut out: Vec<Group<'_>> = Vec::new();
+        let mut index: std::collections::HashMap<(NaiveDate, EventKind, &str, &str), usize> =
+            std::collections::HashMap::new();
         for e in &self.events {
-            match out.last_mut() {
-                Some(g) if g.date == e.date && g.kind == e.kind && g.source == e.source => {
-                    g.events.push(e);
+            let key = (e.date, e.kind, e.source.as_str(), e.summary.as_str());
+            match index.get(&key) {
+                Some(&g) => {
+                    if let Some(group) = out.get_mut(g) {
+                        group.events.push(e);
+                    }
                 }
-                _ => out.push(Group {
-                    date: e.date,
-                    kind: e.kind,
-                    source: &e.source,
-                    events: vec![e],
-                }),
+                None => {
+                    index.insert(key, out.len());
+                    out.push(Group {
+                        date: e.date,
+                        kind: e.kind,
+                        source: &e.source,
+                        summary: &e.summary,
+                        events: vec![e],
+                    });
+                }
             }
         }
         out
     }
 }
 
-/// The events of one day that are the same thing happening (one kind, one source).
+/// The events of one day that are the same thing happening (one kind, one source, one
+/// summary).
 struct Group<'a> {
     date: NaiveDate,
     kind: EventKind,
     source: &'a str,
+    summary: &'a str,
     events: Vec<&'a Event>,
 }
 
 impl Group<'_> {
-    /// What happens, in words: the summary when every event says the same, else the kind.
+    /// What happens, in words.
     fn what(&self) -> String {
-        let first = self.events.first().map_or("", |e| e.summary.as_str());
-        if self.events.iter().all(|e| e.summary == first) {
-            first.to_string()
-        } else {
-            self.kind.word().replace('_', " ")
-        }
+        self.summary.to_string()
+    }
+
+    /// Whether the group is about an object (a review instance), not people.
+    fn of_objects(&self) -> bool {
+        self.events
+            .iter()
+            .all(|e| matches!(e.subject, Subject::Object(_)))
     }
 
     /// The subjects as `cal` names them, the first `max` of them, and how many are left.
@@ -208,21 +222,27 @@ pub fn human(cal: &Calendar) -> String {
             lines += 1;
         }
         let (shown, more) = g.subjects(cal, NAMES_SHOWN);
-        let who = shown
-            .iter()
-            .map(|s| terminal(&clip(s, 64)).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let more = if more > 0 {
-            format!(" and {} more", group_digits(more))
-        } else {
+        let who = if g.of_objects() {
             String::new()
+        } else {
+            let mut who = format!(
+                ": {}",
+                shown
+                    .iter()
+                    .map(|s| terminal(&clip(s, 64)).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if more > 0 {
+                let _ = write!(who, " and {} more", group_digits(more));
+            }
+            who
         };
         let _ = writeln!(
             out,
-            "  {:<20} {} ({}): {who}{more}",
+            "  {:<20} {} ({}){who}",
             g.kind.word(),
-            terminal(&clip(&g.what(), 100)),
+            terminal(&clip(&g.what(), 160)),
             terminal(&clip(g.source, 64)),
         );
         lines += 1;
@@ -296,6 +316,7 @@ pub fn markdown(cal: &Calendar, header: &str) -> String {
         .take(2_000)
         .map(|g| {
             let (shown, more) = g.subjects(cal, NAMES_SHOWN);
+            let shown = if g.of_objects() { Vec::new() } else { shown };
             let mut who = shown
                 .iter()
                 .map(|s| markdown::cell_text(s))
@@ -309,7 +330,11 @@ pub fn markdown(cal: &Calendar, header: &str) -> String {
                 markdown::cell_code(g.kind.word()),
                 markdown::cell_code(g.source),
                 markdown::cell_text(&g.what()),
-                group_digits(g.events.len()),
+                if g.of_objects() {
+                    String::new()
+                } else {
+                    group_digits(g.events.len())
+                },
                 who,
             ]
         })
@@ -369,7 +394,7 @@ pub fn ics(cal: &Calendar) -> String {
             ),
         };
         let mut description = format!("{} ({})\n", g.what(), g.kind.word());
-        for s in &shown {
+        for s in shown.iter().filter(|_| !g.of_objects()) {
             let _ = writeln!(description, "- {s}");
         }
         if more > 0 {
@@ -390,6 +415,8 @@ pub fn ics(cal: &Calendar) -> String {
             h.update(g.kind.word().as_bytes());
             h.update([0]);
             h.update(g.source.as_bytes());
+            h.update([0]);
+            h.update(g.summary.as_bytes());
             let digest = h.finalize();
             let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
             format!("{hex}@roster")

@@ -19,10 +19,13 @@
 //! day happens during that day.
 
 pub mod apply;
+pub mod assignments;
 pub mod calendar;
 pub mod catalogue;
 pub mod email;
+pub mod guests;
 pub mod previous;
+pub mod reviews;
 pub mod transitions;
 pub mod workflows;
 
@@ -86,6 +89,10 @@ pub struct View<'a> {
     pub as_of: NaiveDate,
     /// The previous desired state (`--previous FILE`), which change triggers compare with.
     pub previous: Option<&'a previous::Previous>,
+    /// Each identity's last sign-in (Graph `signInActivity.lastSignInDateTime`), by index, when
+    /// an actual state carries them; `None` without one. Access reviews' `recommendation`
+    /// needs it: without it there is no recommendation.
+    pub last_sign_in: Option<&'a [Option<NaiveDate>]>,
 }
 
 impl View<'_> {
@@ -301,6 +308,9 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         transitions::events(view, window, &mut out);
     }
     workflows::events(view, window, detail, &mut out);
+    assignments::events(view, window, detail, &mut out);
+    guests::events(view, window, detail, &mut out);
+    reviews::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
@@ -328,6 +338,7 @@ impl<'a> View<'a> {
             packages: &ids.packages,
             as_of: state.as_of,
             previous: None,
+            last_sign_in: None,
         }
     }
 

@@ -9,6 +9,7 @@
 //! value that differs only in case from two accounts is a dispute, never a guess). A
 //! multi-valued attribute matches by any of its values.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::actual::{Accounts, Cell};
@@ -67,43 +68,80 @@ impl Key<'_> {
     }
 }
 
-/// Folds a value for matching.
-fn fold(text: &str) -> String {
-    text.to_lowercase()
+/// Folds a value for matching (borrowed when folding changes nothing).
+fn fold(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        return text;
+    }
+    Cow::Owned(text.to_lowercase())
 }
 
-fn texts(v: &Value) -> Vec<String> {
+/// The folded texts of a value, each passed to `each`.
+fn each_text<'v>(v: &'v Value, each: &mut impl FnMut(Cow<'v, str>)) {
     match v {
-        Value::Null => Vec::new(),
-        Value::List(items) => items.iter().flat_map(texts).collect(),
-        Value::Str(s) if s.is_empty() => Vec::new(),
-        other => vec![fold(&super::values::text(other))],
+        Value::Null => {}
+        Value::List(items) => items.iter().for_each(|item| each_text(item, each)),
+        Value::Str(s) if s.is_empty() => {}
+        Value::Str(s) => each(fold(Cow::Borrowed(s.as_str()))),
+        other => each(fold(Cow::Owned(super::values::text(other)))),
     }
 }
 
+/// The rows holding one folded value: usually one.
+enum Rows {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Rows {
+    fn add(&mut self, r: usize) {
+        match self {
+            Rows::One(first) if *first != r => *self = Rows::Many(vec![*first, r]),
+            Rows::One(_) => {}
+            Rows::Many(rows) => {
+                if rows.last() != Some(&r) {
+                    rows.push(r);
+                }
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Rows::One(r) => std::slice::from_ref(r),
+            Rows::Many(rows) => rows,
+        }
+    }
+}
+
+type Index<'a> = HashMap<Cow<'a, str>, Rows, foldhash::fast::FixedState>;
+
 /// Matches every identity by `keys` (matching attribute, desired value per identity, in
 /// precedence order) against the accounts.
-pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
+pub fn match_all<'a>(keys: &[Key<'_>], users: &'a Accounts, n: usize) -> Found {
     // Per matching attribute: folded value → rows.
-    let indexes: Vec<HashMap<String, Vec<usize>>> = keys
+    let indexes: Vec<Index<'a>> = keys
         .iter()
         .map(|key| {
-            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut index = Index::default();
             // The attribute is looked up once, not once per account.
             let Some(attribute) = users.attribute(&key.name) else {
                 return index;
             };
             for r in attribute.present.ones() {
-                if let Cell::Value(v) = match attribute.values.get(r) {
-                    Value::Null => Cell::Null,
-                    v => Cell::Value(v),
-                } {
-                    for t in texts(v) {
-                        let rows = index.entry(t).or_default();
-                        if rows.last() != Some(&r) {
-                            rows.push(r);
-                        }
-                    }
+                let mut add = |t: Cow<'a, str>| {
+                    index
+                        .entry(t)
+                        .and_modify(|rows| rows.add(r))
+                        .or_insert(Rows::One(r));
+                };
+                match attribute.cell(r) {
+                    Cell::Value(v) => each_text(v, &mut add),
+                    Cell::Text(t) if !t.is_empty() => add(fold(Cow::Borrowed(t))),
+                    _ => {}
                 }
             }
             index
@@ -117,17 +155,18 @@ pub fn match_all(keys: &[Key<'_>], users: &Accounts, n: usize) -> Found {
         let mut decided = None;
         for (key, index) in keys.iter().zip(&indexes) {
             let name = &key.name;
-            let wanted = texts(key.get(i));
-            if wanted.is_empty() {
+            let mut wanted = false;
+            let mut rows: BTreeSet<usize> = BTreeSet::new();
+            each_text(key.get(i), &mut |t| {
+                wanted = true;
+                if let Some(found) = index.get(t.as_ref()) {
+                    rows.extend(found.as_slice().iter().copied());
+                }
+            });
+            if !wanted {
                 continue;
             }
             had_value = true;
-            let rows: BTreeSet<usize> = wanted
-                .iter()
-                .filter_map(|t| index.get(t))
-                .flatten()
-                .copied()
-                .collect();
             if !rows.is_empty() {
                 decided = Some((rows.into_iter().collect::<Vec<_>>(), name.as_str()));
                 break;

@@ -30,6 +30,7 @@ fn member_key(format: Format, id: &str) -> String {
 fn text_of(accounts: &Accounts, r: usize, name: &str) -> Option<String> {
     match accounts.cell(r, name) {
         Cell::Value(Value::Str(s)) => Some(s.clone()),
+        Cell::Text(s) => Some(s.to_string()),
         Cell::Value(Value::List(items)) => match items.first() {
             Some(Value::Str(s)) => Some(s.clone()),
             _ => None,

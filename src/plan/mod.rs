@@ -500,9 +500,14 @@ pub fn run(
     if state.cannot_run() {
         return Err(Box::new(state));
     }
+    // Each target is planned as soon as it is read, and its accounts dropped before the next
+    // target is read: the plan holds the desired state and one target's accounts at a time.
+    let mut planner = Planner::new(loaded, policy, &state, options);
+    let mut read_issues = Vec::new();
+    read::read_each(loaded, locations, &mut read_issues, |a| planner.target(&a));
     let mut issues = state.issues.clone();
-    let actual = read::read_all(loaded, locations, &mut issues);
-    Ok(plan(loaded, policy, &state, &actual, issues, options))
+    issues.append(&mut read_issues);
+    Ok(planner.finish(issues))
 }
 
 /// Computes the plan of every target read.
@@ -514,31 +519,70 @@ pub fn plan(
     issues: Vec<DataIssue>,
     options: Options,
 ) -> Plan {
-    let holds = Holds::new(state);
-    let mut out = Plan {
-        format_version: FORMAT_VERSION.to_string(),
-        as_of: options.as_of.to_string(),
-        summary: Summary::default(),
-        targets: Vec::new(),
-        changes: Vec::new(),
-        held: Vec::new(),
-        disputed: Vec::new(),
-        orphans: Vec::new(),
-        issues,
-    };
-    let raw_targets: HashMap<&str, &raw::Target> = loaded
-        .files
-        .iter()
-        .flat_map(|f| f.policy.targets.iter())
-        .map(|(n, t)| (n.value.as_str(), &t.value))
-        .collect();
-    let depth = manager_depths(state);
+    let mut planner = Planner::new(loaded, policy, state, options);
     for a in actual {
+        planner.target(a);
+    }
+    planner.finish(issues)
+}
+
+/// Plans the targets one by one, in the order of their names.
+struct Planner<'a> {
+    loaded: &'a Loaded,
+    policy: &'a Policy,
+    state: &'a DesiredState,
+    options: Options,
+    holds: Holds,
+    raw_targets: HashMap<&'a str, &'a raw::Target>,
+    depth: Vec<u32>,
+    out: Plan,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        loaded: &'a Loaded,
+        policy: &'a Policy,
+        state: &'a DesiredState,
+        options: Options,
+    ) -> Planner<'a> {
+        let raw_targets: HashMap<&str, &raw::Target> = loaded
+            .files
+            .iter()
+            .flat_map(|f| f.policy.targets.iter())
+            .map(|(n, t)| (n.value.as_str(), &t.value))
+            .collect();
+        Planner {
+            loaded,
+            policy,
+            state,
+            options,
+            holds: Holds::new(state),
+            raw_targets,
+            depth: manager_depths(state),
+            out: Plan {
+                format_version: FORMAT_VERSION.to_string(),
+                as_of: options.as_of.to_string(),
+                summary: Summary::default(),
+                targets: Vec::new(),
+                changes: Vec::new(),
+                held: Vec::new(),
+                disputed: Vec::new(),
+                orphans: Vec::new(),
+                issues: Vec::new(),
+            },
+        }
+    }
+
+    /// Plans one target.
+    fn target(&mut self, a: &TargetActual) {
+        let (loaded, policy, state, options) = (self.loaded, self.policy, self.state, self.options);
+        let (holds, out) = (&self.holds, &mut self.out);
+        let raw_targets = &self.raw_targets;
         let Some(target) = raw_targets.get(a.target.as_str()) else {
-            continue;
+            return;
         };
         let Some(desired) = state.identities.targets.iter().find(|t| t.name == a.target) else {
-            continue;
+            return;
         };
         let allow_empty = target
             .actual
@@ -558,9 +602,9 @@ pub fn plan(
                 )
                 .help("check the export; for a new target that holds nothing yet, set `actual.allow_empty: true`"),
             );
-            continue;
+            return;
         }
-        let mut tp = plan_target(loaded, policy, state, target, desired, a, &holds, &mut out);
+        let mut tp = plan_target(loaded, policy, state, target, desired, a, holds, out);
         safety::check(loaded, &a.target, target, &mut tp, &out.changes, options);
         if tp.refused {
             let deletes = out
@@ -606,17 +650,25 @@ pub fn plan(
         }
         out.targets.push(tp);
     }
-    label(state, &mut out.changes);
-    order(&mut out.changes, &depth, state);
-    out.held
-        .sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
-    out.orphans
-        .sort_by(|a, b| (&a.target, &a.account).cmp(&(&b.target, &b.account)));
-    out.disputed.sort_by(|a, b| {
-        (&a.target, &a.identities, &a.accounts).cmp(&(&b.target, &b.identities, &b.accounts))
-    });
-    out.summary = summarise(&out);
-    out
+
+    /// The plan: `issues` (the evaluation's and the reading's) before the planning's, the
+    /// changes labelled and ordered.
+    fn finish(self, mut issues: Vec<DataIssue>) -> Plan {
+        let (state, depth, mut out) = (self.state, self.depth, self.out);
+        issues.append(&mut out.issues);
+        out.issues = issues;
+        label(state, &mut out.changes);
+        order(&mut out.changes, &depth, state);
+        out.held
+            .sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
+        out.orphans
+            .sort_by(|a, b| (&a.target, &a.account).cmp(&(&b.target, &b.account)));
+        out.disputed.sort_by(|a, b| {
+            (&a.target, &a.identities, &a.accounts).cmp(&(&b.target, &b.identities, &b.accounts))
+        });
+        out.summary = summarise(&out);
+        out
+    }
 }
 
 fn summarise(plan: &Plan) -> Summary {
@@ -754,9 +806,11 @@ fn order(changes: &mut [Change], depth: &[u32], state: &DesiredState) {
     });
 }
 
-/// The desired values of a target attribute for every identity, holders or not: holders
-/// from the desired state, the others computed by the same mapping (the matching values of
-/// former employees and people out of scope).
+/// The desired values of a target attribute computed by its mapping, for the identities the
+/// desired state does not hold an account for (the matching values of former employees and
+/// people out of scope), or for everyone when `holders` is `None`. Rows of holders may be
+/// NULL: their values are the desired state's. A mapping whose values depend on the other
+/// rows (unique values, random strings) is computed for everyone, as the evaluation does.
 fn values_for_all(
     loaded: &Loaded,
     policy: &Policy,
@@ -764,6 +818,7 @@ fn values_for_all(
     target: &str,
     attribute: &str,
     now: chrono::NaiveDateTime,
+    holders: Option<&crate::rule::sets::Bitset>,
 ) -> Option<Column> {
     let ids = &state.identities;
     let mapping = policy.mappings.get(&NodeId::TargetAttribute(
@@ -784,13 +839,24 @@ fn values_for_all(
         now,
         default_domain: crate::eval::default_domain(loaded),
     };
+    let others = match (&how, holders) {
+        (crate::eval::columns::How::Expression(program), Some(holders))
+            if !crate::eval::columns::is_sequential(program) =>
+        {
+            let mut others = holders.clone();
+            others.grow(ids.len());
+            others.toggle_range(..ids.len());
+            Some(others)
+        }
+        _ => None,
+    };
     let computed = crate::eval::columns::compute(
         &format!("{target}.{attribute}"),
         how,
         &inputs,
         mapping.default.as_deref(),
         ids.len(),
-        None,
+        others.as_ref(),
         env,
     );
     Some(computed.column)
@@ -834,12 +900,20 @@ fn plan_target(
     // Matching values: the desired state's for holders, computed for everyone else.
     let mut keys: Vec<matching::Key<'_>> = Vec::new();
     for m in &matching_names {
-        let all = values_for_all(loaded, policy, state, name, m, now);
         let held = desired
             .attributes
             .iter()
             .find(|(a, _, _)| a == m)
             .map(|(_, c, _)| (&desired.holders, c));
+        let all = values_for_all(
+            loaded,
+            policy,
+            state,
+            name,
+            m,
+            now,
+            held.map(|(holders, _)| holders),
+        );
         if users.attribute(m).is_none() && !users.is_empty() {
             out.issues.push(
                 DataIssue::new(
@@ -1070,6 +1144,14 @@ fn plan_target(
                                     values::Compared::Different
                                 }
                             }
+                            (Value::Str(w), Cell::Text(h)) => {
+                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
+                                {
+                                    values::Compared::Same
+                                } else {
+                                    values::Compared::Different
+                                }
+                            }
                             _ => values::compare(&want, have),
                         }
                     } else {
@@ -1289,6 +1371,8 @@ fn to_json(v: &Value) -> serde_json::Value {
 }
 
 fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange {
+    let mut slot = None;
+    let have = have.as_value(&mut slot);
     let before = match have {
         Cell::Value(v) => to_json(v),
         _ => serde_json::Value::Null,

@@ -62,6 +62,23 @@ pub fn read_all(
     issues: &mut Vec<DataIssue>,
 ) -> Vec<TargetActual> {
     let mut out = Vec::new();
+    read_each(loaded, locations, issues, |t| out.push(t));
+    out
+}
+
+/// Reads the targets' exports one target at a time, in the order of their names, and hands
+/// each target read to `each` before the next is read (so that a target's accounts can be
+/// dropped before the next target's are read). The issues are those of [`read_all`], in the
+/// same order: by target as the policy files declare them.
+pub fn read_each(
+    loaded: &Loaded,
+    locations: &Locations,
+    issues: &mut Vec<DataIssue>,
+    mut each: impl FnMut(TargetActual),
+) {
+    // Each declared target's issues, in declaration order; the targets to read.
+    let mut blocks: Vec<Vec<DataIssue>> = Vec::new();
+    let mut jobs = Vec::new();
     for file in &loaded.files {
         let base = file
             .path
@@ -70,7 +87,7 @@ pub fn read_all(
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         for (name, target) in &file.policy.targets {
             let Some(export) = &target.value.actual else {
-                issues.push(
+                blocks.push(vec![
                     DataIssue::new(
                         Code::PlanNoActualState,
                         &file.path.display().to_string(),
@@ -80,44 +97,56 @@ pub fn read_all(
                         ),
                     )
                     .help("add `actual: {users: PATH}` to the target, naming its export"),
-                );
+                ]);
                 continue;
             };
-            let mut problems = Vec::new();
-            let read = read_target(
-                &name.value,
+            jobs.push((
+                name.value.as_str(),
+                blocks.len(),
+                file,
                 &target.value,
                 &export.value,
-                &base,
-                loaded,
-                locations,
-                &mut problems,
-            );
-            // An export with an error may lack accounts it should have: planning from it would
-            // create accounts that exist, or miss what should be removed. The target is not
-            // planned.
-            let failed = problems
-                .iter()
-                .any(|p| p.severity == crate::diagnostics::Severity::Error);
-            issues.append(&mut problems);
-            match read {
-                Some(t) if !failed => out.push(t),
-                _ => issues.push(
-                    DataIssue::new(
-                        Code::PlanTargetNotPlanned,
-                        &file.path.display().to_string(),
-                        format!(
-                            "target `{}` is not planned: its actual state could not be read completely",
-                            name.value
-                        ),
-                    )
-                    .help("fix the problems reported for its exports; a plan from a partial export would create accounts that exist, or miss those to remove"),
-                ),
-            }
+                base.clone(),
+            ));
+            blocks.push(Vec::new());
         }
     }
-    out.sort_by(|a, b| a.target.cmp(&b.target));
-    out
+    jobs.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, block, file, target, export, base) in jobs {
+        let mut problems = Vec::new();
+        let read = read_target(
+            name,
+            target,
+            export,
+            &base,
+            loaded,
+            locations,
+            &mut problems,
+        );
+        // An export with an error may lack accounts it should have: planning from it would
+        // create accounts that exist, or miss what should be removed. The target is not
+        // planned.
+        let failed = problems
+            .iter()
+            .any(|p| p.severity == crate::diagnostics::Severity::Error);
+        match read {
+            Some(t) if !failed => each(t),
+            _ => problems.push(
+                DataIssue::new(
+                    Code::PlanTargetNotPlanned,
+                    &file.path.display().to_string(),
+                    format!(
+                        "target `{name}` is not planned: its actual state could not be read completely"
+                    ),
+                )
+                .help("fix the problems reported for its exports; a plan from a partial export would create accounts that exist, or miss those to remove"),
+            ),
+        }
+        if let Some(slot) = blocks.get_mut(block) {
+            *slot = problems;
+        }
+    }
+    issues.extend(blocks.into_iter().flatten());
 }
 
 fn read_target(

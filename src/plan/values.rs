@@ -38,6 +38,19 @@ pub fn compare(want: &Value, have: Cell<'_>) -> Compared {
                 Compared::Different
             }
         }
+        Cell::Text(t) => {
+            let equal = match want {
+                // Two strings are the same when equal, or both empty.
+                Value::Str(w) => w == t,
+                Value::Null => t.is_empty(),
+                other => same(other, &Value::Str(t.to_string())),
+            };
+            if equal {
+                Compared::Same
+            } else {
+                Compared::Different
+            }
+        }
     }
 }
 

@@ -132,6 +132,12 @@ pub fn check(loaded: &Loaded, diags: &mut Vec<Diagnostic>) {
             source_path(loaded, file, &source.value.path, diags);
         }
         objects(f, &p.approvals, "approval", diags);
+        objects(f, &p.assignments, "assignment", diags);
+        for a in p.assignments.values() {
+            if let Some(g) = &a.value.guest {
+                display(f, g.value.display_name.as_ref(), diags);
+            }
+        }
         for t in p.targets.values() {
             if let Some(x) = &t.value.actual {
                 let x = &x.value;

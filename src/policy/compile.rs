@@ -474,11 +474,21 @@ impl<'a> Checker<'a> {
         for r in &reviews {
             self.check_review(r);
         }
+        self.check_review_decisions(&reviews);
         for o in &orgs {
             if let Some(days) = &o.value.value.remove_guests_after_days {
                 self.in_range(o.file, days, &ranges::REMOVE_GUESTS_AFTER_DAYS);
             }
         }
+        if let Some((file, tenant)) = _tenant
+            && let Some(x) = &tenant.value.external_users
+            && let Some(days) = &x.value.remove_after_days
+        {
+            self.in_range(file, days, &ranges::REMOVE_GUESTS_AFTER_DAYS);
+        }
+        // Assignment records: names unique, each checked against its request policy.
+        let _records = self.gather("assignment", |f| &f.assignments);
+        crate::governance::assignments::check(self.loaded, self.diags);
         let cycles = self.policy.graph.cycles();
         for cycle in cycles {
             self.diags.push(self.policy.graph.cycle_diagnostic(&cycle));
@@ -1788,6 +1798,185 @@ impl<'a> Checker<'a> {
                 "the duration must be at least 1 day and no longer than the recurrence period"
                     .into(),
             );
+        }
+        if let Some(o) = &rv.occurrences {
+            self.in_range(r.file, o, &ranges::REVIEW_OCCURRENCES);
+        }
+        if let Some(l) = &rv.recommendation_lookback_days {
+            self.in_range(r.file, l, &ranges::REVIEW_LOOKBACK_DAYS);
+        }
+        self.check_review_schedule(r);
+    }
+
+    /// The dates of a review's schedule (`C380`).
+    fn check_review_schedule(&mut self, r: &Entry<'_, raw::Review>) {
+        let rv = &r.value.value;
+        let name = &r.name.value;
+        let parse = |d: &Sp<String>| chrono::NaiveDate::parse_from_str(&d.value, "%Y-%m-%d").ok();
+        let mut start = None;
+        for (which, d) in [("start", &rv.start), ("end_date", &rv.end_date)] {
+            let Some(d) = d else { continue };
+            match parse(d) {
+                Some(day) if which == "start" => start = Some(day),
+                Some(day) => {
+                    if start.is_some_and(|s| day < s) {
+                        let e = self.error(
+                            r.file,
+                            d.span,
+                            Code::InvalidReviewSchedule,
+                            format!("the series of review `{name}` ends before it starts"),
+                        );
+                        e.help = Some(
+                            "`end_date` is the last day an instance may start: on or after `start`"
+                                .into(),
+                        );
+                    }
+                }
+                None => {
+                    let e = self.error(
+                        r.file,
+                        d.span,
+                        Code::InvalidReviewSchedule,
+                        format!("the `{which}` of review `{name}` is not a `YYYY-MM-DD` date"),
+                    );
+                    e.help = Some("write a day such as `2026-03-02`".into());
+                }
+            }
+        }
+        if let (Some(_), Some(o)) = (&rv.end_date, &rv.occurrences) {
+            let e = self.error(
+                r.file,
+                o.span,
+                Code::InvalidReviewSchedule,
+                format!("review `{name}` ends both on a date and after a number of instances"),
+            );
+            e.help = Some("a series ends in one way: keep `end_date` or `occurrences`".into());
+        }
+        if rv.start.is_none() {
+            for d in [&rv.end_date].into_iter().flatten() {
+                let e = self.error(
+                    r.file,
+                    d.span,
+                    Code::InvalidReviewSchedule,
+                    format!("review `{name}` has an end but no `start`"),
+                );
+                e.help = Some("without a `start` the review has no instances: add one".into());
+            }
+        }
+    }
+
+    /// The decisions recorded for access reviews: the review exists, the instance is one of
+    /// its instances, the decision's day is inside it, a justification where one is required
+    /// (`C381`–`C383`). Whether the reviewee and the reviewer are allowed depends on the
+    /// data: `eval` checks it (`E160`–`E162`).
+    fn check_review_decisions(&mut self, reviews: &[Entry<'_, raw::Review>]) {
+        use crate::governance::reviews::{Schedule, date};
+        let loaded = self.loaded;
+        for f in &loaded.files {
+            for (name, instances) in &f.policy.review_decisions {
+                if self
+                    .resolve_named(f.id, name, "review", |p| &p.reviews)
+                    .is_none()
+                {
+                    continue;
+                }
+                let Some(review) = reviews.iter().find(|r| r.name.value == name.value) else {
+                    continue;
+                };
+                let rv = &review.value.value;
+                let schedule = Schedule::of(rv);
+                for (start, decisions) in &instances.value {
+                    let instance = date(&start.value)
+                        .zip(schedule)
+                        .and_then(|(d, s)| s.starting_on(d));
+                    let Some(instance) = instance else {
+                        let e = self.error(
+                            f.id,
+                            start.span,
+                            Code::UnknownReviewInstance,
+                            format!(
+                                "review `{}` has no instance that starts on `{}`",
+                                name.value, start.value
+                            ),
+                        );
+                        e.help = Some(match schedule {
+                            None => "the review has no valid `start`, so no instances: give it one"
+                                .into(),
+                            Some(s) => {
+                                let asked = date(&start.value);
+                                let near = asked.map(|d| {
+                                    let around = s.touching(crate::governance::Window {
+                                        from: d
+                                            .checked_sub_days(chrono::Days::new(400))
+                                            .unwrap_or(d),
+                                        to: d.checked_add_days(chrono::Days::new(400)).unwrap_or(d),
+                                    });
+                                    let before =
+                                        around.iter().rev().find(|i| i.start < d).map(|i| i.start);
+                                    let after =
+                                        around.iter().find(|i| i.start > d).map(|i| i.start);
+                                    before
+                                        .into_iter()
+                                        .chain(after)
+                                        .map(|d| format!("`{d}`"))
+                                        .collect::<Vec<_>>()
+                                });
+                                match near {
+                                    Some(near) if !near.is_empty() => format!(
+                                        "decisions are keyed by the start of an instance; the nearest start on {}",
+                                        near.join(" and ")
+                                    ),
+                                    Some(_) => format!(
+                                        "decisions are keyed by the start of an instance; the first starts on `{}`",
+                                        s.start
+                                    ),
+                                    None => "decisions are keyed by the start of an instance, a `YYYY-MM-DD` date".into(),
+                                }
+                            }
+                        });
+                        continue;
+                    };
+                    let required = rv.justification_required.as_ref().is_some_and(|j| j.value);
+                    for decision in decisions {
+                        let d = &decision.value;
+                        if !date(&d.date.value).is_some_and(|day| instance.open_on(day)) {
+                            let e = self.error(
+                                f.id,
+                                d.date.span,
+                                Code::DecisionOutsideInstance,
+                                format!(
+                                    "the decision on `{}` is not inside the instance of review `{}` that starts on {}",
+                                    d.reviewee.value, name.value, instance.start
+                                ),
+                            );
+                            e.help = Some(format!(
+                                "a decision is taken from {} to {}, as a `YYYY-MM-DD` date; it takes no effect otherwise",
+                                instance.start,
+                                instance.end.pred_opt().unwrap_or(instance.end)
+                            ));
+                        }
+                        let blank = d
+                            .justification
+                            .as_ref()
+                            .is_none_or(|j| j.value.trim().is_empty());
+                        if required && blank {
+                            let span = d.justification.as_ref().map_or(d.decision.span, |j| j.span);
+                            let e = self.error(
+                                f.id,
+                                span,
+                                Code::MissingJustification,
+                                format!(
+                                    "the decision on `{}` in review `{}` gives no justification",
+                                    d.reviewee.value, name.value
+                                ),
+                            );
+                            e.help = Some(
+                                "the review sets `justification_required: true`: say why in `justification`".into(),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

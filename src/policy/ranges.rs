@@ -163,6 +163,26 @@ pub const REVIEW_DURATION_DAYS: Range = Range {
     why: "a one-time review has no period to fit in; ten years is the longest Roster accepts",
 };
 
+/// `reviews.*.occurrences`: the number of instances of a review series.
+pub const REVIEW_OCCURRENCES: Range = Range {
+    setting: "reviews.occurrences",
+    min: 1,
+    max: 1000,
+    unit: "instances",
+    code: Code::SettingOutOfRange,
+    why: "a series ends after at least one instance; a thousand is more than any schedule needs",
+};
+
+/// `reviews.*.recommendation_lookback_days`: the sign-in look-back of recommendations.
+pub const REVIEW_LOOKBACK_DAYS: Range = Range {
+    setting: "reviews.recommendation_lookback_days",
+    min: 1,
+    max: 730,
+    unit: "days",
+    code: Code::SettingOutOfRange,
+    why: "Entra's longest inactivity period for access reviews",
+};
+
 /// Every range, in the order of the documentation.
 pub const ALL: &[Range] = &[
     PREHIRE_DAYS,
@@ -178,6 +198,8 @@ pub const ALL: &[Range] = &[
     OFFSET_DAYS,
     LIFETIME_MINUTES,
     REVIEW_DURATION_DAYS,
+    REVIEW_OCCURRENCES,
+    REVIEW_LOOKBACK_DAYS,
 ];
 
 /// The Markdown table of every range (`docs/security.md`).
@@ -348,6 +370,9 @@ reviews:
     reviewers: [manager]
     recurrence: one_time
     duration_days: {} # {}
+    start: "2026-01-01"
+    occurrences: {} # {}
+    recommendation_lookback_days: {} # {}
     default_decision: no_change
     auto_apply: false
 "#,
@@ -377,6 +402,10 @@ reviews:
             LIFETIME_MINUTES.setting,
             v(&REVIEW_DURATION_DAYS),
             REVIEW_DURATION_DAYS.setting,
+            v(&REVIEW_OCCURRENCES),
+            REVIEW_OCCURRENCES.setting,
+            v(&REVIEW_LOOKBACK_DAYS),
+            REVIEW_LOOKBACK_DAYS.setting,
         )
     }
 

@@ -46,9 +46,16 @@ pub struct PolicyFile {
     /// Access reviews.
     #[serde(default)]
     pub reviews: Named<Review>,
+    /// Decisions of access reviews, recorded in git: by review name, then by the start date of
+    /// the instance (`YYYY-MM-DD`), the decisions taken in that instance.
+    #[serde(default)]
+    pub review_decisions: IndexMap<Sp<String>, Sp<ReviewInstances>>,
     /// Approvals of one `plan`'s destructive changes over a target's deletion threshold.
     #[serde(default)]
     pub approvals: Named<Approval>,
+    /// Access-package assignments requested and approved, kept in git (`docs/access-requests.md`).
+    #[serde(default)]
+    pub assignments: Named<Assignment>,
 }
 
 /// Tenant-wide settings.
@@ -60,6 +67,32 @@ pub struct Tenant {
     /// A display name for reports.
     #[serde(default)]
     pub name: Option<Sp<String>>,
+    /// What happens to a guest invited through entitlement management when their last
+    /// access-package assignment ends (Entra's defaults: block sign-in, remove after 30 days).
+    #[serde(default)]
+    pub external_users: Option<Sp<ExternalUsers>>,
+}
+
+/// The tenant's lifecycle settings of external users (guests) invited through entitlement
+/// management, applied when a guest loses their last access-package assignment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalUsers {
+    /// Block the guest from signing in (default `true`).
+    #[serde(default)]
+    pub block_sign_in: Option<Sp<bool>>,
+    /// Remove the guest from the directory (default `true`).
+    #[serde(default)]
+    pub remove: Option<Sp<bool>>,
+    /// Days from the last assignment's end to the removal (default 30; 0 removes at once;
+    /// 0 to 3,650). A connected organisation's `remove_guests_after_days` takes precedence
+    /// for its guests.
+    #[serde(default)]
+    #[schemars(range(
+        min = ranges::REMOVE_GUESTS_AFTER_DAYS.min,
+        max = ranges::REMOVE_GUESTS_AFTER_DAYS.max
+    ))]
+    pub remove_after_days: Option<Sp<u32>>,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -292,6 +325,9 @@ pub struct Group {
     /// Static members: identity keys.
     #[serde(default)]
     pub members: Option<Vec<Sp<String>>>,
+    /// Owners: identity keys (the reviewers of an access review with `group_owners`).
+    #[serde(default)]
+    pub owners: Vec<Sp<String>>,
 }
 
 /// An access package.
@@ -1204,6 +1240,83 @@ pub struct Review {
     /// Review guests only.
     #[serde(default)]
     pub guests_only: Option<Sp<bool>>,
+    /// The start of the first instance, `YYYY-MM-DD`. A review without one has no instances:
+    /// nothing is scheduled and no decision takes effect.
+    #[serde(default)]
+    pub start: Option<Sp<String>>,
+    /// The series ends on this date, `YYYY-MM-DD`: no instance starts after it (Entra's end
+    /// "on a specific date"). Without it and `occurrences`, the series never ends.
+    #[serde(default)]
+    pub end_date: Option<Sp<String>>,
+    /// The series ends after this many instances, 1 to 1,000 (Entra's end "after N
+    /// occurrences").
+    #[schemars(range(
+        min = ranges::REVIEW_OCCURRENCES.min,
+        max = ranges::REVIEW_OCCURRENCES.max
+    ))]
+    #[serde(default)]
+    pub occurrences: Option<Sp<u32>>,
+    /// Reviewers who have not decided get a reminder at the midpoint of each instance
+    /// (default `true`).
+    #[serde(default)]
+    pub reminders: Option<Sp<bool>>,
+    /// Every decision must give a justification (default `false`).
+    #[serde(default)]
+    pub justification_required: Option<Sp<bool>>,
+    /// `recommendation`: deny the reviewees who have not signed in during this many days
+    /// before the end of the instance, 1 to 730 (default 30, Graph's
+    /// `recommendationLookBackDuration`).
+    #[schemars(range(
+        min = ranges::REVIEW_LOOKBACK_DAYS.min,
+        max = ranges::REVIEW_LOOKBACK_DAYS.max
+    ))]
+    #[serde(default)]
+    pub recommendation_lookback_days: Option<Sp<u32>>,
+}
+
+/// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
+pub type ReviewInstances = IndexMap<Sp<String>, Vec<Sp<ReviewDecision>>>;
+
+/// One decision of an access review, recorded in git.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDecision {
+    /// Whose access is decided: an identity key.
+    pub reviewee: Sp<String>,
+    /// Who decided: an identity key, allowed by the review's reviewers (or fallback reviewers).
+    pub reviewer: Sp<String>,
+    /// The decision.
+    pub decision: Sp<Decision>,
+    /// Why (required when the review sets `justification_required`, and for every denial of a
+    /// review that does).
+    #[serde(default)]
+    pub justification: Option<Sp<String>>,
+    /// The day of the decision, `YYYY-MM-DD`: inside the instance, from its start to the day
+    /// before its end.
+    pub date: Sp<String>,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Access is kept.
+    Approve,
+    /// Access is removed at the end of the instance (when the review applies its results).
+    Deny,
+    /// The reviewer does not know: treated as not reviewed (the default decision applies).
+    DontKnow,
+}
+
+impl Decision {
+    /// The decision's name, as the policy writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Deny => "deny",
+            Decision::DontKnow => "dont_know",
+        }
+    }
 }
 
 /// What a review covers.
@@ -1264,4 +1377,98 @@ pub enum DefaultDecision {
     Approve,
     /// Follow the system's recommendation.
     Recommendation,
+}
+
+// ------------------------------------------------------------------------------------------
+// Assignment records
+// ------------------------------------------------------------------------------------------
+
+/// One access-package assignment, requested (or assigned directly by an administrator) and
+/// approved, kept in git. Date-times are `YYYY-MM-DDTHH:MM:SSZ` (UTC) or `YYYY-MM-DD`
+/// (midnight UTC).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The requestor: an identity key of the primary source (or give `guest`).
+    #[serde(default)]
+    pub identity: Option<Sp<String>>,
+    /// The requestor, when they are a user of a connected organisation (a guest once approved).
+    #[serde(default)]
+    pub guest: Option<Sp<GuestRequestor>>,
+    /// The access package.
+    pub package: Sp<String>,
+    /// The package's request policy the request went through.
+    pub policy: Sp<String>,
+    /// When the request was made (or the direct assignment decided).
+    pub requested: Sp<String>,
+    /// An administrator's direct assignment (their identity key) rather than a request: the
+    /// only way to be assigned through a policy whose `requestors` is `none`.
+    #[serde(default)]
+    pub assigned_by: Option<Sp<String>>,
+    /// The approval decisions, one per stage of the policy, in stage order.
+    #[serde(default)]
+    pub approvals: Vec<Sp<ApprovalDecision>>,
+    /// When access starts (default: the last approval, or the request when there is none).
+    #[serde(default)]
+    pub start: Option<Sp<String>>,
+    /// When access ends (default: the policy's expiry); never later than the policy allows.
+    #[serde(default)]
+    pub end: Option<Sp<String>>,
+    /// The requestor's justification.
+    #[serde(default)]
+    pub justification: Option<Sp<String>>,
+    /// The assignment was removed before its end.
+    #[serde(default)]
+    pub revoked: Option<Sp<Revocation>>,
+}
+
+/// A requestor from a connected organisation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuestRequestor {
+    /// Their e-mail address (the guest's identifier), in the organisation's domain.
+    pub email: Sp<String>,
+    /// Their name.
+    #[serde(default)]
+    pub display_name: Option<Sp<String>>,
+    /// The connected organisation.
+    pub organization: Sp<String>,
+}
+
+/// One stage's decision.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDecision {
+    /// The approver: an identity key, or an external sponsor's e-mail address.
+    pub by: Sp<String>,
+    /// `approve` or `deny`.
+    pub decision: Sp<ApproverVerdict>,
+    /// When.
+    pub at: Sp<String>,
+    /// The approver's justification.
+    #[serde(default)]
+    pub justification: Option<Sp<String>>,
+}
+
+/// An approver's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApproverVerdict {
+    /// Approved.
+    Approve,
+    /// Denied: the request ends.
+    Deny,
+}
+
+/// The removal of an assignment before its end.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// When.
+    pub at: Sp<String>,
+    /// Who removed it (identity key).
+    pub by: Sp<String>,
+    /// Why.
+    #[serde(default)]
+    pub reason: Option<Sp<String>>,
 }

@@ -182,6 +182,23 @@ pub fn focus(
             Matches::None => Err(Miss::NotFound(nearest(&state, query))),
         };
     };
+    // A record whose approvers are checked through a group: their membership is part of the
+    // person's outcome, so everyone is evaluated.
+    if let Some(key) = people.get(i).map(|p| p.key.clone())
+        && crate::governance::assignments::needs_others(loaded, &key)
+    {
+        let state = run_people(loaded, policy, options, datasets, people, issues, clock);
+        return Ok(Focus {
+            state,
+            index: i,
+            found_by,
+            evaluated: Evaluated {
+                identities: population,
+                population,
+                scope: "everyone",
+            },
+        });
+    }
     let sequential = has_sequential(policy);
     let reduced = if sequential {
         Reduced::new(loaded, policy)
@@ -283,6 +300,12 @@ pub fn focus(
         issue.code != crate::codes::Code::DataDanglingManager
             || dangling_manager(&issue.message).is_none_or(|m| !exists(m))
     });
+    // Nor is the requestor of someone else's assignment record.
+    state.issues.retain(|issue| {
+        issue.code != crate::codes::Code::AssignmentDataRefused
+            || crate::governance::assignments::unknown_requestor(&issue.message)
+                .is_none_or(|k| !exists(k))
+    });
     Ok(Focus {
         state,
         index,
@@ -372,10 +395,21 @@ impl Reduced {
             }
         }
         let kept = |n: NodeId| keep.contains(&n);
+        // Assignment records of a package the sequential mappings depend on: their checks need
+        // the request policies, which are not kept; the whole prefix is evaluated instead.
+        if loaded.files.iter().any(|f| {
+            f.policy
+                .assignments
+                .values()
+                .any(|a| kept(NodeId::Package(a.value.package.value.clone())))
+        }) {
+            return None;
+        }
         let mut files = Vec::new();
         for f in &loaded.files {
             let mut p = f.policy.clone();
             p.workflows.clear();
+            p.assignments.clear();
             for source in p.sources.values_mut() {
                 source
                     .value
@@ -383,6 +417,7 @@ impl Reduced {
                     .retain(|a| kept(NodeId::Attribute(a.value.clone())));
             }
             p.reviews.clear();
+            p.review_decisions.clear();
             p.groups.retain(|n, _| kept(NodeId::Group(n.value.clone())));
             p.access_packages
                 .retain(|n, _| kept(NodeId::Package(n.value.clone())));

@@ -1,0 +1,822 @@
+//! Access-package assignments kept in git, and guests: what a record grants and when, the
+//! data checks that refuse a record (fail closed), and the guest lifecycle.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use roster::codes::Code;
+use roster::eval::{DesiredState, Options};
+use roster::governance::{self, EventKind, Window};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A policy set in a fresh directory: `files` are (name, text).
+fn set(files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "roster-assignments-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// The codes `lint` reports for the set.
+fn lint_codes(dir: &Path) -> Vec<Code> {
+    let checked = roster::policy::check(dir).unwrap();
+    checked.diagnostics.iter().map(|d| d.code).collect()
+}
+
+fn eval(
+    dir: &Path,
+    as_of: &str,
+) -> (
+    roster::policy::load::Loaded,
+    roster::policy::Policy,
+    DesiredState,
+) {
+    let loaded = roster::policy::load::load(dir).unwrap();
+    let mut diags = Vec::new();
+    let policy = roster::policy::compile::compile(&loaded, &mut diags);
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let state = roster::eval::evaluate(&loaded, &policy, Options::at(day(as_of)));
+    (loaded, policy, state)
+}
+
+fn packages(state: &DesiredState, key: &str) -> Vec<String> {
+    let i = state.identities.position(key).unwrap();
+    state.identities.get(i).unwrap().access_packages
+}
+
+fn groups(state: &DesiredState, key: &str) -> Vec<String> {
+    let i = state.identities.position(key).unwrap();
+    state.identities.get(i).unwrap().groups
+}
+
+fn accounts(state: &DesiredState, key: &str) -> Vec<String> {
+    let i = state.identities.position(key).unwrap();
+    state
+        .identities
+        .get(i)
+        .unwrap()
+        .accounts
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn codes(state: &DesiredState) -> Vec<Code> {
+    state.issues.iter().map(|i| i.code).collect()
+}
+
+const BASE: &str = r#"
+sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      manager: string
+      team: string
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    manager:
+      source: hr.manager
+    department:
+      source: hr.team
+groups:
+  tool-users:
+    rule: user.employeeId -eq "nobody"
+  engineers:
+    rule: user.department -eq "Engineering"
+  security:
+    members: ["4"]
+  auditors:
+    rule: user.department -eq "Audit"
+  managed:
+    rule: user.manager -ne null
+targets:
+  app:
+    kind: scim
+    deletion_threshold: 50
+    matching: [externalId]
+    scope:
+      access_packages: [tools]
+    mappings:
+      externalId:
+        source: employeeId
+access_packages:
+  tools:
+    resources:
+      - group: tool-users
+      - app_role: {target: app, role: User}
+    incompatible_groups: [auditors]
+    policies:
+      request:
+        requestors:
+          groups: [engineers]
+        approval:
+          - approvers: [manager]
+            timeout_days: 3
+          - approvers:
+              - group: security
+            timeout_days: 2
+        expiry:
+          days: 10
+"#;
+
+const HR: &str =
+    "id,manager,team\n1,2,Engineering\n2,,Engineering\n3,2,Sales\n4,2,Security\n5,2,Audit\n";
+
+fn record(key: &str, first: &str, second: &str) -> String {
+    format!(
+        r#"
+assignments:
+  tools-{key}:
+    identity: "{key}"
+    package: tools
+    policy: request
+    requested: 2026-03-01T08:00:00Z
+    approvals:
+      - {{by: "{first}", decision: approve, at: 2026-03-01T09:00:00Z}}
+      - {{by: "{second}", decision: approve, at: 2026-03-02T09:00:00Z}}
+"#
+    )
+}
+
+#[test]
+fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_account() {
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(codes(&state), vec![]);
+    assert_eq!(packages(&state, "1"), vec!["tools"]);
+    assert!(groups(&state, "1").contains(&"tool-users".to_string()));
+    assert_eq!(accounts(&state, "1"), vec!["app"]);
+    // Nobody else.
+    assert_eq!(packages(&state, "2"), Vec::<String>::new());
+    assert_eq!(accounts(&state, "2"), Vec::<String>::new());
+    // The origin is the record.
+    let i = state.identities.position("1").unwrap();
+    let origins = state.identities.get(i).unwrap().access_package_origins;
+    assert_eq!(
+        origins.get("tools").unwrap(),
+        &vec!["assignment:tools-1".to_string()]
+    );
+}
+
+#[test]
+fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
+    // Approved 2026-03-02T09:00 (start), 10 days: ends 2026-03-12T09:00.
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    for (d, held) in [
+        ("2026-03-01", false),
+        ("2026-03-02", true),
+        ("2026-03-11", true),
+        ("2026-03-12", false),
+        ("2026-03-13", false),
+    ] {
+        let (_, _, state) = eval(&dir, d);
+        assert_eq!(!packages(&state, "1").is_empty(), held, "{d}");
+        assert_eq!(!accounts(&state, "1").is_empty(), held, "{d}");
+    }
+}
+
+#[test]
+fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
+    let text = BASE.replace("days: 10", "days: 30");
+    let dir = set(&[
+        ("policy.yaml", &text),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    let (loaded, policy, state) = eval(&dir, "2026-03-05");
+    let view = governance::View::of(&loaded, &policy, &state);
+    let events = governance::events(
+        &view,
+        Window {
+            from: day("2026-02-01"),
+            to: day("2026-05-01"),
+        },
+    );
+    let mine: Vec<(String, EventKind)> = events
+        .iter()
+        .filter(|e| e.source == "assignment:tools-1")
+        .map(|e| (e.date.to_string(), e.kind))
+        .collect();
+    // Start 2026-03-02T09:00, 30 days: the end is 2026-04-01T09:00.
+    assert_eq!(
+        mine,
+        vec![
+            ("2026-03-02".to_string(), EventKind::AssignmentStart),
+            ("2026-03-18".to_string(), EventKind::AssignmentReminder),
+            ("2026-03-31".to_string(), EventKind::AssignmentReminder),
+            ("2026-04-01".to_string(), EventKind::AssignmentExpiry),
+        ]
+    );
+    // The events of the window are the union of the events of its days.
+    let mut by_day = Vec::new();
+    for d in (Window {
+        from: day("2026-02-01"),
+        to: day("2026-05-01"),
+    })
+    .days()
+    {
+        by_day.extend(governance::events(&view, Window::day(d)));
+    }
+    assert_eq!(by_day, events);
+    // A record of two days has no reminder: the day before the end is its start day.
+    let short = BASE.replace("days: 10", "days: 1");
+    let dir = set(&[
+        ("policy.yaml", &short),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    let (loaded, policy, state) = eval(&dir, "2026-03-02");
+    let view = governance::View::of(&loaded, &policy, &state);
+    let kinds: Vec<EventKind> = governance::events(
+        &view,
+        Window {
+            from: day("2026-02-01"),
+            to: day("2026-05-01"),
+        },
+    )
+    .iter()
+    .map(|e| e.kind)
+    .collect();
+    assert_eq!(
+        kinds,
+        vec![EventKind::AssignmentStart, EventKind::AssignmentExpiry]
+    );
+}
+
+#[test]
+fn a_revoked_record_stops_on_its_revocation_day() {
+    let text = format!(
+        "{}    revoked: {{at: 2026-03-06T12:00:00Z, by: \"2\", reason: moved teams}}\n",
+        record("1", "2", "4")
+    );
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "1"), vec!["tools"]);
+    let (loaded, policy, state) = eval(&dir, "2026-03-06");
+    assert_eq!(packages(&state, "1"), Vec::<String>::new());
+    let view = governance::View::of(&loaded, &policy, &state);
+    let kinds: Vec<EventKind> = governance::events(
+        &view,
+        Window {
+            from: day("2026-03-01"),
+            to: day("2026-04-01"),
+        },
+    )
+    .iter()
+    .map(|e| e.kind)
+    .collect();
+    // No reminder and no expiry after a revocation.
+    assert_eq!(
+        kinds,
+        vec![EventKind::AssignmentStart, EventKind::AssignmentRevoked]
+    );
+}
+
+#[test]
+fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
+    // 4 is not the manager of 1 (2 is): forged.
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "4", "4")),
+        ("hr.csv", HR),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "1"), Vec::<String>::new());
+    assert_eq!(accounts(&state, "1"), Vec::<String>::new());
+    assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
+    let issue = &state.issues[0];
+    assert_eq!(
+        issue.field.as_deref(),
+        Some("assignments.tools-1.approvals[0].by")
+    );
+    assert_eq!(issue.row, Some(3));
+}
+
+#[test]
+fn a_group_approver_who_is_not_a_member_grants_nothing() {
+    // 2 is the manager, but not a member of `security` (4 is).
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("1", "2", "2")),
+        ("hr.csv", HR),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "1"), Vec::<String>::new());
+    assert!(!groups(&state, "1").contains(&"tool-users".to_string()));
+    assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
+    assert_eq!(
+        state.issues[0].field.as_deref(),
+        Some("assignments.tools-1.approvals[1].by")
+    );
+}
+
+#[test]
+fn a_requestor_outside_the_policys_groups_grants_nothing() {
+    // 3 is in Sales, and the policy takes requests from `engineers`.
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("3", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "3"), Vec::<String>::new());
+    assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
+    assert_eq!(
+        state.issues[0].field.as_deref(),
+        Some("assignments.tools-3.identity")
+    );
+}
+
+#[test]
+fn a_record_for_an_unknown_identity_grants_nothing_and_is_reported() {
+    let dir = set(&[
+        ("policy.yaml", BASE),
+        ("records.yaml", &record("9", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
+    assert!(
+        state.issues[0]
+            .message
+            .contains("`9`, which is not an identity"),
+        "{}",
+        state.issues[0].message
+    );
+    for k in ["1", "2", "3", "4", "5"] {
+        assert_eq!(packages(&state, k), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn separation_of_duties_refuses_a_record_and_takes_back_what_the_package_grants() {
+    let hr = HR.replace("5,2,Audit", "5,2,Audit\n6,2,Engineering");
+    // 5 is an auditor: the package is incompatible with `auditors`. Make 5 an engineer
+    // requestor too by a second group in the policy.
+    let policy = BASE.replace("groups: [engineers]", "groups: [engineers, auditors]");
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &record("5", "2", "4")),
+        ("hr.csv", &hr),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "5"), Vec::<String>::new());
+    assert!(!groups(&state, "5").contains(&"tool-users".to_string()));
+    assert_eq!(accounts(&state, "5"), Vec::<String>::new());
+    assert_eq!(codes(&state), vec![Code::AssignmentConflict]);
+    // No separation-of-duties conflict remains: the record was refused.
+    assert!(state.conflicts.is_empty());
+}
+
+#[test]
+fn lint_checks_each_record_against_its_policy() {
+    let cases: Vec<(String, Vec<Code>)> = vec![
+        // Approved in time at the exact timeout (3 days after the request): allowed.
+        (
+            record("1", "2", "4")
+                .replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:00Z")
+                .replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-06T08:00:00Z"),
+            vec![],
+        ),
+        // One second late: denied by timeout.
+        (
+            record("1", "2", "4")
+                .replace("at: 2026-03-01T09:00:00Z", "at: 2026-03-04T08:00:01Z")
+                .replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-05T09:00:00Z"),
+            vec![Code::AssignmentNotApproved],
+        ),
+        // Self-approval.
+        (record("2", "2", "4"), vec![Code::AssignmentSelfApproval]),
+        // One decision for two stages.
+        (
+            record("1", "2", "4").replace(
+                "      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n",
+                "",
+            ),
+            vec![Code::AssignmentApprover],
+        ),
+        // A denied first stage: the record grants nothing (a warning), no second stage.
+        (
+            record("1", "2", "4")
+                .replace(
+                    "      - {by: \"4\", decision: approve, at: 2026-03-02T09:00:00Z}\n",
+                    "",
+                )
+                .replace("decision: approve", "decision: deny"),
+            vec![Code::AssignmentNotApproved],
+        ),
+        // A decision after a deny.
+        (
+            record("1", "2", "4").replace(
+                "{by: \"2\", decision: approve",
+                "{by: \"2\", decision: deny",
+            ),
+            vec![Code::AssignmentApprover, Code::AssignmentNotApproved],
+        ),
+        // Stages out of order.
+        (
+            record("1", "2", "4").replace("at: 2026-03-02T09:00:00Z", "at: 2026-03-01T08:30:00Z"),
+            vec![Code::AssignmentApprover],
+        ),
+        // The second stage is a group: a named user who is not listed cannot be checked statically,
+        // but a sponsor cannot approve an identity's request.
+        (
+            record("1", "2", "4").replace("package: tools", "package: toolz"),
+            vec![Code::UnknownReference],
+        ),
+        (
+            record("1", "2", "4").replace("policy: request", "policy: requests"),
+            vec![Code::UnknownReference],
+        ),
+        (
+            record("1", "2", "4").replace("2026-03-01T08:00:00Z", "March 1st"),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!("{}    end: 2026-03-12T09:00:00Z\n", record("1", "2", "4")),
+            vec![],
+        ),
+        (
+            format!("{}    end: 2026-03-12T09:00:01Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentTooLong],
+        ),
+        (
+            format!("{}    end: 2026-03-02T09:00:00Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!("{}    start: 2026-03-02T08:00:00Z\n", record("1", "2", "4")),
+            vec![Code::AssignmentInvalid],
+        ),
+        (
+            format!(
+                "{}    guest: {{email: a@b.example, organization: x}}\n",
+                record("1", "2", "4")
+            ),
+            vec![Code::AssignmentInvalid],
+        ),
+    ];
+    for (text, want) in cases {
+        let dir = set(&[
+            ("policy.yaml", BASE),
+            ("records.yaml", &text),
+            ("hr.csv", HR),
+        ]);
+        let mut got = lint_codes(&dir);
+        got.sort();
+        assert_eq!(got, want, "{text}");
+    }
+}
+
+#[test]
+fn justification_and_direct_assignment_follow_the_policy() {
+    let policy = BASE.replace(
+        "        expiry:\n          days: 10\n",
+        "        expiry:\n          days: 10\n        justification: true\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
+    let text = format!("{}    justification: \"  \"\n", record("1", "2", "4"));
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
+    let text = format!("{}    justification: release week\n", record("1", "2", "4"));
+    let dir = set(&[
+        ("policy.yaml", &policy),
+        ("records.yaml", &text),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    // `requestors: none`: only an administrator's direct assignment, and not to themselves.
+    let none = BASE.replace(
+        "        requestors:\n          groups: [engineers]\n",
+        "        requestors: none\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &record("1", "2", "4")),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![Code::AssignmentOutOfScope]);
+    let direct = record("1", "2", "4").replace(
+        "    policy: request\n",
+        "    policy: request\n    assigned_by: \"4\"\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &direct),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    let (_, _, state) = eval(&dir, "2026-03-05");
+    assert_eq!(packages(&state, "1"), vec!["tools"]);
+    let own = record("1", "2", "4").replace(
+        "    policy: request\n",
+        "    policy: request\n    assigned_by: \"1\"\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", &none),
+        ("records.yaml", &own),
+        ("hr.csv", HR),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![Code::AssignmentSelfApproval]);
+}
+
+const GUESTS: &str = r#"
+connected_organizations:
+  fabrikam:
+    domain: fabrikam.example
+    internal_sponsors: ["2"]
+    external_sponsors: [ops@fabrikam.example]
+access_packages:
+  portal:
+    resources:
+      - group: partners
+    policies:
+      partners:
+        requestors:
+          connected_organizations: [fabrikam]
+        approval:
+          - approvers: [external_sponsor]
+            timeout_days: 14
+        expiry:
+          days: 10
+assignments:
+  kim:
+    guest:
+      email: Kim@Fabrikam.example
+      organization: fabrikam
+    package: portal
+    policy: partners
+    requested: 2026-03-01T08:00:00Z
+    approvals:
+      - {by: ops@fabrikam.example, decision: approve, at: 2026-03-01T09:00:00Z}
+    start: 2026-03-03
+"#;
+
+const GUEST_BASE: &str = r#"
+sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+groups:
+  partners:
+    rule: user.employeeId -eq "nobody"
+"#;
+
+fn guest_state(dir: &Path, d: &str) -> Option<(String, Vec<String>, Vec<String>)> {
+    let (_, _, state) = eval(dir, d);
+    state.guests.first().map(|g| {
+        (
+            g.state.word().to_string(),
+            g.access_packages.clone(),
+            g.groups.clone(),
+        )
+    })
+}
+
+#[test]
+fn a_guest_is_invited_on_approval_active_while_assigned_then_blocked_and_removed() {
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("hr.csv", "id\n1\n2\n"),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    // Ends 2026-03-13 (10 days from the start, midnight); removed 30 days later (Entra's
+    // default).
+    let portal = || vec!["portal".to_string()];
+    let partners = || vec!["partners".to_string()];
+    assert_eq!(guest_state(&dir, "2026-02-28"), None);
+    assert_eq!(
+        guest_state(&dir, "2026-03-01"),
+        Some(("invited".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-02"),
+        Some(("invited".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-03"),
+        Some(("active".into(), portal(), partners()))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-12"),
+        Some(("active".into(), portal(), partners()))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-13"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-11"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-12"),
+        Some(("removed".into(), vec![], vec![]))
+    );
+    let (loaded, policy, state) = eval(&dir, "2026-03-05");
+    assert_eq!(state.guests[0].email, "kim@fabrikam.example");
+    assert_eq!(state.summary.guests.get("active"), Some(&1));
+    let view = governance::View::of(&loaded, &policy, &state);
+    let events: Vec<(String, EventKind)> = governance::events(
+        &view,
+        Window {
+            from: day("2026-01-01"),
+            to: day("2026-12-31"),
+        },
+    )
+    .iter()
+    .filter(|e| matches!(&e.subject, governance::Subject::Guest(g) if g == "kim@fabrikam.example"))
+    .map(|e| (e.date.to_string(), e.kind))
+    .collect();
+    assert_eq!(
+        events,
+        vec![
+            ("2026-03-01".to_string(), EventKind::GuestInvited),
+            ("2026-03-03".to_string(), EventKind::AssignmentStart),
+            // 1 day before the end; 14 days before is before the start: none.
+            ("2026-03-12".to_string(), EventKind::AssignmentReminder),
+            ("2026-03-13".to_string(), EventKind::AssignmentExpiry),
+            ("2026-03-13".to_string(), EventKind::GuestBlocked),
+            ("2026-04-12".to_string(), EventKind::GuestRemoved),
+        ]
+    );
+}
+
+#[test]
+fn the_organisations_removal_days_win_over_the_tenants_and_the_tenant_can_keep_guests() {
+    let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove_after_days: 5\n";
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("tenant.yaml", tenant),
+        ("hr.csv", "id\n1\n"),
+    ]);
+    // Not blocked: active until removed, 5 days after the end.
+    assert_eq!(
+        guest_state(&dir, "2026-03-17").map(|g| g.0),
+        Some("active".into())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-18").map(|g| g.0),
+        Some("removed".into())
+    );
+    let org = GUESTS.replace(
+        "    domain: fabrikam.example\n",
+        "    domain: fabrikam.example\n    remove_guests_after_days: 0\n",
+    );
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", &org),
+        ("tenant.yaml", tenant),
+        ("hr.csv", "id\n1\n"),
+    ]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-12").map(|g| g.0),
+        Some("active".into())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-13").map(|g| g.0),
+        Some("removed".into())
+    );
+    let never = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("tenant.yaml", never),
+        ("hr.csv", "id\n1\n"),
+    ]);
+    assert_eq!(
+        guest_state(&dir, "2030-01-01").map(|g| g.0),
+        Some("active".into())
+    );
+}
+
+#[test]
+fn guest_records_are_checked_against_the_organisation() {
+    let cases: Vec<(String, Vec<Code>)> = vec![
+        (GUESTS.to_string(), vec![]),
+        (GUESTS.replace("Kim@Fabrikam.example", "kim@fabrikam.example.evil"), vec![Code::GuestDomainMismatch]),
+        (GUESTS.replace("Kim@Fabrikam.example", "'@fabrikam.example'"), vec![Code::GuestDomainMismatch]),
+        // A guest's name is a display name: one line of printable text.
+        (GUESTS.replace("      organization: fabrikam\n", "      display_name: \"Kim\\u202eAkers\"\n      organization: fabrikam\n"), vec![Code::InvalidDisplayName]),
+        // Not an external sponsor of the organisation.
+        (GUESTS.replace("{by: ops@fabrikam.example", "{by: someone@fabrikam.example"), vec![Code::AssignmentApprover]),
+        // The guest approving their own request.
+        (GUESTS.replace("{by: ops@fabrikam.example", "{by: kim@fabrikam.example"), vec![Code::AssignmentApprover, Code::AssignmentSelfApproval]),
+        // An organisation the policy does not take.
+        (GUESTS.replace("organization: fabrikam\n", "organization: contoso\n").replace("connected_organizations:\n  fabrikam:", "connected_organizations:\n  contoso:\n    domain: fabrikam.example\n  fabrikam:"), vec![Code::AssignmentOutOfScope, Code::AssignmentApprover]),
+    ];
+    for (text, want) in cases {
+        let dir = set(&[
+            ("policy.yaml", GUEST_BASE),
+            ("guests.yaml", &text),
+            ("hr.csv", "id\n1\n"),
+        ]);
+        let mut got = lint_codes(&dir);
+        got.sort();
+        assert_eq!(got, want, "{text}");
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// Whatever the dates of a record say, checking and evaluating it does not panic, and
+        /// a record whose dates are not dates is refused (never granted).
+        #[test]
+        fn any_dates_are_checked_without_panic(
+            requested in "\\PC{0,24}",
+            at in "\\PC{0,24}",
+            end in "\\PC{0,24}",
+        ) {
+            let q = |s: &str| serde_json::to_string(s).unwrap();
+            let text = format!(
+                "{}    end: {}\n",
+                record("1", "2", "4")
+                    .replace("2026-03-01T08:00:00Z", &q(&requested))
+                    .replace("2026-03-01T09:00:00Z", &q(&at)),
+                q(&end)
+            );
+            let dir = set(&[("policy.yaml", BASE), ("records.yaml", &text), ("hr.csv", HR)]);
+            let codes = lint_codes(&dir);
+            let valid = [&requested, &at, &end]
+                .iter()
+                .all(|s| roster::governance::assignments::parse_at(s).is_some());
+            if !valid {
+                prop_assert!(codes.contains(&Code::AssignmentInvalid), "{codes:?}");
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+
+        /// A date reads as its midnight UTC; a date-time with an offset as the same instant in UTC.
+        #[test]
+        fn dates_read_as_midnight_and_offsets_as_utc(days in 0i64..40_000, minutes in 0i64..1440, offset in -720i32..720) {
+            let d = day("1970-01-01") + chrono::TimeDelta::days(days);
+            let text = d.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(roster::governance::assignments::parse_at(&text), d.and_hms_opt(0, 0, 0));
+            let local = d.and_hms_opt(0, 0, 0).unwrap() + chrono::TimeDelta::minutes(minutes);
+            let tz = chrono::FixedOffset::east_opt(offset * 60).unwrap();
+            let stamp = local.and_local_timezone(tz).unwrap();
+            prop_assert_eq!(
+                roster::governance::assignments::parse_at(&stamp.to_rfc3339()),
+                Some(stamp.naive_utc())
+            );
+        }
+    }
+}

@@ -1,0 +1,689 @@
+//! Access reviews through the library: what the end of an instance does to the desired state
+//! (denials, the default decision, auto-apply, fail-closed cases), and the calendar property
+//! that a window's review events are the union of its days' events.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use roster::governance::{self, Detail, Event, View, Window};
+use roster::policy::load::{LoadOptions, Loaded, load_with};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const HR: &str = "id,boss\n1,\n2,1\n3,1\n4,1\n5,2\n";
+
+/// A policy set with one static group reviewed monthly from 2026-01-05 for 7 days, `review`
+/// replacing the review's settings and `decisions` the recorded decisions (YAML lines).
+fn policy(review: &str, decisions: &str) -> String {
+    format!(
+        r#"sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      boss: string
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    manager:
+      source: hr.boss
+groups:
+  vpn:
+    members: ["2", "3", "4"]
+    owners: ["5"]
+  security:
+    members: ["4"]
+  everyone:
+    rule: user.employeeId -ne null
+access_packages:
+  admin:
+    auto_assignment:
+      rule: user.employeeId -eq "3"
+reviews:
+  r:
+{review}
+{decisions}"#,
+        decisions = if decisions.is_empty() {
+            String::new()
+        } else {
+            format!("review_decisions:\n  r:\n{decisions}")
+        }
+    )
+}
+
+const MONTHLY: &str = r#"    scope:
+      group: vpn
+    reviewers: [manager]
+    fallback_reviewers:
+      - group: security
+    recurrence: monthly
+    start: 2026-01-05
+    duration_days: 7
+    default_decision: no_change
+    auto_apply: true"#;
+
+struct Set {
+    /// A temporary directory this test owns (removed at the end), or `None`.
+    dir: Option<PathBuf>,
+    loaded: Loaded,
+    policy: roster::policy::Policy,
+}
+
+fn set(name: &str, text: &str) -> Set {
+    let dir = std::env::temp_dir().join(format!("roster-reviews-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.yaml"), text).unwrap();
+    std::fs::write(dir.join("hr.csv"), HR).unwrap();
+    let mut s = load(&dir);
+    s.dir = Some(dir);
+    s
+}
+
+fn load(dir: &Path) -> Set {
+    let loaded = load_with(dir, &LoadOptions::default()).unwrap();
+    let mut diags = loaded.diagnostics.clone();
+    let policy = roster::policy::compile::compile(&loaded, &mut diags);
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
+    Set {
+        dir: None,
+        loaded,
+        policy,
+    }
+}
+
+impl Set {
+    fn eval(&self, as_of: &str) -> roster::eval::DesiredState {
+        roster::eval::evaluate(
+            &self.loaded,
+            &self.policy,
+            roster::eval::Options::at(d(as_of)),
+        )
+    }
+
+    /// The members of `group` on `as_of`, by key, and the codes of the data problems.
+    fn members(&self, group: &str, as_of: &str) -> (Vec<String>, Vec<String>) {
+        let state = self.eval(as_of);
+        let members = members_of(&self.loaded, &self.policy, &state, group);
+        let codes = state
+            .issues
+            .iter()
+            .map(|i| i.code.as_str().to_string())
+            .collect();
+        (members, codes)
+    }
+}
+
+fn members_of(
+    loaded: &Loaded,
+    policy: &roster::policy::Policy,
+    state: &roster::eval::DesiredState,
+    group: &str,
+) -> Vec<String> {
+    let view = View::of(loaded, policy, state);
+    view.groups
+        .iter()
+        .find(|(n, _)| n == group)
+        .map(|(_, set)| set.ones().map(|i| view.key(i).to_string()).collect())
+        .unwrap_or_default()
+}
+
+impl Drop for Set {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn decision(reviewee: &str, reviewer: &str, what: &str, date: &str) -> String {
+    format!(
+        "      - reviewee: \"{reviewee}\"\n        reviewer: \"{reviewer}\"\n        decision: {what}\n        date: {date}\n"
+    )
+}
+
+fn keys(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// A denial takes effect on the day the instance ends: the day before, still a member.
+#[test]
+fn a_denial_removes_access_on_the_end_day() {
+    let s = set(
+        "deny",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-01-11").0, keys(&["2", "3", "4"]));
+    assert_eq!(s.members("vpn", "2026-01-12").0, keys(&["3", "4"]));
+    assert_eq!(s.members("vpn", "2026-06-01").0, keys(&["3", "4"]));
+    assert!(s.members("vpn", "2026-06-01").1.is_empty());
+}
+
+/// Without `auto_apply`, nothing is removed, denials included.
+#[test]
+fn without_auto_apply_nothing_is_removed() {
+    let review = MONTHLY
+        .replace("auto_apply: true", "auto_apply: false")
+        .replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "manual",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-03-01").0, keys(&["2", "3", "4"]));
+}
+
+/// The default decision `deny` removes the unreviewed static members; approved and "don't
+/// know" ones keep their access.
+#[test]
+fn the_default_deny_removes_only_the_unreviewed() {
+    let review = MONTHLY
+        .replace("default_decision: no_change", "default_decision: deny")
+        .replace(
+            "    start: 2026-01-05",
+            "    start: 2026-01-05\n    occurrences: 1",
+        );
+    let s = set(
+        "default",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}{}",
+                decision("2", "1", "approve", "2026-01-06"),
+                decision("3", "1", "dont_know", "2026-01-07")
+            ),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-01-11").0, keys(&["2", "3", "4"]));
+    assert_eq!(s.members("vpn", "2026-01-12").0, keys(&["2", "3"]));
+}
+
+/// `recommendation` without sign-in dates is no recommendation: nobody loses access.
+#[test]
+fn recommendation_without_sign_in_dates_changes_nothing() {
+    let review = MONTHLY.replace(
+        "default_decision: no_change",
+        "default_decision: recommendation",
+    );
+    let s = set("recommendation", &policy(&review, ""));
+    assert_eq!(s.members("vpn", "2026-05-01").0, keys(&["2", "3", "4"]));
+}
+
+/// A package's holders are not known before the access stage: the default decision removes
+/// nobody (fail closed), while a recorded denial, which names its reviewee, still applies to
+/// what the record can remove (an auto-assignment rule keeps its holders, as in Entra).
+#[test]
+fn an_unknown_scope_removes_nobody_by_default() {
+    let review = MONTHLY
+        .replace("      group: vpn", "      access_package: admin")
+        .replace("default_decision: no_change", "default_decision: deny");
+    let s = set("package", &policy(&review, ""));
+    let state = s.eval("2026-05-01");
+    let view = View::of(&s.loaded, &s.policy, &state);
+    let admin = view.packages.iter().find(|(n, _)| n == "admin").unwrap();
+    assert_eq!(admin.1.ones().count(), 1);
+}
+
+/// A dynamic group's members follow its rule: a default denial takes nobody out.
+#[test]
+fn a_dynamic_group_keeps_its_rule_members() {
+    let review = MONTHLY
+        .replace("      group: vpn", "      group: everyone")
+        .replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "dynamic",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    assert_eq!(s.members("everyone", "2026-05-01").0.len(), 5);
+}
+
+/// Decisions that are not allowed take no effect and are data problems at the decision.
+#[test]
+fn decisions_that_are_not_allowed_change_nothing() {
+    let cases = [
+        // Not the manager of 2 (the manager is 1), not in the fallback group.
+        (decision("2", "3", "deny", "2026-01-06"), "E162"),
+        // Not an identity.
+        (decision("9", "1", "deny", "2026-01-06"), "E160"),
+        // Not in the reviewed group.
+        (decision("5", "2", "deny", "2026-01-06"), "E161"),
+        // The fallback reviewers decide only when the reviewers name nobody: 2 has a
+        // manager, so the security group may not decide for 2.
+        (decision("2", "4", "deny", "2026-01-06"), "E162"),
+    ];
+    for (i, (text, code)) in cases.iter().enumerate() {
+        let s = set(
+            &format!("refused-{i}"),
+            &policy(MONTHLY, &format!("    2026-01-05:\n{text}")),
+        );
+        let (members, codes) = s.members("vpn", "2026-03-01");
+        assert_eq!(members, keys(&["2", "3", "4"]), "{code}");
+        assert_eq!(codes, [code.to_string()], "{code}");
+    }
+}
+
+/// Every allowed kind of reviewer: the manager, self, the group's owners, a named user, a
+/// member of a reviewing group, and a fallback reviewer when the reviewers name nobody.
+#[test]
+fn every_kind_of_reviewer_is_allowed() {
+    let cases = [
+        ("[manager]", decision("2", "1", "deny", "2026-01-06")),
+        ("[self_review]", decision("2", "2", "deny", "2026-01-06")),
+        ("[group_owners]", decision("2", "5", "deny", "2026-01-06")),
+        ("[{user: \"3\"}]", decision("2", "3", "deny", "2026-01-06")),
+        (
+            "[{group: security}]",
+            decision("2", "4", "deny", "2026-01-06"),
+        ),
+    ];
+    for (i, (reviewers, text)) in cases.iter().enumerate() {
+        let review = MONTHLY.replace("reviewers: [manager]", &format!("reviewers: {reviewers}"));
+        let s = set(
+            &format!("allowed-{i}"),
+            &policy(&review, &format!("    2026-01-05:\n{text}")),
+        );
+        let (members, codes) = s.members("vpn", "2026-03-01");
+        assert_eq!(members, keys(&["3", "4"]), "{reviewers}");
+        assert!(codes.is_empty(), "{reviewers}: {codes:?}");
+    }
+    // 1 has no manager: the fallback group decides for 1.
+    let text =
+        policy(MONTHLY, "").replace("members: [\"2\", \"3\", \"4\"]", "members: [\"1\", \"2\"]");
+    let text = format!(
+        "{text}review_decisions:\n  r:\n    2026-01-05:\n{}",
+        decision("1", "4", "deny", "2026-01-06")
+    );
+    let s = set("fallback", &text);
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2"]));
+    assert!(codes.is_empty(), "{codes:?}");
+}
+
+/// When one reviewee has several decisions in an instance, the latest counts.
+#[test]
+fn the_latest_decision_counts() {
+    let s = set(
+        "latest",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}{}",
+                decision("2", "1", "approve", "2026-01-09"),
+                decision("2", "1", "deny", "2026-01-06"),
+            ),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-03-01").0, keys(&["2", "3", "4"]));
+}
+
+fn review_events(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
+    governance::collect(view, window, detail)
+        .into_iter()
+        .filter(|e| e.source.starts_with("review:"))
+        .collect()
+}
+
+fn bundled() -> Set {
+    load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))
+}
+
+/// The bundled example shows a start, a reminder and an end in the README's window, and the
+/// recorded decisions' outcomes on the end day.
+#[test]
+fn the_example_has_every_review_event_in_the_readme_window() {
+    let s = bundled();
+    let state = s.eval("2026-11-25");
+    let view = View::of(&s.loaded, &s.policy, &state);
+    let events = review_events(
+        &view,
+        Window {
+            from: d("2026-10-25"),
+            to: d("2026-12-25"),
+        },
+        Detail::Full,
+    );
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e.date,
+                e.kind.word(),
+                e.subject.id(),
+                e.summary
+            )
+        })
+        .collect();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(
+        has("2026-11-09 review_start review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("2026-11-16 review_reminder review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("2026-11-23 review_end review:legacy-vpn-monthly@2026-11-09"),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1041 access review `legacy-vpn-monthly` (2026-11-09): approve by `1040`"
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1042 access review `legacy-vpn-monthly` (2026-11-09): deny by `1040`"
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            "2026-11-23 review_end 1031 access review `legacy-vpn-monthly` (2026-11-09): not reviewed, default decision `no_change`: no change"
+        ),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        members_of(&s.loaded, &s.policy, &state, "legacy-vpn"),
+        keys(&["1031", "1041"])
+    );
+}
+
+fn sorted(mut events: Vec<Event>) -> Vec<Event> {
+    governance::sort(&mut events);
+    events
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A window's review events are exactly the union of the events of its days, in the
+    /// calendar's view (groups known) and in the fold's (groups not yet computed), for every
+    /// level of detail.
+    #[test]
+    fn a_window_is_the_union_of_its_days(start in 0u32..500, len in 0u32..70, fold in any::<bool>(), full in any::<bool>()) {
+        thread_local! {
+            static SET: Set = bundled();
+            static STATE: roster::eval::DesiredState = SET.with(|s| s.eval("2026-11-25"));
+        }
+        let (whole, days) = SET.with(|s| STATE.with(|state| {
+            let mut view = View::of(&s.loaded, &s.policy, state);
+            if fold {
+                view.groups = &[];
+                view.packages = &[];
+            }
+            let detail = if full { Detail::Full } else { Detail::Effects };
+            let from = d("2026-01-01") + chrono::Days::new(u64::from(start));
+            let window = Window { from, to: from + chrono::Days::new(u64::from(len)) };
+            let whole = review_events(&view, window, detail);
+            let days = sorted(window.days().flat_map(|day| review_events(&view, Window::day(day), detail)).collect());
+            (whole, days)
+        }));
+        prop_assert_eq!(whole, days);
+    }
+}
+
+/// `explain` shows an identity's recorded decisions and the open instances that still wait
+/// for one, with what the end will do.
+#[test]
+fn explain_shows_decisions_and_pending_reviews() {
+    let review = MONTHLY.replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "explain",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "approve", "2026-01-06")
+            ),
+        ),
+    );
+    let state = s.eval("2026-01-08");
+    let notes = |key: &str| {
+        roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, key)
+            .unwrap()
+            .reviews
+            .iter()
+            .map(|n| format!("{} {} {} {}", n.review, n.instance, n.status, n.outcome))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notes("2"), ["r 2026-01-05 approve access kept"]);
+    assert_eq!(
+        notes("3"),
+        [
+            "r 2026-01-05 pending no decision yet; without one, access is removed on 2026-01-12 (default `deny`)"
+        ]
+    );
+    // Not reviewed by this review.
+    assert!(notes("1").is_empty());
+    // After the end: the decision stays, nothing is pending.
+    let state = s.eval("2026-01-20");
+    let later = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "3")
+        .unwrap()
+        .reviews;
+    assert!(later.is_empty(), "{later:?}");
+}
+
+/// The human form of `explain` names the review, the instance, the decision, the reviewer, the
+/// justification, the outcome and where the decision is recorded.
+#[test]
+fn explain_human_shows_the_decision() {
+    let s = bundled();
+    let state = s.eval("2026-11-25");
+    let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "1042").unwrap();
+    let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+    assert!(
+        text.contains("access reviews:\n  `legacy-vpn-monthly` 2026-11-09 (ends 2026-11-23): deny by `1040` on 2026-11-12 (Moved to the zero-trust access gateway; no longer uses the VPN.): access removed on 2026-11-23  ["),
+        "{text}"
+    );
+    assert!(text.contains("policies/reviews.yaml:68]"), "{text}");
+    assert!(
+        text.contains("- legacy-vpn: listed as a static member, but removed by an event"),
+        "{text}"
+    );
+}
+
+/// Each instance reviews the members at its start: those removed by an earlier instance are
+/// not reviewed again, and a decision about them is out of scope.
+#[test]
+fn an_instance_reviews_the_members_left_by_the_earlier_ones() {
+    let s = set(
+        "series",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}    2026-02-05:\n{}{}",
+                decision("2", "1", "deny", "2026-01-06"),
+                decision("2", "1", "approve", "2026-02-06"),
+                decision("3", "1", "deny", "2026-02-06"),
+            ),
+        ),
+    );
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["4"]));
+    assert_eq!(codes, ["E161"]);
+    let state = s.eval("2026-03-01");
+    let view = View::of(&s.loaded, &s.policy, &state);
+    let starts: Vec<String> = review_events(
+        &view,
+        Window {
+            from: d("2026-01-05"),
+            to: d("2026-02-05"),
+        },
+        Detail::Full,
+    )
+    .into_iter()
+    .filter(|e| e.kind.word() == "review_start")
+    .map(|e| e.summary)
+    .collect();
+    assert_eq!(
+        starts,
+        [
+            "access review `r` starts: 3 reviewees, decisions due by 2026-01-11",
+            "access review `r` starts: 2 reviewees, decisions due by 2026-02-11"
+        ]
+    );
+}
+
+/// Under a default `deny`, the first instance without decisions removes every static member:
+/// the next instances review nobody.
+#[test]
+fn a_default_deny_empties_the_series() {
+    let review = MONTHLY.replace("default_decision: no_change", "default_decision: deny");
+    let s = set(
+        "empties",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "approve", "2026-01-06")
+            ),
+        ),
+    );
+    assert_eq!(s.members("vpn", "2026-01-20").0, keys(&["2"]));
+    assert_eq!(s.members("vpn", "2026-02-20").0, Vec::<String>::new());
+}
+
+/// With sign-in dates (an actual state), `recommendation` denies the unreviewed who have not
+/// signed in during the look-back before the end; it recommends nothing for an identity
+/// without a date, nor for an instance that ends after the data's date.
+#[test]
+fn recommendation_follows_sign_in_dates() {
+    for (lookback, as_of, removed) in [
+        ("", "2026-01-20", vec!["2"]),
+        (
+            "\n    recommendation_lookback_days: 60",
+            "2026-01-20",
+            vec![],
+        ),
+        ("", "2026-01-11", vec![]),
+    ] {
+        let review = MONTHLY
+            .replace(
+                "default_decision: no_change",
+                &format!("default_decision: recommendation{lookback}"),
+            )
+            .replace(
+                "    start: 2026-01-05",
+                "    start: 2026-01-05\n    occurrences: 1",
+            );
+        let s = set("sign-ins", &policy(&review, ""));
+        let state = s.eval("2026-01-20");
+        let mut view = View::of(&s.loaded, &s.policy, &state);
+        view.as_of = d(as_of);
+        // Keys 1 to 5 are indices 0 to 4.
+        let sign_ins = [
+            Some(d("2025-06-01")),
+            Some(d("2025-12-01")),
+            Some(d("2026-01-02")),
+            None,
+            None,
+        ];
+        view.last_sign_in = Some(&sign_ins);
+        let effects: Vec<(String, String)> = review_events(
+            &view,
+            Window {
+                from: d("2026-01-01"),
+                to: d("2026-01-31"),
+            },
+            Detail::Effects,
+        )
+        .into_iter()
+        .map(|e| (e.subject.id().to_string(), format!("{:?}", e.effects)))
+        .collect();
+        let want: Vec<(String, String)> = removed
+            .iter()
+            .map(|k| (k.to_string(), "[RemoveFromGroup(\"vpn\")]".to_string()))
+            .collect();
+        assert_eq!(effects, want, "{lookback} {as_of}");
+        // Without sign-in dates, nothing.
+        view.last_sign_in = None;
+        assert!(review_events(&view, Window::day(d("2026-01-12")), Detail::Effects).is_empty());
+    }
+}
+
+/// A decision about a listed static member who is not an identity (as in a `roster test`
+/// fixture of a few people) is reported once, at the group (`E203`), not again (`E160`).
+#[test]
+fn a_listed_member_missing_from_the_data_is_reported_once() {
+    let text = policy(
+        MONTHLY,
+        &format!(
+            "    2026-01-05:\n{}",
+            decision("7", "1", "deny", "2026-01-06")
+        ),
+    )
+    .replace(
+        "members: [\"2\", \"3\", \"4\"]",
+        "members: [\"2\", \"3\", \"4\", \"7\"]",
+    );
+    let s = set("listed", &text);
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2", "3", "4"]));
+    assert_eq!(codes, ["E203"]);
+}
+
+/// A reviewing group whose members follow a rule accepts nobody: its members are not known
+/// when the decisions are applied, and Roster does not guess (`E162`).
+#[test]
+fn a_dynamic_reviewing_group_accepts_nobody() {
+    let review = MONTHLY.replace("reviewers: [manager]", "reviewers: [{group: everyone}]");
+    let s = set(
+        "dynamic-reviewers",
+        &policy(
+            &review,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "3", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2", "3", "4"]));
+    assert_eq!(codes, ["E162"]);
+}
+
+/// Decisions of instances that start after the as-of date are not checked yet: who is in
+/// scope then is not known (here the reviewee is hired later).
+#[test]
+fn later_instances_are_not_checked_yet() {
+    let s = set(
+        "later",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-06-05:\n{}",
+                decision("9", "1", "deny", "2026-06-06")
+            ),
+        ),
+    );
+    assert!(s.members("vpn", "2026-03-01").1.is_empty());
+    assert_eq!(s.members("vpn", "2026-06-05").1, ["E160"]);
+}
