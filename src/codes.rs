@@ -41,6 +41,11 @@ pub enum Lang {
     /// after a line `# file: NAME`; the input is the read options (JSON) with `path`, the file
     /// or directory read (and `members`, a directory, relative to the same place).
     Actual,
+    /// A previous desired state (`--previous FILE`) read by
+    /// [`crate::governance::previous::read`]: the text is the file; the input (JSON) its
+    /// `file` name (`.jsonl` for JSON Lines), an optional byte `limit`, and an optional
+    /// `as_of` date it must be earlier than.
+    Previous,
     /// A policy set with its data and actual-state exports (`roster plan`), split like
     /// [`Lang::Policy`], planned as of 2026-01-15.
     Plan,
@@ -173,6 +178,14 @@ const fn tested(text: &'static str) -> Example {
     }
 }
 
+const fn previous(text: &'static str, options: &'static str) -> Example {
+    Example {
+        lang: Lang::Previous,
+        text,
+        input: options,
+        existing: "[]",
+    }
+}
 const fn actual(text: &'static str, options: &'static str) -> Example {
     Example {
         lang: Lang::Actual,
@@ -541,6 +554,28 @@ codes! {
         evaluated_with(include_str!("../tests/eval/D121/bad.yaml"), r#"{"max_data_bytes": 64}"#),
         evaluated_with(include_str!("../tests/eval/D121/good.yaml"), r#"{"max_data_bytes": 64}"#);
 
+    // ---- D23x: the previous desired state (`--previous`) ----
+    PreviousUnreadable = "D230", Error, "previous-state-unreadable",
+        "the previous state (`--previous FILE`) cannot be read: missing, not a regular file, or larger than the size limit (`--max-data-size`); the command does not run",
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": [{\"key\": \"1001\", \"lifecycle\": \"active\"}]}\n", r#"{"file": "previous.json", "limit": 32}"#),
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": []}\n", r#"{"file": "previous.json", "limit": 64}"#);
+    PreviousMalformed = "D231", Error, "previous-state-malformed",
+        "the previous state is not a report `eval` wrote (`--format json` or `jsonl`): JSON syntax, an identity without a `key`, a value of the wrong type, no `as_of` date; the line is given, and the command does not run",
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"groups\": \"sales\"}\n", r#"{"file": "previous.jsonl"}"#),
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"groups\": [\"sales\"]}\n", r#"{"file": "previous.jsonl"}"#);
+    PreviousDuplicate = "D232", Error, "previous-state-duplicate",
+        "an identity appears twice in the previous state, which `eval` never writes: the file was edited or concatenated, and the command does not run",
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n", r#"{"file": "previous.jsonl"}"#),
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\"}\n{\"type\": \"identity\", \"key\": \"1002\"}\n", r#"{"file": "previous.jsonl"}"#);
+    PreviousNotEarlier = "D233", Error, "previous-state-not-earlier",
+        "the previous state's `as_of` date is not before the as-of date, so nothing can have changed since: the command does not run",
+        previous("{\"as_of\": \"2026-01-15\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#),
+        previous("{\"as_of\": \"2026-01-14\", \"identities\": []}\n", r#"{"file": "previous.json", "as_of": "2026-01-15"}"#);
+    NoPreviousState = "D234", Warning, "no-previous-state",
+        "a workflow has an attribute-change or group-membership trigger but no previous state was given (`--previous FILE`): changes cannot be seen, so it does not run; said once on standard error by `eval`, not in the report",
+        evaluated(include_str!("../tests/eval/D234/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D234/good.yaml"));
+
     // ---- D2xx: actual-state exports ----
     ActualUnreadable = "D201", Error, "unreadable-export",
         "an actual-state export cannot be read: missing, not a regular file, a symbolic link in an export directory, larger than the byte limit, not UTF-8 or UTF-16 text, or a directory without export files",
@@ -745,6 +780,27 @@ codes! {
         policy(concat!(include_str!("../tests/lint/L020/good.yaml"), "# symlink: stolen.yaml -> /etc/passwd\n")),
         policy(include_str!("../tests/lint/L020/good.yaml"));
 
+    // ---- C36x: lifecycle workflows against Entra's task catalogue ----
+    TaskNotInCategory = "C360", Error, "task-not-in-category",
+        "a workflow task is not allowed in the workflow's category in Entra's task catalogue (disabling an account in a joiner workflow, enabling one in a mover workflow)",
+        policy(include_str!("../tests/lint/C360/bad.yaml")),
+        policy(include_str!("../tests/lint/C360/good.yaml"));
+    EmailNotInCatalogue = "C361", Error, "email-not-in-catalogue",
+        "a mover or leaver workflow e-mails the user: Entra's e-mail tasks for movers and leavers go to the manager (only the joiner's welcome e-mail goes to the user)",
+        policy(include_str!("../tests/lint/C361/bad.yaml")),
+        policy(include_str!("../tests/lint/C361/good.yaml"));
+    UnknownPlaceholder = "C362", Error, "unknown-placeholder",
+        "an e-mail's subject or body has a `{{placeholder}}` Entra does not fill in; it would be sent as written",
+        policy(include_str!("../tests/lint/C362/bad.yaml")),
+        policy(include_str!("../tests/lint/C362/good.yaml"));
+    InvalidEmailSetting = "C363", Error, "invalid-email-setting",
+        "an e-mail task's `locale` is not a language tag, or its `cc` is empty or names more than 10 people",
+        policy(include_str!("../tests/lint/C363/bad.yaml")),
+        policy(include_str!("../tests/lint/C363/good.yaml"));
+    InvalidScheduleDate = "C364", Error, "invalid-schedule-date",
+        "a workflow's `scheduled_since` is not a date `YYYY-MM-DD`",
+        policy(include_str!("../tests/lint/C364/bad.yaml")),
+        policy(include_str!("../tests/lint/C364/good.yaml"));
     // ---- C37x: access-package assignments kept in git ----
     AssignmentInvalid = "C370", Error, "invalid-assignment",
         "an assignment record names both or neither of `identity` and `guest`, has a date that is not a date or date-time, ends before it starts, starts before its approval, or is revoked before its request",
@@ -994,6 +1050,7 @@ fn example_kind(ex: &Example) -> (&'static str, &'static str) {
         Lang::Test => ("roster test", "policy set with test files"),
         Lang::Data => ("", "data file"),
         Lang::Actual => ("", "actual-state export"),
+        Lang::Previous => ("", "previous desired state"),
         Lang::Plan => ("roster plan", "policy set with data and exports"),
     }
 }
@@ -1067,7 +1124,7 @@ fn explain_with(info: &CodeInfo, examples: bool) -> String {
                     );
                 }
             }
-            Lang::Actual => {
+            Lang::Actual | Lang::Previous => {
                 let _ = writeln!(out, "\nread with `{}`", ex.input);
             }
             Lang::Yaml | Lang::Policy | Lang::Eval | Lang::Plan | Lang::Test => {
@@ -1143,7 +1200,7 @@ pub fn markdown() -> String {
         }
         for (title, ex) in [("Bad", &info.bad), ("Good", &info.good)] {
             let (cmd, lang) = example_kind(ex);
-            if ex.lang == Lang::Actual {
+            if matches!(ex.lang, Lang::Actual | Lang::Previous) {
                 let _ = writeln!(
                     out,
                     "{title} ({lang}), read with `{}`:\n\n```text\n{}\n```\n",
@@ -1224,7 +1281,7 @@ mod tests {
     /// Every diagnostic code an example produces, through parse, check and evaluation.
     fn codes_of(ex: &Example) -> Vec<Code> {
         let input: serde_json::Map<String, serde_json::Value> =
-            if matches!(ex.lang, Lang::Data | Lang::Actual) {
+            if matches!(ex.lang, Lang::Data | Lang::Actual | Lang::Previous) {
                 serde_json::Map::new()
             } else {
                 serde_json::from_str(ex.input).unwrap()
@@ -1272,8 +1329,12 @@ mod tests {
                 if codes.is_empty() {
                     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
                     let state =
-                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
+                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of));
                     codes = state.issues.iter().map(|i| i.code).collect();
+                    // What `eval` says on standard error without `--previous`.
+                    let mut said = Vec::new();
+                    crate::governance::workflows::issues(&loaded, false, &mut said);
+                    codes.extend(said.iter().map(|i| i.code));
                 }
                 let _ = std::fs::remove_dir_all(&dir);
                 codes
@@ -1345,6 +1406,26 @@ mod tests {
                 }
                 let _ = std::fs::remove_dir_all(&dir);
                 issues.iter().map(|i| i.code).collect()
+            }
+            Lang::Previous => {
+                let options: serde_json::Value = serde_json::from_str(ex.input).unwrap();
+                let dir = example_dir("");
+                let path = dir.join(options["file"].as_str().unwrap());
+                std::fs::write(&path, ex.text).unwrap();
+                let limit = options["limit"].as_u64().unwrap_or(1 << 20);
+                let want = crate::governance::previous::Want::default();
+                let codes = match crate::governance::previous::read(&path, limit, &want) {
+                    Ok(p) => match options["as_of"].as_str() {
+                        Some(d) => {
+                            let as_of = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+                            p.check_date(as_of).iter().map(|i| i.code).collect()
+                        }
+                        None => Vec::new(),
+                    },
+                    Err(issues) => issues.iter().map(|i| i.code).collect(),
+                };
+                let _ = std::fs::remove_dir_all(&dir);
+                codes
             }
             Lang::Actual => {
                 let dir = example_dir("");

@@ -52,7 +52,7 @@ fn eval(
     let policy = roster::policy::compile::compile(&loaded, &mut diags);
     let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "{errors:?}");
-    let state = roster::eval::evaluate(&loaded, &policy, Options { as_of: day(as_of) });
+    let state = roster::eval::evaluate(&loaded, &policy, Options::at(day(as_of)));
     (loaded, policy, state)
 }
 

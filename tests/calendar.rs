@@ -43,7 +43,7 @@ fn example() -> Example {
 
 impl Example {
     fn eval(&self, as_of: NaiveDate) -> DesiredState {
-        roster::eval::evaluate(&self.loaded, &self.policy, Options { as_of })
+        roster::eval::evaluate(&self.loaded, &self.policy, Options::at(as_of))
     }
 }
 

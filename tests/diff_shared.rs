@@ -26,9 +26,7 @@ fn load(dir: &Path) -> (Loaded, Policy) {
 }
 
 fn options() -> Options {
-    Options {
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-    }
+    Options::at(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
 }
 
 /// A generated organisation and a copy of its policies with `edit` applied to the file whose

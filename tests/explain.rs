@@ -336,12 +336,12 @@ fn focused_evaluation_equals_full_evaluation() {
         let mut diagnostics = Vec::new();
         let policy = roster::policy::compile::compile(&loaded, &mut diagnostics);
         assert_eq!(explain::focus::has_sequential(&policy), sequential);
-        let state = eval::evaluate(&loaded, &policy, Options { as_of });
+        let state = eval::evaluate(&loaded, &policy, Options::at(as_of));
         let keys: Vec<String> = state.identities.keys().map(str::to_string).collect();
         assert!(keys.len() > 30);
         for (i, key) in keys.iter().enumerate() {
             let full = explain::explain_key(&loaded, &policy, &state, key).unwrap();
-            let f = explain::focus::focus(&loaded, &policy, Options { as_of }, key).unwrap();
+            let f = explain::focus::focus(&loaded, &policy, Options::at(as_of), key).unwrap();
             assert_eq!(f.evaluated.population, keys.len());
             let identities = if sequential { i + 1 } else { 1 };
             // A person whose assignment record is approved through a group (the bundled
@@ -396,12 +396,12 @@ fn focused_evaluation_equals_full_evaluation_generated() {
     let loaded = roster::policy::load::load(&root.join("policies")).unwrap();
     let mut diagnostics = Vec::new();
     let policy = roster::policy::compile::compile(&loaded, &mut diagnostics);
-    let state = eval::evaluate(&loaded, &policy, Options { as_of });
+    let state = eval::evaluate(&loaded, &policy, Options::at(as_of));
     let keys: Vec<String> = state.identities.keys().map(str::to_string).collect();
     let picked = keys.iter().step_by(100).chain(keys.last());
     for key in picked {
         let full = explain::explain_key(&loaded, &policy, &state, key).unwrap();
-        let f = explain::focus::focus(&loaded, &policy, Options { as_of }, key).unwrap();
+        let f = explain::focus::focus(&loaded, &policy, Options::at(as_of), key).unwrap();
         assert_eq!(f.evaluated.scope, "sequential-prefix");
         let focused = explain::explain(
             &loaded,

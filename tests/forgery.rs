@@ -727,7 +727,7 @@ fn hostile_names_through_every_renderer() {
     );
 
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-    let state = eval::evaluate(&loaded, &policy, Options { as_of });
+    let state = eval::evaluate(&loaded, &policy, Options::at(as_of));
     assert!(
         state.summary.groups.contains_key(group),
         "the hostile group must reach the renderers: {}\n{:?}",

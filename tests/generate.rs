@@ -258,9 +258,7 @@ fn streamed_identities_equal_assembled_ones() {
         let state = roster::eval::evaluate(
             &loaded,
             &policy,
-            roster::eval::Options {
-                as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            },
+            roster::eval::Options::at(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
         );
         assert!(!state.identities.is_empty());
         let assembled: Vec<_> = state.identities.iter().collect();
@@ -349,9 +347,7 @@ fn tiny_organisations_evaluate() {
         let state = roster::eval::evaluate(
             &loaded,
             &policy,
-            roster::eval::Options {
-                as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            },
+            roster::eval::Options::at(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
         );
         assert!(!state.cannot_run(), "{n}: {:?}", state.issues.first());
         assert_eq!(state.identities.len(), n, "{n}");

@@ -19,9 +19,7 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn day(y: i32, m: u32, d: u32) -> Options {
-    Options {
-        as_of: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-    }
+    Options::at(NaiveDate::from_ymd_opt(y, m, d).unwrap())
 }
 
 fn checked(dir: &Path) -> (Loaded, roster::policy::Policy) {
@@ -64,9 +62,13 @@ fn one_read_serves_several_evaluations_of_the_example() {
     assert!(!read.stops());
     assert!(!read.datasets.is_empty());
     for options in [day(2026, 1, 15), day(2026, 11, 25), day(2027, 6, 1)] {
-        let with = evaluate_with(&loaded, &policy, options, &read);
+        let with = evaluate_with(&loaded, &policy, options.clone(), &read);
         assert!(!with.identities.is_empty());
-        assert_eq!(with, evaluate(&loaded, &policy, options), "{options:?}");
+        assert_eq!(
+            with,
+            evaluate(&loaded, &policy, options.clone()),
+            "{options:?}"
+        );
         // The report holds the datasets read, not a copy of them.
         assert_eq!(
             with.identities.datasets().as_ptr(),
@@ -88,10 +90,10 @@ fn one_read_serves_two_versions_of_a_policy() {
 
     let read = ReadData::read(&before);
     let options = day(2026, 1, 15);
-    let old = evaluate_with(&before, &before_policy, options, &read);
-    let new = evaluate_with(&after, &after_policy, options, &read);
-    assert_eq!(old, evaluate(&before, &before_policy, options));
-    assert_eq!(new, evaluate(&after, &after_policy, options));
+    let old = evaluate_with(&before, &before_policy, options.clone(), &read);
+    let new = evaluate_with(&after, &after_policy, options.clone(), &read);
+    assert_eq!(old, evaluate(&before, &before_policy, options.clone()));
+    assert_eq!(new, evaluate(&after, &after_policy, options.clone()));
     let members = |state: &roster::eval::DesiredState| -> Vec<String> {
         state
             .identities
@@ -113,9 +115,9 @@ fn a_read_that_cannot_run_stops_every_evaluation() {
     let read = ReadData::read(&loaded);
     assert!(read.stops(), "hr.csv is missing");
     let options = day(2026, 1, 15);
-    let state = evaluate_with(&loaded, &policy, options, &read);
+    let state = evaluate_with(&loaded, &policy, options.clone(), &read);
     assert!(state.cannot_run());
     assert!(state.identities.is_empty());
-    assert_eq!(state, evaluate(&loaded, &policy, options));
+    assert_eq!(state, evaluate(&loaded, &policy, options.clone()));
     std::fs::remove_dir_all(dir).unwrap();
 }

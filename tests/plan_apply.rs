@@ -67,7 +67,7 @@ fn org(name: &str, identities: usize, seed: u64) -> Org {
     let mut diags = loaded.diagnostics.clone();
     let policy = roster::policy::compile::compile(&loaded, &mut diags);
     assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
-    let state = roster::eval::evaluate(&loaded, &policy, roster::eval::Options { as_of: as_of() });
+    let state = roster::eval::evaluate(&loaded, &policy, roster::eval::Options::at(as_of()));
     assert!(!state.cannot_run());
     Org {
         dir,

@@ -233,3 +233,37 @@ fn deep_and_long_inputs_are_refused_not_crashed() {
         &[],
     );
 }
+
+/// JSON-ish bytes: report-shaped fragments mixed with arbitrary bytes.
+fn previous_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let fragment = prop_oneof![
+        Just(b"{\"type\":\"summary\",\"as_of\":\"2026-01-14\"}\n".to_vec()),
+        Just(b"{\"type\":\"identity\",\"key\":\"1\",\"attributes\":{\"department\":[1,{\"a\":null}]},\"groups\":[\"g\"]}\n".to_vec()),
+        Just(b"{\"as_of\":\"2026-01-14\",\"identities\":[".to_vec()),
+        Just(b"{\"key\":\"2\",\"lifecycle\":\"active\"}".to_vec()),
+        Just(b"]}".to_vec()),
+        Just(b",".to_vec()),
+        Just(b"\n".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..16),
+    ];
+    prop::collection::vec(fragment, 0..8).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_previous_state_reader_never_panics(bytes in previous_bytes(), jsonl in any::<bool>()) {
+        use roster::governance::previous::{Format, Want, read_from};
+        let want = Want { attributes: vec!["department".into()] };
+        let format = if jsonl { Format::Jsonl } else { Format::Json };
+        match read_from(&bytes[..], format, "previous", &want) {
+            Ok(p) => {
+                for e in &p.entries {
+                    let _ = p.attribute(e, 0);
+                }
+            }
+            Err(issues) => prop_assert!(!issues.is_empty()),
+        }
+    }
+}

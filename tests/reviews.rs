@@ -105,7 +105,7 @@ impl Set {
         roster::eval::evaluate(
             &self.loaded,
             &self.policy,
-            roster::eval::Options { as_of: d(as_of) },
+            roster::eval::Options::at(d(as_of)),
         )
     }
 

@@ -74,7 +74,7 @@ pub fn run(args: &Args) -> ExitStatus {
             Ok(x) => x,
             Err(status) => return status,
         };
-    let state = eval::evaluate(&loaded, &checked, Options { as_of });
+    let state = eval::evaluate(&loaded, &checked, Options::at(as_of));
     if state.cannot_run() {
         return super::eval::data_cannot_run(&state);
     }

@@ -107,7 +107,7 @@ pub fn run(args: &Args) -> ExitStatus {
     let (before, after) = eval::evaluate_pair(
         (&old, &old_policy, read_old.as_ref().unwrap_or(&read_new)),
         (&new, &new_policy, &read_new),
-        Options { as_of },
+        Options::at(as_of),
     );
     if before.cannot_run() {
         return super::eval::data_cannot_run(&before);

@@ -80,6 +80,8 @@ pub struct Args {
     only: Vec<Only>,
     #[command(flatten)]
     data: super::io::DataArgs,
+    #[command(flatten)]
+    previous: super::io::PreviousArgs,
     /// Make every separation-of-duties conflict an error, so that the run fails (exit 1) when
     /// someone holds two things declared incompatible.
     #[arg(long)]
@@ -105,7 +107,14 @@ pub fn run(args: &Args) -> ExitStatus {
             "--only applies to json, jsonl, yaml and markdown; --format csv writes its files whole",
         );
     }
-    let mut state = eval::evaluate(&loaded, &checked, Options { as_of });
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
+    let mut state = eval::evaluate(&loaded, &checked, Options { as_of, previous });
     if state.cannot_run() {
         drop(progress);
         return data_cannot_run(&state);
@@ -239,6 +248,10 @@ pub fn run(args: &Args) -> ExitStatus {
         }
     }
     drop(progress);
+    let warning = args.previous.warning(&loaded);
+    if !warning.is_empty() {
+        super::io::err(&warning);
+    }
     let data_errors = state
         .issues
         .iter()

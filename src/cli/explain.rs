@@ -50,6 +50,8 @@ pub struct Args {
     actual: Option<Option<PathBuf>>,
     #[command(flatten)]
     data: super::io::DataArgs,
+    #[command(flatten)]
+    previous: super::io::PreviousArgs,
 }
 
 fn e(text: &str) -> String {
@@ -79,7 +81,14 @@ pub fn run(args: &Args) -> ExitStatus {
         (None, true) => View::All,
         (None, false) => View::Concise,
     };
-    let found = match focus::focus(&loaded, &checked, Options { as_of }, &args.id) {
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
+    let found = match focus::focus(&loaded, &checked, Options { as_of, previous }, &args.id) {
         Ok(f) => f,
         Err(focus::Miss::CannotRun(state)) => return super::eval::data_cannot_run(&state),
         Err(focus::Miss::NotFound(near)) => {

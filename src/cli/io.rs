@@ -198,6 +198,59 @@ pub struct DataArgs {
     pub max_data_size: Option<u64>,
 }
 
+/// `--previous FILE`: the commands whose workflows compare with an earlier desired state.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PreviousArgs {
+    /// A previous desired state: the report `eval` wrote for an earlier date (`--format json`,
+    /// or `jsonl` for a file named `*.jsonl`). Workflows with attribute-change or
+    /// group-membership triggers compare with it; without it they do not run.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<std::path::PathBuf>,
+}
+
+impl PreviousArgs {
+    /// Without a previous state, the warning (`D234`) that names the workflows that cannot
+    /// run, to say once on standard error at the end (empty when there is none).
+    pub fn warning(&self, loaded: &crate::policy::load::Loaded) -> String {
+        let mut issues = Vec::new();
+        crate::governance::workflows::issues(loaded, self.previous.is_some(), &mut issues);
+        issues
+            .iter()
+            .map(crate::ingest::DataIssue::render)
+            .collect()
+    }
+
+    /// Reads the previous state, if one is given, keeping what the policy set's workflows
+    /// compare. Its problems are printed and give exit 2: a previous state read in part
+    /// would show changes that did not happen.
+    pub fn read(
+        &self,
+        loaded: &crate::policy::load::Loaded,
+        as_of: chrono::NaiveDate,
+        limit: u64,
+    ) -> Result<Option<std::sync::Arc<crate::governance::previous::Previous>>, super::ExitStatus>
+    {
+        use crate::governance::previous;
+        let Some(path) = &self.previous else {
+            return Ok(None);
+        };
+        let want = crate::governance::workflows::wanted(loaded);
+        let refuse = |issues: &[crate::ingest::DataIssue]| {
+            let mut text = String::new();
+            for issue in issues {
+                text.push_str(&issue.render());
+            }
+            err(&text);
+            cannot_run("the previous state could not be used: nothing was evaluated")
+        };
+        let state = previous::read(path, limit, &want).map_err(|issues| refuse(&issues))?;
+        if let Some(issue) = state.check_date(as_of) {
+            return Err(refuse(&[issue]));
+        }
+        Ok(Some(std::sync::Arc::new(state)))
+    }
+}
+
 impl RootArgs {
     /// The load options these arguments give.
     pub fn options(&self) -> crate::policy::load::LoadOptions {

@@ -537,15 +537,22 @@ pub fn diff(old: &DesiredState, new: &DesiredState) -> Diff {
         }
     }
     // Data problems and conflicts, as sets.
-    let issue = |i: &crate::ingest::DataIssue| Finding {
-        code: i.code.as_str().to_string(),
-        at: match (&i.row, &i.field) {
-            (Some(r), Some(f)) => format!("{}:{r} {f}", i.file),
-            (Some(r), None) => format!("{}:{r}", i.file),
-            (None, Some(f)) => format!("{} {f}", i.file),
-            (None, None) => i.file.clone(),
-        },
-        message: i.message.clone(),
+    // A policy file read from a revision is named `FILE@REV`: the same place in both.
+    let issue = |i: &crate::ingest::DataIssue| {
+        let file = match i.file.rsplit_once('@') {
+            Some((file, _)) if i.in_policy() => file,
+            _ => i.file.as_str(),
+        };
+        Finding {
+            code: i.code.as_str().to_string(),
+            at: match (&i.row, &i.field) {
+                (Some(r), Some(f)) => format!("{file}:{r} {f}"),
+                (Some(r), None) => format!("{file}:{r}"),
+                (None, Some(f)) => format!("{file} {f}"),
+                (None, None) => file.to_string(),
+            },
+            message: i.message.clone(),
+        }
     };
     let conflict = |c: &crate::eval::report::Conflict| Finding {
         code: "conflict".to_string(),

@@ -41,6 +41,9 @@ pub struct Input<'a> {
     pub access: &'a Access,
     /// `Now()` and `DefaultDomain()`.
     pub env: columns::Env<'a>,
+    /// The identities whose accounts a workflow disabled (every target: a disable wins over
+    /// the lifecycle's enabled).
+    pub disabled: &'a Bitset,
     /// Target-attribute columns of another evaluation over the same identity attributes,
     /// shared with it (`eval::evaluate_pair`).
     pub memo: Option<&'a Memo>,
@@ -135,6 +138,7 @@ pub fn compute(
         lifecycle,
         access,
         env,
+        disabled,
         memo,
     } = input;
     let people = locate.people;
@@ -298,7 +302,7 @@ pub fn compute(
             }
             // One decision for whether each account is enabled: the lifecycle, then any
             // enable/disable attribute that disables; such an attribute never enables.
-            let enabled = enabled::decide_enabled(
+            let mut enabled = enabled::decide_enabled(
                 &tname.value,
                 target.kind.value,
                 &holders,
@@ -313,6 +317,7 @@ pub fn compute(
                 },
                 issues,
             );
+            enabled.difference_with(disabled);
             targets.push(report::TargetAccounts {
                 name: tname.value.clone(),
                 holders,

@@ -290,6 +290,10 @@ pub struct Explanation {
     pub reviews: Vec<crate::governance::reviews::ReviewNote>,
     /// Data problems at its records.
     pub problems: Vec<Problem>,
+    /// The workflow runs due on the as-of date: tasks in execution order, what fails, the
+    /// e-mails as their recipients will read them (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workflow_runs: Vec<crate::governance::Event>,
 }
 
 /// What to show.
@@ -848,6 +852,7 @@ pub fn explain(
             index,
         ),
         problems,
+        workflow_runs: identity.tasks_due.clone(),
     })
 }
 
@@ -1634,6 +1639,42 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     .as_ref()
                     .map_or_else(String::new, |f| format!(" field {}", t(f)))
             );
+        }
+    }
+    if !e.workflow_runs.is_empty() {
+        let _ = writeln!(out, "\nworkflow runs on {}:", e.as_of);
+        for run in &e.workflow_runs {
+            let _ = writeln!(out, "  {}: {}", t(&run.source), m(&run.summary));
+            for (n, task) in run.tasks.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "    {}. {}: {}{}",
+                    n + 1,
+                    t(&task.task),
+                    m(&task.summary),
+                    if task.continue_on_error {
+                        " (continues on error)"
+                    } else {
+                        ""
+                    }
+                );
+                if let Some(problem) = &task.problem {
+                    let _ = writeln!(out, "       problem: {}", m(problem));
+                }
+                if let Some(mail) = &task.email {
+                    let _ = writeln!(
+                        out,
+                        "       to: {}",
+                        mail.to.as_deref().map_or_else(|| "(nobody)".to_string(), t)
+                    );
+                    if !mail.cc.is_empty() {
+                        let cc: Vec<String> = mail.cc.iter().map(|c| t(c)).collect();
+                        let _ = writeln!(out, "       cc: {}", cc.join(", "));
+                    }
+                    let _ = writeln!(out, "       subject: {}", m(&mail.subject));
+                    let _ = writeln!(out, "       body: {}", m(&mail.body));
+                }
+            }
         }
     }
     if matches!(view, View::Concise) {

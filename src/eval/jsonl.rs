@@ -366,6 +366,12 @@ impl<'a> IdentityWriter<'a> {
             }
             out.push(b']');
         }
+        let due = ids.tasks_due(i);
+        if !due.is_empty() {
+            out.extend_from_slice(b",\"tasks_due\":");
+            let events: Vec<&crate::governance::Event> = due.iter().map(|(_, e)| e).collect();
+            out.extend_from_slice(crate::escape::json_compact(&events).as_bytes());
+        }
         out.push(b'}');
     }
 }

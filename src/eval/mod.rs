@@ -55,10 +55,22 @@ pub use read::{ReadData, read_sources};
 pub use report::{Account, AccountState, DesiredState, IdentityState, Lifecycle};
 
 /// Evaluation settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The date the state is computed for (midnight UTC).
     pub as_of: NaiveDate,
+    /// The previous desired state (`--previous FILE`), which change triggers compare with.
+    pub previous: Option<Arc<crate::governance::previous::Previous>>,
+}
+
+impl Options {
+    /// The settings for `as_of`, without a previous state.
+    pub fn at(as_of: NaiveDate) -> Options {
+        Options {
+            as_of,
+            previous: None,
+        }
+    }
 }
 
 /// Computes the desired state: reads the sources, then evaluates ([`evaluate_with`]).
@@ -117,7 +129,7 @@ pub fn evaluate_pair(
     let shared = std::ptr::eq(old_read, new_read) && same_identity(old_loaded, new_loaded);
     if !shared || new_read.stops() {
         return (
-            evaluate_with(old_loaded, old_policy, options, old_read),
+            evaluate_with(old_loaded, old_policy, options.clone(), old_read),
             evaluate_with(new_loaded, new_policy, options, new_read),
         );
     }
@@ -137,7 +149,13 @@ pub fn evaluate_pair(
     };
     clock.lap("correlate");
     let prepared = prepare(
-        new_loaded, new_policy, options, datasets, people, issues, &mut clock,
+        new_loaded,
+        new_policy,
+        options.clone(),
+        datasets,
+        people,
+        issues,
+        &mut clock,
     );
     // The target columns the old version computes serve the new one where its mapping and
     // holders are the same.
@@ -145,7 +163,7 @@ pub fn evaluate_pair(
     let before = finish(
         old_loaded,
         old_policy,
-        options,
+        options.clone(),
         prepared.clone(),
         Some(&memo),
         Stages::new(),
@@ -219,7 +237,13 @@ fn run_people(
     mut clock: Stages,
 ) -> DesiredState {
     let prepared = prepare(
-        loaded, policy, options, datasets, people, issues, &mut clock,
+        loaded,
+        policy,
+        options.clone(),
+        datasets,
+        people,
+        issues,
+        &mut clock,
     );
     finish(loaded, policy, options, prepared, None, clock)
 }
@@ -336,6 +360,7 @@ fn finish(
         groups: &[],
         packages: &[],
         as_of: options.as_of,
+        previous: options.previous.as_deref(),
         last_sign_in: None,
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
@@ -399,6 +424,17 @@ fn finish(
     progress.stage("target accounts (mappings)");
 
     // 6. Accounts in each target, for identities in scope.
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    let disabled = crate::governance::workflows::disabled_accounts(
+        &changes,
+        &attributes.columns,
+        &lifecycle,
+        identity,
+    );
     let accounts = accounts::compute(
         accounts::Input {
             loaded,
@@ -408,6 +444,7 @@ fn finish(
             lifecycle: &lifecycle,
             access: &access,
             env,
+            disabled: &disabled,
             memo,
         },
         &locate,
@@ -426,6 +463,19 @@ fn finish(
     );
 
     // 7. The report.
+    let mut tasks_due: Vec<(usize, crate::governance::Event)> = changes
+        .due
+        .iter()
+        .filter(|e| e.kind == crate::governance::EventKind::WorkflowRun)
+        .filter_map(|e| match &e.subject {
+            crate::governance::Subject::Identity(key) => people
+                .binary_search_by(|p| p.key.as_str().cmp(key))
+                .ok()
+                .map(|i| (i, e.clone())),
+            _ => None,
+        })
+        .collect();
+    tasks_due.sort_by_key(|(i, _)| *i);
     let access::Access {
         groups,
         packages,
@@ -447,6 +497,7 @@ fn finish(
         targets: accounts.targets,
         undetermined,
         conflicts,
+        tasks_due,
         package_origins,
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);

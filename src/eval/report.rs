@@ -174,6 +174,10 @@ pub struct IdentityState {
     /// none of them is granted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undetermined: Vec<Undetermined>,
+    /// The workflow runs due on the as-of date, with their tasks in execution order and the
+    /// e-mails they send (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tasks_due: Vec<crate::governance::Event>,
 }
 
 /// Counts for the summary.
@@ -224,6 +228,8 @@ pub struct Identities {
     pub(crate) undetermined: Vec<(usize, Undetermined)>,
     /// Separation-of-duties conflicts, by identity (moved to [`DesiredState::conflicts`]).
     pub(crate) conflicts: Vec<Conflict>,
+    /// The workflow runs due on the as-of date, by identity, in report order.
+    pub(crate) tasks_due: Vec<(usize, crate::governance::Event)>,
     /// The origins of the packages of identities that hold one not (only) by rule.
     pub(crate) package_origins: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
 }
@@ -300,6 +306,20 @@ impl Identities {
         self.undetermined.get(start..end).unwrap_or(&[])
     }
 
+    /// The workflow runs due for identity `i` on the as-of date.
+    pub fn tasks_due(&self, i: usize) -> &[(usize, crate::governance::Event)] {
+        let start = self.tasks_due.partition_point(|(r, _)| *r < i);
+        let end = self.tasks_due.partition_point(|(r, _)| *r <= i);
+        self.tasks_due.get(start..end).unwrap_or(&[])
+    }
+
+    /// Replaces the workflow runs due for identity `i`.
+    pub(crate) fn replace_tasks_due(&mut self, i: usize, runs: Vec<crate::governance::Event>) {
+        self.tasks_due.retain(|(r, _)| *r != i);
+        self.tasks_due.extend(runs.into_iter().map(|e| (i, e)));
+        self.tasks_due.sort_by_key(|(r, _)| *r);
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
@@ -356,6 +376,7 @@ impl Identities {
                 .iter()
                 .map(|(_, u)| u.clone())
                 .collect(),
+            tasks_due: self.tasks_due(i).iter().map(|(_, e)| e.clone()).collect(),
         })
     }
 
@@ -407,7 +428,7 @@ impl Serialize for View<'_> {
                 .collect()
         }
         let undetermined = ids.undetermined(i);
-        let mut st = s.serialize_struct("IdentityState", 9)?;
+        let mut st = s.serialize_struct("IdentityState", 10)?;
         st.serialize_field("key", &person.key)?;
         st.serialize_field("sources", &person.provenance(&ids.datasets))?;
         st.serialize_field("lifecycle", &lifecycle)?;
@@ -456,6 +477,12 @@ impl Serialize for View<'_> {
                 "undetermined",
                 &undetermined.iter().map(|(_, u)| u).collect::<Vec<_>>(),
             )?;
+        }
+        let due = ids.tasks_due(i);
+        if due.is_empty() {
+            st.skip_field("tasks_due")?;
+        } else {
+            st.serialize_field("tasks_due", &due.iter().map(|(_, e)| e).collect::<Vec<_>>())?;
         }
         st.end()
     }
@@ -925,6 +952,49 @@ pub fn markdown_with(state: &DesiredState, options: &MarkdownOptions<'_>) -> Str
                 rest: "",
             },
             usize::MAX,
+        );
+    }
+    // The workflow runs due on the as-of date, bounded.
+    let runs: Vec<&crate::governance::Event> = state
+        .due
+        .iter()
+        .filter(|e| e.kind == crate::governance::EventKind::WorkflowRun)
+        .collect();
+    if sections.summary && !runs.is_empty() {
+        doc.block(&format!(
+            "\n### Workflow runs on {}\n\n{} due (tasks and e-mails in `tasks_due` of the JSON report).\n",
+            state.as_of,
+            plural(runs.len(), "workflow run", "workflow runs")
+        ));
+        let rows: Vec<Vec<String>> = runs
+            .iter()
+            .take(TOP)
+            .map(|e| {
+                let tasks: Vec<String> = e.tasks.iter().map(|t| cell_code(&t.task)).collect();
+                let problems = e.tasks.iter().filter(|t| t.problem.is_some()).count();
+                vec![
+                    cell_code(e.subject.id()),
+                    cell_code(e.source.strip_prefix("workflow:").unwrap_or(&e.source)),
+                    tasks.join(", "),
+                    group_digits(problems),
+                ]
+            })
+            .collect();
+        doc.table(
+            &Table {
+                columns: &[
+                    ("identity", Align::Left),
+                    ("workflow", Align::Left),
+                    ("tasks", Align::Left),
+                    ("problems", Align::Right),
+                ],
+                total: runs.len(),
+                max_rows: TOP,
+                rows,
+                what: "workflow runs",
+                rest: "(all of them in `tasks_due` of the JSON report)",
+            },
+            doc.room() / 4,
         );
     }
     // The name, and its display name when the policy gives one.

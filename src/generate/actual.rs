@@ -193,7 +193,7 @@ pub(super) fn write(
     }
     let as_of = chrono::NaiveDate::parse_from_str(super::REFERENCE_DATE, "%Y-%m-%d")
         .map_err(|e| invalid(e.to_string()))?;
-    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of });
+    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of));
     if state.cannot_run() {
         let why = state
             .issues

@@ -60,14 +60,14 @@ pub(super) fn workflows() -> String {
           to: manager
           subject: You have a new direct report
   mover-location:
-    description: A move to another office re-sends the badge.
+    description: A move to another office tells the manager, who re-issues the badge.
     category: mover
     trigger:
       attribute_change: [officeLocation, country]
     tasks:
       - send_email:
-          to: user
-          subject: Your new office
+          to: manager
+          subject: A member of your team has moved office
   leaver-notice:
     description: A week before the last day, remind the manager to plan the handover.
     category: leaver

@@ -27,6 +27,8 @@ pub struct Changes {
     pub packages: BTreeMap<String, Change>,
     /// Per identity: the last account change.
     pub accounts: BTreeMap<usize, AccountChange>,
+    /// Per identity: the day of its last account change.
+    pub account_dates: BTreeMap<usize, NaiveDate>,
     /// The events of the as-of date itself, in full (tasks and e-mails), for the reports.
     pub due: Vec<Event>,
 }
@@ -122,12 +124,15 @@ impl Changes {
                     }
                     Effect::EnableAccount => {
                         changes.accounts.insert(i, AccountChange::Enabled);
+                        changes.account_dates.insert(i, event.date);
                     }
                     Effect::DisableAccount => {
                         changes.accounts.insert(i, AccountChange::Disabled);
+                        changes.account_dates.insert(i, event.date);
                     }
                     Effect::DeleteUser => {
                         changes.accounts.insert(i, AccountChange::Deleted);
+                        changes.account_dates.insert(i, event.date);
                     }
                 }
             }

@@ -21,9 +21,13 @@
 pub mod apply;
 pub mod assignments;
 pub mod calendar;
+pub mod catalogue;
+pub mod email;
 pub mod guests;
+pub mod previous;
 pub mod reviews;
 pub mod transitions;
+pub mod workflows;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -83,6 +87,8 @@ pub struct View<'a> {
     pub packages: &'a [(String, Bitset)],
     /// The as-of date of the evaluation.
     pub as_of: NaiveDate,
+    /// The previous desired state (`--previous FILE`), which change triggers compare with.
+    pub previous: Option<&'a previous::Previous>,
     /// Each identity's last sign-in (Graph `signInActivity.lastSignInDateTime`), by index, when
     /// an actual state carries them; `None` without one. Access reviews' `recommendation`
     /// needs it: without it there is no recommendation.
@@ -236,6 +242,9 @@ pub struct TaskRun {
 pub struct Email {
     /// The recipient's address (absent when unknown: the task fails).
     pub to: Option<String>,
+    /// The addresses of the people who get a copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
     /// The subject.
     pub subject: String,
     /// The body.
@@ -298,6 +307,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
         // Transitions change the lifecycle itself, which `eval` computes: no effects.
         transitions::events(view, window, &mut out);
     }
+    workflows::events(view, window, detail, &mut out);
     assignments::events(view, window, detail, &mut out);
     guests::events(view, window, detail, &mut out);
     reviews::events(view, window, detail, &mut out);
@@ -327,7 +337,15 @@ impl<'a> View<'a> {
             groups: &ids.groups,
             packages: &ids.packages,
             as_of: state.as_of,
+            previous: None,
             last_sign_in: None,
         }
+    }
+
+    /// The same view with a previous desired state to compare with.
+    #[must_use]
+    pub fn with_previous(mut self, previous: Option<&'a previous::Previous>) -> View<'a> {
+        self.previous = previous;
+        self
     }
 }

@@ -292,7 +292,10 @@ impl DataIssue {
     /// the line of the declaration it concerns (a separation-of-duties declaration, a static
     /// member).
     pub fn in_policy(&self) -> bool {
-        matches!(self.code, Code::SeparationOfDuties | Code::UnknownMember)
+        matches!(
+            self.code,
+            Code::SeparationOfDuties | Code::UnknownMember | Code::NoPreviousState
+        )
     }
 
     /// Whether this is an error.

@@ -496,13 +496,7 @@ pub fn run(
     options: Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
-    let state = crate::eval::evaluate(
-        loaded,
-        policy,
-        crate::eval::Options {
-            as_of: options.as_of,
-        },
-    );
+    let state = crate::eval::evaluate(loaded, policy, crate::eval::Options::at(options.as_of));
     if state.cannot_run() {
         return Err(Box::new(state));
     }

@@ -69,7 +69,7 @@ fn write_desired(loaded: &Loaded, state: &DesiredState, dir: &Path, by_target: b
 #[test]
 fn a_plan_against_the_desired_state_itself_is_empty() {
     let (loaded, policy) = load_example();
-    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of: as_of() });
+    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of()));
     assert!(!state.cannot_run());
     let tmp = std::env::temp_dir().join(format!("roster-plan-equal-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -109,6 +109,6 @@ fn a_plan_against_the_desired_state_itself_is_empty() {
 #[ignore = "writes examples/actual; run by hand"]
 fn write_example() {
     let (loaded, policy) = load_example();
-    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options { as_of: as_of() });
+    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of()));
     write_desired(&loaded, &state, &repo().join("policies"), false);
 }

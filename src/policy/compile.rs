@@ -1590,8 +1590,9 @@ impl<'a> Checker<'a> {
             );
             d.help = Some("split the workflow".into());
         }
+        self.check_workflow_tasks(w);
         for task in &wf.tasks {
-            match &task.value {
+            match &task.value.task {
                 raw::Task::AddToGroups(gs) | raw::Task::RemoveFromGroups(gs) => {
                     for g in gs {
                         self.resolve_named(w.file, g, "group", |p| &p.groups);
@@ -1617,6 +1618,134 @@ impl<'a> Checker<'a> {
                     d.help = Some("use a lifetime from 10 minutes to 30 days".into());
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// The catalogue's checks of a workflow: each task allowed in its category (`C360`), an
+    /// e-mail Entra can send (`C361`), known placeholders (`C362`), e-mail settings (`C363`),
+    /// the scheduling date (`C364`).
+    fn check_workflow_tasks(&mut self, w: &Entry<'_, raw::Workflow>) {
+        use crate::governance::catalogue;
+        let wf = &w.value.value;
+        let category = wf.category.value;
+        let word = match category {
+            raw::Category::Joiner => "joiner",
+            raw::Category::Mover => "mover",
+            raw::Category::Leaver => "leaver",
+        };
+        if let Some(since) = &wf.scheduled_since
+            && chrono::NaiveDate::parse_from_str(&since.value, "%Y-%m-%d").is_err()
+        {
+            let d = self.error(
+                w.file,
+                since.span,
+                Code::InvalidScheduleDate,
+                format!("`{}` is not a date `YYYY-MM-DD`", since.value),
+            );
+            d.help = Some("write the day scheduling was switched on, such as `2026-01-15`".into());
+        }
+        for task in &wf.tasks {
+            let t = &task.value;
+            let at = if t.name_span == Span::default() {
+                task.span
+            } else {
+                t.name_span
+            };
+            if let raw::Task::SendEmail(email) = &t.task {
+                if catalogue::email_definition(category, email.to.value, &wf.trigger.value)
+                    .is_none()
+                {
+                    let d = self.error(
+                        w.file,
+                        email.to.span,
+                        Code::EmailNotInCatalogue,
+                        format!("Entra has no {word} task that e-mails the user"),
+                    );
+                    d.help = Some(
+                        "send it to the manager (`to: manager`); only joiner workflows e-mail the user (the welcome e-mail)".into(),
+                    );
+                }
+                for text in [&email.subject, &email.body].into_iter().flatten() {
+                    for (range, name) in catalogue::placeholders(&text.value) {
+                        if catalogue::PLACEHOLDERS.contains(&name) {
+                            continue;
+                        }
+                        let inner = Span::new(range.start, range.end);
+                        let span = self.inner(w.file, text, inner);
+                        let near = crate::diagnostics::did_you_mean(
+                            name,
+                            catalogue::PLACEHOLDERS.iter().copied(),
+                        );
+                        let d = self.error(
+                            w.file,
+                            span,
+                            Code::UnknownPlaceholder,
+                            format!("unknown placeholder `{{{{{name}}}}}`"),
+                        );
+                        d.help = Some(match near {
+                            Some(n) => format!(
+                                "did you mean `{{{{{n}}}}}`? placeholders: {}",
+                                catalogue::PLACEHOLDERS.join(", ")
+                            ),
+                            None => format!("placeholders: {}", catalogue::PLACEHOLDERS.join(", ")),
+                        });
+                    }
+                }
+                if let Some(locale) = &email.locale
+                    && !is_locale(&locale.value)
+                {
+                    let d = self.error(
+                        w.file,
+                        locale.span,
+                        Code::InvalidEmailSetting,
+                        format!("`{}` is not a locale", locale.value),
+                    );
+                    d.help = Some("write a language tag such as `en-US`, `fr-FR` or `de`".into());
+                }
+                if email.cc.len() > MAX_CC {
+                    let span = email.cc.get(MAX_CC).map_or(email.to.span, |c| c.span);
+                    let d = self.error(
+                        w.file,
+                        span,
+                        Code::InvalidEmailSetting,
+                        format!(
+                            "{} people in `cc`, but at most {MAX_CC} get a copy",
+                            email.cc.len()
+                        ),
+                    );
+                    d.help = Some("copy a shared mailbox instead of each person".into());
+                }
+                for cc in &email.cc {
+                    if cc.value.trim().is_empty() {
+                        let d = self.error(
+                            w.file,
+                            cc.span,
+                            Code::InvalidEmailSetting,
+                            "an empty identity key in `cc`",
+                        );
+                        d.help = Some("give the key of the identity who gets a copy".into());
+                    }
+                }
+                continue;
+            }
+            if let Some(def) = catalogue::definition(&t.task)
+                && !def.allows(category)
+            {
+                let d = self.error(
+                    w.file,
+                    at,
+                    Code::TaskNotInCategory,
+                    format!(
+                        "task `{}` is not allowed in a {word} workflow (Entra: {})",
+                        crate::governance::workflows::task_word(&t.task),
+                        def.categories()
+                    ),
+                );
+                d.help = Some(format!(
+                    "move it to a {} workflow, or change this workflow's category",
+                    def.categories().replace(", ", " or ")
+                ));
             }
         }
     }
@@ -1981,5 +2110,30 @@ fn list(items: &[String]) -> String {
         format!("{} and {} more", shown.join(", "), items.len() - 8)
     } else {
         shown.join(", ")
+    }
+}
+
+/// At most this many people get a copy of a workflow e-mail.
+const MAX_CC: usize = 10;
+
+/// Whether `text` is a language tag as e-mail tasks take: a language of two or three
+/// letters, optionally a script and a region (`en`, `en-US`, `zh-Hant-TW`).
+fn is_locale(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let lang = parts.next().unwrap_or("");
+    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let rest: Vec<&str> = parts.collect();
+    let region = |p: &str| {
+        (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+            || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let script = |p: &str| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphabetic());
+    match rest.as_slice() {
+        [] => true,
+        [r] => region(r) || script(r),
+        [s, r] => script(s) && region(r),
+        _ => false,
     }
 }

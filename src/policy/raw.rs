@@ -834,8 +834,246 @@ pub struct Workflow {
     /// Who it runs for: a membership rule (default: everyone the trigger selects).
     #[serde(default)]
     pub scope: Option<Sp<String>>,
-    /// The tasks, in order.
-    pub tasks: Vec<Sp<Task>>,
+    /// Whether the workflow is enabled (Entra's `isEnabled`; default true). A disabled
+    /// workflow never runs.
+    #[serde(default)]
+    pub enabled: Option<Sp<bool>>,
+    /// Whether its schedule is switched on (Entra's `isSchedulingEnabled`; default true, so
+    /// that a workflow in git runs). Without it, the triggers never fire.
+    #[serde(default)]
+    pub scheduled: Option<Sp<bool>>,
+    /// The day scheduling was (or will be) switched on, `YYYY-MM-DD`: no run is due before
+    /// it, and trigger days already past then are not caught up (`docs/workflows.md`).
+    #[serde(default)]
+    pub scheduled_since: Option<Sp<String>>,
+    /// The tasks, in execution order: a task name (`disable_account`), or a mapping with the
+    /// task and its options (`{disable_account: null, continue_on_error: true}`).
+    pub tasks: Vec<Sp<WorkflowTask>>,
+}
+
+/// One task of a workflow with its options.
+#[derive(Debug, Clone)]
+pub struct WorkflowTask {
+    /// The task.
+    pub task: Task,
+    /// Where the task's name is.
+    pub name_span: crate::diagnostics::Span,
+    /// Whether a failure of this task lets the later tasks run (Entra's `continueOnError`;
+    /// default false).
+    pub continue_on_error: Option<Sp<bool>>,
+    /// Whether the task runs (Entra's `isEnabled`; default true).
+    pub enabled: Option<Sp<bool>>,
+}
+
+impl WorkflowTask {
+    /// Whether the task runs.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.as_ref().is_none_or(|e| e.value)
+    }
+
+    /// Whether a failure lets the later tasks run.
+    pub fn continues_on_error(&self) -> bool {
+        self.continue_on_error.as_ref().is_some_and(|c| c.value)
+    }
+}
+
+const TASK_OPTIONS: [&str; 2] = ["continue_on_error", "enabled"];
+
+impl<'de> Deserialize<'de> for WorkflowTask {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TaskVisitor)
+    }
+}
+
+struct TaskVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TaskVisitor {
+    type Value = WorkflowTask;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a task name, or a mapping of one task with `continue_on_error` or `enabled`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<WorkflowTask, E> {
+        use serde::de::IntoDeserializer as _;
+        let task = Task::deserialize(v.into_deserializer())?;
+        Ok(WorkflowTask {
+            task,
+            name_span: crate::diagnostics::Span::default(),
+            continue_on_error: None,
+            enabled: None,
+        })
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<WorkflowTask, A::Error> {
+        use serde::de::Error as _;
+        let mut task: Option<(Task, crate::diagnostics::Span)> = None;
+        let mut continue_on_error = None;
+        let mut enabled = None;
+        while let Some(key) = map.next_key::<Sp<String>>()? {
+            match key.value.as_str() {
+                "continue_on_error" => continue_on_error = Some(map.next_value::<Sp<bool>>()?),
+                "enabled" => enabled = Some(map.next_value::<Sp<bool>>()?),
+                name => {
+                    if task.is_some() {
+                        return Err(A::Error::custom(format!(
+                            "unknown field `{name}`: one task per list item, with `continue_on_error` or `enabled`"
+                        )));
+                    }
+                    let access = OneVariant {
+                        name: name.to_string(),
+                        map: &mut map,
+                    };
+                    let value =
+                        Task::deserialize(serde::de::value::EnumAccessDeserializer::new(access))?;
+                    task = Some((value, key.span));
+                }
+            }
+        }
+        let Some((task, name_span)) = task else {
+            return Err(A::Error::custom(format!(
+                "a task item names no task, only {}",
+                TASK_OPTIONS.join(" or ")
+            )));
+        };
+        Ok(WorkflowTask {
+            task,
+            name_span,
+            continue_on_error,
+            enabled,
+        })
+    }
+}
+
+/// The task of a task mapping: its key is the variant, its value the variant's content.
+struct OneVariant<'m, A> {
+    name: String,
+    map: &'m mut A,
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::EnumAccess<'de> for OneVariant<'_, A> {
+    type Error = A::Error;
+    type Variant = Self;
+
+    fn variant_seed<V: serde::de::DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self), A::Error> {
+        use serde::de::IntoDeserializer as _;
+        let name = self.name.clone();
+        let v = seed.deserialize(name.into_deserializer())?;
+        Ok((v, self))
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::VariantAccess<'de> for OneVariant<'_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        // `disable_account:` with no value (or `null`).
+        self.map
+            .next_value::<Option<serde::de::IgnoredAny>>()
+            .and_then(|v| match v {
+                None => Ok(()),
+                Some(_) => Err(serde::de::Error::custom(format!(
+                    "`{}` takes no value: write `{}: null`, or the name alone",
+                    self.name, self.name
+                ))),
+            })
+    }
+
+    fn newtype_variant_seed<T: serde::de::DeserializeSeed<'de>>(
+        self,
+        seed: T,
+    ) -> Result<T::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+
+    fn tuple_variant<V: serde::de::Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(SeqSeed(visitor))
+    }
+
+    fn struct_variant<V: serde::de::Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(MapSeed(visitor))
+    }
+}
+
+struct SeqSeed<V>(V);
+
+impl<'de, V: serde::de::Visitor<'de>> serde::de::DeserializeSeed<'de> for SeqSeed<V> {
+    type Value = V::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_seq(self.0)
+    }
+}
+
+struct MapSeed<V>(V);
+
+impl<'de, V: serde::de::Visitor<'de>> serde::de::DeserializeSeed<'de> for MapSeed<V> {
+    type Value = V::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_map(self.0)
+    }
+}
+
+/// The schema: [`Task`], or a mapping of one task with its options.
+impl JsonSchema for WorkflowTask {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WorkflowTask".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let task = generator.subschema_for::<Task>();
+        let options = |task_name: &str, content: serde_json::Value| {
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    task_name: content,
+                    "continue_on_error": {
+                        "description": "Whether a failure of this task lets the later tasks run (default false).",
+                        "type": "boolean"
+                    },
+                    "enabled": {
+                        "description": "Whether the task runs (default true).",
+                        "type": "boolean"
+                    }
+                },
+                "required": [task_name],
+                "additionalProperties": false
+            })
+        };
+        // Each of the task's own forms, as a mapping with the options beside it: a unit
+        // task's value is null, another's is its content.
+        let mut forms = vec![task.as_value().clone()];
+        let inline = Task::json_schema(generator);
+        let branches = inline
+            .as_value()
+            .get("oneOf")
+            .and_then(|b| b.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for branch in branches {
+            if let Some(name) = branch.get("const").and_then(|c| c.as_str()) {
+                forms.push(options(name, serde_json::json!({"type": "null"})));
+            } else if let Some(props) = branch.get("properties").and_then(|p| p.as_object()) {
+                for (name, content) in props {
+                    forms.push(options(name, content.clone()));
+                }
+            }
+        }
+        schemars::json_schema!({
+            "description": "A task name, or a mapping of one task with its options.",
+            "anyOf": forms
+        })
+    }
 }
 
 /// Workflow categories.
@@ -939,6 +1177,12 @@ pub struct Email {
     /// A custom body.
     #[serde(default)]
     pub body: Option<Sp<String>>,
+    /// Identity keys of people who get a copy (Entra's `cc`, at most 10).
+    #[serde(default)]
+    pub cc: Vec<Sp<String>>,
+    /// The language of the default wording (Entra's `locale`, such as `en-US`).
+    #[serde(default)]
+    pub locale: Option<Sp<String>>,
 }
 
 /// E-mail recipients.

@@ -443,7 +443,7 @@ impl Runner<'_> {
         let state = crate::eval::evaluate_with(
             self.loaded,
             self.policy,
-            crate::eval::Options { as_of },
+            crate::eval::Options::at(as_of),
             &read,
         );
         (state, names)

@@ -207,6 +207,7 @@ pub fn focus(
     };
     let person = people.get(i..=i).unwrap_or(&[]).to_vec();
     let prefix = || people.get(..=i).unwrap_or(&[]).to_vec();
+    let kept = (Arc::clone(&datasets), options.clone());
     let (mut state, index, identities, scope) = match reduced {
         // Two passes: the prefix with only what the sequential target mappings need, then the
         // person alone with the whole policy set, given those mappings' values.
@@ -214,7 +215,7 @@ pub fn focus(
             let before = run_people(
                 &r.loaded,
                 &r.policy,
-                options,
+                options.clone(),
                 Arc::clone(&datasets),
                 prefix(),
                 Vec::new(),
@@ -233,6 +234,65 @@ pub fn focus(
             (state, 0, 1, "person")
         }
     };
+    // Workflow e-mails read the manager's and the copied people's attributes: the runs due
+    // for the person are computed again with those people evaluated beside them.
+    if !state.identities.tasks_due(index).is_empty() {
+        let (datasets, options) = kept;
+        let key = people.get(i).map(|p| p.key.clone()).unwrap_or_default();
+        let mut keys: Vec<String> = state
+            .identities
+            .get(index)
+            .and_then(|s| {
+                s.attributes
+                    .get("manager")
+                    .and_then(|m| m.as_text().map(|t| t.into_owned()))
+            })
+            .into_iter()
+            .collect();
+        for file in &loaded.files {
+            for wf in file.policy.workflows.values() {
+                for task in &wf.value.tasks {
+                    if let crate::policy::raw::Task::SendEmail(e) = &task.value.task {
+                        keys.extend(e.cc.iter().map(|c| c.value.clone()));
+                    }
+                }
+            }
+        }
+        let mut small: Vec<usize> = keys
+            .iter()
+            .filter_map(|k| people.binary_search_by(|p| p.key.as_str().cmp(k)).ok())
+            .collect();
+        small.push(i);
+        small.sort_unstable();
+        small.dedup();
+        let chosen: Vec<correlate::Person> = small
+            .iter()
+            .filter_map(|&j| people.get(j).cloned())
+            .collect();
+        let mini = run_people(
+            loaded,
+            policy,
+            options,
+            datasets,
+            chosen,
+            Vec::new(),
+            Stages::new(),
+        );
+        if let Some(at) = mini.identities.position(&key) {
+            let runs: Vec<crate::governance::Event> = mini
+                .identities
+                .tasks_due(at)
+                .iter()
+                .map(|(_, e)| e.clone())
+                .collect();
+            state.identities.replace_tasks_due(index, runs.clone());
+            state.due.retain(|e| {
+                !(e.kind == crate::governance::EventKind::WorkflowRun && e.subject.id() == key)
+            });
+            state.due.extend(runs);
+            crate::governance::sort(&mut state.due);
+        }
+    }
     // A manager outside the evaluated part is not missing: keep only what a full evaluation
     // reports.
     let exists = |k: &str| people.binary_search_by(|p| p.key.as_str().cmp(k)).is_ok();
