@@ -308,3 +308,68 @@ fn out_writes_the_file() {
     assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }
+
+/// Attribute-change workflows compare with a previous state: with `--previous`, a department
+/// changed since runs the mover workflow on the as-of date; without it, nothing runs.
+#[test]
+fn previous_state_runs_change_triggers_in_the_calendar() {
+    let dir = std::env::temp_dir().join(format!("roster-calendar-prev-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let r = run(&[
+        "eval",
+        "policies",
+        "--as-of",
+        "2026-11-24",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut state: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids = state["identities"].as_array_mut().unwrap();
+    let who = ids
+        .iter_mut()
+        .find(|i| i["lifecycle"] == "active" && i["attributes"]["manager"].is_string())
+        .unwrap();
+    let key = who["key"].as_str().unwrap().to_string();
+    who["attributes"]["department"] = serde_json::json!("Somewhere else");
+    let previous = dir.join("previous.json");
+    std::fs::write(&previous, serde_json::to_string(&state).unwrap()).unwrap();
+    let calendar = |extra: &[&str]| {
+        let mut args = vec![
+            "calendar",
+            "policies",
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-30",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["source"] == "workflow:mover-department")
+            .map(|e| {
+                (
+                    e["date"].as_str().unwrap().to_string(),
+                    e["subject"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let path = previous.display().to_string();
+    assert_eq!(
+        calendar(&["--previous", &path]),
+        vec![("2026-11-25".to_string(), key)]
+    );
+    assert!(calendar(&[]).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

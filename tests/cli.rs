@@ -1254,6 +1254,36 @@ fn the_repository_documentation_stands_alone() {
             );
         }
     }
+    // Every relative link of a page reaches a file of the repository.
+    let mut pages = vec![
+        manifest().join("README.md"),
+        manifest().join("HACKING.md"),
+        manifest().join("BENCHMARKS.md"),
+        manifest().join("CHANGELOG.md"),
+    ];
+    for entry in std::fs::read_dir(manifest().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let base = page.parent().unwrap();
+        for (at, _) in text.match_indices("](") {
+            let rest = &text[at + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = rest[..end].split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            assert!(
+                base.join(target).exists(),
+                "{} links to `{target}`, which does not exist",
+                page.display()
+            );
+        }
+    }
     // Cargo.toml declares Apache-2.0; the license text is in the repository.
     let cargo = std::fs::read_to_string(manifest().join("Cargo.toml")).unwrap();
     assert!(cargo.contains("license = \"Apache-2.0\""));

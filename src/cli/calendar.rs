@@ -1,5 +1,5 @@
 //! `roster calendar [DIR] --from DATE --to DATE [--as-of DATE] [--identity KEY]...
-//! [--format human|json|markdown|ics] [--out FILE]`.
+//! [--format human|json|markdown|ics] [--out FILE] [--previous FILE]`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -54,6 +54,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     #[command(flatten)]
+    previous: super::io::PreviousArgs,
+    #[command(flatten)]
     data: super::io::DataArgs,
 }
 
@@ -74,11 +76,25 @@ pub fn run(args: &Args) -> ExitStatus {
             Ok(x) => x,
             Err(status) => return status,
         };
-    let state = eval::evaluate(&loaded, &checked, Options::at(as_of));
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
+    let state = eval::evaluate(
+        &loaded,
+        &checked,
+        Options {
+            as_of,
+            previous: previous.clone(),
+        },
+    );
     if state.cannot_run() {
         return super::eval::data_cannot_run(&state);
     }
-    let view = governance::View::of(&loaded, &checked, &state);
+    let view = governance::View::of(&loaded, &checked, &state).with_previous(previous.as_deref());
     let mut events = governance::events(&view, window);
     if !args.identities.is_empty() {
         events.retain(|e| args.identities.iter().any(|k| k == e.subject.id()));
@@ -118,6 +134,10 @@ pub fn run(args: &Args) -> ExitStatus {
                 return cannot_run(&format!("`{}`: {e}", path.display()));
             }
         }
+    }
+    let warning = args.previous.warning(&loaded);
+    if !warning.is_empty() {
+        super::io::err(&warning);
     }
     let errors = state
         .issues
