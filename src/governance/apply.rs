@@ -29,6 +29,11 @@ pub struct Changes {
     pub accounts: BTreeMap<usize, AccountChange>,
     /// Per identity: the day of its last account change.
     pub account_dates: BTreeMap<usize, NaiveDate>,
+    /// Who was last removed from every group (a later addition to a group wins for that
+    /// group): one set, not a removal in each of thousands of groups.
+    pub all_groups_removed: Bitset,
+    /// Who was last removed from every access package, likewise.
+    pub all_packages_removed: Bitset,
     /// The events of the as-of date itself, in full (tasks and e-mails), for the reports.
     pub due: Vec<Event>,
 }
@@ -97,8 +102,8 @@ impl Changes {
             },
             Detail::Effects,
         );
-        let group_names: Vec<String> = view.policy.groups.keys().cloned().collect();
-        let package_names: Vec<String> = view.policy.packages.keys().cloned().collect();
+        changes.all_groups_removed = Bitset::with_capacity(n);
+        changes.all_packages_removed = Bitset::with_capacity(n);
         for event in &history {
             let Subject::Identity(key) = &event.subject else {
                 continue;
@@ -111,15 +116,17 @@ impl Changes {
                     Effect::AddToGroup(g) => group(&mut changes.groups, g, n).add(i),
                     Effect::RemoveFromGroup(g) => group(&mut changes.groups, g, n).remove(i),
                     Effect::RemoveFromAllGroups => {
-                        for g in &group_names {
-                            group(&mut changes.groups, g, n).remove(i);
+                        changes.all_groups_removed.insert(i);
+                        for c in changes.groups.values_mut() {
+                            c.added.set(i, false);
                         }
                     }
                     Effect::AssignPackage(p) => group(&mut changes.packages, p, n).add(i),
                     Effect::RemovePackage(p) => group(&mut changes.packages, p, n).remove(i),
                     Effect::RemoveAllPackages => {
-                        for p in &package_names {
-                            group(&mut changes.packages, p, n).remove(i);
+                        changes.all_packages_removed.insert(i);
+                        for c in changes.packages.values_mut() {
+                            c.added.set(i, false);
                         }
                     }
                     Effect::EnableAccount => {
@@ -144,18 +151,65 @@ impl Changes {
         changes
     }
 
-    /// The change of group `name`, if any.
-    pub fn group(&self, name: &str) -> Option<&Change> {
-        self.groups.get(name)
+    /// The change of group `name`, if any: its own additions and removals, and the removals
+    /// from every group not followed by an addition to this one.
+    pub fn group(&self, name: &str) -> Option<std::borrow::Cow<'_, Change>> {
+        effective(self.groups.get(name), &self.all_groups_removed)
     }
 
-    /// The change of access package `name`, if any.
-    pub fn package(&self, name: &str) -> Option<&Change> {
-        self.packages.get(name)
+    /// The change of access package `name`, if any (as [`Changes::group`]).
+    pub fn package(&self, name: &str) -> Option<std::borrow::Cow<'_, Change>> {
+        effective(self.packages.get(name), &self.all_packages_removed)
     }
+}
+
+/// A group's or package's change with the removals from all of them folded in.
+fn effective<'a>(own: Option<&'a Change>, all: &Bitset) -> Option<std::borrow::Cow<'a, Change>> {
+    if all.is_clear() {
+        return own.map(std::borrow::Cow::Borrowed);
+    }
+    let mut change = own.cloned().unwrap_or_else(|| Change::new(all.len()));
+    let mut removed = all.clone();
+    removed.difference_with(&change.added);
+    change.removed.union_with(&removed);
+    Some(std::borrow::Cow::Owned(change))
 }
 
 fn group<'m>(map: &'m mut BTreeMap<String, Change>, name: &str, n: usize) -> &'m mut Change {
     map.entry(name.to_string())
         .or_insert_with(|| Change::new(n))
+}
+
+#[cfg(test)]
+mod removal_tests {
+    use super::*;
+
+    /// A removal from every group holds for each group, except one the identity was added to
+    /// since; without such a removal a group without changes has none.
+    #[test]
+    fn removal_from_all_groups_holds_until_an_addition() {
+        let n = 4;
+        let mut changes = Changes {
+            all_groups_removed: Bitset::with_capacity(n),
+            ..Changes::default()
+        };
+        assert!(changes.group("g").is_none());
+        // Identity 1 removed from everything, then added to `g`.
+        changes.all_groups_removed.insert(1);
+        group(&mut changes.groups, "g", n).add(1);
+        let g = changes.group("g").unwrap();
+        assert!(g.added.contains(1) && !g.removed.contains(1));
+        let h = changes.group("h").unwrap();
+        assert!(h.removed.contains(1) && !h.removed.contains(0));
+        // Applied: a static member of `h` goes, a rule's member stays.
+        let mut set = Bitset::with_capacity(n);
+        set.insert(1);
+        set.insert(2);
+        let mut by_rule = Bitset::with_capacity(n);
+        by_rule.insert(2);
+        let mut eligible = Bitset::with_capacity(n);
+        eligible.insert_range(..);
+        h.apply(&mut set, &by_rule, &eligible);
+        assert_eq!(set.ones().collect::<Vec<_>>(), vec![2]);
+    }
 }
