@@ -391,6 +391,11 @@ impl Checker<'_, '_> {
                 policy.packages.keys().map(String::as_str),
             );
         }
+        if let Some(names) = &e.workflows_due {
+            for w in &names.value {
+                self.known("workflow", w, policy.workflows.keys().map(String::as_str));
+            }
+        }
         for (target, account) in &e.accounts {
             if !self.known("target", target, policy.targets.keys().map(String::as_str)) {
                 continue;
@@ -477,7 +482,8 @@ impl Checker<'_, '_> {
             && e.not_in_packages.is_empty()
             && e.accounts.is_empty()
             && e.conflicts.is_none()
-            && e.data_problems.is_none();
+            && e.data_problems.is_none()
+            && e.workflows_due.is_none();
         if empty {
             self.push(
                 Diagnostic::new(

@@ -96,6 +96,10 @@ pub struct Expectation {
     /// `[]` says there are none.
     #[serde(default)]
     pub data_problems: Option<Sp<Vec<Sp<String>>>>,
+    /// The lifecycle workflows that run for the person on the as-of date, by name, exactly,
+    /// in any order. `[]` says none does.
+    #[serde(default)]
+    pub workflows_due: Option<Sp<Vec<Sp<String>>>>,
 }
 
 /// Two names (of an access package and another package or a group).

@@ -382,6 +382,9 @@ impl Runner<'_> {
                 text,
                 outcome,
             );
+            if let Some(want) = &e.value.workflows_due {
+                expect_workflows(&person.value, want, &identity.key, &state, outcome);
+            }
         }
         if let Some(want) = &test.data_problems {
             let all: Vec<&DataIssue> = state.issues.iter().collect();
@@ -462,6 +465,7 @@ fn only_data_problems(e: &raw::Expectation) -> bool {
         && e.not_in_packages.is_empty()
         && e.accounts.is_empty()
         && e.conflicts.is_none()
+        && e.workflows_due.is_none()
 }
 
 /// The fixture person whose record an issue is about.
@@ -697,6 +701,49 @@ fn state_word(s: Option<AccountState>) -> &'static str {
         Some(AccountState::Enabled) => "enabled",
         Some(AccountState::Disabled) => "disabled",
         Some(AccountState::Held) => "held",
+    }
+}
+
+/// The workflows that run for `key` on the as-of date, against the names expected (a set).
+fn expect_workflows(
+    person: &str,
+    want: &Sp<Vec<Sp<String>>>,
+    key: &str,
+    state: &DesiredState,
+    outcome: &mut Outcome,
+) {
+    let mut got: Vec<&str> = state
+        .due
+        .iter()
+        .filter(|e| {
+            e.kind == crate::governance::EventKind::WorkflowRun
+                && matches!(&e.subject, crate::governance::Subject::Identity(k) if k == key)
+        })
+        .filter_map(|e| e.source.strip_prefix("workflow:"))
+        .collect();
+    got.sort_unstable();
+    got.dedup();
+    let mut expected: Vec<&str> = want.value.iter().map(|w| w.value.as_str()).collect();
+    expected.sort_unstable();
+    expected.dedup();
+    if got != expected {
+        let list = |l: &[&str]| {
+            if l.is_empty() {
+                "none".to_string()
+            } else {
+                l.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        outcome.failures.push(Failure {
+            span: want.span,
+            what: format!("the workflows that run for `{person}` on the as-of date"),
+            expected: list(&expected),
+            actual: list(&got),
+            note: None,
+        });
     }
 }
 
