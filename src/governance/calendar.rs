@@ -329,7 +329,7 @@ pub fn markdown(cal: &Calendar, header: &str) -> String {
                 g.date.to_string(),
                 markdown::cell_code(g.kind.word()),
                 markdown::cell_code(g.source),
-                markdown::cell_text(&g.what()),
+                crate::escape::markdown_message(&g.what()),
                 if g.of_objects() {
                     String::new()
                 } else {
