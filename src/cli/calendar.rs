@@ -1,13 +1,11 @@
 //! `roster calendar [DIR] --from DATE --to DATE [--as-of DATE] [--identity KEY]...
 //! [--format human|json|markdown|ics] [--out FILE] [--previous FILE]`.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::ExitStatus;
 use super::io::{cannot_run, load_for_evaluation, parse_date};
 use crate::eval::{self, Options};
-use crate::files;
 use crate::governance::calendar::{self, Calendar};
 use crate::governance::{self, Window};
 
@@ -116,22 +114,8 @@ pub fn run(args: &Args) -> ExitStatus {
             super::io::out(&text);
         }
         Some(path) => {
-            let (dir, name) = match (path.parent(), path.file_name()) {
-                (Some(d), Some(n)) => (
-                    if d.as_os_str().is_empty() {
-                        PathBuf::from(".")
-                    } else {
-                        d.to_path_buf()
-                    },
-                    n.to_string_lossy().into_owned(),
-                ),
-                _ => return cannot_run(&format!("--out: `{}` is not a file name", path.display())),
-            };
-            if let Err(e) = files::check_output_names([name.as_str()]) {
-                return cannot_run(&e);
-            }
-            if let Err(e) = files::write_atomically(&dir, &name, |w| w.write_all(text.as_bytes())) {
-                return cannot_run(&format!("`{}`: {e}", path.display()));
+            if let Err(status) = super::io::write_file(path, &text) {
+                return status;
             }
         }
     }

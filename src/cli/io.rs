@@ -345,6 +345,27 @@ pub fn as_of_or_today(as_of: Option<&str>) -> Result<chrono::NaiveDate, super::E
     parse_as_of(as_of)
 }
 
+/// Writes `text` to the file `--out` names, atomically; a path that names no file, a name that
+/// is not a plain file name, or a failed write cannot run (exit 2).
+pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), super::ExitStatus> {
+    use std::io::Write as _;
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(cannot_run(&format!(
+            "--out: `{}` is not a file name",
+            path.display()
+        )));
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let name = name.to_string_lossy();
+    crate::files::check_output_names([name.as_ref()]).map_err(|e| cannot_run(&e))?;
+    crate::files::write_atomically(dir, &name, |w| w.write_all(text.as_bytes()))
+        .map_err(|e| cannot_run(&format!("`{}`: {e}", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,6 @@
 //! `roster plan [DIR] [--actual DIR] [--as-of DATE] [--format human|json|jsonl|markdown]
 //! [--out FILE] [--detailed-exitcode]`.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::ExitStatus;
@@ -76,25 +75,10 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(p) => p,
         Err(state) => return super::eval::data_cannot_run(&state),
     };
-    if let Some(path) = &args.out {
-        let (dir, name) = match (path.parent(), path.file_name()) {
-            (Some(d), Some(n)) => (
-                if d.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    d.to_path_buf()
-                },
-                n.to_string_lossy().into_owned(),
-            ),
-            _ => return cannot_run(&format!("--out: `{}` is not a file name", path.display())),
-        };
-        if let Err(e) = files::check_output_names([name.as_str()]) {
-            return cannot_run(&e);
-        }
-        let text = render::json(&plan);
-        if let Err(e) = files::write_atomically(&dir, &name, |w| w.write_all(text.as_bytes())) {
-            return cannot_run(&format!("`{}`: {e}", path.display()));
-        }
+    if let Some(path) = &args.out
+        && let Err(status) = super::io::write_file(path, &render::json(&plan))
+    {
+        return status;
     }
     match args.format {
         PlanFormat::Human => {
