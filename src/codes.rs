@@ -575,6 +575,10 @@ codes! {
         "a workflow has an attribute-change or group-membership trigger but no previous state was given (`--previous FILE`): changes cannot be seen, so it does not run; said once on standard error by `eval`, not in the report",
         evaluated(include_str!("../tests/eval/D234/bad.yaml")),
         evaluated(include_str!("../tests/eval/D234/good.yaml"));
+    NoPreviousGrace = "D237", Warning, "no-previous-grace",
+        "an access package's auto-assignment has a grace period but no previous state was given (`--previous FILE`): who held the package by its rule is not known, so access ends the day the rule stops matching; said once on standard error, not in the report",
+        evaluated(include_str!("../tests/eval/D237/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D237/good.yaml"));
 
     // ---- D2xx: actual-state exports ----
     ActualUnreadable = "D201", Error, "unreadable-export",
@@ -1334,6 +1338,7 @@ mod tests {
                     // What `eval` says on standard error without `--previous`.
                     let mut said = Vec::new();
                     crate::governance::workflows::issues(&loaded, false, &mut said);
+                    crate::governance::grace::issues(&loaded, false, &mut said);
                     codes.extend(said.iter().map(|i| i.code));
                 }
                 let _ = std::fs::remove_dir_all(&dir);

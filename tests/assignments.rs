@@ -820,3 +820,224 @@ mod properties {
         }
     }
 }
+
+// ---- The auto-assignment grace period (`docs/access-requests.md`) ----
+
+const GRACE: &str = r#"
+sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      team: string
+identity:
+  attributes:
+    employeeId:
+      source: hr.id
+    department:
+      source: hr.team
+groups:
+  eng-tools:
+    rule: user.employeeId -eq "nobody"
+access_packages:
+  eng:
+    resources:
+      - group: eng-tools
+    auto_assignment:
+      rule: user.department -eq "Engineering"
+      grace_period_days: 3
+  plain:
+    resources: []
+    auto_assignment:
+      rule: user.department -eq "Engineering"
+"#;
+
+fn eval_with(
+    dir: &Path,
+    as_of: &str,
+    previous: Option<&str>,
+) -> (
+    roster::policy::load::Loaded,
+    roster::policy::Policy,
+    DesiredState,
+) {
+    let loaded = roster::policy::load::load(dir).unwrap();
+    let mut diags = Vec::new();
+    let policy = roster::policy::compile::compile(&loaded, &mut diags);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+    let previous = previous.map(|text| {
+        let format = if text.starts_with("{\"type\"") {
+            governance::previous::Format::Jsonl
+        } else {
+            governance::previous::Format::Json
+        };
+        std::sync::Arc::new(
+            governance::previous::read_from(
+                text.as_bytes(),
+                format,
+                "previous.json",
+                &governance::previous::Want::default(),
+            )
+            .unwrap(),
+        )
+    });
+    let state = roster::eval::evaluate(
+        &loaded,
+        &policy,
+        Options {
+            as_of: day(as_of),
+            previous,
+        },
+    );
+    (loaded, policy, state)
+}
+
+fn origins(state: &DesiredState, key: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let i = state.identities.position(key).unwrap();
+    state.identities.get(i).unwrap().access_package_origins
+}
+
+/// Identity 1 held `eng` and `plain` by rule on 10 March and has since moved to Sales: with a
+/// grace period of 3 days, `eng` is kept from 11 to 13 March and removed on 14 March
+/// (`previous.as_of + 1 + 3`), with its group; `plain`, without a grace period, goes at once.
+#[test]
+fn the_grace_period_keeps_a_package_after_the_rule_stops_matching_until_its_end() {
+    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n2,Engineering\n")]);
+    let prev = r#"{"as_of": "2026-03-10", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng", "plain"], "groups": ["eng-tools"]},
+        {"key": "2", "lifecycle": "active", "access_packages": ["eng", "plain"]}]}"#;
+    for (d, held) in [
+        ("2026-03-11", true),
+        ("2026-03-13", true),
+        ("2026-03-14", false),
+        ("2026-03-15", false),
+    ] {
+        let (_, _, state) = eval_with(&dir, d, Some(prev));
+        let want: Vec<String> = if held { vec!["eng".into()] } else { vec![] };
+        assert_eq!(packages(&state, "1"), want, "{d}");
+        let g: Vec<String> = if held { vec!["eng-tools".into()] } else { vec![] };
+        assert_eq!(groups(&state, "1"), g, "{d}");
+        // The origin says until when.
+        if held {
+            assert_eq!(
+                origins(&state, "1").get("eng"),
+                Some(&vec!["grace:2026-03-14".to_string()]),
+                "{d}"
+            );
+        } else {
+            assert!(origins(&state, "1").is_empty(), "{d}");
+        }
+        // Identity 2 still matches: by rule, no origins.
+        assert_eq!(packages(&state, "2"), ["eng", "plain"]);
+        assert!(origins(&state, "2").is_empty());
+    }
+    // Without a previous state the grace is not known: removed at once (fail closed), and
+    // `D237` says so (standard error, not the report).
+    let (loaded, _, state) = eval_with(&dir, "2026-03-11", None);
+    assert!(packages(&state, "1").is_empty());
+    assert!(!codes(&state).contains(&Code::NoPreviousGrace));
+    let mut said = Vec::new();
+    governance::grace::issues(&loaded, false, &mut said);
+    assert_eq!(said.len(), 1);
+    assert_eq!(said[0].code, Code::NoPreviousGrace);
+    assert!(said[0].message.contains("`eng`"), "{}", said[0].message);
+    assert!(!said[0].message.contains("`plain`"), "{}", said[0].message);
+    let mut said = Vec::new();
+    governance::grace::issues(&loaded, true, &mut said);
+    assert!(said.is_empty());
+}
+
+/// A chain of daily runs, each compared with the report of the day before, keeps the first
+/// grace end: the report carries `grace:DATE`, and the next run reads it back (JSON and JSON
+/// Lines).
+#[test]
+fn a_grace_period_survives_a_chain_of_daily_reports() {
+    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n2,Engineering\n")]);
+    let first = r#"{"as_of": "2026-03-10", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng"]}]}"#;
+    let (_, _, day1) = eval_with(&dir, "2026-03-11", Some(first));
+    let json = serde_json::to_string(&day1).unwrap();
+    let (_, _, day2) = eval_with(&dir, "2026-03-12", Some(&json));
+    assert_eq!(packages(&day2, "1"), ["eng"]);
+    assert_eq!(
+        origins(&day2, "1").get("eng"),
+        Some(&vec!["grace:2026-03-14".to_string()])
+    );
+    let mut jsonl = Vec::new();
+    let rows: Vec<usize> = (0..day2.identities.len()).collect();
+    roster::eval::jsonl::write(
+        &mut jsonl,
+        &day2,
+        roster::eval::jsonl::Sections::ALL,
+        &rows,
+        &mut |_| {},
+    )
+    .unwrap();
+    let jsonl = String::from_utf8(jsonl).unwrap();
+    let (_, _, day3) = eval_with(&dir, "2026-03-13", Some(&jsonl));
+    assert_eq!(packages(&day3, "1"), ["eng"]);
+    let (_, _, day4) = eval_with(&dir, "2026-03-14", Some(&jsonl));
+    assert!(packages(&day4, "1").is_empty());
+}
+
+/// No grace for what the rule did not give (a package held through a record or a task), for
+/// when the previous state's grace has ended; and the
+/// calendar has the `grace_end` event on the grace end, with the removal.
+#[test]
+fn no_grace_for_what_the_rule_did_not_give_and_the_calendar_shows_its_end() {
+    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n3,Sales\n")]);
+    let prev = r#"{"as_of": "2026-03-10", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng"]},
+        {"key": "3", "lifecycle": "active", "access_packages": ["eng"],
+         "access_package_origins": {"eng": ["assignment:x"]}}]}"#;
+    let (loaded, policy, state) = eval_with(&dir, "2026-03-11", Some(prev));
+    assert_eq!(packages(&state, "1"), ["eng"]);
+    assert!(packages(&state, "3").is_empty());
+    let view = governance::View::of(&loaded, &policy, &state);
+    let events: Vec<(String, EventKind, String, String)> = governance::events(
+        &view,
+        Window {
+            from: day("2026-03-01"),
+            to: day("2026-03-31"),
+        },
+    )
+    .into_iter()
+    .filter(|e| e.kind == EventKind::GraceEnd)
+    .map(|e| {
+        (
+            e.date.to_string(),
+            e.kind,
+            e.subject.id().to_string(),
+            e.source.clone(),
+        )
+    })
+    .collect();
+    assert_eq!(
+        events,
+        [(
+            "2026-03-14".to_string(),
+            EventKind::GraceEnd,
+            "1".to_string(),
+            "access_package:eng".to_string()
+        )]
+    );
+    // A grace end already reached in the previous state keeps nothing.
+    let ended = r#"{"as_of": "2026-03-12", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng"],
+         "access_package_origins": {"eng": ["grace:2026-03-13"]}}]}"#;
+    let (_, _, state) = eval_with(&dir, "2026-03-13", Some(ended));
+    assert!(packages(&state, "1").is_empty());
+    // An origin that is not `grace:DATE` is refused (the previous state is not used).
+    let bad = r#"{"as_of": "2026-03-12", "identities": [
+        {"key": "1", "access_packages": ["eng"], "access_package_origins": {"eng": ["grace:soon"]}}]}"#;
+    let e = governance::previous::read_from(
+        bad.as_bytes(),
+        governance::previous::Format::Json,
+        "p.json",
+        &governance::previous::Want::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e[0].code, Code::PreviousMalformed);
+}

@@ -203,17 +203,19 @@ pub struct DataArgs {
 pub struct PreviousArgs {
     /// A previous desired state: the report `eval` wrote for an earlier date (`--format json`,
     /// or `jsonl` for a file named `*.jsonl`). Workflows with attribute-change or
-    /// group-membership triggers compare with it; without it they do not run.
+    /// group-membership triggers compare with it (without it they do not run), and the
+    /// auto-assignment grace period reads who held each package by its rule.
     #[arg(long, value_name = "FILE")]
     pub previous: Option<std::path::PathBuf>,
 }
 
 impl PreviousArgs {
-    /// Without a previous state, the warning (`D234`) that names the workflows that cannot
-    /// run, to say once on standard error at the end (empty when there is none).
+    /// Without a previous state, the warnings that name the workflows that cannot run
+    /// (`D234`) and the access packages whose grace period is not applied (`D237`), to say once on standard error at the end (empty when there is none).
     pub fn warning(&self, loaded: &crate::policy::load::Loaded) -> String {
         let mut issues = Vec::new();
         crate::governance::workflows::issues(loaded, self.previous.is_some(), &mut issues);
+        crate::governance::grace::issues(loaded, self.previous.is_some(), &mut issues);
         issues
             .iter()
             .map(crate::ingest::DataIssue::render)

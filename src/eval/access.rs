@@ -37,6 +37,8 @@ pub struct Input<'a> {
     pub now: NaiveDateTime,
     /// What the events up to the as-of date add and remove (workflows, records, reviews).
     pub changes: &'a crate::governance::apply::Changes,
+    /// The governance view (the previous state, for the auto-assignment grace period).
+    pub view: &'a crate::governance::View<'a>,
 }
 
 /// What the access stage gives: who is a member of each group and holds each package, by name
@@ -62,6 +64,9 @@ pub struct Access {
     /// For each package that events change (records, workflow tasks), by name: the holders
     /// its auto-assignment rule gives, before the events.
     pub packages_by_rule: std::collections::BTreeMap<String, Bitset>,
+    /// The people in an auto-assignment's grace period, with its end (those whose end is
+    /// after the as-of date hold the package).
+    pub grace: Vec<crate::governance::grace::InGrace>,
 }
 
 /// Decides every group membership and package assignment, then checks separation of duties.
@@ -73,6 +78,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         lifecycle,
         now,
         changes,
+        view,
     } = input;
     let people = locate.people;
     let n = people.len();
@@ -173,6 +179,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         }
     };
     let mut packages_by_rule = std::collections::BTreeMap::new();
+    let mut grace = Vec::new();
     for node in &graph_order {
         match node {
             NodeId::Group(name) => {
@@ -252,10 +259,29 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
             }
             NodeId::Package(name) => {
                 let mut set = evaluate_node(node, &sets, &mut causes, &mut undetermined);
+                let mut by_rule = None;
                 if let Some(change) = changes.package(name) {
-                    let by_rule = set.members.clone();
-                    change.apply(&mut set.members, &by_rule, &eligible);
-                    packages_by_rule.insert(name.clone(), by_rule);
+                    let rule = set.members.clone();
+                    change.apply(&mut set.members, &rule, &eligible);
+                    by_rule = Some(rule);
+                }
+                // The grace period: kept after the rule stopped matching (not for an
+                // undetermined membership, which grants nothing).
+                let mut held = set.members.clone();
+                held.union_with(&set.undetermined);
+                let kept = crate::governance::grace::of_package(view, name, &held, &eligible);
+                if !kept.is_empty() {
+                    let rule = by_rule.unwrap_or_else(|| set.members.clone());
+                    for g in &kept {
+                        if g.ends > now.date() {
+                            set.members.insert(g.identity);
+                        }
+                    }
+                    by_rule = Some(rule);
+                    grace.extend(kept);
+                }
+                if let Some(rule) = by_rule {
+                    packages_by_rule.insert(name.clone(), rule);
                     set.undetermined.difference_with(&set.members);
                 }
                 sets.insert(format!("package:{name}"), set);
@@ -326,6 +352,7 @@ pub fn decide(input: Input<'_>, locate: &Locator<'_>, issues: &mut Vec<DataIssue
         undetermined,
         conflicts,
         packages_by_rule,
+        grace,
     }
 }
 

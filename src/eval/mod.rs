@@ -362,6 +362,7 @@ fn finish(
         as_of: options.as_of,
         previous: options.previous.as_deref(),
         last_sign_in: None,
+        grace: &[],
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
     // Assignment records that do not match the data grant nothing (reported).
@@ -385,6 +386,7 @@ fn finish(
                 lifecycle: &lifecycle,
                 now,
                 changes: &changes,
+                view: &view,
             },
             &locate,
             &mut found_issues,
@@ -460,6 +462,7 @@ fn finish(
         &access.packages,
         &access.packages_by_rule,
         &refused,
+        &access.grace,
     );
 
     // 7. The report.
@@ -481,6 +484,7 @@ fn finish(
         packages,
         mut undetermined,
         conflicts,
+        grace,
         ..
     } = access;
     undetermined.extend(accounts.undetermined);
@@ -499,6 +503,7 @@ fn finish(
         conflicts,
         tasks_due,
         package_origins,
+        grace,
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();

@@ -163,7 +163,8 @@ pub struct IdentityState {
     /// Access packages assigned, sorted.
     pub access_packages: Vec<String>,
     /// Where each package comes from, when one is not (only) its auto-assignment rule:
-    /// `auto_assignment`, `assignment:ID` (a record kept in git) or `event` (a workflow task);
+    /// `auto_assignment`, `assignment:ID` (a record kept in git), `event` (a workflow task) or
+    /// `grace:DATE` (kept by the auto-assignment's grace period, up to the day before DATE);
     /// absent when every package the identity holds comes from its rule alone.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub access_package_origins: BTreeMap<String, Vec<String>>,
@@ -232,6 +233,9 @@ pub struct Identities {
     pub(crate) tasks_due: Vec<(usize, crate::governance::Event)>,
     /// The origins of the packages of identities that hold one not (only) by rule.
     pub(crate) package_origins: BTreeMap<usize, BTreeMap<String, Vec<String>>>,
+    /// The people in an auto-assignment's grace period, with its end (for the calendar's
+    /// `grace_end` events).
+    pub(crate) grace: Vec<crate::governance::grace::InGrace>,
 }
 
 /// The accounts of one target.

@@ -1235,6 +1235,7 @@ pub fn origins(
     packages: &[(String, Bitset)],
     by_rule: &std::collections::BTreeMap<String, Bitset>,
     refused: &BTreeSet<String>,
+    grace: &[super::grace::InGrace],
 ) -> std::collections::BTreeMap<usize, std::collections::BTreeMap<String, Vec<String>>> {
     use std::collections::BTreeMap;
     let mut granted: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -1263,6 +1264,14 @@ pub fn origins(
             }
         }
     }
+    // Those kept by a grace period, with its end.
+    let mut kept: BTreeMap<(usize, &str), chrono::NaiveDate> = BTreeMap::new();
+    for g in grace {
+        if g.ends > view.as_of {
+            kept.insert((g.identity, g.package.as_str()), g.ends);
+            who.insert(g.identity);
+        }
+    }
     let mut out = BTreeMap::new();
     for i in who {
         let key = view.key(i);
@@ -1277,7 +1286,9 @@ pub fn origins(
                 None => true,
             };
             let mut from = Vec::new();
-            if rule {
+            if let Some(ends) = kept.get(&(i, name.as_str())) {
+                from.push(format!("grace:{ends}"));
+            } else if rule {
                 from.push("auto_assignment".to_string());
             }
             if added {

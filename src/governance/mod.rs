@@ -23,6 +23,7 @@ pub mod assignments;
 pub mod calendar;
 pub mod catalogue;
 pub mod email;
+pub mod grace;
 pub mod guests;
 pub mod previous;
 pub mod reviews;
@@ -93,6 +94,9 @@ pub struct View<'a> {
     /// an actual state carries them; `None` without one. Access reviews' `recommendation`
     /// needs it: without it there is no recommendation.
     pub last_sign_in: Option<&'a [Option<NaiveDate>]>,
+    /// The people in an auto-assignment's grace period ([`grace`]), as the access stage found
+    /// them (empty before it: the fold does not need them).
+    pub grace: &'a [grace::InGrace],
 }
 
 impl View<'_> {
@@ -311,6 +315,7 @@ pub fn collect(view: &View<'_>, window: Window, detail: Detail) -> Vec<Event> {
     assignments::events(view, window, detail, &mut out);
     guests::events(view, window, detail, &mut out);
     reviews::events(view, window, detail, &mut out);
+    grace::events(view, window, detail, &mut out);
     sort(&mut out);
     out
 }
@@ -339,6 +344,7 @@ impl<'a> View<'a> {
             as_of: state.as_of,
             previous: None,
             last_sign_in: None,
+            grace: &ids.grace,
         }
     }
 

@@ -66,8 +66,22 @@ pub struct Entry {
     /// The wanted attributes ([`Want::attributes`] order): an index into that attribute's
     /// values, or `None` when the report did not carry the attribute.
     pub attributes: Box<[Option<u32>]>,
+    /// The packages the report says do not come from their auto-assignment rule
+    /// (`access_package_origins` without `auto_assignment`), as indices into
+    /// [`Previous::names`], sorted, each with how it was held.
+    pub not_by_rule: Box<[(u32, Held)]>,
     /// The line where it starts.
     pub line: usize,
+}
+
+/// How a package the previous state's `access_package_origins` lists without
+/// `auto_assignment` was held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Through events only (records, workflow tasks): not by the rule.
+    Events,
+    /// Kept by the auto-assignment's grace period, which ends on this day (`grace:DATE`).
+    Grace(NaiveDate),
 }
 
 /// A previous desired state.
@@ -129,6 +143,22 @@ impl Previous {
     pub fn has_package(&self, entry: &Entry, name: &str) -> bool {
         self.name_index(name)
             .is_some_and(|p| entry.packages.binary_search(&p).is_ok())
+    }
+
+    /// How `entry` held access package `name`: `None` when it did not hold it; `Some(None)`
+    /// when its auto-assignment rule gave it (the report lists no origin, or
+    /// `auto_assignment` among them); otherwise how ([`Held`]).
+    pub fn package_held(&self, entry: &Entry, name: &str) -> Option<Option<Held>> {
+        let p = self.name_index(name)?;
+        entry.packages.binary_search(&p).ok()?;
+        Some(
+            entry
+                .not_by_rule
+                .binary_search_by_key(&p, |(q, _)| *q)
+                .ok()
+                .and_then(|k| entry.not_by_rule.get(k))
+                .map(|(_, h)| *h),
+        )
     }
 
     /// The position of attribute `name` among the wanted ones.
@@ -478,6 +508,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut groups: Vec<u32> = Vec::new();
         let mut packages: Vec<u32> = Vec::new();
         let mut attributes: Vec<Option<u32>> = vec![None; n];
+        let mut origins: Vec<(String, Vec<String>)> = Vec::new();
         let mut as_of = None;
         while let Some(field) = map.next_key::<String>()? {
             match field.as_str() {
@@ -509,6 +540,11 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     builder: b,
                     out: &mut attributes,
                 })?,
+                "access_package_origins" => {
+                    let found: std::collections::BTreeMap<String, Vec<String>> =
+                        map.next_value()?;
+                    origins = found.into_iter().collect();
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -535,12 +571,34 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         groups.dedup();
         packages.sort_unstable();
         packages.dedup();
+        let mut not_by_rule: Vec<(u32, Held)> = Vec::new();
+        for (name, from) in origins {
+            if from.iter().any(|o| o == "auto_assignment") {
+                continue;
+            }
+            let grace = from
+                .iter()
+                .find_map(|o| o.strip_prefix("grace:"))
+                .map(|d| {
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                        <A::Error as de::Error>::custom(format!(
+                            "access package origin `grace:{d}` does not end with a date `YYYY-MM-DD`"
+                        ))
+                    })
+                })
+                .transpose()?;
+            let p = b.intern_name(name);
+            not_by_rule.push((p, grace.map_or(Held::Events, Held::Grace)));
+        }
+        not_by_rule.sort_unstable_by_key(|(p, _)| *p);
+        not_by_rule.dedup_by_key(|(p, _)| *p);
         b.entries.push(Entry {
             key,
             lifecycle,
             groups: groups.into_boxed_slice(),
             packages: packages.into_boxed_slice(),
             attributes: attributes.into_boxed_slice(),
+            not_by_rule: not_by_rule.into_boxed_slice(),
             line: self.line,
         });
         Ok(())

@@ -294,7 +294,10 @@ impl DataIssue {
     pub fn in_policy(&self) -> bool {
         matches!(
             self.code,
-            Code::SeparationOfDuties | Code::UnknownMember | Code::NoPreviousState
+            Code::SeparationOfDuties
+                | Code::UnknownMember
+                | Code::NoPreviousState
+                | Code::NoPreviousGrace
         )
     }
 
