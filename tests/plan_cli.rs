@@ -486,3 +486,121 @@ fn explain_shows_the_plan_for_one_person() {
     );
     assert!(r.stdout.contains("no change"), "{}", r.stdout);
 }
+
+fn plan_on(day: &str, format: &str, extra: &[&str]) -> common::Run {
+    let mut args = vec!["plan", "policies", "--as-of", day, "--format", format];
+    args.extend_from_slice(extra);
+    roster_in(&manifest(), &args)
+}
+
+/// The lifecycle workflow runs due on the as-of date are in every format of the plan: on
+/// 1 December 1015's and 3004's day-0 joiner runs (and 3004's intern run), the day before and
+/// the day after not; the JSON fits its schema.
+#[test]
+fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
+    let on = plan_on("2026-12-01", "human", &[]);
+    assert_eq!(on.code, 0, "{}", on.stderr);
+    assert!(
+        on.stdout.contains("Workflow runs due on 2026-12-01 (3):\n  > 1015 joiner-day0\n      - enable the account\n      - e-mail the user to Priya.Nair@northwind.example: \"Welcome to Northwind Traders\"\n"),
+        "{}",
+        on.stdout
+    );
+    assert!(on.stdout.contains("  > 3004 joiner-interns\n"), "{}", on.stdout);
+    let before = plan_on("2026-11-30", "human", &[]);
+    assert!(!before.stdout.contains("joiner-day0"), "{}", before.stdout);
+    assert!(
+        before.stdout.contains("  > 1043 leaver-last-day\n"),
+        "{}",
+        before.stdout
+    );
+    let after = plan_on("2026-12-02", "human", &[]);
+    assert!(!after.stdout.contains("Workflow runs due"), "{}", after.stdout);
+
+    let json = plan_on("2026-12-01", "json", &[]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let runs: Vec<(String, String)> = doc["tasks_due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["subject"]["id"].as_str().unwrap().to_string(),
+                e["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            ("1015".to_string(), "workflow:joiner-day0".to_string()),
+            ("3004".to_string(), "workflow:joiner-day0".to_string()),
+            ("3004".to_string(), "workflow:joiner-interns".to_string()),
+        ]
+    );
+    assert_eq!(
+        doc["tasks_due"][0]["tasks"][1]["email"]["to"],
+        "Priya.Nair@northwind.example"
+    );
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest().join("schemas/plan.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // Without runs, no `tasks_due` at all (plans of other days are unchanged).
+    let none: serde_json::Value =
+        serde_json::from_str(&plan_on("2026-12-02", "json", &[]).stdout).unwrap();
+    assert!(none.get("tasks_due").is_none());
+
+    let jsonl = plan_on("2026-12-01", "jsonl", &[]);
+    let lines: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|l: &serde_json::Value| l["type"] == "workflow_run")
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["source"], "workflow:joiner-interns");
+
+    let md = plan_on("2026-12-01", "markdown", &[]);
+    assert!(
+        md.stdout.contains("<details><summary>workflow runs due on 2026-12-01 (3)</summary>"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("| — | `3004` | | | workflow `joiner-interns`: `add_to_groups`, `send_email` |"),
+        "{}",
+        md.stdout
+    );
+}
+
+/// `plan --previous FILE` is accepted as by `eval`: the warnings that change triggers and the
+/// grace period need a previous state go, and a previous state that is not earlier stops the
+/// plan (exit 2).
+#[test]
+fn plan_takes_a_previous_state() {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-previous-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let prev = tmp.join("previous.json");
+    let r = roster_in(
+        &manifest(),
+        &["eval", "policies", "--as-of", "2026-11-30", "--format", "json"],
+    );
+    std::fs::write(&prev, r.stdout).unwrap();
+    let without = plan_on("2026-12-01", "human", &[]);
+    assert!(without.stderr.contains("warning[D234]"), "{}", without.stderr);
+    assert!(without.stderr.contains("warning[D237]"), "{}", without.stderr);
+    let with = plan_on("2026-12-01", "human", &["--previous", prev.to_str().unwrap()]);
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    assert!(!with.stderr.contains("D234"), "{}", with.stderr);
+    assert!(!with.stderr.contains("D237"), "{}", with.stderr);
+    assert_eq!(with.stdout, without.stdout);
+    let late = plan_on("2026-11-30", "human", &["--previous", prev.to_str().unwrap()]);
+    assert_eq!(late.code, 2, "{}", late.stderr);
+    assert!(late.stderr.contains("D233"), "{}", late.stderr);
+    let _ = std::fs::remove_dir_all(&tmp);
+}

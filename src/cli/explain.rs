@@ -88,7 +88,15 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(p) => p,
         Err(status) => return status,
     };
-    let found = match focus::focus(&loaded, &checked, Options { as_of, previous }, &args.id) {
+    let found = match focus::focus(
+        &loaded,
+        &checked,
+        Options {
+            as_of,
+            previous: previous.clone(),
+        },
+        &args.id,
+    ) {
         Ok(f) => f,
         Err(focus::Miss::CannotRun(state)) => return super::eval::data_cannot_run(&state),
         Err(focus::Miss::NotFound(near)) => {
@@ -147,10 +155,11 @@ pub fn run(args: &Args) -> ExitStatus {
                 .key(found.index)
                 .unwrap_or_default()
                 .to_string();
-            match crate::plan::run(
+            match crate::plan::run_with(
                 &loaded,
                 &checked,
                 crate::plan::Options { as_of },
+                previous.clone(),
                 &locations,
             ) {
                 Ok(plan) => Some(crate::plan::PersonPlan::of(&plan, &key)),

@@ -1,5 +1,5 @@
 //! `roster plan [DIR] [--actual DIR] [--as-of DATE] [--format human|json|jsonl|markdown]
-//! [--out FILE] [--detailed-exitcode]`.
+//! [--out FILE] [--detailed-exitcode] [--previous FILE]`.
 
 use std::path::PathBuf;
 
@@ -47,6 +47,8 @@ pub struct Args {
     detailed_exitcode: bool,
     #[command(flatten)]
     data: super::io::DataArgs,
+    #[command(flatten)]
+    previous: super::io::PreviousArgs,
 }
 
 /// Runs `roster plan`: exit 0 with a plan, 1 when the policy set or the data has errors, an
@@ -71,7 +73,14 @@ pub fn run(args: &Args) -> ExitStatus {
         base: args.actual.clone(),
         max_bytes: args.data.max_data_size,
     };
-    let plan = match plan::run(&loaded, &checked, Options { as_of }, &locations) {
+    let previous = match args
+        .previous
+        .read(&loaded, as_of, args.data.options().max_data_bytes)
+    {
+        Ok(p) => p,
+        Err(status) => return status,
+    };
+    let plan = match plan::run_with(&loaded, &checked, Options { as_of }, previous, &locations) {
         Ok(p) => p,
         Err(state) => return super::eval::data_cannot_run(&state),
     };
@@ -95,6 +104,10 @@ pub fn run(args: &Args) -> ExitStatus {
             let header = crate::markdown::header("Roster plan", as_of, revision.as_deref());
             super::io::out(&render::markdown(&plan, &header));
         }
+    }
+    let warning = args.previous.warning(&loaded);
+    if !warning.is_empty() {
+        super::io::err(&warning);
     }
     if plan.has_errors() {
         let errors = plan

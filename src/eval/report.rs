@@ -704,6 +704,15 @@ impl DesiredState {
         }
     }
 
+    /// The workflow runs due on the as-of date, by identity in key order, then as reported.
+    pub fn workflow_runs_due(&self) -> Vec<crate::governance::Event> {
+        self.identities
+            .tasks_due
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
     /// Sets the guests and their counts by state.
     pub fn set_guests(&mut self, guests: Vec<crate::governance::guests::GuestState>) {
         self.summary.guests.clear();

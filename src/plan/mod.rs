@@ -314,6 +314,11 @@ pub struct Plan {
     /// `message`, `help`.
     #[schemars(with = "Vec<serde_json::Value>")]
     pub issues: Vec<DataIssue>,
+    /// The lifecycle workflow runs due on the as-of date, one per identity and workflow, in
+    /// key order, with their tasks in execution order and the e-mails they send (absent when
+    /// none): what the workflows do that the plan's changes do not show.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tasks_due: Vec<crate::governance::Event>,
 }
 
 impl Plan {
@@ -496,7 +501,27 @@ pub fn run(
     options: Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
-    let state = crate::eval::evaluate(loaded, policy, crate::eval::Options::at(options.as_of));
+    run_with(loaded, policy, options, None, locations)
+}
+
+/// [`run`] with a previous desired state (`plan --previous FILE`), which change-triggered
+/// workflows and the auto-assignment grace period compare with; the plan lists the workflow
+/// runs due on the as-of date ([`Plan::tasks_due`]).
+pub fn run_with(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    previous: Option<std::sync::Arc<crate::governance::previous::Previous>>,
+    locations: &Locations,
+) -> Result<Plan, Box<DesiredState>> {
+    let state = crate::eval::evaluate(
+        loaded,
+        policy,
+        crate::eval::Options {
+            as_of: options.as_of,
+            previous,
+        },
+    );
     if state.cannot_run() {
         return Err(Box::new(state));
     }
@@ -507,7 +532,9 @@ pub fn run(
     read::read_each(loaded, locations, &mut read_issues, |a| planner.target(&a));
     let mut issues = state.issues.clone();
     issues.append(&mut read_issues);
-    Ok(planner.finish(issues))
+    let mut plan = planner.finish(issues);
+    plan.tasks_due = state.workflow_runs_due();
+    Ok(plan)
 }
 
 /// Computes the plan of every target read.
@@ -569,6 +596,7 @@ impl<'a> Planner<'a> {
                 disputed: Vec::new(),
                 orphans: Vec::new(),
                 issues: Vec::new(),
+                tasks_due: Vec::new(),
             },
         }
     }

@@ -1,7 +1,8 @@
 //! The plan for people and pipelines: human text like `terraform plan` (destructive changes
 //! first, `+`, `~`, `-`), JSON (one versioned document), JSON Lines (one change per line), and
 //! Markdown for a pull-request comment, which stays under [`MARKDOWN_BUDGET`] characters
-//! whatever the population.
+//! whatever the population. Each also lists the lifecycle workflow runs due on the as-of date
+//! with their tasks (the human report at most [`HUMAN_RUNS`], Markdown a capped sample).
 //!
 //! Every value that comes from data or policy goes through [`crate::escape`] for its medium.
 
@@ -249,6 +250,7 @@ pub fn human(plan: &Plan) -> String {
             );
         }
     }
+    tasks_due_human(plan, &mut out);
     if !plan.issues.is_empty() {
         out.push_str("\nProblems:\n");
         for i in &plan.issues {
@@ -290,6 +292,61 @@ pub fn human(plan: &Plan) -> String {
     out
 }
 
+/// The most workflow runs the human report lists with their tasks; the rest are counted.
+const HUMAN_RUNS: usize = 200;
+
+/// The workflow runs due on the as-of date, each with its tasks (and why one will fail): at
+/// most [`HUMAN_RUNS`], then a count.
+fn tasks_due_human(plan: &Plan, out: &mut String) {
+    if plan.tasks_due.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nWorkflow runs due on {} ({}):",
+        plan.as_of,
+        plan.tasks_due.len()
+    );
+    for run in plan.tasks_due.iter().take(HUMAN_RUNS) {
+        let _ = writeln!(
+            out,
+            "  > {} {}",
+            t(run.subject.id()),
+            t(run.source.strip_prefix("workflow:").unwrap_or(&run.source))
+        );
+        for task in &run.tasks {
+            let problem = task
+                .problem
+                .as_deref()
+                .map(|p| format!(" (will fail: {})", terminal(&clip(p, 100))))
+                .unwrap_or_default();
+            let email = task
+                .email
+                .as_ref()
+                .map(|e| {
+                    format!(
+                        " to {}: \"{}\"",
+                        e.to.as_deref().map_or_else(|| "(no address)".to_string(), t),
+                        terminal(&clip(&e.subject, 100))
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "      - {}{email}{problem}",
+                terminal(&clip(&task.summary, 120))
+            );
+        }
+    }
+    if plan.tasks_due.len() > HUMAN_RUNS {
+        let _ = writeln!(
+            out,
+            "  ... and {} more workflow runs (all of them in `tasks_due` of --format json)",
+            plan.tasks_due.len() - HUMAN_RUNS
+        );
+    }
+}
+
 /// The JSON document.
 pub fn json(plan: &Plan) -> String {
     format!("{}\n", crate::escape::json_pretty(plan))
@@ -323,6 +380,9 @@ pub fn jsonl(plan: &Plan, mut w: impl std::io::Write) -> std::io::Result<()> {
     }
     for o in &plan.orphans {
         writeln!(w, "{}", crate::escape::json_line("orphan", o))?;
+    }
+    for run in &plan.tasks_due {
+        writeln!(w, "{}", crate::escape::json_line("workflow_run", run))?;
     }
     for i in &plan.issues {
         writeln!(w, "{}", crate::escape::json_line("issue", i))?;
@@ -495,6 +555,34 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
                         md(&h.identity),
                         h.account.as_deref().map_or_else(|| "—".to_string(), md),
                         markdown_message(&h.reason)
+                    )
+                })
+                .collect(),
+        );
+    }
+    if !plan.tasks_due.is_empty() {
+        others(
+            format!("workflow runs due on {} ({})", plan.as_of, plan.tasks_due.len()),
+            plan.tasks_due
+                .iter()
+                .map(|run| {
+                    let tasks: Vec<String> = run
+                        .tasks
+                        .iter()
+                        .map(|task| match &task.problem {
+                            Some(p) => format!(
+                                "{} (will fail: {})",
+                                md(&task.task),
+                                markdown_message(&clip(p, MESSAGE_CHARS))
+                            ),
+                            None => md(&task.task),
+                        })
+                        .collect();
+                    format!(
+                        "| — | {} | | | workflow {}: {} |",
+                        md(run.subject.id()),
+                        md(run.source.strip_prefix("workflow:").unwrap_or(&run.source)),
+                        tasks.join(", ")
                     )
                 })
                 .collect(),
