@@ -604,3 +604,31 @@ fn plan_takes_a_previous_state() {
     assert!(late.stderr.contains("D233"), "{}", late.stderr);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A membership an access review removed is labelled by its origin, `review`, with the review
+/// in its reason; the identity's other changes keep their lifecycle label (1042's on-call
+/// record adds `prod-admins`: `mover`).
+#[test]
+fn a_review_removal_is_labelled_review() {
+    let json = plan_on("2026-11-25", "json", &[]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let changes = doc["changes"].as_array().unwrap();
+    let removal = changes
+        .iter()
+        .find(|c| c["action"] == "member_remove" && c["group"] == "legacy-vpn")
+        .unwrap();
+    assert_eq!(removal["identity"], "1042");
+    assert_eq!(removal["lifecycle"], "review");
+    assert!(
+        removal["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("removed by access review `legacy-vpn-monthly`: "),
+        "{removal}"
+    );
+    let added = changes
+        .iter()
+        .find(|c| c["action"] == "member_add" && c["identity"] == "1042")
+        .unwrap();
+    assert_eq!(added["lifecycle"], "mover");
+}

@@ -687,3 +687,92 @@ fn later_instances_are_not_checked_yet() {
     assert!(s.members("vpn", "2026-03-01").1.is_empty());
     assert_eq!(s.members("vpn", "2026-06-05").1, ["E160"]);
 }
+
+/// A static member removed by a review and listed again (`relisted: {KEY: DATE}`) is a member
+/// again from that day (the day before, not), a reviewee of the instances that start on or
+/// after it (not of one that started before), and a later denial removes them again; under a
+/// default `deny` the next instance reviews them. Without `relisted` the removal stays.
+#[test]
+fn a_relisted_member_is_back_from_its_day_and_reviewed_again() {
+    let relisted = |text: String| {
+        text.replace(
+            "    owners: [\"5\"]\n",
+            "    owners: [\"5\"]\n    relisted:\n      \"2\": 2026-03-01\n",
+        )
+    };
+    let s = set(
+        "relisted",
+        &relisted(policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}    2026-03-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06"),
+                decision("2", "1", "deny", "2026-03-06"),
+            ),
+        )),
+    );
+    assert_eq!(s.members("vpn", "2026-01-12").0, keys(&["3", "4"]));
+    assert_eq!(s.members("vpn", "2026-02-28").0, keys(&["3", "4"]));
+    let (members, codes) = s.members("vpn", "2026-03-01");
+    assert_eq!(members, keys(&["2", "3", "4"]));
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(s.members("vpn", "2026-03-11").0, keys(&["2", "3", "4"]));
+    // The March instance reviewed them again, and its denial removes them on its end day.
+    let (members, codes) = s.members("vpn", "2026-03-12");
+    assert_eq!(members, keys(&["3", "4"]));
+    assert!(codes.is_empty(), "the March denial is in scope: {codes:?}");
+    let state = s.eval("2026-03-12");
+    let view = View::of(&s.loaded, &s.policy, &state);
+    let got: Vec<(String, String, String)> = governance::collect(
+        &view,
+        Window {
+            from: d("2026-02-01"),
+            to: d("2026-03-05"),
+        },
+        Detail::Full,
+    )
+    .into_iter()
+    .filter(|e| matches!(e.kind.word(), "review_start" | "relisted"))
+    .map(|e| (e.date.to_string(), e.kind.word().to_string(), e.summary))
+    .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2026-02-05".to_string(),
+                "review_start".to_string(),
+                "access review `r` starts: 2 reviewees, decisions due by 2026-02-11".to_string()
+            ),
+            (
+                "2026-03-01".to_string(),
+                "relisted".to_string(),
+                "listed again in group `vpn`: an access review's earlier removal no longer applies"
+                    .to_string()
+            ),
+            (
+                "2026-03-05".to_string(),
+                "review_start".to_string(),
+                "access review `r` starts: 3 reviewees, decisions due by 2026-03-11".to_string()
+            ),
+        ]
+    );
+    // Without `relisted`, the removal stays.
+    let kept = set(
+        "not-relisted",
+        &policy(
+            MONTHLY,
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("2", "1", "deny", "2026-01-06")
+            ),
+        ),
+    );
+    assert_eq!(kept.members("vpn", "2026-03-01").0, keys(&["3", "4"]));
+    // Under a default `deny`: everyone goes on 12 January; 2 is back on 1 March and the March
+    // instance removes them again on its end day.
+    let review = MONTHLY.replace("default_decision: no_change", "default_decision: deny");
+    let s = set("relisted-default", &relisted(policy(&review, "")));
+    assert_eq!(s.members("vpn", "2026-02-28").0, Vec::<String>::new());
+    assert_eq!(s.members("vpn", "2026-03-11").0, keys(&["2"]));
+    assert_eq!(s.members("vpn", "2026-03-12").0, Vec::<String>::new());
+}

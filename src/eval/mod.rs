@@ -507,6 +507,19 @@ fn finish(
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();
+    state.removed_by_review = changes
+        .by_review
+        .iter()
+        .map(|((i, what), review)| {
+            (
+                (
+                    state.identities.key(*i).unwrap_or_default().to_string(),
+                    what.clone(),
+                ),
+                review.clone(),
+            )
+        })
+        .collect();
     state.due = changes.due;
     state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");

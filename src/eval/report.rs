@@ -633,6 +633,12 @@ pub struct DesiredState {
     /// Guests from connected organisations on the as-of date, by e-mail address.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guests: Vec<crate::governance::guests::GuestState>,
+    /// The group memberships and package assignments an access review removed, still removed
+    /// by it on the as-of date: (identity key, `group:NAME` or `access_package:NAME`) to the
+    /// review's name. `plan` labels their removals `review`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub removed_by_review: BTreeMap<(String, String), String>,
 }
 
 impl DesiredState {
@@ -701,6 +707,7 @@ impl DesiredState {
             display_names: BTreeMap::new(),
             due: Vec::new(),
             guests: Vec::new(),
+            removed_by_review: BTreeMap::new(),
         }
     }
 

@@ -36,6 +36,10 @@ pub struct Changes {
     pub all_packages_removed: Bitset,
     /// The events of the as-of date itself, in full (tasks and e-mails), for the reports.
     pub due: Vec<Event>,
+    /// The removals whose last change came from an access review: (identity,
+    /// `group:NAME` or `access_package:NAME`), so that `plan` can label them by their origin.
+    /// The value is the review's name.
+    pub by_review: BTreeMap<(usize, String), String>,
 }
 
 /// Additions and removals of one group or package.
@@ -111,7 +115,9 @@ impl Changes {
             let Ok(i) = view.people.binary_search_by(|p| p.key.as_str().cmp(key)) else {
                 continue;
             };
+            let review = event.source.strip_prefix("review:");
             for effect in &event.effects {
+                changes.note_origin(i, effect, review);
                 match effect {
                     Effect::AddToGroup(g) => group(&mut changes.groups, g, n).add(i),
                     Effect::RemoveFromGroup(g) => group(&mut changes.groups, g, n).remove(i),
@@ -149,6 +155,39 @@ impl Changes {
             .filter(|e| matches!(e.subject, Subject::Identity(_) | Subject::Guest(_)))
             .collect();
         changes
+    }
+
+    /// Keeps [`Changes::by_review`]: a review's removal is noted, a later change of the same
+    /// membership (or of every group or package) forgets it.
+    fn note_origin(&mut self, i: usize, effect: &Effect, review: Option<&str>) {
+        match (effect, review) {
+            (Effect::RemoveFromGroup(g), Some(r)) => {
+                self.by_review.insert((i, format!("group:{g}")), r.to_string());
+            }
+            (Effect::RemovePackage(p), Some(r)) => {
+                self.by_review
+                    .insert((i, format!("access_package:{p}")), r.to_string());
+            }
+            _ => self.forget_origin(i, effect),
+        }
+    }
+
+    fn forget_origin(&mut self, i: usize, effect: &Effect) {
+        match effect {
+            Effect::AddToGroup(g) | Effect::RemoveFromGroup(g) => {
+                self.by_review.remove(&(i, format!("group:{g}")));
+            }
+            Effect::AssignPackage(p) | Effect::RemovePackage(p) => {
+                self.by_review.remove(&(i, format!("access_package:{p}")));
+            }
+            Effect::RemoveFromAllGroups => self
+                .by_review
+                .retain(|(j, what), _| *j != i || !what.starts_with("group:")),
+            Effect::RemoveAllPackages => self
+                .by_review
+                .retain(|(j, what), _| *j != i || !what.starts_with("access_package:")),
+            Effect::EnableAccount | Effect::DisableAccount | Effect::DeleteUser => {}
+        }
     }
 
     /// The change of group `name`, if any: its own additions and removals, and the removals

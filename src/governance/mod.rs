@@ -145,6 +145,9 @@ pub enum EventKind {
     GuestBlocked,
     /// A guest is removed from the directory.
     GuestRemoved,
+    /// A static member removed by an access review is listed again (`relisted`): added back
+    /// to the group. Before the review kinds, so that a review's removal the same day wins.
+    Relisted,
     /// An access-review instance starts.
     ReviewStart,
     /// An access-review instance's midpoint reminder.
@@ -170,6 +173,7 @@ impl EventKind {
             EventKind::GuestInvited => "guest_invited",
             EventKind::GuestBlocked => "guest_blocked",
             EventKind::GuestRemoved => "guest_removed",
+            EventKind::Relisted => "relisted",
             EventKind::ReviewStart => "review_start",
             EventKind::ReviewReminder => "review_reminder",
             EventKind::ReviewEnd => "review_end",

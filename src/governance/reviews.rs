@@ -325,6 +325,27 @@ fn scopes(
     let Some(mut current) = reviewees(view, r) else {
         return vec![None; instances.len()];
     };
+    // Members listed again after a removal (`relisted`), by day: back among the reviewees of
+    // the instances that start on or after that day.
+    let base = current.clone();
+    let pending: Vec<(NaiveDate, usize)> = match &r.scope.value {
+        ReviewScope::Group(g) => relistings(view, &g.value)
+            .into_iter()
+            .filter(|(_, i)| base.binary_search(i).is_ok())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut next = 0usize;
+    let readmit = |upto: NaiveDate, current: &mut Vec<usize>, next: &mut usize| {
+        while let Some((d, i)) = pending.get(*next)
+            && *d <= upto
+        {
+            if let Err(at) = current.binary_search(i) {
+                current.insert(at, *i);
+            }
+            *next += 1;
+        }
+    };
     let removes = r.auto_apply.value && removal(r).is_some();
     // Whether the default decision can remove anyone.
     let default_deny = removes
@@ -343,10 +364,11 @@ fn scopes(
     let mut out = Vec::with_capacity(instances.len());
     // Instances `0..applied` have been replayed.
     let mut applied = 0u32;
-    let apply = |earlier: &Instance, wanted: &Instance, current: &mut Vec<usize>| {
+    let apply = |earlier: &Instance, wanted: &Instance, current: &mut Vec<usize>, next: &mut usize| {
         if earlier.end > wanted.start {
             return;
         }
+        readmit(earlier.start, current, next);
         let decided = check_instance(view, review, earlier, records, Some(current), None);
         current.retain(|i| match decided.get(i) {
             Some(c) => c.decision != Decision::Deny,
@@ -358,11 +380,13 @@ fn scopes(
             if default_deny {
                 // Every instance removes whoever was not approved: replay them all (the
                 // scope is soon empty, and stays so).
-                while applied < wanted.index && !current.is_empty() {
+                while applied < wanted.index
+                    && (!current.is_empty() || pending.get(next).is_some_and(|(d, _)| *d <= wanted.start))
+                {
                     let Some(earlier) = schedule.instance(applied) else {
                         break;
                     };
-                    apply(&earlier, wanted, &mut current);
+                    apply(&earlier, wanted, &mut current, &mut next);
                     applied = applied.saturating_add(1);
                 }
             } else {
@@ -371,11 +395,12 @@ fn scopes(
                     .iter()
                     .filter(|e| e.index >= applied && e.index < wanted.index)
                 {
-                    apply(earlier, wanted, &mut current);
+                    apply(earlier, wanted, &mut current, &mut next);
                 }
             }
             applied = wanted.index;
         }
+        readmit(wanted.start, &mut current, &mut next);
         out.push(Some(current.clone()));
     }
     out
@@ -694,8 +719,69 @@ pub fn issues(view: &View<'_>) -> Vec<DataIssue> {
     out
 }
 
+/// The members of static group `name` listed again after a review removed them
+/// (`relisted`), as (day, identity index), sorted by day then identity; keys that are not
+/// identities, or whose day is not a date, are left out (`C384` reports the second).
+fn relistings(view: &View<'_>, name: &str) -> Vec<(NaiveDate, usize)> {
+    let Some(group) = raw_group(view, name) else {
+        return Vec::new();
+    };
+    if group.rule.is_some() {
+        return Vec::new();
+    }
+    let mut out: Vec<(NaiveDate, usize)> = group
+        .relisted
+        .iter()
+        .filter(|(k, _)| group.members.iter().flatten().any(|m| m.value == k.value))
+        .filter_map(|(k, d)| Some((date(&d.value)?, index_of(view, &k.value)?)))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The `relisted` events in `window`: a static member listed again after a review removed
+/// them is added back to the group on that day (effect `add_to_group`; a review's removal on
+/// the same day wins, as events of a day are folded by kind and `relisted` comes first).
+fn relisted_events(view: &View<'_>, window: Window, out: &mut Vec<Event>) {
+    for f in &view.loaded.files {
+        for (name, group) in &f.policy.groups {
+            if group.value.relisted.is_empty() {
+                continue;
+            }
+            for (day, i) in relistings(view, &name.value) {
+                if !window.contains(day) {
+                    continue;
+                }
+                let Some(at) = group
+                    .value
+                    .relisted
+                    .iter()
+                    .find(|(k, _)| k.value == view.key(i))
+                    .map(|(k, _)| place(view, f.id, k.span))
+                else {
+                    continue;
+                };
+                out.push(Event {
+                    date: day,
+                    kind: EventKind::Relisted,
+                    subject: Subject::Identity(view.key(i).to_string()),
+                    source: format!("group:{}", name.value),
+                    summary: format!(
+                        "listed again in group `{}`: an access review's earlier removal no longer applies",
+                        name.value
+                    ),
+                    effects: vec![Effect::AddToGroup(name.value.clone())],
+                    tasks: Vec::new(),
+                    declared_at: Some(at),
+                });
+            }
+        }
+    }
+}
+
 /// The events of every review in `window`, appended to `out`.
 pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Event>) {
+    relisted_events(view, window, out);
     for review in declared(view) {
         let r = &review.review.value;
         let Some(schedule) = Schedule::of(r) else {

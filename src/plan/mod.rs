@@ -120,6 +120,10 @@ pub enum Label {
     Leaver,
     /// Returning: a disabled account of an earlier employment enabled again.
     Rehire,
+    /// Removed by an access review: a membership or an assignment a review's decision (or
+    /// its default decision) took away (only that change; the identity's others keep their
+    /// label).
+    Review,
 }
 
 /// One attribute of an update or a create.
@@ -534,7 +538,30 @@ pub fn run_with(
     issues.append(&mut read_issues);
     let mut plan = planner.finish(issues);
     plan.tasks_due = state.workflow_runs_due();
+    label_review_removals(&state, &mut plan.changes);
     Ok(plan)
+}
+
+/// Labels `review` the removals of memberships and assignments that an access review took
+/// away (`docs/plan.md`): their origin, rather than the identity's lifecycle picture.
+fn label_review_removals(state: &DesiredState, changes: &mut [Change]) {
+    if state.removed_by_review.is_empty() {
+        return;
+    }
+    for c in changes.iter_mut() {
+        let what = match (c.action, &c.group, &c.access_package) {
+            (Action::MemberRemove, Some(g), _) => format!("group:{g}"),
+            (Action::PackageRemove, _, Some(p)) => format!("access_package:{p}"),
+            _ => continue,
+        };
+        let Some(key) = c.identity.clone() else {
+            continue;
+        };
+        if let Some(review) = state.removed_by_review.get(&(key, what)) {
+            c.lifecycle = Some(Label::Review);
+            c.reason = format!("removed by access review `{review}`: {}", c.reason);
+        }
+    }
 }
 
 /// Computes the plan of every target read.
@@ -550,7 +577,10 @@ pub fn plan(
     for a in actual {
         planner.target(a);
     }
-    planner.finish(issues)
+    let mut plan = planner.finish(issues);
+    plan.tasks_due = state.workflow_runs_due();
+    label_review_removals(state, &mut plan.changes);
+    plan
 }
 
 /// Plans the targets one by one, in the order of their names.

@@ -501,6 +501,7 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
                         super::Label::Mover => "mover",
                         super::Label::Leaver => "leaver",
                         super::Label::Rehire => "rehire",
+                        super::Label::Review => "review",
                     }),
                     detail
                 )

@@ -1114,6 +1114,40 @@ impl<'a> Checker<'a> {
                     Some("a dynamic group has a `rule`; a static group lists its `members`".into());
             }
         }
+        let group = &g.value.value;
+        for (key, day) in &group.relisted {
+            let listed = group
+                .members
+                .iter()
+                .flatten()
+                .any(|m| m.value == key.value);
+            if !listed {
+                let d = self.error(
+                    g.file,
+                    key.span,
+                    Code::InvalidRelisting,
+                    format!(
+                        "`{}` is relisted in group `{}` but is not one of its `members`",
+                        key.value, g.name.value
+                    ),
+                );
+                d.help = Some(
+                    "`relisted` lifts a review's removal of a static member listed again: add the key to `members`, or drop it from `relisted`".into(),
+                );
+            }
+            if crate::governance::reviews::date(&day.value).is_none() {
+                let d = self.error(
+                    g.file,
+                    day.span,
+                    Code::InvalidRelisting,
+                    format!(
+                        "the day `{}` is relisted in group `{}` from is not a `YYYY-MM-DD` date",
+                        key.value, g.name.value
+                    ),
+                );
+                d.help = Some("write the day the member is listed again, such as `2027-03-01`".into());
+            }
+        }
     }
 
     fn group_ref(&mut self, file: FileId, r: &Sp<String>, to: &NodeId) {

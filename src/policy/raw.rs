@@ -328,6 +328,12 @@ pub struct Group {
     /// Owners: identity keys (the reviewers of an access review with `group_owners`).
     #[serde(default)]
     pub owners: Vec<Sp<String>>,
+    /// Static members listed again after an access review removed them: identity key to the
+    /// day, `YYYY-MM-DD`, from which they are members again. A review's removal stays while the
+    /// member is listed (`docs/reviews.md`); this lifts the removals of the instances that
+    /// ended on or before that day. Each key must be one of `members`.
+    #[serde(default)]
+    pub relisted: IndexMap<Sp<String>, Sp<String>>,
 }
 
 /// An access package.
