@@ -304,6 +304,7 @@ mod tests {
             disputed: Vec::new(),
             orphans: Vec::new(),
             issues: Vec::new(),
+            tasks_due: Vec::new(),
         }
     }
 
