@@ -889,6 +889,7 @@ fn eval_with(
         Options {
             as_of: day(as_of),
             previous,
+            sign_ins: None,
         },
     );
     (loaded, policy, state)

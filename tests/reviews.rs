@@ -776,3 +776,87 @@ fn a_relisted_member_is_back_from_its_day_and_reviewed_again() {
     assert_eq!(s.members("vpn", "2026-03-11").0, keys(&["2"]));
     assert_eq!(s.members("vpn", "2026-03-12").0, Vec::<String>::new());
 }
+
+/// `--sign-ins PATH`: a Graph users export with `signInActivity` gives each identity its last
+/// sign-in, matched by `employeeId`, and a review's `recommendation` removes who has not
+/// signed in during the look-back, on the instance's end day (the day before, nothing);
+/// without the export, or for an identity whose `employeeId` two accounts share, access is
+/// kept. The calendar's view carries the same dates. A missing export stops the command.
+#[test]
+fn sign_ins_from_a_graph_export_feed_the_recommendation() {
+    let review = MONTHLY
+        .replace("default_decision: no_change", "default_decision: recommendation")
+        .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+    let s = set("sign-ins-export", &policy(&review, ""));
+    let dir = s.dir.clone().unwrap();
+    let export = dir.join("signins");
+    std::fs::create_dir_all(&export).unwrap();
+    // Two pages; 4's id is on two accounts (no date); 5 never signed in (no activity).
+    std::fs::write(
+        export.join("page-1.json"),
+        r#"{"@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=x", "value": [
+  {"id": "a1", "employeeId": "2", "signInActivity": {"lastSignInDateTime": "2025-12-01T08:00:00Z"}},
+  {"id": "a2", "employeeId": "3", "signInActivity": {"lastSignInDateTime": "2026-01-02T08:00:00Z"}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("page-2.json"),
+        r#"{"value": [
+  {"id": "a3", "employeeId": "4", "signInActivity": {"lastSignInDateTime": "2025-01-01T08:00:00Z"}},
+  {"id": "a4", "employeeId": "4", "signInActivity": {"lastSignInDateTime": "2025-01-01T08:00:00Z"}},
+  {"id": "a5", "employeeId": "5"}]}"#,
+    )
+    .unwrap();
+    let sign_ins = std::sync::Arc::new(
+        roster::governance::signins::read(&export, 1 << 20).unwrap(),
+    );
+    let eval = |day: &str, with: bool| {
+        roster::eval::evaluate(
+            &s.loaded,
+            &s.policy,
+            roster::eval::Options {
+                as_of: d(day),
+                previous: None,
+                sign_ins: with.then(|| sign_ins.clone()),
+            },
+        )
+    };
+    let members = |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
+    assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
+    let on = eval("2026-01-12", true);
+    assert_eq!(members(&on), keys(&["3", "4"]));
+    assert_eq!(members(&eval("2026-01-13", true)), keys(&["3", "4"]));
+    assert_eq!(members(&eval("2026-01-12", false)), keys(&["2", "3", "4"]));
+    // The calendar's view has the dates: 2's removal on the end day.
+    let view = View::of(&s.loaded, &s.policy, &on);
+    let removed: Vec<String> = review_events(&view, Window::day(d("2026-01-12")), Detail::Effects)
+        .into_iter()
+        .map(|e| e.subject.id().to_string())
+        .collect();
+    assert_eq!(removed, ["2"]);
+    // Through the command line; a missing export stops it.
+    let run = |extra: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["eval", dir.to_str().unwrap(), "--as-of", "2026-01-12", "--format", "json"])
+            .args(["--sign-ins", dir.join(extra).to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = run("signins");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups_of = |key: &str| {
+        doc["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == key)
+            .unwrap()["groups"]
+            .clone()
+    };
+    assert!(!groups_of("2").as_array().unwrap().contains(&"vpn".into()));
+    assert!(groups_of("3").as_array().unwrap().contains(&"vpn".into()));
+    let missing = run("nowhere.json");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("D201"));
+}

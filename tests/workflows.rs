@@ -109,6 +109,7 @@ fn eval(set: &Set, as_of: &str, previous: Option<previous::Previous>) -> Desired
         Options {
             as_of: day(as_of),
             previous: previous.map(Arc::new),
+            sign_ins: None,
         },
     )
 }

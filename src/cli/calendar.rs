@@ -54,6 +54,8 @@ pub struct Args {
     #[command(flatten)]
     previous: super::io::PreviousArgs,
     #[command(flatten)]
+    sign_ins: super::io::SignInArgs,
+    #[command(flatten)]
     data: super::io::DataArgs,
 }
 
@@ -74,6 +76,10 @@ pub fn run(args: &Args) -> ExitStatus {
             Ok(x) => x,
             Err(status) => return status,
         };
+    let sign_ins = match args.sign_ins.read(args.data.options().max_data_bytes) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     let previous = match args
         .previous
         .read(&loaded, as_of, args.data.options().max_data_bytes)
@@ -87,6 +93,7 @@ pub fn run(args: &Args) -> ExitStatus {
         Options {
             as_of,
             previous: previous.clone(),
+            sign_ins,
         },
     );
     if state.cannot_run() {

@@ -82,6 +82,8 @@ pub struct Args {
     data: super::io::DataArgs,
     #[command(flatten)]
     previous: super::io::PreviousArgs,
+    #[command(flatten)]
+    sign_ins: super::io::SignInArgs,
     /// Make every separation-of-duties conflict an error, so that the run fails (exit 1) when
     /// someone holds two things declared incompatible.
     #[arg(long)]
@@ -114,7 +116,19 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(p) => p,
         Err(status) => return status,
     };
-    let mut state = eval::evaluate(&loaded, &checked, Options { as_of, previous });
+    let sign_ins = match args.sign_ins.read(args.data.options().max_data_bytes) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    let mut state = eval::evaluate(
+        &loaded,
+        &checked,
+        Options {
+            as_of,
+            previous,
+            sign_ins,
+        },
+    );
     if state.cannot_run() {
         drop(progress);
         return data_cannot_run(&state);

@@ -52,6 +52,8 @@ pub struct Args {
     data: super::io::DataArgs,
     #[command(flatten)]
     previous: super::io::PreviousArgs,
+    #[command(flatten)]
+    sign_ins: super::io::SignInArgs,
 }
 
 fn e(text: &str) -> String {
@@ -81,6 +83,10 @@ pub fn run(args: &Args) -> ExitStatus {
         (None, true) => View::All,
         (None, false) => View::Concise,
     };
+    let sign_ins = match args.sign_ins.read(args.data.options().max_data_bytes) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
     let previous = match args
         .previous
         .read(&loaded, as_of, args.data.options().max_data_bytes)
@@ -94,6 +100,7 @@ pub fn run(args: &Args) -> ExitStatus {
         Options {
             as_of,
             previous: previous.clone(),
+            sign_ins: sign_ins.clone(),
         },
         &args.id,
     ) {
@@ -158,8 +165,11 @@ pub fn run(args: &Args) -> ExitStatus {
             match crate::plan::run_with(
                 &loaded,
                 &checked,
-                crate::plan::Options { as_of },
-                previous.clone(),
+                Options {
+                    as_of,
+                    previous: previous.clone(),
+                    sign_ins: sign_ins.clone(),
+                },
                 &locations,
             ) {
                 Ok(plan) => Some(crate::plan::PersonPlan::of(&plan, &key)),

@@ -209,6 +209,44 @@ pub struct PreviousArgs {
     pub previous: Option<std::path::PathBuf>,
 }
 
+/// `--sign-ins PATH`: sign-in dates for access reviews' `recommendation`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SignInArgs {
+    /// A Graph users export with sign-in activity (`GET /users?$select=employeeId,
+    /// signInActivity`: a page, or a directory of pages). Access reviews whose default decision
+    /// is `recommendation` read each identity's last sign-in, matched by `employeeId`; without
+    /// it there is no recommendation and access is kept.
+    #[arg(long, value_name = "PATH")]
+    pub sign_ins: Option<std::path::PathBuf>,
+}
+
+impl SignInArgs {
+    /// Reads the sign-in export, if one is given. Its problems are printed and give exit 2:
+    /// dates read in part would remove the access of those whose page was missed.
+    pub fn read(
+        &self,
+        limit: u64,
+    ) -> Result<Option<std::sync::Arc<crate::governance::signins::SignIns>>, super::ExitStatus>
+    {
+        let Some(path) = &self.sign_ins else {
+            return Ok(None);
+        };
+        match crate::governance::signins::read(path, limit) {
+            Ok(s) => Ok(Some(std::sync::Arc::new(s))),
+            Err(issues) => {
+                let mut text = String::new();
+                for issue in &issues {
+                    text.push_str(&issue.render());
+                }
+                err(&text);
+                Err(cannot_run(
+                    "the sign-in export could not be used: nothing was evaluated",
+                ))
+            }
+        }
+    }
+}
+
 impl PreviousArgs {
     /// Without a previous state, the warnings that name the workflows that cannot run
     /// (`D234`) and the access packages whose grace period is not applied (`D237`), to say once on standard error at the end (empty when there is none).

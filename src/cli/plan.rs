@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::ExitStatus;
 use super::io::{cannot_run, load_for_evaluation};
 use crate::files;
-use crate::plan::{self, Locations, Options, render};
+use crate::plan::{self, Locations, render};
 
 /// Output formats of `roster plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -49,6 +49,8 @@ pub struct Args {
     data: super::io::DataArgs,
     #[command(flatten)]
     previous: super::io::PreviousArgs,
+    #[command(flatten)]
+    sign_ins: super::io::SignInArgs,
 }
 
 /// Runs `roster plan`: exit 0 with a plan, 1 when the policy set or the data has errors, an
@@ -80,7 +82,16 @@ pub fn run(args: &Args) -> ExitStatus {
         Ok(p) => p,
         Err(status) => return status,
     };
-    let plan = match plan::run_with(&loaded, &checked, Options { as_of }, previous, &locations) {
+    let sign_ins = match args.sign_ins.read(args.data.options().max_data_bytes) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    let evaluation = crate::eval::Options {
+        as_of,
+        previous,
+        sign_ins,
+    };
+    let plan = match plan::run_with(&loaded, &checked, evaluation, &locations) {
         Ok(p) => p,
         Err(state) => return super::eval::data_cannot_run(&state),
     };

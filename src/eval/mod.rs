@@ -61,6 +61,8 @@ pub struct Options {
     pub as_of: NaiveDate,
     /// The previous desired state (`--previous FILE`), which change triggers compare with.
     pub previous: Option<Arc<crate::governance::previous::Previous>>,
+    /// Sign-in dates (`--sign-ins PATH`), which access reviews' `recommendation` reads.
+    pub sign_ins: Option<Arc<crate::governance::signins::SignIns>>,
 }
 
 impl Options {
@@ -69,6 +71,7 @@ impl Options {
         Options {
             as_of,
             previous: None,
+            sign_ins: None,
         }
     }
 }
@@ -351,6 +354,10 @@ fn finish(
     crate::progress::stage("groups and access packages (rules)");
 
     // 5a. Lifecycle over time: what the events up to the as-of date add and remove.
+    let last_sign_in = options
+        .sign_ins
+        .as_ref()
+        .map(|s| s.per_identity(&attributes.columns, people.len()));
     let view = crate::governance::View {
         loaded,
         policy,
@@ -361,7 +368,7 @@ fn finish(
         packages: &[],
         as_of: options.as_of,
         previous: options.previous.as_deref(),
-        last_sign_in: None,
+        last_sign_in: last_sign_in.as_deref(),
         grace: &[],
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
@@ -521,6 +528,7 @@ fn finish(
         })
         .collect();
     state.due = changes.due;
+    state.last_sign_in = last_sign_in;
     state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");
     clock.finish();

@@ -639,6 +639,10 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub removed_by_review: BTreeMap<(String, String), String>,
+    /// Each identity's last sign-in (`--sign-ins PATH`), by index, when given.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub last_sign_in: Option<Vec<Option<NaiveDate>>>,
 }
 
 impl DesiredState {
@@ -708,6 +712,7 @@ impl DesiredState {
             due: Vec::new(),
             guests: Vec::new(),
             removed_by_review: BTreeMap::new(),
+            last_sign_in: None,
         }
     }
 

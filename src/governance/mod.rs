@@ -27,6 +27,7 @@ pub mod grace;
 pub mod guests;
 pub mod previous;
 pub mod reviews;
+pub mod signins;
 pub mod transitions;
 pub mod workflows;
 
@@ -347,7 +348,7 @@ impl<'a> View<'a> {
             packages: &ids.packages,
             as_of: state.as_of,
             previous: None,
-            last_sign_in: None,
+            last_sign_in: state.last_sign_in.as_deref(),
             grace: &ids.grace,
         }
     }

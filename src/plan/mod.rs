@@ -505,27 +505,28 @@ pub fn run(
     options: Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
-    run_with(loaded, policy, options, None, locations)
+    run_with(
+        loaded,
+        policy,
+        crate::eval::Options::at(options.as_of),
+        locations,
+    )
 }
 
-/// [`run`] with a previous desired state (`plan --previous FILE`), which change-triggered
-/// workflows and the auto-assignment grace period compare with; the plan lists the workflow
-/// runs due on the as-of date ([`Plan::tasks_due`]).
+/// [`run`] with the evaluation's settings: a previous desired state (`plan --previous FILE`),
+/// which change-triggered workflows and the auto-assignment grace period compare with, and
+/// sign-in dates (`--sign-ins PATH`); the plan lists the workflow runs due on the as-of date
+/// ([`Plan::tasks_due`]).
 pub fn run_with(
     loaded: &Loaded,
     policy: &Policy,
-    options: Options,
-    previous: Option<std::sync::Arc<crate::governance::previous::Previous>>,
+    evaluation: crate::eval::Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
-    let state = crate::eval::evaluate(
-        loaded,
-        policy,
-        crate::eval::Options {
-            as_of: options.as_of,
-            previous,
-        },
-    );
+    let options = Options {
+        as_of: evaluation.as_of,
+    };
+    let state = crate::eval::evaluate(loaded, policy, evaluation);
     if state.cannot_run() {
         return Err(Box::new(state));
     }
