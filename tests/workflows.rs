@@ -315,6 +315,43 @@ fn emails_resolve_placeholders_and_default_wording() {
     );
 }
 
+/// `locale` picks the language of the default wording (its primary subtag: `fr-CA` is
+/// French); a language Roster has no wording in falls back to English; a custom subject is
+/// sent as written whatever the locale.
+#[test]
+fn locale_changes_the_default_wording() {
+    let wf = |locale: &str| {
+        format!(
+            "workflows:\n  w:\n    category: joiner\n    trigger:\n      time_based: {{attribute: hireDate, offset_days: -7}}\n    tasks:\n      - send_email: {{to: user, locale: {locale}}}\n      - send_email: {{to: manager, locale: {locale}, subject: \"Hi {{{{userGivenName}}}}\"}}\n"
+        )
+    };
+    let mail = |locale: &str| {
+        let set = load(&dir_with(&wf(locale), HR));
+        let state = eval(&set, "2026-02-23", None);
+        let ben = run_for(&state, "2");
+        (
+            ben.tasks[0].email.clone().unwrap(),
+            ben.tasks[1].email.clone().unwrap(),
+        )
+    };
+    let (fr, custom) = mail("fr-CA");
+    assert_eq!(fr.subject, "Bienvenue, Ben");
+    assert_eq!(
+        fr.body,
+        "Bienvenue dans l'équipe, Ben. Votre premier jour est le 2026-03-02 ; Ada vous accueillera et vous aidera à démarrer."
+    );
+    assert_eq!(custom.subject, "Hi Ben");
+    let (de, _) = mail("de-DE");
+    assert_eq!(de.subject, "Willkommen, Ben");
+    let (es, _) = mail("es");
+    assert_eq!(es.subject, "Te damos la bienvenida, Ben");
+    let (en, _) = mail("en-GB");
+    assert_eq!(en.subject, "Welcome, Ben");
+    let (ja, _) = mail("ja-JP");
+    assert_eq!(ja.subject, "Welcome, Ben");
+    assert_eq!(ja.body, en.body);
+}
+
 #[test]
 fn a_group_added_on_day_0_is_removed_at_leave() {
     let wf = "workflows:\n  join:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    tasks:\n      - add_to_groups: [interns]\n  leave:\n    category: leaver\n    trigger:\n      time_based: {attribute: leaveDate, offset_days: 0}\n    tasks:\n      - remove_from_groups: [interns]\n      - disable_account\n";

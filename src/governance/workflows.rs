@@ -314,6 +314,7 @@ impl Run<'_, '_> {
                                     subject: e.subject.as_ref().map(|s| s.value.as_str()),
                                     body: e.body.as_ref().map(|s| s.value.as_str()),
                                     cc: &cc,
+                                    locale: e.locale.as_ref().map(|l| l.value.as_str()),
                                 },
                             );
                             summary = format!(
@@ -361,6 +362,7 @@ impl Run<'_, '_> {
                                     subject: None,
                                     body: None,
                                     cc: &[],
+                                    locale: None,
                                 },
                             );
                             email = Some(rendered);
