@@ -860,3 +860,115 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("D201"));
 }
+
+/// An inactive-users review (`inactive_days: 30`) reviews only the members who have not
+/// signed in during the 30 days before the instance's start: under a default `deny`, 2 (last
+/// sign-in 1 November) goes on the end day, 3 (signed in on 1 January) stays and a decision
+/// about 3 is out of scope (`E161`); 4, without a date, is not known to be inactive and stays.
+/// Without sign-in dates the reviewees cannot be listed: the default removes nobody.
+#[test]
+fn an_inactive_users_review_reviews_only_who_has_not_signed_in() {
+    let review = MONTHLY
+        .replace(
+            "default_decision: no_change",
+            "default_decision: deny\n    inactive_days: 30",
+        )
+        .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+    let s = set(
+        "inactive",
+        &policy(
+            &review,
+            &format!("    2026-01-05:\n{}", decision("3", "1", "deny", "2026-01-06")),
+        ),
+    );
+    let sign_ins = std::sync::Arc::new(roster::governance::signins::SignIns::from_pairs(
+        "signins.json",
+        [
+            ("2", Some(d("2025-11-01"))),
+            ("3", Some(d("2026-01-01"))),
+        ],
+    ));
+    let eval = |day: &str, with: bool| {
+        roster::eval::evaluate(
+            &s.loaded,
+            &s.policy,
+            roster::eval::Options {
+                as_of: d(day),
+                previous: None,
+                sign_ins: with.then(|| sign_ins.clone()),
+            },
+        )
+    };
+    let members = |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
+    assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
+    let on = eval("2026-01-12", true);
+    assert_eq!(members(&on), keys(&["3", "4"]));
+    let codes: Vec<&str> = on.issues.iter().map(|i| i.code.as_str()).collect();
+    assert_eq!(codes, ["E161"]);
+    // Without sign-in dates: nobody listed, so nobody removed by default, and the recorded
+    // denial of 3 applies (it names its reviewee).
+    let blind = eval("2026-01-12", false);
+    assert_eq!(members(&blind), keys(&["2", "4"]));
+    let view = View::of(&s.loaded, &s.policy, &on);
+    let start: Vec<String> = review_events(&view, Window::day(d("2026-01-05")), Detail::Full)
+        .into_iter()
+        .map(|e| e.summary)
+        .collect();
+    assert_eq!(
+        start,
+        ["access review `r` starts: 1 reviewee, decisions due by 2026-01-11"]
+    );
+}
+
+/// An inactive-users review leaves out whoever was hired within the inactivity window (Entra
+/// excludes users created within it): 3, hired on 20 December, has no sign-in for 30 days
+/// but is not reviewed; 2, hired long before, is; the boundary day itself counts as within.
+#[test]
+fn an_inactive_users_review_leaves_out_the_newly_hired() {
+    let text = policy(
+        &MONTHLY
+            .replace(
+                "default_decision: no_change",
+                "default_decision: deny\n    inactive_days: 30",
+            )
+            .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1"),
+        "",
+    )
+    .replace(
+        "      boss: string\n",
+        "      boss: string\n      hired: datetime\n",
+    )
+    .replace(
+        "    manager:\n      source: hr.boss\n",
+        "    manager:\n      source: hr.boss\n    hireDate:\n      type: datetime\n      source: hr.hired\n  lifecycle:\n    hire_date: hireDate\n",
+    );
+    let dir = std::env::temp_dir().join(format!("roster-reviews-{}-hired", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.yaml"), text).unwrap();
+    std::fs::write(
+        dir.join("hr.csv"),
+        "id,boss,hired\n1,,2020-01-01\n2,1,2020-01-01\n3,1,2025-12-20\n4,1,2025-12-06\n5,2,2020-01-01\n",
+    )
+    .unwrap();
+    let s = load(&dir);
+    let sign_ins = std::sync::Arc::new(roster::governance::signins::SignIns::from_pairs(
+        "signins.json",
+        [
+            ("2", Some(d("2025-11-01"))),
+            ("3", Some(d("2025-11-01"))),
+            ("4", Some(d("2025-11-01"))),
+        ],
+    ));
+    let state = roster::eval::evaluate(
+        &s.loaded,
+        &s.policy,
+        roster::eval::Options {
+            as_of: d("2026-01-12"),
+            previous: None,
+            sign_ins: Some(sign_ins),
+        },
+    );
+    assert_eq!(members_of(&s.loaded, &s.policy, &state, "vpn"), keys(&["3", "4"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

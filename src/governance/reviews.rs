@@ -369,10 +369,17 @@ fn scopes(
             return;
         }
         readmit(earlier.start, current, next);
-        let decided = check_instance(view, review, earlier, records, Some(current), None);
+        // The instance's reviewees: all of them, or the inactive ones; not known without
+        // sign-in dates (then only recorded denials remove).
+        let scope = inactive(view, r, earlier.start, current);
+        let decided = check_instance(view, review, earlier, records, scope.as_deref(), None);
         current.retain(|i| match decided.get(i) {
             Some(c) => c.decision != Decision::Deny,
-            None => !(default_deny && default_outcome(view, r, earlier, *i).0),
+            None => {
+                !(default_deny
+                    && scope.as_ref().is_some_and(|s| s.binary_search(i).is_ok())
+                    && default_outcome(view, r, earlier, *i).0)
+            }
         });
     };
     for wanted in instances {
@@ -401,9 +408,51 @@ fn scopes(
             applied = wanted.index;
         }
         readmit(wanted.start, &mut current, &mut next);
-        out.push(Some(current.clone()));
+        out.push(inactive(view, r, wanted.start, &current));
     }
     out
+}
+
+/// The reviewees of an instance that starts on `start`, out of those in scope (`listed`,
+/// sorted): all of them, or for an inactive-users review (`inactive_days: N`) those whose last
+/// sign-in is before the N days that precede the start and who were not hired within them.
+/// `None` (not listable) when that cannot be told: no sign-in dates, or an instance that
+/// starts after the date of the data. An identity without a date is not known to be inactive
+/// (Graph omits the activity without the permission to read it): not a reviewee.
+fn inactive(view: &View<'_>, r: &raw::Review, start: NaiveDate, listed: &[usize]) -> Option<Vec<usize>> {
+    let Some(days) = r.inactive_days.as_ref().map(|d| d.value) else {
+        return Some(listed.to_vec());
+    };
+    let dates = view.last_sign_in?;
+    if start > view.as_of {
+        return None;
+    }
+    let since = start.checked_sub_days(chrono::Days::new(u64::from(days)))?;
+    let hired = hire_dates(view);
+    Some(
+        listed
+            .iter()
+            .copied()
+            .filter(|i| dates.get(*i).copied().flatten().is_some_and(|last| last < since))
+            .filter(|i| {
+                !hired
+                    .as_ref()
+                    .and_then(|c| crate::governance::email::text(view, *i, c))
+                    .and_then(|t| date(t.get(..10).unwrap_or(&t)))
+                    .is_some_and(|h| since <= h && h < start)
+            })
+            .collect(),
+    )
+}
+
+/// The identity attribute that holds the hire date, when the lifecycle is configured.
+fn hire_dates(view: &View<'_>) -> Option<String> {
+    view.loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .and_then(|i| i.value.lifecycle.as_ref())
+        .map(|l| l.value.hire_date.value.clone())
 }
 
 /// What the default decision does to unreviewed reviewee `i` at the end of `instance`:

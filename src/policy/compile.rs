@@ -1839,6 +1839,9 @@ impl<'a> Checker<'a> {
         if let Some(l) = &rv.recommendation_lookback_days {
             self.in_range(r.file, l, &ranges::REVIEW_LOOKBACK_DAYS);
         }
+        if let Some(d) = &rv.inactive_days {
+            self.in_range(r.file, d, &ranges::REVIEW_INACTIVE_DAYS);
+        }
         self.check_review_schedule(r);
     }
 

@@ -184,6 +184,16 @@ pub const REVIEW_LOOKBACK_DAYS: Range = Range {
 };
 
 /// Every range, in the order of the documentation.
+/// `reviews.*.inactive_days`.
+pub const REVIEW_INACTIVE_DAYS: Range = Range {
+    setting: "reviews.inactive_days",
+    min: 1,
+    max: 730,
+    unit: "days",
+    code: Code::SettingOutOfRange,
+    why: "Entra's range of days inactive for an inactive-users review",
+};
+
 pub const ALL: &[Range] = &[
     PREHIRE_DAYS,
     RETENTION_DAYS,
@@ -200,6 +210,7 @@ pub const ALL: &[Range] = &[
     REVIEW_DURATION_DAYS,
     REVIEW_OCCURRENCES,
     REVIEW_LOOKBACK_DAYS,
+    REVIEW_INACTIVE_DAYS,
 ];
 
 /// The Markdown table of every range (`docs/security.md`).
@@ -373,6 +384,7 @@ reviews:
     start: "2026-01-01"
     occurrences: {} # {}
     recommendation_lookback_days: {} # {}
+    inactive_days: {} # {}
     default_decision: no_change
     auto_apply: false
 "#,
@@ -406,6 +418,8 @@ reviews:
             REVIEW_OCCURRENCES.setting,
             v(&REVIEW_LOOKBACK_DAYS),
             REVIEW_LOOKBACK_DAYS.setting,
+            v(&REVIEW_INACTIVE_DAYS),
+            REVIEW_INACTIVE_DAYS.setting,
         )
     }
 

@@ -1278,6 +1278,15 @@ pub struct Review {
     ))]
     #[serde(default)]
     pub recommendation_lookback_days: Option<Sp<u32>>,
+    /// Entra's "inactive users (on tenant level) only": reviewees are those in scope who have
+    /// not signed in during this many days before an instance starts (1 to 730), excluding
+    /// those hired within them. Needs sign-in dates (`--sign-ins PATH`).
+    #[schemars(range(
+        min = ranges::REVIEW_INACTIVE_DAYS.min,
+        max = ranges::REVIEW_INACTIVE_DAYS.max
+    ))]
+    #[serde(default)]
+    pub inactive_days: Option<Sp<u32>>,
 }
 
 /// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
