@@ -1042,3 +1042,142 @@ fn no_grace_for_what_the_rule_did_not_give_and_the_calendar_shows_its_end() {
     .unwrap_err();
     assert_eq!(e[0].code, Code::PreviousMalformed);
 }
+
+// ---- Guests in access reviews (`docs/reviews.md`) ----
+
+fn guest_review(default: &str, denied: &str, decisions: &str) -> String {
+    format!(
+        r#"
+reviews:
+  partners-review:
+    scope:
+      access_package: portal
+    guests_only: true
+    reviewers:
+      - user: "2"
+    recurrence: one_time
+    start: 2026-03-05
+    duration_days: 3
+    default_decision: {default}
+    auto_apply: true{denied}
+{decisions}"#
+    )
+}
+
+fn guest_events(dir: &Path) -> Vec<(String, EventKind, String)> {
+    let (loaded, policy, state) = eval(dir, "2026-03-05");
+    let view = governance::View::of(&loaded, &policy, &state);
+    governance::events(
+        &view,
+        Window {
+            from: day("2026-03-01"),
+            to: day("2026-12-31"),
+        },
+    )
+    .into_iter()
+    .filter(|e| matches!(e.subject, governance::Subject::Guest(_)))
+    .map(|e| (e.date.to_string(), e.kind, e.source))
+    .collect()
+}
+
+/// A guests-only review of a package: a denial by an allowed reviewer ends the guest's
+/// assignment on the instance's end day (the day before, still held), then the tenant's
+/// settings block the guest; the record's own expiry is no longer scheduled.
+#[test]
+fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
+    let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", &guest_review("no_change", "", deny)),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    let portal = || vec!["portal".to_string()];
+    let partners = || vec!["partners".to_string()];
+    assert_eq!(
+        guest_state(&dir, "2026-03-07"),
+        Some(("active".into(), portal(), partners()))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-08"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    let (_, _, state) = eval(&dir, "2026-04-07");
+    assert_eq!(state.guests[0].state.word(), "removed");
+    assert!(codes(&state).is_empty(), "{:?}", codes(&state));
+    let events = guest_events(&dir);
+    assert!(events.contains(&(
+        "2026-03-08".to_string(),
+        EventKind::ReviewEnd,
+        "review:partners-review".to_string()
+    )));
+    assert!(
+        !events.iter().any(|(_, k, _)| *k == EventKind::AssignmentExpiry),
+        "{events:?}"
+    );
+}
+
+/// A reviewer the review does not allow for a guest decides nothing (`E162`): the guest keeps
+/// the assignment to its own end; unreviewed guests get the default `deny`.
+#[test]
+fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_the_unreviewed() {
+    let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"3\", decision: deny, date: 2026-03-06}\n";
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", &guest_review("no_change", "", deny)),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-08");
+    assert_eq!(state.guests[0].state.word(), "active");
+    assert_eq!(codes(&state), [Code::ReviewDecisionReviewerNotAllowed]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-13").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", &guest_review("deny", "", "")),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-07").map(|s| s.0),
+        Some("active".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-08").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+}
+
+/// `denied_guests: block_and_delete` blocks the guest on the end day and removes them 30 days
+/// later even where the tenant keeps guests.
+#[test]
+fn block_and_delete_blocks_and_removes_a_denied_guest_whatever_the_tenant_says() {
+    let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
+    let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
+    let dir = set(&[
+        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
+        ("guests.yaml", GUESTS),
+        (
+            "review.yaml",
+            &guest_review("no_change", "\n    denied_guests: block_and_delete", deny),
+        ),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-08").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-06").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-07").map(|s| s.0),
+        Some("removed".to_string())
+    );
+}

@@ -376,6 +376,13 @@ fn finish(
     issues.extend(crate::governance::assignments::issues(&view));
     // Recorded review decisions that take no effect (not an identity, not a reviewer).
     issues.extend(crate::governance::reviews::issues(&view));
+    issues.extend(
+        crate::governance::guest_reviews::denials(
+            loaded,
+            &crate::governance::assignments::records(loaded),
+        )
+        .1,
+    );
     clock.lap("events up to the as-of date");
 
     // 5. Groups and access packages, set-wise over the population; separation of duties.

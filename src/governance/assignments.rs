@@ -895,11 +895,29 @@ pub fn data_problem(view: &View<'_>, r: &Record) -> Option<(String, String)> {
 
 /// The events of the records in `window`, at `detail`.
 pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Event>) {
-    for r in records(view.loaded) {
+    let all = records(view.loaded);
+    let (denials, _) = super::guest_reviews::denials(view.loaded, &all);
+    for r in all {
         if !r.grants() || data_problem(view, &r).is_some() {
             continue;
         }
-        record_events(view, &r, window, detail, out);
+        // A guest's assignment ended by an access review's denial has no events after it
+        // (the review's own event says it ends).
+        let cut = matches!(r.who, Who::Guest(_))
+            .then(|| super::guest_reviews::stop(&r, &denials))
+            .flatten()
+            .filter(|c| r.stop().is_none_or(|s| *c < s.date()));
+        match cut {
+            Some(c) => {
+                let mut mine = Vec::new();
+                record_events(view, &r, window, detail, &mut mine);
+                out.extend(mine.into_iter().filter(|e| {
+                    e.date < c
+                        && !matches!(e.kind, EventKind::AssignmentExpiry | EventKind::AssignmentRevoked)
+                }));
+            }
+            None => record_events(view, &r, window, detail, out),
+        }
     }
 }
 

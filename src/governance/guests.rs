@@ -144,7 +144,11 @@ struct Timeline<'r> {
     removed: Option<NaiveDate>,
 }
 
-fn timelines<'r>(loaded: &Loaded, records: &'r [Record]) -> Vec<Timeline<'r>> {
+fn timelines<'r>(
+    loaded: &Loaded,
+    records: &'r [Record],
+    denials: &[super::guest_reviews::Denial],
+) -> Vec<Timeline<'r>> {
     let mut by_email: BTreeMap<&str, Vec<&'r Record>> = BTreeMap::new();
     for r in records {
         if let Who::Guest(g) = &r.who
@@ -173,13 +177,19 @@ fn timelines<'r>(loaded: &Loaded, records: &'r [Record]) -> Vec<Timeline<'r>> {
             .unwrap_or(invited);
         let access_ends = records
             .iter()
-            .map(|r| r.stop().map(|s| s.date()))
+            .map(|r| super::guest_reviews::stop(r, denials))
             .try_fold(NaiveDate::MIN, |acc, s| s.map(|s| acc.max(s)));
         let s = settings(loaded, &guest.organization);
-        let blocked = access_ends.filter(|_| s.block);
-        let removed = access_ends.filter(|_| s.remove).and_then(|e| {
+        let mut blocked = access_ends.filter(|_| s.block);
+        let mut removed = access_ends.filter(|_| s.remove).and_then(|e| {
             e.checked_add_signed(TimeDelta::try_days(i64::from(s.remove_after_days))?)
         });
+        // A review's `block_and_delete` denial blocks and removes whatever the settings say
+        // (the earlier of the two, when the settings come first).
+        if let Some((b, r)) = super::guest_reviews::blocked_and_deleted(&guest.email, denials) {
+            blocked = Some(blocked.map_or(b, |x| x.min(b)));
+            removed = Some(removed.map_or(r, |x| x.min(r)));
+        }
         out.push(Timeline {
             guest: guest.clone(),
             records,
@@ -196,14 +206,19 @@ fn timelines<'r>(loaded: &Loaded, records: &'r [Record]) -> Vec<Timeline<'r>> {
 /// The guests of the desired state on `as_of`, by e-mail address.
 pub fn desired(loaded: &Loaded, as_of: NaiveDate) -> Vec<GuestState> {
     let records = assignments::records(loaded);
+    let (denials, _) = super::guest_reviews::denials(loaded, &records);
     let packages = crate::eval::access::raw_packages(loaded);
     let mut out = Vec::new();
-    for t in timelines(loaded, &records) {
+    for t in timelines(loaded, &records, &denials) {
         if as_of < t.invited {
             continue;
         }
-        let held: Vec<&&Record> = t.records.iter().filter(|r| r.held_on(as_of)).collect();
-        let state = if !held.is_empty() {
+        let held: Vec<&&Record> = t
+            .records
+            .iter()
+            .filter(|r| super::guest_reviews::held_on(r, &denials, as_of))
+            .collect();
+        let state = if !held.is_empty() && !t.blocked.is_some_and(|d| d <= as_of) {
             GuestStatus::Active
         } else if as_of < t.first_start {
             GuestStatus::Invited
@@ -248,7 +263,37 @@ pub fn desired(loaded: &Loaded, as_of: NaiveDate) -> Vec<GuestState> {
 /// The guests' events in `window`: invited, blocked, removed.
 pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Event>) {
     let records = assignments::records(view.loaded);
-    for t in timelines(view.loaded, &records) {
+    let (denials, _) = super::guest_reviews::denials(view.loaded, &records);
+    for d in &denials {
+        if !window.contains(d.day) {
+            continue;
+        }
+        let mut effects = vec![Effect::RemovePackage(d.package.clone())];
+        if d.block_and_delete {
+            effects.push(Effect::DisableAccount);
+        }
+        out.push(Event {
+            date: d.day,
+            kind: EventKind::ReviewEnd,
+            subject: Subject::Guest(d.email.clone()),
+            source: format!("review:{}", d.review),
+            summary: format!(
+                "{} in access review `{}`: assignment of access package `{}` removed{}",
+                if d.recorded { "denied" } else { "not reviewed, default deny" },
+                d.review,
+                d.package,
+                if d.block_and_delete {
+                    ", sign-in blocked, removed in 30 days"
+                } else {
+                    ""
+                }
+            ),
+            effects,
+            tasks: Vec::new(),
+            declared_at: None,
+        });
+    }
+    for t in timelines(view.loaded, &records, &denials) {
         let subject = Subject::Guest(t.guest.email.clone());
         let org = &t.guest.organization;
         let first = t.records.iter().min_by_key(|r| (r.decided, r.id.as_str()));

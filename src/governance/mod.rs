@@ -24,6 +24,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod email;
 pub mod grace;
+pub mod guest_reviews;
 pub mod guests;
 pub mod previous;
 pub mod reviews;

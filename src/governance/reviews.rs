@@ -665,6 +665,10 @@ fn check_instance(
             // Lint reports the date (`C382`); the decision takes no effect.
             continue;
         };
+        if r.guests_only.as_ref().is_some_and(|g| g.value) && d.reviewee.value.contains('@') {
+            // A guest: checked and applied by `guest_reviews`.
+            continue;
+        }
         let Some(reviewee) = index_of(view, &d.reviewee.value) else {
             // A static member of the reviewed group that is not an identity is reported once,
             // at the group (`E203`): not again at each decision about it (a `roster test`

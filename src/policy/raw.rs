@@ -1246,6 +1246,12 @@ pub struct Review {
     /// Review guests only.
     #[serde(default)]
     pub guests_only: Option<Sp<bool>>,
+    /// What a denial does to a guest (`guests_only` reviews of an access package):
+    /// `remove_access` (default: the assignment ends) or `block_and_delete` (Entra's
+    /// `disableAndDeleteUserApplyAction`: sign-in blocked on the end day, removed 30 days
+    /// later).
+    #[serde(default)]
+    pub denied_guests: Option<Sp<DeniedGuests>>,
     /// The start of the first instance, `YYYY-MM-DD`. A review without one has no instances:
     /// nothing is scheduled and no decision takes effect.
     #[serde(default)]
@@ -1378,6 +1384,16 @@ pub enum Recurrence {
     SemiAnnually,
     /// Every year.
     Annually,
+}
+
+/// What a review's denial does to a guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeniedGuests {
+    /// The guest loses the reviewed assignment (Entra's default).
+    RemoveAccess,
+    /// The guest's sign-in is blocked on the end day, and the guest removed 30 days later.
+    BlockAndDelete,
 }
 
 /// The decision for unreviewed access.
