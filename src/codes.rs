@@ -894,6 +894,10 @@ codes! {
         "a recorded review decision gives no justification, and its review sets `justification_required: true`",
         policy(include_str!("../tests/lint/C383/bad.yaml")),
         policy(include_str!("../tests/lint/C383/good.yaml"));
+    DeniedGuestsWithoutGuests = "C385", Error, "denied-guests-without-guests",
+        "a review sets `denied_guests` (what a denial does to a guest) but is not a `guests_only` review of an access package, so the setting would do nothing",
+        policy(include_str!("../tests/lint/C385/bad.yaml")),
+        policy(include_str!("../tests/lint/C385/good.yaml"));
     InvalidRelisting = "C384", Error, "invalid-relisting",
         "a group's `relisted` entry (a static member listed again after a review removed them) names a key that is not one of the group's `members`, or its day is not a `YYYY-MM-DD` date",
         policy(include_str!("../tests/lint/C384/bad.yaml")),

@@ -1842,6 +1842,24 @@ impl<'a> Checker<'a> {
         if let Some(d) = &rv.inactive_days {
             self.in_range(r.file, d, &ranges::REVIEW_INACTIVE_DAYS);
         }
+        if let Some(denied) = &rv.denied_guests {
+            let guests = rv.guests_only.as_ref().is_some_and(|g| g.value);
+            let package = matches!(rv.scope.value, raw::ReviewScope::AccessPackage(_));
+            if !(guests && package) {
+                let e = self.error(
+                    r.file,
+                    denied.span,
+                    Code::DeniedGuestsWithoutGuests,
+                    format!(
+                        "review `{}` sets `denied_guests` but does not review guests' access-package assignments",
+                        r.name.value
+                    ),
+                );
+                e.help = Some(
+                    "`denied_guests` applies to a review with `guests_only: true` and an `access_package` scope: set both, or remove it".into(),
+                );
+            }
+        }
         self.check_review_schedule(r);
     }
 
