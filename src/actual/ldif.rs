@@ -310,7 +310,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let mut block: Vec<Logical> = Vec::new();
@@ -452,7 +452,7 @@ fn record(
     first: bool,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let mut lines = block.into_iter().peekable();
@@ -728,7 +728,7 @@ fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink:
 }
 
 /// Checks the whole export: exactly Active Directory's page size of entries is suspicious.
-pub(super) fn finish(builder: &Builder, first_file: &str, sink: &mut Sink) {
+pub(super) fn finish(builder: &Builder<'_>, first_file: &str, sink: &mut Sink) {
     if builder.rows() == AD_PAGE {
         sink.push(
             DataIssue::new(
