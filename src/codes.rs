@@ -898,6 +898,10 @@ codes! {
         "a review sets `denied_guests` (what a denial does to a guest) but is not a `guests_only` review of an access package, so the setting would do nothing",
         policy(include_str!("../tests/lint/C385/bad.yaml")),
         policy(include_str!("../tests/lint/C385/good.yaml"));
+    InvalidReviewStages = "C386", Error, "invalid-review-stages",
+        "a multi-stage review is not as Entra allows (2 or 3 stages, each at least a day, `duration_days` their sum, no `reviewers` of its own), or a decision's `stage` is missing, out of range, or given for a review without stages",
+        policy(include_str!("../tests/lint/C386/bad.yaml")),
+        policy(include_str!("../tests/lint/C386/good.yaml"));
     InvalidRelisting = "C384", Error, "invalid-relisting",
         "a group's `relisted` entry (a static member listed again after a review removed them) names a key that is not one of the group's `members`, or its day is not a `YYYY-MM-DD` date",
         policy(include_str!("../tests/lint/C384/bad.yaml")),

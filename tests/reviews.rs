@@ -972,3 +972,106 @@ fn an_inactive_users_review_leaves_out_the_newly_hired() {
     assert_eq!(members_of(&s.loaded, &s.policy, &state, "vpn"), keys(&["3", "4"]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn staged(reviewee: &str, reviewer: &str, what: &str, stage: u32, date: &str) -> String {
+    format!(
+        "      - reviewee: \"{reviewee}\"\n        reviewer: \"{reviewer}\"\n        decision: {what}\n        stage: {stage}\n        date: {date}\n"
+    )
+}
+
+/// A multi-stage review: stage 1 (managers, 3 days) sends on the approved and the unreviewed;
+/// stage 2 (user 5, 4 days) decides for them. 2, denied in stage 1, does not advance (a stage-2
+/// decision about 2 is out of scope, `E161`) and goes; 3, approved then denied, goes; 4,
+/// unreviewed then approved, stays; a stage-1 reviewer deciding in stage 2 is refused
+/// (`E162`). Results on the end day (the day before, everyone).
+#[test]
+fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
+    let review = r#"    scope:
+      group: vpn
+    reviewers: []
+    stages:
+      - reviewers: [manager]
+        duration_days: 3
+        advance: [approve, not_reviewed]
+      - reviewers:
+          - user: "5"
+        duration_days: 4
+    recurrence: monthly
+    start: 2026-01-05
+    occurrences: 1
+    duration_days: 7
+    default_decision: no_change
+    auto_apply: true"#;
+    let decisions = format!(
+        "    2026-01-05:\n{}{}{}{}{}",
+        staged("2", "1", "deny", 1, "2026-01-06"),
+        staged("3", "1", "approve", 1, "2026-01-06"),
+        staged("3", "5", "deny", 2, "2026-01-09"),
+        staged("4", "5", "approve", 2, "2026-01-09"),
+        staged("2", "5", "approve", 2, "2026-01-10"),
+    ) + &staged("4", "1", "deny", 2, "2026-01-11");
+    let s = set("stages", &policy(review, &decisions));
+    assert_eq!(s.members("vpn", "2026-01-11").0, keys(&["2", "3", "4"]));
+    let (members, mut codes) = s.members("vpn", "2026-01-12");
+    assert_eq!(members, keys(&["4"]));
+    codes.sort();
+    assert_eq!(codes, ["E161", "E162"]);
+    let state = s.eval("2026-01-12");
+    let out_of_scope = state
+        .issues
+        .iter()
+        .find(|i| i.code.as_str() == "E161")
+        .unwrap();
+    assert!(
+        out_of_scope.message.contains("`2` did not advance to stage 2"),
+        "{}",
+        out_of_scope.message
+    );
+}
+
+/// Lint checks the stages of decisions: a stage-2 decision dated in stage 1 (`C382`), a
+/// missing stage, a stage the review does not have (`C386`).
+#[test]
+fn lint_checks_the_stage_of_each_decision() {
+    let review = r#"    scope:
+      group: vpn
+    reviewers: []
+    stages:
+      - reviewers: [manager]
+        duration_days: 3
+      - reviewers: [manager]
+        duration_days: 4
+    recurrence: monthly
+    start: 2026-01-05
+    duration_days: 7
+    default_decision: no_change
+    auto_apply: true"#;
+    let codes = |decisions: String| {
+        let dir = std::env::temp_dir().join(format!("roster-reviews-{}-stage-lint", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.yaml"), policy(review, &decisions)).unwrap();
+        std::fs::write(dir.join("hr.csv"), HR).unwrap();
+        let checked = roster::policy::check(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code.as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 2, "2026-01-08"))).is_empty());
+    assert_eq!(
+        codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 2, "2026-01-07"))),
+        ["C382"]
+    );
+    assert_eq!(
+        codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 3, "2026-01-08"))),
+        ["C386"]
+    );
+    assert_eq!(
+        codes(format!("    2026-01-05:\n{}", decision("2", "1", "deny", "2026-01-08"))),
+        ["C386"]
+    );
+}

@@ -539,9 +539,11 @@ fn removal(review: &raw::Review) -> Option<Effect> {
 fn reviewer_problem(
     view: &View<'_>,
     review: &raw::Review,
+    lists: (&[Sp<Reviewer>], &[Sp<Reviewer>]),
     reviewee: usize,
     reviewer: &str,
 ) -> Option<String> {
+    let (reviewers, fallback) = lists;
     let manager = view
         .column("manager")
         .and_then(|c| c.get(reviewee).as_text().map(|t| t.into_owned()))
@@ -602,13 +604,13 @@ fn reviewer_problem(
         }
         (false, someone)
     };
-    let (allowed, someone) = allowed_by(&review.reviewers, &mut unknown_group);
+    let (allowed, someone) = allowed_by(reviewers, &mut unknown_group);
     if allowed {
         return None;
     }
     // Fallback reviewers decide only when the reviewers name nobody for this reviewee (no
     // manager, a group without owners).
-    if !someone && allowed_by(&review.fallback_reviewers, &mut unknown_group).0 {
+    if !someone && allowed_by(fallback, &mut unknown_group).0 {
         return None;
     }
     Some(match unknown_group {
@@ -630,6 +632,109 @@ struct Checked {
     at: PolicyPlace,
 }
 
+/// The days of stage `k` (from 1) of a multi-stage review's `instance`: `[from, to)`.
+pub fn stage_window(r: &raw::Review, instance: &Instance, k: usize) -> Option<(NaiveDate, NaiveDate)> {
+    if k == 0 || k > r.stages.len() {
+        return None;
+    }
+    let before: u64 = r
+        .stages
+        .iter()
+        .take(k - 1)
+        .map(|s| u64::from(s.value.duration_days.value))
+        .sum();
+    let own = u64::from(r.stages.get(k - 1)?.value.duration_days.value);
+    let from = instance.start.checked_add_days(chrono::Days::new(before))?;
+    let to = from.checked_add_days(chrono::Days::new(own))?.min(instance.end);
+    Some((from, to))
+}
+
+/// The final decisions of a multi-stage instance from each stage's (`by_stage`, by stage from
+/// 1): stage 1 reviews everyone in scope; a later stage reviews those whose outcome in the
+/// stage before is in its `advance` list (all by default), and a decision about anyone else is
+/// out of scope (`E161`, no effect). A later stage's decision overrides an earlier one; a
+/// reviewee not decided in a later stage keeps the earlier decision.
+fn fold_stages(
+    view: &View<'_>,
+    r: &raw::Review,
+    review: &Declared<'_>,
+    instance: &Instance,
+    scope: Option<&[usize]>,
+    mut by_stage: BTreeMap<usize, BTreeMap<usize, Checked>>,
+    problems: &mut Vec<DataIssue>,
+) -> BTreeMap<usize, Checked> {
+    let mut out: BTreeMap<usize, Checked> = BTreeMap::new();
+    // Who is in the current stage: `None` when it cannot be listed (accept every decision).
+    let mut current: Option<std::collections::BTreeSet<usize>> =
+        scope.map(|s| s.iter().copied().collect());
+    for (k, stage) in r.stages.iter().enumerate() {
+        let decided = by_stage.remove(&(k + 1)).unwrap_or_default();
+        let mut next: Option<std::collections::BTreeSet<usize>> = current.as_ref().map(|_| {
+            std::collections::BTreeSet::new()
+        });
+        for (i, c) in decided {
+            if current.as_ref().is_some_and(|set| !set.contains(&i)) {
+                problems.push(DataIssue {
+                    code: Code::ReviewDecisionOutOfScope,
+                    severity: Severity::Error,
+                    file: c.at.file.clone(),
+                    row: Some(c.at.line),
+                    field: Some(format!(
+                        "review_decisions.{}.{}.reviewee",
+                        review.name.value, instance.start
+                    )),
+                    message: format!(
+                        "reviewee `{}` did not advance to stage {} of review `{}` on {}: the decision takes no effect",
+                        view.key(i),
+                        k + 1,
+                        review.name.value,
+                        instance.start
+                    ),
+                    help: Some(
+                        "a later stage reviews only those whose outcome in the stage before is in its `advance` list".into(),
+                    ),
+                });
+                continue;
+            }
+            out.insert(i, c);
+        }
+        let advance = |outcome: raw::Advance| {
+            stage
+                .value
+                .advance
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|a| a.value == outcome))
+        };
+        if let (Some(now), Some(next)) = (&current, next.as_mut()) {
+            for i in now {
+                let outcome = match out.get(i).filter(|c| c.date >= instance.start) {
+                    Some(c) => match c.decision {
+                        Decision::Approve => raw::Advance::Approve,
+                        Decision::Deny => raw::Advance::Deny,
+                        Decision::DontKnow => raw::Advance::DontKnow,
+                    },
+                    None => raw::Advance::NotReviewed,
+                };
+                // The outcome in this stage: an earlier stage's decision kept is not one.
+                let this_stage = out.get(i).is_some_and(|c| {
+                    stage_window(r, instance, k + 1)
+                        .is_some_and(|(from, to)| from <= c.date && c.date < to)
+                });
+                let outcome = if this_stage {
+                    outcome
+                } else {
+                    raw::Advance::NotReviewed
+                };
+                if advance(outcome) {
+                    next.insert(*i);
+                }
+            }
+        }
+        current = next;
+    }
+    out
+}
+
 /// The decisions of one instance that take effect, by reviewee (the last by date wins), and
 /// the problems of the ones that do not.
 fn check_instance(
@@ -642,6 +747,7 @@ fn check_instance(
 ) -> BTreeMap<usize, Checked> {
     let r = &review.review.value;
     let mut out: BTreeMap<usize, Checked> = BTreeMap::new();
+    let mut by_stage: BTreeMap<usize, BTreeMap<usize, Checked>> = BTreeMap::new();
     let mut problems = Vec::new();
     for rec in records {
         if date(&rec.instance.value) != Some(instance.start) {
@@ -664,6 +770,22 @@ fn check_instance(
         let Some(day) = date(&d.date.value).filter(|day| instance.open_on(*day)) else {
             // Lint reports the date (`C382`); the decision takes no effect.
             continue;
+        };
+        // The stage, for a multi-stage review (lint reports a missing or wrong one, `C386`,
+        // and a day outside it, `C382`).
+        let stage = if r.stages.is_empty() {
+            None
+        } else {
+            let Some(k) = d.stage.as_ref().map(|s| s.value as usize) else {
+                continue;
+            };
+            let Some((from, to)) = stage_window(r, instance, k) else {
+                continue;
+            };
+            if day < from || day >= to {
+                continue;
+            }
+            Some(k)
         };
         if r.guests_only.as_ref().is_some_and(|g| g.value) && d.reviewee.value.contains('@') {
             // A guest: checked and applied by `guest_reviews`.
@@ -705,7 +827,11 @@ fn check_instance(
             ));
             continue;
         }
-        if let Some(why) = reviewer_problem(view, r, reviewee, &d.reviewer.value) {
+        let lists = match stage.and_then(|k| r.stages.get(k - 1)) {
+            Some(s) => (&s.value.reviewers[..], &s.value.fallback_reviewers[..]),
+            None => (&r.reviewers[..], &r.fallback_reviewers[..]),
+        };
+        if let Some(why) = reviewer_problem(view, r, lists, reviewee, &d.reviewer.value) {
             problems.push(problem(
                 Code::ReviewDecisionReviewerNotAllowed,
                 "reviewer",
@@ -722,12 +848,19 @@ fn check_instance(
             justification: d.justification.as_ref().map(|j| j.value.clone()),
             at,
         };
-        match out.get(&reviewee) {
+        let into = match stage {
+            Some(k) => by_stage.entry(k).or_default(),
+            None => &mut out,
+        };
+        match into.get(&reviewee) {
             Some(earlier) if earlier.date > day => {}
             _ => {
-                out.insert(reviewee, checked);
+                into.insert(reviewee, checked);
             }
         }
+    }
+    if !r.stages.is_empty() {
+        out = fold_stages(view, r, review, instance, scope, by_stage, &mut problems);
     }
     if let Some(issues) = issues {
         issues.extend(problems);

@@ -1842,6 +1842,7 @@ impl<'a> Checker<'a> {
         if let Some(d) = &rv.inactive_days {
             self.in_range(r.file, d, &ranges::REVIEW_INACTIVE_DAYS);
         }
+        self.check_review_stages(r);
         if let Some(denied) = &rv.denied_guests {
             let guests = rv.guests_only.as_ref().is_some_and(|g| g.value);
             let package = matches!(rv.scope.value, raw::ReviewScope::AccessPackage(_));
@@ -1861,6 +1862,61 @@ impl<'a> Checker<'a> {
             }
         }
         self.check_review_schedule(r);
+    }
+
+    /// The stages of a multi-stage review (`C386`): 2 or 3, the review's own `reviewers`
+    /// empty, each stage at least a day, and `duration_days` their sum.
+    fn check_review_stages(&mut self, r: &Entry<'_, raw::Review>) {
+        let rv = &r.value.value;
+        let name = &r.name.value;
+        if rv.stages.is_empty() {
+            return;
+        }
+        let at = rv.stages.first().map_or(r.name.span, |s| s.span);
+        if !(2..=3).contains(&rv.stages.len()) {
+            let e = self.error(
+                r.file,
+                at,
+                Code::InvalidReviewStages,
+                format!("review `{name}` has {} stage(s)", rv.stages.len()),
+            );
+            e.help = Some("a multi-stage review has 2 or 3 stages (Entra's); a review of one stage has no `stages`".into());
+        }
+        if let Some(first) = rv.reviewers.first() {
+            let e = self.error(
+                r.file,
+                first.span,
+                Code::InvalidReviewStages,
+                format!("review `{name}` has stages and its own `reviewers`"),
+            );
+            e.help = Some("each stage names its reviewers: write `reviewers: []` at the review".into());
+        }
+        let mut sum: u64 = 0;
+        for s in &rv.stages {
+            let days = s.value.duration_days.value;
+            if days == 0 {
+                let e = self.error(
+                    r.file,
+                    s.value.duration_days.span,
+                    Code::InvalidReviewStages,
+                    format!("a stage of review `{name}` lasts 0 days"),
+                );
+                e.help = Some("a stage lasts at least a day".into());
+            }
+            sum += u64::from(days);
+        }
+        if sum != u64::from(rv.duration_days.value) {
+            let e = self.error(
+                r.file,
+                rv.duration_days.span,
+                Code::InvalidReviewStages,
+                format!(
+                    "review `{name}` lasts {} days but its stages {sum}",
+                    rv.duration_days.value
+                ),
+            );
+            e.help = Some("`duration_days` is the sum of the stages' durations (Entra's)".into());
+        }
     }
 
     /// The dates of a review's schedule (`C380`).
@@ -1916,6 +1972,75 @@ impl<'a> Checker<'a> {
                     format!("review `{name}` has an end but no `start`"),
                 );
                 e.help = Some("without a `start` the review has no instances: add one".into());
+            }
+        }
+    }
+
+    /// A decision's `stage` (`C386`): required in a multi-stage review, from 1 to its number
+    /// of stages, and not allowed otherwise; its day inside that stage (`C382`).
+    fn check_decision_stage(
+        &mut self,
+        file: FileId,
+        name: &str,
+        rv: &raw::Review,
+        instance: &crate::governance::reviews::Instance,
+        decision: &Sp<raw::ReviewDecision>,
+    ) {
+        let d = &decision.value;
+        match (&d.stage, rv.stages.is_empty()) {
+            (None, true) => {}
+            (Some(s), true) => {
+                let e = self.error(
+                    file,
+                    s.span,
+                    Code::InvalidReviewStages,
+                    format!("review `{name}` has no stages, but a decision names stage {}", s.value),
+                );
+                e.help = Some("remove `stage`, or give the review its `stages`".into());
+            }
+            (None, false) => {
+                let e = self.error(
+                    file,
+                    d.decision.span,
+                    Code::InvalidReviewStages,
+                    format!(
+                        "the decision on `{}` in multi-stage review `{name}` names no stage",
+                        d.reviewee.value
+                    ),
+                );
+                e.help = Some(format!("add `stage: N`, from 1 to {}", rv.stages.len()));
+            }
+            (Some(s), false) => {
+                match crate::governance::reviews::stage_window(rv, instance, s.value as usize) {
+                    None => {
+                        let e = self.error(
+                            file,
+                            s.span,
+                            Code::InvalidReviewStages,
+                            format!("review `{name}` has no stage {}", s.value),
+                        );
+                        e.help = Some(format!("stages are numbered from 1 to {}", rv.stages.len()));
+                    }
+                    Some((from, to)) => {
+                        let day = crate::governance::reviews::date(&d.date.value);
+                        if day.is_some_and(|day| instance.open_on(day) && (day < from || day >= to)) {
+                            let e = self.error(
+                                file,
+                                d.date.span,
+                                Code::DecisionOutsideInstance,
+                                format!(
+                                    "the decision on `{}` is not inside stage {} of review `{name}` that starts on {}",
+                                    d.reviewee.value, s.value, instance.start
+                                ),
+                            );
+                            e.help = Some(format!(
+                                "stage {} runs from {from} to {}; the decision takes no effect otherwise",
+                                s.value,
+                                to.pred_opt().unwrap_or(to)
+                            ));
+                        }
+                    }
+                }
             }
         }
     }
@@ -1994,6 +2119,7 @@ impl<'a> Checker<'a> {
                     let required = rv.justification_required.as_ref().is_some_and(|j| j.value);
                     for decision in decisions {
                         let d = &decision.value;
+                        self.check_decision_stage(f.id, &name.value, rv, &instance, decision);
                         if !date(&d.date.value).is_some_and(|day| instance.open_on(day)) {
                             let e = self.error(
                                 f.id,

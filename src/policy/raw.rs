@@ -1246,6 +1246,10 @@ pub struct Review {
     /// Review guests only.
     #[serde(default)]
     pub guests_only: Option<Sp<bool>>,
+    /// The stages of a multi-stage review (2 or 3), each with its reviewers and duration; the
+    /// review's own `reviewers` are then `[]` and its `duration_days` the sum of the stages'.
+    #[serde(default)]
+    pub stages: Vec<Sp<ReviewStage>>,
     /// What a denial does to a guest (`guests_only` reviews of an access package):
     /// `remove_access` (default: the assignment ends) or `block_and_delete` (Entra's
     /// `disableAndDeleteUserApplyAction`: sign-in blocked on the end day, removed 30 days
@@ -1298,6 +1302,36 @@ pub struct Review {
 /// The decisions of one review, by the start date of the instance (`YYYY-MM-DD`).
 pub type ReviewInstances = IndexMap<Sp<String>, Vec<Sp<ReviewDecision>>>;
 
+/// One stage of a multi-stage access review.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewStage {
+    /// Who reviews in this stage.
+    pub reviewers: Vec<Sp<Reviewer>>,
+    /// Who reviews when the stage's reviewers cannot be found.
+    #[serde(default)]
+    pub fallback_reviewers: Vec<Sp<Reviewer>>,
+    /// Days the stage lasts (at least 1).
+    pub duration_days: Sp<u32>,
+    /// Which reviewees go on to the next stage, by their outcome in this one (default: all).
+    #[serde(default)]
+    pub advance: Option<Vec<Sp<Advance>>>,
+}
+
+/// A reviewee's outcome in a stage, for advancing to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Advance {
+    /// Approved in the stage.
+    Approve,
+    /// Denied in the stage.
+    Deny,
+    /// "Don't know" in the stage.
+    DontKnow,
+    /// No decision in the stage.
+    NotReviewed,
+}
+
 /// One decision of an access review, recorded in git.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1313,8 +1347,11 @@ pub struct ReviewDecision {
     #[serde(default)]
     pub justification: Option<Sp<String>>,
     /// The day of the decision, `YYYY-MM-DD`: inside the instance, from its start to the day
-    /// before its end.
+    /// before its end (inside its stage, for a multi-stage review).
     pub date: Sp<String>,
+    /// The stage decided in, from 1: required in a multi-stage review, not allowed otherwise.
+    #[serde(default)]
+    pub stage: Option<Sp<u32>>,
 }
 
 /// A reviewer's decision.
