@@ -905,7 +905,10 @@ fn origins(state: &DesiredState, key: &str) -> std::collections::BTreeMap<String
 /// (`previous.as_of + 1 + 3`), with its group; `plain`, without a grace period, goes at once.
 #[test]
 fn the_grace_period_keeps_a_package_after_the_rule_stops_matching_until_its_end() {
-    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n2,Engineering\n")]);
+    let dir = set(&[
+        ("policy.yaml", GRACE),
+        ("hr.csv", "id,team\n1,Sales\n2,Engineering\n"),
+    ]);
     let prev = r#"{"as_of": "2026-03-10", "identities": [
         {"key": "1", "lifecycle": "active", "access_packages": ["eng", "plain"], "groups": ["eng-tools"]},
         {"key": "2", "lifecycle": "active", "access_packages": ["eng", "plain"]}]}"#;
@@ -918,7 +921,11 @@ fn the_grace_period_keeps_a_package_after_the_rule_stops_matching_until_its_end(
         let (_, _, state) = eval_with(&dir, d, Some(prev));
         let want: Vec<String> = if held { vec!["eng".into()] } else { vec![] };
         assert_eq!(packages(&state, "1"), want, "{d}");
-        let g: Vec<String> = if held { vec!["eng-tools".into()] } else { vec![] };
+        let g: Vec<String> = if held {
+            vec!["eng-tools".into()]
+        } else {
+            vec![]
+        };
         assert_eq!(groups(&state, "1"), g, "{d}");
         // The origin says until when.
         if held {
@@ -955,7 +962,10 @@ fn the_grace_period_keeps_a_package_after_the_rule_stops_matching_until_its_end(
 /// Lines).
 #[test]
 fn a_grace_period_survives_a_chain_of_daily_reports() {
-    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n2,Engineering\n")]);
+    let dir = set(&[
+        ("policy.yaml", GRACE),
+        ("hr.csv", "id,team\n1,Sales\n2,Engineering\n"),
+    ]);
     let first = r#"{"as_of": "2026-03-10", "identities": [
         {"key": "1", "lifecycle": "active", "access_packages": ["eng"]}]}"#;
     let (_, _, day1) = eval_with(&dir, "2026-03-11", Some(first));
@@ -988,7 +998,10 @@ fn a_grace_period_survives_a_chain_of_daily_reports() {
 /// calendar has the `grace_end` event on the grace end, with the removal.
 #[test]
 fn no_grace_for_what_the_rule_did_not_give_and_the_calendar_shows_its_end() {
-    let dir = set(&[("policy.yaml", GRACE), ("hr.csv", "id,team\n1,Sales\n3,Sales\n")]);
+    let dir = set(&[
+        ("policy.yaml", GRACE),
+        ("hr.csv", "id,team\n1,Sales\n3,Sales\n"),
+    ]);
     let prev = r#"{"as_of": "2026-03-10", "identities": [
         {"key": "1", "lifecycle": "active", "access_packages": ["eng"]},
         {"key": "3", "lifecycle": "active", "access_packages": ["eng"],
@@ -1113,7 +1126,9 @@ fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
         "review:partners-review".to_string()
     )));
     assert!(
-        !events.iter().any(|(_, k, _)| *k == EventKind::AssignmentExpiry),
+        !events
+            .iter()
+            .any(|(_, k, _)| *k == EventKind::AssignmentExpiry),
         "{events:?}"
     );
 }

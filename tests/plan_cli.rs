@@ -505,7 +505,11 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
         "{}",
         on.stdout
     );
-    assert!(on.stdout.contains("  > 3004 joiner-interns\n"), "{}", on.stdout);
+    assert!(
+        on.stdout.contains("  > 3004 joiner-interns\n"),
+        "{}",
+        on.stdout
+    );
     let before = plan_on("2026-11-30", "human", &[]);
     assert!(!before.stdout.contains("joiner-day0"), "{}", before.stdout);
     assert!(
@@ -514,7 +518,11 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
         before.stdout
     );
     let after = plan_on("2026-12-02", "human", &[]);
-    assert!(!after.stdout.contains("Workflow runs due"), "{}", after.stdout);
+    assert!(
+        !after.stdout.contains("Workflow runs due"),
+        "{}",
+        after.stdout
+    );
 
     let json = plan_on("2026-12-01", "json", &[]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -565,13 +573,15 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
 
     let md = plan_on("2026-12-01", "markdown", &[]);
     assert!(
-        md.stdout.contains("<details><summary>workflow runs due on 2026-12-01 (3)</summary>"),
+        md.stdout
+            .contains("<details><summary>workflow runs due on 2026-12-01 (3)</summary>"),
         "{}",
         md.stdout
     );
     assert!(
-        md.stdout
-            .contains("| — | `3004` | | | workflow `joiner-interns`: `add_to_groups`, `send_email` |"),
+        md.stdout.contains(
+            "| — | `3004` | | | workflow `joiner-interns`: `add_to_groups`, `send_email` |"
+        ),
         "{}",
         md.stdout
     );
@@ -588,18 +598,41 @@ fn plan_takes_a_previous_state() {
     let prev = tmp.join("previous.json");
     let r = roster_in(
         &manifest(),
-        &["eval", "policies", "--as-of", "2026-11-30", "--format", "json"],
+        &[
+            "eval",
+            "policies",
+            "--as-of",
+            "2026-11-30",
+            "--format",
+            "json",
+        ],
     );
     std::fs::write(&prev, r.stdout).unwrap();
     let without = plan_on("2026-12-01", "human", &[]);
-    assert!(without.stderr.contains("warning[D234]"), "{}", without.stderr);
-    assert!(without.stderr.contains("warning[D237]"), "{}", without.stderr);
-    let with = plan_on("2026-12-01", "human", &["--previous", prev.to_str().unwrap()]);
+    assert!(
+        without.stderr.contains("warning[D234]"),
+        "{}",
+        without.stderr
+    );
+    assert!(
+        without.stderr.contains("warning[D237]"),
+        "{}",
+        without.stderr
+    );
+    let with = plan_on(
+        "2026-12-01",
+        "human",
+        &["--previous", prev.to_str().unwrap()],
+    );
     assert_eq!(with.code, 0, "{}", with.stderr);
     assert!(!with.stderr.contains("D234"), "{}", with.stderr);
     assert!(!with.stderr.contains("D237"), "{}", with.stderr);
     assert_eq!(with.stdout, without.stdout);
-    let late = plan_on("2026-11-30", "human", &["--previous", prev.to_str().unwrap()]);
+    let late = plan_on(
+        "2026-11-30",
+        "human",
+        &["--previous", prev.to_str().unwrap()],
+    );
     assert_eq!(late.code, 2, "{}", late.stderr);
     assert!(late.stderr.contains("D233"), "{}", late.stderr);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -785,8 +785,14 @@ fn a_relisted_member_is_back_from_its_day_and_reviewed_again() {
 #[test]
 fn sign_ins_from_a_graph_export_feed_the_recommendation() {
     let review = MONTHLY
-        .replace("default_decision: no_change", "default_decision: recommendation")
-        .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+        .replace(
+            "default_decision: no_change",
+            "default_decision: recommendation",
+        )
+        .replace(
+            "    start: 2026-01-05",
+            "    start: 2026-01-05\n    occurrences: 1",
+        );
     let s = set("sign-ins-export", &policy(&review, ""));
     let dir = s.dir.clone().unwrap();
     let export = dir.join("signins");
@@ -807,9 +813,8 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
   {"id": "a5", "employeeId": "5"}]}"#,
     )
     .unwrap();
-    let sign_ins = std::sync::Arc::new(
-        roster::governance::signins::read(&export, 1 << 20).unwrap(),
-    );
+    let sign_ins =
+        std::sync::Arc::new(roster::governance::signins::read(&export, 1 << 20).unwrap());
     let eval = |day: &str, with: bool| {
         roster::eval::evaluate(
             &s.loaded,
@@ -821,7 +826,8 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
             },
         )
     };
-    let members = |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
+    let members =
+        |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
     let on = eval("2026-01-12", true);
     assert_eq!(members(&on), keys(&["3", "4"]));
@@ -837,13 +843,25 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
     // Through the command line; a missing export stops it.
     let run = |extra: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["eval", dir.to_str().unwrap(), "--as-of", "2026-01-12", "--format", "json"])
+            .args([
+                "eval",
+                dir.to_str().unwrap(),
+                "--as-of",
+                "2026-01-12",
+                "--format",
+                "json",
+            ])
             .args(["--sign-ins", dir.join(extra).to_str().unwrap()])
             .output()
             .unwrap()
     };
     let out = run("signins");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let groups_of = |key: &str| {
         doc["identities"]
@@ -873,20 +891,23 @@ fn an_inactive_users_review_reviews_only_who_has_not_signed_in() {
             "default_decision: no_change",
             "default_decision: deny\n    inactive_days: 30",
         )
-        .replace("    start: 2026-01-05", "    start: 2026-01-05\n    occurrences: 1");
+        .replace(
+            "    start: 2026-01-05",
+            "    start: 2026-01-05\n    occurrences: 1",
+        );
     let s = set(
         "inactive",
         &policy(
             &review,
-            &format!("    2026-01-05:\n{}", decision("3", "1", "deny", "2026-01-06")),
+            &format!(
+                "    2026-01-05:\n{}",
+                decision("3", "1", "deny", "2026-01-06")
+            ),
         ),
     );
     let sign_ins = std::sync::Arc::new(roster::governance::signins::SignIns::from_pairs(
         "signins.json",
-        [
-            ("2", Some(d("2025-11-01"))),
-            ("3", Some(d("2026-01-01"))),
-        ],
+        [("2", Some(d("2025-11-01"))), ("3", Some(d("2026-01-01")))],
     ));
     let eval = |day: &str, with: bool| {
         roster::eval::evaluate(
@@ -899,7 +920,8 @@ fn an_inactive_users_review_reviews_only_who_has_not_signed_in() {
             },
         )
     };
-    let members = |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
+    let members =
+        |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
     let on = eval("2026-01-12", true);
     assert_eq!(members(&on), keys(&["3", "4"]));
@@ -969,7 +991,10 @@ fn an_inactive_users_review_leaves_out_the_newly_hired() {
             sign_ins: Some(sign_ins),
         },
     );
-    assert_eq!(members_of(&s.loaded, &s.policy, &state, "vpn"), keys(&["3", "4"]));
+    assert_eq!(
+        members_of(&s.loaded, &s.policy, &state, "vpn"),
+        keys(&["3", "4"])
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1023,7 +1048,9 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
         .find(|i| i.code.as_str() == "E161")
         .unwrap();
     assert!(
-        out_of_scope.message.contains("`2` did not advance to stage 2"),
+        out_of_scope
+            .message
+            .contains("`2` did not advance to stage 2"),
         "{}",
         out_of_scope.message
     );
@@ -1047,7 +1074,8 @@ fn lint_checks_the_stage_of_each_decision() {
     default_decision: no_change
     auto_apply: true"#;
     let codes = |decisions: String| {
-        let dir = std::env::temp_dir().join(format!("roster-reviews-{}-stage-lint", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("roster-reviews-{}-stage-lint", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("policy.yaml"), policy(review, &decisions)).unwrap();
@@ -1061,17 +1089,32 @@ fn lint_checks_the_stage_of_each_decision() {
             .map(|d| d.code.as_str().to_string())
             .collect::<Vec<_>>()
     };
-    assert!(codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 2, "2026-01-08"))).is_empty());
+    assert!(
+        codes(format!(
+            "    2026-01-05:\n{}",
+            staged("2", "1", "deny", 2, "2026-01-08")
+        ))
+        .is_empty()
+    );
     assert_eq!(
-        codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 2, "2026-01-07"))),
+        codes(format!(
+            "    2026-01-05:\n{}",
+            staged("2", "1", "deny", 2, "2026-01-07")
+        )),
         ["C382"]
     );
     assert_eq!(
-        codes(format!("    2026-01-05:\n{}", staged("2", "1", "deny", 3, "2026-01-08"))),
+        codes(format!(
+            "    2026-01-05:\n{}",
+            staged("2", "1", "deny", 3, "2026-01-08")
+        )),
         ["C386"]
     );
     assert_eq!(
-        codes(format!("    2026-01-05:\n{}", decision("2", "1", "deny", "2026-01-08"))),
+        codes(format!(
+            "    2026-01-05:\n{}",
+            decision("2", "1", "deny", "2026-01-08")
+        )),
         ["C386"]
     );
 }

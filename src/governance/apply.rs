@@ -162,7 +162,8 @@ impl Changes {
     fn note_origin(&mut self, i: usize, effect: &Effect, review: Option<&str>) {
         match (effect, review) {
             (Effect::RemoveFromGroup(g), Some(r)) => {
-                self.by_review.insert((i, format!("group:{g}")), r.to_string());
+                self.by_review
+                    .insert((i, format!("group:{g}")), r.to_string());
             }
             (Effect::RemovePackage(p), Some(r)) => {
                 self.by_review

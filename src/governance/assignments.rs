@@ -913,7 +913,10 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                 record_events(view, &r, window, detail, &mut mine);
                 out.extend(mine.into_iter().filter(|e| {
                     e.date < c
-                        && !matches!(e.kind, EventKind::AssignmentExpiry | EventKind::AssignmentRevoked)
+                        && !matches!(
+                            e.kind,
+                            EventKind::AssignmentExpiry | EventKind::AssignmentRevoked
+                        )
                 }));
             }
             None => record_events(view, &r, window, detail, out),

@@ -155,9 +155,10 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
                     };
                     if !recs.iter().any(|rec| rec.held_on(inst.start)) {
                         // Not held at this start: reviewed again once held (a later record).
-                        if recs.iter().all(|rec| {
-                            rec.stop().is_some_and(|s| s.date() <= inst.start)
-                        }) {
+                        if recs
+                            .iter()
+                            .all(|rec| rec.stop().is_some_and(|s| s.date() <= inst.start))
+                        {
                             break;
                         }
                         continue;
@@ -168,10 +169,9 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
                     let (deny, recorded) = match decided {
                         Some(Decision::Deny) => (true, true),
                         Some(Decision::Approve) => (false, true),
-                        Some(Decision::DontKnow) | None => (
-                            r.default_decision.value == DefaultDecision::Deny,
-                            false,
-                        ),
+                        Some(Decision::DontKnow) | None => {
+                            (r.default_decision.value == DefaultDecision::Deny, false)
+                        }
                     };
                     if deny {
                         out.push(Denial {

@@ -279,7 +279,11 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
             source: format!("review:{}", d.review),
             summary: format!(
                 "{} in access review `{}`: assignment of access package `{}` removed{}",
-                if d.recorded { "denied" } else { "not reviewed, default deny" },
+                if d.recorded {
+                    "denied"
+                } else {
+                    "not reviewed, default deny"
+                },
                 d.review,
                 d.package,
                 if d.block_and_delete {

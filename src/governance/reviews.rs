@@ -364,31 +364,33 @@ fn scopes(
     let mut out = Vec::with_capacity(instances.len());
     // Instances `0..applied` have been replayed.
     let mut applied = 0u32;
-    let apply = |earlier: &Instance, wanted: &Instance, current: &mut Vec<usize>, next: &mut usize| {
-        if earlier.end > wanted.start {
-            return;
-        }
-        readmit(earlier.start, current, next);
-        // The instance's reviewees: all of them, or the inactive ones; not known without
-        // sign-in dates (then only recorded denials remove).
-        let scope = inactive(view, r, earlier.start, current);
-        let decided = check_instance(view, review, earlier, records, scope.as_deref(), None);
-        current.retain(|i| match decided.get(i) {
-            Some(c) => c.decision != Decision::Deny,
-            None => {
-                !(default_deny
-                    && scope.as_ref().is_some_and(|s| s.binary_search(i).is_ok())
-                    && default_outcome(view, r, earlier, *i).0)
+    let apply =
+        |earlier: &Instance, wanted: &Instance, current: &mut Vec<usize>, next: &mut usize| {
+            if earlier.end > wanted.start {
+                return;
             }
-        });
-    };
+            readmit(earlier.start, current, next);
+            // The instance's reviewees: all of them, or the inactive ones; not known without
+            // sign-in dates (then only recorded denials remove).
+            let scope = inactive(view, r, earlier.start, current);
+            let decided = check_instance(view, review, earlier, records, scope.as_deref(), None);
+            current.retain(|i| match decided.get(i) {
+                Some(c) => c.decision != Decision::Deny,
+                None => {
+                    !(default_deny
+                        && scope.as_ref().is_some_and(|s| s.binary_search(i).is_ok())
+                        && default_outcome(view, r, earlier, *i).0)
+                }
+            });
+        };
     for wanted in instances {
         if removes && applied < wanted.index {
             if default_deny {
                 // Every instance removes whoever was not approved: replay them all (the
                 // scope is soon empty, and stays so).
                 while applied < wanted.index
-                    && (!current.is_empty() || pending.get(next).is_some_and(|(d, _)| *d <= wanted.start))
+                    && (!current.is_empty()
+                        || pending.get(next).is_some_and(|(d, _)| *d <= wanted.start))
                 {
                     let Some(earlier) = schedule.instance(applied) else {
                         break;
@@ -419,7 +421,12 @@ fn scopes(
 /// `None` (not listable) when that cannot be told: no sign-in dates, or an instance that
 /// starts after the date of the data. An identity without a date is not known to be inactive
 /// (Graph omits the activity without the permission to read it): not a reviewee.
-fn inactive(view: &View<'_>, r: &raw::Review, start: NaiveDate, listed: &[usize]) -> Option<Vec<usize>> {
+fn inactive(
+    view: &View<'_>,
+    r: &raw::Review,
+    start: NaiveDate,
+    listed: &[usize],
+) -> Option<Vec<usize>> {
     let Some(days) = r.inactive_days.as_ref().map(|d| d.value) else {
         return Some(listed.to_vec());
     };
@@ -433,7 +440,13 @@ fn inactive(view: &View<'_>, r: &raw::Review, start: NaiveDate, listed: &[usize]
         listed
             .iter()
             .copied()
-            .filter(|i| dates.get(*i).copied().flatten().is_some_and(|last| last < since))
+            .filter(|i| {
+                dates
+                    .get(*i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|last| last < since)
+            })
             .filter(|i| {
                 !hired
                     .as_ref()
@@ -633,7 +646,11 @@ struct Checked {
 }
 
 /// The days of stage `k` (from 1) of a multi-stage review's `instance`: `[from, to)`.
-pub fn stage_window(r: &raw::Review, instance: &Instance, k: usize) -> Option<(NaiveDate, NaiveDate)> {
+pub fn stage_window(
+    r: &raw::Review,
+    instance: &Instance,
+    k: usize,
+) -> Option<(NaiveDate, NaiveDate)> {
     if k == 0 || k > r.stages.len() {
         return None;
     }
@@ -645,7 +662,9 @@ pub fn stage_window(r: &raw::Review, instance: &Instance, k: usize) -> Option<(N
         .sum();
     let own = u64::from(r.stages.get(k - 1)?.value.duration_days.value);
     let from = instance.start.checked_add_days(chrono::Days::new(before))?;
-    let to = from.checked_add_days(chrono::Days::new(own))?.min(instance.end);
+    let to = from
+        .checked_add_days(chrono::Days::new(own))?
+        .min(instance.end);
     Some((from, to))
 }
 
@@ -669,9 +688,8 @@ fn fold_stages(
         scope.map(|s| s.iter().copied().collect());
     for (k, stage) in r.stages.iter().enumerate() {
         let decided = by_stage.remove(&(k + 1)).unwrap_or_default();
-        let mut next: Option<std::collections::BTreeSet<usize>> = current.as_ref().map(|_| {
-            std::collections::BTreeSet::new()
-        });
+        let mut next: Option<std::collections::BTreeSet<usize>> =
+            current.as_ref().map(|_| std::collections::BTreeSet::new());
         for (i, c) in decided {
             if current.as_ref().is_some_and(|set| !set.contains(&i)) {
                 problems.push(DataIssue {

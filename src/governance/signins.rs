@@ -38,7 +38,11 @@ pub struct SignIns {
 
 impl SignIns {
     /// Each identity's last sign-in, by index, from the identity attribute `employeeId`.
-    pub fn per_identity(&self, attributes: &[(String, Column)], n: usize) -> Vec<Option<NaiveDate>> {
+    pub fn per_identity(
+        &self,
+        attributes: &[(String, Column)],
+        n: usize,
+    ) -> Vec<Option<NaiveDate>> {
         let Some((_, column)) = attributes
             .iter()
             .find(|(a, _)| a.eq_ignore_ascii_case(MATCH))

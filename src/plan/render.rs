@@ -326,7 +326,8 @@ fn tasks_due_human(plan: &Plan, out: &mut String) {
                 .map(|e| {
                     format!(
                         " to {}: \"{}\"",
-                        e.to.as_deref().map_or_else(|| "(no address)".to_string(), t),
+                        e.to.as_deref()
+                            .map_or_else(|| "(no address)".to_string(), t),
                         terminal(&clip(&e.subject, 100))
                     )
                 })
@@ -563,7 +564,11 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     }
     if !plan.tasks_due.is_empty() {
         others(
-            format!("workflow runs due on {} ({})", plan.as_of, plan.tasks_due.len()),
+            format!(
+                "workflow runs due on {} ({})",
+                plan.as_of,
+                plan.tasks_due.len()
+            ),
             plan.tasks_due
                 .iter()
                 .map(|run| {

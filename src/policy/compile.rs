@@ -1116,11 +1116,7 @@ impl<'a> Checker<'a> {
         }
         let group = &g.value.value;
         for (key, day) in &group.relisted {
-            let listed = group
-                .members
-                .iter()
-                .flatten()
-                .any(|m| m.value == key.value);
+            let listed = group.members.iter().flatten().any(|m| m.value == key.value);
             if !listed {
                 let d = self.error(
                     g.file,
@@ -1145,7 +1141,8 @@ impl<'a> Checker<'a> {
                         key.value, g.name.value
                     ),
                 );
-                d.help = Some("write the day the member is listed again, such as `2027-03-01`".into());
+                d.help =
+                    Some("write the day the member is listed again, such as `2027-03-01`".into());
             }
         }
     }
@@ -1889,7 +1886,8 @@ impl<'a> Checker<'a> {
                 Code::InvalidReviewStages,
                 format!("review `{name}` has stages and its own `reviewers`"),
             );
-            e.help = Some("each stage names its reviewers: write `reviewers: []` at the review".into());
+            e.help =
+                Some("each stage names its reviewers: write `reviewers: []` at the review".into());
         }
         let mut sum: u64 = 0;
         for s in &rv.stages {
@@ -1994,7 +1992,10 @@ impl<'a> Checker<'a> {
                     file,
                     s.span,
                     Code::InvalidReviewStages,
-                    format!("review `{name}` has no stages, but a decision names stage {}", s.value),
+                    format!(
+                        "review `{name}` has no stages, but a decision names stage {}",
+                        s.value
+                    ),
                 );
                 e.help = Some("remove `stage`, or give the review its `stages`".into());
             }
@@ -2023,7 +2024,8 @@ impl<'a> Checker<'a> {
                     }
                     Some((from, to)) => {
                         let day = crate::governance::reviews::date(&d.date.value);
-                        if day.is_some_and(|day| instance.open_on(day) && (day < from || day >= to)) {
+                        if day.is_some_and(|day| instance.open_on(day) && (day < from || day >= to))
+                        {
                             let e = self.error(
                                 file,
                                 d.date.span,
