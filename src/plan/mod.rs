@@ -497,10 +497,12 @@ pub fn run(
     options: Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
+    let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
     let state = crate::eval::evaluate(loaded, policy, crate::eval::Options::at(options.as_of));
     if state.cannot_run() {
         return Err(Box::new(state));
     }
+    stages.borrow_mut().lap("plan: evaluation");
     // Each target is planned while its users export is read (see `target`): the plan holds
     // the desired state and one target's differences, never a whole export.
     let planner = Planner::new(loaded, policy, &state, options);
@@ -510,12 +512,23 @@ pub fn run(
         loaded,
         locations,
         &mut read_issues,
-        |name, format| planner.tap(name, format),
-        |a, tap| planner.target(&a, tap, &mut out),
+        |name, format| {
+            let tap = planner.tap(name, format);
+            stages.borrow_mut().lap("plan: matching values, index");
+            tap
+        },
+        |a, tap| {
+            stages.borrow_mut().lap("plan: reading and comparing");
+            planner.target(&a, tap, &mut out);
+            stages.borrow_mut().lap("plan: deciding, memberships");
+        },
     );
     let mut issues = state.issues.clone();
     issues.append(&mut read_issues);
-    Ok(planner.finish(out, issues))
+    let plan = planner.finish(out, issues);
+    stages.borrow_mut().lap("plan: ordering");
+    stages.borrow().finish();
+    Ok(plan)
 }
 
 /// Computes the plan of every target already read (whole): each export's accounts are handed
