@@ -439,11 +439,14 @@ fn graph_identifiers_missing_duplicated_and_names_repeated_in_case() {
     );
 }
 
+/// A row as a tap was handed it: number, identifier, (attribute, value) cells, enabled.
+type Seen = (usize, String, Vec<(String, String)>, Option<bool>);
+
 /// A tap that keeps `mail` and records what it is handed.
 #[derive(Default)]
 struct Recorder {
     columns: Vec<String>,
-    rows: Vec<(usize, String, Vec<(String, String)>, Option<bool>)>,
+    rows: Vec<Seen>,
 }
 
 impl Tap for Recorder {
