@@ -527,10 +527,12 @@ pub fn run_with(
     let options = Options {
         as_of: evaluation.as_of,
     };
+    let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
     let state = crate::eval::evaluate(loaded, policy, evaluation);
     if state.cannot_run() {
         return Err(Box::new(state));
     }
+    stages.borrow_mut().lap("plan: evaluation");
     // Each target is planned while its users export is read (see `target`): the plan holds
     // the desired state and one target's differences, never a whole export.
     let planner = Planner::new(loaded, policy, &state, options);
@@ -540,12 +542,22 @@ pub fn run_with(
         loaded,
         locations,
         &mut read_issues,
-        |name, format| planner.tap(name, format),
-        |a, tap| planner.target(&a, tap, &mut out),
+        |name, format| {
+            let tap = planner.tap(name, format);
+            stages.borrow_mut().lap("plan: matching values, index");
+            tap
+        },
+        |a, tap| {
+            stages.borrow_mut().lap("plan: reading and comparing");
+            planner.target(&a, tap, &mut out);
+            stages.borrow_mut().lap("plan: deciding, memberships");
+        },
     );
     let mut issues = state.issues.clone();
     issues.append(&mut read_issues);
     let mut plan = planner.finish(out, issues);
+    stages.borrow_mut().lap("plan: ordering");
+    stages.borrow().finish();
     plan.tasks_due = state.workflow_runs_due();
     label_review_removals(&state, &mut plan.changes);
     Ok(plan)
