@@ -218,7 +218,7 @@ pub fn desired(loaded: &Loaded, as_of: NaiveDate) -> Vec<GuestState> {
             .iter()
             .filter(|r| super::guest_reviews::held_on(r, &denials, as_of))
             .collect();
-        let state = if !held.is_empty() && !t.blocked.is_some_and(|d| d <= as_of) {
+        let state = if !held.is_empty() && t.blocked.is_none_or(|d| d > as_of) {
             GuestStatus::Active
         } else if as_of < t.first_start {
             GuestStatus::Invited
