@@ -1909,7 +1909,7 @@ impl<'a> Checker<'a> {
                 rv.duration_days.span,
                 Code::InvalidReviewStages,
                 format!(
-                    "review `{name}` lasts {} days but its stages {sum}",
+                    "review `{name}` lasts {} days, but its stages add up to {sum}",
                     rv.duration_days.value
                 ),
             );
