@@ -174,6 +174,15 @@ impl Changes {
     }
 
     fn forget_origin(&mut self, i: usize, effect: &Effect) {
+        // Most identities have no review removal: nothing to forget, nothing allocated.
+        if self
+            .by_review
+            .range((i, String::new())..(i.saturating_add(1), String::new()))
+            .next()
+            .is_none()
+        {
+            return;
+        }
         match effect {
             Effect::AddToGroup(g) | Effect::RemoveFromGroup(g) => {
                 self.by_review.remove(&(i, format!("group:{g}")));
