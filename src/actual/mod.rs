@@ -539,6 +539,16 @@ pub fn read_with(
     options: &ReadOptions,
     tap: Option<&mut (dyn Tap + Send)>,
 ) -> (Option<Accounts>, Vec<DataIssue>) {
+    read_in_pieces(path, options, tap, input::PIECE)
+}
+
+/// [`read_with`], LDIF files read `piece` bytes at a time.
+fn read_in_pieces(
+    path: &Path,
+    options: &ReadOptions,
+    tap: Option<&mut (dyn Tap + Send)>,
+    piece: usize,
+) -> (Option<Accounts>, Vec<DataIssue>) {
     // Files are read and parsed one at a time, each file's text dropped before the next is
     // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
     // keep the order of reading everything first: loading (and the members export) before
@@ -556,6 +566,25 @@ pub fn read_with(
     let mut complete = paths.is_some();
     let mut first = None;
     for p in paths.iter().flatten() {
+        if complete && supported && options.format == Format::Ldif {
+            // LDIF is read a piece at a time (a directory's entries can be one file of
+            // gigabytes); its records are line-based.
+            match stream_ldif(
+                p,
+                piece,
+                &mut budget,
+                &mut builder,
+                options,
+                &mut sink,
+                &mut parsed,
+            ) {
+                Some(name) => {
+                    first.get_or_insert(name);
+                }
+                None => complete = false,
+            }
+            continue;
+        }
         let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
             // A directory some of whose pages could not be read is not the export: reading
             // the rest would look like a complete export that lacks those accounts. The rest
@@ -659,6 +688,40 @@ fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
         )
         .help("read assignments from a Graph export of `/identityGovernance/entitlementManagement/assignments`"),
     );
+}
+
+/// Reads one LDIF file a piece at a time into the accounts being built: its name, or `None`
+/// when it could not be read at all.
+fn stream_ldif(
+    path: &Path,
+    piece: usize,
+    budget: &mut input::Budget,
+    builder: &mut build::Builder<'_>,
+    options: &ReadOptions,
+    sink: &mut build::Sink,
+    parsed: &mut build::Sink,
+) -> Option<String> {
+    let name = path.display().to_string();
+    let mut lines = ldif::Lines::new();
+    let mut started = false;
+    let streamed = input::stream_lines(path, piece, budget, sink, parsed, |text, line, parsed| {
+        if !started {
+            builder.start_file(&name);
+            started = true;
+        }
+        lines.feed(text, line, &name, options, builder, parsed);
+    });
+    if started {
+        lines.end(&name, options, builder, parsed);
+    }
+    match streamed {
+        input::Streamed::Read(name) => Some(name),
+        input::Streamed::NotRead => None,
+        input::Streamed::Whole(file) => {
+            parse_file(&file, builder, options, parsed);
+            Some(file.name)
+        }
+    }
 }
 
 /// Parses one file into the accounts being built.

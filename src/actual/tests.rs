@@ -783,6 +783,57 @@ fn ldapsearch_extended_output_and_its_result_line() {
 }
 
 #[test]
+fn ldif_read_in_pieces_reads_as_whole() {
+    let dir = std::env::temp_dir().join(format!("roster-ldif-pieces-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cases: Vec<(String, Vec<u8>, ObjectKind)> = [
+        ("users.ldif", ObjectKind::Users),
+        ("groups.ldif", ObjectKind::Groups),
+        ("ldifde.ldf", ObjectKind::Users),
+        ("users-extended.ldif", ObjectKind::Users),
+    ]
+    .iter()
+    .map(|(f, kind)| {
+        (
+            f.to_string(),
+            std::fs::read(fixture(&format!("ldif/{f}"))).unwrap(),
+            *kind,
+        )
+    })
+    .collect();
+    // A byte-order mark, CRLF, a comment spanning a folded line, a value folded over several
+    // lines, a continuation with nothing to continue, no newline at the end.
+    cases.push((
+        "edge.ldif".to_string(),
+        b"\xEF\xBB\xBFversion: 1\r\n\r\n # stray\r\n# a comment\r\n  folded into it\r\ndn: uid=a,dc=x\r\nuid: a\r\ndescription: one\r\n  two\r\n  three\r\n\r\n\r\ndn: uid=b,dc=x\nuid: b"
+            .to_vec(),
+        ObjectKind::Users,
+    ));
+    for (name, bytes, kind) in &cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let options = opts(Format::Ldif, *kind);
+        let (whole, whole_issues) =
+            read_bytes(&[(path.display().to_string(), bytes.clone())], &options);
+        for piece in [1, 2, 3, 7, 64, 1 << 20] {
+            let (pieces, issues) = read_in_pieces(&path, &options, None, piece);
+            assert_eq!(pieces, whole, "{name} in pieces of {piece}");
+            assert_eq!(issues, whole_issues, "{name} in pieces of {piece}");
+        }
+        assert!(whole.is_some_and(|a| !a.is_empty()), "{name}");
+    }
+    // Not UTF-8 on line 3: reported at its line however the file is cut.
+    let path = dir.join("bad.ldif");
+    std::fs::write(&path, b"dn: uid=a,dc=x\nuid: a\ncn: \xC3\x28\n").unwrap();
+    for piece in [1, 5, 1 << 20] {
+        let (_, issues) =
+            read_in_pieces(&path, &opts(Format::Ldif, ObjectKind::Users), None, piece);
+        assert_eq!(brief(&issues), ["D201 bad.ldif:3 -"], "pieces of {piece}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn ldifde_crlf_and_changetype_add() {
     let (a, issues) = read_ok("ldif/ldifde.ldf", &ldif());
     assert!(issues.is_empty(), "{:?}", brief(&issues));
