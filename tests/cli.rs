@@ -1069,10 +1069,9 @@ fn eval_timings_report_each_stage() {
     let share: f64 = lines
         .iter()
         .map(|l| {
-            l.trim_end()
-                .trim_end_matches('%')
-                .rsplit(' ')
-                .next()
+            // The share is the token ending with `%` (a peak-memory column may follow it).
+            l.split_whitespace()
+                .find_map(|t| t.strip_suffix('%'))
                 .unwrap()
                 .parse::<f64>()
                 .unwrap()
