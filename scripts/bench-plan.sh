@@ -42,6 +42,7 @@ for n in "${sizes[@]}"; do
   dir=target/bench-plan/$n
   if [ ! -f "$dir/actual/drift.json" ]; then
     rm -rf "$dir"
+    mkdir -p "$(dirname "$dir")"
     "$bin" generate --identities "$n" --actual-drift "$drift" "${generate[@]}" --out "$dir" 2>"$dir.generate.err" || { cat "$dir.generate.err"; exit 1; }
   fi
   measure "$dir.eval" "$bin" eval "$dir/policies" --as-of 2026-01-01 --format markdown

@@ -183,14 +183,26 @@ fn plan_of(o: &Org, dir: &Path) -> Plan {
             .map(|i| &i.message)
             .collect::<Vec<_>>()
     );
-    roster::plan::plan(
+    let mut all = o.state.issues.clone();
+    all.extend(issues);
+    let whole = roster::plan::plan(
         &o.loaded,
         &o.policy,
         &o.state,
         &actual,
-        issues,
+        all,
         Options { as_of: as_of() },
-    )
+    );
+    // `roster plan` compares each account as it is read, keeping only the differences; the
+    // plan must be the one made from the exports read whole.
+    let streamed = roster::plan::run(&o.loaded, &o.policy, Options { as_of: as_of() }, &locations)
+        .expect("the desired state can be computed");
+    assert_eq!(
+        serde_json::to_value(&streamed).unwrap(),
+        serde_json::to_value(&whole).unwrap(),
+        "reading with the tap plans what reading whole plans"
+    );
+    whole
 }
 
 fn first_changes(p: &Plan) -> String {

@@ -6,10 +6,11 @@
 use fixedbitset::FixedBitSet;
 use foldhash::fast::FixedState;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use super::{
-    Accounts, Attribute, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Texts,
-    Values, quote,
+    Accounts, Attribute, Cell, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Tap,
+    Texts, Values, quote,
 };
 use crate::codes::Code;
 use crate::column::{Codes, Column, ColumnBuilder};
@@ -103,7 +104,7 @@ pub(super) enum Key {
 }
 
 /// A group's membership as read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Membership {
     /// Not a group.
     None,
@@ -183,6 +184,11 @@ struct Col {
     values: Store,
     /// The codes of the rows that have the attribute.
     cells: Cells,
+    /// Whether the values are kept: with a [`Tap`], only the attributes it asks for are; the
+    /// others are handed to it row by row and dropped.
+    kept: bool,
+    /// The last row that had the attribute.
+    last: Option<u32>,
 }
 
 /// Values interned before a column decides whether a dictionary pays.
@@ -315,17 +321,6 @@ enum Cells {
 }
 
 impl Cells {
-    /// The row of the last cell pushed.
-    fn last_row(&self) -> Option<u32> {
-        match self {
-            Cells::Sparse(v) => v.last().map(|(r, _)| *r),
-            Cells::Dense { first, codes, .. } => codes
-                .len()
-                .checked_sub(1)
-                .map(|k| first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX))),
-        }
-    }
-
     /// The code of row `row`, if it has the attribute.
     fn code(&self, row: u32) -> Option<u32> {
         match self {
@@ -391,7 +386,12 @@ impl Cells {
 }
 
 /// Builds [`Accounts`].
-pub(super) struct Builder {
+pub(super) struct Builder<'t> {
+    /// Sees every row as it is added; only the attributes it keeps are stored.
+    tap: Option<&'t mut (dyn Tap + Send)>,
+    /// With a tap, a hash of each row's content, to tell a repeat that says the same from one
+    /// that does not without keeping the values.
+    digests: Vec<u64>,
     kind: ObjectKind,
     wanted: Option<HashSet<String>>,
     max_attributes: usize,
@@ -414,9 +414,11 @@ pub(super) struct Builder {
     pub pages: Vec<Page>,
 }
 
-impl Builder {
-    pub fn new(options: &ReadOptions) -> Builder {
+impl<'t> Builder<'t> {
+    pub fn new(options: &ReadOptions, tap: Option<&'t mut (dyn Tap + Send)>) -> Builder<'t> {
         Builder {
+            tap,
+            digests: Vec::new(),
             kind: options.kind,
             wanted: options
                 .attributes
@@ -507,6 +509,13 @@ impl Builder {
             return None;
         }
         let i = self.cols.len();
+        let kept = match self.tap.as_deref_mut() {
+            Some(tap) => {
+                tap.column(i, name);
+                tap.keeps(&folded)
+            }
+            None => true,
+        };
         self.cols.push(Col {
             name: name.to_string(),
             // Account attributes are often unique per account (identifiers, names, mail):
@@ -516,6 +525,8 @@ impl Builder {
                 seen: 0,
             },
             cells: Cells::Sparse(Vec::new()),
+            kept,
+            last: None,
         });
         self.by_spelling.insert(name.to_string(), i);
         self.by_folded.insert(folded, i);
@@ -544,14 +555,24 @@ impl Builder {
             }
         }
         let id = Value::Str(id);
+        let digest = self
+            .tap
+            .is_some()
+            .then(|| digest(&cells, rec.enabled, &rec.members));
         if let Some(code) = self.ids.find(&id) {
             let first = self.row_of_id.get(code as usize).copied().unwrap_or(0) as usize;
-            let same = self.same_as_row(first, &cells, rec.enabled, &rec.members);
+            let same = match digest {
+                Some(d) => self.digests.get(first) == Some(&d),
+                None => self.same_as_row(first, &cells, rec.enabled, &rec.members),
+            };
             self.repeated(&id, first, line, same, sink);
             return;
         }
         let row = self.rows();
         let row32 = u32::try_from(row).unwrap_or(u32::MAX);
+        if let Some(d) = digest {
+            self.digests.push(d);
+        }
         self.locations.push(Location {
             file: self.file,
             line,
@@ -564,11 +585,12 @@ impl Builder {
         if let Some(slot) = self.row_of_id.get_mut(code as usize) {
             *slot = row32;
         }
+        let mut tapped: Vec<(usize, Value)> = Vec::new();
         for (c, name, value) in cells {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
-            if col.cells.last_row() == Some(row32) {
+            if col.last == Some(row32) {
                 let spelled = name.as_deref().unwrap_or(col.name.as_str());
                 let first_name = col.name.clone();
                 sink.push(
@@ -585,8 +607,35 @@ impl Builder {
                 );
                 continue;
             }
-            let code = col.values.intern(value);
-            col.cells.push(row32, code);
+            col.last = Some(row32);
+            if self.tap.is_some() {
+                if col.kept {
+                    col.cells.push(row32, col.values.intern(value.clone()));
+                }
+                tapped.push((c, value));
+            } else {
+                let code = col.values.intern(value);
+                col.cells.push(row32, code);
+            }
+        }
+        if let Some(tap) = self.tap.as_deref_mut() {
+            let cells: Vec<(usize, Cell<'_>)> = tapped
+                .iter()
+                .map(|(c, v)| {
+                    (
+                        *c,
+                        match v {
+                            Value::Null => Cell::Null,
+                            v => Cell::Value(v),
+                        },
+                    )
+                })
+                .collect();
+            let id = match self.ids.value(code) {
+                Value::Str(s) => s.as_str(),
+                _ => "",
+            };
+            tap.row(row, id, &cells, rec.enabled);
         }
         self.enabled.push(rec.enabled);
         if self.kind == ObjectKind::Groups {
@@ -666,6 +715,9 @@ impl Builder {
         let mut attributes = Vec::with_capacity(self.cols.len());
         let mut by_name = HashMap::with_capacity(self.cols.len());
         for col in self.cols {
+            if !col.kept {
+                continue;
+            }
             let (codes, present) = match col.cells {
                 Cells::Sparse(cells) => {
                     let mut present = FixedBitSet::with_capacity(rows);
@@ -738,6 +790,24 @@ impl Builder {
             by_name,
         }
     }
+}
+
+/// A hash of a row's content (each column's first cell, the enabled flag, the members): two
+/// rows that say the same have the same digest.
+fn digest(
+    cells: &[(usize, Option<String>, Value)],
+    enabled: Option<bool>,
+    members: &Membership,
+) -> u64 {
+    let mut firsts: Vec<(usize, &Value)> = cells.iter().map(|(c, _, v)| (*c, v)).collect();
+    // Stable: the first cell of a column stays first, and is the one kept.
+    firsts.sort_by_key(|(c, _)| *c);
+    firsts.dedup_by_key(|(c, _)| *c);
+    let mut h = FixedState::with_seed(0x5eed).build_hasher();
+    firsts.hash(&mut h);
+    enabled.hash(&mut h);
+    members.hash(&mut h);
+    h.finish()
 }
 
 /// Whether text looks like the .NET type name PowerShell writes for a value it did not

@@ -178,7 +178,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let csv = &options.csv;

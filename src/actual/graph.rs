@@ -571,7 +571,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let Some(doc) = read_doc(text, file, sink) else {
@@ -770,7 +770,7 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
 /// Checks the paging of the whole export; for groups, applies the members exports and
 /// reports the groups whose membership stays unknown.
 pub(super) fn finish(
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     members: Option<MembersExport>,
     options: &ReadOptions,
     first_file: &str,

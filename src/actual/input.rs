@@ -194,3 +194,166 @@ pub(super) fn decode<'a>(file: &'a Loaded, sink: &mut Sink) -> Option<Cow<'a, st
     }
     text
 }
+
+/// How much of a file [`stream_lines`] reads at a time.
+pub(super) const PIECE: usize = 8 << 20;
+
+/// What streaming a file gave.
+pub(super) enum Streamed {
+    /// Read (problems, if any, reported).
+    Read(String),
+    /// Not read at all: too large, or not openable (reported).
+    NotRead,
+    /// A UTF-16 file (byte-order mark): read whole, to be decoded as such.
+    Whole(Loaded),
+}
+
+/// Reads a UTF-8 text file a piece at a time within the budget, as [`load_file`] and
+/// [`decode`] would read it whole: `each` gets whole lines (the newline ending the last left
+/// out; the last piece is the text after the last newline, possibly empty) with the number of
+/// their first line, so that a file of any size costs one piece of memory. A piece that is not
+/// UTF-8 is reported at its line (in `parsed`) and ends the reading of the file.
+pub(super) fn stream_lines(
+    path: &Path,
+    piece: usize,
+    budget: &mut Budget,
+    sink: &mut Sink,
+    parsed: &mut Sink,
+    mut each: impl FnMut(&str, usize, &mut Sink),
+) -> Streamed {
+    use std::io::Read as _;
+    let name = path.display().to_string();
+    let too_large = |budget: &mut Budget, sink: &mut Sink| {
+        sink.push(
+            DataIssue::new(
+                Code::ActualUnreadable,
+                &name,
+                format!(
+                    "the export is larger than the limit of {} (all its files together)",
+                    files::format_size(budget.limit)
+                ),
+            )
+            .help("raise `max_bytes` if the export is this large on purpose"),
+        );
+        budget.left = 0;
+        Streamed::NotRead
+    };
+    let file = match files::open_regular(path, budget.left) {
+        Ok((file, _)) => file,
+        Err(Refusal::TooLarge { .. }) => return too_large(budget, sink),
+        Err(refusal) => {
+            sink.push(DataIssue::new(
+                Code::ActualUnreadable,
+                &name,
+                format!("cannot read the export: {refusal}"),
+            ));
+            return Streamed::NotRead;
+        }
+    };
+    // Never more than the budget plus one byte, whatever the file does meanwhile.
+    let mut file = file.take(budget.left.saturating_add(1));
+    let piece = piece.max(1);
+    let mut buf: Vec<u8> = Vec::with_capacity(piece);
+    let mut total: u64 = 0;
+    let mut line = 1usize;
+    let mut first = true;
+    let mut eof = false;
+    while !eof {
+        let start = buf.len();
+        buf.resize(start + piece, 0);
+        let got = match read_full(&mut file, buf.get_mut(start..).unwrap_or_default()) {
+            Ok(n) => n,
+            Err(e) => {
+                sink.push(DataIssue::new(
+                    Code::ActualUnreadable,
+                    &name,
+                    format!("cannot read the export: {}", lower(&e)),
+                ));
+                return Streamed::NotRead;
+            }
+        };
+        buf.truncate(start + got);
+        eof = got < piece;
+        total = total.saturating_add(got as u64);
+        if total > budget.left {
+            return too_large(budget, sink);
+        }
+        if first {
+            if buf.len() < 3 && !eof {
+                // Not enough yet to tell a byte-order mark.
+                continue;
+            }
+            if matches!(buf.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
+                // UTF-16: decoded whole, as the other formats are.
+                let mut rest = Vec::new();
+                if let Err(e) = file.read_to_end(&mut rest) {
+                    sink.push(DataIssue::new(
+                        Code::ActualUnreadable,
+                        &name,
+                        format!("cannot read the export: {}", lower(&e)),
+                    ));
+                    return Streamed::NotRead;
+                }
+                buf.extend_from_slice(&rest);
+                if buf.len() as u64 > budget.left {
+                    return too_large(budget, sink);
+                }
+                budget.left = budget.left.saturating_sub(buf.len() as u64);
+                return Streamed::Whole(Loaded { name, bytes: buf });
+            }
+            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                buf.drain(..3);
+            }
+            first = false;
+        }
+        // Whole lines now; the rest of the last line waits for the next piece.
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(p) => p,
+                None => continue,
+            }
+        };
+        let lines = buf.get(..cut).unwrap_or_default();
+        match std::str::from_utf8(lines) {
+            Ok(text) => each(text, line, parsed),
+            Err(e) => {
+                let at = line.saturating_add(
+                    lines
+                        .get(..e.valid_up_to())
+                        .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()),
+                );
+                parsed.push(
+                    DataIssue::new(
+                        Code::ActualUnreadable,
+                        &name,
+                        "the export is not UTF-8 text",
+                    )
+                    .at(at)
+                    .help("re-export as UTF-8 (or UTF-16 with a byte-order mark)"),
+                );
+                budget.left = budget.left.saturating_sub(total);
+                return Streamed::Read(name);
+            }
+        }
+        line = line.saturating_add(lines.iter().filter(|c| **c == b'\n').count() + 1);
+        buf.drain(..(cut + 1).min(buf.len()));
+    }
+    budget.left = budget.left.saturating_sub(total);
+    Streamed::Read(name)
+}
+
+/// Fills `buf` as far as the reader goes: fewer bytes only at its end.
+fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

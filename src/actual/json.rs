@@ -346,7 +346,7 @@ pub(super) fn parse_all(
     text: &str,
     spans: &[(usize, usize, usize)],
     parse: impl Fn(&str, usize) -> Rec + Sync,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {

@@ -310,55 +310,95 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
-    let mut block: Vec<Logical> = Vec::new();
-    let mut in_comment = false;
-    let mut first = true;
-    for (n, raw) in text.split('\n').enumerate() {
-        let line = n.saturating_add(1);
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(rest) = raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')) {
-            if in_comment {
-                continue;
-            }
-            match block.last_mut() {
-                Some(last) => last.text.push_str(rest),
-                None => sink.push(
-                    DataIssue::new(
-                        Code::ActualMalformed,
-                        file,
-                        "the line starts with a space, so it continues a line, but there is none to continue; it is ignored",
-                    )
-                    .at(line),
-                ),
-            }
-        } else if raw.is_empty() {
-            in_comment = false;
-            if !block.is_empty() {
-                record(
-                    std::mem::take(&mut block),
-                    first,
-                    file,
-                    options,
-                    builder,
-                    sink,
-                );
-                first = false;
-            }
-        } else if raw.starts_with('#') {
-            in_comment = true;
-        } else {
-            in_comment = false;
-            block.push(Logical {
-                line,
-                text: raw.to_string(),
-            });
+    let mut reader = Lines::new();
+    reader.feed(text, 1, file, options, builder, sink);
+    reader.end(file, options, builder, sink);
+}
+
+/// Reads an LDIF file a piece at a time: each piece is whole lines (without the newline that
+/// ends the last), the first line of each numbered; a record may span pieces.
+pub(super) struct Lines {
+    block: Vec<Logical>,
+    in_comment: bool,
+    first: bool,
+}
+
+impl Lines {
+    pub fn new() -> Lines {
+        Lines {
+            block: Vec::new(),
+            in_comment: false,
+            first: true,
         }
     }
-    if !block.is_empty() {
-        record(block, first, file, options, builder, sink);
+
+    /// The lines of `text`, the first numbered `first_line`.
+    pub fn feed(
+        &mut self,
+        text: &str,
+        first_line: usize,
+        file: &str,
+        options: &ReadOptions,
+        builder: &mut Builder<'_>,
+        sink: &mut Sink,
+    ) {
+        for (n, raw) in text.split('\n').enumerate() {
+            let line = first_line.saturating_add(n);
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            if let Some(rest) = raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')) {
+                if self.in_comment {
+                    continue;
+                }
+                match self.block.last_mut() {
+                    Some(last) => last.text.push_str(rest),
+                    None => sink.push(
+                        DataIssue::new(
+                            Code::ActualMalformed,
+                            file,
+                            "the line starts with a space, so it continues a line, but there is none to continue; it is ignored",
+                        )
+                        .at(line),
+                    ),
+                }
+            } else if raw.is_empty() {
+                self.in_comment = false;
+                if !self.block.is_empty() {
+                    record(
+                        std::mem::take(&mut self.block),
+                        self.first,
+                        file,
+                        options,
+                        builder,
+                        sink,
+                    );
+                    self.first = false;
+                }
+            } else if raw.starts_with('#') {
+                self.in_comment = true;
+            } else {
+                self.in_comment = false;
+                self.block.push(Logical {
+                    line,
+                    text: raw.to_string(),
+                });
+            }
+        }
+    }
+
+    /// The end of the file: the last record.
+    pub fn end(
+        self,
+        file: &str,
+        options: &ReadOptions,
+        builder: &mut Builder<'_>,
+        sink: &mut Sink,
+    ) {
+        if !self.block.is_empty() {
+            record(self.block, self.first, file, options, builder, sink);
+        }
     }
 }
 
@@ -452,7 +492,7 @@ fn record(
     first: bool,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let mut lines = block.into_iter().peekable();
@@ -728,7 +768,7 @@ fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink:
 }
 
 /// Checks the whole export: exactly Active Directory's page size of entries is suspicious.
-pub(super) fn finish(builder: &Builder, first_file: &str, sink: &mut Sink) {
+pub(super) fn finish(builder: &Builder<'_>, first_file: &str, sink: &mut Sink) {
     if builder.rows() == AD_PAGE {
         sink.push(
             DataIssue::new(

@@ -496,6 +496,59 @@ pub(crate) fn quote(text: &str) -> String {
 /// be read at all; rows with problems are reported and, where the problem leaves the row
 /// without an identifier, skipped.
 pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIssue>) {
+    read_with(path, options, None)
+}
+
+/// Sees an export's rows as they are read, so that what it needs from them can be computed
+/// without the export being held whole: the accounts returned by [`read_with`] keep only the
+/// attributes the tap [`keeps`](Tap::keeps) (and every row's identifier, location, enabled
+/// flag and members).
+pub trait Tap {
+    /// A new attribute, numbered `column` from 0 in the order first seen, as the export first
+    /// spells it.
+    fn column(&mut self, column: usize, name: &str);
+    /// Whether the accounts keep the attribute (its name folded to ASCII lower case).
+    fn keeps(&self, folded: &str) -> bool;
+    /// Row `row` (a repeated identifier is not a new row): its identifier, its attributes by
+    /// column (each column once, NULL as [`Cell::Null`]) and whether it is enabled.
+    fn row(&mut self, row: usize, id: &str, cells: &[(usize, Cell<'_>)], enabled: Option<bool>);
+}
+
+/// Hands the rows of accounts already read to `tap`, as [`read_with`] would have while reading
+/// them: the same columns, rows and cells.
+pub fn replay(accounts: &Accounts, tap: &mut dyn Tap) {
+    for (c, a) in accounts.attributes.iter().enumerate() {
+        tap.column(c, &a.name);
+    }
+    let mut cells = Vec::with_capacity(accounts.attributes.len());
+    for r in 0..accounts.len() {
+        cells.clear();
+        for (c, a) in accounts.attributes.iter().enumerate() {
+            match a.cell(r) {
+                Cell::Absent => {}
+                cell => cells.push((c, cell)),
+            }
+        }
+        tap.row(r, accounts.id(r), &cells, accounts.is_enabled(r));
+    }
+}
+
+/// [`read`], with every row handed to `tap` as it is added.
+pub fn read_with(
+    path: &Path,
+    options: &ReadOptions,
+    tap: Option<&mut (dyn Tap + Send)>,
+) -> (Option<Accounts>, Vec<DataIssue>) {
+    read_in_pieces(path, options, tap, input::PIECE)
+}
+
+/// [`read_with`], LDIF files read `piece` bytes at a time.
+fn read_in_pieces(
+    path: &Path,
+    options: &ReadOptions,
+    tap: Option<&mut (dyn Tap + Send)>,
+    piece: usize,
+) -> (Option<Accounts>, Vec<DataIssue>) {
     // Files are read and parsed one at a time, each file's text dropped before the next is
     // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
     // keep the order of reading everything first: loading (and the members export) before
@@ -509,10 +562,29 @@ pub fn read(path: &Path, options: &ReadOptions) -> (Option<Accounts>, Vec<DataIs
         Some(vec![path.to_path_buf()])
     };
     let supported = supported(options);
-    let mut builder = build::Builder::new(options);
+    let mut builder = build::Builder::new(options, tap);
     let mut complete = paths.is_some();
     let mut first = None;
     for p in paths.iter().flatten() {
+        if complete && supported && options.format == Format::Ldif {
+            // LDIF is read a piece at a time (a directory's entries can be one file of
+            // gigabytes); its records are line-based.
+            match stream_ldif(
+                p,
+                piece,
+                &mut budget,
+                &mut builder,
+                options,
+                &mut sink,
+                &mut parsed,
+            ) {
+                Some(name) => {
+                    first.get_or_insert(name);
+                }
+                None => complete = false,
+            }
+            continue;
+        }
         let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
             // A directory some of whose pages could not be read is not the export: reading
             // the rest would look like a complete export that lacks those accounts. The rest
@@ -589,7 +661,7 @@ fn read_files(
         unsupported(options, first, sink);
         return None;
     }
-    let mut builder = build::Builder::new(options);
+    let mut builder = build::Builder::new(options, None);
     for file in files {
         parse_file(file, &mut builder, options, sink);
     }
@@ -618,10 +690,44 @@ fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
     );
 }
 
+/// Reads one LDIF file a piece at a time into the accounts being built: its name, or `None`
+/// when it could not be read at all.
+fn stream_ldif(
+    path: &Path,
+    piece: usize,
+    budget: &mut input::Budget,
+    builder: &mut build::Builder<'_>,
+    options: &ReadOptions,
+    sink: &mut build::Sink,
+    parsed: &mut build::Sink,
+) -> Option<String> {
+    let name = path.display().to_string();
+    let mut lines = ldif::Lines::new();
+    let mut started = false;
+    let streamed = input::stream_lines(path, piece, budget, sink, parsed, |text, line, parsed| {
+        if !started {
+            builder.start_file(&name);
+            started = true;
+        }
+        lines.feed(text, line, &name, options, builder, parsed);
+    });
+    if started {
+        lines.end(&name, options, builder, parsed);
+    }
+    match streamed {
+        input::Streamed::Read(name) => Some(name),
+        input::Streamed::NotRead => None,
+        input::Streamed::Whole(file) => {
+            parse_file(&file, builder, options, parsed);
+            Some(file.name)
+        }
+    }
+}
+
 /// Parses one file into the accounts being built.
 fn parse_file(
     file: &input::Loaded,
-    builder: &mut build::Builder,
+    builder: &mut build::Builder<'_>,
     options: &ReadOptions,
     sink: &mut build::Sink,
 ) {
@@ -639,7 +745,7 @@ fn parse_file(
 
 /// The checks that need every file read, and the accounts.
 fn finish(
-    mut builder: build::Builder,
+    mut builder: build::Builder<'_>,
     members: Option<graph::MembersExport>,
     options: &ReadOptions,
     first: &str,

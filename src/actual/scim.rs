@@ -295,7 +295,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder,
+    builder: &mut Builder<'_>,
     sink: &mut Sink,
 ) {
     let b = text.as_bytes();
@@ -430,7 +430,7 @@ pub(super) fn read(
 }
 
 /// Checks the paging over all pages and reports groups whose members were not exported.
-pub(super) fn finish(builder: &mut Builder, first_file: &str, sink: &mut Sink) {
+pub(super) fn finish(builder: &mut Builder<'_>, first_file: &str, sink: &mut Sink) {
     let pages = std::mem::take(&mut builder.pages);
     let mut expected: Option<u64> = None;
     for p in &pages {

@@ -439,6 +439,99 @@ fn graph_identifiers_missing_duplicated_and_names_repeated_in_case() {
     );
 }
 
+/// A row as a tap was handed it: number, identifier, (attribute, value) cells, enabled.
+type Seen = (usize, String, Vec<(String, String)>, Option<bool>);
+
+/// A tap that keeps `mail` and records what it is handed.
+#[derive(Default)]
+struct Recorder {
+    columns: Vec<String>,
+    rows: Vec<Seen>,
+}
+
+impl Tap for Recorder {
+    fn column(&mut self, column: usize, name: &str) {
+        assert_eq!(column, self.columns.len(), "columns are numbered in order");
+        self.columns.push(name.to_string());
+    }
+
+    fn keeps(&self, folded: &str) -> bool {
+        folded == "mail"
+    }
+
+    fn row(&mut self, row: usize, id: &str, cells: &[(usize, Cell<'_>)], enabled: Option<bool>) {
+        let cells = cells
+            .iter()
+            .map(|(c, cell)| {
+                let mut slot = None;
+                let v = match cell.as_value(&mut slot) {
+                    Cell::Value(v) => format!("{v:?}"),
+                    other => format!("{other:?}"),
+                };
+                (self.columns[*c].clone(), v)
+            })
+            .collect();
+        self.rows.push((row, id.to_string(), cells, enabled));
+    }
+}
+
+#[test]
+fn a_tap_sees_each_row_once_and_the_accounts_keep_what_it_asks_for() {
+    let page = r#"{"value": [
+        {"id": "a", "department": "Finance", "Department": "Sales", "mail": "a@x", "accountEnabled": true},
+        {"id": "a", "department": "Finance", "Department": "Sales", "mail": "a@x", "accountEnabled": true},
+        {"id": "a", "department": "IT", "mail": "a@x", "accountEnabled": true},
+        {"id": "b", "department": null, "mail": "b@x", "accountEnabled": false}
+    ]}"#;
+    let dir = std::env::temp_dir().join(format!("roster-actual-tap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("p.json");
+    std::fs::write(&file, page).unwrap();
+    let mut tap = Recorder::default();
+    let (tapped, tapped_issues) = read_with(&file, &graph(), Some(&mut tap));
+    let (whole, whole_issues) = read(&file, &graph());
+    let _ = std::fs::remove_dir_all(&dir);
+    let (tapped, whole) = (tapped.unwrap(), whole.unwrap());
+    // The repeats are told apart by their content as when the export is kept whole.
+    assert_eq!(brief(&tapped_issues), brief(&whole_issues));
+    assert_eq!(
+        brief(&tapped_issues),
+        [
+            "D205 p.json:2 Department",
+            "D204 (warning) p.json:3 -",
+            "D204 p.json:4 -"
+        ]
+    );
+    let seen: Vec<(usize, &str, Option<bool>)> = tap
+        .rows
+        .iter()
+        .map(|(r, id, _, e)| (*r, id.as_str(), *e))
+        .collect();
+    assert_eq!(seen, [(0, "a", Some(true)), (1, "b", Some(false))]);
+    let first: Vec<(&str, &str)> = tap.rows[0]
+        .2
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert!(
+        first.contains(&("department", r#"Str("Finance")"#)),
+        "{first:?}"
+    );
+    assert!(!first.iter().any(|(n, _)| *n == "Department"), "{first:?}");
+    assert!(
+        tap.rows[1]
+            .2
+            .contains(&("department".to_string(), "Null".to_string()))
+    );
+    // Only `mail` is kept; identifiers, flags and locations always are.
+    assert_eq!(value(&tapped, 1, "mail"), s("b@x"));
+    assert!(tapped.attribute("department").is_none());
+    assert!(whole.attribute("department").is_some());
+    assert_eq!(ids(&tapped), ids(&whole));
+    assert_eq!(tapped.is_enabled(1), Some(false));
+    assert_eq!(tapped.location(1), whole.location(1));
+}
+
 #[test]
 fn graph_values_that_do_not_read() {
     let page = r#"{"value": [
@@ -687,6 +780,57 @@ fn ldapsearch_extended_output_and_its_result_line() {
     assert_eq!(a.len(), 1);
     assert_eq!(brief(&issues), ["D207 size-limit.ldif:36 -"]);
     assert!(issues[0].message.contains("Size limit exceeded"));
+}
+
+#[test]
+fn ldif_read_in_pieces_reads_as_whole() {
+    let dir = std::env::temp_dir().join(format!("roster-ldif-pieces-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cases: Vec<(String, Vec<u8>, ObjectKind)> = [
+        ("users.ldif", ObjectKind::Users),
+        ("groups.ldif", ObjectKind::Groups),
+        ("ldifde.ldf", ObjectKind::Users),
+        ("users-extended.ldif", ObjectKind::Users),
+    ]
+    .iter()
+    .map(|(f, kind)| {
+        (
+            f.to_string(),
+            std::fs::read(fixture(&format!("ldif/{f}"))).unwrap(),
+            *kind,
+        )
+    })
+    .collect();
+    // A byte-order mark, CRLF, a comment spanning a folded line, a value folded over several
+    // lines, a continuation with nothing to continue, no newline at the end.
+    cases.push((
+        "edge.ldif".to_string(),
+        b"\xEF\xBB\xBFversion: 1\r\n\r\n # stray\r\n# a comment\r\n  folded into it\r\ndn: uid=a,dc=x\r\nuid: a\r\ndescription: one\r\n  two\r\n  three\r\n\r\n\r\ndn: uid=b,dc=x\nuid: b"
+            .to_vec(),
+        ObjectKind::Users,
+    ));
+    for (name, bytes, kind) in &cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let options = opts(Format::Ldif, *kind);
+        let (whole, whole_issues) =
+            read_bytes(&[(path.display().to_string(), bytes.clone())], &options);
+        for piece in [1, 2, 3, 7, 64, 1 << 20] {
+            let (pieces, issues) = read_in_pieces(&path, &options, None, piece);
+            assert_eq!(pieces, whole, "{name} in pieces of {piece}");
+            assert_eq!(issues, whole_issues, "{name} in pieces of {piece}");
+        }
+        assert!(whole.is_some_and(|a| !a.is_empty()), "{name}");
+    }
+    // Not UTF-8 on line 3: reported at its line however the file is cut.
+    let path = dir.join("bad.ldif");
+    std::fs::write(&path, b"dn: uid=a,dc=x\nuid: a\ncn: \xC3\x28\n").unwrap();
+    for piece in [1, 5, 1 << 20] {
+        let (_, issues) =
+            read_in_pieces(&path, &opts(Format::Ldif, ObjectKind::Users), None, piece);
+        assert_eq!(brief(&issues), ["D201 bad.ldif:3 -"], "pieces of {piece}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -46,7 +46,15 @@ pub struct Stages {
     on: bool,
     start: std::time::Instant,
     last: std::time::Instant,
-    laps: Vec<(&'static str, std::time::Duration)>,
+    laps: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+}
+
+/// The peak resident memory so far, in MiB, where the system says (Linux).
+fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 impl Stages {
@@ -61,8 +69,11 @@ impl Stages {
     }
 
     pub fn lap(&mut self, name: &'static str) {
+        if !self.on {
+            return;
+        }
         let now = std::time::Instant::now();
-        self.laps.push((name, now - self.last));
+        self.laps.push((name, now - self.last, peak_mib()));
         self.last = now;
     }
 
@@ -71,11 +82,12 @@ impl Stages {
             return;
         }
         let total = self.start.elapsed().as_secs_f64().max(f64::EPSILON);
-        for (name, d) in &self.laps {
+        for (name, d, peak) in &self.laps {
             note(&format!(
-                "timing: {name:<40} {:>9.3} s {:>5.1}%\n",
+                "timing: {name:<40} {:>9.3} s {:>5.1}%{}\n",
                 d.as_secs_f64(),
-                100.0 * d.as_secs_f64() / total
+                100.0 * d.as_secs_f64() / total,
+                peak.map_or_else(String::new, |p| format!("  peak {p} MiB"))
             ));
         }
     }

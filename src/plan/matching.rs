@@ -10,9 +10,9 @@
 //! multi-valued attribute matches by any of its values.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::actual::{Accounts, Cell};
+use crate::actual::Cell;
 use crate::column::Column;
 use crate::value::Value;
 
@@ -90,130 +90,193 @@ fn each_text<'v>(v: &'v Value, each: &mut impl FnMut(Cow<'v, str>)) {
     }
 }
 
-/// The rows holding one folded value: usually one.
-enum Rows {
-    One(usize),
-    Many(Vec<usize>),
+/// The identities holding one folded value: usually one.
+enum Holders {
+    One(u32),
+    Many(Vec<u32>),
 }
 
-impl Rows {
-    fn add(&mut self, r: usize) {
+impl Holders {
+    fn add(&mut self, i: u32) {
         match self {
-            Rows::One(first) if *first != r => *self = Rows::Many(vec![*first, r]),
-            Rows::One(_) => {}
-            Rows::Many(rows) => {
-                if rows.last() != Some(&r) {
-                    rows.push(r);
+            Holders::One(first) if *first != i => *self = Holders::Many(vec![*first, i]),
+            Holders::One(_) => {}
+            Holders::Many(ids) => {
+                if ids.last() != Some(&i) {
+                    ids.push(i);
                 }
             }
         }
     }
 
-    fn as_slice(&self) -> &[usize] {
+    fn as_slice(&self) -> &[u32] {
         match self {
-            Rows::One(r) => std::slice::from_ref(r),
-            Rows::Many(rows) => rows,
+            Holders::One(i) => std::slice::from_ref(i),
+            Holders::Many(ids) => ids,
         }
     }
 }
 
-type Index<'a> = HashMap<Cow<'a, str>, Rows, foldhash::fast::FixedState>;
+/// The hash a folded value is indexed by.
+fn hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6d61_7463).hash_one(text)
+}
 
-/// Matches every identity by `keys` (matching attribute, desired value per identity, in
-/// precedence order) against the accounts.
-pub fn match_all<'a>(keys: &[Key<'_>], users: &'a Accounts, n: usize) -> Found {
-    // Per matching attribute: folded value → rows.
-    let indexes: Vec<Index<'a>> = keys
-        .iter()
-        .map(|key| {
-            let mut index = Index::default();
-            // The attribute is looked up once, not once per account.
-            let Some(attribute) = users.attribute(&key.name) else {
-                return index;
+/// Matches accounts one at a time, as an export is read, against the desired values: the
+/// desired side is indexed up front (by the hash of each folded value, so that the index holds
+/// no text), each account's matching values record the (identity, attribute, account) pairs
+/// that hold the same value, and [`Matcher::found`] decides from those pairs once every account
+/// has been seen.
+pub struct Matcher {
+    /// Per matching attribute: hash of a folded value → the identities holding it.
+    index: Vec<HashMap<u64, Holders, foldhash::fast::FixedState>>,
+    /// (identity, matching attribute, row) for every value an account shares with an identity.
+    hits: Vec<(u32, u32, u32)>,
+}
+
+impl Matcher {
+    /// Indexes the desired values of `keys` (in precedence order) for identities `0..n`.
+    pub fn new(keys: &[Key<'_>], n: usize) -> Matcher {
+        let index = keys
+            .iter()
+            .map(|key| {
+                let mut index: HashMap<u64, Holders, foldhash::fast::FixedState> =
+                    HashMap::default();
+                for i in 0..n {
+                    let Ok(i32) = u32::try_from(i) else {
+                        break;
+                    };
+                    each_text(key.get(i), &mut |t| {
+                        index
+                            .entry(hash(&t))
+                            .and_modify(|h| h.add(i32))
+                            .or_insert(Holders::One(i32));
+                    });
+                }
+                index
+            })
+            .collect();
+        Matcher {
+            index,
+            hits: Vec::new(),
+        }
+    }
+
+    /// Account `row`'s value `cell` of matching attribute `k`: records the identities that
+    /// hold the same value, and adds them to `candidates`.
+    pub fn account(
+        &mut self,
+        keys: &[Key<'_>],
+        k: usize,
+        row: u32,
+        cell: Cell<'_>,
+        candidates: &mut Vec<u32>,
+    ) {
+        let (Some(index), Some(key), Ok(k32)) = (self.index.get(k), keys.get(k), u32::try_from(k))
+        else {
+            return;
+        };
+        let hits = &mut self.hits;
+        let mut look = |t: Cow<'_, str>| {
+            let Some(holders) = index.get(&hash(&t)) else {
+                return;
             };
-            for r in attribute.present.ones() {
-                let mut add = |t: Cow<'a, str>| {
-                    index
-                        .entry(t)
-                        .and_modify(|rows| rows.add(r))
-                        .or_insert(Rows::One(r));
-                };
-                match attribute.cell(r) {
-                    Cell::Value(v) => each_text(v, &mut add),
-                    Cell::Text(t) if !t.is_empty() => add(fold(Cow::Borrowed(t))),
-                    _ => {}
+            for &i in holders.as_slice() {
+                // A hash is not a value: the identity must hold this very value.
+                let mut holds = false;
+                each_text(key.get(i as usize), &mut |mine| holds |= mine == t);
+                if holds {
+                    hits.push((i, k32, row));
+                    candidates.push(i);
                 }
             }
-            index
-        })
-        .collect();
-    let mut found = Found::default();
-    // Identity → the rows its deciding attribute found.
-    let mut hits: Vec<(usize, Vec<usize>, &str)> = Vec::new();
-    for i in 0..n {
-        let mut had_value = false;
-        let mut decided = None;
-        for (key, index) in keys.iter().zip(&indexes) {
-            let name = &key.name;
-            let mut wanted = false;
-            let mut rows: BTreeSet<usize> = BTreeSet::new();
-            each_text(key.get(i), &mut |t| {
-                wanted = true;
-                if let Some(found) = index.get(t.as_ref()) {
-                    rows.extend(found.as_slice().iter().copied());
+        };
+        match cell {
+            Cell::Value(v) => each_text(v, &mut look),
+            Cell::Text(t) if !t.is_empty() => look(fold(Cow::Borrowed(t))),
+            _ => {}
+        }
+    }
+
+    /// The situations, once every account has been seen: for each identity, the first
+    /// matching attribute (in precedence order) that has a value and found an account
+    /// decides.
+    pub fn found(mut self, keys: &[Key<'_>], n: usize) -> Found {
+        self.hits.sort_unstable();
+        self.hits.dedup();
+        let mut found = Found::default();
+        // Identity → the rows its deciding attribute found.
+        let mut hits: Vec<(usize, Vec<usize>, &str)> = Vec::new();
+        let mut rest = self.hits.as_slice();
+        for i in 0..n {
+            let i32 = u32::try_from(i).unwrap_or(u32::MAX);
+            let start = rest.partition_point(|h| h.0 < i32);
+            rest = rest.get(start..).unwrap_or_default();
+            let end = rest.partition_point(|h| h.0 == i32);
+            let mine = rest.get(..end).unwrap_or_default();
+            let mut had_value = false;
+            let mut decided = None;
+            for (k, key) in keys.iter().enumerate() {
+                let mut wanted = false;
+                each_text(key.get(i), &mut |_| wanted = true);
+                if !wanted {
+                    continue;
                 }
-            });
-            if !wanted {
+                had_value = true;
+                let rows: Vec<usize> = mine
+                    .iter()
+                    .filter(|h| h.1 as usize == k)
+                    .map(|h| h.2 as usize)
+                    .collect();
+                if !rows.is_empty() {
+                    decided = Some((rows, key.name.as_str()));
+                    break;
+                }
+            }
+            match decided {
+                Some((rows, name)) => hits.push((i, rows, name)),
+                None if had_value => {
+                    found.unmatched.insert(i);
+                }
+                None => {}
+            }
+        }
+        // Row → identities that found it.
+        let mut by_row: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (i, rows, _) in &hits {
+            for r in rows {
+                by_row.entry(*r).or_default().push(*i);
+            }
+        }
+        for (i, rows, name) in &hits {
+            if let [r] = rows.as_slice()
+                && by_row.get(r).is_some_and(|ids| ids.len() == 1)
+            {
+                found.linked.insert(*i, *r);
+                found.claimed.insert(*r);
                 continue;
             }
-            had_value = true;
-            if !rows.is_empty() {
-                decided = Some((rows.into_iter().collect::<Vec<_>>(), name.as_str()));
-                break;
+            found.disputed.insert(*i);
+            found.claimed.extend(rows.iter().copied());
+            if rows.len() > 1 {
+                found.disputes.push(Disputed {
+                    identities: vec![*i],
+                    rows: rows.clone(),
+                    reason: format!("{} accounts match by `{name}`", rows.len()),
+                });
             }
         }
-        match decided {
-            Some((rows, name)) => hits.push((i, rows, name)),
-            None if had_value => {
-                found.unmatched.insert(i);
+        // Accounts that several identities match (each reported once, with every identity).
+        for (r, ids) in &by_row {
+            if ids.len() > 1 {
+                found.disputes.push(Disputed {
+                    identities: ids.clone(),
+                    rows: vec![*r],
+                    reason: format!("{} identities match the same account", ids.len()),
+                });
             }
-            None => {}
         }
+        found
     }
-    // Row → identities that found it.
-    let mut by_row: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, rows, _) in &hits {
-        for r in rows {
-            by_row.entry(*r).or_default().push(*i);
-        }
-    }
-    for (i, rows, name) in &hits {
-        if let [r] = rows.as_slice()
-            && by_row.get(r).is_some_and(|ids| ids.len() == 1)
-        {
-            found.linked.insert(*i, *r);
-            found.claimed.insert(*r);
-            continue;
-        }
-        found.disputed.insert(*i);
-        found.claimed.extend(rows.iter().copied());
-        if rows.len() > 1 {
-            found.disputes.push(Disputed {
-                identities: vec![*i],
-                rows: rows.clone(),
-                reason: format!("{} accounts match by `{name}`", rows.len()),
-            });
-        }
-    }
-    // Accounts that several identities match (each reported once, with every identity).
-    for (r, ids) in &by_row {
-        if ids.len() > 1 {
-            found.disputes.push(Disputed {
-                identities: ids.clone(),
-                rows: vec![*r],
-                reason: format!("{} identities match the same account", ids.len()),
-            });
-        }
-    }
-    found
 }

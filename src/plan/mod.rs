@@ -26,9 +26,10 @@ pub mod members;
 pub mod read;
 pub mod render;
 pub mod safety;
+mod target;
 pub mod values;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -496,21 +497,42 @@ pub fn run(
     options: Options,
     locations: &Locations,
 ) -> Result<Plan, Box<DesiredState>> {
+    let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
     let state = crate::eval::evaluate(loaded, policy, crate::eval::Options::at(options.as_of));
     if state.cannot_run() {
         return Err(Box::new(state));
     }
-    // Each target is planned as soon as it is read, and its accounts dropped before the next
-    // target is read: the plan holds the desired state and one target's accounts at a time.
-    let mut planner = Planner::new(loaded, policy, &state, options);
+    stages.borrow_mut().lap("plan: evaluation");
+    // Each target is planned while its users export is read (see `target`): the plan holds
+    // the desired state and one target's differences, never a whole export.
+    let planner = Planner::new(loaded, policy, &state, options);
+    let mut out = planner.empty();
     let mut read_issues = Vec::new();
-    read::read_each(loaded, locations, &mut read_issues, |a| planner.target(&a));
+    read::read_each(
+        loaded,
+        locations,
+        &mut read_issues,
+        |name, format| {
+            let tap = planner.tap(name, format);
+            stages.borrow_mut().lap("plan: matching values, index");
+            tap
+        },
+        |a, tap| {
+            stages.borrow_mut().lap("plan: reading and comparing");
+            planner.target(&a, tap, &mut out);
+            stages.borrow_mut().lap("plan: deciding, memberships");
+        },
+    );
     let mut issues = state.issues.clone();
     issues.append(&mut read_issues);
-    Ok(planner.finish(issues))
+    let plan = planner.finish(out, issues);
+    stages.borrow_mut().lap("plan: ordering");
+    stages.borrow().finish();
+    Ok(plan)
 }
 
-/// Computes the plan of every target read.
+/// Computes the plan of every target already read (whole): each export's accounts are handed
+/// to the planning as reading them would have.
 pub fn plan(
     loaded: &Loaded,
     policy: &Policy,
@@ -519,11 +541,16 @@ pub fn plan(
     issues: Vec<DataIssue>,
     options: Options,
 ) -> Plan {
-    let mut planner = Planner::new(loaded, policy, state, options);
+    let planner = Planner::new(loaded, policy, state, options);
+    let mut out = planner.empty();
     for a in actual {
-        planner.target(a);
+        let mut tap = planner.tap(&a.target, a.users.format);
+        if let Some(tap) = tap.as_mut() {
+            crate::actual::replay(&a.users, tap);
+        }
+        planner.target(a, tap, &mut out);
     }
-    planner.finish(issues)
+    planner.finish(out, issues)
 }
 
 /// Plans the targets one by one, in the order of their names.
@@ -535,7 +562,6 @@ struct Planner<'a> {
     holds: Holds,
     raw_targets: HashMap<&'a str, &'a raw::Target>,
     depth: Vec<u32>,
-    out: Plan,
 }
 
 impl<'a> Planner<'a> {
@@ -559,26 +585,50 @@ impl<'a> Planner<'a> {
             holds: Holds::new(state),
             raw_targets,
             depth: manager_depths(state),
-            out: Plan {
-                format_version: FORMAT_VERSION.to_string(),
-                as_of: options.as_of.to_string(),
-                summary: Summary::default(),
-                targets: Vec::new(),
-                changes: Vec::new(),
-                held: Vec::new(),
-                disputed: Vec::new(),
-                orphans: Vec::new(),
-                issues: Vec::new(),
-            },
         }
     }
 
-    /// Plans one target.
-    fn target(&mut self, a: &TargetActual) {
-        let (loaded, policy, state, options) = (self.loaded, self.policy, self.state, self.options);
-        let (holds, out) = (&self.holds, &mut self.out);
-        let raw_targets = &self.raw_targets;
-        let Some(target) = raw_targets.get(a.target.as_str()) else {
+    /// A plan with nothing in it yet.
+    fn empty(&self) -> Plan {
+        Plan {
+            format_version: FORMAT_VERSION.to_string(),
+            as_of: self.options.as_of.to_string(),
+            summary: Summary::default(),
+            targets: Vec::new(),
+            changes: Vec::new(),
+            held: Vec::new(),
+            disputed: Vec::new(),
+            orphans: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// The planning of target `name` as its users export (in `format`) is read; `None` for a
+    /// target the policy does not declare or the desired state does not hold.
+    fn tap<'p>(&'p self, name: &'p str, format: Format) -> Option<target::TargetTap<'p>> {
+        let target = self.raw_targets.get(name)?;
+        let desired = self
+            .state
+            .identities
+            .targets
+            .iter()
+            .find(|t| t.name == name)?;
+        Some(target::TargetTap::new(
+            self.loaded,
+            self.policy,
+            self.state,
+            &self.holds,
+            name,
+            target,
+            desired,
+            format,
+        ))
+    }
+
+    /// Plans one target, read whole with `tap` (from [`Planner::tap`]) seeing its accounts.
+    fn target(&self, a: &TargetActual, tap: Option<target::TargetTap<'_>>, out: &mut Plan) {
+        let (loaded, state, options) = (self.loaded, self.state, self.options);
+        let (Some(target), Some(tap)) = (self.raw_targets.get(a.target.as_str()), tap) else {
             return;
         };
         let Some(desired) = state.identities.targets.iter().find(|t| t.name == a.target) else {
@@ -604,7 +654,7 @@ impl<'a> Planner<'a> {
             );
             return;
         }
-        let mut tp = plan_target(loaded, policy, state, target, desired, a, holds, out);
+        let mut tp = tap.finish(a, out);
         safety::check(loaded, &a.target, target, &mut tp, &out.changes, options);
         if tp.refused {
             let deletes = out
@@ -653,12 +703,12 @@ impl<'a> Planner<'a> {
 
     /// The plan: `issues` (the evaluation's and the reading's) before the planning's, the
     /// changes labelled and ordered.
-    fn finish(self, mut issues: Vec<DataIssue>) -> Plan {
-        let (state, depth, mut out) = (self.state, self.depth, self.out);
+    fn finish(&self, mut out: Plan, mut issues: Vec<DataIssue>) -> Plan {
+        let (state, depth) = (self.state, &self.depth);
         issues.append(&mut out.issues);
         out.issues = issues;
         label(state, &mut out.changes);
-        order(&mut out.changes, &depth, state);
+        order(&mut out.changes, depth, state);
         out.held
             .sort_by(|a, b| (&a.target, &a.identity).cmp(&(&b.target, &b.identity)));
         out.orphans
@@ -698,7 +748,7 @@ fn summarise(plan: &Plan) -> Summary {
     s
 }
 
-const NO_MATCHING_VALUE: &str = "no value for any matching attribute";
+pub(super) const NO_MATCHING_VALUE: &str = "no value for any matching attribute";
 
 /// How deep each identity is in the manager chain (0: no manager among the identities), so
 /// that managers are created before their reports.
@@ -811,7 +861,7 @@ fn order(changes: &mut [Change], depth: &[u32], state: &DesiredState) {
 /// people out of scope), or for everyone when `holders` is `None`. Rows of holders may be
 /// NULL: their values are the desired state's. A mapping whose values depend on the other
 /// rows (unique values, random strings) is computed for everyone, as the evaluation does.
-fn values_for_all(
+pub(super) fn values_for_all(
     loaded: &Loaded,
     policy: &Policy,
     state: &DesiredState,
@@ -863,12 +913,12 @@ fn values_for_all(
 }
 
 /// Whether a target attribute holds a reference to the manager's account.
-fn is_manager_reference(name: &str) -> bool {
+pub(super) fn is_manager_reference(name: &str) -> bool {
     name.eq_ignore_ascii_case("manager") || name.to_ascii_lowercase().ends_with(":manager")
 }
 
 /// The attribute an export says whether an account is enabled with, where it is one.
-fn enabled_flag(format: Format) -> Option<&'static str> {
+pub(super) fn enabled_flag(format: Format) -> Option<&'static str> {
     match format {
         Format::Scim => Some("active"),
         Format::Graph => Some("accountEnabled"),
@@ -877,484 +927,8 @@ fn enabled_flag(format: Format) -> Option<&'static str> {
     }
 }
 
-/// The attribute Entra's Active Directory mappings use for an entry's parent.
-const PARENT_DN: &str = "parentDistinguishedName";
-
-#[allow(clippy::too_many_arguments)]
-fn plan_target(
-    loaded: &Loaded,
-    policy: &Policy,
-    state: &DesiredState,
-    target: &raw::Target,
-    desired: &crate::eval::report::TargetAccounts,
-    a: &TargetActual,
-    holds: &Holds,
-    out: &mut Plan,
-) -> TargetPlan {
-    let ids = &state.identities;
-    let n = ids.len();
-    let users = &a.users;
-    let name = a.target.as_str();
-    let now = state.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let matching_names: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
-    // Matching values: the desired state's for holders, computed for everyone else.
-    let mut keys: Vec<matching::Key<'_>> = Vec::new();
-    for m in &matching_names {
-        let held = desired
-            .attributes
-            .iter()
-            .find(|(a, _, _)| a == m)
-            .map(|(_, c, _)| (&desired.holders, c));
-        let all = values_for_all(
-            loaded,
-            policy,
-            state,
-            name,
-            m,
-            now,
-            held.map(|(holders, _)| holders),
-        );
-        if users.attribute(m).is_none() && !users.is_empty() {
-            out.issues.push(
-                DataIssue::new(
-                    Code::PlanMatchingNotExported,
-                    users.files.first().map_or("", String::as_str),
-                    format!(
-                        "the export of target `{name}` has no attribute `{m}`, a matching attribute: no account can be matched by it"
-                    ),
-                )
-                .help("export the matching attributes (`$select` them, or add the column)"),
-            );
-        }
-        keys.push(matching::Key {
-            name: m.clone(),
-            held,
-            all,
-        });
-    }
-    let found = matching::match_all(&keys, users, n);
-    let parent_dn_of = |r: usize| -> Option<String> {
-        let dn = users.id(r);
-        let (_, parent) = split_dn(dn)?;
-        Some(parent.to_string())
-    };
-    let ldif = users.format == Format::Ldif;
-    let mapping_of = |attr: &str| {
-        policy
-            .mappings
-            .get(&NodeId::TargetAttribute(name.to_string(), attr.to_string()))
-    };
-    let manager_col = ids
-        .attributes
-        .iter()
-        .find(|(a, _)| a == "manager")
-        .map(|(_, c)| c);
-    // The account of each linked identity, and who will be created.
-    let linked_row = &found.linked;
-    let created: HashSet<usize> = (0..n)
-        .filter(|&i| {
-            desired.holders.contains(i)
-                && found.unmatched.contains(&i)
-                && holds.reason(name, i).is_none()
-        })
-        .collect();
-    // The manager's account in this target, as the target refers to it.
-    let manager_ref = |i: usize| -> Option<Value> {
-        let m = manager_col?;
-        let Value::Str(key) = m.get(i) else {
-            return None;
-        };
-        let j = ids.position(key)?;
-        if let Some(&r) = linked_row.get(&j) {
-            return Some(Value::Str(users.id(r).to_string()));
-        }
-        if created.contains(&j) {
-            return Some(Value::Str(format!(
-                "(account of `{key}`, created in this plan)"
-            )));
-        }
-        None
-    };
-    let out_of_scope = target
-        .out_of_scope
-        .as_ref()
-        .map_or(raw::OutOfScope::Disable, |o| o.value);
-    let unmatched_accounts = target
-        .unmatched_accounts
-        .as_ref()
-        .map_or(raw::UnmatchedAccounts::Leave, |u| u.value);
-    let mut enabled_unknown = 0usize;
-    let mut not_exported: BTreeMap<String, usize> = BTreeMap::new();
-
-    for d in &found.disputes {
-        out.disputed.push(Dispute {
-            target: name.to_string(),
-            identities: d
-                .identities
-                .iter()
-                .filter_map(|&i| ids.key(i))
-                .map(str::to_string)
-                .collect(),
-            accounts: d.rows.iter().map(|&r| users.id(r).to_string()).collect(),
-            reason: d.reason.clone(),
-        });
-    }
-    let change = |action: Action, i: Option<usize>, r: Option<usize>, reason: String| Change {
-        target: name.to_string(),
-        action,
-        identity: i.and_then(|i| ids.key(i)).map(str::to_string),
-        account: r.map(|r| users.id(r).to_string()),
-        lifecycle: None,
-        attributes: Vec::new(),
-        group: None,
-        access_package: None,
-        from: None,
-        to: None,
-        reason,
-    };
-
-    // Each target attribute, looked up once: its column, its IgnoreFlow rows, the export's
-    // attribute, whether it applies on creation only, is a manager reference, is the parent DN.
-    #[allow(clippy::type_complexity)]
-    let compared_attrs: Vec<(
-        &String,
-        &Column,
-        Option<&crate::rule::sets::Bitset>,
-        Option<&crate::actual::Attribute>,
-        bool,
-        bool,
-        bool,
-    )> = desired
-        .attributes
-        .iter()
-        // The export's enabled flag (SCIM `active`, Graph `accountEnabled`) is planned as an
-        // enable or a disable, not also as an update.
-        .filter(|(aname, _, _)| {
-            enabled_flag(users.format).is_none_or(|f| !aname.eq_ignore_ascii_case(f))
-        })
-        .map(|(aname, column, absent)| {
-            (
-                aname,
-                column,
-                absent.as_ref(),
-                users.attribute(aname),
-                mapping_of(aname).is_some_and(|m| m.on_create),
-                is_manager_reference(aname),
-                ldif && aname.eq_ignore_ascii_case(PARENT_DN),
-            )
-        })
-        .collect();
-    for i in 0..n {
-        let holder = desired.holders.contains(i);
-        let row = linked_row.get(&i).copied();
-        if found.disputed.contains(&i) {
-            continue;
-        }
-        if let Some(reason) = holds.reason(name, i) {
-            if holder || row.is_some() {
-                out.held.push(HeldEntry {
-                    target: name.to_string(),
-                    identity: ids.key(i).unwrap_or_default().to_string(),
-                    account: row.map(|r| users.id(r).to_string()),
-                    reason: reason.to_string(),
-                });
-            }
-            continue;
-        }
-        let lifecycle = ids.lifecycle(i);
-        match (holder, row) {
-            (true, Some(r)) => {
-                let want_enabled = desired.enabled.contains(i);
-                match users.is_enabled(r) {
-                    Some(false) if want_enabled => out.changes.push(change(
-                        Action::Enable,
-                        Some(i),
-                        Some(r),
-                        format!(
-                            "lifecycle `{}`: the account should be enabled",
-                            lifecycle.word()
-                        ),
-                    )),
-                    Some(true) if !want_enabled => out.changes.push(change(
-                        Action::Disable,
-                        Some(i),
-                        Some(r),
-                        format!(
-                            "lifecycle `{}`: the account should be disabled",
-                            lifecycle.word()
-                        ),
-                    )),
-                    // Unknown: nothing can be planned; worth a warning only when the account
-                    // should be disabled.
-                    None if !want_enabled => enabled_unknown += 1,
-                    _ => {}
-                }
-                let mut attrs = Vec::new();
-                let mut mv = None;
-                for (aname, column, absent, exported, on_create, manager, parent) in &compared_attrs
-                {
-                    let (on_create, manager) = (*on_create, *manager);
-                    if absent.is_some_and(|b| b.contains(i)) {
-                        continue;
-                    }
-                    if *parent {
-                        if on_create {
-                            continue;
-                        }
-                        if let (Value::Str(want), Some(have)) = (column.get(i), parent_dn_of(r))
-                            && !want.is_empty()
-                            && crate::actual::canonical_dn(want)
-                                != crate::actual::canonical_dn(&have)
-                        {
-                            mv = Some((have, want.clone()));
-                        }
-                        continue;
-                    }
-                    if on_create {
-                        continue;
-                    }
-                    let want: std::borrow::Cow<'_, Value> = if manager {
-                        match manager_ref(i) {
-                            Some(v) => std::borrow::Cow::Owned(v),
-                            // The manager has no account here: the reference cannot be
-                            // resolved, and is left as it is.
-                            None if !column.get(i).is_null() => continue,
-                            None => std::borrow::Cow::Owned(Value::Null),
-                        }
-                    } else {
-                        std::borrow::Cow::Borrowed(column.get(i))
-                    };
-                    // An attribute the export holds for some accounts but not this one has
-                    // no value here (LDAP stores no empty attribute, SCIM and Graph omit
-                    // unset ones); one it holds for none was not exported: unknown.
-                    let have = match exported {
-                        Some(a) => match a.cell(r) {
-                            Cell::Absent => Cell::Null,
-                            c => c,
-                        },
-                        None => Cell::Absent,
-                    };
-                    let compared = if manager && ldif {
-                        match (want.as_ref(), have) {
-                            (Value::Str(w), Cell::Value(Value::Str(h))) => {
-                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
-                                {
-                                    values::Compared::Same
-                                } else {
-                                    values::Compared::Different
-                                }
-                            }
-                            (Value::Str(w), Cell::Text(h)) => {
-                                if crate::actual::canonical_dn(w) == crate::actual::canonical_dn(h)
-                                {
-                                    values::Compared::Same
-                                } else {
-                                    values::Compared::Different
-                                }
-                            }
-                            _ => values::compare(&want, have),
-                        }
-                    } else {
-                        values::compare(&want, have)
-                    };
-                    match compared {
-                        values::Compared::Same => {}
-                        values::Compared::Unknown => {
-                            *not_exported.entry((*aname).clone()).or_default() += 1;
-                        }
-                        values::Compared::Different => {
-                            attrs.push(attribute_change(aname, &want, have));
-                        }
-                    }
-                }
-                if let Some((from, to)) = mv {
-                    let mut c = change(
-                        Action::Move,
-                        Some(i),
-                        Some(r),
-                        "the entry's parent changes".to_string(),
-                    );
-                    c.from = Some(from);
-                    c.to = Some(to);
-                    out.changes.push(c);
-                }
-                if !attrs.is_empty() {
-                    let mut c = change(
-                        Action::Update,
-                        Some(i),
-                        Some(r),
-                        format!("{} attribute(s) differ", attrs.len()),
-                    );
-                    c.attributes = attrs;
-                    out.changes.push(c);
-                }
-            }
-            (true, None) => {
-                if found.unmatched.contains(&i) {
-                    let mut c = change(
-                        Action::Create,
-                        Some(i),
-                        None,
-                        format!(
-                            "no account matches by {}",
-                            matching_names
-                                .iter()
-                                .map(|m| format!("`{m}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                    for (aname, column, absent) in &desired.attributes {
-                        if absent.as_ref().is_some_and(|b| b.contains(i)) {
-                            continue;
-                        }
-                        let want = if is_manager_reference(aname) {
-                            manager_ref(i).unwrap_or(Value::Null)
-                        } else {
-                            column.get(i).clone()
-                        };
-                        if values::empty(&want) {
-                            continue;
-                        }
-                        c.attributes
-                            .push(attribute_change(aname, &want, Cell::Null));
-                    }
-                    if !desired.enabled.contains(i) {
-                        c.reason.push_str("; created disabled");
-                    }
-                    out.changes.push(c);
-                } else {
-                    out.held.push(HeldEntry {
-                        target: name.to_string(),
-                        identity: ids.key(i).unwrap_or_default().to_string(),
-                        account: None,
-                        reason: format!(
-                            "{NO_MATCHING_VALUE} ({}): Entra skips the object",
-                            matching_names
-                                .iter()
-                                .map(|m| format!("`{m}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    });
-                }
-            }
-            (false, Some(r)) => {
-                // A person the systems of record know, whose account is not desired.
-                let (action, why) = if lifecycle == Lifecycle::Deleted {
-                    match out_of_scope {
-                        raw::OutOfScope::Leave => (None, "the retention after leaving is over; the target leaves accounts as they are (`out_of_scope: leave`)".to_string()),
-                        _ => (Some(Action::Delete), "the retention after leaving is over".to_string()),
-                    }
-                } else {
-                    let why = format!(
-                        "lifecycle `{}`, not in the target's scope",
-                        lifecycle.word()
-                    );
-                    match out_of_scope {
-                        raw::OutOfScope::Leave => (
-                            None,
-                            format!(
-                                "{why}; the target leaves such accounts (`out_of_scope: leave`)"
-                            ),
-                        ),
-                        raw::OutOfScope::Delete => (Some(Action::Delete), why),
-                        raw::OutOfScope::Disable => match users.is_enabled(r) {
-                            Some(true) => (Some(Action::Disable), why),
-                            Some(false) => (None, format!("{why}; already disabled")),
-                            None => {
-                                enabled_unknown += 1;
-                                (
-                                    None,
-                                    format!(
-                                        "{why}; the export does not say whether it is enabled, so no disable is planned"
-                                    ),
-                                )
-                            }
-                        },
-                    }
-                };
-                if let Some(act) = action {
-                    out.changes.push(change(act, Some(i), Some(r), why.clone()));
-                }
-                out.orphans.push(Orphan {
-                    target: name.to_string(),
-                    account: users.id(r).to_string(),
-                    identity: ids.key(i).map(str::to_string),
-                    action,
-                    reason: why,
-                });
-            }
-            (false, None) => {}
-        }
-    }
-    // Accounts that match nobody the systems of record know.
-    for r in 0..users.len() {
-        if found.claimed.contains(&r) {
-            continue;
-        }
-        let (action, why) = match unmatched_accounts {
-            raw::UnmatchedAccounts::Leave => (None, "matches no person the systems of record know; left as it is (`unmatched_accounts: leave`)".to_string()),
-            raw::UnmatchedAccounts::Delete => (Some(Action::Delete), "matches no person the systems of record know (`unmatched_accounts: delete`)".to_string()),
-            raw::UnmatchedAccounts::Disable => match users.is_enabled(r) {
-                Some(true) => (Some(Action::Disable), "matches no person the systems of record know (`unmatched_accounts: disable`)".to_string()),
-                Some(false) => (None, "matches no person the systems of record know; already disabled".to_string()),
-                None => (None, "matches no person the systems of record know; the export does not say whether it is enabled, so no disable is planned".to_string()),
-            },
-        };
-        if let Some(act) = action {
-            out.changes.push(change(act, None, Some(r), why.clone()));
-        }
-        out.orphans.push(Orphan {
-            target: name.to_string(),
-            account: users.id(r).to_string(),
-            identity: None,
-            action,
-            reason: why,
-        });
-    }
-    let file = users.files.first().cloned().unwrap_or_default();
-    if enabled_unknown > 0 {
-        out.issues.push(
-            DataIssue::new(
-                Code::PlanEnabledUnknown,
-                &file,
-                format!(
-                    "the export of target `{name}` does not say whether {enabled_unknown} matched account(s) are enabled: no enable or disable is planned for them"
-                ),
-            )
-            .help("export the enabled state (Graph `accountEnabled`, SCIM `active`, AD `userAccountControl`, or name the CSV column in `actual.enabled`)"),
-        );
-    }
-    for (attr, count) in &not_exported {
-        out.issues.push(
-            DataIssue::new(
-                Code::PlanAttributeNotExported,
-                &file,
-                format!(
-                    "the export of target `{name}` does not hold `{attr}` for {count} matched account(s): it is not compared, and no update of it is planned"
-                ),
-            )
-            .field(attr.clone())
-            .help("export the attribute (`$select` it in Graph, request it in `ldapsearch`)"),
-        );
-    }
-    members::plan_memberships(state, desired, a, &found, holds, &created, out);
-    TargetPlan {
-        name: name.to_string(),
-        format: users.format.name().to_string(),
-        accounts: users.len(),
-        managed: found.linked.len() + found.disputes.iter().map(|d| d.rows.len()).sum::<usize>(),
-        destructive: 0,
-        threshold: 0,
-        fingerprint: String::new(),
-        refused: false,
-        approved_by: None,
-    }
-}
-
 /// Splits a DN into its first RDN and its parent (at the first unescaped comma).
-fn split_dn(dn: &str) -> Option<(&str, &str)> {
+pub(super) fn split_dn(dn: &str) -> Option<(&str, &str)> {
     let mut escaped = false;
     for (k, c) in dn.char_indices() {
         match c {
@@ -1370,7 +944,7 @@ fn to_json(v: &Value) -> serde_json::Value {
     v.to_json()
 }
 
-fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange {
+pub(super) fn attribute_change(name: &str, want: &Value, have: Cell<'_>) -> AttributeChange {
     let mut slot = None;
     let have = have.as_value(&mut slot);
     let before = match have {

@@ -62,19 +62,45 @@ pub fn read_all(
     issues: &mut Vec<DataIssue>,
 ) -> Vec<TargetActual> {
     let mut out = Vec::new();
-    read_each(loaded, locations, issues, |t| out.push(t));
+    read_each(
+        loaded,
+        locations,
+        issues,
+        |_, _| None::<NoTap>,
+        |t, _| out.push(t),
+    );
     out
+}
+
+/// No tap: the accounts are read whole.
+pub enum NoTap {}
+
+impl actual::Tap for NoTap {
+    fn column(&mut self, _: usize, _: &str) {
+        match *self {}
+    }
+
+    fn keeps(&self, _: &str) -> bool {
+        match *self {}
+    }
+
+    fn row(&mut self, _: usize, _: &str, _: &[(usize, actual::Cell<'_>)], _: Option<bool>) {
+        match *self {}
+    }
 }
 
 /// Reads the targets' exports one target at a time, in the order of their names, and hands
 /// each target read to `each` before the next is read (so that a target's accounts can be
-/// dropped before the next target's are read). The issues are those of [`read_all`], in the
-/// same order: by target as the policy files declare them.
-pub fn read_each(
-    loaded: &Loaded,
+/// dropped before the next target's are read). The users export of a target is read with the
+/// tap `tap_for` gives for the target's name and export format, if any, which `each` then
+/// receives: only the attributes it keeps are read into the accounts. The issues are those of
+/// [`read_all`], in the same order: by target as the policy files declare them.
+pub fn read_each<'l, T: actual::Tap + Send>(
+    loaded: &'l Loaded,
     locations: &Locations,
     issues: &mut Vec<DataIssue>,
-    mut each: impl FnMut(TargetActual),
+    mut tap_for: impl FnMut(&'l str, Format) -> Option<T>,
+    mut each: impl FnMut(TargetActual, Option<T>),
 ) {
     // Each declared target's issues, in declaration order; the targets to read.
     let mut blocks: Vec<Vec<DataIssue>> = Vec::new();
@@ -114,6 +140,7 @@ pub fn read_each(
     jobs.sort_by(|a, b| a.0.cmp(b.0));
     for (name, block, file, target, export, base) in jobs {
         let mut problems = Vec::new();
+        let mut tap = tap_for(name, format_of(target, Some(export)));
         let read = read_target(
             name,
             target,
@@ -121,6 +148,7 @@ pub fn read_each(
             &base,
             loaded,
             locations,
+            tap.as_mut().map(|t| t as &mut (dyn actual::Tap + Send)),
             &mut problems,
         );
         // An export with an error may lack accounts it should have: planning from it would
@@ -130,7 +158,7 @@ pub fn read_each(
             .iter()
             .any(|p| p.severity == crate::diagnostics::Severity::Error);
         match read {
-            Some(t) if !failed => each(t),
+            Some(t) if !failed => each(t, tap),
             _ => problems.push(
                 DataIssue::new(
                     Code::PlanTargetNotPlanned,
@@ -149,6 +177,7 @@ pub fn read_each(
     issues.extend(blocks.into_iter().flatten());
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_target(
     name: &str,
     target: &raw::Target,
@@ -156,6 +185,7 @@ fn read_target(
     base: &Path,
     loaded: &Loaded,
     locations: &Locations,
+    tap: Option<&mut (dyn actual::Tap + Send)>,
     issues: &mut Vec<DataIssue>,
 ) -> Option<TargetActual> {
     let format = format_of(target, Some(export));
@@ -218,7 +248,7 @@ fn read_target(
         }
     };
     let users_path = resolve(&export.users.value, issues)?;
-    let (users, mut problems) = actual::read(&users_path, &options);
+    let (users, mut problems) = actual::read_with(&users_path, &options, tap);
     issues.append(&mut problems);
     let users = users?;
     let mut groups = None;

@@ -103,6 +103,31 @@ fn a_plan_against_the_desired_state_itself_is_empty() {
     assert!(plan.summary.no_changes());
 }
 
+#[test]
+fn reading_with_the_tap_plans_what_reading_whole_plans() {
+    // The example's exports carry drift of every kind (an orphan, a dispute, a stale
+    // attribute, a disabled account, a missing account, a member added by hand).
+    let (loaded, policy) = load_example();
+    let options = Options { as_of: as_of() };
+    let locations = Locations::default();
+    let streamed = run(&loaded, &policy, options, &locations).unwrap();
+    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of()));
+    let mut issues = state.issues.clone();
+    let actual = read::read_all(&loaded, &locations, &mut issues);
+    let whole = plan(&loaded, &policy, &state, &actual, issues, options);
+    assert!(
+        streamed.changes.iter().any(|c| c.action == Action::Update)
+            && !streamed.orphans.is_empty()
+            && !streamed.disputed.is_empty(),
+        "{:?}",
+        streamed.summary
+    );
+    assert_eq!(
+        serde_json::to_string_pretty(&streamed).unwrap(),
+        serde_json::to_string_pretty(&whole).unwrap()
+    );
+}
+
 /// Writes the example's actual state before its drift was added by hand:
 /// `cargo test --lib plan::tests::write_example -- --ignored`.
 #[test]
