@@ -98,6 +98,9 @@ pub fn push_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// The start and end of one rendered dictionary entry in a column's bytes.
+type Span = (u32, u32);
+
 /// A column ready to write: `,"name":` and, when rows share values enough for that to pay,
 /// `,"name":value` for each dictionary value (one copy per row then). The leading comma is
 /// dropped for the first field of an object.
@@ -106,7 +109,7 @@ struct Col<'a> {
     column: &'a Column,
     /// Rendered dictionary entries, comma and key included: the bytes, and the start and end
     /// of each code's bytes.
-    rendered: Option<(Vec<u8>, Vec<(u32, u32)>)>,
+    rendered: Option<(Vec<u8>, Vec<Span>)>,
 }
 
 impl<'a> Col<'a> {
