@@ -1069,10 +1069,9 @@ fn eval_timings_report_each_stage() {
     let share: f64 = lines
         .iter()
         .map(|l| {
-            l.trim_end()
-                .trim_end_matches('%')
-                .rsplit(' ')
-                .next()
+            // The share is the word that ends in `%` (the peak memory may follow it).
+            l.split_whitespace()
+                .find_map(|w| w.strip_suffix('%'))
                 .unwrap()
                 .parse::<f64>()
                 .unwrap()
