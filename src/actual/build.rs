@@ -410,6 +410,8 @@ pub(super) struct Builder<'t> {
     dropped: HashSet<String>,
     enabled: Vec<Option<bool>>,
     pub members: Vec<Membership>,
+    /// Member identifiers and kinds, each held once however many groups list it.
+    member_ids: HashSet<std::sync::Arc<str>, FixedState>,
     /// Pages read, in order.
     pub pages: Vec<Page>,
 }
@@ -438,6 +440,7 @@ impl<'t> Builder<'t> {
             dropped: HashSet::new(),
             enabled: Vec::new(),
             members: Vec::new(),
+            member_ids: HashSet::default(),
             pages: Vec::new(),
         }
     }
@@ -639,7 +642,16 @@ impl<'t> Builder<'t> {
         }
         self.enabled.push(rec.enabled);
         if self.kind == ObjectKind::Groups {
-            self.members.push(rec.members);
+            let mut members = rec.members;
+            if let Membership::Known(list) = &mut members {
+                for m in list {
+                    m.id = intern(&mut self.member_ids, &m.id);
+                    if let Some(kind) = &mut m.kind {
+                        *kind = intern(&mut self.member_ids, kind);
+                    }
+                }
+            }
+            self.members.push(members);
         }
     }
 
@@ -788,6 +800,20 @@ impl<'t> Builder<'t> {
             enabled,
             members,
             by_name,
+        }
+    }
+}
+
+/// The copy of `s` held in `set`, added when new.
+fn intern(
+    set: &mut HashSet<std::sync::Arc<str>, FixedState>,
+    s: &std::sync::Arc<str>,
+) -> std::sync::Arc<str> {
+    match set.get(s) {
+        Some(held) => held.clone(),
+        None => {
+            set.insert(s.clone());
+            s.clone()
         }
     }
 }

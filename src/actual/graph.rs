@@ -208,7 +208,10 @@ fn directory_object(obj: Obj, rec: &mut Rec, file: &str) -> Option<Member> {
         }
     }
     match id {
-        Some(id) if !id.trim().is_empty() => Some(Member { id, kind }),
+        Some(id) if !id.trim().is_empty() => Some(Member {
+            id: id.into(),
+            kind: kind.map(Into::into),
+        }),
         _ => None,
     }
 }

@@ -699,11 +699,10 @@ fn record(
             continue;
         }
         if is_member {
-            members.extend(
-                values
-                    .into_iter()
-                    .map(|id| super::Member { id, kind: None }),
-            );
+            members.extend(values.into_iter().map(|id| super::Member {
+                id: id.into(),
+                kind: None,
+            }));
             continue;
         }
         if base == "useraccountcontrol" {

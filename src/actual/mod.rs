@@ -199,11 +199,12 @@ impl Default for ReadOptions {
 /// A direct member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Member {
-    /// The member's identifier: Graph `id`, SCIM `value`, LDAP DN as written.
-    pub id: String,
+    /// The member's identifier: Graph `id`, SCIM `value`, LDAP DN as written. Shared: one
+    /// account is a member of many groups, and its identifier is held once.
+    pub id: std::sync::Arc<str>,
     /// What it is, when the export says: Graph `@odata.type` without `#microsoft.graph.`
     /// (`user`, `group`, `device`…), SCIM `type` (`User`, `Group`), lower case.
-    pub kind: Option<String>,
+    pub kind: Option<std::sync::Arc<str>>,
 }
 
 /// Where a row is.

@@ -137,8 +137,8 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
                 };
                 match get("value") {
                     Some(id) if !id.trim().is_empty() => list.push(Member {
-                        id: id.to_string(),
-                        kind: get("type").map(str::to_ascii_lowercase),
+                        id: id.into(),
+                        kind: get("type").map(|t| t.to_ascii_lowercase().into()),
                     }),
                     _ => {
                         rec.issue(

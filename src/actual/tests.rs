@@ -302,7 +302,7 @@ fn graph_groups_inline_members_and_the_20_cap() {
     let fin = a.members_of(0).unwrap();
     assert_eq!(
         fin.iter()
-            .map(|m| (m.id.as_str(), m.kind.as_deref()))
+            .map(|m| (&*m.id, m.kind.as_deref()))
             .collect::<Vec<_>>(),
         [
             ("0b4e8f2a-5c1d-4e7b-9a63-2f8d1c0e7a14", Some("user")),
@@ -852,12 +852,7 @@ fn ldifde_crlf_and_changetype_add() {
 fn ldif_groups_members_ranges_and_empty_groups() {
     let (a, issues) = read_ok("ldif/groups.ldif", &opts(Format::Ldif, ObjectKind::Groups));
     assert_eq!(brief(&issues), ["D209 (warning) groups.ldif:12 member"]);
-    let fin: Vec<&str> = a
-        .members_of(0)
-        .unwrap()
-        .iter()
-        .map(|m| m.id.as_str())
-        .collect();
+    let fin: Vec<&str> = a.members_of(0).unwrap().iter().map(|m| &*m.id).collect();
     assert_eq!(
         fin,
         [
@@ -1049,7 +1044,7 @@ fn scim_groups_members_and_absent_members() {
     let (a, issues) = read_ok("scim/groups.json", &opts(Format::Scim, ObjectKind::Groups));
     assert_eq!(brief(&issues), ["D209 (warning) groups.json:29 members"]);
     let fin = a.members_of(0).unwrap();
-    assert_eq!(fin[0].id, "u-7d41a9");
+    assert_eq!(&*fin[0].id, "u-7d41a9");
     assert_eq!(fin[1].kind.as_deref(), Some("group"));
     assert_eq!(a.members_of(1), None);
     assert_eq!(a.members_of(2), Some(&[][..]));
