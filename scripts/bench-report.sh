@@ -10,7 +10,9 @@
 # `eval --format jsonl`, as of the generator's reference date; the JSON Lines go through a pipe
 # into `wc -c` (as they would into `jq`), not to disk: at 100,000 identities they are gigabytes.
 # The figure is the best of the rounds for each format, and the ratio jsonl / markdown (target:
-# at most 2). The Markdown report's size is printed too (target: under 60,000 characters).
+# at most 2). The Markdown report's size is printed too (target: under 60,000 characters), and
+# the CPU time (user + system) of roster in the best round of each, which a shared machine
+# disturbs less than wall time (the jsonl figure excludes `wc`).
 #
 # ROSTER_BIN=path uses that binary instead of building target/release/roster.
 set -euo pipefail
@@ -21,19 +23,24 @@ if [ -n "${ROSTER_BIN:-}" ]; then bin=$ROSTER_BIN; else cargo build --release --
 dir=target/bench-eval/$n
 [ -d "$dir/policies" ] || "$bin" generate --identities "$n" --out "$dir" 2>/dev/null
 best() { sort -n | head -1; }
-md_times=(); jl_times=()
+md_times=(); jl_times=(); md_cpu=(); jl_cpu=()
 for r in $(seq "$rounds"); do
   # The generated data carries deliberate defects, so eval exits 1 (data errors): expected.
-  /usr/bin/time -o "$dir.md.time" -f '%e' "$bin" eval "$dir/policies" --as-of 2026-01-01 --format markdown >"$dir.summary.md" 2>/dev/null || true
-  md_times+=("$(tail -1 "$dir.md.time")")
-  /usr/bin/time -o "$dir.jl.time" -f '%e %M' sh -c "'$bin' eval '$dir/policies' --as-of 2026-01-01 --format jsonl 2>/dev/null | wc -c > '$dir.jl.bytes'" || true
+  /usr/bin/time -o "$dir.md.time" -f '%e %U %S' "$bin" eval "$dir/policies" --as-of 2026-01-01 --format markdown >"$dir.summary.md" 2>/dev/null || true
+  md_times+=("$(tail -1 "$dir.md.time" | cut -d' ' -f1)")
+  md_cpu+=("$(tail -1 "$dir.md.time" | awk '{ printf "%s %.2f", $1, $2 + $3 }')")
+  /usr/bin/time -o "$dir.jl.time" -f '%e %U %S' sh -c "'$bin' eval '$dir/policies' --as-of 2026-01-01 --format jsonl 2>/dev/null | wc -c > '$dir.jl.bytes'" || true
   jl_times+=("$(tail -1 "$dir.jl.time" | cut -d' ' -f1)")
+  /usr/bin/time -o "$dir.jl.cpu" -f '%e %U %S' "$bin" eval "$dir/policies" --as-of 2026-01-01 --format jsonl >/dev/null 2>&1 || true
+  jl_cpu+=("$(tail -1 "$dir.jl.cpu" | awk -v w="${jl_times[-1]}" '{ printf "%s %.2f", w, $2 + $3 }')")
   echo "round $r: markdown ${md_times[-1]} s, jsonl ${jl_times[-1]} s" >&2
 done
 md=$(printf '%s\n' "${md_times[@]}" | best)
 jl=$(printf '%s\n' "${jl_times[@]}" | best)
+md_c=$(printf '%s\n' "${md_cpu[@]}" | sort -n | head -1 | cut -d' ' -f2)
+jl_c=$(printf '%s\n' "${jl_cpu[@]}" | sort -n | head -1 | cut -d' ' -f2)
 bytes=$(cat "$dir.jl.bytes")
 chars=$(wc -m <"$dir.summary.md")
-printf '%-10s %12s %10s %14s %10s %16s\n' identities markdown_s jsonl_s jsonl_MiB ratio markdown_chars
-printf '%-10s %12s %10s %14s %10s %16s\n' "$n" "$md" "$jl" "$((bytes / 1048576))" \
-  "$(awk -v a="$jl" -v b="$md" 'BEGIN { printf "%.2fx", a / b }')" "$chars"
+printf '%-10s %12s %10s %14s %10s %16s %14s %14s\n' identities markdown_s jsonl_s jsonl_MiB ratio markdown_chars markdown_cpu_s jsonl_cpu_s
+printf '%-10s %12s %10s %14s %10s %16s %14s %14s\n' "$n" "$md" "$jl" "$((bytes / 1048576))" \
+  "$(awk -v a="$jl" -v b="$md" 'BEGIN { printf "%.2fx", a / b }')" "$chars" "$md_c" "$jl_c"

@@ -332,6 +332,100 @@ fn memoised(
     computed
 }
 
+/// For each of `len` rows, a hash of what `SelectUniqueValue` would take if a pure candidate
+/// `program` gave the row's value: its text in lower case, hashed (0 for NULL, empty text, an
+/// error or a flow keyword, which take nothing). Equal texts hash equal, so a collision can
+/// only make two texts look alike. Evaluated once per distinct combination of the codes of
+/// the inputs given (`None` inputs read NULL).
+pub fn taken_hashes(
+    program: &Program,
+    inputs: &[Option<&Column>],
+    len: usize,
+    env: Env<'_>,
+) -> Vec<u64> {
+    let hasher = foldhash::fast::FixedState::with_seed(0x7a4e);
+    let hash_of = |values: &[Value]| -> u64 {
+        match eval_once(program, values, env) {
+            Ok(Outcome::Value(v)) => match v.as_text() {
+                Some(t) if !t.is_empty() => hasher.hash_one(t.to_lowercase()).max(1),
+                _ => 0,
+            },
+            _ => 0,
+        }
+    };
+    let used: Vec<(usize, &Column)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, c)| c.map(|c| (k, c)))
+        .collect();
+    let mut values = vec![Value::Null; inputs.len()];
+    match used.as_slice() {
+        [] => vec![hash_of(&values); len],
+        [(k, column)] => {
+            // One input: once per dictionary value.
+            let table: Vec<u64> = column
+                .dictionary()
+                .iter()
+                .map(|v| {
+                    if let Some(slot) = values.get_mut(*k) {
+                        slot.clone_from(v);
+                    }
+                    hash_of(&values)
+                })
+                .collect();
+            (0..len)
+                .map(|row| table.get(column.code(row) as usize).copied().unwrap_or(0))
+                .collect()
+        }
+        _ => {
+            // The codes packed into one word when they fit (as in `memoised`).
+            let widths: Vec<u32> = used
+                .iter()
+                .map(|(_, c)| u64::BITS - (c.dictionary().len().max(1) as u64).leading_zeros())
+                .collect();
+            let packed = widths.iter().sum::<u32>() <= 64;
+            let mut small: hashbrown::HashMap<u64, u64, _> =
+                hashbrown::HashMap::with_hasher(hasher.clone());
+            let mut memo: hashbrown::HashMap<Vec<u32>, u64, _> =
+                hashbrown::HashMap::with_hasher(hasher.clone());
+            let mut key: Vec<u32> = Vec::with_capacity(used.len());
+            (0..len)
+                .map(|row| {
+                    if packed {
+                        let k = used.iter().zip(&widths).fold(0u64, |acc, ((_, c), &w)| {
+                            (acc << w) | u64::from(c.code(row))
+                        });
+                        if let Some(&h) = small.get(&k) {
+                            return h;
+                        }
+                        for (k, c) in &used {
+                            if let Some(slot) = values.get_mut(*k) {
+                                slot.clone_from(c.get(row));
+                            }
+                        }
+                        let h = hash_of(&values);
+                        small.insert(k, h);
+                        return h;
+                    }
+                    key.clear();
+                    key.extend(used.iter().map(|(_, c)| c.code(row)));
+                    if let Some(&h) = memo.get(key.as_slice()) {
+                        return h;
+                    }
+                    for (k, c) in &used {
+                        if let Some(slot) = values.get_mut(*k) {
+                            slot.clone_from(c.get(row));
+                        }
+                    }
+                    let h = hash_of(&values);
+                    memo.insert(key.clone(), h);
+                    h
+                })
+                .collect()
+        }
+    }
+}
+
 /// Programs whose value depends on earlier rows or a random source: row by row, in order.
 fn sequential(
     name: &str,

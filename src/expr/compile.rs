@@ -550,6 +550,13 @@ impl Program {
     }
 }
 
+/// The attribute slots `node` reads (with repeats), in order.
+pub fn collect_slots(node: &Node, out: &mut Vec<usize>) {
+    let mut refs = Vec::new();
+    collect_refs(node, &mut refs);
+    out.extend(refs.into_iter().map(|(slot, _)| slot));
+}
+
 fn collect_refs(node: &Node, out: &mut Vec<(usize, Span)>) {
     match node {
         Node::Attr(slot, span) => out.push((*slot, *span)),

@@ -57,12 +57,15 @@ pub struct Evaluated {
     pub identities: usize,
     /// The identities in the data.
     pub population: usize,
-    /// `person` (the person alone); `sequential-prefix` (the target mappings that use
-    /// `SelectUniqueValue`, `RandomString` or `Guid`, and what they need, for everyone up to the
-    /// person in key order; then the person alone); `prefix` (everything for everyone up to the
+    /// `person` (the person alone); `sequential-related` (the target mappings that use
+    /// `SelectUniqueValue`, and what they need, for the people before the person in key order
+    /// whose candidate values can meet the person's, directly or through others; then the
+    /// person alone); `sequential-prefix` (the same for everyone up to the person: target
+    /// mappings that use `RandomString` or `Guid`, or `SelectUniqueValue` inside another
+    /// function); `prefix` (everything for everyone up to the
     /// person: such a function in an identity attribute or an enable/disable mapping); or
     /// `everyone` (the query needed every attribute of everyone). `identities` counts the
-    /// prefix for the two prefix scopes.
+    /// people evaluated (for the two sequential scopes, in the pass before the person alone).
     pub scope: &'static str,
 }
 
@@ -212,18 +215,32 @@ pub fn focus(
         // Two passes: the prefix with only what the sequential target mappings need, then the
         // person alone with the whole policy set, given those mappings' values.
         Some(r) => {
+            // Only the people before whose candidates can meet the person's (directly or
+            // through others) when every sequential mapping is a plain `SelectUniqueValue`;
+            // else the whole prefix.
+            let related = r.related(loaded, &datasets, &people, i, options.as_of);
+            let (chosen, scope) = match &related {
+                Some(rows) => (
+                    rows.iter()
+                        .filter_map(|&j| people.get(j).cloned())
+                        .collect(),
+                    "sequential-related",
+                ),
+                None => (prefix(), "sequential-prefix"),
+            };
+            let evaluated = chosen.len();
             let before = run_people(
                 &r.loaded,
                 &r.policy,
                 options.clone(),
                 Arc::clone(&datasets),
-                prefix(),
+                chosen,
                 Vec::new(),
                 Stages::new(),
             );
             let mut state = run_people(loaded, policy, options, datasets, person, issues, clock);
-            r.patch(&mut state, &before, i);
-            (state, 0, i + 1, "sequential-prefix")
+            r.patch(&mut state, &before, evaluated.saturating_sub(1));
+            (state, 0, evaluated, scope)
         }
         None if sequential => {
             let state = run_people(loaded, policy, options, datasets, prefix(), issues, clock);
@@ -472,6 +489,214 @@ impl Reduced {
             policy,
             sequential,
         })
+    }
+
+    /// The people whose `SelectUniqueValue` choices can decide the person's (row `i`): row
+    /// indices in key order, the person last. `None` when some sequential mapping is not a
+    /// `SelectUniqueValue` at the top whose candidates are plain expressions (`RandomString`
+    /// and `Guid` depend on how many draws came before: the whole prefix is needed then).
+    ///
+    /// A person takes at most one value per mapping, one of their own candidates (compared
+    /// without case). So someone before the person matters only if one of their candidates is
+    /// a candidate of the person, or of someone after them who matters: scanning backwards
+    /// from the person and keeping whoever shares a candidate with those kept so far gives a
+    /// set closed under that relation, and simulating just that set in key order gives every
+    /// member the value the whole prefix gives them (the values the others take are never a
+    /// candidate of anyone kept after them). Candidates are pure expressions, evaluated a
+    /// column at a time over the prefix (once per distinct input) with only the identity
+    /// attributes they read; scope is ignored (someone out of scope takes nothing: keeping
+    /// them is merely more than needed).
+    fn related(
+        &self,
+        loaded: &Loaded,
+        datasets: &Arc<Vec<Dataset>>,
+        people: &[Person],
+        i: usize,
+        as_of: chrono::NaiveDate,
+    ) -> Option<Vec<usize>> {
+        use crate::expr::compile::Node;
+        use crate::expr::functions::Func;
+        // Each sequential mapping's program and what its slots read.
+        let mut mappings = Vec::new();
+        for (t, a) in &self.sequential {
+            let node = NodeId::TargetAttribute(t.clone(), a.clone());
+            let def = self.policy.mappings.get(&node)?;
+            let MappingKind::Expression { program, slots } = &def.kind else {
+                return None;
+            };
+            let Some(ProgramKind::Expression { program, .. }) =
+                self.policy.programs.get(*program).map(|d| &d.kind)
+            else {
+                return None;
+            };
+            let Node::Call(call) = &program.root else {
+                return None;
+            };
+            let sequential_calls = program
+                .calls()
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.func,
+                        Func::SelectUniqueValue | Func::RandomString | Func::Guid
+                    )
+                })
+                .count();
+            if call.func != Func::SelectUniqueValue || sequential_calls != 1 {
+                return None;
+            }
+            mappings.push((node, program, call, slots));
+        }
+        // The identity attributes the candidates read, and what those need.
+        let cut = self.attributes_for(mappings.iter().map(|(n, ..)| n.clone()))?;
+        let prefix = people.get(..=i)?;
+        let env = super::super::columns::Env {
+            now: as_of.and_hms_opt(0, 0, 0).unwrap_or_default(),
+            default_domain: super::super::default_domain(loaded),
+        };
+        let locate = super::super::locate::Locator {
+            policy: &cut,
+            datasets,
+            people: prefix,
+        };
+        let mut progress = super::super::progress::Progress::new(cut.mappings.len());
+        let attributes = super::super::attributes::compute(
+            super::super::attributes::Input {
+                policy: &cut,
+                datasets,
+                people: prefix,
+                env,
+            },
+            &locate,
+            &mut progress,
+            &mut Vec::new(),
+        );
+        // Per mapping, per candidate: each row's candidate, as a hash of its lower-case text
+        // (0: none). Equal texts hash equal; a collision only keeps someone not needed.
+        let len = prefix.len();
+        let work: Vec<(
+            usize,
+            crate::expr::Program,
+            Vec<Option<&crate::column::Column>>,
+        )> = mappings
+            .iter()
+            .enumerate()
+            .flat_map(|(m, (_, program, call, slots))| {
+                let attributes = &attributes;
+                call.args.iter().flatten().map(move |arg| {
+                    let mut refs = Vec::new();
+                    crate::expr::compile::collect_slots(arg, &mut refs);
+                    let inputs = slots
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| match s {
+                            Some(NodeId::Attribute(a)) if refs.contains(&k) => attributes.column(a),
+                            _ => None,
+                        })
+                        .collect();
+                    let candidate = crate::expr::Program {
+                        root: arg.clone(),
+                        attributes: program.attributes.clone(),
+                    };
+                    (m, candidate, inputs)
+                })
+            })
+            .collect();
+        let hashes: Vec<(usize, Vec<u64>)> = {
+            use rayon::prelude::*;
+            work.par_iter()
+                .map(|(m, candidate, inputs)| {
+                    (
+                        *m,
+                        super::super::columns::taken_hashes(candidate, inputs, len, env),
+                    )
+                })
+                .collect()
+        };
+        // Backwards from the person: keep whoever shares a candidate with someone kept.
+        type Set = hashbrown::HashSet<u64, foldhash::fast::FixedState>;
+        let mut hot: Vec<Set> = mappings.iter().map(|_| Set::default()).collect();
+        let keep = |row: usize, hot: &mut Vec<Set>| {
+            for (m, column) in &hashes {
+                if let Some(&h) = column.get(row)
+                    && h != 0
+                    && let Some(set) = hot.get_mut(*m)
+                {
+                    set.insert(h);
+                }
+            }
+        };
+        keep(i, &mut hot);
+        let mut rows = vec![i];
+        for row in (0..i).rev() {
+            let shares = hashes.iter().any(|(m, column)| {
+                column
+                    .get(row)
+                    .is_some_and(|&h| h != 0 && hot.get(*m).is_some_and(|set| set.contains(&h)))
+            });
+            if shares {
+                keep(row, &mut hot);
+                rows.push(row);
+            }
+        }
+        rows.reverse();
+        Some(rows)
+    }
+
+    /// The policy set cut down to the identity attributes upstream of `nodes`, without the
+    /// lifecycle or anything else.
+    fn attributes_for(&self, nodes: impl Iterator<Item = NodeId>) -> Option<Policy> {
+        use std::collections::{HashMap, HashSet};
+        let mut keep: HashSet<NodeId> = nodes.collect();
+        let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
+        for (from, to, _) in self.policy.graph.edges() {
+            upstream.entry(to).or_default().push(from);
+        }
+        let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
+        while let Some(n) = stack.pop() {
+            for from in upstream.get(&n).into_iter().flatten() {
+                if keep.insert((*from).clone()) {
+                    stack.push((*from).clone());
+                }
+            }
+        }
+        let mut files = Vec::new();
+        for f in &self.loaded.files {
+            let mut p = f.policy.clone();
+            p.groups.clear();
+            p.access_packages.clear();
+            p.targets.clear();
+            for source in p.sources.values_mut() {
+                source
+                    .value
+                    .authoritative_for
+                    .retain(|a| keep.contains(&NodeId::Attribute(a.value.clone())));
+            }
+            if let Some(i) = p.identity.as_mut() {
+                i.value.lifecycle = None;
+                i.value
+                    .attributes
+                    .retain(|a, _| keep.contains(&NodeId::Attribute(a.value.clone())));
+            }
+            files.push(crate::policy::load::LoadedFile {
+                id: f.id,
+                path: f.path.clone(),
+                policy: p,
+            });
+        }
+        let cut = Loaded {
+            sources: self.loaded.sources.clone(),
+            files,
+            diagnostics: Vec::new(),
+            access: self.loaded.access.clone(),
+            test_files: Vec::new(),
+        };
+        let mut diagnostics = Vec::new();
+        let policy = crate::policy::compile::compile(&cut, &mut diagnostics);
+        (!diagnostics
+            .iter()
+            .any(crate::diagnostics::Diagnostic::is_error))
+        .then_some(policy)
     }
 
     /// Gives the person (alone in `state`) the values the sequential mappings have for them
