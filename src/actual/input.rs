@@ -116,18 +116,7 @@ pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Op
             Some(Loaded { name, bytes })
         }
         Err(Refusal::TooLarge { .. }) => {
-            sink.push(
-                DataIssue::new(
-                    Code::ActualUnreadable,
-                    &name,
-                    format!(
-                        "the export is larger than the limit of {} (all its files together)",
-                        files::format_size(budget.limit)
-                    ),
-                )
-                .help("raise `max_bytes` if the export is this large on purpose"),
-            );
-            budget.left = 0;
+            too_large(&name, budget, sink);
             None
         }
         Err(refusal) => {
@@ -139,6 +128,22 @@ pub(super) fn load_file(path: &Path, budget: &mut Budget, sink: &mut Sink) -> Op
             None
         }
     }
+}
+
+/// Reports an export over the budget, which is then spent: the export is not read.
+fn too_large(name: &str, budget: &mut Budget, sink: &mut Sink) {
+    sink.push(
+        DataIssue::new(
+            Code::ActualUnreadable,
+            name,
+            format!(
+                "the export is larger than the limit of {} (all its files together)",
+                files::format_size(budget.limit)
+            ),
+        )
+        .help("raise `max_bytes` if the export is this large on purpose"),
+    );
+    budget.left = 0;
 }
 
 /// The file's text: UTF-8 without its byte-order mark, or UTF-16 with one.
@@ -223,24 +228,12 @@ pub(super) fn stream_lines(
 ) -> Streamed {
     use std::io::Read as _;
     let name = path.display().to_string();
-    let too_large = |budget: &mut Budget, sink: &mut Sink| {
-        sink.push(
-            DataIssue::new(
-                Code::ActualUnreadable,
-                &name,
-                format!(
-                    "the export is larger than the limit of {} (all its files together)",
-                    files::format_size(budget.limit)
-                ),
-            )
-            .help("raise `max_bytes` if the export is this large on purpose"),
-        );
-        budget.left = 0;
-        Streamed::NotRead
-    };
     let file = match files::open_regular(path, budget.left) {
         Ok((file, _)) => file,
-        Err(Refusal::TooLarge { .. }) => return too_large(budget, sink),
+        Err(Refusal::TooLarge { .. }) => {
+            too_large(&name, budget, sink);
+            return Streamed::NotRead;
+        }
         Err(refusal) => {
             sink.push(DataIssue::new(
                 Code::ActualUnreadable,
@@ -276,7 +269,10 @@ pub(super) fn stream_lines(
         eof = got < piece;
         total = total.saturating_add(got as u64);
         if total > budget.left {
-            return too_large(budget, sink);
+            {
+                too_large(&name, budget, sink);
+                return Streamed::NotRead;
+            }
         }
         if first {
             if buf.len() < 3 && !eof {
@@ -296,7 +292,10 @@ pub(super) fn stream_lines(
                 }
                 buf.extend_from_slice(&rest);
                 if buf.len() as u64 > budget.left {
-                    return too_large(budget, sink);
+                    {
+                        too_large(&name, budget, sink);
+                        return Streamed::NotRead;
+                    }
                 }
                 budget.left = budget.left.saturating_sub(buf.len() as u64);
                 return Streamed::Whole(Loaded { name, bytes: buf });

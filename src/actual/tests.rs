@@ -822,6 +822,22 @@ fn ldif_read_in_pieces_reads_as_whole() {
         }
         assert!(whole.is_some_and(|a| !a.is_empty()), "{name}");
     }
+    // Over the size limit: refused, nothing read.
+    let path = dir.join("users.ldif");
+    let small = ReadOptions {
+        max_bytes: 100,
+        ..opts(Format::Ldif, ObjectKind::Users)
+    };
+    for piece in [7, 1 << 20] {
+        let (a, issues) = read_in_pieces(&path, &small, None, piece);
+        assert!(a.is_none(), "pieces of {piece}");
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.message.contains("larger than the limit")),
+            "{issues:?}"
+        );
+    }
     // Not UTF-8 on line 3: reported at its line however the file is cut.
     let path = dir.join("bad.ldif");
     std::fs::write(&path, b"dn: uid=a,dc=x\nuid: a\ncn: \xC3\x28\n").unwrap();
