@@ -278,19 +278,13 @@ mod tests {
     use crate::plan::{AttributeChange, Summary};
 
     fn change(action: Action, identity: &str, account: Option<&str>) -> Change {
-        Change {
-            target: "t".into(),
+        Change::new(
+            "t",
             action,
-            identity: Some(identity.into()),
-            account: account.map(str::to_string),
-            lifecycle: None,
-            attributes: Vec::new(),
-            group: None,
-            access_package: None,
-            from: None,
-            to: None,
-            reason: String::new(),
-        }
+            Some(identity.into()),
+            account.map(str::to_string),
+            String::new(),
+        )
     }
 
     fn plan(changes: Vec<Change>) -> Plan {

@@ -277,16 +277,14 @@ fn membership(
     reason: String,
 ) -> Change {
     Change {
-        target: target.to_string(),
-        action,
-        identity: identity.map(str::to_string),
-        account,
-        lifecycle: None,
-        attributes: Vec::new(),
         group,
         access_package: package,
-        from: None,
-        to: None,
-        reason,
+        ..Change::new(
+            target,
+            action,
+            identity.map(str::to_string),
+            account,
+            reason,
+        )
     }
 }

@@ -178,6 +178,32 @@ pub struct Change {
     pub reason: String,
 }
 
+impl Change {
+    /// A change of `action` in `target` to `identity`'s `account` (either may be absent),
+    /// without attributes, group, package or move.
+    pub fn new(
+        target: &str,
+        action: Action,
+        identity: Option<String>,
+        account: Option<String>,
+        reason: String,
+    ) -> Change {
+        Change {
+            target: target.to_string(),
+            action,
+            identity,
+            account,
+            lifecycle: None,
+            attributes: Vec::new(),
+            group: None,
+            access_package: None,
+            from: None,
+            to: None,
+            reason,
+        }
+    }
+}
+
 /// An identity, in one target, that gets no change: why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct HeldEntry {

@@ -373,18 +373,14 @@ impl TargetTap<'_> {
                 reason: d.reason.clone(),
             });
         }
-        let change = |action: Action, i: Option<usize>, r: Option<usize>, reason: String| Change {
-            target: name.to_string(),
-            action,
-            identity: i.and_then(|i| ids.key(i)).map(str::to_string),
-            account: r.map(|r| users.id(r).to_string()),
-            lifecycle: None,
-            attributes: Vec::new(),
-            group: None,
-            access_package: None,
-            from: None,
-            to: None,
-            reason,
+        let change = |action: Action, i: Option<usize>, r: Option<usize>, reason: String| {
+            Change::new(
+                name,
+                action,
+                i.and_then(|i| ids.key(i)).map(str::to_string),
+                r.map(|r| users.id(r).to_string()),
+                reason,
+            )
         };
         // The export's attribute of each compared attribute that is compared at the end.
         let exported: Vec<Option<&crate::actual::Attribute>> = self
