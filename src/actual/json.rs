@@ -355,8 +355,11 @@ pub(super) fn parse_all(
             .map(|(s, e, line)| parse(text.get(*s..*e).unwrap_or_default(), *line))
             .collect()
     };
+    // A page of a paged export holds a thousand objects or so: in chunks of an eighth of the
+    // file, pushing one chunk overlaps parsing the next, where one chunk per file would not.
+    let size = (spans.len() / 8).clamp(64, CHUNK);
     let mut pending: Vec<Rec> = Vec::new();
-    for chunk in spans.chunks(CHUNK) {
+    for chunk in spans.chunks(size) {
         let ready = std::mem::take(&mut pending);
         let (parsed, ()) = rayon::join(
             || parse_chunk(chunk),
