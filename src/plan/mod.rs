@@ -6,9 +6,9 @@
 //!
 //! | stage | input | output |
 //! |---|---|---|
-//! | read ([`read`]) | the targets' `actual:` settings | [`TargetActual`] per target |
-//! | match ([`matching`]) | desired matching values, actual accounts | a situation per identity and account: linked, unmatched, disputed, orphaned |
-//! | decide (here) | situations, desired accounts | [`Change`]s, held identities, orphans |
+//! | read ([`read`]) | the targets' `actual:` settings | [`TargetActual`] per target (a users export keeps only what planning needs) |
+//! | match and compare (`target`, [`matching`]), while the users export is read | desired matching values and attributes, each account as it is parsed | (identity, attribute, account) pairs, each pair's differing attributes |
+//! | decide (`target`) | the pairs, desired accounts | a situation per identity and account (linked, unmatched, disputed, orphaned); [`Change`]s, held identities, orphans |
 //! | memberships ([`members`]) | desired groups and packages, actual groups and assignments | membership and assignment changes |
 //! | safety ([`safety`]) | destructive changes per target | refusals over the deletion threshold, unless approved |
 //! | order (here) | changes | the order they could be applied in |
