@@ -576,6 +576,7 @@ fn read_in_pieces(
         supported,
         first: None,
         batch: Vec::new(),
+        pending: Vec::new(),
     };
     let paths = &paths;
     let outcome = std::thread::scope(|scope| {
@@ -585,6 +586,9 @@ fn read_in_pieces(
                 each.file(p, &route);
             }
             each.flush(&route);
+            for pieces in std::mem::take(&mut each.pending) {
+                route.send_all(pieces);
+            }
             (each.complete, each.first)
         });
         build::receive(&rx, &mut builder, options, &mut parsed);
@@ -702,6 +706,8 @@ struct Each<'a> {
     /// JSON files loaded and not yet parsed: parsed together, in parallel, and handed on in
     /// order.
     batch: Vec<input::Loaded>,
+    /// What the last batch's files hold, handed on while the next batch is parsed.
+    pending: Vec<Vec<build::Piece>>,
 }
 
 /// JSON files up to this size are parsed whole, several at a time in parallel (a page of a
@@ -709,7 +715,7 @@ struct Each<'a> {
 const BATCHED_FILE: usize = 32 << 20;
 
 /// Files parsed together at most.
-const BATCH: usize = 8;
+const BATCH: usize = 4;
 
 impl Each<'_> {
     /// Reads file `p`, handing what it holds on to `route` in order.
@@ -753,28 +759,38 @@ impl Each<'_> {
             return;
         }
         self.flush(route);
+        for pieces in std::mem::take(&mut self.pending) {
+            route.send_all(pieces);
+        }
         let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
         parse_file(&file, &mut pipe, self.options, &mut parsed);
     }
 
-    /// Parses the files of the batch in parallel and hands on what each holds, in order.
+    /// Parses the files of the batch in parallel (in the thread pool) while this thread
+    /// hands on what the previous batch held, in order.
     fn flush(&mut self, route: &build::Route) {
         let batch = std::mem::take(&mut self.batch);
+        let pending = std::mem::take(&mut self.pending);
         let options = self.options;
-        let parsed: Vec<Vec<build::Piece>> = batch
-            .par_iter()
-            .map(|file| {
-                let buffer = build::Route::Buffer(Default::default());
-                let (mut pipe, mut parsed) = build::Pipe::new(buffer.clone());
-                parse_file(file, &mut pipe, options, &mut parsed);
-                drop((pipe, parsed));
-                buffer.take()
-            })
-            .collect();
-        drop(batch);
-        for pieces in parsed {
-            route.send_all(pieces);
-        }
+        let mut parsed: Vec<Vec<build::Piece>> = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                parsed = batch
+                    .par_iter()
+                    .map(|file| {
+                        let buffer = build::Route::Buffer(Default::default());
+                        let (mut pipe, mut sink) = build::Pipe::new(buffer.clone());
+                        parse_file(file, &mut pipe, options, &mut sink);
+                        drop((pipe, sink));
+                        buffer.take()
+                    })
+                    .collect();
+            });
+            for pieces in pending {
+                route.send_all(pieces);
+            }
+        });
+        self.pending = parsed;
     }
 }
 
