@@ -366,7 +366,11 @@ pub(super) fn parse_all(
     let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {
         chunk
             .par_iter()
-            .map(|(s, e, line)| parse(text.get(*s..*e).unwrap_or_default(), *line))
+            .map(|(s, e, line)| {
+                let mut rec = parse(text.get(*s..*e).unwrap_or_default(), *line);
+                rec.digest = Some(rec.digest_nonzero());
+                rec
+            })
             .collect()
     };
     // A page of a paged export holds a thousand objects or so: in chunks of an eighth of the
