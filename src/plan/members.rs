@@ -124,9 +124,9 @@ pub(super) fn plan_memberships(
                 .iter()
                 .filter_map(|m| {
                     // An account is listed in many groups: its key is computed once.
-                    *rows_of_member.entry(&m.id).or_insert_with(|| {
-                        row_of.get(&member_key(users.format, &m.id)).copied()
-                    })
+                    *rows_of_member
+                        .entry(&m.id)
+                        .or_insert_with(|| row_of.get(&member_key(users.format, &m.id)).copied())
                 })
                 .collect();
             for i in members.ones() {
