@@ -88,6 +88,67 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     run(loaded, policy, options, read.datasets, read.issues, clock)
 }
 
+/// What stages 2 to 4 gave, before the events and access are decided: the people in key
+/// order, their identity attributes and their lifecycle ([`evaluate_then`]).
+pub struct Identified<'a> {
+    /// The people, sorted by key.
+    pub people: &'a [correlate::Person],
+    /// Identity attributes, in declaration order.
+    pub attributes: &'a [(String, crate::column::Column)],
+    /// Each identity's lifecycle on the as-of date.
+    pub lifecycle: &'a [Lifecycle],
+    /// The as-of date.
+    pub as_of: NaiveDate,
+}
+
+/// [`evaluate`], with the previous state that change triggers compare with decided by
+/// `previous_of` once the identities and their attributes are known (stages 2 to 4) and
+/// before the events are folded (stage 5a): `plan` takes it from a directory's actual
+/// state, whose accounts are matched through the identity attributes. `previous_of` is not
+/// called when the state cannot be computed.
+pub fn evaluate_then(
+    loaded: &Loaded,
+    policy: &Policy,
+    mut options: Options,
+    previous_of: impl FnOnce(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>,
+) -> DesiredState {
+    let mut clock = Stages::new();
+    crate::progress::stage("reading sources");
+    let read = ReadData::read(loaded);
+    if read.stops() {
+        return DesiredState::new(options.as_of, report::Identities::default(), read.issues);
+    }
+    clock.lap("read sources");
+    let mut issues = read.issues;
+    let identity = loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    crate::progress::stage("correlating records");
+    let Some(people) = correlate::people(identity, &read.datasets, &mut issues) else {
+        return DesiredState::new(options.as_of, report::Identities::default(), issues);
+    };
+    clock.lap("correlate");
+    let prepared = prepare(
+        loaded,
+        policy,
+        options.clone(),
+        read.datasets,
+        people,
+        issues,
+        &mut clock,
+    );
+    options.previous = previous_of(&Identified {
+        people: &prepared.people,
+        attributes: &prepared.attributes.columns,
+        lifecycle: &prepared.lifecycle,
+        as_of: options.as_of,
+    });
+    clock.lap("previous state");
+    finish(loaded, policy, options, prepared, None, clock)
+}
+
 /// Computes the desired state from data already read ([`ReadData::read`] of a policy set that
 /// declares the same sources): the datasets are shared with `read`, not copied, so one read
 /// can serve several evaluations. The state is the one [`evaluate`] gives, the reading
