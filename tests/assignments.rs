@@ -1056,6 +1056,49 @@ fn no_grace_for_what_the_rule_did_not_give_and_the_calendar_shows_its_end() {
     assert_eq!(e[0].code, Code::PreviousMalformed);
 }
 
+/// The end of a grace period is among the as-of date's events (`DesiredState::due`) and in
+/// `explain`'s events, on the grace end only: the day before and the day after, not.
+#[test]
+fn the_grace_end_is_an_event_of_its_day_in_eval_and_explain() {
+    let dir = set(&[
+        ("policy.yaml", GRACE),
+        ("hr.csv", "id,team\n1,Sales\n2,Engineering\n"),
+    ]);
+    let prev = r#"{"as_of": "2026-03-10", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng"]}]}"#;
+    for (d, due) in [
+        ("2026-03-13", false),
+        ("2026-03-14", true),
+        ("2026-03-15", false),
+    ] {
+        let (loaded, policy, state) = eval_with(&dir, d, Some(prev));
+        let ends: Vec<(String, String)> = state
+            .due
+            .iter()
+            .filter(|e| e.kind == EventKind::GraceEnd)
+            .map(|e| (e.subject.id().to_string(), e.source.clone()))
+            .collect();
+        let want = if due {
+            vec![("1".to_string(), "access_package:eng".to_string())]
+        } else {
+            vec![]
+        };
+        assert_eq!(ends, want, "{d}");
+        let e = roster::eval::explain::explain_key(&loaded, &policy, &state, "1").unwrap();
+        let kinds: Vec<EventKind> = e.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds.contains(&EventKind::GraceEnd), due, "{d}: {kinds:?}");
+        let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+        assert_eq!(
+            text.contains("grace_end (access_package:eng): the grace period of access package `eng` ends"),
+            due,
+            "{d}: {text}"
+        );
+        // Nobody else's.
+        let other = roster::eval::explain::explain_key(&loaded, &policy, &state, "2").unwrap();
+        assert!(other.events.is_empty(), "{d}");
+    }
+}
+
 // ---- Guests in access reviews (`docs/reviews.md`) ----
 
 fn guest_review(default: &str, denied: &str, decisions: &str) -> String {

@@ -294,6 +294,12 @@ pub struct Explanation {
     /// e-mails as their recipients will read them (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workflow_runs: Vec<crate::governance::Event>,
+    /// The other events of the as-of date about it, in report order: lifecycle transitions,
+    /// assignment starts, reminders and expiries, the end of a grace period (`grace_end`), a
+    /// return to a group after a review's removal (`relisted`), review starts and ends (absent
+    /// when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::governance::Event>,
 }
 
 /// What to show.
@@ -853,6 +859,15 @@ pub fn explain(
         ),
         problems,
         workflow_runs: identity.tasks_due.clone(),
+        events: state
+            .due
+            .iter()
+            .filter(|e| {
+                e.kind != crate::governance::EventKind::WorkflowRun
+                    && matches!(&e.subject, crate::governance::Subject::Identity(k) if *k == identity.key)
+            })
+            .cloned()
+            .collect(),
     })
 }
 
@@ -1675,6 +1690,18 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     let _ = writeln!(out, "       body: {}", m(&mail.body));
                 }
             }
+        }
+    }
+    if !e.events.is_empty() {
+        let _ = writeln!(out, "\nevents on {}:", e.as_of);
+        for ev in &e.events {
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}",
+                ev.kind.word(),
+                t(&ev.source),
+                m(&ev.summary)
+            );
         }
     }
     if matches!(view, View::Concise) {

@@ -497,6 +497,21 @@ fn finish(
         }
     };
     issues.extend(refusals);
+    // The ends of grace periods on the as-of date are among its events (the access stage
+    // found who is in grace; the fold before it could not).
+    if !access.grace.is_empty() {
+        let with_grace = crate::governance::View {
+            grace: &access.grace,
+            ..view
+        };
+        crate::governance::grace::events(
+            &with_grace,
+            crate::governance::Window::day(options.as_of),
+            crate::governance::Detail::Full,
+            &mut changes.due,
+        );
+        crate::governance::sort(&mut changes.due);
+    }
     clock.lap("groups and access packages (rules)");
     progress.stage("target accounts (mappings)");
 
