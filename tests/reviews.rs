@@ -756,6 +756,37 @@ fn a_relisted_member_is_back_from_its_day_and_reviewed_again() {
             ),
         ]
     );
+    // `explain` says so: on 1 March the `relisted` event and the membership's reason; on
+    // 28 February the removal, and from when 2 is listed again.
+    let explained = |day: &str| {
+        let state = s.eval(day);
+        let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "2").unwrap();
+        let vpn = e
+            .groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|g| g.name == "vpn")
+            .unwrap()
+            .reason
+            .clone();
+        let events: Vec<String> = e.events.iter().map(|e| e.kind.word().to_string()).collect();
+        (vpn, events)
+    };
+    let (why, events) = explained("2026-03-01");
+    assert_eq!(
+        why,
+        "listed as a static member, listed again on 2026-03-01 (`relisted`) after an access review's removal"
+    );
+    assert_eq!(events, ["relisted"]);
+    let (why, events) = explained("2026-02-28");
+    assert!(
+        why.ends_with("; listed again from 2026-03-01 (`relisted`)"),
+        "{why}"
+    );
+    assert!(events.is_empty());
+    let (_, events) = explained("2026-03-02");
+    assert!(events.is_empty());
     // Without `relisted`, the removal stays.
     let kept = set(
         "not-relisted",
@@ -1054,6 +1085,43 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
         "{}",
         out_of_scope.message
     );
+    // `explain` says which stage decided: 3's denial in stage 2, 2's denial in stage 1.
+    let note = |key: &str, day: &str| {
+        let state = s.eval(day);
+        let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, key).unwrap();
+        let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+        (e.reviews, text)
+    };
+    let (notes, text) = note("3", "2026-01-12");
+    assert_eq!(
+        notes
+            .iter()
+            .map(|n| (n.status.as_str(), n.stage))
+            .collect::<Vec<_>>(),
+        [("deny", Some(2))]
+    );
+    assert!(
+        text.contains("`r` 2026-01-05 (ends 2026-01-12, stage 2): deny by `5` on 2026-01-09"),
+        "{text}"
+    );
+    let (notes, _) = note("2", "2026-01-12");
+    assert_eq!(notes[0].stage, Some(1));
+    // Pending: the stage open on the as-of date (stage 1 on 5 to 7 January, stage 2 from the
+    // 8th); 5 has no decision about them at all in this review's stage 1.
+    let pending = set("stages-pending", &policy(review, ""));
+    for (day, stage) in [("2026-01-07", 1), ("2026-01-08", 2), ("2026-01-11", 2)] {
+        let state = pending.eval(day);
+        let e = roster::eval::explain::explain_key(&pending.loaded, &pending.policy, &state, "3")
+            .unwrap();
+        assert_eq!(
+            e.reviews
+                .iter()
+                .map(|n| (n.status.as_str(), n.stage))
+                .collect::<Vec<_>>(),
+            [("pending", Some(stage))],
+            "{day}"
+        );
+    }
 }
 
 /// Lint checks the stages of decisions: a stage-2 decision dated in stage 1 (`C382`), a

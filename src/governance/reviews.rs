@@ -643,6 +643,8 @@ struct Checked {
     date: NaiveDate,
     justification: Option<String>,
     at: PolicyPlace,
+    /// The stage it was recorded in (from 1), for a multi-stage review.
+    stage: Option<usize>,
 }
 
 /// The days of stage `k` (from 1) of a multi-stage review's `instance`: `[from, to)`.
@@ -865,6 +867,7 @@ fn check_instance(
             date: day,
             justification: d.justification.as_ref().map(|j| j.value.clone()),
             at,
+            stage,
         };
         let into = match stage {
             Some(k) => by_stage.entry(k).or_default(),
@@ -1218,6 +1221,10 @@ pub struct ReviewNote {
     pub outcome: String,
     /// Where the decision is recorded, or the review declared.
     pub at: PolicyPlace,
+    /// For a multi-stage review: the stage (from 1) whose decision is the outcome, or, while
+    /// no decision is recorded, the stage open on the as-of date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<usize>,
 }
 
 /// The access reviews that concern identity `i` up to the as-of date: every recorded decision
@@ -1281,6 +1288,10 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                 justification: None,
                 outcome,
                 at,
+                stage: (1..=r.stages.len()).find(|&k| {
+                    stage_window(r, &instance, k)
+                        .is_some_and(|(from, to)| from <= view.as_of && view.as_of < to)
+                }),
             };
             match decided.get(&i) {
                 Some(c) => {
@@ -1298,6 +1309,7 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                         reviewer: Some(c.reviewer.clone()),
                         date: Some(c.date.to_string()),
                         justification: c.justification.clone(),
+                        stage: c.stage,
                         ..note(c.decision.word(), outcome, c.at.clone())
                     });
                 }
