@@ -1210,6 +1210,94 @@ fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_th
     );
 }
 
+/// A guests-only review of a group (`partners`, which the `portal` package gives): the guests
+/// who hold the group through a package are reviewed; a denial ends the assignments that give
+/// the group on the end day (the day before, held), then the tenant's external-user settings
+/// block the guest (the day after, blocked) and remove them 30 days later (the day before,
+/// blocked); with `denied_guests: block_and_delete` the same, whatever the tenant says. A guest
+/// who does not hold the group is out of scope (`E161`).
+#[test]
+fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
+    let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
+    let group_review = |denied: &str, decisions: &str| {
+        guest_review("no_change", denied, decisions)
+            .replace("      access_package: portal", "      group: partners")
+    };
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", &group_review("", deny)),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-07"),
+        Some((
+            "active".into(),
+            vec!["portal".to_string()],
+            vec!["partners".to_string()]
+        ))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-08"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-06").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-07").map(|s| s.0),
+        Some("removed".to_string())
+    );
+    let (_, _, state) = eval(&dir, "2026-03-08");
+    assert!(codes(&state).is_empty(), "{:?}", codes(&state));
+    let (loaded, policy, state) = eval(&dir, "2026-03-05");
+    let view = governance::View::of(&loaded, &policy, &state);
+    let end: Vec<String> = governance::events(&view, Window::day(day("2026-03-08")))
+        .into_iter()
+        .filter(|e| {
+            e.kind == EventKind::ReviewEnd && matches!(e.subject, governance::Subject::Guest(_))
+        })
+        .map(|e| e.summary)
+        .collect();
+    assert_eq!(
+        end,
+        ["denied in access review `partners-review` of group `partners`: assignment of access package `portal` removed"]
+    );
+    // `block_and_delete` applies to a group's guest review too (no `C385`).
+    let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
+    let dir = set(&[
+        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
+        ("guests.yaml", GUESTS),
+        (
+            "review.yaml",
+            &group_review("\n    denied_guests: block_and_delete", deny),
+        ),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    assert_eq!(lint_codes(&dir), vec![]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-08").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-07").map(|s| s.0),
+        Some("removed".to_string())
+    );
+    // A decision about a guest who does not hold the group: out of scope.
+    let other = deny.replace("kim@fabrikam.example", "lee@fabrikam.example");
+    let dir = set(&[
+        ("policy.yaml", GUEST_BASE),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", &group_review("", &other)),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ]);
+    let (_, _, state) = eval(&dir, "2026-03-08");
+    assert_eq!(codes(&state), [Code::ReviewDecisionOutOfScope]);
+    assert_eq!(state.guests[0].state.word(), "active");
+}
+
 /// `denied_guests: block_and_delete` blocks the guest on the end day and removes them 30 days
 /// later even where the tenant keeps guests.
 #[test]
