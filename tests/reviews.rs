@@ -1124,6 +1124,63 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
     }
 }
 
+/// A multi-stage review reminds each stage's reviewers at the stage's midpoint (stage 1:
+/// 5 to 7 January, on the 6th; stage 2: 8 to 11 January, on the 10th), not at the instance's
+/// (the 8th); none with `reminders: false`.
+#[test]
+fn a_multi_stage_review_reminds_each_stage_at_its_midpoint() {
+    let review = r#"    scope:
+      group: vpn
+    reviewers: []
+    stages:
+      - reviewers: [manager]
+        duration_days: 3
+      - reviewers:
+          - user: "5"
+        duration_days: 4
+    recurrence: monthly
+    start: 2026-01-05
+    occurrences: 1
+    duration_days: 7
+    default_decision: no_change
+    auto_apply: true"#;
+    let reminders = |s: &Set| {
+        let state = s.eval("2026-01-05");
+        let view = View::of(&s.loaded, &s.policy, &state);
+        governance::collect(
+            &view,
+            Window {
+                from: d("2026-01-01"),
+                to: d("2026-01-31"),
+            },
+            Detail::Full,
+        )
+        .into_iter()
+        .filter(|e| e.kind.word() == "review_reminder")
+        .map(|e| (e.date.to_string(), e.summary))
+        .collect::<Vec<_>>()
+    };
+    let s = set("stage-reminders", &policy(review, ""));
+    assert_eq!(
+        reminders(&s),
+        [
+            (
+                "2026-01-06".to_string(),
+                "access review `r`: stage 1 midpoint reminder to the stage's reviewers who have not decided".to_string()
+            ),
+            (
+                "2026-01-10".to_string(),
+                "access review `r`: stage 2 midpoint reminder to the stage's reviewers who have not decided".to_string()
+            ),
+        ]
+    );
+    let off = set(
+        "stage-reminders-off",
+        &policy(&review.replace("    auto_apply: true", "    auto_apply: true\n    reminders: false"), ""),
+    );
+    assert!(reminders(&off).is_empty());
+}
+
 /// Lint checks the stages of decisions: a stage-2 decision dated in stage 1 (`C382`), a
 /// missing stage, a stage the review does not have (`C386`).
 #[test]

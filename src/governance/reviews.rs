@@ -647,6 +647,27 @@ struct Checked {
     stage: Option<usize>,
 }
 
+/// The reminders of a multi-stage review's `instance`: (stage from 1, day), one per stage at
+/// its midpoint (the stage's first day plus half its days, rounded down; none for a one-day
+/// stage, none with `reminders: false`). Empty for a review without stages, whose reminder is
+/// the instance's ([`Instance::reminder`]).
+pub fn stage_reminders(
+    r: &raw::Review,
+    schedule: &Schedule,
+    instance: &Instance,
+) -> Vec<(usize, NaiveDate)> {
+    if !schedule.reminders {
+        return Vec::new();
+    }
+    (1..=r.stages.len())
+        .filter_map(|k| {
+            let (from, to) = stage_window(r, instance, k)?;
+            let half = (to - from).num_days() / 2;
+            (half >= 1).then(|| from.checked_add_signed(TimeDelta::try_days(half)?).map(|d| (k, d)))?
+        })
+        .collect()
+}
+
 /// The days of stage `k` (from 1) of a multi-stage review's `instance`: `[from, to)`.
 pub fn stage_window(
     r: &raw::Review,
@@ -1030,7 +1051,24 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                         ),
                     ));
                 }
-                if let Some(day) = instance.reminder.filter(|d| window.contains(*d)) {
+                // A multi-stage review reminds the reviewers of each stage at the stage's
+                // midpoint instead (`docs/reviews.md`).
+                for (k, day) in stage_reminders(r, &schedule, &instance) {
+                    if window.contains(day) {
+                        out.push(object_event(
+                            day,
+                            EventKind::ReviewReminder,
+                            format!(
+                                "access review `{}`: stage {k} midpoint reminder to the stage's reviewers who have not decided",
+                                review.name.value
+                            ),
+                        ));
+                    }
+                }
+                if let Some(day) = instance
+                    .reminder
+                    .filter(|d| r.stages.is_empty() && window.contains(*d))
+                {
                     let pending = scope
                         .as_ref()
                         .map(|s| s.iter().filter(|i| !decided.contains_key(i)).count());
