@@ -1089,7 +1089,9 @@ fn the_grace_end_is_an_event_of_its_day_in_eval_and_explain() {
         assert_eq!(kinds.contains(&EventKind::GraceEnd), due, "{d}: {kinds:?}");
         let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
         assert_eq!(
-            text.contains("grace_end (access_package:eng): the grace period of access package `eng` ends"),
+            text.contains(
+                "grace_end (access_package:eng): the grace period of access package `eng` ends"
+            ),
             due,
             "{d}: {text}"
         );
@@ -1100,6 +1102,17 @@ fn the_grace_end_is_an_event_of_its_day_in_eval_and_explain() {
 }
 
 // ---- Guests in access reviews (`docs/reviews.md`) ----
+
+/// A guest of `fabrikam` with the `portal` package, the review file given, and the tenant's
+/// settings (`tenant:` YAML, or empty for the defaults).
+fn guest_set(tenant: &str, review: &str) -> PathBuf {
+    set(&[
+        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", review),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ])
+}
 
 fn guest_review(default: &str, denied: &str, decisions: &str) -> String {
     format!(
@@ -1142,12 +1155,7 @@ fn guest_events(dir: &Path) -> Vec<(String, EventKind, String)> {
 #[test]
 fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("no_change", "", deny)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("no_change", "", deny));
     assert_eq!(lint_codes(&dir), vec![]);
     let portal = || vec!["portal".to_string()];
     let partners = || vec!["partners".to_string()];
@@ -1181,12 +1189,7 @@ fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
 #[test]
 fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_the_unreviewed() {
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"3\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("no_change", "", deny)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("no_change", "", deny));
     let (_, _, state) = eval(&dir, "2026-03-08");
     assert_eq!(state.guests[0].state.word(), "active");
     assert_eq!(codes(&state), [Code::ReviewDecisionReviewerNotAllowed]);
@@ -1194,12 +1197,7 @@ fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_th
         guest_state(&dir, "2026-03-13").map(|s| s.0),
         Some("blocked".to_string())
     );
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("deny", "", "")),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("deny", "", ""));
     assert_eq!(
         guest_state(&dir, "2026-03-07").map(|s| s.0),
         Some("active".to_string())
@@ -1223,12 +1221,7 @@ fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
         guest_review("no_change", denied, decisions)
             .replace("      access_package: portal", "      group: partners")
     };
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &group_review("", deny)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &group_review("", deny));
     assert_eq!(lint_codes(&dir), vec![]);
     assert_eq!(
         guest_state(&dir, "2026-03-07"),
@@ -1263,19 +1256,16 @@ fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
         .collect();
     assert_eq!(
         end,
-        ["denied in access review `partners-review` of group `partners`: assignment of access package `portal` removed"]
+        [
+            "denied in access review `partners-review` of group `partners`: assignment of access package `portal` removed"
+        ]
     );
     // `block_and_delete` applies to a group's guest review too (no `C385`).
     let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
-    let dir = set(&[
-        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
-        ("guests.yaml", GUESTS),
-        (
-            "review.yaml",
-            &group_review("\n    denied_guests: block_and_delete", deny),
-        ),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set(
+        tenant,
+        &group_review("\n    denied_guests: block_and_delete", deny),
+    );
     assert_eq!(lint_codes(&dir), vec![]);
     assert_eq!(
         guest_state(&dir, "2026-03-08").map(|s| s.0),
@@ -1287,12 +1277,7 @@ fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
     );
     // A decision about a guest who does not hold the group: out of scope.
     let other = deny.replace("kim@fabrikam.example", "lee@fabrikam.example");
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &group_review("", &other)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &group_review("", &other));
     let (_, _, state) = eval(&dir, "2026-03-08");
     assert_eq!(codes(&state), [Code::ReviewDecisionOutOfScope]);
     assert_eq!(state.guests[0].state.word(), "active");
@@ -1304,15 +1289,10 @@ fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
 fn block_and_delete_blocks_and_removes_a_denied_guest_whatever_the_tenant_says() {
     let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
-        ("guests.yaml", GUESTS),
-        (
-            "review.yaml",
-            &guest_review("no_change", "\n    denied_guests: block_and_delete", deny),
-        ),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set(
+        tenant,
+        &guest_review("no_change", "\n    denied_guests: block_and_delete", deny),
+    );
     assert_eq!(lint_codes(&dir), vec![]);
     assert_eq!(
         guest_state(&dir, "2026-03-08").map(|s| s.0),

@@ -487,6 +487,21 @@ fn explain_shows_the_plan_for_one_person() {
     assert!(r.stdout.contains("no change"), "{}", r.stdout);
 }
 
+/// The JSON report `eval` writes for the example on `day`, saved in a fresh temporary
+/// directory: (the directory, the file).
+fn previous_report(name: &str, day: &str) -> (PathBuf, PathBuf) {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let prev = tmp.join("previous.json");
+    let r = roster_in(
+        &manifest(),
+        &["eval", "policies", "--as-of", day, "--format", "json"],
+    );
+    std::fs::write(&prev, r.stdout).unwrap();
+    (tmp, prev)
+}
+
 fn plan_on(day: &str, format: &str, extra: &[&str]) -> common::Run {
     let mut args = vec!["plan", "policies", "--as-of", day, "--format", format];
     args.extend_from_slice(extra);
@@ -563,16 +578,14 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     assert!(errors.is_empty(), "{errors:?}");
     // Without runs, no `tasks_due` at all (plans of other days are unchanged): a previous
     // state in which nothing changed stops 1004's run, which is the only one on 2 December.
-    let tmp = std::env::temp_dir().join(format!("roster-plan-due-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
-    let prev = tmp.join("previous.json");
-    let r = roster_in(
-        &manifest(),
-        &["eval", "policies", "--as-of", "2026-12-01", "--format", "json"],
-    );
-    std::fs::write(&prev, r.stdout).unwrap();
+    let (tmp, prev) = previous_report("due", "2026-12-01");
     let none: serde_json::Value = serde_json::from_str(
-        &plan_on("2026-12-02", "json", &["--previous", prev.to_str().unwrap()]).stdout,
+        &plan_on(
+            "2026-12-02",
+            "json",
+            &["--previous", prev.to_str().unwrap()],
+        )
+        .stdout,
     )
     .unwrap();
     assert!(none.get("tasks_due").is_none());
@@ -610,22 +623,7 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
 /// (no `D234`; 1004's department differs there), and the grace period still warns (`D237`).
 #[test]
 fn plan_takes_a_previous_state() {
-    let tmp = std::env::temp_dir().join(format!("roster-plan-previous-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let prev = tmp.join("previous.json");
-    let r = roster_in(
-        &manifest(),
-        &[
-            "eval",
-            "policies",
-            "--as-of",
-            "2026-11-30",
-            "--format",
-            "json",
-        ],
-    );
-    std::fs::write(&prev, r.stdout).unwrap();
+    let (tmp, prev) = previous_report("previous", "2026-11-30");
     let without = plan_on("2026-12-01", "human", &[]);
     assert!(!without.stderr.contains("D234"), "{}", without.stderr);
     assert!(

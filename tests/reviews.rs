@@ -1035,14 +1035,9 @@ fn staged(reviewee: &str, reviewer: &str, what: &str, stage: u32, date: &str) ->
     )
 }
 
-/// A multi-stage review: stage 1 (managers, 3 days) sends on the approved and the unreviewed;
-/// stage 2 (user 5, 4 days) decides for them. 2, denied in stage 1, does not advance (a stage-2
-/// decision about 2 is out of scope, `E161`) and goes; 3, approved then denied, goes; 4,
-/// unreviewed then approved, stays; a stage-1 reviewer deciding in stage 2 is refused
-/// (`E162`). Results on the end day (the day before, everyone).
-#[test]
-fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
-    let review = r#"    scope:
+/// Two stages: managers for 3 days (who approve or leave unreviewed go on), then user 5 for
+/// 4 days; one instance from 5 January.
+const STAGED: &str = r#"    scope:
       group: vpn
     reviewers: []
     stages:
@@ -1058,6 +1053,15 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
     duration_days: 7
     default_decision: no_change
     auto_apply: true"#;
+
+/// A multi-stage review: stage 1 (managers, 3 days) sends on the approved and the unreviewed;
+/// stage 2 (user 5, 4 days) decides for them. 2, denied in stage 1, does not advance (a stage-2
+/// decision about 2 is out of scope, `E161`) and goes; 3, approved then denied, goes; 4,
+/// unreviewed then approved, stays; a stage-1 reviewer deciding in stage 2 is refused
+/// (`E162`). Results on the end day (the day before, everyone).
+#[test]
+fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
+    let review = STAGED;
     let decisions = format!(
         "    2026-01-05:\n{}{}{}{}{}",
         staged("2", "1", "deny", 1, "2026-01-06"),
@@ -1129,21 +1133,7 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
 /// (the 8th); none with `reminders: false`.
 #[test]
 fn a_multi_stage_review_reminds_each_stage_at_its_midpoint() {
-    let review = r#"    scope:
-      group: vpn
-    reviewers: []
-    stages:
-      - reviewers: [manager]
-        duration_days: 3
-      - reviewers:
-          - user: "5"
-        duration_days: 4
-    recurrence: monthly
-    start: 2026-01-05
-    occurrences: 1
-    duration_days: 7
-    default_decision: no_change
-    auto_apply: true"#;
+    let review = STAGED;
     let reminders = |s: &Set| {
         let state = s.eval("2026-01-05");
         let view = View::of(&s.loaded, &s.policy, &state);
@@ -1176,7 +1166,13 @@ fn a_multi_stage_review_reminds_each_stage_at_its_midpoint() {
     );
     let off = set(
         "stage-reminders-off",
-        &policy(&review.replace("    auto_apply: true", "    auto_apply: true\n    reminders: false"), ""),
+        &policy(
+            &review.replace(
+                "    auto_apply: true",
+                "    auto_apply: true\n    reminders: false",
+            ),
+            "",
+        ),
     );
     assert!(reminders(&off).is_empty());
 }

@@ -102,16 +102,16 @@ fn load(dir: &Path) -> Set {
     Set { loaded, policy }
 }
 
+fn options(as_of: &str, previous: Option<previous::Previous>) -> Options {
+    Options {
+        as_of: day(as_of),
+        previous: previous.map(Arc::new),
+        sign_ins: None,
+    }
+}
+
 fn eval(set: &Set, as_of: &str, previous: Option<previous::Previous>) -> DesiredState {
-    evaluate(
-        &set.loaded,
-        &set.policy,
-        Options {
-            as_of: day(as_of),
-            previous: previous.map(Arc::new),
-            sign_ins: None,
-        },
-    )
+    evaluate(&set.loaded, &set.policy, options(as_of, previous))
 }
 
 /// The workflow runs of the as-of date: (identity, workflow).
@@ -601,11 +601,7 @@ fn plan_at(set: &Set, as_of: &str, previous: Option<previous::Previous>) -> rost
     roster::plan::run_with(
         &set.loaded,
         &set.policy,
-        Options {
-            as_of: day(as_of),
-            previous: previous.map(Arc::new),
-            sign_ins: None,
-        },
+        options(as_of, previous),
         &roster::plan::Locations::default(),
     )
     .unwrap()
@@ -615,12 +611,7 @@ fn plan_runs(plan: &roster::plan::Plan) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = plan
         .tasks_due
         .iter()
-        .map(|e| {
-            (
-                e.subject.id().to_string(),
-                e.source.clone(),
-            )
-        })
+        .map(|e| (e.subject.id().to_string(), e.source.clone()))
         .collect();
     out.sort();
     out
@@ -696,7 +687,10 @@ fn plan_without_a_previous_value_runs_nothing() {
 /// account linked to nobody is no value.
 #[test]
 fn plan_reads_manager_references_back_to_keys() {
-    let wf = MOVER.replace("attribute_change: [department]", "attribute_change: [manager]");
+    let wf = MOVER.replace(
+        "attribute_change: [department]",
+        "attribute_change: [manager]",
+    );
     let mut accounts = in_sync();
     accounts[1] = user("2", Some("Sales"), Some("u4"));
     accounts[2] = user("3", Some("Finance"), Some("nobody"));
@@ -715,12 +709,18 @@ fn plan_reads_manager_references_back_to_keys() {
 /// the export does not hold (or no groups export) is unknown: nothing runs.
 #[test]
 fn plan_compares_group_triggers_with_the_directory_groups() {
-    let set = load(&actual_set(&users(&in_sync()), Some(&sales_group(&["u2", "u3"]))));
+    let set = load(&actual_set(
+        &users(&in_sync()),
+        Some(&sales_group(&["u2", "u3"])),
+    ));
     assert_eq!(
         plan_runs(&plan_at(&set, "2026-03-10", None)),
         [pair("1", "joined-sales"), pair("3", "left-sales")]
     );
-    let set = load(&actual_set(&users(&in_sync()), Some(&sales_group(&["u1", "u2"]))));
+    let set = load(&actual_set(
+        &users(&in_sync()),
+        Some(&sales_group(&["u1", "u2"])),
+    ));
     assert!(plan_runs(&plan_at(&set, "2026-03-10", None)).is_empty());
     let other = "{\"value\": [{\"id\": \"g2\", \"displayName\": \"finance\", \"members\": []}]}";
     let set = load(&actual_set(&users(&in_sync()), Some(other)));

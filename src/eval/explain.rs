@@ -1646,9 +1646,7 @@ pub fn human(e: &Explanation, view: &View) -> String {
                 .justification
                 .as_ref()
                 .map_or_else(String::new, |j| format!(" ({})", m(j)));
-            let stage = r
-                .stage
-                .map_or_else(String::new, |k| format!(", stage {k}"));
+            let stage = r.stage.map_or_else(String::new, |k| format!(", stage {k}"));
             let _ = writeln!(
                 out,
                 "  `{}` {} (ends {}{stage}): {}{by}{why}: {}  [{}:{}]",

@@ -78,6 +78,20 @@ impl Options {
 
 /// Computes the desired state: reads the sources, then evaluates ([`evaluate_with`]).
 pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
+    evaluate_hooked(loaded, policy, options, None)
+}
+
+/// The previous state decided once the identities are known ([`evaluate_then`]).
+type PreviousOf<'h> =
+    &'h mut dyn FnMut(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>;
+
+/// [`evaluate`], or [`evaluate_then`] with `hook`.
+fn evaluate_hooked(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    hook: Option<PreviousOf<'_>>,
+) -> DesiredState {
     let mut clock = Stages::new();
     crate::progress::stage("reading sources");
     let read = ReadData::read(loaded);
@@ -85,7 +99,15 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         return DesiredState::new(options.as_of, report::Identities::default(), read.issues);
     }
     clock.lap("read sources");
-    run(loaded, policy, options, read.datasets, read.issues, clock)
+    run(
+        loaded,
+        policy,
+        options,
+        read.datasets,
+        read.issues,
+        clock,
+        hook,
+    )
 }
 
 /// What stages 2 to 4 gave, before the events and access are decided: the people in key
@@ -109,44 +131,12 @@ pub struct Identified<'a> {
 pub fn evaluate_then(
     loaded: &Loaded,
     policy: &Policy,
-    mut options: Options,
+    options: Options,
     previous_of: impl FnOnce(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>,
 ) -> DesiredState {
-    let mut clock = Stages::new();
-    crate::progress::stage("reading sources");
-    let read = ReadData::read(loaded);
-    if read.stops() {
-        return DesiredState::new(options.as_of, report::Identities::default(), read.issues);
-    }
-    clock.lap("read sources");
-    let mut issues = read.issues;
-    let identity = loaded
-        .files
-        .iter()
-        .find_map(|f| f.policy.identity.as_ref())
-        .map(|i| &i.value);
-    crate::progress::stage("correlating records");
-    let Some(people) = correlate::people(identity, &read.datasets, &mut issues) else {
-        return DesiredState::new(options.as_of, report::Identities::default(), issues);
-    };
-    clock.lap("correlate");
-    let prepared = prepare(
-        loaded,
-        policy,
-        options.clone(),
-        read.datasets,
-        people,
-        issues,
-        &mut clock,
-    );
-    options.previous = previous_of(&Identified {
-        people: &prepared.people,
-        attributes: &prepared.attributes.columns,
-        lifecycle: &prepared.lifecycle,
-        as_of: options.as_of,
-    });
-    clock.lap("previous state");
-    finish(loaded, policy, options, prepared, None, clock)
+    let mut once = Some(previous_of);
+    let mut hook = |ids: &Identified<'_>| once.take().and_then(|f| f(ids));
+    evaluate_hooked(loaded, policy, options, Some(&mut hook))
 }
 
 /// Computes the desired state from data already read ([`ReadData::read`] of a policy set that
@@ -173,6 +163,7 @@ pub fn evaluate_with(
         Arc::clone(&read.datasets),
         read.issues.clone(),
         Stages::new(),
+        None,
     )
 }
 
@@ -262,7 +253,8 @@ pub fn same_identity(old: &Loaded, new: &Loaded) -> bool {
         && default_domain(old) == default_domain(new)
 }
 
-/// Stages 2 to 7 over the datasets read, `issues` holding the problems found reading them.
+/// Stages 2 to 7 over the datasets read, `issues` holding the problems found reading them;
+/// with `hook`, the previous state is decided between stages 4 and 5a ([`evaluate_then`]).
 fn run(
     loaded: &Loaded,
     policy: &Policy,
@@ -270,6 +262,7 @@ fn run(
     datasets: Arc<Vec<Dataset>>,
     mut issues: Vec<DataIssue>,
     mut clock: Stages,
+    hook: Option<PreviousOf<'_>>,
 ) -> DesiredState {
     let identity = loaded
         .files
@@ -283,7 +276,14 @@ fn run(
         return DesiredState::new(options.as_of, report::Identities::default(), issues);
     };
     clock.lap("correlate");
-    run_people(loaded, policy, options, datasets, people, issues, clock)
+    run_people_then(
+        loaded,
+        policy,
+        options,
+        (datasets, people, issues),
+        clock,
+        hook,
+    )
 }
 
 /// Stages 3 to 7 over `people` (sorted by key, their records in `datasets`): the whole
@@ -298,7 +298,26 @@ fn run_people(
     datasets: Arc<Vec<Dataset>>,
     people: Vec<correlate::Person>,
     issues: Vec<DataIssue>,
+    clock: Stages,
+) -> DesiredState {
+    run_people_then(
+        loaded,
+        policy,
+        options,
+        (datasets, people, issues),
+        clock,
+        None,
+    )
+}
+
+/// [`run_people`]; with `hook`, the previous state is decided between stages 4 and 5a.
+fn run_people_then(
+    loaded: &Loaded,
+    policy: &Policy,
+    mut options: Options,
+    (datasets, people, issues): (Arc<Vec<Dataset>>, Vec<correlate::Person>, Vec<DataIssue>),
     mut clock: Stages,
+    hook: Option<PreviousOf<'_>>,
 ) -> DesiredState {
     let prepared = prepare(
         loaded,
@@ -309,6 +328,15 @@ fn run_people(
         issues,
         &mut clock,
     );
+    if let Some(hook) = hook {
+        options.previous = hook(&Identified {
+            people: &prepared.people,
+            attributes: &prepared.attributes.columns,
+            lifecycle: &prepared.lifecycle,
+            as_of: options.as_of,
+        });
+        clock.lap("previous state");
+    }
     finish(loaded, policy, options, prepared, None, clock)
 }
 

@@ -663,7 +663,10 @@ pub fn stage_reminders(
         .filter_map(|k| {
             let (from, to) = stage_window(r, instance, k)?;
             let half = (to - from).num_days() / 2;
-            (half >= 1).then(|| from.checked_add_signed(TimeDelta::try_days(half)?).map(|d| (k, d)))?
+            (half >= 1).then(|| {
+                from.checked_add_signed(TimeDelta::try_days(half)?)
+                    .map(|d| (k, d))
+            })?
         })
         .collect()
 }

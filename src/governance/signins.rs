@@ -248,7 +248,14 @@ mod tests {
                 ([None, Some("BEN@x.example".into()), None], d(2)),
                 ([None, None, Some("cy@x.example".into())], d(3)),
                 ([None, Some("dup@x.example".into()), None], d(4)),
-                ([None, Some("dup@x.example".into()), Some("di@x.example".into())], d(5)),
+                (
+                    [
+                        None,
+                        Some("dup@x.example".into()),
+                        Some("di@x.example".into()),
+                    ],
+                    d(5),
+                ),
                 ([None, None, Some("eve@x.example".into())], d(6)),
             ],
         );
@@ -260,7 +267,10 @@ mod tests {
             )
         };
         let attrs = vec![
-            ("employeeId".to_string(), col(&[Some("1"), Some("2"), None, None, None, None, Some("9")])),
+            (
+                "employeeId".to_string(),
+                col(&[Some("1"), Some("2"), None, None, None, None, Some("9")]),
+            ),
             (
                 "UserPrincipalName".to_string(),
                 col(&[

@@ -1001,8 +1001,7 @@ pub(crate) fn mapped(
         target.to_string(),
         attribute.to_string(),
     ))?;
-    let column_of =
-        |name: &str| attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c);
+    let column_of = |name: &str| attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c);
     let (how, inputs) = crate::eval::resolve(policy, mapping, |node| match node {
         NodeId::Attribute(a) => column_of(a),
         _ => None,

@@ -92,7 +92,9 @@ pub(crate) fn directory(loaded: &Loaded) -> Option<(&str, &raw::Target)> {
         .files
         .iter()
         .flat_map(|f| f.policy.targets.iter())
-        .filter(|(_, t)| t.value.kind.value == raw::TargetKind::Directory && t.value.actual.is_some())
+        .filter(|(_, t)| {
+            t.value.kind.value == raw::TargetKind::Directory && t.value.actual.is_some()
+        })
         .map(|(n, t)| (n.value.as_str(), &t.value));
     let first = found.next()?;
     found.next().is_none().then_some(first)
@@ -183,13 +185,8 @@ pub(crate) fn from_actual(
         .collect();
     let mut kept: Vec<String> = matching.clone();
     kept.extend(copies.iter().flatten().cloned());
-    let (users, groups) = super::read::users_and_groups(
-        loaded,
-        locations,
-        name,
-        &kept,
-        !compared.groups.is_empty(),
-    )?;
+    let (users, groups) =
+        super::read::users_and_groups(loaded, locations, name, &kept, !compared.groups.is_empty())?;
 
     // Link identities to accounts as the plan does.
     let mut matcher = Matcher::new(&keys, n);
@@ -217,7 +214,8 @@ pub(crate) fn from_actual(
     let mut names: Vec<String> = compared.groups.clone();
     names.sort();
     let mut known = Vec::new();
-    let mut members_of: Vec<std::collections::HashSet<String>> = vec![Default::default(); names.len()];
+    let mut members_of: Vec<std::collections::HashSet<String>> =
+        vec![Default::default(); names.len()];
     if let Some(groups) = &groups {
         let display = loaded.display_names();
         let name_attr = if groups.format == Format::Ldif {
@@ -227,7 +225,11 @@ pub(crate) fn from_actual(
         };
         for (g, gname) in names.iter().enumerate() {
             let wanted: Vec<String> = std::iter::once(gname.to_lowercase())
-                .chain(display.get(&format!("group:{gname}")).map(|d| d.to_lowercase()))
+                .chain(
+                    display
+                        .get(&format!("group:{gname}"))
+                        .map(|d| d.to_lowercase()),
+                )
                 .collect();
             let by_name = |w: &str| -> Vec<usize> {
                 (0..groups.len())
@@ -335,7 +337,9 @@ fn previous_json(
         let key = match cell {
             Cell::Absent => return None,
             Cell::Null => return Some(Value::Null.to_json().to_string()),
-            other => owner.get(&reference(users.format, &text(other)?)).copied()?,
+            other => owner
+                .get(&reference(users.format, &text(other)?))
+                .copied()?,
         };
         let then = Value::Str(key.to_string());
         return Some(if super::values::same(now_value, &then) {
