@@ -564,42 +564,33 @@ fn read_in_pieces(
     };
     let supported = supported(options);
     let mut builder = build::Builder::new(options, tap);
-    let mut complete = paths.is_some();
-    let mut first = None;
-    for p in paths.iter().flatten() {
-        if complete && supported && options.format == Format::Ldif {
-            // LDIF is read a piece at a time (a directory's entries can be one file of
-            // gigabytes); its records are line-based.
-            match stream_ldif(
-                p,
-                piece,
-                &mut budget,
-                &mut builder,
-                options,
-                &mut sink,
-                &mut parsed,
-            ) {
-                Some(name) => {
-                    first.get_or_insert(name);
-                }
-                None => complete = false,
+    // Parsed on another thread (in parallel) while this one adds what was parsed before.
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let mut each = Each {
+        budget: &mut budget,
+        sink: &mut sink,
+        options,
+        piece,
+        complete: paths.is_some(),
+        supported,
+        first: None,
+    };
+    let paths = &paths;
+    let outcome = std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let (mut pipe, mut forward) = build::Pipe::new(tx);
+            for p in paths.iter().flatten() {
+                each.file(p, &mut pipe, &mut forward);
             }
-            continue;
-        }
-        let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
-            // A directory some of whose pages could not be read is not the export: reading
-            // the rest would look like a complete export that lacks those accounts. The rest
-            // are still read, for their problems.
-            complete = false;
-            continue;
-        };
-        if first.is_none() {
-            first = Some(file.name.clone());
-        }
-        if complete && supported {
-            parse_file(&file, &mut builder, options, &mut parsed);
-        }
-    }
+            (each.complete, each.first)
+        });
+        build::receive(&rx, &mut builder, options, &mut parsed);
+        reading.join()
+    });
+    let (complete, first) = match outcome {
+        Ok(x) => x,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     let members = match (&options.members, options.format, options.kind) {
         (Some(dir), Format::Graph, ObjectKind::Groups) => {
             Some(graph::load_members(dir, &mut budget, &mut sink))
@@ -691,13 +682,63 @@ fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
     );
 }
 
+/// Reads the files of one export in order, into a builder or a pipe to one.
+struct Each<'a> {
+    budget: &'a mut input::Budget,
+    /// Problems loading files (reported before those parsing them).
+    sink: &'a mut build::Sink,
+    options: &'a ReadOptions,
+    piece: usize,
+    /// Every file so far could be read (a directory some of whose pages could not be read
+    /// is not the export: reading the rest would look like a complete export that lacks
+    /// those accounts; the rest are still loaded, for their problems).
+    complete: bool,
+    supported: bool,
+    /// The name of the first file read.
+    first: Option<String>,
+}
+
+impl Each<'_> {
+    fn file(&mut self, p: &Path, out: &mut dyn build::Out, parsed: &mut build::Sink) {
+        if self.complete && self.supported && self.options.format == Format::Ldif {
+            // LDIF is read a piece at a time (a directory's entries can be one file of
+            // gigabytes); its records are line-based.
+            match stream_ldif(
+                p,
+                self.piece,
+                self.budget,
+                out,
+                self.options,
+                self.sink,
+                parsed,
+            ) {
+                Some(name) => {
+                    self.first.get_or_insert(name);
+                }
+                None => self.complete = false,
+            }
+            return;
+        }
+        let Some(file) = input::load_file(p, self.budget, self.sink) else {
+            self.complete = false;
+            return;
+        };
+        if self.first.is_none() {
+            self.first = Some(file.name.clone());
+        }
+        if self.complete && self.supported {
+            parse_file(&file, out, self.options, parsed);
+        }
+    }
+}
+
 /// Reads one LDIF file a piece at a time into the accounts being built: its name, or `None`
 /// when it could not be read at all.
 fn stream_ldif(
     path: &Path,
     piece: usize,
     budget: &mut input::Budget,
-    builder: &mut build::Builder<'_>,
+    out: &mut dyn build::Out,
     options: &ReadOptions,
     sink: &mut build::Sink,
     parsed: &mut build::Sink,
@@ -707,40 +748,40 @@ fn stream_ldif(
     let mut started = false;
     let streamed = input::stream_lines(path, piece, budget, sink, parsed, |text, line, parsed| {
         if !started {
-            builder.start_file(&name);
+            out.start_file(&name);
             started = true;
         }
-        lines.feed(text, line, &name, options, builder, parsed);
+        lines.feed(text, line, &name, options, out, parsed);
     });
     if started {
-        lines.end(&name, options, builder, parsed);
+        lines.end(&name, options, out, parsed);
     }
     match streamed {
         input::Streamed::Read(name) => Some(name),
         input::Streamed::NotRead => None,
         input::Streamed::Whole(file) => {
-            parse_file(&file, builder, options, parsed);
+            parse_file(&file, out, options, parsed);
             Some(file.name)
         }
     }
 }
 
-/// Parses one file into the accounts being built.
+/// Parses one file, handing its records on to `out`.
 fn parse_file(
     file: &input::Loaded,
-    builder: &mut build::Builder<'_>,
+    out: &mut dyn build::Out,
     options: &ReadOptions,
     sink: &mut build::Sink,
 ) {
     let Some(text) = input::decode(file, sink) else {
         return;
     };
-    builder.start_file(&file.name);
+    out.start_file(&file.name);
     match options.format {
-        Format::Graph => graph::read(&text, &file.name, options, builder, sink),
-        Format::Ldif => ldif::read(&text, &file.name, options, builder, sink),
-        Format::Scim => scim::read(&text, &file.name, options, builder, sink),
-        Format::Csv => csv::read(&text, &file.name, options, builder, sink),
+        Format::Graph => graph::read(&text, &file.name, options, out, sink),
+        Format::Ldif => ldif::read(&text, &file.name, options, out, sink),
+        Format::Scim => scim::read(&text, &file.name, options, out, sink),
+        Format::Csv => out.read_csv(&text, &file.name, options, sink),
     }
 }
 
