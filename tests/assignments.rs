@@ -29,6 +29,16 @@ fn set(files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
+/// A policy set of a policy file, assignment records and an HR file (the fixture most tests
+/// here start from).
+fn records_set(policy: &str, records: &str, hr: &str) -> PathBuf {
+    set(&[
+        ("policy.yaml", policy),
+        ("records.yaml", records),
+        ("hr.csv", hr),
+    ])
+}
+
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -162,11 +172,7 @@ assignments:
 
 #[test]
 fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_account() {
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![]);
@@ -188,11 +194,7 @@ fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_acc
 #[test]
 fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
     // Approved 2026-03-02T09:00 (start), 10 days: ends 2026-03-12T09:00.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "4"), HR);
     for (d, held) in [
         ("2026-03-01", false),
         ("2026-03-02", true),
@@ -209,11 +211,7 @@ fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
 #[test]
 fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     let text = BASE.replace("days: 10", "days: 30");
-    let dir = set(&[
-        ("policy.yaml", &text),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&text, &record("1", "2", "4"), HR);
     let (loaded, policy, state) = eval(&dir, "2026-03-05");
     let view = governance::View::of(&loaded, &policy, &state);
     let events = governance::events(
@@ -251,11 +249,7 @@ fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     assert_eq!(by_day, events);
     // A record of two days has no reminder: the day before the end is its start day.
     let short = BASE.replace("days: 10", "days: 1");
-    let dir = set(&[
-        ("policy.yaml", &short),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&short, &record("1", "2", "4"), HR);
     let (loaded, policy, state) = eval(&dir, "2026-03-02");
     let view = governance::View::of(&loaded, &policy, &state);
     let kinds: Vec<EventKind> = governance::events(
@@ -280,11 +274,7 @@ fn a_revoked_record_stops_on_its_revocation_day() {
         "{}    revoked: {{at: 2026-03-06T12:00:00Z, by: \"2\", reason: moved teams}}\n",
         record("1", "2", "4")
     );
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &text, HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
     let (loaded, policy, state) = eval(&dir, "2026-03-06");
@@ -310,11 +300,7 @@ fn a_revoked_record_stops_on_its_revocation_day() {
 #[test]
 fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
     // 4 is not the manager of 1 (2 is): forged.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "4", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "4", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert_eq!(accounts(&state, "1"), Vec::<String>::new());
@@ -330,11 +316,7 @@ fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
 #[test]
 fn a_group_approver_who_is_not_a_member_grants_nothing() {
     // 2 is the manager, but not a member of `security` (4 is).
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "2")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "2"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert!(!groups(&state, "1").contains(&"tool-users".to_string()));
@@ -348,11 +330,7 @@ fn a_group_approver_who_is_not_a_member_grants_nothing() {
 #[test]
 fn a_requestor_outside_the_policys_groups_grants_nothing() {
     // 3 is in Sales, and the policy takes requests from `engineers`.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("3", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("3", "2", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "3"), Vec::<String>::new());
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
@@ -364,11 +342,7 @@ fn a_requestor_outside_the_policys_groups_grants_nothing() {
 
 #[test]
 fn a_record_for_an_unknown_identity_grants_nothing_and_is_reported() {
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("9", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("9", "2", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
     assert!(
@@ -389,11 +363,7 @@ fn separation_of_duties_refuses_a_record_and_takes_back_what_the_package_grants(
     // 5 is an auditor: the package is incompatible with `auditors`. Make 5 an engineer
     // requestor too by a second group in the policy.
     let policy = BASE.replace("groups: [engineers]", "groups: [engineers, auditors]");
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &record("5", "2", "4")),
-        ("hr.csv", &hr),
-    ]);
+    let dir = records_set(&policy, &record("5", "2", "4"), &hr);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "5"), Vec::<String>::new());
     assert!(!groups(&state, "5").contains(&"tool-users".to_string()));
@@ -492,11 +462,7 @@ fn lint_checks_each_record_against_its_policy() {
         ),
     ];
     for (text, want) in cases {
-        let dir = set(&[
-            ("policy.yaml", BASE),
-            ("records.yaml", &text),
-            ("hr.csv", HR),
-        ]);
+        let dir = records_set(BASE, &text, HR);
         let mut got = lint_codes(&dir);
         got.sort();
         assert_eq!(got, want, "{text}");
@@ -509,46 +475,26 @@ fn justification_and_direct_assignment_follow_the_policy() {
         "        expiry:\n          days: 10\n",
         "        expiry:\n          days: 10\n        justification: true\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: \"  \"\n", record("1", "2", "4"));
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &text, HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: release week\n", record("1", "2", "4"));
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &text, HR);
     assert_eq!(lint_codes(&dir), vec![]);
     // `requestors: none`: only an administrator's direct assignment, and not to themselves.
     let none = BASE.replace(
         "        requestors:\n          groups: [engineers]\n",
         "        requestors: none\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentOutOfScope]);
     let direct = record("1", "2", "4").replace(
         "    policy: request\n",
         "    policy: request\n    assigned_by: \"4\"\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &direct),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &direct, HR);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
@@ -556,11 +502,7 @@ fn justification_and_direct_assignment_follow_the_policy() {
         "    policy: request\n",
         "    policy: request\n    assigned_by: \"1\"\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &own),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &own, HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentSelfApproval]);
 }
 

@@ -109,6 +109,23 @@ impl Set {
         )
     }
 
+    /// The state on `as_of` with the sign-in dates given.
+    fn eval_signed(
+        &self,
+        as_of: &str,
+        sign_ins: Option<std::sync::Arc<roster::governance::signins::SignIns>>,
+    ) -> roster::eval::DesiredState {
+        roster::eval::evaluate(
+            &self.loaded,
+            &self.policy,
+            roster::eval::Options {
+                as_of: d(as_of),
+                previous: None,
+                sign_ins,
+            },
+        )
+    }
+
     /// The members of `group` on `as_of`, by key, and the codes of the data problems.
     fn members(&self, group: &str, as_of: &str) -> (Vec<String>, Vec<String>) {
         let state = self.eval(as_of);
@@ -846,17 +863,7 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
     .unwrap();
     let sign_ins =
         std::sync::Arc::new(roster::governance::signins::read(&export, 1 << 20).unwrap());
-    let eval = |day: &str, with: bool| {
-        roster::eval::evaluate(
-            &s.loaded,
-            &s.policy,
-            roster::eval::Options {
-                as_of: d(day),
-                previous: None,
-                sign_ins: with.then(|| sign_ins.clone()),
-            },
-        )
-    };
+    let eval = |day: &str, with: bool| s.eval_signed(day, with.then(|| sign_ins.clone()));
     let members =
         |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
@@ -940,17 +947,7 @@ fn an_inactive_users_review_reviews_only_who_has_not_signed_in() {
         "signins.json",
         [("2", Some(d("2025-11-01"))), ("3", Some(d("2026-01-01")))],
     ));
-    let eval = |day: &str, with: bool| {
-        roster::eval::evaluate(
-            &s.loaded,
-            &s.policy,
-            roster::eval::Options {
-                as_of: d(day),
-                previous: None,
-                sign_ins: with.then(|| sign_ins.clone()),
-            },
-        )
-    };
+    let eval = |day: &str, with: bool| s.eval_signed(day, with.then(|| sign_ins.clone()));
     let members =
         |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
@@ -1013,15 +1010,7 @@ fn an_inactive_users_review_leaves_out_the_newly_hired() {
             ("4", Some(d("2025-11-01"))),
         ],
     ));
-    let state = roster::eval::evaluate(
-        &s.loaded,
-        &s.policy,
-        roster::eval::Options {
-            as_of: d("2026-01-12"),
-            previous: None,
-            sign_ins: Some(sign_ins),
-        },
-    );
+    let state = s.eval_signed("2026-01-12", Some(sign_ins));
     assert_eq!(
         members_of(&s.loaded, &s.policy, &state, "vpn"),
         keys(&["3", "4"])

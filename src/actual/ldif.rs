@@ -336,7 +336,13 @@ struct Parsed {
 const HANDED: usize = 1024;
 
 /// Parses a piece's blocks in parallel and hands on their records and problems in order.
-fn hand_on(items: Vec<Item>, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+fn hand_on(
+    items: Vec<Item>,
+    file: &str,
+    options: &ReadOptions,
+    out: &mut dyn Out,
+    sink: &mut Sink,
+) {
     let parsed: Vec<Parsed> = items
         .into_par_iter()
         .map(|item| match item {
