@@ -201,14 +201,23 @@ pub(crate) fn from_actual(
     }
     let found = matcher.found(&keys, n);
     // Account (by reference) → the key of the identity linked to it.
-    let owner: HashMap<String, &str> = found
-        .linked
+    // (Only when a manager reference is compared: a million references otherwise for nothing.)
+    let owner: HashMap<String, &str> = if copies
         .iter()
-        .filter_map(|(&i, &r)| {
-            let key = ids.people.get(i)?.key.as_str();
-            Some((reference(users.format, users.id(r)), key))
-        })
-        .collect();
+        .flatten()
+        .any(|to| super::is_manager_reference(to))
+    {
+        found
+            .linked
+            .iter()
+            .filter_map(|(&i, &r)| {
+                let key = ids.people.get(i)?.key.as_str();
+                Some((reference(users.format, users.id(r)), key))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
 
     // Groups: the names compared, which the export vouches for, and their members.
     let mut names: Vec<String> = compared.groups.clone();
@@ -266,6 +275,20 @@ pub(crate) fn from_actual(
         .iter()
         .map(|a| ids.attributes.iter().find(|(n, _)| n == a).map(|(_, c)| c))
         .collect();
+    // Per compared attribute and dictionary code of its column: the code of that value's JSON
+    // among the previous values, once interned (the common case: the account agrees).
+    let mut same_codes: Vec<Vec<Option<u32>>> = columns
+        .iter()
+        .map(|c| vec![None; c.map_or(0, |c| c.dictionary().len())])
+        .collect();
+    let intern = |values: &mut Vec<(HashMap<String, u32>, Vec<String>)>, a: usize, json: String| {
+        let (map, list) = values.get_mut(a)?;
+        let next = u32::try_from(list.len()).ok()?;
+        Some(*map.entry(json).or_insert_with_key(|json| {
+            list.push(json.clone());
+            next
+        }))
+    };
     let mut entries = Vec::with_capacity(found.linked.len());
     for (&i, &r) in &found.linked {
         let Some(person) = ids.people.get(i) else {
@@ -273,31 +296,44 @@ pub(crate) fn from_actual(
         };
         let mut attributes = Vec::with_capacity(compared.attributes.len());
         for (a, to) in copies.iter().enumerate() {
-            let now_value = columns.get(a).copied().flatten().map(|c| c.get(i));
-            let json = match (to, now_value) {
-                (Some(to), Some(now_value)) => previous_json(&users, r, to, now_value, &owner),
-                _ => None,
+            let (Some(to), Some(column)) = (to, columns.get(a).copied().flatten()) else {
+                attributes.push(None);
+                continue;
             };
-            let code = json.and_then(|json| {
-                let (map, list) = values.get_mut(a)?;
-                let next = u32::try_from(list.len()).ok()?;
-                Some(*map.entry(json.clone()).or_insert_with(|| {
-                    list.push(json);
-                    next
-                }))
-            });
+            let now_value = column.get(i);
+            let code = match previous_value(&users, r, to, now_value, &owner) {
+                None => None,
+                Some(Then::Same) => {
+                    let c = column.code(i) as usize;
+                    match same_codes.get(a).and_then(|v| v.get(c)).copied().flatten() {
+                        Some(code) => Some(code),
+                        None => {
+                            let code = intern(&mut values, a, now_value.to_json().to_string());
+                            if let Some(slot) = same_codes.get_mut(a).and_then(|v| v.get_mut(c)) {
+                                *slot = code;
+                            }
+                            code
+                        }
+                    }
+                }
+                Some(Then::Other(json)) => intern(&mut values, a, json),
+            };
             attributes.push(code);
         }
-        let account = reference(users.format, users.id(r));
-        let groups: Vec<u32> = known
-            .iter()
-            .copied()
-            .filter(|&g| {
-                members_of
-                    .get(g as usize)
-                    .is_some_and(|set| set.contains(&account))
-            })
-            .collect();
+        let groups: Vec<u32> = if known.is_empty() {
+            Vec::new()
+        } else {
+            let account = reference(users.format, users.id(r));
+            known
+                .iter()
+                .copied()
+                .filter(|&g| {
+                    members_of
+                        .get(g as usize)
+                        .is_some_and(|set| set.contains(&account))
+                })
+                .collect()
+        };
         entries.push(Entry {
             key: person.key.clone(),
             lifecycle: ids.lifecycle.get(i).copied(),
@@ -321,49 +357,53 @@ pub(crate) fn from_actual(
     })
 }
 
+/// What an account holds in a compared attribute, against the identity's value now.
+enum Then {
+    /// The same, as the plan compares: no change.
+    Same,
+    /// Another value, as the JSON the workflows compare.
+    Other(String),
+}
+
 /// The previous value of an identity attribute copied to target attribute `to`, for account
-/// row `r`, as the JSON the workflows compare with `now_value`'s: the same JSON when the plan
-/// would see no difference, the account's value otherwise; `None` when the export does not
-/// say (or a manager reference leads to no linked account).
-fn previous_json(
+/// row `r`, against `now_value`: the same when the plan would see no difference, the
+/// account's value (as JSON) otherwise; `None` when the export does not say (or a manager
+/// reference leads to no linked account).
+fn previous_value(
     users: &Accounts,
     r: usize,
     to: &str,
     now_value: &Value,
     owner: &HashMap<String, &str>,
-) -> Option<String> {
+) -> Option<Then> {
     let cell = users.cell(r, to);
     if super::is_manager_reference(to) {
-        let key = match cell {
+        let then = match cell {
             Cell::Absent => return None,
-            Cell::Null => return Some(Value::Null.to_json().to_string()),
-            other => owner
-                .get(&reference(users.format, &text(other)?))
-                .copied()?,
+            Cell::Null => Value::Null,
+            other => Value::Str((*owner.get(&reference(users.format, &text(other)?))?).to_string()),
         };
-        let then = Value::Str(key.to_string());
         return Some(if super::values::same(now_value, &then) {
-            now_value.to_json().to_string()
+            Then::Same
         } else {
-            then.to_json().to_string()
+            Then::Other(then.to_json().to_string())
         });
     }
     match super::values::compare(now_value, cell) {
         super::values::Compared::Unknown => None,
-        super::values::Compared::Same => Some(now_value.to_json().to_string()),
+        super::values::Compared::Same => Some(Then::Same),
         super::values::Compared::Different => {
             let mut slot = None;
             let then = match cell.as_value(&mut slot) {
                 Cell::Value(v) => v.to_json(),
                 _ => serde_json::Value::Null,
             };
-            let now_json = now_value.to_json();
             // Different by the plan's comparison, however the JSON looks.
-            Some(if then == now_json {
+            Some(Then::Other(if then == now_value.to_json() {
                 format!("{{\"previous\":{then}}}")
             } else {
                 then.to_string()
-            })
+            }))
         }
     }
 }
