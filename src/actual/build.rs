@@ -8,6 +8,7 @@ use foldhash::fast::FixedState;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use super::{
     Accounts, Attribute, Cell, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Tap,
@@ -28,7 +29,7 @@ pub(crate) struct Sink {
     order: Vec<(Code, String, Option<String>)>,
     /// On a reading thread: every issue is handed on, in order with the records, to the
     /// sink of the thread that builds (see [`Pipe`]).
-    forward: Option<SyncSender<Piece>>,
+    forward: Option<Route>,
 }
 
 impl Sink {
@@ -42,9 +43,8 @@ impl Sink {
     }
 
     pub fn push(&mut self, issue: DataIssue) {
-        if let Some(tx) = &self.forward {
-            // The builder's thread is gone only when it failed; then nothing is reported.
-            let _ = tx.send(Piece::Issue(issue));
+        if let Some(route) = &self.forward {
+            route.send(Piece::Issue(issue));
             return;
         }
         let key = (issue.code, issue.file.clone(), issue.field.clone());
@@ -127,39 +127,84 @@ pub(super) enum Piece {
     Csv { text: String, file: String },
 }
 
+/// Where a [`Pipe`] sends: to the building thread, or into a buffer that is sent there later
+/// (a file parsed in parallel with others, sent in its turn).
+#[derive(Clone)]
+pub(super) enum Route {
+    Channel(SyncSender<Piece>),
+    Buffer(Arc<Mutex<Vec<Piece>>>),
+}
+
+impl Route {
+    fn send(&self, piece: Piece) {
+        match self {
+            // The builder's thread is gone only when it failed; then nothing is reported.
+            Route::Channel(tx) => {
+                let _ = tx.send(piece);
+            }
+            Route::Buffer(buffer) => {
+                if let Ok(mut b) = buffer.lock() {
+                    b.push(piece);
+                }
+            }
+        }
+    }
+
+    /// What a buffer holds, in order.
+    pub fn take(self) -> Vec<Piece> {
+        match self {
+            Route::Channel(_) => Vec::new(),
+            Route::Buffer(buffer) => match Arc::try_unwrap(buffer) {
+                Ok(m) => m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
+                Err(shared) => shared
+                    .lock()
+                    .map(|mut b| std::mem::take(&mut *b))
+                    .unwrap_or_default(),
+            },
+        }
+    }
+
+    /// Sends what a buffer holds, in order.
+    pub fn send_all(&self, pieces: Vec<Piece>) {
+        for p in pieces {
+            self.send(p);
+        }
+    }
+}
+
 /// Hands records, issues and pages to a builder on another thread: a reader parses (in
 /// parallel) while the builder adds what was parsed before, so that reading an export keeps
 /// both cores busy where adding its records one by one would keep one.
 pub(super) struct Pipe {
-    tx: SyncSender<Piece>,
+    route: Route,
 }
 
 impl Pipe {
     /// A pipe, and the sink whose issues go through it in order.
-    pub fn new(tx: SyncSender<Piece>) -> (Pipe, Sink) {
+    pub fn new(route: Route) -> (Pipe, Sink) {
         let mut sink = Sink::new();
-        sink.forward = Some(tx.clone());
-        (Pipe { tx }, sink)
+        sink.forward = Some(route.clone());
+        (Pipe { route }, sink)
     }
 }
 
 impl Out for Pipe {
     fn start_file(&mut self, name: &str) {
-        let _ = self.tx.send(Piece::Start(name.to_string()));
+        self.route.send(Piece::Start(name.to_string()));
     }
 
     fn push_all(&mut self, recs: Vec<Rec>, _sink: &mut Sink) {
         if !recs.is_empty() {
-            let _ = self.tx.send(Piece::Recs(recs));
+            self.route.send(Piece::Recs(recs));
         }
     }
 
     fn page(&mut self, page: Page) {
-        let _ = self.tx.send(Piece::Page(page));
+        self.route.send(Piece::Page(page));
     }
 
     fn read_csv(&mut self, text: &str, file: &str, _options: &ReadOptions, _sink: &mut Sink) {
-        let _ = self.tx.send(Piece::Csv {
+        self.route.send(Piece::Csv {
             text: text.to_string(),
             file: file.to_string(),
         });

@@ -335,15 +335,9 @@ struct Parsed {
 /// Records handed on at a time.
 const HANDED: usize = 1024;
 
-/// Parses a piece's blocks in parallel and hands on their records and problems in order.
-fn hand_on(
-    items: Vec<Item>,
-    file: &str,
-    options: &ReadOptions,
-    out: &mut dyn Out,
-    sink: &mut Sink,
-) {
-    let parsed: Vec<Parsed> = items
+/// Parses blocks in parallel.
+fn parse(items: Vec<Item>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
+    items
         .into_par_iter()
         .map(|item| match item {
             Item::Issue(issue) => Parsed {
@@ -352,7 +346,11 @@ fn hand_on(
             },
             Item::Block(block, first) => record(block, first, file, options),
         })
-        .collect();
+        .collect()
+}
+
+/// Hands on parsed blocks' records and problems in order.
+fn hand_on(parsed: Vec<Parsed>, out: &mut dyn Out, sink: &mut Sink) {
     let mut recs = Vec::new();
     for p in parsed {
         if !p.issues.is_empty() {
@@ -374,11 +372,13 @@ fn hand_on(
 
 /// Reads an LDIF file a piece at a time: each piece is whole lines (without the newline that
 /// ends the last), the first line of each numbered; a record may span pieces. A piece's
-/// records are parsed in parallel.
+/// records are parsed in parallel (in the thread pool) while the previous piece's are handed
+/// on.
 pub(super) struct Lines {
     block: Vec<Logical>,
     in_comment: bool,
     first: bool,
+    pending: Vec<Parsed>,
 }
 
 impl Lines {
@@ -387,7 +387,19 @@ impl Lines {
             block: Vec::new(),
             in_comment: false,
             first: true,
+            pending: Vec::new(),
         }
+    }
+
+    /// Parses `items` while handing on the previous piece's.
+    fn next(&mut self, items: Vec<Item>, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+        let pending = std::mem::take(&mut self.pending);
+        let mut parsed = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| parsed = parse(items, file, options));
+            hand_on(pending, out, sink);
+        });
+        self.pending = parsed;
     }
 
     /// The lines of `text`, the first numbered `first_line`.
@@ -435,20 +447,18 @@ impl Lines {
                 });
             }
         }
-        hand_on(items, file, options, out, sink);
+        self.next(items, file, options, out, sink);
     }
 
     /// The end of the file: the last record.
-    pub fn end(self, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
-        if !self.block.is_empty() {
-            hand_on(
-                vec![Item::Block(self.block, self.first)],
-                file,
-                options,
-                out,
-                sink,
-            );
-        }
+    pub fn end(mut self, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+        let last = if self.block.is_empty() {
+            Vec::new()
+        } else {
+            vec![Item::Block(std::mem::take(&mut self.block), self.first)]
+        };
+        self.next(last, file, options, out, sink);
+        hand_on(std::mem::take(&mut self.pending), out, sink);
     }
 }
 

@@ -34,6 +34,7 @@ mod scim;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -574,13 +575,19 @@ fn read_in_pieces(
         complete: paths.is_some(),
         supported,
         first: None,
+        batch: Vec::new(),
+        pending: Vec::new(),
     };
     let paths = &paths;
     let outcome = std::thread::scope(|scope| {
         let reading = scope.spawn(move || {
-            let (mut pipe, mut forward) = build::Pipe::new(tx);
+            let route = build::Route::Channel(tx);
             for p in paths.iter().flatten() {
-                each.file(p, &mut pipe, &mut forward);
+                each.file(p, &route);
+            }
+            each.flush(&route);
+            for pieces in std::mem::take(&mut each.pending) {
+                route.send_all(pieces);
             }
             (each.complete, each.first)
         });
@@ -696,21 +703,35 @@ struct Each<'a> {
     supported: bool,
     /// The name of the first file read.
     first: Option<String>,
+    /// JSON files loaded and not yet parsed: parsed together, in parallel, and handed on in
+    /// order.
+    batch: Vec<input::Loaded>,
+    /// What the last batch's files hold, handed on while the next batch is parsed.
+    pending: Vec<Vec<build::Piece>>,
 }
 
+/// JSON files up to this size are parsed whole, several at a time in parallel (a page of a
+/// paged export is a few megabytes); a larger one is parsed a chunk at a time, alone.
+const BATCHED_FILE: usize = 32 << 20;
+
+/// Files parsed together at most.
+const BATCH: usize = 4;
+
 impl Each<'_> {
-    fn file(&mut self, p: &Path, out: &mut dyn build::Out, parsed: &mut build::Sink) {
+    /// Reads file `p`, handing what it holds on to `route` in order.
+    fn file(&mut self, p: &Path, route: &build::Route) {
         if self.complete && self.supported && self.options.format == Format::Ldif {
             // LDIF is read a piece at a time (a directory's entries can be one file of
             // gigabytes); its records are line-based.
+            let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
             match stream_ldif(
                 p,
                 self.piece,
                 self.budget,
-                out,
+                &mut pipe,
                 self.options,
                 self.sink,
-                parsed,
+                &mut parsed,
             ) {
                 Some(name) => {
                     self.first.get_or_insert(name);
@@ -726,9 +747,50 @@ impl Each<'_> {
         if self.first.is_none() {
             self.first = Some(file.name.clone());
         }
-        if self.complete && self.supported {
-            parse_file(&file, out, self.options, parsed);
+        if !(self.complete && self.supported) {
+            return;
         }
+        let json = matches!(self.options.format, Format::Graph | Format::Scim);
+        if json && file.bytes.len() <= BATCHED_FILE {
+            self.batch.push(file);
+            if self.batch.len() >= BATCH {
+                self.flush(route);
+            }
+            return;
+        }
+        self.flush(route);
+        for pieces in std::mem::take(&mut self.pending) {
+            route.send_all(pieces);
+        }
+        let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
+        parse_file(&file, &mut pipe, self.options, &mut parsed);
+    }
+
+    /// Parses the files of the batch in parallel (in the thread pool) while this thread
+    /// hands on what the previous batch held, in order.
+    fn flush(&mut self, route: &build::Route) {
+        let batch = std::mem::take(&mut self.batch);
+        let pending = std::mem::take(&mut self.pending);
+        let options = self.options;
+        let mut parsed: Vec<Vec<build::Piece>> = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                parsed = batch
+                    .par_iter()
+                    .map(|file| {
+                        let buffer = build::Route::Buffer(Default::default());
+                        let (mut pipe, mut sink) = build::Pipe::new(buffer.clone());
+                        parse_file(file, &mut pipe, options, &mut sink);
+                        drop((pipe, sink));
+                        buffer.take()
+                    })
+                    .collect();
+            });
+            for pieces in pending {
+                route.send_all(pieces);
+            }
+        });
+        self.pending = parsed;
     }
 }
 
