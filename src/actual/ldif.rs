@@ -344,7 +344,13 @@ fn parse(items: Vec<Item>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
                 issues: vec![issue],
                 rec: None,
             },
-            Item::Block(block, first) => record(block, first, file, options),
+            Item::Block(block, first) => {
+                let mut parsed = record(block, first, file, options);
+                if let Some(rec) = &mut parsed.rec {
+                    rec.digest = Some(rec.digest_nonzero());
+                }
+                parsed
+            }
         })
         .collect()
 }
@@ -392,7 +398,14 @@ impl Lines {
     }
 
     /// Parses `items` while handing on the previous piece's.
-    fn next(&mut self, items: Vec<Item>, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+    fn next(
+        &mut self,
+        items: Vec<Item>,
+        file: &str,
+        options: &ReadOptions,
+        out: &mut dyn Out,
+        sink: &mut Sink,
+    ) {
         let pending = std::mem::take(&mut self.pending);
         let mut parsed = Vec::new();
         rayon::in_place_scope(|scope| {
