@@ -895,7 +895,7 @@ codes! {
         policy(include_str!("../tests/lint/C383/bad.yaml")),
         policy(include_str!("../tests/lint/C383/good.yaml"));
     DeniedGuestsWithoutGuests = "C385", Error, "denied-guests-without-guests",
-        "a review sets `denied_guests` (what a denial does to a guest) but is not a `guests_only` review of an access package, so the setting would do nothing",
+        "a review sets `denied_guests` (what a denial does to a guest) but is not a `guests_only` review of an access package or a group, so the setting would do nothing",
         policy(include_str!("../tests/lint/C385/bad.yaml")),
         policy(include_str!("../tests/lint/C385/good.yaml"));
     InvalidReviewStages = "C386", Error, "invalid-review-stages",

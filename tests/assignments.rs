@@ -29,6 +29,16 @@ fn set(files: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
+/// A policy set of a policy file, assignment records and an HR file (the fixture most tests
+/// here start from).
+fn records_set(policy: &str, records: &str, hr: &str) -> PathBuf {
+    set(&[
+        ("policy.yaml", policy),
+        ("records.yaml", records),
+        ("hr.csv", hr),
+    ])
+}
+
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -162,11 +172,7 @@ assignments:
 
 #[test]
 fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_account() {
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![]);
@@ -188,11 +194,7 @@ fn a_record_grants_its_package_and_the_package_grants_its_group_and_app_role_acc
 #[test]
 fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
     // Approved 2026-03-02T09:00 (start), 10 days: ends 2026-03-12T09:00.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "4"), HR);
     for (d, held) in [
         ("2026-03-01", false),
         ("2026-03-02", true),
@@ -209,11 +211,7 @@ fn a_record_holds_from_its_start_day_to_the_day_before_its_end() {
 #[test]
 fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     let text = BASE.replace("days: 10", "days: 30");
-    let dir = set(&[
-        ("policy.yaml", &text),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&text, &record("1", "2", "4"), HR);
     let (loaded, policy, state) = eval(&dir, "2026-03-05");
     let view = governance::View::of(&loaded, &policy, &state);
     let events = governance::events(
@@ -251,11 +249,7 @@ fn reminders_come_14_days_and_1_day_before_the_end_and_not_before_the_start() {
     assert_eq!(by_day, events);
     // A record of two days has no reminder: the day before the end is its start day.
     let short = BASE.replace("days: 10", "days: 1");
-    let dir = set(&[
-        ("policy.yaml", &short),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&short, &record("1", "2", "4"), HR);
     let (loaded, policy, state) = eval(&dir, "2026-03-02");
     let view = governance::View::of(&loaded, &policy, &state);
     let kinds: Vec<EventKind> = governance::events(
@@ -280,11 +274,7 @@ fn a_revoked_record_stops_on_its_revocation_day() {
         "{}    revoked: {{at: 2026-03-06T12:00:00Z, by: \"2\", reason: moved teams}}\n",
         record("1", "2", "4")
     );
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &text, HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
     let (loaded, policy, state) = eval(&dir, "2026-03-06");
@@ -310,11 +300,7 @@ fn a_revoked_record_stops_on_its_revocation_day() {
 #[test]
 fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
     // 4 is not the manager of 1 (2 is): forged.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "4", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "4", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert_eq!(accounts(&state, "1"), Vec::<String>::new());
@@ -330,11 +316,7 @@ fn an_approver_who_is_not_the_manager_grants_nothing_and_is_reported() {
 #[test]
 fn a_group_approver_who_is_not_a_member_grants_nothing() {
     // 2 is the manager, but not a member of `security` (4 is).
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("1", "2", "2")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("1", "2", "2"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), Vec::<String>::new());
     assert!(!groups(&state, "1").contains(&"tool-users".to_string()));
@@ -348,11 +330,7 @@ fn a_group_approver_who_is_not_a_member_grants_nothing() {
 #[test]
 fn a_requestor_outside_the_policys_groups_grants_nothing() {
     // 3 is in Sales, and the policy takes requests from `engineers`.
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("3", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("3", "2", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "3"), Vec::<String>::new());
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
@@ -364,11 +342,7 @@ fn a_requestor_outside_the_policys_groups_grants_nothing() {
 
 #[test]
 fn a_record_for_an_unknown_identity_grants_nothing_and_is_reported() {
-    let dir = set(&[
-        ("policy.yaml", BASE),
-        ("records.yaml", &record("9", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(BASE, &record("9", "2", "4"), HR);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(codes(&state), vec![Code::AssignmentDataRefused]);
     assert!(
@@ -389,11 +363,7 @@ fn separation_of_duties_refuses_a_record_and_takes_back_what_the_package_grants(
     // 5 is an auditor: the package is incompatible with `auditors`. Make 5 an engineer
     // requestor too by a second group in the policy.
     let policy = BASE.replace("groups: [engineers]", "groups: [engineers, auditors]");
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &record("5", "2", "4")),
-        ("hr.csv", &hr),
-    ]);
+    let dir = records_set(&policy, &record("5", "2", "4"), &hr);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "5"), Vec::<String>::new());
     assert!(!groups(&state, "5").contains(&"tool-users".to_string()));
@@ -492,11 +462,7 @@ fn lint_checks_each_record_against_its_policy() {
         ),
     ];
     for (text, want) in cases {
-        let dir = set(&[
-            ("policy.yaml", BASE),
-            ("records.yaml", &text),
-            ("hr.csv", HR),
-        ]);
+        let dir = records_set(BASE, &text, HR);
         let mut got = lint_codes(&dir);
         got.sort();
         assert_eq!(got, want, "{text}");
@@ -509,46 +475,26 @@ fn justification_and_direct_assignment_follow_the_policy() {
         "        expiry:\n          days: 10\n",
         "        expiry:\n          days: 10\n        justification: true\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: \"  \"\n", record("1", "2", "4"));
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &text, HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentJustification]);
     let text = format!("{}    justification: release week\n", record("1", "2", "4"));
-    let dir = set(&[
-        ("policy.yaml", &policy),
-        ("records.yaml", &text),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&policy, &text, HR);
     assert_eq!(lint_codes(&dir), vec![]);
     // `requestors: none`: only an administrator's direct assignment, and not to themselves.
     let none = BASE.replace(
         "        requestors:\n          groups: [engineers]\n",
         "        requestors: none\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &record("1", "2", "4")),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &record("1", "2", "4"), HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentOutOfScope]);
     let direct = record("1", "2", "4").replace(
         "    policy: request\n",
         "    policy: request\n    assigned_by: \"4\"\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &direct),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &direct, HR);
     assert_eq!(lint_codes(&dir), vec![]);
     let (_, _, state) = eval(&dir, "2026-03-05");
     assert_eq!(packages(&state, "1"), vec!["tools"]);
@@ -556,11 +502,7 @@ fn justification_and_direct_assignment_follow_the_policy() {
         "    policy: request\n",
         "    policy: request\n    assigned_by: \"1\"\n",
     );
-    let dir = set(&[
-        ("policy.yaml", &none),
-        ("records.yaml", &own),
-        ("hr.csv", HR),
-    ]);
+    let dir = records_set(&none, &own, HR);
     assert_eq!(lint_codes(&dir), vec![Code::AssignmentSelfApproval]);
 }
 
@@ -1056,7 +998,63 @@ fn no_grace_for_what_the_rule_did_not_give_and_the_calendar_shows_its_end() {
     assert_eq!(e[0].code, Code::PreviousMalformed);
 }
 
+/// The end of a grace period is among the as-of date's events (`DesiredState::due`) and in
+/// `explain`'s events, on the grace end only: the day before and the day after, not.
+#[test]
+fn the_grace_end_is_an_event_of_its_day_in_eval_and_explain() {
+    let dir = set(&[
+        ("policy.yaml", GRACE),
+        ("hr.csv", "id,team\n1,Sales\n2,Engineering\n"),
+    ]);
+    let prev = r#"{"as_of": "2026-03-10", "identities": [
+        {"key": "1", "lifecycle": "active", "access_packages": ["eng"]}]}"#;
+    for (d, due) in [
+        ("2026-03-13", false),
+        ("2026-03-14", true),
+        ("2026-03-15", false),
+    ] {
+        let (loaded, policy, state) = eval_with(&dir, d, Some(prev));
+        let ends: Vec<(String, String)> = state
+            .due
+            .iter()
+            .filter(|e| e.kind == EventKind::GraceEnd)
+            .map(|e| (e.subject.id().to_string(), e.source.clone()))
+            .collect();
+        let want = if due {
+            vec![("1".to_string(), "access_package:eng".to_string())]
+        } else {
+            vec![]
+        };
+        assert_eq!(ends, want, "{d}");
+        let e = roster::eval::explain::explain_key(&loaded, &policy, &state, "1").unwrap();
+        let kinds: Vec<EventKind> = e.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds.contains(&EventKind::GraceEnd), due, "{d}: {kinds:?}");
+        let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+        assert_eq!(
+            text.contains(
+                "grace_end (access_package:eng): the grace period of access package `eng` ends"
+            ),
+            due,
+            "{d}: {text}"
+        );
+        // Nobody else's.
+        let other = roster::eval::explain::explain_key(&loaded, &policy, &state, "2").unwrap();
+        assert!(other.events.is_empty(), "{d}");
+    }
+}
+
 // ---- Guests in access reviews (`docs/reviews.md`) ----
+
+/// A guest of `fabrikam` with the `portal` package, the review file given, and the tenant's
+/// settings (`tenant:` YAML, or empty for the defaults).
+fn guest_set(tenant: &str, review: &str) -> PathBuf {
+    set(&[
+        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
+        ("guests.yaml", GUESTS),
+        ("review.yaml", review),
+        ("hr.csv", "id\n1\n2\n3\n"),
+    ])
+}
 
 fn guest_review(default: &str, denied: &str, decisions: &str) -> String {
     format!(
@@ -1099,12 +1097,7 @@ fn guest_events(dir: &Path) -> Vec<(String, EventKind, String)> {
 #[test]
 fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("no_change", "", deny)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("no_change", "", deny));
     assert_eq!(lint_codes(&dir), vec![]);
     let portal = || vec!["portal".to_string()];
     let partners = || vec!["partners".to_string()];
@@ -1138,12 +1131,7 @@ fn a_guest_denied_in_a_review_loses_the_assignment_on_the_end_day() {
 #[test]
 fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_the_unreviewed() {
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"3\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("no_change", "", deny)),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("no_change", "", deny));
     let (_, _, state) = eval(&dir, "2026-03-08");
     assert_eq!(state.guests[0].state.word(), "active");
     assert_eq!(codes(&state), [Code::ReviewDecisionReviewerNotAllowed]);
@@ -1151,12 +1139,7 @@ fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_th
         guest_state(&dir, "2026-03-13").map(|s| s.0),
         Some("blocked".to_string())
     );
-    let dir = set(&[
-        ("policy.yaml", GUEST_BASE),
-        ("guests.yaml", GUESTS),
-        ("review.yaml", &guest_review("deny", "", "")),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set("", &guest_review("deny", "", ""));
     assert_eq!(
         guest_state(&dir, "2026-03-07").map(|s| s.0),
         Some("active".to_string())
@@ -1167,21 +1150,91 @@ fn a_guest_decision_by_another_reviewer_is_refused_and_the_default_applies_to_th
     );
 }
 
+/// A guests-only review of a group (`partners`, which the `portal` package gives): the guests
+/// who hold the group through a package are reviewed; a denial ends the assignments that give
+/// the group on the end day (the day before, held), then the tenant's external-user settings
+/// block the guest (the day after, blocked) and remove them 30 days later (the day before,
+/// blocked); with `denied_guests: block_and_delete` the same, whatever the tenant says. A guest
+/// who does not hold the group is out of scope (`E161`).
+#[test]
+fn a_guest_review_of_a_group_ends_the_assignments_that_give_it() {
+    let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
+    let group_review = |denied: &str, decisions: &str| {
+        guest_review("no_change", denied, decisions)
+            .replace("      access_package: portal", "      group: partners")
+    };
+    let dir = guest_set("", &group_review("", deny));
+    assert_eq!(lint_codes(&dir), vec![]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-07"),
+        Some((
+            "active".into(),
+            vec!["portal".to_string()],
+            vec!["partners".to_string()]
+        ))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-03-08"),
+        Some(("blocked".into(), vec![], vec![]))
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-06").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-07").map(|s| s.0),
+        Some("removed".to_string())
+    );
+    let (_, _, state) = eval(&dir, "2026-03-08");
+    assert!(codes(&state).is_empty(), "{:?}", codes(&state));
+    let (loaded, policy, state) = eval(&dir, "2026-03-05");
+    let view = governance::View::of(&loaded, &policy, &state);
+    let end: Vec<String> = governance::events(&view, Window::day(day("2026-03-08")))
+        .into_iter()
+        .filter(|e| {
+            e.kind == EventKind::ReviewEnd && matches!(e.subject, governance::Subject::Guest(_))
+        })
+        .map(|e| e.summary)
+        .collect();
+    assert_eq!(
+        end,
+        [
+            "denied in access review `partners-review` of group `partners`: assignment of access package `portal` removed"
+        ]
+    );
+    // `block_and_delete` applies to a group's guest review too (no `C385`).
+    let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
+    let dir = guest_set(
+        tenant,
+        &group_review("\n    denied_guests: block_and_delete", deny),
+    );
+    assert_eq!(lint_codes(&dir), vec![]);
+    assert_eq!(
+        guest_state(&dir, "2026-03-08").map(|s| s.0),
+        Some("blocked".to_string())
+    );
+    assert_eq!(
+        guest_state(&dir, "2026-04-07").map(|s| s.0),
+        Some("removed".to_string())
+    );
+    // A decision about a guest who does not hold the group: out of scope.
+    let other = deny.replace("kim@fabrikam.example", "lee@fabrikam.example");
+    let dir = guest_set("", &group_review("", &other));
+    let (_, _, state) = eval(&dir, "2026-03-08");
+    assert_eq!(codes(&state), [Code::ReviewDecisionOutOfScope]);
+    assert_eq!(state.guests[0].state.word(), "active");
+}
+
 /// `denied_guests: block_and_delete` blocks the guest on the end day and removes them 30 days
 /// later even where the tenant keeps guests.
 #[test]
 fn block_and_delete_blocks_and_removes_a_denied_guest_whatever_the_tenant_says() {
     let tenant = "tenant:\n  default_domain: northwind.example\n  external_users:\n    block_sign_in: false\n    remove: false\n";
     let deny = "review_decisions:\n  partners-review:\n    2026-03-05:\n      - {reviewee: kim@fabrikam.example, reviewer: \"2\", decision: deny, date: 2026-03-06}\n";
-    let dir = set(&[
-        ("policy.yaml", &format!("{GUEST_BASE}{tenant}")),
-        ("guests.yaml", GUESTS),
-        (
-            "review.yaml",
-            &guest_review("no_change", "\n    denied_guests: block_and_delete", deny),
-        ),
-        ("hr.csv", "id\n1\n2\n3\n"),
-    ]);
+    let dir = guest_set(
+        tenant,
+        &guest_review("no_change", "\n    denied_guests: block_and_delete", deny),
+    );
     assert_eq!(lint_codes(&dir), vec![]);
     assert_eq!(
         guest_state(&dir, "2026-03-08").map(|s| s.0),

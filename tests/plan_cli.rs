@@ -487,6 +487,21 @@ fn explain_shows_the_plan_for_one_person() {
     assert!(r.stdout.contains("no change"), "{}", r.stdout);
 }
 
+/// The JSON report `eval` writes for the example on `day`, saved in a fresh temporary
+/// directory: (the directory, the file).
+fn previous_report(name: &str, day: &str) -> (PathBuf, PathBuf) {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let prev = tmp.join("previous.json");
+    let r = roster_in(
+        &manifest(),
+        &["eval", "policies", "--as-of", day, "--format", "json"],
+    );
+    std::fs::write(&prev, r.stdout).unwrap();
+    (tmp, prev)
+}
+
 fn plan_on(day: &str, format: &str, extra: &[&str]) -> common::Run {
     let mut args = vec!["plan", "policies", "--as-of", day, "--format", format];
     args.extend_from_slice(extra);
@@ -495,13 +510,15 @@ fn plan_on(day: &str, format: &str, extra: &[&str]) -> common::Run {
 
 /// The lifecycle workflow runs due on the as-of date are in every format of the plan: on
 /// 1 December 1015's and 3004's day-0 joiner runs (and 3004's intern run), the day before and
-/// the day after not; the JSON fits its schema.
+/// the day after not; the JSON fits its schema. 1004's `mover-department` is due every day:
+/// Active Directory still holds `Marketing`, HR says `Sales` (the plan's update), and without
+/// `--previous` the change trigger compares with the directory.
 #[test]
 fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     let on = plan_on("2026-12-01", "human", &[]);
     assert_eq!(on.code, 0, "{}", on.stderr);
     assert!(
-        on.stdout.contains("Workflow runs due on 2026-12-01 (3):\n  > 1015 joiner-day0\n      - enable the account\n      - e-mail the user to Priya.Nair@northwind.example: \"Welcome to Northwind Traders\"\n"),
+        on.stdout.contains("Workflow runs due on 2026-12-01 (4):\n  > 1004 mover-department\n      - remove access packages production-admin\n      - e-mail the manager to Margaret.Ellison@northwind.example: \"A member of your team has changed department\"\n  > 1015 joiner-day0\n      - enable the account\n      - e-mail the user to Priya.Nair@northwind.example: \"Welcome to Northwind Traders\"\n"),
         "{}",
         on.stdout
     );
@@ -519,7 +536,9 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     );
     let after = plan_on("2026-12-02", "human", &[]);
     assert!(
-        !after.stdout.contains("Workflow runs due"),
+        after
+            .stdout
+            .contains("Workflow runs due on 2026-12-02 (1):\n  > 1004 mover-department\n"),
         "{}",
         after.stdout
     );
@@ -540,13 +559,14 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     assert_eq!(
         runs,
         [
+            ("1004".to_string(), "workflow:mover-department".to_string()),
             ("1015".to_string(), "workflow:joiner-day0".to_string()),
             ("3004".to_string(), "workflow:joiner-day0".to_string()),
             ("3004".to_string(), "workflow:joiner-interns".to_string()),
         ]
     );
     assert_eq!(
-        doc["tasks_due"][0]["tasks"][1]["email"]["to"],
+        doc["tasks_due"][1]["tasks"][1]["email"]["to"],
         "Priya.Nair@northwind.example"
     );
     let schema: serde_json::Value = serde_json::from_str(
@@ -556,10 +576,20 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
-    // Without runs, no `tasks_due` at all (plans of other days are unchanged).
-    let none: serde_json::Value =
-        serde_json::from_str(&plan_on("2026-12-02", "json", &[]).stdout).unwrap();
+    // Without runs, no `tasks_due` at all (plans of other days are unchanged): a previous
+    // state in which nothing changed stops 1004's run, which is the only one on 2 December.
+    let (tmp, prev) = previous_report("due", "2026-12-01");
+    let none: serde_json::Value = serde_json::from_str(
+        &plan_on(
+            "2026-12-02",
+            "json",
+            &["--previous", prev.to_str().unwrap()],
+        )
+        .stdout,
+    )
+    .unwrap();
     assert!(none.get("tasks_due").is_none());
+    let _ = std::fs::remove_dir_all(&tmp);
 
     let jsonl = plan_on("2026-12-01", "jsonl", &[]);
     let lines: Vec<serde_json::Value> = jsonl
@@ -568,13 +598,13 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
         .map(|l| serde_json::from_str(l).unwrap())
         .filter(|l: &serde_json::Value| l["type"] == "workflow_run")
         .collect();
-    assert_eq!(lines.len(), 3);
-    assert_eq!(lines[2]["source"], "workflow:joiner-interns");
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["source"], "workflow:joiner-interns");
 
     let md = plan_on("2026-12-01", "markdown", &[]);
     assert!(
         md.stdout
-            .contains("<details><summary>workflow runs due on 2026-12-01 (3)</summary>"),
+            .contains("<details><summary>workflow runs due on 2026-12-01 (4)</summary>"),
         "{}",
         md.stdout
     );
@@ -589,30 +619,17 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
 
 /// `plan --previous FILE` is accepted as by `eval`: the warnings that change triggers and the
 /// grace period need a previous state go, and a previous state that is not earlier stops the
-/// plan (exit 2).
+/// plan (exit 2). Without it, change triggers compare with Active Directory's actual state
+/// (no `D234`; 1004's department differs there), and the grace period still warns (`D237`).
 #[test]
 fn plan_takes_a_previous_state() {
-    let tmp = std::env::temp_dir().join(format!("roster-plan-previous-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let prev = tmp.join("previous.json");
-    let r = roster_in(
-        &manifest(),
-        &[
-            "eval",
-            "policies",
-            "--as-of",
-            "2026-11-30",
-            "--format",
-            "json",
-        ],
-    );
-    std::fs::write(&prev, r.stdout).unwrap();
+    let (tmp, prev) = previous_report("previous", "2026-11-30");
     let without = plan_on("2026-12-01", "human", &[]);
+    assert!(!without.stderr.contains("D234"), "{}", without.stderr);
     assert!(
-        without.stderr.contains("warning[D234]"),
+        without.stdout.contains("  > 1004 mover-department\n"),
         "{}",
-        without.stderr
+        without.stdout
     );
     assert!(
         without.stderr.contains("warning[D237]"),
@@ -627,7 +644,14 @@ fn plan_takes_a_previous_state() {
     assert_eq!(with.code, 0, "{}", with.stderr);
     assert!(!with.stderr.contains("D234"), "{}", with.stderr);
     assert!(!with.stderr.contains("D237"), "{}", with.stderr);
-    assert_eq!(with.stdout, without.stdout);
+    assert!(!with.stdout.contains("mover-department"), "{}", with.stdout);
+    assert_eq!(
+        with.stdout.replace("Workflow runs due on 2026-12-01 (3):\n", ""),
+        without
+            .stdout
+            .replace("Workflow runs due on 2026-12-01 (4):\n", "")
+            .replace("  > 1004 mover-department\n      - remove access packages production-admin\n      - e-mail the manager to Margaret.Ellison@northwind.example: \"A member of your team has changed department\"\n", "")
+    );
     let late = plan_on(
         "2026-11-30",
         "human",

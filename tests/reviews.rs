@@ -109,6 +109,23 @@ impl Set {
         )
     }
 
+    /// The state on `as_of` with the sign-in dates given.
+    fn eval_signed(
+        &self,
+        as_of: &str,
+        sign_ins: Option<std::sync::Arc<roster::governance::signins::SignIns>>,
+    ) -> roster::eval::DesiredState {
+        roster::eval::evaluate(
+            &self.loaded,
+            &self.policy,
+            roster::eval::Options {
+                as_of: d(as_of),
+                previous: None,
+                sign_ins,
+            },
+        )
+    }
+
     /// The members of `group` on `as_of`, by key, and the codes of the data problems.
     fn members(&self, group: &str, as_of: &str) -> (Vec<String>, Vec<String>) {
         let state = self.eval(as_of);
@@ -756,6 +773,37 @@ fn a_relisted_member_is_back_from_its_day_and_reviewed_again() {
             ),
         ]
     );
+    // `explain` says so: on 1 March the `relisted` event and the membership's reason; on
+    // 28 February the removal, and from when 2 is listed again.
+    let explained = |day: &str| {
+        let state = s.eval(day);
+        let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, "2").unwrap();
+        let vpn = e
+            .groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|g| g.name == "vpn")
+            .unwrap()
+            .reason
+            .clone();
+        let events: Vec<String> = e.events.iter().map(|e| e.kind.word().to_string()).collect();
+        (vpn, events)
+    };
+    let (why, events) = explained("2026-03-01");
+    assert_eq!(
+        why,
+        "listed as a static member, listed again on 2026-03-01 (`relisted`) after an access review's removal"
+    );
+    assert_eq!(events, ["relisted"]);
+    let (why, events) = explained("2026-02-28");
+    assert!(
+        why.ends_with("; listed again from 2026-03-01 (`relisted`)"),
+        "{why}"
+    );
+    assert!(events.is_empty());
+    let (_, events) = explained("2026-03-02");
+    assert!(events.is_empty());
     // Without `relisted`, the removal stays.
     let kept = set(
         "not-relisted",
@@ -815,17 +863,7 @@ fn sign_ins_from_a_graph_export_feed_the_recommendation() {
     .unwrap();
     let sign_ins =
         std::sync::Arc::new(roster::governance::signins::read(&export, 1 << 20).unwrap());
-    let eval = |day: &str, with: bool| {
-        roster::eval::evaluate(
-            &s.loaded,
-            &s.policy,
-            roster::eval::Options {
-                as_of: d(day),
-                previous: None,
-                sign_ins: with.then(|| sign_ins.clone()),
-            },
-        )
-    };
+    let eval = |day: &str, with: bool| s.eval_signed(day, with.then(|| sign_ins.clone()));
     let members =
         |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
@@ -909,17 +947,7 @@ fn an_inactive_users_review_reviews_only_who_has_not_signed_in() {
         "signins.json",
         [("2", Some(d("2025-11-01"))), ("3", Some(d("2026-01-01")))],
     ));
-    let eval = |day: &str, with: bool| {
-        roster::eval::evaluate(
-            &s.loaded,
-            &s.policy,
-            roster::eval::Options {
-                as_of: d(day),
-                previous: None,
-                sign_ins: with.then(|| sign_ins.clone()),
-            },
-        )
-    };
+    let eval = |day: &str, with: bool| s.eval_signed(day, with.then(|| sign_ins.clone()));
     let members =
         |state: &roster::eval::DesiredState| members_of(&s.loaded, &s.policy, state, "vpn");
     assert_eq!(members(&eval("2026-01-11", true)), keys(&["2", "3", "4"]));
@@ -982,15 +1010,7 @@ fn an_inactive_users_review_leaves_out_the_newly_hired() {
             ("4", Some(d("2025-11-01"))),
         ],
     ));
-    let state = roster::eval::evaluate(
-        &s.loaded,
-        &s.policy,
-        roster::eval::Options {
-            as_of: d("2026-01-12"),
-            previous: None,
-            sign_ins: Some(sign_ins),
-        },
-    );
+    let state = s.eval_signed("2026-01-12", Some(sign_ins));
     assert_eq!(
         members_of(&s.loaded, &s.policy, &state, "vpn"),
         keys(&["3", "4"])
@@ -1004,14 +1024,9 @@ fn staged(reviewee: &str, reviewer: &str, what: &str, stage: u32, date: &str) ->
     )
 }
 
-/// A multi-stage review: stage 1 (managers, 3 days) sends on the approved and the unreviewed;
-/// stage 2 (user 5, 4 days) decides for them. 2, denied in stage 1, does not advance (a stage-2
-/// decision about 2 is out of scope, `E161`) and goes; 3, approved then denied, goes; 4,
-/// unreviewed then approved, stays; a stage-1 reviewer deciding in stage 2 is refused
-/// (`E162`). Results on the end day (the day before, everyone).
-#[test]
-fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
-    let review = r#"    scope:
+/// Two stages: managers for 3 days (who approve or leave unreviewed go on), then user 5 for
+/// 4 days; one instance from 5 January.
+const STAGED: &str = r#"    scope:
       group: vpn
     reviewers: []
     stages:
@@ -1027,6 +1042,15 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
     duration_days: 7
     default_decision: no_change
     auto_apply: true"#;
+
+/// A multi-stage review: stage 1 (managers, 3 days) sends on the approved and the unreviewed;
+/// stage 2 (user 5, 4 days) decides for them. 2, denied in stage 1, does not advance (a stage-2
+/// decision about 2 is out of scope, `E161`) and goes; 3, approved then denied, goes; 4,
+/// unreviewed then approved, stays; a stage-1 reviewer deciding in stage 2 is refused
+/// (`E162`). Results on the end day (the day before, everyone).
+#[test]
+fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
+    let review = STAGED;
     let decisions = format!(
         "    2026-01-05:\n{}{}{}{}{}",
         staged("2", "1", "deny", 1, "2026-01-06"),
@@ -1054,6 +1078,92 @@ fn a_multi_stage_review_advances_by_outcome_and_the_last_stage_decides() {
         "{}",
         out_of_scope.message
     );
+    // `explain` says which stage decided: 3's denial in stage 2, 2's denial in stage 1.
+    let note = |key: &str, day: &str| {
+        let state = s.eval(day);
+        let e = roster::eval::explain::explain_key(&s.loaded, &s.policy, &state, key).unwrap();
+        let text = roster::eval::explain::human(&e, &roster::eval::explain::View::All);
+        (e.reviews, text)
+    };
+    let (notes, text) = note("3", "2026-01-12");
+    assert_eq!(
+        notes
+            .iter()
+            .map(|n| (n.status.as_str(), n.stage))
+            .collect::<Vec<_>>(),
+        [("deny", Some(2))]
+    );
+    assert!(
+        text.contains("`r` 2026-01-05 (ends 2026-01-12, stage 2): deny by `5` on 2026-01-09"),
+        "{text}"
+    );
+    let (notes, _) = note("2", "2026-01-12");
+    assert_eq!(notes[0].stage, Some(1));
+    // Pending: the stage open on the as-of date (stage 1 on 5 to 7 January, stage 2 from the
+    // 8th); 5 has no decision about them at all in this review's stage 1.
+    let pending = set("stages-pending", &policy(review, ""));
+    for (day, stage) in [("2026-01-07", 1), ("2026-01-08", 2), ("2026-01-11", 2)] {
+        let state = pending.eval(day);
+        let e = roster::eval::explain::explain_key(&pending.loaded, &pending.policy, &state, "3")
+            .unwrap();
+        assert_eq!(
+            e.reviews
+                .iter()
+                .map(|n| (n.status.as_str(), n.stage))
+                .collect::<Vec<_>>(),
+            [("pending", Some(stage))],
+            "{day}"
+        );
+    }
+}
+
+/// A multi-stage review reminds each stage's reviewers at the stage's midpoint (stage 1:
+/// 5 to 7 January, on the 6th; stage 2: 8 to 11 January, on the 10th), not at the instance's
+/// (the 8th); none with `reminders: false`.
+#[test]
+fn a_multi_stage_review_reminds_each_stage_at_its_midpoint() {
+    let review = STAGED;
+    let reminders = |s: &Set| {
+        let state = s.eval("2026-01-05");
+        let view = View::of(&s.loaded, &s.policy, &state);
+        governance::collect(
+            &view,
+            Window {
+                from: d("2026-01-01"),
+                to: d("2026-01-31"),
+            },
+            Detail::Full,
+        )
+        .into_iter()
+        .filter(|e| e.kind.word() == "review_reminder")
+        .map(|e| (e.date.to_string(), e.summary))
+        .collect::<Vec<_>>()
+    };
+    let s = set("stage-reminders", &policy(review, ""));
+    assert_eq!(
+        reminders(&s),
+        [
+            (
+                "2026-01-06".to_string(),
+                "access review `r`: stage 1 midpoint reminder to the stage's reviewers who have not decided".to_string()
+            ),
+            (
+                "2026-01-10".to_string(),
+                "access review `r`: stage 2 midpoint reminder to the stage's reviewers who have not decided".to_string()
+            ),
+        ]
+    );
+    let off = set(
+        "stage-reminders-off",
+        &policy(
+            &review.replace(
+                "    auto_apply: true",
+                "    auto_apply: true\n    reminders: false",
+            ),
+            "",
+        ),
+    );
+    assert!(reminders(&off).is_empty());
 }
 
 /// Lint checks the stages of decisions: a stage-2 decision dated in stage 1 (`C382`), a

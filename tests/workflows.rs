@@ -102,16 +102,16 @@ fn load(dir: &Path) -> Set {
     Set { loaded, policy }
 }
 
+fn options(as_of: &str, previous: Option<previous::Previous>) -> Options {
+    Options {
+        as_of: day(as_of),
+        previous: previous.map(Arc::new),
+        sign_ins: None,
+    }
+}
+
 fn eval(set: &Set, as_of: &str, previous: Option<previous::Previous>) -> DesiredState {
-    evaluate(
-        &set.loaded,
-        &set.policy,
-        Options {
-            as_of: day(as_of),
-            previous: previous.map(Arc::new),
-            sign_ins: None,
-        },
-    )
+    evaluate(&set.loaded, &set.policy, options(as_of, previous))
 }
 
 /// The workflow runs of the as-of date: (identity, workflow).
@@ -537,4 +537,239 @@ fn explain_shows_the_runs_with_the_managers_address_when_evaluating_the_person_a
     let human = explain::human(&focused, &explain::View::All);
     assert!(human.contains("workflow runs on 2026-03-02:"), "{human}");
     assert!(human.contains("to: ada@example.com"), "{human}");
+}
+
+// --- Change triggers against the directory's actual state (`plan` without `--previous`) ---
+
+/// The mover workflows of `MOVER`, a directory target that copies `department` and `manager`
+/// and declares its actual state (`users.json`, and `groups.json` when `groups` is set), with
+/// the HR file and exports given.
+fn actual_set(users: &str, groups: Option<&str>) -> PathBuf {
+    let dir = dir_with(MOVER, HR);
+    let base = BASE.replace(
+        "      employeeId: {source: employeeId}\n    scope:",
+        &format!(
+            "      employeeId: {{source: employeeId}}\n      department: {{source: department}}\n      manager: {{source: manager}}\n    actual:\n      users: users.json\n{}    scope:",
+            if groups.is_some() {
+                "      groups: groups.json\n"
+            } else {
+                ""
+            }
+        ),
+    );
+    std::fs::write(dir.join("policy.yaml"), format!("{base}{MOVER}")).unwrap();
+    std::fs::write(dir.join("users.json"), users).unwrap();
+    if let Some(g) = groups {
+        std::fs::write(dir.join("groups.json"), g).unwrap();
+    }
+    dir
+}
+
+/// A Graph user: `id` `u<key>`, `employeeId` key, department, manager (an account id).
+fn user(key: &str, dept: Option<&str>, manager: Option<&str>) -> String {
+    let mut fields = vec![
+        format!("\"id\": \"u{key}\""),
+        format!("\"employeeId\": \"{key}\""),
+        "\"accountEnabled\": true".to_string(),
+    ];
+    if let Some(d) = dept {
+        fields.push(format!("\"department\": \"{d}\""));
+    }
+    if let Some(m) = manager {
+        fields.push(format!("\"manager\": {{\"id\": \"{m}\"}}"));
+    }
+    format!("{{{}}}", fields.join(", "))
+}
+
+fn users(list: &[String]) -> String {
+    format!("{{\"value\": [{}]}}", list.join(",\n"))
+}
+
+/// The sales group of the groups export, with these account ids as its members.
+fn sales_group(members: &[&str]) -> String {
+    let m: Vec<String> = members
+        .iter()
+        .map(|id| format!("{{\"id\": \"{id}\", \"@odata.type\": \"#microsoft.graph.user\"}}"))
+        .collect();
+    format!(
+        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"sales\", \"members\": [{}]}}]}}",
+        m.join(", ")
+    )
+}
+
+fn plan_at(set: &Set, as_of: &str, previous: Option<previous::Previous>) -> roster::plan::Plan {
+    roster::plan::run_with(
+        &set.loaded,
+        &set.policy,
+        options(as_of, previous),
+        &roster::plan::Locations::default(),
+    )
+    .unwrap()
+}
+
+fn plan_runs(plan: &roster::plan::Plan) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = plan
+        .tasks_due
+        .iter()
+        .map(|e| (e.subject.id().to_string(), e.source.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The directory as HR has it today: Ada (1) and Ben (2) in Sales, Cy (3) in Finance, Di (4)
+/// in Finance; Ben and Cy report to Ada (account `u1`); Di's manager `9` is nobody.
+fn in_sync() -> Vec<String> {
+    vec![
+        user("1", Some("Sales"), None),
+        user("2", Some("Sales"), Some("u1")),
+        user("3", Some("Finance"), Some("u1")),
+        user("4", Some("Finance"), None),
+    ]
+}
+
+/// An attribute-change trigger fires for the identity whose directory account holds another
+/// value (Cy: `Marketing` in the directory, `Finance` in HR), and only on the as-of date of
+/// the plan; accounts that agree, an export that agrees with everyone, and the day's other
+/// identities do not.
+#[test]
+fn plan_compares_attribute_triggers_with_the_directory() {
+    let set = load(&actual_set(&users(&in_sync()), None));
+    let plan = plan_at(&set, "2026-03-10", None);
+    assert!(plan_runs(&plan).is_empty(), "{:?}", plan_runs(&plan));
+    assert_eq!(plan.previous_from.as_deref(), Some("directory"));
+    let mut moved = in_sync();
+    moved[2] = user("3", Some("Marketing"), Some("u1"));
+    let set = load(&actual_set(&users(&moved), None));
+    assert_eq!(
+        plan_runs(&plan_at(&set, "2026-03-10", None)),
+        [pair("3", "moved")]
+    );
+    // The day before and the day after: the same (the comparison is with what the directory
+    // holds on the day the plan is made, and the run is due that day).
+    for d in ["2026-03-09", "2026-03-11"] {
+        let p = plan_at(&set, d, None);
+        assert_eq!(plan_runs(&p), [pair("3", "moved")], "{d}");
+        assert!(p.tasks_due.iter().all(|e| e.date == day(d)));
+    }
+}
+
+/// Fail closed: an export without the compared column gives nobody a previous value (no mass
+/// run); an identity without an account, or whose account's value is not exported, has no
+/// previous state; an identity two accounts match is not compared.
+#[test]
+fn plan_without_a_previous_value_runs_nothing() {
+    // No `department` in the export at all, and the manager unset for everyone.
+    let bare = vec![
+        user("1", None, None),
+        user("2", None, None),
+        user("3", None, None),
+        user("4", None, None),
+    ];
+    let set = load(&actual_set(&users(&bare), None));
+    let plan = plan_at(&set, "2026-03-10", None);
+    // Ben and Cy's manager is Ada in HR and nobody in the directory (`manager` absent): absent
+    // is not a value.
+    assert!(plan_runs(&plan).is_empty(), "{:?}", plan_runs(&plan));
+    // Di has no account; Cy's department differs but two accounts carry his employeeId.
+    let accounts = vec![
+        user("1", Some("Sales"), None),
+        user("2", Some("Sales"), Some("u1")),
+        user("3", Some("Marketing"), Some("u1")),
+        "{\"id\": \"u3b\", \"employeeId\": \"3\", \"department\": \"Marketing\"}".to_string(),
+    ];
+    let set = load(&actual_set(&users(&accounts), None));
+    assert!(plan_runs(&plan_at(&set, "2026-03-10", None)).is_empty());
+}
+
+/// A manager reference is read back through the accounts: Ben's directory manager is Di's
+/// account (`u4`), HR says Ada: a change; Cy's is Ada's account: none. A reference to an
+/// account linked to nobody is no value.
+#[test]
+fn plan_reads_manager_references_back_to_keys() {
+    let wf = MOVER.replace(
+        "attribute_change: [department]",
+        "attribute_change: [manager]",
+    );
+    let mut accounts = in_sync();
+    accounts[1] = user("2", Some("Sales"), Some("u4"));
+    accounts[2] = user("3", Some("Finance"), Some("nobody"));
+    let dir = actual_set(&users(&accounts), None);
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    std::fs::write(dir.join("policy.yaml"), text.replace(MOVER, &wf)).unwrap();
+    let set = load(&dir);
+    assert_eq!(
+        plan_runs(&plan_at(&set, "2026-03-10", None)),
+        [pair("2", "moved")]
+    );
+}
+
+/// Group-membership triggers compare with the directory's groups: Ada and Ben are in `sales`
+/// by its rule; the directory has only Ben and Cy in the group: Ada joined, Cy left. A group
+/// the export does not hold (or no groups export) is unknown: nothing runs.
+#[test]
+fn plan_compares_group_triggers_with_the_directory_groups() {
+    let set = load(&actual_set(
+        &users(&in_sync()),
+        Some(&sales_group(&["u2", "u3"])),
+    ));
+    assert_eq!(
+        plan_runs(&plan_at(&set, "2026-03-10", None)),
+        [pair("1", "joined-sales"), pair("3", "left-sales")]
+    );
+    let set = load(&actual_set(
+        &users(&in_sync()),
+        Some(&sales_group(&["u1", "u2"])),
+    ));
+    assert!(plan_runs(&plan_at(&set, "2026-03-10", None)).is_empty());
+    let other = "{\"value\": [{\"id\": \"g2\", \"displayName\": \"finance\", \"members\": []}]}";
+    let set = load(&actual_set(&users(&in_sync()), Some(other)));
+    assert!(plan_runs(&plan_at(&set, "2026-03-10", None)).is_empty());
+    let set = load(&actual_set(&users(&in_sync()), None));
+    assert!(plan_runs(&plan_at(&set, "2026-03-10", None)).is_empty());
+}
+
+/// `--previous` given explicitly wins over the actual state: the directory says Cy moved, the
+/// report of the day before says nothing changed.
+#[test]
+fn an_explicit_previous_state_wins_over_the_directory() {
+    let mut moved = in_sync();
+    moved[2] = user("3", Some("Marketing"), Some("u1"));
+    let set = load(&actual_set(&users(&moved), None));
+    let before = serde_json::to_string(&eval(&set, "2026-03-09", None)).unwrap();
+    let want = roster::governance::workflows::wanted(&set.loaded);
+    let prev =
+        previous::read_from(before.as_bytes(), previous::Format::Json, "p.json", &want).unwrap();
+    let plan = plan_at(&set, "2026-03-10", Some(prev));
+    assert!(plan_runs(&plan).is_empty(), "{:?}", plan_runs(&plan));
+    assert_eq!(plan.previous_from, None);
+}
+
+/// The directory is read for a previous state only when a change-triggered workflow runs on a
+/// schedule and no `--previous` is given: otherwise `plan` does no extra work (the stage
+/// timings show no "previous state" stage).
+#[test]
+fn plan_reads_the_directory_for_change_triggers_only() {
+    let timed = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["plan", ".", "--as-of", "2026-03-10"];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(&args)
+            .current_dir(dir)
+            .env("ROSTER_TIMINGS", "1")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let dir = actual_set(&users(&in_sync()), None);
+    assert!(timed(&dir, &[]).contains("timing: previous state"));
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    std::fs::write(dir.join("policy.yaml"), text.replace(MOVER, &time_based(0))).unwrap();
+    let stderr = timed(&dir, &[]);
+    assert!(stderr.contains("timing: plan: evaluation"), "{stderr}");
+    assert!(!stderr.contains("timing: previous state"), "{stderr}");
+    // Scheduling off: nothing compares, nothing read.
+    let off = MOVER.replace("    tasks:", "    scheduled: false\n    tasks:");
+    std::fs::write(dir.join("policy.yaml"), text.replace(MOVER, &off)).unwrap();
+    assert!(!timed(&dir, &[]).contains("timing: previous state"));
 }

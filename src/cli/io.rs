@@ -213,9 +213,10 @@ pub struct PreviousArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SignInArgs {
     /// A Graph users export with sign-in activity (`GET /users?$select=employeeId,
-    /// signInActivity`: a page, or a directory of pages). Access reviews whose default decision
-    /// is `recommendation` read each identity's last sign-in, matched by `employeeId`; without
-    /// it there is no recommendation and access is kept.
+    /// userPrincipalName,mail,signInActivity`: a page, or a directory of pages). Access reviews
+    /// whose default decision is `recommendation` read each identity's last sign-in, matched by
+    /// `employeeId`, then `userPrincipalName`, then `mail`; without it there is no
+    /// recommendation and access is kept.
     #[arg(long, value_name = "PATH")]
     pub sign_ins: Option<std::path::PathBuf>,
 }

@@ -116,7 +116,21 @@ pub fn run(args: &Args) -> ExitStatus {
             super::io::out(&render::markdown(&plan, &header));
         }
     }
-    let warning = args.previous.warning(&loaded);
+    // Change triggers compared with the directory's actual state when no `--previous` was
+    // given (`plan::previous`): no warning that they cannot run. The grace period still needs
+    // a report `eval` wrote.
+    let given = args.previous.previous.is_some();
+    let mut warnings = Vec::new();
+    crate::governance::workflows::issues(
+        &loaded,
+        given || plan.previous_from.is_some(),
+        &mut warnings,
+    );
+    crate::governance::grace::issues(&loaded, given, &mut warnings);
+    let warning: String = warnings
+        .iter()
+        .map(crate::ingest::DataIssue::render)
+        .collect();
     if !warning.is_empty() {
         super::io::err(&warning);
     }

@@ -294,6 +294,12 @@ pub struct Explanation {
     /// e-mails as their recipients will read them (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workflow_runs: Vec<crate::governance::Event>,
+    /// The other events of the as-of date about it, in report order: lifecycle transitions,
+    /// assignment starts, reminders and expiries, the end of a grace period (`grace_end`), a
+    /// return to a group after a review's removal (`relisted`), review starts and ends (absent
+    /// when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::governance::Event>,
 }
 
 /// What to show.
@@ -678,6 +684,16 @@ pub fn explain(
             .flatten()
             .find(|m| m.value == identity.key)
             .map(|m| place(loaded, f.id, m.span));
+        // `relisted`: listed again from a day after an access review removed the member.
+        let relisted = listed.as_ref().and_then(|_| {
+            group
+                .value
+                .relisted
+                .iter()
+                .find(|(k, _)| k.value == identity.key)
+                .map(|(_, d)| d.value.clone())
+        });
+        let as_of = state.as_of.format("%Y-%m-%d").to_string();
         let mut granted_by = Vec::new();
         if member {
             if let Some(r) = rule.as_ref().filter(|r| r.result == Some(true)) {
@@ -724,7 +740,13 @@ pub fn explain(
                 .iter()
                 .map(|g| match (g.by, &g.name) {
                     ("rule", _) => "its rule matches".to_string(),
-                    ("static_member", _) => "listed as a static member".to_string(),
+                    ("static_member", _) => match &relisted {
+                        // Dates are `YYYY-MM-DD`: their text order is their order.
+                        Some(d) if *d <= as_of => format!(
+                            "listed as a static member, listed again on {d} (`relisted`) after an access review's removal"
+                        ),
+                        _ => "listed as a static member".to_string(),
+                    },
                     (_, Some(p)) => format!("granted by access package `{p}`"),
                     _ => String::new(),
                 })
@@ -737,7 +759,11 @@ pub fn explain(
             }
         } else if listed.is_some() && rule.is_none() {
             // Listed, eligible, and still not a member: an event took the membership back.
-            "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string()
+            let mut why = "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string();
+            if let Some(d) = relisted.as_ref().filter(|d| **d > as_of) {
+                why.push_str(&format!("; listed again from {d} (`relisted`)"));
+            }
+            why
         } else {
             match rule.as_ref().map(|r| r.result) {
                 Some(Some(false)) => "its rule does not match".to_string(),
@@ -853,6 +879,15 @@ pub fn explain(
         ),
         problems,
         workflow_runs: identity.tasks_due.clone(),
+        events: state
+            .due
+            .iter()
+            .filter(|e| {
+                e.kind != crate::governance::EventKind::WorkflowRun
+                    && matches!(&e.subject, crate::governance::Subject::Identity(k) if *k == identity.key)
+            })
+            .cloned()
+            .collect(),
     })
 }
 
@@ -1611,9 +1646,10 @@ pub fn human(e: &Explanation, view: &View) -> String {
                 .justification
                 .as_ref()
                 .map_or_else(String::new, |j| format!(" ({})", m(j)));
+            let stage = r.stage.map_or_else(String::new, |k| format!(", stage {k}"));
             let _ = writeln!(
                 out,
-                "  `{}` {} (ends {}): {}{by}{why}: {}  [{}:{}]",
+                "  `{}` {} (ends {}{stage}): {}{by}{why}: {}  [{}:{}]",
                 t(&r.review),
                 r.instance,
                 r.ends,
@@ -1675,6 +1711,18 @@ pub fn human(e: &Explanation, view: &View) -> String {
                     let _ = writeln!(out, "       body: {}", m(&mail.body));
                 }
             }
+        }
+    }
+    if !e.events.is_empty() {
+        let _ = writeln!(out, "\nevents on {}:", e.as_of);
+        for ev in &e.events {
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}",
+                ev.kind.word(),
+                t(&ev.source),
+                m(&ev.summary)
+            );
         }
     }
     if matches!(view, View::Concise) {

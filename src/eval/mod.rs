@@ -78,6 +78,20 @@ impl Options {
 
 /// Computes the desired state: reads the sources, then evaluates ([`evaluate_with`]).
 pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredState {
+    evaluate_hooked(loaded, policy, options, None)
+}
+
+/// The previous state decided once the identities are known ([`evaluate_then`]).
+type PreviousOf<'h> =
+    &'h mut dyn FnMut(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>;
+
+/// [`evaluate`], or [`evaluate_then`] with `hook`.
+fn evaluate_hooked(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    hook: Option<PreviousOf<'_>>,
+) -> DesiredState {
     let mut clock = Stages::new();
     crate::progress::stage("reading sources");
     let read = ReadData::read(loaded);
@@ -85,7 +99,44 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
         return DesiredState::new(options.as_of, report::Identities::default(), read.issues);
     }
     clock.lap("read sources");
-    run(loaded, policy, options, read.datasets, read.issues, clock)
+    run(
+        loaded,
+        policy,
+        options,
+        read.datasets,
+        read.issues,
+        clock,
+        hook,
+    )
+}
+
+/// What stages 2 to 4 gave, before the events and access are decided: the people in key
+/// order, their identity attributes and their lifecycle ([`evaluate_then`]).
+pub struct Identified<'a> {
+    /// The people, sorted by key.
+    pub people: &'a [correlate::Person],
+    /// Identity attributes, in declaration order.
+    pub attributes: &'a [(String, crate::column::Column)],
+    /// Each identity's lifecycle on the as-of date.
+    pub lifecycle: &'a [Lifecycle],
+    /// The as-of date.
+    pub as_of: NaiveDate,
+}
+
+/// [`evaluate`], with the previous state that change triggers compare with decided by
+/// `previous_of` once the identities and their attributes are known (stages 2 to 4) and
+/// before the events are folded (stage 5a): `plan` takes it from a directory's actual
+/// state, whose accounts are matched through the identity attributes. `previous_of` is not
+/// called when the state cannot be computed.
+pub fn evaluate_then(
+    loaded: &Loaded,
+    policy: &Policy,
+    options: Options,
+    previous_of: impl FnOnce(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>,
+) -> DesiredState {
+    let mut once = Some(previous_of);
+    let mut hook = |ids: &Identified<'_>| once.take().and_then(|f| f(ids));
+    evaluate_hooked(loaded, policy, options, Some(&mut hook))
 }
 
 /// Computes the desired state from data already read ([`ReadData::read`] of a policy set that
@@ -112,6 +163,7 @@ pub fn evaluate_with(
         Arc::clone(&read.datasets),
         read.issues.clone(),
         Stages::new(),
+        None,
     )
 }
 
@@ -201,7 +253,8 @@ pub fn same_identity(old: &Loaded, new: &Loaded) -> bool {
         && default_domain(old) == default_domain(new)
 }
 
-/// Stages 2 to 7 over the datasets read, `issues` holding the problems found reading them.
+/// Stages 2 to 7 over the datasets read, `issues` holding the problems found reading them;
+/// with `hook`, the previous state is decided between stages 4 and 5a ([`evaluate_then`]).
 fn run(
     loaded: &Loaded,
     policy: &Policy,
@@ -209,6 +262,7 @@ fn run(
     datasets: Arc<Vec<Dataset>>,
     mut issues: Vec<DataIssue>,
     mut clock: Stages,
+    hook: Option<PreviousOf<'_>>,
 ) -> DesiredState {
     let identity = loaded
         .files
@@ -222,7 +276,14 @@ fn run(
         return DesiredState::new(options.as_of, report::Identities::default(), issues);
     };
     clock.lap("correlate");
-    run_people(loaded, policy, options, datasets, people, issues, clock)
+    run_people_then(
+        loaded,
+        policy,
+        options,
+        (datasets, people, issues),
+        clock,
+        hook,
+    )
 }
 
 /// Stages 3 to 7 over `people` (sorted by key, their records in `datasets`): the whole
@@ -237,7 +298,26 @@ fn run_people(
     datasets: Arc<Vec<Dataset>>,
     people: Vec<correlate::Person>,
     issues: Vec<DataIssue>,
+    clock: Stages,
+) -> DesiredState {
+    run_people_then(
+        loaded,
+        policy,
+        options,
+        (datasets, people, issues),
+        clock,
+        None,
+    )
+}
+
+/// [`run_people`]; with `hook`, the previous state is decided between stages 4 and 5a.
+fn run_people_then(
+    loaded: &Loaded,
+    policy: &Policy,
+    mut options: Options,
+    (datasets, people, issues): (Arc<Vec<Dataset>>, Vec<correlate::Person>, Vec<DataIssue>),
     mut clock: Stages,
+    hook: Option<PreviousOf<'_>>,
 ) -> DesiredState {
     let prepared = prepare(
         loaded,
@@ -248,6 +328,15 @@ fn run_people(
         issues,
         &mut clock,
     );
+    if let Some(hook) = hook {
+        options.previous = hook(&Identified {
+            people: &prepared.people,
+            attributes: &prepared.attributes.columns,
+            lifecycle: &prepared.lifecycle,
+            as_of: options.as_of,
+        });
+        clock.lap("previous state");
+    }
     finish(loaded, policy, options, prepared, None, clock)
 }
 
@@ -436,6 +525,21 @@ fn finish(
         }
     };
     issues.extend(refusals);
+    // The ends of grace periods on the as-of date are among its events (the access stage
+    // found who is in grace; the fold before it could not).
+    if !access.grace.is_empty() {
+        let with_grace = crate::governance::View {
+            grace: &access.grace,
+            ..view
+        };
+        crate::governance::grace::events(
+            &with_grace,
+            crate::governance::Window::day(options.as_of),
+            crate::governance::Detail::Full,
+            &mut changes.due,
+        );
+        crate::governance::sort(&mut changes.due);
+    }
     clock.lap("groups and access packages (rules)");
     progress.stage("target accounts (mappings)");
 

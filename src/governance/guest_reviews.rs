@@ -1,8 +1,10 @@
-//! Guests in access reviews (`guests_only: true` on a review of an access package): the
-//! reviewees are the guests of connected organisations whose assignment of the package is
-//! held when an instance starts; a denial (recorded, or the default `deny` for a guest nobody
-//! reviewed) ends the guest's assignments of the package on the instance's end day, when the
-//! review applies its results (`auto_apply`). Then, as for any loss of the last assignment,
+//! Guests in access reviews (`guests_only: true` on a review of an access package or a
+//! group): the reviewees are the guests of connected organisations whose assignment of the
+//! package (for a group: of a package whose resources include the group, the only way a guest
+//! is in a group) is held when an instance starts; a denial (recorded, or the default `deny`
+//! for a guest nobody reviewed) ends the guest's assignments of the package (for a group: of
+//! every package that gives the guest the group) on the instance's end day, when the review
+//! applies its results (`auto_apply`). Then, as for any loss of the last assignment,
 //! the tenant's external-user settings block and remove the guest; with
 //! `denied_guests: block_and_delete` (Entra's `disableAndDeleteUserApplyAction`) the guest is
 //! blocked on the end day and removed 30 days later, whatever else they hold.
@@ -34,8 +36,11 @@ pub const DELETE_AFTER_DAYS: i64 = 30;
 pub struct Denial {
     /// The guest's address (lower case).
     pub email: String,
-    /// The reviewed access package.
+    /// The access package whose assignment ends (the reviewed one, or one that gives the
+    /// reviewed group).
     pub package: String,
+    /// The reviewed group, for a review of a group.
+    pub group: Option<String>,
     /// The review.
     pub review: String,
     /// The instance's end: the day the assignment ends.
@@ -60,9 +65,30 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
             if !r.guests_only.as_ref().is_some_and(|g| g.value) {
                 continue;
             }
-            let ReviewScope::AccessPackage(package) = &r.scope.value else {
-                continue;
-            };
+            // The packages whose assignments give the reviewed access: the package itself, or
+            // for a group every package whose resources include it.
+            let (packages, reviewed, group): (Vec<String>, String, Option<String>) =
+                match &r.scope.value {
+                    ReviewScope::AccessPackage(p) => (
+                        vec![p.value.clone()],
+                        format!("access package `{}`", p.value),
+                        None,
+                    ),
+                    ReviewScope::Group(g) => (
+                        crate::eval::access::raw_packages(loaded)
+                            .into_iter()
+                            .filter(|(_, pkg)| {
+                                pkg.resources.iter().any(|res| {
+                                    matches!(&res.value, raw::Resource::Group(x) if x.value == g.value)
+                                })
+                            })
+                            .map(|(n, _)| n)
+                            .collect(),
+                        format!("group `{}` (through an access package)", g.value),
+                        Some(g.value.clone()),
+                    ),
+                    ReviewScope::Target(_) => continue,
+                };
             let Some(schedule) = Schedule::of(r) else {
                 continue;
             };
@@ -71,7 +97,7 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
             let mut held: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
             for rec in records {
                 if let Who::Guest(g) = &rec.who
-                    && rec.package == package.value
+                    && packages.contains(&rec.package)
                     && rec.grants()
                 {
                     held.entry(g.email.as_str()).or_default().push(rec);
@@ -114,10 +140,10 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
                         Code::ReviewDecisionOutOfScope,
                         "reviewee",
                         format!(
-                            "guest `{reviewee}` does not hold access package `{}` when review `{}` starts on {}: the decision takes no effect",
-                            package.value, name.value, inst.start
+                            "guest `{reviewee}` does not hold {reviewed} when review `{}` starts on {}: the decision takes no effect",
+                            name.value, inst.start
                         ),
-                        "decide only for the guests who hold the reviewed package at the instance's start",
+                        "decide only for the guests who hold the reviewed access at the instance's start",
                     ));
                     continue;
                 }
@@ -174,14 +200,24 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
                         }
                     };
                     if deny {
-                        out.push(Denial {
-                            email: (*email).to_string(),
-                            package: package.value.clone(),
-                            review: name.value.clone(),
-                            day: inst.end,
-                            block_and_delete,
-                            recorded,
-                        });
+                        let mut held_then: Vec<&str> = recs
+                            .iter()
+                            .filter(|rec| rec.held_on(inst.start))
+                            .map(|rec| rec.package.as_str())
+                            .collect();
+                        held_then.sort_unstable();
+                        held_then.dedup();
+                        for package in held_then {
+                            out.push(Denial {
+                                email: (*email).to_string(),
+                                package: package.to_string(),
+                                group: group.clone(),
+                                review: name.value.clone(),
+                                day: inst.end,
+                                block_and_delete,
+                                recorded,
+                            });
+                        }
                         break;
                     }
                 }

@@ -278,13 +278,16 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
             subject: Subject::Guest(d.email.clone()),
             source: format!("review:{}", d.review),
             summary: format!(
-                "{} in access review `{}`: assignment of access package `{}` removed{}",
+                "{} in access review `{}`{}: assignment of access package `{}` removed{}",
                 if d.recorded {
                     "denied"
                 } else {
                     "not reviewed, default deny"
                 },
                 d.review,
+                d.group
+                    .as_ref()
+                    .map_or_else(String::new, |g| format!(" of group `{g}`")),
                 d.package,
                 if d.block_and_delete {
                     ", sign-in blocked, removed in 30 days"

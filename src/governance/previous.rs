@@ -101,6 +101,10 @@ pub struct Previous {
     pub values: Vec<Vec<String>>,
     /// Problems that do not stop its use (warnings).
     pub warnings: Vec<DataIssue>,
+    /// The groups whose membership this state knows, as indices into [`Previous::names`],
+    /// sorted; `None`: every group (a report lists each identity's groups whole). A state
+    /// taken from a directory's export knows only the groups the export vouches for.
+    pub known_groups: Option<Vec<u32>>,
 }
 
 impl Previous {
@@ -131,6 +135,17 @@ impl Previous {
             .iter()
             .position(|n| n == name)
             .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// Whether this state knows who was a member of group `name` (a group it does not know
+    /// is not compared: no membership change is seen in it).
+    pub fn knows_group(&self, name: &str) -> bool {
+        match &self.known_groups {
+            None => true,
+            Some(known) => self
+                .name_index(name)
+                .is_some_and(|g| known.binary_search(&g).is_ok()),
+        }
     }
 
     /// Whether `entry` was a member of group `name`.
@@ -390,6 +405,7 @@ impl<'w> Builder<'w> {
             attributes: self.want.attributes.clone(),
             values: self.values.into_iter().map(|(_, list)| list).collect(),
             warnings: self.issues,
+            known_groups: None,
         })
     }
 }

@@ -643,6 +643,32 @@ struct Checked {
     date: NaiveDate,
     justification: Option<String>,
     at: PolicyPlace,
+    /// The stage it was recorded in (from 1), for a multi-stage review.
+    stage: Option<usize>,
+}
+
+/// The reminders of a multi-stage review's `instance`: (stage from 1, day), one per stage at
+/// its midpoint (the stage's first day plus half its days, rounded down; none for a one-day
+/// stage, none with `reminders: false`). Empty for a review without stages, whose reminder is
+/// the instance's ([`Instance::reminder`]).
+pub fn stage_reminders(
+    r: &raw::Review,
+    schedule: &Schedule,
+    instance: &Instance,
+) -> Vec<(usize, NaiveDate)> {
+    if !schedule.reminders {
+        return Vec::new();
+    }
+    (1..=r.stages.len())
+        .filter_map(|k| {
+            let (from, to) = stage_window(r, instance, k)?;
+            let half = (to - from).num_days() / 2;
+            (half >= 1).then(|| {
+                from.checked_add_signed(TimeDelta::try_days(half)?)
+                    .map(|d| (k, d))
+            })?
+        })
+        .collect()
 }
 
 /// The days of stage `k` (from 1) of a multi-stage review's `instance`: `[from, to)`.
@@ -865,6 +891,7 @@ fn check_instance(
             date: day,
             justification: d.justification.as_ref().map(|j| j.value.clone()),
             at,
+            stage,
         };
         let into = match stage {
             Some(k) => by_stage.entry(k).or_default(),
@@ -1027,7 +1054,24 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                         ),
                     ));
                 }
-                if let Some(day) = instance.reminder.filter(|d| window.contains(*d)) {
+                // A multi-stage review reminds the reviewers of each stage at the stage's
+                // midpoint instead (`docs/reviews.md`).
+                for (k, day) in stage_reminders(r, &schedule, &instance) {
+                    if window.contains(day) {
+                        out.push(object_event(
+                            day,
+                            EventKind::ReviewReminder,
+                            format!(
+                                "access review `{}`: stage {k} midpoint reminder to the stage's reviewers who have not decided",
+                                review.name.value
+                            ),
+                        ));
+                    }
+                }
+                if let Some(day) = instance
+                    .reminder
+                    .filter(|d| r.stages.is_empty() && window.contains(*d))
+                {
                     let pending = scope
                         .as_ref()
                         .map(|s| s.iter().filter(|i| !decided.contains_key(i)).count());
@@ -1218,6 +1262,10 @@ pub struct ReviewNote {
     pub outcome: String,
     /// Where the decision is recorded, or the review declared.
     pub at: PolicyPlace,
+    /// For a multi-stage review: the stage (from 1) whose decision is the outcome, or, while
+    /// no decision is recorded, the stage open on the as-of date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<usize>,
 }
 
 /// The access reviews that concern identity `i` up to the as-of date: every recorded decision
@@ -1281,6 +1329,10 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                 justification: None,
                 outcome,
                 at,
+                stage: (1..=r.stages.len()).find(|&k| {
+                    stage_window(r, &instance, k)
+                        .is_some_and(|(from, to)| from <= view.as_of && view.as_of < to)
+                }),
             };
             match decided.get(&i) {
                 Some(c) => {
@@ -1298,6 +1350,7 @@ pub fn for_identity(view: &View<'_>, i: usize) -> Vec<ReviewNote> {
                         reviewer: Some(c.reviewer.clone()),
                         date: Some(c.date.to_string()),
                         justification: c.justification.clone(),
+                        stage: c.stage,
                         ..note(c.decision.word(), outcome, c.at.clone())
                     });
                 }

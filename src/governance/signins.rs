@@ -1,14 +1,17 @@
 //! Sign-in dates (`--sign-ins PATH`): Graph's `signInActivity.lastSignInDateTime` from a
-//! `GET /users?$select=employeeId,signInActivity` export (a page, or a directory of pages, as
-//! for the actual state), so that an access review's `recommendation` can tell who has not
-//! signed in (`docs/reviews.md`).
+//! `GET /users?$select=employeeId,userPrincipalName,mail,signInActivity` export (a page, or a
+//! directory of pages, as for the actual state), so that an access review's `recommendation`
+//! can tell who has not signed in (`docs/reviews.md`).
 //!
-//! Accounts are matched to identities by `employeeId`: the Graph property against the identity
-//! attribute of that name (Entra's HR provisioning writes the worker's id there, and matches on
-//! it). Values compare case-insensitively. Fail closed, as a missing date keeps access:
-//! an account without `employeeId` is not used; two accounts with one `employeeId` give that
-//! identity no date; an identity without the attribute, or whose value no account has, has no
-//! date; a date that is not one is no date.
+//! Accounts are matched to identities by [`KEYS`] in precedence order: the Graph property
+//! against the identity attribute of the same name (case ignored in both), `employeeId` first
+//! (Entra's HR provisioning writes the worker's id there, and matches on it), then
+//! `userPrincipalName`, then `mail`. The first key for which the identity has a value and the
+//! export has an account decides. Values compare case-insensitively. Fail closed, as a missing
+//! date keeps access: a value two accounts share gives the identity no date (and no later key
+//! is tried: the deciding key is ambiguous); an account that several identities reach gives
+//! none of them a date; an identity with no value of any key, or whose values no account has,
+//! has no date; a date that is not one is no date.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,46 +24,88 @@ use crate::column::Column;
 use crate::ingest::DataIssue;
 use crate::value::Value;
 
-/// The Graph property and identity attribute that match accounts to identities.
+/// The Graph property and identity attribute that match accounts to identities first.
 pub const MATCH: &str = "employeeId";
+
+/// The properties (and identity attributes of the same names) that match accounts to
+/// identities, in precedence order.
+pub const KEYS: [&str; 3] = [MATCH, "userPrincipalName", "mail"];
 
 /// The Graph property with the last sign-in.
 pub const LAST_SIGN_IN: &str = "signInActivity.lastSignInDateTime";
 
-/// Last sign-in dates by `employeeId` (folded to lower case): `None` when two accounts share
-/// the value (no date: ambiguous).
+/// Last sign-in dates of the export's accounts, and the accounts by each key's values (folded
+/// to lower case): `None` where two accounts share the value (ambiguous).
 #[derive(Debug, Clone, Default)]
 pub struct SignIns {
     /// The export, as given.
     pub file: String,
-    by_id: HashMap<String, Option<NaiveDate>>,
+    /// Each account's last sign-in.
+    dates: Vec<Option<NaiveDate>>,
+    /// Per key of [`KEYS`]: value → the account holding it, `None` when several do.
+    by_key: [HashMap<String, Option<u32>>; 3],
+}
+
+/// The text an identity's (or account's) value is matched by, folded; `None` when empty.
+fn folded(v: &Value) -> Option<String> {
+    let text = match v {
+        Value::Str(s) => s.trim().to_lowercase(),
+        Value::Int(k) => k.to_string(),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 impl SignIns {
-    /// Each identity's last sign-in, by index, from the identity attribute `employeeId`.
+    /// Each identity's last sign-in, by index, from its attributes named as [`KEYS`].
     pub fn per_identity(
         &self,
         attributes: &[(String, Column)],
         n: usize,
     ) -> Vec<Option<NaiveDate>> {
-        let Some((_, column)) = attributes
+        let columns: Vec<Option<&Column>> = KEYS
             .iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(MATCH))
-        else {
-            return vec![None; n];
-        };
-        (0..n)
-            .map(|i| match column.get(i) {
-                Value::Str(s) => self.by_id.get(&s.to_lowercase()).copied().flatten(),
-                Value::Int(k) => self.by_id.get(&k.to_string()).copied().flatten(),
-                _ => None,
+            .map(|k| {
+                attributes
+                    .iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(k))
+                    .map(|(_, c)| c)
+            })
+            .collect();
+        // Each identity's account: the first key with a value and an account decides.
+        let accounts: Vec<Option<u32>> = (0..n)
+            .map(|i| {
+                for (column, index) in columns.iter().zip(&self.by_key) {
+                    let Some(value) = column.and_then(|c| folded(c.get(i))) else {
+                        continue;
+                    };
+                    if let Some(hit) = index.get(&value) {
+                        return *hit;
+                    }
+                }
+                None
+            })
+            .collect();
+        // An account several identities reach is no one's.
+        let mut claims: HashMap<u32, usize> = HashMap::new();
+        for a in accounts.iter().flatten() {
+            *claims.entry(*a).or_default() += 1;
+        }
+        accounts
+            .iter()
+            .map(|a| {
+                let a = (*a)?;
+                if claims.get(&a).copied().unwrap_or(0) > 1 {
+                    return None;
+                }
+                self.dates.get(a as usize).copied().flatten()
             })
             .collect()
     }
 
     /// How many accounts gave a date.
     pub fn len(&self) -> usize {
-        self.by_id.values().filter(|d| d.is_some()).count()
+        self.dates.iter().filter(|d| d.is_some()).count()
     }
 
     /// Whether no account gave a date.
@@ -68,30 +113,46 @@ impl SignIns {
         self.len() == 0
     }
 
-    /// Builds the dates from `(employeeId, last sign-in)` pairs.
+    /// Builds the dates from `(employeeId, last sign-in)` pairs, one per account.
     pub fn from_pairs<'a>(
         file: &str,
         pairs: impl IntoIterator<Item = (&'a str, Option<NaiveDate>)>,
     ) -> SignIns {
-        let mut by_id: HashMap<String, Option<NaiveDate>> = HashMap::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for (id, date) in pairs {
-            let id = id.trim().to_lowercase();
-            if id.is_empty() {
-                continue;
-            }
-            let count = seen.entry(id.clone()).or_default();
-            *count += 1;
-            if *count > 1 {
-                by_id.insert(id, None);
-            } else {
-                by_id.insert(id, date);
-            }
-        }
-        SignIns {
+        SignIns::from_accounts(
+            file,
+            pairs
+                .into_iter()
+                .map(|(id, date)| ([Some(id.to_string()), None, None], date)),
+        )
+    }
+
+    /// Builds the dates from accounts: each one's values of [`KEYS`] (absent where it has
+    /// none) and its last sign-in.
+    pub fn from_accounts(
+        file: &str,
+        accounts: impl IntoIterator<Item = ([Option<String>; 3], Option<NaiveDate>)>,
+    ) -> SignIns {
+        let mut out = SignIns {
             file: file.to_string(),
-            by_id,
+            ..SignIns::default()
+        };
+        for (keys, date) in accounts {
+            let Ok(a) = u32::try_from(out.dates.len()) else {
+                break;
+            };
+            out.dates.push(date);
+            for (value, index) in keys.iter().zip(out.by_key.iter_mut()) {
+                let Some(value) = value.as_ref().and_then(|v| folded(&Value::Str(v.clone())))
+                else {
+                    continue;
+                };
+                index
+                    .entry(value)
+                    .and_modify(|hit| *hit = None)
+                    .or_insert(Some(a));
+            }
         }
+        out
     }
 }
 
@@ -113,11 +174,13 @@ fn date_of(cell: Cell<'_>) -> Option<NaiveDate> {
 /// pages), at most `max_bytes`. An export that cannot be read whole is an error (the command
 /// does not run: a part would give dates to some and not to others).
 pub fn read(path: &Path, max_bytes: u64) -> Result<SignIns, Vec<DataIssue>> {
+    let mut attributes: Vec<String> = KEYS.iter().map(|k| (*k).to_string()).collect();
+    attributes.push(LAST_SIGN_IN.to_string());
     let options = ReadOptions {
         format: Format::Graph,
         kind: ObjectKind::Users,
         max_bytes,
-        attributes: Some(vec![MATCH.to_string(), LAST_SIGN_IN.to_string()]),
+        attributes: Some(attributes),
         ..ReadOptions::default()
     };
     let file = path.display().to_string();
@@ -131,23 +194,24 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<SignIns, Vec<DataIssue>> {
                     &file,
                     "the sign-in export could not be read".to_string(),
                 )
-                .help("give a Graph `GET /users` export with `employeeId` and `signInActivity`"),
+                .help("give a Graph `GET /users` export with `employeeId`, `userPrincipalName` or `mail`, and `signInActivity`"),
             ]);
         }
         return Err(errors);
     };
-    let mut pairs = Vec::new();
-    for r in 0..accounts.len() {
-        let id = match accounts.cell(r, MATCH) {
-            Cell::Text(t) => t.to_string(),
-            Cell::Value(Value::Str(s)) => s.clone(),
-            _ => continue,
-        };
-        pairs.push((id, date_of(accounts.cell(r, LAST_SIGN_IN))));
-    }
-    Ok(SignIns::from_pairs(
+    let text = |r: usize, name: &str| match accounts.cell(r, name) {
+        Cell::Text(t) => Some(t.to_string()),
+        Cell::Value(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    Ok(SignIns::from_accounts(
         &file,
-        pairs.iter().map(|(id, d)| (id.as_str(), *d)),
+        (0..accounts.len()).map(|r| {
+            (
+                KEYS.map(|k| text(r, k)),
+                date_of(accounts.cell(r, LAST_SIGN_IN)),
+            )
+        }),
     ))
 }
 
@@ -169,6 +233,123 @@ mod tests {
         let attrs = vec![("employeeId".to_string(), col)];
         assert_eq!(s.per_identity(&attrs, 5), vec![d, None, None, None, None]);
         assert_eq!(s.per_identity(&[], 2), vec![None, None]);
+    }
+
+    /// `employeeId` first, then `userPrincipalName`, then `mail`; a shared value of the
+    /// deciding key gives no date (no later key is tried); an account two identities reach
+    /// gives neither a date.
+    #[test]
+    fn keys_in_precedence_order_fail_closed() {
+        let d = |k: u32| NaiveDate::from_ymd_opt(2026, 1, k);
+        let s = SignIns::from_accounts(
+            "f",
+            [
+                ([Some("1".into()), Some("ada@x.example".into()), None], d(1)),
+                ([None, Some("BEN@x.example".into()), None], d(2)),
+                ([None, None, Some("cy@x.example".into())], d(3)),
+                ([None, Some("dup@x.example".into()), None], d(4)),
+                (
+                    [
+                        None,
+                        Some("dup@x.example".into()),
+                        Some("di@x.example".into()),
+                    ],
+                    d(5),
+                ),
+                ([None, None, Some("eve@x.example".into())], d(6)),
+            ],
+        );
+        let col = |v: &[Option<&str>]| {
+            Column::from_values(
+                v.iter()
+                    .map(|x| x.map_or(Value::Null, |s| Value::Str(s.into())))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let attrs = vec![
+            (
+                "employeeId".to_string(),
+                col(&[Some("1"), Some("2"), None, None, None, None, Some("9")]),
+            ),
+            (
+                "UserPrincipalName".to_string(),
+                col(&[
+                    Some("ben@x.example"),
+                    Some("ben@x.example"),
+                    Some("nobody@x.example"),
+                    Some("dup@x.example"),
+                    None,
+                    None,
+                    None,
+                ]),
+            ),
+            (
+                "mail".to_string(),
+                col(&[
+                    None,
+                    None,
+                    Some("Cy@X.example"),
+                    Some("di@x.example"),
+                    Some("eve@x.example"),
+                    Some("eve@x.example"),
+                    None,
+                ]),
+            ),
+        ];
+        assert_eq!(
+            s.per_identity(&attrs, 7),
+            vec![
+                // employeeId `1` decides, whatever the UPN says.
+                d(1),
+                // No account with employeeId `2`: the UPN decides.
+                d(2),
+                // No UPN match: the mail decides, case ignored.
+                d(3),
+                // The UPN is shared: no date, the mail is not tried.
+                None,
+                // Two identities reach one account by mail: neither has a date.
+                None,
+                None,
+                // No value matches.
+                None,
+            ]
+        );
+        // Without any key attribute: no dates.
+        assert_eq!(s.per_identity(&[], 2), vec![None, None]);
+    }
+
+    /// The export's `userPrincipalName` and `mail` are read, as `employeeId` is.
+    #[test]
+    fn an_export_matches_by_principal_name_and_mail() {
+        let dir = std::env::temp_dir().join(format!("roster-signins-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("users.json");
+        std::fs::write(
+            &path,
+            r#"{"value": [
+  {"id": "a", "userPrincipalName": "Ada@x.example", "signInActivity": {"lastSignInDateTime": "2026-01-02T08:00:00Z"}},
+  {"id": "b", "mail": "ben@x.example", "signInActivity": {"lastSignInDateTime": "2026-01-03T08:00:00Z"}}]}"#,
+        )
+        .unwrap();
+        let s = read(&path, 1 << 20).unwrap();
+        let attrs = vec![
+            (
+                "userPrincipalName".to_string(),
+                Column::from_values(vec![Value::Str("ada@x.example".into()), Value::Null]),
+            ),
+            (
+                "mail".to_string(),
+                Column::from_values(vec![Value::Null, Value::Str("Ben@x.example".into())]),
+            ),
+        ];
+        assert_eq!(
+            s.per_identity(&attrs, 2),
+            vec![
+                NaiveDate::from_ymd_opt(2026, 1, 2),
+                NaiveDate::from_ymd_opt(2026, 1, 3)
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

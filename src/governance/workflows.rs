@@ -193,7 +193,9 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                 let Some(previous) = view.previous else {
                     continue;
                 };
-                if !within.contains(view.as_of) {
+                // A group whose membership the previous state does not know (a directory
+                // export that does not vouch for it) shows no change.
+                if !within.contains(view.as_of) || !previous.knows_group(&gm.group.value) {
                     continue;
                 }
                 let Some(members) = group_members(view, &gm.group.value, &population, &ctx) else {

@@ -299,6 +299,7 @@ mod tests {
             orphans: Vec::new(),
             issues: Vec::new(),
             tasks_due: Vec::new(),
+            previous_from: None,
         }
     }
 

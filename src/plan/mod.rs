@@ -23,6 +23,7 @@ pub mod apply;
 pub mod export;
 pub mod matching;
 pub mod members;
+pub(crate) mod previous;
 pub mod read;
 pub mod render;
 pub mod safety;
@@ -350,6 +351,11 @@ pub struct Plan {
     /// none): what the workflows do that the plan's changes do not show.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tasks_due: Vec<crate::governance::Event>,
+    /// The directory target whose actual state served as the previous state of change
+    /// triggers ([`previous`]), when one did (not in the document: `--previous` or this).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub previous_from: Option<String>,
 }
 
 impl Plan {
@@ -554,7 +560,20 @@ pub fn run_with(
         as_of: evaluation.as_of,
     };
     let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
-    let state = crate::eval::evaluate(loaded, policy, evaluation);
+    // Without `--previous`, change triggers compare with the directory's actual state, read
+    // (its matching and compared attributes only) once the identity attributes are known.
+    // Nothing more is read when no change-triggered workflow runs on a schedule.
+    let compared = previous::Compared::of(loaded);
+    let mut previous_from = None;
+    let state = if evaluation.previous.is_none() && !compared.is_empty() {
+        crate::eval::evaluate_then(loaded, policy, evaluation, |ids| {
+            let p = previous::from_actual(loaded, policy, locations, &compared, ids)?;
+            previous_from = previous::directory(loaded).map(|(n, _)| n.to_string());
+            Some(std::sync::Arc::new(p))
+        })
+    } else {
+        crate::eval::evaluate(loaded, policy, evaluation)
+    };
     if state.cannot_run() {
         return Err(Box::new(state));
     }
@@ -585,6 +604,7 @@ pub fn run_with(
     stages.borrow_mut().lap("plan: ordering");
     stages.borrow().finish();
     plan.tasks_due = state.workflow_runs_due();
+    plan.previous_from = previous_from;
     label_review_removals(&state, &mut plan.changes);
     Ok(plan)
 }
@@ -684,6 +704,7 @@ impl<'a> Planner<'a> {
             orphans: Vec::new(),
             issues: Vec::new(),
             tasks_due: Vec::new(),
+            previous_from: None,
         }
     }
 
@@ -955,16 +976,32 @@ pub(super) fn values_for_all(
     holders: Option<&crate::rule::sets::Bitset>,
 ) -> Option<Column> {
     let ids = &state.identities;
+    mapped(
+        loaded,
+        policy,
+        (&ids.attributes, ids.len()),
+        target,
+        attribute,
+        now,
+        holders,
+    )
+}
+
+/// [`values_for_all`] over identity attribute columns (`attributes`, `n` identities).
+pub(crate) fn mapped(
+    loaded: &Loaded,
+    policy: &Policy,
+    (attributes, n): (&[(String, Column)], usize),
+    target: &str,
+    attribute: &str,
+    now: chrono::NaiveDateTime,
+    holders: Option<&crate::rule::sets::Bitset>,
+) -> Option<Column> {
     let mapping = policy.mappings.get(&NodeId::TargetAttribute(
         target.to_string(),
         attribute.to_string(),
     ))?;
-    let column_of = |name: &str| {
-        ids.attributes
-            .iter()
-            .find(|(a, _)| a == name)
-            .map(|(_, c)| c)
-    };
+    let column_of = |name: &str| attributes.iter().find(|(a, _)| a == name).map(|(_, c)| c);
     let (how, inputs) = crate::eval::resolve(policy, mapping, |node| match node {
         NodeId::Attribute(a) => column_of(a),
         _ => None,
@@ -978,8 +1015,8 @@ pub(super) fn values_for_all(
             if !crate::eval::columns::is_sequential(program) =>
         {
             let mut others = holders.clone();
-            others.grow(ids.len());
-            others.toggle_range(..ids.len());
+            others.grow(n);
+            others.toggle_range(..n);
             Some(others)
         }
         _ => None,
@@ -989,7 +1026,7 @@ pub(super) fn values_for_all(
         how,
         &inputs,
         mapping.default.as_deref(),
-        ids.len(),
+        n,
         others.as_ref(),
         env,
     );

@@ -283,3 +283,67 @@ fn read_target(
         assignments,
     })
 }
+
+/// Keeps the named attributes (folded to ASCII lower case) and nothing else; sees no row.
+struct Keep(std::collections::HashSet<String>);
+
+impl actual::Tap for Keep {
+    fn column(&mut self, _: usize, _: &str) {}
+
+    fn keeps(&self, folded: &str) -> bool {
+        self.0.contains(folded)
+    }
+
+    fn row(&mut self, _: usize, _: &str, _: &[(usize, actual::Cell<'_>)], _: Option<bool>) {}
+}
+
+/// Reads target `name`'s users export keeping only `attributes`, and its groups export when
+/// `groups` is set and the target declares one (never its assignments): what a previous
+/// state taken from the actual state needs ([`super::previous`]). `None` when the target
+/// declares no actual state or an export could not be read completely (its problems are the
+/// plan's to report, when it reads the target again).
+pub(crate) fn users_and_groups(
+    loaded: &Loaded,
+    locations: &Locations,
+    name: &str,
+    attributes: &[String],
+    groups: bool,
+) -> Option<(Accounts, Option<Accounts>)> {
+    for file in &loaded.files {
+        let Some((_, target)) = file.policy.targets.iter().find(|(n, _)| n.value == name) else {
+            continue;
+        };
+        let export = target.value.actual.as_ref()?;
+        let mut export = export.value.clone();
+        export.assignments = None;
+        if !groups {
+            export.groups = None;
+            export.members = None;
+        }
+        let base = file
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let mut keep = Keep(attributes.iter().map(|a| a.to_ascii_lowercase()).collect());
+        let mut problems = Vec::new();
+        let read = read_target(
+            name,
+            &target.value,
+            &export,
+            &base,
+            loaded,
+            locations,
+            Some(&mut keep),
+            &mut problems,
+        )?;
+        if problems
+            .iter()
+            .any(|p| p.severity == crate::diagnostics::Severity::Error)
+        {
+            return None;
+        }
+        return Some((read.users, read.groups));
+    }
+    None
+}

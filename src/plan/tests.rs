@@ -111,7 +111,18 @@ fn reading_with_the_tap_plans_what_reading_whole_plans() {
     let options = Options { as_of: as_of() };
     let locations = Locations::default();
     let streamed = run(&loaded, &policy, options, &locations).unwrap();
-    let state = crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of()));
+    // Without `--previous`, change triggers compare with Active Directory's actual state
+    // (`previous`): the whole plan is made from the state evaluated the same way.
+    let compared = super::previous::Compared::of(&loaded);
+    let state =
+        crate::eval::evaluate_then(&loaded, &policy, crate::eval::Options::at(as_of()), |ids| {
+            super::previous::from_actual(&loaded, &policy, &locations, &compared, ids)
+                .map(std::sync::Arc::new)
+        });
+    assert!(
+        !streamed.tasks_due.is_empty(),
+        "1004's mover run is due: Active Directory still holds the old department"
+    );
     let mut issues = state.issues.clone();
     let actual = read::read_all(&loaded, &locations, &mut issues);
     let whole = plan(&loaded, &policy, &state, &actual, issues, options);

@@ -1842,19 +1842,22 @@ impl<'a> Checker<'a> {
         self.check_review_stages(r);
         if let Some(denied) = &rv.denied_guests {
             let guests = rv.guests_only.as_ref().is_some_and(|g| g.value);
-            let package = matches!(rv.scope.value, raw::ReviewScope::AccessPackage(_));
+            let package = matches!(
+                rv.scope.value,
+                raw::ReviewScope::AccessPackage(_) | raw::ReviewScope::Group(_)
+            );
             if !(guests && package) {
                 let e = self.error(
                     r.file,
                     denied.span,
                     Code::DeniedGuestsWithoutGuests,
                     format!(
-                        "review `{}` sets `denied_guests` but does not review guests' access-package assignments",
+                        "review `{}` sets `denied_guests` but does not review guests' access (a `guests_only` review of an access package or a group)",
                         r.name.value
                     ),
                 );
                 e.help = Some(
-                    "`denied_guests` applies to a review with `guests_only: true` and an `access_package` scope: set both, or remove it".into(),
+                    "`denied_guests` applies to a review with `guests_only: true` and an `access_package` or `group` scope: set both, or remove it".into(),
                 );
             }
         }

@@ -1250,7 +1250,7 @@ pub struct Review {
     /// review's own `reviewers` are then `[]` and its `duration_days` the sum of the stages'.
     #[serde(default)]
     pub stages: Vec<Sp<ReviewStage>>,
-    /// What a denial does to a guest (`guests_only` reviews of an access package):
+    /// What a denial does to a guest (`guests_only` reviews of an access package or a group):
     /// `remove_access` (default: the assignment ends) or `block_and_delete` (Entra's
     /// `disableAndDeleteUserApplyAction`: sign-in blocked on the end day, removed 30 days
     /// later).
