@@ -566,10 +566,21 @@ pub fn run_with(
     let compared = previous::Compared::of(loaded);
     let mut previous_from = None;
     let state = if evaluation.previous.is_none() && !compared.is_empty() {
-        crate::eval::evaluate_then(loaded, policy, evaluation, |ids| {
-            let p = previous::from_actual(loaded, policy, locations, &compared, ids)?;
-            previous_from = previous::directory(loaded).map(|(n, _)| n.to_string());
-            Some(std::sync::Arc::new(p))
+        // The export is read while the evaluation runs (it needs no identity); its accounts
+        // are linked once the identity attributes are known.
+        let compared = &compared;
+        let previous_from = &mut previous_from;
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(move || previous::read(loaded, policy, locations, compared));
+            crate::eval::evaluate_then(loaded, policy, evaluation, move |ids| {
+                let read = match reading.join() {
+                    Ok(read) => read?,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                let p = previous::from_actual(loaded, policy, read, compared, ids)?;
+                *previous_from = previous::directory(loaded).map(|(n, _)| n.to_string());
+                Some(std::sync::Arc::new(p))
+            })
         })
     } else {
         crate::eval::evaluate(loaded, policy, evaluation)

@@ -158,14 +158,54 @@ fn text(cell: Cell<'_>) -> Option<String> {
 /// The previous state of `ids` taken from the directory's actual state, when the policy set
 /// has change-triggered workflows and one directory target with an actual state whose
 /// exports can be read completely; `None` otherwise.
-pub(crate) fn from_actual(
+/// The directory's accounts (and groups) as the previous state needs them: read before the
+/// identities are known (see [`read`]), linked by [`from_actual`].
+pub(crate) struct Read {
+    users: Accounts,
+    groups: Option<Accounts>,
+}
+
+/// The identity attributes `compared` and the target attributes that copy them.
+fn copies(
+    policy: &Policy,
+    name: &str,
+    target: &raw::Target,
+    compared: &Compared,
+) -> Vec<Option<String>> {
+    compared
+        .attributes
+        .iter()
+        .map(|a| copied_to(policy, name, target, a))
+        .collect()
+}
+
+/// Reads the directory's users export (its matching and compared attributes only), and its
+/// groups export for a group-membership trigger. It needs no identity, so `plan` reads it
+/// while the evaluation runs.
+pub(crate) fn read(
     loaded: &Loaded,
     policy: &Policy,
     locations: &Locations,
     compared: &Compared,
+) -> Option<Read> {
+    let (name, target) = directory(loaded)?;
+    let mut kept: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
+    kept.extend(copies(policy, name, target, compared).into_iter().flatten());
+    let (users, groups) =
+        super::read::users_and_groups(loaded, locations, name, &kept, !compared.groups.is_empty())?;
+    Some(Read { users, groups })
+}
+
+/// The previous state from the directory's accounts `read`, for the identities `ids`.
+pub(crate) fn from_actual(
+    loaded: &Loaded,
+    policy: &Policy,
+    read: Read,
+    compared: &Compared,
     ids: &Identified<'_>,
 ) -> Option<Previous> {
     let (name, target) = directory(loaded)?;
+    let Read { users, groups } = read;
     let n = ids.people.len();
     let now = ids.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let matching: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
@@ -178,15 +218,7 @@ pub(crate) fn from_actual(
         })
         .collect();
     // Each compared identity attribute's target attribute, if one copies it.
-    let copies: Vec<Option<String>> = compared
-        .attributes
-        .iter()
-        .map(|a| copied_to(policy, name, target, a))
-        .collect();
-    let mut kept: Vec<String> = matching.clone();
-    kept.extend(copies.iter().flatten().cloned());
-    let (users, groups) =
-        super::read::users_and_groups(loaded, locations, name, &kept, !compared.groups.is_empty())?;
+    let copies = copies(policy, name, target, compared);
 
     // Link identities to accounts as the plan does.
     let mut matcher = Matcher::new(&keys, n);

@@ -116,7 +116,8 @@ fn reading_with_the_tap_plans_what_reading_whole_plans() {
     let compared = super::previous::Compared::of(&loaded);
     let state =
         crate::eval::evaluate_then(&loaded, &policy, crate::eval::Options::at(as_of()), |ids| {
-            super::previous::from_actual(&loaded, &policy, &locations, &compared, ids)
+            let read = super::previous::read(&loaded, &policy, &locations, &compared)?;
+            super::previous::from_actual(&loaded, &policy, read, &compared, ids)
                 .map(std::sync::Arc::new)
         });
     assert!(
