@@ -20,7 +20,15 @@
 //! 1. identity keys (exact);
 //! 2. identity attributes that copy an HR field (directly, or through other direct copies):
 //!    found in the source columns, without evaluating anyone;
-//! 3. every identity attribute, after one full evaluation (the explanation then comes from it).
+//! 3. the lookup attributes (`userName`, `mail`, `userPrincipalName`) that some expression
+//!    computes: only them and what they read (their cone in the dependency graph), for
+//!    everyone;
+//! 4. every identity attribute: the attribute stage alone (no lifecycle, rules or accounts),
+//!    for everyone.
+//!
+//! After steps 2 to 4 the person found is explained as if found by key (the focused evaluation
+//! above). Only when the policy set cannot be cut down to its identity attributes is step 3
+//! and 4 one full evaluation, which the explanation then comes from.
 //!
 //! Values of attributes match without regard to case (mail and user principal names are
 //! case-insensitive in Entra); several people matching is ambiguous.
@@ -164,8 +172,30 @@ pub fn focus(
             Matches::None => None,
         }
     };
+    let found = match found {
+        Some(f) => Some(f),
+        // 3 and 4. Computed attributes: the lookup attributes' cone, then every attribute,
+        // without the rest of the evaluation.
+        None => {
+            let lookup =
+                computed_matches(loaded, policy, &datasets, &people, query, options.as_of);
+            clock.lap("find the person by a computed attribute");
+            match lookup {
+                Some(Lookup::Found(i, attribute)) => Some((
+                    i,
+                    FoundBy {
+                        attribute,
+                        value: query.to_string(),
+                    },
+                )),
+                Some(Lookup::Miss(miss)) => return Err(miss),
+                None => None,
+            }
+        }
+    };
     let Some((i, found_by)) = found else {
-        // 3. Every attribute: one full evaluation, which the explanation then uses.
+        // The policy set could not be cut down to its attributes: one full evaluation, which
+        // the explanation then uses.
         let state = run_people(loaded, policy, options, datasets, people, issues, clock);
         return match state_matches(&state, query) {
             Matches::One(index, attribute) => Ok(Focus {
@@ -182,7 +212,11 @@ pub fn focus(
                 },
             }),
             Matches::Many(c, total) => Err(Miss::Ambiguous(c, total)),
-            Matches::None => Err(Miss::NotFound(nearest(&state, query))),
+            Matches::None => Err(Miss::NotFound(nearest(
+                state.identities.keys(),
+                &state.identities.attributes,
+                query,
+            ))),
         };
     };
     // A record whose approvers are checked through a group: their membership is part of the
@@ -643,60 +677,9 @@ impl Reduced {
         Some(rows)
     }
 
-    /// The policy set cut down to the identity attributes upstream of `nodes`, without the
-    /// lifecycle or anything else.
+    /// The policy set cut down to the identity attributes upstream of `nodes`.
     fn attributes_for(&self, nodes: impl Iterator<Item = NodeId>) -> Option<Policy> {
-        use std::collections::{HashMap, HashSet};
-        let mut keep: HashSet<NodeId> = nodes.collect();
-        let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
-        for (from, to, _) in self.policy.graph.edges() {
-            upstream.entry(to).or_default().push(from);
-        }
-        let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
-        while let Some(n) = stack.pop() {
-            for from in upstream.get(&n).into_iter().flatten() {
-                if keep.insert((*from).clone()) {
-                    stack.push((*from).clone());
-                }
-            }
-        }
-        let mut files = Vec::new();
-        for f in &self.loaded.files {
-            let mut p = f.policy.clone();
-            p.groups.clear();
-            p.access_packages.clear();
-            p.targets.clear();
-            for source in p.sources.values_mut() {
-                source
-                    .value
-                    .authoritative_for
-                    .retain(|a| keep.contains(&NodeId::Attribute(a.value.clone())));
-            }
-            if let Some(i) = p.identity.as_mut() {
-                i.value.lifecycle = None;
-                i.value
-                    .attributes
-                    .retain(|a, _| keep.contains(&NodeId::Attribute(a.value.clone())));
-            }
-            files.push(crate::policy::load::LoadedFile {
-                id: f.id,
-                path: f.path.clone(),
-                policy: p,
-            });
-        }
-        let cut = Loaded {
-            sources: self.loaded.sources.clone(),
-            files,
-            diagnostics: Vec::new(),
-            access: self.loaded.access.clone(),
-            test_files: Vec::new(),
-        };
-        let mut diagnostics = Vec::new();
-        let policy = crate::policy::compile::compile(&cut, &mut diagnostics);
-        (!diagnostics
-            .iter()
-            .any(crate::diagnostics::Diagnostic::is_error))
-        .then_some(policy)
+        attributes_only(&self.loaded, &self.policy, nodes)
     }
 
     /// Gives the person (alone in `state`) the values the sequential mappings have for them
@@ -749,6 +732,73 @@ impl Reduced {
             ))
         });
     }
+}
+
+/// The policy set cut down to the identity attributes upstream of `nodes` (and the sources):
+/// no lifecycle, groups, packages, targets, workflows, reviews, approvals or assignment
+/// records. `None` when the cut set does not check (then the caller evaluates everything).
+fn attributes_only(
+loaded: &Loaded,
+policy: &Policy,
+nodes: impl Iterator<Item = NodeId>,
+) -> Option<Policy> {
+    use std::collections::{HashMap, HashSet};
+    let mut keep: HashSet<NodeId> = nodes.collect();
+    let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
+    for (from, to, _) in policy.graph.edges() {
+        upstream.entry(to).or_default().push(from);
+    }
+    let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
+    while let Some(n) = stack.pop() {
+        for from in upstream.get(&n).into_iter().flatten() {
+            if keep.insert((*from).clone()) {
+                stack.push((*from).clone());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for f in &loaded.files {
+        let mut p = f.policy.clone();
+        p.groups.clear();
+        p.access_packages.clear();
+        p.targets.clear();
+        p.connected_organizations.clear();
+        p.workflows.clear();
+        p.reviews.clear();
+        p.review_decisions.clear();
+        p.approvals.clear();
+        p.assignments.clear();
+        for source in p.sources.values_mut() {
+            source
+                .value
+                .authoritative_for
+                .retain(|a| keep.contains(&NodeId::Attribute(a.value.clone())));
+        }
+        if let Some(i) = p.identity.as_mut() {
+            i.value.lifecycle = None;
+            i.value
+                .attributes
+                .retain(|a, _| keep.contains(&NodeId::Attribute(a.value.clone())));
+        }
+        files.push(crate::policy::load::LoadedFile {
+            id: f.id,
+            path: f.path.clone(),
+            policy: p,
+        });
+    }
+    let cut = Loaded {
+        sources: loaded.sources.clone(),
+        files,
+        diagnostics: Vec::new(),
+        access: loaded.access.clone(),
+        test_files: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    let policy = crate::policy::compile::compile(&cut, &mut diagnostics);
+    (!diagnostics
+        .iter()
+        .any(crate::diagnostics::Diagnostic::is_error))
+    .then_some(policy)
 }
 
 /// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
@@ -886,11 +936,98 @@ fn copied_matches(
     })
 }
 
-/// Step 3: people any of whose attributes holds `query`, in an evaluated state.
-fn state_matches(state: &DesiredState, query: &str) -> Matches {
-    let ids = &state.identities;
+/// What steps 3 and 4 found.
+enum Lookup {
+    /// One person (their index), by this attribute.
+    Found(usize, String),
+    /// Several people, or nobody (with the nearest key or lookup value).
+    Miss(Miss),
+}
+
+/// Steps 3 and 4: the lookup attributes an expression computes, from their cone alone, then
+/// every identity attribute, each over everyone with the policy set cut down to identity
+/// attributes (the values are those of a full evaluation: an identity attribute reads only
+/// source fields and other identity attributes, and a sequential function's state is its
+/// mapping's own). `None` when the policy set cannot be cut so.
+fn computed_matches(
+    loaded: &Loaded,
+    policy: &Policy,
+    datasets: &[Dataset],
+    people: &[Person],
+    query: &str,
+    as_of: chrono::NaiveDate,
+) -> Option<Lookup> {
+    let env = super::super::columns::Env {
+        now: as_of.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        default_domain: super::super::default_domain(loaded),
+    };
+    let columns = |wanted: &[&String]| -> Option<Vec<(String, crate::column::Column)>> {
+        let cut = attributes_only(
+            loaded,
+            policy,
+            wanted.iter().map(|a| NodeId::Attribute((*a).clone())),
+        )?;
+        let locate = super::super::locate::Locator {
+            policy: &cut,
+            datasets,
+            people,
+        };
+        let mut progress = super::super::progress::Progress::new(cut.mappings.len());
+        let computed = super::super::attributes::compute(
+            super::super::attributes::Input {
+                policy: &cut,
+                datasets,
+                people,
+                env,
+            },
+            &locate,
+            &mut progress,
+            &mut Vec::new(),
+        );
+        Some(
+            computed
+                .columns
+                .into_iter()
+                .filter(|(name, _)| wanted.contains(&name))
+                .collect(),
+        )
+    };
+    let key = |i: usize| people.get(i).map(|p| p.key.clone()).unwrap_or_default();
+    // 3. The lookup attributes that are not copies of a field (those were searched already).
+    let lookup: Vec<&String> = policy
+        .attributes
+        .keys()
+        .filter(|a| LOOKUP.contains(&a.as_str()) && copied_field(policy, a).is_none())
+        .collect();
+    if !lookup.is_empty() {
+        match column_matches(&columns(&lookup)?, query, key) {
+            Matches::One(i, attribute) => return Some(Lookup::Found(i, attribute)),
+            Matches::Many(c, total) => return Some(Lookup::Miss(Miss::Ambiguous(c, total))),
+            Matches::None => {}
+        }
+    }
+    // 4. Every identity attribute.
+    let every: Vec<&String> = policy.attributes.keys().collect();
+    let all = columns(&every)?;
+    Some(match column_matches(&all, query, key) {
+        Matches::One(i, attribute) => Lookup::Found(i, attribute),
+        Matches::Many(c, total) => Lookup::Miss(Miss::Ambiguous(c, total)),
+        Matches::None => Lookup::Miss(Miss::NotFound(nearest(
+            people.iter().map(|p| p.key.as_str()),
+            &all,
+            query,
+        ))),
+    })
+}
+
+/// People any of whose attribute `columns` holds `query`.
+fn column_matches(
+    columns: &[(String, crate::column::Column)],
+    query: &str,
+    key: impl Fn(usize) -> String,
+) -> Matches {
     let mut hits = Vec::new();
-    for (name, column) in &ids.attributes {
+    for (name, column) in columns {
         let codes: Vec<u32> = column
             .dictionary()
             .iter()
@@ -907,14 +1044,25 @@ fn state_matches(state: &DesiredState, query: &str) -> Matches {
             }
         }
     }
-    decide(hits, |i| ids.key(i).unwrap_or_default().to_string())
+    decide(hits, key)
+}
+
+/// Step 3 and 4 after a full evaluation (the policy set could not be cut down).
+fn state_matches(state: &DesiredState, query: &str) -> Matches {
+    let ids = &state.identities;
+    column_matches(&ids.attributes, query, |i| {
+        ids.key(i).unwrap_or_default().to_string()
+    })
 }
 
 /// The key or lookup-attribute value nearest to `query`, if one is near.
-fn nearest(state: &DesiredState, query: &str) -> Option<String> {
-    let ids = &state.identities;
-    let mut texts: Vec<String> = ids.keys().map(str::to_string).collect();
-    for (name, column) in &ids.attributes {
+fn nearest<'k>(
+    keys: impl Iterator<Item = &'k str>,
+    attributes: &[(String, crate::column::Column)],
+    query: &str,
+) -> Option<String> {
+    let mut texts: Vec<String> = keys.map(str::to_string).collect();
+    for (name, column) in attributes {
         if LOOKUP.iter().any(|l| l.eq_ignore_ascii_case(name)) {
             texts.extend(
                 column
