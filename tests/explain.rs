@@ -495,7 +495,9 @@ fn explain_by_computed_attribute_equals_explain_by_key() {
             json(explain::focus::focus(&loaded, &policy, Options::at(as_of), key).unwrap());
         assert_ne!(by_key["evaluated"]["scope"], "everyone", "{key}");
         for attribute in ["userName", "mail"] {
-            let Some(value) = person.attributes[attribute].as_text().map(|t| t.into_owned())
+            let Some(value) = person.attributes[attribute]
+                .as_text()
+                .map(|t| t.into_owned())
             else {
                 continue;
             };

@@ -177,8 +177,7 @@ pub fn focus(
         // 3 and 4. Computed attributes: the lookup attributes' cone, then every attribute,
         // without the rest of the evaluation.
         None => {
-            let lookup =
-                computed_matches(loaded, policy, &datasets, &people, query, options.as_of);
+            let lookup = computed_matches(loaded, policy, &datasets, &people, query, options.as_of);
             clock.lap("find the person by a computed attribute");
             match lookup {
                 Some(Lookup::Found(i, attribute)) => Some((
@@ -738,9 +737,9 @@ impl Reduced {
 /// no lifecycle, groups, packages, targets, workflows, reviews, approvals or assignment
 /// records. `None` when the cut set does not check (then the caller evaluates everything).
 fn attributes_only(
-loaded: &Loaded,
-policy: &Policy,
-nodes: impl Iterator<Item = NodeId>,
+    loaded: &Loaded,
+    policy: &Policy,
+    nodes: impl Iterator<Item = NodeId>,
 ) -> Option<Policy> {
     use std::collections::{HashMap, HashSet};
     let mut keep: HashSet<NodeId> = nodes.collect();
@@ -876,6 +875,87 @@ fn same(value: &crate::value::Value, query: &str) -> bool {
     }
 }
 
+/// The fields an identity attribute takes its value from when its mapping is a `Coalesce` of
+/// fields (directly, or through attributes that copy one) without a default: its value is then
+/// always one of theirs, unchanged (`Coalesce` returns an argument as it is).
+fn coalesced_fields<'p>(policy: &'p Policy, attr: &str) -> Option<Vec<(&'p str, &'p str)>> {
+    use crate::expr::compile::Node;
+    use crate::expr::functions::Func;
+    let mapping = policy.mappings.get(&NodeId::Attribute(attr.to_string()))?;
+    if mapping.default.is_some() {
+        return None;
+    }
+    let MappingKind::Expression { program, slots } = &mapping.kind else {
+        return None;
+    };
+    let ProgramKind::Expression { program, .. } = &policy.programs.get(*program)?.kind else {
+        return None;
+    };
+    let Node::Call(call) = &program.root else {
+        return None;
+    };
+    if call.func != Func::Coalesce {
+        return None;
+    }
+    call.args
+        .iter()
+        .map(|arg| match arg {
+            Some(Node::Attr(slot, _)) => match slots.get(*slot)?.as_ref()? {
+                NodeId::SourceField(s, f) => Some((s.as_str(), f.as_str())),
+                NodeId::Attribute(a) => copied_field(policy, a),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The people (indices, in order) one of whose records holds `query` in one of `fields`.
+fn owners(
+    datasets: &[Dataset],
+    people: &[Person],
+    fields: &[(&str, &str)],
+    query: &str,
+) -> Vec<usize> {
+    let mut hits: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    for (source, field) in fields {
+        let Some((d, data)) = datasets
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.source == *source)
+        else {
+            continue;
+        };
+        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
+            continue;
+        };
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        hits.extend(
+            (0..column.len())
+                .filter(|&row| codes.contains(&column.code(row)))
+                .map(|row| (d, row)),
+        );
+    }
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.records.iter().any(|r| hits.contains(r)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Step 2: people whose copied attributes hold `query`, from the source columns.
 fn copied_matches(
     policy: &Policy,
@@ -961,46 +1041,69 @@ fn computed_matches(
         now: as_of.and_hms_opt(0, 0, 0).unwrap_or_default(),
         default_domain: super::super::default_domain(loaded),
     };
-    let columns = |wanted: &[&String]| -> Option<Vec<(String, crate::column::Column)>> {
-        let cut = attributes_only(
-            loaded,
-            policy,
-            wanted.iter().map(|a| NodeId::Attribute((*a).clone())),
-        )?;
-        let locate = super::super::locate::Locator {
-            policy: &cut,
-            datasets,
-            people,
-        };
-        let mut progress = super::super::progress::Progress::new(cut.mappings.len());
-        let computed = super::super::attributes::compute(
-            super::super::attributes::Input {
+    // The columns of the attributes `wanted` for `people` (all, or some of them).
+    let columns =
+        |wanted: &[&String], people: &[Person]| -> Option<Vec<(String, crate::column::Column)>> {
+            let cut = attributes_only(
+                loaded,
+                policy,
+                wanted.iter().map(|a| NodeId::Attribute((*a).clone())),
+            )?;
+            let locate = super::super::locate::Locator {
                 policy: &cut,
                 datasets,
                 people,
-                env,
-            },
-            &locate,
-            &mut progress,
-            &mut Vec::new(),
-        );
-        Some(
-            computed
-                .columns
-                .into_iter()
-                .filter(|(name, _)| wanted.contains(&name))
-                .collect(),
-        )
-    };
+            };
+            let mut progress = super::super::progress::Progress::new(cut.mappings.len());
+            let computed = super::super::attributes::compute(
+                super::super::attributes::Input {
+                    policy: &cut,
+                    datasets,
+                    people,
+                    env,
+                },
+                &locate,
+                &mut progress,
+                &mut Vec::new(),
+            );
+            Some(
+                computed
+                    .columns
+                    .into_iter()
+                    .filter(|(name, _)| wanted.contains(&name))
+                    .collect(),
+            )
+        };
     let key = |i: usize| people.get(i).map(|p| p.key.clone()).unwrap_or_default();
-    // 3. The lookup attributes that are not copies of a field (those were searched already).
-    let lookup: Vec<&String> = policy
-        .attributes
-        .keys()
-        .filter(|a| LOOKUP.contains(&a.as_str()) && copied_field(policy, a).is_none())
-        .collect();
-    if !lookup.is_empty() {
-        match column_matches(&columns(&lookup)?, query, key) {
+    // 3. The lookup attributes that are not copies of a field (those were searched already),
+    // one at a time: a `Coalesce` of fields only for the people one of whose records holds
+    // the value in one of those fields, anything else for everyone.
+    for attr in LOOKUP {
+        let Some((attr, _)) = policy.attributes.get_key_value(attr) else {
+            continue;
+        };
+        if copied_field(policy, attr).is_some() {
+            continue;
+        }
+        let found = match coalesced_fields(policy, attr) {
+            Some(fields) => {
+                let rows = owners(datasets, people, &fields, query);
+                if rows.is_empty() {
+                    continue;
+                }
+                let some: Vec<Person> = rows
+                    .iter()
+                    .filter_map(|&i| people.get(i).cloned())
+                    .collect();
+                let at = |r: usize| rows.get(r).copied().unwrap_or(usize::MAX);
+                match column_matches(&columns(&[attr], &some)?, query, |r| key(at(r))) {
+                    Matches::One(r, a) => Matches::One(at(r), a),
+                    other => other,
+                }
+            }
+            None => column_matches(&columns(&[attr], people)?, query, key),
+        };
+        match found {
             Matches::One(i, attribute) => return Some(Lookup::Found(i, attribute)),
             Matches::Many(c, total) => return Some(Lookup::Miss(Miss::Ambiguous(c, total))),
             Matches::None => {}
@@ -1008,7 +1111,7 @@ fn computed_matches(
     }
     // 4. Every identity attribute.
     let every: Vec<&String> = policy.attributes.keys().collect();
-    let all = columns(&every)?;
+    let all = columns(&every, people)?;
     Some(match column_matches(&all, query, key) {
         Matches::One(i, attribute) => Lookup::Found(i, attribute),
         Matches::Many(c, total) => Lookup::Miss(Miss::Ambiguous(c, total)),
@@ -1073,4 +1176,44 @@ fn nearest<'k>(
         }
     }
     crate::diagnostics::did_you_mean(query, texts.iter().map(String::as_str)).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A user name that coalesces three HR fields is looked up in those fields (then computed
+    /// for the few people found there); a mapping that computes anything else, or has a
+    /// default, is not.
+    #[test]
+    fn a_coalesce_of_fields_is_looked_up_in_its_fields() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let loaded = crate::policy::load::load(&root).unwrap();
+        let mut diagnostics = Vec::new();
+        let policy = crate::policy::compile::compile(&loaded, &mut diagnostics);
+        assert_eq!(
+            coalesced_fields(&policy, "userName").unwrap(),
+            [
+                ("employees", "UserID"),
+                ("contractors", "UserID"),
+                ("interns", "UserID")
+            ]
+        );
+        assert_eq!(coalesced_fields(&policy, "department").unwrap().len(), 3);
+        // `displayName` joins.
+        assert!(coalesced_fields(&policy, "displayName").is_none());
+        // A copy is step 2's.
+        assert!(coalesced_fields(&policy, "mail").is_none());
+        let read = ReadData::read(&loaded);
+        let mut issues = Vec::new();
+        let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+        let people =
+            correlate::people(identity.map(|i| &i.value), &read.datasets, &mut issues).unwrap();
+        let fields = coalesced_fields(&policy, "userName").unwrap();
+        let rows = owners(&read.datasets, &people, &fields, "MWEBB");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(people[rows[0]].key, "1004");
+        assert!(owners(&read.datasets, &people, &fields, "mweb").is_empty());
+    }
 }
