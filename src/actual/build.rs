@@ -7,6 +7,8 @@ use fixedbitset::FixedBitSet;
 use foldhash::fast::FixedState;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use super::{
     Accounts, Attribute, Cell, DataIssue, Format, Location, Member, ObjectKind, ReadOptions, Tap,
@@ -25,6 +27,9 @@ pub(crate) struct Sink {
     issues: Vec<DataIssue>,
     counts: HashMap<(Code, String, Option<String>), (usize, Severity)>,
     order: Vec<(Code, String, Option<String>)>,
+    /// On a reading thread: every issue is handed on, in order with the records, to the
+    /// sink of the thread that builds (see [`Pipe`]).
+    forward: Option<Route>,
 }
 
 impl Sink {
@@ -33,10 +38,15 @@ impl Sink {
             issues: Vec::new(),
             counts: HashMap::new(),
             order: Vec::new(),
+            forward: None,
         }
     }
 
     pub fn push(&mut self, issue: DataIssue) {
+        if let Some(route) = &self.forward {
+            route.send(Piece::Issue(issue));
+            return;
+        }
         let key = (issue.code, issue.file.clone(), issue.field.clone());
         let entry = self.counts.entry(key.clone()).or_insert_with(|| {
             self.order.push(key);
@@ -92,6 +102,154 @@ impl Sink {
             }
         }
         self.issues
+    }
+}
+
+/// Where a reader hands what it parsed, in order: the [`Builder`] itself, or a [`Pipe`] to a
+/// builder on another thread.
+pub(super) trait Out: Send {
+    /// The records that follow come from file `name`.
+    fn start_file(&mut self, name: &str);
+    /// The next records, in order (their issues go to `sink` as each is added).
+    fn push_all(&mut self, recs: Vec<Rec>, sink: &mut Sink);
+    /// What a page file said about the paging, after its records.
+    fn page(&mut self, page: Page);
+    /// A CSV file, read where the builder is (its header names the builder's columns).
+    fn read_csv(&mut self, text: &str, file: &str, options: &ReadOptions, sink: &mut Sink);
+}
+
+/// What a reading thread sends the building thread, in the order read.
+pub(super) enum Piece {
+    Start(String),
+    Issue(DataIssue),
+    Recs(Vec<Rec>),
+    Page(Page),
+    Csv { text: String, file: String },
+}
+
+/// Where a [`Pipe`] sends: to the building thread, or into a buffer that is sent there later
+/// (a file parsed in parallel with others, sent in its turn).
+#[derive(Clone)]
+pub(super) enum Route {
+    Channel(SyncSender<Piece>),
+    Buffer(Arc<Mutex<Vec<Piece>>>),
+}
+
+impl Route {
+    fn send(&self, piece: Piece) {
+        match self {
+            // The builder's thread is gone only when it failed; then nothing is reported.
+            Route::Channel(tx) => {
+                let _ = tx.send(piece);
+            }
+            Route::Buffer(buffer) => {
+                if let Ok(mut b) = buffer.lock() {
+                    b.push(piece);
+                }
+            }
+        }
+    }
+
+    /// What a buffer holds, in order.
+    pub fn take(self) -> Vec<Piece> {
+        match self {
+            Route::Channel(_) => Vec::new(),
+            Route::Buffer(buffer) => match Arc::try_unwrap(buffer) {
+                Ok(m) => m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
+                Err(shared) => shared
+                    .lock()
+                    .map(|mut b| std::mem::take(&mut *b))
+                    .unwrap_or_default(),
+            },
+        }
+    }
+
+    /// Sends what a buffer holds, in order.
+    pub fn send_all(&self, pieces: Vec<Piece>) {
+        for p in pieces {
+            self.send(p);
+        }
+    }
+}
+
+/// Hands records, issues and pages to a builder on another thread: a reader parses (in
+/// parallel) while the builder adds what was parsed before, so that reading an export keeps
+/// both cores busy where adding its records one by one would keep one.
+pub(super) struct Pipe {
+    route: Route,
+}
+
+impl Pipe {
+    /// A pipe, and the sink whose issues go through it in order.
+    pub fn new(route: Route) -> (Pipe, Sink) {
+        let mut sink = Sink::new();
+        sink.forward = Some(route.clone());
+        (Pipe { route }, sink)
+    }
+}
+
+impl Out for Pipe {
+    fn start_file(&mut self, name: &str) {
+        self.route.send(Piece::Start(name.to_string()));
+    }
+
+    fn push_all(&mut self, recs: Vec<Rec>, _sink: &mut Sink) {
+        if !recs.is_empty() {
+            self.route.send(Piece::Recs(recs));
+        }
+    }
+
+    fn page(&mut self, page: Page) {
+        self.route.send(Piece::Page(page));
+    }
+
+    fn read_csv(&mut self, text: &str, file: &str, _options: &ReadOptions, _sink: &mut Sink) {
+        self.route.send(Piece::Csv {
+            text: text.to_string(),
+            file: file.to_string(),
+        });
+    }
+}
+
+/// Adds what a [`Pipe`] sends to `builder` until the reading side is done.
+pub(super) fn receive(
+    rx: &Receiver<Piece>,
+    builder: &mut Builder<'_>,
+    options: &ReadOptions,
+    sink: &mut Sink,
+) {
+    for piece in rx {
+        match piece {
+            Piece::Start(name) => builder.start_file(&name),
+            Piece::Issue(issue) => sink.push(issue),
+            Piece::Recs(recs) => {
+                for rec in recs {
+                    builder.push(rec, sink);
+                }
+            }
+            Piece::Page(page) => builder.pages.push(page),
+            Piece::Csv { text, file } => super::csv::read(&text, &file, options, builder, sink),
+        }
+    }
+}
+
+impl Out for Builder<'_> {
+    fn start_file(&mut self, name: &str) {
+        Builder::start_file(self, name);
+    }
+
+    fn push_all(&mut self, recs: Vec<Rec>, sink: &mut Sink) {
+        for rec in recs {
+            self.push(rec, sink);
+        }
+    }
+
+    fn page(&mut self, page: Page) {
+        self.pages.push(page);
+    }
+
+    fn read_csv(&mut self, text: &str, file: &str, options: &ReadOptions, sink: &mut Sink) {
+        super::csv::read(text, file, options, self, sink);
     }
 }
 

@@ -21,7 +21,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use super::build::{
-    Builder, DEPTH_HELP, Membership, Page, Rec, Sink, is_type_name, members_not_a_list,
+    Builder, DEPTH_HELP, Membership, Out, Page, Rec, Sink, is_type_name, members_not_a_list,
 };
 use super::input::{self, Budget};
 use super::json::{self, Obj};
@@ -574,7 +574,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder<'_>,
+    out: &mut dyn Out,
     sink: &mut Sink,
 ) {
     let Some(doc) = read_doc(text, file, sink) else {
@@ -585,10 +585,10 @@ pub(super) fn read(
         text,
         &doc.spans,
         |slice, line| record(slice, line, file, kind),
-        builder,
+        out,
         sink,
     );
-    builder.pages.push(doc.page);
+    out.page(doc.page);
 }
 
 /// Checks that a sequence of pages is whole: every page but the last names a next page, the

@@ -10,7 +10,7 @@ use serde::de::{MapAccess, Visitor};
 use serde_json::Value as Json;
 
 use super::DataIssue;
-use super::build::{Builder, Rec, Sink};
+use super::build::{Out, Rec, Sink};
 use crate::codes::Code;
 use crate::value::Value;
 
@@ -337,16 +337,17 @@ pub(super) fn line_spans(text: &str) -> Spans {
     out
 }
 
-/// Elements parsed at a time, in parallel.
-const CHUNK: usize = 8192;
+/// Elements parsed at a time, in parallel, at most (what is parsed and not yet added is
+/// held in memory: a few chunks).
+const CHUNK: usize = 1024;
 
-/// Parses elements in parallel, a chunk at a time, and pushes the records in order: while
-/// one chunk is pushed, the next is parsed.
+/// Parses elements in parallel, a chunk at a time, and hands the records on in order: while
+/// one chunk is handed on, the next is parsed.
 pub(super) fn parse_all(
     text: &str,
     spans: &[(usize, usize, usize)],
     parse: impl Fn(&str, usize) -> Rec + Sync,
-    builder: &mut Builder<'_>,
+    out: &mut dyn Out,
     sink: &mut Sink,
 ) {
     let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {
@@ -361,19 +362,10 @@ pub(super) fn parse_all(
     let mut pending: Vec<Rec> = Vec::new();
     for chunk in spans.chunks(size) {
         let ready = std::mem::take(&mut pending);
-        let (parsed, ()) = rayon::join(
-            || parse_chunk(chunk),
-            || {
-                for rec in ready {
-                    builder.push(rec, sink);
-                }
-            },
-        );
+        let (parsed, ()) = rayon::join(|| parse_chunk(chunk), || out.push_all(ready, sink));
         pending = parsed;
     }
-    for rec in pending {
-        builder.push(rec, sink);
-    }
+    out.push_all(pending, sink);
 }
 
 /// A date-time as read.

@@ -17,7 +17,9 @@
 //! except `objectGUID` (its GUID text) and `objectSid` (`S-1-5-…`). The DN is the identifier,
 //! as written; [`canonical_dn`] gives the form to compare DNs with.
 
-use super::build::{Builder, Membership, Rec, Sink};
+use rayon::prelude::*;
+
+use super::build::{Builder, Membership, Out, Rec, Sink};
 use super::{DataIssue, ObjectKind, ReadOptions, quote};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
@@ -310,20 +312,73 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder<'_>,
+    out: &mut dyn Out,
     sink: &mut Sink,
 ) {
     let mut reader = Lines::new();
-    reader.feed(text, 1, file, options, builder, sink);
-    reader.end(file, options, builder, sink);
+    reader.feed(text, 1, file, options, out, sink);
+    reader.end(file, options, out, sink);
+}
+
+/// What a piece's lines give, in order: a problem with a line, or a block to parse.
+enum Item {
+    Issue(DataIssue),
+    Block(Vec<Logical>, bool),
+}
+
+/// What a block gave: problems reported where it stands (before its record), and the record.
+struct Parsed {
+    issues: Vec<DataIssue>,
+    rec: Option<Rec>,
+}
+
+/// Records handed on at a time.
+const HANDED: usize = 1024;
+
+/// Parses blocks in parallel.
+fn parse(items: Vec<Item>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
+    items
+        .into_par_iter()
+        .map(|item| match item {
+            Item::Issue(issue) => Parsed {
+                issues: vec![issue],
+                rec: None,
+            },
+            Item::Block(block, first) => record(block, first, file, options),
+        })
+        .collect()
+}
+
+/// Hands on parsed blocks' records and problems in order.
+fn hand_on(parsed: Vec<Parsed>, out: &mut dyn Out, sink: &mut Sink) {
+    let mut recs = Vec::new();
+    for p in parsed {
+        if !p.issues.is_empty() {
+            // Records before the problem go first, so that issues keep the order of the file.
+            out.push_all(std::mem::take(&mut recs), sink);
+            for issue in p.issues {
+                sink.push(issue);
+            }
+        }
+        if let Some(rec) = p.rec {
+            recs.push(rec);
+            if recs.len() >= HANDED {
+                out.push_all(std::mem::take(&mut recs), sink);
+            }
+        }
+    }
+    out.push_all(recs, sink);
 }
 
 /// Reads an LDIF file a piece at a time: each piece is whole lines (without the newline that
-/// ends the last), the first line of each numbered; a record may span pieces.
+/// ends the last), the first line of each numbered; a record may span pieces. A piece's
+/// records are parsed in parallel (in the thread pool) while the previous piece's are handed
+/// on.
 pub(super) struct Lines {
     block: Vec<Logical>,
     in_comment: bool,
     first: bool,
+    pending: Vec<Parsed>,
 }
 
 impl Lines {
@@ -332,7 +387,19 @@ impl Lines {
             block: Vec::new(),
             in_comment: false,
             first: true,
+            pending: Vec::new(),
         }
+    }
+
+    /// Parses `items` while handing on the previous piece's.
+    fn next(&mut self, items: Vec<Item>, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+        let pending = std::mem::take(&mut self.pending);
+        let mut parsed = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| parsed = parse(items, file, options));
+            hand_on(pending, out, sink);
+        });
+        self.pending = parsed;
     }
 
     /// The lines of `text`, the first numbered `first_line`.
@@ -342,9 +409,10 @@ impl Lines {
         first_line: usize,
         file: &str,
         options: &ReadOptions,
-        builder: &mut Builder<'_>,
+        out: &mut dyn Out,
         sink: &mut Sink,
     ) {
+        let mut items = Vec::new();
         for (n, raw) in text.split('\n').enumerate() {
             let line = first_line.saturating_add(n);
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
@@ -354,26 +422,19 @@ impl Lines {
                 }
                 match self.block.last_mut() {
                     Some(last) => last.text.push_str(rest),
-                    None => sink.push(
+                    None => items.push(Item::Issue(
                         DataIssue::new(
                             Code::ActualMalformed,
                             file,
                             "the line starts with a space, so it continues a line, but there is none to continue; it is ignored",
                         )
                         .at(line),
-                    ),
+                    )),
                 }
             } else if raw.is_empty() {
                 self.in_comment = false;
                 if !self.block.is_empty() {
-                    record(
-                        std::mem::take(&mut self.block),
-                        self.first,
-                        file,
-                        options,
-                        builder,
-                        sink,
-                    );
+                    items.push(Item::Block(std::mem::take(&mut self.block), self.first));
                     self.first = false;
                 }
             } else if raw.starts_with('#') {
@@ -386,19 +447,18 @@ impl Lines {
                 });
             }
         }
+        self.next(items, file, options, out, sink);
     }
 
     /// The end of the file: the last record.
-    pub fn end(
-        self,
-        file: &str,
-        options: &ReadOptions,
-        builder: &mut Builder<'_>,
-        sink: &mut Sink,
-    ) {
-        if !self.block.is_empty() {
-            record(self.block, self.first, file, options, builder, sink);
-        }
+    pub fn end(mut self, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+        let last = if self.block.is_empty() {
+            Vec::new()
+        } else {
+            vec![Item::Block(std::mem::take(&mut self.block), self.first)]
+        };
+        self.next(last, file, options, out, sink);
+        hand_on(std::mem::take(&mut self.pending), out, sink);
     }
 }
 
@@ -487,14 +547,9 @@ struct Gathered {
 }
 
 /// One block: a record, the version line, or the `ldapsearch` trailer.
-fn record(
-    block: Vec<Logical>,
-    first: bool,
-    file: &str,
-    options: &ReadOptions,
-    builder: &mut Builder<'_>,
-    sink: &mut Sink,
-) {
+fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -> Parsed {
+    let mut direct: Vec<DataIssue> = Vec::new();
+    let nothing = |issues| Parsed { issues, rec: None };
     let mut lines = block.into_iter().peekable();
     if first
         && let Some(l) = lines.peek()
@@ -502,17 +557,17 @@ fn record(
         && desc.eq_ignore_ascii_case("version")
     {
         if !matches!(raw, Raw::Plain("1")) {
-            sink.push(
+            direct.push(
                 DataIssue::new(Code::ActualMalformed, file, "the LDIF version is not 1").at(l.line),
             );
         }
         lines.next();
     }
     let Some(head) = lines.next() else {
-        return;
+        return nothing(direct);
     };
     let Some((desc, raw)) = split_line(&head.text) else {
-        sink.push(
+        direct.push(
             DataIssue::new(
                 Code::ActualMalformed,
                 file,
@@ -523,14 +578,14 @@ fn record(
             )
             .at(head.line),
         );
-        return;
+        return nothing(direct);
     };
     if desc.eq_ignore_ascii_case("search") || desc.eq_ignore_ascii_case("result") {
-        trailer(head, lines, file, sink);
-        return;
+        trailer(head, lines, file, &mut direct);
+        return nothing(direct);
     }
     if !desc.eq_ignore_ascii_case("dn") {
-        sink.push(
+        direct.push(
             DataIssue::new(
                 Code::ActualMalformed,
                 file,
@@ -539,7 +594,7 @@ fn record(
             .at(head.line)
             .help("each LDIF entry starts with its `dn:` line, after a blank line"),
         );
-        return;
+        return nothing(direct);
     }
     let mut rec = Rec::new(head.line);
     let dn = match raw {
@@ -740,11 +795,19 @@ fn record(
     if groups {
         rec.members = member_state.unwrap_or(Membership::Known(members));
     }
-    builder.push(rec, sink);
+    Parsed {
+        issues: direct,
+        rec: Some(rec),
+    }
 }
 
 /// The `search:`/`result:` lines `ldapsearch` prints without `-L`.
-fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink: &mut Sink) {
+fn trailer(
+    head: Logical,
+    rest: impl Iterator<Item = Logical>,
+    file: &str,
+    direct: &mut Vec<DataIssue>,
+) {
     for l in std::iter::once(head).chain(rest) {
         let Some((desc, Raw::Plain(value))) = split_line(&l.text) else {
             continue;
@@ -752,7 +815,7 @@ fn trailer(head: Logical, rest: impl Iterator<Item = Logical>, file: &str, sink:
         if desc.eq_ignore_ascii_case("result") {
             let code = value.split_whitespace().next().unwrap_or("");
             if code != "0" {
-                sink.push(
+                direct.push(
                     DataIssue::new(
                         Code::ActualTruncated,
                         file,

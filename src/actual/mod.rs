@@ -34,6 +34,7 @@ mod scim;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -564,42 +565,39 @@ fn read_in_pieces(
     };
     let supported = supported(options);
     let mut builder = build::Builder::new(options, tap);
-    let mut complete = paths.is_some();
-    let mut first = None;
-    for p in paths.iter().flatten() {
-        if complete && supported && options.format == Format::Ldif {
-            // LDIF is read a piece at a time (a directory's entries can be one file of
-            // gigabytes); its records are line-based.
-            match stream_ldif(
-                p,
-                piece,
-                &mut budget,
-                &mut builder,
-                options,
-                &mut sink,
-                &mut parsed,
-            ) {
-                Some(name) => {
-                    first.get_or_insert(name);
-                }
-                None => complete = false,
+    // Parsed on another thread (in parallel) while this one adds what was parsed before.
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let mut each = Each {
+        budget: &mut budget,
+        sink: &mut sink,
+        options,
+        piece,
+        complete: paths.is_some(),
+        supported,
+        first: None,
+        batch: Vec::new(),
+        pending: Vec::new(),
+    };
+    let paths = &paths;
+    let outcome = std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let route = build::Route::Channel(tx);
+            for p in paths.iter().flatten() {
+                each.file(p, &route);
             }
-            continue;
-        }
-        let Some(file) = input::load_file(p, &mut budget, &mut sink) else {
-            // A directory some of whose pages could not be read is not the export: reading
-            // the rest would look like a complete export that lacks those accounts. The rest
-            // are still read, for their problems.
-            complete = false;
-            continue;
-        };
-        if first.is_none() {
-            first = Some(file.name.clone());
-        }
-        if complete && supported {
-            parse_file(&file, &mut builder, options, &mut parsed);
-        }
-    }
+            each.flush(&route);
+            for pieces in std::mem::take(&mut each.pending) {
+                route.send_all(pieces);
+            }
+            (each.complete, each.first)
+        });
+        build::receive(&rx, &mut builder, options, &mut parsed);
+        reading.join()
+    });
+    let (complete, first) = match outcome {
+        Ok(x) => x,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     let members = match (&options.members, options.format, options.kind) {
         (Some(dir), Format::Graph, ObjectKind::Groups) => {
             Some(graph::load_members(dir, &mut budget, &mut sink))
@@ -691,13 +689,118 @@ fn unsupported(options: &ReadOptions, first: &str, sink: &mut build::Sink) {
     );
 }
 
+/// Reads the files of one export in order, into a builder or a pipe to one.
+struct Each<'a> {
+    budget: &'a mut input::Budget,
+    /// Problems loading files (reported before those parsing them).
+    sink: &'a mut build::Sink,
+    options: &'a ReadOptions,
+    piece: usize,
+    /// Every file so far could be read (a directory some of whose pages could not be read
+    /// is not the export: reading the rest would look like a complete export that lacks
+    /// those accounts; the rest are still loaded, for their problems).
+    complete: bool,
+    supported: bool,
+    /// The name of the first file read.
+    first: Option<String>,
+    /// JSON files loaded and not yet parsed: parsed together, in parallel, and handed on in
+    /// order.
+    batch: Vec<input::Loaded>,
+    /// What the last batch's files hold, handed on while the next batch is parsed.
+    pending: Vec<Vec<build::Piece>>,
+}
+
+/// JSON files up to this size are parsed whole, several at a time in parallel (a page of a
+/// paged export is a few megabytes); a larger one is parsed a chunk at a time, alone.
+const BATCHED_FILE: usize = 32 << 20;
+
+/// Files parsed together at most.
+const BATCH: usize = 4;
+
+impl Each<'_> {
+    /// Reads file `p`, handing what it holds on to `route` in order.
+    fn file(&mut self, p: &Path, route: &build::Route) {
+        if self.complete && self.supported && self.options.format == Format::Ldif {
+            // LDIF is read a piece at a time (a directory's entries can be one file of
+            // gigabytes); its records are line-based.
+            let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
+            match stream_ldif(
+                p,
+                self.piece,
+                self.budget,
+                &mut pipe,
+                self.options,
+                self.sink,
+                &mut parsed,
+            ) {
+                Some(name) => {
+                    self.first.get_or_insert(name);
+                }
+                None => self.complete = false,
+            }
+            return;
+        }
+        let Some(file) = input::load_file(p, self.budget, self.sink) else {
+            self.complete = false;
+            return;
+        };
+        if self.first.is_none() {
+            self.first = Some(file.name.clone());
+        }
+        if !(self.complete && self.supported) {
+            return;
+        }
+        let json = matches!(self.options.format, Format::Graph | Format::Scim);
+        if json && file.bytes.len() <= BATCHED_FILE {
+            self.batch.push(file);
+            if self.batch.len() >= BATCH {
+                self.flush(route);
+            }
+            return;
+        }
+        self.flush(route);
+        for pieces in std::mem::take(&mut self.pending) {
+            route.send_all(pieces);
+        }
+        let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
+        parse_file(&file, &mut pipe, self.options, &mut parsed);
+    }
+
+    /// Parses the files of the batch in parallel (in the thread pool) while this thread
+    /// hands on what the previous batch held, in order.
+    fn flush(&mut self, route: &build::Route) {
+        let batch = std::mem::take(&mut self.batch);
+        let pending = std::mem::take(&mut self.pending);
+        let options = self.options;
+        let mut parsed: Vec<Vec<build::Piece>> = Vec::new();
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                parsed = batch
+                    .par_iter()
+                    .map(|file| {
+                        let buffer = build::Route::Buffer(Default::default());
+                        let (mut pipe, mut sink) = build::Pipe::new(buffer.clone());
+                        parse_file(file, &mut pipe, options, &mut sink);
+                        drop((pipe, sink));
+                        buffer.take()
+                    })
+                    .collect();
+            });
+            for pieces in pending {
+                route.send_all(pieces);
+            }
+        });
+        self.pending = parsed;
+    }
+}
+
 /// Reads one LDIF file a piece at a time into the accounts being built: its name, or `None`
 /// when it could not be read at all.
 fn stream_ldif(
     path: &Path,
     piece: usize,
     budget: &mut input::Budget,
-    builder: &mut build::Builder<'_>,
+    out: &mut dyn build::Out,
     options: &ReadOptions,
     sink: &mut build::Sink,
     parsed: &mut build::Sink,
@@ -707,40 +810,40 @@ fn stream_ldif(
     let mut started = false;
     let streamed = input::stream_lines(path, piece, budget, sink, parsed, |text, line, parsed| {
         if !started {
-            builder.start_file(&name);
+            out.start_file(&name);
             started = true;
         }
-        lines.feed(text, line, &name, options, builder, parsed);
+        lines.feed(text, line, &name, options, out, parsed);
     });
     if started {
-        lines.end(&name, options, builder, parsed);
+        lines.end(&name, options, out, parsed);
     }
     match streamed {
         input::Streamed::Read(name) => Some(name),
         input::Streamed::NotRead => None,
         input::Streamed::Whole(file) => {
-            parse_file(&file, builder, options, parsed);
+            parse_file(&file, out, options, parsed);
             Some(file.name)
         }
     }
 }
 
-/// Parses one file into the accounts being built.
+/// Parses one file, handing its records on to `out`.
 fn parse_file(
     file: &input::Loaded,
-    builder: &mut build::Builder<'_>,
+    out: &mut dyn build::Out,
     options: &ReadOptions,
     sink: &mut build::Sink,
 ) {
     let Some(text) = input::decode(file, sink) else {
         return;
     };
-    builder.start_file(&file.name);
+    out.start_file(&file.name);
     match options.format {
-        Format::Graph => graph::read(&text, &file.name, options, builder, sink),
-        Format::Ldif => ldif::read(&text, &file.name, options, builder, sink),
-        Format::Scim => scim::read(&text, &file.name, options, builder, sink),
-        Format::Csv => csv::read(&text, &file.name, options, builder, sink),
+        Format::Graph => graph::read(&text, &file.name, options, out, sink),
+        Format::Ldif => ldif::read(&text, &file.name, options, out, sink),
+        Format::Scim => scim::read(&text, &file.name, options, out, sink),
+        Format::Csv => out.read_csv(&text, &file.name, options, sink),
     }
 }
 

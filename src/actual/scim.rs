@@ -15,7 +15,7 @@
 
 use serde_json::Value as Json;
 
-use super::build::{Builder, Membership, Page, Rec, Sink, members_not_a_list};
+use super::build::{Builder, Membership, Out, Page, Rec, Sink, members_not_a_list};
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
 use crate::codes::Code;
@@ -295,7 +295,7 @@ pub(super) fn read(
     text: &str,
     file: &str,
     options: &ReadOptions,
-    builder: &mut Builder<'_>,
+    out: &mut dyn Out,
     sink: &mut Sink,
 ) {
     let b = text.as_bytes();
@@ -423,10 +423,10 @@ pub(super) fn read(
         text,
         &spans,
         |slice, line| record(slice, line, file, kind),
-        builder,
+        out,
         sink,
     );
-    builder.pages.push(page);
+    out.page(page);
 }
 
 /// Checks the paging over all pages and reports groups whose members were not exported.
