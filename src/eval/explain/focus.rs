@@ -20,14 +20,15 @@
 //! 1. identity keys (exact);
 //! 2. identity attributes that copy an HR field (directly, or through other direct copies):
 //!    found in the source columns, without evaluating anyone;
-//! 3. the lookup attributes (`userName`, `mail`, `userPrincipalName`) that some expression
-//!    computes: only them and what they read (their cone in the dependency graph), for
-//!    everyone;
+//! 3. `userName`, then `mail`, then `userPrincipalName`, each on its own, when an expression
+//!    computes it: only that attribute and what it reads (its cone in the dependency graph),
+//!    for everyone; or, for a `Coalesce` of fields, only for the people one of whose records
+//!    holds the value in one of those fields;
 //! 4. every identity attribute: the attribute stage alone (no lifecycle, rules or accounts),
 //!    for everyone.
 //!
 //! After steps 2 to 4 the person found is explained as if found by key (the focused evaluation
-//! above). Only when the policy set cannot be cut down to its identity attributes is step 3
+//! above). Only when the policy set cannot be cut down to its identity attributes are steps 3
 //! and 4 one full evaluation, which the explanation then comes from.
 //!
 //! Values of attributes match without regard to case (mail and user principal names are
