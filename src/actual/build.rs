@@ -155,7 +155,9 @@ impl Route {
         match self {
             Route::Channel(_) => Vec::new(),
             Route::Buffer(buffer) => match Arc::try_unwrap(buffer) {
-                Ok(m) => m.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
+                Ok(m) => m
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
                 Err(shared) => shared
                     .lock()
                     .map(|mut b| std::mem::take(&mut *b))

@@ -392,7 +392,14 @@ impl Lines {
     }
 
     /// Parses `items` while handing on the previous piece's.
-    fn next(&mut self, items: Vec<Item>, file: &str, options: &ReadOptions, out: &mut dyn Out, sink: &mut Sink) {
+    fn next(
+        &mut self,
+        items: Vec<Item>,
+        file: &str,
+        options: &ReadOptions,
+        out: &mut dyn Out,
+        sink: &mut Sink,
+    ) {
         let pending = std::mem::take(&mut self.pending);
         let mut parsed = Vec::new();
         rayon::in_place_scope(|scope| {

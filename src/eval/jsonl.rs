@@ -143,6 +143,28 @@ impl<'a> Col<'a> {
         let dictionary = column.dictionary();
         // One distinct value in four rows or fewer: render each once.
         let rendered = (dictionary.len().saturating_mul(4) <= column.len()).then(|| {
+            // Straight into slots (one allocation of the final size, no bytes in between)
+            // while every entry fits one.
+            let mut slots = Vec::with_capacity(dictionary.len());
+            let mut entry = Vec::with_capacity(SLOT);
+            for v in dictionary {
+                entry.clear();
+                entry.extend_from_slice(&key);
+                push_value(&mut entry, v);
+                if entry.len() >= SLOT {
+                    break;
+                }
+                let mut slot = [0; SLOT];
+                for (to, from) in slot.iter_mut().zip(&entry) {
+                    *to = *from;
+                }
+                slot[SLOT - 1] = u8::try_from(entry.len()).unwrap_or(0);
+                slots.push(Slot(slot));
+            }
+            if slots.len() == dictionary.len() {
+                return Some(Rendered::Slots(slots));
+            }
+            drop(slots);
             let mut bytes = Vec::new();
             let mut spans = Vec::with_capacity(dictionary.len());
             for v in dictionary {
@@ -150,21 +172,6 @@ impl<'a> Col<'a> {
                 bytes.extend_from_slice(&key);
                 push_value(&mut bytes, v);
                 spans.push((u32::try_from(start).ok()?, u32::try_from(bytes.len()).ok()?));
-            }
-            if spans.iter().all(|&(s, e)| e - s < SLOT as u32) {
-                let slots = spans
-                    .iter()
-                    .map(|&(s, e)| {
-                        let mut slot = [0; SLOT];
-                        let entry = bytes.get(s as usize..e as usize).unwrap_or_default();
-                        for (to, from) in slot.iter_mut().zip(entry) {
-                            *to = *from;
-                        }
-                        slot[SLOT - 1] = u8::try_from(entry.len()).unwrap_or(0);
-                        Slot(slot)
-                    })
-                    .collect();
-                return Some(Rendered::Slots(slots));
             }
             // So that every short entry can be copied as a whole chunk ([`copy_entry`]).
             bytes.extend_from_slice(&[0; CHUNK]);
