@@ -289,6 +289,8 @@ pub(super) struct Rec {
     pub members: Membership,
     /// Issues found while parsing it, reported when it is pushed.
     pub issues: Vec<DataIssue>,
+    /// [`Rec::digest`], when the reader computed it (non-zero: the record stays small).
+    pub digest: Option<std::num::NonZeroU64>,
 }
 
 impl Rec {
@@ -300,6 +302,7 @@ impl Rec {
             enabled: None,
             members: Membership::None,
             issues: Vec::new(),
+            digest: None,
         }
     }
 
@@ -698,6 +701,10 @@ impl<'t> Builder<'t> {
 
     /// Adds a record as the next row, or reports why it is not added.
     pub fn push(&mut self, rec: Rec, sink: &mut Sink) {
+        let digest = self.tap.is_some().then(|| {
+            rec.digest
+                .map_or_else(|| rec.digest(), std::num::NonZeroU64::get)
+        });
         for issue in rec.issues {
             sink.push(issue);
         }
@@ -718,10 +725,6 @@ impl<'t> Builder<'t> {
             }
         }
         let id = Value::Str(id);
-        let digest = self
-            .tap
-            .is_some()
-            .then(|| digest(&cells, rec.enabled, &rec.members));
         if let Some(code) = self.ids.find(&id) {
             let first = self.row_of_id.get(code as usize).copied().unwrap_or(0) as usize;
             let same = match digest {
@@ -978,22 +981,42 @@ fn intern(
     }
 }
 
-/// A hash of a row's content (each column's first cell, the enabled flag, the members): two
-/// rows that say the same have the same digest.
-fn digest(
-    cells: &[(usize, Option<String>, Value)],
-    enabled: Option<bool>,
-    members: &Membership,
-) -> u64 {
-    let mut firsts: Vec<(usize, &Value)> = cells.iter().map(|(c, _, v)| (*c, v)).collect();
-    // Stable: the first cell of a column stays first, and is the one kept.
-    firsts.sort_by_key(|(c, _)| *c);
-    firsts.dedup_by_key(|(c, _)| *c);
-    let mut h = FixedState::with_seed(0x5eed).build_hasher();
-    firsts.hash(&mut h);
-    enabled.hash(&mut h);
-    members.hash(&mut h);
-    h.finish()
+impl Rec {
+    /// A hash of the record's content (each attribute's first value, by name compared
+    /// case-insensitively, the enabled flag, the members): two records that say the same have
+    /// the same digest. Computed where the record is parsed, in parallel.
+    pub fn digest(&self) -> u64 {
+        self.digest_nonzero().get()
+    }
+
+    /// [`Rec::digest`], never zero.
+    pub fn digest_nonzero(&self) -> std::num::NonZeroU64 {
+        let state = FixedState::with_seed(0x5eed);
+        let mut firsts: Vec<(u64, &Value)> = self
+            .attrs
+            .iter()
+            .map(|(k, v)| {
+                let mut h = state.build_hasher();
+                match k {
+                    Key::Col(c) => c.hash(&mut h),
+                    Key::Name(n) => {
+                        for b in n.bytes() {
+                            h.write_u8(b.to_ascii_lowercase());
+                        }
+                    }
+                }
+                (h.finish(), v)
+            })
+            .collect();
+        // Stable: the first value of a name stays first, and is the one kept.
+        firsts.sort_by_key(|(k, _)| *k);
+        firsts.dedup_by_key(|(k, _)| *k);
+        let mut h = state.build_hasher();
+        firsts.hash(&mut h);
+        self.enabled.hash(&mut h);
+        self.members.hash(&mut h);
+        std::num::NonZeroU64::new(h.finish()).unwrap_or(std::num::NonZeroU64::MIN)
+    }
 }
 
 /// Whether text looks like the .NET type name PowerShell writes for a value it did not

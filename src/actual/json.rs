@@ -55,7 +55,7 @@ fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i.saturating_add(1);
     loop {
         let rest = b.get(j..).unwrap_or_default();
-        let Some(p) = rest.iter().position(|c| *c == b'"' || *c == b'\\') else {
+        let Some(p) = memchr::memchr2(b'"', b'\\', rest) else {
             return Err(ScanError { at: i });
         };
         j = j.saturating_add(p);
@@ -65,6 +65,19 @@ fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
         }
     }
 }
+
+/// The bytes a scan of a container stops at: quotes and brackets.
+// Indexing in a constant is checked when compiling: it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
 
 /// The end of the JSON value starting at `i` (not validated inside: each value is parsed on
 /// its own later).
@@ -79,7 +92,7 @@ pub(super) fn value_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
                 let rest = b.get(j..).unwrap_or_default();
                 let Some(p) = rest
                     .iter()
-                    .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
+                    .position(|c| STRUCTURAL.get(usize::from(*c)) == Some(&true))
                 else {
                     return Err(ScanError { at: i });
                 };
@@ -353,7 +366,11 @@ pub(super) fn parse_all(
     let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {
         chunk
             .par_iter()
-            .map(|(s, e, line)| parse(text.get(*s..*e).unwrap_or_default(), *line))
+            .map(|(s, e, line)| {
+                let mut rec = parse(text.get(*s..*e).unwrap_or_default(), *line);
+                rec.digest = Some(rec.digest_nonzero());
+                rec
+            })
             .collect()
     };
     // A page of a paged export holds a thousand objects or so: in chunks of an eighth of the

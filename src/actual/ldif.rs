@@ -344,7 +344,13 @@ fn parse(items: Vec<Item>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
                 issues: vec![issue],
                 rec: None,
             },
-            Item::Block(block, first) => record(block, first, file, options),
+            Item::Block(block, first) => {
+                let mut parsed = record(block, first, file, options);
+                if let Some(rec) = &mut parsed.rec {
+                    rec.digest = Some(rec.digest_nonzero());
+                }
+                parsed
+            }
         })
         .collect()
 }

@@ -82,6 +82,7 @@ pub(super) fn plan_memberships(
             }
         }
         let mut missing = Vec::new();
+        let mut rows_of_member: HashMap<&str, Option<usize>> = HashMap::new();
         for (gname, members) in &ids.groups {
             let mut rows: Vec<usize> = by_name
                 .get(&gname.to_lowercase())
@@ -121,7 +122,12 @@ pub(super) fn plan_memberships(
             let of = format!("group:{gname}");
             let present: HashSet<usize> = actual_members
                 .iter()
-                .filter_map(|m| row_of.get(&member_key(users.format, &m.id)).copied())
+                .filter_map(|m| {
+                    // An account is listed in many groups: its key is computed once.
+                    *rows_of_member.entry(&m.id).or_insert_with(|| {
+                        row_of.get(&member_key(users.format, &m.id)).copied()
+                    })
+                })
                 .collect();
             for i in members.ones() {
                 if !may_change(i) || undetermined.contains(&(i, of.as_str())) {
