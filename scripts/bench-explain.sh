@@ -7,7 +7,8 @@
 # as scripts/bench-eval.sh does. Then, as of the generator's reference date: `eval` with the
 # Markdown summary, and `explain` (human, concise) of the first, the middle and the last
 # identity in key order, found by key, and of the middle one found by user name (a computed
-# attribute: one full evaluation). The ratio is explain / eval. The generated policy set uses
+# attribute, a `Coalesce` of HR fields: computed only for the people whose records hold the
+# name, then explained as by key). The ratio is explain / eval. The generated policy set uses
 # SelectUniqueValue, so explain evaluates the key-order prefix that ends with the person; the
 # line count of each explanation is printed too.
 set -euo pipefail

@@ -258,11 +258,12 @@ fn find_by_key_or_unique_attribute() {
     let e = json(&["MARCUS.WEBB@northwind.example", "policies"]);
     assert_eq!(e["key"], "1004");
     assert_eq!(e["found_by"]["attribute"], "mail");
-    // A user name computed by an expression: found after one full evaluation.
+    // A user name computed by an expression.
+    // Found from the user name's cone alone, then explained as by key (not from everyone).
     let e = json(&["mwebb", "policies"]);
     assert_eq!(e["key"], "1004");
     assert_eq!(e["found_by"]["attribute"], "userName");
-    assert_eq!(e["evaluated"]["scope"], "everyone");
+    assert_eq!(e["evaluated"]["scope"], "sequential-related");
     // Ambiguous: the candidates, bounded, and exit 1.
     let r = explain(&["Sales", "policies"]);
     assert_eq!(r.code, 1);
@@ -439,5 +440,91 @@ fn focused_evaluation_equals_full_evaluation_generated() {
     }
     // Some of the people checked share a candidate with someone before them.
     assert!(taken_later > 0);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Found by a computed attribute (a user name from an expression, a mail address built from
+/// it), a person is explained exactly as when found by key, by the same focused evaluation
+/// (not one of everyone): the first, the middle and the last in key order of a generated
+/// organisation. A near miss still gets its did-you-mean.
+#[test]
+fn explain_by_computed_attribute_equals_explain_by_key() {
+    use roster::eval::{self, Options, explain};
+    let root = std::env::temp_dir().join(format!("roster-explain-attr-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let out = root.to_str().unwrap();
+    let r = roster_in(
+        manifest(),
+        &["generate", "--identities", "300", "--out", out],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let loaded = roster::policy::load::load(&root.join("policies")).unwrap();
+    let mut diagnostics = Vec::new();
+    let policy = roster::policy::compile::compile(&loaded, &mut diagnostics);
+    let state = eval::evaluate(&loaded, &policy, Options::at(as_of));
+    let keys: Vec<String> = state.identities.keys().map(str::to_string).collect();
+    let n = keys.len();
+    let json = |f: explain::focus::Focus| {
+        let e = explain::explain(
+            &loaded,
+            &policy,
+            &f.state,
+            f.index,
+            f.found_by,
+            f.evaluated,
+            &explain::View::All,
+        )
+        .unwrap();
+        let mut v = serde_json::to_value(&e).unwrap();
+        let by = v.as_object_mut().unwrap().remove("found_by").unwrap();
+        (v, by)
+    };
+    // The last worker (guests come last in key order and have a mail address, no user name).
+    let worker = (0..n)
+        .rev()
+        .find(|&i| !state.identities.get(i).unwrap().attributes["userName"].is_null())
+        .unwrap();
+    assert!(worker < n - 1);
+    let mut by_user_name = 0;
+    for i in [0, n / 2, worker, n - 1] {
+        let key = &keys[i];
+        let person = state.identities.get(i).unwrap();
+        let (by_key, _) =
+            json(explain::focus::focus(&loaded, &policy, Options::at(as_of), key).unwrap());
+        assert_ne!(by_key["evaluated"]["scope"], "everyone", "{key}");
+        for attribute in ["userName", "mail"] {
+            let Some(value) = person.attributes[attribute]
+                .as_text()
+                .map(|t| t.into_owned())
+            else {
+                continue;
+            };
+            by_user_name += usize::from(attribute == "userName");
+            // Not a copy of one field: `userName` coalesces three sources, `mail` joins.
+            let f = explain::focus::focus(&loaded, &policy, Options::at(as_of), &value).unwrap();
+            assert_eq!(f.found_by.attribute, attribute, "{value}");
+            let (by_attribute, found_by) = json(f);
+            assert_eq!(
+                found_by,
+                serde_json::json!({"attribute": attribute, "value": value})
+            );
+            assert_eq!(by_attribute, by_key, "{key} by {attribute} `{value}`");
+        }
+    }
+    assert_eq!(by_user_name, 3);
+    // A user name with a letter too many: not found, and the nearest one suggested.
+    let name = state.identities.get(n / 2).unwrap().attributes["userName"]
+        .as_text()
+        .unwrap()
+        .into_owned();
+    let typo = &format!("{name}q");
+    match explain::focus::focus(&loaded, &policy, Options::at(as_of), typo) {
+        Err(explain::focus::Miss::NotFound(Some(near))) => {
+            assert!(roster::diagnostics::did_you_mean(typo, [near.as_str()]).is_some());
+        }
+        other => panic!("{typo}: {:?}", other.map(|f| f.found_by)),
+    }
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -139,6 +139,18 @@ impl io::Write for Stdout {
             .inspect_err(|e| record(Stream::Out, e))
     }
 
+    /// Many pieces in one system call (`writev`), without copying them into a buffer first:
+    /// how the JSON Lines writer hands over a batch of identity lines.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        if !is_open(Stream::Out) {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        io::stdout()
+            .lock()
+            .write_vectored(bufs)
+            .inspect_err(|e| record(Stream::Out, e))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         if !is_open(Stream::Out) {
             return Err(io::ErrorKind::BrokenPipe.into());

@@ -8,8 +8,11 @@
 //! `serde`: names and dictionary values are rendered once, and identities are rendered in
 //! parallel batches of a few hundred that are written in key order as they are done, so the
 //! document never exists in memory. Within a batch, each task renders its block of identities
-//! a column at a time (each column's codes for the block in one stream, its rendered
-//! dictionary hot in the cache), into one line buffer per identity. A test checks that every line is byte for byte the
+//! a column at a time (each column's codes for the block in one stream; a short rendered entry
+//! in a 64-byte slot of its own, found from the code alone; every row's slot or text touched
+//! in a tight loop before the copies, so that the cache misses of large dictionaries overlap),
+//! into one line buffer per identity, and the lines go to the output with vectored writes
+//! (no copy into a buffer). A test checks that every line is byte for byte the
 //! compact form of the identity's `serde` serialisation ([`crate::escape::json_compact`]).
 
 use std::io::{self, Write};
@@ -101,15 +104,35 @@ pub fn push_value(out: &mut Vec<u8>, v: &Value) {
 /// The start and end of one rendered dictionary entry in a column's bytes.
 type Span = (u32, u32);
 
+/// The size of a [`Slot`].
+const SLOT: usize = 64;
+
+/// One rendered dictionary entry on a cache line of its own: its bytes, and its length in the
+/// last byte.
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Slot([u8; SLOT]);
+
+/// A column's dictionary, rendered (comma and key included).
+enum Rendered {
+    /// Every entry fits a slot (at most `SLOT - 1` bytes): entry `code` is slot `code`, so
+    /// where a row's bytes are is a function of its code alone (one cache line to load, and
+    /// no load that waits for another, which the processor overlaps across rows), and it is
+    /// copied as one fixed-size chunk.
+    Slots(Vec<Slot>),
+    /// Some entry is longer: the bytes (with [`CHUNK`] bytes of padding), and the start and
+    /// end of each code's bytes.
+    Spans(Vec<u8>, Vec<Span>),
+}
+
 /// A column ready to write: `,"name":` and, when rows share values enough for that to pay,
 /// `,"name":value` for each dictionary value (one copy per row then). The leading comma is
 /// dropped for the first field of an object.
 struct Col<'a> {
     key: Vec<u8>,
     column: &'a Column,
-    /// Rendered dictionary entries, comma and key included: the bytes, and the start and end
-    /// of each code's bytes.
-    rendered: Option<(Vec<u8>, Vec<Span>)>,
+    /// The rendered dictionary entries.
+    rendered: Option<Rendered>,
 }
 
 impl<'a> Col<'a> {
@@ -120,6 +143,28 @@ impl<'a> Col<'a> {
         let dictionary = column.dictionary();
         // One distinct value in four rows or fewer: render each once.
         let rendered = (dictionary.len().saturating_mul(4) <= column.len()).then(|| {
+            // Straight into slots (one allocation of the final size, no bytes in between)
+            // while every entry fits one.
+            let mut slots = Vec::with_capacity(dictionary.len());
+            let mut entry = Vec::with_capacity(SLOT);
+            for v in dictionary {
+                entry.clear();
+                entry.extend_from_slice(&key);
+                push_value(&mut entry, v);
+                if entry.len() >= SLOT {
+                    break;
+                }
+                let mut slot = [0; SLOT];
+                for (to, from) in slot.iter_mut().zip(&entry) {
+                    *to = *from;
+                }
+                slot[SLOT - 1] = u8::try_from(entry.len()).unwrap_or(0);
+                slots.push(Slot(slot));
+            }
+            if slots.len() == dictionary.len() {
+                return Some(Rendered::Slots(slots));
+            }
+            drop(slots);
             let mut bytes = Vec::new();
             let mut spans = Vec::with_capacity(dictionary.len());
             for v in dictionary {
@@ -128,7 +173,9 @@ impl<'a> Col<'a> {
                 push_value(&mut bytes, v);
                 spans.push((u32::try_from(start).ok()?, u32::try_from(bytes.len()).ok()?));
             }
-            Some((bytes, spans))
+            // So that every short entry can be copied as a whole chunk ([`copy_entry`]).
+            bytes.extend_from_slice(&[0; CHUNK]);
+            Some(Rendered::Spans(bytes, spans))
         });
         Col {
             key,
@@ -137,18 +184,31 @@ impl<'a> Col<'a> {
         }
     }
 
+    /// Appends the rendered entry of `code` (without its comma when `skip` is 1); false when
+    /// the dictionary is not rendered.
+    #[inline]
+    fn put(&self, out: &mut Vec<u8>, code: usize, skip: usize) -> bool {
+        match &self.rendered {
+            Some(Rendered::Slots(slots)) => match slots.get(code) {
+                Some(slot) => {
+                    copy_slot(out, slot, skip);
+                    true
+                }
+                None => false,
+            },
+            Some(Rendered::Spans(bytes, spans)) => spans
+                .get(code)
+                .is_some_and(|&(s, e)| copy_entry(out, bytes, s as usize + skip, e as usize)),
+            None => false,
+        }
+    }
+
     /// Appends row `i` as `"name":value`, with a comma first when `comma`.
     #[inline]
     fn push(&self, out: &mut Vec<u8>, i: usize, comma: bool) {
         let skip = usize::from(!comma);
-        if let Some((bytes, spans)) = &self.rendered {
-            let code = self.column.code(i) as usize;
-            if let Some(&(start, end)) = spans.get(code)
-                && let Some(b) = bytes.get(start as usize + skip..end as usize)
-            {
-                out.extend_from_slice(b);
-                return;
-            }
+        if self.put(out, self.column.code(i) as usize, skip) {
+            return;
         }
         out.extend_from_slice(self.key.get(skip..).unwrap_or_default());
         push_value(out, self.column.get(i));
@@ -165,50 +225,120 @@ impl<'a> Col<'a> {
         mut comma: impl FnMut(usize) -> Option<bool>,
     ) {
         let n = lines.len();
-        let Some((bytes, spans)) = &self.rendered else {
+        // The block's codes, in one stream.
+        let codes: Vec<usize> = match self.column.codes() {
+            Codes::U8(codes) if codes.len() >= start + n => codes
+                .get(start..start + n)
+                .unwrap_or_default()
+                .iter()
+                .map(|&c| usize::from(c))
+                .collect(),
+            Codes::U16(codes) if codes.len() >= start + n => codes
+                .get(start..start + n)
+                .unwrap_or_default()
+                .iter()
+                .map(|&c| usize::from(c))
+                .collect(),
+            Codes::U32(codes) if codes.len() >= start + n => codes
+                .get(start..start + n)
+                .unwrap_or_default()
+                .iter()
+                .map(|&c| c as usize)
+                .collect(),
+            _ => (start..start + n)
+                .map(|i| self.column.code(i) as usize)
+                .collect(),
+        };
+        if self.rendered.is_none() {
+            // Values rendered row by row (a dictionary almost as large as the column): touch
+            // each row's text first, as below.
+            let dictionary = self.column.dictionary();
+            let mut touched = 0u8;
+            for &code in &codes {
+                if let Some(Value::Str(s)) = dictionary.get(code) {
+                    touched ^= s.as_bytes().first().copied().unwrap_or(0);
+                }
+            }
+            std::hint::black_box(touched);
             for (r, line) in lines.iter_mut().enumerate() {
                 if let Some(c) = comma(r) {
                     self.push(line, start + r, c);
                 }
             }
             return;
-        };
-        let mut one = |r: usize, line: &mut Vec<u8>, code: usize| {
-            let Some(c) = comma(r) else { return };
-            let skip = usize::from(!c);
-            match spans
-                .get(code)
-                .and_then(|&(s, e)| bytes.get(s as usize + skip..e as usize))
-            {
-                Some(b) => line.extend_from_slice(b),
-                None => self.push(line, start + r, c),
-            }
-        };
-        match self.column.codes() {
-            Codes::U8(codes) if codes.len() >= start + n => {
-                let codes = codes.get(start..start + n).unwrap_or_default();
-                for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
-                    one(r, line, usize::from(code));
+        }
+        if let Some(Rendered::Slots(slots)) = &self.rendered {
+            // First touch every row's slot in a loop short enough for the processor to have
+            // dozens of those loads in flight at once (each misses the cache when the
+            // dictionary is large), then copy from slots now in the cache.
+            let mut touched = 0u8;
+            for &code in &codes {
+                if let Some(Slot(slot)) = slots.get(code) {
+                    touched ^= slot[SLOT - 1];
                 }
             }
-            Codes::U16(codes) if codes.len() >= start + n => {
-                let codes = codes.get(start..start + n).unwrap_or_default();
-                for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
-                    one(r, line, usize::from(code));
+            std::hint::black_box(touched);
+            for (r, (line, &code)) in lines.iter_mut().zip(&codes).enumerate() {
+                let Some(c) = comma(r) else { continue };
+                match slots.get(code) {
+                    Some(slot) => copy_slot(line, slot, usize::from(!c)),
+                    None => self.push(line, start + r, c),
                 }
             }
-            Codes::U32(codes) if codes.len() >= start + n => {
-                let codes = codes.get(start..start + n).unwrap_or_default();
-                for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
-                    one(r, line, code as usize);
-                }
-            }
-            _ => {
-                for (r, line) in lines.iter_mut().enumerate() {
-                    one(r, line, self.column.code(start + r) as usize);
-                }
+            return;
+        }
+        for (r, (line, &code)) in lines.iter_mut().zip(&codes).enumerate() {
+            let Some(c) = comma(r) else { continue };
+            if !self.put(line, code, usize::from(!c)) {
+                self.push(line, start + r, c);
             }
         }
+    }
+}
+
+/// Appends a slot's entry (without its comma when `skip` is 1): the whole slot as one
+/// fixed-size copy, then the excess cut off.
+#[inline(always)]
+fn copy_slot(out: &mut Vec<u8>, Slot(slot): &Slot, skip: usize) {
+    let len = usize::from(slot[SLOT - 1]);
+    if skip == 0 {
+        let at = out.len();
+        out.extend_from_slice(slot);
+        out.truncate(at + len);
+    } else {
+        out.extend_from_slice(slot.get(skip..len).unwrap_or_default());
+    }
+}
+
+/// The size of the chunk a short rendered entry is copied as: a copy of a known size is a few
+/// vector moves, where one of a varying size is a call to `memmove` (most entries are short).
+const CHUNK: usize = 64;
+
+/// Appends `bytes[from..to]` to `out`: an entry of at most [`CHUNK`] bytes is copied as a whole
+/// chunk (the rendered bytes end with `CHUNK` bytes of padding) and the excess cut off.
+/// False when the range is not in `bytes`.
+#[inline]
+fn copy_entry(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) -> bool {
+    let Some(len) = to.checked_sub(from) else {
+        return false;
+    };
+    if len <= CHUNK
+        && to <= bytes.len()
+        && let Some(chunk) = bytes
+            .get(from..from + CHUNK)
+            .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
+    {
+        let at = out.len();
+        out.extend_from_slice(chunk);
+        out.truncate(at + len);
+        return true;
+    }
+    match bytes.get(from..to) {
+        Some(b) => {
+            out.extend_from_slice(b);
+            true
+        }
+        None => false,
     }
 }
 
@@ -637,6 +767,9 @@ impl Task {
                     &self.groups,
                     &self.packages,
                 );
+                for line in lines {
+                    line.push(b'\n');
+                }
             }
         } else {
             for &i in rows {
@@ -650,13 +783,15 @@ impl Task {
 /// Writes the identities `rows` (indices, in order) one line each, rendered in parallel
 /// batches, each written while the next is rendered; `progress` is told how many are written
 /// after each batch.
-pub fn write_identities(
-    w: &mut (impl Write + Send),
+pub fn write_identities<W: Write + Send>(
+    w: &mut io::BufWriter<W>,
     writer: &IdentityWriter<'_>,
     rows: &[usize],
     typed: bool,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> io::Result<()> {
+    // What is buffered goes first: the lines themselves bypass the buffer.
+    w.flush()?;
     let mut batches = rows.chunks(PER_TASK * TASKS_PER_BATCH);
     let mut ready: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
     let mut spare: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
@@ -676,14 +811,23 @@ pub fn write_identities(
         let next = batches.next();
         let (written, ()) = rayon::join(
             || -> io::Result<()> {
+                // Straight from the tasks' buffers, in as few system calls as the writer
+                // allows (no copy into the buffered writer first).
+                let mut slices: Vec<io::IoSlice<'_>> =
+                    Vec::with_capacity(PER_TASK * TASKS_PER_BATCH + TASKS_PER_BATCH);
                 for task in &ready {
-                    w.write_all(&task.out)?;
-                    for line in task.lines.get(..task.used).unwrap_or_default() {
-                        w.write_all(line)?;
-                        w.write_all(b"\n")?;
+                    if !task.out.is_empty() {
+                        slices.push(io::IoSlice::new(&task.out));
                     }
+                    slices.extend(
+                        task.lines
+                            .get(..task.used)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|line| io::IoSlice::new(line)),
+                    );
                 }
-                Ok(())
+                write_all_vectored(w.get_mut(), &mut slices)
             },
             || {
                 for task in &mut spare {
@@ -701,6 +845,21 @@ pub fn write_identities(
         match next {
             Some(batch) => done += batch.len(),
             None => pending = false,
+        }
+    }
+    Ok(())
+}
+
+/// Writes every byte of `slices`, a few system calls at a time where the writer takes them
+/// together (`Write::write_all_vectored` is not stable yet).
+fn write_all_vectored(w: &mut impl Write, mut slices: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+    io::IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match w.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())
@@ -850,6 +1009,7 @@ mod tests {
                 task.render(&writer, chunk, true);
                 assert!(task.out.is_empty());
                 for (line, &i) in task.lines.iter().take(task.used).zip(chunk) {
+                    let line = line.strip_suffix(b"\n").unwrap();
                     assert_eq!(
                         String::from_utf8_lossy(line),
                         String::from_utf8_lossy(&rows[i]),
@@ -862,22 +1022,36 @@ mod tests {
 
     #[test]
     fn a_column_writes_the_same_with_and_without_its_rendered_dictionary() {
-        let values: Vec<Value> = (0..40)
-            .map(|i| match i % 3 {
-                0 => Value::Null,
-                1 => Value::Str(format!("v{}", i % 5)),
-                _ => Value::Int(i % 4),
-            })
-            .collect();
-        let column = Column::from_values(values.clone());
-        let col = Col::new("name", &column);
-        assert!(col.rendered.is_some());
-        for (i, v) in values.iter().enumerate() {
-            let mut fast = Vec::new();
-            col.push(&mut fast, i, false);
-            let mut slow = b"\"name\":".to_vec();
-            push_value(&mut slow, v);
-            assert_eq!(fast, slow, "row {i}");
+        // Entries in slots (all short, the longest 63 bytes with its comma and key: a slot's
+        // length), then with spans (one 64 bytes long, one of 210).
+        for long in [0, 53, 54, 200] {
+            let values: Vec<Value> = (0..40)
+                .map(|i| match i % 3 {
+                    0 => Value::Null,
+                    1 if i % 5 == 1 && long > 0 => {
+                        Value::Str(format!("{}{}", "é".repeat(long / 2), "a".repeat(long % 2)))
+                    }
+                    1 => Value::Str(format!("v{}", i % 5)),
+                    _ => Value::Int(i % 4),
+                })
+                .collect();
+            let column = Column::from_values(values.clone());
+            let col = Col::new("name", &column);
+            match &col.rendered {
+                Some(Rendered::Slots(_)) => assert!(long < 54, "{long}"),
+                Some(Rendered::Spans(..)) => assert!(long >= 54, "{long}"),
+                None => panic!("not rendered"),
+            }
+            for (i, v) in values.iter().enumerate() {
+                for comma in [false, true] {
+                    let mut fast = b"x".to_vec();
+                    col.push(&mut fast, i, comma);
+                    let mut slow = if comma { b"x,".to_vec() } else { b"x".to_vec() };
+                    slow.extend_from_slice(b"\"name\":");
+                    push_value(&mut slow, v);
+                    assert_eq!(fast, slow, "row {i}, {long}");
+                }
+            }
         }
     }
 }

@@ -20,7 +20,16 @@
 //! 1. identity keys (exact);
 //! 2. identity attributes that copy an HR field (directly, or through other direct copies):
 //!    found in the source columns, without evaluating anyone;
-//! 3. every identity attribute, after one full evaluation (the explanation then comes from it).
+//! 3. `userName`, then `mail`, then `userPrincipalName`, each on its own, when an expression
+//!    computes it: only that attribute and what it reads (its cone in the dependency graph),
+//!    for everyone; or, for a `Coalesce` of fields, only for the people one of whose records
+//!    holds the value in one of those fields;
+//! 4. every identity attribute: the attribute stage alone (no lifecycle, rules or accounts),
+//!    for everyone.
+//!
+//! After steps 2 to 4 the person found is explained as if found by key (the focused evaluation
+//! above). Only when the policy set cannot be cut down to its identity attributes are steps 3
+//! and 4 one full evaluation, which the explanation then comes from.
 //!
 //! Values of attributes match without regard to case (mail and user principal names are
 //! case-insensitive in Entra); several people matching is ambiguous.
@@ -164,8 +173,29 @@ pub fn focus(
             Matches::None => None,
         }
     };
+    let found = match found {
+        Some(f) => Some(f),
+        // 3 and 4. Computed attributes: the lookup attributes' cone, then every attribute,
+        // without the rest of the evaluation.
+        None => {
+            let lookup = computed_matches(loaded, policy, &datasets, &people, query, options.as_of);
+            clock.lap("find the person by a computed attribute");
+            match lookup {
+                Some(Lookup::Found(i, attribute)) => Some((
+                    i,
+                    FoundBy {
+                        attribute,
+                        value: query.to_string(),
+                    },
+                )),
+                Some(Lookup::Miss(miss)) => return Err(miss),
+                None => None,
+            }
+        }
+    };
     let Some((i, found_by)) = found else {
-        // 3. Every attribute: one full evaluation, which the explanation then uses.
+        // The policy set could not be cut down to its attributes: one full evaluation, which
+        // the explanation then uses.
         let state = run_people(loaded, policy, options, datasets, people, issues, clock);
         return match state_matches(&state, query) {
             Matches::One(index, attribute) => Ok(Focus {
@@ -182,7 +212,11 @@ pub fn focus(
                 },
             }),
             Matches::Many(c, total) => Err(Miss::Ambiguous(c, total)),
-            Matches::None => Err(Miss::NotFound(nearest(&state, query))),
+            Matches::None => Err(Miss::NotFound(nearest(
+                state.identities.keys(),
+                &state.identities.attributes,
+                query,
+            ))),
         };
     };
     // A record whose approvers are checked through a group: their membership is part of the
@@ -643,60 +677,9 @@ impl Reduced {
         Some(rows)
     }
 
-    /// The policy set cut down to the identity attributes upstream of `nodes`, without the
-    /// lifecycle or anything else.
+    /// The policy set cut down to the identity attributes upstream of `nodes`.
     fn attributes_for(&self, nodes: impl Iterator<Item = NodeId>) -> Option<Policy> {
-        use std::collections::{HashMap, HashSet};
-        let mut keep: HashSet<NodeId> = nodes.collect();
-        let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
-        for (from, to, _) in self.policy.graph.edges() {
-            upstream.entry(to).or_default().push(from);
-        }
-        let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
-        while let Some(n) = stack.pop() {
-            for from in upstream.get(&n).into_iter().flatten() {
-                if keep.insert((*from).clone()) {
-                    stack.push((*from).clone());
-                }
-            }
-        }
-        let mut files = Vec::new();
-        for f in &self.loaded.files {
-            let mut p = f.policy.clone();
-            p.groups.clear();
-            p.access_packages.clear();
-            p.targets.clear();
-            for source in p.sources.values_mut() {
-                source
-                    .value
-                    .authoritative_for
-                    .retain(|a| keep.contains(&NodeId::Attribute(a.value.clone())));
-            }
-            if let Some(i) = p.identity.as_mut() {
-                i.value.lifecycle = None;
-                i.value
-                    .attributes
-                    .retain(|a, _| keep.contains(&NodeId::Attribute(a.value.clone())));
-            }
-            files.push(crate::policy::load::LoadedFile {
-                id: f.id,
-                path: f.path.clone(),
-                policy: p,
-            });
-        }
-        let cut = Loaded {
-            sources: self.loaded.sources.clone(),
-            files,
-            diagnostics: Vec::new(),
-            access: self.loaded.access.clone(),
-            test_files: Vec::new(),
-        };
-        let mut diagnostics = Vec::new();
-        let policy = crate::policy::compile::compile(&cut, &mut diagnostics);
-        (!diagnostics
-            .iter()
-            .any(crate::diagnostics::Diagnostic::is_error))
-        .then_some(policy)
+        attributes_only(&self.loaded, &self.policy, nodes)
     }
 
     /// Gives the person (alone in `state`) the values the sequential mappings have for them
@@ -749,6 +732,73 @@ impl Reduced {
             ))
         });
     }
+}
+
+/// The policy set cut down to the identity attributes upstream of `nodes` (and the sources):
+/// no lifecycle, groups, packages, targets, workflows, reviews, approvals or assignment
+/// records. `None` when the cut set does not check (then the caller evaluates everything).
+fn attributes_only(
+    loaded: &Loaded,
+    policy: &Policy,
+    nodes: impl Iterator<Item = NodeId>,
+) -> Option<Policy> {
+    use std::collections::{HashMap, HashSet};
+    let mut keep: HashSet<NodeId> = nodes.collect();
+    let mut upstream: HashMap<&NodeId, Vec<&NodeId>> = HashMap::new();
+    for (from, to, _) in policy.graph.edges() {
+        upstream.entry(to).or_default().push(from);
+    }
+    let mut stack: Vec<NodeId> = keep.iter().cloned().collect();
+    while let Some(n) = stack.pop() {
+        for from in upstream.get(&n).into_iter().flatten() {
+            if keep.insert((*from).clone()) {
+                stack.push((*from).clone());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for f in &loaded.files {
+        let mut p = f.policy.clone();
+        p.groups.clear();
+        p.access_packages.clear();
+        p.targets.clear();
+        p.connected_organizations.clear();
+        p.workflows.clear();
+        p.reviews.clear();
+        p.review_decisions.clear();
+        p.approvals.clear();
+        p.assignments.clear();
+        for source in p.sources.values_mut() {
+            source
+                .value
+                .authoritative_for
+                .retain(|a| keep.contains(&NodeId::Attribute(a.value.clone())));
+        }
+        if let Some(i) = p.identity.as_mut() {
+            i.value.lifecycle = None;
+            i.value
+                .attributes
+                .retain(|a, _| keep.contains(&NodeId::Attribute(a.value.clone())));
+        }
+        files.push(crate::policy::load::LoadedFile {
+            id: f.id,
+            path: f.path.clone(),
+            policy: p,
+        });
+    }
+    let cut = Loaded {
+        sources: loaded.sources.clone(),
+        files,
+        diagnostics: Vec::new(),
+        access: loaded.access.clone(),
+        test_files: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    let policy = crate::policy::compile::compile(&cut, &mut diagnostics);
+    (!diagnostics
+        .iter()
+        .any(crate::diagnostics::Diagnostic::is_error))
+    .then_some(policy)
 }
 
 /// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
@@ -826,6 +876,87 @@ fn same(value: &crate::value::Value, query: &str) -> bool {
     }
 }
 
+/// The fields an identity attribute takes its value from when its mapping is a `Coalesce` of
+/// fields (directly, or through attributes that copy one) without a default: its value is then
+/// always one of theirs, unchanged (`Coalesce` returns an argument as it is).
+fn coalesced_fields<'p>(policy: &'p Policy, attr: &str) -> Option<Vec<(&'p str, &'p str)>> {
+    use crate::expr::compile::Node;
+    use crate::expr::functions::Func;
+    let mapping = policy.mappings.get(&NodeId::Attribute(attr.to_string()))?;
+    if mapping.default.is_some() {
+        return None;
+    }
+    let MappingKind::Expression { program, slots } = &mapping.kind else {
+        return None;
+    };
+    let ProgramKind::Expression { program, .. } = &policy.programs.get(*program)?.kind else {
+        return None;
+    };
+    let Node::Call(call) = &program.root else {
+        return None;
+    };
+    if call.func != Func::Coalesce {
+        return None;
+    }
+    call.args
+        .iter()
+        .map(|arg| match arg {
+            Some(Node::Attr(slot, _)) => match slots.get(*slot)?.as_ref()? {
+                NodeId::SourceField(s, f) => Some((s.as_str(), f.as_str())),
+                NodeId::Attribute(a) => copied_field(policy, a),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The people (indices, in order) one of whose records holds `query` in one of `fields`.
+fn owners(
+    datasets: &[Dataset],
+    people: &[Person],
+    fields: &[(&str, &str)],
+    query: &str,
+) -> Vec<usize> {
+    let mut hits: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    for (source, field) in fields {
+        let Some((d, data)) = datasets
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.source == *source)
+        else {
+            continue;
+        };
+        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
+            continue;
+        };
+        let codes: Vec<u32> = column
+            .dictionary()
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| same(v, query))
+            .filter_map(|(c, _)| u32::try_from(c).ok())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        hits.extend(
+            (0..column.len())
+                .filter(|&row| codes.contains(&column.code(row)))
+                .map(|row| (d, row)),
+        );
+    }
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.records.iter().any(|r| hits.contains(r)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Step 2: people whose copied attributes hold `query`, from the source columns.
 fn copied_matches(
     policy: &Policy,
@@ -886,11 +1017,121 @@ fn copied_matches(
     })
 }
 
-/// Step 3: people any of whose attributes holds `query`, in an evaluated state.
-fn state_matches(state: &DesiredState, query: &str) -> Matches {
-    let ids = &state.identities;
+/// What steps 3 and 4 found.
+enum Lookup {
+    /// One person (their index), by this attribute.
+    Found(usize, String),
+    /// Several people, or nobody (with the nearest key or lookup value).
+    Miss(Miss),
+}
+
+/// Steps 3 and 4: the lookup attributes an expression computes, from their cone alone, then
+/// every identity attribute, each over everyone with the policy set cut down to identity
+/// attributes (the values are those of a full evaluation: an identity attribute reads only
+/// source fields and other identity attributes, and a sequential function's state is its
+/// mapping's own). `None` when the policy set cannot be cut so.
+fn computed_matches(
+    loaded: &Loaded,
+    policy: &Policy,
+    datasets: &[Dataset],
+    people: &[Person],
+    query: &str,
+    as_of: chrono::NaiveDate,
+) -> Option<Lookup> {
+    let env = super::super::columns::Env {
+        now: as_of.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        default_domain: super::super::default_domain(loaded),
+    };
+    // The columns of the attributes `wanted` for `people` (all, or some of them).
+    let columns =
+        |wanted: &[&String], people: &[Person]| -> Option<Vec<(String, crate::column::Column)>> {
+            let cut = attributes_only(
+                loaded,
+                policy,
+                wanted.iter().map(|a| NodeId::Attribute((*a).clone())),
+            )?;
+            let locate = super::super::locate::Locator {
+                policy: &cut,
+                datasets,
+                people,
+            };
+            let mut progress = super::super::progress::Progress::new(cut.mappings.len());
+            let computed = super::super::attributes::compute(
+                super::super::attributes::Input {
+                    policy: &cut,
+                    datasets,
+                    people,
+                    env,
+                },
+                &locate,
+                &mut progress,
+                &mut Vec::new(),
+            );
+            Some(
+                computed
+                    .columns
+                    .into_iter()
+                    .filter(|(name, _)| wanted.contains(&name))
+                    .collect(),
+            )
+        };
+    let key = |i: usize| people.get(i).map(|p| p.key.clone()).unwrap_or_default();
+    // 3. The lookup attributes that are not copies of a field (those were searched already),
+    // one at a time: a `Coalesce` of fields only for the people one of whose records holds
+    // the value in one of those fields, anything else for everyone.
+    for attr in LOOKUP {
+        let Some((attr, _)) = policy.attributes.get_key_value(attr) else {
+            continue;
+        };
+        if copied_field(policy, attr).is_some() {
+            continue;
+        }
+        let found = match coalesced_fields(policy, attr) {
+            Some(fields) => {
+                let rows = owners(datasets, people, &fields, query);
+                if rows.is_empty() {
+                    continue;
+                }
+                let some: Vec<Person> = rows
+                    .iter()
+                    .filter_map(|&i| people.get(i).cloned())
+                    .collect();
+                let at = |r: usize| rows.get(r).copied().unwrap_or(usize::MAX);
+                match column_matches(&columns(&[attr], &some)?, query, |r| key(at(r))) {
+                    Matches::One(r, a) => Matches::One(at(r), a),
+                    other => other,
+                }
+            }
+            None => column_matches(&columns(&[attr], people)?, query, key),
+        };
+        match found {
+            Matches::One(i, attribute) => return Some(Lookup::Found(i, attribute)),
+            Matches::Many(c, total) => return Some(Lookup::Miss(Miss::Ambiguous(c, total))),
+            Matches::None => {}
+        }
+    }
+    // 4. Every identity attribute.
+    let every: Vec<&String> = policy.attributes.keys().collect();
+    let all = columns(&every, people)?;
+    Some(match column_matches(&all, query, key) {
+        Matches::One(i, attribute) => Lookup::Found(i, attribute),
+        Matches::Many(c, total) => Lookup::Miss(Miss::Ambiguous(c, total)),
+        Matches::None => Lookup::Miss(Miss::NotFound(nearest(
+            people.iter().map(|p| p.key.as_str()),
+            &all,
+            query,
+        ))),
+    })
+}
+
+/// People any of whose attribute `columns` holds `query`.
+fn column_matches(
+    columns: &[(String, crate::column::Column)],
+    query: &str,
+    key: impl Fn(usize) -> String,
+) -> Matches {
     let mut hits = Vec::new();
-    for (name, column) in &ids.attributes {
+    for (name, column) in columns {
         let codes: Vec<u32> = column
             .dictionary()
             .iter()
@@ -907,14 +1148,25 @@ fn state_matches(state: &DesiredState, query: &str) -> Matches {
             }
         }
     }
-    decide(hits, |i| ids.key(i).unwrap_or_default().to_string())
+    decide(hits, key)
+}
+
+/// Step 3 and 4 after a full evaluation (the policy set could not be cut down).
+fn state_matches(state: &DesiredState, query: &str) -> Matches {
+    let ids = &state.identities;
+    column_matches(&ids.attributes, query, |i| {
+        ids.key(i).unwrap_or_default().to_string()
+    })
 }
 
 /// The key or lookup-attribute value nearest to `query`, if one is near.
-fn nearest(state: &DesiredState, query: &str) -> Option<String> {
-    let ids = &state.identities;
-    let mut texts: Vec<String> = ids.keys().map(str::to_string).collect();
-    for (name, column) in &ids.attributes {
+fn nearest<'k>(
+    keys: impl Iterator<Item = &'k str>,
+    attributes: &[(String, crate::column::Column)],
+    query: &str,
+) -> Option<String> {
+    let mut texts: Vec<String> = keys.map(str::to_string).collect();
+    for (name, column) in attributes {
         if LOOKUP.iter().any(|l| l.eq_ignore_ascii_case(name)) {
             texts.extend(
                 column
@@ -925,4 +1177,44 @@ fn nearest(state: &DesiredState, query: &str) -> Option<String> {
         }
     }
     crate::diagnostics::did_you_mean(query, texts.iter().map(String::as_str)).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A user name that coalesces three HR fields is looked up in those fields (then computed
+    /// for the few people found there); a mapping that computes anything else, or has a
+    /// default, is not.
+    #[test]
+    fn a_coalesce_of_fields_is_looked_up_in_its_fields() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let loaded = crate::policy::load::load(&root).unwrap();
+        let mut diagnostics = Vec::new();
+        let policy = crate::policy::compile::compile(&loaded, &mut diagnostics);
+        assert_eq!(
+            coalesced_fields(&policy, "userName").unwrap(),
+            [
+                ("employees", "UserID"),
+                ("contractors", "UserID"),
+                ("interns", "UserID")
+            ]
+        );
+        assert_eq!(coalesced_fields(&policy, "department").unwrap().len(), 3);
+        // `displayName` joins.
+        assert!(coalesced_fields(&policy, "displayName").is_none());
+        // A copy is step 2's.
+        assert!(coalesced_fields(&policy, "mail").is_none());
+        let read = ReadData::read(&loaded);
+        let mut issues = Vec::new();
+        let identity = loaded.files.iter().find_map(|f| f.policy.identity.as_ref());
+        let people =
+            correlate::people(identity.map(|i| &i.value), &read.datasets, &mut issues).unwrap();
+        let fields = coalesced_fields(&policy, "userName").unwrap();
+        let rows = owners(&read.datasets, &people, &fields, "MWEBB");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(people[rows[0]].key, "1004");
+        assert!(owners(&read.datasets, &people, &fields, "mweb").is_empty());
+    }
 }
