@@ -15,7 +15,7 @@
 //! the attribute `manager` holding the manager's `id`. Properties whose name ends in
 //! `DateTime`, and `employeeHireDate`, are date-times.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value as Json;
@@ -216,9 +216,44 @@ fn directory_object(obj: Obj, rec: &mut Rec, file: &str) -> Option<Member> {
     }
 }
 
+/// The members of a users object that are parsed when only some attributes are read
+/// ([`ReadOptions::attributes`]): those, their objects (flattened as `name.member`), and what
+/// the reader itself needs.
+struct Select(HashSet<String>);
+
+impl Select {
+    fn of(options: &ReadOptions) -> Option<Select> {
+        let names = options.attributes.as_ref()?;
+        if options.kind != ObjectKind::Users {
+            return None;
+        }
+        let mut keep: HashSet<String> = ["id", "accountenabled", "additionalproperties"]
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for n in names {
+            let folded = n.to_ascii_lowercase();
+            // `a.b.c` is read from member `a`.
+            if let Some((head, _)) = folded.split_once('.') {
+                keep.insert(head.to_string());
+            }
+            keep.insert(folded);
+        }
+        Some(Select(keep))
+    }
+
+    fn keeps(&self, key: &str) -> bool {
+        key.starts_with('@') || self.0.contains(&key.to_ascii_lowercase())
+    }
+}
+
 /// One object of a users, groups or assignments export.
-fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
-    let obj = match json::parse_object(slice, line, file) {
+fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option<&Select>) -> Rec {
+    let parsed = match select {
+        Some(select) => json::parse_selected(slice, line, file, |k| select.keeps(k)),
+        None => json::parse_object(slice, line, file),
+    };
+    let obj = match parsed {
         Ok(o) => o,
         Err(rec) => return rec,
     };
@@ -581,10 +616,11 @@ pub(super) fn read(
         return;
     };
     let kind = options.kind;
+    let select = Select::of(options);
     json::parse_all(
         text,
         &doc.spans,
-        |slice, line| record(slice, line, file, kind),
+        |slice, line| record(slice, line, file, kind, select.as_ref()),
         out,
         sink,
     );

@@ -148,10 +148,12 @@ pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry>, usize)
             return Err(ScanError { at: j });
         }
         let key_end = string_end(b, j)?;
-        let key: String = text
-            .get(j..key_end)
-            .and_then(|k| serde_json::from_str(k).ok())
-            .ok_or(ScanError { at: j })?;
+        let raw = text.get(j..key_end).ok_or(ScanError { at: j })?;
+        let key: String = match raw.get(1..raw.len().saturating_sub(1)) {
+            // Without an escape (or a control character), the key is its text.
+            Some(k) if !k.bytes().any(|c| c == b'\\' || c < 0x20) => k.to_string(),
+            _ => serde_json::from_str(raw).map_err(|_| ScanError { at: j })?,
+        };
         j = ws(b, key_end);
         if b.get(j) != Some(&b':') {
             return Err(ScanError { at: j });
@@ -301,6 +303,40 @@ pub(super) fn parse_object(slice: &str, line: usize, file: &str) -> Result<Obj, 
             Err(rec)
         }
     }
+}
+
+/// Parses one element as an object, keeping only the members `keep` accepts (by name as
+/// written) and parsing no other value: the same as [`parse_object`] then dropping the others,
+/// except that a syntax error inside a skipped value goes unnoticed. Anything the scan does
+/// not follow is parsed whole, for its error.
+pub(super) fn parse_selected(
+    slice: &str,
+    line: usize,
+    file: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Obj, Rec> {
+    let b = slice.as_bytes();
+    let whole = |slice| parse_object(slice, line, file);
+    if b.first() != Some(&b'{') {
+        return whole(slice);
+    }
+    let Ok((entries, end)) = object_entries(slice, 0) else {
+        return whole(slice);
+    };
+    if ws(b, end) != b.len() {
+        return whole(slice);
+    }
+    let mut out = Vec::new();
+    for e in entries {
+        if !keep(&e.key) {
+            continue;
+        }
+        match serde_json::from_str::<Json>(slice.get(e.start..e.end).unwrap_or_default()) {
+            Ok(v) => out.push((e.key, v)),
+            Err(_) => return whole(slice),
+        }
+    }
+    Ok(Obj(out))
 }
 
 /// Elements to parse: (start, end, line) in a text.

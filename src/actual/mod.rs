@@ -514,6 +514,11 @@ pub trait Tap {
     /// Row `row` (a repeated identifier is not a new row): its identifier, its attributes by
     /// column (each column once, NULL as [`Cell::Null`]) and whether it is enabled.
     fn row(&mut self, row: usize, id: &str, cells: &[(usize, Cell<'_>)], enabled: Option<bool>);
+    /// The only attributes the tap needs, when it needs few and sees no row's other values:
+    /// a reader may then skip the others without parsing them (as [`ReadOptions::attributes`]).
+    fn only(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// Hands the rows of accounts already read to `tap`, as [`read_with`] would have while reading
@@ -555,6 +560,17 @@ fn read_in_pieces(
     // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
     // keep the order of reading everything first: loading (and the members export) before
     // parsing, in `sink` and `parsed`.
+    let selected;
+    let options = match tap.as_deref().and_then(Tap::only) {
+        Some(names) => {
+            selected = ReadOptions {
+                attributes: Some(names),
+                ..options.clone()
+            };
+            &selected
+        }
+        None => options,
+    };
     let mut sink = build::Sink::new();
     let mut parsed = build::Sink::new();
     let mut budget = input::Budget::new(options.max_bytes);

@@ -295,6 +295,12 @@ impl actual::Tap for Keep {
     }
 
     fn row(&mut self, _: usize, _: &str, _: &[(usize, actual::Cell<'_>)], _: Option<bool>) {}
+
+    fn only(&self) -> Option<Vec<String>> {
+        let mut names: Vec<String> = self.0.iter().cloned().collect();
+        names.sort();
+        Some(names)
+    }
 }
 
 /// Reads target `name`'s users export keeping only `attributes`, and its groups export when
