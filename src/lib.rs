@@ -4,7 +4,7 @@
 //! membership-rule languages, [`expr`] and [`rule`] check and evaluate them, and [`dotnet`]
 //! emulates the .NET behaviours both languages inherit. Policy sets are read with positions
 //! ([`yaml`]), checked, linked and linted ([`policy`]); HR exports are read by [`ingest`] into
-//! dictionary-encoded [`column`]s, and what directories and applications actually hold by
+//! dictionary-encoded [columns](mod@column), and what directories and applications actually hold by
 //! [`actual`]; the desired state is computed by [`eval`] and compared with the actual state by [`plan`]; [`render`] formats diagnostics;
 //! [`generate`] writes synthetic organisations; [`files`] keeps what is read and written inside
 //! its bounds; [`testing`] runs the tests that live in a policy set. Diagnostics ([`diagnostics`]) carry stable codes from one registry

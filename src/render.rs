@@ -75,7 +75,7 @@ pub fn json(diagnostics: &[Diagnostic], sources: &impl Sources) -> String {
     lint_json(diagnostics, &[], sources)
 }
 
-/// [`json`] for `roster lint`: the findings suppressed in source follow the others, each with
+/// [`json()`] for `roster lint`: the findings suppressed in source follow the others, each with
 /// a `suppressed` object: the `reason` written after `--` (empty when none was) and the
 /// `line` and `column` of the suppression comment. Consumers that count problems skip the
 /// objects that have it.

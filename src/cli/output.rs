@@ -114,18 +114,18 @@ pub fn write(stream: Stream, text: &str) -> bool {
     }
 }
 
-/// Writes to standard output (see [`write`]).
+/// Writes to standard output (see [`write()`]).
 pub fn out(text: &str) -> bool {
     write(Stream::Out, text)
 }
 
-/// Writes to standard error (see [`write`]).
+/// Writes to standard error (see [`write()`]).
 pub fn err(text: &str) -> bool {
     write(Stream::Err, text)
 }
 
 /// Standard output as an [`io::Write`], for reports streamed in pieces: errors are recorded as
-/// [`write`] records them and passed on, so the writer stops at the first.
+/// [`write()`] records them and passed on, so the writer stops at the first.
 pub struct Stdout;
 
 impl io::Write for Stdout {

@@ -7,7 +7,7 @@
 //! [`focus`] finds the person and evaluates only what their outcome depends on;
 //! [`explain`] builds the [`Explanation`] from that state; [`human`] renders it, concise by
 //! default (what the person has, the rules they narrowly miss, accounts), everything with
-//! [`View::all`], or one topic.
+//! [`View::All`], or one topic.
 
 pub mod focus;
 

@@ -1,4 +1,4 @@
-//! Entra's attribute-mapping expression language: check ([`compile`]) and evaluate
+//! Entra's attribute-mapping expression language: check ([`compile()`]) and evaluate
 //! ([`Program::eval`]).
 //!
 //! ```

@@ -2,7 +2,7 @@
 //! leave, end of retention), from its date and status attributes.
 //!
 //! The state on a day is the one `eval` computes for that as-of date (midnight UTC), by the
-//! same rules ([`lifecycle::Rules::decide`]); an event is a day whose state differs from the
+//! same rules ([`crate::eval::lifecycle::Rules::decide`]); an event is a day whose state differs from the
 //! day before. Only the days next to a date (hire, hire minus the pre-hire window, leave,
 //! leave plus retention) can differ, so those are the only ones tried. Identities whose
 //! lifecycle is unknown have no transitions: nothing is scheduled for them until their data

@@ -352,7 +352,7 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tasks_due: Vec<crate::governance::Event>,
     /// The directory target whose actual state served as the previous state of change
-    /// triggers ([`previous`]), when one did (not in the document: `--previous` or this).
+    /// triggers (`previous.rs`), when one did (not in the document: `--previous` or this).
     #[serde(skip)]
     #[schemars(skip)]
     pub previous_from: Option<String>,

@@ -2,7 +2,7 @@
 //! first, `+`, `~`, `-`), JSON (one versioned document), JSON Lines (one change per line), and
 //! Markdown for a pull-request comment, which stays under [`MARKDOWN_BUDGET`] characters
 //! whatever the population. Each also lists the lifecycle workflow runs due on the as-of date
-//! with their tasks (the human report at most [`HUMAN_RUNS`], Markdown a capped sample).
+//! with their tasks (the human report at most `HUMAN_RUNS`, Markdown a capped sample).
 //!
 //! Every value that comes from data or policy goes through [`crate::escape`] for its medium.
 
@@ -296,7 +296,7 @@ pub fn human(plan: &Plan) -> String {
 const HUMAN_RUNS: usize = 200;
 
 /// The workflow runs due on the as-of date, each with its tasks (and why one will fail): at
-/// most [`HUMAN_RUNS`], then a count.
+/// most `HUMAN_RUNS`, then a count.
 fn tasks_due_human(plan: &Plan, out: &mut String) {
     if plan.tasks_due.is_empty() {
         return;

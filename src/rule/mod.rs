@@ -1,5 +1,5 @@
 //! Entra's dynamic membership rule language: check against a property [`Schema`]
-//! ([`compile`]) and evaluate ([`RuleProgram::eval`]).
+//! ([`compile()`]) and evaluate ([`RuleProgram::eval`]).
 
 pub mod compile;
 pub mod eval;

@@ -5,7 +5,7 @@
 //! never read as policy objects. A test file holds scenarios (fixture people evaluated
 //! through the whole policy set, with expectations per person) and rule tests (one rule
 //! against attribute sets). [`check`] reads and checks them (also under `roster lint`),
-//! [`run`] runs them, [`coverage`] counts what they exercised and [`report`] writes the
+//! [`run()`] runs them, [`coverage`] counts what they exercised and [`report`] writes the
 //! results as text, JSON or JUnit XML. `docs/testing.md` documents the file format.
 
 pub mod check;

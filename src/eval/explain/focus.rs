@@ -7,7 +7,7 @@
 //! | step | depends on | what `explain` evaluates |
 //! |---|---|---|
 //! | attributes, lifecycle, rules (`memberOf`, `Direct Reports for`), scope, target attributes, separation of duties | the person's own records | the person alone |
-//! | `SelectUniqueValue`, `RandomString`, `Guid` in target mappings that do not enable or disable the account | every person before in key order (values taken, the random sequence) and who of them holds an account | the people up to and including the person, in key order, with the policy set cut down to those mappings and what is upstream of them ([`Reduced`]); then the person alone, given those values |
+//! | `SelectUniqueValue`, `RandomString`, `Guid` in target mappings that do not enable or disable the account | every person before in key order (values taken, the random sequence) and who of them holds an account | the people up to and including the person, in key order, with the policy set cut down to those mappings and what is upstream of them (`Reduced`); then the person alone, given those values |
 //! | the same functions anywhere else (an identity attribute others may read) | the same | everything for the people up to and including the person |
 //! | manager references, static members that name nobody | other people's keys | not needed: they are data problems, not the person's outcome |
 //!
