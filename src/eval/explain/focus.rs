@@ -503,21 +503,7 @@ impl Reduced {
                 policy: p,
             });
         }
-        let reduced = Loaded {
-            sources: loaded.sources.clone(),
-            files,
-            diagnostics: Vec::new(),
-            access: loaded.access.clone(),
-            test_files: Vec::new(),
-        };
-        let mut diagnostics = Vec::new();
-        let policy = crate::policy::compile::compile(&reduced, &mut diagnostics);
-        if diagnostics
-            .iter()
-            .any(crate::diagnostics::Diagnostic::is_error)
-        {
-            return None;
-        }
+        let (reduced, policy) = compile_cut(loaded, files)?;
         Some(Reduced {
             loaded: reduced,
             policy,
@@ -786,6 +772,15 @@ fn attributes_only(
             policy: p,
         });
     }
+    compile_cut(loaded, files).map(|(_, policy)| policy)
+}
+
+/// The policy set of `loaded` cut down to `files` (same sources and access), compiled;
+/// `None` when the cut does not compile cleanly (then nothing is cut).
+fn compile_cut(
+    loaded: &Loaded,
+    files: Vec<crate::policy::load::LoadedFile>,
+) -> Option<(Loaded, Policy)> {
     let cut = Loaded {
         sources: loaded.sources.clone(),
         files,
@@ -798,7 +793,7 @@ fn attributes_only(
     (!diagnostics
         .iter()
         .any(crate::diagnostics::Diagnostic::is_error))
-    .then_some(policy)
+    .then_some((cut, policy))
 }
 
 /// The manager key a `D106` message names (`identity `K`: manager `M` is not an identity`).
