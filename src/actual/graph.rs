@@ -219,7 +219,7 @@ fn directory_object(obj: Obj, rec: &mut Rec, file: &str) -> Option<Member> {
 /// The members of a users object that are parsed when only some attributes are read
 /// ([`ReadOptions::attributes`]): those, their objects (flattened as `name.member`), and what
 /// the reader itself needs.
-struct Select(HashSet<String>);
+struct Select(Vec<String>);
 
 impl Select {
     fn of(options: &ReadOptions) -> Option<Select> {
@@ -239,11 +239,14 @@ impl Select {
             }
             keep.insert(folded);
         }
+        let mut keep: Vec<String> = keep.into_iter().collect();
+        keep.sort();
         Some(Select(keep))
     }
 
+    /// A few names: compared in turn, without folding the key.
     fn keeps(&self, key: &str) -> bool {
-        key.starts_with('@') || self.0.contains(&key.to_ascii_lowercase())
+        key.starts_with('@') || self.0.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 }
 

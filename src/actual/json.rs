@@ -129,14 +129,15 @@ pub(super) fn value_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
 }
 
 /// One member of a scanned object.
-pub(super) struct Entry {
-    pub key: String,
+pub(super) struct Entry<'t> {
+    /// As written when it has no escape (the common case), else decoded.
+    pub key: std::borrow::Cow<'t, str>,
     pub start: usize,
     pub end: usize,
 }
 
 /// The members of the object at `i`, and the offset after it.
-pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry>, usize), ScanError> {
+pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry<'_>>, usize), ScanError> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut j = ws(b, i.saturating_add(1));
@@ -149,10 +150,12 @@ pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry>, usize)
         }
         let key_end = string_end(b, j)?;
         let raw = text.get(j..key_end).ok_or(ScanError { at: j })?;
-        let key: String = match raw.get(1..raw.len().saturating_sub(1)) {
+        let key: std::borrow::Cow<'_, str> = match raw.get(1..raw.len().saturating_sub(1)) {
             // Without an escape (or a control character), the key is its text.
-            Some(k) if !k.bytes().any(|c| c == b'\\' || c < 0x20) => k.to_string(),
-            _ => serde_json::from_str(raw).map_err(|_| ScanError { at: j })?,
+            Some(k) if !k.bytes().any(|c| c == b'\\' || c < 0x20) => k.into(),
+            _ => serde_json::from_str::<String>(raw)
+                .map_err(|_| ScanError { at: j })?
+                .into(),
         };
         j = ws(b, key_end);
         if b.get(j) != Some(&b':') {
@@ -332,7 +335,7 @@ pub(super) fn parse_selected(
             continue;
         }
         match serde_json::from_str::<Json>(slice.get(e.start..e.end).unwrap_or_default()) {
-            Ok(v) => out.push((e.key, v)),
+            Ok(v) => out.push((e.key.into_owned(), v)),
             Err(_) => return whole(slice),
         }
     }
