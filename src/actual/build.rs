@@ -569,6 +569,8 @@ pub(super) struct Builder<'t> {
     cols: Vec<Col>,
     by_spelling: HashMap<String, usize, FixedState>,
     by_folded: HashMap<String, usize, FixedState>,
+    /// The last record's attribute names by place, with their columns.
+    recent: Vec<(String, usize)>,
     /// Folded names dropped for the attribute limit.
     dropped: HashSet<String>,
     enabled: Vec<Option<bool>>,
@@ -600,6 +602,7 @@ impl<'t> Builder<'t> {
             cols: Vec::new(),
             by_spelling: HashMap::default(),
             by_folded: HashMap::default(),
+            recent: Vec::new(),
             dropped: HashSet::new(),
             enabled: Vec::new(),
             members: Vec::new(),
@@ -714,11 +717,29 @@ impl<'t> Builder<'t> {
         let line = rec.line;
         // Columns first: a repeat is compared with the first row cell by cell.
         let mut cells: Vec<(usize, Option<String>, Value)> = Vec::with_capacity(rec.attrs.len());
-        for (key, value) in rec.attrs {
+        for (pos, (key, value)) in rec.attrs.into_iter().enumerate() {
             match key {
                 Key::Col(c) => cells.push((c, None, value)),
                 Key::Name(n) => {
-                    if let Some(c) = self.column(&n, line, sink) {
+                    // Objects of one export name their attributes in the same order, mostly:
+                    // the name at the same place as in the last record is compared, not
+                    // hashed (names such as SCIM extension attributes are long).
+                    let column = match self.recent.get(pos) {
+                        Some((name, c)) if *name == n => Some(*c),
+                        _ => {
+                            let c = self.column(&n, line, sink);
+                            if let Some(c) = c {
+                                if self.recent.len() <= pos {
+                                    self.recent.resize(pos + 1, (String::new(), usize::MAX));
+                                }
+                                if let Some(slot) = self.recent.get_mut(pos) {
+                                    *slot = (n.clone(), c);
+                                }
+                            }
+                            c
+                        }
+                    };
+                    if let Some(c) = column {
                         cells.push((c, Some(n), value));
                     }
                 }
