@@ -398,7 +398,7 @@ impl Lines {
     }
 
     /// Parses `items` while handing on the previous piece's.
-    fn next(
+    fn parse_next(
         &mut self,
         items: Vec<Item>,
         file: &str,
@@ -460,7 +460,7 @@ impl Lines {
                 });
             }
         }
-        self.next(items, file, options, out, sink);
+        self.parse_next(items, file, options, out, sink);
     }
 
     /// The end of the file: the last record.
@@ -470,7 +470,7 @@ impl Lines {
         } else {
             vec![Item::Block(std::mem::take(&mut self.block), self.first)]
         };
-        self.next(last, file, options, out, sink);
+        self.parse_next(last, file, options, out, sink);
         hand_on(std::mem::take(&mut self.pending), out, sink);
     }
 }

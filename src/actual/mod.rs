@@ -601,10 +601,7 @@ fn read_in_pieces(
             for p in paths.iter().flatten() {
                 each.file(p, &route);
             }
-            each.flush(&route);
-            for pieces in std::mem::take(&mut each.pending) {
-                route.send_all(pieces);
-            }
+            each.drain(&route);
             (each.complete, each.first)
         });
         build::receive(&rx, &mut builder, options, &mut parsed);
@@ -774,12 +771,17 @@ impl Each<'_> {
             }
             return;
         }
+        self.drain(route);
+        let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
+        parse_file(&file, &mut pipe, self.options, &mut parsed);
+    }
+
+    /// Parses the batch and hands on everything parsed so far, in order.
+    fn drain(&mut self, route: &build::Route) {
         self.flush(route);
         for pieces in std::mem::take(&mut self.pending) {
             route.send_all(pieces);
         }
-        let (mut pipe, mut parsed) = build::Pipe::new(route.clone());
-        parse_file(&file, &mut pipe, self.options, &mut parsed);
     }
 
     /// Parses the files of the batch in parallel (in the thread pool) while this thread

@@ -23,7 +23,6 @@ use chrono::{NaiveDate, TimeDelta};
 use super::assignments::{Record, Who};
 use super::reviews::{Schedule, date};
 use crate::codes::Code;
-use crate::diagnostics::Severity;
 use crate::ingest::DataIssue;
 use crate::policy::load::Loaded;
 use crate::policy::raw::{self, Decision, DefaultDecision, DeniedGuests, ReviewScope};
@@ -120,17 +119,9 @@ pub fn denials(loaded: &Loaded, records: &[Record]) -> (Vec<Denial>, Vec<DataIss
                     continue;
                 };
                 let at = crate::eval::locate::policy_place(loaded, *file, d.span);
-                let problem = |code: Code, field: &str, message: String, help: &str| DataIssue {
-                    code,
-                    severity: Severity::Error,
-                    file: at.file.clone(),
-                    row: Some(at.line),
-                    field: Some(format!(
-                        "review_decisions.{}.{}.{field}",
-                        name.value, instance.value
-                    )),
-                    message,
-                    help: Some(help.to_string()),
+                let problem = |code: Code, field: &str, message: String, help: &str| {
+                    let names = (name.value.as_str(), instance.value.as_str());
+                    super::reviews::decision_problem(&at, names, code, field, message, help)
                 };
                 let holds = held
                     .get(reviewee.as_str())

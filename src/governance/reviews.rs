@@ -242,6 +242,27 @@ fn recorded<'a>(view: &View<'a>, name: &str) -> Vec<Recorded<'a>> {
     out
 }
 
+/// A problem with a recorded decision, at its place in the policy set, with its field named
+/// `review_decisions.REVIEW.INSTANCE.FIELD`.
+pub(super) fn decision_problem(
+    at: &PolicyPlace,
+    (review, instance): (&str, &str),
+    code: Code,
+    field: &str,
+    message: String,
+    help: &str,
+) -> DataIssue {
+    DataIssue {
+        code,
+        severity: Severity::Error,
+        file: at.file.clone(),
+        row: Some(at.line),
+        field: Some(format!("review_decisions.{review}.{instance}.{field}")),
+        message,
+        help: Some(help.to_string()),
+    }
+}
+
 fn place(view: &View<'_>, file: FileId, span: crate::diagnostics::Span) -> PolicyPlace {
     crate::eval::locate::policy_place(view.loaded, file, span)
 }
@@ -799,17 +820,9 @@ fn check_instance(
         }
         let d = &rec.decision.value;
         let at = place(view, rec.file, rec.decision.span);
-        let problem = |code: Code, field: &str, message: String, help: &str| DataIssue {
-            code,
-            severity: Severity::Error,
-            file: at.file.clone(),
-            row: Some(at.line),
-            field: Some(format!(
-                "review_decisions.{}.{}.{field}",
-                review.name.value, rec.instance.value
-            )),
-            message,
-            help: Some(help.to_string()),
+        let problem = |code: Code, field: &str, message: String, help: &str| {
+            let names = (review.name.value.as_str(), rec.instance.value.as_str());
+            decision_problem(&at, names, code, field, message, help)
         };
         let Some(day) = date(&d.date.value).filter(|day| instance.open_on(*day)) else {
             // Lint reports the date (`C382`); the decision takes no effect.

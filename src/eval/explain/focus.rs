@@ -915,26 +915,9 @@ fn owners(
 ) -> Vec<usize> {
     let mut hits: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
     for (source, field) in fields {
-        let Some((d, data)) = datasets
-            .iter()
-            .enumerate()
-            .find(|(_, d)| d.source == *source)
-        else {
+        let Some((d, _, column, codes)) = codes_of(datasets, source, field, query) else {
             continue;
         };
-        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
-            continue;
-        };
-        let codes: Vec<u32> = column
-            .dictionary()
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| same(v, query))
-            .filter_map(|(c, _)| u32::try_from(c).ok())
-            .collect();
-        if codes.is_empty() {
-            continue;
-        }
         hits.extend(
             (0..column.len())
                 .filter(|&row| codes.contains(&column.code(row)))
@@ -952,6 +935,30 @@ fn owners(
         .collect()
 }
 
+/// Source `source`'s field `field`: its dataset (index and data), its column, and the
+/// dictionary codes of the values that are `query`; `None` when the field is missing or no
+/// value is.
+fn codes_of<'d>(
+    datasets: &'d [Dataset],
+    source: &str,
+    field: &str,
+    query: &str,
+) -> Option<(usize, &'d Dataset, &'d crate::column::Column, Vec<u32>)> {
+    let (d, data) = datasets
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.source == source)?;
+    let column = data.field_index(field).and_then(|f| data.column(f))?;
+    let codes: Vec<u32> = column
+        .dictionary()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| same(v, query))
+        .filter_map(|(c, _)| u32::try_from(c).ok())
+        .collect();
+    (!codes.is_empty()).then_some((d, data, column, codes))
+}
+
 /// Step 2: people whose copied attributes hold `query`, from the source columns.
 fn copied_matches(
     policy: &Policy,
@@ -966,26 +973,9 @@ fn copied_matches(
         let Some((source, field)) = copied_field(policy, attr) else {
             continue;
         };
-        let Some((d, data)) = datasets
-            .iter()
-            .enumerate()
-            .find(|(_, d)| d.source == source)
-        else {
+        let Some((d, data, column, codes)) = codes_of(datasets, source, field, query) else {
             continue;
         };
-        let Some(column) = data.field_index(field).and_then(|f| data.column(f)) else {
-            continue;
-        };
-        let codes: Vec<u32> = column
-            .dictionary()
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| same(v, query))
-            .filter_map(|(c, _)| u32::try_from(c).ok())
-            .collect();
-        if codes.is_empty() {
-            continue;
-        }
         let owner = owners.entry(d).or_insert_with(|| {
             let mut o = vec![None; data.len()];
             for (i, p) in people.iter().enumerate() {
