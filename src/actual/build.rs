@@ -259,10 +259,11 @@ impl Out for Builder<'_> {
 /// attributes differently in every object) each name is its own allocation.
 const SHARED_NAMES: usize = 4096;
 
+/// Attribute names already built on a thread, and a buffer to build the next in.
+type Names = (String, HashMap<String, std::sync::Arc<str>, FixedState>);
+
 thread_local! {
-    /// Attribute names already built on this thread, and a buffer to build the next in.
-    static NAMES: std::cell::RefCell<(String, std::collections::HashMap<String, std::sync::Arc<str>, foldhash::fast::FixedState>)> =
-        std::cell::RefCell::default();
+    static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
 }
 
 /// The attribute name `parts` spell, shared with the objects parsed before on this thread:
