@@ -545,7 +545,12 @@ fn explain_shows_the_runs_with_the_managers_address_when_evaluating_the_person_a
 /// and declares its actual state (`users.json`, and `groups.json` when `groups` is set), with
 /// the HR file and exports given.
 fn actual_set(users: &str, groups: Option<&str>) -> PathBuf {
-    let dir = dir_with(MOVER, HR);
+    actual_set_with(MOVER, users, groups)
+}
+
+/// [`actual_set`] with other workflows (and policy objects) than `MOVER`.
+fn actual_set_with(workflows: &str, users: &str, groups: Option<&str>) -> PathBuf {
+    let dir = dir_with(workflows, HR);
     let base = BASE.replace(
         "      employeeId: {source: employeeId}\n    scope:",
         &format!(
@@ -557,7 +562,7 @@ fn actual_set(users: &str, groups: Option<&str>) -> PathBuf {
             }
         ),
     );
-    std::fs::write(dir.join("policy.yaml"), format!("{base}{MOVER}")).unwrap();
+    std::fs::write(dir.join("policy.yaml"), format!("{base}{workflows}")).unwrap();
     std::fs::write(dir.join("users.json"), users).unwrap();
     if let Some(g) = groups {
         std::fs::write(dir.join("groups.json"), g).unwrap();
@@ -587,12 +592,17 @@ fn users(list: &[String]) -> String {
 
 /// The sales group of the groups export, with these account ids as its members.
 fn sales_group(members: &[&str]) -> String {
+    group_export("sales", members)
+}
+
+/// A groups export of one group `name` with these account ids as its members.
+fn group_export(name: &str, members: &[&str]) -> String {
     let m: Vec<String> = members
         .iter()
         .map(|id| format!("{{\"id\": \"{id}\", \"@odata.type\": \"#microsoft.graph.user\"}}"))
         .collect();
     format!(
-        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"sales\", \"members\": [{}]}}]}}",
+        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"{name}\", \"members\": [{}]}}]}}",
         m.join(", ")
     )
 }
@@ -772,4 +782,117 @@ fn plan_reads_the_directory_for_change_triggers_only() {
     let off = MOVER.replace("    tasks:", "    scheduled: false\n    tasks:");
     std::fs::write(dir.join("policy.yaml"), text.replace(MOVER, &off)).unwrap();
     assert!(!timed(&dir, &[]).contains("timing: previous state"));
+}
+
+// --- What "member" means for group-membership triggers ---
+
+/// A joiner workflow adds every new hire to `interns` on the hire date; `left-interns` and
+/// `joined-interns` watch the group. `kit` grants `interns` too, through a record for Di.
+const MEMBERSHIP: &str = "workflows:\n  join:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    tasks:\n      - add_to_groups: [interns]\n  left-interns:\n    category: mover\n    trigger:\n      group_membership: {group: interns, change: remove}\n    tasks:\n      - send_email: {to: manager}\n  joined-interns:\n    category: mover\n    trigger:\n      group_membership: {group: interns, change: add}\n    tasks:\n      - send_email: {to: manager}\naccess_packages:\n  kit:\n    resources:\n      - group: interns\n    policies:\n      admin:\n        requestors: none\n        expiry:\n          days: 30\nassignments:\n  kit-4:\n    identity: \"4\"\n    package: kit\n    policy: admin\n    assigned_by: \"1\"\n    requested: 2026-04-01T08:00:00Z\n";
+
+/// The report `eval` writes for `as_of`, read back as a previous state.
+fn report_of(set: &Set, as_of: &str) -> previous::Previous {
+    let text = serde_json::to_string(&eval(set, as_of, None)).unwrap();
+    let want = roster::governance::workflows::wanted(&set.loaded);
+    previous::read_from(text.as_bytes(), previous::Format::Json, "p.json", &want).unwrap()
+}
+
+/// A member added by a workflow task (Ben, Cy, Di on their hire date) or through an
+/// assignment record (Di's `kit`) is a member: the day after, against the report of the day
+/// before, nobody left; the day the task or record adds them, they joined (the day before,
+/// on and after).
+#[test]
+fn members_added_by_tasks_and_records_are_members_for_group_triggers() {
+    // The runs of the two group triggers only.
+    let watched = |state: &DesiredState| -> Vec<(String, String)> {
+        let mut got: Vec<_> = runs(state)
+            .into_iter()
+            .filter(|(_, w)| w.ends_with("-interns"))
+            .collect();
+        got.sort();
+        got
+    };
+    let set = load(&dir_with(MEMBERSHIP, HR));
+    // Ben, Cy and Di are hired on 2026-03-02: the task adds them that day.
+    let before = watched(&eval(&set, "2026-03-01", Some(report_of(&set, "2026-02-28"))));
+    assert!(before.is_empty(), "{before:?}");
+    let on = watched(&eval(&set, "2026-03-02", Some(report_of(&set, "2026-03-01"))));
+    assert_eq!(
+        on,
+        [
+            pair("2", "joined-interns"),
+            pair("3", "joined-interns"),
+            pair("4", "joined-interns")
+        ]
+    );
+    // The day after and a month later: still members, so neither joined nor left.
+    for (before, d) in [("2026-03-02", "2026-03-03"), ("2026-03-31", "2026-04-01")] {
+        let got = watched(&eval(&set, d, Some(report_of(&set, before))));
+        assert!(got.is_empty(), "{d}: {got:?}");
+    }
+    // Di's record ends on 2026-05-01, but the task's membership stays: no run; and a
+    // membership only the record gives ends with it: `left`.
+    let got = watched(&eval(&set, "2026-05-01", Some(report_of(&set, "2026-04-30"))));
+    assert!(got.is_empty(), "{got:?}");
+    let only_record = MEMBERSHIP.replace("      - add_to_groups: [interns]\n", "      - send_email: {to: manager}\n");
+    let set = load(&dir_with(&only_record, HR));
+    for (before, d, want) in [
+        ("2026-03-31", "2026-04-01", vec![pair("4", "joined-interns")]),
+        ("2026-04-01", "2026-04-02", vec![]),
+        ("2026-04-29", "2026-04-30", vec![]),
+        ("2026-04-30", "2026-05-01", vec![pair("4", "left-interns")]),
+        ("2026-05-01", "2026-05-02", vec![]),
+    ] {
+        assert_eq!(
+            watched(&eval(&set, d, Some(report_of(&set, before)))),
+            want,
+            "{d}"
+        );
+    }
+}
+
+/// In `plan`, the directory's members of `interns` are compared with the group's whole
+/// desired membership: the members the joiner task added (Ada in 2020; Ben, Cy and Di on
+/// 2026-03-02) did not leave; a member the directory lacks joined (due until the plan is
+/// applied); one the directory holds and the desired state does not left.
+#[test]
+fn plan_counts_task_and_record_members_as_members() {
+    let all = ["u1", "u2", "u3", "u4"];
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &all)),
+    ));
+    let interns = |plan: &roster::plan::Plan| -> Vec<(String, String)> {
+        plan_runs(plan)
+            .into_iter()
+            .filter(|(_, w)| w.ends_with("-interns"))
+            .collect()
+    };
+    let plan = plan_at(&set, "2026-03-10", None);
+    assert!(interns(&plan).is_empty(), "{:?}", interns(&plan));
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &["u2", "u3", "u4"])),
+    ));
+    assert_eq!(
+        interns(&plan_at(&set, "2026-03-10", None)),
+        [pair("1", "joined-interns")]
+    );
+    // Before Ben, Cy and Di are hired (2026-02-10: in pre-hire, no task yet), a directory
+    // that already lists them shows them leaving.
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &all)),
+    ));
+    assert_eq!(
+        interns(&plan_at(&set, "2026-02-20", None)),
+        [
+            pair("2", "left-interns"),
+            pair("3", "left-interns"),
+            pair("4", "left-interns")
+        ]
+    );
 }

@@ -459,6 +459,7 @@ fn finish(
         previous: options.previous.as_deref(),
         last_sign_in: last_sign_in.as_deref(),
         grace: &[],
+        membership_runs: &[],
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
     // Assignment records that do not match the data grant nothing (reported).
@@ -479,7 +480,8 @@ fn finish(
     // separation of duties) is taken back and access decided again, until none is refused.
     let mut refused = std::collections::BTreeSet::new();
     let mut refusals = Vec::new();
-    let access = loop {
+    let mut decide_access = |changes: &mut crate::governance::apply::Changes,
+                             issues: &mut Vec<DataIssue>| loop {
         let mut found_issues = Vec::new();
         let access = access::decide(
             access::Input {
@@ -488,7 +490,7 @@ fn finish(
                 attributes: &attributes,
                 lifecycle: &lifecycle,
                 now,
-                changes: &changes,
+                changes,
                 view: &view,
             },
             &locate,
@@ -524,6 +526,31 @@ fn finish(
             }
         }
     };
+    let mut access = decide_access(&mut changes, &mut issues);
+    // Group-membership triggers compare the groups as decided (`docs/workflows.md`); their
+    // runs' effects are then folded in and access decided again with them.
+    let membership_runs = crate::governance::workflows::membership_runs(
+        &crate::governance::View {
+            groups: &access.groups,
+            ..view
+        },
+        &access.groups_maybe,
+    );
+    if !membership_runs.is_empty() {
+        changes.due.extend(membership_runs.iter().cloned());
+        crate::governance::sort(&mut changes.due);
+        if membership_runs.iter().any(|e| {
+            e.effects
+                .iter()
+                .any(|f| !matches!(f, crate::governance::Effect::EnableAccount | crate::governance::Effect::DisableAccount | crate::governance::Effect::DeleteUser))
+        }) {
+            changes.apply(&view, &membership_runs);
+            access = decide_access(&mut changes, &mut issues);
+        } else {
+            changes.apply(&view, &membership_runs);
+        }
+    }
+    drop(decide_access);
     issues.extend(refusals);
     // The ends of grace periods on the as-of date are among its events (the access stage
     // found who is in grace; the fold before it could not).
@@ -640,6 +667,7 @@ fn finish(
         .collect();
     state.due = changes.due;
     state.last_sign_in = last_sign_in;
+    state.membership_runs = membership_runs;
     state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");
     clock.finish();
