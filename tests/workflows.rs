@@ -896,3 +896,106 @@ fn plan_counts_task_and_record_members_as_members() {
         ]
     );
 }
+
+// --- The auto-assignment grace period from the directory's assignments (`plan`) ---
+
+const GRACE: &str = "access_packages:\n  sales-tools:\n    display_name: Sales tools\n    resources: []\n    auto_assignment:\n      rule: user.department -eq \"Sales\"\n      grace_period_days: 3\n";
+
+/// The directory of `in_sync` with an assignments export holding these assignments.
+fn grace_set(assignments: &[String]) -> Set {
+    let dir = actual_set_with(GRACE, &users(&in_sync()), None);
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    std::fs::write(
+        dir.join("policy.yaml"),
+        text.replace(
+            "      users: users.json\n",
+            "      users: users.json\n      assignments: assignments.json\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("assignments.json"),
+        format!("{{\"value\": [{}]}}", assignments.join(",\n")),
+    )
+    .unwrap();
+    load(&dir)
+}
+
+/// A Graph assignment of `Sales tools` to account `u<key>`, with its schedule.
+fn assignment(key: &str, start: Option<&str>, end: Option<&str>) -> String {
+    let mut schedule = Vec::new();
+    if let Some(s) = start {
+        schedule.push(format!("\"startDateTime\": \"{s}\""));
+    }
+    schedule.push(match end {
+        Some(e) => format!("\"expiration\": {{\"type\": \"afterDateTime\", \"endDateTime\": \"{e}\"}}"),
+        None => "\"expiration\": {\"type\": \"noExpiration\"}".to_string(),
+    });
+    format!(
+        "{{\"id\": \"a{key}\", \"state\": \"delivered\", \"target\": {{\"objectId\": \"u{key}\"}}, \"accessPackage\": {{\"displayName\": \"Sales tools\"}}, \"schedule\": {{{}}}}}",
+        schedule.join(", ")
+    )
+}
+
+/// Whether the plan removes Cy's (3) `sales-tools` assignment.
+fn removes_cys(plan: &roster::plan::Plan) -> bool {
+    plan.changes.iter().any(|c| {
+        c.action == roster::plan::Action::PackageRemove
+            && c.identity.as_deref() == Some("3")
+            && c.access_package.as_deref() == Some("sales-tools")
+    })
+}
+
+/// Cy (Finance in HR) holds `sales-tools` in the directory, assigned on 2026-03-05 at 10:00:
+/// the rule matched then, so it cannot have stopped matching before 2026-03-06, and the
+/// 3-day grace keeps it up to 2026-03-08 (the grace end, 2026-03-09, removes it): the day
+/// before, on and after. No grace without a start, with a start after the as-of date, or
+/// past the assignment's own expiry.
+#[test]
+fn plan_keeps_the_grace_period_from_the_directorys_assignments() {
+    let mut held = vec![
+        assignment("1", Some("2026-01-01T00:00:00Z"), None),
+        assignment("2", Some("2026-03-02T00:00:00Z"), None),
+    ];
+    held.push(assignment("3", Some("2026-03-05T10:00:00Z"), None));
+    let set = grace_set(&held);
+    for (d, removed) in [
+        ("2026-03-06", false),
+        ("2026-03-08", false),
+        ("2026-03-09", true),
+        ("2026-03-10", true),
+    ] {
+        let plan = plan_at(&set, d, None);
+        assert_eq!(removes_cys(&plan), removed, "{d}: {:?}", plan.changes);
+        assert_eq!(plan.grace_from.as_deref(), Some("directory"));
+    }
+    // Ada and Ben match the rule and hold it: nothing to do for them (the export names the
+    // package by its `display_name`, which the plan matches).
+    assert!(
+        plan_at(&set, "2026-03-08", None)
+            .changes
+            .iter()
+            .all(|c| c.access_package.is_none() || c.identity.as_deref() == Some("3"))
+    );
+    // Fail closed: no start, a start after the as-of date, an expiry before the grace end.
+    for cy in [
+        assignment("3", None, None),
+        assignment("3", Some("2026-03-20T00:00:00Z"), None),
+        assignment("3", Some("2026-03-05T10:00:00Z"), Some("2026-03-07T12:00:00Z")),
+    ] {
+        let mut held = held.clone();
+        held[2] = cy.clone();
+        let plan = plan_at(&grace_set(&held), "2026-03-07", None);
+        assert!(removes_cys(&plan), "{cy}: {:?}", plan.changes);
+    }
+    // The expiry's day is the first without it; the day before, the grace still keeps it.
+    let mut capped = held.clone();
+    capped[2] = assignment("3", Some("2026-03-05T10:00:00Z"), Some("2026-03-07T12:00:00Z"));
+    assert!(!removes_cys(&plan_at(&grace_set(&capped), "2026-03-06", None)));
+    // An explicit `--previous` wins: the report of the day before says Cy held nothing.
+    let set = grace_set(&held);
+    let before = report_of(&set, "2026-03-07");
+    let plan = plan_at(&set, "2026-03-08", Some(before));
+    assert!(removes_cys(&plan));
+    assert_eq!(plan.grace_from, None);
+}

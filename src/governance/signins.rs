@@ -44,6 +44,8 @@ pub struct SignIns {
     dates: Vec<Option<NaiveDate>>,
     /// Per key of [`KEYS`]: value → the account holding it, `None` when several do.
     by_key: [HashMap<String, Option<u32>>; 3],
+    /// The accounts by Graph `id` (as written), `None` when several share one.
+    by_id: HashMap<String, Option<u32>>,
 }
 
 /// The text an identity's (or account's) value is matched by, folded; `None` when empty.
@@ -63,6 +65,20 @@ impl SignIns {
         attributes: &[(String, Column)],
         n: usize,
     ) -> Vec<Option<NaiveDate>> {
+        self.per_identity_linked(attributes, n, None)
+    }
+
+    /// [`SignIns::per_identity`], with each identity's directory account `id` where `plan`
+    /// linked one (`linked`, by index): that `id` decides first, the most reliable key (an
+    /// `id` two accounts of the export share gives no date, and no later key is tried); an
+    /// identity without a linked account, or whose account the export does not have, is
+    /// matched by [`KEYS`].
+    pub fn per_identity_linked(
+        &self,
+        attributes: &[(String, Column)],
+        n: usize,
+        linked: Option<&[Option<String>]>,
+    ) -> Vec<Option<NaiveDate>> {
         let columns: Vec<Option<&Column>> = KEYS
             .iter()
             .map(|k| {
@@ -75,6 +91,11 @@ impl SignIns {
         // Each identity's account: the first key with a value and an account decides.
         let accounts: Vec<Option<u32>> = (0..n)
             .map(|i| {
+                if let Some(id) = linked.and_then(|l| l.get(i)).and_then(Option::as_deref)
+                    && let Some(hit) = self.by_id.get(id)
+                {
+                    return *hit;
+                }
                 for (column, index) in columns.iter().zip(&self.by_key) {
                     let Some(value) = column.and_then(|c| folded(c.get(i))) else {
                         continue;
@@ -111,6 +132,34 @@ impl SignIns {
     /// Whether no account gave a date.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Builds the dates from accounts as [`SignIns::from_accounts`], each with its Graph `id`.
+    pub fn from_accounts_with_ids(
+        file: &str,
+        accounts: impl IntoIterator<Item = (String, [Option<String>; 3], Option<NaiveDate>)>,
+    ) -> SignIns {
+        let mut ids = Vec::new();
+        let mut out = SignIns::from_accounts(
+            file,
+            accounts.into_iter().map(|(id, keys, date)| {
+                ids.push(id);
+                (keys, date)
+            }),
+        );
+        for (a, id) in ids.into_iter().enumerate() {
+            let Ok(a) = u32::try_from(a) else {
+                break;
+            };
+            if id.is_empty() {
+                continue;
+            }
+            out.by_id
+                .entry(id)
+                .and_modify(|hit| *hit = None)
+                .or_insert(Some(a));
+        }
+        out
     }
 
     /// Builds the dates from `(employeeId, last sign-in)` pairs, one per account.
@@ -204,10 +253,11 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<SignIns, Vec<DataIssue>> {
         Cell::Value(Value::Str(s)) => Some(s.clone()),
         _ => None,
     };
-    Ok(SignIns::from_accounts(
+    Ok(SignIns::from_accounts_with_ids(
         &file,
         (0..accounts.len()).map(|r| {
             (
+                accounts.id(r).to_string(),
                 KEYS.map(|k| text(r, k)),
                 date_of(accounts.cell(r, LAST_SIGN_IN)),
             )

@@ -300,6 +300,7 @@ mod tests {
             issues: Vec::new(),
             tasks_due: Vec::new(),
             previous_from: None,
+            grace_from: None,
         }
     }
 
