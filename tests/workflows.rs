@@ -999,3 +999,76 @@ fn plan_keeps_the_grace_period_from_the_directorys_assignments() {
     assert!(removes_cys(&plan));
     assert_eq!(plan.grace_from, None);
 }
+
+// --- `--sign-ins` in `plan`: the linked account's `id` first ---
+
+/// A review of `interns` (Ada, Ben, Cy) ending on 2026-03-08 whose default follows the
+/// sign-in recommendation (30 days).
+const REVIEW: &str = "reviews:\n  r:\n    scope:\n      group: interns\n    reviewers: [manager]\n    fallback_reviewers: [{user: \"4\"}]\n    recurrence: monthly\n    start: 2026-03-01\n    occurrences: 1\n    duration_days: 7\n    default_decision: recommendation\n    auto_apply: true\n";
+
+/// In `plan`, the sign-ins of an identity linked to a directory account are that account's
+/// (by Graph `id`), before any key: Cy's account `u3` has not signed in since December
+/// (another account carries his `employeeId` and signed in last week), so the review removes
+/// him. Ben's account `u2` carries Di's `employeeId`, and Di's own account is not in the
+/// export, so Di reaches `u2` by `employeeId`: an account two identities reach is no one's,
+/// and Ben keeps his membership (fail closed). `eval`, which links no account, matches by
+/// `employeeId`: Cy's is the recent account, and he stays.
+#[test]
+fn plan_matches_sign_ins_by_the_linked_accounts_id_first() {
+    let dir = actual_set_with(
+        REVIEW,
+        &users(&in_sync()),
+        Some(&group_export("interns", &["u1", "u2", "u3"])),
+    );
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    let text = text
+        .replace("  interns:\n    members: []", "  interns:\n    members: [\"1\", \"2\", \"3\"]");
+    std::fs::write(dir.join("policy.yaml"), text).unwrap();
+    std::fs::write(
+        dir.join("signins.json"),
+        r#"{"value": [
+  {"id": "u1", "employeeId": "1", "signInActivity": {"lastSignInDateTime": "2026-03-05T08:00:00Z"}},
+  {"id": "u2", "employeeId": "4", "signInActivity": {"lastSignInDateTime": "2025-12-01T08:00:00Z"}},
+  {"id": "u3", "employeeId": "x", "signInActivity": {"lastSignInDateTime": "2025-12-01T08:00:00Z"}},
+  {"id": "x3", "employeeId": "3", "signInActivity": {"lastSignInDateTime": "2026-03-05T08:00:00Z"}}]}"#,
+    )
+    .unwrap();
+    let set = load(&dir);
+    let sign_ins =
+        Arc::new(roster::governance::signins::read(&dir.join("signins.json"), 1 << 20).unwrap());
+    let signed = |d: &str| Options {
+        sign_ins: Some(sign_ins.clone()),
+        ..options(d, None)
+    };
+    let removed = |plan: &roster::plan::Plan| -> Vec<String> {
+        plan.changes
+            .iter()
+            .filter(|c| c.action == roster::plan::Action::MemberRemove)
+            .filter_map(|c| c.identity.clone())
+            .collect()
+    };
+    let plan = |d: &str| {
+        roster::plan::run_with(
+            &set.loaded,
+            &set.policy,
+            signed(d),
+            &roster::plan::Locations::default(),
+        )
+        .unwrap()
+    };
+    // The day before the end, on it and after.
+    assert!(removed(&plan("2026-03-07")).is_empty());
+    assert_eq!(removed(&plan("2026-03-08")), ["3"]);
+    assert_eq!(removed(&plan("2026-03-09")), ["3"]);
+    // `eval` matches by `employeeId`: Cy's recent date keeps him; Ben has none.
+    let state = evaluate(&set.loaded, &set.policy, signed("2026-03-08"));
+    let json = serde_json::to_value(&state).unwrap();
+    let in_interns: Vec<&str> = json["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["groups"].as_array().unwrap().contains(&"interns".into()))
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_interns, ["1", "2", "3"]);
+}

@@ -368,6 +368,63 @@ mod tests {
         assert_eq!(s.per_identity(&[], 2), vec![None, None]);
     }
 
+    /// A linked account's `id` decides before any key; an `id` two accounts share gives no
+    /// date and no key is tried; an identity whose account the export does not have, or
+    /// without one, is matched by the keys; an account reached by `id` and by a key from two
+    /// identities is no one's.
+    #[test]
+    fn a_linked_id_decides_first_and_fails_closed() {
+        let d = |k: u32| NaiveDate::from_ymd_opt(2026, 1, k);
+        let s = SignIns::from_accounts_with_ids(
+            "f",
+            [
+                ("a".to_string(), [Some("1".into()), None, None], d(1)),
+                ("b".to_string(), [Some("2".into()), None, None], d(2)),
+                ("dup".to_string(), [None, None, None], d(3)),
+                ("dup".to_string(), [None, None, None], d(4)),
+                ("c".to_string(), [Some("5".into()), None, None], d(5)),
+                ("e".to_string(), [Some("6".into()), None, None], d(6)),
+            ],
+        );
+        let ids = Column::from_values(
+            ["2", "1", "3", "4", "5", "9"]
+                .iter()
+                .map(|s| Value::Str((*s).into()))
+                .collect::<Vec<_>>(),
+        );
+        let attrs = vec![("employeeId".to_string(), ids)];
+        let linked: Vec<Option<String>> = vec![
+            Some("a".into()),
+            Some("b".into()),
+            Some("dup".into()),
+            Some("gone".into()),
+            None,
+            Some("c".into()),
+        ];
+        assert_eq!(
+            s.per_identity_linked(&attrs, 6, Some(&linked)),
+            vec![
+                // Linked to `a`: its date, whatever the employeeId says.
+                d(1),
+                // Linked to `b`.
+                d(2),
+                // `dup` is on two accounts: no date, the employeeId `3` is not tried.
+                None,
+                // `gone` is not in the export, and no account has employeeId `4`.
+                None,
+                // Not linked: employeeId `5` reaches `c`, which identity 5 is linked to: no
+                // one's.
+                None,
+                None,
+            ]
+        );
+        // Without links, the keys as before.
+        assert_eq!(
+            s.per_identity_linked(&attrs, 6, None),
+            vec![d(2), d(1), None, None, d(5), None]
+        );
+    }
+
     /// The export's `userPrincipalName` and `mail` are read, as `employeeId` is.
     #[test]
     fn an_export_matches_by_principal_name_and_mail() {
