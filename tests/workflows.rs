@@ -1072,3 +1072,36 @@ fn plan_matches_sign_ins_by_the_linked_accounts_id_first() {
         .collect();
     assert_eq!(in_interns, ["1", "2", "3"]);
 }
+
+/// Runs compared with the directory stay due until the plan is applied, and the human and
+/// Markdown plans say so where they list them; once the directory holds the new value (the
+/// plan applied), the run is no longer due. With `--previous` nothing is said.
+#[test]
+fn plan_says_change_triggered_runs_wait_for_the_plan_to_be_applied() {
+    let mut moved = in_sync();
+    moved[2] = user("3", Some("Marketing"), Some("u1"));
+    let set = load(&actual_set(&users(&moved), None));
+    let plan = plan_at(&set, "2026-03-10", None);
+    assert_eq!(plan.due_until_applied, 1);
+    let human = roster::plan::render::human(&plan);
+    assert!(
+        human.contains("1 of them runs on a change the directory `directory` does not hold yet: Entra runs it when this plan is applied, and every plan lists it until then"),
+        "{human}"
+    );
+    let header = roster::markdown::header("Roster plan", day("2026-03-10"), None);
+    let md = roster::plan::render::markdown(&plan, &header);
+    assert!(
+        md.contains("1 on a change the directory does not hold yet, listed in every plan until this one is applied"),
+        "{md}"
+    );
+    // Applied: the directory holds Finance, nothing is due.
+    let applied = load(&actual_set(&users(&in_sync()), None));
+    let plan = plan_at(&applied, "2026-03-11", None);
+    assert!(plan.tasks_due.is_empty());
+    assert!(!roster::plan::render::human(&plan).contains("does not hold yet"));
+    // An explicit previous state: due that day only, nothing said.
+    let before = report_of(&set, "2026-03-09");
+    let plan = plan_at(&set, "2026-03-10", Some(before));
+    assert_eq!(plan.due_until_applied, 0);
+    assert!(!roster::plan::render::human(&plan).contains("does not hold yet"));
+}

@@ -301,6 +301,7 @@ mod tests {
             tasks_due: Vec::new(),
             previous_from: None,
             grace_from: None,
+            due_until_applied: 0,
         }
     }
 

@@ -361,6 +361,12 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub grace_from: Option<String>,
+    /// How many of [`Plan::tasks_due`] are change-triggered runs compared with the directory's
+    /// actual state: due in every plan until the plan that updates the directory is applied
+    /// (the human and Markdown reports say so; not in the document).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub due_until_applied: usize,
 }
 
 impl Plan {
@@ -644,6 +650,18 @@ pub fn run_with(
     stages.borrow_mut().lap("plan: ordering");
     stages.borrow().finish();
     plan.tasks_due = state.workflow_runs_due();
+    if previous_from.is_some() {
+        let change = previous::change_triggered(loaded);
+        plan.due_until_applied = plan
+            .tasks_due
+            .iter()
+            .filter(|e| {
+                e.source
+                    .strip_prefix("workflow:")
+                    .is_some_and(|w| change.contains(w))
+            })
+            .count();
+    }
     plan.previous_from = previous_from;
     plan.grace_from = grace_from;
     label_review_removals(&state, &mut plan.changes);
@@ -747,6 +765,7 @@ impl<'a> Planner<'a> {
             tasks_due: Vec::new(),
             previous_from: None,
             grace_from: None,
+            due_until_applied: 0,
         }
     }
 
