@@ -76,8 +76,13 @@ impl Compared {
                 }
             }
         }
+        // Grace periods only when the directory exports its assignments: nothing else gives
+        // them (and nothing is read for them otherwise).
+        let assignments = directory(loaded)
+            .and_then(|(_, t)| t.actual.as_ref())
+            .is_some_and(|a| a.value.assignments.is_some());
         let mut grace = Vec::new();
-        for file in &loaded.files {
+        for file in loaded.files.iter().filter(|_| assignments) {
             for (name, p) in &file.policy.access_packages {
                 if let Some(days) = p
                     .value
