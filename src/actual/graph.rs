@@ -361,10 +361,8 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
 
 /// `accountEnabled`: a boolean, or `True`/`False` text.
 fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
-    let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k {
-        super::build::Key::Name(n) if n.eq_ignore_ascii_case("accountEnabled") => {
-            Some((n.clone(), v.clone()))
-        }
+    let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k.name() {
+        Some(n) if n.eq_ignore_ascii_case("accountEnabled") => Some((n.to_string(), v.clone())),
         _ => None,
     })?;
     match value {
@@ -391,11 +389,11 @@ fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
 /// An assignment must say whom and which package, or it cannot be joined.
 fn check_assignment(rec: &mut Rec, file: &str) {
     let has = |prefix: &str| {
-        rec.attrs.iter().any(|(k, _)| match k {
-            super::build::Key::Name(n) => n
-                .get(..prefix.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(prefix)),
-            super::build::Key::Col(_) => false,
+        rec.attrs.iter().any(|(k, _)| {
+            k.name().is_some_and(|n| {
+                n.get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            })
         })
     };
     let target = has("target.");
