@@ -814,9 +814,17 @@ fn members_added_by_tasks_and_records_are_members_for_group_triggers() {
     };
     let set = load(&dir_with(MEMBERSHIP, HR));
     // Ben, Cy and Di are hired on 2026-03-02: the task adds them that day.
-    let before = watched(&eval(&set, "2026-03-01", Some(report_of(&set, "2026-02-28"))));
+    let before = watched(&eval(
+        &set,
+        "2026-03-01",
+        Some(report_of(&set, "2026-02-28")),
+    ));
     assert!(before.is_empty(), "{before:?}");
-    let on = watched(&eval(&set, "2026-03-02", Some(report_of(&set, "2026-03-01"))));
+    let on = watched(&eval(
+        &set,
+        "2026-03-02",
+        Some(report_of(&set, "2026-03-01")),
+    ));
     assert_eq!(
         on,
         [
@@ -832,12 +840,23 @@ fn members_added_by_tasks_and_records_are_members_for_group_triggers() {
     }
     // Di's record ends on 2026-05-01, but the task's membership stays: no run; and a
     // membership only the record gives ends with it: `left`.
-    let got = watched(&eval(&set, "2026-05-01", Some(report_of(&set, "2026-04-30"))));
+    let got = watched(&eval(
+        &set,
+        "2026-05-01",
+        Some(report_of(&set, "2026-04-30")),
+    ));
     assert!(got.is_empty(), "{got:?}");
-    let only_record = MEMBERSHIP.replace("      - add_to_groups: [interns]\n", "      - send_email: {to: manager}\n");
+    let only_record = MEMBERSHIP.replace(
+        "      - add_to_groups: [interns]\n",
+        "      - send_email: {to: manager}\n",
+    );
     let set = load(&dir_with(&only_record, HR));
     for (before, d, want) in [
-        ("2026-03-31", "2026-04-01", vec![pair("4", "joined-interns")]),
+        (
+            "2026-03-31",
+            "2026-04-01",
+            vec![pair("4", "joined-interns")],
+        ),
         ("2026-04-01", "2026-04-02", vec![]),
         ("2026-04-29", "2026-04-30", vec![]),
         ("2026-04-30", "2026-05-01", vec![pair("4", "left-interns")]),
@@ -928,7 +947,9 @@ fn assignment(key: &str, start: Option<&str>, end: Option<&str>) -> String {
         schedule.push(format!("\"startDateTime\": \"{s}\""));
     }
     schedule.push(match end {
-        Some(e) => format!("\"expiration\": {{\"type\": \"afterDateTime\", \"endDateTime\": \"{e}\"}}"),
+        Some(e) => {
+            format!("\"expiration\": {{\"type\": \"afterDateTime\", \"endDateTime\": \"{e}\"}}")
+        }
         None => "\"expiration\": {\"type\": \"noExpiration\"}".to_string(),
     });
     format!(
@@ -981,7 +1002,11 @@ fn plan_keeps_the_grace_period_from_the_directorys_assignments() {
     for cy in [
         assignment("3", None, None),
         assignment("3", Some("2026-03-20T00:00:00Z"), None),
-        assignment("3", Some("2026-03-05T10:00:00Z"), Some("2026-03-07T12:00:00Z")),
+        assignment(
+            "3",
+            Some("2026-03-05T10:00:00Z"),
+            Some("2026-03-07T12:00:00Z"),
+        ),
     ] {
         let mut held = held.clone();
         held[2] = cy.clone();
@@ -990,8 +1015,16 @@ fn plan_keeps_the_grace_period_from_the_directorys_assignments() {
     }
     // The expiry's day is the first without it; the day before, the grace still keeps it.
     let mut capped = held.clone();
-    capped[2] = assignment("3", Some("2026-03-05T10:00:00Z"), Some("2026-03-07T12:00:00Z"));
-    assert!(!removes_cys(&plan_at(&grace_set(&capped), "2026-03-06", None)));
+    capped[2] = assignment(
+        "3",
+        Some("2026-03-05T10:00:00Z"),
+        Some("2026-03-07T12:00:00Z"),
+    );
+    assert!(!removes_cys(&plan_at(
+        &grace_set(&capped),
+        "2026-03-06",
+        None
+    )));
     // An explicit `--previous` wins: the report of the day before says Cy held nothing.
     let set = grace_set(&held);
     let before = report_of(&set, "2026-03-07");
@@ -1021,8 +1054,10 @@ fn plan_matches_sign_ins_by_the_linked_accounts_id_first() {
         Some(&group_export("interns", &["u1", "u2", "u3"])),
     );
     let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
-    let text = text
-        .replace("  interns:\n    members: []", "  interns:\n    members: [\"1\", \"2\", \"3\"]");
+    let text = text.replace(
+        "  interns:\n    members: []",
+        "  interns:\n    members: [\"1\", \"2\", \"3\"]",
+    );
     std::fs::write(dir.join("policy.yaml"), text).unwrap();
     std::fs::write(
         dir.join("signins.json"),

@@ -560,9 +560,14 @@ fn finish(
         changes.due.extend(membership_runs.iter().cloned());
         crate::governance::sort(&mut changes.due);
         if membership_runs.iter().any(|e| {
-            e.effects
-                .iter()
-                .any(|f| !matches!(f, crate::governance::Effect::EnableAccount | crate::governance::Effect::DisableAccount | crate::governance::Effect::DeleteUser))
+            e.effects.iter().any(|f| {
+                !matches!(
+                    f,
+                    crate::governance::Effect::EnableAccount
+                        | crate::governance::Effect::DisableAccount
+                        | crate::governance::Effect::DeleteUser
+                )
+            })
         }) {
             changes.apply(&view, &membership_runs);
             access = decide_access(&mut changes, &mut issues);
@@ -570,7 +575,6 @@ fn finish(
             changes.apply(&view, &membership_runs);
         }
     }
-    drop(decide_access);
     issues.extend(refusals);
     // The ends of grace periods on the as-of date are among its events (the access stage
     // found who is in grace; the fold before it could not).

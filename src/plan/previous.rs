@@ -391,7 +391,6 @@ pub(crate) fn from_actual(
     let held = assignments
         .as_ref()
         .map(|a| grace_ends(loaded, a, &users, &compared.grace, ids.as_of));
-    let mut names = names;
     let mut name_index: HashMap<String, u32> = names
         .iter()
         .enumerate()
@@ -520,8 +519,8 @@ fn grace_ends(
     let by_id: HashMap<&str, usize> = (0..users.len()).map(|r| (users.id(r), r)).collect();
     let mut out: HashMap<usize, Vec<(String, chrono::NaiveDate)>> = HashMap::new();
     for a in 0..assignments.len() {
-        let delivered = text(assignments.cell(a, "state"))
-            .is_none_or(|s| s.eq_ignore_ascii_case("delivered"));
+        let delivered =
+            text(assignments.cell(a, "state")).is_none_or(|s| s.eq_ignore_ascii_case("delivered"));
         if !delivered {
             continue;
         }
@@ -530,8 +529,8 @@ fn grace_ends(
         else {
             continue;
         };
-        let Some(&row) = text(assignments.cell(a, "target.objectId"))
-            .and_then(|u| by_id.get(u.as_str()))
+        let Some(&row) =
+            text(assignments.cell(a, "target.objectId")).and_then(|u| by_id.get(u.as_str()))
         else {
             continue;
         };
@@ -541,8 +540,7 @@ fn grace_ends(
         if start > as_of {
             continue;
         }
-        let Some(mut ends) = start.checked_add_days(chrono::Days::new(1 + u64::from(days)))
-        else {
+        let Some(mut ends) = start.checked_add_days(chrono::Days::new(1 + u64::from(days))) else {
             continue;
         };
         if let Some(expiry) = day_of(assignments.cell(a, "schedule.expiration.endDateTime")) {

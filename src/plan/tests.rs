@@ -117,7 +117,9 @@ fn reading_with_the_tap_plans_what_reading_whole_plans() {
     let state =
         crate::eval::evaluate_then(&loaded, &policy, crate::eval::Options::at(as_of()), |ids| {
             let previous = super::previous::read(&loaded, &policy, &locations, &compared)
-                .and_then(|read| super::previous::from_actual(&loaded, &policy, read, &compared, ids))
+                .and_then(|read| {
+                    super::previous::from_actual(&loaded, &policy, read, &compared, ids)
+                })
                 .map(|found| std::sync::Arc::new(found.previous));
             crate::eval::Found {
                 previous,
