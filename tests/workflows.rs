@@ -916,6 +916,40 @@ fn plan_counts_task_and_record_members_as_members() {
     );
 }
 
+/// A group-triggered run's own effects are applied on its day, after the groups it compares
+/// were decided: `joined-interns` assigning `kit` gives Ben the package the day he joins.
+#[test]
+fn a_group_triggered_runs_effects_are_applied_on_its_day() {
+    let wf = MEMBERSHIP.replace(
+        "      group_membership: {group: interns, change: add}\n    tasks:\n      - send_email: {to: manager}\n",
+        "      group_membership: {group: interns, change: add}\n    tasks:\n      - assign_access_packages: [kit]\n",
+    );
+    assert_ne!(wf, MEMBERSHIP);
+    let set = load(&dir_with(&wf, HR));
+    let packages_of = |state: &DesiredState, key: &str| -> Vec<String> {
+        let json = serde_json::to_value(state).unwrap();
+        json["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == key)
+            .map(|p| {
+                p["access_packages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap()
+    };
+    let before = eval(&set, "2026-03-01", Some(report_of(&set, "2026-02-28")));
+    assert!(packages_of(&before, "2").is_empty());
+    let on = eval(&set, "2026-03-02", Some(report_of(&set, "2026-03-01")));
+    assert!(runs(&on).contains(&pair("2", "joined-interns")));
+    assert_eq!(packages_of(&on, "2"), ["kit"]);
+}
+
 // --- The auto-assignment grace period from the directory's assignments (`plan`) ---
 
 const GRACE: &str = "access_packages:\n  sales-tools:\n    display_name: Sales tools\n    resources: []\n    auto_assignment:\n      rule: user.department -eq \"Sales\"\n      grace_period_days: 3\n";

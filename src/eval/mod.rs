@@ -559,20 +559,19 @@ fn finish(
     if !membership_runs.is_empty() {
         changes.due.extend(membership_runs.iter().cloned());
         crate::governance::sort(&mut changes.due);
-        if membership_runs.iter().any(|e| {
-            e.effects.iter().any(|f| {
-                !matches!(
-                    f,
-                    crate::governance::Effect::EnableAccount
-                        | crate::governance::Effect::DisableAccount
-                        | crate::governance::Effect::DeleteUser
-                )
-            })
-        }) {
-            changes.apply(&view, &membership_runs);
+        changes.apply(&view, &membership_runs);
+        // Groups and packages changed: access is decided again (an account change is read
+        // by the accounts stage from `changes`).
+        let access_changed = membership_runs.iter().flat_map(|e| &e.effects).any(|f| {
+            !matches!(
+                f,
+                crate::governance::Effect::EnableAccount
+                    | crate::governance::Effect::DisableAccount
+                    | crate::governance::Effect::DeleteUser
+            )
+        });
+        if access_changed {
             access = decide_access(&mut changes, &mut issues);
-        } else {
-            changes.apply(&view, &membership_runs);
         }
     }
     issues.extend(refusals);

@@ -228,7 +228,13 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
         return out;
     };
     let n = view.people.len();
-    if n == 0 {
+    let any = view
+        .loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.values())
+        .any(|w| matches!(w.value.trigger.value, raw::Trigger::GroupMembership(_)));
+    if n == 0 || !any {
         return out;
     }
     let identity = view
