@@ -950,6 +950,35 @@ fn a_group_triggered_runs_effects_are_applied_on_its_day() {
     assert_eq!(packages_of(&on, "2"), ["kit"]);
 }
 
+/// The calendar lists the group-triggered runs `eval` found on the as-of date, the same
+/// events, in a window that contains the day (and none in one that does not).
+#[test]
+fn the_calendar_shows_the_group_triggered_runs_eval_found() {
+    let set = load(&dir_with(MEMBERSHIP, HR));
+    let prev = report_of(&set, "2026-03-01");
+    let state = eval(&set, "2026-03-02", Some(prev.clone()));
+    let view = View::of(&set.loaded, &set.policy, &state).with_previous(Some(&prev));
+    let joined = |events: &[Event]| -> Vec<Event> {
+        events
+            .iter()
+            .filter(|e| e.source == "workflow:joined-interns")
+            .cloned()
+            .collect()
+    };
+    let due = joined(&state.due);
+    assert_eq!(due.len(), 3);
+    let window = Window {
+        from: day("2026-03-01"),
+        to: day("2026-03-03"),
+    };
+    assert_eq!(joined(&roster::governance::events(&view, window)), due);
+    let later = Window {
+        from: day("2026-03-03"),
+        to: day("2026-03-31"),
+    };
+    assert!(joined(&roster::governance::events(&view, later)).is_empty());
+}
+
 // --- The auto-assignment grace period from the directory's assignments (`plan`) ---
 
 const GRACE: &str = "access_packages:\n  sales-tools:\n    display_name: Sales tools\n    resources: []\n    auto_assignment:\n      rule: user.department -eq \"Sales\"\n      grace_period_days: 3\n";
