@@ -199,36 +199,6 @@ fn is_urn(key: &str) -> bool {
     key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
 }
 
-/// The most extension attribute names a parsing thread keeps shared; beyond them (an export
-/// that names attributes differently in every resource) each name is its own allocation.
-const SHARED_NAMES: usize = 4096;
-
-thread_local! {
-    /// Extension attribute names (`URN:attribute`) already built on this thread.
-    static NAMES: std::cell::RefCell<(String, std::collections::HashMap<String, std::sync::Arc<str>>)> =
-        std::cell::RefCell::default();
-}
-
-/// The name `{urn}:{attribute}`, shared with the resources parsed before on this thread.
-fn extension_name(urn: &str, attribute: &str) -> std::sync::Arc<str> {
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        let (buf, map) = &mut *names;
-        buf.clear();
-        buf.push_str(urn);
-        buf.push(':');
-        buf.push_str(attribute);
-        if let Some(n) = map.get(buf.as_str()) {
-            return n.clone();
-        }
-        let n: std::sync::Arc<str> = std::sync::Arc::from(buf.as_str());
-        if map.len() < SHARED_NAMES {
-            map.insert(buf.clone(), n.clone());
-        }
-        n
-    })
-}
-
 /// One resource being read, member by member.
 struct Resource {
     rec: Rec,
@@ -340,7 +310,7 @@ impl Resource {
         }
         for e in entries {
             let raw = text.get(e.start..e.end).unwrap_or_default();
-            let name = extension_name(urn, &e.key);
+            let name = json::shared_name(&[urn, ":", &e.key]);
             if e.key.eq_ignore_ascii_case("manager") {
                 let Ok(v) = serde_json::from_str::<Json>(raw) else {
                     return false;
@@ -405,6 +375,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
         return record_parsed(slice, line, file, kind);
     }
     let mut r = Resource::new(line, kind);
+    r.rec.attrs.reserve(entries.len().saturating_add(64));
     for e in entries {
         let raw = slice.get(e.start..e.end).unwrap_or_default();
         if is_urn(&e.key) && raw.starts_with('{') {
@@ -416,7 +387,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
         if !r.special(&e.key)
             && let Some(v) = json::plain(raw)
         {
-            r.rec.put(e.key.into_owned(), v);
+            r.rec.put_shared(json::shared_name(&[&e.key]), v);
             continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
