@@ -518,7 +518,7 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     let on = plan_on("2026-12-01", "human", &[]);
     assert_eq!(on.code, 0, "{}", on.stderr);
     assert!(
-        on.stdout.contains("Workflow runs due on 2026-12-01 (4):\n  > 1004 mover-department\n      - remove access packages production-admin\n      - e-mail the manager to Margaret.Ellison@northwind.example: \"A member of your team has changed department\"\n  > 1015 joiner-day0\n      - enable the account\n      - e-mail the user to Priya.Nair@northwind.example: \"Welcome to Northwind Traders\"\n"),
+        on.stdout.contains("Workflow runs due on 2026-12-01 (4):\n  1 of them runs on a change the directory `active-directory` does not hold yet: Entra runs it when this plan is applied, and every plan lists it until then\n  > 1004 mover-department\n      - remove access packages production-admin\n      - e-mail the manager to Margaret.Ellison@northwind.example: \"A member of your team has changed department\"\n  > 1015 joiner-day0\n      - enable the account\n      - e-mail the user to Priya.Nair@northwind.example: \"Welcome to Northwind Traders\"\n"),
         "{}",
         on.stdout
     );
@@ -538,7 +538,7 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     assert!(
         after
             .stdout
-            .contains("Workflow runs due on 2026-12-02 (1):\n  > 1004 mover-department\n"),
+            .contains("Workflow runs due on 2026-12-02 (1):\n  1 of them runs on a change the directory `active-directory` does not hold yet: Entra runs it when this plan is applied, and every plan lists it until then\n  > 1004 mover-department\n"),
         "{}",
         after.stdout
     );
@@ -604,7 +604,7 @@ fn the_workflow_runs_due_are_in_every_format_of_the_plan() {
     let md = plan_on("2026-12-01", "markdown", &[]);
     assert!(
         md.stdout
-            .contains("<details><summary>workflow runs due on 2026-12-01 (4)</summary>"),
+            .contains("<details><summary>workflow runs due on 2026-12-01 (4; 1 on a change the directory does not hold yet, listed in every plan until this one is applied)</summary>"),
         "{}",
         md.stdout
     );
@@ -650,6 +650,7 @@ fn plan_takes_a_previous_state() {
         without
             .stdout
             .replace("Workflow runs due on 2026-12-01 (4):\n", "")
+            .replace("  1 of them runs on a change the directory `active-directory` does not hold yet: Entra runs it when this plan is applied, and every plan lists it until then\n", "")
             .replace("  > 1004 mover-department\n      - remove access packages production-admin\n      - e-mail the manager to Margaret.Ellison@northwind.example: \"A member of your team has changed department\"\n", "")
     );
     let late = plan_on(

@@ -520,7 +520,7 @@ fn explain_human_shows_the_decision() {
         text.contains("access reviews:\n  `legacy-vpn-monthly` 2026-11-09 (ends 2026-11-23): deny by `1040` on 2026-11-12 (Moved to the zero-trust access gateway; no longer uses the VPN.): access removed on 2026-11-23  ["),
         "{text}"
     );
-    assert!(text.contains("policies/reviews.yaml:68]"), "{text}");
+    assert!(text.contains("policies/reviews.yaml:71]"), "{text}");
     assert!(
         text.contains("- legacy-vpn: listed as a static member, but removed by an event"),
         "{text}"

@@ -545,7 +545,12 @@ fn explain_shows_the_runs_with_the_managers_address_when_evaluating_the_person_a
 /// and declares its actual state (`users.json`, and `groups.json` when `groups` is set), with
 /// the HR file and exports given.
 fn actual_set(users: &str, groups: Option<&str>) -> PathBuf {
-    let dir = dir_with(MOVER, HR);
+    actual_set_with(MOVER, users, groups)
+}
+
+/// [`actual_set`] with other workflows (and policy objects) than `MOVER`.
+fn actual_set_with(workflows: &str, users: &str, groups: Option<&str>) -> PathBuf {
+    let dir = dir_with(workflows, HR);
     let base = BASE.replace(
         "      employeeId: {source: employeeId}\n    scope:",
         &format!(
@@ -557,7 +562,7 @@ fn actual_set(users: &str, groups: Option<&str>) -> PathBuf {
             }
         ),
     );
-    std::fs::write(dir.join("policy.yaml"), format!("{base}{MOVER}")).unwrap();
+    std::fs::write(dir.join("policy.yaml"), format!("{base}{workflows}")).unwrap();
     std::fs::write(dir.join("users.json"), users).unwrap();
     if let Some(g) = groups {
         std::fs::write(dir.join("groups.json"), g).unwrap();
@@ -587,12 +592,17 @@ fn users(list: &[String]) -> String {
 
 /// The sales group of the groups export, with these account ids as its members.
 fn sales_group(members: &[&str]) -> String {
+    group_export("sales", members)
+}
+
+/// A groups export of one group `name` with these account ids as its members.
+fn group_export(name: &str, members: &[&str]) -> String {
     let m: Vec<String> = members
         .iter()
         .map(|id| format!("{{\"id\": \"{id}\", \"@odata.type\": \"#microsoft.graph.user\"}}"))
         .collect();
     format!(
-        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"sales\", \"members\": [{}]}}]}}",
+        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"{name}\", \"members\": [{}]}}]}}",
         m.join(", ")
     )
 }
@@ -772,4 +782,424 @@ fn plan_reads_the_directory_for_change_triggers_only() {
     let off = MOVER.replace("    tasks:", "    scheduled: false\n    tasks:");
     std::fs::write(dir.join("policy.yaml"), text.replace(MOVER, &off)).unwrap();
     assert!(!timed(&dir, &[]).contains("timing: previous state"));
+}
+
+// --- What "member" means for group-membership triggers ---
+
+/// A joiner workflow adds every new hire to `interns` on the hire date; `left-interns` and
+/// `joined-interns` watch the group. `kit` grants `interns` too, through a record for Di.
+const MEMBERSHIP: &str = "workflows:\n  join:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    tasks:\n      - add_to_groups: [interns]\n  left-interns:\n    category: mover\n    trigger:\n      group_membership: {group: interns, change: remove}\n    tasks:\n      - send_email: {to: manager}\n  joined-interns:\n    category: mover\n    trigger:\n      group_membership: {group: interns, change: add}\n    tasks:\n      - send_email: {to: manager}\naccess_packages:\n  kit:\n    resources:\n      - group: interns\n    policies:\n      admin:\n        requestors: none\n        expiry:\n          days: 30\nassignments:\n  kit-4:\n    identity: \"4\"\n    package: kit\n    policy: admin\n    assigned_by: \"1\"\n    requested: 2026-04-01T08:00:00Z\n";
+
+/// The report `eval` writes for `as_of`, read back as a previous state.
+fn report_of(set: &Set, as_of: &str) -> previous::Previous {
+    let text = serde_json::to_string(&eval(set, as_of, None)).unwrap();
+    let want = roster::governance::workflows::wanted(&set.loaded);
+    previous::read_from(text.as_bytes(), previous::Format::Json, "p.json", &want).unwrap()
+}
+
+/// A member added by a workflow task (Ben, Cy, Di on their hire date) or through an
+/// assignment record (Di's `kit`) is a member: the day after, against the report of the day
+/// before, nobody left; the day the task or record adds them, they joined (the day before,
+/// on and after).
+#[test]
+fn members_added_by_tasks_and_records_are_members_for_group_triggers() {
+    // The runs of the two group triggers only.
+    let watched = |state: &DesiredState| -> Vec<(String, String)> {
+        let mut got: Vec<_> = runs(state)
+            .into_iter()
+            .filter(|(_, w)| w.ends_with("-interns"))
+            .collect();
+        got.sort();
+        got
+    };
+    let set = load(&dir_with(MEMBERSHIP, HR));
+    // Ben, Cy and Di are hired on 2026-03-02: the task adds them that day.
+    let before = watched(&eval(
+        &set,
+        "2026-03-01",
+        Some(report_of(&set, "2026-02-28")),
+    ));
+    assert!(before.is_empty(), "{before:?}");
+    let on = watched(&eval(
+        &set,
+        "2026-03-02",
+        Some(report_of(&set, "2026-03-01")),
+    ));
+    assert_eq!(
+        on,
+        [
+            pair("2", "joined-interns"),
+            pair("3", "joined-interns"),
+            pair("4", "joined-interns")
+        ]
+    );
+    // The day after and a month later: still members, so neither joined nor left.
+    for (before, d) in [("2026-03-02", "2026-03-03"), ("2026-03-31", "2026-04-01")] {
+        let got = watched(&eval(&set, d, Some(report_of(&set, before))));
+        assert!(got.is_empty(), "{d}: {got:?}");
+    }
+    // Di's record ends on 2026-05-01, but the task's membership stays: no run; and a
+    // membership only the record gives ends with it: `left`.
+    let got = watched(&eval(
+        &set,
+        "2026-05-01",
+        Some(report_of(&set, "2026-04-30")),
+    ));
+    assert!(got.is_empty(), "{got:?}");
+    let only_record = MEMBERSHIP.replace(
+        "      - add_to_groups: [interns]\n",
+        "      - send_email: {to: manager}\n",
+    );
+    let set = load(&dir_with(&only_record, HR));
+    for (before, d, want) in [
+        (
+            "2026-03-31",
+            "2026-04-01",
+            vec![pair("4", "joined-interns")],
+        ),
+        ("2026-04-01", "2026-04-02", vec![]),
+        ("2026-04-29", "2026-04-30", vec![]),
+        ("2026-04-30", "2026-05-01", vec![pair("4", "left-interns")]),
+        ("2026-05-01", "2026-05-02", vec![]),
+    ] {
+        assert_eq!(
+            watched(&eval(&set, d, Some(report_of(&set, before)))),
+            want,
+            "{d}"
+        );
+    }
+}
+
+/// In `plan`, the directory's members of `interns` are compared with the group's whole
+/// desired membership: the members the joiner task added (Ada in 2020; Ben, Cy and Di on
+/// 2026-03-02) did not leave; a member the directory lacks joined (due until the plan is
+/// applied); one the directory holds and the desired state does not left.
+#[test]
+fn plan_counts_task_and_record_members_as_members() {
+    let all = ["u1", "u2", "u3", "u4"];
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &all)),
+    ));
+    let interns = |plan: &roster::plan::Plan| -> Vec<(String, String)> {
+        plan_runs(plan)
+            .into_iter()
+            .filter(|(_, w)| w.ends_with("-interns"))
+            .collect()
+    };
+    let plan = plan_at(&set, "2026-03-10", None);
+    assert!(interns(&plan).is_empty(), "{:?}", interns(&plan));
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &["u2", "u3", "u4"])),
+    ));
+    assert_eq!(
+        interns(&plan_at(&set, "2026-03-10", None)),
+        [pair("1", "joined-interns")]
+    );
+    // Before Ben, Cy and Di are hired (2026-02-10: in pre-hire, no task yet), a directory
+    // that already lists them shows them leaving.
+    let set = load(&actual_set_with(
+        MEMBERSHIP,
+        &users(&in_sync()),
+        Some(&group_export("interns", &all)),
+    ));
+    assert_eq!(
+        interns(&plan_at(&set, "2026-02-20", None)),
+        [
+            pair("2", "left-interns"),
+            pair("3", "left-interns"),
+            pair("4", "left-interns")
+        ]
+    );
+}
+
+/// A group-triggered run's own effects are applied on its day, after the groups it compares
+/// were decided: `joined-interns` assigning `kit` gives Ben the package the day he joins.
+#[test]
+fn a_group_triggered_runs_effects_are_applied_on_its_day() {
+    let wf = MEMBERSHIP.replace(
+        "      group_membership: {group: interns, change: add}\n    tasks:\n      - send_email: {to: manager}\n",
+        "      group_membership: {group: interns, change: add}\n    tasks:\n      - assign_access_packages: [kit]\n",
+    );
+    assert_ne!(wf, MEMBERSHIP);
+    let set = load(&dir_with(&wf, HR));
+    let packages_of = |state: &DesiredState, key: &str| -> Vec<String> {
+        let json = serde_json::to_value(state).unwrap();
+        json["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == key)
+            .map(|p| {
+                p["access_packages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap()
+    };
+    let before = eval(&set, "2026-03-01", Some(report_of(&set, "2026-02-28")));
+    assert!(packages_of(&before, "2").is_empty());
+    let on = eval(&set, "2026-03-02", Some(report_of(&set, "2026-03-01")));
+    assert!(runs(&on).contains(&pair("2", "joined-interns")));
+    assert_eq!(packages_of(&on, "2"), ["kit"]);
+}
+
+/// The calendar lists the group-triggered runs `eval` found on the as-of date, the same
+/// events, in a window that contains the day (and none in one that does not).
+#[test]
+fn the_calendar_shows_the_group_triggered_runs_eval_found() {
+    let set = load(&dir_with(MEMBERSHIP, HR));
+    let prev = report_of(&set, "2026-03-01");
+    let state = eval(&set, "2026-03-02", Some(prev.clone()));
+    let view = View::of(&set.loaded, &set.policy, &state).with_previous(Some(&prev));
+    let joined = |events: &[Event]| -> Vec<Event> {
+        events
+            .iter()
+            .filter(|e| e.source == "workflow:joined-interns")
+            .cloned()
+            .collect()
+    };
+    let due = joined(&state.due);
+    assert_eq!(due.len(), 3);
+    let window = Window {
+        from: day("2026-03-01"),
+        to: day("2026-03-03"),
+    };
+    assert_eq!(joined(&roster::governance::events(&view, window)), due);
+    let later = Window {
+        from: day("2026-03-03"),
+        to: day("2026-03-31"),
+    };
+    assert!(joined(&roster::governance::events(&view, later)).is_empty());
+}
+
+// --- The auto-assignment grace period from the directory's assignments (`plan`) ---
+
+const GRACE: &str = "access_packages:\n  sales-tools:\n    display_name: Sales tools\n    resources: []\n    auto_assignment:\n      rule: user.department -eq \"Sales\"\n      grace_period_days: 3\n";
+
+/// The directory of `in_sync` with an assignments export holding these assignments.
+fn grace_set(assignments: &[String]) -> Set {
+    let dir = actual_set_with(GRACE, &users(&in_sync()), None);
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    std::fs::write(
+        dir.join("policy.yaml"),
+        text.replace(
+            "      users: users.json\n",
+            "      users: users.json\n      assignments: assignments.json\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("assignments.json"),
+        format!("{{\"value\": [{}]}}", assignments.join(",\n")),
+    )
+    .unwrap();
+    load(&dir)
+}
+
+/// A Graph assignment of `Sales tools` to account `u<key>`, with its schedule.
+fn assignment(key: &str, start: Option<&str>, end: Option<&str>) -> String {
+    let mut schedule = Vec::new();
+    if let Some(s) = start {
+        schedule.push(format!("\"startDateTime\": \"{s}\""));
+    }
+    schedule.push(match end {
+        Some(e) => {
+            format!("\"expiration\": {{\"type\": \"afterDateTime\", \"endDateTime\": \"{e}\"}}")
+        }
+        None => "\"expiration\": {\"type\": \"noExpiration\"}".to_string(),
+    });
+    format!(
+        "{{\"id\": \"a{key}\", \"state\": \"delivered\", \"target\": {{\"objectId\": \"u{key}\"}}, \"accessPackage\": {{\"displayName\": \"Sales tools\"}}, \"schedule\": {{{}}}}}",
+        schedule.join(", ")
+    )
+}
+
+/// Whether the plan removes Cy's (3) `sales-tools` assignment.
+fn removes_cys(plan: &roster::plan::Plan) -> bool {
+    plan.changes.iter().any(|c| {
+        c.action == roster::plan::Action::PackageRemove
+            && c.identity.as_deref() == Some("3")
+            && c.access_package.as_deref() == Some("sales-tools")
+    })
+}
+
+/// Cy (Finance in HR) holds `sales-tools` in the directory, assigned on 2026-03-05 at 10:00:
+/// the rule matched then, so it cannot have stopped matching before 2026-03-06, and the
+/// 3-day grace keeps it up to 2026-03-08 (the grace end, 2026-03-09, removes it): the day
+/// before, on and after. No grace without a start, with a start after the as-of date, or
+/// past the assignment's own expiry.
+#[test]
+fn plan_keeps_the_grace_period_from_the_directorys_assignments() {
+    let mut held = vec![
+        assignment("1", Some("2026-01-01T00:00:00Z"), None),
+        assignment("2", Some("2026-03-02T00:00:00Z"), None),
+    ];
+    held.push(assignment("3", Some("2026-03-05T10:00:00Z"), None));
+    let set = grace_set(&held);
+    for (d, removed) in [
+        ("2026-03-06", false),
+        ("2026-03-08", false),
+        ("2026-03-09", true),
+        ("2026-03-10", true),
+    ] {
+        let plan = plan_at(&set, d, None);
+        assert_eq!(removes_cys(&plan), removed, "{d}: {:?}", plan.changes);
+        assert_eq!(plan.grace_from.as_deref(), Some("directory"));
+    }
+    // Ada and Ben match the rule and hold it: nothing to do for them (the export names the
+    // package by its `display_name`, which the plan matches).
+    assert!(
+        plan_at(&set, "2026-03-08", None)
+            .changes
+            .iter()
+            .all(|c| c.access_package.is_none() || c.identity.as_deref() == Some("3"))
+    );
+    // Fail closed: no start, a start after the as-of date, an expiry before the grace end.
+    for cy in [
+        assignment("3", None, None),
+        assignment("3", Some("2026-03-20T00:00:00Z"), None),
+        assignment(
+            "3",
+            Some("2026-03-05T10:00:00Z"),
+            Some("2026-03-07T12:00:00Z"),
+        ),
+    ] {
+        let mut held = held.clone();
+        held[2] = cy.clone();
+        let plan = plan_at(&grace_set(&held), "2026-03-07", None);
+        assert!(removes_cys(&plan), "{cy}: {:?}", plan.changes);
+    }
+    // The expiry's day is the first without it; the day before, the grace still keeps it.
+    let mut capped = held.clone();
+    capped[2] = assignment(
+        "3",
+        Some("2026-03-05T10:00:00Z"),
+        Some("2026-03-07T12:00:00Z"),
+    );
+    assert!(!removes_cys(&plan_at(
+        &grace_set(&capped),
+        "2026-03-06",
+        None
+    )));
+    // An explicit `--previous` wins: the report of the day before says Cy held nothing.
+    let set = grace_set(&held);
+    let before = report_of(&set, "2026-03-07");
+    let plan = plan_at(&set, "2026-03-08", Some(before));
+    assert!(removes_cys(&plan));
+    assert_eq!(plan.grace_from, None);
+}
+
+// --- `--sign-ins` in `plan`: the linked account's `id` first ---
+
+/// A review of `interns` (Ada, Ben, Cy) ending on 2026-03-08 whose default follows the
+/// sign-in recommendation (30 days).
+const REVIEW: &str = "reviews:\n  r:\n    scope:\n      group: interns\n    reviewers: [manager]\n    fallback_reviewers: [{user: \"4\"}]\n    recurrence: monthly\n    start: 2026-03-01\n    occurrences: 1\n    duration_days: 7\n    default_decision: recommendation\n    auto_apply: true\n";
+
+/// In `plan`, the sign-ins of an identity linked to a directory account are that account's
+/// (by Graph `id`), before any key: Cy's account `u3` has not signed in since December
+/// (another account carries his `employeeId` and signed in last week), so the review removes
+/// him. Ben's account `u2` carries Di's `employeeId`, and Di's own account is not in the
+/// export, so Di reaches `u2` by `employeeId`: an account two identities reach is no one's,
+/// and Ben keeps his membership (fail closed). `eval`, which links no account, matches by
+/// `employeeId`: Cy's is the recent account, and he stays.
+#[test]
+fn plan_matches_sign_ins_by_the_linked_accounts_id_first() {
+    let dir = actual_set_with(
+        REVIEW,
+        &users(&in_sync()),
+        Some(&group_export("interns", &["u1", "u2", "u3"])),
+    );
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    let text = text.replace(
+        "  interns:\n    members: []",
+        "  interns:\n    members: [\"1\", \"2\", \"3\"]",
+    );
+    std::fs::write(dir.join("policy.yaml"), text).unwrap();
+    std::fs::write(
+        dir.join("signins.json"),
+        r#"{"value": [
+  {"id": "u1", "employeeId": "1", "signInActivity": {"lastSignInDateTime": "2026-03-05T08:00:00Z"}},
+  {"id": "u2", "employeeId": "4", "signInActivity": {"lastSignInDateTime": "2025-12-01T08:00:00Z"}},
+  {"id": "u3", "employeeId": "x", "signInActivity": {"lastSignInDateTime": "2025-12-01T08:00:00Z"}},
+  {"id": "x3", "employeeId": "3", "signInActivity": {"lastSignInDateTime": "2026-03-05T08:00:00Z"}}]}"#,
+    )
+    .unwrap();
+    let set = load(&dir);
+    let sign_ins =
+        Arc::new(roster::governance::signins::read(&dir.join("signins.json"), 1 << 20).unwrap());
+    let signed = |d: &str| Options {
+        sign_ins: Some(sign_ins.clone()),
+        ..options(d, None)
+    };
+    let removed = |plan: &roster::plan::Plan| -> Vec<String> {
+        plan.changes
+            .iter()
+            .filter(|c| c.action == roster::plan::Action::MemberRemove)
+            .filter_map(|c| c.identity.clone())
+            .collect()
+    };
+    let plan = |d: &str| {
+        roster::plan::run_with(
+            &set.loaded,
+            &set.policy,
+            signed(d),
+            &roster::plan::Locations::default(),
+        )
+        .unwrap()
+    };
+    // The day before the end, on it and after.
+    assert!(removed(&plan("2026-03-07")).is_empty());
+    assert_eq!(removed(&plan("2026-03-08")), ["3"]);
+    assert_eq!(removed(&plan("2026-03-09")), ["3"]);
+    // `eval` matches by `employeeId`: Cy's recent date keeps him; Ben has none.
+    let state = evaluate(&set.loaded, &set.policy, signed("2026-03-08"));
+    let json = serde_json::to_value(&state).unwrap();
+    let in_interns: Vec<&str> = json["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["groups"].as_array().unwrap().contains(&"interns".into()))
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_interns, ["1", "2", "3"]);
+}
+
+/// Runs compared with the directory stay due until the plan is applied, and the human and
+/// Markdown plans say so where they list them; once the directory holds the new value (the
+/// plan applied), the run is no longer due. With `--previous` nothing is said.
+#[test]
+fn plan_says_change_triggered_runs_wait_for_the_plan_to_be_applied() {
+    let mut moved = in_sync();
+    moved[2] = user("3", Some("Marketing"), Some("u1"));
+    let set = load(&actual_set(&users(&moved), None));
+    let plan = plan_at(&set, "2026-03-10", None);
+    assert_eq!(plan.due_until_applied, 1);
+    let human = roster::plan::render::human(&plan);
+    assert!(
+        human.contains("1 of them runs on a change the directory `directory` does not hold yet: Entra runs it when this plan is applied, and every plan lists it until then"),
+        "{human}"
+    );
+    let header = roster::markdown::header("Roster plan", day("2026-03-10"), None);
+    let md = roster::plan::render::markdown(&plan, &header);
+    assert!(
+        md.contains("1 on a change the directory does not hold yet, listed in every plan until this one is applied"),
+        "{md}"
+    );
+    // Applied: the directory holds Finance, nothing is due.
+    let applied = load(&actual_set(&users(&in_sync()), None));
+    let plan = plan_at(&applied, "2026-03-11", None);
+    assert!(plan.tasks_due.is_empty());
+    assert!(!roster::plan::render::human(&plan).contains("does not hold yet"));
+    // An explicit previous state: due that day only, nothing said.
+    let before = report_of(&set, "2026-03-09");
+    let plan = plan_at(&set, "2026-03-10", Some(before));
+    assert_eq!(plan.due_until_applied, 0);
+    assert!(!roster::plan::render::human(&plan).contains("does not hold yet"));
 }

@@ -117,8 +117,8 @@ pub fn run(args: &Args) -> ExitStatus {
         }
     }
     // Change triggers compared with the directory's actual state when no `--previous` was
-    // given (`plan::previous`): no warning that they cannot run. The grace period still needs
-    // a report `eval` wrote.
+    // given (`plan::previous`): no warning that they cannot run; nor that the grace period is
+    // not known when the directory's assignments export gave it.
     let given = args.previous.previous.is_some();
     let mut warnings = Vec::new();
     crate::governance::workflows::issues(
@@ -126,7 +126,7 @@ pub fn run(args: &Args) -> ExitStatus {
         given || plan.previous_from.is_some(),
         &mut warnings,
     );
-    crate::governance::grace::issues(&loaded, given, &mut warnings);
+    crate::governance::grace::issues(&loaded, given || plan.grace_from.is_some(), &mut warnings);
     let warning: String = warnings
         .iter()
         .map(crate::ingest::DataIssue::render)

@@ -81,9 +81,20 @@ pub fn evaluate(loaded: &Loaded, policy: &Policy, options: Options) -> DesiredSt
     evaluate_hooked(loaded, policy, options, None)
 }
 
-/// The previous state decided once the identities are known ([`evaluate_then`]).
-type PreviousOf<'h> =
-    &'h mut dyn FnMut(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>;
+/// What `plan` finds once the identities are known ([`evaluate_then`]), from the directory's
+/// actual state.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The previous state change triggers and the grace period compare with; `None` keeps
+    /// the one the options give (`--previous`).
+    pub previous: Option<Arc<crate::governance::previous::Previous>>,
+    /// Each identity's linked directory account `id` (Graph), by index, which `--sign-ins`
+    /// matches first (`None`: no linked accounts known).
+    pub accounts: Option<Vec<Option<String>>>,
+}
+
+/// What is decided once the identities are known ([`evaluate_then`]).
+type PreviousOf<'h> = &'h mut dyn FnMut(&Identified<'_>) -> Found;
 
 /// [`evaluate`], or [`evaluate_then`] with `hook`.
 fn evaluate_hooked(
@@ -132,10 +143,10 @@ pub fn evaluate_then(
     loaded: &Loaded,
     policy: &Policy,
     options: Options,
-    previous_of: impl FnOnce(&Identified<'_>) -> Option<Arc<crate::governance::previous::Previous>>,
+    previous_of: impl FnOnce(&Identified<'_>) -> Found,
 ) -> DesiredState {
     let mut once = Some(previous_of);
-    let mut hook = |ids: &Identified<'_>| once.take().and_then(|f| f(ids));
+    let mut hook = |ids: &Identified<'_>| once.take().map(|f| f(ids)).unwrap_or_default();
     evaluate_hooked(loaded, policy, options, Some(&mut hook))
 }
 
@@ -328,13 +339,18 @@ fn run_people_then(
         issues,
         &mut clock,
     );
+    let mut prepared = prepared;
     if let Some(hook) = hook {
-        options.previous = hook(&Identified {
+        let found = hook(&Identified {
             people: &prepared.people,
             attributes: &prepared.attributes.columns,
             lifecycle: &prepared.lifecycle,
             as_of: options.as_of,
         });
+        if found.previous.is_some() {
+            options.previous = found.previous;
+        }
+        prepared.accounts = found.accounts;
         clock.lap("previous state");
     }
     finish(loaded, policy, options, prepared, None, clock)
@@ -352,6 +368,8 @@ struct Prepared {
     lifecycle: Vec<Lifecycle>,
     issues: Vec<DataIssue>,
     progress: Progress,
+    /// Each identity's linked directory account `id`, when `plan` found them ([`Found`]).
+    accounts: Option<Vec<Option<String>>>,
 }
 
 /// Stages 3 and 4 (and the manager checks) over `people`.
@@ -410,6 +428,7 @@ fn prepare(
         lifecycle,
         issues,
         progress,
+        accounts: None,
     }
 }
 
@@ -429,6 +448,7 @@ fn finish(
         lifecycle,
         mut issues,
         mut progress,
+        accounts: linked,
     } = prepared;
     let now = options.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let env = columns::Env {
@@ -446,7 +466,7 @@ fn finish(
     let last_sign_in = options
         .sign_ins
         .as_ref()
-        .map(|s| s.per_identity(&attributes.columns, people.len()));
+        .map(|s| s.per_identity_linked(&attributes.columns, people.len(), linked.as_deref()));
     let view = crate::governance::View {
         loaded,
         policy,
@@ -459,6 +479,7 @@ fn finish(
         previous: options.previous.as_deref(),
         last_sign_in: last_sign_in.as_deref(),
         grace: &[],
+        membership_runs: &[],
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
     // Assignment records that do not match the data grant nothing (reported).
@@ -479,7 +500,8 @@ fn finish(
     // separation of duties) is taken back and access decided again, until none is refused.
     let mut refused = std::collections::BTreeSet::new();
     let mut refusals = Vec::new();
-    let access = loop {
+    let mut decide_access = |changes: &mut crate::governance::apply::Changes,
+                             issues: &mut Vec<DataIssue>| loop {
         let mut found_issues = Vec::new();
         let access = access::decide(
             access::Input {
@@ -488,7 +510,7 @@ fn finish(
                 attributes: &attributes,
                 lifecycle: &lifecycle,
                 now,
-                changes: &changes,
+                changes,
                 view: &view,
             },
             &locate,
@@ -524,6 +546,34 @@ fn finish(
             }
         }
     };
+    let mut access = decide_access(&mut changes, &mut issues);
+    // Group-membership triggers compare the groups as decided (`docs/workflows.md`); their
+    // runs' effects are then folded in and access decided again with them.
+    let membership_runs = crate::governance::workflows::membership_runs(
+        &crate::governance::View {
+            groups: &access.groups,
+            ..view
+        },
+        &access.groups_maybe,
+    );
+    if !membership_runs.is_empty() {
+        changes.due.extend(membership_runs.iter().cloned());
+        crate::governance::sort(&mut changes.due);
+        changes.apply(&view, &membership_runs);
+        // Groups and packages changed: access is decided again (an account change is read
+        // by the accounts stage from `changes`).
+        let access_changed = membership_runs.iter().flat_map(|e| &e.effects).any(|f| {
+            !matches!(
+                f,
+                crate::governance::Effect::EnableAccount
+                    | crate::governance::Effect::DisableAccount
+                    | crate::governance::Effect::DeleteUser
+            )
+        });
+        if access_changed {
+            access = decide_access(&mut changes, &mut issues);
+        }
+    }
     issues.extend(refusals);
     // The ends of grace periods on the as-of date are among its events (the access stage
     // found who is in grace; the fold before it could not).
@@ -640,6 +690,7 @@ fn finish(
         .collect();
     state.due = changes.due;
     state.last_sign_in = last_sign_in;
+    state.membership_runs = membership_runs;
     state.set_guests(crate::governance::guests::desired(loaded, options.as_of));
     clock.lap("report");
     clock.finish();

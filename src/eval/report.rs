@@ -643,6 +643,11 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub last_sign_in: Option<Vec<Option<NaiveDate>>>,
+    /// The runs of group-membership triggers on the as-of date (also in `due`), which the
+    /// calendar takes from here ([`crate::governance::workflows::membership_runs`]).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub membership_runs: Vec<crate::governance::Event>,
 }
 
 impl DesiredState {
@@ -713,6 +718,7 @@ impl DesiredState {
             guests: Vec::new(),
             removed_by_review: BTreeMap::new(),
             last_sign_in: None,
+            membership_runs: Vec::new(),
         }
     }
 

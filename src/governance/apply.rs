@@ -108,7 +108,19 @@ impl Changes {
         );
         changes.all_groups_removed = Bitset::with_capacity(n);
         changes.all_packages_removed = Bitset::with_capacity(n);
-        for event in &history {
+        changes.apply(view, &history);
+        changes.due = super::collect(view, Window::day(view.as_of), Detail::Full)
+            .into_iter()
+            .filter(|e| matches!(e.subject, Subject::Identity(_) | Subject::Guest(_)))
+            .collect();
+        changes
+    }
+
+    /// Folds the effects of `events` (in report order) into these changes: a later event
+    /// wins.
+    pub fn apply(&mut self, view: &View<'_>, events: &[Event]) {
+        let n = view.people.len();
+        for event in events {
             let Subject::Identity(key) = &event.subject else {
                 continue;
             };
@@ -117,44 +129,39 @@ impl Changes {
             };
             let review = event.source.strip_prefix("review:");
             for effect in &event.effects {
-                changes.note_origin(i, effect, review);
+                self.note_origin(i, effect, review);
                 match effect {
-                    Effect::AddToGroup(g) => group(&mut changes.groups, g, n).add(i),
-                    Effect::RemoveFromGroup(g) => group(&mut changes.groups, g, n).remove(i),
+                    Effect::AddToGroup(g) => group(&mut self.groups, g, n).add(i),
+                    Effect::RemoveFromGroup(g) => group(&mut self.groups, g, n).remove(i),
                     Effect::RemoveFromAllGroups => {
-                        changes.all_groups_removed.insert(i);
-                        for c in changes.groups.values_mut() {
+                        self.all_groups_removed.insert(i);
+                        for c in self.groups.values_mut() {
                             c.added.set(i, false);
                         }
                     }
-                    Effect::AssignPackage(p) => group(&mut changes.packages, p, n).add(i),
-                    Effect::RemovePackage(p) => group(&mut changes.packages, p, n).remove(i),
+                    Effect::AssignPackage(p) => group(&mut self.packages, p, n).add(i),
+                    Effect::RemovePackage(p) => group(&mut self.packages, p, n).remove(i),
                     Effect::RemoveAllPackages => {
-                        changes.all_packages_removed.insert(i);
-                        for c in changes.packages.values_mut() {
+                        self.all_packages_removed.insert(i);
+                        for c in self.packages.values_mut() {
                             c.added.set(i, false);
                         }
                     }
                     Effect::EnableAccount => {
-                        changes.accounts.insert(i, AccountChange::Enabled);
-                        changes.account_dates.insert(i, event.date);
+                        self.accounts.insert(i, AccountChange::Enabled);
+                        self.account_dates.insert(i, event.date);
                     }
                     Effect::DisableAccount => {
-                        changes.accounts.insert(i, AccountChange::Disabled);
-                        changes.account_dates.insert(i, event.date);
+                        self.accounts.insert(i, AccountChange::Disabled);
+                        self.account_dates.insert(i, event.date);
                     }
                     Effect::DeleteUser => {
-                        changes.accounts.insert(i, AccountChange::Deleted);
-                        changes.account_dates.insert(i, event.date);
+                        self.accounts.insert(i, AccountChange::Deleted);
+                        self.account_dates.insert(i, event.date);
                     }
                 }
             }
         }
-        changes.due = super::collect(view, Window::day(view.as_of), Detail::Full)
-            .into_iter()
-            .filter(|e| matches!(e.subject, Subject::Identity(_) | Subject::Guest(_)))
-            .collect();
-        changes
     }
 
     /// Keeps [`Changes::by_review`]: a review's removal is noted, a later change of the same

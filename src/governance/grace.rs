@@ -62,11 +62,15 @@ pub fn of_package(
     let (Some(previous), Some(days)) = (view.previous, days(view.loaded, package)) else {
         return Vec::new();
     };
-    let Some(then) = previous.as_of else {
-        return Vec::new();
-    };
-    let Some(from_rule) = then.checked_add_days(Days::new(1 + u64::from(days))) else {
-        return Vec::new();
+    // A report's date bounds every grace it carries; a state taken from the directory's
+    // actual state has none, and only its assignments' own grace ends count
+    // (`plan::previous`).
+    let from_rule = match previous.as_of {
+        Some(then) => match then.checked_add_days(Days::new(1 + u64::from(days))) {
+            Some(d) => Some(d),
+            None => return Vec::new(),
+        },
+        None => None,
     };
     let mut out = Vec::new();
     for (i, person) in view.people.iter().enumerate() {
@@ -76,10 +80,11 @@ pub fn of_package(
         let Some(entry) = previous.get(&person.key) else {
             continue;
         };
-        let ends = match previous.package_held(entry, package) {
-            Some(None) => from_rule,
-            Some(Some(Held::Grace(d))) => d.min(from_rule),
-            Some(Some(Held::Events)) | None => continue,
+        let ends = match (previous.package_held(entry, package), from_rule) {
+            (Some(None), Some(from_rule)) => from_rule,
+            (Some(Some(Held::Grace(d))), Some(from_rule)) => d.min(from_rule),
+            (Some(Some(Held::Grace(d))), None) => d,
+            (Some(None) | Some(Some(Held::Events)) | None, _) => continue,
         };
         out.push(InGrace {
             identity: i,

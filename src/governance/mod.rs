@@ -99,6 +99,10 @@ pub struct View<'a> {
     /// The people in an auto-assignment's grace period ([`grace`]), as the access stage found
     /// them (empty before it: the fold does not need them).
     pub grace: &'a [grace::InGrace],
+    /// The runs of group-membership triggers on the as-of date, as `eval` found them once the
+    /// access stage had decided the groups ([`workflows::membership_runs`]); empty before it.
+    /// The calendar lists them from here, so that it shows the runs `eval` shows.
+    pub membership_runs: &'a [Event],
 }
 
 impl View<'_> {
@@ -351,6 +355,7 @@ impl<'a> View<'a> {
             previous: None,
             last_sign_in: state.last_sign_in.as_deref(),
             grace: &ids.grace,
+            membership_runs: &state.membership_runs,
         }
     }
 

@@ -44,6 +44,8 @@ pub struct SignIns {
     dates: Vec<Option<NaiveDate>>,
     /// Per key of [`KEYS`]: value → the account holding it, `None` when several do.
     by_key: [HashMap<String, Option<u32>>; 3],
+    /// The accounts by Graph `id` (as written), `None` when several share one.
+    by_id: HashMap<String, Option<u32>>,
 }
 
 /// The text an identity's (or account's) value is matched by, folded; `None` when empty.
@@ -63,6 +65,20 @@ impl SignIns {
         attributes: &[(String, Column)],
         n: usize,
     ) -> Vec<Option<NaiveDate>> {
+        self.per_identity_linked(attributes, n, None)
+    }
+
+    /// [`SignIns::per_identity`], with each identity's directory account `id` where `plan`
+    /// linked one (`linked`, by index): that `id` decides first, the most reliable key (an
+    /// `id` two accounts of the export share gives no date, and no later key is tried); an
+    /// identity without a linked account, or whose account the export does not have, is
+    /// matched by [`KEYS`].
+    pub fn per_identity_linked(
+        &self,
+        attributes: &[(String, Column)],
+        n: usize,
+        linked: Option<&[Option<String>]>,
+    ) -> Vec<Option<NaiveDate>> {
         let columns: Vec<Option<&Column>> = KEYS
             .iter()
             .map(|k| {
@@ -75,6 +91,11 @@ impl SignIns {
         // Each identity's account: the first key with a value and an account decides.
         let accounts: Vec<Option<u32>> = (0..n)
             .map(|i| {
+                if let Some(id) = linked.and_then(|l| l.get(i)).and_then(Option::as_deref)
+                    && let Some(hit) = self.by_id.get(id)
+                {
+                    return *hit;
+                }
                 for (column, index) in columns.iter().zip(&self.by_key) {
                     let Some(value) = column.and_then(|c| folded(c.get(i))) else {
                         continue;
@@ -111,6 +132,34 @@ impl SignIns {
     /// Whether no account gave a date.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Builds the dates from accounts as [`SignIns::from_accounts`], each with its Graph `id`.
+    pub fn from_accounts_with_ids(
+        file: &str,
+        accounts: impl IntoIterator<Item = (String, [Option<String>; 3], Option<NaiveDate>)>,
+    ) -> SignIns {
+        let mut ids = Vec::new();
+        let mut out = SignIns::from_accounts(
+            file,
+            accounts.into_iter().map(|(id, keys, date)| {
+                ids.push(id);
+                (keys, date)
+            }),
+        );
+        for (a, id) in ids.into_iter().enumerate() {
+            let Ok(a) = u32::try_from(a) else {
+                break;
+            };
+            if id.is_empty() {
+                continue;
+            }
+            out.by_id
+                .entry(id)
+                .and_modify(|hit| *hit = None)
+                .or_insert(Some(a));
+        }
+        out
     }
 
     /// Builds the dates from `(employeeId, last sign-in)` pairs, one per account.
@@ -204,10 +253,11 @@ pub fn read(path: &Path, max_bytes: u64) -> Result<SignIns, Vec<DataIssue>> {
         Cell::Value(Value::Str(s)) => Some(s.clone()),
         _ => None,
     };
-    Ok(SignIns::from_accounts(
+    Ok(SignIns::from_accounts_with_ids(
         &file,
         (0..accounts.len()).map(|r| {
             (
+                accounts.id(r).to_string(),
                 KEYS.map(|k| text(r, k)),
                 date_of(accounts.cell(r, LAST_SIGN_IN)),
             )
@@ -316,6 +366,63 @@ mod tests {
         );
         // Without any key attribute: no dates.
         assert_eq!(s.per_identity(&[], 2), vec![None, None]);
+    }
+
+    /// A linked account's `id` decides before any key; an `id` two accounts share gives no
+    /// date and no key is tried; an identity whose account the export does not have, or
+    /// without one, is matched by the keys; an account reached by `id` and by a key from two
+    /// identities is no one's.
+    #[test]
+    fn a_linked_id_decides_first_and_fails_closed() {
+        let d = |k: u32| NaiveDate::from_ymd_opt(2026, 1, k);
+        let s = SignIns::from_accounts_with_ids(
+            "f",
+            [
+                ("a".to_string(), [Some("1".into()), None, None], d(1)),
+                ("b".to_string(), [Some("2".into()), None, None], d(2)),
+                ("dup".to_string(), [None, None, None], d(3)),
+                ("dup".to_string(), [None, None, None], d(4)),
+                ("c".to_string(), [Some("5".into()), None, None], d(5)),
+                ("e".to_string(), [Some("6".into()), None, None], d(6)),
+            ],
+        );
+        let ids = Column::from_values(
+            ["2", "1", "3", "4", "5", "9"]
+                .iter()
+                .map(|s| Value::Str((*s).into()))
+                .collect::<Vec<_>>(),
+        );
+        let attrs = vec![("employeeId".to_string(), ids)];
+        let linked: Vec<Option<String>> = vec![
+            Some("a".into()),
+            Some("b".into()),
+            Some("dup".into()),
+            Some("gone".into()),
+            None,
+            Some("c".into()),
+        ];
+        assert_eq!(
+            s.per_identity_linked(&attrs, 6, Some(&linked)),
+            vec![
+                // Linked to `a`: its date, whatever the employeeId says.
+                d(1),
+                // Linked to `b`.
+                d(2),
+                // `dup` is on two accounts: no date, the employeeId `3` is not tried.
+                None,
+                // `gone` is not in the export, and no account has employeeId `4`.
+                None,
+                // Not linked: employeeId `5` reaches `c`, which identity 5 is linked to: no
+                // one's.
+                None,
+                None,
+            ]
+        );
+        // Without links, the keys as before.
+        assert_eq!(
+            s.per_identity_linked(&attrs, 6, None),
+            vec![d(2), d(1), None, None, d(5), None]
+        );
     }
 
     /// The export's `userPrincipalName` and `mail` are read, as `employeeId` is.

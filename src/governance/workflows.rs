@@ -189,28 +189,16 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                     }
                 }
             }
-            raw::Trigger::GroupMembership(gm) => {
-                let Some(previous) = view.previous else {
-                    continue;
-                };
-                // A group whose membership the previous state does not know (a directory
-                // export that does not vouch for it) shows no change.
-                if !within.contains(view.as_of) || !previous.knows_group(&gm.group.value) {
-                    continue;
-                }
-                let Some(members) = group_members(view, &gm.group.value, &population, &ctx) else {
-                    continue;
-                };
-                let added = gm.change.value == raw::MembershipChange::Add;
-                for i in scope.ones() {
-                    let Some(entry) = previous.get(view.key(i)) else {
-                        continue;
-                    };
-                    let was = previous.in_group(entry, &gm.group.value);
-                    let is = members.contains(i);
-                    if (added && is && !was) || (!added && was && !is) {
-                        run.push(i, view.as_of, out);
-                    }
+            raw::Trigger::GroupMembership(_) => {
+                // Compared with the groups as the access stage decides them, after the fold
+                // ([`membership_runs`]): the runs `eval` found on the as-of date.
+                if detail == Detail::Full && within.contains(view.as_of) {
+                    out.extend(
+                        view.membership_runs
+                            .iter()
+                            .filter(|e| e.source == run.source && e.date == view.as_of)
+                            .cloned(),
+                    );
                 }
             }
             raw::Trigger::OnDemand => {}
@@ -226,41 +214,117 @@ fn program<'v>(view: &View<'v>, node: &NodeId) -> Option<&'v crate::rule::RulePr
     })
 }
 
-/// The members of group `name` on the as-of date by its rule and its static list, among the
-/// identities with an account (before the effects of events: a workflow's own
-/// `add_to_groups` does not trigger another workflow). A `memberOf` rule is undetermined
-/// here, so nobody is a member by it. `None`: no such group.
-fn group_members(
-    view: &View<'_>,
-    name: &str,
-    population: &Population<'_>,
-    ctx: &RuleContext,
-) -> Option<Bitset> {
+/// The runs of the group-membership triggers on the as-of date (`docs/workflows.md`): each
+/// identity in the workflow's scope that the previous state knows, whose membership of the
+/// group differs from it. The membership compared is the group's whole membership as the
+/// access stage decides it (`view.groups`: its rule, its static list, what events up to the
+/// as-of date added and removed, the packages that give it), as the report writes it and as
+/// the directory holds it; an identity whose membership is undetermined (`maybe`) is not
+/// compared. Computed once the access stage has decided the groups, before these runs' own
+/// effects (which the caller folds in after): a run never triggers another the same day.
+pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event> {
+    let mut out = Vec::new();
+    let Some(previous) = view.previous else {
+        return out;
+    };
     let n = view.people.len();
-    let group = view
+    let any = view
         .loaded
         .files
         .iter()
-        .find_map(|f| f.policy.groups.get(name))?;
-    let mut members = Bitset::with_capacity(n);
-    if let Some(rule) = program(view, &NodeId::Group(name.to_string())) {
-        let mut evaluator = SetEvaluator::new();
-        members.union_with(&evaluator.decide(rule, population, ctx, &|_| None).members);
+        .flat_map(|f| f.policy.workflows.values())
+        .any(|w| matches!(w.value.trigger.value, raw::Trigger::GroupMembership(_)));
+    if n == 0 || !any {
+        return out;
     }
-    for key in group.value.members.iter().flatten() {
-        if let Ok(i) = view
-            .people
-            .binary_search_by(|p| p.key.as_str().cmp(key.value.as_str()))
+    let identity = view
+        .loaded
+        .files
+        .iter()
+        .find_map(|f| f.policy.identity.as_ref())
+        .map(|i| &i.value);
+    let rules = Rules::new(identity);
+    let names = Names {
+        hire_date: rules.configured.then_some(rules.hire_date.as_str()),
+        leave_date: rules.leave_date.as_deref(),
+    };
+    let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let ctx = RuleContext { now };
+    let mut population = Population::new(n);
+    for (name, column) in view.attributes {
+        population.insert(name, column);
+    }
+    let mut evaluator = SetEvaluator::new();
+    let mut workflows: Vec<(&str, &raw::Workflow, &raw::GroupMembership)> = view
+        .loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.iter())
+        .filter_map(|(name, w)| match &w.value.trigger.value {
+            raw::Trigger::GroupMembership(gm) => Some((name.value.as_str(), &w.value, gm)),
+            _ => None,
+        })
+        .collect();
+    workflows.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, wf, gm) in workflows {
+        if !wf.enabled.as_ref().is_none_or(|e| e.value)
+            || !wf.scheduled.as_ref().is_none_or(|s| s.value)
         {
-            members.insert(i);
+            continue;
+        }
+        if let Some(d) = &wf.scheduled_since {
+            match NaiveDate::parse_from_str(&d.value, "%Y-%m-%d") {
+                Ok(d) if d <= view.as_of => {}
+                _ => continue,
+            }
+        }
+        // A group whose membership the previous state does not know (a directory export that
+        // does not vouch for it) shows no change; nor does a group the policy does not have.
+        let group = gm.group.value.as_str();
+        if !previous.knows_group(group) {
+            continue;
+        }
+        let Some((_, members)) = view.groups.iter().find(|(g, _)| g == group) else {
+            continue;
+        };
+        let undetermined = maybe.iter().find(|(g, _)| g == group).map(|(_, b)| b);
+        let mut scope = Bitset::with_capacity(n);
+        for (i, l) in view.lifecycle.iter().enumerate().take(n) {
+            scope.set(i, !l.held());
+        }
+        if wf.scope.is_some() {
+            let node = NodeId::Workflow(name.to_string());
+            let Some(rule) = program(view, &node) else {
+                continue;
+            };
+            let outcome = evaluator.decide(rule, &population, &ctx, &|_| None);
+            scope.intersect_with(&outcome.members);
+        }
+        let run = Run {
+            view,
+            names: &names,
+            name,
+            workflow: wf,
+            detail: Detail::Full,
+            source: format!("workflow:{name}"),
+        };
+        let added = gm.change.value == raw::MembershipChange::Add;
+        for i in scope.ones() {
+            if undetermined.is_some_and(|u| u.contains(i)) {
+                continue;
+            }
+            let Some(entry) = previous.get(view.key(i)) else {
+                continue;
+            };
+            let was = previous.in_group(entry, group);
+            let is = members.contains(i);
+            if (added && is && !was) || (!added && was && !is) {
+                run.push(i, view.as_of, &mut out);
+            }
         }
     }
-    for i in 0..n {
-        if !view.lifecycle.get(i).is_some_and(|l| l.has_account()) {
-            members.set(i, false);
-        }
-    }
-    Some(members)
+    super::sort(&mut out);
+    out
 }
 
 /// One workflow, ready to run for identities.

@@ -300,6 +300,8 @@ mod tests {
             issues: Vec::new(),
             tasks_due: Vec::new(),
             previous_from: None,
+            grace_from: None,
+            due_until_applied: 0,
         }
     }
 

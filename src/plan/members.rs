@@ -192,7 +192,7 @@ pub(super) fn plan_memberships(
         let mut package_of: HashMap<String, &str> = HashMap::new();
         for (p, _) in &ids.packages {
             package_of.insert(p.to_lowercase(), p);
-            if let Some(d) = display("access_package", p) {
+            if let Some(d) = display("package", p) {
                 package_of.insert(d.to_lowercase(), p);
             }
         }

@@ -356,6 +356,17 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub previous_from: Option<String>,
+    /// The directory target whose access-package assignments export gave the auto-assignment
+    /// grace periods (`previous.rs`), when one did (not in the document).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub grace_from: Option<String>,
+    /// How many of [`Plan::tasks_due`] are change-triggered runs compared with the directory's
+    /// actual state: due in every plan until the plan that updates the directory is applied
+    /// (the human and Markdown reports say so; not in the document).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub due_until_applied: usize,
 }
 
 impl Plan {
@@ -565,21 +576,45 @@ pub fn run_with(
     // Nothing more is read when no change-triggered workflow runs on a schedule.
     let compared = previous::Compared::of(loaded);
     let mut previous_from = None;
-    let state = if evaluation.previous.is_none() && !compared.is_empty() {
+    let mut grace_from = None;
+    // The directory's accounts are linked to identities once the identity attributes are
+    // known: for change triggers and grace periods (without `--previous`), and for
+    // `--sign-ins`, which matches the linked account's `id` first.
+    let wanted = evaluation.previous.is_none() && !compared.is_empty();
+    let sign_ins = evaluation.sign_ins.is_some();
+    let state = if (wanted || sign_ins) && previous::directory(loaded).is_some() {
         // The export is read while the evaluation runs (it needs no identity); its accounts
         // are linked once the identity attributes are known.
         let compared = &compared;
         let previous_from = &mut previous_from;
+        let grace_from = &mut grace_from;
         std::thread::scope(|scope| {
             let reading = scope.spawn(move || previous::read(loaded, policy, locations, compared));
             crate::eval::evaluate_then(loaded, policy, evaluation, move |ids| {
                 let read = match reading.join() {
-                    Ok(read) => read?,
+                    Ok(read) => read,
                     Err(panic) => std::panic::resume_unwind(panic),
                 };
-                let p = previous::from_actual(loaded, policy, read, compared, ids)?;
-                *previous_from = previous::directory(loaded).map(|(n, _)| n.to_string());
-                Some(std::sync::Arc::new(p))
+                let Some(found) =
+                    read.and_then(|r| previous::from_actual(loaded, policy, r, compared, ids))
+                else {
+                    return crate::eval::Found::default();
+                };
+                let directory = previous::directory(loaded).map(|(n, _)| n.to_string());
+                if !wanted {
+                    return crate::eval::Found {
+                        previous: None,
+                        accounts: found.accounts,
+                    };
+                }
+                if found.grace {
+                    grace_from.clone_from(&directory);
+                }
+                *previous_from = directory;
+                crate::eval::Found {
+                    previous: Some(std::sync::Arc::new(found.previous)),
+                    accounts: found.accounts.filter(|_| sign_ins),
+                }
             })
         })
     } else {
@@ -615,7 +650,20 @@ pub fn run_with(
     stages.borrow_mut().lap("plan: ordering");
     stages.borrow().finish();
     plan.tasks_due = state.workflow_runs_due();
+    if previous_from.is_some() {
+        let change = previous::change_triggered(loaded);
+        plan.due_until_applied = plan
+            .tasks_due
+            .iter()
+            .filter(|e| {
+                e.source
+                    .strip_prefix("workflow:")
+                    .is_some_and(|w| change.contains(w))
+            })
+            .count();
+    }
     plan.previous_from = previous_from;
+    plan.grace_from = grace_from;
     label_review_removals(&state, &mut plan.changes);
     Ok(plan)
 }
@@ -716,6 +764,8 @@ impl<'a> Planner<'a> {
             issues: Vec::new(),
             tasks_due: Vec::new(),
             previous_from: None,
+            grace_from: None,
+            due_until_applied: 0,
         }
     }
 

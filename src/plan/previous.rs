@@ -32,7 +32,7 @@ use super::matching::{Key, Matcher};
 use super::read::Locations;
 use crate::actual::{Accounts, Cell, Format, canonical_dn};
 use crate::eval::Identified;
-use crate::governance::previous::{Entry, Previous};
+use crate::governance::previous::{Entry, Held, Previous};
 use crate::policy::Policy;
 use crate::policy::compile::MappingKind;
 use crate::policy::graph::NodeId;
@@ -48,6 +48,8 @@ pub(crate) struct Compared {
     pub attributes: Vec<String>,
     /// Groups of group-membership triggers, sorted, unique.
     pub groups: Vec<String>,
+    /// Access packages whose auto-assignment has a grace period, with its days, by name.
+    pub grace: Vec<(String, u32)>,
 }
 
 impl Compared {
@@ -74,16 +76,54 @@ impl Compared {
                 }
             }
         }
+        // Grace periods only when the directory exports its assignments: nothing else gives
+        // them (and nothing is read for them otherwise).
+        let assignments = directory(loaded)
+            .and_then(|(_, t)| t.actual.as_ref())
+            .is_some_and(|a| a.value.assignments.is_some());
+        let mut grace = Vec::new();
+        for file in loaded.files.iter().filter(|_| assignments) {
+            for (name, p) in &file.policy.access_packages {
+                if let Some(days) = p
+                    .value
+                    .auto_assignment
+                    .as_ref()
+                    .and_then(|a| a.value.grace_period_days.as_ref())
+                    .filter(|d| d.value > 0)
+                {
+                    grace.push((name.value.clone(), days.value));
+                }
+            }
+        }
+        grace.sort();
         Compared {
             attributes: attributes.into_iter().collect(),
             groups: groups.into_iter().collect(),
+            grace,
         }
     }
 
-    /// Whether nothing is compared (no change-triggered workflow runs on a schedule).
+    /// Whether nothing is compared (no change-triggered workflow runs on a schedule, no
+    /// auto-assignment has a grace period).
     pub(crate) fn is_empty(&self) -> bool {
-        self.attributes.is_empty() && self.groups.is_empty()
+        self.attributes.is_empty() && self.groups.is_empty() && self.grace.is_empty()
     }
+}
+
+/// The names of the workflows with a change trigger (attribute or group membership).
+pub(crate) fn change_triggered(loaded: &Loaded) -> BTreeSet<&str> {
+    loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.iter())
+        .filter(|(_, w)| {
+            matches!(
+                w.value.trigger.value,
+                raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
+            )
+        })
+        .map(|(n, _)| n.value.as_str())
+        .collect()
 }
 
 /// The one target of kind `directory` that declares an actual state, if exactly one does.
@@ -163,6 +203,7 @@ fn text(cell: Cell<'_>) -> Option<String> {
 pub(crate) struct Read {
     users: Accounts,
     groups: Option<Accounts>,
+    assignments: Option<Accounts>,
 }
 
 /// The identity attributes `compared` and the target attributes that copy them.
@@ -191,9 +232,30 @@ pub(crate) fn read(
     let (name, target) = directory(loaded)?;
     let mut kept: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
     kept.extend(copies(policy, name, target, compared).into_iter().flatten());
-    let (users, groups) =
-        super::read::users_and_groups(loaded, locations, name, &kept, !compared.groups.is_empty())?;
-    Some(Read { users, groups })
+    let (users, groups, assignments) = super::read::users_and_groups(
+        loaded,
+        locations,
+        name,
+        &kept,
+        !compared.groups.is_empty(),
+        !compared.grace.is_empty(),
+    )?;
+    Some(Read {
+        users,
+        groups,
+        assignments,
+    })
+}
+
+/// What the directory's actual state gives once its accounts are linked to identities.
+pub(crate) struct FromActual {
+    /// The previous state change triggers and the grace period compare with.
+    pub previous: Previous,
+    /// Each identity's linked account `id`, by index, when the export is Graph's (`--sign-ins`
+    /// matches it first); `None` for another format.
+    pub accounts: Option<Vec<Option<String>>>,
+    /// Whether the grace periods were taken from an assignments export.
+    pub grace: bool,
 }
 
 /// The previous state from the directory's accounts `read`, for the identities `ids`.
@@ -203,9 +265,13 @@ pub(crate) fn from_actual(
     read: Read,
     compared: &Compared,
     ids: &Identified<'_>,
-) -> Option<Previous> {
+) -> Option<FromActual> {
     let (name, target) = directory(loaded)?;
-    let Read { users, groups } = read;
+    let Read {
+        users,
+        groups,
+        assignments,
+    } = read;
     let n = ids.people.len();
     let now = ids.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let matching: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
@@ -321,6 +387,15 @@ pub(crate) fn from_actual(
             next
         }))
     };
+    // Grace periods from the assignments export: account row → (package, grace end).
+    let held = assignments
+        .as_ref()
+        .map(|a| grace_ends(loaded, a, &users, &compared.grace, ids.as_of));
+    let mut name_index: HashMap<String, u32> = names
+        .iter()
+        .enumerate()
+        .filter_map(|(k, n)| Some((n.clone(), u32::try_from(k).ok()?)))
+        .collect();
     let mut entries = Vec::with_capacity(found.linked.len());
     for (&i, &r) in &found.linked {
         let Some(person) = ids.people.get(i) else {
@@ -366,27 +441,131 @@ pub(crate) fn from_actual(
                 })
                 .collect()
         };
+        let mut packages: Vec<u32> = Vec::new();
+        let mut not_by_rule: Vec<(u32, Held)> = Vec::new();
+        if let Some(mine) = held.as_ref().and_then(|h| h.get(&r)) {
+            for (package, ends) in mine {
+                let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                let p = *name_index.entry(package.clone()).or_insert_with(|| {
+                    names.push(package.clone());
+                    next
+                });
+                packages.push(p);
+                not_by_rule.push((p, Held::Grace(*ends)));
+            }
+        }
+        packages.sort_unstable();
+        not_by_rule.sort_unstable_by_key(|(p, _)| *p);
         entries.push(Entry {
             key: person.key.clone(),
             lifecycle: ids.lifecycle.get(i).copied(),
             groups: groups.into_boxed_slice(),
-            packages: Box::new([]),
+            packages: packages.into_boxed_slice(),
             attributes: attributes.into_boxed_slice(),
-            not_by_rule: Box::new([]),
+            not_by_rule: not_by_rule.into_boxed_slice(),
             line: 0,
         });
     }
+    let accounts = (users.format == Format::Graph).then(|| {
+        let mut out = vec![None; n];
+        for (&i, &r) in &found.linked {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(users.id(r).to_string());
+            }
+        }
+        out
+    });
     // People are in key order and `linked` in index order: entries are sorted by key.
-    Some(Previous {
-        file: format!("the actual state of target `{name}`"),
-        as_of: None,
-        entries,
-        names,
-        attributes: compared.attributes.clone(),
-        values: values.into_iter().map(|(_, list)| list).collect(),
-        warnings: Vec::new(),
-        known_groups: Some(known),
+    Some(FromActual {
+        previous: Previous {
+            file: format!("the actual state of target `{name}`"),
+            as_of: None,
+            entries,
+            names,
+            attributes: compared.attributes.clone(),
+            values: values.into_iter().map(|(_, list)| list).collect(),
+            warnings: Vec::new(),
+            known_groups: Some(known),
+        },
+        accounts,
+        grace: held.is_some(),
     })
+}
+
+/// The grace ends the assignments export gives (`docs/access-requests.md`): per account row,
+/// each package of `grace` (name, days) it holds by a delivered assignment, with the first
+/// day the grace no longer keeps it: the day after the assignment's start, plus the grace
+/// days (the rule matched when the assignment was made, so it cannot have stopped matching
+/// before the next day: never longer than Entra keeps it), and no later than the
+/// assignment's own expiry. An assignment without a start, or starting after `as_of`, gives
+/// no grace (fail closed: a missing or forged date never extends access); of several
+/// assignments of one package, the earliest end counts.
+fn grace_ends(
+    loaded: &Loaded,
+    assignments: &Accounts,
+    users: &Accounts,
+    grace: &[(String, u32)],
+    as_of: chrono::NaiveDate,
+) -> HashMap<usize, Vec<(String, chrono::NaiveDate)>> {
+    let display = loaded.display_names();
+    // Package name or display name, folded → (package, days).
+    let mut package_of: HashMap<String, (&str, u32)> = HashMap::new();
+    for (p, days) in grace {
+        package_of.insert(p.to_lowercase(), (p.as_str(), *days));
+        if let Some(d) = display.get(&format!("package:{p}")) {
+            package_of.insert(d.to_lowercase(), (p.as_str(), *days));
+        }
+    }
+    let by_id: HashMap<&str, usize> = (0..users.len()).map(|r| (users.id(r), r)).collect();
+    let mut out: HashMap<usize, Vec<(String, chrono::NaiveDate)>> = HashMap::new();
+    for a in 0..assignments.len() {
+        let delivered =
+            text(assignments.cell(a, "state")).is_none_or(|s| s.eq_ignore_ascii_case("delivered"));
+        if !delivered {
+            continue;
+        }
+        let Some((package, days)) = text(assignments.cell(a, "accessPackage.displayName"))
+            .and_then(|d| package_of.get(&d.to_lowercase()).copied())
+        else {
+            continue;
+        };
+        let Some(&row) =
+            text(assignments.cell(a, "target.objectId")).and_then(|u| by_id.get(u.as_str()))
+        else {
+            continue;
+        };
+        let Some(start) = day_of(assignments.cell(a, "schedule.startDateTime")) else {
+            continue;
+        };
+        if start > as_of {
+            continue;
+        }
+        let Some(mut ends) = start.checked_add_days(chrono::Days::new(1 + u64::from(days))) else {
+            continue;
+        };
+        if let Some(expiry) = day_of(assignments.cell(a, "schedule.expiration.endDateTime")) {
+            ends = ends.min(expiry);
+        }
+        let mine = out.entry(row).or_default();
+        match mine.iter_mut().find(|(p, _)| p == package) {
+            Some((_, e)) => *e = (*e).min(ends),
+            None => mine.push((package.to_string(), ends)),
+        }
+    }
+    out
+}
+
+/// The day (UTC) of a date-time cell: a typed date-time, or RFC 3339 text.
+fn day_of(cell: Cell<'_>) -> Option<chrono::NaiveDate> {
+    match cell {
+        Cell::Value(Value::Date(d)) => Some(d.date()),
+        other => {
+            let t = text(other)?;
+            chrono::DateTime::parse_from_rfc3339(t.trim())
+                .ok()
+                .map(|d| d.naive_utc().date())
+        }
+    }
 }
 
 /// What an account holds in a compared attribute, against the identity's value now.

@@ -303,9 +303,10 @@ impl actual::Tap for Keep {
     }
 }
 
-/// Reads target `name`'s users export keeping only `attributes`, and its groups export when
-/// `groups` is set and the target declares one (never its assignments): what a previous
-/// state taken from the actual state needs ([`super::previous`]). `None` when the target
+/// Reads target `name`'s users export keeping only `attributes`, its groups export when
+/// `groups` is set and the target declares one, and its access-package assignments export
+/// when `assignments` is set and it declares one: what a previous state taken from the
+/// actual state needs ([`super::previous`]). `None` when the target
 /// declares no actual state or an export could not be read completely (its problems are the
 /// plan's to report, when it reads the target again).
 pub(crate) fn users_and_groups(
@@ -314,14 +315,17 @@ pub(crate) fn users_and_groups(
     name: &str,
     attributes: &[String],
     groups: bool,
-) -> Option<(Accounts, Option<Accounts>)> {
+    assignments: bool,
+) -> Option<(Accounts, Option<Accounts>, Option<Accounts>)> {
     for file in &loaded.files {
         let Some((_, target)) = file.policy.targets.iter().find(|(n, _)| n.value == name) else {
             continue;
         };
         let export = target.value.actual.as_ref()?;
         let mut export = export.value.clone();
-        export.assignments = None;
+        if !assignments {
+            export.assignments = None;
+        }
         if !groups {
             export.groups = None;
             export.members = None;
@@ -349,7 +353,7 @@ pub(crate) fn users_and_groups(
         {
             return None;
         }
-        return Some((read.users, read.groups));
+        return Some((read.users, read.groups, read.assignments));
     }
     None
 }

@@ -307,6 +307,9 @@ fn tasks_due_human(plan: &Plan, out: &mut String) {
         plan.as_of,
         plan.tasks_due.len()
     );
+    if let Some(note) = until_applied(plan) {
+        let _ = writeln!(out, "  {note}");
+    }
     for run in plan.tasks_due.iter().take(HUMAN_RUNS) {
         let _ = writeln!(
             out,
@@ -346,6 +349,22 @@ fn tasks_due_human(plan: &Plan, out: &mut String) {
             plan.tasks_due.len() - HUMAN_RUNS
         );
     }
+}
+
+/// What the reports say of change-triggered runs compared with the directory's actual state,
+/// when there are some (`docs/workflows.md`).
+fn until_applied(plan: &Plan) -> Option<String> {
+    let n = plan.due_until_applied;
+    let directory = plan.previous_from.as_deref()?;
+    (n > 0).then(|| {
+        format!(
+            "{n} of them {} on a change the directory `{}` does not hold yet: Entra runs {} when this plan is applied, and every plan lists {} until then",
+            if n == 1 { "runs" } else { "run" },
+            terminal(directory),
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+        )
+    })
 }
 
 /// The JSON document.
@@ -565,9 +584,17 @@ pub fn markdown(plan: &Plan, header: &str) -> String {
     if !plan.tasks_due.is_empty() {
         others(
             format!(
-                "workflow runs due on {} ({})",
+                "workflow runs due on {} ({}{})",
                 plan.as_of,
-                plan.tasks_due.len()
+                plan.tasks_due.len(),
+                if plan.previous_from.is_some() && plan.due_until_applied > 0 {
+                    format!(
+                        "; {} on a change the directory does not hold yet, listed in every plan until this one is applied",
+                        plan.due_until_applied
+                    )
+                } else {
+                    String::new()
+                }
             ),
             plan.tasks_due
                 .iter()
