@@ -158,14 +158,22 @@ impl Key {
     }
 }
 
-/// A column's dictionary values, rendered (without the key, which [`Key`] writes).
+/// A column's dictionary values, rendered.
 enum Rendered {
     /// Every value fits a slot of `size` bytes (16, 32 or 64: the smallest that holds the
-    /// longest value and a length byte): value `code` is at `code * size` in the lines, its
-    /// length in the slot's last byte. Where a row's value is follows from its code alone (no
+    /// longest entry and a length byte): entry `code` is at `code * size` in the lines, its
+    /// length in the slot's last byte. Where a row's entry is follows from its code alone (no
     /// load that waits for another, which the processor overlaps across rows), no slot
-    /// straddles two cache lines, and it is copied as one fixed-size chunk.
-    Slots { lines: Vec<Line>, size: usize },
+    /// straddles two cache lines, and it is copied as one fixed-size chunk. With `keyed`, an
+    /// entry is the key and the value (`,"name":value`, one copy per row: for a small
+    /// dictionary, which stays in the cache whatever its size); without, the value alone
+    /// (the key is written by [`Key`]: a large dictionary is half the size or less, and
+    /// fewer of its rows miss the cache).
+    Slots {
+        lines: Vec<Line>,
+        size: usize,
+        keyed: bool,
+    },
     /// Some value is longer than 63 bytes: the bytes (with [`CHUNK`] bytes of padding), and
     /// the start and end of each code's value.
     Spans(Vec<u8>, Vec<Span>),
@@ -181,13 +189,33 @@ fn slot<const S: usize>(lines: &[Line], code: usize) -> Option<&[u8; S]> {
         .and_then(|s| <&[u8; S]>::try_from(s).ok())
 }
 
-/// Appends a slot's value: the whole slot as one fixed-size copy, then the excess cut off.
+/// Appends the entry of `code` among slots of `S` bytes (without the key's comma when `skip`
+/// is 1): the key first unless `KEYED` (then it is in the slot), then the whole slot as one
+/// fixed-size copy and the excess cut off. False, with nothing written, when there is no such
+/// slot.
 #[inline(always)]
-fn copy_slot<const S: usize>(out: &mut Vec<u8>, slot: &[u8; S]) {
+fn put_slot<const S: usize, const KEYED: bool>(
+    out: &mut Vec<u8>,
+    lines: &[Line],
+    code: usize,
+    key: &Key,
+    skip: usize,
+) -> bool {
+    let Some(slot) = slot::<S>(lines, code) else {
+        return false;
+    };
     let len = usize::from(slot.last().copied().unwrap_or(0));
+    if !KEYED {
+        key.put(out, skip);
+    } else if skip > 0 {
+        // The first field of an object: rare, so a copy of a varying size.
+        out.extend_from_slice(slot.get(skip..len).unwrap_or_default());
+        return true;
+    }
     let at = out.len();
     out.extend_from_slice(slot);
     out.truncate(at + len);
+    true
 }
 
 /// A column ready to write: its key and, when rows share values enough for that to pay, its
@@ -204,31 +232,37 @@ impl<'a> Col<'a> {
     fn new(name: &str, column: &'a Column) -> Col<'a> {
         let dictionary = column.dictionary();
         // One distinct value in four rows or fewer: render each once.
+        let key = Key::new(name);
         let rendered = (dictionary.len().saturating_mul(4) <= column.len())
-            .then(|| render(dictionary))
+            .then(|| render(&key, dictionary))
             .flatten();
         Col {
-            key: Key::new(name),
+            key,
             column,
             rendered,
         }
     }
 
-    /// Appends the rendered value of `code`; false when the dictionary is not rendered.
+    /// Appends the rendered entry of `code`, key and value (without the comma when `skip`
+    /// is 1); false, with nothing written, when the dictionary is not rendered.
     #[inline]
-    fn put_value(&self, out: &mut Vec<u8>, code: usize) -> bool {
+    fn put(&self, out: &mut Vec<u8>, code: usize, skip: usize) -> bool {
         match &self.rendered {
-            Some(Rendered::Slots { lines, size }) => {
-                let copied = match size {
-                    16 => slot::<16>(lines, code).map(|s| copy_slot(out, s)),
-                    32 => slot::<32>(lines, code).map(|s| copy_slot(out, s)),
-                    _ => slot::<64>(lines, code).map(|s| copy_slot(out, s)),
-                };
-                copied.is_some()
-            }
-            Some(Rendered::Spans(bytes, spans)) => spans
-                .get(code)
-                .is_some_and(|&(s, e)| copy_entry(out, bytes, s as usize, e as usize)),
+            Some(Rendered::Slots { lines, size, keyed }) => match (size, keyed) {
+                (16, true) => put_slot::<16, true>(out, lines, code, &self.key, skip),
+                (32, true) => put_slot::<32, true>(out, lines, code, &self.key, skip),
+                (_, true) => put_slot::<64, true>(out, lines, code, &self.key, skip),
+                (16, false) => put_slot::<16, false>(out, lines, code, &self.key, skip),
+                (32, false) => put_slot::<32, false>(out, lines, code, &self.key, skip),
+                (_, false) => put_slot::<64, false>(out, lines, code, &self.key, skip),
+            },
+            Some(Rendered::Spans(bytes, spans)) => match spans.get(code) {
+                Some(&(s, e)) => {
+                    self.key.put(out, skip);
+                    copy_entry(out, bytes, s as usize, e as usize)
+                }
+                None => false,
+            },
             None => false,
         }
     }
@@ -236,8 +270,9 @@ impl<'a> Col<'a> {
     /// Appends row `i` as `"name":value`, with a comma first when `comma`.
     #[inline]
     fn push(&self, out: &mut Vec<u8>, i: usize, comma: bool) {
-        self.key.put(out, usize::from(!comma));
-        if !self.put_value(out, self.column.code(i) as usize) {
+        let skip = usize::from(!comma);
+        if !self.put(out, self.column.code(i) as usize, skip) {
+            self.key.put(out, skip);
             push_value(out, self.column.get(i));
         }
     }
@@ -279,10 +314,17 @@ impl<'a> Col<'a> {
             _ => codes.extend((start..start + n).map(|i| self.column.code(i) as usize)),
         }
         match &self.rendered {
-            Some(Rendered::Slots { lines: slots, size }) => match size {
-                16 => self.rows_in_slots::<16>(slots, lines, start, codes, comma),
-                32 => self.rows_in_slots::<32>(slots, lines, start, codes, comma),
-                _ => self.rows_in_slots::<64>(slots, lines, start, codes, comma),
+            Some(Rendered::Slots {
+                lines: slots,
+                size,
+                keyed,
+            }) => match (size, keyed) {
+                (16, true) => self.rows_in_slots::<16, true>(slots, lines, start, codes, comma),
+                (32, true) => self.rows_in_slots::<32, true>(slots, lines, start, codes, comma),
+                (_, true) => self.rows_in_slots::<64, true>(slots, lines, start, codes, comma),
+                (16, false) => self.rows_in_slots::<16, false>(slots, lines, start, codes, comma),
+                (32, false) => self.rows_in_slots::<32, false>(slots, lines, start, codes, comma),
+                (_, false) => self.rows_in_slots::<64, false>(slots, lines, start, codes, comma),
             },
             Some(Rendered::Spans(..)) => {
                 self.rows_one_by_one(lines, start, codes, comma);
@@ -305,9 +347,10 @@ impl<'a> Col<'a> {
         }
     }
 
-    /// [`Col::push_rows`] for a dictionary whose values are in slots of `S` bytes.
+    /// [`Col::push_rows`] for a dictionary whose entries are in slots of `S` bytes, keys
+    /// included when `KEYED`.
     #[inline(always)]
-    fn rows_in_slots<const S: usize>(
+    fn rows_in_slots<const S: usize, const KEYED: bool>(
         &self,
         slots: &[Line],
         lines: &mut [Vec<u8>],
@@ -326,10 +369,10 @@ impl<'a> Col<'a> {
         std::hint::black_box(touched);
         for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
             let Some(c) = comma(r) else { continue };
-            self.key.put(line, usize::from(!c));
-            match slot::<S>(slots, code) {
-                Some(s) => copy_slot(line, s),
-                None => push_value(line, self.column.get(start + r)),
+            let skip = usize::from(!c);
+            if !put_slot::<S, KEYED>(line, slots, code, &self.key, skip) {
+                self.key.put(line, skip);
+                push_value(line, self.column.get(start + r));
             }
         }
     }
@@ -344,17 +387,23 @@ impl<'a> Col<'a> {
     ) {
         for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
             let Some(c) = comma(r) else { continue };
-            self.key.put(line, usize::from(!c));
-            if !self.put_value(line, code) {
+            let skip = usize::from(!c);
+            if !self.put(line, code, skip) {
+                self.key.put(line, skip);
                 push_value(line, self.column.get(start + r));
             }
         }
     }
 }
 
-/// Renders each value of `dictionary` once: into slots when every value fits one, else into
-/// bytes and spans. `None` when the bytes would not fit 32-bit offsets.
-fn render(dictionary: &[Value]) -> Option<Rendered> {
+/// The largest dictionary whose entries are rendered with their key ([`Rendered::Slots`]):
+/// 2,048 slots of at most 64 bytes, 128 KiB.
+const KEYED_ENTRIES: usize = 2048;
+
+/// Renders each value of `dictionary` once: into slots (with `key` when the dictionary is small
+/// and key and value fit one) when every value fits one, else into bytes and spans. `None` when
+/// the bytes would not fit 32-bit offsets.
+fn render(key: &Key, dictionary: &[Value]) -> Option<Rendered> {
     let mut bytes = Vec::new();
     let mut spans = Vec::with_capacity(dictionary.len());
     let mut longest = 0;
@@ -364,12 +413,14 @@ fn render(dictionary: &[Value]) -> Option<Rendered> {
         longest = longest.max(bytes.len() - start);
         spans.push((u32::try_from(start).ok()?, u32::try_from(bytes.len()).ok()?));
     }
-    let size = match longest {
+    let keyed = dictionary.len() <= KEYED_ENTRIES && key.len + longest < 64;
+    let prefix = if keyed { key.bytes() } else { &[] };
+    let size = match prefix.len() + longest {
         0..=15 => 16,
         16..=31 => 32,
         32..=63 => 64,
         _ => {
-            // So that every short value can be copied as a whole chunk ([`copy_entry`]).
+            // So that every value can be copied as whole chunks ([`copy_entry`]).
             bytes.extend_from_slice(&[0; CHUNK]);
             return Some(Rendered::Spans(bytes, spans));
         }
@@ -382,15 +433,15 @@ fn render(dictionary: &[Value]) -> Option<Rendered> {
         if let (Some(Line(line)), Some(value)) = (lines.get_mut(code / per), bytes.get(s..e))
             && let Some(to) = line.get_mut(at..at + size)
         {
-            for (to, from) in to.iter_mut().zip(value) {
+            for (to, from) in to.iter_mut().zip(prefix.iter().chain(value)) {
                 *to = *from;
             }
             if let Some(last) = to.last_mut() {
-                *last = u8::try_from(e - s).unwrap_or(0);
+                *last = u8::try_from(prefix.len() + e - s).unwrap_or(0);
             }
         }
     }
-    Some(Rendered::Slots { lines, size })
+    Some(Rendered::Slots { lines, size, keyed })
 }
 
 /// Appends `bytes[from..to]` to `out`: as whole [`CHUNK`]s (the rendered bytes end with
@@ -843,9 +894,12 @@ impl Task {
             if let Some(lines) = self.lines.get_mut(..rows.len()) {
                 // Each line room for the longest seen so far, at once: no line grows by
                 // doubling (a copy, and fresh pages) batch after batch.
+                // (Rounded up, so that a line slightly longer than the last does not move
+                // every line again.)
+                let room = self.widest.next_multiple_of(1 << 14);
                 for line in lines.iter_mut() {
                     line.clear();
-                    line.reserve(self.widest);
+                    line.reserve(room);
                 }
                 writer.push_block(
                     lines,
@@ -1113,69 +1167,80 @@ mod tests {
     fn a_column_writes_the_same_with_and_without_its_rendered_dictionary() {
         // Values in slots of 16, 32 and 64 bytes (the longest rendered value 15 and 16, 31
         // and 32, 63 bytes: a slot holds one byte less than its size), then with spans (64
-        // and 210 bytes); keys shorter and longer than a chunk, and of exactly one.
-        for (longest, size) in [
-            (0, Some(16)),
-            (15, Some(16)),
-            (16, Some(32)),
-            (31, Some(32)),
-            (32, Some(64)),
-            (63, Some(64)),
-            (64, None),
-            (210, None),
-        ] {
-            let values: Vec<Value> = (0..40)
-                .map(|i| match i % 3 {
-                    0 => Value::Null,
-                    // `"`, then `é` (two bytes) and `a` to the length, then `"`.
-                    1 if i % 5 == 1 && longest > 0 => Value::Str(format!(
-                        "{}{}",
-                        "é".repeat((longest - 2) / 2),
-                        "a".repeat((longest - 2) % 2)
-                    )),
-                    1 => Value::Str(format!("v{}", i % 5)),
-                    _ => Value::Int(i % 4),
-                })
-                .collect();
-            let column = Column::from_values(values.clone());
-            for name in ["name", &"k".repeat(CHUNK - 4), &"long".repeat(20)] {
-                let col = Col::new(name, &column);
-                match &col.rendered {
-                    Some(Rendered::Slots { size: s, .. }) => {
-                        assert_eq!(Some(*s), size, "{longest}")
-                    }
-                    Some(Rendered::Spans(..)) => assert_eq!(size, None, "{longest}"),
-                    None => panic!("not rendered"),
+        // and 210 bytes); keys shorter and longer than a chunk, and of exactly one; small
+        // dictionaries (with the key in the slot when it fits) and large ones.
+        for distinct in [5, 3 * KEYED_ENTRIES + 1] {
+            for longest in [0, 15, 16, 31, 32, 63, 64, 210] {
+                for name in ["name", &"k".repeat(CHUNK - 4), &"long".repeat(20)] {
+                    one_column(distinct, longest, name);
                 }
-                let mut expected = Vec::new();
-                for (i, v) in values.iter().enumerate() {
-                    for comma in [false, true] {
-                        let mut fast = b"x".to_vec();
-                        col.push(&mut fast, i, comma);
-                        let mut slow = if comma { b"x,".to_vec() } else { b"x".to_vec() };
-                        push_str(&mut slow, name);
-                        slow.push(b':');
-                        push_value(&mut slow, v);
-                        assert_eq!(fast, slow, "row {i}, {longest}");
-                        if comma == (i % 2 == 0) {
-                            expected.push(slow);
-                        }
-                    }
+            }
+        }
+    }
+
+    /// A column of `distinct` values or so, the longest rendered in `longest` bytes, written
+    /// row by row and a column at a time, against the values written one by one.
+    fn one_column(distinct: usize, longest: usize, name: &str) {
+        let values: Vec<Value> = (0..distinct * 8)
+            .map(|i| match i % 3 {
+                0 => Value::Null,
+                // `"`, then `é` (two bytes) and `a` to the length, then `"`.
+                1 if i % 5 == 1 && longest > 0 => Value::Str(format!(
+                    "{}{}",
+                    "é".repeat((longest - 2) / 2),
+                    "a".repeat((longest - 2) % 2)
+                )),
+                1 => Value::Str(format!("v{}", i % distinct)),
+                _ => Value::Int((i % 4) as i64),
+            })
+            .collect();
+        let column = Column::from_values(values.clone());
+        assert_eq!(
+            column.dictionary().len() > KEYED_ENTRIES,
+            distinct > KEYED_ENTRIES
+        );
+        let col = Col::new(name, &column);
+        let key = name.len() + 4;
+        let keyed = column.dictionary().len() <= KEYED_ENTRIES && key + longest.max(6) < 64;
+        let entry = longest.max(if distinct > 10 { 7 } else { 4 }) + if keyed { key } else { 0 };
+        match &col.rendered {
+            Some(Rendered::Slots { size, keyed: k, .. }) => {
+                assert_eq!(*k, keyed, "{longest} {name}");
+                assert_eq!(
+                    *size,
+                    (entry + 1).next_power_of_two().max(16),
+                    "{longest} {name}"
+                );
+            }
+            Some(Rendered::Spans(..)) => assert!(!keyed && entry >= 64, "{longest}"),
+            None => panic!("not rendered"),
+        }
+        let mut expected = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            for comma in [false, true] {
+                let mut fast = b"x".to_vec();
+                col.push(&mut fast, i, comma);
+                let mut slow = if comma { b"x,".to_vec() } else { b"x".to_vec() };
+                push_str(&mut slow, name);
+                slow.push(b':');
+                push_value(&mut slow, v);
+                assert_eq!(fast, slow, "row {i}, {longest}");
+                if comma == (i % 2 == 0) {
+                    expected.push(slow);
                 }
-                // A column at a time over a block: the same bytes; rows of every third
-                // skipped.
-                let mut lines: Vec<Vec<u8>> = (0..values.len()).map(|_| b"x".to_vec()).collect();
-                let mut codes = Vec::new();
-                col.push_rows(&mut lines, 0, &mut codes, |r| {
-                    (r % 3 != 2).then_some(r % 2 == 0)
-                });
-                for (r, (line, expected)) in lines.iter().zip(&expected).enumerate() {
-                    if r % 3 == 2 {
-                        assert_eq!(line, b"x");
-                    } else {
-                        assert_eq!(line, expected, "row {r}, {longest}, {name}");
-                    }
-                }
+            }
+        }
+        // A column at a time over a block: the same bytes; rows of every third skipped.
+        let mut lines: Vec<Vec<u8>> = (0..values.len()).map(|_| b"x".to_vec()).collect();
+        let mut codes = Vec::new();
+        col.push_rows(&mut lines, 0, &mut codes, |r| {
+            (r % 3 != 2).then_some(r % 2 == 0)
+        });
+        for (r, (line, expected)) in lines.iter().zip(&expected).enumerate() {
+            if r % 3 == 2 {
+                assert_eq!(line, b"x");
+            } else {
+                assert_eq!(line, expected, "row {r}, {longest}, {name}");
             }
         }
     }
