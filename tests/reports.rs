@@ -622,3 +622,34 @@ fn reports_validate_against_their_schemas() {
     assert!(!lines_schema.is_valid(&forged));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A report streamed into a pipe widens it to 1 MiB (the kernel's default is 64 KiB), so that a
+/// reader of gigabytes (`jq`, `wc`) and Roster take turns 16 times less often; the Markdown
+/// report, a few kilobytes, leaves it as it is. The bytes are the same either way.
+#[cfg(target_os = "linux")]
+#[test]
+fn streamed_reports_widen_the_pipe_they_are_written_to() {
+    use std::io::Read;
+    for (format, widened) in [("jsonl", true), ("json", true), ("markdown", false)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["eval", "policies", "--as-of", "2026-11-25", "--format", format])
+            .current_dir(manifest())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        assert!(child.wait().unwrap().success(), "{format}");
+        // The pipe outlives the writer while its reader holds it.
+        let size = rustix::pipe::fcntl_getpipe_size(&stdout).unwrap();
+        if widened {
+            assert_eq!(size, 1 << 20, "{format}");
+        } else {
+            assert!(size < 1 << 20, "{format}: {size}");
+        }
+        assert_eq!(text, example(&["--format", format]).stdout, "{format}");
+    }
+}

@@ -8,11 +8,12 @@
 //! `serde`: names and dictionary values are rendered once, and identities are rendered in
 //! parallel batches of a few hundred that are written in key order as they are done, so the
 //! document never exists in memory. Within a batch, each task renders its block of identities
-//! a column at a time (each column's codes for the block in one stream; a short rendered entry
-//! in a 64-byte slot of its own, found from the code alone; every row's slot or text touched
-//! in a tight loop before the copies, so that the cache misses of large dictionaries overlap),
-//! into one line buffer per identity, and the lines go to the output with vectored writes
-//! (no copy into a buffer). A test checks that every line is byte for byte the
+//! a column at a time (each column's codes for the block in one stream; rendered values in
+//! slots of 16, 32 or 64 bytes found from the code alone, with the key in the slot for a small
+//! dictionary, and the key copied in fixed-size chunks for a large one; every row's slot or
+//! text touched in a tight loop before the copies, so that the cache misses of large
+//! dictionaries overlap), into one line buffer per identity (room for the widest line made
+//! once), and the lines go to the output with vectored writes (no copy into a buffer). A test checks that every line is byte for byte the
 //! compact form of the identity's `serde` serialisation ([`crate::escape::json_compact`]).
 
 use std::io::{self, Write};
