@@ -259,8 +259,22 @@ impl Out for Builder<'_> {
 pub(super) enum Key {
     /// By its name as written.
     Name(String),
+    /// By its name as written, shared by the records of a reader that names many attributes
+    /// alike (SCIM extension attributes: seventy-byte names, eighty per record).
+    Shared(std::sync::Arc<str>),
     /// By a column from [`Builder::column`].
     Col(usize),
+}
+
+impl Key {
+    /// The name, when the attribute is named.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Key::Name(n) => Some(n),
+            Key::Shared(n) => Some(n),
+            Key::Col(_) => None,
+        }
+    }
 }
 
 /// A group's membership as read.
@@ -308,6 +322,11 @@ impl Rec {
 
     pub fn put(&mut self, name: String, value: Value) {
         self.attrs.push((Key::Name(name), value));
+    }
+
+    /// [`Rec::put`] with a shared name.
+    pub fn put_shared(&mut self, name: std::sync::Arc<str>, value: Value) {
+        self.attrs.push((Key::Shared(name), value));
     }
 
     /// An issue about this record.
@@ -570,7 +589,7 @@ pub(super) struct Builder<'t> {
     by_spelling: HashMap<String, usize, FixedState>,
     by_folded: HashMap<String, usize, FixedState>,
     /// The last record's attribute names by place, with their columns.
-    recent: Vec<(String, usize)>,
+    recent: Vec<(std::sync::Arc<str>, usize)>,
     /// Folded names dropped for the attribute limit.
     dropped: HashSet<String>,
     enabled: Vec<Option<bool>>,
@@ -716,33 +735,49 @@ impl<'t> Builder<'t> {
         };
         let line = rec.line;
         // Columns first: a repeat is compared with the first row cell by cell.
-        let mut cells: Vec<(usize, Option<String>, Value)> = Vec::with_capacity(rec.attrs.len());
+        let mut cells: Vec<(usize, Option<Key>, Value)> = Vec::with_capacity(rec.attrs.len());
         for (pos, (key, value)) in rec.attrs.into_iter().enumerate() {
-            match key {
-                Key::Col(c) => cells.push((c, None, value)),
-                Key::Name(n) => {
+            let column = match &key {
+                Key::Col(c) => Some(*c),
+                Key::Name(_) | Key::Shared(_) => {
+                    let n = key.name().unwrap_or_default();
                     // Objects of one export name their attributes in the same order, mostly:
                     // the name at the same place as in the last record is compared, not
-                    // hashed (names such as SCIM extension attributes are long).
-                    let column = match self.recent.get(pos) {
-                        Some((name, c)) if *name == n => Some(*c),
+                    // hashed (names such as SCIM extension attributes are long, and a shared
+                    // name is the same allocation).
+                    match self.recent.get(pos) {
+                        Some((name, c))
+                            if matches!(&key, Key::Shared(s) if std::sync::Arc::ptr_eq(s, name))
+                                || **name == *n =>
+                        {
+                            Some(*c)
+                        }
                         _ => {
-                            let c = self.column(&n, line, sink);
+                            let c = self.column(n, line, sink);
                             if let Some(c) = c {
+                                let shared = match &key {
+                                    Key::Shared(s) => s.clone(),
+                                    _ => std::sync::Arc::from(n),
+                                };
                                 if self.recent.len() <= pos {
-                                    self.recent.resize(pos + 1, (String::new(), usize::MAX));
+                                    self.recent
+                                        .resize(pos + 1, (std::sync::Arc::from(""), usize::MAX));
                                 }
                                 if let Some(slot) = self.recent.get_mut(pos) {
-                                    *slot = (n.clone(), c);
+                                    *slot = (shared, c);
                                 }
                             }
                             c
                         }
-                    };
-                    if let Some(c) = column {
-                        cells.push((c, Some(n), value));
                     }
                 }
+            };
+            if let Some(c) = column {
+                let named = match key {
+                    Key::Col(_) => None,
+                    k => Some(k),
+                };
+                cells.push((c, named, value));
             }
         }
         let id = Value::Str(id);
@@ -778,7 +813,10 @@ impl<'t> Builder<'t> {
                 continue;
             };
             if col.last == Some(row32) {
-                let spelled = name.as_deref().unwrap_or(col.name.as_str());
+                let spelled = name
+                    .as_ref()
+                    .and_then(Key::name)
+                    .unwrap_or(col.name.as_str());
                 let first_name = col.name.clone();
                 sink.push(
                     DataIssue::new(
@@ -843,7 +881,7 @@ impl<'t> Builder<'t> {
     fn same_as_row(
         &self,
         first: usize,
-        cells: &[(usize, Option<String>, Value)],
+        cells: &[(usize, Option<Key>, Value)],
         enabled: Option<bool>,
         members: &Membership,
     ) -> bool {
@@ -1018,11 +1056,22 @@ impl Rec {
             .iter()
             .map(|(k, v)| {
                 let mut h = state.build_hasher();
-                match k {
-                    Key::Col(c) => c.hash(&mut h),
-                    Key::Name(n) => {
-                        for b in n.bytes() {
-                            h.write_u8(b.to_ascii_lowercase());
+                match k.name() {
+                    None => {
+                        if let Key::Col(c) = k {
+                            c.hash(&mut h);
+                        }
+                    }
+                    Some(n) => {
+                        // Folded a few bytes at a time: hashing byte by byte was a twentieth
+                        // of reading a SCIM export.
+                        let mut buf = [0u8; 64];
+                        for chunk in n.as_bytes().chunks(buf.len()) {
+                            let folded = buf.get_mut(..chunk.len()).unwrap_or_default();
+                            for (f, b) in folded.iter_mut().zip(chunk) {
+                                *f = b.to_ascii_lowercase();
+                            }
+                            h.write(folded);
                         }
                     }
                 }

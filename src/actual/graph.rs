@@ -174,20 +174,7 @@ fn members_of(obj: Obj, rec: &mut Rec, file: &str) -> Vec<(String, Json)> {
     let mut extra = Vec::new();
     for (k, v) in obj.0 {
         if k.eq_ignore_ascii_case("additionalProperties") {
-            match v {
-                Json::Object(map) => extra.extend(map),
-                Json::Null => {}
-                Json::String(s) if is_type_name(&s, true) => truncated(rec, file, &k, &s),
-                other => {
-                    let kind = json::kind_of(&other);
-                    rec.issue(
-                        Code::ActualValue,
-                        file,
-                        Some(&k),
-                        format!("`AdditionalProperties` is {kind}, not an object; it is not read"),
-                    );
-                }
-            }
+            additional(&k, v, rec, file, &mut extra);
             continue;
         }
         own.push((k, v));
@@ -250,25 +237,52 @@ impl Select {
     }
 }
 
-/// One object of a users, groups or assignments export.
-fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option<&Select>) -> Rec {
-    let parsed = match select {
-        Some(select) => json::parse_selected(slice, line, file, |k| select.keeps(k)),
-        None => json::parse_object(slice, line, file),
-    };
-    let obj = match parsed {
-        Ok(o) => o,
-        Err(rec) => return rec,
-    };
-    let mut rec = Rec::new(line);
-    let mut id_seen = false;
-    let mut members_seen = false;
-    for (k, v) in members_of(obj, &mut rec, file) {
+/// One object being read, member by member.
+struct Object {
+    rec: Rec,
+    kind: ObjectKind,
+    id_seen: bool,
+    members_seen: bool,
+}
+
+impl Object {
+    fn new(line: usize, kind: ObjectKind) -> Object {
+        Object {
+            rec: Rec::new(line),
+            kind,
+            id_seen: false,
+            members_seen: false,
+        }
+    }
+
+    /// Whether member `k` with the plain value `v` ([`json::plain`]) is an attribute that
+    /// [`Object::member`] would add as it is.
+    fn plain_attribute(&self, k: &str, v: &Value) -> bool {
+        let special = k.starts_with('@')
+            || k.eq_ignore_ascii_case("id")
+            || k.eq_ignore_ascii_case("manager")
+            || k.eq_ignore_ascii_case("additionalProperties")
+            || (self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members"));
+        let plain = match v {
+            Value::Str(s) => {
+                !(is_date_name(k)
+                    || json::is_ms_date(s)
+                    || s.starts_with("System.")
+                    || s.starts_with("Microsoft."))
+            }
+            _ => true,
+        };
+        !special && plain
+    }
+
+    /// Reads member `k` (of the object, or of its `AdditionalProperties`).
+    fn member(&mut self, k: String, v: Json, file: &str) {
+        let rec = &mut self.rec;
         if k.starts_with('@') {
-            continue;
+            return;
         }
         if k.eq_ignore_ascii_case("id") {
-            id_seen = true;
+            self.id_seen = true;
             match v {
                 Json::String(s) if !s.trim().is_empty() => rec.id = Some(s),
                 other => {
@@ -286,12 +300,12 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
                     );
                 }
             }
-            continue;
+            return;
         }
-        if kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members") {
-            members_seen = true;
-            rec.members = inline_members(&k, v, &mut rec, file);
-            continue;
+        if self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members") {
+            self.members_seen = true;
+            rec.members = inline_members(&k, v, rec, file);
+            return;
         }
         if k.eq_ignore_ascii_case("manager") {
             match v {
@@ -305,7 +319,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
                     }) {
                         let field = format!("{k}.{mk}");
                         let s = s.clone();
-                        truncated(&mut rec, file, &field, &s);
+                        truncated(rec, file, &field, &s);
                     }
                     match map.iter().find(|(mk, _)| mk.eq_ignore_ascii_case("id")) {
                         Some((_, Json::String(id))) => {
@@ -324,7 +338,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
                     }
                 }
                 Json::Null => rec.put(k, Value::Null),
-                Json::String(s) if is_type_name(&s, true) => truncated(&mut rec, file, &k, &s),
+                Json::String(s) if is_type_name(&s, true) => truncated(rec, file, &k, &s),
                 other => {
                     let what = json::kind_of(&other);
                     rec.issue(
@@ -335,36 +349,134 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
                     );
                 }
             }
+            return;
+        }
+        put(k, v, rec, file);
+
+    }
+
+    fn finish(self, file: &str) -> Rec {
+        let mut rec = self.rec;
+        if !self.id_seen {
+            rec.issue(
+                Code::ActualMissingId,
+                file,
+                None,
+                "the object has no `id`; it is skipped".to_string(),
+            );
+            if let Some(i) = rec.last_issue() {
+                i.help = Some("export `id` (with `$select`, include `id`)".into());
+            }
+        }
+        match self.kind {
+            ObjectKind::Users => rec.enabled = enabled(&mut rec, file),
+            ObjectKind::Groups if !self.members_seen => rec.members = Membership::NotExported,
+            ObjectKind::Assignments => check_assignment(&mut rec, file),
+            ObjectKind::Groups => {}
+        }
+        rec
+
+    }
+}
+
+/// Reads an `AdditionalProperties` member: its members go to `extra` (read after the
+/// object's own).
+fn additional(k: &str, v: Json, rec: &mut Rec, file: &str, extra: &mut Vec<(String, Json)>) {
+    match v {
+        Json::Object(map) => extra.extend(map),
+        Json::Null => {}
+        Json::String(s) if is_type_name(&s, true) => truncated(rec, file, k, &s),
+        other => {
+            let kind = json::kind_of(&other);
+            rec.issue(
+                Code::ActualValue,
+                file,
+                Some(k),
+                format!("`AdditionalProperties` is {kind}, not an object; it is not read"),
+            );
+        }
+    }
+}
+
+/// One object of a users, groups or assignments export: scanned, each member parsed on its
+/// own and a plain attribute value taken as written. Anything the scan does not follow is
+/// parsed whole by [`record_parsed`], which reports the error as serde finds it.
+fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option<&Select>) -> Rec {
+    let whole = || record_parsed(slice, line, file, kind, select);
+    let b = slice.as_bytes();
+    if b.first() != Some(&b'{') {
+        return whole();
+    }
+    let Ok((entries, end)) = json::object_entries(slice, 0) else {
+        return whole();
+    };
+    if json::ws(b, end) != b.len() {
+        return whole();
+    }
+    let mut o = Object::new(line, kind);
+    o.rec.attrs.reserve(entries.len());
+    let kept = |k: &str| select.is_none_or(|s| s.keeps(k));
+    // `AdditionalProperties` first, as [`members_of`] reads it: its problems come first, its
+    // members after the object's own.
+    let mut extra = Vec::new();
+    for e in entries.iter().filter(|e| kept(&e.key)) {
+        if e.key.eq_ignore_ascii_case("additionalProperties") {
+            let raw = slice.get(e.start..e.end).unwrap_or_default();
+            let Ok(v) = serde_json::from_str::<Json>(raw) else {
+                return whole();
+            };
+            additional(&e.key, v, &mut o.rec, file, &mut extra);
+        }
+    }
+    for e in entries {
+        if !kept(&e.key) || e.key.eq_ignore_ascii_case("additionalProperties") {
             continue;
         }
-        put(k, v, &mut rec, file);
-    }
-    if !id_seen {
-        rec.issue(
-            Code::ActualMissingId,
-            file,
-            None,
-            "the object has no `id`; it is skipped".to_string(),
-        );
-        if let Some(i) = rec.last_issue() {
-            i.help = Some("export `id` (with `$select`, include `id`)".into());
+        let raw = slice.get(e.start..e.end).unwrap_or_default();
+        if let Some(v) = json::plain(raw)
+            && o.plain_attribute(&e.key, &v)
+        {
+            o.rec.put_shared(json::shared_name(&[&e.key]), v);
+            continue;
         }
+        let Ok(v) = serde_json::from_str::<Json>(raw) else {
+            return whole();
+        };
+        o.member(e.key.into_owned(), v, file);
     }
-    match kind {
-        ObjectKind::Users => rec.enabled = enabled(&mut rec, file),
-        ObjectKind::Groups if !members_seen => rec.members = Membership::NotExported,
-        ObjectKind::Assignments => check_assignment(&mut rec, file),
-        ObjectKind::Groups => {}
+    for (k, v) in extra {
+        o.member(k, v, file);
     }
-    rec
+    o.finish(file)
+}
+
+/// One object, parsed whole (or its selected members, when some are selected).
+fn record_parsed(
+    slice: &str,
+    line: usize,
+    file: &str,
+    kind: ObjectKind,
+    select: Option<&Select>,
+) -> Rec {
+    let parsed = match select {
+        Some(select) => json::parse_selected(slice, line, file, |k| select.keeps(k)),
+        None => json::parse_object(slice, line, file),
+    };
+    let obj = match parsed {
+        Ok(o) => o,
+        Err(rec) => return rec,
+    };
+    let mut o = Object::new(line, kind);
+    for (k, v) in members_of(obj, &mut o.rec, file) {
+        o.member(k, v, file);
+    }
+    o.finish(file)
 }
 
 /// `accountEnabled`: a boolean, or `True`/`False` text.
 fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
-    let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k {
-        super::build::Key::Name(n) if n.eq_ignore_ascii_case("accountEnabled") => {
-            Some((n.clone(), v.clone()))
-        }
+    let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k.name() {
+        Some(n) if n.eq_ignore_ascii_case("accountEnabled") => Some((n.to_string(), v.clone())),
         _ => None,
     })?;
     match value {
@@ -391,11 +503,11 @@ fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
 /// An assignment must say whom and which package, or it cannot be joined.
 fn check_assignment(rec: &mut Rec, file: &str) {
     let has = |prefix: &str| {
-        rec.attrs.iter().any(|(k, _)| match k {
-            super::build::Key::Name(n) => n
-                .get(..prefix.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(prefix)),
-            super::build::Key::Col(_) => false,
+        rec.attrs.iter().any(|(k, _)| {
+            k.name().is_some_and(|n| {
+                n.get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            })
         })
     };
     let target = has("target.");
@@ -873,5 +985,151 @@ pub(super) fn finish(
             .field("members")
             .help("export each group's members with `GET /groups/{id}/members` (all pages) and name that directory in the `members` option"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a record says, comparable.
+    fn said(rec: &Rec) -> String {
+        let attrs: Vec<String> = rec
+            .attrs
+            .iter()
+            .map(|(k, v)| format!("{:?}={v:?}", k.name()))
+            .collect();
+        let issues: Vec<String> = rec
+            .issues
+            .iter()
+            .map(|i| {
+                format!(
+                    "{:?} {:?} {:?} {:?} {} {:?}",
+                    i.code, i.severity, i.row, i.field, i.message, i.help
+                )
+            })
+            .collect();
+        format!(
+            "id {:?}; enabled {:?}; members {:?}; attrs {attrs:?}; issues {issues:?}",
+            rec.id, rec.enabled, rec.members
+        )
+    }
+
+    fn same_both_ways(text: &str) {
+        let select = Select(vec![
+            "accountenabled".into(),
+            "additionalproperties".into(),
+            "department".into(),
+            "id".into(),
+            "manager".into(),
+        ]);
+        for kind in [ObjectKind::Users, ObjectKind::Groups, ObjectKind::Assignments] {
+            for select in [None, Some(&select)] {
+                let fast = record(text, 3, "f.json", kind, select);
+                let whole = record_parsed(text, 3, "f.json", kind, select);
+                assert_eq!(
+                    said(&fast),
+                    said(&whole),
+                    "{kind:?}, select {}: {text}",
+                    select.is_some()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scanned_objects_read_as_parsed_ones() {
+        for text in [
+            r#"{"id":"a","accountEnabled":true,"department":"R&D","n":1.5,"big":123456789012345678901,"z":-0}"#,
+            r#"{"Id":"a","AccountEnabled":"False","createdDateTime":"2024-01-01T00:00:00Z","employeeHireDate":"2024-02-01","x":"/Date(1326441600000)/"}"#,
+            r#"{"id":"a","manager":{"id":"m"},"department":"System.Collections.Hashtable","title":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser"}"#,
+            r##"{"id":"a","AdditionalProperties":{"extension_1_x":"v","@odata.type":"#microsoft.graph.user"},"department":"d"}"##,
+            r#"{"department":"d","AdditionalProperties":"System.Collections.Generic.Dictionary`2[System.String,System.Object]","id":"a"}"#,
+            r#"{"department":"d","AdditionalProperties":5,"id":"a"}"#,
+            r##"{"id":"g","members":[{"id":"u1","@odata.type":"#microsoft.graph.user"}],"displayName":"G"}"##,
+            r#"{"id":"a","target":{"id":"t"},"accessPackage":{"id":"p"},"state":"delivered"}"#,
+            r#"{"id":"a","@odata.etag":"W/1","department":"x" "title":"y"}"#,
+            r#"{"id":"a","department":tru}"#,
+            r#"{"id":"a","department":"tab	inside"}"#,
+            r#"{"id":"a","n":01}"#,
+            r#"["not", "an object"]"#,
+            r#"{"id":"a" "#,
+        ] {
+            same_both_ways(text);
+        }
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 é]{0,8}".prop_map(|s| format!("\"{s}\"")),
+            "[a-z\"\\\\/\u{1}\t]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            Just("-0".to_string()),
+            Just("1.25".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("true".to_string()),
+            Just("null".to_string()),
+            Just("\"False\"".to_string()),
+            Just("\"2024-03-01T08:00:00Z\"".to_string()),
+            Just("\"2024-03-01\"".to_string()),
+            Just("\"/Date(1326441600000)/\"".to_string()),
+            Just("\"System.Object[]\"".to_string()),
+            Just("\"Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser\"".to_string()),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        scalar().prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((name(), inner), 0..3).prop_map(|v| {
+                    let members: Vec<String> =
+                        v.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("id".to_string()),
+            Just("ID".to_string()),
+            Just("accountEnabled".to_string()),
+            Just("AdditionalProperties".to_string()),
+            Just("@odata.type".to_string()),
+            Just("members".to_string()),
+            Just("manager".to_string()),
+            Just("department".to_string()),
+            Just("createdDateTime".to_string()),
+            Just("employeeHireDate".to_string()),
+            Just("target".to_string()),
+            Just("accessPackage".to_string()),
+            "[a-zA-Z]{1,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_object_reads_as_parsed(
+            members in prop::collection::vec((name(), value()), 0..8),
+            cut in prop::option::of(0usize..300),
+        ) {
+            let members: Vec<String> =
+                members.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let mut text = format!("{{{}}}", members.join(", "));
+            if let Some(c) = cut {
+                let mut c = c.min(text.len());
+                while !text.is_char_boundary(c) {
+                    c -= 1;
+                }
+                text.truncate(c);
+            }
+            same_both_ways(&text);
+        }
     }
 }

@@ -342,6 +342,72 @@ pub(super) fn parse_selected(
     Ok(Obj(out))
 }
 
+/// The value of a JSON text that needs no parser, as [`to_value`] of its parse would give: a
+/// string without escapes or control characters, a whole number in `i64` without a sign on
+/// zero, `true`, `false` and `null`. `None` for anything else (parse it, for its value or its
+/// error).
+pub(super) fn plain(raw: &str) -> Option<Value> {
+    let b = raw.as_bytes();
+    match b.first()? {
+        b'"' => {
+            let inner = raw.get(1..raw.len().checked_sub(1)?)?;
+            if b.len() < 2
+                || b.last() != Some(&b'"')
+                || inner.bytes().any(|c| c == b'\\' || c == b'"' || c < 0x20)
+            {
+                return None;
+            }
+            Some(Value::Str(inner.to_string()))
+        }
+        b't' if raw == "true" => Some(Value::Bool(true)),
+        b'f' if raw == "false" => Some(Value::Bool(false)),
+        b'n' if raw == "null" => Some(Value::Null),
+        b'-' | b'0'..=b'9' => {
+            let digits = raw.strip_prefix('-').unwrap_or(raw);
+            let ok = !digits.is_empty()
+                && digits.bytes().all(|c| c.is_ascii_digit())
+                && (digits == "0" && !raw.starts_with('-') || !digits.starts_with('0'));
+            if !ok {
+                return None;
+            }
+            raw.parse::<i64>().ok().map(Value::Int)
+        }
+        _ => None,
+    }
+}
+
+/// The most attribute names a parsing thread keeps shared; beyond them (an export that names
+/// attributes differently in every object) each name is its own allocation.
+const SHARED_NAMES: usize = 4096;
+
+thread_local! {
+    /// Attribute names already built on this thread, and a buffer to build the next in.
+    static NAMES: std::cell::RefCell<(String, std::collections::HashMap<String, std::sync::Arc<str>, foldhash::fast::FixedState>)> =
+        std::cell::RefCell::default();
+}
+
+/// The attribute name `parts` spell, shared with the objects parsed before on this thread:
+/// objects of one export name their attributes alike, and a shared name costs no allocation
+/// (and the builder compares it by pointer).
+pub(super) fn shared_name(parts: &[&str]) -> std::sync::Arc<str> {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let (buf, map) = &mut *names;
+        buf.clear();
+        for p in parts {
+            buf.push_str(p);
+        }
+        if let Some(n) = map.get(buf.as_str()) {
+            return n.clone();
+        }
+        let n: std::sync::Arc<str> = std::sync::Arc::from(buf.as_str());
+        if map.len() < SHARED_NAMES {
+            map.insert(buf.clone(), n.clone());
+        }
+        n
+    })
+}
+
 /// Elements to parse: (start, end, line) in a text.
 pub(super) type Spans = Vec<(usize, usize, usize)>;
 

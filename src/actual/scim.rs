@@ -158,37 +158,101 @@ fn members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership {
     }
 }
 
-/// One resource.
-fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
-    let obj: Obj = match json::parse_object(slice, line, file) {
-        Ok(o) => o,
-        Err(rec) => return rec,
-    };
-    let mut rec = Rec::new(line);
-    let mut id_seen = false;
-    let mut members_seen = false;
-    let mut wrong_type = None;
-    for (k, v) in obj.0 {
+/// The enterprise `manager`: its `value` (or the bare string some providers write).
+fn manager(name: String, value: Json, rec: &mut Rec, file: &str) -> Option<Value> {
+    match value {
+        Json::Object(m) => match m
+            .iter()
+            .find(|(mk, _)| mk.eq_ignore_ascii_case("value"))
+            .map(|(_, mv)| mv)
+        {
+            Some(Json::String(s)) => Some(Value::Str(s.clone())),
+            Some(Json::Null) | None => Some(Value::Null),
+            Some(other) => {
+                let what = json::kind_of(other);
+                rec.issue(
+                    Code::ActualValue,
+                    file,
+                    Some(&name),
+                    format!("the manager's `value` is {what}; the manager is read as unknown"),
+                );
+                None
+            }
+        },
+        Json::String(s) => Some(Value::Str(s)),
+        Json::Null => Some(Value::Null),
+        other => {
+            let what = json::kind_of(&other);
+            rec.issue(
+                Code::ActualValue,
+                file,
+                Some(&name),
+                format!("the manager is {what}; the manager is read as unknown"),
+            );
+            None
+        }
+    }
+}
+
+/// Whether a member name is an extension's URN.
+fn is_urn(key: &str) -> bool {
+    key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+}
+
+/// One resource being read, member by member.
+struct Resource {
+    rec: Rec,
+    kind: ObjectKind,
+    id_seen: bool,
+    members_seen: bool,
+    wrong_type: Option<&'static str>,
+}
+
+impl Resource {
+    fn new(line: usize, kind: ObjectKind) -> Resource {
+        Resource {
+            rec: Rec::new(line),
+            kind,
+            id_seen: false,
+            members_seen: false,
+            wrong_type: None,
+        }
+    }
+
+    /// Whether member `k` is read by [`Resource::member`] whatever its value (not only as an
+    /// attribute).
+    fn special(&self, k: &str) -> bool {
+        k.eq_ignore_ascii_case("schemas")
+            || k.eq_ignore_ascii_case("id")
+            || (self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members"))
+            || (self.kind == ObjectKind::Users && k.eq_ignore_ascii_case("active"))
+            || is_urn(k)
+            || is_date_name(k)
+    }
+
+    /// Reads member `k`.
+    fn member(&mut self, k: String, v: Json, file: &str) {
+        let rec = &mut self.rec;
         if k.eq_ignore_ascii_case("schemas") {
             if let Json::Array(urns) = &v {
                 let has = |urn: &str| {
                     urns.iter()
                         .any(|u| u.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)))
                 };
-                match kind {
+                match self.kind {
                     ObjectKind::Users if has(GROUP_SCHEMA) && !has(USER_SCHEMA) => {
-                        wrong_type = Some("a Group")
+                        self.wrong_type = Some("a Group")
                     }
                     ObjectKind::Groups if has(USER_SCHEMA) && !has(GROUP_SCHEMA) => {
-                        wrong_type = Some("a User")
+                        self.wrong_type = Some("a User")
                     }
                     _ => {}
                 }
             }
-            continue;
+            return;
         }
         if k.eq_ignore_ascii_case("id") {
-            id_seen = true;
+            self.id_seen = true;
             match v {
                 Json::String(s) if !s.trim().is_empty() => rec.id = Some(s),
                 other => {
@@ -204,90 +268,147 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
                     );
                 }
             }
-            continue;
+            return;
         }
-        if kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members") {
-            members_seen = true;
-            rec.members = members(&k, v, &mut rec, file);
-            continue;
+        if self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members") {
+            self.members_seen = true;
+            rec.members = members(&k, v, rec, file);
+            return;
         }
-        if kind == ObjectKind::Users && k.eq_ignore_ascii_case("active") {
-            rec.enabled = active(&k, &v, &mut rec, file);
+        if self.kind == ObjectKind::Users && k.eq_ignore_ascii_case("active") {
+            rec.enabled = active(&k, &v, rec, file);
         }
-        if k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
+        if is_urn(&k) {
             match v {
                 Json::Object(map) => {
                     for (ek, ev) in map {
                         let name = format!("{k}:{ek}");
                         if ek.eq_ignore_ascii_case("manager") {
-                            match ev {
-                                Json::Object(m) => match m
-                                    .iter()
-                                    .find(|(mk, _)| mk.eq_ignore_ascii_case("value"))
-                                    .map(|(_, mv)| mv)
-                                {
-                                    Some(Json::String(s)) => rec.put(name, Value::Str(s.clone())),
-                                    Some(Json::Null) | None => rec.put(name, Value::Null),
-                                    Some(other) => {
-                                        let what = json::kind_of(other);
-                                        rec.issue(
-                                            Code::ActualValue,
-                                            file,
-                                            Some(&name),
-                                            format!("the manager's `value` is {what}; the manager is read as unknown"),
-                                        );
-                                    }
-                                },
-                                Json::String(s) => rec.put(name, Value::Str(s)),
-                                Json::Null => rec.put(name, Value::Null),
-                                other => {
-                                    let what = json::kind_of(&other);
-                                    rec.issue(
-                                        Code::ActualValue,
-                                        file,
-                                        Some(&name),
-                                        format!(
-                                            "the manager is {what}; the manager is read as unknown"
-                                        ),
-                                    );
-                                }
+                            if let Some(m) = manager(name.clone(), ev, rec, file) {
+                                rec.put(name, m);
                             }
                         } else {
-                            put(name, ev, &mut rec, file);
+                            put(name, ev, rec, file);
                         }
                     }
                 }
                 other => rec.put(k, json::to_value(other)),
             }
+            return;
+        }
+        put(k, v, rec, file);
+    }
+
+    /// Reads the extension object `text` of member `urn` without parsing what needs no
+    /// parser; `false` when the object does not scan (it is then parsed whole, for its error).
+    fn extension(&mut self, urn: &str, text: &str, file: &str) -> bool {
+        let Ok((entries, end)) = json::object_entries(text, 0) else {
+            return false;
+        };
+        if json::ws(text.as_bytes(), end) != text.len() {
+            return false;
+        }
+        for e in entries {
+            let raw = text.get(e.start..e.end).unwrap_or_default();
+            let name = json::shared_name(&[urn, ":", &e.key]);
+            if e.key.eq_ignore_ascii_case("manager") {
+                let Ok(v) = serde_json::from_str::<Json>(raw) else {
+                    return false;
+                };
+                if let Some(m) = manager(name.to_string(), v, &mut self.rec, file) {
+                    self.rec.put_shared(name, m);
+                }
+            } else if let Some(v) = json::plain(raw) {
+                self.rec.put_shared(name, v);
+            } else {
+                let Ok(v) = serde_json::from_str::<Json>(raw) else {
+                    return false;
+                };
+                put(name.to_string(), v, &mut self.rec, file);
+            }
+        }
+        true
+    }
+
+    fn finish(self, file: &str) -> Rec {
+        let mut rec = self.rec;
+        if let Some(what) = self.wrong_type {
+            rec.issue(
+                Code::ActualMalformed,
+                file,
+                None,
+                format!(
+                    "the resource is {what}, not one of the {} the export should hold; it is skipped",
+                    self.kind.name()
+                ),
+            );
+            rec.id = None;
+            return rec;
+        }
+        if !self.id_seen {
+            rec.issue(
+                Code::ActualMissingId,
+                file,
+                None,
+                "the resource has no `id`; it is skipped".to_string(),
+            );
+        }
+        if self.kind == ObjectKind::Groups && !self.members_seen {
+            rec.members = Membership::NotExported;
+        }
+        rec
+    }
+}
+
+/// One resource: scanned, each member parsed on its own and an extension's attributes that
+/// need no parser taken as written. Anything the scan does not follow is parsed whole by
+/// [`record_parsed`], which reports the error as serde finds it.
+fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
+    let b = slice.as_bytes();
+    if b.first() != Some(&b'{') {
+        return record_parsed(slice, line, file, kind);
+    }
+    let Ok((entries, end)) = json::object_entries(slice, 0) else {
+        return record_parsed(slice, line, file, kind);
+    };
+    if json::ws(b, end) != b.len() {
+        return record_parsed(slice, line, file, kind);
+    }
+    let mut r = Resource::new(line, kind);
+    r.rec.attrs.reserve(entries.len().saturating_add(64));
+    for e in entries {
+        let raw = slice.get(e.start..e.end).unwrap_or_default();
+        if is_urn(&e.key) && raw.starts_with('{') {
+            if !r.extension(&e.key, raw, file) {
+                return record_parsed(slice, line, file, kind);
+            }
             continue;
         }
-        put(k, v, &mut rec, file);
+        if !r.special(&e.key)
+            && let Some(v) = json::plain(raw)
+        {
+            r.rec.put_shared(json::shared_name(&[&e.key]), v);
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Json>(raw) else {
+            return record_parsed(slice, line, file, kind);
+        };
+        r.member(e.key.into_owned(), v, file);
     }
-    if let Some(what) = wrong_type {
-        rec.issue(
-            Code::ActualMalformed,
-            file,
-            None,
-            format!(
-                "the resource is {what}, not one of the {} the export should hold; it is skipped",
-                kind.name()
-            ),
-        );
-        rec.id = None;
-        return rec;
+    r.finish(file)
+}
+
+/// One resource, parsed whole.
+fn record_parsed(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
+    let obj: Obj = match json::parse_object(slice, line, file) {
+        Ok(o) => o,
+        Err(rec) => return rec,
+    };
+    let mut r = Resource::new(line, kind);
+    for (k, v) in obj.0 {
+        r.member(k, v, file);
     }
-    if !id_seen {
-        rec.issue(
-            Code::ActualMissingId,
-            file,
-            None,
-            "the resource has no `id`; it is skipped".to_string(),
-        );
-    }
-    if kind == ObjectKind::Groups && !members_seen {
-        rec.members = Membership::NotExported;
-    }
-    rec
+    r.finish(file)
 }
 
 /// Reads one page.
@@ -482,6 +603,197 @@ pub(super) fn finish(builder: &mut Builder<'_>, first_file: &str, sink: &mut Sin
                 .field("members")
                 .help("export the groups without `excludedAttributes=members`"),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a record says, comparable.
+    fn said(rec: &Rec) -> String {
+        let attrs: Vec<String> = rec
+            .attrs
+            .iter()
+            .map(|(k, v)| format!("{:?}={v:?}", k.name()))
+            .collect();
+        let issues: Vec<String> = rec
+            .issues
+            .iter()
+            .map(|i| {
+                format!(
+                    "{:?} {:?} {:?} {:?} {}",
+                    i.code, i.severity, i.row, i.field, i.message
+                )
+            })
+            .collect();
+        format!(
+            "id {:?}; enabled {:?}; members {:?}; attrs {attrs:?}; issues {issues:?}",
+            rec.id, rec.enabled, rec.members
+        )
+    }
+
+    fn same_both_ways(text: &str) {
+        for kind in [ObjectKind::Users, ObjectKind::Groups] {
+            let fast = record(text, 3, "f.json", kind);
+            let whole = record_parsed(text, 3, "f.json", kind);
+            assert_eq!(said(&fast), said(&whole), "{kind:?}: {text}");
+        }
+    }
+
+    const EXT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    #[test]
+    fn scanned_resources_read_as_parsed_ones() {
+        // The fixtures' resources, and the cases the scan takes apart itself.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/actual/scim");
+        let mut files = vec![dir.join("groups.json")];
+        for sub in ["users", "users-gap"] {
+            let mut pages: Vec<_> = std::fs::read_dir(dir.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            pages.sort();
+            files.extend(pages);
+        }
+        let mut resources = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let (entries, _) = json::object_entries(&text, json::ws(text.as_bytes(), 0))
+                .unwrap_or_else(|_| panic!("{}", f.display()));
+            for e in entries
+                .iter()
+                .filter(|e| e.key.eq_ignore_ascii_case("resources"))
+            {
+                let Ok((items, _)) = json::array_elements(text.as_bytes(), e.start) else {
+                    panic!("{}", f.display())
+                };
+                for (s, t) in items {
+                    same_both_ways(&text[s..t]);
+                    resources += 1;
+                }
+            }
+        }
+        assert!(resources >= 5, "{resources}");
+        for text in [
+            r#"{"id":"a","active":"True","userName":"x\u00e9\"y","n":1.5,"big":123456789012345678901,"z":-0,"neg":-12}"#,
+            &format!(
+                r#"{{"id":"a","{EXT}":{{"manager":{{"value":"m1","displayName":"M"}},"department":"R\\u0026D","costCenter":7,"x":{{"y":"z"}},"l":[1,"a"]}}}}"#
+            ),
+            &format!(r#"{{"id":"a","{EXT}":{{"manager":"m2","employeeNumber":null}}}}"#),
+            &format!(r#"{{"id":"a","{EXT}":{{"manager":5}}}}"#),
+            &format!(r#"{{"id":"a","{EXT}":{{"manager":{{"value":false}}}}}}"#),
+            &format!(r#"{{"id":"a","{EXT}":{{"department":"x" "costCenter":1}}}}"#),
+            &format!(r#"{{"id":"a","{EXT}":{{"department":tru}}}}"#),
+            &format!(r#"{{"id":"a","{EXT}":"flat"}}"#),
+            r#"{"id":"a","meta.created":"2024-01-01","meta":{"created":"yesterday"}}"#,
+            r#"{"id":"a","userName":"tab	inside"}"#,
+            r#"{"id":"a","n":01}"#,
+            r#"{"id":"","schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"members":[{"value":"u1"}]}"#,
+            r#"["not", "an object"]"#,
+            r#"{"id":"a" "#,
+        ] {
+            same_both_ways(text);
+        }
+    }
+
+    #[test]
+    fn a_repeated_extension_attribute_is_reported_not_merged() {
+        // serde's map keeps the last of two equal keys silently; the scan hands both on, and
+        // the builder reports the second (`D2xx` "twice") and keeps the first.
+        let text = format!(r#"{{"id":"a","{EXT}":{{"department":"One","department":"Two"}}}}"#);
+        let rec = record(&text, 1, "f.json", ObjectKind::Users);
+        let departments: Vec<&Value> = rec
+            .attrs
+            .iter()
+            .filter(|(k, _)| k.name().is_some_and(|n| n.ends_with(":department")))
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            departments,
+            [&Value::Str("One".into()), &Value::Str("Two".into())]
+        );
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 é]{0,8}".prop_map(|s| format!("\"{s}\"")),
+            "[a-z\"\\\\/\u{1}\t]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            Just("-0".to_string()),
+            Just("1.25".to_string()),
+            Just("1e3".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            Just("null".to_string()),
+            Just("\"True\"".to_string()),
+            Just("\"2024-03-01T08:00:00Z\"".to_string()),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        scalar().prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(("[a-zA-Z]{1,4}", inner), 0..3).prop_map(|v| {
+                    let members: Vec<String> =
+                        v.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("id".to_string()),
+            Just("ID".to_string()),
+            Just("active".to_string()),
+            Just("schemas".to_string()),
+            Just("members".to_string()),
+            Just("meta.created".to_string()),
+            Just("manager".to_string()),
+            Just("emails".to_string()),
+            "[a-zA-Z]{1,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_resource_reads_as_parsed(
+            top in prop::collection::vec((name(), value()), 0..6),
+            ext in prop::collection::vec((name(), value()), 0..6),
+            ext_at in 0usize..7,
+            cut in prop::option::of(0usize..400),
+        ) {
+            let mut members: Vec<String> =
+                top.into_iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            // Names inside the extension are distinct: a repeat is where the two readings
+            // differ on purpose (`a_repeated_extension_attribute_is_reported_not_merged`).
+            let mut names = std::collections::HashSet::new();
+            let inner: Vec<String> = ext
+                .into_iter()
+                .filter(|(k, _)| names.insert(k.clone()))
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect();
+            let at = ext_at.min(members.len());
+            members.insert(at, format!("\"{EXT}\":{{{}}}", inner.join(",")));
+            let mut text = format!("{{{}}}", members.join(", "));
+            if let Some(c) = cut {
+                // A resource cut short, at a character boundary.
+                let mut c = c.min(text.len());
+                while !text.is_char_boundary(c) {
+                    c -= 1;
+                }
+                text.truncate(c);
+            }
+            same_both_ways(&text);
         }
     }
 }
