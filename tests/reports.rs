@@ -632,7 +632,14 @@ fn streamed_reports_widen_the_pipe_they_are_written_to() {
     use std::io::Read;
     for (format, widened) in [("jsonl", true), ("json", true), ("markdown", false)] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["eval", "policies", "--as-of", "2026-11-25", "--format", format])
+            .args([
+                "eval",
+                "policies",
+                "--as-of",
+                "2026-11-25",
+                "--format",
+                format,
+            ])
             .current_dir(manifest())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
