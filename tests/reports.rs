@@ -660,3 +660,57 @@ fn streamed_reports_widen_the_pipe_they_are_written_to() {
         assert_eq!(text, example(&["--format", format]).stdout, "{format}");
     }
 }
+
+/// The JSON Lines are rendered in parallel (batches of tasks, each a block of identities a
+/// column at a time) and are the same bytes whatever the number of threads: 1,300 generated
+/// identities (three batches, the last one short) with 1, 2 and 5 threads, into a pipe, and
+/// into a file with `--out`.
+#[test]
+fn jsonl_is_the_same_bytes_with_any_number_of_threads() {
+    let dir = scratch("threads");
+    let g = roster_in(
+        &dir,
+        &[
+            "generate",
+            "--identities",
+            "1300",
+            "--seed",
+            "11",
+            "--out",
+            "org",
+        ],
+    );
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["eval", "org/policies", "--as-of", "2026-01-01"])
+            .args(["--format", "jsonl"])
+            .current_dir(&dir)
+            .env("RAYON_NUM_THREADS", threads)
+            .env("ROSTER_PROGRESS", "0")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{threads}");
+        out.stdout
+    };
+    let one = run("1");
+    assert!(
+        one.iter().filter(|&&b| b == b'\n').count() > 1300,
+        "every identity has a line"
+    );
+    for threads in ["2", "5"] {
+        assert!(run(threads) == one, "{threads} threads");
+    }
+    let file = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["eval", "org/policies", "--as-of", "2026-01-01"])
+        .args(["--format", "jsonl", "--out", "report"])
+        .current_dir(&dir)
+        .env("RAYON_NUM_THREADS", "3")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(matches!(file.status.code(), Some(0 | 1)));
+    assert!(std::fs::read(dir.join("report/desired-state.jsonl")).unwrap() == one);
+    let _ = std::fs::remove_dir_all(&dir);
+}
