@@ -352,7 +352,6 @@ impl Object {
             return;
         }
         put(k, v, rec, file);
-
     }
 
     fn finish(self, file: &str) -> Rec {
@@ -375,7 +374,6 @@ impl Object {
             ObjectKind::Groups => {}
         }
         rec
-
     }
 }
 
@@ -436,7 +434,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
         if let Some(v) = json::plain(raw)
             && o.plain_attribute(&e.key, &v)
         {
-            o.rec.put_shared(json::shared_name(&[&e.key]), v);
+            o.rec.put_shared(super::build::shared_name(&[&e.key]), v);
             continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
@@ -1024,7 +1022,11 @@ mod tests {
             "id".into(),
             "manager".into(),
         ]);
-        for kind in [ObjectKind::Users, ObjectKind::Groups, ObjectKind::Assignments] {
+        for kind in [
+            ObjectKind::Users,
+            ObjectKind::Groups,
+            ObjectKind::Assignments,
+        ] {
             for select in [None, Some(&select)] {
                 let fast = record(text, 3, "f.json", kind, select);
                 let whole = record_parsed(text, 3, "f.json", kind, select);

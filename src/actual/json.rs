@@ -376,38 +376,6 @@ pub(super) fn plain(raw: &str) -> Option<Value> {
     }
 }
 
-/// The most attribute names a parsing thread keeps shared; beyond them (an export that names
-/// attributes differently in every object) each name is its own allocation.
-const SHARED_NAMES: usize = 4096;
-
-thread_local! {
-    /// Attribute names already built on this thread, and a buffer to build the next in.
-    static NAMES: std::cell::RefCell<(String, std::collections::HashMap<String, std::sync::Arc<str>, foldhash::fast::FixedState>)> =
-        std::cell::RefCell::default();
-}
-
-/// The attribute name `parts` spell, shared with the objects parsed before on this thread:
-/// objects of one export name their attributes alike, and a shared name costs no allocation
-/// (and the builder compares it by pointer).
-pub(super) fn shared_name(parts: &[&str]) -> std::sync::Arc<str> {
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        let (buf, map) = &mut *names;
-        buf.clear();
-        for p in parts {
-            buf.push_str(p);
-        }
-        if let Some(n) = map.get(buf.as_str()) {
-            return n.clone();
-        }
-        let n: std::sync::Arc<str> = std::sync::Arc::from(buf.as_str());
-        if map.len() < SHARED_NAMES {
-            map.insert(buf.clone(), n.clone());
-        }
-        n
-    })
-}
-
 /// Elements to parse: (start, end, line) in a text.
 pub(super) type Spans = Vec<(usize, usize, usize)>;
 

@@ -242,7 +242,7 @@ struct Logical {
 /// An attribute description: `type;option;…`.
 struct Desc {
     /// The name kept: the type and its options other than `binary`, options sorted.
-    name: String,
+    name: std::sync::Arc<str>,
     binary: bool,
     range: Option<String>,
 }
@@ -278,13 +278,13 @@ fn parse_desc(desc: &str) -> Option<Desc> {
         }
     }
     options.sort_by_key(|o| o.to_ascii_lowercase());
-    let mut name = ty.to_string();
-    for o in options {
-        name.push(';');
-        name.push_str(&o);
+    let mut parts = vec![ty];
+    for o in &options {
+        parts.push(";");
+        parts.push(o);
     }
     Some(Desc {
-        name,
+        name: super::build::shared_name(&parts),
         binary,
         range,
     })
@@ -549,7 +549,7 @@ fn decode_value(
 /// An attribute's values as the lines of a record give them.
 struct Gathered {
     /// The name kept (see [`Desc::name`]).
-    name: String,
+    name: std::sync::Arc<str>,
     values: Vec<String>,
     /// The line of its first value.
     line: usize,
@@ -649,7 +649,8 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
         None => {}
     }
     let mut attrs: Vec<Gathered> = Vec::new();
-    let mut folded: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut folded: std::collections::HashMap<String, usize, foldhash::fast::FixedState> =
+        std::collections::HashMap::default();
     let mut first_attr = true;
     for l in lines {
         let Some((desc_text, raw)) = split_line(&l.text) else {
@@ -703,11 +704,26 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
             continue;
         };
         let value = decode_value(&desc.name, &desc, raw, l.line, file, &mut rec);
-        let key = desc.name.to_ascii_lowercase();
-        let i = match folded.get(&key) {
-            Some(i) => *i,
+        // An entry names a few dozen attributes: they are looked for in turn, and by a map
+        // only in an entry that names many more.
+        let found = if attrs.len() <= FEW_ATTRIBUTES {
+            attrs
+                .iter()
+                .position(|a| a.name.eq_ignore_ascii_case(&desc.name))
+        } else {
+            if folded.is_empty() {
+                for (k, a) in attrs.iter().enumerate() {
+                    folded.entry(a.name.to_ascii_lowercase()).or_insert(k);
+                }
+            }
+            folded.get(&desc.name.to_ascii_lowercase()).copied()
+        };
+        let i = match found {
+            Some(i) => i,
             None => {
-                folded.insert(key, attrs.len());
+                if !folded.is_empty() {
+                    folded.insert(desc.name.to_ascii_lowercase(), attrs.len());
+                }
                 attrs.push(Gathered {
                     name: desc.name.clone(),
                     values: Vec::new(),
@@ -739,9 +755,10 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
         unknown,
     } in attrs
     {
-        let base = name.split(';').next().unwrap_or(&name).to_ascii_lowercase();
-        let is_member =
-            groups && (base == "member" || base == "uniquemember") && name.len() == base.len();
+        let base = name.split(';').next().unwrap_or(&name);
+        let is_member = groups
+            && (base.eq_ignore_ascii_case("member") || base.eq_ignore_ascii_case("uniquemember"))
+            && name.len() == base.len();
         if let Some(range) = &range
             && range.split_once('-') != Some(("0", "*"))
         {
@@ -752,7 +769,7 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                     format!("the values are a range (`{name};range={range}`), only part of them; the attribute is read as unknown"),
                 )
                 .at(line)
-                .field(name.as_str())
+                .field(&*name)
                 .help("export with a tool that follows ranged retrieval to the end (`ldifde` does; `ldapsearch` does not)"),
             );
             if is_member {
@@ -773,7 +790,7 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
             }));
             continue;
         }
-        if base == "useraccountcontrol" {
+        if base.eq_ignore_ascii_case("useraccountcontrol") {
             match values.as_slice() {
                 [one] => match one.trim().parse::<i64>() {
                     Ok(flags) => rec.enabled = Some(flags & 2 == 0),
@@ -784,7 +801,7 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                             format!("{} is not a number; whether the account is enabled is unknown", quote(one)),
                         )
                         .at(line)
-                        .field(name.as_str()),
+                        .field(&*name),
                     ),
                 },
                 _ => rec.issues.push(
@@ -794,16 +811,16 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                         "`userAccountControl` has several values; whether the account is enabled is unknown",
                     )
                     .at(line)
-                    .field(name.as_str()),
+                    .field(&*name),
                 ),
             }
         }
-        let value = if values.len() == 1 && !MULTI.contains(&base.as_str()) {
+        let value = if values.len() == 1 && !MULTI.iter().any(|m| m.eq_ignore_ascii_case(base)) {
             values.into_iter().next().map_or(Value::Null, Value::Str)
         } else {
             Value::List(values.into_iter().map(Value::Str).collect())
         };
-        rec.put(name, value);
+        rec.put_shared(name, value);
     }
     if groups {
         rec.members = member_state.unwrap_or(Membership::Known(members));
@@ -813,6 +830,9 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
         rec: Some(rec),
     }
 }
+
+/// The most attributes of an entry looked for in turn; beyond them, by a map.
+const FEW_ATTRIBUTES: usize = 64;
 
 /// The `search:`/`result:` lines `ldapsearch` prints without `-L`.
 fn trailer(

@@ -310,7 +310,7 @@ impl Resource {
         }
         for e in entries {
             let raw = text.get(e.start..e.end).unwrap_or_default();
-            let name = json::shared_name(&[urn, ":", &e.key]);
+            let name = super::build::shared_name(&[urn, ":", &e.key]);
             if e.key.eq_ignore_ascii_case("manager") {
                 let Ok(v) = serde_json::from_str::<Json>(raw) else {
                     return false;
@@ -387,7 +387,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
         if !r.special(&e.key)
             && let Some(v) = json::plain(raw)
         {
-            r.rec.put_shared(json::shared_name(&[&e.key]), v);
+            r.rec.put_shared(super::build::shared_name(&[&e.key]), v);
             continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {

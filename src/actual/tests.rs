@@ -1532,3 +1532,32 @@ fn chosen_attributes_read_what_reading_everything_reads() {
         assert!(compared > 0, "{path}: nothing compared");
     }
 }
+
+#[test]
+fn ldif_gathers_an_attributes_values_by_name_in_any_case_in_small_and_large_entries() {
+    // An entry's attributes are looked for in turn up to 64 names, by a map beyond: both
+    // gather `mail` and `MAIL` into one attribute, and report nothing.
+    for filler in [3usize, 100] {
+        let mut entry = String::from("dn: cn=a,dc=example\nmail: a@example.com\n");
+        for k in 0..filler {
+            entry.push_str(&format!("extensionAttribute{k}: v{k}\n"));
+        }
+        entry.push_str("MAIL: b@example.com\ncn: a\n");
+        let mut o = ldif();
+        o.max_attributes = 1000;
+        let (a, issues) = text("x.ldif", &entry, &o);
+        assert!(issues.is_empty(), "{filler}: {:?}", brief(&issues));
+        let a = a.unwrap();
+        let both = Value::List(vec![
+            Value::Str("a@example.com".into()),
+            Value::Str("b@example.com".into()),
+        ]);
+        let mut held = None;
+        assert_eq!(
+            a.cell(0, "Mail").as_value(&mut held),
+            Cell::Value(&both),
+            "{filler}"
+        );
+        assert_eq!(a.attributes.len(), filler + 2, "{filler}");
+    }
+}
