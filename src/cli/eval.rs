@@ -172,7 +172,10 @@ pub fn run(args: &Args) -> ExitStatus {
             };
             let name = format.file_name();
             let written = match &args.out {
-                None => write(&mut super::output::Stdout),
+                None => {
+                    super::output::widen_pipe();
+                    write(&mut super::output::Stdout)
+                }
                 Some(dir) => std::fs::create_dir_all(dir)
                     .and_then(|()| files::write_atomically(dir, name, |mut w| write(&mut w))),
             };

@@ -162,6 +162,26 @@ impl io::Write for Stdout {
     }
 }
 
+/// The buffer [`widen_pipe`] asks for: 1 MiB, the most an unprivileged process may ask for
+/// by default (`/proc/sys/fs/pipe-max-size`).
+#[cfg(target_os = "linux")]
+const WIDE_PIPE: usize = 1 << 20;
+
+/// When standard output is a pipe, widens its buffer to 1 MiB (from the kernel's 64 KiB) for a
+/// report of gigabytes: the writer and the reader (`jq`, `wc`) then take turns 16 times less
+/// often. Nothing changes otherwise (not a pipe, a buffer already as wide, a refusal).
+pub fn widen_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        let out = io::stdout();
+        if let Ok(size) = rustix::pipe::fcntl_getpipe_size(&out)
+            && size < WIDE_PIPE
+        {
+            let _ = rustix::pipe::fcntl_setpipe_size(&out, WIDE_PIPE);
+        }
+    }
+}
+
 /// The exit status of a run whose command returned `status`: 2 when a write failed (other than
 /// a closed pipe), with the reason on standard error; else `status`.
 pub fn finish(status: ExitStatus) -> ExitStatus {

@@ -8,11 +8,12 @@
 //! `serde`: names and dictionary values are rendered once, and identities are rendered in
 //! parallel batches of a few hundred that are written in key order as they are done, so the
 //! document never exists in memory. Within a batch, each task renders its block of identities
-//! a column at a time (each column's codes for the block in one stream; a short rendered entry
-//! in a 64-byte slot of its own, found from the code alone; every row's slot or text touched
-//! in a tight loop before the copies, so that the cache misses of large dictionaries overlap),
-//! into one line buffer per identity, and the lines go to the output with vectored writes
-//! (no copy into a buffer). A test checks that every line is byte for byte the
+//! a column at a time (each column's codes for the block in one stream; rendered values in
+//! slots of 16, 32 or 64 bytes found from the code alone, with the key in the slot for a small
+//! dictionary, and the key copied in fixed-size chunks for a large one; every row's slot or
+//! text touched in a tight loop before the copies, so that the cache misses of large
+//! dictionaries overlap), into one line buffer per identity (room for the widest line made
+//! once), and the lines go to the output with vectored writes (no copy into a buffer). A test checks that every line is byte for byte the
 //! compact form of the identity's `serde` serialisation ([`crate::escape::json_compact`]).
 
 use std::io::{self, Write};
@@ -101,104 +102,168 @@ pub fn push_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-/// The start and end of one rendered dictionary entry in a column's bytes.
+/// The start and end of one rendered dictionary value in a column's bytes.
 type Span = (u32, u32);
 
-/// The size of a [`Slot`].
-const SLOT: usize = 64;
-
-/// One rendered dictionary entry on a cache line of its own: its bytes, and its length in the
-/// last byte.
+/// A cache line: the unit the value slots of a column are laid out in.
 #[derive(Clone, Copy)]
 #[repr(align(64))]
-struct Slot([u8; SLOT]);
+struct Line([u8; 64]);
 
-/// A column's dictionary, rendered (comma and key included).
+/// The size of the chunks a key, or a value longer than a slot, is copied in: a copy of a
+/// known size is a few vector moves, where one of a varying size is a call to `memmove`.
+const CHUNK: usize = 32;
+
+/// A column's key (`,"name":`), padded with zeros to whole [`CHUNK`]s past its end, so that
+/// it is copied as fixed-size chunks and the excess cut off. Keys are the same for every row
+/// and stay in the cache; only values differ.
+struct Key {
+    /// The key, then `CHUNK` zeros.
+    padded: Vec<u8>,
+    /// The length of the key (with its comma).
+    len: usize,
+}
+
+impl Key {
+    fn new(name: &str) -> Key {
+        let mut padded = vec![b','];
+        push_str(&mut padded, name);
+        padded.push(b':');
+        let len = padded.len();
+        padded.extend_from_slice(&[0; CHUNK]);
+        Key { padded, len }
+    }
+
+    /// The key's bytes, with its comma.
+    fn bytes(&self) -> &[u8] {
+        self.padded.get(..self.len).unwrap_or_default()
+    }
+
+    /// Appends the key (without its comma when `skip` is 1).
+    #[inline(always)]
+    fn put(&self, out: &mut Vec<u8>, skip: usize) {
+        let at = out.len();
+        let mut from = skip;
+        while from < self.len {
+            match self
+                .padded
+                .get(from..from + CHUNK)
+                .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
+            {
+                Some(chunk) => out.extend_from_slice(chunk),
+                None => return out.extend_from_slice(self.bytes().get(from..).unwrap_or_default()),
+            }
+            from += CHUNK;
+        }
+        out.truncate(at + self.len.saturating_sub(skip));
+    }
+}
+
+/// A column's dictionary values, rendered.
 enum Rendered {
-    /// Every entry fits a slot (at most `SLOT - 1` bytes): entry `code` is slot `code`, so
-    /// where a row's bytes are is a function of its code alone (one cache line to load, and
-    /// no load that waits for another, which the processor overlaps across rows), and it is
-    /// copied as one fixed-size chunk.
-    Slots(Vec<Slot>),
-    /// Some entry is longer: the bytes (with [`CHUNK`] bytes of padding), and the start and
-    /// end of each code's bytes.
+    /// Every value fits a slot of `size` bytes (16, 32 or 64: the smallest that holds the
+    /// longest entry and a length byte): entry `code` is at `code * size` in the lines, its
+    /// length in the slot's last byte. Where a row's entry is follows from its code alone (no
+    /// load that waits for another, which the processor overlaps across rows), no slot
+    /// straddles two cache lines, and it is copied as one fixed-size chunk. With `keyed`, an
+    /// entry is the key and the value (`,"name":value`, one copy per row: for a small
+    /// dictionary, which stays in the cache whatever its size); without, the value alone
+    /// (the key is written by [`Key`]: a large dictionary is half the size or less, and
+    /// fewer of its rows miss the cache).
+    Slots {
+        lines: Vec<Line>,
+        size: usize,
+        keyed: bool,
+    },
+    /// Some value is longer than 63 bytes: the bytes (with [`CHUNK`] bytes of padding), and
+    /// the start and end of each code's value.
     Spans(Vec<u8>, Vec<Span>),
 }
 
-/// A column ready to write: `,"name":` and, when rows share values enough for that to pay,
-/// `,"name":value` for each dictionary value (one copy per row then). The leading comma is
-/// dropped for the first field of an object.
+/// The slot of `code` among `lines`, for slots of `S` bytes.
+#[inline(always)]
+fn slot<const S: usize>(lines: &[Line], code: usize) -> Option<&[u8; S]> {
+    let per = 64 / S;
+    let Line(line) = lines.get(code / per)?;
+    let at = (code % per) * S;
+    line.get(at..at + S)
+        .and_then(|s| <&[u8; S]>::try_from(s).ok())
+}
+
+/// Appends the entry of `code` among slots of `S` bytes (without the key's comma when `skip`
+/// is 1): the key first unless `KEYED` (then it is in the slot), then the whole slot as one
+/// fixed-size copy and the excess cut off. False, with nothing written, when there is no such
+/// slot.
+#[inline(always)]
+fn put_slot<const S: usize, const KEYED: bool>(
+    out: &mut Vec<u8>,
+    lines: &[Line],
+    code: usize,
+    key: &Key,
+    skip: usize,
+) -> bool {
+    let Some(slot) = slot::<S>(lines, code) else {
+        return false;
+    };
+    let len = usize::from(slot.last().copied().unwrap_or(0));
+    if !KEYED {
+        key.put(out, skip);
+    } else if skip > 0 {
+        // The first field of an object: rare, so a copy of a varying size.
+        out.extend_from_slice(slot.get(skip..len).unwrap_or_default());
+        return true;
+    }
+    let at = out.len();
+    out.extend_from_slice(slot);
+    out.truncate(at + len);
+    true
+}
+
+/// A column ready to write: its key and, when rows share values enough for that to pay, its
+/// dictionary values rendered once. The comma before the key is dropped for the first field
+/// of an object.
 struct Col<'a> {
-    key: Vec<u8>,
+    key: Key,
     column: &'a Column,
-    /// The rendered dictionary entries.
+    /// The rendered dictionary values.
     rendered: Option<Rendered>,
 }
 
 impl<'a> Col<'a> {
     fn new(name: &str, column: &'a Column) -> Col<'a> {
-        let mut key = vec![b','];
-        push_str(&mut key, name);
-        key.push(b':');
         let dictionary = column.dictionary();
         // One distinct value in four rows or fewer: render each once.
-        let rendered = (dictionary.len().saturating_mul(4) <= column.len()).then(|| {
-            // Straight into slots (one allocation of the final size, no bytes in between)
-            // while every entry fits one.
-            let mut slots = Vec::with_capacity(dictionary.len());
-            let mut entry = Vec::with_capacity(SLOT);
-            for v in dictionary {
-                entry.clear();
-                entry.extend_from_slice(&key);
-                push_value(&mut entry, v);
-                if entry.len() >= SLOT {
-                    break;
-                }
-                let mut slot = [0; SLOT];
-                for (to, from) in slot.iter_mut().zip(&entry) {
-                    *to = *from;
-                }
-                slot[SLOT - 1] = u8::try_from(entry.len()).unwrap_or(0);
-                slots.push(Slot(slot));
-            }
-            if slots.len() == dictionary.len() {
-                return Some(Rendered::Slots(slots));
-            }
-            drop(slots);
-            let mut bytes = Vec::new();
-            let mut spans = Vec::with_capacity(dictionary.len());
-            for v in dictionary {
-                let start = bytes.len();
-                bytes.extend_from_slice(&key);
-                push_value(&mut bytes, v);
-                spans.push((u32::try_from(start).ok()?, u32::try_from(bytes.len()).ok()?));
-            }
-            // So that every short entry can be copied as a whole chunk ([`copy_entry`]).
-            bytes.extend_from_slice(&[0; CHUNK]);
-            Some(Rendered::Spans(bytes, spans))
-        });
+        let key = Key::new(name);
+        let rendered = (dictionary.len().saturating_mul(4) <= column.len())
+            .then(|| render(&key, dictionary))
+            .flatten();
         Col {
             key,
             column,
-            rendered: rendered.flatten(),
+            rendered,
         }
     }
 
-    /// Appends the rendered entry of `code` (without its comma when `skip` is 1); false when
-    /// the dictionary is not rendered.
+    /// Appends the rendered entry of `code`, key and value (without the comma when `skip`
+    /// is 1); false, with nothing written, when the dictionary is not rendered.
     #[inline]
     fn put(&self, out: &mut Vec<u8>, code: usize, skip: usize) -> bool {
         match &self.rendered {
-            Some(Rendered::Slots(slots)) => match slots.get(code) {
-                Some(slot) => {
-                    copy_slot(out, slot, skip);
-                    true
+            Some(Rendered::Slots { lines, size, keyed }) => match (size, keyed) {
+                (16, true) => put_slot::<16, true>(out, lines, code, &self.key, skip),
+                (32, true) => put_slot::<32, true>(out, lines, code, &self.key, skip),
+                (_, true) => put_slot::<64, true>(out, lines, code, &self.key, skip),
+                (16, false) => put_slot::<16, false>(out, lines, code, &self.key, skip),
+                (32, false) => put_slot::<32, false>(out, lines, code, &self.key, skip),
+                (_, false) => put_slot::<64, false>(out, lines, code, &self.key, skip),
+            },
+            Some(Rendered::Spans(bytes, spans)) => match spans.get(code) {
+                Some(&(s, e)) => {
+                    self.key.put(out, skip);
+                    copy_entry(out, bytes, s as usize, e as usize)
                 }
                 None => false,
             },
-            Some(Rendered::Spans(bytes, spans)) => spans
-                .get(code)
-                .is_some_and(|&(s, e)| copy_entry(out, bytes, s as usize + skip, e as usize)),
             None => false,
         }
     }
@@ -207,139 +272,203 @@ impl<'a> Col<'a> {
     #[inline]
     fn push(&self, out: &mut Vec<u8>, i: usize, comma: bool) {
         let skip = usize::from(!comma);
-        if self.put(out, self.column.code(i) as usize, skip) {
-            return;
+        if !self.put(out, self.column.code(i) as usize, skip) {
+            self.key.put(out, skip);
+            push_value(out, self.column.get(i));
         }
-        out.extend_from_slice(self.key.get(skip..).unwrap_or_default());
-        push_value(out, self.column.get(i));
     }
 
     /// Appends the value of rows `start..start + lines.len()` to their lines, each where
-    /// `comma` (given the row's place in the block) says `Some(whether a comma goes first)`.
-    /// One column at a time over a block of rows: its codes are read in one stream and its
-    /// dictionary stays in the cache, instead of a thousand columns touched per row.
+    /// `comma` (given the row's place in the block) says `Some(whether a comma goes first)`;
+    /// `codes` is scratch space. One column at a time over a block of rows: its codes are
+    /// read in one stream and its dictionary stays in the cache, instead of a thousand columns
+    /// touched per row.
     fn push_rows(
         &self,
         lines: &mut [Vec<u8>],
         start: usize,
-        mut comma: impl FnMut(usize) -> Option<bool>,
+        codes: &mut Vec<usize>,
+        comma: impl FnMut(usize) -> Option<bool>,
     ) {
         let n = lines.len();
         // The block's codes, in one stream.
-        let codes: Vec<usize> = match self.column.codes() {
-            Codes::U8(codes) if codes.len() >= start + n => codes
-                .get(start..start + n)
-                .unwrap_or_default()
-                .iter()
-                .map(|&c| usize::from(c))
-                .collect(),
-            Codes::U16(codes) if codes.len() >= start + n => codes
-                .get(start..start + n)
-                .unwrap_or_default()
-                .iter()
-                .map(|&c| usize::from(c))
-                .collect(),
-            Codes::U32(codes) if codes.len() >= start + n => codes
-                .get(start..start + n)
-                .unwrap_or_default()
-                .iter()
-                .map(|&c| c as usize)
-                .collect(),
-            _ => (start..start + n)
-                .map(|i| self.column.code(i) as usize)
-                .collect(),
-        };
-        if self.rendered.is_none() {
-            // Values rendered row by row (a dictionary almost as large as the column): touch
-            // each row's text first, as below.
-            let dictionary = self.column.dictionary();
-            let mut touched = 0u8;
-            for &code in &codes {
-                if let Some(Value::Str(s)) = dictionary.get(code) {
-                    touched ^= s.as_bytes().first().copied().unwrap_or(0);
-                }
-            }
-            std::hint::black_box(touched);
-            for (r, line) in lines.iter_mut().enumerate() {
-                if let Some(c) = comma(r) {
-                    self.push(line, start + r, c);
-                }
-            }
-            return;
+        codes.clear();
+        match self.column.codes() {
+            Codes::U8(all) if all.len() >= start + n => codes.extend(
+                all.get(start..start + n)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&c| usize::from(c)),
+            ),
+            Codes::U16(all) if all.len() >= start + n => codes.extend(
+                all.get(start..start + n)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&c| usize::from(c)),
+            ),
+            Codes::U32(all) if all.len() >= start + n => codes.extend(
+                all.get(start..start + n)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&c| c as usize),
+            ),
+            _ => codes.extend((start..start + n).map(|i| self.column.code(i) as usize)),
         }
-        if let Some(Rendered::Slots(slots)) = &self.rendered {
-            // First touch every row's slot in a loop short enough for the processor to have
-            // dozens of those loads in flight at once (each misses the cache when the
-            // dictionary is large), then copy from slots now in the cache.
-            let mut touched = 0u8;
-            for &code in &codes {
-                if let Some(Slot(slot)) = slots.get(code) {
-                    touched ^= slot[SLOT - 1];
-                }
+        match &self.rendered {
+            Some(Rendered::Slots {
+                lines: slots,
+                size,
+                keyed,
+            }) => match (size, keyed) {
+                (16, true) => self.rows_in_slots::<16, true>(slots, lines, start, codes, comma),
+                (32, true) => self.rows_in_slots::<32, true>(slots, lines, start, codes, comma),
+                (_, true) => self.rows_in_slots::<64, true>(slots, lines, start, codes, comma),
+                (16, false) => self.rows_in_slots::<16, false>(slots, lines, start, codes, comma),
+                (32, false) => self.rows_in_slots::<32, false>(slots, lines, start, codes, comma),
+                (_, false) => self.rows_in_slots::<64, false>(slots, lines, start, codes, comma),
+            },
+            Some(Rendered::Spans(..)) => {
+                self.rows_one_by_one(lines, start, codes, comma);
             }
-            std::hint::black_box(touched);
-            for (r, (line, &code)) in lines.iter_mut().zip(&codes).enumerate() {
-                let Some(c) = comma(r) else { continue };
-                match slots.get(code) {
-                    Some(slot) => copy_slot(line, slot, usize::from(!c)),
-                    None => self.push(line, start + r, c),
+            None => {
+                // Values rendered row by row (a dictionary almost as large as the column):
+                // first touch each row's text in a loop short enough for the processor to
+                // have dozens of those loads in flight at once (each misses the cache when
+                // the dictionary is large), then render from text now in the cache.
+                let dictionary = self.column.dictionary();
+                let mut touched = 0u8;
+                for &code in codes.iter() {
+                    if let Some(Value::Str(s)) = dictionary.get(code) {
+                        touched ^= s.as_bytes().first().copied().unwrap_or(0);
+                    }
                 }
+                std::hint::black_box(touched);
+                self.rows_one_by_one(lines, start, codes, comma);
             }
-            return;
         }
-        for (r, (line, &code)) in lines.iter_mut().zip(&codes).enumerate() {
+    }
+
+    /// [`Col::push_rows`] for a dictionary whose entries are in slots of `S` bytes, keys
+    /// included when `KEYED`.
+    #[inline(always)]
+    fn rows_in_slots<const S: usize, const KEYED: bool>(
+        &self,
+        slots: &[Line],
+        lines: &mut [Vec<u8>],
+        start: usize,
+        codes: &[usize],
+        mut comma: impl FnMut(usize) -> Option<bool>,
+    ) {
+        // First touch every row's slot (as for text above), then copy from slots now in the
+        // cache.
+        let mut touched = 0u8;
+        for &code in codes {
+            if let Some(s) = slot::<S>(slots, code) {
+                touched ^= s.last().copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(touched);
+        for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
             let Some(c) = comma(r) else { continue };
-            if !self.put(line, code, usize::from(!c)) {
-                self.push(line, start + r, c);
+            let skip = usize::from(!c);
+            if !put_slot::<S, KEYED>(line, slots, code, &self.key, skip) {
+                self.key.put(line, skip);
+                push_value(line, self.column.get(start + r));
+            }
+        }
+    }
+
+    /// [`Col::push_rows`] a row at a time.
+    fn rows_one_by_one(
+        &self,
+        lines: &mut [Vec<u8>],
+        start: usize,
+        codes: &[usize],
+        mut comma: impl FnMut(usize) -> Option<bool>,
+    ) {
+        for (r, (line, &code)) in lines.iter_mut().zip(codes).enumerate() {
+            let Some(c) = comma(r) else { continue };
+            let skip = usize::from(!c);
+            if !self.put(line, code, skip) {
+                self.key.put(line, skip);
+                push_value(line, self.column.get(start + r));
             }
         }
     }
 }
 
-/// Appends a slot's entry (without its comma when `skip` is 1): the whole slot as one
-/// fixed-size copy, then the excess cut off.
-#[inline(always)]
-fn copy_slot(out: &mut Vec<u8>, Slot(slot): &Slot, skip: usize) {
-    let len = usize::from(slot[SLOT - 1]);
-    if skip == 0 {
-        let at = out.len();
-        out.extend_from_slice(slot);
-        out.truncate(at + len);
-    } else {
-        out.extend_from_slice(slot.get(skip..len).unwrap_or_default());
+/// The largest dictionary whose entries are rendered with their key ([`Rendered::Slots`]):
+/// 2,048 slots of at most 64 bytes, 128 KiB.
+const KEYED_ENTRIES: usize = 2048;
+
+/// Renders each value of `dictionary` once: into slots (with `key` when the dictionary is small
+/// and key and value fit one) when every value fits one, else into bytes and spans. `None` when
+/// the bytes would not fit 32-bit offsets.
+fn render(key: &Key, dictionary: &[Value]) -> Option<Rendered> {
+    let mut bytes = Vec::new();
+    let mut spans = Vec::with_capacity(dictionary.len());
+    let mut longest = 0;
+    for v in dictionary {
+        let start = bytes.len();
+        push_value(&mut bytes, v);
+        longest = longest.max(bytes.len() - start);
+        spans.push((u32::try_from(start).ok()?, u32::try_from(bytes.len()).ok()?));
     }
+    let keyed = dictionary.len() <= KEYED_ENTRIES && key.len + longest < 64;
+    let prefix = if keyed { key.bytes() } else { &[] };
+    let size = match prefix.len() + longest {
+        0..=15 => 16,
+        16..=31 => 32,
+        32..=63 => 64,
+        _ => {
+            // So that every value can be copied as whole chunks ([`copy_entry`]).
+            bytes.extend_from_slice(&[0; CHUNK]);
+            return Some(Rendered::Spans(bytes, spans));
+        }
+    };
+    let per = 64 / size;
+    let mut lines = vec![Line([0; 64]); dictionary.len().div_ceil(per)];
+    for (code, &(s, e)) in spans.iter().enumerate() {
+        let (s, e) = (s as usize, e as usize);
+        let at = (code % per) * size;
+        if let (Some(Line(line)), Some(value)) = (lines.get_mut(code / per), bytes.get(s..e))
+            && let Some(to) = line.get_mut(at..at + size)
+        {
+            for (to, from) in to.iter_mut().zip(prefix.iter().chain(value)) {
+                *to = *from;
+            }
+            if let Some(last) = to.last_mut() {
+                *last = u8::try_from(prefix.len() + e - s).unwrap_or(0);
+            }
+        }
+    }
+    Some(Rendered::Slots { lines, size, keyed })
 }
 
-/// The size of the chunk a short rendered entry is copied as: a copy of a known size is a few
-/// vector moves, where one of a varying size is a call to `memmove` (most entries are short).
-const CHUNK: usize = 64;
-
-/// Appends `bytes[from..to]` to `out`: an entry of at most [`CHUNK`] bytes is copied as a whole
-/// chunk (the rendered bytes end with `CHUNK` bytes of padding) and the excess cut off.
-/// False when the range is not in `bytes`.
+/// Appends `bytes[from..to]` to `out`: as whole [`CHUNK`]s (the rendered bytes end with
+/// `CHUNK` bytes of padding) and the excess cut off. False when the range is not in `bytes`.
 #[inline]
 fn copy_entry(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) -> bool {
     let Some(len) = to.checked_sub(from) else {
         return false;
     };
-    if len <= CHUNK
-        && to <= bytes.len()
-        && let Some(chunk) = bytes
-            .get(from..from + CHUNK)
+    if to > bytes.len() {
+        return false;
+    }
+    let at = out.len();
+    let mut i = from;
+    while i < to {
+        match bytes
+            .get(i..i + CHUNK)
             .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
-    {
-        let at = out.len();
-        out.extend_from_slice(chunk);
-        out.truncate(at + len);
-        return true;
-    }
-    match bytes.get(from..to) {
-        Some(b) => {
-            out.extend_from_slice(b);
-            true
+        {
+            Some(chunk) => out.extend_from_slice(chunk),
+            None => out.extend_from_slice(bytes.get(i..to).unwrap_or_default()),
         }
-        None => false,
+        i += CHUNK;
     }
+    out.truncate(at + len);
+    true
 }
 
 /// A target ready to write.
@@ -589,6 +718,7 @@ impl<'a> IdentityWriter<'a> {
             states,
             first,
             accounts,
+            codes,
         } = block;
         let n = lines.len();
         let mut present = true;
@@ -608,7 +738,7 @@ impl<'a> IdentityWriter<'a> {
             return;
         }
         for (c, col) in self.attributes.iter().enumerate() {
-            col.push_rows(lines, start, |_| Some(c > 0));
+            col.push_rows(lines, start, codes, |_| Some(c > 0));
         }
         for (r, line) in lines.iter_mut().enumerate() {
             let no = Vec::new();
@@ -631,7 +761,7 @@ impl<'a> IdentityWriter<'a> {
             first.clear();
             first.resize(n, true);
             for (col, absent) in &t.attributes {
-                col.push_rows(lines, start, |r| {
+                col.push_rows(lines, start, codes, |r| {
                     match states.get(r) {
                         Some(Some(AccountState::Enabled | AccountState::Disabled)) => {}
                         _ => return None,
@@ -680,6 +810,8 @@ struct Block {
     first: Vec<bool>,
     /// Whether the row has an account written already.
     accounts: Vec<bool>,
+    /// The codes of the column being written, for the block's rows.
+    codes: Vec<usize>,
 }
 
 fn push_names(out: &mut Vec<u8>, sets: &[(Vec<u8>, &Bitset)], which: &[usize]) {
@@ -742,6 +874,8 @@ struct Task {
     lines: Vec<Vec<u8>>,
     /// The lines of `lines` rendered in this batch (written after `out`).
     used: usize,
+    /// The longest line rendered so far.
+    widest: usize,
 }
 
 impl Task {
@@ -759,6 +893,15 @@ impl Task {
             }
             self.used = rows.len();
             if let Some(lines) = self.lines.get_mut(..rows.len()) {
+                // Each line room for the longest seen so far, at once: no line grows by
+                // doubling (a copy, and fresh pages) batch after batch.
+                // (Rounded up, so that a line slightly longer than the last does not move
+                // every line again.)
+                let room = self.widest.next_multiple_of(1 << 14);
+                for line in lines.iter_mut() {
+                    line.clear();
+                    line.reserve(room);
+                }
                 writer.push_block(
                     lines,
                     &mut self.block,
@@ -769,6 +912,7 @@ impl Task {
                 );
                 for line in lines {
                     line.push(b'\n');
+                    self.widest = self.widest.max(line.len());
                 }
             }
         } else {
@@ -1022,35 +1166,82 @@ mod tests {
 
     #[test]
     fn a_column_writes_the_same_with_and_without_its_rendered_dictionary() {
-        // Entries in slots (all short, the longest 63 bytes with its comma and key: a slot's
-        // length), then with spans (one 64 bytes long, one of 210).
-        for long in [0, 53, 54, 200] {
-            let values: Vec<Value> = (0..40)
-                .map(|i| match i % 3 {
-                    0 => Value::Null,
-                    1 if i % 5 == 1 && long > 0 => {
-                        Value::Str(format!("{}{}", "é".repeat(long / 2), "a".repeat(long % 2)))
-                    }
-                    1 => Value::Str(format!("v{}", i % 5)),
-                    _ => Value::Int(i % 4),
-                })
-                .collect();
-            let column = Column::from_values(values.clone());
-            let col = Col::new("name", &column);
-            match &col.rendered {
-                Some(Rendered::Slots(_)) => assert!(long < 54, "{long}"),
-                Some(Rendered::Spans(..)) => assert!(long >= 54, "{long}"),
-                None => panic!("not rendered"),
-            }
-            for (i, v) in values.iter().enumerate() {
-                for comma in [false, true] {
-                    let mut fast = b"x".to_vec();
-                    col.push(&mut fast, i, comma);
-                    let mut slow = if comma { b"x,".to_vec() } else { b"x".to_vec() };
-                    slow.extend_from_slice(b"\"name\":");
-                    push_value(&mut slow, v);
-                    assert_eq!(fast, slow, "row {i}, {long}");
+        // Values in slots of 16, 32 and 64 bytes (the longest rendered value 15 and 16, 31
+        // and 32, 63 bytes: a slot holds one byte less than its size), then with spans (64
+        // and 210 bytes); keys shorter and longer than a chunk, and of exactly one; small
+        // dictionaries (with the key in the slot when it fits) and large ones.
+        for distinct in [5, 3 * KEYED_ENTRIES + 1] {
+            for longest in [0, 15, 16, 31, 32, 63, 64, 210] {
+                for name in ["name", &"k".repeat(CHUNK - 4), &"long".repeat(20)] {
+                    one_column(distinct, longest, name);
                 }
+            }
+        }
+    }
+
+    /// A column of `distinct` values or so, the longest rendered in `longest` bytes, written
+    /// row by row and a column at a time, against the values written one by one.
+    fn one_column(distinct: usize, longest: usize, name: &str) {
+        let values: Vec<Value> = (0..distinct * 8)
+            .map(|i| match i % 3 {
+                0 => Value::Null,
+                // `"`, then `é` (two bytes) and `a` to the length, then `"`.
+                1 if i % 5 == 1 && longest > 0 => Value::Str(format!(
+                    "{}{}",
+                    "é".repeat((longest - 2) / 2),
+                    "a".repeat((longest - 2) % 2)
+                )),
+                1 => Value::Str(format!("v{}", i % distinct)),
+                _ => Value::Int((i % 4) as i64),
+            })
+            .collect();
+        let column = Column::from_values(values.clone());
+        assert_eq!(
+            column.dictionary().len() > KEYED_ENTRIES,
+            distinct > KEYED_ENTRIES
+        );
+        let col = Col::new(name, &column);
+        let key = name.len() + 4;
+        let keyed = column.dictionary().len() <= KEYED_ENTRIES && key + longest.max(6) < 64;
+        let entry = longest.max(if distinct > 10 { 7 } else { 4 }) + if keyed { key } else { 0 };
+        match &col.rendered {
+            Some(Rendered::Slots { size, keyed: k, .. }) => {
+                assert_eq!(*k, keyed, "{longest} {name}");
+                assert_eq!(
+                    *size,
+                    (entry + 1).next_power_of_two().max(16),
+                    "{longest} {name}"
+                );
+            }
+            Some(Rendered::Spans(..)) => assert!(!keyed && entry >= 64, "{longest}"),
+            None => panic!("not rendered"),
+        }
+        let mut expected = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            for comma in [false, true] {
+                let mut fast = b"x".to_vec();
+                col.push(&mut fast, i, comma);
+                let mut slow = if comma { b"x,".to_vec() } else { b"x".to_vec() };
+                push_str(&mut slow, name);
+                slow.push(b':');
+                push_value(&mut slow, v);
+                assert_eq!(fast, slow, "row {i}, {longest}");
+                if comma == (i % 2 == 0) {
+                    expected.push(slow);
+                }
+            }
+        }
+        // A column at a time over a block: the same bytes; rows of every third skipped.
+        let mut lines: Vec<Vec<u8>> = (0..values.len()).map(|_| b"x".to_vec()).collect();
+        let mut codes = Vec::new();
+        col.push_rows(&mut lines, 0, &mut codes, |r| {
+            (r % 3 != 2).then_some(r % 2 == 0)
+        });
+        for (r, (line, expected)) in lines.iter().zip(&expected).enumerate() {
+            if r % 3 == 2 {
+                assert_eq!(line, b"x");
+            } else {
+                assert_eq!(line, expected, "row {r}, {longest}, {name}");
             }
         }
     }
