@@ -72,6 +72,22 @@ pub fn of_package(
         },
         None => None,
     };
+    // Without a report's date only an assignment's own grace end counts: when the previous
+    // state records none for this package, nobody is looked up (a million people for each of
+    // hundreds of packages, in every plan that reads the directory).
+    if from_rule.is_none() {
+        let Some(p) = previous.name_index(package) else {
+            return Vec::new();
+        };
+        let any = previous.entries.iter().any(|e| {
+            e.not_by_rule
+                .iter()
+                .any(|(q, h)| *q == p && matches!(h, Held::Grace(_)))
+        });
+        if !any {
+            return Vec::new();
+        }
+    }
     let mut out = Vec::new();
     for (i, person) in view.people.iter().enumerate() {
         if held.contains(i) || !eligible.contains(i) {
