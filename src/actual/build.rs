@@ -375,6 +375,30 @@ impl Rec {
     }
 }
 
+/// What a record says, in one comparable text (for tests that read one object two ways).
+#[cfg(test)]
+pub(super) fn said(rec: &Rec) -> String {
+    let attrs: Vec<String> = rec
+        .attrs
+        .iter()
+        .map(|(k, v)| format!("{:?}={v:?}", k.name()))
+        .collect();
+    let issues: Vec<String> = rec
+        .issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{:?} {:?} {:?} {:?} {} {:?}",
+                i.code, i.severity, i.row, i.field, i.message, i.help
+            )
+        })
+        .collect();
+    format!(
+        "id {:?}; enabled {:?}; members {:?}; attrs {attrs:?}; issues {issues:?}",
+        rec.id, rec.enabled, rec.members
+    )
+}
+
 /// What one page file of a paged export said about the paging.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Page {

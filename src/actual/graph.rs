@@ -991,28 +991,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What a record says, comparable.
-    fn said(rec: &Rec) -> String {
-        let attrs: Vec<String> = rec
-            .attrs
-            .iter()
-            .map(|(k, v)| format!("{:?}={v:?}", k.name()))
-            .collect();
-        let issues: Vec<String> = rec
-            .issues
-            .iter()
-            .map(|i| {
-                format!(
-                    "{:?} {:?} {:?} {:?} {} {:?}",
-                    i.code, i.severity, i.row, i.field, i.message, i.help
-                )
-            })
-            .collect();
-        format!(
-            "id {:?}; enabled {:?}; members {:?}; attrs {attrs:?}; issues {issues:?}",
-            rec.id, rec.enabled, rec.members
-        )
-    }
+    use crate::actual::build::said;
 
     fn same_both_ways(text: &str) {
         let select = Select(vec![
