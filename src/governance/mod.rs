@@ -336,6 +336,26 @@ pub fn sort(events: &mut [Event]) {
 }
 
 impl<'a> View<'a> {
+    /// The lifecycle rules the identity settings give (the defaults without them).
+    pub fn lifecycle_rules(&self) -> crate::eval::lifecycle::Rules {
+        let identity = self
+            .loaded
+            .files
+            .iter()
+            .find_map(|f| f.policy.identity.as_ref())
+            .map(|i| &i.value);
+        crate::eval::lifecycle::Rules::new(identity)
+    }
+
+    /// The identity attributes, as the population that scope rules are decided over set-wise.
+    pub fn population(&self) -> crate::rule::sets::Population<'a> {
+        let mut population = crate::rule::sets::Population::new(self.people.len());
+        for (name, column) in self.attributes {
+            population.insert(name, column);
+        }
+        population
+    }
+
     /// The view of an evaluated desired state.
     pub fn of(
         loaded: &'a Loaded,

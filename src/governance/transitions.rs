@@ -13,17 +13,11 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use super::{Event, EventKind, Subject, View, Window};
 use crate::column::Column;
 use crate::eval::Lifecycle;
-use crate::eval::lifecycle::{DateCell, Rules, StatusCell};
+use crate::eval::lifecycle::{DateCell, StatusCell};
 
 /// The transitions of every identity in `window`, appended to `out`.
 pub fn events(view: &View<'_>, window: Window, out: &mut Vec<Event>) {
-    let identity = view
-        .loaded
-        .files
-        .iter()
-        .find_map(|f| f.policy.identity.as_ref())
-        .map(|i| &i.value);
-    let rules = Rules::new(identity);
+    let rules = view.lifecycle_rules();
     if !rules.configured {
         return;
     }

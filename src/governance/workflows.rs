@@ -15,7 +15,7 @@ use crate::policy::graph::NodeId;
 use crate::policy::load::Loaded;
 use crate::policy::raw;
 use crate::rule::RuleContext;
-use crate::rule::sets::{Bitset, Population, SetEvaluator};
+use crate::rule::sets::{Bitset, SetEvaluator};
 
 /// What the workflows of a policy set compare in a previous state: the attributes of their
 /// attribute-change triggers (groups are always kept).
@@ -44,23 +44,14 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
     if n == 0 {
         return;
     }
-    let identity = view
-        .loaded
-        .files
-        .iter()
-        .find_map(|f| f.policy.identity.as_ref())
-        .map(|i| &i.value);
-    let rules = Rules::new(identity);
+    let rules = view.lifecycle_rules();
     let names = Names {
         hire_date: rules.configured.then_some(rules.hire_date.as_str()),
         leave_date: rules.leave_date.as_deref(),
     };
     let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let ctx = RuleContext { now };
-    let mut population = Population::new(n);
-    for (name, column) in view.attributes {
-        population.insert(name, column);
-    }
+    let population = view.population();
     let mut known = Bitset::with_capacity(n);
     for (i, l) in view.lifecycle.iter().enumerate().take(n) {
         known.set(i, !l.held());
@@ -237,23 +228,14 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
     if n == 0 || !any {
         return out;
     }
-    let identity = view
-        .loaded
-        .files
-        .iter()
-        .find_map(|f| f.policy.identity.as_ref())
-        .map(|i| &i.value);
-    let rules = Rules::new(identity);
+    let rules = view.lifecycle_rules();
     let names = Names {
         hire_date: rules.configured.then_some(rules.hire_date.as_str()),
         leave_date: rules.leave_date.as_deref(),
     };
     let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let ctx = RuleContext { now };
-    let mut population = Population::new(n);
-    for (name, column) in view.attributes {
-        population.insert(name, column);
-    }
+    let population = view.population();
     let mut evaluator = SetEvaluator::new();
     let mut workflows: Vec<(&str, &raw::Workflow, &raw::GroupMembership)> = view
         .loaded
