@@ -351,9 +351,7 @@ pub(super) fn plain(raw: &str) -> Option<Value> {
     match b.first()? {
         b'"' => {
             let inner = raw.get(1..raw.len().checked_sub(1)?)?;
-            if b.len() < 2
-                || b.last() != Some(&b'"')
-                || inner.bytes().any(|c| c == b'\\' || c == b'"' || c < 0x20)
+            if b.last() != Some(&b'"') || inner.bytes().any(|c| c == b'\\' || c == b'"' || c < 0x20)
             {
                 return None;
             }

@@ -37,6 +37,33 @@ pub struct InGrace {
     pub ends: NaiveDate,
 }
 
+/// The access packages whose auto-assignment keeps access for a grace period (of at least a
+/// day), in declaration order: the file that declares each, its name and the period.
+pub fn declared(
+    loaded: &Loaded,
+) -> impl Iterator<
+    Item = (
+        &crate::policy::load::LoadedFile,
+        &str,
+        &crate::yaml::Sp<u32>,
+    ),
+> {
+    loaded.files.iter().flat_map(|file| {
+        file.policy
+            .access_packages
+            .iter()
+            .filter_map(move |(name, p)| {
+                let days = p
+                    .value
+                    .auto_assignment
+                    .as_ref()
+                    .and_then(|a| a.value.grace_period_days.as_ref())
+                    .filter(|d| d.value > 0)?;
+                Some((file, name.value.as_str(), days))
+            })
+    })
+}
+
 /// The grace period of access package `name`, in days, if its auto-assignment has one.
 pub fn days(loaded: &Loaded, name: &str) -> Option<u32> {
     loaded
@@ -144,20 +171,9 @@ pub fn issues(loaded: &Loaded, has_previous: bool, issues: &mut Vec<DataIssue>) 
     if has_previous {
         return;
     }
-    let mut found = Vec::new();
-    for file in &loaded.files {
-        for (name, p) in &file.policy.access_packages {
-            if let Some(days) = p
-                .value
-                .auto_assignment
-                .as_ref()
-                .and_then(|a| a.value.grace_period_days.as_ref())
-                .filter(|d| d.value > 0)
-            {
-                found.push((name.value.as_str(), file.id, days.span));
-            }
-        }
-    }
+    let found: Vec<_> = declared(loaded)
+        .map(|(file, name, days)| (name, file.id, days.span))
+        .collect();
     let Some((first, file, span)) = found.first().copied() else {
         return;
     };

@@ -88,13 +88,16 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
             to: window.to,
         };
         let mut scope = known.clone();
-        if wf.scope.is_some() {
-            let node = NodeId::Workflow(name.to_string());
-            let Some(rule) = program(view, &node) else {
-                continue;
-            };
-            let outcome = evaluator.decide(rule, &population, &ctx, &|_| None);
-            scope.intersect_with(&outcome.members);
+        if !narrow_to_scope(
+            view,
+            name,
+            wf,
+            &mut evaluator,
+            &population,
+            &ctx,
+            &mut scope,
+        ) {
+            continue;
         }
         let run = Run {
             view,
@@ -198,6 +201,30 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
 }
 
 /// The compiled scope rule of a workflow (or the rule of a group).
+/// Narrows `scope` to workflow `name`'s scope rule, decided set-wise (a workflow without one
+/// keeps `scope`); `false` when the rule is not among the compiled programs (the workflow
+/// does not run).
+fn narrow_to_scope(
+    view: &View<'_>,
+    name: &str,
+    wf: &raw::Workflow,
+    evaluator: &mut SetEvaluator,
+    population: &crate::rule::sets::Population<'_>,
+    ctx: &RuleContext,
+    scope: &mut Bitset,
+) -> bool {
+    if wf.scope.is_none() {
+        return true;
+    }
+    let node = NodeId::Workflow(name.to_string());
+    let Some(rule) = program(view, &node) else {
+        return false;
+    };
+    let outcome = evaluator.decide(rule, population, ctx, &|_| None);
+    scope.intersect_with(&outcome.members);
+    true
+}
+
 fn program<'v>(view: &View<'v>, node: &NodeId) -> Option<&'v crate::rule::RuleProgram> {
     view.policy.programs.iter().find_map(|p| match &p.kind {
         ProgramKind::Rule { node: n, program } if n == node => Some(program.as_ref()),
@@ -274,13 +301,16 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
         for (i, l) in view.lifecycle.iter().enumerate().take(n) {
             scope.set(i, !l.held());
         }
-        if wf.scope.is_some() {
-            let node = NodeId::Workflow(name.to_string());
-            let Some(rule) = program(view, &node) else {
-                continue;
-            };
-            let outcome = evaluator.decide(rule, &population, &ctx, &|_| None);
-            scope.intersect_with(&outcome.members);
+        if !narrow_to_scope(
+            view,
+            name,
+            wf,
+            &mut evaluator,
+            &population,
+            &ctx,
+            &mut scope,
+        ) {
+            continue;
         }
         let run = Run {
             view,

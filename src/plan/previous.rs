@@ -81,20 +81,10 @@ impl Compared {
         let assignments = directory(loaded)
             .and_then(|(_, t)| t.actual.as_ref())
             .is_some_and(|a| a.value.assignments.is_some());
-        let mut grace = Vec::new();
-        for file in loaded.files.iter().filter(|_| assignments) {
-            for (name, p) in &file.policy.access_packages {
-                if let Some(days) = p
-                    .value
-                    .auto_assignment
-                    .as_ref()
-                    .and_then(|a| a.value.grace_period_days.as_ref())
-                    .filter(|d| d.value > 0)
-                {
-                    grace.push((name.value.clone(), days.value));
-                }
-            }
-        }
+        let mut grace: Vec<(String, u32)> = crate::governance::grace::declared(loaded)
+            .filter(|_| assignments)
+            .map(|(_, name, days)| (name.to_string(), days.value))
+            .collect();
         grace.sort();
         Compared {
             attributes: attributes.into_iter().collect(),

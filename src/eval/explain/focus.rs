@@ -864,6 +864,17 @@ fn copied_field<'p>(policy: &'p Policy, attr: &str) -> Option<(&'p str, &'p str)
     None
 }
 
+/// The dictionary codes of `column` whose value is `query` ([`same`]).
+fn codes_matching(column: &crate::column::Column, query: &str) -> Vec<u32> {
+    column
+        .dictionary()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| same(v, query))
+        .filter_map(|(c, _)| u32::try_from(c).ok())
+        .collect()
+}
+
 fn same(value: &crate::value::Value, query: &str) -> bool {
     match value {
         crate::value::Value::List(items) => items.iter().any(|v| same(v, query)),
@@ -949,13 +960,7 @@ fn codes_of<'d>(
         .enumerate()
         .find(|(_, d)| d.source == source)?;
     let column = data.field_index(field).and_then(|f| data.column(f))?;
-    let codes: Vec<u32> = column
-        .dictionary()
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| same(v, query))
-        .filter_map(|(c, _)| u32::try_from(c).ok())
-        .collect();
+    let codes = codes_matching(column, query);
     (!codes.is_empty()).then_some((d, data, column, codes))
 }
 
@@ -1117,13 +1122,7 @@ fn column_matches(
 ) -> Matches {
     let mut hits = Vec::new();
     for (name, column) in columns {
-        let codes: Vec<u32> = column
-            .dictionary()
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| same(v, query))
-            .filter_map(|(c, _)| u32::try_from(c).ok())
-            .collect();
+        let codes = codes_matching(column, query);
         if codes.is_empty() {
             continue;
         }
