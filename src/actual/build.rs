@@ -1098,9 +1098,13 @@ fn intern(
 }
 
 impl Rec {
-    /// A hash of the record's content (each attribute's first value, by name compared
-    /// case-insensitively, the enabled flag, the members): two records that say the same have
-    /// the same digest. Computed where the record is parsed, in parallel.
+    /// A hash of the record's content (each attribute by name compared case-insensitively,
+    /// with its value, in any order; the enabled flag; the members): two records that say the
+    /// same have the same digest. Computed where the record is parsed, in parallel, and for
+    /// every record, so it is a sum of one hash per attribute (no sorting, no allocation). An
+    /// attribute named twice counts twice: two copies of an object that differ only in the
+    /// value the reader ignores (the second of a name) are told apart, which only reports
+    /// more.
     pub fn digest(&self) -> u64 {
         self.digest_nonzero().get()
     }
@@ -1108,38 +1112,34 @@ impl Rec {
     /// [`Rec::digest`], never zero.
     pub fn digest_nonzero(&self) -> std::num::NonZeroU64 {
         let state = FixedState::with_seed(0x5eed);
-        let mut firsts: Vec<(u64, &Value)> = self
-            .attrs
-            .iter()
-            .map(|(k, v)| {
-                let mut h = state.build_hasher();
-                match k.name() {
-                    None => {
-                        if let Key::Col(c) = k {
-                            c.hash(&mut h);
-                        }
-                    }
-                    Some(n) => {
-                        // Folded a few bytes at a time: hashing byte by byte was a twentieth
-                        // of reading a SCIM export.
-                        let mut buf = [0u8; 64];
-                        for chunk in n.as_bytes().chunks(buf.len()) {
-                            let folded = buf.get_mut(..chunk.len()).unwrap_or_default();
-                            for (f, b) in folded.iter_mut().zip(chunk) {
-                                *f = b.to_ascii_lowercase();
-                            }
-                            h.write(folded);
-                        }
+        let mut sum = 0u64;
+        for (k, v) in &self.attrs {
+            let mut h = state.build_hasher();
+            match k.name() {
+                None => {
+                    if let Key::Col(c) = k {
+                        c.hash(&mut h);
                     }
                 }
-                (h.finish(), v)
-            })
-            .collect();
-        // Stable: the first value of a name stays first, and is the one kept.
-        firsts.sort_by_key(|(k, _)| *k);
-        firsts.dedup_by_key(|(k, _)| *k);
+                Some(n) => {
+                    // Folded a few bytes at a time: hashing byte by byte was a twentieth
+                    // of reading a SCIM export.
+                    let mut buf = [0u8; 64];
+                    for chunk in n.as_bytes().chunks(buf.len()) {
+                        let folded = buf.get_mut(..chunk.len()).unwrap_or_default();
+                        for (f, b) in folded.iter_mut().zip(chunk) {
+                            *f = b.to_ascii_lowercase();
+                        }
+                        h.write(folded);
+                    }
+                }
+            }
+            v.hash(&mut h);
+            sum = sum.wrapping_add(h.finish());
+        }
         let mut h = state.build_hasher();
-        firsts.hash(&mut h);
+        sum.hash(&mut h);
+        self.attrs.len().hash(&mut h);
         self.enabled.hash(&mut h);
         self.members.hash(&mut h);
         std::num::NonZeroU64::new(h.finish()).unwrap_or(std::num::NonZeroU64::MIN)

@@ -12,6 +12,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use foldhash::fast::FixedState;
+
 use crate::actual::Cell;
 use crate::column::Column;
 use crate::value::Value;
@@ -33,13 +35,13 @@ pub struct Found {
     /// Identity → its one account (row), matched by nobody else.
     pub linked: BTreeMap<usize, usize>,
     /// Identities that have a matching value but no account.
-    pub unmatched: HashSet<usize>,
+    pub unmatched: HashSet<usize, FixedState>,
     /// Identities in a dispute.
-    pub disputed: HashSet<usize>,
+    pub disputed: HashSet<usize, FixedState>,
     /// The disputes.
     pub disputes: Vec<Disputed>,
     /// Rows matched by at least one identity (linked or disputed).
-    pub claimed: HashSet<usize>,
+    pub claimed: HashSet<usize, FixedState>,
 }
 
 /// The desired values of one matching attribute: the desired state's for the identities that
@@ -242,18 +244,26 @@ impl Matcher {
                 None => {}
             }
         }
-        // Row → identities that found it.
-        let mut by_row: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, rows, _) in &hits {
-            for r in rows {
-                by_row.entry(*r).or_default().push(*i);
-            }
-        }
+        // (Row, identity) for every row an identity's deciding attribute found, in row order
+        // (then identity order): a row found by more than one identity is disputed.
+        let mut by_row: Vec<(usize, usize)> = hits
+            .iter()
+            .flat_map(|(i, rows, _)| rows.iter().map(move |r| (*r, *i)))
+            .collect();
+        by_row.sort_unstable();
+        let shared: HashSet<usize, FixedState> = by_row
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if a.0 == b.0 => Some(a.0),
+                _ => None,
+            })
+            .collect();
+        let mut linked = Vec::with_capacity(hits.len());
         for (i, rows, name) in &hits {
             if let [r] = rows.as_slice()
-                && by_row.get(r).is_some_and(|ids| ids.len() == 1)
+                && !shared.contains(r)
             {
-                found.linked.insert(*i, *r);
+                linked.push((*i, *r));
                 found.claimed.insert(*r);
                 continue;
             }
@@ -267,13 +277,15 @@ impl Matcher {
                 });
             }
         }
+        // In identity order already: built at once.
+        found.linked = linked.into_iter().collect();
         // Accounts that several identities match (each reported once, with every identity).
-        for (r, ids) in &by_row {
-            if ids.len() > 1 {
+        for group in by_row.chunk_by(|a, b| a.0 == b.0) {
+            if let [(r, _), _, ..] = group {
                 found.disputes.push(Disputed {
-                    identities: ids.clone(),
+                    identities: group.iter().map(|(_, i)| *i).collect(),
                     rows: vec![*r],
-                    reason: format!("{} identities match the same account", ids.len()),
+                    reason: format!("{} identities match the same account", group.len()),
                 });
             }
         }

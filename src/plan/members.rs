@@ -53,10 +53,11 @@ pub(super) fn plan_memberships(
     let name = a.target.as_str();
     let users = &a.users;
     // Row of each user account by member key, and the identity linked to it.
-    let row_of: HashMap<String, usize> = (0..users.len())
+    let row_of: HashMap<String, usize, foldhash::fast::FixedState> = (0..users.len())
         .map(|r| (member_key(users.format, users.id(r)), r))
         .collect();
-    let owner: HashMap<usize, usize> = found.linked.iter().map(|(&i, &r)| (r, i)).collect();
+    let owner: HashMap<usize, usize, foldhash::fast::FixedState> =
+        found.linked.iter().map(|(&i, &r)| (r, i)).collect();
     let undetermined: HashSet<(usize, &str)> = ids
         .undetermined
         .iter()

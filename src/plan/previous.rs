@@ -290,7 +290,7 @@ pub(crate) fn from_actual(
     let found = matcher.found(&keys, n);
     // Account (by reference) → the key of the identity linked to it.
     // (Only when a manager reference is compared: a million references otherwise for nothing.)
-    let owner: HashMap<String, &str> = if copies
+    let owner: HashMap<String, &str, foldhash::fast::FixedState> = if copies
         .iter()
         .flatten()
         .any(|to| super::is_manager_reference(to))
@@ -304,7 +304,7 @@ pub(crate) fn from_actual(
             })
             .collect()
     } else {
-        HashMap::new()
+        HashMap::default()
     };
 
     // Groups: the names compared, which the export vouches for, and their members.
@@ -575,7 +575,7 @@ fn previous_value(
     r: usize,
     to: &str,
     now_value: &Value,
-    owner: &HashMap<String, &str>,
+    owner: &HashMap<String, &str, foldhash::fast::FixedState>,
 ) -> Option<Then> {
     let cell = users.cell(r, to);
     if super::is_manager_reference(to) {
