@@ -698,6 +698,11 @@ impl<'a> IdentityWriter<'a> {
             let events: Vec<&crate::governance::Event> = due.iter().map(|(_, e)| e).collect();
             out.extend_from_slice(crate::escape::json_compact(&events).as_bytes());
         }
+        let carried = ids.carried(i);
+        if !carried.is_empty() {
+            out.extend_from_slice(b",\"carried_effects\":");
+            out.extend_from_slice(crate::escape::json_compact(&carried).as_bytes());
+        }
         out.push(b'}');
     }
 

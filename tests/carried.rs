@@ -1,0 +1,428 @@
+//! The effects of change-triggered workflow runs last (issue #11): each report carries the
+//! effects still in force (`carried_effects`), and the next evaluation given that report as
+//! `--previous` folds them in again, day after day, until a later event overrides them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use roster::eval::{DesiredState, Options, evaluate};
+use roster::governance::previous::{self, Format};
+
+/// Ada (1) holds `prod` through an assignment record and is in no group; Ben (2) approves.
+/// `mover` runs on a change of department: adds to `movers`, removes `prod`. `terminated`
+/// runs on a change of `type` to `Terminated`: disables the account. `leaver` runs on the
+/// leave date: removes from `movers`. `WORKFLOWS_EXTRA` is appended.
+const POLICY: &str = r#"
+sources:
+  hr:
+    format: csv
+    path: hr.csv
+    key: id
+    fields:
+      id: string
+      name: string
+      mail: string
+      dept: string
+      type: string
+      start: datetime
+      end: datetime
+identity:
+  attributes:
+    employeeId: {source: hr.id}
+    displayName: {source: hr.name}
+    mail: {source: hr.mail}
+    department: {source: hr.dept}
+    employeeType: {source: hr.type}
+    hireDate: {type: datetime, source: hr.start}
+    leaveDate: {type: datetime, source: hr.end}
+  lifecycle:
+    hire_date: hireDate
+    leave_date: leaveDate
+    prehire_days: 14
+    retention_days: 30
+groups:
+  movers:
+    members: []
+  sales:
+    rule: user.department -eq "Sales"
+access_packages:
+  prod:
+    resources: []
+    policies:
+      admin:
+        requestors: none
+        expiry:
+          days: 365
+assignments:
+  prod-1:
+    identity: "1"
+    package: prod
+    policy: admin
+    assigned_by: "2"
+    requested: 2026-03-01T08:00:00Z
+targets:
+  directory:
+    kind: directory
+    deletion_threshold: 50
+    matching: [employeeId]
+    mappings:
+      employeeId: {source: employeeId}
+    scope:
+      sync: all
+workflows:
+  mover:
+    category: mover
+    trigger:
+      attribute_change: [department]
+    tasks:
+      - add_to_groups: [movers]
+      - remove_access_packages: [prod]
+  terminated:
+    category: leaver
+    trigger:
+      attribute_change: [employeeType]
+    scope: user.employeeType -eq "Terminated"
+    tasks:
+      - disable_account
+  leaver:
+    category: leaver
+    trigger:
+      time_based: {attribute: leaveDate, offset_days: 0}
+    tasks:
+      - remove_from_groups: [movers]
+"#;
+
+fn hr(dept: &str, kind: &str) -> String {
+    format!(
+        "id,name,mail,dept,type,start,end\n\
+         1,Ada,ada@example.com,{dept},{kind},2020-01-01,2026-03-13\n\
+         2,Ben,ben@example.com,Sales,Employee,2020-01-01,\n"
+    )
+}
+
+fn dir_with(policy: &str, hr: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "roster-carried-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(dir.join("policy.yaml"), policy).unwrap();
+    std::fs::write(dir.join("hr.csv"), hr).unwrap();
+    dir
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+struct Set {
+    loaded: roster::policy::load::Loaded,
+    policy: roster::policy::Policy,
+}
+
+fn load(policy: &str, hr: &str) -> Set {
+    let loaded = roster::policy::load::load(&dir_with(policy, hr)).unwrap();
+    let mut diags = loaded.diagnostics.clone();
+    let policy = roster::policy::compile::compile(&loaded, &mut diags);
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    Set { loaded, policy }
+}
+
+fn eval(set: &Set, as_of: &str, previous: Option<&previous::Previous>) -> DesiredState {
+    evaluate(
+        &set.loaded,
+        &set.policy,
+        Options {
+            as_of: day(as_of),
+            previous: previous.map(|p| Arc::new(p.clone())),
+            sign_ins: None,
+        },
+    )
+}
+
+/// The JSON report of `state`.
+fn json(state: &DesiredState) -> String {
+    let mut out = Vec::new();
+    state.write_json(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The JSON Lines report of `state`.
+fn jsonl(state: &DesiredState) -> String {
+    let mut out = Vec::new();
+    let rows: Vec<usize> = (0..state.identities.len()).collect();
+    roster::eval::jsonl::write(
+        &mut out,
+        state,
+        roster::eval::jsonl::Sections::ALL,
+        &rows,
+        &mut |_| {},
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// `state`'s report read back as a previous state, as JSON (`lines`: as JSON Lines).
+fn previous_of(set: &Set, state: &DesiredState, lines: bool) -> previous::Previous {
+    let want = roster::governance::workflows::wanted(&set.loaded);
+    let (text, format) = if lines {
+        (jsonl(state), Format::Jsonl)
+    } else {
+        (json(state), Format::Json)
+    };
+    previous::read_from(text.as_bytes(), format, "previous", &want).unwrap()
+}
+
+fn identity(state: &DesiredState, key: &str) -> roster::eval::IdentityState {
+    let i = state.identities.position(key).unwrap();
+    state.identities.get(i).unwrap()
+}
+
+fn in_group(state: &DesiredState, key: &str, group: &str) -> bool {
+    identity(state, key).groups.iter().any(|g| g == group)
+}
+
+fn holds(state: &DesiredState, key: &str, package: &str) -> bool {
+    identity(state, key)
+        .access_packages
+        .iter()
+        .any(|p| p == package)
+}
+
+fn enabled(state: &DesiredState, key: &str) -> bool {
+    identity(state, key).accounts["directory"].enabled
+}
+
+/// `carried_effects` of `key` as `what name effect workflow date` lines.
+fn carried(state: &DesiredState, key: &str) -> Vec<String> {
+    identity(state, key)
+        .carried_effects
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {} {} {}",
+                c.what.word(),
+                c.name.as_deref().unwrap_or("-"),
+                c.effect.word(),
+                c.workflow,
+                c.date
+            )
+        })
+        .collect()
+}
+
+/// Day 1 the department changes: the mover adds `movers` and removes the record's `prod`.
+/// Day 2 and 3, each from the report of the day before, nothing changes: both last (without
+/// the carried effects, `movers` would be taken back and `prod` granted again). On the leave
+/// date (day 4) the leaver's time-based removal overrides the carried addition.
+#[test]
+fn a_movers_effects_last_until_a_later_event_overrides_them() {
+    for lines in [false, true] {
+        let before = load(POLICY, &hr("Sales", "Employee"));
+        let day0 = eval(&before, "2026-03-09", None);
+        assert!(holds(&day0, "1", "prod") && !in_group(&day0, "1", "movers"));
+        assert!(carried(&day0, "1").is_empty());
+
+        let moved = load(POLICY, &hr("Finance", "Employee"));
+        let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, lines)));
+        assert!(in_group(&day1, "1", "movers"));
+        assert!(!holds(&day1, "1", "prod"));
+        assert_eq!(
+            carried(&day1, "1"),
+            [
+                "group movers added mover 2026-03-10",
+                "package prod removed mover 2026-03-10"
+            ]
+        );
+        assert!(carried(&day1, "2").is_empty());
+
+        let mut last = day1;
+        for d in ["2026-03-11", "2026-03-12"] {
+            let next = eval(&moved, d, Some(&previous_of(&moved, &last, lines)));
+            assert!(next.due.is_empty(), "{d}: no run is due");
+            assert!(in_group(&next, "1", "movers"), "{d}");
+            assert!(!holds(&next, "1", "prod"), "{d}: the removed package came back");
+            // Carried with the day of the run, not of the report.
+            assert_eq!(carried(&next, "1"), carried(&last, "1"), "{d}");
+            last = next;
+        }
+        // Without the previous state, the effects are gone: the test above depends on them.
+        let forgotten = eval(&moved, "2026-03-12", None);
+        assert!(!in_group(&forgotten, "1", "movers") && holds(&forgotten, "1", "prod"));
+
+        let left = eval(&moved, "2026-03-13", Some(&previous_of(&moved, &last, lines)));
+        assert!(!in_group(&left, "1", "movers"), "the leaver removes it");
+        assert!(!holds(&left, "1", "prod"));
+        assert_eq!(
+            carried(&left, "1"),
+            ["package prod removed mover 2026-03-10"]
+        );
+    }
+}
+
+/// A change-triggered `disable_account` lasts: the account stays disabled on the following
+/// days though the lifecycle keeps it enabled (active until the leave date).
+#[test]
+fn a_change_triggered_disable_lasts() {
+    let before = load(POLICY, &hr("Sales", "Employee"));
+    let day0 = eval(&before, "2026-03-09", None);
+    assert!(enabled(&day0, "1"));
+    let terminated = load(POLICY, &hr("Sales", "Terminated"));
+    let day1 = eval(
+        &terminated,
+        "2026-03-10",
+        Some(&previous_of(&before, &day0, true)),
+    );
+    assert!(!enabled(&day1, "1"));
+    assert_eq!(
+        carried(&day1, "1"),
+        ["account - disabled terminated 2026-03-10"]
+    );
+    let mut last = day1;
+    for d in ["2026-03-11", "2026-03-12"] {
+        let next = eval(&terminated, d, Some(&previous_of(&terminated, &last, true)));
+        assert!(!enabled(&next, "1"), "{d}: the disabled account came back");
+        last = next;
+    }
+    assert!(enabled(&eval(&terminated, "2026-03-12", None), "1"));
+}
+
+/// A time-based run's effect is replayed from the policy, never carried: with the task
+/// dropped from the policy the next day, the effect is gone.
+#[test]
+fn a_time_based_runs_effect_is_not_carried() {
+    let joiner = POLICY.replace(
+        "  leaver:\n",
+        "  day0:\n    category: joiner\n    trigger:\n      time_based: {attribute: hireDate, offset_days: 0}\n    tasks:\n      - add_to_groups: [movers]\n  leaver:\n",
+    );
+    let hr = "id,name,mail,dept,type,start,end\n1,Ada,ada@example.com,Sales,Employee,2026-03-10,\n2,Ben,ben@example.com,Sales,Employee,2020-01-01,\n";
+    let with = load(&joiner, hr);
+    let day1 = eval(&with, "2026-03-10", None);
+    assert!(in_group(&day1, "1", "movers"));
+    assert!(carried(&day1, "1").is_empty());
+    let day2 = eval(&with, "2026-03-11", Some(&previous_of(&with, &day1, false)));
+    assert!(in_group(&day2, "1", "movers"), "replayed from the policy");
+    let without = load(POLICY, hr);
+    let day2 = eval(&without, "2026-03-11", Some(&previous_of(&with, &day1, false)));
+    assert!(!in_group(&day2, "1", "movers"), "the task is gone, so is its effect");
+}
+
+/// A carried group the policy no longer has: a warning (`D239`) with the line, nothing
+/// granted, the rest of the carried effects applied.
+#[test]
+fn a_carried_group_that_no_longer_exists_is_a_warning_and_grants_nothing() {
+    let set = load(POLICY, &hr("Finance", "Employee"));
+    let text = "{\"type\":\"summary\",\"as_of\":\"2026-03-10\"}\n\
+        {\"type\":\"identity\",\"key\":\"2\",\"attributes\":{\"department\":\"Sales\",\"employeeType\":\"Employee\"}}\n\
+        {\"type\":\"identity\",\"key\":\"1\",\"attributes\":{\"department\":\"Finance\",\"employeeType\":\"Employee\"},\"carried_effects\":[\
+        {\"what\":\"group\",\"name\":\"old-movers\",\"effect\":\"added\",\"workflow\":\"mover\",\"date\":\"2026-03-10\"},\
+        {\"what\":\"package\",\"name\":\"prod\",\"effect\":\"removed\",\"workflow\":\"mover\",\"date\":\"2026-03-10\"}]}\n";
+    let want = roster::governance::workflows::wanted(&set.loaded);
+    let p = previous::read_from(text.as_bytes(), Format::Jsonl, "p.jsonl", &want).unwrap();
+    let state = eval(&set, "2026-03-11", Some(&p));
+    let issue = state
+        .issues
+        .iter()
+        .find(|i| i.code.as_str() == "D239")
+        .expect("a D239 warning");
+    assert_eq!(issue.row, Some(3));
+    assert!(issue.message.contains("`old-movers`"), "{}", issue.message);
+    assert!(identity(&state, "1").groups.iter().all(|g| g != "old-movers"));
+    assert!(!holds(&state, "1", "prod"), "the other carried effect applies");
+    assert_eq!(
+        carried(&state, "1"),
+        ["package prod removed mover 2026-03-10"]
+    );
+}
+
+/// A carried effect that cannot be read is an error (`D238`) with its line: it is neither
+/// applied nor dropped.
+#[test]
+fn a_malformed_carried_effect_is_an_error_with_its_line() {
+    let want = previous::Want::default();
+    for (entry, says) in [
+        (
+            r#"{"what":"package","name":"prod","effect":"revoked","workflow":"mover","date":"2026-03-10"}"#,
+            "`revoked`",
+        ),
+        (
+            r#"{"what":"all_groups","name":"x","effect":"removed","workflow":"mover","date":"2026-03-10"}"#,
+            "does not fit together",
+        ),
+        (
+            r#"{"what":"account","effect":"disabled","workflow":"mover","date":"yesterday"}"#,
+            "`yesterday`",
+        ),
+        (
+            r#"{"what":"account","effect":"disabled","workflow":"mover","date":"2026-03-10","why":1}"#,
+            "unknown field",
+        ),
+        (
+            r#"{"what":"account","effect":"disabled","date":"2026-03-10"}"#,
+            "missing field",
+        ),
+        (
+            r#"{"what":"account","effect":"disabled","workflow":"mover","date":"2026-03-12"}"#,
+            "after the previous state's own date",
+        ),
+        (r#"7"#, "cannot be read"),
+    ] {
+        let text = format!(
+            "{{\"type\":\"summary\",\"as_of\":\"2026-03-10\"}}\n{{\"type\":\"identity\",\"key\":\"2\"}}\n{{\"type\":\"identity\",\"key\":\"1\",\"carried_effects\":[{entry}]}}\n"
+        );
+        let e = previous::read_from(text.as_bytes(), Format::Jsonl, "p.jsonl", &want).unwrap_err();
+        assert_eq!(e.len(), 1, "{entry}: {e:?}");
+        assert_eq!(e[0].code.as_str(), "D238", "{entry}");
+        assert_eq!(e[0].row, Some(3), "{entry}");
+        assert!(e[0].message.contains(says), "{entry}: {}", e[0].message);
+    }
+    // In a JSON report: the line of the entry in the file.
+    let text = "{\"as_of\": \"2026-03-10\",\n\"identities\": [\n{\"key\": \"1\",\n\"carried_effects\": [{\"what\": \"nothing\"}]}]}";
+    let e = previous::read_from(text.as_bytes(), Format::Json, "p.json", &want).unwrap_err();
+    assert_eq!(e[0].code.as_str(), "D238");
+    assert_eq!(e[0].row, Some(4));
+}
+
+/// The JSON Lines writer and the JSON report agree byte for byte on identities with carried
+/// effects, and the YAML report carries them too.
+#[test]
+fn jsonl_and_json_agree_on_carried_effects() {
+    let before = load(POLICY, &hr("Sales", "Employee"));
+    let day0 = eval(&before, "2026-03-09", None);
+    let moved = load(POLICY, &hr("Finance", "Terminated"));
+    let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, true)));
+    let value: serde_json::Value = serde_json::from_str(&json(&day1)).unwrap();
+    let identities = value["identities"].as_array().unwrap();
+    assert!(identities[0]["carried_effects"].is_array());
+    assert!(identities[1].get("carried_effects").is_none());
+    let lines = jsonl(&day1);
+    let identity_lines: Vec<&str> = lines
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":\"identity\","))
+        .collect();
+    assert_eq!(identity_lines.len(), identities.len());
+    for (line, identity) in identity_lines.iter().zip(identities) {
+        let compact = roster::escape::json_compact(identity);
+        assert_eq!(*line, format!("{{\"type\":\"identity\",{}", &compact[1..]));
+    }
+    assert!(identity_lines[0].contains(
+        "\"carried_effects\":[{\"what\":\"group\",\"name\":\"movers\",\"effect\":\"added\",\"workflow\":\"mover\",\"date\":\"2026-03-10\"},"
+    ));
+    assert!(identity_lines[0].contains(
+        "{\"what\":\"account\",\"effect\":\"disabled\",\"workflow\":\"terminated\",\"date\":\"2026-03-10\"}"
+    ));
+    let yaml = day1.to_yaml();
+    assert!(yaml.contains("carried_effects:"), "{yaml}");
+}
