@@ -426,3 +426,60 @@ fn jsonl_and_json_agree_on_carried_effects() {
     let yaml = day1.to_yaml();
     assert!(yaml.contains("carried_effects:"), "{yaml}");
 }
+
+/// `explain` says where a carried effect comes from, evaluating everyone or the person
+/// alone: the group added and the record's package removed by the mover's run of the day
+/// before, carried from the previous state.
+#[test]
+fn explain_says_an_effect_is_carried_from_the_previous_state() {
+    use roster::eval::explain;
+    let before = load(POLICY, &hr("Sales", "Employee"));
+    let day0 = eval(&before, "2026-03-09", None);
+    let moved = load(POLICY, &hr("Finance", "Employee"));
+    let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, true)));
+    let p1 = previous_of(&moved, &day1, true);
+    let day2 = eval(&moved, "2026-03-11", Some(&p1));
+    let full = explain::explain_key(&moved.loaded, &moved.policy, &day2, "1").unwrap();
+    let f = explain::focus::focus(
+        &moved.loaded,
+        &moved.policy,
+        Options {
+            as_of: day("2026-03-11"),
+            previous: Some(Arc::new(p1)),
+            sign_ins: None,
+        },
+        "1",
+    )
+    .unwrap();
+    let focused = explain::explain(
+        &moved.loaded,
+        &moved.policy,
+        &f.state,
+        f.index,
+        f.found_by,
+        f.evaluated,
+        &explain::View::All,
+    )
+    .unwrap();
+    for e in [&full, &focused] {
+        let human = explain::human(e, &explain::View::All);
+        assert!(
+            human.contains("added by workflow `mover`'s run on 2026-03-10 (carried from the previous state)"),
+            "{human}"
+        );
+        assert!(
+            human.contains("its assignment was removed by workflow `mover`'s run on 2026-03-10 (carried from the previous state)"),
+            "{human}"
+        );
+    }
+    // On the day of the run: not carried yet.
+    let human = explain::human(
+        &explain::explain_key(&moved.loaded, &moved.policy, &day1, "1").unwrap(),
+        &explain::View::All,
+    );
+    assert!(
+        human.contains("added by workflow `mover`'s run on 2026-03-10"),
+        "{human}"
+    );
+    assert!(!human.contains("carried from"), "{human}");
+}
