@@ -25,6 +25,7 @@ use crate::policy::raw;
 /// What a carried effect is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "CarriedWhat")]
 pub enum What {
     /// One group (`name`).
     Group,
@@ -54,6 +55,7 @@ impl What {
 /// What the run did to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "CarriedOutcome")]
 pub enum Outcome {
     /// Added to the group, assigned the package.
     Added,

@@ -163,7 +163,8 @@ pub enum EventKind {
     ReviewEnd,
     /// The effects of a change-triggered workflow run, carried from the previous state
     /// ([`carried`]): folded on the day of the run, after every other event of that day.
-    /// Never in a calendar: only the fold reads them.
+    /// Never in a calendar or a report: only the fold reads them (so not in the schemas).
+    #[schemars(skip)]
     Carried,
 }
 
