@@ -683,6 +683,10 @@ codes! {
         "policy groups are not in the target's groups export: their memberships are not planned",
         planned(include_str!("../tests/plan/D227/bad.yaml")),
         planned(include_str!("../tests/plan/D227/good.yaml"));
+    PlanHeldForChangeRuns = "D240", Warning, "held-for-change-runs",
+        "`plan` without `--previous` holds the changes a change-triggered workflow run could have made (a membership it adds not removed, an assignment it removes not granted again, an account it disables not enabled): the directory does not say why a member is a member; said once, with how many",
+        planned(include_str!("../tests/plan/D240/bad.yaml")),
+        planned(include_str!("../tests/plan/D240/good.yaml"));
     PlanRefused = "E140", Error, "plan-refused",
         "a target's disables and deletes are over its deletion threshold (500 unless the target sets `deletion_threshold` or `deletion_threshold_percent`) and no approval names exactly these changes: the plan is refused",
         planned(include_str!("../tests/plan/E140/bad.yaml")),

@@ -236,7 +236,11 @@ fn a_movers_effects_last_until_a_later_event_overrides_them() {
         assert!(carried(&day0, "1").is_empty());
 
         let moved = load(POLICY, &hr("Finance", "Employee"));
-        let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, lines)));
+        let day1 = eval(
+            &moved,
+            "2026-03-10",
+            Some(&previous_of(&before, &day0, lines)),
+        );
         assert!(in_group(&day1, "1", "movers"));
         assert!(!holds(&day1, "1", "prod"));
         assert_eq!(
@@ -253,7 +257,10 @@ fn a_movers_effects_last_until_a_later_event_overrides_them() {
             let next = eval(&moved, d, Some(&previous_of(&moved, &last, lines)));
             assert!(next.due.is_empty(), "{d}: no run is due");
             assert!(in_group(&next, "1", "movers"), "{d}");
-            assert!(!holds(&next, "1", "prod"), "{d}: the removed package came back");
+            assert!(
+                !holds(&next, "1", "prod"),
+                "{d}: the removed package came back"
+            );
             // Carried with the day of the run, not of the report.
             assert_eq!(carried(&next, "1"), carried(&last, "1"), "{d}");
             last = next;
@@ -262,7 +269,11 @@ fn a_movers_effects_last_until_a_later_event_overrides_them() {
         let forgotten = eval(&moved, "2026-03-12", None);
         assert!(!in_group(&forgotten, "1", "movers") && holds(&forgotten, "1", "prod"));
 
-        let left = eval(&moved, "2026-03-13", Some(&previous_of(&moved, &last, lines)));
+        let left = eval(
+            &moved,
+            "2026-03-13",
+            Some(&previous_of(&moved, &last, lines)),
+        );
         assert!(!in_group(&left, "1", "movers"), "the leaver removes it");
         assert!(!holds(&left, "1", "prod"));
         assert_eq!(
@@ -315,8 +326,15 @@ fn a_time_based_runs_effect_is_not_carried() {
     let day2 = eval(&with, "2026-03-11", Some(&previous_of(&with, &day1, false)));
     assert!(in_group(&day2, "1", "movers"), "replayed from the policy");
     let without = load(POLICY, hr);
-    let day2 = eval(&without, "2026-03-11", Some(&previous_of(&with, &day1, false)));
-    assert!(!in_group(&day2, "1", "movers"), "the task is gone, so is its effect");
+    let day2 = eval(
+        &without,
+        "2026-03-11",
+        Some(&previous_of(&with, &day1, false)),
+    );
+    assert!(
+        !in_group(&day2, "1", "movers"),
+        "the task is gone, so is its effect"
+    );
 }
 
 /// A carried group the policy no longer has: a warning (`D239`) with the line, nothing
@@ -339,8 +357,16 @@ fn a_carried_group_that_no_longer_exists_is_a_warning_and_grants_nothing() {
         .expect("a D239 warning");
     assert_eq!(issue.row, Some(3));
     assert!(issue.message.contains("`old-movers`"), "{}", issue.message);
-    assert!(identity(&state, "1").groups.iter().all(|g| g != "old-movers"));
-    assert!(!holds(&state, "1", "prod"), "the other carried effect applies");
+    assert!(
+        identity(&state, "1")
+            .groups
+            .iter()
+            .all(|g| g != "old-movers")
+    );
+    assert!(
+        !holds(&state, "1", "prod"),
+        "the other carried effect applies"
+    );
     assert_eq!(
         carried(&state, "1"),
         ["package prod removed mover 2026-03-10"]
@@ -402,7 +428,11 @@ fn jsonl_and_json_agree_on_carried_effects() {
     let before = load(POLICY, &hr("Sales", "Employee"));
     let day0 = eval(&before, "2026-03-09", None);
     let moved = load(POLICY, &hr("Finance", "Terminated"));
-    let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, true)));
+    let day1 = eval(
+        &moved,
+        "2026-03-10",
+        Some(&previous_of(&before, &day0, true)),
+    );
     let value: serde_json::Value = serde_json::from_str(&json(&day1)).unwrap();
     let identities = value["identities"].as_array().unwrap();
     assert!(identities[0]["carried_effects"].is_array());
@@ -436,7 +466,11 @@ fn explain_says_an_effect_is_carried_from_the_previous_state() {
     let before = load(POLICY, &hr("Sales", "Employee"));
     let day0 = eval(&before, "2026-03-09", None);
     let moved = load(POLICY, &hr("Finance", "Employee"));
-    let day1 = eval(&moved, "2026-03-10", Some(&previous_of(&before, &day0, true)));
+    let day1 = eval(
+        &moved,
+        "2026-03-10",
+        Some(&previous_of(&before, &day0, true)),
+    );
     let p1 = previous_of(&moved, &day1, true);
     let day2 = eval(&moved, "2026-03-11", Some(&p1));
     let full = explain::explain_key(&moved.loaded, &moved.policy, &day2, "1").unwrap();
@@ -464,7 +498,9 @@ fn explain_says_an_effect_is_carried_from_the_previous_state() {
     for e in [&full, &focused] {
         let human = explain::human(e, &explain::View::All);
         assert!(
-            human.contains("added by workflow `mover`'s run on 2026-03-10 (carried from the previous state)"),
+            human.contains(
+                "added by workflow `mover`'s run on 2026-03-10 (carried from the previous state)"
+            ),
             "{human}"
         );
         assert!(
@@ -482,4 +518,206 @@ fn explain_says_an_effect_is_carried_from_the_previous_state() {
         "{human}"
     );
     assert!(!human.contains("carried from"), "{human}");
+}
+
+// --- `plan` against the directory, without and with `--previous` ---
+
+/// [`POLICY`] with the directory's exports declared (users, groups, assignments); `workflows`
+/// replaces its workflows when given.
+fn plan_set(hr: &str, users: &str, groups: &str, assignments: &str, workflows: bool) -> Set {
+    let mut policy = POLICY.replace(
+        "      employeeId: {source: employeeId}\n    scope:",
+        "      employeeId: {source: employeeId}\n      department: {source: department}\n    actual:\n      users: users.json\n      groups: groups.json\n      assignments: assignments.json\n    scope:",
+    );
+    if !workflows {
+        let at = policy.find("workflows:").unwrap();
+        policy.truncate(at);
+    }
+    let dir = dir_with(&policy, hr);
+    std::fs::write(dir.join("users.json"), users).unwrap();
+    std::fs::write(dir.join("groups.json"), groups).unwrap();
+    std::fs::write(dir.join("assignments.json"), assignments).unwrap();
+    let loaded = roster::policy::load::load(&dir).unwrap();
+    let mut diags = loaded.diagnostics.clone();
+    let policy = roster::policy::compile::compile(&loaded, &mut diags);
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
+    Set { loaded, policy }
+}
+
+/// The directory after the move was applied: Ada (`u1`) in Finance, a member of `movers`,
+/// without `prod`; her account enabled unless `disabled`.
+fn directory(disabled: bool) -> (String, String, String) {
+    (
+        format!(
+            "{{\"value\": [{{\"id\": \"u1\", \"employeeId\": \"1\", \"department\": \"Finance\", \"accountEnabled\": {}}}, {{\"id\": \"u2\", \"employeeId\": \"2\", \"department\": \"Sales\", \"accountEnabled\": true}}]}}",
+            !disabled
+        ),
+        "{\"value\": [{\"id\": \"g1\", \"displayName\": \"movers\", \"members\": [{\"id\": \"u1\", \"@odata.type\": \"#microsoft.graph.user\"}]}, {\"id\": \"g2\", \"displayName\": \"sales\", \"members\": [{\"id\": \"u2\", \"@odata.type\": \"#microsoft.graph.user\"}]}]}".to_string(),
+        "{\"value\": []}".to_string(),
+    )
+}
+
+fn plan_at(set: &Set, as_of: &str, previous: Option<&previous::Previous>) -> roster::plan::Plan {
+    roster::plan::run_with(
+        &set.loaded,
+        &set.policy,
+        Options {
+            as_of: day(as_of),
+            previous: previous.map(|p| Arc::new(p.clone())),
+            sign_ins: None,
+        },
+        &roster::plan::Locations::default(),
+    )
+    .unwrap()
+}
+
+/// Ada's changes in the plan: `action group-or-package`.
+fn adas(plan: &roster::plan::Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.identity.as_deref() == Some("1"))
+        .map(|c| {
+            format!(
+                "{} {}",
+                c.action.word(),
+                c.group
+                    .as_deref()
+                    .or(c.access_package.as_deref())
+                    .unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// Without `--previous`, the membership of `movers` a mover run added (in the directory, not
+/// desired) is not removed, and the record's `prod` a mover run removed (not in the
+/// directory, desired) is not granted again: both held, with the reason and the remedy, and
+/// one `D240`. With `--previous` carrying the run's effects: no change. Without any
+/// change-triggered workflow: the plain removal and addition.
+#[test]
+fn plan_without_a_previous_state_holds_what_a_change_run_could_have_made() {
+    let (users, groups, assignments) = directory(false);
+    let hr = hr("Finance", "Employee");
+    let set = plan_set(&hr, &users, &groups, &assignments, true);
+    let plan = plan_at(&set, "2026-03-11", None);
+    assert!(adas(&plan).is_empty(), "{:?}", adas(&plan));
+    let held: Vec<&roster::plan::HeldEntry> =
+        plan.held.iter().filter(|h| h.identity == "1").collect();
+    assert_eq!(held.len(), 1, "{:?}", plan.held);
+    assert_eq!(held[0].account.as_deref(), Some("u1"));
+    for says in [
+        "not removed from group `movers`, which workflow `mover` adds",
+        "`prod` not assigned, which workflow `mover` removes",
+        "give `--previous` the last applied eval report",
+    ] {
+        assert!(held[0].reason.contains(says), "{}", held[0].reason);
+    }
+    let warnings: Vec<_> = plan
+        .issues
+        .iter()
+        .filter(|i| i.code.as_str() == "D240")
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .message
+            .starts_with("2 change(s) held: workflows `mover`"),
+        "{}",
+        warnings[0].message
+    );
+    assert_eq!(plan.summary.member_remove + plan.summary.package_add, 0);
+    // Bounded in the Markdown plan, with the reason.
+    let header = roster::markdown::header("Roster plan", day("2026-03-11"), None);
+    let md = roster::plan::render::markdown(&plan, &header);
+    assert!(md.contains("which workflow `mover` adds"), "{md}");
+
+    // With the report that carries the run's effects: desired and actual agree.
+    let before = load(POLICY, &hr_before());
+    let day0 = eval(&before, "2026-03-09", None);
+    let moved = load(POLICY, &hr);
+    let day1 = eval(
+        &moved,
+        "2026-03-10",
+        Some(&previous_of(&before, &day0, true)),
+    );
+    let plan = plan_at(&set, "2026-03-11", Some(&previous_of(&moved, &day1, true)));
+    assert!(adas(&plan).is_empty(), "{:?}", adas(&plan));
+    assert!(
+        plan.held.iter().all(|h| h.identity != "1"),
+        "{:?}",
+        plan.held
+    );
+    assert!(plan.issues.iter().all(|i| i.code.as_str() != "D240"));
+
+    // No change-triggered workflow: nothing held.
+    let plain = plan_set(&hr, &users, &groups, &assignments, false);
+    let plan = plan_at(&plain, "2026-03-11", None);
+    let mut changes = adas(&plan);
+    changes.sort();
+    assert_eq!(changes, ["member_remove movers", "package_add prod"]);
+    assert!(plan.held.is_empty());
+    assert!(plan.issues.iter().all(|i| i.code.as_str() != "D240"));
+}
+
+fn hr_before() -> String {
+    hr("Sales", "Employee")
+}
+
+/// Without `--previous`, an account a change-triggered `disable_account` could have disabled
+/// is not enabled again (the person is in the workflow's scope today); a removal a dated event
+/// decided (the leaver's, on the leave date) is not held.
+#[test]
+fn plan_without_a_previous_state_never_reenables_and_keeps_dated_removals() {
+    let (users, groups, assignments) = directory(true);
+    let set = plan_set(
+        &hr("Finance", "Terminated"),
+        &users,
+        &groups,
+        &assignments,
+        true,
+    );
+    let plan = plan_at(&set, "2026-03-11", None);
+    assert!(
+        !adas(&plan).iter().any(|c| c.starts_with("enable")),
+        "{:?}",
+        adas(&plan)
+    );
+    let held = plan.held.iter().find(|h| h.identity == "1").unwrap();
+    assert!(
+        held.reason
+            .contains("the account not enabled, which workflow `terminated` disables"),
+        "{}",
+        held.reason
+    );
+    // Out of the workflow's scope (not terminated): enabled as the lifecycle says.
+    let set = plan_set(
+        &hr("Finance", "Employee"),
+        &users,
+        &groups,
+        &assignments,
+        true,
+    );
+    let plan = plan_at(&set, "2026-03-11", None);
+    assert!(
+        adas(&plan).iter().any(|c| c.starts_with("enable")),
+        "{:?} {:?} {:?}",
+        adas(&plan),
+        plan.held,
+        plan.issues
+    );
+    // On the leave date the leaver removes `movers`: the removal is planned.
+    let (users, groups, assignments) = directory(false);
+    let set = plan_set(
+        &hr("Finance", "Employee"),
+        &users,
+        &groups,
+        &assignments,
+        true,
+    );
+    let plan = plan_at(&set, "2026-03-13", None);
+    assert!(
+        adas(&plan).contains(&"member_remove movers".to_string()),
+        "{:?}",
+        adas(&plan)
+    );
 }

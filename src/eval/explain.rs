@@ -647,7 +647,10 @@ pub fn explain(
         } else if let Some(c) = carried_effect(identity, Carried::Package, name, false)
             && eligible
         {
-            format!("its assignment was removed by {}", carried_words(c, state.as_of))
+            format!(
+                "its assignment was removed by {}",
+                carried_words(c, state.as_of)
+            )
         } else if !eligible && rule.is_some() {
             no_account(identity)
         } else if pkg.value.auto_assignment.is_none() {

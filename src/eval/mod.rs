@@ -696,6 +696,12 @@ fn finish(
             )
         })
         .collect();
+    // What events removed, for `plan` without `--previous` to tell a dated removal from one a
+    // change-triggered run might have made (`plan::unrecorded`; the previous state here may
+    // be the directory's).
+    if crate::governance::carried::changes_access(loaded) {
+        state.removed_by_events = Some(Box::new(crate::governance::apply::Removals::of(&changes)));
+    }
     state.due = changes.due;
     state.last_sign_in = last_sign_in;
     state.membership_runs = membership_runs;

@@ -669,6 +669,12 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub membership_runs: Vec<crate::governance::Event>,
+    /// The memberships and assignments events removed up to the as-of date, kept only when a
+    /// change-triggered workflow changes access: `plan` without `--previous` does not hold a
+    /// removal that a dated event decided (`plan::unrecorded`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub removed_by_events: Option<Box<crate::governance::apply::Removals>>,
 }
 
 impl DesiredState {
@@ -740,6 +746,7 @@ impl DesiredState {
             removed_by_review: BTreeMap::new(),
             last_sign_in: None,
             membership_runs: Vec::new(),
+            removed_by_events: None,
         }
     }
 

@@ -243,6 +243,49 @@ impl Changes {
     }
 }
 
+/// The memberships and assignments events removed up to the as-of date (the last change of
+/// each), whatever the day: what `plan` without a previous state needs to know that a removal
+/// was decided by a dated event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Removals {
+    /// Per group: who was removed from it.
+    pub groups: BTreeMap<String, Bitset>,
+    /// Per access package: whose assignment was removed.
+    pub packages: BTreeMap<String, Bitset>,
+    /// Who was removed from every group.
+    pub all_groups: Bitset,
+    /// Who had every assignment removed.
+    pub all_packages: Bitset,
+}
+
+impl Removals {
+    /// The removals of `changes`.
+    pub fn of(changes: &Changes) -> Removals {
+        let removed = |m: &BTreeMap<String, Change>| {
+            m.iter()
+                .filter(|(_, c)| !c.removed.is_clear())
+                .map(|(n, c)| (n.clone(), c.removed.clone()))
+                .collect()
+        };
+        Removals {
+            groups: removed(&changes.groups),
+            packages: removed(&changes.packages),
+            all_groups: changes.all_groups_removed.clone(),
+            all_packages: changes.all_packages_removed.clone(),
+        }
+    }
+
+    /// Whether an event removed identity `i` from group `name`.
+    pub fn group(&self, name: &str, i: usize) -> bool {
+        self.all_groups.contains(i) || self.groups.get(name).is_some_and(|b| b.contains(i))
+    }
+
+    /// Whether an event removed identity `i`'s assignment of package `name`.
+    pub fn package(&self, name: &str, i: usize) -> bool {
+        self.all_packages.contains(i) || self.packages.get(name).is_some_and(|b| b.contains(i))
+    }
+}
+
 /// `history` (in report order) with `carried` (by day) each after every event of its day.
 fn merge_carried(history: Vec<Event>, carried: Vec<Event>) -> Vec<Event> {
     let mut out = Vec::with_capacity(history.len() + carried.len());

@@ -184,7 +184,11 @@ impl RawCarried {
             "all_groups" => What::AllGroups,
             "all_packages" => What::AllPackages,
             "account" => What::Account,
-            other => return Err(format!("a carried effect is about `{other}`, which is not `group`, `package`, `all_groups`, `all_packages` or `account`")),
+            other => {
+                return Err(format!(
+                    "a carried effect is about `{other}`, which is not `group`, `package`, `all_groups`, `all_packages` or `account`"
+                ));
+            }
         };
         let effect = match self.effect.as_str() {
             "added" => Outcome::Added,
@@ -192,7 +196,11 @@ impl RawCarried {
             "enabled" => Outcome::Enabled,
             "disabled" => Outcome::Disabled,
             "deleted" => Outcome::Deleted,
-            other => return Err(format!("a carried effect is `{other}`, which is not `added`, `removed`, `enabled`, `disabled` or `deleted`")),
+            other => {
+                return Err(format!(
+                    "a carried effect is `{other}`, which is not `added`, `removed`, `enabled`, `disabled` or `deleted`"
+                ));
+            }
         };
         if self.workflow.is_empty() {
             return Err("a carried effect names no `workflow`".into());
@@ -287,6 +295,33 @@ impl Ledger {
                 .push(CarriedEffect::of(effect, workflow, date));
         }
     }
+}
+
+/// Whether an enabled, scheduled change-triggered workflow has an enabled task that changes
+/// access or the account.
+pub fn changes_access(loaded: &crate::policy::load::Loaded) -> bool {
+    loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.values())
+        .any(|w| {
+            let w = &w.value;
+            matches!(
+                w.trigger.value,
+                raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
+            ) && w.enabled.as_ref().is_none_or(|e| e.value)
+                && w.scheduled.as_ref().is_none_or(|s| s.value)
+                && w.tasks.iter().any(|t| {
+                    t.value.is_enabled()
+                        && !matches!(
+                            t.value.task,
+                            raw::Task::SendEmail(_)
+                                | raw::Task::GenerateTemporaryAccessPass(_)
+                                | raw::Task::RevokeSessions
+                                | raw::Task::CustomExtension(_)
+                        )
+                })
+        })
 }
 
 /// The previous state's carried effects as events, one per effect, on the day of its run

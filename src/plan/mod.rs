@@ -28,6 +28,7 @@ pub mod read;
 pub mod render;
 pub mod safety;
 mod target;
+mod unrecorded;
 pub mod values;
 
 use std::collections::{BTreeMap, HashMap};
@@ -570,6 +571,8 @@ pub fn run_with(
     let options = Options {
         as_of: evaluation.as_of,
     };
+    // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
+    let given = evaluation.previous.is_some();
     let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
     // Without `--previous`, change triggers compare with the directory's actual state, read
     // (its matching and compared attributes only) once the identity attributes are known.
@@ -665,6 +668,9 @@ pub fn run_with(
     plan.previous_from = previous_from;
     plan.grace_from = grace_from;
     label_review_removals(&state, &mut plan.changes);
+    if !given {
+        unrecorded::hold(loaded, policy, &state, &mut plan);
+    }
     Ok(plan)
 }
 
