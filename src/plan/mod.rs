@@ -651,6 +651,13 @@ pub fn run_with(
     issues.append(&mut read_issues);
     let mut plan = planner.finish(out, issues);
     stages.borrow_mut().lap("plan: ordering");
+    // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
+    if !given {
+        unrecorded::hold(loaded, policy, &state, &mut plan);
+        stages
+            .borrow_mut()
+            .lap("plan: held for change-triggered runs");
+    }
     stages.borrow().finish();
     plan.tasks_due = state.workflow_runs_due();
     if previous_from.is_some() {
@@ -668,9 +675,7 @@ pub fn run_with(
     plan.previous_from = previous_from;
     plan.grace_from = grace_from;
     label_review_removals(&state, &mut plan.changes);
-    if !given {
-        unrecorded::hold(loaded, policy, &state, &mut plan);
-    }
+
     Ok(plan)
 }
 
