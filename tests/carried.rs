@@ -18,7 +18,7 @@ use roster::governance::previous::{self, Format};
 /// Ada (1) holds `prod` through an assignment record and is in no group; Ben (2) approves.
 /// `mover` runs on a change of department: adds to `movers`, removes `prod`. `terminated`
 /// runs on a change of `type` to `Terminated`: disables the account. `leaver` runs on the
-/// leave date: removes from `movers`. `WORKFLOWS_EXTRA` is appended.
+/// leave date: removes from `movers`. `rehire` enables the account on the hire date.
 const POLICY: &str = r#"
 sources:
   hr:
@@ -97,6 +97,12 @@ workflows:
       time_based: {attribute: leaveDate, offset_days: 0}
     tasks:
       - remove_from_groups: [movers]
+  rehire:
+    category: joiner
+    trigger:
+      time_based: {attribute: hireDate, offset_days: 0}
+    tasks:
+      - enable_account
 "#;
 
 fn hr(dept: &str, kind: &str) -> String {
@@ -308,6 +314,22 @@ fn a_change_triggered_disable_lasts() {
         last = next;
     }
     assert!(enabled(&eval(&terminated, "2026-03-12", None), "1"));
+    // Rehired on 2026-03-13: the joiner's `enable_account` that day overrides the carried
+    // disable, which is no longer carried, and the account is enabled.
+    let rehired = load(
+        POLICY,
+        "id,name,mail,dept,type,start,end
+1,Ada,ada@example.com,Sales,Employee,2026-03-13,
+2,Ben,ben@example.com,Sales,Employee,2020-01-01,
+",
+    );
+    let back = eval(
+        &rehired,
+        "2026-03-13",
+        Some(&previous_of(&terminated, &last, true)),
+    );
+    assert!(enabled(&back, "1"));
+    assert!(carried(&back, "1").is_empty(), "{:?}", carried(&back, "1"));
 }
 
 /// A time-based run's effect is replayed from the policy, never carried: with the task
@@ -720,4 +742,45 @@ fn plan_without_a_previous_state_never_reenables_and_keeps_dated_removals() {
         "{:?}",
         adas(&plan)
     );
+}
+
+/// Thousands of held changes keep the Markdown plan under its budget, with the count.
+#[test]
+fn many_held_changes_stay_within_the_markdown_budget() {
+    let n = 3000;
+    let mut hr = String::from("id,name,mail,dept,type,start,end\n");
+    let mut users = Vec::new();
+    let mut members = Vec::new();
+    for k in 1..=n {
+        hr.push_str(&format!(
+            "{k},P{k},p{k}@example.com,Finance,Employee,2020-01-01,\n"
+        ));
+        users.push(format!(
+            "{{\"id\": \"u{k}\", \"employeeId\": \"{k}\", \"department\": \"Finance\", \"accountEnabled\": true}}"
+        ));
+        members.push(format!(
+            "{{\"id\": \"u{k}\", \"@odata.type\": \"#microsoft.graph.user\"}}"
+        ));
+    }
+    let users = format!("{{\"value\": [{}]}}", users.join(",\n"));
+    let groups = format!(
+        "{{\"value\": [{{\"id\": \"g1\", \"displayName\": \"movers\", \"members\": [{}]}}, {{\"id\": \"g2\", \"displayName\": \"sales\", \"members\": []}}]}}",
+        members.join(", ")
+    );
+    let set = plan_set(&hr, &users, &groups, "{\"value\": []}", true);
+    let plan = plan_at(&set, "2026-03-11", None);
+    assert_eq!(plan.summary.member_remove, 0);
+    assert_eq!(plan.held.len(), n);
+    // Every membership, and the record's `prod` of `1`.
+    assert!(
+        plan.issues
+            .iter()
+            .any(|i| i.code.as_str() == "D240" && i.message.starts_with("3001 change(s) held")),
+        "{:?}",
+        plan.issues
+    );
+    let header = roster::markdown::header("Roster plan", day("2026-03-11"), None);
+    let md = roster::plan::render::markdown(&plan, &header);
+    assert!(md.chars().count() < 60_000, "{}", md.chars().count());
+    assert!(md.contains(&format!("held ({n})")), "{md}");
 }
