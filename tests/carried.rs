@@ -313,6 +313,15 @@ fn a_change_triggered_disable_lasts() {
         assert!(!enabled(&next, "1"), "{d}: the disabled account came back");
         last = next;
     }
+    let human = roster::eval::explain::human(
+        &roster::eval::explain::explain_key(&terminated.loaded, &terminated.policy, &last, "1")
+            .unwrap(),
+        &roster::eval::explain::View::All,
+    );
+    assert!(
+        human.contains("in scope and active, disabled by workflow `terminated`'s run on 2026-03-10 (carried from the previous state)"),
+        "{human}"
+    );
     assert!(enabled(&eval(&terminated, "2026-03-12", None), "1"));
     // Rehired on 2026-03-13: the joiner's `enable_account` that day overrides the carried
     // disable, which is no longer carried, and the account is enabled.
@@ -783,4 +792,37 @@ fn many_held_changes_stay_within_the_markdown_budget() {
     let md = roster::plan::render::markdown(&plan, &header);
     assert!(md.chars().count() < 60_000, "{}", md.chars().count());
     assert!(md.contains(&format!("held ({n})")), "{md}");
+}
+
+/// The calendar projects forward from the state with the carried effects in it: no carried
+/// event is among its events, and the leaver's run on the leave date is.
+#[test]
+fn the_calendar_lists_no_carried_events() {
+    use roster::governance::{EventKind, View, Window};
+    let before = load(POLICY, &hr("Sales", "Employee"));
+    let day0 = eval(&before, "2026-03-09", None);
+    let moved = load(POLICY, &hr("Finance", "Employee"));
+    let day1 = eval(
+        &moved,
+        "2026-03-10",
+        Some(&previous_of(&before, &day0, true)),
+    );
+    let p1 = previous_of(&moved, &day1, true);
+    let day2 = eval(&moved, "2026-03-11", Some(&p1));
+    assert!(in_group(&day2, "1", "movers"));
+    let view = View::of(&moved.loaded, &moved.policy, &day2).with_previous(Some(&p1));
+    let events = roster::governance::events(
+        &view,
+        Window {
+            from: day("2026-03-11"),
+            to: day("2026-03-20"),
+        },
+    );
+    assert!(events.iter().all(|e| e.kind != EventKind::Carried));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.source == "workflow:leaver" && e.date == day("2026-03-13")),
+        "{events:?}"
+    );
 }

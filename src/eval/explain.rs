@@ -838,6 +838,7 @@ pub fn explain(
                 &lifecycle.reason,
                 &mapping_why,
                 display("target", &t.value),
+                state.as_of,
             ));
         }
     }
@@ -1114,6 +1115,7 @@ fn account_why(
     lifecycle_reason: &str,
     mapping_why: &dyn Fn(&MappingDef, Option<Place>) -> Mapping,
     display_name: Option<String>,
+    as_of: chrono::NaiveDate,
 ) -> AccountWhy {
     let scope = target.scope.as_ref();
     // What assigns the identity.
@@ -1270,10 +1272,19 @@ fn account_why(
                 ((enables && is("false")) || (!enables && is("true")))
                     .then(|| format!("`{}` = {}", m.value, json_compact(&v.to_json())))
             });
+            // A change-triggered run's disable (or delete, which disables), still in force.
+            let carried = identity.carried_effects.iter().rev().find(|c| {
+                c.what == crate::governance::carried::What::Account
+                    && c.effect != crate::governance::carried::Outcome::Enabled
+            });
             (
                 "disabled",
                 match (identity.lifecycle.enabled(), switch) {
                     (true, Some(s)) => format!("in scope and active, disabled by its mapping {s}"),
+                    (true, None) if let Some(c) = carried => format!(
+                        "in scope and active, disabled by {}",
+                        carried_words(c, as_of)
+                    ),
                     _ => format!(
                         "in scope, disabled in lifecycle `{}`",
                         lifecycle_word(identity)

@@ -242,6 +242,8 @@ impl RawCarried {
 pub struct Ledger {
     /// The sources (`workflow:NAME`) of the workflows triggered by a change.
     sources: BTreeSet<String>,
+    /// The as-of date: the only day change-triggered runs are due.
+    as_of: NaiveDate,
     /// Per identity: its effects in force, in the order they were folded.
     pub by_identity: BTreeMap<usize, Vec<CarriedEffect>>,
 }
@@ -264,6 +266,7 @@ impl Ledger {
             .collect();
         Ledger {
             sources,
+            as_of: view.as_of,
             by_identity: BTreeMap::new(),
         }
     }
@@ -272,7 +275,9 @@ impl Ledger {
     /// change-triggered workflow.
     pub fn carries(&self, event: &Event) -> bool {
         event.kind == EventKind::Carried
-            || (event.kind == EventKind::WorkflowRun && self.sources.contains(&event.source))
+            || (event.kind == EventKind::WorkflowRun
+                && event.date == self.as_of
+                && self.sources.contains(&event.source))
     }
 
     /// Notes `effect` of an event for identity `i`, in fold order: it takes the place of the
