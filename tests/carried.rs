@@ -486,6 +486,12 @@ fn jsonl_and_json_agree_on_carried_effects() {
     ));
     let yaml = day1.to_yaml();
     assert!(yaml.contains("carried_effects:"), "{yaml}");
+    // The streamed identities and the assembled ones (`IdentityState`) agree too.
+    let assembled: Vec<_> = day1.identities.iter().collect();
+    assert_eq!(
+        serde_json::to_string(&day1.identities).unwrap(),
+        serde_json::to_string(&assembled).unwrap()
+    );
 }
 
 /// `explain` says where a carried effect comes from, evaluating everyone or the person
