@@ -77,6 +77,14 @@ impl Stages {
         self.last = now;
     }
 
+    /// Records a stage measured elsewhere (one that overlapped others), without starting the
+    /// next lap.
+    pub fn record(&mut self, name: &'static str, took: std::time::Duration) {
+        if self.on {
+            self.laps.push((name, took, peak_mib()));
+        }
+    }
+
     pub fn finish(&self) {
         if !self.on {
             return;

@@ -573,7 +573,7 @@ pub fn run_with(
     };
     // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
     let given = evaluation.previous.is_some();
-    let stages = std::cell::RefCell::new(crate::eval::progress::Stages::new());
+    let stages = std::sync::Mutex::new(crate::eval::progress::Stages::new());
     // Without `--previous`, change triggers compare with the directory's actual state, read
     // (its matching and compared attributes only) once the identity attributes are known.
     // Nothing more is read when no change-triggered workflow runs on a schedule.
@@ -626,39 +626,80 @@ pub fn run_with(
     if state.cannot_run() {
         return Err(Box::new(state));
     }
-    stages.borrow_mut().lap("plan: evaluation");
+    if let Ok(mut s) = stages.lock() {
+        s.lap("plan: evaluation");
+    }
     // Each target is planned while its users export is read (see `target`): the plan holds
-    // the desired state and one target's differences, never a whole export.
+    // the desired state and one target's differences, never a whole export. What is decided
+    // once a target is read (situations, actions, memberships) is decided on another thread,
+    // in the targets' order, while the next target is read.
     let planner = Planner::new(loaded, policy, &state, options);
-    let mut out = planner.empty();
     let mut read_issues = Vec::new();
-    read::read_each(
-        loaded,
-        locations,
-        &mut read_issues,
-        |name, format| {
-            let tap = planner.tap(name, format);
-            stages.borrow_mut().lap("plan: matching values, index");
-            tap
-        },
-        |a, tap| {
-            stages.borrow_mut().lap("plan: reading and comparing");
-            planner.target(&a, tap, &mut out);
-            stages.borrow_mut().lap("plan: deciding, memberships");
-        },
-    );
+    let out = std::thread::scope(|scope| {
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(TargetActual, Option<target::TargetTap<'_>>)>(1);
+        let planner = &planner;
+        let stages = &stages;
+        let deciding = scope.spawn(move || {
+            let mut out = planner.empty();
+            for (a, tap) in rx {
+                let started = std::time::Instant::now();
+                planner.target(&a, tap, &mut out);
+                if let Ok(mut s) = stages.lock() {
+                    s.record(
+                        "plan: deciding, memberships (overlapped)",
+                        started.elapsed(),
+                    );
+                }
+            }
+            out
+        });
+        read::read_each(
+            loaded,
+            locations,
+            &mut read_issues,
+            |name, format| {
+                let tap = planner.tap(name, format);
+                if let Ok(mut s) = stages.lock() {
+                    s.lap("plan: matching values, index");
+                }
+                tap
+            },
+            |a, tap| {
+                if let Ok(mut s) = stages.lock() {
+                    s.lap("plan: reading and comparing");
+                }
+                // A closed channel means the deciding thread has stopped: its panic is
+                // resumed below.
+                let _ = tx.send((a, tap));
+            },
+        );
+        drop(tx);
+        let out = match deciding.join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Ok(mut s) = stages.lock() {
+            s.lap("plan: deciding, after the last read");
+        }
+        out
+    });
     let mut issues = state.issues.clone();
     issues.append(&mut read_issues);
     let mut plan = planner.finish(out, issues);
-    stages.borrow_mut().lap("plan: ordering");
+    if let Ok(mut s) = stages.lock() {
+        s.lap("plan: ordering");
+    }
     // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
     if !given {
         unrecorded::hold(loaded, policy, &state, &mut plan);
-        stages
-            .borrow_mut()
-            .lap("plan: held for change-triggered runs");
+        if let Ok(mut s) = stages.lock() {
+            s.lap("plan: held for change-triggered runs");
+        }
     }
-    stages.borrow().finish();
+    if let Ok(s) = stages.lock() {
+        s.finish();
+    }
     plan.tasks_due = state.workflow_runs_due();
     if previous_from.is_some() {
         let change = previous::change_triggered(loaded);
