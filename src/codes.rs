@@ -579,6 +579,14 @@ codes! {
         "an access package's auto-assignment has a grace period but no previous state was given (`--previous FILE`): who held the package by its rule is not known, so access ends the day the rule stops matching; said once on standard error, not in the report",
         evaluated(include_str!("../tests/eval/D237/bad.yaml")),
         evaluated(include_str!("../tests/eval/D237/good.yaml"));
+    CarriedUnreadable = "D238", Error, "carried-effect-unreadable",
+        "an entry of an identity's `carried_effects` in the previous state cannot be read (an unknown `what` or `effect`, parts that do not fit together, a missing `workflow`, a date that is not one or is after the state's own date, an unknown field): a carried effect may remove access or disable an account, so it is neither applied nor dropped, and the command does not run; the line is given",
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"carried_effects\": [{\"what\": \"package\", \"effect\": \"revoked\", \"name\": \"production-admin\", \"workflow\": \"mover\", \"date\": \"2026-01-13\"}]}\n", r#"{"file": "previous.jsonl"}"#),
+        previous("{\"type\": \"summary\", \"as_of\": \"2026-01-14\"}\n{\"type\": \"identity\", \"key\": \"1001\", \"carried_effects\": [{\"what\": \"package\", \"effect\": \"removed\", \"name\": \"production-admin\", \"workflow\": \"mover\", \"date\": \"2026-01-13\"}]}\n", r#"{"file": "previous.jsonl"}"#);
+    CarriedUnknown = "D239", Warning, "carried-effect-unknown",
+        "the previous state carries the effect of a change-triggered workflow run on a group or access package the policy no longer has: it is dropped (nothing is granted, nothing removed); the identity and the line are given",
+        evaluated(include_str!("../tests/eval/D239/bad.yaml")),
+        evaluated(include_str!("../tests/eval/D239/good.yaml"));
 
     // ---- D2xx: actual-state exports ----
     ActualUnreadable = "D201", Error, "unreadable-export",
@@ -675,6 +683,10 @@ codes! {
         "policy groups are not in the target's groups export: their memberships are not planned",
         planned(include_str!("../tests/plan/D227/bad.yaml")),
         planned(include_str!("../tests/plan/D227/good.yaml"));
+    PlanHeldForChangeRuns = "D240", Warning, "held-for-change-runs",
+        "`plan` without `--previous` holds the changes a change-triggered workflow run could have made (a membership it adds not removed, an assignment it removes not granted again, an account it disables not enabled): the directory does not say why a member is a member; said once, with how many",
+        planned(include_str!("../tests/plan/D240/bad.yaml")),
+        planned(include_str!("../tests/plan/D240/good.yaml"));
     PlanRefused = "E140", Error, "plan-refused",
         "a target's disables and deletes are over its deletion threshold (500 unless the target sets `deletion_threshold` or `deletion_threshold_percent`) and no approval names exactly these changes: the plan is refused",
         planned(include_str!("../tests/plan/E140/bad.yaml")),
@@ -1344,13 +1356,22 @@ mod tests {
                     .collect();
                 if codes.is_empty() {
                     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-                    let state =
-                        crate::eval::evaluate(&loaded, &policy, crate::eval::Options::at(as_of));
+                    let mut options = crate::eval::Options::at(as_of);
+                    // A `previous.jsonl` among the files is given as `--previous`.
+                    let previous = dir.join("previous.jsonl");
+                    if previous.is_file() {
+                        let want = crate::governance::workflows::wanted(&loaded);
+                        let read =
+                            crate::governance::previous::read(&previous, 1 << 20, &want).unwrap();
+                        options.previous = Some(std::sync::Arc::new(read));
+                    }
+                    let given = options.previous.is_some();
+                    let state = crate::eval::evaluate(&loaded, &policy, options);
                     codes = state.issues.iter().map(|i| i.code).collect();
                     // What `eval` says on standard error without `--previous`.
                     let mut said = Vec::new();
-                    crate::governance::workflows::issues(&loaded, false, &mut said);
-                    crate::governance::grace::issues(&loaded, false, &mut said);
+                    crate::governance::workflows::issues(&loaded, given, &mut said);
+                    crate::governance::grace::issues(&loaded, given, &mut said);
                     codes.extend(said.iter().map(|i| i.code));
                 }
                 let _ = std::fs::remove_dir_all(&dir);

@@ -134,6 +134,10 @@ pub struct Grant {
     pub name: Option<String>,
     /// Where it is written.
     pub at: Option<Place>,
+    /// For a workflow run's effect (`event`, `workflow`) that a change-triggered run made:
+    /// the run's day, with `(carried from the previous state)` once it is carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 /// A condition of a rule and its result for the identity.
@@ -584,6 +588,7 @@ pub fn explain(
                 by: "auto_assignment",
                 name: None,
                 at: Some(r.at.clone()),
+                run: None,
             });
         }
         let mut from_records = Vec::new();
@@ -607,13 +612,19 @@ pub fn explain(
                     by: "assignment",
                     name: Some(id.to_string()),
                     at,
+                    run: None,
                 });
             } else if origin == "event" {
-                from_records.push("a lifecycle workflow task".to_string());
+                let carried = carried_effect(identity, Carried::Package, name, true);
+                from_records.push(carried.as_ref().map_or_else(
+                    || "a lifecycle workflow task".to_string(),
+                    |c| carried_words(c, state.as_of),
+                ));
                 granted_by.push(Grant {
                     by: "event",
-                    name: None,
+                    name: carried.map(|c| c.workflow.clone()),
                     at: None,
+                    run: carried.map(|c| run_day(c, state.as_of)),
                 });
             }
         }
@@ -633,6 +644,13 @@ pub fn explain(
             )
         } else if member {
             "its auto-assignment rule matches".to_string()
+        } else if let Some(c) = carried_effect(identity, Carried::Package, name, false)
+            && eligible
+        {
+            format!(
+                "its assignment was removed by {}",
+                carried_words(c, state.as_of)
+            )
         } else if !eligible && rule.is_some() {
             no_account(identity)
         } else if pkg.value.auto_assignment.is_none() {
@@ -701,6 +719,7 @@ pub fn explain(
                     by: "rule",
                     name: None,
                     at: Some(r.at.clone()),
+                    run: None,
                 });
             }
             if let Some(at) = &listed {
@@ -708,6 +727,15 @@ pub fn explain(
                     by: "static_member",
                     name: None,
                     at: Some(at.clone()),
+                    run: None,
+                });
+            }
+            if let Some(c) = carried_effect(identity, Carried::Group, name, true) {
+                granted_by.push(Grant {
+                    by: "workflow",
+                    name: Some(c.workflow.clone()),
+                    at: None,
+                    run: Some(run_day(c, state.as_of)),
                 });
             }
             for (pf, pname, pkg) in loaded
@@ -726,6 +754,7 @@ pub fn explain(
                             by: "access_package",
                             name: Some(pname.value.clone()),
                             at: Some(place(loaded, pf.id, g.span)),
+                            run: None,
                         });
                     }
                 }
@@ -747,6 +776,9 @@ pub fn explain(
                         ),
                         _ => "listed as a static member".to_string(),
                     },
+                    ("workflow", _) => carried_effect(identity, Carried::Group, name, true)
+                        .map(|c| format!("added by {}", carried_words(c, state.as_of)))
+                        .unwrap_or_default(),
                     (_, Some(p)) => format!("granted by access package `{p}`"),
                     _ => String::new(),
                 })
@@ -759,7 +791,13 @@ pub fn explain(
             }
         } else if listed.is_some() && rule.is_none() {
             // Listed, eligible, and still not a member: an event took the membership back.
-            let mut why = "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string();
+            let mut why = match carried_effect(identity, Carried::Group, name, false) {
+                Some(c) => format!(
+                    "listed as a static member, but removed by {}",
+                    carried_words(c, state.as_of)
+                ),
+                None => "listed as a static member, but removed by an event up to the as-of date (an access review's denial, a workflow task)".to_string(),
+            };
             if let Some(d) = relisted.as_ref().filter(|d| **d > as_of) {
                 why.push_str(&format!("; listed again from {d} (`relisted`)"));
             }
@@ -800,6 +838,7 @@ pub fn explain(
                 &lifecycle.reason,
                 &mapping_why,
                 display("target", &t.value),
+                state.as_of,
             ));
         }
     }
@@ -1076,6 +1115,7 @@ fn account_why(
     lifecycle_reason: &str,
     mapping_why: &dyn Fn(&MappingDef, Option<Place>) -> Mapping,
     display_name: Option<String>,
+    as_of: chrono::NaiveDate,
 ) -> AccountWhy {
     let scope = target.scope.as_ref();
     // What assigns the identity.
@@ -1088,6 +1128,7 @@ fn account_why(
             by: "sync_all",
             name: None,
             at: Some(place(loaded, file, s.span)),
+            run: None,
         });
     } else {
         for g in scope.iter().flat_map(|s| &s.value.groups) {
@@ -1095,6 +1136,7 @@ fn account_why(
                 by: "scope_group",
                 name: Some(g.value.clone()),
                 at: Some(place(loaded, file, g.span)),
+                run: None,
             };
             if identity.groups.contains(&g.value) {
                 assigned_by.push(grant);
@@ -1107,6 +1149,7 @@ fn account_why(
                 by: "scope_package",
                 name: Some(p.value.clone()),
                 at: Some(place(loaded, file, p.span)),
+                run: None,
             };
             if identity.access_packages.contains(&p.value) {
                 assigned_by.push(grant);
@@ -1124,6 +1167,7 @@ fn account_why(
                             by: "app_role",
                             name: Some(pname.value.clone()),
                             at: Some(place(loaded, f.id, r.span)),
+                            run: None,
                         };
                         if identity.access_packages.contains(&pname.value) {
                             assigned_by.push(grant);
@@ -1228,10 +1272,19 @@ fn account_why(
                 ((enables && is("false")) || (!enables && is("true")))
                     .then(|| format!("`{}` = {}", m.value, json_compact(&v.to_json())))
             });
+            // A change-triggered run's disable (or delete, which disables), still in force.
+            let carried = identity.carried_effects.iter().rev().find(|c| {
+                c.what == crate::governance::carried::What::Account
+                    && c.effect != crate::governance::carried::Outcome::Enabled
+            });
             (
                 "disabled",
                 match (identity.lifecycle.enabled(), switch) {
                     (true, Some(s)) => format!("in scope and active, disabled by its mapping {s}"),
+                    (true, None) if let Some(c) = carried => format!(
+                        "in scope and active, disabled by {}",
+                        carried_words(c, as_of)
+                    ),
                     _ => format!(
                         "in scope, disabled in lifecycle `{}`",
                         lifecycle_word(identity)
@@ -1399,7 +1452,17 @@ pub fn human(e: &Explanation, view: &View) -> String {
                             t(n)
                         )
                     }
+                    ("event", Some(n)) => format!(
+                        "assigned by workflow `{}`'s run on {}",
+                        t(n),
+                        t(g.run.as_deref().unwrap_or_default())
+                    ),
                     ("event", _) => "assigned by a lifecycle workflow task".to_string(),
+                    ("workflow", Some(n)) => format!(
+                        "added by workflow `{}`'s run on {}",
+                        t(n),
+                        t(g.run.as_deref().unwrap_or_default())
+                    ),
                     (other, _) => other.to_string(),
                 };
                 format!("{what}{}", at(g.at.as_ref()))
@@ -1739,4 +1802,54 @@ pub fn human(e: &Explanation, view: &View) -> String {
         );
     }
     out
+}
+
+/// What a carried effect is looked up for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carried {
+    Group,
+    Package,
+}
+
+/// The last effect of a change-triggered run in force on group or package `name` of the
+/// identity (`carried_effects`): an addition (`added`), or a removal of it or of every group
+/// (package).
+fn carried_effect<'i>(
+    identity: &'i IdentityState,
+    kind: Carried,
+    name: &str,
+    added: bool,
+) -> Option<&'i crate::governance::carried::CarriedEffect> {
+    use crate::governance::carried::{Outcome, What};
+    let (one, all) = match kind {
+        Carried::Group => (What::Group, What::AllGroups),
+        Carried::Package => (What::Package, What::AllPackages),
+    };
+    identity.carried_effects.iter().rev().find(|c| {
+        if added {
+            c.what == one && c.effect == Outcome::Added && c.name.as_deref() == Some(name)
+        } else {
+            c.effect == Outcome::Removed
+                && ((c.what == one && c.name.as_deref() == Some(name)) || c.what == all)
+        }
+    })
+}
+
+/// The run of a carried effect in words: "workflow `W`'s run on DATE (carried from the
+/// previous state)"; a run of the as-of date itself is not carried yet.
+fn carried_words(
+    c: &crate::governance::carried::CarriedEffect,
+    as_of: chrono::NaiveDate,
+) -> String {
+    format!("workflow `{}`'s run on {}", c.workflow, run_day(c, as_of))
+}
+
+/// The day of a carried effect's run, with `(carried from the previous state)` when it is
+/// before the as-of date.
+fn run_day(c: &crate::governance::carried::CarriedEffect, as_of: chrono::NaiveDate) -> String {
+    if c.date < as_of {
+        format!("{} (carried from the previous state)", c.date)
+    } else {
+        c.date.to_string()
+    }
 }

@@ -698,6 +698,11 @@ impl<'a> IdentityWriter<'a> {
             let events: Vec<&crate::governance::Event> = due.iter().map(|(_, e)| e).collect();
             out.extend_from_slice(crate::escape::json_compact(&events).as_bytes());
         }
+        let carried = ids.carried(i);
+        if !carried.is_empty() {
+            out.extend_from_slice(b",\"carried_effects\":");
+            out.extend_from_slice(crate::escape::json_compact(&carried).as_bytes());
+        }
         out.push(b'}');
     }
 
@@ -1127,7 +1132,7 @@ mod tests {
 
     /// The block renderer (a column at a time) writes exactly the lines of the row-by-row one,
     /// on the bundled example (several targets, held and disabled accounts, absent attributes,
-    /// undetermined memberships, package origins) at blocks of every size.
+    /// undetermined memberships, package origins, carried effects) at blocks of every size.
     #[test]
     fn blocks_write_the_same_lines_as_rows() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
@@ -1135,9 +1140,25 @@ mod tests {
         let mut diagnostics = Vec::new();
         let policy = crate::policy::compile::compile(&loaded, &mut diagnostics);
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let state = super::super::evaluate(&loaded, &policy, super::super::Options::at(as_of));
+        // A previous state that carries the effects of change-triggered runs for two people
+        // (`carried_effects`, written at the end of their lines).
+        let previous = "{\"type\":\"summary\",\"as_of\":\"2026-11-24\"}\n\
+            {\"type\":\"identity\",\"key\":\"1001\",\"carried_effects\":[{\"what\":\"group\",\"name\":\"all-staff\",\"effect\":\"removed\",\"workflow\":\"mover-department\",\"date\":\"2026-11-20\"},{\"what\":\"account\",\"effect\":\"disabled\",\"workflow\":\"leaver-terminated\",\"date\":\"2026-11-21\"}]}\n\
+            {\"type\":\"identity\",\"key\":\"1002\",\"carried_effects\":[{\"what\":\"all_packages\",\"effect\":\"removed\",\"workflow\":\"leaver-terminated\",\"date\":\"2026-11-22\"}]}\n";
+        let want = crate::governance::workflows::wanted(&loaded);
+        let previous = crate::governance::previous::read_from(
+            previous.as_bytes(),
+            crate::governance::previous::Format::Jsonl,
+            "previous.jsonl",
+            &want,
+        )
+        .unwrap();
+        let mut options = super::super::Options::at(as_of);
+        options.previous = Some(std::sync::Arc::new(previous));
+        let state = super::super::evaluate(&loaded, &policy, options);
         let ids = &state.identities;
         assert!(ids.len() > 30);
+        assert_eq!(ids.carried.len(), 2);
         let writer = IdentityWriter::new(ids);
         let rows: Vec<Vec<u8>> = (0..ids.len())
             .map(|i| {

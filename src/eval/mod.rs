@@ -482,6 +482,7 @@ fn finish(
         membership_runs: &[],
     };
     let mut changes = crate::governance::apply::Changes::fold(&view);
+    issues.append(&mut changes.carried_issues);
     // Assignment records that do not match the data grant nothing (reported).
     issues.extend(crate::governance::assignments::issues(&view));
     // Recorded review decisions that take no effect (not an identity, not a reviewer).
@@ -672,6 +673,13 @@ fn finish(
         tasks_due,
         package_origins,
         grace,
+        carried: changes
+            .carried
+            .by_identity
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(i, list)| (*i, list.clone()))
+            .collect(),
     };
     let mut state = DesiredState::new(options.as_of, identities, issues);
     state.display_names = loaded.display_names();
@@ -688,6 +696,12 @@ fn finish(
             )
         })
         .collect();
+    // What events removed, for `plan` without `--previous` to tell a dated removal from one a
+    // change-triggered run might have made (`plan::unrecorded`; the previous state here may
+    // be the directory's).
+    if crate::governance::carried::changes_access(loaded) {
+        state.removed_by_events = Some(Box::new(crate::governance::apply::Removals::of(&changes)));
+    }
     state.due = changes.due;
     state.last_sign_in = last_sign_in;
     state.membership_runs = membership_runs;

@@ -179,6 +179,12 @@ pub struct IdentityState {
     /// e-mails they send (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tasks_due: Vec<crate::governance::Event>,
+    /// The effects of change-triggered workflow runs (attribute change, group membership)
+    /// still in force on the as-of date, in the order they apply: what the next evaluation,
+    /// given this report with `--previous`, carries forward, since nothing in the policy or
+    /// the data says such a run happened (absent when none; `docs/reports.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub carried_effects: Vec<crate::governance::carried::CarriedEffect>,
 }
 
 /// Counts for the summary.
@@ -236,6 +242,9 @@ pub struct Identities {
     /// The people in an auto-assignment's grace period, with its end (for the calendar's
     /// `grace_end` events).
     pub(crate) grace: Vec<crate::governance::grace::InGrace>,
+    /// The effects of change-triggered runs still in force, by identity (only those with
+    /// some).
+    pub(crate) carried: BTreeMap<usize, Vec<crate::governance::carried::CarriedEffect>>,
 }
 
 /// The accounts of one target.
@@ -324,6 +333,11 @@ impl Identities {
         self.tasks_due.sort_by_key(|(r, _)| *r);
     }
 
+    /// The effects of change-triggered runs still in force for identity `i`.
+    pub fn carried(&self, i: usize) -> &[crate::governance::carried::CarriedEffect] {
+        self.carried.get(&i).map_or(&[], Vec::as_slice)
+    }
+
     /// The lifecycle state of identity `i`.
     pub fn lifecycle(&self, i: usize) -> Lifecycle {
         self.lifecycle.get(i).copied().unwrap_or(Lifecycle::Unknown)
@@ -381,6 +395,7 @@ impl Identities {
                 .map(|(_, u)| u.clone())
                 .collect(),
             tasks_due: self.tasks_due(i).iter().map(|(_, e)| e.clone()).collect(),
+            carried_effects: self.carried(i).to_vec(),
         })
     }
 
@@ -432,7 +447,7 @@ impl Serialize for View<'_> {
                 .collect()
         }
         let undetermined = ids.undetermined(i);
-        let mut st = s.serialize_struct("IdentityState", 10)?;
+        let mut st = s.serialize_struct("IdentityState", 11)?;
         st.serialize_field("key", &person.key)?;
         st.serialize_field("sources", &person.provenance(&ids.datasets))?;
         st.serialize_field("lifecycle", &lifecycle)?;
@@ -487,6 +502,12 @@ impl Serialize for View<'_> {
             st.skip_field("tasks_due")?;
         } else {
             st.serialize_field("tasks_due", &due.iter().map(|(_, e)| e).collect::<Vec<_>>())?;
+        }
+        let carried = ids.carried(i);
+        if carried.is_empty() {
+            st.skip_field("carried_effects")?;
+        } else {
+            st.serialize_field("carried_effects", carried)?;
         }
         st.end()
     }
@@ -648,6 +669,12 @@ pub struct DesiredState {
     #[serde(skip)]
     #[schemars(skip)]
     pub membership_runs: Vec<crate::governance::Event>,
+    /// The memberships and assignments events removed up to the as-of date, kept only when a
+    /// change-triggered workflow changes access: `plan` without `--previous` does not hold a
+    /// removal that a dated event decided (`plan::unrecorded`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub removed_by_events: Option<Box<crate::governance::apply::Removals>>,
 }
 
 impl DesiredState {
@@ -719,6 +746,7 @@ impl DesiredState {
             removed_by_review: BTreeMap::new(),
             last_sign_in: None,
             membership_runs: Vec::new(),
+            removed_by_events: None,
         }
     }
 

@@ -40,6 +40,10 @@ pub struct Changes {
     /// `group:NAME` or `access_package:NAME`), so that `plan` can label them by their origin.
     /// The value is the review's name.
     pub by_review: BTreeMap<(usize, String), String>,
+    /// The effects of change-triggered runs still in force, by identity ([`super::carried`]).
+    pub carried: super::carried::Ledger,
+    /// Problems with the previous state's carried effects (a group the policy no longer has).
+    pub carried_issues: Vec<crate::ingest::DataIssue>,
 }
 
 /// Additions and removals of one group or package.
@@ -98,7 +102,7 @@ impl Changes {
     pub fn fold(view: &View<'_>) -> Changes {
         let n = view.people.len();
         let mut changes = Changes::default();
-        let history = super::collect(
+        let mut history = super::collect(
             view,
             Window {
                 from: NaiveDate::MIN,
@@ -106,6 +110,16 @@ impl Changes {
             },
             Detail::Effects,
         );
+        changes.carried = super::carried::Ledger::new(view);
+        // The effects of change-triggered runs the previous state carries, each on the day of
+        // its run after every other event of that day, each identity's in the order the
+        // previous state lists them (the order they were folded in).
+        let (mut carried, issues) = super::carried::events(view);
+        changes.carried_issues = issues;
+        if !carried.is_empty() {
+            carried.sort_by_key(|e| e.date);
+            history = merge_carried(history, carried);
+        }
         changes.all_groups_removed = Bitset::with_capacity(n);
         changes.all_packages_removed = Bitset::with_capacity(n);
         changes.apply(view, &history);
@@ -128,8 +142,18 @@ impl Changes {
                 continue;
             };
             let review = event.source.strip_prefix("review:");
+            let carried = self.carried.carries(event).then(|| {
+                (
+                    event
+                        .source
+                        .strip_prefix("workflow:")
+                        .unwrap_or(&event.source),
+                    event.date,
+                )
+            });
             for effect in &event.effects {
                 self.note_origin(i, effect, review);
+                self.carried.note(i, effect, carried);
                 match effect {
                     Effect::AddToGroup(g) => group(&mut self.groups, g, n).add(i),
                     Effect::RemoveFromGroup(g) => group(&mut self.groups, g, n).remove(i),
@@ -217,6 +241,63 @@ impl Changes {
     pub fn package(&self, name: &str) -> Option<std::borrow::Cow<'_, Change>> {
         effective(self.packages.get(name), &self.all_packages_removed)
     }
+}
+
+/// The memberships and assignments events removed up to the as-of date (the last change of
+/// each), whatever the day: what `plan` without a previous state needs to know that a removal
+/// was decided by a dated event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Removals {
+    /// Per group: who was removed from it.
+    pub groups: BTreeMap<String, Bitset>,
+    /// Per access package: whose assignment was removed.
+    pub packages: BTreeMap<String, Bitset>,
+    /// Who was removed from every group.
+    pub all_groups: Bitset,
+    /// Who had every assignment removed.
+    pub all_packages: Bitset,
+}
+
+impl Removals {
+    /// The removals of `changes`.
+    pub fn of(changes: &Changes) -> Removals {
+        let removed = |m: &BTreeMap<String, Change>| {
+            m.iter()
+                .filter(|(_, c)| !c.removed.is_clear())
+                .map(|(n, c)| (n.clone(), c.removed.clone()))
+                .collect()
+        };
+        Removals {
+            groups: removed(&changes.groups),
+            packages: removed(&changes.packages),
+            all_groups: changes.all_groups_removed.clone(),
+            all_packages: changes.all_packages_removed.clone(),
+        }
+    }
+
+    /// Whether an event removed identity `i` from group `name`.
+    pub fn group(&self, name: &str, i: usize) -> bool {
+        self.all_groups.contains(i) || self.groups.get(name).is_some_and(|b| b.contains(i))
+    }
+
+    /// Whether an event removed identity `i`'s assignment of package `name`.
+    pub fn package(&self, name: &str, i: usize) -> bool {
+        self.all_packages.contains(i) || self.packages.get(name).is_some_and(|b| b.contains(i))
+    }
+}
+
+/// `history` (in report order) with `carried` (by day) each after every event of its day.
+fn merge_carried(history: Vec<Event>, carried: Vec<Event>) -> Vec<Event> {
+    let mut out = Vec::with_capacity(history.len() + carried.len());
+    let mut carried = carried.into_iter().peekable();
+    for event in history {
+        while let Some(c) = carried.next_if(|c| c.date < event.date) {
+            out.push(c);
+        }
+        out.push(event);
+    }
+    out.extend(carried);
+    out
 }
 
 /// A group's or package's change with the removals from all of them folded in.

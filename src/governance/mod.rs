@@ -21,6 +21,7 @@
 pub mod apply;
 pub mod assignments;
 pub mod calendar;
+pub mod carried;
 pub mod catalogue;
 pub mod email;
 pub mod grace;
@@ -160,6 +161,11 @@ pub enum EventKind {
     ReviewReminder,
     /// An access-review instance ends (its deadline); decisions are applied.
     ReviewEnd,
+    /// The effects of a change-triggered workflow run, carried from the previous state
+    /// ([`carried`]): folded on the day of the run, after every other event of that day.
+    /// Never in a calendar or a report: only the fold reads them (so not in the schemas).
+    #[schemars(skip)]
+    Carried,
 }
 
 impl EventKind {
@@ -183,6 +189,7 @@ impl EventKind {
             EventKind::ReviewStart => "review_start",
             EventKind::ReviewReminder => "review_reminder",
             EventKind::ReviewEnd => "review_end",
+            EventKind::Carried => "carried",
         }
     }
 }

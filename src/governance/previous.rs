@@ -70,6 +70,9 @@ pub struct Entry {
     /// (`access_package_origins` without `auto_assignment`), as indices into
     /// [`Previous::names`], sorted, each with how it was held.
     pub not_by_rule: Box<[(u32, Held)]>,
+    /// The effects of change-triggered workflow runs the report carries for it
+    /// (`carried_effects`), in the order they apply ([`crate::governance::carried`]).
+    pub carried: Box<[crate::governance::carried::CarriedEffect]>,
     /// The line where it starts.
     pub line: usize,
 }
@@ -105,6 +108,8 @@ pub struct Previous {
     /// sorted; `None`: every group (a report lists each identity's groups whole). A state
     /// taken from a directory's export knows only the groups the export vouches for.
     pub known_groups: Option<Vec<u32>>,
+    /// Whether any identity carries effects of change-triggered runs (`carried_effects`).
+    pub carries: bool,
 }
 
 impl Previous {
@@ -291,6 +296,8 @@ struct Builder<'w> {
     issues: Vec<DataIssue>,
     /// Whether a `summary` line or an `as_of` was seen (a report written by `eval`).
     is_report: bool,
+    /// Whether the error being raised is about a carried effect (`D238`, not `D231`).
+    carried_error: bool,
 }
 
 impl<'w> Builder<'w> {
@@ -309,6 +316,7 @@ impl<'w> Builder<'w> {
                 .collect(),
             issues: Vec::new(),
             is_report: false,
+            carried_error: false,
         }
     }
 
@@ -334,6 +342,17 @@ impl<'w> Builder<'w> {
         // serde_json appends " at line L column C": the location is in the issue's row.
         if let Some(at) = text.rfind(" at line ") {
             text.truncate(at);
+        }
+        if std::mem::take(&mut self.carried_error) {
+            // Roster's own messages start so; serde's (a wrong type, an unknown field) are
+            // introduced.
+            let text = if text.starts_with("a carried effect") {
+                text
+            } else {
+                format!("a carried effect cannot be read: {}", text.to_lowercase())
+            };
+            self.issue(Code::CarriedUnreadable, line, text);
+            return;
         }
         self.issue(
             Code::PreviousMalformed,
@@ -383,6 +402,29 @@ impl<'w> Builder<'w> {
                 duplicates.push((b.key.clone(), a.line.min(b.line), a.line.max(b.line)));
             }
         }
+        // A carried effect dated after the state itself was not written by `eval`.
+        if let Some(as_of) = self.as_of {
+            let late: Vec<(String, usize, NaiveDate)> = self
+                .entries
+                .iter()
+                .filter_map(|e| {
+                    e.carried
+                        .iter()
+                        .find(|c| c.date > as_of)
+                        .map(|c| (e.key.clone(), e.line, c.date))
+                })
+                .take(MAX_ERRORS)
+                .collect();
+            for (key, line, date) in late {
+                self.issue(
+                    Code::CarriedUnreadable,
+                    (line > 0).then_some(line),
+                    format!(
+                        "identity `{key}`: a carried effect is dated {date}, after the previous state's own date {as_of}"
+                    ),
+                );
+            }
+        }
         for (key, first, second) in duplicates.into_iter().take(MAX_ERRORS) {
             self.issue(
                 Code::PreviousDuplicate,
@@ -397,7 +439,9 @@ impl<'w> Builder<'w> {
         if self.errors() > 0 {
             return Err(self.issues);
         }
+        let carries = self.entries.iter().any(|e| !e.carried.is_empty());
         Ok(Previous {
+            carries,
             file: self.file,
             as_of: self.as_of,
             entries: self.entries,
@@ -414,6 +458,9 @@ fn help(code: Code) -> &'static str {
     match code {
         Code::PreviousDuplicate => {
             "each identity appears once in a report `eval` wrote; give the report as written"
+        }
+        Code::CarriedUnreadable => {
+            "a carried effect may remove access or disable an account, so one that cannot be read is neither applied nor dropped: the command does not run; give the report `eval` wrote, as written"
         }
         _ => {
             "give the JSON or JSON Lines report that `eval` wrote (`--format json` or `jsonl`), as written"
@@ -526,6 +573,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut attributes: Vec<Option<u32>> = vec![None; n];
         let mut origins: Vec<(String, Vec<String>)> = Vec::new();
         let mut as_of = None;
+        let mut carried: Vec<crate::governance::carried::CarriedEffect> = Vec::new();
         while let Some(field) = map.next_key::<String>()? {
             match field.as_str() {
                 "type" if self.top => kind = Some(map.next_value()?),
@@ -560,6 +608,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     let found: std::collections::BTreeMap<String, Vec<String>> =
                         map.next_value()?;
                     origins = found.into_iter().collect();
+                }
+                "carried_effects" => {
+                    b.carried_error = true;
+                    let raw: Vec<crate::governance::carried::RawCarried> = map.next_value()?;
+                    for r in raw {
+                        carried.push(r.check().map_err(<A::Error as de::Error>::custom)?);
+                    }
+                    b.carried_error = false;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -615,6 +671,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             packages: packages.into_boxed_slice(),
             attributes: attributes.into_boxed_slice(),
             not_by_rule: not_by_rule.into_boxed_slice(),
+            carried: carried.into_boxed_slice(),
             line: self.line,
         });
         Ok(())

@@ -200,6 +200,66 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
     }
 }
 
+/// The enabled, scheduled workflows triggered by a change (attribute change, group
+/// membership) whose enabled tasks change access or the account: each with its name, the
+/// identities in its scope on the as-of date (known lifecycle, scope rule decided set-wise)
+/// and the effects its tasks have, in task order. What `plan` without a previous state holds
+/// (`plan::unrecorded`): the changes such a run could have made, which nothing records.
+pub fn change_scopes(view: &View<'_>) -> Vec<(String, Bitset, Vec<Effect>)> {
+    let mut out = Vec::new();
+    let n = view.people.len();
+    let mut workflows: Vec<(&str, &raw::Workflow)> = view
+        .loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.iter())
+        .map(|(name, w)| (name.value.as_str(), &w.value))
+        .filter(|(_, w)| {
+            matches!(
+                w.trigger.value,
+                raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
+            ) && w.enabled.as_ref().is_none_or(|e| e.value)
+                && w.scheduled.as_ref().is_none_or(|s| s.value)
+        })
+        .collect();
+    if n == 0 || workflows.is_empty() {
+        return out;
+    }
+    workflows.sort_by(|a, b| a.0.cmp(b.0));
+    let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let ctx = RuleContext { now };
+    let population = view.population();
+    let mut evaluator = SetEvaluator::new();
+    for (name, wf) in workflows {
+        let mut effects = Vec::new();
+        for task in &wf.tasks {
+            if task.value.is_enabled() {
+                task_effects(&task.value.task, &mut effects);
+            }
+        }
+        if effects.is_empty() {
+            continue;
+        }
+        let mut scope = Bitset::with_capacity(n);
+        for (i, l) in view.lifecycle.iter().enumerate().take(n) {
+            scope.set(i, !l.held());
+        }
+        if !narrow_to_scope(
+            view,
+            name,
+            wf,
+            &mut evaluator,
+            &population,
+            &ctx,
+            &mut scope,
+        ) {
+            continue;
+        }
+        out.push((name.to_string(), scope, effects));
+    }
+    out
+}
+
 /// The compiled scope rule of a workflow (or the rule of a group).
 /// Narrows `scope` to workflow `name`'s scope rule, decided set-wise (a workflow without one
 /// keeps `scope`); `false` when the rule is not among the compiled programs (the workflow

@@ -28,6 +28,7 @@ pub mod read;
 pub mod render;
 pub mod safety;
 mod target;
+mod unrecorded;
 pub mod values;
 
 use std::collections::{BTreeMap, HashMap};
@@ -570,6 +571,8 @@ pub fn run_with(
     let options = Options {
         as_of: evaluation.as_of,
     };
+    // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
+    let given = evaluation.previous.is_some();
     let stages = std::sync::Mutex::new(crate::eval::progress::Stages::new());
     // Without `--previous`, change triggers compare with the directory's actual state, read
     // (its matching and compared attributes only) once the identity attributes are known.
@@ -686,6 +689,15 @@ pub fn run_with(
     let mut plan = planner.finish(out, issues);
     if let Ok(mut s) = stages.lock() {
         s.lap("plan: ordering");
+    }
+    // Without a previous state, what change-triggered runs did is not known (`unrecorded`).
+    if !given {
+        unrecorded::hold(loaded, policy, &state, &mut plan);
+        if let Ok(mut s) = stages.lock() {
+            s.lap("plan: held for change-triggered runs");
+        }
+    }
+    if let Ok(s) = stages.lock() {
         s.finish();
     }
     plan.tasks_due = state.workflow_runs_due();
@@ -704,6 +716,7 @@ pub fn run_with(
     plan.previous_from = previous_from;
     plan.grace_from = grace_from;
     label_review_removals(&state, &mut plan.changes);
+
     Ok(plan)
 }
 

@@ -453,6 +453,7 @@ pub(crate) fn from_actual(
             packages: packages.into_boxed_slice(),
             attributes: attributes.into_boxed_slice(),
             not_by_rule: not_by_rule.into_boxed_slice(),
+            carried: Box::default(),
             line: 0,
         });
     }
@@ -476,6 +477,7 @@ pub(crate) fn from_actual(
             values: values.into_iter().map(|(_, list)| list).collect(),
             warnings: Vec::new(),
             known_groups: Some(known),
+            carries: false,
         },
         accounts,
         grace: held.is_some(),
