@@ -251,18 +251,9 @@ pub struct Ledger {
 impl Ledger {
     /// A ledger for the change-triggered workflows of the view's policy.
     pub fn new(view: &View<'_>) -> Ledger {
-        let sources = view
-            .loaded
-            .files
-            .iter()
-            .flat_map(|f| f.policy.workflows.iter())
-            .filter(|(_, w)| {
-                matches!(
-                    w.value.trigger.value,
-                    raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
-                )
-            })
-            .map(|(name, _)| format!("workflow:{}", name.value))
+        let sources = super::workflows::change_triggered(view.loaded)
+            .into_iter()
+            .map(|name| format!("workflow:{name}"))
             .collect();
         Ledger {
             sources,

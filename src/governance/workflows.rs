@@ -240,27 +240,48 @@ pub fn change_scopes(view: &View<'_>) -> Vec<(String, Bitset, Vec<Effect>)> {
         if effects.is_empty() {
             continue;
         }
-        let mut scope = Bitset::with_capacity(n);
-        for (i, l) in view.lifecycle.iter().enumerate().take(n) {
-            scope.set(i, !l.held());
-        }
-        if !narrow_to_scope(
-            view,
-            name,
-            wf,
-            &mut evaluator,
-            &population,
-            &ctx,
-            &mut scope,
-        ) {
+        let Some(scope) = known_in_scope(view, name, wf, &mut evaluator, &population, &ctx) else {
             continue;
-        }
+        };
         out.push((name.to_string(), scope, effects));
     }
     out
 }
 
-/// The compiled scope rule of a workflow (or the rule of a group).
+/// The names of the workflows with a change trigger (attribute or group membership).
+pub(crate) fn change_triggered(loaded: &Loaded) -> std::collections::BTreeSet<&str> {
+    loaded
+        .files
+        .iter()
+        .flat_map(|f| f.policy.workflows.iter())
+        .filter(|(_, w)| {
+            matches!(
+                w.value.trigger.value,
+                raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
+            )
+        })
+        .map(|(n, _)| n.value.as_str())
+        .collect()
+}
+
+/// The identities whose lifecycle is known, narrowed to workflow `name`'s scope rule (see
+/// [`narrow_to_scope`]); `None` when the workflow does not run.
+fn known_in_scope(
+    view: &View<'_>,
+    name: &str,
+    wf: &raw::Workflow,
+    evaluator: &mut SetEvaluator,
+    population: &crate::rule::sets::Population<'_>,
+    ctx: &RuleContext,
+) -> Option<Bitset> {
+    let n = view.people.len();
+    let mut scope = Bitset::with_capacity(n);
+    for (i, l) in view.lifecycle.iter().enumerate().take(n) {
+        scope.set(i, !l.held());
+    }
+    narrow_to_scope(view, name, wf, evaluator, population, ctx, &mut scope).then_some(scope)
+}
+
 /// Narrows `scope` to workflow `name`'s scope rule, decided set-wise (a workflow without one
 /// keeps `scope`); `false` when the rule is not among the compiled programs (the workflow
 /// does not run).
@@ -357,21 +378,9 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
             continue;
         };
         let undetermined = maybe.iter().find(|(g, _)| g == group).map(|(_, b)| b);
-        let mut scope = Bitset::with_capacity(n);
-        for (i, l) in view.lifecycle.iter().enumerate().take(n) {
-            scope.set(i, !l.held());
-        }
-        if !narrow_to_scope(
-            view,
-            name,
-            wf,
-            &mut evaluator,
-            &population,
-            &ctx,
-            &mut scope,
-        ) {
+        let Some(scope) = known_in_scope(view, name, wf, &mut evaluator, &population, &ctx) else {
             continue;
-        }
+        };
         let run = Run {
             view,
             names: &names,

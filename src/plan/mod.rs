@@ -702,7 +702,7 @@ pub fn run_with(
     }
     plan.tasks_due = state.workflow_runs_due();
     if previous_from.is_some() {
-        let change = previous::change_triggered(loaded);
+        let change = crate::governance::workflows::change_triggered(loaded);
         plan.due_until_applied = plan
             .tasks_due
             .iter()

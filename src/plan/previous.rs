@@ -100,22 +100,6 @@ impl Compared {
     }
 }
 
-/// The names of the workflows with a change trigger (attribute or group membership).
-pub(crate) fn change_triggered(loaded: &Loaded) -> BTreeSet<&str> {
-    loaded
-        .files
-        .iter()
-        .flat_map(|f| f.policy.workflows.iter())
-        .filter(|(_, w)| {
-            matches!(
-                w.value.trigger.value,
-                raw::Trigger::AttributeChange(_) | raw::Trigger::GroupMembership(_)
-            )
-        })
-        .map(|(n, _)| n.value.as_str())
-        .collect()
-}
-
 /// The one target of kind `directory` that declares an actual state, if exactly one does.
 pub(crate) fn directory(loaded: &Loaded) -> Option<(&str, &raw::Target)> {
     let mut found = loaded
