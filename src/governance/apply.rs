@@ -25,10 +25,9 @@ pub struct Changes {
     pub groups: BTreeMap<String, Change>,
     /// Per access package, by name: who was assigned and whose assignment was removed last.
     pub packages: BTreeMap<String, Change>,
-    /// Per identity: the last account change.
-    pub accounts: BTreeMap<usize, AccountChange>,
-    /// Per identity: the day of its last account change.
-    pub account_dates: BTreeMap<usize, NaiveDate>,
+    /// Per identity (by index; empty until the first account change): its last account
+    /// change and the day of it. Dense: the hire of almost everyone enables an account.
+    pub accounts: Vec<Option<(AccountChange, NaiveDate)>>,
     /// Who was last removed from every group (a later addition to a group wins for that
     /// group): one set, not a removal in each of thousands of groups.
     pub all_groups_removed: Bitset,
@@ -96,6 +95,9 @@ pub enum AccountChange {
     Deleted,
 }
 
+/// The most events whose identities are searched for by key one by one ([`Changes::apply`]).
+const INDEXED_EVENTS: usize = 64;
+
 impl Changes {
     /// Folds the effects of every event up to `view.as_of` (the view's groups and packages
     /// are not read: the fold runs before the access stage).
@@ -134,11 +136,28 @@ impl Changes {
     /// wins.
     pub fn apply(&mut self, view: &View<'_>, events: &[Event]) {
         let n = view.people.len();
+        // Each event names its identity by key: for a history of many events, the keys are
+        // looked up in a hash table built once rather than searched for one by one.
+        let index: Option<std::collections::HashMap<&str, usize, foldhash::fast::FixedState>> =
+            (events.len() > INDEXED_EVENTS).then(|| {
+                view.people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.key.as_str(), i))
+                    .collect()
+            });
         for event in events {
             let Subject::Identity(key) = &event.subject else {
                 continue;
             };
-            let Ok(i) = view.people.binary_search_by(|p| p.key.as_str().cmp(key)) else {
+            let found = match &index {
+                Some(index) => index.get(key.as_str()).copied(),
+                None => view
+                    .people
+                    .binary_search_by(|p| p.key.as_str().cmp(key))
+                    .ok(),
+            };
+            let Some(i) = found else {
                 continue;
             };
             let review = event.source.strip_prefix("review:");
@@ -172,19 +191,26 @@ impl Changes {
                         }
                     }
                     Effect::EnableAccount => {
-                        self.accounts.insert(i, AccountChange::Enabled);
-                        self.account_dates.insert(i, event.date);
+                        self.account(i, n, AccountChange::Enabled, event.date);
                     }
                     Effect::DisableAccount => {
-                        self.accounts.insert(i, AccountChange::Disabled);
-                        self.account_dates.insert(i, event.date);
+                        self.account(i, n, AccountChange::Disabled, event.date);
                     }
                     Effect::DeleteUser => {
-                        self.accounts.insert(i, AccountChange::Deleted);
-                        self.account_dates.insert(i, event.date);
+                        self.account(i, n, AccountChange::Deleted, event.date);
                     }
                 }
             }
+        }
+    }
+
+    /// Notes identity `i`'s account change on `date` (of `n` identities).
+    fn account(&mut self, i: usize, n: usize, change: AccountChange, date: NaiveDate) {
+        if self.accounts.len() < n {
+            self.accounts.resize(n, None);
+        }
+        if let Some(slot) = self.accounts.get_mut(i) {
+            *slot = Some((change, date));
         }
     }
 

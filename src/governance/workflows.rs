@@ -715,7 +715,10 @@ pub fn disabled_accounts(
         .iter()
         .find(|(a, _)| rules.configured && *a == rules.hire_date)
         .map(|(_, c)| c);
-    for (&i, change) in &changes.accounts {
+    for (i, change) in changes.accounts.iter().enumerate() {
+        let Some((change, day)) = change else {
+            continue;
+        };
         if *change == super::apply::AccountChange::Enabled {
             continue;
         }
@@ -725,9 +728,6 @@ pub fn disabled_accounts(
         if !l.has_account() || l.held() {
             continue;
         }
-        let Some(day) = changes.account_dates.get(&i) else {
-            continue;
-        };
         let hired = hire.and_then(|c| match DateCell::read(c.get(i)) {
             DateCell::Date(d) => Some(d.date()),
             DateCell::Missing | DateCell::Invalid(_) => None,
