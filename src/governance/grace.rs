@@ -116,11 +116,12 @@ pub fn of_package(
         }
     }
     let mut out = Vec::new();
+    let mut cursor = previous.cursor();
     for (i, person) in view.people.iter().enumerate() {
         if held.contains(i) || !eligible.contains(i) {
             continue;
         }
-        let Some(entry) = previous.get(&person.key) else {
+        let Some(entry) = cursor.get(&person.key) else {
             continue;
         };
         let ends = match (previous.package_held(entry, package), from_rule) {

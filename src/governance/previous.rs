@@ -87,6 +87,39 @@ pub enum Held {
     Grace(NaiveDate),
 }
 
+/// Finds entries by key, keys asked for in increasing order ([`Previous::cursor`]); a key
+/// asked for out of order is searched for from the start.
+pub struct Cursor<'p> {
+    entries: &'p [Entry],
+    /// Every entry before this one has a key less than the last key asked for.
+    at: usize,
+}
+
+impl<'p> Cursor<'p> {
+    /// The identity with `key`.
+    pub fn get(&mut self, key: &str) -> Option<&'p Entry> {
+        let before = |e: &Entry| e.key.as_str() < key;
+        if self.at > 0 && self.entries.get(self.at - 1).is_some_and(|e| !before(e)) {
+            // Out of order: start again.
+            self.at = 0;
+        }
+        // Gallop forward: the next key asked for is usually a few entries on.
+        let mut step = 1usize;
+        let mut low = self.at;
+        while let Some(e) = self.entries.get(low.saturating_add(step) - 1) {
+            if !before(e) {
+                break;
+            }
+            low = low.saturating_add(step);
+            step = step.saturating_mul(2);
+        }
+        let high = low.saturating_add(step).min(self.entries.len());
+        let window = self.entries.get(low..high).unwrap_or_default();
+        self.at = low + window.partition_point(before);
+        self.entries.get(self.at).filter(|e| e.key == key)
+    }
+}
+
 /// A previous desired state.
 #[derive(Debug, Clone, Default)]
 pub struct Previous {
@@ -132,6 +165,15 @@ impl Previous {
             .binary_search_by(|e| e.key.as_str().cmp(key))
             .ok()
             .and_then(|i| self.entries.get(i))
+    }
+
+    /// A cursor that finds identities asked for in increasing key order (the people's order)
+    /// by stepping forward, not by searching the whole state each time.
+    pub fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            entries: &self.entries,
+            at: 0,
+        }
     }
 
     /// The index of a group or package name, if the previous state has it at all.
@@ -750,6 +792,47 @@ mod tests {
   "conflicts": [],
   "issues": []
 }"#;
+
+    fn entry(key: &str) -> Entry {
+        Entry {
+            key: key.to_string(),
+            lifecycle: None,
+            groups: Box::new([]),
+            packages: Box::new([]),
+            attributes: Box::new([]),
+            not_by_rule: Box::new([]),
+            carried: Box::new([]),
+            line: 0,
+        }
+    }
+
+    proptest::proptest! {
+        /// The cursor finds what a search finds, for keys asked for in order (any subset, any
+        /// gaps) and out of order.
+        #[test]
+        fn the_cursor_finds_what_a_search_finds(
+            held in proptest::collection::btree_set(0u16..400, 0..120),
+            asked in proptest::collection::vec(0u16..400, 0..200),
+            sorted in proptest::bool::ANY,
+        ) {
+            let previous = Previous {
+                entries: held.iter().map(|k| entry(&format!("{k:03}"))).collect(),
+                ..Previous::default()
+            };
+            let mut asked: Vec<String> = asked.iter().map(|k| format!("{k:03}")).collect();
+            if sorted {
+                asked.sort();
+            }
+            let mut cursor = previous.cursor();
+            for key in &asked {
+                proptest::prop_assert_eq!(
+                    cursor.get(key).map(|e| &e.key),
+                    previous.get(key).map(|e| &e.key),
+                    "{}", key
+                );
+            }
+        }
+    }
 
     #[test]
     fn reads_the_json_report() {

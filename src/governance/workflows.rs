@@ -165,8 +165,9 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
                         Some((column, json, at))
                     })
                     .collect();
+                let mut cursor = previous.cursor();
                 for i in scope.ones() {
-                    let Some(entry) = previous.get(view.key(i)) else {
+                    let Some(entry) = cursor.get(view.key(i)) else {
                         continue;
                     };
                     let changed = compared.iter().any(|(column, json, at)| {
@@ -390,11 +391,12 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
             source: format!("workflow:{name}"),
         };
         let added = gm.change.value == raw::MembershipChange::Add;
+        let mut cursor = previous.cursor();
         for i in scope.ones() {
             if undetermined.is_some_and(|u| u.contains(i)) {
                 continue;
             }
-            let Some(entry) = previous.get(view.key(i)) else {
+            let Some(entry) = cursor.get(view.key(i)) else {
                 continue;
             };
             let was = previous.in_group(entry, group);
