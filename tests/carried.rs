@@ -494,12 +494,10 @@ fn jsonl_and_json_agree_on_carried_effects() {
     );
 }
 
-/// `explain` says where a carried effect comes from, evaluating everyone or the person
-/// alone: the group added and the record's package removed by the mover's run of the day
-/// before, carried from the previous state.
-#[test]
-fn explain_says_an_effect_is_carried_from_the_previous_state() {
-    use roster::eval::explain;
+/// Ada moves from Sales to Finance on 2026-03-10 (the mover runs); the policy set after the
+/// move, that day's evaluation and its report read back, and the evaluation of the day after
+/// from it.
+fn moved_then_a_day_later() -> (Set, DesiredState, previous::Previous, DesiredState) {
     let before = load(POLICY, &hr("Sales", "Employee"));
     let day0 = eval(&before, "2026-03-09", None);
     let moved = load(POLICY, &hr("Finance", "Employee"));
@@ -510,6 +508,16 @@ fn explain_says_an_effect_is_carried_from_the_previous_state() {
     );
     let p1 = previous_of(&moved, &day1, true);
     let day2 = eval(&moved, "2026-03-11", Some(&p1));
+    (moved, day1, p1, day2)
+}
+
+/// `explain` says where a carried effect comes from, evaluating everyone or the person
+/// alone: the group added and the record's package removed by the mover's run of the day
+/// before, carried from the previous state.
+#[test]
+fn explain_says_an_effect_is_carried_from_the_previous_state() {
+    use roster::eval::explain;
+    let (moved, day1, p1, day2) = moved_then_a_day_later();
     let full = explain::explain_key(&moved.loaded, &moved.policy, &day2, "1").unwrap();
     let f = explain::focus::focus(
         &moved.loaded,
@@ -805,16 +813,7 @@ fn many_held_changes_stay_within_the_markdown_budget() {
 #[test]
 fn the_calendar_lists_no_carried_events() {
     use roster::governance::{EventKind, View, Window};
-    let before = load(POLICY, &hr("Sales", "Employee"));
-    let day0 = eval(&before, "2026-03-09", None);
-    let moved = load(POLICY, &hr("Finance", "Employee"));
-    let day1 = eval(
-        &moved,
-        "2026-03-10",
-        Some(&previous_of(&before, &day0, true)),
-    );
-    let p1 = previous_of(&moved, &day1, true);
-    let day2 = eval(&moved, "2026-03-11", Some(&p1));
+    let (moved, _, p1, day2) = moved_then_a_day_later();
     assert!(in_group(&day2, "1", "movers"));
     let view = View::of(&moved.loaded, &moved.policy, &day2).with_previous(Some(&p1));
     let events = roster::governance::events(
