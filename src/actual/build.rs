@@ -1098,13 +1098,13 @@ fn intern(
 }
 
 impl Rec {
-    /// A hash of the record's content (each attribute by name compared case-insensitively,
-    /// with its value, in any order; the enabled flag; the members): two records that say the
-    /// same have the same digest. Computed where the record is parsed, in parallel, and for
-    /// every record, so it is a sum of one hash per attribute (no sorting, no allocation). An
-    /// attribute named twice counts twice: two copies of an object that differ only in the
-    /// value the reader ignores (the second of a name) are told apart, which only reports
-    /// more.
+    /// A hash of the record's content (each attribute's first value, by name compared
+    /// case-insensitively, in any order; the enabled flag; the members): two records that say
+    /// the same have the same digest, as the builder compares them cell by cell
+    /// ([`Builder::same_as_row`]). Computed where the record is parsed, in parallel, and for
+    /// every record, so it is a sum of one hash per attribute, the names already seen kept in
+    /// a small table on the stack (no sorting, no allocation for objects of up to
+    /// [`Seen::ROOM`] attributes).
     pub fn digest(&self) -> u64 {
         self.digest_nonzero().get()
     }
@@ -1112,7 +1112,9 @@ impl Rec {
     /// [`Rec::digest`], never zero.
     pub fn digest_nonzero(&self) -> std::num::NonZeroU64 {
         let state = FixedState::with_seed(0x5eed);
+        let mut seen = Seen::new();
         let mut sum = 0u64;
+        let mut count = 0usize;
         for (k, v) in &self.attrs {
             let mut h = state.build_hasher();
             match k.name() {
@@ -1134,15 +1136,70 @@ impl Rec {
                     }
                 }
             }
-            v.hash(&mut h);
-            sum = sum.wrapping_add(h.finish());
+            let name = h.finish();
+            // The first value of a name is the one the builder keeps.
+            if !seen.insert(name) {
+                continue;
+            }
+            sum = sum.wrapping_add(state.hash_one((name, v)));
+            count += 1;
         }
         let mut h = state.build_hasher();
-        sum.hash(&mut h);
-        self.attrs.len().hash(&mut h);
+        (sum, count).hash(&mut h);
         self.enabled.hash(&mut h);
         self.members.hash(&mut h);
         std::num::NonZeroU64::new(h.finish()).unwrap_or(std::num::NonZeroU64::MIN)
+    }
+}
+
+/// The name hashes of one record's attributes seen so far: an open-addressed table on the
+/// stack, then a hash set once the record has more than [`Seen::ROOM`] attributes.
+struct Seen {
+    slots: [u64; Seen::SLOTS],
+    len: usize,
+    more: Option<HashSet<u64, FixedState>>,
+}
+
+impl Seen {
+    const SLOTS: usize = 256;
+    /// Three quarters of the slots: the most names held on the stack.
+    const ROOM: usize = 192;
+
+    fn new() -> Seen {
+        Seen {
+            slots: [0; Seen::SLOTS],
+            len: 0,
+            more: None,
+        }
+    }
+
+    /// Adds `hash`; false when it was there already.
+    fn insert(&mut self, hash: u64) -> bool {
+        // Zero marks an empty slot.
+        let hash = hash.max(1);
+        if let Some(more) = &mut self.more {
+            return more.insert(hash);
+        }
+        if self.len >= Seen::ROOM {
+            let mut more: HashSet<u64, FixedState> =
+                self.slots.iter().copied().filter(|&s| s != 0).collect();
+            let new = more.insert(hash);
+            self.more = Some(more);
+            return new;
+        }
+        let mut at = (hash as usize) % Seen::SLOTS;
+        // Ends: fewer than ROOM of the SLOTS are taken.
+        loop {
+            match self.slots.get_mut(at) {
+                Some(slot) if *slot == 0 => {
+                    *slot = hash;
+                    self.len += 1;
+                    return true;
+                }
+                Some(slot) if *slot == hash => return false,
+                _ => at = (at + 1) % Seen::SLOTS,
+            }
+        }
     }
 }
 

@@ -179,7 +179,7 @@ fn display_names(
         if names.contains_key(key) {
             continue;
         }
-        if let Ok(i) = view.people.binary_search_by(|p| p.key.as_str().cmp(key))
+        if let Some(i) = view.index_of(key)
             && let Some(name) = column.get(i).as_text()
         {
             names.insert(key.clone(), name.into_owned());

@@ -152,10 +152,7 @@ impl Changes {
             };
             let found = match &index {
                 Some(index) => index.get(key.as_str()).copied(),
-                None => view
-                    .people
-                    .binary_search_by(|p| p.key.as_str().cmp(key))
-                    .ok(),
+                None => view.index_of(key),
             };
             let Some(i) = found else {
                 continue;

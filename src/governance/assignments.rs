@@ -846,7 +846,7 @@ pub fn data_problem(view: &View<'_>, r: &Record) -> Option<(String, String)> {
     let Who::Identity(key) = &r.who else {
         return None;
     };
-    let Ok(i) = view.people.binary_search_by(|p| p.key.as_str().cmp(key)) else {
+    let Some(i) = view.index_of(key) else {
         return Some((
             "identity".into(),
             format!(
@@ -1097,11 +1097,7 @@ pub fn verify(
 ) -> Vec<(String, usize, String, DataIssue)> {
     let mut out = Vec::new();
     let packages = crate::eval::access::raw_packages(view.loaded);
-    let index = |key: &str| {
-        view.people
-            .binary_search_by(|p| p.key.as_str().cmp(key))
-            .ok()
-    };
+    let index = |key: &str| view.index_of(key);
     for r in records(view.loaded) {
         if refused.contains(&r.id) || !r.held_on(view.as_of) || data_problem(view, &r).is_some() {
             continue;

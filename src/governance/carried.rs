@@ -337,11 +337,7 @@ pub fn events(view: &View<'_>) -> (Vec<Event>, Vec<DataIssue>) {
         if entry.carried.is_empty() {
             continue;
         }
-        if view
-            .people
-            .binary_search_by(|p| p.key.as_str().cmp(&entry.key))
-            .is_err()
-        {
+        if view.index_of(&entry.key).is_none() {
             continue;
         }
         for c in entry.carried.iter() {

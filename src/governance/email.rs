@@ -18,6 +18,16 @@ pub struct Names<'a> {
     pub leave_date: Option<&'a str>,
 }
 
+impl Names<'_> {
+    /// The date attributes the lifecycle `rules` name.
+    pub fn of(rules: &crate::eval::lifecycle::Rules) -> Names<'_> {
+        Names {
+            hire_date: rules.configured.then_some(rules.hire_date.as_str()),
+            leave_date: rules.leave_date.as_deref(),
+        }
+    }
+}
+
 /// The text of identity `i`'s attribute `name` (`None`: NULL, empty or not declared).
 pub fn text(view: &View<'_>, i: usize, name: &str) -> Option<String> {
     let value = view.column(name)?.get(i);
@@ -44,9 +54,8 @@ pub fn manager(view: &View<'_>, i: usize) -> Result<usize, String> {
     let Some(key) = text(view, i, "manager") else {
         return Err("has no manager".into());
     };
-    view.people
-        .binary_search_by(|p| p.key.as_str().cmp(key.as_str()))
-        .map_err(|_| format!("has a manager `{key}` who is not an identity"))
+    view.index_of(&key)
+        .ok_or_else(|| format!("has a manager `{key}` who is not an identity"))
 }
 
 /// Identity `i`'s e-mail address (`mail`).
@@ -323,12 +332,7 @@ pub fn render(
     let mut problem = to.as_ref().err().cloned();
     let mut copies = Vec::new();
     for key in cc {
-        match view
-            .people
-            .binary_search_by(|p| p.key.as_str().cmp(key.as_str()))
-            .ok()
-            .and_then(|c| address(view, c))
-        {
+        match view.index_of(key).and_then(|c| address(view, c)) {
             Some(a) => copies.push(a),
             None => {
                 if problem.is_none() {

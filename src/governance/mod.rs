@@ -354,6 +354,20 @@ impl<'a> View<'a> {
         crate::eval::lifecycle::Rules::new(identity)
     }
 
+    /// What scope rules are decided with: midnight (UTC) of the as-of date as `now`.
+    pub fn rule_context(&self) -> crate::rule::RuleContext {
+        crate::rule::RuleContext {
+            now: self.as_of.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        }
+    }
+
+    /// The index of the identity with `key` (the people are sorted by key).
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.people
+            .binary_search_by(|p| p.key.as_str().cmp(key))
+            .ok()
+    }
+
     /// The identity attributes, as the population that scope rules are decided over set-wise.
     pub fn population(&self) -> crate::rule::sets::Population<'a> {
         let mut population = crate::rule::sets::Population::new(self.people.len());

@@ -267,13 +267,6 @@ fn place(view: &View<'_>, file: FileId, span: crate::diagnostics::Span) -> Polic
     crate::eval::locate::policy_place(view.loaded, file, span)
 }
 
-/// Identity `key`'s index.
-fn index_of(view: &View<'_>, key: &str) -> Option<usize> {
-    view.people
-        .binary_search_by(|p| p.key.as_str().cmp(key))
-        .ok()
-}
-
 /// The static members of group `name` that have an account, sorted: `None` for a dynamic
 /// group (or an unknown one), whose members follow its rule.
 ///
@@ -289,7 +282,7 @@ fn static_members(view: &View<'_>, name: &str) -> Option<Vec<usize>> {
         .members
         .iter()
         .flatten()
-        .filter_map(|k| index_of(view, &k.value))
+        .filter_map(|k| view.index_of(&k.value))
         .filter(|i| view.lifecycle.get(*i).is_some_and(|l| l.has_account()))
         .collect();
     out.sort_unstable();
@@ -848,7 +841,7 @@ fn check_instance(
             // A guest: checked and applied by `guest_reviews`.
             continue;
         }
-        let Some(reviewee) = index_of(view, &d.reviewee.value) else {
+        let Some(reviewee) = view.index_of(&d.reviewee.value) else {
             // A static member of the reviewed group that is not an identity is reported once,
             // at the group (`E203`): not again at each decision about it (a `roster test`
             // fixture holds a few people of the group).
@@ -977,7 +970,7 @@ fn relistings(view: &View<'_>, name: &str) -> Vec<(NaiveDate, usize)> {
         .relisted
         .iter()
         .filter(|(k, _)| group.members.iter().flatten().any(|m| m.value == k.value))
-        .filter_map(|(k, d)| Some((date(&d.value)?, index_of(view, &k.value)?)))
+        .filter_map(|(k, d)| Some((date(&d.value)?, view.index_of(&k.value)?)))
         .collect();
     out.sort_unstable();
     out

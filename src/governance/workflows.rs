@@ -45,12 +45,8 @@ pub fn events(view: &View<'_>, window: Window, detail: Detail, out: &mut Vec<Eve
         return;
     }
     let rules = view.lifecycle_rules();
-    let names = Names {
-        hire_date: rules.configured.then_some(rules.hire_date.as_str()),
-        leave_date: rules.leave_date.as_deref(),
-    };
-    let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let ctx = RuleContext { now };
+    let names = Names::of(&rules);
+    let ctx = view.rule_context();
     let population = view.population();
     let mut known = Bitset::with_capacity(n);
     for (i, l) in view.lifecycle.iter().enumerate().take(n) {
@@ -227,8 +223,7 @@ pub fn change_scopes(view: &View<'_>) -> Vec<(String, Bitset, Vec<Effect>)> {
         return out;
     }
     workflows.sort_by(|a, b| a.0.cmp(b.0));
-    let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let ctx = RuleContext { now };
+    let ctx = view.rule_context();
     let population = view.population();
     let mut evaluator = SetEvaluator::new();
     for (name, wf) in workflows {
@@ -338,12 +333,8 @@ pub fn membership_runs(view: &View<'_>, maybe: &[(String, Bitset)]) -> Vec<Event
         return out;
     }
     let rules = view.lifecycle_rules();
-    let names = Names {
-        hire_date: rules.configured.then_some(rules.hire_date.as_str()),
-        leave_date: rules.leave_date.as_deref(),
-    };
-    let now = view.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let ctx = RuleContext { now };
+    let names = Names::of(&rules);
+    let ctx = view.rule_context();
     let population = view.population();
     let mut evaluator = SetEvaluator::new();
     let mut workflows: Vec<(&str, &raw::Workflow, &raw::GroupMembership)> = view
@@ -479,9 +470,7 @@ impl Run<'_, '_> {
                                     .cc
                                     .iter()
                                     .find(|k| {
-                                        view.people
-                                            .binary_search_by(|p| p.key.as_str().cmp(&k.value))
-                                            .ok()
+                                        view.index_of(&k.value)
                                             .and_then(|c| email::address(view, c))
                                             .is_none()
                                     })
