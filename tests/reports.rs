@@ -662,9 +662,11 @@ fn streamed_reports_widen_the_pipe_they_are_written_to() {
 }
 
 /// The JSON Lines are rendered in parallel (batches of tasks, each a block of identities a
-/// column at a time) and are the same bytes whatever the number of threads: 1,300 generated
-/// identities (three batches, the last one short) with 1, 2 and 5 threads, into a pipe, and
-/// into a file with `--out`.
+/// column at a time, written on a thread of their own) and are the same bytes whatever the
+/// number of threads: 2,600 generated identities (six batches of 512, so each set of buffers
+/// is rendered into again, and a last batch of 40 that leaves three tasks empty) with 1, 2
+/// and 5 threads, into a pipe, and into a file with `--out`. A reader that goes away, or a
+/// full disk, ends the writing without a hang: the status of a complete run, or 2.
 #[test]
 fn jsonl_is_the_same_bytes_with_any_number_of_threads() {
     let dir = scratch("threads");
@@ -673,7 +675,7 @@ fn jsonl_is_the_same_bytes_with_any_number_of_threads() {
         &[
             "generate",
             "--identities",
-            "1300",
+            "2600",
             "--seed",
             "11",
             "--out",
@@ -695,10 +697,24 @@ fn jsonl_is_the_same_bytes_with_any_number_of_threads() {
         out.stdout
     };
     let one = run("1");
-    assert!(
-        one.iter().filter(|&&b| b == b'\n').count() > 1300,
-        "every identity has a line"
+    // Every identity has one line, none twice (a buffer written again would repeat lines).
+    let lines: Vec<serde_json::Value> = one
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let keys: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "identity")
+        .filter_map(|l| l["key"].as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = keys.iter().copied().collect();
+    assert_eq!(distinct.len(), keys.len(), "an identity written twice");
+    assert_eq!(
+        Some(keys.len() as u64),
+        lines[0]["summary"]["identities"].as_u64()
     );
+    assert!(keys.len() > 2560, "{} identities", keys.len());
     for threads in ["2", "5"] {
         assert!(run(threads) == one, "{threads} threads");
     }
@@ -712,5 +728,32 @@ fn jsonl_is_the_same_bytes_with_any_number_of_threads() {
         .unwrap();
     assert!(matches!(file.status.code(), Some(0 | 1)));
     assert!(std::fs::read(dir.join("report/desired-state.jsonl")).unwrap() == one);
+    let into = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["eval", "org/policies", "--as-of", "2026-01-01"])
+            .args(["--format", "jsonl"])
+            .current_dir(&dir)
+            .env("ROSTER_PROGRESS", "0")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = into(Stdio::from(writer));
+    assert!(
+        matches!(closed.status.code(), Some(0 | 1)),
+        "{:?}",
+        closed.status
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let full = into(Stdio::from(full));
+    assert_eq!(full.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&full.stderr).contains("No space left"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -902,10 +902,13 @@ impl Task {
                 // doubling (a copy, and fresh pages) batch after batch.
                 // (Rounded up, so that a line slightly longer than the last does not move
                 // every line again.)
-                let room = self.widest.next_multiple_of(1 << 14);
+                let room = self.widest.next_power_of_two();
                 for line in lines.iter_mut() {
                     line.clear();
-                    line.reserve(room);
+                    if line.capacity() < room {
+                        // A new buffer, not a reallocation: nothing in the old one is kept.
+                        *line = Vec::with_capacity(room);
+                    }
                 }
                 writer.push_block(
                     lines,
@@ -929,9 +932,16 @@ impl Task {
     }
 }
 
+/// Sets of task buffers in flight: one being written, the others being rendered or waiting.
+const SETS: usize = 3;
+
 /// Writes the identities `rows` (indices, in order) one line each, rendered in parallel
-/// batches, each written while the next is rendered; `progress` is told how many are written
-/// after each batch.
+/// batches; `progress` is told how many are written after each batch.
+///
+/// The writing has a thread of its own, outside the pool that renders: a write into a pipe
+/// waits for the reader (`jq`, `wc`) most of the time, and a pool thread waiting there is a
+/// core that renders nothing. Batches go to it in order, and their buffers come back to be
+/// rendered into again (no allocation, no page faults, once each set has grown).
 pub fn write_identities<W: Write + Send>(
     w: &mut io::BufWriter<W>,
     writer: &IdentityWriter<'_>,
@@ -941,30 +951,22 @@ pub fn write_identities<W: Write + Send>(
 ) -> io::Result<()> {
     // What is buffered goes first: the lines themselves bypass the buffer.
     w.flush()?;
-    let mut batches = rows.chunks(PER_TASK * TASKS_PER_BATCH);
-    let mut ready: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
-    let mut spare: Vec<Task> = (0..TASKS_PER_BATCH).map(|_| Task::default()).collect();
-    let render = |tasks: &mut [Task], batch: &[usize]| {
-        tasks
-            .par_iter_mut()
-            .zip(batch.par_chunks(PER_TASK))
-            .for_each(|(task, rows)| task.render(writer, rows, typed));
-    };
-    let Some(first) = batches.next() else {
-        return Ok(());
-    };
-    render(&mut ready, first);
-    let mut done = first.len();
-    let mut pending = true;
-    while pending {
-        let next = batches.next();
-        let (written, ()) = rayon::join(
-            || -> io::Result<()> {
+    let out = w.get_mut();
+    let (rendered, to_write) = std::sync::mpsc::sync_channel::<(Vec<Task>, usize)>(SETS);
+    let (written, to_render) = std::sync::mpsc::channel::<Vec<Task>>();
+    for _ in 0..SETS {
+        // The receiver is alive: it is dropped at the end of this function.
+        let _ = written.send((0..TASKS_PER_BATCH).map(|_| Task::default()).collect());
+    }
+    std::thread::scope(|scope| {
+        let writing = scope.spawn(move || -> io::Result<()> {
+            let mut done = 0;
+            for (tasks, n) in to_write {
                 // Straight from the tasks' buffers, in as few system calls as the writer
                 // allows (no copy into the buffered writer first).
                 let mut slices: Vec<io::IoSlice<'_>> =
                     Vec::with_capacity(PER_TASK * TASKS_PER_BATCH + TASKS_PER_BATCH);
-                for task in &ready {
+                for task in &tasks {
                     if !task.out.is_empty() {
                         slices.push(io::IoSlice::new(&task.out));
                     }
@@ -976,27 +978,38 @@ pub fn write_identities<W: Write + Send>(
                             .map(|line| io::IoSlice::new(line)),
                     );
                 }
-                write_all_vectored(w.get_mut(), &mut slices)
-            },
-            || {
-                for task in &mut spare {
-                    task.out.clear();
-                    task.used = 0;
+                write_all_vectored(out, &mut slices)?;
+                done += n;
+                progress(done);
+                if written.send(tasks).is_err() {
+                    break;
                 }
-                if let Some(batch) = next {
-                    render(&mut spare, batch);
-                }
-            },
-        );
-        written?;
-        progress(done);
-        std::mem::swap(&mut ready, &mut spare);
-        match next {
-            Some(batch) => done += batch.len(),
-            None => pending = false,
+            }
+            Ok(())
+        });
+        for batch in rows.chunks(PER_TASK * TASKS_PER_BATCH) {
+            // None once the writer has stopped (a failed write): its error is returned below.
+            let Ok(mut tasks) = to_render.recv() else {
+                break;
+            };
+            for task in &mut tasks {
+                // A last batch may leave a task without rows.
+                task.out.clear();
+                task.used = 0;
+            }
+            tasks
+                .par_iter_mut()
+                .zip(batch.par_chunks(PER_TASK))
+                .for_each(|(task, rows)| task.render(writer, rows, typed));
+            if rendered.send((tasks, batch.len())).is_err() {
+                break;
+            }
         }
-    }
-    Ok(())
+        drop(rendered);
+        writing
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the JSON Lines writer stopped")))
+    })
 }
 
 /// Writes every byte of `slices`, a few system calls at a time where the writer takes them
