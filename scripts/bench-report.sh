@@ -14,6 +14,13 @@
 # the CPU time (user + system) of roster in the best round of each, which a shared machine
 # disturbs less than wall time (the jsonl figure excludes `wc`).
 #
+# The script then measures the floor under the JSON Lines figure: the same number of bytes
+# written through a pipe of the same size (1 MiB) into `wc -c` by a writer that renders
+# nothing (python3; skipped without it), best of the same number of rounds. No writer can
+# finish before the evaluation (the summary line comes first and every line needs every
+# stage) plus that floor, so `(markdown + floor) / markdown` is the least ratio any writer
+# could reach on this machine.
+#
 # ROSTER_BIN=path uses that binary instead of building target/release/roster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,3 +51,23 @@ chars=$(wc -m <"$dir.summary.md")
 printf '%-10s %12s %10s %14s %10s %16s %14s %14s\n' identities markdown_s jsonl_s jsonl_MiB ratio markdown_chars markdown_cpu_s jsonl_cpu_s
 printf '%-10s %12s %10s %14s %10s %16s %14s %14s\n' "$n" "$md" "$jl" "$((bytes / 1048576))" \
   "$(awk -v a="$jl" -v b="$md" 'BEGIN { printf "%.2fx", a / b }')" "$chars" "$md_c" "$jl_c"
+
+command -v python3 >/dev/null || exit 0
+floors=()
+for r in $(seq "$rounds"); do
+  /usr/bin/time -o "$dir.floor.time" -f '%e' sh -c "python3 -c '
+import fcntl, os, sys
+try:
+    fcntl.fcntl(1, 1031, 1 << 20)  # F_SETPIPE_SZ, as roster widens its pipe
+except OSError:
+    pass
+left, chunk = $bytes, memoryview(bytes(20 << 20))
+while left > 0:
+    left -= os.write(1, chunk[:left])
+' | wc -c >/dev/null"
+  floors+=("$(tail -1 "$dir.floor.time")")
+done
+floor=$(printf '%s\n' "${floors[@]}" | best)
+printf '%-10s %12s %10s %14s\n' identities pipe_floor_s least_ratio jsonl_above_s
+printf '%-10s %12s %10s %14s\n' "$n" "$floor" "$(awk -v f="$floor" -v b="$md" 'BEGIN { printf "%.2fx", (b + f) / b }')" \
+  "$(awk -v a="$jl" -v f="$floor" -v b="$md" 'BEGIN { printf "%.2f", a - b - f }')"
