@@ -11,10 +11,12 @@
 //! a column at a time (each column's codes for the block in one stream; rendered values in
 //! slots of 16, 32 or 64 bytes found from the code alone, with the key in the slot for a small
 //! dictionary, and the key copied in fixed-size chunks for a large one; every row's slot or
-//! text touched in a tight loop before the copies, so that the cache misses of large
-//! dictionaries overlap), into one line buffer per identity (room for the widest line made
-//! once), and the lines go to the output with vectored writes (no copy into a buffer). A test checks that every line is byte for byte the
-//! compact form of the identity's `serde` serialisation ([`crate::escape::json_compact`]).
+//! text of a large dictionary touched in a tight loop before the copies, so that the cache
+//! misses overlap), into one line buffer per identity (room for the widest line made once, a
+//! power of two), and a thread of its own hands the lines to the output with vectored writes
+//! (no copy into a buffer) while the pool renders the next batches. A test checks that every
+//! line is byte for byte the compact form of the identity's `serde` serialisation
+//! ([`crate::escape::json_compact`]).
 
 use std::io::{self, Write};
 
