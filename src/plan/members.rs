@@ -10,6 +10,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use fixedbitset::FixedBitSet;
+use foldhash::fast::FixedState;
+
 use super::matching::Found;
 use super::{Action, Change, Holds, Plan, TargetActual};
 use crate::actual::{Accounts, Cell, Format, canonical_dn};
@@ -56,18 +59,25 @@ pub(super) fn plan_memberships(
     let row_of: HashMap<String, usize, foldhash::fast::FixedState> = (0..users.len())
         .map(|r| (member_key(users.format, users.id(r)), r))
         .collect();
-    let owner: HashMap<usize, usize, foldhash::fast::FixedState> =
+    let owner: HashMap<usize, usize, FixedState> =
         found.linked.iter().map(|(&i, &r)| (r, i)).collect();
-    let undetermined: HashSet<(usize, &str)> = ids
-        .undetermined
-        .iter()
-        .map(|(i, u)| (*i, u.of.as_str()))
+    // The identities undetermined for each group or package (`group:NAME`), looked up once
+    // per group rather than once per member.
+    let mut undetermined: HashMap<&str, HashSet<usize, FixedState>, FixedState> =
+        HashMap::default();
+    for (i, u) in &ids.undetermined {
+        undetermined.entry(u.of.as_str()).or_default().insert(*i);
+    }
+    let blocked = |of: &str, i: usize| undetermined.get(of).is_some_and(|s| s.contains(&i));
+    // Whether an identity's memberships may change here (not disputed, not held, holding an
+    // account in the target), decided once per identity: a group of the LDAP export has
+    // members by the hundred thousand.
+    let changeable: FixedBitSet = desired
+        .holders
+        .ones()
+        .filter(|&i| !found.disputed.contains(&i) && holds.reason(name, i).is_none())
         .collect();
-    let may_change = |i: usize| -> bool {
-        !found.disputed.contains(&i)
-            && holds.reason(name, i).is_none()
-            && desired.holders.contains(i)
-    };
+    let may_change = |i: usize| changeable.contains(i);
     let display = |kind: &str, n: &str| state.display_names.get(&format!("{kind}:{n}")).cloned();
 
     if let Some(groups) = &a.groups {
@@ -76,14 +86,14 @@ pub(super) fn plan_memberships(
         } else {
             "displayName"
         };
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>, FixedState> = HashMap::default();
         for r in 0..groups.len() {
             if let Some(n) = text_of(groups, r, name_attr) {
                 by_name.entry(n.to_lowercase()).or_default().push(r);
             }
         }
         let mut missing = Vec::new();
-        let mut rows_of_member: HashMap<&str, Option<usize>> = HashMap::new();
+        let mut rows_of_member: HashMap<&str, Option<usize>, FixedState> = HashMap::default();
         for (gname, members) in &ids.groups {
             let mut rows: Vec<usize> = by_name
                 .get(&gname.to_lowercase())
@@ -121,7 +131,7 @@ pub(super) fn plan_memberships(
             };
             let group_id = groups.id(gr).to_string();
             let of = format!("group:{gname}");
-            let present: HashSet<usize> = actual_members
+            let present: HashSet<usize, FixedState> = actual_members
                 .iter()
                 .filter_map(|m| {
                     // An account is listed in many groups: its key is computed once.
@@ -131,7 +141,7 @@ pub(super) fn plan_memberships(
                 })
                 .collect();
             for i in members.ones() {
-                if !may_change(i) || undetermined.contains(&(i, of.as_str())) {
+                if !may_change(i) || blocked(&of, i) {
                     continue;
                 }
                 let row = found.linked.get(&i).copied();
@@ -155,8 +165,7 @@ pub(super) fn plan_memberships(
                 let Some(&i) = owner.get(&r) else {
                     continue;
                 };
-                if members.contains(i) || !may_change(i) || undetermined.contains(&(i, of.as_str()))
-                {
+                if members.contains(i) || !may_change(i) || blocked(&of, i) {
                     continue;
                 }
                 out.changes.push(membership(
@@ -190,16 +199,17 @@ pub(super) fn plan_memberships(
 
     if let Some(assignments) = &a.assignments {
         // Package name (or display name) → policy package.
-        let mut package_of: HashMap<String, &str> = HashMap::new();
+        let mut package_of: HashMap<String, &str, FixedState> = HashMap::default();
         for (p, _) in &ids.packages {
             package_of.insert(p.to_lowercase(), p);
             if let Some(d) = display("package", p) {
                 package_of.insert(d.to_lowercase(), p);
             }
         }
-        let by_id: HashMap<&str, usize> = (0..users.len()).map(|r| (users.id(r), r)).collect();
+        let by_id: HashMap<&str, usize, FixedState> =
+            (0..users.len()).map(|r| (users.id(r), r)).collect();
         // (package, row) → the assignment ids that deliver it.
-        let mut held: HashMap<(&str, usize), Vec<String>> = HashMap::new();
+        let mut held: HashMap<(&str, usize), Vec<String>, FixedState> = HashMap::default();
         for r in 0..assignments.len() {
             let state_ok = match text_of(assignments, r, "state") {
                 Some(s) => s.eq_ignore_ascii_case("delivered"),
@@ -221,7 +231,7 @@ pub(super) fn plan_memberships(
         for (p, holders) in &ids.packages {
             let of = format!("access_package:{p}");
             for i in holders.ones() {
-                if !may_change(i) || undetermined.contains(&(i, of.as_str())) {
+                if !may_change(i) || blocked(&of, i) {
                     continue;
                 }
                 let row = found.linked.get(&i).copied();
@@ -255,7 +265,7 @@ pub(super) fn plan_memberships(
                 .iter()
                 .find(|(n, _)| n == p)
                 .is_some_and(|(_, b)| b.contains(i));
-            if desired_pkg || !may_change(i) || undetermined.contains(&(i, of.as_str())) {
+            if desired_pkg || !may_change(i) || blocked(&of, i) {
                 continue;
             }
             out.changes.push(membership(
