@@ -1243,3 +1243,37 @@ pub(super) fn is_type_name(s: &str, container: bool) -> bool {
 
 /// The help of a depth-truncation issue.
 pub(super) const DEPTH_HELP: &str = "PowerShell wrote a type name instead of the value: re-export with `ConvertTo-Json -Depth 10` (for CSV, select the nested values as columns first)";
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::shared_name;
+
+    #[test]
+    fn a_name_given_again_is_the_same_allocation_in_any_order() {
+        let first = shared_name(&["urn:x:", "region"]);
+        let other = shared_name(&["costCenter"]);
+        // Another object, its names in another order and split differently.
+        let again = shared_name(&["costCenter"]);
+        let region = shared_name(&["urn:x:region"]);
+        assert!(std::sync::Arc::ptr_eq(&other, &again));
+        assert!(std::sync::Arc::ptr_eq(&first, &region));
+        assert_eq!(&*region, "urn:x:region");
+    }
+
+    proptest! {
+        /// Whatever the order and the split, the name is what the parts spell.
+        #[test]
+        fn a_shared_name_is_what_its_parts_spell(
+            calls in prop::collection::vec(prop::collection::vec("[ab:]{0,3}", 0..4), 0..64)
+        ) {
+            for parts in &calls {
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                prop_assert_eq!(&*shared_name(&parts), parts.concat());
+            }
+        }
+    }
+}
