@@ -473,7 +473,11 @@ impl TargetTap<'_> {
                             if !a.exported {
                                 // Not exported at all: unknown, nothing planned.
                                 *not_exported.entry(a.name.to_string()).or_default() += 1;
-                            } else if let Some((_, c)) = early.next_if(|(x, _)| *x == k) {
+                            } else if early.peek().is_some_and(|(x, _)| *x == k)
+                                && let Some((_, c)) = early.next()
+                            {
+                                // Looked at in place first: `next_if` would move the change
+                                // out and back for every attribute it is not about.
                                 attrs.push(c);
                             }
                             continue;
