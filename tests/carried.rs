@@ -570,7 +570,19 @@ fn explain_says_an_effect_is_carried_from_the_previous_state() {
 /// [`POLICY`] with the directory's exports declared (users, groups, assignments); `workflows`
 /// replaces its workflows when given.
 fn plan_set(hr: &str, users: &str, groups: &str, assignments: &str, workflows: bool) -> Set {
-    let mut policy = POLICY.replace(
+    plan_set_from(POLICY, hr, users, groups, assignments, workflows)
+}
+
+/// [`plan_set`] from another policy than [`POLICY`].
+fn plan_set_from(
+    policy: &str,
+    hr: &str,
+    users: &str,
+    groups: &str,
+    assignments: &str,
+    workflows: bool,
+) -> Set {
+    let mut policy = policy.replace(
         "      employeeId: {source: employeeId}\n    scope:",
         "      employeeId: {source: employeeId}\n      department: {source: department}\n    actual:\n      users: users.json\n      groups: groups.json\n      assignments: assignments.json\n    scope:",
     );
@@ -830,4 +842,33 @@ fn the_calendar_lists_no_carried_events() {
             .any(|e| e.source == "workflow:leaver" && e.date == day("2026-03-13")),
         "{events:?}"
     );
+}
+
+/// A member the policy cannot decide on (a regex over a character outside the BMP, which
+/// .NET matches by UTF-16 unit) keeps the membership the directory holds: undetermined is
+/// never a reason to remove. Decided out of the group, the same member is removed.
+#[test]
+fn plan_leaves_an_undetermined_member_in_the_group() {
+    let ben_in_sales = |dept: &str| {
+        let (users, groups, assignments) = directory(false);
+        let set = plan_set_from(
+            &POLICY.replace(
+                "rule: user.department -eq \"Sales\"",
+                "rule: user.department -match \"^S.les$\"",
+            ),
+            &hr("Finance", "Employee").replace(",Sales,", &format!(",{dept},")),
+            &users,
+            &groups,
+            &assignments,
+            false,
+        );
+        plan_at(&set, "2026-03-12", None)
+            .changes
+            .iter()
+            .filter(|c| c.identity.as_deref() == Some("2") && c.group.as_deref() == Some("sales"))
+            .map(|c| c.action.word().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ben_in_sales("S\u{1F600}les"), Vec::<String>::new());
+    assert_eq!(ben_in_sales("IT"), vec!["member_remove".to_string()]);
 }

@@ -68,7 +68,6 @@ pub(super) fn plan_memberships(
     for (i, u) in &ids.undetermined {
         undetermined.entry(u.of.as_str()).or_default().insert(*i);
     }
-    let blocked = |of: &str, i: usize| undetermined.get(of).is_some_and(|s| s.contains(&i));
     // Whether an identity's memberships may change here (not disputed, not held, holding an
     // account in the target), decided once per identity: a group of the LDAP export has
     // members by the hundred thousand.
@@ -130,7 +129,7 @@ pub(super) fn plan_memberships(
                 continue;
             };
             let group_id = groups.id(gr).to_string();
-            let of = format!("group:{gname}");
+            let blocked = undetermined.get(format!("group:{gname}").as_str());
             let present: HashSet<usize, FixedState> = actual_members
                 .iter()
                 .filter_map(|m| {
@@ -141,7 +140,7 @@ pub(super) fn plan_memberships(
                 })
                 .collect();
             for i in members.ones() {
-                if !may_change(i) || blocked(&of, i) {
+                if !may_change(i) || among(blocked, i) {
                     continue;
                 }
                 let row = found.linked.get(&i).copied();
@@ -165,7 +164,7 @@ pub(super) fn plan_memberships(
                 let Some(&i) = owner.get(&r) else {
                     continue;
                 };
-                if members.contains(i) || !may_change(i) || blocked(&of, i) {
+                if members.contains(i) || !may_change(i) || among(blocked, i) {
                     continue;
                 }
                 out.changes.push(membership(
@@ -229,9 +228,9 @@ pub(super) fn plan_memberships(
             }
         }
         for (p, holders) in &ids.packages {
-            let of = format!("access_package:{p}");
+            let blocked = undetermined.get(format!("access_package:{p}").as_str());
             for i in holders.ones() {
-                if !may_change(i) || blocked(&of, i) {
+                if !may_change(i) || among(blocked, i) {
                     continue;
                 }
                 let row = found.linked.get(&i).copied();
@@ -259,13 +258,13 @@ pub(super) fn plan_memberships(
             let Some(&i) = owner.get(&r) else {
                 continue;
             };
-            let of = format!("access_package:{p}");
+            let blocked = undetermined.get(format!("access_package:{p}").as_str());
             let desired_pkg = ids
                 .packages
                 .iter()
                 .find(|(n, _)| n == p)
                 .is_some_and(|(_, b)| b.contains(i));
-            if desired_pkg || !may_change(i) || blocked(&of, i) {
+            if desired_pkg || !may_change(i) || among(blocked, i) {
                 continue;
             }
             out.changes.push(membership(
@@ -282,6 +281,11 @@ pub(super) fn plan_memberships(
             ));
         }
     }
+}
+
+/// Whether identity `i` is in `set` (the undetermined of one group or package, if any).
+fn among(set: Option<&HashSet<usize, FixedState>>, i: usize) -> bool {
+    set.is_some_and(|s| s.contains(&i))
 }
 
 fn membership(
