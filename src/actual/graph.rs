@@ -399,18 +399,26 @@ fn additional(k: &str, v: Json, rec: &mut Rec, file: &str, extra: &mut Vec<(Stri
 /// One object of a users, groups or assignments export: scanned, each member parsed on its
 /// own and a plain attribute value taken as written. Anything the scan does not follow is
 /// parsed whole by [`record_parsed`], which reports the error as serde finds it.
+#[cfg(test)]
 fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option<&Select>) -> Rec {
+    record_at(slice, &json::Span::whole(slice, line), file, kind, select)
+}
+
+/// [`record`] of the element `span` of a page's `text`, with the members the page scan found.
+fn record_at(
+    text: &str,
+    span: &json::Span<'_>,
+    file: &str,
+    kind: ObjectKind,
+    select: Option<&Select>,
+) -> Rec {
+    let slice = text.get(span.start..span.end).unwrap_or_default();
+    let line = span.line;
     let whole = || record_parsed(slice, line, file, kind, select);
-    let b = slice.as_bytes();
-    if b.first() != Some(&b'{') {
-        return whole();
-    }
-    let Ok((entries, end)) = json::object_entries(slice, 0) else {
+    let mut scanned = Vec::new();
+    let Some(entries) = json::members_of(text, span, &mut scanned) else {
         return whole();
     };
-    if json::ws(b, end) != b.len() {
-        return whole();
-    }
     let mut o = Object::new(line, kind);
     o.rec.attrs.reserve(entries.len());
     let kept = |k: &str| select.is_none_or(|s| s.keeps(k));
@@ -419,7 +427,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
     let mut extra = Vec::new();
     for e in entries.iter().filter(|e| kept(&e.key)) {
         if e.key.eq_ignore_ascii_case("additionalProperties") {
-            let raw = slice.get(e.start..e.end).unwrap_or_default();
+            let raw = text.get(e.start..e.end).unwrap_or_default();
             let Ok(v) = serde_json::from_str::<Json>(raw) else {
                 return whole();
             };
@@ -430,7 +438,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
         if !kept(&e.key) || e.key.eq_ignore_ascii_case("additionalProperties") {
             continue;
         }
-        let raw = slice.get(e.start..e.end).unwrap_or_default();
+        let raw = text.get(e.start..e.end).unwrap_or_default();
         if let Some(v) = json::plain(raw)
             && o.plain_attribute(&e.key, &v)
         {
@@ -440,7 +448,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind, select: Option
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
             return whole();
         };
-        o.member(e.key.into_owned(), v, file);
+        o.member(e.key.to_string(), v, file);
     }
     for (k, v) in extra {
         o.member(k, v, file);
@@ -587,12 +595,12 @@ fn inline_members(name: &str, v: Json, rec: &mut Rec, file: &str) -> Membership 
 }
 
 /// What one JSON file holds: its elements, and what it says about paging.
-struct Doc {
-    spans: json::Spans,
+struct Doc<'t> {
+    spans: json::Spans<'t>,
     page: Page,
 }
 
-fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
+fn read_doc<'t>(text: &'t str, file: &str, sink: &mut Sink) -> Option<Doc<'t>> {
     let b = text.as_bytes();
     let start = json::ws(b, 0);
     let mut page = Page {
@@ -617,13 +625,13 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
             None
         }
         Some(b'[') => {
-            let spans = json::element_spans(text, start, file, sink)?;
+            let spans = json::element_spans(text, start, None, file, sink)?;
             page.objects = spans.len();
             page.bare_array = true;
             Some(Doc { spans, page })
         }
         Some(b'{') => {
-            let (entries, end) = match json::object_entries(text, start) {
+            let (mut entries, end) = match json::page_entries(text, start) {
                 Ok(x) => x,
                 Err(e) => {
                     sink.push(json::syntax_issue(text, file, e.at));
@@ -638,17 +646,22 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
             }
             let value = entries
                 .iter()
-                .find(|e| e.key.eq_ignore_ascii_case("value") && b.get(e.start) == Some(&b'['));
+                .position(|e| e.key.eq_ignore_ascii_case("value") && b.get(e.start) == Some(&b'['));
             let Some(value) = value else {
                 // One bare object (ConvertTo-Json of a single object).
                 page.objects = 1;
                 return Some(Doc {
-                    spans: vec![(start, end, json::line_of(text, start))],
+                    spans: vec![json::Span {
+                        start,
+                        end,
+                        line: json::line_of(text, start),
+                        members: None,
+                    }],
                     page,
                 });
             };
             let mut seen = std::collections::HashSet::new();
-            for e in &entries {
+            for (n, e) in entries.iter().enumerate() {
                 let folded = e.key.to_ascii_lowercase();
                 if !seen.insert(folded.clone()) {
                     sink.push(
@@ -688,7 +701,7 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
                     },
                     _ => {
                         if serde_json::from_str::<serde::de::IgnoredAny>(member).is_err()
-                            && !std::ptr::eq(e, value)
+                            && n != value
                         {
                             sink.push(json::syntax_issue(text, file, e.start));
                             return None;
@@ -696,7 +709,8 @@ fn read_doc(text: &str, file: &str, sink: &mut Sink) -> Option<Doc> {
                     }
                 }
             }
-            let spans = json::element_spans(text, value.start, file, sink)?;
+            let value = entries.get_mut(value)?;
+            let spans = json::element_spans(text, value.start, value.items.take(), file, sink)?;
             page.objects = spans.len();
             page.envelope = true;
             Some(Doc { spans, page })
@@ -731,9 +745,8 @@ pub(super) fn read(
     let kind = options.kind;
     let select = Select::of(options);
     json::parse_all(
-        text,
         &doc.spans,
-        |slice, line| record(slice, line, file, kind, select.as_ref()),
+        |span| record_at(text, span, file, kind, select.as_ref()),
         out,
         sink,
     );
@@ -877,9 +890,10 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
                 whole = false;
                 continue;
             };
-            for (s, e, line) in &doc.spans {
-                let slice = text.get(*s..*e).unwrap_or_default();
-                let obj = match json::parse_object(slice, *line, &loaded.name) {
+            for span in &doc.spans {
+                let line = span.line;
+                let slice = text.get(span.start..span.end).unwrap_or_default();
+                let obj = match json::parse_object(slice, line, &loaded.name) {
                     Ok(o) => o,
                     Err(rec) => {
                         rec.issues.into_iter().for_each(|i| sink.push(i));
@@ -887,7 +901,7 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
                         continue;
                     }
                 };
-                let mut rec = Rec::new(*line);
+                let mut rec = Rec::new(line);
                 match directory_object(obj, &mut rec, &loaded.name) {
                     Some(m) => members.push(m),
                     None => {
@@ -897,7 +911,7 @@ pub(super) fn load_members(dir: &Path, budget: &mut Budget, sink: &mut Sink) -> 
                                 &loaded.name,
                                 "the member has no `id`; the group's membership is read as unknown",
                             )
-                            .at(*line),
+                            .at(line),
                         );
                         whole = false;
                     }
@@ -1015,6 +1029,16 @@ mod tests {
                     "{kind:?}, select {}: {text}",
                     select.is_some()
                 );
+                // Read from its page, with the members the page scan found.
+                if let Some((page, span)) = json::in_a_page("value", text) {
+                    let paged = record_at(&page, &span, "f.json", kind, select);
+                    assert_eq!(
+                        said(&paged),
+                        said(&whole),
+                        "{kind:?}, select {}, in a page: {text}",
+                        select.is_some()
+                    );
+                }
             }
         }
     }

@@ -134,10 +134,77 @@ pub(super) struct Entry<'t> {
     pub key: std::borrow::Cow<'t, str>,
     pub start: usize,
     pub end: usize,
+    /// The elements of an array value, when the scan took it apart ([`page_entries`]).
+    pub items: Option<Vec<Span<'t>>>,
 }
+
+/// Members of elements a page scan holds at most ([`page_entries`]): about 40 MB. Past it
+/// (one file of a whole export), each further element is scanned again when it is parsed,
+/// rather than every element's members being held at once.
+const HELD_MEMBERS: usize = 1 << 20;
 
 /// The members of the object at `i`, and the offset after it.
 pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry<'_>>, usize), ScanError> {
+    entries_in(text, i, None)
+}
+
+/// [`object_entries`] of a response page, with each array value taken apart into its
+/// elements and each element that is an object into its members: the scan that finds the
+/// objects of a page also finds their members, so that they are not scanned again (a page
+/// was scanned three times: for its members, for the elements of its array, for each
+/// element's members).
+pub(super) fn page_entries(text: &str, i: usize) -> Result<(Vec<Entry<'_>>, usize), ScanError> {
+    let mut held = HELD_MEMBERS;
+    entries_in(text, i, Some(&mut held))
+}
+
+/// The elements of the array at `i` and the offset after it, each object's members scanned
+/// while `held` allows (an object the scan cannot take apart is only delimited: parsing it
+/// reports what is wrong with it, as for any element).
+fn array_items<'t>(
+    text: &'t str,
+    i: usize,
+    held: &mut usize,
+) -> Result<(Vec<Span<'t>>, usize), ScanError> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut j = ws(b, i.saturating_add(1));
+    if b.get(j) == Some(&b']') {
+        return Ok((out, j.saturating_add(1)));
+    }
+    loop {
+        let scanned = match b.get(j) {
+            Some(b'{') if *held > 0 => object_entries(text, j).ok(),
+            _ => None,
+        };
+        let (end, members) = match scanned {
+            Some((members, end)) => {
+                *held = held.saturating_sub(members.len().max(1));
+                (end, Some(members))
+            }
+            None => (value_end(b, j)?, None),
+        };
+        out.push(Span {
+            start: j,
+            end,
+            line: 0,
+            members,
+        });
+        j = ws(b, end);
+        match b.get(j) {
+            Some(b',') => j = ws(b, j.saturating_add(1)),
+            Some(b']') => return Ok((out, j.saturating_add(1))),
+            _ => return Err(ScanError { at: j }),
+        }
+    }
+}
+
+/// [`object_entries`], array values taken apart while `held` is given.
+fn entries_in<'t>(
+    text: &'t str,
+    i: usize,
+    mut held: Option<&mut usize>,
+) -> Result<(Vec<Entry<'t>>, usize), ScanError> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut j = ws(b, i.saturating_add(1));
@@ -162,8 +229,19 @@ pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry<'_>>, us
             return Err(ScanError { at: j });
         }
         let start = ws(b, j.saturating_add(1));
-        let end = value_end(b, start)?;
-        out.push(Entry { key, start, end });
+        let (end, items) = match held.as_deref_mut() {
+            Some(held) if b.get(start) == Some(&b'[') => {
+                let (items, end) = array_items(text, start, held)?;
+                (end, Some(items))
+            }
+            _ => (value_end(b, start)?, None),
+        };
+        out.push(Entry {
+            key,
+            start,
+            end,
+            items,
+        });
         j = ws(b, end);
         match b.get(j) {
             Some(b',') => j = ws(b, j.saturating_add(1)),
@@ -174,6 +252,7 @@ pub(super) fn object_entries(text: &str, i: usize) -> Result<(Vec<Entry<'_>>, us
 }
 
 /// The elements (start, end) of the array at `i`, and the offset after it.
+#[cfg(test)]
 pub(super) fn array_elements(
     b: &[u8],
     i: usize,
@@ -374,25 +453,61 @@ pub(super) fn plain(raw: &str) -> Option<Value> {
     }
 }
 
-/// Elements to parse: (start, end, line) in a text.
-pub(super) type Spans = Vec<(usize, usize, usize)>;
+/// An element to parse: where it is in its file's text, its line, and its members when the
+/// scan that found it took them apart ([`page_entries`]).
+pub(super) struct Span<'t> {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub members: Option<Vec<Entry<'t>>>,
+}
 
-/// The elements of the array at `i` with their lines.
-pub(super) fn element_spans(text: &str, i: usize, file: &str, sink: &mut Sink) -> Option<Spans> {
-    match array_elements(text.as_bytes(), i) {
-        Ok((_, end)) if i == ws(text.as_bytes(), 0) && ws(text.as_bytes(), end) < text.len() => {
+impl Span<'_> {
+    /// A whole text as one element at line `line`.
+    #[cfg(test)]
+    pub fn whole(text: &str, line: usize) -> Span<'static> {
+        Span {
+            start: 0,
+            end: text.len(),
+            line,
+            members: None,
+        }
+    }
+}
+
+/// Elements to parse.
+pub(super) type Spans<'t> = Vec<Span<'t>>;
+
+/// The elements of the array at `i` with their lines; `items`, when the page scan already
+/// took the array apart (the array's [`Entry::items`]).
+pub(super) fn element_spans<'t>(
+    text: &'t str,
+    i: usize,
+    items: Option<Vec<Span<'t>>>,
+    file: &str,
+    sink: &mut Sink,
+) -> Option<Spans<'t>> {
+    let scanned = match items {
+        Some(items) => Ok((items, None)),
+        None => {
+            let mut held = HELD_MEMBERS;
+            array_items(text, i, &mut held).map(|(items, end)| (items, Some(end)))
+        }
+    };
+    match scanned {
+        Ok((_, Some(end)))
+            if i == ws(text.as_bytes(), 0) && ws(text.as_bytes(), end) < text.len() =>
+        {
             // A top-level array followed by more text.
             sink.push(syntax_issue(text, file, end));
             None
         }
-        Ok((items, _)) => {
+        Ok((mut items, _)) => {
             let mut lines = Lines::new(text);
-            Some(
-                items
-                    .into_iter()
-                    .map(|(s, e)| (s, e, lines.at(s)))
-                    .collect(),
-            )
+            for item in &mut items {
+                item.line = lines.at(item.start);
+            }
+            Some(items)
         }
         Err(e) => {
             sink.push(syntax_issue(text, file, e.at));
@@ -402,7 +517,7 @@ pub(super) fn element_spans(text: &str, i: usize, file: &str, sink: &mut Sink) -
 }
 
 /// The non-blank lines of a JSON Lines text as elements.
-pub(super) fn line_spans(text: &str) -> Spans {
+pub(super) fn line_spans(text: &str) -> Spans<'static> {
     let mut out = Vec::new();
     let mut start = 0usize;
     for (n, line) in text.split('\n').enumerate() {
@@ -410,15 +525,39 @@ pub(super) fn line_spans(text: &str) -> Spans {
         let trimmed = line.trim_end_matches('\r');
         let lead = trimmed.len() - trimmed.trim_start().len();
         if !trimmed.trim().is_empty() {
-            out.push((
-                start.saturating_add(lead),
-                start.saturating_add(trimmed.trim_end().len()),
-                n.saturating_add(1),
-            ));
+            out.push(Span {
+                start: start.saturating_add(lead),
+                end: start.saturating_add(trimmed.trim_end().len()),
+                line: n.saturating_add(1),
+                members: None,
+            });
         }
         start = end.saturating_add(1);
     }
     out
+}
+
+/// The members of element `span` of `text` and the element's text: those the page scan
+/// found, or scanned now. `None` when the element is not an object the scan follows to its
+/// end (parse it whole, for its error).
+pub(super) fn members_of<'s, 't>(
+    text: &'t str,
+    span: &'s Span<'t>,
+    scanned: &'s mut Vec<Entry<'t>>,
+) -> Option<&'s [Entry<'t>]> {
+    let b = text.as_bytes();
+    if b.get(span.start) != Some(&b'{') {
+        return None;
+    }
+    if let Some(members) = &span.members {
+        return Some(members);
+    }
+    let (entries, end) = object_entries(text, span.start).ok()?;
+    if ws(b, end) != span.end {
+        return None;
+    }
+    *scanned = entries;
+    Some(scanned)
 }
 
 /// Elements parsed at a time, in parallel, at most (what is parsed and not yet added is
@@ -428,17 +567,16 @@ const CHUNK: usize = 1024;
 /// Parses elements in parallel, a chunk at a time, and hands the records on in order: while
 /// one chunk is handed on, the next is parsed.
 pub(super) fn parse_all(
-    text: &str,
-    spans: &[(usize, usize, usize)],
-    parse: impl Fn(&str, usize) -> Rec + Sync,
+    spans: &[Span<'_>],
+    parse: impl Fn(&Span<'_>) -> Rec + Sync,
     out: &mut dyn Out,
     sink: &mut Sink,
 ) {
-    let parse_chunk = |chunk: &[(usize, usize, usize)]| -> Vec<Rec> {
+    let parse_chunk = |chunk: &[Span<'_>]| -> Vec<Rec> {
         chunk
             .par_iter()
-            .map(|(s, e, line)| {
-                let mut rec = parse(text.get(*s..*e).unwrap_or_default(), *line);
+            .map(|span| {
+                let mut rec = parse(span);
                 rec.digest = Some(rec.digest_nonzero());
                 rec
             })
@@ -561,5 +699,102 @@ pub(super) fn date_value(s: String, rec: &mut Rec, file: &str, name: &str) -> Op
             }
             None
         }
+    }
+}
+
+/// `text` as the second element of the array member `array` of a response page, read as the
+/// page's reader reads it: the page, and the element's span with the members the page scan
+/// found. `None` when the page does not scan (`text` cut short). For tests that an element
+/// read from its page reads as the element alone.
+#[cfg(test)]
+pub(super) fn in_a_page(array: &str, text: &str) -> Option<(String, Span<'static>)> {
+    let page = format!("{{\"{array}\": [\n{{\"id\": \"first\"}},\n  {text}\n]}}");
+    let (mut entries, _) = page_entries(&page, 0).ok()?;
+    let e = entries.iter_mut().find(|e| e.key == array)?;
+    let (start, items) = (e.start, e.items.take());
+    let spans = element_spans(&page, start, items, "f.json", &mut Sink::new())?;
+    let span = spans.into_iter().nth(1)?;
+    assert_eq!(span.line, 3, "{page}");
+    // Whether the page scan took the element apart, as it does any object that scans.
+    let scans =
+        object_entries(text, 0).is_ok_and(|(_, end)| ws(text.as_bytes(), end) == text.len());
+    assert_eq!(
+        span.members.is_some(),
+        scans && text.starts_with('{'),
+        "{page}"
+    );
+    let span = Span {
+        start: span.start,
+        end: span.end,
+        line: span.line,
+        members: span.members.map(|m| {
+            m.into_iter()
+                .map(|e| Entry {
+                    key: e.key.into_owned().into(),
+                    start: e.start,
+                    end: e.end,
+                    items: None,
+                })
+                .collect()
+        }),
+    };
+    Some((page, span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_scan_holds_members_up_to_its_budget_then_only_delimits() {
+        let page = r#"{"value": [{"a": 1, "b": [2, {"c": 3}]}, {"a": 2}, "text", {"a" 3}, {"a": 4, "b": 5}]}"#;
+        let (entries, end) = entries_in(page, 0, Some(&mut 3)).ok().unwrap_or_default();
+        assert_eq!(end, page.len());
+        let items = entries
+            .into_iter()
+            .find_map(|e| e.items)
+            .unwrap_or_default();
+        let texts: Vec<&str> = items.iter().map(|s| &page[s.start..s.end]).collect();
+        assert_eq!(
+            texts,
+            [
+                r#"{"a": 1, "b": [2, {"c": 3}]}"#,
+                r#"{"a": 2}"#,
+                r#""text""#,
+                r#"{"a" 3}"#,
+                r#"{"a": 4, "b": 5}"#
+            ]
+        );
+        let held: Vec<Option<Vec<&str>>> = items
+            .iter()
+            .map(|s| {
+                s.members
+                    .as_ref()
+                    .map(|m| m.iter().map(|e| e.key.as_ref()).collect())
+            })
+            .collect();
+        // Two members, then one (the budget of three is spent), a string, an object that
+        // does not scan (delimited, for its parse to report), and one past the budget.
+        assert_eq!(
+            held,
+            [Some(vec!["a", "b"]), Some(vec!["a"]), None, None, None]
+        );
+        // Nested arrays are not taken apart: only the page's own members' arrays are.
+        assert!(
+            items[0]
+                .members
+                .as_ref()
+                .is_some_and(|m| m[1].items.is_none())
+        );
+        // An element not held is scanned when it is parsed, to the same members.
+        let mut scanned = Vec::new();
+        let last = &items[4];
+        let members = members_of(page, last, &mut scanned).unwrap_or_default();
+        assert_eq!(
+            members.iter().map(|e| e.key.as_ref()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert!(members_of(page, &items[3], &mut scanned).is_none());
+        assert!(members_of(page, &items[2], &mut scanned).is_none());
     }
 }

@@ -363,21 +363,23 @@ impl Resource {
 /// One resource: scanned, each member parsed on its own and an extension's attributes that
 /// need no parser taken as written. Anything the scan does not follow is parsed whole by
 /// [`record_parsed`], which reports the error as serde finds it.
+#[cfg(test)]
 fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
-    let b = slice.as_bytes();
-    if b.first() != Some(&b'{') {
-        return record_parsed(slice, line, file, kind);
-    }
-    let Ok((entries, end)) = json::object_entries(slice, 0) else {
+    record_at(slice, &json::Span::whole(slice, line), file, kind)
+}
+
+/// [`record`] of the element `span` of a page's `text`, with the members the page scan found.
+fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) -> Rec {
+    let slice = text.get(span.start..span.end).unwrap_or_default();
+    let line = span.line;
+    let mut scanned = Vec::new();
+    let Some(entries) = json::members_of(text, span, &mut scanned) else {
         return record_parsed(slice, line, file, kind);
     };
-    if json::ws(b, end) != b.len() {
-        return record_parsed(slice, line, file, kind);
-    }
     let mut r = Resource::new(line, kind);
     r.rec.attrs.reserve(entries.len().saturating_add(64));
     for e in entries {
-        let raw = slice.get(e.start..e.end).unwrap_or_default();
+        let raw = text.get(e.start..e.end).unwrap_or_default();
         if is_urn(&e.key) && raw.starts_with('{') {
             if !r.extension(&e.key, raw, file) {
                 return record_parsed(slice, line, file, kind);
@@ -393,7 +395,7 @@ fn record(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
             return record_parsed(slice, line, file, kind);
         };
-        r.member(e.key.into_owned(), v, file);
+        r.member(e.key.to_string(), v, file);
     }
     r.finish(file)
 }
@@ -437,7 +439,7 @@ pub(super) fn read(
         );
         return;
     }
-    let (entries, end) = match json::object_entries(text, start) {
+    let (mut entries, end) = match json::page_entries(text, start) {
         Ok(x) => x,
         Err(e) => {
             sink.push(json::syntax_issue(text, file, e.at));
@@ -455,7 +457,7 @@ pub(super) fn read(
     let mut resources = None;
     let mut is_list = false;
     let mut seen = std::collections::HashSet::new();
-    for e in &entries {
+    for (n, e) in entries.iter().enumerate() {
         let member = text.get(e.start..e.end).unwrap_or_default();
         let line = json::line_of(text, e.start);
         let folded = e.key.to_ascii_lowercase();
@@ -494,7 +496,7 @@ pub(super) fn read(
             "itemsperpage" => {
                 let _ = number(sink);
             }
-            "resources" => resources = Some(e),
+            "resources" => resources = Some(n),
             _ => {
                 if serde_json::from_str::<serde::de::IgnoredAny>(member).is_err() {
                     sink.push(json::syntax_issue(text, file, e.start));
@@ -517,9 +519,10 @@ pub(super) fn read(
                 .at(json::line_of(text, start)),
         );
     }
+    let resources = resources.and_then(|n| entries.get_mut(n));
     let spans = match resources {
         Some(e) if b.get(e.start) == Some(&b'[') => {
-            match json::element_spans(text, e.start, file, sink) {
+            match json::element_spans(text, e.start, e.items.take(), file, sink) {
                 Some(s) => s,
                 None => return,
             }
@@ -540,13 +543,7 @@ pub(super) fn read(
     };
     page.objects = spans.len();
     let kind = options.kind;
-    json::parse_all(
-        text,
-        &spans,
-        |slice, line| record(slice, line, file, kind),
-        out,
-        sink,
-    );
+    json::parse_all(&spans, |span| record_at(text, span, file, kind), out, sink);
     out.page(page);
 }
 
@@ -619,6 +616,11 @@ mod tests {
             let fast = record(text, 3, "f.json", kind);
             let whole = record_parsed(text, 3, "f.json", kind);
             assert_eq!(said(&fast), said(&whole), "{kind:?}: {text}");
+            // Read from its page, with the members the page scan found.
+            if let Some((page, span)) = json::in_a_page("Resources", text) {
+                let paged = record_at(&page, &span, "f.json", kind);
+                assert_eq!(said(&paged), said(&whole), "{kind:?}, in a page: {text}");
+            }
         }
     }
 

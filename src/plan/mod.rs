@@ -592,7 +592,18 @@ pub fn run_with(
         let previous_from = &mut previous_from;
         let grace_from = &mut grace_from;
         std::thread::scope(|scope| {
-            let reading = scope.spawn(move || previous::read(loaded, policy, locations, compared));
+            let stages = &stages;
+            let reading = scope.spawn(move || {
+                let started = std::time::Instant::now();
+                let read = previous::read(loaded, policy, locations, compared);
+                if let Ok(mut s) = stages.lock() {
+                    s.record(
+                        "plan: directory read for change triggers (overlapped)",
+                        started.elapsed(),
+                    );
+                }
+                read
+            });
             crate::eval::evaluate_then(loaded, policy, evaluation, move |ids| {
                 let read = match reading.join() {
                     Ok(read) => read,
