@@ -700,8 +700,9 @@ fn read_doc<'t>(text: &'t str, file: &str, sink: &mut Sink) -> Option<Doc<'t>> {
                         ),
                     },
                     _ => {
-                        if serde_json::from_str::<serde::de::IgnoredAny>(member).is_err()
-                            && n != value
+                        // The objects of `value` are parsed each on its own, not here.
+                        if n != value
+                            && serde_json::from_str::<serde::de::IgnoredAny>(member).is_err()
                         {
                             sink.push(json::syntax_issue(text, file, e.start));
                             return None;
