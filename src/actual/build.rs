@@ -255,21 +255,92 @@ impl Out for Builder<'_> {
     }
 }
 
-/// The most attribute names a parsing thread keeps shared; beyond them (an export that names
-/// attributes differently in every object) each name is its own allocation.
+/// The most attribute names a parsing thread keeps at hand; beyond them (an export that names
+/// attributes differently in every object) a name is looked up among those held.
 const SHARED_NAMES: usize = 4096;
 
 /// Attribute names already built on a thread, and a buffer to build the next in.
-type Names = (String, HashMap<String, std::sync::Arc<str>, FixedState>);
+type Names = (String, HashMap<String, Name, FixedState>);
 
 thread_local! {
     static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
 }
 
-/// The attribute name `parts` spell, shared with the objects parsed before on this thread:
-/// objects of one export name their attributes alike, and a shared name costs no allocation
-/// (and the builder compares it by pointer).
-pub(super) fn shared_name(parts: &[&str]) -> std::sync::Arc<str> {
+/// The most names held for the rest of the run, and their bytes: a run reads a few exports,
+/// whose objects name their attributes alike. Past either bound (an export that names
+/// attributes differently in every object: exports are not trusted) a name is its record's.
+const HELD_NAMES: usize = 16_384;
+const HELD_BYTES: usize = 4 << 20;
+
+static HELD: Held = std::sync::Mutex::new(None);
+
+/// An attribute name shared by the records that spell it alike.
+#[derive(Debug, Clone)]
+pub(super) enum Name {
+    /// Held for the rest of the run, the same on every thread: copied without a reference
+    /// count (one shared between the reading threads and the building thread was counted up
+    /// and down a hundred times per object, from two cores).
+    Held(&'static str),
+    /// Its own, past the bounds of what is held.
+    Own(std::sync::Arc<str>),
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Name::Held(s) => s,
+            Name::Own(s) => s,
+        }
+    }
+}
+
+impl Name {
+    /// Whether both are the one held name (a comparison of pointers).
+    pub fn same(&self, other: &Name) -> bool {
+        matches!((self, other), (Name::Held(a), Name::Held(b)) if std::ptr::eq(*a, *b))
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// The names held, and their bytes.
+type Held = std::sync::Mutex<Option<(HashSet<&'static str, FixedState>, usize)>>;
+
+/// `name` held for the rest of the run, or its own copy past the bounds.
+fn hold(name: &str) -> Name {
+    hold_in(&HELD, name, (HELD_NAMES, HELD_BYTES))
+}
+
+/// [`hold`] in `held`, within `(names, bytes)`.
+fn hold_in(held: &Held, name: &str, (most, most_bytes): (usize, usize)) -> Name {
+    let own = || Name::Own(std::sync::Arc::from(name));
+    let Ok(mut held) = held.lock() else {
+        return own();
+    };
+    let (names, bytes) = held.get_or_insert_with(Default::default);
+    if let Some(&n) = names.get(name) {
+        return Name::Held(n);
+    }
+    if names.len() >= most || bytes.saturating_add(name.len()) > most_bytes {
+        return own();
+    }
+    // Bounded above: at most `most_bytes` for the life of the process.
+    let n: &'static str = Box::leak(Box::from(name));
+    names.insert(n);
+    *bytes = bytes.saturating_add(name.len());
+    Name::Held(n)
+}
+
+/// The attribute name `parts` spell, shared with the objects parsed before: objects of one
+/// export name their attributes alike, and a shared name costs no allocation (and the builder
+/// compares it by pointer).
+pub(super) fn shared_name(parts: &[&str]) -> Name {
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
         let (buf, map) = &mut *names;
@@ -280,7 +351,7 @@ pub(super) fn shared_name(parts: &[&str]) -> std::sync::Arc<str> {
         if let Some(n) = map.get(buf.as_str()) {
             return n.clone();
         }
-        let n: std::sync::Arc<str> = std::sync::Arc::from(buf.as_str());
+        let n = hold(buf);
         if map.len() < SHARED_NAMES {
             map.insert(buf.clone(), n.clone());
         }
@@ -294,7 +365,7 @@ pub(super) enum Key {
     Name(String),
     /// By its name as written, shared by the records of a reader that names many attributes
     /// alike (SCIM extension attributes: seventy-byte names, eighty per record).
-    Shared(std::sync::Arc<str>),
+    Shared(Name),
     /// By a column from [`Builder::column`].
     Col(usize),
 }
@@ -358,7 +429,7 @@ impl Rec {
     }
 
     /// [`Rec::put`] with a shared name.
-    pub fn put_shared(&mut self, name: std::sync::Arc<str>, value: Value) {
+    pub fn put_shared(&mut self, name: Name, value: Value) {
         self.attrs.push((Key::Shared(name), value));
     }
 
@@ -646,7 +717,7 @@ pub(super) struct Builder<'t> {
     by_spelling: HashMap<String, usize, FixedState>,
     by_folded: HashMap<String, usize, FixedState>,
     /// The last record's attribute names by place, with their columns.
-    recent: Vec<(std::sync::Arc<str>, usize)>,
+    recent: Vec<(Name, usize)>,
     /// Folded names dropped for the attribute limit.
     dropped: HashSet<String>,
     enabled: Vec<Option<bool>>,
@@ -804,8 +875,7 @@ impl<'t> Builder<'t> {
                     // name is the same allocation).
                     match self.recent.get(pos) {
                         Some((name, c))
-                            if matches!(&key, Key::Shared(s) if std::sync::Arc::ptr_eq(s, name))
-                                || **name == *n =>
+                            if matches!(&key, Key::Shared(s) if s.same(name)) || **name == *n =>
                         {
                             Some(*c)
                         }
@@ -814,11 +884,10 @@ impl<'t> Builder<'t> {
                             if let Some(c) = c {
                                 let shared = match &key {
                                     Key::Shared(s) => s.clone(),
-                                    _ => std::sync::Arc::from(n),
+                                    _ => Name::Own(std::sync::Arc::from(n)),
                                 };
                                 if self.recent.len() <= pos {
-                                    self.recent
-                                        .resize(pos + 1, (std::sync::Arc::from(""), usize::MAX));
+                                    self.recent.resize(pos + 1, (Name::Held(""), usize::MAX));
                                 }
                                 if let Some(slot) = self.recent.get_mut(pos) {
                                     *slot = (shared, c);
@@ -1253,15 +1322,48 @@ mod tests {
     use super::shared_name;
 
     #[test]
-    fn a_name_given_again_is_the_same_allocation_in_any_order() {
+    fn a_name_given_again_is_the_same_allocation_in_any_order_and_on_any_thread() {
         let first = shared_name(&["urn:x:", "region"]);
         let other = shared_name(&["costCenter"]);
         // Another object, its names in another order and split differently.
         let again = shared_name(&["costCenter"]);
         let region = shared_name(&["urn:x:region"]);
-        assert!(std::sync::Arc::ptr_eq(&other, &again));
-        assert!(std::sync::Arc::ptr_eq(&first, &region));
+        assert!(other.same(&again));
+        assert!(first.same(&region));
+        assert!(!first.same(&other));
         assert_eq!(&*region, "urn:x:region");
+        // Another reading thread holds the same name.
+        let there = std::thread::spawn(|| shared_name(&["urn:x:region"]))
+            .join()
+            .unwrap();
+        assert!(there.same(&first));
+    }
+
+    #[test]
+    fn names_past_the_bounds_are_their_own() {
+        let held = super::Held::new(None);
+        let bounds = (3, 10);
+        let a = super::hold_in(&held, "abc", bounds);
+        assert!(matches!(a, super::Name::Held(_)));
+        assert!(a.same(&super::hold_in(&held, "abc", bounds)));
+        // Past the bytes held: its own, and still what it spells.
+        let long = super::hold_in(&held, "abcdefgh", bounds);
+        assert!(matches!(long, super::Name::Own(_)));
+        assert_eq!(&*long, "abcdefgh");
+        assert!(!long.same(&long.clone()));
+        let b = super::hold_in(&held, "b", bounds);
+        let c = super::hold_in(&held, "c", bounds);
+        assert!(matches!(
+            (&b, &c),
+            (super::Name::Held(_), super::Name::Held(_))
+        ));
+        // Past the number of names held.
+        assert!(matches!(
+            super::hold_in(&held, "d", bounds),
+            super::Name::Own(_)
+        ));
+        // What is held stays held.
+        assert!(b.same(&super::hold_in(&held, "b", bounds)));
     }
 
     proptest! {

@@ -242,7 +242,7 @@ struct Logical {
 /// An attribute description: `type;option;…`.
 struct Desc {
     /// The name kept: the type and its options other than `binary`, options sorted.
-    name: std::sync::Arc<str>,
+    name: super::build::Name,
     binary: bool,
     range: Option<String>,
 }
@@ -549,7 +549,7 @@ fn decode_value(
 /// An attribute's values as the lines of a record give them.
 struct Gathered {
     /// The name kept (see [`Desc::name`]).
-    name: std::sync::Arc<str>,
+    name: super::build::Name,
     values: Vec<String>,
     /// The line of its first value.
     line: usize,
