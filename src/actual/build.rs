@@ -272,7 +272,7 @@ thread_local! {
 const HELD_NAMES: usize = 16_384;
 const HELD_BYTES: usize = 4 << 20;
 
-static HELD: Held = std::sync::Mutex::new(None);
+static HELD: HeldNames = std::sync::Mutex::new(None);
 
 /// An attribute name shared by the records that spell it alike.
 #[derive(Debug, Clone)]
@@ -310,7 +310,7 @@ impl std::fmt::Display for Name {
 }
 
 /// The names held, and their bytes.
-type Held = std::sync::Mutex<Option<(HashSet<&'static str, FixedState>, usize)>>;
+type HeldNames = std::sync::Mutex<Option<(HashSet<&'static str, FixedState>, usize)>>;
 
 /// `name` held for the rest of the run, or its own copy past the bounds.
 fn hold(name: &str) -> Name {
@@ -318,7 +318,7 @@ fn hold(name: &str) -> Name {
 }
 
 /// [`hold`] in `held`, within `(names, bytes)`.
-fn hold_in(held: &Held, name: &str, (most, most_bytes): (usize, usize)) -> Name {
+fn hold_in(held: &HeldNames, name: &str, (most, most_bytes): (usize, usize)) -> Name {
     let own = || Name::Own(std::sync::Arc::from(name));
     let Ok(mut held) = held.lock() else {
         return own();
@@ -396,13 +396,75 @@ pub(super) enum Membership {
     Untrusted,
 }
 
+/// An attribute's value in a [`Rec`].
+pub(super) enum Slot {
+    Value(Value),
+    /// A string, at these bytes of the record's text.
+    Text(usize, usize),
+}
+
+/// What a [`Slot`] holds: a string (however it is kept) or another value.
+#[derive(Clone, Copy)]
+pub(super) enum Held<'r> {
+    Text(&'r str),
+    Value(&'r Value),
+}
+
+impl<'r> Held<'r> {
+    pub fn to_value(self) -> Value {
+        match self {
+            Held::Text(t) => Value::Str(t.to_string()),
+            Held::Value(v) => v.clone(),
+        }
+    }
+
+    /// The cell a tap sees.
+    fn cell(self) -> Cell<'r> {
+        match self {
+            Held::Text(t) => Cell::Text(t),
+            Held::Value(Value::Null) => Cell::Null,
+            Held::Value(v) => Cell::Value(v),
+        }
+    }
+
+    /// Hashes a string alike however it is kept.
+    fn hash<H: Hasher>(self, h: &mut H) {
+        match self {
+            Held::Text(t) => {
+                0u8.hash(h);
+                t.hash(h);
+            }
+            Held::Value(Value::Str(t)) => {
+                0u8.hash(h);
+                t.as_str().hash(h);
+            }
+            Held::Value(v) => {
+                1u8.hash(h);
+                v.hash(h);
+            }
+        }
+    }
+}
+
+/// What `slot` of a record whose text is `text` holds.
+fn held_in<'r>(text: &'r str, slot: &'r Slot) -> Held<'r> {
+    match slot {
+        Slot::Value(v) => Held::Value(v),
+        Slot::Text(start, end) => Held::Text(text.get(*start..*end).unwrap_or_default()),
+    }
+}
+
 /// One object as a reader parsed it.
 pub(super) struct Rec {
     /// The line it starts on.
     pub line: usize,
     /// Its identifier; `None` skips the record (its reader reported why).
     pub id: Option<String>,
-    pub attrs: Vec<(Key, Value)>,
+    pub attrs: Vec<(Key, Slot)>,
+    /// The text of its [`Slot::Text`] values, one after the other: one allocation per record,
+    /// freed on the building thread, rather than one per attribute, allocated on a reading
+    /// thread and freed on another.
+    pub text: String,
     pub enabled: Option<bool>,
     pub members: Membership,
     /// Issues found while parsing it, reported when it is pushed.
@@ -417,6 +479,7 @@ impl Rec {
             line,
             id: None,
             attrs: Vec::new(),
+            text: String::new(),
             enabled: None,
             members: Membership::None,
             issues: Vec::new(),
@@ -425,12 +488,30 @@ impl Rec {
     }
 
     pub fn put(&mut self, name: String, value: Value) {
-        self.attrs.push((Key::Name(name), value));
+        self.attrs.push((Key::Name(name), Slot::Value(value)));
     }
 
     /// [`Rec::put`] with a shared name.
     pub fn put_shared(&mut self, name: Name, value: Value) {
-        self.attrs.push((Key::Shared(name), value));
+        self.attrs.push((Key::Shared(name), Slot::Value(value)));
+    }
+
+    /// [`Rec::put_shared`] of a string value, kept in the record's text.
+    pub fn put_text(&mut self, name: Name, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.attrs
+            .push((Key::Shared(name), Slot::Text(start, self.text.len())));
+    }
+
+    /// [`Rec::put`] of an attribute by its column.
+    pub fn put_col(&mut self, column: usize, value: Value) {
+        self.attrs.push((Key::Col(column), Slot::Value(value)));
+    }
+
+    /// What slot `slot` of this record holds.
+    pub fn held<'r>(&'r self, slot: &'r Slot) -> Held<'r> {
+        held_in(&self.text, slot)
     }
 
     /// An issue about this record.
@@ -452,7 +533,7 @@ pub(super) fn said(rec: &Rec) -> String {
     let attrs: Vec<String> = rec
         .attrs
         .iter()
-        .map(|(k, v)| format!("{:?}={v:?}", k.name()))
+        .map(|(k, v)| format!("{:?}={:?}", k.name(), rec.held(v).to_value()))
         .collect();
     let issues: Vec<String> = rec
         .issues
@@ -541,10 +622,14 @@ impl Store {
     }
 
     /// Whether code `code` holds `v`.
-    fn holds(&self, code: u32, v: &Value) -> bool {
-        match self {
-            Store::Dictionary { builder, .. } => builder.value(code) == v,
-            Store::Texts(texts) => texts.holds(code, v),
+    fn holds(&self, code: u32, v: Held<'_>) -> bool {
+        match (self, v) {
+            (Store::Dictionary { builder, .. }, Held::Value(v)) => builder.value(code) == v,
+            (Store::Dictionary { builder, .. }, Held::Text(t)) => {
+                matches!(builder.value(code), Value::Str(s) if s == t)
+            }
+            (Store::Texts(texts), Held::Value(v)) => texts.holds(code, v),
+            (Store::Texts(texts), Held::Text(t)) => texts.holds_text(code, t),
         }
     }
 }
@@ -855,16 +940,25 @@ impl<'t> Builder<'t> {
             rec.digest
                 .map_or_else(|| rec.digest(), std::num::NonZeroU64::get)
         });
-        for issue in rec.issues {
+        let Rec {
+            line,
+            id,
+            attrs,
+            text,
+            enabled,
+            members,
+            issues,
+            digest: _,
+        } = rec;
+        for issue in issues {
             sink.push(issue);
         }
-        let Some(id) = rec.id else {
+        let Some(id) = id else {
             return;
         };
-        let line = rec.line;
         // Columns first: a repeat is compared with the first row cell by cell.
-        let mut cells: Vec<(usize, Option<Key>, Value)> = Vec::with_capacity(rec.attrs.len());
-        for (pos, (key, value)) in rec.attrs.into_iter().enumerate() {
+        let mut cells: Vec<(usize, Option<Key>, Slot)> = Vec::with_capacity(attrs.len());
+        for (pos, (key, value)) in attrs.into_iter().enumerate() {
             let column = match &key {
                 Key::Col(c) => Some(*c),
                 Key::Name(_) | Key::Shared(_) => {
@@ -911,7 +1005,7 @@ impl<'t> Builder<'t> {
             let first = self.row_of_id.get(code as usize).copied().unwrap_or(0) as usize;
             let same = match digest {
                 Some(d) => self.digests.get(first) == Some(&d),
-                None => self.same_as_row(first, &cells, rec.enabled, &rec.members),
+                None => self.same_as_row(first, &cells, &text, enabled, &members),
             };
             self.repeated(&id, first, line, same, sink);
             return;
@@ -933,7 +1027,7 @@ impl<'t> Builder<'t> {
         if let Some(slot) = self.row_of_id.get_mut(code as usize) {
             *slot = row32;
         }
-        let mut tapped: Vec<(usize, Value)> = Vec::new();
+        let mut tapped: Vec<(usize, Slot)> = Vec::new();
         for (c, name, value) in cells {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
@@ -961,10 +1055,15 @@ impl<'t> Builder<'t> {
             col.last = Some(row32);
             if self.tap.is_some() {
                 if col.kept {
-                    col.cells.push(row32, col.values.intern(value.clone()));
+                    col.cells
+                        .push(row32, col.values.intern(held_in(&text, &value).to_value()));
                 }
                 tapped.push((c, value));
             } else {
+                let value = match value {
+                    Slot::Value(v) => v,
+                    slot => held_in(&text, &slot).to_value(),
+                };
                 let code = col.values.intern(value);
                 col.cells.push(row32, code);
             }
@@ -972,25 +1071,17 @@ impl<'t> Builder<'t> {
         if let Some(tap) = self.tap.as_deref_mut() {
             let cells: Vec<(usize, Cell<'_>)> = tapped
                 .iter()
-                .map(|(c, v)| {
-                    (
-                        *c,
-                        match v {
-                            Value::Null => Cell::Null,
-                            v => Cell::Value(v),
-                        },
-                    )
-                })
+                .map(|(c, v)| (*c, held_in(&text, v).cell()))
                 .collect();
             let id = match self.ids.value(code) {
                 Value::Str(s) => s.as_str(),
                 _ => "",
             };
-            tap.row(row, id, &cells, rec.enabled);
+            tap.row(row, id, &cells, enabled);
         }
-        self.enabled.push(rec.enabled);
+        self.enabled.push(enabled);
         if self.kind == ObjectKind::Groups {
-            let mut members = rec.members;
+            let mut members = members;
             if let Membership::Known(list) = &mut members {
                 for m in list {
                     m.id = intern(&mut self.member_ids, &m.id);
@@ -1007,7 +1098,8 @@ impl<'t> Builder<'t> {
     fn same_as_row(
         &self,
         first: usize,
-        cells: &[(usize, Option<Key>, Value)],
+        cells: &[(usize, Option<Key>, Slot)],
+        text: &str,
         enabled: Option<bool>,
         members: &Membership,
     ) -> bool {
@@ -1023,7 +1115,7 @@ impl<'t> Builder<'t> {
                 return false;
             };
             match code_at(col) {
-                Some(a) if col.values.holds(a, value) => {}
+                Some(a) if col.values.holds(a, held_in(text, value)) => {}
                 _ => return false,
             }
         }
@@ -1210,7 +1302,10 @@ impl Rec {
             if !seen.insert(name) {
                 continue;
             }
-            sum = sum.wrapping_add(state.hash_one((name, v)));
+            let mut h = state.build_hasher();
+            name.hash(&mut h);
+            self.held(v).hash(&mut h);
+            sum = sum.wrapping_add(h.finish());
             count += 1;
         }
         let mut h = state.build_hasher();
@@ -1341,7 +1436,7 @@ mod tests {
 
     #[test]
     fn names_past_the_bounds_are_their_own() {
-        let held = super::Held::new(None);
+        let held = super::HeldNames::new(None);
         let bounds = (3, 10);
         let a = super::hold_in(&held, "abc", bounds);
         assert!(matches!(a, super::Name::Held(_)));

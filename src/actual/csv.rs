@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use super::build::{Builder, DEPTH_HELP, Key, Rec, Sink, is_type_name};
+use super::build::{Builder, DEPTH_HELP, Rec, Sink, is_type_name};
 use super::{CsvNull, DataIssue, ReadOptions, quote};
 use crate::codes::Code;
 use crate::diagnostics::Severity;
@@ -331,7 +331,7 @@ pub(super) fn read(
                 continue;
             };
             if is_null {
-                rec.attrs.push((Key::Col(col), Value::Null));
+                rec.put_col(col, Value::Null);
             } else if is_type_name(&cell.text, false) {
                 rec.issue(
                     Code::ActualDepthTruncated,
@@ -343,8 +343,7 @@ pub(super) fn read(
                     i.help = Some(DEPTH_HELP.to_string());
                 }
             } else {
-                rec.attrs
-                    .push((Key::Col(col), Value::Str(cell.text.into_owned())));
+                rec.put_col(col, Value::Str(cell.text.into_owned()));
             }
         }
         builder.push(rec, sink);

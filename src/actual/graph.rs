@@ -258,21 +258,28 @@ impl Object {
     /// Whether member `k` with the plain value `v` ([`json::plain`]) is an attribute that
     /// [`Object::member`] would add as it is.
     fn plain_attribute(&self, k: &str, v: &Value) -> bool {
-        let special = k.starts_with('@')
+        match v {
+            Value::Str(s) => self.plain_text(k, s),
+            _ => !self.special(k),
+        }
+    }
+
+    /// [`Object::plain_attribute`] of the string `s`.
+    fn plain_text(&self, k: &str, s: &str) -> bool {
+        !(self.special(k)
+            || is_date_name(k)
+            || json::is_ms_date(s)
+            || s.starts_with("System.")
+            || s.starts_with("Microsoft."))
+    }
+
+    /// Whether member `k` is read by [`Object::member`] whatever its value.
+    fn special(&self, k: &str) -> bool {
+        k.starts_with('@')
             || k.eq_ignore_ascii_case("id")
             || k.eq_ignore_ascii_case("manager")
             || k.eq_ignore_ascii_case("additionalProperties")
-            || (self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members"));
-        let plain = match v {
-            Value::Str(s) => {
-                !(is_date_name(k)
-                    || json::is_ms_date(s)
-                    || s.starts_with("System.")
-                    || s.starts_with("Microsoft."))
-            }
-            _ => true,
-        };
-        !special && plain
+            || (self.kind == ObjectKind::Groups && k.eq_ignore_ascii_case("members"))
     }
 
     /// Reads member `k` (of the object, or of its `AdditionalProperties`).
@@ -439,6 +446,12 @@ fn record_at(
             continue;
         }
         let raw = text.get(e.start..e.end).unwrap_or_default();
+        if let Some(t) = json::plain_str(raw)
+            && o.plain_text(&e.key, t)
+        {
+            o.rec.put_text(super::build::shared_name(&[&e.key]), t);
+            continue;
+        }
         if let Some(v) = json::plain(raw)
             && o.plain_attribute(&e.key, &v)
         {
@@ -482,7 +495,9 @@ fn record_parsed(
 /// `accountEnabled`: a boolean, or `True`/`False` text.
 fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
     let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k.name() {
-        Some(n) if n.eq_ignore_ascii_case("accountEnabled") => Some((n.to_string(), v.clone())),
+        Some(n) if n.eq_ignore_ascii_case("accountEnabled") => {
+            Some((n.to_string(), rec.held(v).to_value()))
+        }
         _ => None,
     })?;
     match value {

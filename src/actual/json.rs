@@ -428,14 +428,7 @@ pub(super) fn parse_selected(
 pub(super) fn plain(raw: &str) -> Option<Value> {
     let b = raw.as_bytes();
     match b.first()? {
-        b'"' => {
-            let inner = raw.get(1..raw.len().checked_sub(1)?)?;
-            if b.last() != Some(&b'"') || inner.bytes().any(|c| c == b'\\' || c == b'"' || c < 0x20)
-            {
-                return None;
-            }
-            Some(Value::Str(inner.to_string()))
-        }
+        b'"' => plain_str(raw).map(|s| Value::Str(s.to_string())),
         b't' if raw == "true" => Some(Value::Bool(true)),
         b'f' if raw == "false" => Some(Value::Bool(false)),
         b'n' if raw == "null" => Some(Value::Null),
@@ -473,6 +466,20 @@ impl Span<'_> {
             members: None,
         }
     }
+}
+
+/// The string a JSON text is when [`plain`] takes it as written: the text between the quotes
+/// of a string without escapes or control characters.
+pub(super) fn plain_str(raw: &str) -> Option<&str> {
+    let b = raw.as_bytes();
+    let inner = raw.get(1..raw.len().checked_sub(1)?)?;
+    if b.first() != Some(&b'"')
+        || b.last() != Some(&b'"')
+        || inner.bytes().any(|c| c == b'\\' || c == b'"' || c < 0x20)
+    {
+        return None;
+    }
+    Some(inner)
 }
 
 /// Elements to parse.

@@ -306,6 +306,15 @@ impl Texts {
         }
     }
 
+    /// Whether code `code` holds the string `t`.
+    pub(crate) fn holds_text(&self, code: u32, t: &str) -> bool {
+        match self.entry(code) {
+            Entry::Text(s) => s == t,
+            Entry::Value(Value::Str(s)) => s == t,
+            _ => false,
+        }
+    }
+
     /// Sets the rows' codes.
     pub(crate) fn with_codes(mut self, codes: Vec<u32>) -> Texts {
         self.codes = codes;

@@ -318,6 +318,8 @@ impl Resource {
                 if let Some(m) = manager(name.to_string(), v, &mut self.rec, file) {
                     self.rec.put_shared(name, m);
                 }
+            } else if let Some(t) = json::plain_str(raw) {
+                self.rec.put_text(name, t);
             } else if let Some(v) = json::plain(raw) {
                 self.rec.put_shared(name, v);
             } else {
@@ -386,11 +388,15 @@ fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) ->
             }
             continue;
         }
-        if !r.special(&e.key)
-            && let Some(v) = json::plain(raw)
-        {
-            r.rec.put_shared(super::build::shared_name(&[&e.key]), v);
-            continue;
+        if !r.special(&e.key) {
+            if let Some(t) = json::plain_str(raw) {
+                r.rec.put_text(super::build::shared_name(&[&e.key]), t);
+                continue;
+            }
+            if let Some(v) = json::plain(raw) {
+                r.rec.put_shared(super::build::shared_name(&[&e.key]), v);
+                continue;
+            }
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
             return record_parsed(slice, line, file, kind);
@@ -686,15 +692,15 @@ mod tests {
         // the builder reports the second (`D2xx` "twice") and keeps the first.
         let text = format!(r#"{{"id":"a","{EXT}":{{"department":"One","department":"Two"}}}}"#);
         let rec = record(&text, 1, "f.json", ObjectKind::Users);
-        let departments: Vec<&Value> = rec
+        let departments: Vec<Value> = rec
             .attrs
             .iter()
             .filter(|(k, _)| k.name().is_some_and(|n| n.ends_with(":department")))
-            .map(|(_, v)| v)
+            .map(|(_, v)| rec.held(v).to_value())
             .collect();
         assert_eq!(
             departments,
-            [&Value::Str("One".into()), &Value::Str("Two".into())]
+            [Value::Str("One".into()), Value::Str("Two".into())]
         );
     }
 
