@@ -483,7 +483,7 @@ fn record_parsed(
     };
     let obj = match parsed {
         Ok(o) => o,
-        Err(rec) => return rec,
+        Err(rec) => return *rec,
     };
     let mut o = Object::new(line, kind);
     for (k, v) in members_of(obj, &mut o.rec, file) {

@@ -363,7 +363,7 @@ pub(super) fn kind_at(b: &[u8], i: usize) -> &'static str {
 
 /// Parses one element as an object; a record without identifier (and the issue) when it is
 /// not one.
-pub(super) fn parse_object(slice: &str, line: usize, file: &str) -> Result<Obj, Rec> {
+pub(super) fn parse_object(slice: &str, line: usize, file: &str) -> Result<Obj, Box<Rec>> {
     match serde_json::from_str::<Obj>(slice) {
         Ok(o) => Ok(o),
         Err(e) => {
@@ -382,7 +382,7 @@ pub(super) fn parse_object(slice: &str, line: usize, file: &str) -> Result<Obj, 
             let at = line.saturating_add(e.line().saturating_sub(1));
             rec.issues
                 .push(DataIssue::new(Code::ActualMalformed, file, message).at(at));
-            Err(rec)
+            Err(Box::new(rec))
         }
     }
 }
@@ -396,7 +396,7 @@ pub(super) fn parse_selected(
     line: usize,
     file: &str,
     keep: impl Fn(&str) -> bool,
-) -> Result<Obj, Rec> {
+) -> Result<Obj, Box<Rec>> {
     let b = slice.as_bytes();
     let whole = |slice| parse_object(slice, line, file);
     if b.first() != Some(&b'{') {

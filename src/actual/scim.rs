@@ -410,7 +410,7 @@ fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) ->
 fn record_parsed(slice: &str, line: usize, file: &str, kind: ObjectKind) -> Rec {
     let obj: Obj = match json::parse_object(slice, line, file) {
         Ok(o) => o,
-        Err(rec) => return rec,
+        Err(rec) => return *rec,
     };
     let mut r = Resource::new(line, kind);
     for (k, v) in obj.0 {

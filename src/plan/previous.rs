@@ -259,16 +259,23 @@ pub(crate) fn from_actual(
         .collect();
     // Each compared identity attribute's target attribute, if one copies it.
     let copies = copies(policy, name, target, compared);
+    let attributes_to: Vec<Option<&crate::actual::Attribute>> = copies
+        .iter()
+        .map(|to| to.as_deref().and_then(|to| users.attribute(to)))
+        .collect();
 
     // Link identities to accounts as the plan does.
     let mut matcher = Matcher::new(&keys, n);
     let mut candidates = Vec::new();
+    // Each attribute looked up once, not once per account.
+    let by_key: Vec<_> = matching.iter().map(|m| users.attribute(m)).collect();
     for r in 0..users.len() {
         let Ok(row) = u32::try_from(r) else {
             break;
         };
-        for (k, m) in matching.iter().enumerate() {
-            matcher.account(&keys, k, row, users.cell(r, m), &mut candidates);
+        for (k, attribute) in by_key.iter().enumerate() {
+            let cell = attribute.map_or(Cell::Absent, |a| a.cell(r));
+            matcher.account(&keys, k, row, cell, &mut candidates);
         }
     }
     let found = matcher.found(&keys, n);
@@ -382,7 +389,8 @@ pub(crate) fn from_actual(
                 continue;
             };
             let now_value = column.get(i);
-            let code = match previous_value(&users, r, to, now_value, &owner) {
+            let attribute = attributes_to.get(a).copied().flatten();
+            let code = match previous_value(&users, r, (to, attribute), now_value, &owner) {
                 None => None,
                 Some(Then::Same) => {
                     let c = column.code(i) as usize;
@@ -559,11 +567,11 @@ enum Then {
 fn previous_value(
     users: &Accounts,
     r: usize,
-    to: &str,
+    (to, attribute): (&str, Option<&crate::actual::Attribute>),
     now_value: &Value,
     owner: &HashMap<String, &str, foldhash::fast::FixedState>,
 ) -> Option<Then> {
-    let cell = users.cell(r, to);
+    let cell = attribute.map_or(Cell::Absent, |a| a.cell(r));
     if super::is_manager_reference(to) {
         let then = match cell {
             Cell::Absent => return None,
