@@ -2,6 +2,10 @@
 //! a response object and the elements of its array without parsing them (so that each
 //! element is parsed on its own, in parallel, and reported at its own line), objects parsed
 //! with their keys in order and repeats kept, JSON Lines, and date-times.
+//!
+//! A page is scanned once: the scan that finds the page's members takes its array apart into
+//! elements and each object element into its members ([`page_entries`]), which the readers
+//! parse from ([`members_of`]), a bounded number at a time.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rayon::prelude::*;
