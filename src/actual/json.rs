@@ -255,29 +255,6 @@ fn entries_in<'t>(
     }
 }
 
-/// The elements (start, end) of the array at `i`, and the offset after it.
-#[cfg(test)]
-pub(super) fn array_elements(
-    b: &[u8],
-    i: usize,
-) -> Result<(Vec<(usize, usize)>, usize), ScanError> {
-    let mut out = Vec::new();
-    let mut j = ws(b, i.saturating_add(1));
-    if b.get(j) == Some(&b']') {
-        return Ok((out, j.saturating_add(1)));
-    }
-    loop {
-        let end = value_end(b, j)?;
-        out.push((j, end));
-        j = ws(b, end);
-        match b.get(j) {
-            Some(b',') => j = ws(b, j.saturating_add(1)),
-            Some(b']') => return Ok((out, j.saturating_add(1))),
-            _ => return Err(ScanError { at: j }),
-        }
-    }
-}
-
 /// Counts lines forward through a text.
 pub(super) struct Lines<'t> {
     bytes: &'t [u8],

@@ -648,17 +648,17 @@ mod tests {
         let mut resources = 0;
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            let (entries, _) = json::object_entries(&text, json::ws(text.as_bytes(), 0))
+            let (entries, _) = json::page_entries(&text, json::ws(text.as_bytes(), 0))
                 .unwrap_or_else(|_| panic!("{}", f.display()));
             for e in entries
                 .iter()
                 .filter(|e| e.key.eq_ignore_ascii_case("resources"))
             {
-                let Ok((items, _)) = json::array_elements(text.as_bytes(), e.start) else {
+                let Some(items) = &e.items else {
                     panic!("{}", f.display())
                 };
-                for (s, t) in items {
-                    same_both_ways(&text[s..t]);
+                for item in items {
+                    same_both_ways(&text[item.start..item.end]);
                     resources += 1;
                 }
             }
