@@ -403,7 +403,8 @@ pub(super) enum Slot {
     Text(usize, usize),
 }
 
-/// What a [`Slot`] holds: a string (however it is kept) or another value.
+/// What a [`Slot`] holds: a string of the record's text, or a value (a string among them, for a
+/// reader that builds it).
 #[derive(Clone, Copy)]
 pub(super) enum Held<'r> {
     Text(&'r str),
