@@ -406,40 +406,37 @@ pub(super) enum Slot {
 /// What a [`Slot`] holds: a string of the record's text, or a value (a string among them, for a
 /// reader that builds it).
 #[derive(Clone, Copy)]
-pub(super) enum Held<'r> {
+pub(super) enum Content<'r> {
     Text(&'r str),
     Value(&'r Value),
 }
 
-impl<'r> Held<'r> {
+impl<'r> Content<'r> {
     pub fn to_value(self) -> Value {
         match self {
-            Held::Text(t) => Value::Str(t.to_string()),
-            Held::Value(v) => v.clone(),
+            Content::Text(t) => Value::Str(t.to_string()),
+            Content::Value(v) => v.clone(),
         }
     }
 
     /// The cell a tap sees.
     fn cell(self) -> Cell<'r> {
         match self {
-            Held::Text(t) => Cell::Text(t),
-            Held::Value(Value::Null) => Cell::Null,
-            Held::Value(v) => Cell::Value(v),
+            Content::Text(t) => Cell::Text(t),
+            Content::Value(Value::Null) => Cell::Null,
+            Content::Value(v) => Cell::Value(v),
         }
     }
 
     /// Hashes a string alike however it is kept.
     fn hash<H: Hasher>(self, h: &mut H) {
         match self {
-            Held::Text(t) => {
+            Content::Text(t) => {
                 0u8.hash(h);
                 t.hash(h);
             }
-            Held::Value(Value::Str(t)) => {
-                0u8.hash(h);
-                t.as_str().hash(h);
-            }
-            Held::Value(v) => {
+            Content::Value(Value::Str(t)) => Content::Text(t).hash(h),
+            Content::Value(v) => {
                 1u8.hash(h);
                 v.hash(h);
             }
@@ -448,10 +445,10 @@ impl<'r> Held<'r> {
 }
 
 /// What `slot` of a record whose text is `text` holds.
-fn held_in<'r>(text: &'r str, slot: &'r Slot) -> Held<'r> {
+fn content_in<'r>(text: &'r str, slot: &'r Slot) -> Content<'r> {
     match slot {
-        Slot::Value(v) => Held::Value(v),
-        Slot::Text(start, end) => Held::Text(text.get(*start..*end).unwrap_or_default()),
+        Slot::Value(v) => Content::Value(v),
+        Slot::Text(start, end) => Content::Text(text.get(*start..*end).unwrap_or_default()),
     }
 }
 
@@ -511,8 +508,8 @@ impl Rec {
     }
 
     /// What slot `slot` of this record holds.
-    pub fn held<'r>(&'r self, slot: &'r Slot) -> Held<'r> {
-        held_in(&self.text, slot)
+    pub fn content<'r>(&'r self, slot: &'r Slot) -> Content<'r> {
+        content_in(&self.text, slot)
     }
 
     /// An issue about this record.
@@ -534,7 +531,7 @@ pub(super) fn said(rec: &Rec) -> String {
     let attrs: Vec<String> = rec
         .attrs
         .iter()
-        .map(|(k, v)| format!("{:?}={:?}", k.name(), rec.held(v).to_value()))
+        .map(|(k, v)| format!("{:?}={:?}", k.name(), rec.content(v).to_value()))
         .collect();
     let issues: Vec<String> = rec
         .issues
@@ -623,14 +620,14 @@ impl Store {
     }
 
     /// Whether code `code` holds `v`.
-    fn holds(&self, code: u32, v: Held<'_>) -> bool {
+    fn holds(&self, code: u32, v: Content<'_>) -> bool {
         match (self, v) {
-            (Store::Dictionary { builder, .. }, Held::Value(v)) => builder.value(code) == v,
-            (Store::Dictionary { builder, .. }, Held::Text(t)) => {
+            (Store::Dictionary { builder, .. }, Content::Value(v)) => builder.value(code) == v,
+            (Store::Dictionary { builder, .. }, Content::Text(t)) => {
                 matches!(builder.value(code), Value::Str(s) if s == t)
             }
-            (Store::Texts(texts), Held::Value(v)) => texts.holds(code, v),
-            (Store::Texts(texts), Held::Text(t)) => texts.holds_text(code, t),
+            (Store::Texts(texts), Content::Value(v)) => texts.holds(code, v),
+            (Store::Texts(texts), Content::Text(t)) => texts.holds_text(code, t),
         }
     }
 }
@@ -947,7 +944,7 @@ impl<'t> Builder<'t> {
             attrs,
             text,
             enabled,
-            members,
+            mut members,
             issues,
             digest: _,
         } = rec;
@@ -1056,14 +1053,16 @@ impl<'t> Builder<'t> {
             col.last = Some(row32);
             if self.tap.is_some() {
                 if col.kept {
-                    col.cells
-                        .push(row32, col.values.intern(held_in(&text, &value).to_value()));
+                    col.cells.push(
+                        row32,
+                        col.values.intern(content_in(&text, &value).to_value()),
+                    );
                 }
                 tapped.push((c, value));
             } else {
                 let value = match value {
                     Slot::Value(v) => v,
-                    slot => held_in(&text, &slot).to_value(),
+                    slot => content_in(&text, &slot).to_value(),
                 };
                 let code = col.values.intern(value);
                 col.cells.push(row32, code);
@@ -1072,7 +1071,7 @@ impl<'t> Builder<'t> {
         if let Some(tap) = self.tap.as_deref_mut() {
             let cells: Vec<(usize, Cell<'_>)> = tapped
                 .iter()
-                .map(|(c, v)| (*c, held_in(&text, v).cell()))
+                .map(|(c, v)| (*c, content_in(&text, v).cell()))
                 .collect();
             let id = match self.ids.value(code) {
                 Value::Str(s) => s.as_str(),
@@ -1082,7 +1081,6 @@ impl<'t> Builder<'t> {
         }
         self.enabled.push(enabled);
         if self.kind == ObjectKind::Groups {
-            let mut members = members;
             if let Membership::Known(list) = &mut members {
                 for m in list {
                     m.id = intern(&mut self.member_ids, &m.id);
@@ -1116,7 +1114,7 @@ impl<'t> Builder<'t> {
                 return false;
             };
             match code_at(col) {
-                Some(a) if col.values.holds(a, held_in(text, value)) => {}
+                Some(a) if col.values.holds(a, content_in(text, value)) => {}
                 _ => return false,
             }
         }
@@ -1305,7 +1303,7 @@ impl Rec {
             }
             let mut h = state.build_hasher();
             name.hash(&mut h);
-            self.held(v).hash(&mut h);
+            self.content(v).hash(&mut h);
             sum = sum.wrapping_add(h.finish());
             count += 1;
         }

@@ -496,7 +496,7 @@ fn record_parsed(
 fn enabled(rec: &mut Rec, file: &str) -> Option<bool> {
     let (name, value) = rec.attrs.iter().find_map(|(k, v)| match k.name() {
         Some(n) if n.eq_ignore_ascii_case("accountEnabled") => {
-            Some((n.to_string(), rec.held(v).to_value()))
+            Some((n.to_string(), rec.content(v).to_value()))
         }
         _ => None,
     })?;

@@ -525,9 +525,9 @@ pub(super) fn line_spans(text: &str) -> Spans<'static> {
     out
 }
 
-/// The members of element `span` of `text` and the element's text: those the page scan
-/// found, or scanned now. `None` when the element is not an object the scan follows to its
-/// end (parse it whole, for its error).
+/// The members of element `span` of `text`: those the page scan found, or scanned now into
+/// `scanned`. `None` when the element is not an object the scan follows to its end (parse it
+/// whole, for its error).
 pub(super) fn members_of<'s, 't>(
     text: &'t str,
     span: &'s Span<'t>,

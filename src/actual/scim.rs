@@ -15,7 +15,9 @@
 
 use serde_json::Value as Json;
 
-use super::build::{Builder, Membership, Out, Page, Rec, Sink, members_not_a_list};
+use super::build::{
+    Builder, Membership, Name, Out, Page, Rec, Sink, members_not_a_list, shared_name,
+};
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
 use crate::codes::Code;
@@ -90,6 +92,19 @@ fn put(name: String, value: Json, rec: &mut Rec, file: &str) {
         }
         other => rec.put(name, json::to_value(other)),
     }
+}
+
+/// Adds attribute `name` when its JSON text `raw` needs no parser ([`json::plain`]): a string
+/// into the record's text, another value as it is. `false` when it needs one.
+fn put_plain(rec: &mut Rec, name: impl FnOnce() -> Name, raw: &str) -> bool {
+    if let Some(t) = json::plain_str(raw) {
+        rec.put_text(name(), t);
+    } else if let Some(v) = json::plain(raw) {
+        rec.put_shared(name(), v);
+    } else {
+        return false;
+    }
+    true
 }
 
 /// `active`: a boolean, or the `"True"`/`"False"` text of Entra's older SCIM client.
@@ -310,7 +325,7 @@ impl Resource {
         }
         for e in entries {
             let raw = text.get(e.start..e.end).unwrap_or_default();
-            let name = super::build::shared_name(&[urn, ":", &e.key]);
+            let name = shared_name(&[urn, ":", &e.key]);
             if e.key.eq_ignore_ascii_case("manager") {
                 let Ok(v) = serde_json::from_str::<Json>(raw) else {
                     return false;
@@ -318,11 +333,7 @@ impl Resource {
                 if let Some(m) = manager(name.to_string(), v, &mut self.rec, file) {
                     self.rec.put_shared(name, m);
                 }
-            } else if let Some(t) = json::plain_str(raw) {
-                self.rec.put_text(name, t);
-            } else if let Some(v) = json::plain(raw) {
-                self.rec.put_shared(name, v);
-            } else {
+            } else if !put_plain(&mut self.rec, || name.clone(), raw) {
                 let Ok(v) = serde_json::from_str::<Json>(raw) else {
                     return false;
                 };
@@ -388,15 +399,8 @@ fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) ->
             }
             continue;
         }
-        if !r.special(&e.key) {
-            if let Some(t) = json::plain_str(raw) {
-                r.rec.put_text(super::build::shared_name(&[&e.key]), t);
-                continue;
-            }
-            if let Some(v) = json::plain(raw) {
-                r.rec.put_shared(super::build::shared_name(&[&e.key]), v);
-                continue;
-            }
+        if !r.special(&e.key) && put_plain(&mut r.rec, || shared_name(&[&e.key]), raw) {
+            continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
             return record_parsed(slice, line, file, kind);
@@ -696,7 +700,7 @@ mod tests {
             .attrs
             .iter()
             .filter(|(k, _)| k.name().is_some_and(|n| n.ends_with(":department")))
-            .map(|(_, v)| rec.held(v).to_value())
+            .map(|(_, v)| rec.content(v).to_value())
             .collect();
         assert_eq!(
             departments,
