@@ -502,6 +502,11 @@ impl Rec {
             .push((Key::Shared(name), Slot::Text(start, self.text.len())));
     }
 
+    /// [`Rec::put_shared`] of a string already in the record's text, at `start..end`.
+    pub fn put_span(&mut self, name: Name, start: usize, end: usize) {
+        self.attrs.push((Key::Shared(name), Slot::Text(start, end)));
+    }
+
     /// [`Rec::put`] of an attribute by its column.
     pub fn put_col(&mut self, column: usize, value: Value) {
         self.attrs.push((Key::Col(column), Slot::Value(value)));

@@ -17,6 +17,8 @@
 //! except `objectGUID` (its GUID text) and `objectSid` (`S-1-5-…`). The DN is the identifier,
 //! as written; [`canonical_dn`] gives the form to compare DNs with.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use super::build::{Builder, Membership, Out, Rec, Sink};
@@ -234,9 +236,11 @@ fn escape(s: &str) -> String {
 }
 
 /// One logical (unfolded) line and the line it starts on.
-struct Logical {
+struct Logical<'t> {
     line: usize,
-    text: String,
+    /// The line as written, borrowed from the piece read; its own once a continuation line is
+    /// joined to it, or when its record goes on in the next piece.
+    text: Cow<'t, str>,
 }
 
 /// An attribute description: `type;option;…`.
@@ -256,6 +260,14 @@ fn parse_desc(desc: &str) -> Option<Desc> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     if !valid_type {
         return None;
+    }
+    // Nearly every line: a type without options.
+    if ty.len() == desc.len() {
+        return Some(Desc {
+            name: super::build::shared_name(&[ty]),
+            binary: false,
+            range: None,
+        });
     }
     let mut binary = false;
     let mut range = None;
@@ -307,6 +319,30 @@ fn split_line(text: &str) -> Option<(&str, Raw<'_>)> {
     })
 }
 
+/// The lines of `text`, split at each `\n` (the last one without it).
+fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    let mut from = 0;
+    let mut cuts = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let line = match cuts.next() {
+            Some(at) => {
+                let line = text.get(from..at);
+                from = at + 1;
+                line
+            }
+            None => {
+                done = true;
+                text.get(from..)
+            }
+        };
+        Some(line.unwrap_or_default())
+    })
+}
+
 /// Reads one LDIF file.
 pub(super) fn read(
     text: &str,
@@ -321,9 +357,9 @@ pub(super) fn read(
 }
 
 /// What a piece's lines give, in order: a problem with a line, or a block to parse.
-enum Item {
+enum Item<'t> {
     Issue(DataIssue),
-    Block(Vec<Logical>, bool),
+    Block(Vec<Logical<'t>>, bool),
 }
 
 /// What a block gave: problems reported where it stands (before its record), and the record.
@@ -336,7 +372,7 @@ struct Parsed {
 const HANDED: usize = 1024;
 
 /// Parses blocks in parallel.
-fn parse(items: Vec<Item>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
+fn parse(items: Vec<Item<'_>>, file: &str, options: &ReadOptions) -> Vec<Parsed> {
     items
         .into_par_iter()
         .map(|item| match item {
@@ -381,7 +417,7 @@ fn hand_on(parsed: Vec<Parsed>, out: &mut dyn Out, sink: &mut Sink) {
 /// records are parsed in parallel (in the thread pool) while the previous piece's are handed
 /// on.
 pub(super) struct Lines {
-    block: Vec<Logical>,
+    block: Vec<Logical<'static>>,
     in_comment: bool,
     first: bool,
     pending: Vec<Parsed>,
@@ -400,7 +436,7 @@ impl Lines {
     /// Parses `items` while handing on the previous piece's.
     fn parse_next(
         &mut self,
-        items: Vec<Item>,
+        items: Vec<Item<'_>>,
         file: &str,
         options: &ReadOptions,
         out: &mut dyn Out,
@@ -426,15 +462,17 @@ impl Lines {
         sink: &mut Sink,
     ) {
         let mut items = Vec::new();
-        for (n, raw) in text.split('\n').enumerate() {
+        // The record this piece goes on with, if any, then those it starts.
+        let mut block: Vec<Logical<'_>> = std::mem::take(&mut self.block);
+        for (n, raw) in lines_of(text).enumerate() {
             let line = first_line.saturating_add(n);
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             if let Some(rest) = raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')) {
                 if self.in_comment {
                     continue;
                 }
-                match self.block.last_mut() {
-                    Some(last) => last.text.push_str(rest),
+                match block.last_mut() {
+                    Some(last) => last.text.to_mut().push_str(rest),
                     None => items.push(Item::Issue(
                         DataIssue::new(
                             Code::ActualMalformed,
@@ -446,20 +484,28 @@ impl Lines {
                 }
             } else if raw.is_empty() {
                 self.in_comment = false;
-                if !self.block.is_empty() {
-                    items.push(Item::Block(std::mem::take(&mut self.block), self.first));
+                if !block.is_empty() {
+                    items.push(Item::Block(std::mem::take(&mut block), self.first));
                     self.first = false;
                 }
             } else if raw.starts_with('#') {
                 self.in_comment = true;
             } else {
                 self.in_comment = false;
-                self.block.push(Logical {
+                block.push(Logical {
                     line,
-                    text: raw.to_string(),
+                    text: Cow::Borrowed(raw),
                 });
             }
         }
+        // A record that goes on in the next piece keeps its lines.
+        self.block = block
+            .into_iter()
+            .map(|l| Logical {
+                line: l.line,
+                text: Cow::Owned(l.text.into_owned()),
+            })
+            .collect();
         self.parse_next(items, file, options, out, sink);
     }
 
@@ -475,7 +521,7 @@ impl Lines {
     }
 }
 
-/// A value decoded.
+/// A value decoded and added to the record's text: where it is there.
 fn decode_value(
     name: &str,
     desc: &Desc,
@@ -483,9 +529,24 @@ fn decode_value(
     line: usize,
     file: &str,
     rec: &mut Rec,
-) -> Option<String> {
+) -> Option<(usize, usize)> {
+    let text = decode_text(name, desc, raw, line, file, rec)?;
+    let start = rec.text.len();
+    rec.text.push_str(&text);
+    Some((start, rec.text.len()))
+}
+
+/// A value decoded.
+fn decode_text<'v>(
+    name: &str,
+    desc: &Desc,
+    raw: Raw<'v>,
+    line: usize,
+    file: &str,
+    rec: &mut Rec,
+) -> Option<Cow<'v, str>> {
     match raw {
-        Raw::Plain(v) => Some(v.to_string()),
+        Raw::Plain(v) => Some(Cow::Borrowed(v)),
         Raw::Url(url) => {
             rec.issues.push(
                 DataIssue::new(
@@ -533,15 +594,15 @@ fn decode_value(
                         .field(name),
                     );
                 }
-                return text;
+                return text.map(Cow::Owned);
             }
             if desc.binary || BINARY.contains(&base.as_str()) {
-                return Some(base64_encode(&bytes));
+                return Some(Cow::Owned(base64_encode(&bytes)));
             }
-            match String::from_utf8(bytes) {
-                Ok(s) => Some(s),
-                Err(e) => Some(base64_encode(e.as_bytes())),
-            }
+            Some(Cow::Owned(match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => base64_encode(e.as_bytes()),
+            }))
         }
     }
 }
@@ -550,7 +611,10 @@ fn decode_value(
 struct Gathered {
     /// The name kept (see [`Desc::name`]).
     name: super::build::Name,
-    values: Vec<String>,
+    /// Where its values are in the record's text: the first, then any others (most
+    /// attributes have one, and need no list).
+    first: Option<(usize, usize)>,
+    more: Vec<(usize, usize)>,
     /// The line of its first value.
     line: usize,
     /// The range option, if a line had one.
@@ -560,7 +624,7 @@ struct Gathered {
 }
 
 /// One block: a record, the version line, or the `ldapsearch` trailer.
-fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -> Parsed {
+fn record(block: Vec<Logical<'_>>, first: bool, file: &str, options: &ReadOptions) -> Parsed {
     let mut direct: Vec<DataIssue> = Vec::new();
     let nothing = |issues| Parsed { issues, rec: None };
     let mut lines = block.into_iter().peekable();
@@ -726,7 +790,8 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                 }
                 attrs.push(Gathered {
                     name: desc.name.clone(),
-                    values: Vec::new(),
+                    first: None,
+                    more: Vec::new(),
                     line: l.line,
                     range: None,
                     unknown: false,
@@ -739,7 +804,8 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                 a.range = desc.range.clone();
             }
             match value {
-                Some(v) => a.values.push(v),
+                Some(v) if a.first.is_none() => a.first = Some(v),
+                Some(v) => a.more.push(v),
                 None => a.unknown = true,
             }
         }
@@ -749,12 +815,14 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
     let mut member_state: Option<Membership> = None;
     for Gathered {
         name,
-        values,
+        first,
+        more,
         line,
         range,
         unknown,
     } in attrs
     {
+        let spans = first.into_iter().chain(more.iter().copied());
         let base = name.split(';').next().unwrap_or(&name);
         let is_member = groups
             && (base.eq_ignore_ascii_case("member") || base.eq_ignore_ascii_case("uniquemember"))
@@ -784,21 +852,21 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
             continue;
         }
         if is_member {
-            members.extend(values.into_iter().map(|id| super::Member {
-                id: id.into(),
+            members.extend(spans.map(|at| super::Member {
+                id: text_at(&rec.text, at).into(),
                 kind: None,
             }));
             continue;
         }
         if base.eq_ignore_ascii_case("useraccountcontrol") {
-            match values.as_slice() {
-                [one] => match one.trim().parse::<i64>() {
+            match (first, more.is_empty()) {
+                (Some(one), true) => match text_at(&rec.text, one).trim().parse::<i64>() {
                     Ok(flags) => rec.enabled = Some(flags & 2 == 0),
                     Err(_) => rec.issues.push(
                         DataIssue::new(
                             Code::ActualValue,
                             file,
-                            format!("{} is not a number; whether the account is enabled is unknown", quote(one)),
+                            format!("{} is not a number; whether the account is enabled is unknown", quote(text_at(&rec.text, one))),
                         )
                         .at(line)
                         .field(&*name),
@@ -815,12 +883,19 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
                 ),
             }
         }
-        let value = if values.len() == 1 && !MULTI.iter().any(|m| m.eq_ignore_ascii_case(base)) {
-            values.into_iter().next().map_or(Value::Null, Value::Str)
-        } else {
-            Value::List(values.into_iter().map(Value::Str).collect())
-        };
-        rec.put_shared(name, value);
+        match first {
+            Some((start, end))
+                if more.is_empty() && !MULTI.iter().any(|m| m.eq_ignore_ascii_case(base)) =>
+            {
+                rec.put_span(name, start, end);
+            }
+            _ => {
+                let list = spans
+                    .map(|at| Value::Str(text_at(&rec.text, at).to_string()))
+                    .collect();
+                rec.put_shared(name, Value::List(list));
+            }
+        }
     }
     if groups {
         rec.members = member_state.unwrap_or(Membership::Known(members));
@@ -831,13 +906,18 @@ fn record(block: Vec<Logical>, first: bool, file: &str, options: &ReadOptions) -
     }
 }
 
+/// The value at `start..end` of a record's text.
+fn text_at(text: &str, (start, end): (usize, usize)) -> &str {
+    text.get(start..end).unwrap_or_default()
+}
+
 /// The most attributes of an entry looked for in turn; beyond them, by a map.
 const FEW_ATTRIBUTES: usize = 64;
 
 /// The `search:`/`result:` lines `ldapsearch` prints without `-L`.
-fn trailer(
-    head: Logical,
-    rest: impl Iterator<Item = Logical>,
+fn trailer<'t>(
+    head: Logical<'t>,
+    rest: impl Iterator<Item = Logical<'t>>,
     file: &str,
     direct: &mut Vec<DataIssue>,
 ) {
