@@ -359,6 +359,49 @@ pub(super) fn shared_name(parts: &[&str]) -> Name {
     })
 }
 
+/// Positions whose names [`name_at`] remembers.
+const RECENT_NAMES: usize = 1024;
+
+thread_local! {
+    /// The names [`name_at`] gave on this thread, by position.
+    static RECENT: std::cell::RefCell<Vec<Name>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`shared_name`] of the attribute at position `at` of an object: found by comparing with the
+/// name at the same position of the object read before on this thread, when it is spelled
+/// the same (objects of one export name their attributes in the same order: SCIM extension
+/// attributes, seventy bytes each, are compared rather than copied and hashed).
+pub(super) fn name_at(at: usize, parts: &[&str]) -> Name {
+    let spelled = |name: &str| {
+        let mut rest = name;
+        parts.iter().all(|p| match rest.strip_prefix(p) {
+            Some(r) => {
+                rest = r;
+                true
+            }
+            None => false,
+        }) && rest.is_empty()
+    };
+    RECENT.with(|recent| {
+        let Ok(mut recent) = recent.try_borrow_mut() else {
+            return shared_name(parts);
+        };
+        if let Some(name) = recent.get(at).filter(|n| spelled(n)) {
+            return name.clone();
+        }
+        let name = shared_name(parts);
+        if at < RECENT_NAMES {
+            if recent.len() <= at {
+                recent.resize(at + 1, Name::Held(""));
+            }
+            if let Some(slot) = recent.get_mut(at) {
+                *slot = name.clone();
+            }
+        }
+        name
+    })
+}
+
 /// How an attribute of a record is named.
 pub(super) enum Key {
     /// By its name as written.
@@ -1436,6 +1479,29 @@ mod tests {
             .join()
             .unwrap();
         assert!(there.same(&first));
+    }
+
+    #[test]
+    fn a_name_by_position_spells_its_parts_whatever_was_there_before() {
+        use super::name_at;
+        let at = 7;
+        let region = name_at(at, &["urn:x", ":", "region"]);
+        assert_eq!(&*region, "urn:x:region");
+        assert!(region.same(&shared_name(&["urn:x:region"])));
+        // The same spelling, split differently, at the same place: the same name.
+        assert!(region.same(&name_at(at, &["urn:x:", "region"])));
+        // Other spellings at that place: each its own, never the one remembered.
+        for parts in [
+            &["urn:x", ":", "regio"][..],
+            &["urn:x", ":", "regions"],
+            &["urn:y", ":", "region"],
+            &["urn:x", "", "region"],
+            &["urn:x:region", ":", ""],
+        ] {
+            assert_eq!(&*name_at(at, parts), parts.concat(), "{parts:?}");
+        }
+        // Far past the positions remembered: still the name.
+        assert_eq!(&*name_at(1 << 30, &["a", ".", "b"]), "a.b");
     }
 
     #[test]

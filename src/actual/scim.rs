@@ -16,7 +16,7 @@
 use serde_json::Value as Json;
 
 use super::build::{
-    Builder, Membership, Name, Out, Page, Rec, Sink, members_not_a_list, shared_name,
+    Builder, Membership, Name, Out, Page, Rec, Sink, members_not_a_list, name_at, shared_name,
 };
 use super::json::{self, Obj};
 use super::{DataIssue, Member, ObjectKind, ReadOptions, quote};
@@ -221,6 +221,8 @@ struct Resource {
     id_seen: bool,
     members_seen: bool,
     wrong_type: Option<&'static str>,
+    /// Extension attributes named so far ([`name_at`]).
+    extension_names: usize,
 }
 
 impl Resource {
@@ -231,6 +233,7 @@ impl Resource {
             id_seen: false,
             members_seen: false,
             wrong_type: None,
+            extension_names: 0,
         }
     }
 
@@ -323,9 +326,11 @@ impl Resource {
         if json::ws(text.as_bytes(), end) != text.len() {
             return false;
         }
-        for e in entries {
+        for e in &entries {
             let raw = text.get(e.start..e.end).unwrap_or_default();
-            let name = shared_name(&[urn, ":", &e.key]);
+            // Counted across the resource's extensions: each keeps its names' positions.
+            let name = name_at(self.extension_names, &[urn, ":", &e.key]);
+            self.extension_names = self.extension_names.saturating_add(1);
             if e.key.eq_ignore_ascii_case("manager") {
                 let Ok(v) = serde_json::from_str::<Json>(raw) else {
                     return false;
@@ -339,6 +344,37 @@ impl Resource {
                 };
                 put(name.to_string(), v, &mut self.rec, file);
             }
+        }
+        true
+    }
+
+    /// Reads the object `text` of complex attribute `key` (`name`: `name.givenName`, …)
+    /// without a parser when each of its members is a value that needs none, under a name of
+    /// its own; `false` otherwise, and nothing is added (it is then parsed, as [`put`] reads
+    /// it: a repeated member keeps its last value, dates are checked).
+    fn object(&mut self, key: &str, text: &str) -> bool {
+        if key.eq_ignore_ascii_case("meta") {
+            // `meta.created` and `meta.lastModified` are dates, read by `put`.
+            return false;
+        }
+        let Ok((entries, end)) = json::object_entries(text, 0) else {
+            return false;
+        };
+        if json::ws(text.as_bytes(), end) != text.len() {
+            return false;
+        }
+        let raw = |e: &json::Entry<'_>| text.get(e.start..e.end).unwrap_or_default();
+        let plain = entries.iter().enumerate().all(|(n, e)| {
+            let first = entries
+                .get(..n)
+                .is_none_or(|before| before.iter().all(|b| b.key != e.key));
+            first && (json::plain_str(raw(e)).is_some() || json::plain(raw(e)).is_some())
+        });
+        if !plain {
+            return false;
+        }
+        for e in &entries {
+            put_plain(&mut self.rec, || shared_name(&[key, ".", &e.key]), raw(e));
         }
         true
     }
@@ -400,6 +436,9 @@ fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) ->
             continue;
         }
         if !r.special(&e.key) && put_plain(&mut r.rec, || shared_name(&[&e.key]), raw) {
+            continue;
+        }
+        if !r.special(&e.key) && raw.starts_with('{') && r.object(&e.key, raw) {
             continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
@@ -680,6 +719,15 @@ mod tests {
             &format!(r#"{{"id":"a","{EXT}":{{"department":tru}}}}"#),
             &format!(r#"{{"id":"a","{EXT}":"flat"}}"#),
             r#"{"id":"a","meta.created":"2024-01-01","meta":{"created":"yesterday"}}"#,
+            // Complex attributes: taken apart by the scan when every member is plain.
+            r#"{"id":"a","name":{"givenName":"Ana","familyName":"Li","n":3,"b":true,"z":null}}"#,
+            r#"{"id":"a","name":{"givenName":"One","givenName":"Two"}}"#,
+            r#"{"id":"a","name":{"givenName":"One","GivenName":"Two"}}"#,
+            r#"{"id":"a","name":{"x":{"y":"z"},"g":"A"}}"#,
+            r#"{"id":"a","name":{"g":"A\u00e9","h":1.5}}"#,
+            r#"{"id":"a","name":{}}"#,
+            r#"{"id":"a","meta":{"created":"2024-01-01T00:00:00Z","lastModified":"soon"}}"#,
+            r#"{"id":"a","name":{"g":"A" "h":"B"}}"#,
             r#"{"id":"a","userName":"tab	inside"}"#,
             r#"{"id":"a","n":01}"#,
             r#"{"id":"","schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"members":[{"value":"u1"}]}"#,
@@ -749,6 +797,8 @@ mod tests {
             Just("meta.created".to_string()),
             Just("manager".to_string()),
             Just("emails".to_string()),
+            Just("name".to_string()),
+            Just("meta".to_string()),
             "[a-zA-Z]{1,6}",
         ]
     }
