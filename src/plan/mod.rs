@@ -575,11 +575,12 @@ pub fn run_with(
     let given = evaluation.previous.is_some();
     let stages = std::sync::Mutex::new(crate::eval::progress::Stages::new());
     // Without `--previous`, change triggers compare with the directory's actual state, read
-    // (its matching and compared attributes only) once the identity attributes are known.
-    // Nothing more is read when no change-triggered workflow runs on a schedule.
+    // while the evaluation runs and linked once the identity attributes are known. The plan
+    // then plans the directory from that one read.
     let compared = previous::Compared::of(loaded);
     let mut previous_from = None;
     let mut grace_from = None;
+    let mut read_before = None;
     // The directory's accounts are linked to identities once the identity attributes are
     // known: for change triggers and grace periods (without `--previous`), and for
     // `--sign-ins`, which matches the linked account's `id` first.
@@ -591,16 +592,14 @@ pub fn run_with(
         let compared = &compared;
         let previous_from = &mut previous_from;
         let grace_from = &mut grace_from;
+        let read_before = &mut read_before;
         std::thread::scope(|scope| {
             let stages = &stages;
             let reading = scope.spawn(move || {
                 let started = std::time::Instant::now();
-                let read = previous::read(loaded, policy, locations, compared);
+                let read = previous::read(loaded, locations);
                 if let Ok(mut s) = stages.lock() {
-                    s.record(
-                        "plan: directory read for change triggers (overlapped)",
-                        started.elapsed(),
-                    );
+                    s.record("plan: directory read (overlapped)", started.elapsed());
                 }
                 read
             });
@@ -609,9 +608,11 @@ pub fn run_with(
                     Ok(read) => read,
                     Err(panic) => std::panic::resume_unwind(panic),
                 };
-                let Some(found) =
-                    read.and_then(|r| previous::from_actual(loaded, policy, r, compared, ids))
-                else {
+                let found = read
+                    .as_ref()
+                    .and_then(|r| previous::from_actual(loaded, policy, r, compared, ids));
+                *read_before = read;
+                let Some(found) = found else {
                     return crate::eval::Found::default();
                 };
                 let directory = previous::directory(loaded).map(|(n, _)| n.to_string());
@@ -669,6 +670,7 @@ pub fn run_with(
             loaded,
             locations,
             &mut read_issues,
+            read_before,
             |name, format| {
                 let tap = planner.tap(name, format);
                 if let Ok(mut s) = stages.lock() {

@@ -29,7 +29,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::matching::{Key, Matcher};
-use super::read::Locations;
+use super::read::{Locations, ReadBefore};
 use crate::actual::{Accounts, Cell, Format, canonical_dn};
 use crate::eval::Identified;
 use crate::governance::previous::{Entry, Held, Previous};
@@ -169,17 +169,6 @@ fn text(cell: Cell<'_>) -> Option<String> {
     }
 }
 
-/// The previous state of `ids` taken from the directory's actual state, when the policy set
-/// has change-triggered workflows and one directory target with an actual state whose
-/// exports can be read completely; `None` otherwise.
-/// The directory's accounts (and groups) as the previous state needs them: read before the
-/// identities are known (see [`read`]), linked by [`from_actual`].
-pub(crate) struct Read {
-    users: Accounts,
-    groups: Option<Accounts>,
-    assignments: Option<Accounts>,
-}
-
 /// The identity attributes `compared` and the target attributes that copy them.
 fn copies(
     policy: &Policy,
@@ -194,31 +183,14 @@ fn copies(
         .collect()
 }
 
-/// Reads the directory's users export (its matching and compared attributes only), and its
-/// groups export for a group-membership trigger. It needs no identity, so `plan` reads it
-/// while the evaluation runs.
-pub(crate) fn read(
-    loaded: &Loaded,
-    policy: &Policy,
-    locations: &Locations,
-    compared: &Compared,
-) -> Option<Read> {
-    let (name, target) = directory(loaded)?;
-    let mut kept: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();
-    kept.extend(copies(policy, name, target, compared).into_iter().flatten());
-    let (users, groups, assignments) = super::read::users_and_groups(
-        loaded,
-        locations,
-        name,
-        &kept,
-        !compared.groups.is_empty(),
-        !compared.grace.is_empty(),
-    )?;
-    Some(Read {
-        users,
-        groups,
-        assignments,
-    })
+/// Reads the directory's exports whole, as the plan reads them. It needs no identity, so
+/// `plan` reads them while the evaluation runs; the accounts are linked to identities once
+/// the identity attributes are known ([`from_actual`]), and the plan then plans the directory
+/// from what was read here rather than reading it again (one snapshot of the directory for
+/// both, and one read).
+pub(crate) fn read(loaded: &Loaded, locations: &Locations) -> Option<ReadBefore> {
+    let (name, _) = directory(loaded)?;
+    super::read::read_before(loaded, locations, name)
 }
 
 /// What the directory's actual state gives once its accounts are linked to identities.
@@ -232,20 +204,27 @@ pub(crate) struct FromActual {
     pub grace: bool,
 }
 
-/// The previous state from the directory's accounts `read`, for the identities `ids`.
+/// The previous state from the directory's accounts `read`, for the identities `ids`: `None`
+/// when its exports could not be read completely (the plan reports why).
 pub(crate) fn from_actual(
     loaded: &Loaded,
     policy: &Policy,
-    read: Read,
+    read: &ReadBefore,
     compared: &Compared,
     ids: &Identified<'_>,
 ) -> Option<FromActual> {
     let (name, target) = directory(loaded)?;
-    let Read {
-        users,
-        groups,
-        assignments,
-    } = read;
+    let actual = read.complete()?;
+    let users = &actual.users;
+    // The groups for a group-membership trigger, the assignments for a grace period.
+    let groups = actual
+        .groups
+        .as_ref()
+        .filter(|_| !compared.groups.is_empty());
+    let assignments = actual
+        .assignments
+        .as_ref()
+        .filter(|_| !compared.grace.is_empty());
     let n = ids.people.len();
     let now = ids.as_of.and_hms_opt(0, 0, 0).unwrap_or_default();
     let matching: Vec<String> = target.matching.iter().map(|m| m.value.clone()).collect();

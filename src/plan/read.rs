@@ -66,6 +66,7 @@ pub fn read_all(
         loaded,
         locations,
         issues,
+        None,
         |_, _| None::<NoTap>,
         |t, _| out.push(t),
     );
@@ -89,16 +90,80 @@ impl actual::Tap for NoTap {
     }
 }
 
+/// One target's exports, read whole before the planning asked for them (the directory's,
+/// read while the evaluation runs for the previous state change triggers compare with): what
+/// was read, if anything, and every problem reading found, as [`read_each`] would have read
+/// and reported them.
+pub struct ReadBefore {
+    pub target: String,
+    pub actual: Option<TargetActual>,
+    pub problems: Vec<DataIssue>,
+}
+
+impl ReadBefore {
+    /// Whether the exports were read completely (no error).
+    pub fn complete(&self) -> Option<&TargetActual> {
+        let failed = self
+            .problems
+            .iter()
+            .any(|p| p.severity == crate::diagnostics::Severity::Error);
+        self.actual.as_ref().filter(|_| !failed)
+    }
+}
+
+/// Reads target `name`'s exports whole, as [`read_each`] reads them (without a tap): `None`
+/// when the policy set declares no such target with an actual state.
+pub(crate) fn read_before(
+    loaded: &Loaded,
+    locations: &Locations,
+    name: &str,
+) -> Option<ReadBefore> {
+    for file in &loaded.files {
+        let Some((_, target)) = file.policy.targets.iter().find(|(n, _)| n.value == name) else {
+            continue;
+        };
+        let export = &target.value.actual.as_ref()?.value;
+        let mut problems = Vec::new();
+        let actual = read_target(
+            name,
+            &target.value,
+            export,
+            &base_of(&file.path),
+            loaded,
+            locations,
+            None,
+            &mut problems,
+        );
+        return Some(ReadBefore {
+            target: name.to_string(),
+            actual,
+            problems,
+        });
+    }
+    None
+}
+
+/// The directory a policy file's relative paths start from.
+fn base_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 /// Reads the targets' exports one target at a time, in the order of their names, and hands
 /// each target read to `each` before the next is read (so that a target's accounts can be
 /// dropped before the next target's are read). The users export of a target is read with the
 /// tap `tap_for` gives for the target's name and export format, if any, which `each` then
-/// receives: only the attributes it keeps are read into the accounts. The issues are those of
-/// [`read_all`], in the same order: by target as the policy files declare them.
+/// receives: only the attributes it keeps are read into the accounts. A target in `before`
+/// is not read again: its accounts are handed to the tap as reading them would have
+/// ([`actual::replay`]), and its problems are reported where reading it would have reported
+/// them. The issues are those of [`read_all`], in the same order: by target as the policy
+/// files declare them.
 pub fn read_each<'l, T: actual::Tap + Send>(
     loaded: &'l Loaded,
     locations: &Locations,
     issues: &mut Vec<DataIssue>,
+    mut before: Option<ReadBefore>,
     mut tap_for: impl FnMut(&'l str, Format) -> Option<T>,
     mut each: impl FnMut(TargetActual, Option<T>),
 ) {
@@ -106,11 +171,7 @@ pub fn read_each<'l, T: actual::Tap + Send>(
     let mut blocks: Vec<Vec<DataIssue>> = Vec::new();
     let mut jobs = Vec::new();
     for file in &loaded.files {
-        let base = file
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let base = base_of(&file.path);
         for (name, target) in &file.policy.targets {
             let Some(export) = &target.value.actual else {
                 blocks.push(vec![
@@ -141,16 +202,25 @@ pub fn read_each<'l, T: actual::Tap + Send>(
     for (name, block, file, target, export, base) in jobs {
         let mut problems = Vec::new();
         let mut tap = tap_for(name, format_of(target, Some(export)));
-        let read = read_target(
-            name,
-            target,
-            export,
-            &base,
-            loaded,
-            locations,
-            tap.as_mut().map(|t| t as &mut (dyn actual::Tap + Send)),
-            &mut problems,
-        );
+        let read = match before.take_if(|b| b.target == name) {
+            Some(read) => {
+                problems = read.problems;
+                if let (Some(tap), Some(actual)) = (tap.as_mut(), &read.actual) {
+                    actual::replay(&actual.users, tap);
+                }
+                read.actual
+            }
+            None => read_target(
+                name,
+                target,
+                export,
+                &base,
+                loaded,
+                locations,
+                tap.as_mut().map(|t| t as &mut (dyn actual::Tap + Send)),
+                &mut problems,
+            ),
+        };
         // An export with an error may lack accounts it should have: planning from it would
         // create accounts that exist, or miss what should be removed. The target is not
         // planned.
@@ -282,78 +352,4 @@ fn read_target(
         groups,
         assignments,
     })
-}
-
-/// Keeps the named attributes (folded to ASCII lower case) and nothing else; sees no row.
-struct Keep(std::collections::HashSet<String>);
-
-impl actual::Tap for Keep {
-    fn column(&mut self, _: usize, _: &str) {}
-
-    fn keeps(&self, folded: &str) -> bool {
-        self.0.contains(folded)
-    }
-
-    fn row(&mut self, _: usize, _: &str, _: &[(usize, actual::Cell<'_>)], _: Option<bool>) {}
-
-    fn only(&self) -> Option<Vec<String>> {
-        let mut names: Vec<String> = self.0.iter().cloned().collect();
-        names.sort();
-        Some(names)
-    }
-}
-
-/// Reads target `name`'s users export keeping only `attributes`, its groups export when
-/// `groups` is set and the target declares one, and its access-package assignments export
-/// when `assignments` is set and it declares one: what a previous state taken from the
-/// actual state needs ([`super::previous`]). `None` when the target
-/// declares no actual state or an export could not be read completely (its problems are the
-/// plan's to report, when it reads the target again).
-pub(crate) fn users_and_groups(
-    loaded: &Loaded,
-    locations: &Locations,
-    name: &str,
-    attributes: &[String],
-    groups: bool,
-    assignments: bool,
-) -> Option<(Accounts, Option<Accounts>, Option<Accounts>)> {
-    for file in &loaded.files {
-        let Some((_, target)) = file.policy.targets.iter().find(|(n, _)| n.value == name) else {
-            continue;
-        };
-        let export = target.value.actual.as_ref()?;
-        let mut export = export.value.clone();
-        if !assignments {
-            export.assignments = None;
-        }
-        if !groups {
-            export.groups = None;
-            export.members = None;
-        }
-        let base = file
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let mut keep = Keep(attributes.iter().map(|a| a.to_ascii_lowercase()).collect());
-        let mut problems = Vec::new();
-        let read = read_target(
-            name,
-            &target.value,
-            &export,
-            &base,
-            loaded,
-            locations,
-            Some(&mut keep),
-            &mut problems,
-        )?;
-        if problems
-            .iter()
-            .any(|p| p.severity == crate::diagnostics::Severity::Error)
-        {
-            return None;
-        }
-        return Some((read.users, read.groups, read.assignments));
-    }
-    None
 }

@@ -116,9 +116,9 @@ fn reading_with_the_tap_plans_what_reading_whole_plans() {
     let compared = super::previous::Compared::of(&loaded);
     let state =
         crate::eval::evaluate_then(&loaded, &policy, crate::eval::Options::at(as_of()), |ids| {
-            let previous = super::previous::read(&loaded, &policy, &locations, &compared)
+            let previous = super::previous::read(&loaded, &locations)
                 .and_then(|read| {
-                    super::previous::from_actual(&loaded, &policy, read, &compared, ids)
+                    super::previous::from_actual(&loaded, &policy, &read, &compared, ids)
                 })
                 .map(|found| std::sync::Arc::new(found.previous));
             crate::eval::Found {
