@@ -350,7 +350,7 @@ pub(crate) fn from_actual(
     // Grace periods from the assignments export: account row → (package, grace end).
     let held = assignments
         .as_ref()
-        .map(|a| grace_ends(loaded, a, &users, &compared.grace, ids.as_of));
+        .map(|a| grace_ends(loaded, a, users, &compared.grace, ids.as_of));
     let mut name_index: HashMap<String, u32> = names
         .iter()
         .enumerate()
@@ -369,7 +369,7 @@ pub(crate) fn from_actual(
             };
             let now_value = column.get(i);
             let attribute = attributes_to.get(a).copied().flatten();
-            let code = match previous_value(&users, r, (to, attribute), now_value, &owner) {
+            let code = match previous_value(users, r, (to, attribute), now_value, &owner) {
                 None => None,
                 Some(Then::Same) => {
                     let c = column.code(i) as usize;
