@@ -857,6 +857,9 @@ pub(super) struct Builder<'t> {
     member_ids: HashSet<std::sync::Arc<str>, FixedState>,
     /// Pages read, in order.
     pub pages: Vec<Page>,
+    /// The lists a record's cells are gathered in, empty between records: kept for the next
+    /// record rather than allocated for each.
+    scratch: (Vec<(usize, Option<Key>, Slot)>, Vec<(usize, Slot)>),
 }
 
 impl<'t> Builder<'t> {
@@ -886,6 +889,7 @@ impl<'t> Builder<'t> {
             members: Vec::new(),
             member_ids: HashSet::default(),
             pages: Vec::new(),
+            scratch: (Vec::new(), Vec::new()),
         }
     }
 
@@ -1003,7 +1007,10 @@ impl<'t> Builder<'t> {
             return;
         };
         // Columns first: a repeat is compared with the first row cell by cell.
-        let mut cells: Vec<(usize, Option<Key>, Slot)> = Vec::with_capacity(attrs.len());
+        let (mut cells, mut tapped) = std::mem::take(&mut self.scratch);
+        cells.clear();
+        tapped.clear();
+        cells.reserve(attrs.len());
         for (pos, (key, value)) in attrs.into_iter().enumerate() {
             let column = match &key {
                 Key::Col(c) => Some(*c),
@@ -1054,6 +1061,8 @@ impl<'t> Builder<'t> {
                 None => self.same_as_row(first, &cells, &text, enabled, &members),
             };
             self.repeated(&id, first, line, same, sink);
+            cells.clear();
+            self.scratch = (cells, tapped);
             return;
         }
         let row = self.rows();
@@ -1073,8 +1082,7 @@ impl<'t> Builder<'t> {
         if let Some(slot) = self.row_of_id.get_mut(code as usize) {
             *slot = row32;
         }
-        let mut tapped: Vec<(usize, Slot)> = Vec::new();
-        for (c, name, value) in cells {
+        for (c, name, value) in cells.drain(..) {
             let Some(col) = self.cols.get_mut(c) else {
                 continue;
             };
@@ -1127,6 +1135,8 @@ impl<'t> Builder<'t> {
             };
             tap.row(row, id, &cells, enabled);
         }
+        tapped.clear();
+        self.scratch = (cells, tapped);
         self.enabled.push(enabled);
         if self.kind == ObjectKind::Groups {
             if let Membership::Known(list) = &mut members {

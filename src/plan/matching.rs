@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use foldhash::fast::FixedState;
+use rayon::prelude::*;
 
 use crate::actual::Cell;
 use crate::column::Column;
@@ -27,6 +28,21 @@ pub struct Disputed {
     pub rows: Vec<usize>,
     /// What is ambiguous.
     pub reason: String,
+}
+
+/// The rows an identity's deciding attribute found.
+enum Rows {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Rows {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Rows::One(r) => std::slice::from_ref(r),
+            Rows::Many(rows) => rows,
+        }
+    }
 }
 
 /// The situations of one target.
@@ -140,11 +156,14 @@ pub struct Matcher {
 impl Matcher {
     /// Indexes the desired values of `keys` (in precedence order) for identities `0..n`.
     pub fn new(keys: &[Key<'_>], n: usize) -> Matcher {
+        // One index per key, built in parallel; each sized for an identity per value (the
+        // common case: a matching attribute holds a value for nearly everyone), so that it
+        // is not grown, and copied, a dozen times over.
         let index = keys
-            .iter()
+            .par_iter()
             .map(|key| {
                 let mut index: HashMap<u64, Holders, foldhash::fast::FixedState> =
-                    HashMap::default();
+                    HashMap::with_capacity_and_hasher(n, FixedState::default());
                 for i in 0..n {
                     let Ok(i32) = u32::try_from(i) else {
                         break;
@@ -208,8 +227,9 @@ impl Matcher {
         self.hits.sort_unstable();
         self.hits.dedup();
         let mut found = Found::default();
-        // Identity → the rows its deciding attribute found.
-        let mut hits: Vec<(usize, Vec<usize>, &str)> = Vec::new();
+        // Identity → the rows its deciding attribute found (nearly always one: a list only
+        // for several).
+        let mut hits: Vec<(usize, Rows, &str)> = Vec::new();
         let mut rest = self.hits.as_slice();
         for i in 0..n {
             let i32 = u32::try_from(i).unwrap_or(u32::MAX);
@@ -226,12 +246,17 @@ impl Matcher {
                     continue;
                 }
                 had_value = true;
-                let rows: Vec<usize> = mine
+                let mut rows = mine
                     .iter()
                     .filter(|h| h.1 as usize == k)
-                    .map(|h| h.2 as usize)
-                    .collect();
-                if !rows.is_empty() {
+                    .map(|h| h.2 as usize);
+                if let Some(first) = rows.next() {
+                    let rows = match rows.next() {
+                        None => Rows::One(first),
+                        Some(second) => {
+                            Rows::Many([first, second].into_iter().chain(rows).collect())
+                        }
+                    };
                     decided = Some((rows, key.name.as_str()));
                     break;
                 }
@@ -248,7 +273,7 @@ impl Matcher {
         // (then identity order): a row found by more than one identity is disputed.
         let mut by_row: Vec<(usize, usize)> = hits
             .iter()
-            .flat_map(|(i, rows, _)| rows.iter().map(move |r| (*r, *i)))
+            .flat_map(|(i, rows, _)| rows.as_slice().iter().map(move |r| (*r, *i)))
             .collect();
         by_row.sort_unstable();
         let shared: HashSet<usize, FixedState> = by_row
@@ -259,8 +284,10 @@ impl Matcher {
             })
             .collect();
         let mut linked = Vec::with_capacity(hits.len());
+        found.claimed.reserve(hits.len());
         for (i, rows, name) in &hits {
-            if let [r] = rows.as_slice()
+            let rows = rows.as_slice();
+            if let [r] = rows
                 && !shared.contains(r)
             {
                 linked.push((*i, *r));
@@ -272,7 +299,7 @@ impl Matcher {
             if rows.len() > 1 {
                 found.disputes.push(Disputed {
                     identities: vec![*i],
-                    rows: rows.clone(),
+                    rows: rows.to_vec(),
                     reason: format!("{} accounts match by `{name}`", rows.len()),
                 });
             }
