@@ -859,8 +859,11 @@ pub(super) struct Builder<'t> {
     pub pages: Vec<Page>,
     /// The lists a record's cells are gathered in, empty between records: kept for the next
     /// record rather than allocated for each.
-    scratch: (Vec<(usize, Option<Key>, Slot)>, Vec<(usize, Slot)>),
+    scratch: Scratch,
 }
+
+/// A record's cells by column (with the name they had when named), and those a tap sees.
+type Scratch = (Vec<(usize, Option<Key>, Slot)>, Vec<(usize, Slot)>);
 
 impl<'t> Builder<'t> {
     pub fn new(options: &ReadOptions, tap: Option<&'t mut (dyn Tap + Send)>) -> Builder<'t> {
