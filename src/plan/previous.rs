@@ -26,6 +26,7 @@
 //! users export is read once more, keeping only the matching and compared attributes, and the
 //! groups export only for a group-membership trigger.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use super::matching::{Key, Matcher};
@@ -150,12 +151,15 @@ pub(crate) fn copied_to(
 
 /// How a member or a manager reference is compared with an account's identifier: canonical
 /// DNs for LDAP, identifiers as written otherwise.
-fn reference(format: Format, id: &str) -> String {
+fn reference(format: Format, id: &str) -> Cow<'_, str> {
     match format {
-        Format::Ldif => canonical_dn(id).unwrap_or_else(|| id.to_lowercase()),
-        _ => id.to_string(),
+        Format::Ldif => Cow::Owned(canonical_dn(id).unwrap_or_else(|| id.to_lowercase())),
+        _ => Cow::Borrowed(id),
     }
 }
+
+/// Account (by [`reference`]) → the key of the identity linked to it.
+type Owners<'a> = HashMap<Cow<'a, str>, &'a str, foldhash::fast::FixedState>;
 
 fn text(cell: Cell<'_>) -> Option<String> {
     match cell {
@@ -260,19 +264,18 @@ pub(crate) fn from_actual(
     let found = matcher.found(&keys, n);
     // Account (by reference) → the key of the identity linked to it.
     // (Only when a manager reference is compared: a million references otherwise for nothing.)
-    let owner: HashMap<String, &str, foldhash::fast::FixedState> = if copies
+    let owner: Owners<'_> = if copies
         .iter()
         .flatten()
         .any(|to| super::is_manager_reference(to))
     {
-        found
-            .linked
-            .iter()
-            .filter_map(|(&i, &r)| {
-                let key = ids.people.get(i)?.key.as_str();
-                Some((reference(users.format, users.id(r)), key))
-            })
-            .collect()
+        // Sized once: a million references, each borrowed from the export but for LDAP's.
+        let mut owner = HashMap::with_capacity_and_hasher(found.linked.len(), Default::default());
+        owner.extend(found.linked.iter().filter_map(|(&i, &r)| {
+            let key = ids.people.get(i)?.key.as_str();
+            Some((reference(users.format, users.id(r)), key))
+        }));
+        owner
     } else {
         HashMap::default()
     };
@@ -319,7 +322,11 @@ pub(crate) fn from_actual(
             };
             if let (Ok(gi), Some(set)) = (u32::try_from(g), members_of.get_mut(g)) {
                 known.push(gi);
-                set.extend(members.iter().map(|m| reference(groups.format, &m.id)));
+                set.extend(
+                    members
+                        .iter()
+                        .map(|m| reference(groups.format, &m.id).into_owned()),
+                );
             }
         }
     }
@@ -398,7 +405,7 @@ pub(crate) fn from_actual(
                 .filter(|&g| {
                     members_of
                         .get(g as usize)
-                        .is_some_and(|set| set.contains(&account))
+                        .is_some_and(|set| set.contains(account.as_ref()))
                 })
                 .collect()
         };
@@ -548,14 +555,17 @@ fn previous_value(
     r: usize,
     (to, attribute): (&str, Option<&crate::actual::Attribute>),
     now_value: &Value,
-    owner: &HashMap<String, &str, foldhash::fast::FixedState>,
+    owner: &Owners<'_>,
 ) -> Option<Then> {
     let cell = attribute.map_or(Cell::Absent, |a| a.cell(r));
     if super::is_manager_reference(to) {
         let then = match cell {
             Cell::Absent => return None,
             Cell::Null => Value::Null,
-            other => Value::Str((*owner.get(&reference(users.format, &text(other)?))?).to_string()),
+            other => {
+                let text = text(other)?;
+                Value::Str((*owner.get(&reference(users.format, &text))?).to_string())
+            }
         };
         return Some(if super::values::same(now_value, &then) {
             Then::Same
