@@ -763,6 +763,7 @@ pub(super) fn read(
     json::parse_all(
         &doc.spans,
         |span| record_at(text, span, file, kind, select.as_ref()),
+        options.digests,
         out,
         sink,
     );

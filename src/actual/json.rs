@@ -557,6 +557,7 @@ const CHUNK: usize = 1024;
 pub(super) fn parse_all(
     spans: &[Span<'_>],
     parse: impl Fn(&Span<'_>) -> Rec + Sync,
+    digests: bool,
     out: &mut dyn Out,
     sink: &mut Sink,
 ) {
@@ -565,7 +566,9 @@ pub(super) fn parse_all(
             .par_iter()
             .map(|span| {
                 let mut rec = parse(span);
-                rec.digest = Some(rec.digest_nonzero());
+                if digests {
+                    rec.digest = Some(rec.digest_nonzero());
+                }
                 rec
             })
             .collect()

@@ -382,7 +382,7 @@ fn parse(items: Vec<Item<'_>>, file: &str, options: &ReadOptions) -> Vec<Parsed>
             },
             Item::Block(block, first) => {
                 let mut parsed = record(block, first, file, options);
-                if let Some(rec) = &mut parsed.rec {
+                if let Some(rec) = parsed.rec.as_mut().filter(|_| options.digests) {
                     rec.digest = Some(rec.digest_nonzero());
                 }
                 parsed

@@ -181,6 +181,11 @@ pub struct ReadOptions {
     pub members: Option<PathBuf>,
     /// CSV only.
     pub csv: CsvOptions,
+    /// Whether the readers work out each record's digest where they parse it, in parallel: set
+    /// by the reading itself when a tap sees the rows (the builder then tells a repeated
+    /// object from the first by digest; without a tap it compares their cells).
+    #[serde(skip)]
+    pub digests: bool,
 }
 
 impl Default for ReadOptions {
@@ -193,6 +198,7 @@ impl Default for ReadOptions {
             max_attributes: DEFAULT_MAX_ATTRIBUTES,
             members: None,
             csv: CsvOptions::default(),
+            digests: false,
         }
     }
 }
@@ -569,16 +575,13 @@ fn read_in_pieces(
     // read: an export of a million accounts is gigabytes of text in hundreds of pages. Issues
     // keep the order of reading everything first: loading (and the members export) before
     // parsing, in `sink` and `parsed`.
-    let selected;
-    let options = match tap.as_deref().and_then(Tap::only) {
-        Some(names) => {
-            selected = ReadOptions {
-                attributes: Some(names),
-                ..options.clone()
-            };
-            &selected
-        }
-        None => options,
+    let options = &ReadOptions {
+        attributes: tap
+            .as_deref()
+            .and_then(Tap::only)
+            .or_else(|| options.attributes.clone()),
+        digests: tap.is_some(),
+        ..options.clone()
     };
     let mut sink = build::Sink::new();
     let mut parsed = build::Sink::new();

@@ -592,7 +592,13 @@ pub(super) fn read(
     };
     page.objects = spans.len();
     let kind = options.kind;
-    json::parse_all(&spans, |span| record_at(text, span, file, kind), out, sink);
+    json::parse_all(
+        &spans,
+        |span| record_at(text, span, file, kind),
+        options.digests,
+        out,
+        sink,
+    );
     out.page(page);
 }
 
