@@ -690,3 +690,94 @@ fn a_review_removal_is_labelled_review() {
         .unwrap();
     assert_eq!(added["lifecycle"], "mover");
 }
+
+/// The directory is read once, while the evaluation runs, for the previous state and for its
+/// plan: a problem in its export is reported once, gives no previous state (no change
+/// trigger runs from it) and no plan of the directory, and the other targets are planned.
+#[test]
+fn the_directory_read_once_fails_closed_and_reports_once() {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let ex = manifest().join("examples/actual");
+    for (target, file) in [
+        ("active-directory", "users.ldf"),
+        ("active-directory", "groups.ldf"),
+        ("eng-ldap", "people.ldif"),
+        ("erp", "users/page-1.json"),
+    ] {
+        let to = tmp.join(target).join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(ex.join(target).join(file), &to).unwrap();
+    }
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            "json",
+            "--actual",
+            tmp.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = roster_in(&manifest(), &args);
+        let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, plan)
+    };
+    let (code, clean) = plan(&[]);
+    assert_eq!(code, 0);
+    // (Absent when none is due.)
+    let due = |p: &serde_json::Value| -> Vec<String> {
+        p["tasks_due"]
+            .as_array()
+            .map(|due| {
+                due.iter()
+                    .map(|t| t["source"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        due(&clean),
+        ["workflow:mover-department"],
+        "from the directory"
+    );
+    let planned = |p: &serde_json::Value, target: &str| {
+        p["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["target"] == target)
+            .count()
+    };
+    assert!(planned(&clean, "active-directory") > 0);
+
+    // An entry whose value names a file to read: refused, never read.
+    let users = tmp.join("active-directory/users.ldf");
+    let mut text = std::fs::read_to_string(&users).unwrap();
+    text.push_str("\ndn: CN=Hostile,OU=Users,DC=corp,DC=northwind,DC=example\nemployeeID: 9999\ndescription:< file:///etc/passwd\n");
+    std::fs::write(&users, text).unwrap();
+    let (code, broken) = plan(&[]);
+    assert_eq!(code, 1);
+    let issues = broken["issues"].as_array().unwrap();
+    let count = |needle: &str| {
+        issues
+            .iter()
+            .filter(|i| i.to_string().contains(needle))
+            .count()
+    };
+    assert_eq!(count("/etc/passwd"), 1, "reported once: {issues:#?}");
+    assert_eq!(count("target `active-directory` is not planned"), 1);
+    assert_eq!(planned(&broken, "active-directory"), 0);
+    assert!(
+        due(&broken).is_empty(),
+        "no previous state from a partial export"
+    );
+    assert_eq!(
+        planned(&broken, "erp"),
+        planned(&clean, "erp"),
+        "the other targets are planned as before"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
