@@ -364,26 +364,28 @@ fn the_markdown_report_stays_under_60000_characters_and_says_what_it_cut() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn actual_dir_reads_each_target_from_its_own_directory() {
-    // The example's exports, laid out as `DIR/<target>/<file name>`.
-    let tmp = std::env::temp_dir().join(format!("roster-plan-actual-{}", std::process::id()));
+/// The example's exports laid out as `DIR/<target>/<file name>` in a fresh temporary
+/// directory (for `--actual DIR`).
+fn example_exports(name: &str) -> PathBuf {
+    let tmp = std::env::temp_dir().join(format!("roster-plan-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let ex = manifest().join("examples/actual");
     for (target, file) in [
         ("active-directory", "users.ldf"),
         ("active-directory", "groups.ldf"),
         ("eng-ldap", "people.ldif"),
+        ("erp", "users/page-1.json"),
     ] {
-        std::fs::create_dir_all(tmp.join(target)).unwrap();
-        std::fs::copy(ex.join(target).join(file), tmp.join(target).join(file)).unwrap();
+        let to = tmp.join(target).join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(ex.join(target).join(file), &to).unwrap();
     }
-    std::fs::create_dir_all(tmp.join("erp/users")).unwrap();
-    std::fs::copy(
-        ex.join("erp/users/page-1.json"),
-        tmp.join("erp/users/page-1.json"),
-    )
-    .unwrap();
+    tmp
+}
+
+#[test]
+fn actual_dir_reads_each_target_from_its_own_directory() {
+    let tmp = example_exports("actual");
     let here = plan_example("json");
     let there = roster_in(
         &manifest(),
@@ -696,19 +698,7 @@ fn a_review_removal_is_labelled_review() {
 /// trigger runs from it) and no plan of the directory, and the other targets are planned.
 #[test]
 fn the_directory_read_once_fails_closed_and_reports_once() {
-    let tmp = std::env::temp_dir().join(format!("roster-plan-once-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let ex = manifest().join("examples/actual");
-    for (target, file) in [
-        ("active-directory", "users.ldf"),
-        ("active-directory", "groups.ldf"),
-        ("eng-ldap", "people.ldif"),
-        ("erp", "users/page-1.json"),
-    ] {
-        let to = tmp.join(target).join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(ex.join(target).join(file), &to).unwrap();
-    }
+    let tmp = example_exports("once");
     let plan = |extra: &[&str]| {
         let mut args = vec![
             "plan",

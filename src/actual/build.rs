@@ -541,8 +541,7 @@ impl Rec {
     pub fn put_text(&mut self, name: Name, value: &str) {
         let start = self.text.len();
         self.text.push_str(value);
-        self.attrs
-            .push((Key::Shared(name), Slot::Text(start, self.text.len())));
+        self.put_span(name, start, self.text.len());
     }
 
     /// [`Rec::put_shared`] of a string already in the record's text, at `start..end`.

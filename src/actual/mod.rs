@@ -529,11 +529,6 @@ pub trait Tap {
     /// Row `row` (a repeated identifier is not a new row): its identifier, its attributes by
     /// column (each column once, NULL as [`Cell::Null`]) and whether it is enabled.
     fn row(&mut self, row: usize, id: &str, cells: &[(usize, Cell<'_>)], enabled: Option<bool>);
-    /// The only attributes the tap needs, when it needs few and sees no row's other values:
-    /// a reader may then skip the others without parsing them (as [`ReadOptions::attributes`]).
-    fn only(&self) -> Option<Vec<String>> {
-        None
-    }
 }
 
 /// Hands the rows of accounts already read to `tap`, as [`read_with`] would have while reading
@@ -576,10 +571,6 @@ fn read_in_pieces(
     // keep the order of reading everything first: loading (and the members export) before
     // parsing, in `sink` and `parsed`.
     let options = &ReadOptions {
-        attributes: tap
-            .as_deref()
-            .and_then(Tap::only)
-            .or_else(|| options.attributes.clone()),
         digests: tap.is_some(),
         ..options.clone()
     };

@@ -363,18 +363,18 @@ impl Resource {
         if json::ws(text.as_bytes(), end) != text.len() {
             return false;
         }
-        let raw = |e: &json::Entry<'_>| text.get(e.start..e.end).unwrap_or_default();
-        let plain = entries.iter().enumerate().all(|(n, e)| {
-            let first = entries
+        // Added as they come; taken back if one is not plain or is repeated.
+        let (attrs, bytes) = (self.rec.attrs.len(), self.rec.text.len());
+        for (n, e) in entries.iter().enumerate() {
+            let repeated = entries
                 .get(..n)
-                .is_none_or(|before| before.iter().all(|b| b.key != e.key));
-            first && (json::plain_str(raw(e)).is_some() || json::plain(raw(e)).is_some())
-        });
-        if !plain {
-            return false;
-        }
-        for e in &entries {
-            put_plain(&mut self.rec, || shared_name(&[key, ".", &e.key]), raw(e));
+                .is_some_and(|before| before.iter().any(|b| b.key == e.key));
+            let raw = text.get(e.start..e.end).unwrap_or_default();
+            if repeated || !put_plain(&mut self.rec, || shared_name(&[key, ".", &e.key]), raw) {
+                self.rec.attrs.truncate(attrs);
+                self.rec.text.truncate(bytes);
+                return false;
+            }
         }
         true
     }
@@ -435,10 +435,10 @@ fn record_at(text: &str, span: &json::Span<'_>, file: &str, kind: ObjectKind) ->
             }
             continue;
         }
-        if !r.special(&e.key) && put_plain(&mut r.rec, || shared_name(&[&e.key]), raw) {
-            continue;
-        }
-        if !r.special(&e.key) && raw.starts_with('{') && r.object(&e.key, raw) {
+        if !r.special(&e.key)
+            && (put_plain(&mut r.rec, || shared_name(&[&e.key]), raw)
+                || raw.starts_with('{') && r.object(&e.key, raw))
+        {
             continue;
         }
         let Ok(v) = serde_json::from_str::<Json>(raw) else {
