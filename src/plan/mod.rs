@@ -672,9 +672,13 @@ pub fn run_with(
             &mut read_issues,
             read_before,
             |name, format| {
+                let started = std::time::Instant::now();
                 let tap = planner.tap(name, format);
                 if let Ok(mut s) = stages.lock() {
-                    s.lap("plan: matching values, index");
+                    s.record(
+                        "plan: matching values, index (overlapped)",
+                        started.elapsed(),
+                    );
                 }
                 tap
             },
