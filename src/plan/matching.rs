@@ -229,7 +229,9 @@ impl Matcher {
         let mut found = Found::default();
         // Identity → the rows its deciding attribute found (nearly always one: a list only
         // for several).
-        let mut hits: Vec<(usize, Rows, &str)> = Vec::new();
+        // (Sized once: at a million identities it is tens of megabytes, and growing it
+        // copies it into fresh pages again and again.)
+        let mut hits: Vec<(usize, Rows, &str)> = Vec::with_capacity(self.hits.len().min(n));
         let mut rest = self.hits.as_slice();
         for i in 0..n {
             let i32 = u32::try_from(i).unwrap_or(u32::MAX);
