@@ -6,10 +6,11 @@ set -eu
 fuzz=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$fuzz")
 corpus="$fuzz/corpus"
-for t in policy expr rule csv json scim; do mkdir -p "$corpus/$t"; done
+for t in policy expr rule csv json scim actual; do mkdir -p "$corpus/$t"; done
 cp "$fuzz"/seeds/csv/* "$corpus/csv/"
 cp "$fuzz"/seeds/json/* "$corpus/json/"
 cp "$fuzz"/seeds/scim/* "$corpus/scim/"
+cp "$fuzz"/seeds/actual/* "$corpus/actual/"
 
 # Policy files: the example, and every lint and eval corpus file.
 n=0
@@ -36,6 +37,31 @@ out="$corpus/rule" input="$repo/examples/john-smith-directory.json" extract rule
 for f in "$repo"/examples/data/*.csv; do
   { printf '\000'; cat "$f"; } > "$corpus/csv/$(basename "$f")"
 done
-for t in policy expr rule csv json scim; do
+# Actual-state exports (target `actual`): the first byte's low three bits pick the format and
+# kind (0 Graph users, 1 Graph groups, 2 Graph assignments, 3 LDIF users, 4 LDIF groups,
+# 5 SCIM users, 6 SCIM groups, 7 CSV), its high five bits LDIF's piece size less one.
+seed() { # selector (octal), file, name
+  { printf "\\$1"; cat "$2"; } > "$corpus/actual/$3"
+}
+seed 003 "$repo/examples/actual/active-directory/users.ldf" ad-users.ldf
+seed 014 "$repo/examples/actual/active-directory/groups.ldf" ad-groups.ldf
+seed 073 "$repo/examples/actual/eng-ldap/people.ldif" eng-people.ldif
+seed 005 "$repo/examples/actual/erp/users/page-1.json" erp-users.json
+n=0
+for f in "$repo"/tests/actual/*/*.* "$repo"/tests/actual/*/*/*.json; do
+  n=$((n + 1))
+  case "$f" in
+    */graph/groups*) sel=001 ;;
+    */graph/assignments*) sel=002 ;;
+    */graph/*) sel=000 ;;
+    */ldif/groups*) sel=024 ;;
+    */ldif/*) sel=043 ;;
+    */scim/groups*) sel=006 ;;
+    */scim/*) sel=005 ;;
+    */csv/*) sel=007 ;;
+  esac
+  seed "$sel" "$f" "repo-$n-$(basename "$f")"
+done
+for t in policy expr rule csv json scim actual; do
   echo "$t: $(ls "$corpus/$t" | wc -l) seeds"
 done

@@ -559,8 +559,10 @@ pub fn read_with(
     read_in_pieces(path, options, tap, input::PIECE)
 }
 
-/// [`read_with`], LDIF files read `piece` bytes at a time.
-fn read_in_pieces(
+/// [`read_with`], LDIF files read `piece` bytes at a time. Public only for the fuzz targets
+/// and tests, which cut records and folded lines at every place; not part of the API.
+#[doc(hidden)]
+pub fn read_in_pieces(
     path: &Path,
     options: &ReadOptions,
     tap: Option<&mut (dyn Tap + Send)>,
