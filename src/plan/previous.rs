@@ -249,18 +249,13 @@ pub(crate) fn from_actual(
 
     // Link identities to accounts as the plan does.
     let mut matcher = Matcher::new(&keys, n);
-    let mut candidates = Vec::new();
     // Each attribute looked up once, not once per account.
     let by_key: Vec<_> = matching.iter().map(|m| users.attribute(m)).collect();
-    for r in 0..users.len() {
-        let Ok(row) = u32::try_from(r) else {
-            break;
-        };
-        for (k, attribute) in by_key.iter().enumerate() {
-            let cell = attribute.map_or(Cell::Absent, |a| a.cell(r));
-            matcher.account(&keys, k, row, cell, &mut candidates);
-        }
-    }
+    matcher.accounts(
+        &keys,
+        &by_key,
+        0..u32::try_from(users.len()).unwrap_or(u32::MAX),
+    );
     let found = matcher.found(&keys, n);
     // Account (by reference) → the key of the identity linked to it.
     // (Only when a manager reference is compared: a million references otherwise for nothing.)
