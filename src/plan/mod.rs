@@ -672,13 +672,9 @@ pub fn run_with(
             &mut read_issues,
             read_before,
             |name, format| {
-                let started = std::time::Instant::now();
                 let tap = planner.tap(name, format);
                 if let Ok(mut s) = stages.lock() {
-                    s.record(
-                        "plan: matching values, index (overlapped)",
-                        started.elapsed(),
-                    );
+                    s.lap("plan: matching values, index");
                 }
                 tap
             },

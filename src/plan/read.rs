@@ -164,7 +164,7 @@ pub fn read_each<'l, T: actual::Tap + Send>(
     locations: &Locations,
     issues: &mut Vec<DataIssue>,
     mut before: Option<ReadBefore>,
-    tap_for: impl Fn(&'l str, Format) -> Option<T> + Sync,
+    mut tap_for: impl FnMut(&'l str, Format) -> Option<T>,
     mut each: impl FnMut(TargetActual, Option<T>),
 ) {
     // Each declared target's issues, in declaration order; the targets to read.
@@ -199,67 +199,51 @@ pub fn read_each<'l, T: actual::Tap + Send>(
         }
     }
     jobs.sort_by(|a, b| a.0.cmp(b.0));
-    // The next target's tap (its matching index: the matching attributes of every identity)
-    // is made on another thread while this target is read.
-    let tap_for = &tap_for;
-    std::thread::scope(|scope| {
-        let mut next = jobs.first().and_then(|&(name, _, _, target, export, _)| {
-            tap_for(name, format_of(target, Some(export)))
-        });
-        for (k, (name, block, file, target, export, base)) in jobs.iter().enumerate() {
-            let mut tap = next.take();
-            let making = jobs.get(k + 1).map(|&(name, _, _, target, export, _)| {
-                scope.spawn(move || tap_for(name, format_of(target, Some(export))))
-            });
-            let mut problems = Vec::new();
-            let read = match before.take_if(|b| b.target == *name) {
-                Some(read) => {
-                    problems = read.problems;
-                    if let (Some(tap), Some(actual)) = (tap.as_mut(), &read.actual) {
-                        actual::replay(&actual.users, tap);
-                    }
-                    read.actual
+    for (name, block, file, target, export, base) in jobs {
+        let mut problems = Vec::new();
+        let mut tap = tap_for(name, format_of(target, Some(export)));
+        let read = match before.take_if(|b| b.target == name) {
+            Some(read) => {
+                problems = read.problems;
+                if let (Some(tap), Some(actual)) = (tap.as_mut(), &read.actual) {
+                    actual::replay(&actual.users, tap);
                 }
-                None => read_target(
-                    name,
-                    target,
-                    export,
-                    base,
-                    loaded,
-                    locations,
-                    tap.as_mut().map(|t| t as &mut (dyn actual::Tap + Send)),
-                    &mut problems,
-                ),
-            };
-            // An export with an error may lack accounts it should have: planning from it
-            // would create accounts that exist, or miss what should be removed. The target is
-            // not planned.
-            let failed = problems
-                .iter()
-                .any(|p| p.severity == crate::diagnostics::Severity::Error);
-            match read {
-                Some(t) if !failed => each(t, tap),
-                _ => problems.push(
-                    DataIssue::new(
-                        Code::PlanTargetNotPlanned,
-                        &file.path.display().to_string(),
-                        format!(
-                            "target `{name}` is not planned: its actual state could not be read completely"
-                        ),
-                    )
-                    .help("fix the problems reported for its exports; a plan from a partial export would create accounts that exist, or miss those to remove"),
-                ),
+                read.actual
             }
-            if let Some(slot) = blocks.get_mut(*block) {
-                *slot = problems;
-            }
-            next = match making.map(|h| h.join()) {
-                Some(Ok(tap)) => tap,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => None,
-            };
+            None => read_target(
+                name,
+                target,
+                export,
+                &base,
+                loaded,
+                locations,
+                tap.as_mut().map(|t| t as &mut (dyn actual::Tap + Send)),
+                &mut problems,
+            ),
+        };
+        // An export with an error may lack accounts it should have: planning from it would
+        // create accounts that exist, or miss what should be removed. The target is not
+        // planned.
+        let failed = problems
+            .iter()
+            .any(|p| p.severity == crate::diagnostics::Severity::Error);
+        match read {
+            Some(t) if !failed => each(t, tap),
+            _ => problems.push(
+                DataIssue::new(
+                    Code::PlanTargetNotPlanned,
+                    &file.path.display().to_string(),
+                    format!(
+                        "target `{name}` is not planned: its actual state could not be read completely"
+                    ),
+                )
+                .help("fix the problems reported for its exports; a plan from a partial export would create accounts that exist, or miss those to remove"),
+            ),
         }
-    });
+        if let Some(slot) = blocks.get_mut(block) {
+            *slot = problems;
+        }
+    }
     issues.extend(blocks.into_iter().flatten());
 }
 
