@@ -93,8 +93,6 @@ pub(crate) struct TargetTap<'a> {
     slots: Vec<Option<usize>>,
     /// Scratch: the identities one account matches.
     candidates: Vec<u32>,
-    /// Scratch: one identity's desired value of each compared attribute.
-    wants: Vec<&'a Value>,
 }
 
 impl<'a> TargetTap<'a> {
@@ -203,7 +201,6 @@ impl<'a> TargetTap<'a> {
             differences: HashMap::new(),
             slots,
             candidates: Vec::new(),
-            wants: Vec::new(),
         }
     }
 
@@ -265,24 +262,9 @@ impl Tap for TargetTap<'_> {
             if !self.compares(i as usize) {
                 continue;
             }
-            let i = i as usize;
-            // The desired values are read first, each with the first byte of its text, in a
-            // loop that does nothing else: the identity's values are spread over a column per
-            // attribute (and, for text, a dictionary entry and its bytes), so each read
-            // mostly misses the cache, and here dozens of misses are in flight at once
-            // instead of the one or two the comparisons below leave room for.
-            self.wants.clear();
-            let mut touched = 0u8;
-            for a in &self.attrs {
-                let want = a.column.get(i);
-                if let Value::Str(s) = want {
-                    touched ^= s.as_bytes().first().copied().unwrap_or(0);
-                }
-                self.wants.push(want);
-            }
-            std::hint::black_box(touched);
             let mut differ = Vec::new();
-            for (k, (a, &want)) in self.attrs.iter().zip(&self.wants).enumerate() {
+            for (k, a) in self.attrs.iter().enumerate() {
+                let i = i as usize;
                 if !a.compared_early() || a.absent.is_some_and(|b| b.contains(i)) {
                     continue;
                 }
@@ -293,12 +275,13 @@ impl Tap for TargetTap<'_> {
                     Some(n) => cells.get(n).map_or(Cell::Null, |(_, c)| *c),
                     None => Cell::Null,
                 };
+                let want = a.column.get(i);
                 if values::compare(want, have) == values::Compared::Different {
                     differ.push((k, attribute_change(a.name, want, have)));
                 }
             }
             if !differ.is_empty() {
-                self.differences.insert((i as u32, row32), differ);
+                self.differences.insert((i, row32), differ);
             }
         }
     }
