@@ -228,8 +228,8 @@ pub(super) fn stream_lines(
 ) -> Streamed {
     use std::io::Read as _;
     let name = path.display().to_string();
-    let file = match files::open_regular(path, budget.left) {
-        Ok((file, _)) => file,
+    let (file, size) = match files::open_regular(path, budget.left) {
+        Ok(opened) => opened,
         Err(Refusal::TooLarge { .. }) => {
             too_large(&name, budget, sink);
             return Streamed::NotRead;
@@ -245,14 +245,25 @@ pub(super) fn stream_lines(
     };
     // Never more than the budget plus one byte, whatever the file does meanwhile.
     let mut file = file.take(budget.left.saturating_add(1));
-    let piece = piece.max(1);
+    // No larger than the file (and one byte to see its end): a small export does not cost a
+    // whole piece of zeroed memory. A file that grows meanwhile is read in more pieces.
+    let piece = piece
+        .min(
+            usize::try_from(size)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1),
+        )
+        .max(1);
     let mut buf: Vec<u8> = Vec::with_capacity(piece);
     let mut total: u64 = 0;
     let mut line = 1usize;
     let mut first = true;
     let mut eof = false;
     while !eof {
-        let start = buf.len();
+        // The bytes before `start` hold no newline (they are what followed the last one), so
+        // only the new bytes are searched for one: a line longer than a piece costs a search
+        // of each piece once, not of the whole line again after every piece.
+        let mut start = buf.len();
         buf.resize(start + piece, 0);
         let got = match read_full(&mut file, buf.get_mut(start..).unwrap_or_default()) {
             Ok(n) => n,
@@ -302,6 +313,7 @@ pub(super) fn stream_lines(
             }
             if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
                 buf.drain(..3);
+                start = start.saturating_sub(3);
             }
             first = false;
         }
@@ -309,8 +321,8 @@ pub(super) fn stream_lines(
         let cut = if eof {
             buf.len()
         } else {
-            match buf.iter().rposition(|&b| b == b'\n') {
-                Some(p) => p,
+            match memchr::memrchr(b'\n', buf.get(start..).unwrap_or_default()) {
+                Some(p) => start + p,
                 None => continue,
             }
         };

@@ -850,6 +850,16 @@ fn ldif_read_in_pieces_reads_as_whole() {
             .to_vec(),
         ObjectKind::Users,
     ));
+    // A line many pieces long (a value of 100,000 characters, not folded).
+    cases.push((
+        "long.ldif".to_string(),
+        format!(
+            "dn: uid=a,dc=x\nuid: a\ndescription: {}\n\ndn: uid=b,dc=x\nuid: b\n",
+            "x".repeat(100_000)
+        )
+        .into_bytes(),
+        ObjectKind::Users,
+    ));
     for (name, bytes, kind) in &cases {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
