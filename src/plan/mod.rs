@@ -981,6 +981,24 @@ fn summarise(plan: &Plan) -> Summary {
 
 pub(super) const NO_MATCHING_VALUE: &str = "no value for any matching attribute";
 
+/// The identity each value of `column` (a key, such as a manager reference) names, by
+/// dictionary code: each distinct key is looked up once, not once per row (a manager has many
+/// reports, and a lookup is a binary search of a million keys).
+pub(crate) fn positions(
+    ids: &crate::eval::report::Identities,
+    column: &Column,
+) -> Vec<Option<usize>> {
+    use rayon::prelude::*;
+    column
+        .dictionary()
+        .par_iter()
+        .map(|v| match v {
+            Value::Str(key) => ids.position(key),
+            _ => None,
+        })
+        .collect()
+}
+
 /// How deep each identity is in the manager chain (0: no manager among the identities), so
 /// that managers are created before their reports.
 fn manager_depths(state: &DesiredState) -> Vec<u32> {
@@ -989,10 +1007,13 @@ fn manager_depths(state: &DesiredState) -> Vec<u32> {
     let Some((_, manager)) = ids.attributes.iter().find(|(a, _)| a == "manager") else {
         return vec![0; n];
     };
+    let at = positions(ids, manager);
     let parent: Vec<Option<usize>> = (0..n)
-        .map(|i| match manager.get(i) {
-            Value::Str(s) => ids.position(s).filter(|&j| j != i),
-            _ => None,
+        .map(|i| {
+            at.get(manager.code(i) as usize)
+                .copied()
+                .flatten()
+                .filter(|&j| j != i)
         })
         .collect();
     let mut depth = vec![u32::MAX; n];

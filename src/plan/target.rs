@@ -333,12 +333,15 @@ impl TargetTap<'_> {
             })
             .collect();
         // The manager's account in this target, as the target refers to it.
+        let manager_at = manager_col
+            .map(|m| super::positions(ids, m))
+            .unwrap_or_default();
         let manager_ref = |i: usize| -> Option<Value> {
             let m = manager_col?;
             let Value::Str(key) = m.get(i) else {
                 return None;
             };
-            let j = ids.position(key)?;
+            let j = manager_at.get(m.code(i) as usize).copied().flatten()?;
             if let Some(&r) = linked_row.get(&j) {
                 return Some(Value::Str(users.id(r).to_string()));
             }
