@@ -27,6 +27,23 @@ fn plan_example(format: &str) -> common::Run {
     )
 }
 
+/// `plan` of the example with its actual state read from `actual` (`--actual`).
+fn plan_example_from(actual: &Path, format: &str) -> common::Run {
+    roster_in(
+        &manifest(),
+        &[
+            "plan",
+            "policies",
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            format,
+            "--actual",
+            actual.to_str().unwrap(),
+        ],
+    )
+}
+
 #[test]
 fn the_example_drift_is_planned_in_every_format() {
     let r = plan_example("human");
@@ -387,19 +404,7 @@ fn example_exports(name: &str) -> PathBuf {
 fn actual_dir_reads_each_target_from_its_own_directory() {
     let tmp = example_exports("actual");
     let here = plan_example("json");
-    let there = roster_in(
-        &manifest(),
-        &[
-            "plan",
-            "policies",
-            "--as-of",
-            "2026-11-25",
-            "--format",
-            "json",
-            "--actual",
-            tmp.to_str().unwrap(),
-        ],
-    );
+    let there = plan_example_from(&tmp, "json");
     assert_eq!(there.code, 0, "{}", there.stderr);
     let a: serde_json::Value = serde_json::from_str(&here.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_str(&there.stdout).unwrap();
@@ -699,23 +704,12 @@ fn a_review_removal_is_labelled_review() {
 #[test]
 fn the_directory_read_once_fails_closed_and_reports_once() {
     let tmp = example_exports("once");
-    let plan = |extra: &[&str]| {
-        let mut args = vec![
-            "plan",
-            "policies",
-            "--as-of",
-            "2026-11-25",
-            "--format",
-            "json",
-            "--actual",
-            tmp.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let r = roster_in(&manifest(), &args);
+    let plan = || {
+        let r = plan_example_from(&tmp, "json");
         let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         (r.code, plan)
     };
-    let (code, clean) = plan(&[]);
+    let (code, clean) = plan();
     assert_eq!(code, 0);
     // (Absent when none is due.)
     let due = |p: &serde_json::Value| -> Vec<String> {
@@ -748,7 +742,7 @@ fn the_directory_read_once_fails_closed_and_reports_once() {
     let mut text = std::fs::read_to_string(&users).unwrap();
     text.push_str("\ndn: CN=Hostile,OU=Users,DC=corp,DC=northwind,DC=example\nemployeeID: 9999\ndescription:< file:///etc/passwd\n");
     std::fs::write(&users, text).unwrap();
-    let (code, broken) = plan(&[]);
+    let (code, broken) = plan();
     assert_eq!(code, 1);
     let issues = broken["issues"].as_array().unwrap();
     let count = |needle: &str| {

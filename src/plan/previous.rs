@@ -22,9 +22,11 @@
 //!   hold, holds twice, or whose membership it cannot vouch for is unknown: no membership
 //!   change is seen in it.
 //!
-//! Read only when the policy set has a change-triggered workflow that runs on a schedule: the
-//! users export is read once more, keeping only the matching and compared attributes, and the
-//! groups export only for a group-membership trigger.
+//! Linked only when the policy set has a change-triggered workflow that runs on a schedule
+//! (or `--sign-ins` is given). The directory's exports are read once, whole, while the
+//! evaluation runs ([`read`]); the previous state is linked from that read, and the plan plans
+//! the directory from it too, so both see one snapshot. Its groups are linked only for a
+//! group-membership trigger, its assignments only for a grace period.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
