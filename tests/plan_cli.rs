@@ -14,34 +14,23 @@ fn manifest() -> PathBuf {
 }
 
 fn plan_example(format: &str) -> common::Run {
-    roster_in(
-        &manifest(),
-        &[
-            "plan",
-            "policies",
-            "--as-of",
-            "2026-11-25",
-            "--format",
-            format,
-        ],
-    )
+    plan_example_from(None, format)
 }
 
-/// `plan` of the example with its actual state read from `actual` (`--actual`).
-fn plan_example_from(actual: &Path, format: &str) -> common::Run {
-    roster_in(
-        &manifest(),
-        &[
-            "plan",
-            "policies",
-            "--as-of",
-            "2026-11-25",
-            "--format",
-            format,
-            "--actual",
-            actual.to_str().unwrap(),
-        ],
-    )
+/// `plan` of the example, its actual state read from `actual` when given (`--actual`).
+fn plan_example_from(actual: Option<&Path>, format: &str) -> common::Run {
+    let mut args = vec![
+        "plan",
+        "policies",
+        "--as-of",
+        "2026-11-25",
+        "--format",
+        format,
+    ];
+    if let Some(dir) = actual {
+        args.extend(["--actual", dir.to_str().unwrap()]);
+    }
+    roster_in(&manifest(), &args)
 }
 
 #[test]
@@ -404,7 +393,7 @@ fn example_exports(name: &str) -> PathBuf {
 fn actual_dir_reads_each_target_from_its_own_directory() {
     let tmp = example_exports("actual");
     let here = plan_example("json");
-    let there = plan_example_from(&tmp, "json");
+    let there = plan_example_from(Some(&tmp), "json");
     assert_eq!(there.code, 0, "{}", there.stderr);
     let a: serde_json::Value = serde_json::from_str(&here.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_str(&there.stdout).unwrap();
@@ -705,7 +694,7 @@ fn a_review_removal_is_labelled_review() {
 fn the_directory_read_once_fails_closed_and_reports_once() {
     let tmp = example_exports("once");
     let plan = || {
-        let r = plan_example_from(&tmp, "json");
+        let r = plan_example_from(Some(&tmp), "json");
         let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
         (r.code, plan)
     };
